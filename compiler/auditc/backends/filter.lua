@@ -1,0 +1,241 @@
+--@@PRELUDE@@
+-- Everything below is local: the only global this script defines is the
+-- Fluent Bit entry function at the end.
+local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
+local sfind, ssub = string.find, string.sub
+local HUGE = math.huge
+
+-- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
+-- (src/flb_lua.c, flb_lua_setmetatable; enum flb_lua_l2c_type_enum in
+-- include/fluent-bit/flb_lua.h: 1 = array, 2 = map) and serialises a
+-- table by that tag; tables built here carry none and are judged by shape.
+local FLB_ARRAY = 1
+
+-- Is `v` a real value? JSON null arrives as nil, or with enable_flb_null as
+-- the light userdata `flb_null` (truthy!), so both count as absent.
+local function present(v)
+  return v ~= nil and type(v) ~= "userdata"
+end
+
+local function is_array(t)
+  local mt = getmetatable(t)
+  if mt ~= nil then return mt.type == FLB_ARRAY end
+  return t[1] ~= nil
+end
+
+-- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
+-- Bit's JSON encoders (loki, file, stdout json_lines) crash on records that
+-- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.
+-- Returns how many values were replaced.
+local function sanitize(t, depth)
+  local replaced = 0
+  local bad_keys
+  if is_array(t) then
+    for i = 1, #t do
+      local v = t[i]
+      local tv = type(v)
+      if tv == "table" then
+        if depth >= MAX_DEPTH then
+          t[i] = TRUNCATED
+          replaced = replaced + 1
+        else
+          replaced = replaced + sanitize(v, depth + 1)
+        end
+      elseif tv == "number" then
+        if v ~= v or v == HUGE or v == -HUGE then t[i] = tostring(v); replaced = replaced + 1 end
+      elseif tv == "function" or tv == "thread" then
+        t[i] = UNENCODABLE
+        replaced = replaced + 1
+      end
+    end
+    return replaced
+  end
+  for k, v in pairs(t) do
+    local tv = type(v)
+    if type(k) ~= "string" then
+      bad_keys = bad_keys or {}
+      bad_keys[#bad_keys + 1] = k
+    end
+    if tv == "table" then
+      if depth >= MAX_DEPTH then
+        t[k] = TRUNCATED
+        replaced = replaced + 1
+      else
+        replaced = replaced + sanitize(v, depth + 1)
+      end
+    elseif tv == "number" then
+      if v ~= v or v == HUGE or v == -HUGE then t[k] = tostring(v); replaced = replaced + 1 end
+    elseif tv == "function" or tv == "thread" then
+      t[k] = UNENCODABLE
+      replaced = replaced + 1
+    end
+  end
+  if bad_keys then
+    -- A map with non-string keys serialises as invalid JSON ({1:"x"}):
+    -- move such values under their string form.
+    for i = 1, #bad_keys do
+      local k = bad_keys[i]
+      local v = t[k]
+      t[k] = nil
+      t["[" .. tostring(k) .. "]"] = v
+      replaced = replaced + 1
+    end
+  end
+  return replaced
+end
+
+-- Redaction. `mask` keeps map keys (forensics still shows which keys
+-- changed) and replaces every scalar below the target; nulls stay nulls.
+local function mask(v, replacement)
+  if type(v) ~= "table" then
+    if present(v) then return replacement end
+    return v
+  end
+  if is_array(v) then
+    for i = 1, #v do v[i] = mask(v[i], replacement) end
+  else
+    for k, x in pairs(v) do v[k] = mask(x, replacement) end
+  end
+  return v
+end
+
+-- Apply one redaction target (an array of keys, WILD for [*]) below `t`.
+-- Returns true if something was changed.
+local function redact_path(t, path, i, mode, replacement)
+  local key = path[i]
+  if key == WILD then
+    if not is_array(t) then return false end
+    local changed = false
+    for j = 1, #t do
+      local v = t[j]
+      if i == #path then
+        if present(v) then
+          t[j] = (mode == "mask") and mask(v, replacement) or replacement
+          changed = true
+        end
+      elseif type(v) == "table" then
+        changed = redact_path(v, path, i + 1, mode, replacement) or changed
+      end
+    end
+    return changed
+  end
+  local v = t[key]
+  if v == nil then return false end
+  if i == #path then
+    if mode == "remove" then
+      t[key] = nil
+      return true
+    end
+    if not present(v) then return false end
+    t[key] = (mode == "mask") and mask(v, replacement) or replacement
+    return true
+  end
+  if type(v) ~= "table" then return false end
+  return redact_path(v, path, i + 1, mode, replacement)
+end
+
+--@@ENTRY@@
+local SEVERITY_NAME = { "info", "low", "medium", "high", "critical" }
+
+local function evaluate(record)
+  if type(record) ~= "table" then return 0, record end
+  local o = record.objectRef
+  local res
+  if type(o) == "table" then res = o.resource end
+  local byres = INDEX[res] or INDEX_ANY
+  local plan = byres.verbs[record.verb] or byres.other
+
+  -- 1. detections see the record before anything is redacted
+  local matched, rank = nil, 0
+  local det = plan.det
+  for i = 1, #det do
+    local r = det[i]
+    if PRED[r](record) then
+      matched = matched or {}
+      matched[#matched + 1] = RULE_ID[r]
+      if RANK[r] > rank then rank = RANK[r] end
+    end
+  end
+
+  -- 2. drops: never an event a detection matched
+  if matched == nil then
+    local drop = plan.drop
+    for i = 1, #drop do
+      if PRED[drop[i]](record) then return -1, record end
+    end
+  end
+
+  -- 3. sanitize (depth cap), then redact
+  local truncated = sanitize(record, 1)
+  local redacted
+  local red = plan.red
+  for i = 1, #red do
+    local r = red[i]
+    if PRED[r](record) then
+      local spec = REDACT[r]
+      local changed = false
+      for j = 1, #spec.paths do
+        changed = redact_path(record, spec.paths[j], 1, spec.mode, spec.replacement) or changed
+      end
+      if changed then
+        redacted = redacted or {}
+        redacted[#redacted + 1] = RULE_ID[r]
+      end
+    end
+  end
+
+  if matched == nil and redacted == nil and truncated == 0 then
+    -- Unchanged: code 0 makes Fluent Bit emit the original bytes, so
+    -- numbers such as 5.0 are not rewritten to 5.
+    return 0, record
+  end
+  if matched ~= nil then
+    record.detection = { severity = SEVERITY_NAME[rank], rules = matched }
+  end
+  if redacted ~= nil or truncated > 0 then
+    local meta = {}
+    if redacted ~= nil then meta.redacted = redacted end
+    if truncated > 0 then meta.truncated = truncated end
+    record.auditc = meta
+  end
+  return 2, record
+end
+
+-- Fail closed: on an internal error the record must not leave with its
+-- secrets. Drop both bodies and every redaction target, mark the record.
+local function fail_closed(record, err)
+  local msg = "auditc internal error, bodies and redaction targets removed: " .. ssub(tostring(err), 1, 200)
+  if type(record) ~= "table" then return { auditc = { error = msg } } end
+  record.requestObject = nil
+  record.responseObject = nil
+  for r, spec in pairs(REDACT) do
+    for j = 1, #spec.paths do
+      pcall(redact_path, record, spec.paths[j], 1, "remove", "")
+    end
+  end
+  -- A deep record would still crash the encoder: cap it too.
+  sanitize(record, 1)
+  record.auditc = { error = msg }
+  return record
+end
+
+-- Last resort if even fail_closed failed: a fresh record with only safe
+-- scalar identifiers, so the event is not lost but nothing leaks.
+local function minimal(record, err)
+  local out = { auditc = { error = "auditc internal error, record withheld: " .. ssub(tostring(err), 1, 200) } }
+  if type(record) == "table" then
+    for _, k in pairs({ "auditID", "stage", "verb", "level", "requestReceivedTimestamp", "stageTimestamp" }) do
+      local v = record[k]
+      if type(v) == "string" then out[k] = v end
+    end
+  end
+  return out
+end
+
+function CALL(tag, timestamp, record)
+  local ok, code, out = pcall(evaluate, record)
+  if ok then return code, timestamp, out end
+  local ok2, closed = pcall(fail_closed, record, code)
+  if ok2 then return 2, timestamp, closed end
+  return 2, timestamp, minimal(record, closed)
+end

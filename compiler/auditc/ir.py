@@ -1,0 +1,228 @@
+"""Intermediate representation shared by every backend.
+
+Lowering resolves what the model leaves symbolic: macros are inlined, list
+references expanded, regexes and globs translated to Lua patterns (or
+rejected), disabled rules dropped, `exceptions` folded into the predicate,
+and each rule gets the index constraints (verb, resource) that let the
+generated filter skip rules that cannot match an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import model as m
+from .errors import AuditcError, Diagnostic, DiagnosticSink, Location
+from .paths import FieldPath, parse_path
+from .patterns import GlobError, glob_to_lua
+
+# Fields the dispatch index keys on: cheap to read, present on almost every
+# event, and what nearly every rule constrains.
+INDEX_FIELDS = (parse_path("objectRef.resource"), parse_path("verb"))
+
+
+@dataclass(frozen=True)
+class Test:
+    path: FieldPath
+    op: str
+    values: tuple  # literals; for glob/regex: tuple of Lua patterns (bytes)
+    loc: Location
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+@dataclass
+class IRRule:
+    number: int  # 1-based evaluation order across all kinds
+    id: str
+    kind: str
+    loc: Location
+    pred: Any
+    severity: str | None = None
+    redact_paths: tuple = ()  # FieldPath
+    mode: str = "mask"
+    replacement: str = "[REDACTED]"
+    constraints: dict = field(default_factory=dict)  # FieldPath.text -> frozenset | None
+
+
+@dataclass
+class Program:
+    rules: list[IRRule]
+    source_files: list[str]
+
+    def of_kind(self, kind: str) -> list[IRRule]:
+        return [r for r in self.rules if r.kind == kind]
+
+
+KIND_ORDER = {"detect": 0, "drop": 1, "redact": 2}
+
+
+def lower(rs: m.RuleSet) -> Program:
+    sink = DiagnosticSink()
+    lowering = _Lowering(rs, sink)
+    enabled = [r for r in rs.rules if r.enabled]
+    # Rule order inside each kind is file order; kinds run detect, drop, redact.
+    ordered = sorted(enabled, key=lambda r: KIND_ORDER[r.kind])
+    out = []
+    for number, rule in enumerate(ordered, start=1):
+        ir = IRRule(number=number, id=rule.id, kind=rule.kind, loc=rule.loc, pred=Const(True))
+        if isinstance(rule, m.DetectRule):
+            pred = lowering.cond(rule.match)
+            if rule.exceptions:
+                pred = And((pred, Not(Or(tuple(lowering.cond(c) for c in rule.exceptions)))))
+            ir.pred, ir.severity = simplify(pred), rule.severity
+        elif isinstance(rule, m.DropRule):
+            ir.pred = simplify(lowering.cond(rule.match))
+        else:
+            assert isinstance(rule, m.RedactRule)
+            ir.pred = simplify(lowering.cond(rule.when))
+            ir.redact_paths = tuple(fp for fp, _ in rule.fields)
+            ir.mode, ir.replacement = rule.mode, rule.replacement
+        ir.constraints = {f.text: constraint(ir.pred, f) for f in INDEX_FIELDS}
+        out.append(ir)
+    sink.raise_if_errors()
+    return Program(out, rs.files)
+
+
+class _Lowering:
+    def __init__(self, rs: m.RuleSet, sink: DiagnosticSink):
+        self.rs, self.sink = rs, sink
+
+    def cond(self, c, stack=()):
+        if isinstance(c, m.All):
+            return And(tuple(self.cond(x, stack) for x in c.items))
+        if isinstance(c, m.Any_):
+            return Or(tuple(self.cond(x, stack) for x in c.items))
+        if isinstance(c, m.Not):
+            return Not(self.cond(c.item, stack))
+        if isinstance(c, m.MacroRef):
+            if c.name in stack:  # reported by the loader; do not recurse forever
+                return Const(False)
+            return self.cond(self.rs.macros[c.name].condition, stack + (c.name,))
+        assert isinstance(c, m.FieldTest)
+        return self.test(c)
+
+    def test(self, t: m.FieldTest) -> Any:
+        if t.op in m.PRESENCE_OPS:
+            exists = Test(t.path, "exists", (), t.loc)
+            return exists if t.op == "exists" else Not(exists)
+        if t.op in m.SCALAR_OPS or t.op in m.NUMERIC_OPS:
+            return Test(t.path, t.op, (t.value,), t.loc)
+        values = expand_values(t.value, self.rs)
+        if t.op == "glob":
+            return Test(t.path, "pattern", tuple(glob_to_lua(v) for v in values), t.loc)
+        if t.op == "regex":
+            from .regex import translate as regex_to_lua
+            pats = []
+            for v in values:
+                pats.extend(p for p in regex_to_lua(v) if p not in pats)
+            return Test(t.path, "pattern", tuple(pats), t.loc)
+        if not values:
+            # `in: {list: empty}` can never match; say so in the IR.
+            return Const(False)
+        return Test(t.path, t.op, values, t.loc)
+
+
+def expand_values(values: tuple, rs: m.RuleSet) -> tuple:
+    out: list = []
+    for v in values:
+        items = rs.lists[v.name].items if isinstance(v, m.ListRef) else [v]
+        for x in items:
+            if not any(x == y and type(x) is type(y) for y in out):
+                out.append(x)
+    return tuple(out)
+
+
+def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
+    """Loader hook: reject values that have no exact Lua translation."""
+    if node.op == "equals" and isinstance(node.value, float) and node.value != node.value:
+        sink.error(node.loc, "equals: NaN never equals anything")
+    if node.op not in ("regex", "glob") or not isinstance(node.value, tuple):
+        return
+    for v in node.value:
+        if isinstance(v, m.ListRef):
+            if v.name not in rs.lists:
+                continue  # reported as an unknown list
+            items = [x for x in rs.lists[v.name].items if isinstance(x, str)]
+        else:
+            items = [v]
+        for text in items:
+            try:
+                if node.op == "regex":
+                    from .regex import translate as regex_to_lua
+                    regex_to_lua(text)
+                else:
+                    glob_to_lua(text)
+            except ValueError as exc:  # RegexError and GlobError
+                sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}")
+
+
+def simplify(c):
+    """Flatten nested and/or and fold constants; keeps evaluation order."""
+    if isinstance(c, (And, Or)):
+        is_and = isinstance(c, And)
+        items = []
+        for x in (simplify(i) for i in c.items):
+            if isinstance(x, Const):
+                if x.value == is_and:
+                    continue  # neutral element
+                return Const(not is_and)  # absorbing element
+            items.extend(x.items if type(x) is type(c) else (x,))
+        if not items:
+            return Const(is_and)
+        return items[0] if len(items) == 1 else type(c)(tuple(items))
+    if isinstance(c, Not):
+        inner = simplify(c.item)
+        if isinstance(inner, Const):
+            return Const(not inner.value)
+        if isinstance(inner, Not):
+            return inner.item
+        return Not(inner)
+    return c
+
+
+def constraint(pred, f: FieldPath) -> frozenset | None:
+    """Values `f` must take for `pred` to hold, or None when unconstrained.
+
+    Only exact string tests count (equals/in); anything else might match any
+    value, so it leaves the field unconstrained.
+    """
+    if isinstance(pred, Test):
+        if pred.path.segments == f.segments and pred.op in ("equals", "in") \
+                and all(isinstance(v, str) for v in pred.values):
+            return frozenset(pred.values)
+        return None
+    if isinstance(pred, And):
+        found = None
+        for item in pred.items:
+            c = constraint(item, f)
+            if c is not None:
+                found = c if found is None else found & c
+        return found
+    if isinstance(pred, Or):
+        parts = [constraint(item, f) for item in pred.items]
+        if any(p is None for p in parts):
+            return None
+        return frozenset().union(*parts)
+    if isinstance(pred, Const) and pred.value is False:
+        return frozenset()
+    return None

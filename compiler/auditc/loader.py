@@ -1,0 +1,433 @@
+"""Rules directory -> RuleSet: discover files, validate, build the typed model.
+
+Stages, each reporting `file:line:col` diagnostics:
+1. YAML with positions and duplicate-key rejection (yamlsource);
+2. the JSON Schema shipped in `schema/rules.schema.json` (unknown keys, types);
+3. the model builder (field paths, list/macro references, tests);
+4. merge of lists and macros across files (definition, `extend`, `override`).
+All problems of a run are collected and raised together as one AuditcError.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from . import model as m
+from .errors import AuditcError, Diagnostic, DiagnosticSink, Location
+from .paths import WILDCARD, PathError, parse_path
+from .yamlsource import LocatedDocument, load_yaml
+
+RULE_FILE_SUFFIXES = (".yaml", ".yml")
+
+
+@lru_cache(maxsize=1)
+def rule_schema() -> dict:
+    return json.loads(resources.files("auditc").joinpath("schema/rules.schema.json").read_text())
+
+
+def discover(rules_dir: str | Path) -> list[Path]:
+    """Every rule file under `rules_dir`, at any depth, in a stable order."""
+    root = Path(rules_dir)
+    if root.is_file():
+        return [root]
+    files = [p for p in root.rglob("*") if p.is_file() and p.suffix in RULE_FILE_SUFFIXES]
+    # Hidden folders (.git, editor state) never hold rules.
+    files = [p for p in files if not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+def load_rules(rules_dir: str | Path) -> m.RuleSet:
+    root = Path(rules_dir)
+    if not root.exists():
+        raise AuditcError([Diagnostic(Location(str(root)), "no such file or directory")])
+    sink = DiagnosticSink()
+    files = discover(root)
+    if not files:
+        sink.error(Location(str(root)), "no rule files (*.yaml, *.yml) found")
+    builders = []
+    for path in files:
+        name = str(path)
+        try:
+            doc = load_yaml(path.read_text(encoding="utf-8"), name)
+        except UnicodeDecodeError as exc:
+            sink.error(Location(name), f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+            continue
+        except AuditcError as exc:
+            sink.items.extend(exc.diagnostics)
+            continue
+        if doc.data is None:
+            sink.warning(Location(name, 1, 1), "empty rule file")
+            continue
+        schema_errors = schema_diagnostics(doc)
+        if schema_errors:
+            sink.items.extend(schema_errors)
+            continue
+        builder = _FileBuilder(doc, sink)
+        builder.build()
+        builders.append(builder)
+    ruleset = _merge(builders, [str(p) for p in files], sink)
+    check_semantics(ruleset, sink)
+    sink.raise_if_errors()
+    ruleset.warnings = [d for d in sink.items if d.level == "warning"]  # type: ignore[attr-defined]
+    return ruleset
+
+
+# ---------------------------------------------------------------- schema
+
+_TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+               int: "a number", float: "a number", type(None): "null"}
+
+
+def schema_diagnostics(doc: LocatedDocument) -> list[Diagnostic]:
+    validator = jsonschema.Draft202012Validator(rule_schema())
+    out = []
+    for error in sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+        out.extend(_describe(error, doc))
+    # One mistake can violate several schema branches at the same spot; show it once.
+    seen, unique = set(), []
+    for d in out:
+        if (d.location, d.message) not in seen:
+            seen.add((d.location, d.message))
+            unique.append(d)
+    return unique
+
+
+def _describe(error, doc: LocatedDocument) -> list[Diagnostic]:
+    path = tuple(error.absolute_path)
+    where = _where(path)
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        inst = error.instance
+        if isinstance(inst, dict) and _looks_like_condition(error.schema):
+            return [_condition_problem(inst, path, doc)]
+        return _describe(best_match(error.context), doc)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        return [Diagnostic(doc.key_loc(path + (k,)),
+                           f"unknown key '{k}'{where} (allowed: {', '.join(allowed)})") for k in extra]
+    if error.validator == "required":
+        return [Diagnostic(doc.loc(path), f"{where.strip() or 'document'}: {error.message.replace(' is a required property', '')} is required")]
+    if error.validator == "type":
+        want = error.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        got = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
+        return [Diagnostic(doc.loc(path), f"expected {want}{where}, got {got}")]
+    if error.validator == "enum":
+        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} is not one of: {', '.join(map(str, error.validator_value))}")]
+    if error.validator == "const":
+        return [Diagnostic(doc.loc(path), f"{where.strip() or 'value'} must be {json.dumps(error.validator_value)}")]
+    if error.validator == "pattern":
+        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} does not match the required form {error.validator_value}")]
+    if error.validator in ("minProperties", "maxProperties") and "field" in error.schema.get("properties", {}):
+        return [_condition_problem(error.instance, path, doc)]
+    return [Diagnostic(doc.loc(path), f"{error.message}{where}")]
+
+
+def _where(path: tuple) -> str:
+    if not path:
+        return ""
+    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return f" at {text}"
+
+
+def _looks_like_condition(schema: dict) -> bool:
+    return any(isinstance(b, dict) and "all" in b.get("required", ()) for b in schema.get("oneOf", ()))
+
+
+def _condition_problem(inst: dict, path: tuple, doc: LocatedDocument) -> Diagnostic:
+    """A precise message for a malformed condition (jsonschema's oneOf text is unreadable)."""
+    where = _where(path)
+    combinators = [k for k in ("all", "any", "not", "macro") if k in inst]
+    ops = [k for k in inst if k in m.ALL_OPS]
+    unknown = [k for k in inst if k not in m.ALL_OPS and k not in ("all", "any", "not", "macro", "field")]
+    if unknown:
+        return Diagnostic(doc.key_loc(path + (unknown[0],)),
+                          f"unknown key '{unknown[0]}' in condition{where} (a condition is one of all/any/not/macro, "
+                          f"or 'field' with one operator: {', '.join(m.ALL_OPS)})")
+    if len(combinators) > 1 or (combinators and ("field" in inst or ops)):
+        return Diagnostic(doc.loc(path), f"condition{where} mixes {', '.join(combinators + ops + (['field'] if 'field' in inst else []))}; "
+                          "nest them under 'all' or 'any'")
+    if combinators:
+        key = combinators[0]
+        sub = _first_error(inst, path, doc, key)
+        return sub or Diagnostic(doc.loc(path), f"invalid '{key}' condition{where}")
+    if "field" not in inst:
+        return Diagnostic(doc.loc(path), f"condition{where} needs 'field' and an operator, or all/any/not/macro")
+    if not ops:
+        return Diagnostic(doc.loc(path), f"field test{where} needs one operator: {', '.join(m.ALL_OPS)}")
+    if len(ops) > 1:
+        return Diagnostic(doc.key_loc(path + (ops[1],)),
+                          f"field test{where} has several operators ({', '.join(ops)}); use one per test and combine with 'all'")
+    sub = _first_error(inst, path, doc, ops[0])
+    return sub or Diagnostic(doc.loc(path), f"invalid value for '{ops[0]}'{where}")
+
+
+def _first_error(inst: dict, path: tuple, doc: LocatedDocument, key: str) -> Diagnostic | None:
+    defs = rule_schema()["$defs"]
+    if key in ("all", "any", "not", "macro"):
+        branch = next(b for b in defs["condition"]["oneOf"] if key in b.get("required", ()))
+    else:
+        branch = defs["fieldTest"]
+    schema = {"$defs": defs, **branch}
+    errs = list(jsonschema.Draft202012Validator(schema).iter_errors(inst))
+    if not errs:
+        return None
+    err = best_match(errs)
+    # Re-anchor the sub-error's path below the condition's own path.
+    below = path + tuple(err.absolute_path)
+    err.absolute_path.clear()
+    err.absolute_path.extend(below)
+    return _describe(err, doc)[0]
+
+
+# ---------------------------------------------------------------- model building
+
+class _FileBuilder:
+    def __init__(self, doc: LocatedDocument, sink: DiagnosticSink):
+        self.doc, self.sink = doc, sink
+        self.rules: list[m.Rule] = []
+        self.lists: list[m.ListDef] = []
+        self.macros: list[m.MacroDef] = []
+        self.tests: list[m.TestCase] = []
+
+    def loc(self, path: tuple) -> Location:
+        return self.doc.loc(path)
+
+    def build(self) -> None:
+        data = self.doc.data
+        for i, item in enumerate(data.get("lists", [])):
+            p = ("lists", i)
+            self.lists.append(m.ListDef(item["name"], list(item["items"]), self.loc(p),
+                                        item.get("extend", False), item.get("override", False)))
+            if item.get("extend") and item.get("override"):
+                self.sink.error(self.loc(p), f"list '{item['name']}': 'extend' and 'override' exclude each other")
+        for i, item in enumerate(data.get("macros", [])):
+            p = ("macros", i)
+            self.macros.append(m.MacroDef(item["name"], self.condition(item["condition"], p + ("condition",)),
+                                          self.loc(p), item.get("override", False)))
+        for i, item in enumerate(data.get("rules", [])):
+            rule = self.rule(item, ("rules", i))
+            if rule:
+                self.rules.append(rule)
+                self.tests.extend(rule.tests)
+        for i, item in enumerate(data.get("tests", [])):
+            self.tests.append(self.test(item, ("tests", i), owner=None))
+
+    def rule(self, item: dict, p: tuple) -> m.Rule | None:
+        common = dict(id=item["id"], kind=item["kind"], description=item["description"].strip(),
+                      loc=self.loc(p), enabled=item.get("enabled", True))
+        if item["kind"] == "detect":
+            alert = None
+            if "alert" in item:
+                a = item["alert"]
+                alert = m.AlertHints(a.get("threshold"), a.get("window"), a.get("for"),
+                                     tuple(self.path(g, p + ("alert", "group_by", j)) for j, g in enumerate(a.get("group_by", []))))
+            rule = m.DetectRule(**common, title=item["title"], severity=item["severity"],
+                                tags=tuple(item.get("tags", [])),
+                                match=self.condition(item["match"], p + ("match",)),
+                                exceptions=tuple(self.condition(c, p + ("exceptions", j))
+                                                 for j, c in enumerate(item.get("exceptions", []))),
+                                alert=alert)
+        elif item["kind"] == "drop":
+            rule = m.DropRule(**common, match=self.condition(item["match"], p + ("match",)))
+        else:
+            fields = []
+            for j, text in enumerate(item["fields"]):
+                fp = self.path(text, p + ("fields", j))
+                if fp is None:
+                    continue
+                if item.get("mode") == "remove" and fp.segments[-1] is WILDCARD:
+                    self.sink.error(self.loc(p + ("fields", j)),
+                                    f"mode 'remove' cannot remove array elements ('{text}' ends in [*]): "
+                                    "it would leave holes that Fluent Bit serialises as nulls; use mask or replace")
+                fields.append((fp, self.loc(p + ("fields", j))))
+            rule = m.RedactRule(**common, when=self.condition(item["when"], p + ("when",)),
+                                fields=tuple(fields), mode=item.get("mode", "mask"),
+                                replacement=item.get("replacement", "[REDACTED]"))
+        rule.tests = [self.test(t, p + ("tests", j), owner=rule.id) for j, t in enumerate(item.get("tests", []))]
+        return rule
+
+    def path(self, text: str, p: tuple):
+        try:
+            return parse_path(text)
+        except PathError as exc:
+            self.sink.error(self.loc(p), f"invalid field path {text!r}: {exc} (at character {exc.offset + 1})")
+            return None
+
+    def condition(self, node: dict, p: tuple) -> m.Condition:
+        loc = self.loc(p)
+        if "all" in node:
+            return m.All(tuple(self.condition(c, p + ("all", i)) for i, c in enumerate(node["all"])), loc)
+        if "any" in node:
+            return m.Any_(tuple(self.condition(c, p + ("any", i)) for i, c in enumerate(node["any"])), loc)
+        if "not" in node:
+            return m.Not(self.condition(node["not"], p + ("not",)), loc)
+        if "macro" in node:
+            return m.MacroRef(node["macro"], self.loc(p + ("macro",)))
+        (op,) = [k for k in node if k != "field"]
+        path = self.path(node["field"], p + ("field",))
+        value = node[op]
+        vp = p + (op,)
+        if op in m.LIST_OPS or op in m.STRING_OPS:
+            value = self.values(value, vp, strings_only=op in m.STRING_OPS)
+        return m.FieldTest(path, op, value, loc)
+
+    def values(self, value: Any, p: tuple, strings_only: bool) -> tuple:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, dict):
+            return (m.ListRef(value["list"], self.loc(p + ("list",))),)
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, dict):
+                out.append(m.ListRef(v["list"], self.loc(p + (i, "list"))))
+            elif strings_only and not isinstance(v, str):
+                self.sink.error(self.loc(p + (i,)), f"expected a string, got {v!r} (this operator tests strings)")
+            else:
+                out.append(v)
+        return tuple(out)
+
+    def test(self, item: dict, p: tuple, owner: str | None) -> m.TestCase:
+        events = [item["event"]] if "event" in item else list(item["events"])
+        e = item["expect"]
+        ep = p + ("expect",)
+        exp = m.Expectation(fires=e.get("fires"), detections=e.get("detections"), dropped=e.get("dropped"),
+                            severity=e.get("severity"), not_contains=list(e.get("not_contains", [])),
+                            loc=self.loc(ep), detections_loc=self.loc(ep + ("detections",)))
+        if exp.fires is not None and owner is None:
+            self.sink.error(self.doc.key_loc(ep + ("fires",)),
+                            "'fires' only works in a test embedded in a rule; use 'detections' in file-level tests")
+        for key, spec in e.get("fields", {}).items():
+            fp = self.path(key, ep + ("fields", key))
+            if fp is None:
+                continue
+            (kind, value), = spec.items()
+            exp.fields.append(m.FieldExpectation(fp, kind, value, self.doc.key_loc(ep + ("fields", key))))
+        return m.TestCase(item["name"], events, exp, self.loc(p), owner)
+
+
+# ---------------------------------------------------------------- merging and semantics
+
+def _merge(builders: list[_FileBuilder], files: list[str], sink: DiagnosticSink) -> m.RuleSet:
+    lists: dict[str, m.ListDef] = {}
+    macros: dict[str, m.MacroDef] = {}
+    rules: list[m.Rule] = []
+    tests: list[m.TestCase] = []
+    for b in builders:
+        for ld in b.lists:
+            prev = lists.get(ld.name)
+            if prev is None:
+                if ld.extend:
+                    sink.error(ld.loc, f"list '{ld.name}' is extended before it is defined (files load in path order)")
+                lists[ld.name] = m.ListDef(ld.name, list(ld.items), ld.loc)
+            elif ld.extend:
+                prev.items.extend(x for x in ld.items if x not in prev.items)
+            elif ld.override:
+                lists[ld.name] = m.ListDef(ld.name, list(ld.items), ld.loc)
+            else:
+                sink.error(ld.loc, f"list '{ld.name}' is already defined at {prev.loc}; "
+                                   "set 'extend: true' to add items or 'override: true' to replace it")
+        for md in b.macros:
+            prev = macros.get(md.name)
+            if prev is not None and not md.override:
+                sink.error(md.loc, f"macro '{md.name}' is already defined at {prev.loc}; set 'override: true' to replace it")
+                continue
+            if prev is None and md.override:
+                sink.warning(md.loc, f"macro '{md.name}' has 'override: true' but nothing to override")
+            macros[md.name] = md
+        rules.extend(b.rules)
+        tests.extend(b.tests)
+    return m.RuleSet(rules=rules, lists=lists, macros=macros, tests=tests, files=files)
+
+
+def _walk(cond):
+    yield cond
+    if isinstance(cond, (m.All, m.Any_)):
+        for c in cond.items:
+            yield from _walk(c)
+    elif isinstance(cond, m.Not):
+        yield from _walk(cond.item)
+
+
+def rule_conditions(rule: m.Rule):
+    if isinstance(rule, m.DetectRule):
+        return [rule.match, *rule.exceptions]
+    if isinstance(rule, m.DropRule):
+        return [rule.match]
+    return [rule.when]
+
+
+def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
+    from .ir import check_translatable  # regex/glob checks live with their translation
+
+    seen: dict[str, m.Rule] = {}
+    for rule in rs.rules:
+        if rule.id in seen:
+            sink.error(rule.loc, f"duplicate rule id '{rule.id}' (first defined at {seen[rule.id].loc})")
+        else:
+            seen[rule.id] = rule
+    conditions = [c for r in rs.rules for c in rule_conditions(r)] + [md.condition for md in rs.macros.values()]
+    for cond in conditions:
+        for node in _walk(cond):
+            if isinstance(node, m.MacroRef) and node.name not in rs.macros:
+                sink.error(node.loc, f"unknown macro '{node.name}'" + _suggest(node.name, rs.macros))
+            if isinstance(node, m.FieldTest):
+                if isinstance(node.value, tuple):
+                    for v in node.value:
+                        if isinstance(v, m.ListRef):
+                            _check_list_ref(v, node, rs, sink)
+                check_translatable(node, rs, sink)
+    _check_macro_cycles(rs, sink)
+    for test in rs.tests:
+        for rid in test.expect.detections or []:
+            rule = seen.get(rid)
+            if rule is None:
+                sink.error(test.expect.detections_loc, f"test '{test.name}' expects unknown rule '{rid}'" + _suggest(rid, seen))
+            elif not isinstance(rule, m.DetectRule):
+                sink.error(test.expect.detections_loc, f"test '{test.name}': '{rid}' is a {rule.kind} rule, not a detection")
+            elif not rule.enabled:
+                sink.warning(test.expect.detections_loc, f"test '{test.name}' expects disabled rule '{rid}' to fire")
+
+
+def _check_list_ref(ref: m.ListRef, node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
+    ld = rs.lists.get(ref.name)
+    if ld is None:
+        sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists))
+    elif node.op in m.STRING_OPS:
+        bad = [x for x in ld.items if not isinstance(x, str)]
+        if bad:
+            sink.error(ref.loc, f"list '{ref.name}' holds non-strings ({bad[0]!r}) but '{node.op}' tests strings")
+
+
+def _check_macro_cycles(rs: m.RuleSet, sink: DiagnosticSink) -> None:
+    def deps(name):
+        return [n.name for n in _walk(rs.macros[name].condition) if isinstance(n, m.MacroRef) and n.name in rs.macros]
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(name, stack):
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = stack[stack.index(name):] + [name]
+            sink.error(rs.macros[name].loc, f"macro cycle: {' -> '.join(cycle)}")
+            return
+        state[name] = 1
+        for d in deps(name):
+            visit(d, stack + [name])
+        state[name] = 2
+
+    for name in rs.macros:
+        visit(name, [])
+
+
+def _suggest(name: str, known) -> str:
+    import difflib
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

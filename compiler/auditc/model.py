@@ -1,0 +1,169 @@
+"""Typed rule model: what a rule file means, independent of YAML and of Lua.
+
+Every node keeps the `Location` it was written at, so later stages (IR,
+backends, the test runner) can point back at the user's YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .errors import Location
+from .paths import FieldPath
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES, start=1)}
+
+# Operators of a field test, grouped by what their value is.
+SCALAR_OPS = ("equals",)
+LIST_OPS = ("in",)
+STRING_OPS = ("prefix", "suffix", "contains", "glob", "regex")
+NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+PRESENCE_OPS = ("exists", "absent")
+ALL_OPS = SCALAR_OPS + LIST_OPS + STRING_OPS + NUMERIC_OPS + PRESENCE_OPS
+
+Scalar = Union[str, int, float, bool]
+
+
+@dataclass(frozen=True)
+class ListRef:
+    name: str
+    loc: Location
+
+
+@dataclass(frozen=True)
+class FieldTest:
+    path: FieldPath
+    op: str
+    # equals/gt..: a scalar; in/prefix/..: tuple of Scalar | ListRef; exists/absent: True
+    value: Any
+    loc: Location
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Any_:
+    items: tuple
+    loc: Location
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+    loc: Location
+
+
+@dataclass(frozen=True)
+class MacroRef:
+    name: str
+    loc: Location
+
+
+Condition = Union[FieldTest, All, Any_, Not, MacroRef]
+
+
+@dataclass
+class ListDef:
+    name: str
+    items: list
+    loc: Location
+    extend: bool = False
+    override: bool = False
+
+
+@dataclass
+class MacroDef:
+    name: str
+    condition: Condition
+    loc: Location
+    override: bool = False
+
+
+@dataclass
+class AlertHints:
+    threshold: int | None = None
+    window: str | None = None
+    for_: str | None = None
+    group_by: tuple = ()
+
+
+@dataclass
+class FieldExpectation:
+    path: FieldPath
+    kind: str  # equals | absent | exists | redacted
+    value: Any
+    loc: Location
+
+
+@dataclass
+class Expectation:
+    fires: bool | None = None
+    detections: list[str] | None = None
+    dropped: bool | None = None
+    severity: str | None = None
+    fields: list[FieldExpectation] = field(default_factory=list)
+    not_contains: list[str] = field(default_factory=list)
+    loc: Location | None = None
+    detections_loc: Location | None = None
+
+
+@dataclass
+class TestCase:
+    name: str
+    events: list[dict]
+    expect: Expectation
+    loc: Location
+    owner: str | None = None  # id of the rule it is embedded in
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: str
+    description: str
+    loc: Location
+    enabled: bool = True
+    tests: list[TestCase] = field(default_factory=list)
+
+
+@dataclass
+class DetectRule(Rule):
+    title: str = ""
+    severity: str = "medium"
+    tags: tuple = ()
+    match: Condition | None = None
+    exceptions: tuple = ()
+    alert: AlertHints | None = None
+
+
+@dataclass
+class DropRule(Rule):
+    match: Condition | None = None
+
+
+@dataclass
+class RedactRule(Rule):
+    when: Condition | None = None
+    fields: tuple = ()  # of (FieldPath, Location)
+    mode: str = "mask"
+    replacement: str = "[REDACTED]"
+
+
+@dataclass
+class RuleSet:
+    """Everything loaded from a rules directory, lists and macros merged."""
+
+    rules: list[Rule]
+    lists: dict[str, ListDef]
+    macros: dict[str, MacroDef]
+    tests: list[TestCase]  # file-level and embedded tests, in file order
+    files: list[str]
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)

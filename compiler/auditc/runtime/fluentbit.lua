@@ -1,0 +1,357 @@
+-- auditc's emulation of Fluent Bit's `lua` filter plugin (v4.2.8), run
+-- inside LuaJIT 2.1 by lupa. Each step names the Fluent Bit source it
+-- mirrors:
+--   plugins/filter_lua/lua.c     cb_lua_init, cb_lua_filter, pack_result
+--   src/flb_lua.c                flb_lua_pushmsgpack, flb_lua_tomsgpack,
+--                                flb_lua_arraylength, flb_lua_enable_flb_null
+--   src/flb_pack.c               JSON -> msgpack (pack_numeric_token) and
+--                                msgpack -> JSON (doubles: "%.1f" / "%.16g")
+-- The chunk returns a table of functions and defines no globals of its own;
+-- the filter script shares the global table with `flb_null` and `FLB_ENV`
+-- exactly as in Fluent Bit.
+
+local type, pairs, tostring, tonumber, error, pcall = type, pairs, tostring, tonumber, error, pcall
+local getmetatable, setmetatable, rawequal = getmetatable, setmetatable, rawequal
+local sbyte, schar, sfind, ssub, sformat = string.byte, string.char, string.find, string.sub, string.format
+local concat, maxn, floor, HUGE = table.concat, table.maxn, math.floor, math.huge
+local tnew = require("table.new")
+
+local L2C_ARRAY, L2C_MAP = 1, 2 -- enum flb_lua_l2c_type_enum (include/fluent-bit/flb_lua.h)
+local POISON_DEPTH = 30 -- Fluent Bit's JSON encoders crash on records about this deep
+
+local M = {}
+local NULL -- the value JSON null decodes to: nil, or the flb_null sentinel
+
+-- flb_lua_enable_flb_null pushes a light userdata NULL as global flb_null.
+-- Plain Lua cannot make a light userdata; newproxy() gives a userdata that
+-- behaves the same for scripts: type() is "userdata" and it is truthy.
+function M.setup(enable_flb_null, env)
+  if enable_flb_null then
+    NULL = newproxy(false)
+    flb_null = NULL
+  else
+    NULL = nil
+  end
+  local t = {}
+  for k, v in pairs(env or {}) do t[k] = v end
+  FLB_ENV = t -- lua.c env_variables()
+end
+
+---------------------------------------------------------------- JSON -> Lua
+-- Every container gets its own metatable {type = 1 or 2}
+-- (flb_lua_setmetatable); arrays are created with lua_createtable(n, 0) and
+-- maps with lua_createtable(0, n); a nil value (null with flb_null off)
+-- leaves a map key unset and an array slot empty.
+
+local decode_value
+local ESC = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f", [110] = "\n", [114] = "\r", [116] = "\t" }
+
+local function utf8(cp)
+  if cp < 0x80 then return schar(cp) end
+  if cp < 0x800 then return schar(0xC0 + floor(cp / 0x40), 0x80 + cp % 0x40) end
+  if cp < 0x10000 then
+    return schar(0xE0 + floor(cp / 0x1000), 0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+  end
+  return schar(0xF0 + floor(cp / 0x40000), 0x80 + floor(cp / 0x1000) % 0x40,
+               0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+end
+
+local function skip(s, i)
+  local _, e = sfind(s, "^[ \t\r\n]*", i)
+  return e + 1
+end
+
+local function decode_string(s, i)
+  local j, buf, n = i + 1, nil, 0
+  while true do
+    local a = sfind(s, '["\\]', j)
+    if not a then error("unterminated string", 0) end
+    if sbyte(s, a) == 34 then
+      if buf == nil then return ssub(s, i + 1, a - 1), a + 1 end
+      n = n + 1; buf[n] = ssub(s, j, a - 1)
+      return concat(buf), a + 1
+    end
+    buf = buf or {}
+    n = n + 1; buf[n] = ssub(s, j, a - 1)
+    local c = sbyte(s, a + 1)
+    if c == 117 then
+      local cp = tonumber(ssub(s, a + 2, a + 5), 16)
+      if not cp then error("bad \\u escape", 0) end
+      j = a + 6
+      if cp >= 0xD800 and cp <= 0xDBFF and ssub(s, j, j + 1) == "\\u" then
+        local lo = tonumber(ssub(s, j + 2, j + 5), 16)
+        if lo and lo >= 0xDC00 and lo <= 0xDFFF then
+          cp = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00)
+          j = j + 6
+        end
+      end
+      n = n + 1; buf[n] = utf8(cp)
+    else
+      local e = ESC[c]
+      if not e then error("bad escape", 0) end
+      n = n + 1; buf[n] = e
+      j = a + 2
+    end
+  end
+end
+
+-- flb_pack.c pack_numeric_token: a token with '.' or e+/e- is a double
+-- (strtod); anything else is an integer read by strtoll/strtoull, which stop
+-- at the first non-digit ("1e5" is 1); out of range falls back to strtod.
+local function decode_number(s, i)
+  local a, b = sfind(s, "^-?[0-9][0-9.eE+-]*", i)
+  if not a then error("bad value", 0) end
+  local tok = ssub(s, a, b)
+  if sfind(tok, "[.]") or sfind(tok, "[eE][-+]") then
+    local v = tonumber(tok)
+    if v == nil then error("bad number", 0) end
+    return v, b + 1
+  end
+  local digits = tok:match("^-?%d+")
+  local v = tonumber(digits)
+  if v >= 9223372036854775808 or v < -9223372036854775808 then v = tonumber(tok) or v end
+  return v, b + 1
+end
+
+local function decode_array(s, i)
+  -- count is unknown before parsing: collect, then copy into a presized table
+  local items, n = {}, 0
+  i = skip(s, i + 1)
+  if sbyte(s, i) == 93 then
+    return setmetatable(tnew(0, 0), { type = L2C_ARRAY }), i + 1
+  end
+  while true do
+    local v
+    v, i = decode_value(s, i)
+    n = n + 1
+    items[n] = v
+    i = skip(s, i)
+    local c = sbyte(s, i)
+    if c == 93 then break end
+    if c ~= 44 then error("expected ',' or ']'", 0) end
+    i = skip(s, i + 1)
+  end
+  local t = tnew(n, 0)
+  for k = 1, n do t[k] = items[k] end -- lua_rawseti(l, index, i+1)
+  return setmetatable(t, { type = L2C_ARRAY }), i + 1
+end
+
+local function decode_object(s, i)
+  local keys, vals, n = {}, {}, 0
+  i = skip(s, i + 1)
+  if sbyte(s, i) == 125 then
+    return setmetatable(tnew(0, 0), { type = L2C_MAP }), i + 1
+  end
+  while true do
+    if sbyte(s, i) ~= 34 then error("expected a string key", 0) end
+    local k
+    k, i = decode_string(s, i)
+    i = skip(s, i)
+    if sbyte(s, i) ~= 58 then error("expected ':'", 0) end
+    local v
+    v, i = decode_value(s, skip(s, i + 1))
+    n = n + 1
+    keys[n], vals[n] = k, v
+    i = skip(s, i)
+    local c = sbyte(s, i)
+    if c == 125 then break end
+    if c ~= 44 then error("expected ',' or '}'", 0) end
+    i = skip(s, i + 1)
+  end
+  local t = tnew(0, n)
+  for k = 1, n do t[keys[k]] = vals[k] end -- lua_settable: duplicate keys, last wins
+  return setmetatable(t, { type = L2C_MAP }), i + 1
+end
+
+decode_value = function(s, i)
+  local c = sbyte(s, i)
+  if c == 123 then return decode_object(s, i) end
+  if c == 91 then return decode_array(s, i) end
+  if c == 34 then return decode_string(s, i) end
+  if c == 116 and ssub(s, i, i + 3) == "true" then return true, i + 4 end
+  if c == 102 and ssub(s, i, i + 4) == "false" then return false, i + 5 end
+  if c == 110 and ssub(s, i, i + 3) == "null" then return NULL, i + 4 end
+  return decode_number(s, i)
+end
+
+function M.decode(s)
+  local ok, v, i = pcall(decode_value, s, skip(s, 1))
+  if not ok then return nil, v end
+  if skip(s, i) <= #s then return nil, "trailing characters" end
+  return v
+end
+
+---------------------------------------------------------------- Lua -> JSON
+-- flb_lua_tomsgpack followed by Fluent Bit's msgpack -> JSON. Values that
+-- Fluent Bit cannot turn into valid JSON are collected in `problems`.
+
+local function jstring(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    local b = sbyte(c)
+    if b == 34 then return '\\"' end
+    if b == 92 then return "\\\\" end
+    if b == 10 then return "\\n" end
+    if b == 9 then return "\\t" end
+    if b == 13 then return "\\r" end
+    return sformat("\\u%04x", b)
+  end) .. '"'
+end
+
+-- flb_lua.c lua_isinteger: (lua_Integer)n == n, with lua_Integer 64-bit.
+local function is_integer(n)
+  return n == floor(n) and n >= -9223372036854775808 and n < 9223372036854775808
+end
+
+local encode
+
+-- flb_lua_arraylength: table.maxn if > 0, else -1 unless every key is a
+-- positive number (then their count, which is 0 for an empty table).
+local function array_length(t)
+  local n = maxn(t)
+  if n > 0 and is_integer(n) then return n end
+  return -1
+end
+
+local function encode_map(t, out, depth, problems)
+  out[#out + 1] = "{"
+  local first = true
+  for k, v in pairs(t) do
+    if not first then out[#out + 1] = "," end
+    first = false
+    if type(k) ~= "string" then
+      problems[#problems + 1] = "map key of type " .. type(k) .. " (" .. tostring(k) .. ") makes invalid JSON"
+      out[#out + 1] = jstring(tostring(k))
+    else
+      out[#out + 1] = jstring(k)
+    end
+    out[#out + 1] = ":"
+    encode(v, out, depth, problems)
+  end
+  out[#out + 1] = "}"
+end
+
+local function encode_array(t, n, out, depth, problems)
+  out[#out + 1] = "["
+  for i = 1, n do
+    if i > 1 then out[#out + 1] = "," end
+    encode(t[i], out, depth, problems)
+  end
+  out[#out + 1] = "]"
+end
+
+encode = function(v, out, depth, problems)
+  local tv = type(v)
+  if tv == "string" then
+    out[#out + 1] = jstring(v)
+  elseif tv == "number" then
+    if v ~= v or v == HUGE or v == -HUGE then
+      problems[#problems + 1] = "number " .. tostring(v) .. " is not valid JSON"
+      out[#out + 1] = "null"
+    elseif is_integer(v) then
+      out[#out + 1] = sformat("%.0f", v)
+    else
+      out[#out + 1] = sformat("%.16g", v)
+    end
+  elseif tv == "boolean" then
+    out[#out + 1] = v and "true" or "false"
+  elseif tv == "nil" or (NULL ~= nil and rawequal(v, NULL)) then
+    out[#out + 1] = "null"
+  elseif tv == "table" then
+    if depth >= POISON_DEPTH then
+      problems[#problems + 1] = "record nests " .. POISON_DEPTH .. " levels deep: Fluent Bit's JSON encoders crash on it"
+      out[#out + 1] = "null"
+      return
+    end
+    local mt = getmetatable(v)
+    local kind = (type(mt) == "table" and type(mt.type) == "number" and mt.type >= 0) and mt.type or nil
+    if kind == L2C_ARRAY then
+      encode_array(v, #v, out, depth + 1, problems) -- lua_toarray_msgpack uses lua_objlen
+    elseif kind ~= nil then
+      encode_map(v, out, depth + 1, problems)
+    else
+      local n = array_length(v)
+      if n > 0 then
+        encode_array(v, n, out, depth + 1, problems)
+      else
+        encode_map(v, out, depth + 1, problems)
+      end
+    end
+  else
+    -- LUA_TFUNCTION/USERDATA/THREAD: "cannot serialize", nothing is written
+    -- and the msgpack buffer is corrupt.
+    problems[#problems + 1] = "value of type " .. tv .. " cannot be serialised by Fluent Bit"
+    out[#out + 1] = "null"
+  end
+end
+
+function M.encode(v)
+  local out, problems = {}, {}
+  encode(v, out, 0, problems)
+  return concat(out), problems
+end
+
+---------------------------------------------------------------- the filter call
+
+-- lua.c get_callback_args (Lua 5.1 branch): 5 arguments when the function
+-- declares at least 5 parameters, else 3.
+function M.callback_args(fn)
+  local info = debug.getinfo(fn, "u")
+  if info and info.nparams and info.nparams >= 5 then return 5 end
+  return 3
+end
+
+-- Run one batch as cb_lua_filter does. `lines` is an array of JSON texts
+-- (already known to decode to maps). Returns status, message, results where
+-- results[i] = { code = c, ts = t, out = { json, ... } } and status is:
+--   "ok"       every record handled; results describe what Fluent Bit emits
+--   "error"    the callback raised (protected_mode): the batch passes through
+--   "invalid"  a returned record could not be packed (pack_result false):
+--              the batch passes through
+function M.run_batch(fn_name, tag, ts, lines)
+  local fn = _G[fn_name]
+  local results, problems = {}, {}
+  for i = 1, #lines do
+    local record = M.decode(lines[i])
+    local ok, code, new_ts, new_record = pcall(fn, tag, ts, record)
+    if not ok then
+      return "error", tostring(code), nil, problems, i
+    end
+    -- lua.c: l_code = (int) lua_tointeger(...) -- non-numbers read as 0
+    code = tonumber(code) or 0
+    code = code >= 0 and floor(code) or -floor(-code)
+    local r = { code = code, ts = ts, out = {} }
+    -- tomsgpack runs for every code, but only 1 and 2 use its result
+    local json, probs = M.encode(new_record)
+    if code == 1 or code == 2 then
+      if code == 1 then r.ts = tonumber(new_ts) or 0 end
+      for _, p in ipairs(probs) do problems[#problems + 1] = "record " .. i .. ": " .. p end
+      -- pack_result: a map is one record, an array of maps is several,
+      -- anything else is an invalid table and the whole batch is untouched.
+      local kind = type(new_record)
+      if kind ~= "table" then
+        return "invalid", "callback returned a " .. kind .. " as the record", nil, problems, i
+      end
+      local first = sbyte(json, 1)
+      if first == 123 then
+        r.out[1] = json
+      else
+        local mt = getmetatable(new_record)
+        local n = (type(mt) == "table" and mt.type == L2C_ARRAY) and #new_record or array_length(new_record)
+        for k = 1, n do
+          local item = new_record[k]
+          local item_json = M.encode(item)
+          if type(item) ~= "table" or sbyte(item_json, 1) ~= 123 then
+            return "invalid", "array element " .. k .. " of the returned record is not a map", nil, problems, i
+          end
+          r.out[#r.out + 1] = item_json
+        end
+      end
+    elseif code == -1 then
+      r.out = false
+    end
+    results[i] = r
+  end
+  return "ok", nil, results, problems, 0
+end
+
+return M

@@ -1,0 +1,197 @@
+"""`auditc test`: run the tests written in rule files through the compiled filter.
+
+Like promtool's `test rules`: a test names input events and what must come
+out. Every event goes through the generated Lua in the in-process Fluent Bit
+runtime, once with `enable_flb_null` off and once on, because the script
+must be right in both modes. Expectations:
+
+  fires        (tests inside a rule) the rule matches: a detection fires, a
+               drop rule's event is dropped, a redaction rule redacts
+  detections   exactly these detection ids fire; [] means none may
+  dropped      the event is (not) dropped
+  severity     detection.severity of the output record
+  fields       per output field: equals V | absent | exists | redacted
+  not_contains strings that must not appear anywhere in the output
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from . import sourcemap
+from .compiler import Compiled
+from .model import Expectation, FieldExpectation, TestCase
+from .paths import WILDCARD
+from .runtime import FluentBitLua
+
+NULL_MODES = (False, True)
+_MISSING = object()
+
+
+@dataclass
+class TestResult:
+    test: TestCase
+    flb_null: bool
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def label(self) -> str:
+        owner = f"{self.test.owner} › " if self.test.owner else ""
+        return f"{owner}{self.test.name} [enable_flb_null={'on' if self.flb_null else 'off'}]"
+
+
+def run_tests(compiled: Compiled, call: str = "auditc_filter") -> list[TestResult]:
+    rules = {r.id: r for r in compiled.ruleset.rules}
+    markers = {r.replacement for r in compiled.program.rules if r.kind == "redact"}
+    results = []
+    for flb_null in NULL_MODES:
+        runtime = FluentBitLua(compiled.lua, call, enable_flb_null=flb_null)
+        for test in compiled.ruleset.tests:
+            started = time.perf_counter()
+            result = TestResult(test, flb_null)
+            for n, event in enumerate(test.events, start=1):
+                prefix = f"event {n}: " if len(test.events) > 1 else ""
+                for problem in _check_event(runtime, compiled.lua, event, test, rules, markers):
+                    result.failures.append(prefix + problem)
+            result.seconds = time.perf_counter() - started
+            results.append(result)
+    return results
+
+
+def _check_event(runtime: FluentBitLua, lua: str, event: dict, test: TestCase,
+                 rules: dict, markers: set) -> list[str]:
+    out = runtime.filter([event])
+    if out.passthrough:
+        return [f"Fluent Bit would pass the whole batch through unfiltered: "
+                f"{sourcemap.explain_error(lua, out.error)}"]
+    problems = [f"output Fluent Bit cannot encode: {p}" for p in out.problems]
+    emitted = out.per_input[0]
+    dropped = not emitted
+    record = emitted[0].record if emitted else {}
+    detection = record.get("detection") if isinstance(record.get("detection"), dict) else {}
+    fired = list(detection.get("rules", [])) if not dropped else []
+    exp: Expectation = test.expect
+    if exp.fires is not None and test.owner:
+        owner = rules.get(test.owner)
+        kind = owner.kind if owner else "detect"
+        if kind == "detect":
+            got = test.owner in fired
+        elif kind == "drop":
+            got = dropped
+        else:
+            meta = record.get("auditc") if isinstance(record.get("auditc"), dict) else {}
+            got = test.owner in meta.get("redacted", [])
+        if got != exp.fires:
+            verb = {"detect": "fire", "drop": "drop the event", "redact": "redact"}[kind]
+            problems.append(f"{test.owner}: expected it to {'' if exp.fires else 'not '}{verb}, "
+                            f"but it did{'' if got else ' not'}" + _context(dropped, fired))
+    if exp.detections is not None and sorted(exp.detections) != sorted(fired):
+        problems.append(f"detections:\n    expected: {sorted(exp.detections)}\n         got: {sorted(fired)}"
+                        + ("  (event was dropped)" if dropped else ""))
+    if exp.dropped is not None and exp.dropped != dropped:
+        problems.append(f"dropped: expected {str(exp.dropped).lower()}, got {str(dropped).lower()}"
+                        + _context(dropped, fired))
+    if exp.severity is not None and detection.get("severity") != exp.severity:
+        problems.append(f"severity: expected {exp.severity}, got {detection.get('severity')}")
+    if not dropped:
+        for fe in exp.fields:
+            msg = check_field(record, fe, markers)
+            if msg:
+                problems.append(msg)
+    elif exp.fields:
+        problems.append("fields: expectations given but the event was dropped")
+    text = "\n".join(e.json for e in emitted)
+    for secret in exp.not_contains:
+        if secret in text:
+            problems.append(f"not_contains: {secret!r} appears in the output")
+    return problems
+
+
+def _context(dropped: bool, fired: list) -> str:
+    return f" (dropped: {str(dropped).lower()}, detections: {fired})"
+
+
+def values_at(record: Any, segments: tuple) -> list:
+    """Every value a path reaches; [*] fans out over array elements; _MISSING where absent."""
+    if not segments:
+        return [record]
+    seg, rest = segments[0], segments[1:]
+    if seg is WILDCARD:
+        if not isinstance(record, list):
+            return [_MISSING]
+        return [v for item in record for v in values_at(item, rest)] or []
+    if not isinstance(record, dict) or seg not in record:
+        return [_MISSING]
+    return values_at(record[seg], rest)
+
+
+def _leaves(v: Any):
+    if isinstance(v, dict):
+        for x in v.values():
+            yield from _leaves(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _leaves(x)
+    else:
+        yield v
+
+
+def check_field(record: dict, fe: FieldExpectation, markers: set) -> str | None:
+    """Expectations with [*] must hold for every element."""
+    found = values_at(record, fe.path.segments)
+    shown = [None if v is _MISSING else v for v in found]
+    if fe.kind == "absent":
+        ok = all(v is _MISSING or v is None for v in found)
+        return None if ok else f"field {fe.path}: expected absent, got {_short(shown)}"
+    if fe.kind == "exists":
+        ok = bool(found) and all(v is not _MISSING and v is not None for v in found)
+        return None if ok else f"field {fe.path}: expected to exist, got {_short(shown)}"
+    if fe.kind == "equals":
+        ok = bool(found) and all(v is not _MISSING and _same(v, fe.value) for v in found)
+        return None if ok else f"field {fe.path}:\n    expected: {_short(fe.value)}\n         got: {_short(shown[0] if len(shown) == 1 else shown)}"
+    # redacted: gone, or every non-null scalar below it is a redaction marker
+    leaked = [leaf for v in found if v is not _MISSING for leaf in _leaves(v)
+              if leaf is not None and leaf not in markers]
+    return None if not leaked else f"field {fe.path}: expected redacted, but holds {_short(leaked)}"
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Fluent Bit turns whole floats into integers; 5 and 5.0 are the same value.
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def _short(v: Any, limit: int = 200) -> str:
+    text = json.dumps(v, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def junit_xml(results: list[TestResult]) -> str:
+    suites = ET.Element("testsuites", name="auditc", tests=str(len(results)),
+                        failures=str(sum(not r.passed for r in results)))
+    by_file: dict[str, list[TestResult]] = {}
+    for r in results:
+        by_file.setdefault(r.test.loc.file, []).append(r)
+    for file, items in by_file.items():
+        suite = ET.SubElement(suites, "testsuite", name=file, tests=str(len(items)),
+                              failures=str(sum(not r.passed for r in items)),
+                              time=f"{sum(r.seconds for r in items):.6f}")
+        for r in items:
+            case = ET.SubElement(suite, "testcase", classname=file, name=r.label, time=f"{r.seconds:.6f}")
+            case.set("file", file)
+            case.set("line", str(r.test.loc.line))
+            if not r.passed:
+                fail = ET.SubElement(case, "failure", message=r.failures[0].splitlines()[0])
+                fail.text = "\n".join(r.failures)
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
