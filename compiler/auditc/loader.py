@@ -113,7 +113,8 @@ def _describe(error, doc: LocatedDocument) -> list[Diagnostic]:
         return [Diagnostic(doc.key_loc(path + (k,)),
                            f"unknown key '{k}'{where} (allowed: {', '.join(allowed)})") for k in extra]
     if error.validator == "required":
-        return [Diagnostic(doc.loc(path), f"{where.strip() or 'document'}: {error.message.replace(' is a required property', '')} is required")]
+        name = where.replace(" at ", "", 1) or "document"
+        return [Diagnostic(doc.loc(path), f"{name}: {error.message.replace(' is a required property', '')} is required")]
     if error.validator == "type":
         want = error.validator_value
         want = " or ".join(want) if isinstance(want, list) else want

@@ -61,6 +61,9 @@ def load_yaml(text: str, file: str) -> LocatedDocument:
         problem = exc.problem or str(exc)
         if exc.context:
             problem = f"{exc.context}; {problem}"
+        if mark and "alias" in (exc.context or "") and "[*" in text.splitlines()[mark.line][max(0, mark.column - 2):]:
+            # `items[*]` inside a flow collection ({...} or [...]) reads as an alias.
+            problem += " (quote field paths that contain [*] when they sit inside {...} or [...])"
         raise AuditcError([Diagnostic(loc, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:  # e.g. reader errors on bad bytes
         raise AuditcError([Diagnostic(Location(file), f"invalid YAML: {exc}")]) from None

@@ -35,7 +35,7 @@ local function sanitize(t, depth)
       local v = t[i]
       local tv = type(v)
       if tv == "table" then
-        if depth >= MAX_DEPTH then
+        if depth > MAX_DEPTH then
           t[i] = TRUNCATED
           replaced = replaced + 1
         else
@@ -57,7 +57,7 @@ local function sanitize(t, depth)
       bad_keys[#bad_keys + 1] = k
     end
     if tv == "table" then
-      if depth >= MAX_DEPTH then
+      if depth > MAX_DEPTH then
         t[k] = TRUNCATED
         replaced = replaced + 1
       else

@@ -67,10 +67,27 @@ def _harness_source() -> str:
     return resources.files("auditc.runtime").joinpath("fluentbit.lua").read_text()
 
 
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+def _flb_number(token: str) -> int | float:
+    """src/flb_pack.c pack_numeric_token: a double only with '.' or e+/e-;
+    otherwise strtoll/strtoull, which stop at the first non-digit (so "1e5"
+    is 1) and fall back to strtod when out of range."""
+    lowered = token.lower()
+    if "." in token or "e+" in lowered or "e-" in lowered:
+        return float(token)
+    digits = token[: next((i for i, c in enumerate(token) if c in "eE"), len(token))]
+    value = int(digits)
+    if value < _INT64_MIN or value > _UINT64_MAX:
+        return float(token)
+    return value
+
+
 def parse_line(line: str) -> dict:
     """The tail input's json parser: a JSON map, else the raw line under `log`."""
     try:
-        value = json.loads(line)
+        value = json.loads(line, parse_int=_flb_number, parse_float=_flb_number)
     except (ValueError, RecursionError):
         return {"log": line}
     return value if isinstance(value, dict) else {"log": line}
@@ -78,12 +95,17 @@ def parse_line(line: str) -> dict:
 
 class FluentBitLua:
     def __init__(self, script: str, call: str, *, enable_flb_null: bool = False,
-                 script_name: str = "auditc.lua", env: dict | None = None) -> None:
+                 script_name: str = "auditc.lua", env: dict | None = None,
+                 preload: str | None = None) -> None:
+        """`preload` is Lua run in the state before the script loads; tests use
+        it to inject faults (e.g. a string.find that raises)."""
         self.call = call
         self.enable_flb_null = enable_flb_null
         self.lua = luajit.LuaRuntime(unpack_returned_tuples=True, register_eval=False)
         self.h = self.lua.execute(_harness_source())
         self.h.setup(enable_flb_null, self.lua.table_from(env or {}))
+        if preload:
+            self.lua.execute(preload)
         # cb_lua_init: load the chunk, run it, then require a global function.
         loader = self.lua.eval("function(src, name) local f, err = loadstring(src, name); "
                                "if not f then return false, err end; local ok, e = pcall(f); "

@@ -1,0 +1,173 @@
+"""The loader: every problem is reported with file:line:col, all at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditc.errors import AuditcError
+from auditc.loader import load_rules
+
+from conftest import write_rules
+
+GOOD_RULE = """\
+rules:
+  - id: exec
+    kind: detect
+    title: Exec
+    description: d
+    severity: high
+    match:
+      field: objectRef.subresource
+      equals: exec
+"""
+
+
+def errors(tmp_path, files: dict[str, str]) -> list[str]:
+    write_rules(tmp_path / "r", files)
+    with pytest.raises(AuditcError) as info:
+        load_rules(tmp_path / "r")
+    return [d.format() for d in info.value.diagnostics if d.level == "error"]
+
+
+def test_valid_file_loads(tmp_path):
+    write_rules(tmp_path / "r", {"a.yaml": GOOD_RULE})
+    rs = load_rules(tmp_path / "r")
+    assert [r.id for r in rs.rules] == ["exec"]
+    assert rs.rules[0].loc.line == 2 and rs.rules[0].loc.col == 5
+
+
+def test_duplicate_yaml_key_is_an_error_with_location(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("severity: high", "severity: high\n    severity: low")})
+    assert any(e.endswith("a.yaml:7:5: error: duplicate key 'severity' (first defined at 6:5)") for e in errs), errs
+
+
+def test_unknown_key_names_the_key_and_allowed_keys(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("    title: Exec", "    title: Exec\n    sevrity: high")})
+    assert len(errs) == 1
+    assert "a.yaml:5:5: error: unknown key 'sevrity' at rules[0]" in errs[0]
+    assert "severity" in errs[0]
+
+
+def test_bad_enum_and_missing_key(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("severity: high", "severity: urgent")})
+    assert any(":6:15: error: 'urgent' at rules[0].severity is not one of: info, low, medium, high, critical" in e for e in errs), errs
+    errs = errors(tmp_path, {"b.yaml": GOOD_RULE.replace("    title: Exec\n", "")})
+    assert any("b.yaml:2:5: error: rules[0]: 'title' is required" in e for e in errs), errs
+
+
+def test_condition_errors_are_precise(tmp_path):
+    two_ops = GOOD_RULE.replace("equals: exec", "equals: exec\n      prefix: ex")
+    errs = errors(tmp_path, {"a.yaml": two_ops})
+    assert any("a.yaml:10:7: error: field test at rules[0].match has several operators (equals, prefix)" in e for e in errs), errs
+    unknown_op = GOOD_RULE.replace("equals: exec", "startswith: exec")
+    errs = errors(tmp_path, {"b.yaml": unknown_op})
+    assert any("b.yaml:9:7: error: unknown key 'startswith' in condition" in e for e in errs), errs
+    bad_value = GOOD_RULE.replace("equals: exec", "in: exec")
+    errs = errors(tmp_path, {"c.yaml": bad_value})
+    assert any("c.yaml:9:11" in e for e in errs), errs
+
+
+def test_invalid_yaml_reports_position(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": "rules:\n  - id: [unclosed\n"})
+    assert len(errs) == 1 and "a.yaml:3:1: error: invalid YAML" in errs[0]
+
+
+def test_non_string_keys_are_rejected(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE + "  - on: true\n"})
+    assert any("mapping key 'on' must be a string (quote it)" in e for e in errs), errs
+
+
+def test_all_problems_reported_together_across_files(tmp_path):
+    errs = errors(tmp_path, {
+        "a.yaml": GOOD_RULE,
+        "b.yaml": GOOD_RULE,  # duplicate id
+        "c.yaml": GOOD_RULE.replace("id: exec", "id: x").replace("equals: exec", "in: {list: nope}"),
+        "d.yaml": GOOD_RULE.replace("id: exec", "id: y").replace("field: objectRef.subresource\n      equals: exec",
+                                                                 "macro: missing"),
+    })
+    text = "\n".join(errs)
+    assert "b.yaml:2:5: error: duplicate rule id 'exec'" in text
+    assert "c.yaml:9:18: error: unknown list 'nope'" in text
+    assert "d.yaml:8:14: error: unknown macro 'missing'" in text
+
+
+def test_invalid_field_path(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("objectRef.subresource", "objectRef..x")})
+    assert any("a.yaml:8:14: error: invalid field path 'objectRef..x': empty key in path" in e for e in errs), errs
+
+
+def test_untranslatable_regex_is_rejected(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("equals: exec", "regex: '(ab)+c'")})
+    assert any("a.yaml:8:7: error: regex '(ab)+c' cannot be translated exactly to Lua patterns" in e for e in errs), errs
+
+
+def test_macro_cycle(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE + """\
+macros:
+  - name: a
+    condition: {macro: b}
+  - name: b
+    condition: {macro: a}
+"""})
+    assert any("macro cycle: a -> b -> a" in e for e in errs), errs
+
+
+LISTS = """\
+lists:
+  - name: admins
+    items: [alice]
+"""
+
+
+def test_lists_extend_and_override_across_files(tmp_path):
+    write_rules(tmp_path / "r", {
+        "00-base.yaml": LISTS,
+        "10-site.yaml": "lists:\n  - name: admins\n    extend: true\n    items: [bob, alice]\n",
+        "rules.yaml": GOOD_RULE,
+    })
+    assert load_rules(tmp_path / "r").lists["admins"].items == ["alice", "bob"]
+    (tmp_path / "r" / "10-site.yaml").write_text("lists:\n  - name: admins\n    override: true\n    items: [carol]\n")
+    assert load_rules(tmp_path / "r").lists["admins"].items == ["carol"]
+
+
+def test_silent_list_redefinition_is_an_error(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": LISTS, "b.yaml": LISTS})
+    assert any("b.yaml:2:5: error: list 'admins' is already defined at" in e and "extend: true" in e for e in errs), errs
+
+
+def test_tests_must_reference_known_detections(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE + """\
+tests:
+  - name: t
+    event: {verb: get}
+    expect:
+      detections: [exce]
+"""})
+    assert any("a.yaml:14:19: error: test 't' expects unknown rule 'exce' (did you mean 'exec'?)" in e for e in errs), errs
+
+
+def test_fires_only_in_embedded_tests(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE + "tests:\n  - name: t\n    event: {}\n    expect: {fires: true}\n"})
+    assert any("'fires' only works in a test embedded in a rule" in e for e in errs), errs
+
+
+def test_remove_mode_cannot_remove_array_elements(tmp_path):
+    errs = errors(tmp_path, {"a.yaml": """\
+rules:
+  - id: r
+    kind: redact
+    description: d
+    mode: remove
+    when: {field: verb, exists: true}
+    fields: ["requestObject.items[*]"]
+"""})
+    assert any("a.yaml:7:14: error: mode 'remove' cannot remove array elements" in e for e in errs), errs
+
+
+def test_files_at_any_depth_in_path_order(tmp_path):
+    write_rules(tmp_path / "r", {
+        "b/deep/x.yaml": GOOD_RULE.replace("id: exec", "id: second"),
+        "a.yml": GOOD_RULE.replace("id: exec", "id: first"),
+        ".hidden/z.yaml": "not: [valid",
+    })
+    assert [r.id for r in load_rules(tmp_path / "r").rules] == ["first", "second"]
