@@ -214,3 +214,40 @@ def test_deep_but_legal_objects_are_untouched(compile_yaml):
     p = compile_yaml(PACK)
     event = {"verb": "update", "objectRef": {"resource": "deployments"}, "requestObject": nested(17)}
     assert p.runtimes[True].filter([event]).codes == [0]
+
+
+SCRUB = """\
+rules:
+  - id: scrub
+    kind: redact
+    description: d
+    mode: scrub
+    replacement: "<%1 100%>"
+    when: {field: verb, exists: true}
+    fields: [requestURI, notes]
+    patterns: ['(?i)pass(word)?=[^&]*', 'tok-[0-9]+']
+"""
+
+
+def test_scrub_replaces_only_matches_everywhere_below_the_field(compile_yaml):
+    p = compile_yaml(SCRUB)
+    event = {"verb": "get", "requestURI": "/x?PASSWORD=abc&q=1&pass=def", "notes": {"a": ["tok-123 and tok-9", 5], "b": "clean"}}
+    rec = p.run(event, True)[0].record
+    assert rec["requestURI"] == "/x?<%1 100%>&q=1&<%1 100%>"  # '%' in the replacement is literal
+    assert rec["notes"] == {"a": ["<%1 100%> and <%1 100%>", 5], "b": "clean"}
+    assert rec["auditc"] == {"redacted": ["scrub"]}
+    untouched = {"verb": "get", "requestURI": "/x?q=1"}
+    assert p.runtimes[False].filter([untouched]).codes == [0]
+
+
+def test_scrub_rejects_patterns_matching_empty(tmp_path):
+    import pytest
+    from auditc.errors import AuditcError
+    from auditc.loader import load_rules
+    from conftest import write_rules
+    write_rules(tmp_path / "r", {"a.yaml": SCRUB.replace("'tok-[0-9]+'", "'x*'")})
+    with pytest.raises(AuditcError, match="scrub pattern 'x\\*' matches the empty string"):
+        load_rules(tmp_path / "r")
+    write_rules(tmp_path / "s", {"a.yaml": SCRUB.replace("    patterns: ['(?i)pass(word)?=[^&]*', 'tok-[0-9]+']\n", "")})
+    with pytest.raises(AuditcError, match="mode 'scrub' needs 'patterns'"):
+        load_rules(tmp_path / "s")

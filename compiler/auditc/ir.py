@@ -61,6 +61,7 @@ class IRRule:
     redact_paths: tuple = ()  # FieldPath
     mode: str = "mask"
     replacement: str = "[REDACTED]"
+    scrub_patterns: tuple = ()  # Lua patterns (bytes), scrub mode
     constraints: dict = field(default_factory=dict)  # FieldPath.text -> frozenset | None
 
 
@@ -97,6 +98,12 @@ def lower(rs: m.RuleSet) -> Program:
             ir.pred = simplify(lowering.cond(rule.when))
             ir.redact_paths = tuple(fp for fp, _ in rule.fields)
             ir.mode, ir.replacement = rule.mode, rule.replacement
+            if rule.mode == "scrub":
+                from .regex import translate as regex_to_lua
+                pats: list = []
+                for text in rule.patterns:
+                    pats.extend(p for p in regex_to_lua(text) if p not in pats)
+                ir.scrub_patterns = tuple(pats)
         ir.constraints = {f.text: constraint(ir.pred, f) for f in INDEX_FIELDS}
         out.append(ir)
     sink.raise_if_errors()
@@ -174,6 +181,26 @@ def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -
                     glob_to_lua(text)
             except ValueError as exc:  # RegexError and GlobError
                 sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}")
+
+
+def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
+    """Scrub regexes must translate exactly and must not match the empty string
+    (Lua's gsub would then insert the replacement between every character)."""
+    import re
+
+    from .regex import translate as regex_to_lua
+    for text in rule.patterns:
+        try:
+            regex_to_lua(text)
+        except ValueError as exc:
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r} cannot be translated exactly to Lua patterns: {exc}")
+            continue
+        try:
+            empty = re.search(text.replace("$", r"\Z"), "", re.ASCII) is not None
+        except re.error:
+            empty = False
+        if empty:
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string")
 
 
 def simplify(c):

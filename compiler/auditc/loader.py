@@ -249,9 +249,14 @@ class _FileBuilder:
                                     f"mode 'remove' cannot remove array elements ('{text}' ends in [*]): "
                                     "it would leave holes that Fluent Bit serialises as nulls; use mask or replace")
                 fields.append((fp, self.loc(p + ("fields", j))))
+            mode = item.get("mode", "mask")
+            if (mode == "scrub") != ("patterns" in item):
+                self.sink.error(self.loc(p), "mode 'scrub' needs 'patterns', and 'patterns' only works with mode 'scrub'")
             rule = m.RedactRule(**common, when=self.condition(item["when"], p + ("when",)),
-                                fields=tuple(fields), mode=item.get("mode", "mask"),
-                                replacement=item.get("replacement", "[REDACTED]"))
+                                fields=tuple(fields), mode=mode,
+                                replacement=item.get("replacement", "[REDACTED]"),
+                                patterns=tuple(item.get("patterns", ())),
+                                patterns_loc=self.loc(p + ("patterns",)))
         rule.tests = [self.test(t, p + ("tests", j), owner=rule.id) for j, t in enumerate(item.get("tests", []))]
         return rule
 
@@ -366,7 +371,7 @@ def rule_conditions(rule: m.Rule):
 
 
 def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
-    from .ir import check_translatable  # regex/glob checks live with their translation
+    from .ir import check_scrub_patterns, check_translatable  # checks live with their translation
 
     seen: dict[str, m.Rule] = {}
     for rule in rs.rules:
@@ -374,6 +379,9 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
             sink.error(rule.loc, f"duplicate rule id '{rule.id}' (first defined at {seen[rule.id].loc})")
         else:
             seen[rule.id] = rule
+    for rule in rs.rules:
+        if isinstance(rule, m.RedactRule):
+            check_scrub_patterns(rule, sink)
     conditions = [c for r in rs.rules for c in rule_conditions(r)] + [md.condition for md in rs.macros.values()]
     for cond in conditions:
         for node in _walk(cond):

@@ -153,6 +153,8 @@ class RedactRule(Rule):
     fields: tuple = ()  # of (FieldPath, Location)
     mode: str = "mask"
     replacement: str = "[REDACTED]"
+    patterns: tuple = ()  # scrub mode: regexes
+    patterns_loc: Location | None = None
 
 
 @dataclass

@@ -10,28 +10,28 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   178-181   tests/golden/rules/golden.yaml:15:5
---   182-188   tests/golden/rules/golden.yaml:10:11
---   189-196   tests/golden/rules/golden.yaml:12:11
---   197-202   tests/golden/rules/golden.yaml:24:11
---   203-210   tests/golden/rules/golden.yaml:27:9
---   211-214   tests/golden/rules/golden.yaml:15:5
---   216-219   tests/golden/rules/golden.yaml:29:5
---   220-226   tests/golden/rules/golden.yaml:36:11
---   227-231   tests/golden/rules/golden.yaml:38:11
---   232-254   tests/golden/rules/golden.yaml:40:11
+--   217-220   tests/golden/rules/golden.yaml:15:5
+--   221-227   tests/golden/rules/golden.yaml:10:11
+--   228-235   tests/golden/rules/golden.yaml:12:11
+--   236-241   tests/golden/rules/golden.yaml:24:11
+--   242-249   tests/golden/rules/golden.yaml:27:9
+--   250-253   tests/golden/rules/golden.yaml:15:5
 --   255-258   tests/golden/rules/golden.yaml:29:5
---   260-263   tests/golden/rules/golden.yaml:42:5
---   264-268   tests/golden/rules/golden.yaml:49:11
---   269-273   tests/golden/rules/golden.yaml:51:11
---   274-280   tests/golden/rules/golden.yaml:53:11
---   281-284   tests/golden/rules/golden.yaml:42:5
---   286-288   tests/golden/rules/golden.yaml:55:5
---   289-293   tests/golden/rules/golden.yaml:59:7
---   294-297   tests/golden/rules/golden.yaml:55:5
---   299-301   tests/golden/rules/golden.yaml:61:5
---   302-308   tests/golden/rules/golden.yaml:65:7
---   309-313   tests/golden/rules/golden.yaml:61:5
+--   259-265   tests/golden/rules/golden.yaml:36:11
+--   266-270   tests/golden/rules/golden.yaml:38:11
+--   271-293   tests/golden/rules/golden.yaml:40:11
+--   294-297   tests/golden/rules/golden.yaml:29:5
+--   299-302   tests/golden/rules/golden.yaml:42:5
+--   303-307   tests/golden/rules/golden.yaml:49:11
+--   308-312   tests/golden/rules/golden.yaml:51:11
+--   313-319   tests/golden/rules/golden.yaml:53:11
+--   320-323   tests/golden/rules/golden.yaml:42:5
+--   325-327   tests/golden/rules/golden.yaml:55:5
+--   328-332   tests/golden/rules/golden.yaml:59:7
+--   333-336   tests/golden/rules/golden.yaml:55:5
+--   338-340   tests/golden/rules/golden.yaml:61:5
+--   341-347   tests/golden/rules/golden.yaml:65:7
+--   348-352   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -42,7 +42,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
 local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
-local sfind, ssub = string.find, string.sub
+local sfind, ssub, sgsub = string.find, string.sub, string.gsub
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -139,39 +139,78 @@ local function mask(v, replacement)
   return v
 end
 
+-- scrub: replace only the substrings that match the rule's patterns, in
+-- every string at or below the target. Returns the new value and whether
+-- anything changed.
+local function scrub(v, spec)
+  local tv = type(v)
+  if tv == "string" then
+    local changed, n = false, 0
+    local pats = spec.patterns
+    for i = 1, #pats do
+      v, n = sgsub(v, pats[i], spec.gsub_replacement)
+      if n > 0 then changed = true end
+    end
+    return v, changed
+  end
+  if tv ~= "table" then return v, false end
+  local any = false
+  if is_array(v) then
+    for i = 1, #v do
+      local nv, ch = scrub(v[i], spec)
+      if ch then v[i] = nv; any = true end
+    end
+  else
+    for k, x in pairs(v) do
+      local nv, ch = scrub(x, spec)
+      if ch then v[k] = nv; any = true end
+    end
+  end
+  return v, any
+end
+
+-- Rewrite one value according to the rule: returns the new value and
+-- whether it changed. (remove is handled by the caller.)
+local function rewrite(v, spec)
+  if not present(v) then return v, false end
+  local mode = spec.mode
+  if mode == "mask" then return mask(v, spec.replacement), true end
+  if mode == "scrub" then return scrub(v, spec) end
+  return spec.replacement, true
+end
+
 -- Apply one redaction target (an array of keys, WILD for [*]) below `t`.
 -- Returns true if something was changed.
-local function redact_path(t, path, i, mode, replacement)
+local function redact_path(t, path, i, spec)
   local key = path[i]
+  local last = i == #path
   if key == WILD then
     if not is_array(t) then return false end
     local changed = false
     for j = 1, #t do
       local v = t[j]
-      if i == #path then
-        if present(v) then
-          t[j] = (mode == "mask") and mask(v, replacement) or replacement
-          changed = true
-        end
+      if last then
+        local nv, ch = rewrite(v, spec)
+        if ch then t[j] = nv; changed = true end
       elseif type(v) == "table" then
-        changed = redact_path(v, path, i + 1, mode, replacement) or changed
+        changed = redact_path(v, path, i + 1, spec) or changed
       end
     end
     return changed
   end
   local v = t[key]
   if v == nil then return false end
-  if i == #path then
-    if mode == "remove" then
+  if last then
+    if spec.mode == "remove" then
       t[key] = nil
       return true
     end
-    if not present(v) then return false end
-    t[key] = (mode == "mask") and mask(v, replacement) or replacement
-    return true
+    local nv, ch = rewrite(v, spec)
+    if ch then t[key] = nv end
+    return ch
   end
   if type(v) ~= "table" then return false end
-  return redact_path(v, path, i + 1, mode, replacement)
+  return redact_path(v, path, i + 1, spec)
 end
 local PRED, RULE_ID, RANK, REDACT = {}, {}, {}, {}
 
@@ -363,7 +402,7 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       for j = 1, #spec.paths do
-        changed = redact_path(record, spec.paths[j], 1, spec.mode, spec.replacement) or changed
+        changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end
       if changed then
         redacted = redacted or {}
@@ -389,6 +428,10 @@ local function evaluate(record)
   return 2, record
 end
 
+-- In fail_closed every target is removed; an array element cannot be, so it
+-- is overwritten instead.
+local WITHHELD = { mode = "remove", replacement = "[auditc: withheld]" }
+
 -- Fail closed: on an internal error the record must not leave with its
 -- secrets. Drop both bodies and every redaction target, mark the record.
 local function fail_closed(record, err)
@@ -396,9 +439,9 @@ local function fail_closed(record, err)
   if type(record) ~= "table" then return { auditc = { error = msg } } end
   record.requestObject = nil
   record.responseObject = nil
-  for r, spec in pairs(REDACT) do
+  for _, spec in pairs(REDACT) do
     for j = 1, #spec.paths do
-      pcall(redact_path, record, spec.paths[j], 1, "remove", "")
+      pcall(redact_path, record, spec.paths[j], 1, WITHHELD)
     end
   end
   -- A deep record would still crash the encoder: cap it too.

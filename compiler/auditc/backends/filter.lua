@@ -2,7 +2,7 @@
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
 local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
-local sfind, ssub = string.find, string.sub
+local sfind, ssub, sgsub = string.find, string.sub, string.gsub
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -99,39 +99,78 @@ local function mask(v, replacement)
   return v
 end
 
+-- scrub: replace only the substrings that match the rule's patterns, in
+-- every string at or below the target. Returns the new value and whether
+-- anything changed.
+local function scrub(v, spec)
+  local tv = type(v)
+  if tv == "string" then
+    local changed, n = false, 0
+    local pats = spec.patterns
+    for i = 1, #pats do
+      v, n = sgsub(v, pats[i], spec.gsub_replacement)
+      if n > 0 then changed = true end
+    end
+    return v, changed
+  end
+  if tv ~= "table" then return v, false end
+  local any = false
+  if is_array(v) then
+    for i = 1, #v do
+      local nv, ch = scrub(v[i], spec)
+      if ch then v[i] = nv; any = true end
+    end
+  else
+    for k, x in pairs(v) do
+      local nv, ch = scrub(x, spec)
+      if ch then v[k] = nv; any = true end
+    end
+  end
+  return v, any
+end
+
+-- Rewrite one value according to the rule: returns the new value and
+-- whether it changed. (remove is handled by the caller.)
+local function rewrite(v, spec)
+  if not present(v) then return v, false end
+  local mode = spec.mode
+  if mode == "mask" then return mask(v, spec.replacement), true end
+  if mode == "scrub" then return scrub(v, spec) end
+  return spec.replacement, true
+end
+
 -- Apply one redaction target (an array of keys, WILD for [*]) below `t`.
 -- Returns true if something was changed.
-local function redact_path(t, path, i, mode, replacement)
+local function redact_path(t, path, i, spec)
   local key = path[i]
+  local last = i == #path
   if key == WILD then
     if not is_array(t) then return false end
     local changed = false
     for j = 1, #t do
       local v = t[j]
-      if i == #path then
-        if present(v) then
-          t[j] = (mode == "mask") and mask(v, replacement) or replacement
-          changed = true
-        end
+      if last then
+        local nv, ch = rewrite(v, spec)
+        if ch then t[j] = nv; changed = true end
       elseif type(v) == "table" then
-        changed = redact_path(v, path, i + 1, mode, replacement) or changed
+        changed = redact_path(v, path, i + 1, spec) or changed
       end
     end
     return changed
   end
   local v = t[key]
   if v == nil then return false end
-  if i == #path then
-    if mode == "remove" then
+  if last then
+    if spec.mode == "remove" then
       t[key] = nil
       return true
     end
-    if not present(v) then return false end
-    t[key] = (mode == "mask") and mask(v, replacement) or replacement
-    return true
+    local nv, ch = rewrite(v, spec)
+    if ch then t[key] = nv end
+    return ch
   end
   if type(v) ~= "table" then return false end
-  return redact_path(v, path, i + 1, mode, replacement)
+  return redact_path(v, path, i + 1, spec)
 end
 
 --@@ENTRY@@
@@ -175,7 +214,7 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       for j = 1, #spec.paths do
-        changed = redact_path(record, spec.paths[j], 1, spec.mode, spec.replacement) or changed
+        changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end
       if changed then
         redacted = redacted or {}
@@ -201,6 +240,10 @@ local function evaluate(record)
   return 2, record
 end
 
+-- In fail_closed every target is removed; an array element cannot be, so it
+-- is overwritten instead.
+local WITHHELD = { mode = "remove", replacement = "[auditc: withheld]" }
+
 -- Fail closed: on an internal error the record must not leave with its
 -- secrets. Drop both bodies and every redaction target, mark the record.
 local function fail_closed(record, err)
@@ -208,9 +251,9 @@ local function fail_closed(record, err)
   if type(record) ~= "table" then return { auditc = { error = msg } } end
   record.requestObject = nil
   record.responseObject = nil
-  for r, spec in pairs(REDACT) do
+  for _, spec in pairs(REDACT) do
     for j = 1, #spec.paths do
-      pcall(redact_path, record, spec.paths[j], 1, "remove", "")
+      pcall(redact_path, record, spec.paths[j], 1, WITHHELD)
     end
   end
   -- A deep record would still crash the encoder: cap it too.

@@ -127,8 +127,13 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         w.line("end")
         if rule.kind == "redact":
             paths = ", ".join(_redact_path(p) for p in rule.redact_paths)
+            scrub = ""
+            if rule.mode == "scrub":
+                # gsub treats '%' in the replacement specially: double it
+                pats = ", ".join(lua_string(p) for p in rule.scrub_patterns)
+                scrub = f", patterns = {{ {pats} }}, gsub_replacement = {lua_string(rule.replacement.replace('%', '%%'))}"
             w.line(f"REDACT[{rule.number}] = {{ mode = {lua_string(rule.mode)}, "
-                   f"replacement = {lua_string(rule.replacement)}, paths = {{ {paths} }} }}")
+                   f"replacement = {lua_string(rule.replacement)}, paths = {{ {paths} }}{scrub} }}")
         w.dedent()
         w.line("end")
 
