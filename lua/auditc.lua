@@ -39,8 +39,8 @@
 --   [34] drop   drop-lease-renewals                rules/noise/drops.yaml:74:5
 --   [35] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
 --   [36] redact redact-token-request               rules/redact/tokens.yaml:3:5
---   [37] redact redact-token-review                rules/redact/tokens.yaml:27:5
---   [38] redact scrub-exec-credentials             rules/redact/tokens.yaml:51:5
+--   [37] redact redact-token-review                rules/redact/tokens.yaml:34:5
+--   [38] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
 --   487-490   rules/detect/auth.yaml:9:5
@@ -296,12 +296,12 @@
 --   2642-2648 rules/redact/tokens.yaml:9:11
 --   2649-2655 rules/redact/tokens.yaml:11:11
 --   2656-2660 rules/redact/tokens.yaml:3:5
---   2662-2664 rules/redact/tokens.yaml:27:5
---   2665-2671 rules/redact/tokens.yaml:35:7
---   2672-2676 rules/redact/tokens.yaml:27:5
---   2678-2680 rules/redact/tokens.yaml:51:5
---   2681-2688 rules/redact/tokens.yaml:61:7
---   2689-2693 rules/redact/tokens.yaml:51:5
+--   2662-2664 rules/redact/tokens.yaml:34:5
+--   2665-2671 rules/redact/tokens.yaml:42:7
+--   2672-2676 rules/redact/tokens.yaml:34:5
+--   2678-2680 rules/redact/tokens.yaml:65:5
+--   2681-2688 rules/redact/tokens.yaml:75:7
+--   2689-2693 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -2662,7 +2662,7 @@ end
 -- [37] redact redact-token-review
 RULE_ID[37] = "redact-token-review"
 do
-  -- objectRef.resource equals (rules/redact/tokens.yaml:35:7)
+  -- objectRef.resource equals (rules/redact/tokens.yaml:42:7)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2678,7 +2678,7 @@ end
 -- [38] redact scrub-exec-credentials
 RULE_ID[38] = "scrub-exec-credentials"
 do
-  -- objectRef.subresource in (rules/redact/tokens.yaml:61:7)
+  -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
   local function t1(e)
     local v = e["objectRef"]

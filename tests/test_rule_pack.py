@@ -21,3 +21,36 @@ def test_rule_pack_tests_pass(monkeypatch):
     results = run_tests(compile_rules("rules"))
     failures = [f"{r.test.loc}: {r.label}: {r.failures}" for r in results if not r.passed]
     assert results and not failures, "\n".join(failures)
+
+
+def test_every_rule_has_positive_and_negative_tests(monkeypatch):
+    from auditc.loader import load_rules
+    monkeypatch.chdir(ROOT)
+    rs = load_rules("rules")
+    missing = []
+    for rule in rs.rules:
+        positive = any(t.expect.fires is True or rule.id in (t.expect.detections or []) for t in rule.tests)
+        negative = any(t.expect.fires is False or (t.expect.detections is not None and rule.id not in t.expect.detections)
+                       or (rule.kind == "drop" and t.expect.dropped is False) for t in rule.tests)
+        if not (positive and negative):
+            missing.append(rule.id)
+    assert not missing, f"rules without both a positive and a negative test: {missing}"
+
+
+def test_readme_documents_every_rule(monkeypatch):
+    from auditc.loader import load_rules
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text()
+    undocumented = [r.id for r in load_rules("rules").rules if f"| `{r.id}`" not in readme]
+    assert not undocumented, f"add these rules to the README tables: {undocumented}"
+
+
+def test_pack_size_and_metadata(monkeypatch):
+    from auditc.loader import load_rules
+    monkeypatch.chdir(ROOT)
+    rules = load_rules("rules").rules
+    detections = [r for r in rules if r.kind == "detect"]
+    assert len(detections) >= 25
+    for r in detections:
+        assert r.tags and any(t.startswith("attack.t") for t in r.tags), f"{r.id} needs an ATT&CK technique tag"
+        assert len(r.description) > 80, f"{r.id}: say why it matters and how to tune it"
