@@ -43,265 +43,265 @@
 --   [38] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   487-490   rules/detect/auth.yaml:9:5
---   491-497   rules/detect/auth.yaml:23:11
---   498-504   rules/detect/auth.yaml:25:11
---   505-509   rules/detect/auth.yaml:27:11
---   510-516   rules/macros.yaml:16:7
---   517-524   rules/detect/auth.yaml:31:9
---   525-528   rules/detect/auth.yaml:9:5
---   530-533   rules/detect/auth.yaml:46:5
---   534-540   rules/macros.yaml:34:11
---   541-554   rules/macros.yaml:36:11
---   555-561   rules/detect/auth.yaml:59:11
---   562-566   rules/detect/auth.yaml:5:7
---   567-570   rules/detect/auth.yaml:46:5
---   572-575   rules/detect/auth.yaml:72:5
---   576-582   rules/macros.yaml:34:11
---   583-596   rules/macros.yaml:36:11
---   597-603   rules/detect/auth.yaml:85:13
---   604-608   rules/detect/auth.yaml:5:7
---   609-612   rules/detect/auth.yaml:72:5
---   614-617   rules/detect/auth.yaml:98:5
---   618-624   rules/detect/auth.yaml:110:11
---   625-631   rules/detect/auth.yaml:112:11
---   632-636   rules/detect/auth.yaml:114:11
---   637-644   rules/macros.yaml:22:11
---   645-651   rules/macros.yaml:16:7
---   652-658   rules/detect/auth.yaml:118:13
---   659-662   rules/detect/auth.yaml:98:5
---   664-667   rules/detect/auth.yaml:131:5
---   668-674   rules/detect/auth.yaml:142:11
---   675-681   rules/detect/auth.yaml:144:11
---   682-687   rules/detect/auth.yaml:146:11
---   688-695   rules/macros.yaml:22:11
---   696-702   rules/macros.yaml:16:7
---   703-706   rules/detect/auth.yaml:131:5
---   708-711   rules/detect/auth.yaml:160:5
---   712-718   rules/detect/auth.yaml:171:11
---   719-726   rules/macros.yaml:22:11
---   727-733   rules/macros.yaml:16:7
---   734-740   rules/macros.yaml:34:11
---   741-754   rules/macros.yaml:36:11
---   755-758   rules/detect/auth.yaml:160:5
---   760-763   rules/detect/cluster.yaml:3:5
---   764-771   rules/detect/cluster.yaml:19:11
---   772-777   rules/macros.yaml:5:7
---   778-785   rules/detect/cluster.yaml:24:9
---   786-789   rules/detect/cluster.yaml:3:5
---   791-794   rules/detect/cluster.yaml:42:5
---   795-801   rules/detect/cluster.yaml:52:11
---   802-808   rules/detect/cluster.yaml:54:11
---   809-814   rules/detect/cluster.yaml:56:11
---   815-818   rules/detect/cluster.yaml:42:5
---   820-823   rules/detect/cluster.yaml:68:5
---   824-830   rules/detect/cluster.yaml:83:11
---   831-836   rules/detect/cluster.yaml:85:11
---   837-843   rules/detect/cluster.yaml:88:15
---   844-850   rules/detect/cluster.yaml:90:15
---   851-857   rules/macros.yaml:16:7
---   858-865   rules/detect/cluster.yaml:94:9
---   866-869   rules/detect/cluster.yaml:68:5
---   871-874   rules/detect/cluster.yaml:108:5
---   875-881   rules/detect/cluster.yaml:118:11
---   882-887   rules/detect/cluster.yaml:120:11
---   888-895   rules/macros.yaml:22:11
---   896-902   rules/macros.yaml:16:7
---   903-906   rules/detect/cluster.yaml:108:5
---   908-911   rules/detect/cluster.yaml:133:5
---   912-918   rules/detect/cluster.yaml:145:11
---   919-924   rules/detect/cluster.yaml:147:11
---   925-933   rules/detect/cluster.yaml:150:15
---   934-942   rules/detect/cluster.yaml:151:15
---   943-951   rules/detect/cluster.yaml:152:15
---   952-960   rules/detect/cluster.yaml:153:15
---   961-969   rules/detect/cluster.yaml:154:15
---   970-978   rules/detect/cluster.yaml:155:15
---   979-987   rules/detect/cluster.yaml:156:15
---   988-996   rules/detect/cluster.yaml:157:15
---   997-1005  rules/detect/cluster.yaml:158:15
---   1006-1014 rules/detect/cluster.yaml:159:15
---   1015-1023 rules/detect/cluster.yaml:160:15
---   1024-1032 rules/detect/cluster.yaml:161:15
---   1033-1041 rules/detect/cluster.yaml:162:15
---   1042-1050 rules/detect/cluster.yaml:163:15
---   1051-1059 rules/detect/cluster.yaml:164:15
---   1060-1068 rules/detect/cluster.yaml:165:15
---   1069-1077 rules/detect/cluster.yaml:166:15
---   1078-1081 rules/detect/cluster.yaml:133:5
---   1083-1086 rules/detect/exec.yaml:3:5
---   1087-1093 rules/detect/exec.yaml:18:11
---   1094-1101 rules/detect/exec.yaml:20:11
---   1102-1107 rules/detect/exec.yaml:22:11
---   1108-1111 rules/detect/exec.yaml:3:5
---   1113-1116 rules/detect/exec.yaml:39:5
---   1117-1123 rules/detect/exec.yaml:50:11
---   1124-1130 rules/detect/exec.yaml:52:11
---   1131-1136 rules/detect/exec.yaml:54:11
---   1137-1141 rules/detect/exec.yaml:57:15
---   1142-1145 rules/detect/exec.yaml:39:5
---   1147-1150 rules/detect/exec.yaml:75:5
---   1151-1157 rules/detect/exec.yaml:86:11
---   1158-1164 rules/detect/exec.yaml:88:11
---   1165-1170 rules/detect/exec.yaml:90:11
---   1171-1174 rules/detect/exec.yaml:75:5
---   1176-1179 rules/detect/exec.yaml:102:5
---   1180-1186 rules/detect/exec.yaml:113:11
---   1187-1193 rules/detect/exec.yaml:115:11
---   1194-1199 rules/detect/exec.yaml:117:11
---   1200-1203 rules/detect/exec.yaml:102:5
---   1205-1208 rules/detect/exec.yaml:130:5
---   1209-1215 rules/detect/exec.yaml:142:11
---   1216-1222 rules/detect/exec.yaml:144:11
---   1223-1227 rules/detect/exec.yaml:147:13
---   1228-1231 rules/detect/exec.yaml:130:5
---   1233-1236 rules/detect/rbac.yaml:3:5
---   1237-1243 rules/detect/rbac.yaml:15:11
---   1244-1248 rules/detect/rbac.yaml:17:11
---   1249-1256 rules/detect/rbac.yaml:20:9
---   1257-1260 rules/detect/rbac.yaml:3:5
---   1262-1265 rules/detect/rbac.yaml:31:5
---   1266-1273 rules/detect/rbac.yaml:44:11
---   1274-1279 rules/macros.yaml:10:7
---   1280-1289 rules/detect/rbac.yaml:48:15
---   1290-1299 rules/detect/rbac.yaml:50:15
---   1300-1307 rules/detect/rbac.yaml:53:9
---   1308-1311 rules/detect/rbac.yaml:31:5
---   1313-1316 rules/detect/rbac.yaml:70:5
---   1317-1324 rules/detect/rbac.yaml:84:11
---   1325-1330 rules/macros.yaml:10:7
---   1331-1353 rules/detect/rbac.yaml:88:15
---   1354-1375 rules/detect/rbac.yaml:90:15
---   1376-1383 rules/detect/rbac.yaml:93:9
---   1384-1387 rules/detect/rbac.yaml:70:5
---   1389-1392 rules/detect/rbac.yaml:114:5
---   1393-1399 rules/detect/rbac.yaml:126:7
---   1400-1403 rules/detect/rbac.yaml:114:5
---   1405-1408 rules/detect/rbac.yaml:138:5
---   1409-1422 rules/detect/rbac.yaml:149:7
---   1423-1430 rules/detect/rbac.yaml:152:9
---   1431-1434 rules/detect/rbac.yaml:138:5
---   1436-1439 rules/detect/rbac.yaml:162:5
---   1440-1446 rules/detect/rbac.yaml:174:11
---   1447-1451 rules/detect/rbac.yaml:176:11
---   1452-1459 rules/macros.yaml:22:11
---   1460-1466 rules/macros.yaml:16:7
---   1467-1470 rules/detect/rbac.yaml:162:5
---   1472-1475 rules/detect/secrets.yaml:3:5
---   1476-1482 rules/detect/secrets.yaml:19:11
---   1483-1488 rules/detect/secrets.yaml:21:11
---   1489-1495 rules/detect/secrets.yaml:23:11
---   1496-1503 rules/detect/secrets.yaml:26:9
---   1504-1507 rules/detect/secrets.yaml:3:5
---   1509-1512 rules/detect/secrets.yaml:45:5
---   1513-1519 rules/detect/secrets.yaml:58:11
---   1520-1525 rules/detect/secrets.yaml:60:11
---   1526-1532 rules/macros.yaml:41:7
---   1533-1540 rules/macros.yaml:22:11
---   1541-1547 rules/macros.yaml:16:7
---   1548-1554 rules/detect/secrets.yaml:65:13
---   1555-1558 rules/detect/secrets.yaml:45:5
---   1560-1563 rules/detect/secrets.yaml:84:5
---   1564-1570 rules/detect/secrets.yaml:96:11
---   1571-1576 rules/detect/secrets.yaml:98:11
---   1577-1583 rules/detect/secrets.yaml:101:15
---   1584-1590 rules/detect/secrets.yaml:103:15
---   1591-1594 rules/detect/secrets.yaml:84:5
---   1596-1599 rules/detect/workloads.yaml:10:5
---   1600-1607 rules/detect/workloads.yaml:6:7
---   1608-1613 rules/macros.yaml:10:7
---   1614-1636 rules/detect/workloads.yaml:33:15
---   1637-1659 rules/detect/workloads.yaml:35:15
---   1660-1682 rules/detect/workloads.yaml:37:15
---   1683-1711 rules/detect/workloads.yaml:39:15
---   1712-1740 rules/detect/workloads.yaml:41:15
---   1741-1769 rules/detect/workloads.yaml:43:15
---   1770-1804 rules/detect/workloads.yaml:45:15
---   1805-1839 rules/detect/workloads.yaml:47:15
---   1840-1874 rules/detect/workloads.yaml:49:15
---   1875-1900 rules/detect/workloads.yaml:51:15
---   1901-1926 rules/detect/workloads.yaml:53:15
---   1927-1952 rules/detect/workloads.yaml:55:15
---   1953-1959 rules/macros.yaml:16:7
---   1960-1963 rules/detect/workloads.yaml:10:5
---   1965-1968 rules/detect/workloads.yaml:86:5
---   1969-1976 rules/detect/workloads.yaml:6:7
---   1977-1982 rules/macros.yaml:10:7
---   1983-1991 rules/detect/workloads.yaml:103:15
---   1992-2000 rules/detect/workloads.yaml:105:15
---   2001-2009 rules/detect/workloads.yaml:107:15
---   2010-2033 rules/detect/workloads.yaml:109:15
---   2034-2056 rules/detect/workloads.yaml:111:15
---   2057-2069 rules/detect/workloads.yaml:113:15
---   2070-2082 rules/detect/workloads.yaml:115:15
---   2083-2095 rules/detect/workloads.yaml:117:15
---   2096-2125 rules/detect/workloads.yaml:119:15
---   2126-2154 rules/detect/workloads.yaml:121:15
---   2155-2171 rules/detect/workloads.yaml:123:15
---   2172-2188 rules/detect/workloads.yaml:125:15
---   2189-2205 rules/detect/workloads.yaml:127:15
---   2206-2241 rules/detect/workloads.yaml:129:15
---   2242-2276 rules/detect/workloads.yaml:131:15
---   2277-2287 rules/detect/workloads.yaml:133:15
---   2288-2298 rules/detect/workloads.yaml:135:15
---   2299-2309 rules/detect/workloads.yaml:137:15
---   2310-2336 rules/detect/workloads.yaml:139:15
---   2337-2362 rules/detect/workloads.yaml:141:15
---   2363-2369 rules/macros.yaml:16:7
---   2370-2373 rules/detect/workloads.yaml:86:5
---   2375-2378 rules/detect/workloads.yaml:168:5
---   2379-2385 rules/detect/workloads.yaml:180:11
---   2386-2392 rules/detect/workloads.yaml:182:11
---   2393-2397 rules/detect/workloads.yaml:184:11
---   2398-2404 rules/detect/workloads.yaml:186:11
---   2405-2412 rules/macros.yaml:22:11
---   2413-2419 rules/macros.yaml:16:7
---   2420-2426 rules/detect/workloads.yaml:190:13
---   2427-2430 rules/detect/workloads.yaml:168:5
---   2432-2435 rules/detect/workloads.yaml:206:5
---   2436-2442 rules/detect/workloads.yaml:218:11
---   2443-2449 rules/detect/workloads.yaml:220:11
---   2450-2455 rules/macros.yaml:10:7
---   2456-2463 rules/macros.yaml:22:11
---   2464-2470 rules/macros.yaml:16:7
---   2471-2474 rules/detect/workloads.yaml:206:5
---   2476-2479 rules/detect/workloads.yaml:234:5
---   2480-2486 rules/detect/workloads.yaml:246:11
---   2487-2492 rules/macros.yaml:10:7
---   2493-2501 rules/detect/workloads.yaml:250:15
---   2502-2521 rules/detect/workloads.yaml:252:15
---   2522-2525 rules/detect/workloads.yaml:234:5
---   2527-2529 rules/noise/drops.yaml:12:5
---   2530-2534 rules/noise/drops.yaml:19:11
---   2535-2539 rules/noise/drops.yaml:21:11
---   2540-2543 rules/noise/drops.yaml:12:5
---   2545-2547 rules/noise/drops.yaml:38:5
---   2548-2552 rules/noise/drops.yaml:45:7
---   2553-2556 rules/noise/drops.yaml:38:5
---   2558-2560 rules/noise/drops.yaml:55:5
---   2561-2568 rules/noise/drops.yaml:62:11
---   2569-2574 rules/noise/drops.yaml:64:11
---   2575-2578 rules/noise/drops.yaml:55:5
---   2580-2582 rules/noise/drops.yaml:74:5
---   2583-2589 rules/noise/drops.yaml:84:11
---   2590-2596 rules/noise/drops.yaml:86:11
---   2597-2602 rules/noise/drops.yaml:88:11
---   2603-2610 rules/macros.yaml:22:11
---   2611-2617 rules/macros.yaml:16:7
---   2618-2621 rules/noise/drops.yaml:74:5
---   2623-2625 rules/redact/secrets.yaml:8:5
---   2626-2632 rules/redact/secrets.yaml:12:7
---   2633-2637 rules/redact/secrets.yaml:8:5
---   2639-2641 rules/redact/tokens.yaml:3:5
---   2642-2648 rules/redact/tokens.yaml:9:11
---   2649-2655 rules/redact/tokens.yaml:11:11
---   2656-2660 rules/redact/tokens.yaml:3:5
---   2662-2664 rules/redact/tokens.yaml:34:5
---   2665-2671 rules/redact/tokens.yaml:42:7
---   2672-2676 rules/redact/tokens.yaml:34:5
---   2678-2680 rules/redact/tokens.yaml:65:5
---   2681-2688 rules/redact/tokens.yaml:75:7
---   2689-2693 rules/redact/tokens.yaml:65:5
+--   488-491   rules/detect/auth.yaml:9:5
+--   492-498   rules/detect/auth.yaml:23:11
+--   499-505   rules/detect/auth.yaml:25:11
+--   506-510   rules/detect/auth.yaml:27:11
+--   511-517   rules/macros.yaml:16:7
+--   518-525   rules/detect/auth.yaml:31:9
+--   526-529   rules/detect/auth.yaml:9:5
+--   531-534   rules/detect/auth.yaml:46:5
+--   535-541   rules/macros.yaml:34:11
+--   542-555   rules/macros.yaml:36:11
+--   556-562   rules/detect/auth.yaml:59:11
+--   563-567   rules/detect/auth.yaml:5:7
+--   568-571   rules/detect/auth.yaml:46:5
+--   573-576   rules/detect/auth.yaml:72:5
+--   577-583   rules/macros.yaml:34:11
+--   584-597   rules/macros.yaml:36:11
+--   598-604   rules/detect/auth.yaml:85:13
+--   605-609   rules/detect/auth.yaml:5:7
+--   610-613   rules/detect/auth.yaml:72:5
+--   615-618   rules/detect/auth.yaml:98:5
+--   619-625   rules/detect/auth.yaml:110:11
+--   626-632   rules/detect/auth.yaml:112:11
+--   633-637   rules/detect/auth.yaml:114:11
+--   638-645   rules/macros.yaml:22:11
+--   646-652   rules/macros.yaml:16:7
+--   653-659   rules/detect/auth.yaml:118:13
+--   660-663   rules/detect/auth.yaml:98:5
+--   665-668   rules/detect/auth.yaml:131:5
+--   669-675   rules/detect/auth.yaml:142:11
+--   676-682   rules/detect/auth.yaml:144:11
+--   683-688   rules/detect/auth.yaml:146:11
+--   689-696   rules/macros.yaml:22:11
+--   697-703   rules/macros.yaml:16:7
+--   704-707   rules/detect/auth.yaml:131:5
+--   709-712   rules/detect/auth.yaml:160:5
+--   713-719   rules/detect/auth.yaml:171:11
+--   720-727   rules/macros.yaml:22:11
+--   728-734   rules/macros.yaml:16:7
+--   735-741   rules/macros.yaml:34:11
+--   742-755   rules/macros.yaml:36:11
+--   756-759   rules/detect/auth.yaml:160:5
+--   761-764   rules/detect/cluster.yaml:3:5
+--   765-772   rules/detect/cluster.yaml:19:11
+--   773-778   rules/macros.yaml:5:7
+--   779-786   rules/detect/cluster.yaml:24:9
+--   787-790   rules/detect/cluster.yaml:3:5
+--   792-795   rules/detect/cluster.yaml:42:5
+--   796-802   rules/detect/cluster.yaml:52:11
+--   803-809   rules/detect/cluster.yaml:54:11
+--   810-815   rules/detect/cluster.yaml:56:11
+--   816-819   rules/detect/cluster.yaml:42:5
+--   821-824   rules/detect/cluster.yaml:68:5
+--   825-831   rules/detect/cluster.yaml:83:11
+--   832-837   rules/detect/cluster.yaml:85:11
+--   838-844   rules/detect/cluster.yaml:88:15
+--   845-851   rules/detect/cluster.yaml:90:15
+--   852-858   rules/macros.yaml:16:7
+--   859-866   rules/detect/cluster.yaml:94:9
+--   867-870   rules/detect/cluster.yaml:68:5
+--   872-875   rules/detect/cluster.yaml:108:5
+--   876-882   rules/detect/cluster.yaml:118:11
+--   883-888   rules/detect/cluster.yaml:120:11
+--   889-896   rules/macros.yaml:22:11
+--   897-903   rules/macros.yaml:16:7
+--   904-907   rules/detect/cluster.yaml:108:5
+--   909-912   rules/detect/cluster.yaml:133:5
+--   913-919   rules/detect/cluster.yaml:145:11
+--   920-925   rules/detect/cluster.yaml:147:11
+--   926-934   rules/detect/cluster.yaml:150:15
+--   935-943   rules/detect/cluster.yaml:151:15
+--   944-952   rules/detect/cluster.yaml:152:15
+--   953-961   rules/detect/cluster.yaml:153:15
+--   962-970   rules/detect/cluster.yaml:154:15
+--   971-979   rules/detect/cluster.yaml:155:15
+--   980-988   rules/detect/cluster.yaml:156:15
+--   989-997   rules/detect/cluster.yaml:157:15
+--   998-1006  rules/detect/cluster.yaml:158:15
+--   1007-1015 rules/detect/cluster.yaml:159:15
+--   1016-1024 rules/detect/cluster.yaml:160:15
+--   1025-1033 rules/detect/cluster.yaml:161:15
+--   1034-1042 rules/detect/cluster.yaml:162:15
+--   1043-1051 rules/detect/cluster.yaml:163:15
+--   1052-1060 rules/detect/cluster.yaml:164:15
+--   1061-1069 rules/detect/cluster.yaml:165:15
+--   1070-1078 rules/detect/cluster.yaml:166:15
+--   1079-1082 rules/detect/cluster.yaml:133:5
+--   1084-1087 rules/detect/exec.yaml:3:5
+--   1088-1094 rules/detect/exec.yaml:18:11
+--   1095-1102 rules/detect/exec.yaml:20:11
+--   1103-1108 rules/detect/exec.yaml:22:11
+--   1109-1112 rules/detect/exec.yaml:3:5
+--   1114-1117 rules/detect/exec.yaml:39:5
+--   1118-1124 rules/detect/exec.yaml:50:11
+--   1125-1131 rules/detect/exec.yaml:52:11
+--   1132-1137 rules/detect/exec.yaml:54:11
+--   1138-1142 rules/detect/exec.yaml:57:15
+--   1143-1146 rules/detect/exec.yaml:39:5
+--   1148-1151 rules/detect/exec.yaml:75:5
+--   1152-1158 rules/detect/exec.yaml:86:11
+--   1159-1165 rules/detect/exec.yaml:88:11
+--   1166-1171 rules/detect/exec.yaml:90:11
+--   1172-1175 rules/detect/exec.yaml:75:5
+--   1177-1180 rules/detect/exec.yaml:102:5
+--   1181-1187 rules/detect/exec.yaml:113:11
+--   1188-1194 rules/detect/exec.yaml:115:11
+--   1195-1200 rules/detect/exec.yaml:117:11
+--   1201-1204 rules/detect/exec.yaml:102:5
+--   1206-1209 rules/detect/exec.yaml:130:5
+--   1210-1216 rules/detect/exec.yaml:142:11
+--   1217-1223 rules/detect/exec.yaml:144:11
+--   1224-1228 rules/detect/exec.yaml:147:13
+--   1229-1232 rules/detect/exec.yaml:130:5
+--   1234-1237 rules/detect/rbac.yaml:3:5
+--   1238-1244 rules/detect/rbac.yaml:15:11
+--   1245-1249 rules/detect/rbac.yaml:17:11
+--   1250-1257 rules/detect/rbac.yaml:20:9
+--   1258-1261 rules/detect/rbac.yaml:3:5
+--   1263-1266 rules/detect/rbac.yaml:31:5
+--   1267-1274 rules/detect/rbac.yaml:44:11
+--   1275-1280 rules/macros.yaml:10:7
+--   1281-1290 rules/detect/rbac.yaml:48:15
+--   1291-1300 rules/detect/rbac.yaml:50:15
+--   1301-1308 rules/detect/rbac.yaml:53:9
+--   1309-1312 rules/detect/rbac.yaml:31:5
+--   1314-1317 rules/detect/rbac.yaml:70:5
+--   1318-1325 rules/detect/rbac.yaml:84:11
+--   1326-1331 rules/macros.yaml:10:7
+--   1332-1354 rules/detect/rbac.yaml:88:15
+--   1355-1376 rules/detect/rbac.yaml:90:15
+--   1377-1384 rules/detect/rbac.yaml:93:9
+--   1385-1388 rules/detect/rbac.yaml:70:5
+--   1390-1393 rules/detect/rbac.yaml:114:5
+--   1394-1400 rules/detect/rbac.yaml:126:7
+--   1401-1404 rules/detect/rbac.yaml:114:5
+--   1406-1409 rules/detect/rbac.yaml:138:5
+--   1410-1423 rules/detect/rbac.yaml:149:7
+--   1424-1431 rules/detect/rbac.yaml:152:9
+--   1432-1435 rules/detect/rbac.yaml:138:5
+--   1437-1440 rules/detect/rbac.yaml:162:5
+--   1441-1447 rules/detect/rbac.yaml:174:11
+--   1448-1452 rules/detect/rbac.yaml:176:11
+--   1453-1460 rules/macros.yaml:22:11
+--   1461-1467 rules/macros.yaml:16:7
+--   1468-1471 rules/detect/rbac.yaml:162:5
+--   1473-1476 rules/detect/secrets.yaml:3:5
+--   1477-1483 rules/detect/secrets.yaml:19:11
+--   1484-1489 rules/detect/secrets.yaml:21:11
+--   1490-1496 rules/detect/secrets.yaml:23:11
+--   1497-1504 rules/detect/secrets.yaml:26:9
+--   1505-1508 rules/detect/secrets.yaml:3:5
+--   1510-1513 rules/detect/secrets.yaml:45:5
+--   1514-1520 rules/detect/secrets.yaml:58:11
+--   1521-1526 rules/detect/secrets.yaml:60:11
+--   1527-1533 rules/macros.yaml:41:7
+--   1534-1541 rules/macros.yaml:22:11
+--   1542-1548 rules/macros.yaml:16:7
+--   1549-1555 rules/detect/secrets.yaml:65:13
+--   1556-1559 rules/detect/secrets.yaml:45:5
+--   1561-1564 rules/detect/secrets.yaml:84:5
+--   1565-1571 rules/detect/secrets.yaml:96:11
+--   1572-1577 rules/detect/secrets.yaml:98:11
+--   1578-1584 rules/detect/secrets.yaml:101:15
+--   1585-1591 rules/detect/secrets.yaml:103:15
+--   1592-1595 rules/detect/secrets.yaml:84:5
+--   1597-1600 rules/detect/workloads.yaml:10:5
+--   1601-1608 rules/detect/workloads.yaml:6:7
+--   1609-1614 rules/macros.yaml:10:7
+--   1615-1637 rules/detect/workloads.yaml:33:15
+--   1638-1660 rules/detect/workloads.yaml:35:15
+--   1661-1683 rules/detect/workloads.yaml:37:15
+--   1684-1712 rules/detect/workloads.yaml:39:15
+--   1713-1741 rules/detect/workloads.yaml:41:15
+--   1742-1770 rules/detect/workloads.yaml:43:15
+--   1771-1805 rules/detect/workloads.yaml:45:15
+--   1806-1840 rules/detect/workloads.yaml:47:15
+--   1841-1875 rules/detect/workloads.yaml:49:15
+--   1876-1901 rules/detect/workloads.yaml:51:15
+--   1902-1927 rules/detect/workloads.yaml:53:15
+--   1928-1953 rules/detect/workloads.yaml:55:15
+--   1954-1960 rules/macros.yaml:16:7
+--   1961-1964 rules/detect/workloads.yaml:10:5
+--   1966-1969 rules/detect/workloads.yaml:86:5
+--   1970-1977 rules/detect/workloads.yaml:6:7
+--   1978-1983 rules/macros.yaml:10:7
+--   1984-1992 rules/detect/workloads.yaml:103:15
+--   1993-2001 rules/detect/workloads.yaml:105:15
+--   2002-2010 rules/detect/workloads.yaml:107:15
+--   2011-2034 rules/detect/workloads.yaml:109:15
+--   2035-2057 rules/detect/workloads.yaml:111:15
+--   2058-2070 rules/detect/workloads.yaml:113:15
+--   2071-2083 rules/detect/workloads.yaml:115:15
+--   2084-2096 rules/detect/workloads.yaml:117:15
+--   2097-2126 rules/detect/workloads.yaml:119:15
+--   2127-2155 rules/detect/workloads.yaml:121:15
+--   2156-2172 rules/detect/workloads.yaml:123:15
+--   2173-2189 rules/detect/workloads.yaml:125:15
+--   2190-2206 rules/detect/workloads.yaml:127:15
+--   2207-2242 rules/detect/workloads.yaml:129:15
+--   2243-2277 rules/detect/workloads.yaml:131:15
+--   2278-2288 rules/detect/workloads.yaml:133:15
+--   2289-2299 rules/detect/workloads.yaml:135:15
+--   2300-2310 rules/detect/workloads.yaml:137:15
+--   2311-2337 rules/detect/workloads.yaml:139:15
+--   2338-2363 rules/detect/workloads.yaml:141:15
+--   2364-2370 rules/macros.yaml:16:7
+--   2371-2374 rules/detect/workloads.yaml:86:5
+--   2376-2379 rules/detect/workloads.yaml:168:5
+--   2380-2386 rules/detect/workloads.yaml:180:11
+--   2387-2393 rules/detect/workloads.yaml:182:11
+--   2394-2398 rules/detect/workloads.yaml:184:11
+--   2399-2405 rules/detect/workloads.yaml:186:11
+--   2406-2413 rules/macros.yaml:22:11
+--   2414-2420 rules/macros.yaml:16:7
+--   2421-2427 rules/detect/workloads.yaml:190:13
+--   2428-2431 rules/detect/workloads.yaml:168:5
+--   2433-2436 rules/detect/workloads.yaml:206:5
+--   2437-2443 rules/detect/workloads.yaml:218:11
+--   2444-2450 rules/detect/workloads.yaml:220:11
+--   2451-2456 rules/macros.yaml:10:7
+--   2457-2464 rules/macros.yaml:22:11
+--   2465-2471 rules/macros.yaml:16:7
+--   2472-2475 rules/detect/workloads.yaml:206:5
+--   2477-2480 rules/detect/workloads.yaml:234:5
+--   2481-2487 rules/detect/workloads.yaml:246:11
+--   2488-2493 rules/macros.yaml:10:7
+--   2494-2502 rules/detect/workloads.yaml:250:15
+--   2503-2522 rules/detect/workloads.yaml:252:15
+--   2523-2526 rules/detect/workloads.yaml:234:5
+--   2528-2530 rules/noise/drops.yaml:12:5
+--   2531-2535 rules/noise/drops.yaml:19:11
+--   2536-2540 rules/noise/drops.yaml:21:11
+--   2541-2544 rules/noise/drops.yaml:12:5
+--   2546-2548 rules/noise/drops.yaml:38:5
+--   2549-2553 rules/noise/drops.yaml:45:7
+--   2554-2557 rules/noise/drops.yaml:38:5
+--   2559-2561 rules/noise/drops.yaml:55:5
+--   2562-2569 rules/noise/drops.yaml:62:11
+--   2570-2575 rules/noise/drops.yaml:64:11
+--   2576-2579 rules/noise/drops.yaml:55:5
+--   2581-2583 rules/noise/drops.yaml:74:5
+--   2584-2590 rules/noise/drops.yaml:84:11
+--   2591-2597 rules/noise/drops.yaml:86:11
+--   2598-2603 rules/noise/drops.yaml:88:11
+--   2604-2611 rules/macros.yaml:22:11
+--   2612-2618 rules/macros.yaml:16:7
+--   2619-2622 rules/noise/drops.yaml:74:5
+--   2624-2626 rules/redact/secrets.yaml:8:5
+--   2627-2633 rules/redact/secrets.yaml:12:7
+--   2634-2638 rules/redact/secrets.yaml:8:5
+--   2640-2642 rules/redact/tokens.yaml:3:5
+--   2643-2649 rules/redact/tokens.yaml:9:11
+--   2650-2656 rules/redact/tokens.yaml:11:11
+--   2657-2661 rules/redact/tokens.yaml:3:5
+--   2663-2665 rules/redact/tokens.yaml:34:5
+--   2666-2672 rules/redact/tokens.yaml:42:7
+--   2673-2677 rules/redact/tokens.yaml:34:5
+--   2679-2681 rules/redact/tokens.yaml:65:5
+--   2682-2689 rules/redact/tokens.yaml:75:7
+--   2690-2694 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -482,10 +482,11 @@ local function redact_path(t, path, i, spec)
   if type(v) ~= "table" then return false end
   return redact_path(v, path, i + 1, spec)
 end
-local PRED, RULE_ID, RANK, REDACT = {}, {}, {}, {}
+local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
+local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics for auditc replay
 
 -- [1] detect serviceaccount-token-requested
-RULE_ID[1] = "serviceaccount-token-requested"
+RULE_ID[1], KIND[1], HITS[1] = "serviceaccount-token-requested", "detect", 0
 RANK[1] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/auth.yaml:23:11)
@@ -528,7 +529,7 @@ do
 end
 
 -- [2] detect anonymous-request-allowed
-RULE_ID[2] = "anonymous-request-allowed"
+RULE_ID[2], KIND[2], HITS[2] = "anonymous-request-allowed", "detect", 0
 RANK[2] = 5 -- critical
 do
   -- user.username equals (rules/macros.yaml:34:11)
@@ -570,7 +571,7 @@ do
 end
 
 -- [3] detect anonymous-request-denied
-RULE_ID[3] = "anonymous-request-denied"
+RULE_ID[3], KIND[3], HITS[3] = "anonymous-request-denied", "detect", 0
 RANK[3] = 2 -- low
 do
   -- user.username equals (rules/macros.yaml:34:11)
@@ -612,7 +613,7 @@ do
 end
 
 -- [4] detect csr-created
-RULE_ID[4] = "csr-created"
+RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/auth.yaml:110:11)
@@ -662,7 +663,7 @@ do
 end
 
 -- [5] detect csr-approved
-RULE_ID[5] = "csr-approved"
+RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/auth.yaml:142:11)
@@ -706,7 +707,7 @@ do
 end
 
 -- [6] detect forbidden-request
-RULE_ID[6] = "forbidden-request"
+RULE_ID[6], KIND[6], HITS[6] = "forbidden-request", "detect", 0
 RANK[6] = 1 -- info
 do
   -- responseStatus.code equals (rules/detect/auth.yaml:171:11)
@@ -758,7 +759,7 @@ do
 end
 
 -- [7] detect admission-webhook-modified
-RULE_ID[7] = "admission-webhook-modified"
+RULE_ID[7], KIND[7], HITS[7] = "admission-webhook-modified", "detect", 0
 RANK[7] = 5 -- critical
 do
   -- objectRef.resource in (rules/detect/cluster.yaml:19:11)
@@ -789,7 +790,7 @@ do
 end
 
 -- [8] detect namespace-deleted
-RULE_ID[8] = "namespace-deleted"
+RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
 RANK[8] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/cluster.yaml:52:11)
@@ -818,7 +819,7 @@ do
 end
 
 -- [9] detect node-modified-unexpectedly
-RULE_ID[9] = "node-modified-unexpectedly"
+RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
 RANK[9] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/cluster.yaml:83:11)
@@ -869,7 +870,7 @@ do
 end
 
 -- [10] detect events-deleted
-RULE_ID[10] = "events-deleted"
+RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
 RANK[10] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/cluster.yaml:118:11)
@@ -906,7 +907,7 @@ do
 end
 
 -- [11] detect configmap-holds-credentials
-RULE_ID[11] = "configmap-holds-credentials"
+RULE_ID[11], KIND[11], HITS[11] = "configmap-holds-credentials", "detect", 0
 RANK[11] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/cluster.yaml:145:11)
@@ -1081,7 +1082,7 @@ do
 end
 
 -- [12] detect exec-into-pod
-RULE_ID[12] = "exec-into-pod"
+RULE_ID[12], KIND[12], HITS[12] = "exec-into-pod", "detect", 0
 RANK[12] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/exec.yaml:18:11)
@@ -1111,7 +1112,7 @@ do
 end
 
 -- [13] detect exec-shell-or-tool
-RULE_ID[13] = "exec-shell-or-tool"
+RULE_ID[13], KIND[13], HITS[13] = "exec-shell-or-tool", "detect", 0
 RANK[13] = 5 -- critical
 do
   -- objectRef.resource equals (rules/detect/exec.yaml:50:11)
@@ -1145,7 +1146,7 @@ do
 end
 
 -- [14] detect port-forward
-RULE_ID[14] = "port-forward"
+RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
 RANK[14] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/exec.yaml:86:11)
@@ -1174,7 +1175,7 @@ do
 end
 
 -- [15] detect ephemeral-container-added
-RULE_ID[15] = "ephemeral-container-added"
+RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
 RANK[15] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/exec.yaml:113:11)
@@ -1203,7 +1204,7 @@ do
 end
 
 -- [16] detect kubelet-api-proxied
-RULE_ID[16] = "kubelet-api-proxied"
+RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
 RANK[16] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/exec.yaml:142:11)
@@ -1231,7 +1232,7 @@ do
 end
 
 -- [17] detect clusterrolebinding-created
-RULE_ID[17] = "clusterrolebinding-created"
+RULE_ID[17], KIND[17], HITS[17] = "clusterrolebinding-created", "detect", 0
 RANK[17] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/rbac.yaml:15:11)
@@ -1260,7 +1261,7 @@ do
 end
 
 -- [18] detect binding-to-privileged-role
-RULE_ID[18] = "binding-to-privileged-role"
+RULE_ID[18], KIND[18], HITS[18] = "binding-to-privileged-role", "detect", 0
 RANK[18] = 5 -- critical
 do
   -- objectRef.resource in (rules/detect/rbac.yaml:44:11)
@@ -1311,7 +1312,7 @@ do
 end
 
 -- [19] detect rbac-escalation-role
-RULE_ID[19] = "rbac-escalation-role"
+RULE_ID[19], KIND[19], HITS[19] = "rbac-escalation-role", "detect", 0
 RANK[19] = 5 -- critical
 do
   -- objectRef.resource in (rules/detect/rbac.yaml:84:11)
@@ -1387,7 +1388,7 @@ do
 end
 
 -- [20] detect impersonation-used
-RULE_ID[20] = "impersonation-used"
+RULE_ID[20], KIND[20], HITS[20] = "impersonation-used", "detect", 0
 RANK[20] = 4 -- high
 do
   -- impersonatedUser.username exists (rules/detect/rbac.yaml:126:7)
@@ -1403,7 +1404,7 @@ do
 end
 
 -- [21] detect system-masters-credential-used
-RULE_ID[21] = "system-masters-credential-used"
+RULE_ID[21], KIND[21], HITS[21] = "system-masters-credential-used", "detect", 0
 RANK[21] = 4 -- high
 do
   -- user.groups[*] equals (rules/detect/rbac.yaml:149:7)
@@ -1434,7 +1435,7 @@ do
 end
 
 -- [22] detect permissions-enumerated
-RULE_ID[22] = "permissions-enumerated"
+RULE_ID[22], KIND[22], HITS[22] = "permissions-enumerated", "detect", 0
 RANK[22] = 2 -- low
 do
   -- objectRef.resource equals (rules/detect/rbac.yaml:174:11)
@@ -1470,7 +1471,7 @@ do
 end
 
 -- [23] detect secrets-listed-all-namespaces
-RULE_ID[23] = "secrets-listed-all-namespaces"
+RULE_ID[23], KIND[23], HITS[23] = "secrets-listed-all-namespaces", "detect", 0
 RANK[23] = 5 -- critical
 do
   -- objectRef.resource equals (rules/detect/secrets.yaml:19:11)
@@ -1507,7 +1508,7 @@ do
 end
 
 -- [24] detect secret-read-by-user
-RULE_ID[24] = "secret-read-by-user"
+RULE_ID[24], KIND[24], HITS[24] = "secret-read-by-user", "detect", 0
 RANK[24] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/secrets.yaml:58:11)
@@ -1558,7 +1559,7 @@ do
 end
 
 -- [25] detect long-lived-token-secret-created
-RULE_ID[25] = "long-lived-token-secret-created"
+RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
 RANK[25] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/secrets.yaml:96:11)
@@ -1594,7 +1595,7 @@ do
 end
 
 -- [26] detect privileged-container
-RULE_ID[26] = "privileged-container"
+RULE_ID[26], KIND[26], HITS[26] = "privileged-container", "detect", 0
 RANK[26] = 5 -- critical
 do
   -- objectRef.resource in (rules/detect/workloads.yaml:6:7)
@@ -1963,7 +1964,7 @@ do
 end
 
 -- [27] detect host-namespace-or-sensitive-mount
-RULE_ID[27] = "host-namespace-or-sensitive-mount"
+RULE_ID[27], KIND[27], HITS[27] = "host-namespace-or-sensitive-mount", "detect", 0
 RANK[27] = 4 -- high
 do
   -- objectRef.resource in (rules/detect/workloads.yaml:6:7)
@@ -2373,7 +2374,7 @@ do
 end
 
 -- [28] detect pod-created-in-kube-system
-RULE_ID[28] = "pod-created-in-kube-system"
+RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
 RANK[28] = 4 -- high
 do
   -- objectRef.resource equals (rules/detect/workloads.yaml:180:11)
@@ -2430,7 +2431,7 @@ do
 end
 
 -- [29] detect cronjob-created-or-modified
-RULE_ID[29] = "cronjob-created-or-modified"
+RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
 RANK[29] = 2 -- low
 do
   -- objectRef.resource equals (rules/detect/workloads.yaml:218:11)
@@ -2474,7 +2475,7 @@ do
 end
 
 -- [30] detect nodeport-service
-RULE_ID[30] = "nodeport-service"
+RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
 RANK[30] = 3 -- medium
 do
   -- objectRef.resource equals (rules/detect/workloads.yaml:246:11)
@@ -2525,7 +2526,7 @@ do
 end
 
 -- [31] drop drop-health-probes
-RULE_ID[31] = "drop-health-probes"
+RULE_ID[31], KIND[31], HITS[31] = "drop-health-probes", "drop", 0
 do
   -- objectRef exists (rules/noise/drops.yaml:19:11)
   local function t1(e)
@@ -2543,7 +2544,7 @@ do
 end
 
 -- [32] drop drop-watch-requests
-RULE_ID[32] = "drop-watch-requests"
+RULE_ID[32], KIND[32], HITS[32] = "drop-watch-requests", "drop", 0
 do
   -- verb equals (rules/noise/drops.yaml:45:7)
   local function t1(e)
@@ -2556,7 +2557,7 @@ do
 end
 
 -- [33] drop drop-endpoint-and-event-reads
-RULE_ID[33] = "drop-endpoint-and-event-reads"
+RULE_ID[33], KIND[33], HITS[33] = "drop-endpoint-and-event-reads", "drop", 0
 do
   -- objectRef.resource in (rules/noise/drops.yaml:62:11)
   local S1 = { ["endpoints"] = true, ["endpointslices"] = true, ["events"] = true }
@@ -2578,7 +2579,7 @@ do
 end
 
 -- [34] drop drop-lease-renewals
-RULE_ID[34] = "drop-lease-renewals"
+RULE_ID[34], KIND[34], HITS[34] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.resource equals (rules/noise/drops.yaml:84:11)
   local function t1(e)
@@ -2621,7 +2622,7 @@ do
 end
 
 -- [35] redact mask-secret-values
-RULE_ID[35] = "mask-secret-values"
+RULE_ID[35], KIND[35], HITS[35] = "mask-secret-values", "redact", 0
 do
   -- objectRef.resource equals (rules/redact/secrets.yaml:12:7)
   local function t1(e)
@@ -2637,7 +2638,7 @@ do
 end
 
 -- [36] redact redact-token-request
-RULE_ID[36] = "redact-token-request"
+RULE_ID[36], KIND[36], HITS[36] = "redact-token-request", "redact", 0
 do
   -- objectRef.resource equals (rules/redact/tokens.yaml:9:11)
   local function t1(e)
@@ -2660,7 +2661,7 @@ do
 end
 
 -- [37] redact redact-token-review
-RULE_ID[37] = "redact-token-review"
+RULE_ID[37], KIND[37], HITS[37] = "redact-token-review", "redact", 0
 do
   -- objectRef.resource equals (rules/redact/tokens.yaml:42:7)
   local function t1(e)
@@ -2676,7 +2677,7 @@ do
 end
 
 -- [38] redact scrub-exec-credentials
-RULE_ID[38] = "scrub-exec-credentials"
+RULE_ID[38], KIND[38], HITS[38] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -2780,6 +2781,7 @@ local function evaluate(record)
   for i = 1, #det do
     local r = det[i]
     if PRED[r](record) then
+      HITS[r] = HITS[r] + 1
       matched = matched or {}
       matched[#matched + 1] = RULE_ID[r]
       if RANK[r] > rank then rank = RANK[r] end
@@ -2790,7 +2792,11 @@ local function evaluate(record)
   if matched == nil then
     local drop = plan.drop
     for i = 1, #drop do
-      if PRED[drop[i]](record) then return -1, record end
+      local r = drop[i]
+      if PRED[r](record) then
+        HITS[r] = HITS[r] + 1
+        return -1, record
+      end
     end
   end
 
@@ -2807,6 +2813,7 @@ local function evaluate(record)
         changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end
       if changed then
+        HITS[r] = HITS[r] + 1
         redacted = redacted or {}
         redacted[#redacted + 1] = RULE_ID[r]
       end
@@ -2824,7 +2831,10 @@ local function evaluate(record)
   if redacted ~= nil or truncated > 0 then
     local meta = {}
     if redacted ~= nil then meta.redacted = redacted end
-    if truncated > 0 then meta.truncated = truncated end
+    if truncated > 0 then
+      meta.truncated = truncated
+      COUNTERS.truncated = COUNTERS.truncated + 1
+    end
     record.auditc = meta
   end
   return 2, record
@@ -2868,7 +2878,12 @@ end
 function auditc_filter(tag, timestamp, record)
   local ok, code, out = pcall(evaluate, record)
   if ok then return code, timestamp, out end
+  COUNTERS.failed_closed = COUNTERS.failed_closed + 1
   local ok2, closed = pcall(fail_closed, record, code)
   if ok2 then return 2, timestamp, closed end
   return 2, timestamp, minimal(record, closed)
 end
+
+-- Fluent Bit ignores what the chunk returns (cb_lua_init runs it with
+-- lua_pcall(l, 0, 0, 0)); auditc's runtime reads per-rule statistics here.
+return { rule_id = RULE_ID, kind = KIND, hits = HITS, counters = COUNTERS }

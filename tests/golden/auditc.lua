@@ -10,28 +10,28 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   217-220   tests/golden/rules/golden.yaml:15:5
---   221-227   tests/golden/rules/golden.yaml:10:11
---   228-235   tests/golden/rules/golden.yaml:12:11
---   236-241   tests/golden/rules/golden.yaml:24:11
---   242-249   tests/golden/rules/golden.yaml:27:9
---   250-253   tests/golden/rules/golden.yaml:15:5
---   255-258   tests/golden/rules/golden.yaml:29:5
---   259-265   tests/golden/rules/golden.yaml:36:11
---   266-270   tests/golden/rules/golden.yaml:38:11
---   271-293   tests/golden/rules/golden.yaml:40:11
---   294-297   tests/golden/rules/golden.yaml:29:5
---   299-302   tests/golden/rules/golden.yaml:42:5
---   303-307   tests/golden/rules/golden.yaml:49:11
---   308-312   tests/golden/rules/golden.yaml:51:11
---   313-319   tests/golden/rules/golden.yaml:53:11
---   320-323   tests/golden/rules/golden.yaml:42:5
---   325-327   tests/golden/rules/golden.yaml:55:5
---   328-332   tests/golden/rules/golden.yaml:59:7
---   333-336   tests/golden/rules/golden.yaml:55:5
---   338-340   tests/golden/rules/golden.yaml:61:5
---   341-347   tests/golden/rules/golden.yaml:65:7
---   348-352   tests/golden/rules/golden.yaml:61:5
+--   218-221   tests/golden/rules/golden.yaml:15:5
+--   222-228   tests/golden/rules/golden.yaml:10:11
+--   229-236   tests/golden/rules/golden.yaml:12:11
+--   237-242   tests/golden/rules/golden.yaml:24:11
+--   243-250   tests/golden/rules/golden.yaml:27:9
+--   251-254   tests/golden/rules/golden.yaml:15:5
+--   256-259   tests/golden/rules/golden.yaml:29:5
+--   260-266   tests/golden/rules/golden.yaml:36:11
+--   267-271   tests/golden/rules/golden.yaml:38:11
+--   272-294   tests/golden/rules/golden.yaml:40:11
+--   295-298   tests/golden/rules/golden.yaml:29:5
+--   300-303   tests/golden/rules/golden.yaml:42:5
+--   304-308   tests/golden/rules/golden.yaml:49:11
+--   309-313   tests/golden/rules/golden.yaml:51:11
+--   314-320   tests/golden/rules/golden.yaml:53:11
+--   321-324   tests/golden/rules/golden.yaml:42:5
+--   326-328   tests/golden/rules/golden.yaml:55:5
+--   329-333   tests/golden/rules/golden.yaml:59:7
+--   334-337   tests/golden/rules/golden.yaml:55:5
+--   339-341   tests/golden/rules/golden.yaml:61:5
+--   342-348   tests/golden/rules/golden.yaml:65:7
+--   349-353   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -212,10 +212,11 @@ local function redact_path(t, path, i, spec)
   if type(v) ~= "table" then return false end
   return redact_path(v, path, i + 1, spec)
 end
-local PRED, RULE_ID, RANK, REDACT = {}, {}, {}, {}
+local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
+local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics for auditc replay
 
 -- [1] detect exec-into-pod
-RULE_ID[1] = "exec-into-pod"
+RULE_ID[1], KIND[1], HITS[1] = "exec-into-pod", "detect", 0
 RANK[1] = 4 -- high
 do
   -- objectRef.resource equals (tests/golden/rules/golden.yaml:10:11)
@@ -253,7 +254,7 @@ do
 end
 
 -- [2] detect privileged-container
-RULE_ID[2] = "privileged-container"
+RULE_ID[2], KIND[2], HITS[2] = "privileged-container", "detect", 0
 RANK[2] = 5 -- critical
 do
   -- objectRef.resource equals (tests/golden/rules/golden.yaml:36:11)
@@ -297,7 +298,7 @@ do
 end
 
 -- [3] detect odd-uri
-RULE_ID[3] = "odd-uri"
+RULE_ID[3], KIND[3], HITS[3] = "odd-uri", "detect", 0
 RANK[3] = 2 -- low
 do
   -- requestURI contains (tests/golden/rules/golden.yaml:49:11)
@@ -323,7 +324,7 @@ do
 end
 
 -- [4] drop drop-health
-RULE_ID[4] = "drop-health"
+RULE_ID[4], KIND[4], HITS[4] = "drop-health", "drop", 0
 do
   -- requestURI pattern (tests/golden/rules/golden.yaml:59:7)
   local function t1(e)
@@ -336,7 +337,7 @@ do
 end
 
 -- [5] redact mask-secret-data
-RULE_ID[5] = "mask-secret-data"
+RULE_ID[5], KIND[5], HITS[5] = "mask-secret-data", "redact", 0
 do
   -- objectRef.resource equals (tests/golden/rules/golden.yaml:65:7)
   local function t1(e)
@@ -378,6 +379,7 @@ local function evaluate(record)
   for i = 1, #det do
     local r = det[i]
     if PRED[r](record) then
+      HITS[r] = HITS[r] + 1
       matched = matched or {}
       matched[#matched + 1] = RULE_ID[r]
       if RANK[r] > rank then rank = RANK[r] end
@@ -388,7 +390,11 @@ local function evaluate(record)
   if matched == nil then
     local drop = plan.drop
     for i = 1, #drop do
-      if PRED[drop[i]](record) then return -1, record end
+      local r = drop[i]
+      if PRED[r](record) then
+        HITS[r] = HITS[r] + 1
+        return -1, record
+      end
     end
   end
 
@@ -405,6 +411,7 @@ local function evaluate(record)
         changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end
       if changed then
+        HITS[r] = HITS[r] + 1
         redacted = redacted or {}
         redacted[#redacted + 1] = RULE_ID[r]
       end
@@ -422,7 +429,10 @@ local function evaluate(record)
   if redacted ~= nil or truncated > 0 then
     local meta = {}
     if redacted ~= nil then meta.redacted = redacted end
-    if truncated > 0 then meta.truncated = truncated end
+    if truncated > 0 then
+      meta.truncated = truncated
+      COUNTERS.truncated = COUNTERS.truncated + 1
+    end
     record.auditc = meta
   end
   return 2, record
@@ -466,7 +476,12 @@ end
 function auditc_filter(tag, timestamp, record)
   local ok, code, out = pcall(evaluate, record)
   if ok then return code, timestamp, out end
+  COUNTERS.failed_closed = COUNTERS.failed_closed + 1
   local ok2, closed = pcall(fail_closed, record, code)
   if ok2 then return 2, timestamp, closed end
   return 2, timestamp, minimal(record, closed)
 end
+
+-- Fluent Bit ignores what the chunk returns (cb_lua_init runs it with
+-- lua_pcall(l, 0, 0, 0)); auditc's runtime reads per-rule statistics here.
+return { rule_id = RULE_ID, kind = KIND, hits = HITS, counters = COUNTERS }

@@ -190,6 +190,7 @@ local function evaluate(record)
   for i = 1, #det do
     local r = det[i]
     if PRED[r](record) then
+      HITS[r] = HITS[r] + 1
       matched = matched or {}
       matched[#matched + 1] = RULE_ID[r]
       if RANK[r] > rank then rank = RANK[r] end
@@ -200,7 +201,11 @@ local function evaluate(record)
   if matched == nil then
     local drop = plan.drop
     for i = 1, #drop do
-      if PRED[drop[i]](record) then return -1, record end
+      local r = drop[i]
+      if PRED[r](record) then
+        HITS[r] = HITS[r] + 1
+        return -1, record
+      end
     end
   end
 
@@ -217,6 +222,7 @@ local function evaluate(record)
         changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end
       if changed then
+        HITS[r] = HITS[r] + 1
         redacted = redacted or {}
         redacted[#redacted + 1] = RULE_ID[r]
       end
@@ -234,7 +240,10 @@ local function evaluate(record)
   if redacted ~= nil or truncated > 0 then
     local meta = {}
     if redacted ~= nil then meta.redacted = redacted end
-    if truncated > 0 then meta.truncated = truncated end
+    if truncated > 0 then
+      meta.truncated = truncated
+      COUNTERS.truncated = COUNTERS.truncated + 1
+    end
     record.auditc = meta
   end
   return 2, record
@@ -278,7 +287,12 @@ end
 function CALL(tag, timestamp, record)
   local ok, code, out = pcall(evaluate, record)
   if ok then return code, timestamp, out end
+  COUNTERS.failed_closed = COUNTERS.failed_closed + 1
   local ok2, closed = pcall(fail_closed, record, code)
   if ok2 then return 2, timestamp, closed end
   return 2, timestamp, minimal(record, closed)
 end
+
+-- Fluent Bit ignores what the chunk returns (cb_lua_init runs it with
+-- lua_pcall(l, 0, 0, 0)); auditc's runtime reads per-rule statistics here.
+return { rule_id = RULE_ID, kind = KIND, hits = HITS, counters = COUNTERS }

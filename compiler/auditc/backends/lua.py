@@ -54,7 +54,8 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line("local WILD = {} -- sentinel for [*] in redaction paths")
     w.line()
     w.raw(prelude)
-    w.line("local PRED, RULE_ID, RANK, REDACT = {}, {}, {}, {}")
+    w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
+    w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics for auditc replay")
     for rule in program.rules:
         _emit_rule(w, rule)
     _emit_index(w, program)
@@ -107,7 +108,8 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
     w.line()
     with w.source(rule.loc):
         w.line(f"-- [{rule.number}] {rule.kind} {lua_comment(rule.id)}")
-        w.line(f"RULE_ID[{rule.number}] = {lua_string(rule.id)}")
+        w.line(f"RULE_ID[{rule.number}], KIND[{rule.number}], HITS[{rule.number}] = "
+               f"{lua_string(rule.id)}, {lua_string(rule.kind)}, 0")
         if rule.severity:
             w.line(f"RANK[{rule.number}] = {SEVERITY_RANK[rule.severity]} -- {rule.severity}")
         w.line("do")

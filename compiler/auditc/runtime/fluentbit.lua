@@ -38,10 +38,9 @@ function M.setup(enable_flb_null, env)
 end
 
 ---------------------------------------------------------------- JSON -> Lua
--- Every container gets its own metatable {type = 1 or 2}
--- (flb_lua_setmetatable); arrays are created with lua_createtable(n, 0) and
--- maps with lua_createtable(0, n); a nil value (null with flb_null off)
--- leaves a map key unset and an array slot empty.
+-- Every container gets a metatable {type = 1 or 2} (flb_lua_setmetatable);
+-- arrays are sized like lua_createtable(n, 0); a nil value (null with
+-- flb_null off) leaves a map key unset and an array slot empty.
 
 local decode_value
 local ESC = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f", [110] = "\n", [114] = "\r", [116] = "\t" }
@@ -56,22 +55,26 @@ local function utf8(cp)
                0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
 end
 
+-- Compact JSON (what the apiserver writes) has no whitespace: test one
+-- byte before paying for a pattern search.
 local function skip(s, i)
-  local _, e = sfind(s, "^[ \t\r\n]*", i)
-  return e + 1
+  local c = sbyte(s, i)
+  if c == 32 or c == 9 or c == 10 or c == 13 then
+    local _, e = sfind(s, "^[ \t\r\n]*", i)
+    return e + 1
+  end
+  return i
 end
 
-local function decode_string(s, i)
-  local j, buf, n = i + 1, nil, 0
+local function decode_escaped(s, i, j, a)
+  -- slow path: the string holds escapes; j is its body start, a the first '\'
+  local buf, n = {}, 0
   while true do
-    local a = sfind(s, '["\\]', j)
-    if not a then error("unterminated string", 0) end
+    if a == nil then error("unterminated string", 0) end
     if sbyte(s, a) == 34 then
-      if buf == nil then return ssub(s, i + 1, a - 1), a + 1 end
       n = n + 1; buf[n] = ssub(s, j, a - 1)
       return concat(buf), a + 1
     end
-    buf = buf or {}
     n = n + 1; buf[n] = ssub(s, j, a - 1)
     local c = sbyte(s, a + 1)
     if c == 117 then
@@ -92,34 +95,49 @@ local function decode_string(s, i)
       n = n + 1; buf[n] = e
       j = a + 2
     end
+    a = sfind(s, '["\\]', j)
   end
+end
+
+local function decode_string(s, i)
+  local a = sfind(s, '["\\]', i + 1)
+  if a and sbyte(s, a) == 34 then return ssub(s, i + 1, a - 1), a + 1 end
+  return decode_escaped(s, i, i + 1, a)
 end
 
 -- flb_pack.c pack_numeric_token: a token with '.' or e+/e- is a double
 -- (strtod); anything else is an integer read by strtoll/strtoull, which stop
 -- at the first non-digit ("1e5" is 1); out of range falls back to strtod.
 local function decode_number(s, i)
-  local a, b = sfind(s, "^-?[0-9][0-9.eE+-]*", i)
+  local a, b = sfind(s, "^-?%d+", i)
   if not a then error("bad value", 0) end
-  local tok = ssub(s, a, b)
-  if sfind(tok, "[.]") or sfind(tok, "[eE][-+]") then
-    local v = tonumber(tok)
-    if v == nil then error("bad number", 0) end
+  local c = sbyte(s, b + 1)
+  if c ~= 46 and c ~= 101 and c ~= 69 then -- no '.', 'e', 'E': plain integer
+    local v = tonumber(ssub(s, a, b))
+    if v >= 9223372036854775808 or v < -9223372036854775808 then v = tonumber(ssub(s, a, b)) end
     return v, b + 1
   end
-  local digits = tok:match("^-?%d+")
-  local v = tonumber(digits)
-  if v >= 9223372036854775808 or v < -9223372036854775808 then v = tonumber(tok) or v end
-  return v, b + 1
+  local _, e = sfind(s, "^[0-9.eE+-]*", b + 1)
+  local tok = ssub(s, a, e)
+  if sfind(tok, ".", 1, true) or sfind(tok, "[eE][-+]") then
+    local v = tonumber(tok)
+    if v == nil then error("bad number", 0) end
+    return v, e + 1
+  end
+  return tonumber(ssub(s, a, b)), e + 1 -- "1e5": strtoll stops at 'e'
 end
 
+-- One shared metatable per kind: Fluent Bit makes a fresh one per table,
+-- which only matters to a script that mutates a metatable (ours do not).
+local ARRAY_MT, MAP_MT = { type = L2C_ARRAY }, { type = L2C_MAP }
+
 local function decode_array(s, i)
-  -- count is unknown before parsing: collect, then copy into a presized table
-  local items, n = {}, 0
+  -- the count is unknown before parsing: collect, then copy into a table
+  -- presized like lua_createtable(n, 0), so `#` on holes (nulls with
+  -- flb_null off) behaves as in Fluent Bit
   i = skip(s, i + 1)
-  if sbyte(s, i) == 93 then
-    return setmetatable(tnew(0, 0), { type = L2C_ARRAY }), i + 1
-  end
+  if sbyte(s, i) == 93 then return setmetatable(tnew(0, 0), ARRAY_MT), i + 1 end
+  local items, n = {}, 0
   while true do
     local v
     v, i = decode_value(s, i)
@@ -133,41 +151,35 @@ local function decode_array(s, i)
   end
   local t = tnew(n, 0)
   for k = 1, n do t[k] = items[k] end -- lua_rawseti(l, index, i+1)
-  return setmetatable(t, { type = L2C_ARRAY }), i + 1
+  return setmetatable(t, ARRAY_MT), i + 1
 end
 
 local function decode_object(s, i)
-  local keys, vals, n = {}, {}, 0
   i = skip(s, i + 1)
-  if sbyte(s, i) == 125 then
-    return setmetatable(tnew(0, 0), { type = L2C_MAP }), i + 1
-  end
+  local t = tnew(0, 4)
+  if sbyte(s, i) == 125 then return setmetatable(t, MAP_MT), i + 1 end
   while true do
     if sbyte(s, i) ~= 34 then error("expected a string key", 0) end
-    local k
+    local k, v
     k, i = decode_string(s, i)
     i = skip(s, i)
     if sbyte(s, i) ~= 58 then error("expected ':'", 0) end
-    local v
     v, i = decode_value(s, skip(s, i + 1))
-    n = n + 1
-    keys[n], vals[n] = k, v
+    t[k] = v -- lua_settable: a nil value leaves the key unset; duplicates: last wins
     i = skip(s, i)
     local c = sbyte(s, i)
     if c == 125 then break end
     if c ~= 44 then error("expected ',' or '}'", 0) end
     i = skip(s, i + 1)
   end
-  local t = tnew(0, n)
-  for k = 1, n do t[keys[k]] = vals[k] end -- lua_settable: duplicate keys, last wins
-  return setmetatable(t, { type = L2C_MAP }), i + 1
+  return setmetatable(t, MAP_MT), i + 1
 end
 
 decode_value = function(s, i)
   local c = sbyte(s, i)
+  if c == 34 then return decode_string(s, i) end
   if c == 123 then return decode_object(s, i) end
   if c == 91 then return decode_array(s, i) end
-  if c == 34 then return decode_string(s, i) end
   if c == 116 and ssub(s, i, i + 3) == "true" then return true, i + 4 end
   if c == 102 and ssub(s, i, i + 4) == "false" then return false, i + 5 end
   if c == 110 and ssub(s, i, i + 3) == "null" then return NULL, i + 4 end
@@ -300,9 +312,43 @@ function M.callback_args(fn)
   return 3
 end
 
+-- What Fluent Bit emits for one callback result (cb_lua_filter and
+-- pack_result). Returns "ok" and an array of JSON texts (nil for code 0:
+-- the original record is emitted), or "invalid" and a message.
+local function emitted(code, new_record, problems, where)
+  if code ~= 1 and code ~= 2 then return "ok", nil end
+  local json, probs = M.encode(new_record)
+  for _, p in ipairs(probs) do problems[#problems + 1] = where .. p end
+  local kind = type(new_record)
+  if kind ~= "table" then
+    return "invalid", "callback returned a " .. kind .. " as the record"
+  end
+  if sbyte(json, 1) == 123 then return "ok", { json } end
+  -- an array of maps: one record per element; anything else is invalid
+  local mt = getmetatable(new_record)
+  local n = (type(mt) == "table" and mt.type == L2C_ARRAY) and #new_record or array_length(new_record)
+  local out = {}
+  for k = 1, n do
+    local item = new_record[k]
+    local item_json = M.encode(item)
+    if type(item) ~= "table" or sbyte(item_json, 1) ~= 123 then
+      return "invalid", "array element " .. k .. " of the returned record is not a map"
+    end
+    out[k] = item_json
+  end
+  return "ok", out
+end
+
+-- lua.c: l_code = (int) lua_tointeger(...); non-numbers read as 0
+local function to_code(code)
+  code = tonumber(code) or 0
+  return code >= 0 and floor(code) or -floor(-code)
+end
+
 -- Run one batch as cb_lua_filter does. `lines` is an array of JSON texts
 -- (already known to decode to maps). Returns status, message, results where
--- results[i] = { code = c, ts = t, out = { json, ... } } and status is:
+-- results[i] = { code = c, ts = t, out = { json, ... } | false (dropped) | {} (original) }
+-- and status is:
 --   "ok"       every record handled; results describe what Fluent Bit emits
 --   "error"    the callback raised (protected_mode): the batch passes through
 --   "invalid"  a returned record could not be packed (pack_result false):
@@ -316,42 +362,90 @@ function M.run_batch(fn_name, tag, ts, lines)
     if not ok then
       return "error", tostring(code), nil, problems, i
     end
-    -- lua.c: l_code = (int) lua_tointeger(...) -- non-numbers read as 0
-    code = tonumber(code) or 0
-    code = code >= 0 and floor(code) or -floor(-code)
-    local r = { code = code, ts = ts, out = {} }
-    -- tomsgpack runs for every code, but only 1 and 2 use its result
-    local json, probs = M.encode(new_record)
-    if code == 1 or code == 2 then
-      if code == 1 then r.ts = tonumber(new_ts) or 0 end
-      for _, p in ipairs(probs) do problems[#problems + 1] = "record " .. i .. ": " .. p end
-      -- pack_result: a map is one record, an array of maps is several,
-      -- anything else is an invalid table and the whole batch is untouched.
-      local kind = type(new_record)
-      if kind ~= "table" then
-        return "invalid", "callback returned a " .. kind .. " as the record", nil, problems, i
-      end
-      local first = sbyte(json, 1)
-      if first == 123 then
-        r.out[1] = json
-      else
-        local mt = getmetatable(new_record)
-        local n = (type(mt) == "table" and mt.type == L2C_ARRAY) and #new_record or array_length(new_record)
-        for k = 1, n do
-          local item = new_record[k]
-          local item_json = M.encode(item)
-          if type(item) ~= "table" or sbyte(item_json, 1) ~= 123 then
-            return "invalid", "array element " .. k .. " of the returned record is not a map", nil, problems, i
-          end
-          r.out[#r.out + 1] = item_json
-        end
-      end
-    elseif code == -1 then
-      r.out = false
-    end
+    code = to_code(code)
+    local status, out = emitted(code, new_record, problems, "record " .. i .. ": ")
+    if status ~= "ok" then return status, out, nil, problems, i end
+    local r = { code = code, ts = ts, out = out or {} }
+    if code == 1 then r.ts = tonumber(new_ts) or 0 end
+    if code == -1 then r.out = false end
     results[i] = r
   end
   return "ok", nil, results, problems, 0
+end
+
+-- auditc replay: run a blob of newline-separated log lines through the
+-- filter like the tail input with the json parser would (a line that is
+-- not a JSON map becomes {"log": line}). Everything stays inside Lua; only
+-- counts, the rare detection summaries and (optionally) the output lines
+-- cross back to Python.
+local function field(t, a, b)
+  local v = t[a]
+  if b == nil then return type(v) == "string" and v or nil end
+  if type(v) ~= "table" then return nil end
+  v = v[b]
+  return type(v) == "string" and v or nil
+end
+
+function M.replay(fn_name, tag, ts, blob, want_output)
+  local fn = _G[fn_name]
+  local out, nout = want_output and {} or nil, 0
+  local st = { lines = 0, events = 0, dropped = 0, modified = 0, bytes_in = 0, bytes_out = 0 }
+  local malformed, detections, problems = {}, {}, {}
+  local first_ts, last_ts
+  local pos, len, lineno = 1, #blob, 0
+  while pos <= len do
+    local e = sfind(blob, "\n", pos, true) or (len + 1)
+    local line = ssub(blob, pos, e - 1)
+    pos = e + 1
+    lineno = lineno + 1
+    if sfind(line, "%S") then
+      st.events = st.events + 1
+      st.bytes_in = st.bytes_in + #line + 1
+      local record = M.decode(line)
+      if getmetatable(record) ~= MAP_MT then
+        malformed[#malformed + 1] = lineno
+        record = setmetatable({ log = line }, MAP_MT)
+      else
+        local t = record.requestReceivedTimestamp
+        if type(t) == "string" then
+          if first_ts == nil or t < first_ts then first_ts = t end
+          if last_ts == nil or t > last_ts then last_ts = t end
+        end
+      end
+      local ok, code, _, new_record = pcall(fn, tag, ts, record)
+      if not ok then return "error", tostring(code), lineno end
+      code = to_code(code)
+      if code == -1 then
+        st.dropped = st.dropped + 1
+      else
+        local status, emit = emitted(code, new_record, problems, "line " .. lineno .. ": ")
+        if status ~= "ok" then return status, emit, lineno end
+        if emit == nil then
+          st.bytes_out = st.bytes_out + #line + 1
+          if out then nout = nout + 1; out[nout] = line end
+        else
+          st.modified = st.modified + 1
+          for k = 1, #emit do
+            st.bytes_out = st.bytes_out + #emit[k] + 1
+            if out then nout = nout + 1; out[nout] = emit[k] end
+          end
+          local d = type(new_record) == "table" and new_record.detection
+          if type(d) == "table" and type(d.rules) == "table" then
+            detections[#detections + 1] = {
+              line = lineno, rules = concat(d.rules, ","), severity = d.severity,
+              user = field(new_record, "user", "username"), namespace = field(new_record, "objectRef", "namespace"),
+              auditID = field(new_record, "auditID"), verb = field(new_record, "verb"),
+              resource = field(new_record, "objectRef", "resource"), name = field(new_record, "objectRef", "name"),
+              ts = field(new_record, "requestReceivedTimestamp") or field(new_record, "stageTimestamp"),
+            }
+          end
+        end
+      end
+    end
+  end
+  st.lines = lineno
+  st.first_ts, st.last_ts = first_ts, last_ts
+  return "ok", st, malformed, detections, problems, out and concat(out, "\n") or nil
 end
 
 return M

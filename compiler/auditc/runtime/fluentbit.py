@@ -93,62 +93,138 @@ def parse_line(line: str) -> dict:
     return value if isinstance(value, dict) else {"log": line}
 
 
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+@dataclass
+class ReplayBatch:
+    """What one blob of log lines became (see fluentbit.lua M.replay)."""
+
+    lines: int = 0
+    events: int = 0
+    dropped: int = 0
+    modified: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    first_ts: str | None = None
+    last_ts: str | None = None
+    malformed: list[int] = field(default_factory=list)  # 1-based line numbers in the blob
+    detections: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    output: bytes | None = None  # the shipped records as JSON lines, if asked for
+    error: str | None = None  # the batch passed through unfiltered (Lua error / invalid record)
+    error_line: int | None = None
+
+
 class FluentBitLua:
-    def __init__(self, script: str, call: str, *, enable_flb_null: bool = False,
+    """One Lua state holding one filter script, called the way Fluent Bit calls it.
+
+    Lua strings are bytes on both sides (encoding=None), so log lines that are
+    not valid UTF-8 pass through byte for byte, as in Fluent Bit.
+    """
+
+    def __init__(self, script: str | bytes, call: str, *, enable_flb_null: bool = False,
                  script_name: str = "auditc.lua", env: dict | None = None,
                  preload: str | None = None) -> None:
         """`preload` is Lua run in the state before the script loads; tests use
         it to inject faults (e.g. a string.find that raises)."""
         self.call = call
+        self._call = call.encode()
         self.enable_flb_null = enable_flb_null
-        self.lua = luajit.LuaRuntime(unpack_returned_tuples=True, register_eval=False)
-        self.h = self.lua.execute(_harness_source())
-        self.h.setup(enable_flb_null, self.lua.table_from(env or {}))
+        self.lua = luajit.LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False)
+        self.h = self.lua.execute(_harness_source().encode())
+        env_table = self.lua.table_from({k.encode(): str(v).encode() for k, v in (env or {}).items()})
+        self.h[b"setup"](enable_flb_null, env_table)
         if preload:
-            self.lua.execute(preload)
+            self.lua.execute(preload.encode())
         # cb_lua_init: load the chunk, run it, then require a global function.
-        loader = self.lua.eval("function(src, name) local f, err = loadstring(src, name); "
-                               "if not f then return false, err end; local ok, e = pcall(f); "
-                               "if not ok then return false, tostring(e) end; return true, nil end")
-        ok, err = loader(script, "@" + script_name)
+        loader = self.lua.eval(b"function(src, name) local f, err = loadstring(src, name); "
+                               b"if not f then return false, err end; local ok, e = pcall(f); "
+                               b"if not ok then return false, tostring(e) end; return true, e end")
+        source = script.encode() if isinstance(script, str) else script
+        ok, result = loader(source, ("@" + script_name).encode())
         if not ok:
-            raise LuaLoadError(f"invalid lua content: {err}")
-        fn = self.lua.globals()[call]
-        if self.lua.eval("type")(fn) != "function":
+            raise LuaLoadError(f"invalid lua content: {_text(result)}")
+        # Fluent Bit discards the chunk's return value; auditc scripts return
+        # their statistics table there.
+        self.module = result if self.lua.eval(b"type")(result) == b"table" else None
+        fn = self.lua.globals()[self._call]
+        if self.lua.eval(b"type")(fn) != b"function":
             raise LuaLoadError(f"function {call} is not found")
-        if self.h.callback_args(fn) != 3:
+        if self.h[b"callback_args"](fn) != 3:
             raise LuaLoadError(f"{call} takes 5 arguments; this runtime emulates 3-argument callbacks only")
 
     def filter(self, records: Iterable[dict | str], tag: str = "kube-audit",
                timestamp: float = 1_700_000_000.0) -> FilterResult:
         """Run one batch. Dicts are records; strings are log lines for the json parser."""
         originals: list[dict] = []
-        texts: list[str] = []
+        texts: list[bytes] = []
         for rec in records:
             rec = parse_line(rec) if isinstance(rec, str) else rec
             originals.append(rec)
-            texts.append(json.dumps(rec, ensure_ascii=False, allow_nan=False))
-        status, message, results, problems, failed = self.h.run_batch(
-            self.call, tag, timestamp, self.lua.table_from(texts))
-        problems = list(problems.values()) if problems else []
-        if status != "ok":
+            texts.append(json.dumps(rec, ensure_ascii=False, allow_nan=False).encode())
+        status, message, results, problems, failed = self.h[b"run_batch"](
+            self._call, tag.encode(), timestamp, self.lua.table_from(texts))
+        problems = [_text(p) for p in problems.values()] if problems else []
+        if status != b"ok":
             untouched = [[Emitted(r, timestamp)] for r in originals]
             return FilterResult([e for es in untouched for e in es], untouched, [],
-                                error=f"{status}: {message}", failed_index=failed - 1, problems=problems)
+                                error=f"{_text(status)}: {_text(message)}", failed_index=failed - 1, problems=problems)
         per_input: list[list[Emitted]] = []
         codes: list[int] = []
         for i, original in enumerate(originals, start=1):
             r = results[i]
-            code = int(r["code"])
+            code = int(r[b"code"])
             codes.append(code)
-            out = r["out"]
+            out = r[b"out"]
             if code == -1:
                 per_input.append([])
             elif code in (1, 2):
-                per_input.append([Emitted(json.loads(out[k]), float(r["ts"])) for k in range(1, len(out) + 1)])
+                per_input.append([Emitted(json.loads(out[k]), float(r[b"ts"])) for k in range(1, len(out) + 1)])
             else:
                 per_input.append([Emitted(original, timestamp)])
         return FilterResult([e for es in per_input for e in es], per_input, codes, problems=problems)
 
     def filter_one(self, record: dict | str, **kw: Any) -> FilterResult:
         return self.filter([record], **kw)
+
+    def replay_batch(self, blob: bytes, *, want_output: bool = False, tag: str = "kube-audit",
+                     timestamp: float = 1_700_000_000.0) -> ReplayBatch:
+        """Run newline-separated log lines through the filter inside Lua.
+
+        The fast path behind `auditc replay`: one call per blob, conversions
+        in Lua, and only counts, detection summaries and (if asked) the output
+        lines come back. On a Lua error or an invalid returned record Fluent
+        Bit would pass the whole batch through; the result says so in
+        `error` and counts the batch as shipped unfiltered.
+        """
+        ret = self.h[b"replay"](self._call, tag.encode(), timestamp, blob, want_output)
+        status = ret[0]
+        if status != b"ok":
+            lines = blob.split(b"\n")
+            kept = [ln for ln in lines if ln.strip()]
+            return ReplayBatch(lines=len(lines), events=len(kept), bytes_in=sum(len(ln) + 1 for ln in kept),
+                               bytes_out=sum(len(ln) + 1 for ln in kept),
+                               output=b"\n".join(kept) if want_output else None,
+                               error=f"{_text(status)}: {_text(ret[1])}", error_line=int(ret[2]))
+        _, st, malformed, detections, problems, output = ret
+        batch = ReplayBatch(**{k: int(st[k.encode()]) for k in
+                               ("lines", "events", "dropped", "modified", "bytes_in", "bytes_out")})
+        batch.first_ts = _text(st[b"first_ts"]) if st[b"first_ts"] else None
+        batch.last_ts = _text(st[b"last_ts"]) if st[b"last_ts"] else None
+        batch.malformed = [int(v) for v in malformed.values()]
+        batch.problems = [_text(p) for p in problems.values()]
+        batch.detections = [{_text(k): (int(v) if isinstance(v, (int, float)) else _text(v))
+                             for k, v in d.items()} for d in detections.values()]
+        batch.output = output
+        return batch
+
+    def rule_stats(self) -> dict | None:
+        """Per-rule hit counts from an auditc-generated script: {rule_id: (kind, hits)} plus counters."""
+        if self.module is None:
+            return None
+        ids, kinds, hits = self.module[b"rule_id"], self.module[b"kind"], self.module[b"hits"]
+        rules = {_text(ids[i]): (_text(kinds[i]), int(hits[i])) for i in range(1, len(ids) + 1)}
+        counters = {_text(k): int(v) for k, v in self.module[b"counters"].items()}
+        return {"rules": rules, "counters": counters}
