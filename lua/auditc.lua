@@ -2,7 +2,7 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (38, evaluated detect -> drop -> redact):
+-- rules (39, evaluated detect -> drop -> redact):
 --   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:9:5
 --   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:46:5
 --   [3] detect anonymous-request-denied           rules/detect/auth.yaml:72:5
@@ -38,270 +38,275 @@
 --   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
 --   [34] drop   drop-lease-renewals                rules/noise/drops.yaml:74:5
 --   [35] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
---   [36] redact redact-token-request               rules/redact/tokens.yaml:3:5
---   [37] redact redact-token-review                rules/redact/tokens.yaml:34:5
---   [38] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
+--   [36] redact mask-configmap-credentials         rules/redact/secrets.yaml:91:5
+--   [37] redact redact-token-request               rules/redact/tokens.yaml:3:5
+--   [38] redact redact-token-review                rules/redact/tokens.yaml:34:5
+--   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   488-491   rules/detect/auth.yaml:9:5
---   492-498   rules/detect/auth.yaml:23:11
---   499-505   rules/detect/auth.yaml:25:11
---   506-510   rules/detect/auth.yaml:27:11
---   511-517   rules/macros.yaml:16:7
---   518-525   rules/detect/auth.yaml:31:9
---   526-529   rules/detect/auth.yaml:9:5
---   531-534   rules/detect/auth.yaml:46:5
---   535-541   rules/macros.yaml:34:11
---   542-555   rules/macros.yaml:36:11
---   556-562   rules/detect/auth.yaml:59:11
---   563-567   rules/detect/auth.yaml:5:7
---   568-571   rules/detect/auth.yaml:46:5
---   573-576   rules/detect/auth.yaml:72:5
---   577-583   rules/macros.yaml:34:11
---   584-597   rules/macros.yaml:36:11
---   598-604   rules/detect/auth.yaml:85:13
---   605-609   rules/detect/auth.yaml:5:7
---   610-613   rules/detect/auth.yaml:72:5
---   615-618   rules/detect/auth.yaml:98:5
---   619-625   rules/detect/auth.yaml:110:11
---   626-632   rules/detect/auth.yaml:112:11
---   633-637   rules/detect/auth.yaml:114:11
---   638-645   rules/macros.yaml:22:11
---   646-652   rules/macros.yaml:16:7
---   653-659   rules/detect/auth.yaml:118:13
---   660-663   rules/detect/auth.yaml:98:5
---   665-668   rules/detect/auth.yaml:131:5
---   669-675   rules/detect/auth.yaml:142:11
---   676-682   rules/detect/auth.yaml:144:11
---   683-688   rules/detect/auth.yaml:146:11
---   689-696   rules/macros.yaml:22:11
---   697-703   rules/macros.yaml:16:7
---   704-707   rules/detect/auth.yaml:131:5
---   709-712   rules/detect/auth.yaml:160:5
---   713-719   rules/detect/auth.yaml:171:11
---   720-727   rules/macros.yaml:22:11
---   728-734   rules/macros.yaml:16:7
---   735-741   rules/macros.yaml:34:11
---   742-755   rules/macros.yaml:36:11
---   756-759   rules/detect/auth.yaml:160:5
---   761-764   rules/detect/cluster.yaml:3:5
---   765-772   rules/detect/cluster.yaml:19:11
---   773-778   rules/macros.yaml:5:7
---   779-786   rules/detect/cluster.yaml:24:9
---   787-790   rules/detect/cluster.yaml:3:5
---   792-795   rules/detect/cluster.yaml:42:5
---   796-802   rules/detect/cluster.yaml:52:11
---   803-809   rules/detect/cluster.yaml:54:11
---   810-815   rules/detect/cluster.yaml:56:11
---   816-819   rules/detect/cluster.yaml:42:5
---   821-824   rules/detect/cluster.yaml:68:5
---   825-831   rules/detect/cluster.yaml:83:11
---   832-837   rules/detect/cluster.yaml:85:11
---   838-844   rules/detect/cluster.yaml:88:15
---   845-851   rules/detect/cluster.yaml:90:15
---   852-858   rules/macros.yaml:16:7
---   859-866   rules/detect/cluster.yaml:94:9
---   867-870   rules/detect/cluster.yaml:68:5
---   872-875   rules/detect/cluster.yaml:108:5
---   876-882   rules/detect/cluster.yaml:118:11
---   883-888   rules/detect/cluster.yaml:120:11
---   889-896   rules/macros.yaml:22:11
---   897-903   rules/macros.yaml:16:7
---   904-907   rules/detect/cluster.yaml:108:5
---   909-912   rules/detect/cluster.yaml:133:5
---   913-919   rules/detect/cluster.yaml:145:11
---   920-925   rules/detect/cluster.yaml:147:11
---   926-934   rules/detect/cluster.yaml:150:15
---   935-943   rules/detect/cluster.yaml:151:15
---   944-952   rules/detect/cluster.yaml:152:15
---   953-961   rules/detect/cluster.yaml:153:15
---   962-970   rules/detect/cluster.yaml:154:15
---   971-979   rules/detect/cluster.yaml:155:15
---   980-988   rules/detect/cluster.yaml:156:15
---   989-997   rules/detect/cluster.yaml:157:15
---   998-1006  rules/detect/cluster.yaml:158:15
---   1007-1015 rules/detect/cluster.yaml:159:15
---   1016-1024 rules/detect/cluster.yaml:160:15
---   1025-1033 rules/detect/cluster.yaml:161:15
---   1034-1042 rules/detect/cluster.yaml:162:15
---   1043-1051 rules/detect/cluster.yaml:163:15
---   1052-1060 rules/detect/cluster.yaml:164:15
---   1061-1069 rules/detect/cluster.yaml:165:15
---   1070-1078 rules/detect/cluster.yaml:166:15
---   1079-1082 rules/detect/cluster.yaml:133:5
---   1084-1087 rules/detect/exec.yaml:3:5
---   1088-1094 rules/detect/exec.yaml:18:11
---   1095-1102 rules/detect/exec.yaml:20:11
---   1103-1108 rules/detect/exec.yaml:22:11
---   1109-1112 rules/detect/exec.yaml:3:5
---   1114-1117 rules/detect/exec.yaml:39:5
---   1118-1124 rules/detect/exec.yaml:50:11
---   1125-1131 rules/detect/exec.yaml:52:11
---   1132-1137 rules/detect/exec.yaml:54:11
---   1138-1142 rules/detect/exec.yaml:57:15
---   1143-1146 rules/detect/exec.yaml:39:5
---   1148-1151 rules/detect/exec.yaml:75:5
---   1152-1158 rules/detect/exec.yaml:86:11
---   1159-1165 rules/detect/exec.yaml:88:11
---   1166-1171 rules/detect/exec.yaml:90:11
---   1172-1175 rules/detect/exec.yaml:75:5
---   1177-1180 rules/detect/exec.yaml:102:5
---   1181-1187 rules/detect/exec.yaml:113:11
---   1188-1194 rules/detect/exec.yaml:115:11
---   1195-1200 rules/detect/exec.yaml:117:11
---   1201-1204 rules/detect/exec.yaml:102:5
---   1206-1209 rules/detect/exec.yaml:130:5
---   1210-1216 rules/detect/exec.yaml:142:11
---   1217-1223 rules/detect/exec.yaml:144:11
---   1224-1228 rules/detect/exec.yaml:147:13
---   1229-1232 rules/detect/exec.yaml:130:5
---   1234-1237 rules/detect/rbac.yaml:3:5
---   1238-1244 rules/detect/rbac.yaml:15:11
---   1245-1249 rules/detect/rbac.yaml:17:11
---   1250-1257 rules/detect/rbac.yaml:20:9
---   1258-1261 rules/detect/rbac.yaml:3:5
---   1263-1266 rules/detect/rbac.yaml:31:5
---   1267-1274 rules/detect/rbac.yaml:44:11
---   1275-1280 rules/macros.yaml:10:7
---   1281-1290 rules/detect/rbac.yaml:48:15
---   1291-1300 rules/detect/rbac.yaml:50:15
---   1301-1308 rules/detect/rbac.yaml:53:9
---   1309-1312 rules/detect/rbac.yaml:31:5
---   1314-1317 rules/detect/rbac.yaml:70:5
---   1318-1325 rules/detect/rbac.yaml:84:11
---   1326-1331 rules/macros.yaml:10:7
---   1332-1354 rules/detect/rbac.yaml:88:15
---   1355-1376 rules/detect/rbac.yaml:90:15
---   1377-1384 rules/detect/rbac.yaml:93:9
---   1385-1388 rules/detect/rbac.yaml:70:5
---   1390-1393 rules/detect/rbac.yaml:114:5
---   1394-1400 rules/detect/rbac.yaml:126:7
---   1401-1404 rules/detect/rbac.yaml:114:5
---   1406-1409 rules/detect/rbac.yaml:138:5
---   1410-1423 rules/detect/rbac.yaml:149:7
---   1424-1431 rules/detect/rbac.yaml:152:9
---   1432-1435 rules/detect/rbac.yaml:138:5
---   1437-1440 rules/detect/rbac.yaml:162:5
---   1441-1447 rules/detect/rbac.yaml:174:11
---   1448-1452 rules/detect/rbac.yaml:176:11
---   1453-1460 rules/macros.yaml:22:11
---   1461-1467 rules/macros.yaml:16:7
---   1468-1471 rules/detect/rbac.yaml:162:5
---   1473-1476 rules/detect/secrets.yaml:3:5
---   1477-1483 rules/detect/secrets.yaml:19:11
---   1484-1489 rules/detect/secrets.yaml:21:11
---   1490-1496 rules/detect/secrets.yaml:23:11
---   1497-1504 rules/detect/secrets.yaml:26:9
---   1505-1508 rules/detect/secrets.yaml:3:5
---   1510-1513 rules/detect/secrets.yaml:45:5
---   1514-1520 rules/detect/secrets.yaml:58:11
---   1521-1526 rules/detect/secrets.yaml:60:11
---   1527-1533 rules/macros.yaml:41:7
---   1534-1541 rules/macros.yaml:22:11
---   1542-1548 rules/macros.yaml:16:7
---   1549-1555 rules/detect/secrets.yaml:65:13
---   1556-1559 rules/detect/secrets.yaml:45:5
---   1561-1564 rules/detect/secrets.yaml:84:5
---   1565-1571 rules/detect/secrets.yaml:96:11
---   1572-1577 rules/detect/secrets.yaml:98:11
---   1578-1584 rules/detect/secrets.yaml:101:15
---   1585-1591 rules/detect/secrets.yaml:103:15
---   1592-1595 rules/detect/secrets.yaml:84:5
---   1597-1600 rules/detect/workloads.yaml:10:5
---   1601-1608 rules/detect/workloads.yaml:6:7
---   1609-1614 rules/macros.yaml:10:7
---   1615-1637 rules/detect/workloads.yaml:33:15
---   1638-1660 rules/detect/workloads.yaml:35:15
---   1661-1683 rules/detect/workloads.yaml:37:15
---   1684-1712 rules/detect/workloads.yaml:39:15
---   1713-1741 rules/detect/workloads.yaml:41:15
---   1742-1770 rules/detect/workloads.yaml:43:15
---   1771-1805 rules/detect/workloads.yaml:45:15
---   1806-1840 rules/detect/workloads.yaml:47:15
---   1841-1875 rules/detect/workloads.yaml:49:15
---   1876-1901 rules/detect/workloads.yaml:51:15
---   1902-1927 rules/detect/workloads.yaml:53:15
---   1928-1953 rules/detect/workloads.yaml:55:15
---   1954-1960 rules/macros.yaml:16:7
---   1961-1964 rules/detect/workloads.yaml:10:5
---   1966-1969 rules/detect/workloads.yaml:86:5
---   1970-1977 rules/detect/workloads.yaml:6:7
---   1978-1983 rules/macros.yaml:10:7
---   1984-1992 rules/detect/workloads.yaml:103:15
---   1993-2001 rules/detect/workloads.yaml:105:15
---   2002-2010 rules/detect/workloads.yaml:107:15
---   2011-2034 rules/detect/workloads.yaml:109:15
---   2035-2057 rules/detect/workloads.yaml:111:15
---   2058-2070 rules/detect/workloads.yaml:113:15
---   2071-2083 rules/detect/workloads.yaml:115:15
---   2084-2096 rules/detect/workloads.yaml:117:15
---   2097-2126 rules/detect/workloads.yaml:119:15
---   2127-2155 rules/detect/workloads.yaml:121:15
---   2156-2172 rules/detect/workloads.yaml:123:15
---   2173-2189 rules/detect/workloads.yaml:125:15
---   2190-2206 rules/detect/workloads.yaml:127:15
---   2207-2242 rules/detect/workloads.yaml:129:15
---   2243-2277 rules/detect/workloads.yaml:131:15
---   2278-2288 rules/detect/workloads.yaml:133:15
---   2289-2299 rules/detect/workloads.yaml:135:15
---   2300-2310 rules/detect/workloads.yaml:137:15
---   2311-2337 rules/detect/workloads.yaml:139:15
---   2338-2363 rules/detect/workloads.yaml:141:15
---   2364-2370 rules/macros.yaml:16:7
---   2371-2374 rules/detect/workloads.yaml:86:5
---   2376-2379 rules/detect/workloads.yaml:168:5
---   2380-2386 rules/detect/workloads.yaml:180:11
---   2387-2393 rules/detect/workloads.yaml:182:11
---   2394-2398 rules/detect/workloads.yaml:184:11
---   2399-2405 rules/detect/workloads.yaml:186:11
---   2406-2413 rules/macros.yaml:22:11
---   2414-2420 rules/macros.yaml:16:7
---   2421-2427 rules/detect/workloads.yaml:190:13
---   2428-2431 rules/detect/workloads.yaml:168:5
---   2433-2436 rules/detect/workloads.yaml:206:5
---   2437-2443 rules/detect/workloads.yaml:218:11
---   2444-2450 rules/detect/workloads.yaml:220:11
---   2451-2456 rules/macros.yaml:10:7
---   2457-2464 rules/macros.yaml:22:11
---   2465-2471 rules/macros.yaml:16:7
---   2472-2475 rules/detect/workloads.yaml:206:5
---   2477-2480 rules/detect/workloads.yaml:234:5
---   2481-2487 rules/detect/workloads.yaml:246:11
---   2488-2493 rules/macros.yaml:10:7
---   2494-2502 rules/detect/workloads.yaml:250:15
---   2503-2522 rules/detect/workloads.yaml:252:15
---   2523-2526 rules/detect/workloads.yaml:234:5
---   2528-2530 rules/noise/drops.yaml:12:5
---   2531-2535 rules/noise/drops.yaml:19:11
---   2536-2540 rules/noise/drops.yaml:21:11
---   2541-2544 rules/noise/drops.yaml:12:5
---   2546-2548 rules/noise/drops.yaml:38:5
---   2549-2553 rules/noise/drops.yaml:45:7
---   2554-2557 rules/noise/drops.yaml:38:5
---   2559-2561 rules/noise/drops.yaml:55:5
---   2562-2569 rules/noise/drops.yaml:62:11
---   2570-2575 rules/noise/drops.yaml:64:11
---   2576-2579 rules/noise/drops.yaml:55:5
---   2581-2583 rules/noise/drops.yaml:74:5
---   2584-2590 rules/noise/drops.yaml:84:11
---   2591-2597 rules/noise/drops.yaml:86:11
---   2598-2603 rules/noise/drops.yaml:88:11
---   2604-2611 rules/macros.yaml:22:11
---   2612-2618 rules/macros.yaml:16:7
---   2619-2622 rules/noise/drops.yaml:74:5
---   2624-2626 rules/redact/secrets.yaml:8:5
---   2627-2633 rules/redact/secrets.yaml:12:7
---   2634-2638 rules/redact/secrets.yaml:8:5
---   2640-2642 rules/redact/tokens.yaml:3:5
---   2643-2649 rules/redact/tokens.yaml:9:11
---   2650-2656 rules/redact/tokens.yaml:11:11
---   2657-2661 rules/redact/tokens.yaml:3:5
---   2663-2665 rules/redact/tokens.yaml:34:5
---   2666-2672 rules/redact/tokens.yaml:42:7
---   2673-2677 rules/redact/tokens.yaml:34:5
---   2679-2681 rules/redact/tokens.yaml:65:5
---   2682-2689 rules/redact/tokens.yaml:75:7
---   2690-2694 rules/redact/tokens.yaml:65:5
+--   493-496   rules/detect/auth.yaml:9:5
+--   497-503   rules/detect/auth.yaml:23:11
+--   504-510   rules/detect/auth.yaml:25:11
+--   511-515   rules/detect/auth.yaml:27:11
+--   516-522   rules/macros.yaml:16:7
+--   523-530   rules/detect/auth.yaml:31:9
+--   531-534   rules/detect/auth.yaml:9:5
+--   536-539   rules/detect/auth.yaml:46:5
+--   540-546   rules/macros.yaml:34:11
+--   547-560   rules/macros.yaml:36:11
+--   561-567   rules/detect/auth.yaml:59:11
+--   568-572   rules/detect/auth.yaml:5:7
+--   573-576   rules/detect/auth.yaml:46:5
+--   578-581   rules/detect/auth.yaml:72:5
+--   582-588   rules/macros.yaml:34:11
+--   589-602   rules/macros.yaml:36:11
+--   603-609   rules/detect/auth.yaml:85:13
+--   610-614   rules/detect/auth.yaml:5:7
+--   615-618   rules/detect/auth.yaml:72:5
+--   620-623   rules/detect/auth.yaml:98:5
+--   624-630   rules/detect/auth.yaml:110:11
+--   631-637   rules/detect/auth.yaml:112:11
+--   638-642   rules/detect/auth.yaml:114:11
+--   643-650   rules/macros.yaml:22:11
+--   651-657   rules/macros.yaml:16:7
+--   658-664   rules/detect/auth.yaml:118:13
+--   665-668   rules/detect/auth.yaml:98:5
+--   670-673   rules/detect/auth.yaml:131:5
+--   674-680   rules/detect/auth.yaml:142:11
+--   681-687   rules/detect/auth.yaml:144:11
+--   688-693   rules/detect/auth.yaml:146:11
+--   694-701   rules/macros.yaml:22:11
+--   702-708   rules/macros.yaml:16:7
+--   709-712   rules/detect/auth.yaml:131:5
+--   714-717   rules/detect/auth.yaml:160:5
+--   718-724   rules/detect/auth.yaml:171:11
+--   725-732   rules/macros.yaml:22:11
+--   733-739   rules/macros.yaml:16:7
+--   740-746   rules/macros.yaml:34:11
+--   747-760   rules/macros.yaml:36:11
+--   761-764   rules/detect/auth.yaml:160:5
+--   766-769   rules/detect/cluster.yaml:3:5
+--   770-777   rules/detect/cluster.yaml:19:11
+--   778-783   rules/macros.yaml:5:7
+--   784-791   rules/detect/cluster.yaml:24:9
+--   792-795   rules/detect/cluster.yaml:3:5
+--   797-800   rules/detect/cluster.yaml:42:5
+--   801-807   rules/detect/cluster.yaml:52:11
+--   808-814   rules/detect/cluster.yaml:54:11
+--   815-820   rules/detect/cluster.yaml:56:11
+--   821-824   rules/detect/cluster.yaml:42:5
+--   826-829   rules/detect/cluster.yaml:68:5
+--   830-836   rules/detect/cluster.yaml:83:11
+--   837-842   rules/detect/cluster.yaml:85:11
+--   843-849   rules/detect/cluster.yaml:88:15
+--   850-856   rules/detect/cluster.yaml:90:15
+--   857-863   rules/macros.yaml:16:7
+--   864-871   rules/detect/cluster.yaml:94:9
+--   872-875   rules/detect/cluster.yaml:68:5
+--   877-880   rules/detect/cluster.yaml:108:5
+--   881-887   rules/detect/cluster.yaml:118:11
+--   888-893   rules/detect/cluster.yaml:120:11
+--   894-901   rules/macros.yaml:22:11
+--   902-908   rules/macros.yaml:16:7
+--   909-912   rules/detect/cluster.yaml:108:5
+--   914-917   rules/detect/cluster.yaml:133:5
+--   918-924   rules/detect/cluster.yaml:145:11
+--   925-930   rules/detect/cluster.yaml:147:11
+--   931-939   rules/detect/cluster.yaml:150:15
+--   940-948   rules/detect/cluster.yaml:151:15
+--   949-957   rules/detect/cluster.yaml:152:15
+--   958-966   rules/detect/cluster.yaml:153:15
+--   967-975   rules/detect/cluster.yaml:154:15
+--   976-984   rules/detect/cluster.yaml:155:15
+--   985-993   rules/detect/cluster.yaml:156:15
+--   994-1002  rules/detect/cluster.yaml:157:15
+--   1003-1011 rules/detect/cluster.yaml:158:15
+--   1012-1020 rules/detect/cluster.yaml:159:15
+--   1021-1029 rules/detect/cluster.yaml:160:15
+--   1030-1038 rules/detect/cluster.yaml:161:15
+--   1039-1047 rules/detect/cluster.yaml:162:15
+--   1048-1056 rules/detect/cluster.yaml:163:15
+--   1057-1065 rules/detect/cluster.yaml:164:15
+--   1066-1074 rules/detect/cluster.yaml:165:15
+--   1075-1083 rules/detect/cluster.yaml:166:15
+--   1084-1087 rules/detect/cluster.yaml:133:5
+--   1089-1092 rules/detect/exec.yaml:3:5
+--   1093-1099 rules/detect/exec.yaml:18:11
+--   1100-1107 rules/detect/exec.yaml:20:11
+--   1108-1113 rules/detect/exec.yaml:22:11
+--   1114-1117 rules/detect/exec.yaml:3:5
+--   1119-1122 rules/detect/exec.yaml:39:5
+--   1123-1129 rules/detect/exec.yaml:50:11
+--   1130-1136 rules/detect/exec.yaml:52:11
+--   1137-1142 rules/detect/exec.yaml:54:11
+--   1143-1147 rules/detect/exec.yaml:57:15
+--   1148-1151 rules/detect/exec.yaml:39:5
+--   1153-1156 rules/detect/exec.yaml:75:5
+--   1157-1163 rules/detect/exec.yaml:86:11
+--   1164-1170 rules/detect/exec.yaml:88:11
+--   1171-1176 rules/detect/exec.yaml:90:11
+--   1177-1180 rules/detect/exec.yaml:75:5
+--   1182-1185 rules/detect/exec.yaml:102:5
+--   1186-1192 rules/detect/exec.yaml:113:11
+--   1193-1199 rules/detect/exec.yaml:115:11
+--   1200-1205 rules/detect/exec.yaml:117:11
+--   1206-1209 rules/detect/exec.yaml:102:5
+--   1211-1214 rules/detect/exec.yaml:130:5
+--   1215-1221 rules/detect/exec.yaml:142:11
+--   1222-1228 rules/detect/exec.yaml:144:11
+--   1229-1233 rules/detect/exec.yaml:147:13
+--   1234-1237 rules/detect/exec.yaml:130:5
+--   1239-1242 rules/detect/rbac.yaml:3:5
+--   1243-1249 rules/detect/rbac.yaml:15:11
+--   1250-1254 rules/detect/rbac.yaml:17:11
+--   1255-1262 rules/detect/rbac.yaml:20:9
+--   1263-1266 rules/detect/rbac.yaml:3:5
+--   1268-1271 rules/detect/rbac.yaml:31:5
+--   1272-1279 rules/detect/rbac.yaml:44:11
+--   1280-1285 rules/macros.yaml:10:7
+--   1286-1295 rules/detect/rbac.yaml:48:15
+--   1296-1305 rules/detect/rbac.yaml:50:15
+--   1306-1313 rules/detect/rbac.yaml:53:9
+--   1314-1317 rules/detect/rbac.yaml:31:5
+--   1319-1322 rules/detect/rbac.yaml:70:5
+--   1323-1330 rules/detect/rbac.yaml:84:11
+--   1331-1336 rules/macros.yaml:10:7
+--   1337-1359 rules/detect/rbac.yaml:88:15
+--   1360-1381 rules/detect/rbac.yaml:90:15
+--   1382-1389 rules/detect/rbac.yaml:93:9
+--   1390-1393 rules/detect/rbac.yaml:70:5
+--   1395-1398 rules/detect/rbac.yaml:114:5
+--   1399-1405 rules/detect/rbac.yaml:126:7
+--   1406-1409 rules/detect/rbac.yaml:114:5
+--   1411-1414 rules/detect/rbac.yaml:138:5
+--   1415-1428 rules/detect/rbac.yaml:149:7
+--   1429-1436 rules/detect/rbac.yaml:152:9
+--   1437-1440 rules/detect/rbac.yaml:138:5
+--   1442-1445 rules/detect/rbac.yaml:162:5
+--   1446-1452 rules/detect/rbac.yaml:174:11
+--   1453-1457 rules/detect/rbac.yaml:176:11
+--   1458-1465 rules/macros.yaml:22:11
+--   1466-1472 rules/macros.yaml:16:7
+--   1473-1476 rules/detect/rbac.yaml:162:5
+--   1478-1481 rules/detect/secrets.yaml:3:5
+--   1482-1488 rules/detect/secrets.yaml:19:11
+--   1489-1494 rules/detect/secrets.yaml:21:11
+--   1495-1501 rules/detect/secrets.yaml:23:11
+--   1502-1509 rules/detect/secrets.yaml:26:9
+--   1510-1513 rules/detect/secrets.yaml:3:5
+--   1515-1518 rules/detect/secrets.yaml:45:5
+--   1519-1525 rules/detect/secrets.yaml:58:11
+--   1526-1531 rules/detect/secrets.yaml:60:11
+--   1532-1538 rules/macros.yaml:41:7
+--   1539-1546 rules/macros.yaml:22:11
+--   1547-1553 rules/macros.yaml:16:7
+--   1554-1560 rules/detect/secrets.yaml:65:13
+--   1561-1564 rules/detect/secrets.yaml:45:5
+--   1566-1569 rules/detect/secrets.yaml:84:5
+--   1570-1576 rules/detect/secrets.yaml:96:11
+--   1577-1582 rules/detect/secrets.yaml:98:11
+--   1583-1589 rules/detect/secrets.yaml:101:15
+--   1590-1596 rules/detect/secrets.yaml:103:15
+--   1597-1600 rules/detect/secrets.yaml:84:5
+--   1602-1605 rules/detect/workloads.yaml:10:5
+--   1606-1613 rules/detect/workloads.yaml:6:7
+--   1614-1619 rules/macros.yaml:10:7
+--   1620-1642 rules/detect/workloads.yaml:33:15
+--   1643-1665 rules/detect/workloads.yaml:35:15
+--   1666-1688 rules/detect/workloads.yaml:37:15
+--   1689-1717 rules/detect/workloads.yaml:39:15
+--   1718-1746 rules/detect/workloads.yaml:41:15
+--   1747-1775 rules/detect/workloads.yaml:43:15
+--   1776-1810 rules/detect/workloads.yaml:45:15
+--   1811-1845 rules/detect/workloads.yaml:47:15
+--   1846-1880 rules/detect/workloads.yaml:49:15
+--   1881-1906 rules/detect/workloads.yaml:51:15
+--   1907-1932 rules/detect/workloads.yaml:53:15
+--   1933-1958 rules/detect/workloads.yaml:55:15
+--   1959-1965 rules/macros.yaml:16:7
+--   1966-1969 rules/detect/workloads.yaml:10:5
+--   1971-1974 rules/detect/workloads.yaml:86:5
+--   1975-1982 rules/detect/workloads.yaml:6:7
+--   1983-1988 rules/macros.yaml:10:7
+--   1989-1997 rules/detect/workloads.yaml:103:15
+--   1998-2006 rules/detect/workloads.yaml:105:15
+--   2007-2015 rules/detect/workloads.yaml:107:15
+--   2016-2039 rules/detect/workloads.yaml:109:15
+--   2040-2062 rules/detect/workloads.yaml:111:15
+--   2063-2075 rules/detect/workloads.yaml:113:15
+--   2076-2088 rules/detect/workloads.yaml:115:15
+--   2089-2101 rules/detect/workloads.yaml:117:15
+--   2102-2131 rules/detect/workloads.yaml:119:15
+--   2132-2160 rules/detect/workloads.yaml:121:15
+--   2161-2177 rules/detect/workloads.yaml:123:15
+--   2178-2194 rules/detect/workloads.yaml:125:15
+--   2195-2211 rules/detect/workloads.yaml:127:15
+--   2212-2247 rules/detect/workloads.yaml:129:15
+--   2248-2282 rules/detect/workloads.yaml:131:15
+--   2283-2293 rules/detect/workloads.yaml:133:15
+--   2294-2304 rules/detect/workloads.yaml:135:15
+--   2305-2315 rules/detect/workloads.yaml:137:15
+--   2316-2342 rules/detect/workloads.yaml:139:15
+--   2343-2368 rules/detect/workloads.yaml:141:15
+--   2369-2375 rules/macros.yaml:16:7
+--   2376-2379 rules/detect/workloads.yaml:86:5
+--   2381-2384 rules/detect/workloads.yaml:168:5
+--   2385-2391 rules/detect/workloads.yaml:180:11
+--   2392-2398 rules/detect/workloads.yaml:182:11
+--   2399-2403 rules/detect/workloads.yaml:184:11
+--   2404-2410 rules/detect/workloads.yaml:186:11
+--   2411-2418 rules/macros.yaml:22:11
+--   2419-2425 rules/macros.yaml:16:7
+--   2426-2432 rules/detect/workloads.yaml:190:13
+--   2433-2436 rules/detect/workloads.yaml:168:5
+--   2438-2441 rules/detect/workloads.yaml:206:5
+--   2442-2448 rules/detect/workloads.yaml:218:11
+--   2449-2455 rules/detect/workloads.yaml:220:11
+--   2456-2461 rules/macros.yaml:10:7
+--   2462-2469 rules/macros.yaml:22:11
+--   2470-2476 rules/macros.yaml:16:7
+--   2477-2480 rules/detect/workloads.yaml:206:5
+--   2482-2485 rules/detect/workloads.yaml:234:5
+--   2486-2492 rules/detect/workloads.yaml:246:11
+--   2493-2498 rules/macros.yaml:10:7
+--   2499-2507 rules/detect/workloads.yaml:250:15
+--   2508-2527 rules/detect/workloads.yaml:252:15
+--   2528-2531 rules/detect/workloads.yaml:234:5
+--   2533-2535 rules/noise/drops.yaml:12:5
+--   2536-2540 rules/noise/drops.yaml:19:11
+--   2541-2545 rules/noise/drops.yaml:21:11
+--   2546-2549 rules/noise/drops.yaml:12:5
+--   2551-2553 rules/noise/drops.yaml:38:5
+--   2554-2558 rules/noise/drops.yaml:45:7
+--   2559-2562 rules/noise/drops.yaml:38:5
+--   2564-2566 rules/noise/drops.yaml:55:5
+--   2567-2574 rules/noise/drops.yaml:62:11
+--   2575-2580 rules/noise/drops.yaml:64:11
+--   2581-2584 rules/noise/drops.yaml:55:5
+--   2586-2588 rules/noise/drops.yaml:74:5
+--   2589-2595 rules/noise/drops.yaml:84:11
+--   2596-2602 rules/noise/drops.yaml:86:11
+--   2603-2608 rules/noise/drops.yaml:88:11
+--   2609-2616 rules/macros.yaml:22:11
+--   2617-2623 rules/macros.yaml:16:7
+--   2624-2627 rules/noise/drops.yaml:74:5
+--   2629-2631 rules/redact/secrets.yaml:8:5
+--   2632-2638 rules/redact/secrets.yaml:12:7
+--   2639-2643 rules/redact/secrets.yaml:8:5
+--   2645-2647 rules/redact/secrets.yaml:91:5
+--   2648-2654 rules/redact/secrets.yaml:100:11
+--   2655-2660 rules/redact/secrets.yaml:102:11
+--   2661-2665 rules/redact/secrets.yaml:91:5
+--   2667-2669 rules/redact/tokens.yaml:3:5
+--   2670-2676 rules/redact/tokens.yaml:9:11
+--   2677-2683 rules/redact/tokens.yaml:11:11
+--   2684-2688 rules/redact/tokens.yaml:3:5
+--   2690-2692 rules/redact/tokens.yaml:34:5
+--   2693-2699 rules/redact/tokens.yaml:42:7
+--   2700-2704 rules/redact/tokens.yaml:34:5
+--   2706-2708 rules/redact/tokens.yaml:65:5
+--   2709-2716 rules/redact/tokens.yaml:75:7
+--   2717-2721 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -2637,8 +2642,30 @@ do
   REDACT[35] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [36] redact redact-token-request
-RULE_ID[36], KIND[36], HITS[36] = "redact-token-request", "redact", 0
+-- [36] redact mask-configmap-credentials
+RULE_ID[36], KIND[36], HITS[36] = "mask-configmap-credentials", "redact", 0
+do
+  -- objectRef.resource equals (rules/redact/secrets.yaml:100:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "configmaps"
+  end
+  -- verb in (rules/redact/secrets.yaml:102:11)
+  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
+  local function t2(e)
+    local v = e["verb"]
+    return S2[v] == true
+  end
+  PRED[36] = function(e)
+    return (t1(e) and t2(e))
+  end
+  REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+end
+
+-- [37] redact redact-token-request
+RULE_ID[37], KIND[37], HITS[37] = "redact-token-request", "redact", 0
 do
   -- objectRef.resource equals (rules/redact/tokens.yaml:9:11)
   local function t1(e)
@@ -2654,14 +2681,14 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[36] = function(e)
+  PRED[37] = function(e)
     return (t1(e) and t2(e))
   end
-  REDACT[36] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[37] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [37] redact redact-token-review
-RULE_ID[37], KIND[37], HITS[37] = "redact-token-review", "redact", 0
+-- [38] redact redact-token-review
+RULE_ID[38], KIND[38], HITS[38] = "redact-token-review", "redact", 0
 do
   -- objectRef.resource equals (rules/redact/tokens.yaml:42:7)
   local function t1(e)
@@ -2670,14 +2697,14 @@ do
     v = v["resource"]
     return v == "tokenreviews"
   end
-  PRED[37] = function(e)
+  PRED[38] = function(e)
     return t1(e)
   end
-  REDACT[37] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [38] redact scrub-exec-credentials
-RULE_ID[38], KIND[38], HITS[38] = "scrub-exec-credentials", "redact", 0
+-- [39] redact scrub-exec-credentials
+RULE_ID[39], KIND[39], HITS[39] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -2687,49 +2714,49 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[38] = function(e)
+  PRED[39] = function(e)
     return t1(e)
   end
-  REDACT[38] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, gsub_replacement = "[REDACTED]" }
+  REDACT[39] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {38} }
-P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {38} }
-P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {38} }
-P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {38} }
-P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {38} }
-P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {38} }
-P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {38} }
-P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {38} }
-P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {38} }
-P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {38} }
-P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {38} }
-P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {38} }
-P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {38} }
-P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {38} }
-P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {38} }
-P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {38} }
-P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {38} }
-P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {38} }
-P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {38} }
-P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {38} }
-P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {38} }
-P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {38} }
-P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {38} }
-P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 38} }
-P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 38} }
-P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 38} }
-P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 38} }
-P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 38} }
-P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {38} }
-P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {36, 38} }
-P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {36, 38} }
-P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {36, 38} }
-P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {38} }
-P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {37, 38} }
-P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {37, 38} }
+P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {39} }
+P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {39} }
+P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {39} }
+P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {39} }
+P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {39} }
+P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {39} }
+P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {39} }
+P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {36, 39} }
+P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {39} }
+P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {39} }
+P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {39} }
+P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {39} }
+P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {39} }
+P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {39} }
+P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {39} }
+P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {39} }
+P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {39} }
+P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {39} }
+P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {39} }
+P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {39} }
+P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {39} }
+P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {39} }
+P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {39} }
+P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 39} }
+P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 39} }
+P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 39} }
+P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 39} }
+P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 39} }
+P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {39} }
+P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
+P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {37, 39} }
+P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
+P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {39} }
+P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {38, 39} }
+P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {38, 39} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }

@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--match", default=BuildOptions.match, help="Fluent Bit tag pattern for the filter (default: %(default)s)")
     b.add_argument("--script-dir", default=BuildOptions.script_dir,
                    help="directory the script is mounted at inside the Fluent Bit container (default: %(default)s)")
+    b.add_argument("--outputs", default=",".join(BuildOptions.outputs),
+                   help="comma-separated outputs of the generated pipeline: loki, opensearch, s3 (default: %(default)s)")
     format_arg(b)
     b.set_defaults(func=cmd_build)
 
@@ -120,7 +122,9 @@ def _print_diagnostics(diags: list[Diagnostic], style: str) -> None:
 
 
 def _options(args) -> BuildOptions:
-    return BuildOptions(call=args.call, max_depth=args.max_depth, match=args.match, script_dir=args.script_dir)
+    outputs = tuple(o.strip() for o in args.outputs.split(",") if o.strip())
+    return BuildOptions(call=args.call, max_depth=args.max_depth, match=args.match, script_dir=args.script_dir,
+                        outputs=outputs)
 
 
 def cmd_build(args) -> int:

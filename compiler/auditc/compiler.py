@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ir
-from .backends import fluentbit_snippets
+from .backends import fluentbit_snippets, k8s
+from .backends.fluentbit_pipeline import PipelineOptions, pipeline_files
 from .backends.lua import LuaOptions, generate
 from .loader import load_rules
 from .model import RuleSet
@@ -20,6 +21,7 @@ class BuildOptions:
     max_depth: int = 20
     match: str = "kube-audit*"
     script_dir: str = "/fluent-bit/etc"  # where the ConfigMap is mounted in the container
+    outputs: tuple = ("loki",)  # Fluent Bit outputs of the generated pipeline
 
 
 @dataclass
@@ -36,10 +38,28 @@ def compile_rules(rules_dir: str | Path, options: BuildOptions = BuildOptions())
     return Compiled(ruleset, program, lua)
 
 
+def pipeline_options(options: BuildOptions) -> PipelineOptions:
+    return PipelineOptions(config_dir=options.script_dir.rstrip("/"), script_name=SCRIPT_NAME, call=options.call,
+                           tag=options.match.rstrip("*") or "kube-audit", outputs=tuple(options.outputs))
+
+
 def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) -> dict[str, str]:
-    """File name -> content for everything `auditc build` writes."""
+    """File name -> content for everything `auditc build` writes.
+
+    auditc.lua              the filter
+    filter.conf/.yaml       just the [FILTER] section, for existing pipelines
+    fluent-bit.conf/.yaml   the whole pipeline (tail -> auditc -> outputs), parsers.conf
+    configmap.yaml          all of the above the DaemonSet mounts, as a manifest
+    kustomization.yaml      the same as a kustomize base (hash-suffixed name)
+    audit-policy.yaml       the kube-apiserver audit policy for this pipeline
+    """
     files = {SCRIPT_NAME: compiled.lua}
     files.update(fluentbit_snippets.filter_snippets(
         script_path=f"{options.script_dir.rstrip('/')}/{SCRIPT_NAME}", call=options.call, match=options.match,
         rule_count=len(compiled.program.rules)))
+    files.update(pipeline_files(pipeline_options(options)))
+    mounted = {name: files[name] for name in (SCRIPT_NAME, "fluent-bit.conf", "parsers.conf", "fluent-bit.yaml")}
+    files["configmap.yaml"] = k8s.configmap(mounted)
+    files["kustomization.yaml"] = k8s.kustomization(mounted)
+    files["audit-policy.yaml"] = k8s.AUDIT_POLICY
     return files

@@ -117,7 +117,7 @@ import string
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import NamedTuple
 
 __all__ = [
     "MAX_ALTERNATIVES",
@@ -231,7 +231,7 @@ class _Repeat:
     end: int  # offset after the quantifier
 
 
-_Node = Union[_Item, _Group, _Repeat]
+_Node = _Item | _Group | _Repeat
 _Seq = tuple  # tuple of _Item: one alternative
 
 
@@ -244,6 +244,9 @@ _OCT = "01234567"
 _DEC = "0123456789"
 _SIMPLE_ESCAPES = {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92}
 _ASCII_LETTERS = string.ascii_letters
+_BRACE_MESSAGE = "literal '{' is ambiguous (Python reads it as a quantifier or a literal); escape it as '\\{'"
+# Doubled characters Python reserves for future set operations in classes.
+_SET_OPERATIONS = {"-": "difference", "&": "intersection", "~": "symmetric difference", "|": "union"}
 
 
 class _Parser:
@@ -259,9 +262,6 @@ class _Parser:
         i = self.pos + k
         return self.src[i] if i < len(self.src) else None
 
-    def fail(self, msg: str, offset: int | None) -> RegexError:
-        return RegexError(msg, offset)
-
     def take_while(self, chars: str, limit: int) -> str:
         start = self.pos
         while self.pos - start < limit and self.peek() is not None and self.peek() in chars:
@@ -276,7 +276,7 @@ class _Parser:
             self.pos = 4
         branches = self.parse_alt()
         if self.pos < len(self.src):
-            raise self.fail(f"unbalanced parenthesis {self.src[self.pos]!r}", self.pos)
+            raise RegexError(f"unbalanced parenthesis {self.src[self.pos]!r}", self.pos)
         return branches
 
     def parse_alt(self) -> tuple:
@@ -309,15 +309,15 @@ class _Parser:
         if c == "\\":
             return self.parse_escape()
         if c in "*+?":
-            raise self.fail(f"nothing to repeat before {c!r}", self.pos)
+            raise RegexError(f"nothing to repeat before {c!r}", self.pos)
         if c == "{":
-            raise self.fail("literal '{' is ambiguous (Python reads it as a quantifier or a literal); escape it as '\\{'", self.pos)
+            raise RegexError(_BRACE_MESSAGE, self.pos)
         self.pos += 1
         return self.literal(ord(c), self.pos - 1)
 
     def literal(self, cp: int, offset: int) -> _Item:
         if 0xD800 <= cp <= 0xDFFF:
-            raise self.fail(f"surrogate code point U+{cp:04X} cannot occur in UTF-8 text", offset)
+            raise RegexError(f"surrogate code point U+{cp:04X} cannot occur in UTF-8 text", offset)
         if cp < 0x80:
             members = frozenset({cp})
             return _Item("set", CharSet(_caseclose(members) if self.icase else members))
@@ -332,21 +332,23 @@ class _Parser:
         elif c == "{":
             brace = self.parse_brace()
             if brace is None:
-                raise self.fail("literal '{' is ambiguous (Python reads it as a quantifier or a literal); escape it as '\\{'", self.pos)
+                raise RegexError(_BRACE_MESSAGE, self.pos)
             lo, hi = brace
         else:
             return atom
         if self.peek() == "?":  # lazy: same set of matching strings
             self.pos += 1
         elif self.peek() == "+":
-            raise self.fail(f"possessive quantifier {self.src[start:self.pos + 1]!r} is not supported", self.pos)
+            text = self.src[start : self.pos + 1]
+            raise RegexError(f"possessive quantifier {text!r} is not supported", self.pos)
         if isinstance(atom, _Item) and atom.kind in "^$":
-            raise self.fail(f"quantified anchor {self.src[start:self.pos]!r} is not supported", start)
+            raise RegexError(f"quantified anchor {self.src[start:self.pos]!r} is not supported", start)
         for n in (lo, hi):
             if n is not None and n > MAX_REPEAT:
-                raise self.fail(f"repetition count {n} in {self.src[start:self.pos]!r} exceeds the limit of {MAX_REPEAT}", start)
+                text = self.src[start : self.pos]
+                raise RegexError(f"repetition count {n} in {text!r} exceeds the limit of {MAX_REPEAT}", start)
         if hi is not None and hi < lo:
-            raise self.fail(f"min repeat greater than max repeat in {self.src[start:self.pos]!r}", start)
+            raise RegexError(f"min repeat greater than max repeat in {self.src[start:self.pos]!r}", start)
         return _Repeat(atom, lo, hi, start, self.pos)
 
     def parse_brace(self) -> tuple[int, int | None] | None:
@@ -379,17 +381,17 @@ class _Parser:
             elif rest.startswith("?P<"):
                 close = self.src.find(">", self.pos)
                 if close < 0:
-                    raise self.fail("unterminated group name", start)
+                    raise RegexError("unterminated group name", start)
                 self.pos = close + 1
             else:
-                raise self.fail(self.extension_error(rest), start)
+                raise RegexError(self.extension_error(rest), start)
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise self.fail(f"groups nested deeper than {MAX_NESTING}", start)
+            raise RegexError(f"groups nested deeper than {MAX_NESTING}", start)
         branches = self.parse_alt()
         self.depth -= 1
         if self.peek() != ")":
-            raise self.fail("missing ')', unterminated group", start)
+            raise RegexError("missing ')', unterminated group", start)
         self.pos += 1
         return _Group(branches, start, self.pos)
 
@@ -408,18 +410,19 @@ class _Parser:
         for prefix, name in kinds:
             if rest.startswith(prefix):
                 return f"{name} '({prefix}...)' cannot be expressed as Lua patterns"
-        return f"inline flags '({rest[:rest.find(')') + 1] if ')' in rest else rest}' are not supported (only a leading '(?i)' is)"
+        text = "(" + (rest[: rest.find(")") + 1] if ")" in rest else rest)
+        return f"inline flags {text!r} are not supported (only a leading '(?i)' is)"
 
     def parse_escape(self) -> _Item:
         start = self.pos
         c = self.peek(1)
         if c is None:
-            raise self.fail("bad escape (end of pattern)", start)
+            raise RegexError("bad escape (end of pattern)", start)
         if c in "AZ":
             self.pos += 2
             return _Item("^" if c == "A" else "$", (start, "\\" + c))
         if c in "bB":
-            raise self.fail(f"word boundary '\\{c}' cannot be expressed as Lua patterns", start)
+            raise RegexError(f"word boundary '\\{c}' cannot be expressed as Lua patterns", start)
         if c in _CLASS_ESCAPES:
             self.pos += 2
             return _Item("set", _CLASS_ESCAPES[c])
@@ -438,38 +441,42 @@ class _Parser:
             width = {"x": 2, "u": 4, "U": 8}[c]
             digits = self.take_while(_HEX, width)
             if len(digits) != width:
-                raise self.fail(f"incomplete escape \\{c}{digits}", start)
+                raise RegexError(f"incomplete escape \\{c}{digits}", start)
             cp = int(digits, 16)
             if cp > 0x10FFFF:
-                raise self.fail(f"bad escape \\{c}{digits}", start)
+                raise RegexError(f"bad escape \\{c}{digits}", start)
             return cp
         if c == "N":
             close = self.src.find("}", self.pos)
             if self.peek() != "{" or close < 0:
-                raise self.fail("bad escape \\N (expected \\N{name})", start)
+                raise RegexError("bad escape \\N (expected \\N{name})", start)
             name = self.src[self.pos + 1 : close]
             self.pos = close + 1
             try:
                 return ord(unicodedata.lookup(name))
             except KeyError:
-                raise self.fail(f"undefined character name {name!r}", start) from None
+                raise RegexError(f"undefined character name {name!r}", start) from None
         if c == "0" or (in_class and c in _OCT):
             digits = c + self.take_while(_OCT, 2)
             cp = int(digits, 8)
             if cp > 0o377:
-                raise self.fail(f"octal escape \\{digits} out of range", start)
+                raise RegexError(f"octal escape \\{digits} out of range", start)
             return cp
         if c in _DEC:
-            raise self.fail(f"backreference or octal escape '\\{c}...' is not supported (use \\xhh for a character)", start)
+            raise RegexError(
+                f"backreference or octal escape '\\{c}...' is not supported (use \\xhh for a character)", start
+            )
         if c in _ASCII_LETTERS:
-            raise self.fail(f"unsupported escape '\\{c}'", start)
+            raise RegexError(f"unsupported escape '\\{c}'", start)
         return ord(c)  # escaped punctuation or non-ASCII character
 
     def parse_class(self) -> _Item:
         start = self.pos
         self.pos += 1
         if self.peek() == "[":
-            raise self.fail("'[' at the start of a character class is ambiguous (possible nested set); escape it", self.pos)
+            raise RegexError(
+                "'[' at the start of a character class is ambiguous (possible nested set); escape it", self.pos
+            )
         negate = self.peek() == "^"
         if negate:
             self.pos += 1
@@ -478,27 +485,33 @@ class _Parser:
         while True:
             c = self.peek()
             if c is None:
-                raise self.fail("unterminated character set", start)
+                raise RegexError("unterminated character set", start)
             if c == "]" and not first:
                 self.pos += 1
                 break
-            if c in "-&~|" and not first and self.peek(1) == c:
-                raise self.fail(f"'{c}{c}' in a character class is ambiguous (possible set operation); escape it", self.pos)
+            if c in _SET_OPERATIONS and not first and self.peek(1) == c:
+                raise RegexError(
+                    f"'{c}{c}' in a character class is ambiguous "
+                    f"(possible set {_SET_OPERATIONS[c]}); escape it",
+                    self.pos,
+                )
             member_start = self.pos
             lo = self.class_member()
             if self.peek() == "-":
                 self.pos += 1
                 if self.peek() is None:
-                    raise self.fail("unterminated character set", start)
+                    raise RegexError("unterminated character set", start)
                 if self.peek() == "]":
                     acc = acc.union(self.member_set(lo, member_start)).union(CharSet(frozenset({ord("-")})))
                     self.pos += 1
                     break
                 if self.peek() == "-":
-                    raise self.fail("'--' in a character class is ambiguous (possible set difference); escape it", self.pos)
+                    raise RegexError(
+                        "'--' in a character class is ambiguous (possible set difference); escape it", self.pos
+                    )
                 hi = self.class_member()
                 if isinstance(lo, CharSet) or isinstance(hi, CharSet) or hi < lo:
-                    raise self.fail(f"bad character range {self.src[member_start:self.pos]!r}", member_start)
+                    raise RegexError(f"bad character range {self.src[member_start:self.pos]!r}", member_start)
                 acc = acc.union(self.range_set(lo, hi, member_start))
             else:
                 acc = acc.union(self.member_set(lo, member_start))
@@ -510,7 +523,7 @@ class _Parser:
         if c == "\\":
             e = self.peek(1)
             if e is None:
-                raise self.fail("bad escape (end of pattern)", self.pos)
+                raise RegexError("bad escape (end of pattern)", self.pos)
             if e in _CLASS_ESCAPES:
                 self.pos += 2
                 return _CLASS_ESCAPES[e]
@@ -525,7 +538,8 @@ class _Parser:
 
     def range_set(self, lo: int, hi: int, offset: int) -> CharSet:
         if hi >= 0x80:
-            raise self.fail(f"non-ASCII member {self.src[offset:self.pos]!r} in a character class is not supported", offset)
+            text = self.src[offset : self.pos]
+            raise RegexError(f"non-ASCII member {text!r} in a character class is not supported", offset)
         members = frozenset(range(lo, hi + 1))
         return CharSet(_caseclose(members) if self.icase else members)
 
@@ -550,11 +564,7 @@ class _Expander:
         return out
 
     def product(self, left: list, right: list, offset: int | None) -> list:
-        if len(left) * len(right) > MAX_ALTERNATIVES * MAX_ALTERNATIVES:
-            raise RegexError(
-                f"too many alternatives: the regex expands to more than {MAX_ALTERNATIVES} Lua patterns",
-                offset,
-            )
+        # Both sides are already capped, so this is at most 64 * 64 tuples.
         return self.cap([a + b for a in left for b in right], offset)
 
     def alt(self, branches: tuple, offset: int | None) -> list:
