@@ -1,0 +1,163 @@
+"""Start and stop the harness's Fluent Bit and Loki: Docker Compose or native processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import requests
+
+from .configs import native_files
+from .loki import Loki
+
+PROJECT = "auditc-harness"
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+@dataclass
+class State:
+    mode: str
+    work: str
+    lua_dir: str
+    loki_url: str
+    fluent_bit_url: str
+    compose_file: str | None = None
+    pids: dict = field(default_factory=dict)
+
+    @property
+    def audit_log(self) -> Path:
+        return Path(self.work) / "audit" / "audit.log"
+
+    def save(self) -> None:
+        Path(self.work, "state.json").write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @staticmethod
+    def load(work: str | Path) -> "State":
+        path = Path(work, "state.json")
+        if not path.exists():
+            raise HarnessError(f"no harness running from {work} (run `auditc harness up` first)")
+        return State(**json.loads(path.read_text()))
+
+
+def docker_available() -> tuple[bool, str]:
+    """Is a Docker engine answering? (The client alone is not enough.)"""
+    if not shutil.which("docker"):
+        return False, "the docker command is not installed"
+    try:
+        r = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"docker info failed: {exc}"
+    if r.returncode != 0:
+        return False, f"no Docker engine answers: {(r.stderr or r.stdout).strip().splitlines()[-1] if (r.stderr or r.stdout).strip() else 'docker info failed'}"
+    return True, f"Docker engine {r.stdout.strip()}"
+
+
+def native_binaries() -> tuple[str | None, str | None]:
+    return (os.environ.get("FLUENT_BIT_BIN") or shutil.which("fluent-bit"),
+            os.environ.get("LOKI_BIN") or shutil.which("loki"))
+
+
+def _wait(what: str, check, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise HarnessError(f"{what} did not become ready within {timeout:.0f}s")
+
+
+def _fluent_bit_healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/api/v1/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _prepare_work(work: Path) -> None:
+    for sub in ("audit", "state"):
+        (work / sub).mkdir(parents=True, exist_ok=True)
+    (work / "audit" / "audit.log").touch()
+
+
+def up_docker(work: Path, lua_dir: Path, compose_file: Path, *, loki_port: int = 3100, fb_port: int = 2020,
+              timeout: float = 180) -> State:
+    ok, why = docker_available()
+    if not ok:
+        raise HarnessError(f"docker mode needs a Docker engine: {why} (try --mode native)")
+    _prepare_work(work)
+    env = dict(os.environ, AUDITC_HARNESS_WORK=str(work.resolve()), AUDITC_LUA_DIR=str(lua_dir.resolve()),
+               LOKI_PORT=str(loki_port), FLUENT_BIT_PORT=str(fb_port))
+    r = subprocess.run(["docker", "compose", "-f", str(compose_file), "-p", PROJECT, "up", "-d"], env=env,
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise HarnessError(f"docker compose up failed: {r.stderr.strip()}")
+    state = State("docker", str(work), str(lua_dir), f"http://127.0.0.1:{loki_port}", f"http://127.0.0.1:{fb_port}",
+                  compose_file=str(compose_file))
+    state.save()
+    _wait("Loki", Loki(state.loki_url).ready, timeout)
+    _wait("Fluent Bit", lambda: _fluent_bit_healthy(state.fluent_bit_url), timeout)
+    return state
+
+
+def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int = 2020, timeout: float = 120) -> State:
+    fb_bin, loki_bin = native_binaries()
+    missing = [name for name, b in (("fluent-bit (or FLUENT_BIT_BIN)", fb_bin), ("loki (or LOKI_BIN)", loki_bin)) if not b]
+    if missing:
+        raise HarnessError(f"native mode needs {' and '.join(missing)} on PATH")
+    _prepare_work(work)
+    for path, text in native_files(work.resolve(), lua_dir, loki_port=loki_port, fb_port=fb_port).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+    state = State("native", str(work), str(lua_dir), f"http://127.0.0.1:{loki_port}", f"http://127.0.0.1:{fb_port}")
+    with open(logs / "loki.log", "ab") as out:
+        state.pids["loki"] = subprocess.Popen([loki_bin, f"-config.file={work.resolve() / 'loki' / 'loki.yaml'}"],
+                                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
+    state.save()
+    _wait("Loki", Loki(state.loki_url).ready, timeout)
+    with open(logs / "fluent-bit.log", "ab") as out:
+        state.pids["fluent-bit"] = subprocess.Popen([fb_bin, "-c", str(work.resolve() / "etc" / "fluent-bit.conf")],
+                                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
+    state.save()
+    _wait("Fluent Bit", lambda: _fluent_bit_healthy(state.fluent_bit_url), timeout)
+    return state
+
+
+def down(work: Path) -> State:
+    state = State.load(work)
+    if state.mode == "docker":
+        subprocess.run(["docker", "compose", "-f", state.compose_file, "-p", PROJECT, "down", "-v"],
+                       env=dict(os.environ, AUDITC_HARNESS_WORK=str(Path(state.work).resolve()),
+                                AUDITC_LUA_DIR=str(Path(state.lua_dir).resolve())),
+                       capture_output=True, text=True)
+    for name, pid in state.pids.items():
+        _stop(pid)
+    Path(work, "state.json").unlink(missing_ok=True)
+    return state
+
+
+def _stop(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(40):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.25)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

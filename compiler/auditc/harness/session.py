@@ -1,0 +1,119 @@
+"""Replay a log into the running harness and wait until Loki has it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..replay_inputs import InputState, read_blobs
+from ..runtime import FluentBitLua
+from .drivers import State
+from .loki import Entry, Loki
+
+QUERY = '{job="kube-audit"}'
+
+
+@dataclass
+class Outcome:
+    sent: int = 0  # events appended to the watched log
+    expected: set = field(default_factory=set)  # auditIDs the pipeline should ship
+    dropped: set = field(default_factory=set)  # auditIDs it should drop
+    entries: list[Entry] = field(default_factory=list)  # what Loki holds of this replay
+    seconds: float = 0.0
+
+    @property
+    def arrived(self) -> set:
+        return {(e.record or {}).get("auditID") for e in self.entries} - {None}
+
+    @property
+    def missing(self) -> set:
+        return self.expected - self.arrived
+
+    @property
+    def unexpected(self) -> set:
+        return self.dropped & self.arrived
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.unexpected
+
+
+def _ns(ts: str | None) -> int | None:
+    if not ts:
+        return None
+    try:
+        return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1e9)
+    except ValueError:
+        return None
+
+
+def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str = "auditc_filter") -> Outcome:
+    """Append the events to the watched audit log and wait until Loki holds
+    exactly what the in-process pipeline says Fluent Bit will ship."""
+    import json
+
+    started = time.monotonic()
+    lua = (Path(state.lua_dir) / "auditc.lua").read_text()
+    expect = FluentBitLua(lua, call, enable_flb_null=True)
+    outcome = Outcome()
+    times: list[int] = []
+    with open(state.audit_log, "ab") as log:
+        for blob in read_blobs(paths, InputState()):
+            batch = expect.replay_batch(blob.data, want_output=True)
+            shipped = {json.loads(line).get("auditID") for line in batch.output.split(b"\n")} if batch.output else set()
+            for line in blob.data.split(b"\n"):
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                aid = event.get("auditID") if isinstance(event, dict) else None
+                if aid:
+                    (outcome.expected if aid in shipped else outcome.dropped).add(aid)
+                    t = _ns(event.get("stageTimestamp"))
+                    if t:
+                        times.append(t)
+            log.write(blob.data + b"\n")
+            log.flush()
+            outcome.sent += batch.events
+    now = time.time_ns()
+    start = min(times + [now]) - 3600 * 10**9
+    end = max(times + [now]) + 3600 * 10**9
+    loki = Loki(state.loki_url)
+    ours = outcome.expected | outcome.dropped
+    deadline = time.monotonic() + timeout
+    while True:
+        entries = loki.query_range(QUERY, start, end)
+        outcome.entries = [e for e in entries if (e.record or {}).get("auditID") in ours]
+        if not outcome.missing or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    # Dropped events must stay away; give stragglers one more flush interval.
+    time.sleep(2.0)
+    outcome.entries = [e for e in loki.query_range(QUERY, start, end) if (e.record or {}).get("auditID") in ours]
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def query(state: State, logql: str, since_seconds: float = 86400.0, limit: int = 5000) -> list[Entry]:
+    now = time.time_ns()
+    return Loki(state.loki_url).query_range(logql, now - int(since_seconds * 1e9), now, limit=limit)
+
+
+def describe(entry: Entry) -> dict:
+    rec = entry.record or {}
+    obj = rec.get("objectRef") if isinstance(rec.get("objectRef"), dict) else {}
+    det = rec.get("detection") if isinstance(rec.get("detection"), dict) else {}
+    return {
+        "time": datetime.fromtimestamp(entry.ts_ns / 1e9, tz=timezone.utc).isoformat(timespec="seconds"),
+        "severity": entry.labels.get("severity", "-"),
+        "verb": rec.get("verb", "-"),
+        "user": (rec.get("user") or {}).get("username", "-") if isinstance(rec.get("user"), dict) else "-",
+        "resource": "/".join(x for x in (obj.get("resource"), obj.get("subresource")) if x) or rec.get("requestURI", "-"),
+        "object": "/".join(x for x in (obj.get("namespace"), obj.get("name")) if x) or "-",
+        "rules": ",".join(det.get("rules", [])) or "-",
+        "auditID": rec.get("auditID", "-"),
+    }

@@ -1,0 +1,243 @@
+"""The harness: configs, the replay/wait logic against a fake Loki, and the
+real integration runs (Docker Compose or native binaries) where available."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import yaml
+
+from auditc import fluentbit_check as fbc
+from auditc.harness import drivers, session
+from auditc.harness.configs import DOCKER_LOKI, loki_config, native_files
+from auditc.harness.loki import Loki
+from auditc.runtime import FluentBitLua
+
+from conftest import ROOT
+
+SECRET = "aGFybmVzcy1wbGFudGVk"
+EVENTS = [
+    {"kind": "Event", "auditID": "h-keep", "verb": "get", "user": {"username": "alice"},
+     "objectRef": {"resource": "configmaps", "namespace": "a"}, "stageTimestamp": "2026-11-20T10:00:00.000001Z"},
+    {"kind": "Event", "auditID": "h-drop", "verb": "watch", "user": {"username": "system:kube-proxy"},
+     "objectRef": {"resource": "endpointslices"}, "stageTimestamp": "2026-11-20T10:00:01.000001Z"},
+    {"kind": "Event", "auditID": "h-detect", "verb": "list", "user": {"username": "mallory"},
+     "objectRef": {"resource": "secrets"}, "stageTimestamp": "2026-11-20T10:00:02.000001Z",
+     "responseObject": {"kind": "SecretList", "items": [{"data": {"k": SECRET}}]}},
+]
+
+
+def test_docker_loki_config_is_the_generated_one():
+    assert (ROOT / "docker" / "loki" / "loki.yaml").read_text() == loki_config(**DOCKER_LOKI)
+    cfg = yaml.safe_load(loki_config(**DOCKER_LOKI))
+    assert cfg["limits_config"]["reject_old_samples"] is False and cfg["auth_enabled"] is False
+
+
+def _default(volume: str) -> str:
+    """A compose volume with ${VAR:-default} interpolated to its default."""
+    import re
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", volume)
+
+
+def test_compose_file_wiring():
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"loki", "fluent-bit", "grafana"}
+    fb = services["fluent-bit"]
+    assert fb["image"].startswith("fluent/fluent-bit:") and fb["environment"]["LOKI_HOST"] == "loki"
+    mounts = {_default(v).split(":")[1]: v for v in fb["volumes"]}
+    assert {"/fluent-bit/etc", "/var/log/kubernetes/audit", "/var/lib/auditc-fluent-bit"} <= set(mounts)
+    for svc in services.values():
+        for port in svc.get("ports", []):
+            assert port.startswith("127.0.0.1:"), "harness ports bind to loopback only"
+        for vol in svc.get("volumes", []):
+            src = _default(vol).split(":")[0]
+            if src.startswith("./"):
+                assert (ROOT / "docker" / src).exists(), src
+    ds = yaml.safe_load((ROOT / "docker/grafana/provisioning/datasources/loki.yaml").read_text())
+    assert ds["datasources"][0]["url"] == "http://loki:3100"
+
+
+def test_native_configs_are_valid(tmp_path):
+    files = native_files(tmp_path, ROOT / "lua", loki_port=3199, fb_port=2099)
+    etc = {p.name: text for p, text in files.items() if p.parent.name == "etc"}
+    cfg = fbc.parse_classic(etc["fluent-bit.conf"])
+    assert fbc.check(cfg, etc, str(tmp_path / "etc"), extra_parsers=fbc.parse_classic(etc["parsers.conf"]).parsers) == []
+    assert cfg.inputs[0]["path"] == str(tmp_path / "audit" / "audit.log")
+    assert cfg.outputs[0]["host"] == "127.0.0.1" and cfg.outputs[0]["port"] == "3199"
+    assert cfg.service["http_listen"] == "127.0.0.1"
+    loki = yaml.safe_load(files[tmp_path / "loki" / "loki.yaml"])
+    assert loki["server"]["http_listen_address"] == "127.0.0.1"
+
+
+class FakeLoki(ThreadingHTTPServer):
+    """Pretends to be Fluent Bit + Loki: 'ingests' the watched log through the
+    emulated filter after a delay, and answers query_range with paging."""
+
+    def __init__(self, log: Path, leak: bool = False, page: int = 2):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.log, self.leak, self.page = log, leak, page
+        self.offset, self.entries = 0, []
+        self.runtime = FluentBitLua((ROOT / "lua" / "auditc.lua").read_text(), "auditc_filter", enable_flb_null=True)
+
+    def ingest(self) -> None:
+        data = self.log.read_bytes()
+        new, self.offset = data[self.offset:], len(data)
+        for line in new.decode().splitlines():
+            if not line.strip():
+                continue
+            out = self.runtime.filter([line])
+            records = [e.record for e in out.records] or ([json.loads(line)] if self.leak else [])
+            for rec in records:
+                ts = session._ns(rec.get("stageTimestamp"))
+                labels = {"job": "kube-audit", **({"severity": rec["detection"]["severity"]} if "detection" in rec else {})}
+                self.entries.append((ts, labels, json.dumps(rec)))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/ready":
+            self.send_response(200)
+            self.end_headers()
+            return
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.server.ingest()
+        start, end = int(q["start"]), int(q["end"])
+        hits = sorted(e for e in self.server.entries if start <= e[0] <= end)[: min(int(q["limit"]), self.server.page)]
+        streams = {}
+        for ts, labels, line in hits:
+            streams.setdefault(json.dumps(labels, sort_keys=True), []).append([str(ts), line])
+        body = {"status": "success", "data": {"resultType": "streams", "result": [
+            {"stream": json.loads(k), "values": v} for k, v in streams.items()]}}
+        raw = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+def fake_state(tmp_path, **kw):
+    work = tmp_path / "work"
+    (work / "audit").mkdir(parents=True)
+    (work / "audit" / "audit.log").touch()
+    server = FakeLoki(work / "audit" / "audit.log", **kw)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    state = drivers.State("native", str(work), str(ROOT / "lua"), url, "http://127.0.0.1:1")
+    return state, server
+
+
+def test_replay_waits_until_loki_holds_what_ships(tmp_path):
+    state, server = fake_state(tmp_path)
+    log = tmp_path / "sample.jsonl"
+    log.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n")
+    try:
+        outcome = session.replay(state, [str(log)], timeout=10)
+    finally:
+        server.shutdown()
+    assert outcome.sent == 3 and outcome.expected == {"h-keep", "h-detect"} and outcome.dropped == {"h-drop"}
+    assert outcome.complete and outcome.arrived == {"h-keep", "h-detect"}
+    detected = [e for e in outcome.entries if e.record["auditID"] == "h-detect"][0]
+    assert detected.labels["severity"] == "critical"
+    assert all(SECRET not in e.line for e in outcome.entries)
+    assert state.audit_log.read_text().count("\n") == 3
+
+
+def test_replay_reports_dropped_events_that_reach_loki(tmp_path):
+    state, server = fake_state(tmp_path, leak=True)
+    log = tmp_path / "sample.jsonl"
+    log.write_text(json.dumps(EVENTS[1]) + "\n")
+    try:
+        outcome = session.replay(state, [str(log)], timeout=5)
+    finally:
+        server.shutdown()
+    assert outcome.unexpected == {"h-drop"} and not outcome.complete
+
+
+def test_query_range_pages_past_the_limit(tmp_path):
+    state, server = fake_state(tmp_path, page=1)
+    state.audit_log.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n")
+    try:
+        entries = Loki(state.loki_url).query_range('{job="kube-audit"}', 0, time.time_ns(), limit=1)
+    finally:
+        server.shutdown()
+    assert [e.record["auditID"] for e in entries] == ["h-keep", "h-detect"]
+
+
+# ---------------------------------------------------------------- real runs
+
+def _fixture_lines() -> list[str]:
+    fixture = ROOT / "tests" / "fixtures" / "audit-events.jsonl"
+    if fixture.exists():
+        return fixture.read_text().splitlines()
+    return [json.dumps(e) for e in EVENTS]
+
+
+def _end_to_end(state, tmp_path) -> None:
+    log = tmp_path / "replay.jsonl"
+    log.write_text("\n".join(_fixture_lines()) + "\n")
+    outcome = session.replay(state, [str(log)], timeout=120)
+    assert not outcome.missing, f"never reached Loki: {sorted(outcome.missing)[:10]}"
+    assert not outcome.unexpected, f"dropped events in Loki: {sorted(outcome.unexpected)[:10]}"
+    for entry in outcome.entries:
+        rec = entry.record
+        if "detection" in rec:
+            assert entry.labels.get("severity") == rec["detection"]["severity"]
+        assert SECRET not in entry.line
+
+
+# pytest-docker: compose mode runs docker/compose.yaml with its fixtures.
+@pytest.fixture(scope="session")
+def docker_compose_file():
+    return str(ROOT / "docker" / "compose.yaml")
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name():
+    return "auditc-harness-test"
+
+
+@pytest.fixture(scope="session")
+def docker_work(tmp_path_factory):
+    """The watched log and state dir, handed to compose through its environment."""
+    import os
+    work = tmp_path_factory.mktemp("docker-work")
+    for sub in ("audit", "state"):
+        (work / sub).mkdir()
+    (work / "audit" / "audit.log").touch()
+    os.environ.update(AUDITC_HARNESS_WORK=str(work), AUDITC_LUA_DIR=str(ROOT / "lua"),
+                      LOKI_PORT="33101", FLUENT_BIT_PORT="32021", GRAFANA_PORT="33001")
+    return work
+
+
+def test_docker_harness_end_to_end(request, tmp_path, docker_work):
+    ok, why = drivers.docker_available()
+    if not ok:
+        pytest.skip(f"Docker harness needs a Docker engine: {why}")
+    services = request.getfixturevalue("docker_services")  # pytest-docker: compose up, and down at the end
+    state = drivers.State("docker", str(docker_work), str(ROOT / "lua"), "http://127.0.0.1:33101",
+                          "http://127.0.0.1:32021", compose_file=str(ROOT / "docker" / "compose.yaml"))
+    services.wait_until_responsive(timeout=180.0, pause=1.0,
+                                   check=lambda: Loki(state.loki_url).ready() and drivers._fluent_bit_healthy(state.fluent_bit_url))
+    _end_to_end(state, tmp_path)
+
+
+def test_native_harness_end_to_end(tmp_path):
+    fb, loki = drivers.native_binaries()
+    if not (fb and loki):
+        pytest.skip("native harness needs fluent-bit and loki binaries on PATH (or FLUENT_BIT_BIN/LOKI_BIN)")
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33100, fb_port=32020)
+    try:
+        _end_to_end(state, tmp_path)
+    finally:
+        drivers.down(tmp_path / "work")
