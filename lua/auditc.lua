@@ -3,36 +3,36 @@
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
 -- rules (39, evaluated detect -> drop -> redact):
---   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:9:5
---   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:46:5
---   [3] detect anonymous-request-denied           rules/detect/auth.yaml:72:5
---   [4] detect csr-created                        rules/detect/auth.yaml:98:5
---   [5] detect csr-approved                       rules/detect/auth.yaml:131:5
---   [6] detect forbidden-request                  rules/detect/auth.yaml:160:5
+--   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:15:5
+--   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:52:5
+--   [3] detect anonymous-request-denied           rules/detect/auth.yaml:81:5
+--   [4] detect csr-created                        rules/detect/auth.yaml:107:5
+--   [5] detect csr-approved                       rules/detect/auth.yaml:140:5
+--   [6] detect forbidden-request                  rules/detect/auth.yaml:169:5
 --   [7] detect admission-webhook-modified         rules/detect/cluster.yaml:3:5
---   [8] detect namespace-deleted                  rules/detect/cluster.yaml:42:5
---   [9] detect node-modified-unexpectedly         rules/detect/cluster.yaml:68:5
---   [10] detect events-deleted                     rules/detect/cluster.yaml:108:5
---   [11] detect configmap-holds-credentials        rules/detect/cluster.yaml:133:5
+--   [8] detect namespace-deleted                  rules/detect/cluster.yaml:45:5
+--   [9] detect node-modified-unexpectedly         rules/detect/cluster.yaml:71:5
+--   [10] detect events-deleted                     rules/detect/cluster.yaml:111:5
+--   [11] detect configmap-holds-credentials        rules/detect/cluster.yaml:136:5
 --   [12] detect exec-into-pod                      rules/detect/exec.yaml:3:5
 --   [13] detect exec-shell-or-tool                 rules/detect/exec.yaml:39:5
---   [14] detect port-forward                       rules/detect/exec.yaml:75:5
---   [15] detect ephemeral-container-added          rules/detect/exec.yaml:102:5
---   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:130:5
+--   [14] detect port-forward                       rules/detect/exec.yaml:81:5
+--   [15] detect ephemeral-container-added          rules/detect/exec.yaml:108:5
+--   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:136:5
 --   [17] detect clusterrolebinding-created         rules/detect/rbac.yaml:3:5
 --   [18] detect binding-to-privileged-role         rules/detect/rbac.yaml:31:5
 --   [19] detect rbac-escalation-role               rules/detect/rbac.yaml:70:5
 --   [20] detect impersonation-used                 rules/detect/rbac.yaml:114:5
 --   [21] detect system-masters-credential-used     rules/detect/rbac.yaml:138:5
---   [22] detect permissions-enumerated             rules/detect/rbac.yaml:162:5
+--   [22] detect permissions-enumerated             rules/detect/rbac.yaml:169:5
 --   [23] detect secrets-listed-all-namespaces      rules/detect/secrets.yaml:3:5
 --   [24] detect secret-read-by-user                rules/detect/secrets.yaml:45:5
 --   [25] detect long-lived-token-secret-created    rules/detect/secrets.yaml:84:5
 --   [26] detect privileged-container               rules/detect/workloads.yaml:10:5
---   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:86:5
---   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:168:5
---   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:206:5
---   [30] detect nodeport-service                   rules/detect/workloads.yaml:234:5
+--   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:88:5
+--   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:170:5
+--   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:208:5
+--   [30] detect nodeport-service                   rules/detect/workloads.yaml:236:5
 --   [31] drop   drop-health-probes                 rules/noise/drops.yaml:12:5
 --   [32] drop   drop-watch-requests                rules/noise/drops.yaml:38:5
 --   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
@@ -44,269 +44,281 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   493-496   rules/detect/auth.yaml:9:5
---   497-503   rules/detect/auth.yaml:23:11
---   504-510   rules/detect/auth.yaml:25:11
---   511-515   rules/detect/auth.yaml:27:11
---   516-522   rules/macros.yaml:16:7
---   523-530   rules/detect/auth.yaml:31:9
---   531-534   rules/detect/auth.yaml:9:5
---   536-539   rules/detect/auth.yaml:46:5
---   540-546   rules/macros.yaml:34:11
---   547-560   rules/macros.yaml:36:11
---   561-567   rules/detect/auth.yaml:59:11
---   568-572   rules/detect/auth.yaml:5:7
---   573-576   rules/detect/auth.yaml:46:5
---   578-581   rules/detect/auth.yaml:72:5
---   582-588   rules/macros.yaml:34:11
---   589-602   rules/macros.yaml:36:11
---   603-609   rules/detect/auth.yaml:85:13
---   610-614   rules/detect/auth.yaml:5:7
---   615-618   rules/detect/auth.yaml:72:5
---   620-623   rules/detect/auth.yaml:98:5
---   624-630   rules/detect/auth.yaml:110:11
---   631-637   rules/detect/auth.yaml:112:11
---   638-642   rules/detect/auth.yaml:114:11
---   643-650   rules/macros.yaml:22:11
---   651-657   rules/macros.yaml:16:7
---   658-664   rules/detect/auth.yaml:118:13
---   665-668   rules/detect/auth.yaml:98:5
---   670-673   rules/detect/auth.yaml:131:5
---   674-680   rules/detect/auth.yaml:142:11
---   681-687   rules/detect/auth.yaml:144:11
---   688-693   rules/detect/auth.yaml:146:11
---   694-701   rules/macros.yaml:22:11
---   702-708   rules/macros.yaml:16:7
---   709-712   rules/detect/auth.yaml:131:5
---   714-717   rules/detect/auth.yaml:160:5
---   718-724   rules/detect/auth.yaml:171:11
---   725-732   rules/macros.yaml:22:11
---   733-739   rules/macros.yaml:16:7
---   740-746   rules/macros.yaml:34:11
---   747-760   rules/macros.yaml:36:11
---   761-764   rules/detect/auth.yaml:160:5
---   766-769   rules/detect/cluster.yaml:3:5
---   770-777   rules/detect/cluster.yaml:19:11
---   778-783   rules/macros.yaml:5:7
---   784-791   rules/detect/cluster.yaml:24:9
---   792-795   rules/detect/cluster.yaml:3:5
---   797-800   rules/detect/cluster.yaml:42:5
---   801-807   rules/detect/cluster.yaml:52:11
---   808-814   rules/detect/cluster.yaml:54:11
---   815-820   rules/detect/cluster.yaml:56:11
---   821-824   rules/detect/cluster.yaml:42:5
---   826-829   rules/detect/cluster.yaml:68:5
---   830-836   rules/detect/cluster.yaml:83:11
---   837-842   rules/detect/cluster.yaml:85:11
---   843-849   rules/detect/cluster.yaml:88:15
---   850-856   rules/detect/cluster.yaml:90:15
---   857-863   rules/macros.yaml:16:7
---   864-871   rules/detect/cluster.yaml:94:9
---   872-875   rules/detect/cluster.yaml:68:5
---   877-880   rules/detect/cluster.yaml:108:5
---   881-887   rules/detect/cluster.yaml:118:11
---   888-893   rules/detect/cluster.yaml:120:11
---   894-901   rules/macros.yaml:22:11
---   902-908   rules/macros.yaml:16:7
---   909-912   rules/detect/cluster.yaml:108:5
---   914-917   rules/detect/cluster.yaml:133:5
---   918-924   rules/detect/cluster.yaml:145:11
---   925-930   rules/detect/cluster.yaml:147:11
---   931-939   rules/detect/cluster.yaml:150:15
---   940-948   rules/detect/cluster.yaml:151:15
---   949-957   rules/detect/cluster.yaml:152:15
---   958-966   rules/detect/cluster.yaml:153:15
---   967-975   rules/detect/cluster.yaml:154:15
---   976-984   rules/detect/cluster.yaml:155:15
---   985-993   rules/detect/cluster.yaml:156:15
---   994-1002  rules/detect/cluster.yaml:157:15
---   1003-1011 rules/detect/cluster.yaml:158:15
---   1012-1020 rules/detect/cluster.yaml:159:15
---   1021-1029 rules/detect/cluster.yaml:160:15
---   1030-1038 rules/detect/cluster.yaml:161:15
---   1039-1047 rules/detect/cluster.yaml:162:15
---   1048-1056 rules/detect/cluster.yaml:163:15
---   1057-1065 rules/detect/cluster.yaml:164:15
---   1066-1074 rules/detect/cluster.yaml:165:15
---   1075-1083 rules/detect/cluster.yaml:166:15
---   1084-1087 rules/detect/cluster.yaml:133:5
---   1089-1092 rules/detect/exec.yaml:3:5
---   1093-1099 rules/detect/exec.yaml:18:11
---   1100-1107 rules/detect/exec.yaml:20:11
---   1108-1113 rules/detect/exec.yaml:22:11
---   1114-1117 rules/detect/exec.yaml:3:5
---   1119-1122 rules/detect/exec.yaml:39:5
---   1123-1129 rules/detect/exec.yaml:50:11
---   1130-1136 rules/detect/exec.yaml:52:11
---   1137-1142 rules/detect/exec.yaml:54:11
---   1143-1147 rules/detect/exec.yaml:57:15
---   1148-1151 rules/detect/exec.yaml:39:5
---   1153-1156 rules/detect/exec.yaml:75:5
---   1157-1163 rules/detect/exec.yaml:86:11
---   1164-1170 rules/detect/exec.yaml:88:11
---   1171-1176 rules/detect/exec.yaml:90:11
---   1177-1180 rules/detect/exec.yaml:75:5
---   1182-1185 rules/detect/exec.yaml:102:5
---   1186-1192 rules/detect/exec.yaml:113:11
---   1193-1199 rules/detect/exec.yaml:115:11
---   1200-1205 rules/detect/exec.yaml:117:11
---   1206-1209 rules/detect/exec.yaml:102:5
---   1211-1214 rules/detect/exec.yaml:130:5
---   1215-1221 rules/detect/exec.yaml:142:11
---   1222-1228 rules/detect/exec.yaml:144:11
---   1229-1233 rules/detect/exec.yaml:147:13
---   1234-1237 rules/detect/exec.yaml:130:5
---   1239-1242 rules/detect/rbac.yaml:3:5
---   1243-1249 rules/detect/rbac.yaml:15:11
---   1250-1254 rules/detect/rbac.yaml:17:11
---   1255-1262 rules/detect/rbac.yaml:20:9
---   1263-1266 rules/detect/rbac.yaml:3:5
---   1268-1271 rules/detect/rbac.yaml:31:5
---   1272-1279 rules/detect/rbac.yaml:44:11
---   1280-1285 rules/macros.yaml:10:7
---   1286-1295 rules/detect/rbac.yaml:48:15
---   1296-1305 rules/detect/rbac.yaml:50:15
---   1306-1313 rules/detect/rbac.yaml:53:9
---   1314-1317 rules/detect/rbac.yaml:31:5
---   1319-1322 rules/detect/rbac.yaml:70:5
---   1323-1330 rules/detect/rbac.yaml:84:11
---   1331-1336 rules/macros.yaml:10:7
---   1337-1359 rules/detect/rbac.yaml:88:15
---   1360-1381 rules/detect/rbac.yaml:90:15
---   1382-1389 rules/detect/rbac.yaml:93:9
---   1390-1393 rules/detect/rbac.yaml:70:5
---   1395-1398 rules/detect/rbac.yaml:114:5
---   1399-1405 rules/detect/rbac.yaml:126:7
---   1406-1409 rules/detect/rbac.yaml:114:5
---   1411-1414 rules/detect/rbac.yaml:138:5
---   1415-1428 rules/detect/rbac.yaml:149:7
---   1429-1436 rules/detect/rbac.yaml:152:9
---   1437-1440 rules/detect/rbac.yaml:138:5
---   1442-1445 rules/detect/rbac.yaml:162:5
---   1446-1452 rules/detect/rbac.yaml:174:11
---   1453-1457 rules/detect/rbac.yaml:176:11
---   1458-1465 rules/macros.yaml:22:11
---   1466-1472 rules/macros.yaml:16:7
---   1473-1476 rules/detect/rbac.yaml:162:5
---   1478-1481 rules/detect/secrets.yaml:3:5
---   1482-1488 rules/detect/secrets.yaml:19:11
---   1489-1494 rules/detect/secrets.yaml:21:11
---   1495-1501 rules/detect/secrets.yaml:23:11
---   1502-1509 rules/detect/secrets.yaml:26:9
---   1510-1513 rules/detect/secrets.yaml:3:5
---   1515-1518 rules/detect/secrets.yaml:45:5
---   1519-1525 rules/detect/secrets.yaml:58:11
---   1526-1531 rules/detect/secrets.yaml:60:11
---   1532-1538 rules/macros.yaml:41:7
---   1539-1546 rules/macros.yaml:22:11
---   1547-1553 rules/macros.yaml:16:7
---   1554-1560 rules/detect/secrets.yaml:65:13
---   1561-1564 rules/detect/secrets.yaml:45:5
---   1566-1569 rules/detect/secrets.yaml:84:5
---   1570-1576 rules/detect/secrets.yaml:96:11
---   1577-1582 rules/detect/secrets.yaml:98:11
---   1583-1589 rules/detect/secrets.yaml:101:15
---   1590-1596 rules/detect/secrets.yaml:103:15
---   1597-1600 rules/detect/secrets.yaml:84:5
---   1602-1605 rules/detect/workloads.yaml:10:5
---   1606-1613 rules/detect/workloads.yaml:6:7
---   1614-1619 rules/macros.yaml:10:7
---   1620-1642 rules/detect/workloads.yaml:33:15
---   1643-1665 rules/detect/workloads.yaml:35:15
---   1666-1688 rules/detect/workloads.yaml:37:15
---   1689-1717 rules/detect/workloads.yaml:39:15
---   1718-1746 rules/detect/workloads.yaml:41:15
---   1747-1775 rules/detect/workloads.yaml:43:15
---   1776-1810 rules/detect/workloads.yaml:45:15
---   1811-1845 rules/detect/workloads.yaml:47:15
---   1846-1880 rules/detect/workloads.yaml:49:15
---   1881-1906 rules/detect/workloads.yaml:51:15
---   1907-1932 rules/detect/workloads.yaml:53:15
---   1933-1958 rules/detect/workloads.yaml:55:15
---   1959-1965 rules/macros.yaml:16:7
---   1966-1969 rules/detect/workloads.yaml:10:5
---   1971-1974 rules/detect/workloads.yaml:86:5
---   1975-1982 rules/detect/workloads.yaml:6:7
---   1983-1988 rules/macros.yaml:10:7
---   1989-1997 rules/detect/workloads.yaml:103:15
---   1998-2006 rules/detect/workloads.yaml:105:15
---   2007-2015 rules/detect/workloads.yaml:107:15
---   2016-2039 rules/detect/workloads.yaml:109:15
---   2040-2062 rules/detect/workloads.yaml:111:15
---   2063-2075 rules/detect/workloads.yaml:113:15
---   2076-2088 rules/detect/workloads.yaml:115:15
---   2089-2101 rules/detect/workloads.yaml:117:15
---   2102-2131 rules/detect/workloads.yaml:119:15
---   2132-2160 rules/detect/workloads.yaml:121:15
---   2161-2177 rules/detect/workloads.yaml:123:15
---   2178-2194 rules/detect/workloads.yaml:125:15
---   2195-2211 rules/detect/workloads.yaml:127:15
---   2212-2247 rules/detect/workloads.yaml:129:15
---   2248-2282 rules/detect/workloads.yaml:131:15
---   2283-2293 rules/detect/workloads.yaml:133:15
---   2294-2304 rules/detect/workloads.yaml:135:15
---   2305-2315 rules/detect/workloads.yaml:137:15
---   2316-2342 rules/detect/workloads.yaml:139:15
---   2343-2368 rules/detect/workloads.yaml:141:15
---   2369-2375 rules/macros.yaml:16:7
---   2376-2379 rules/detect/workloads.yaml:86:5
---   2381-2384 rules/detect/workloads.yaml:168:5
---   2385-2391 rules/detect/workloads.yaml:180:11
---   2392-2398 rules/detect/workloads.yaml:182:11
---   2399-2403 rules/detect/workloads.yaml:184:11
---   2404-2410 rules/detect/workloads.yaml:186:11
---   2411-2418 rules/macros.yaml:22:11
---   2419-2425 rules/macros.yaml:16:7
---   2426-2432 rules/detect/workloads.yaml:190:13
---   2433-2436 rules/detect/workloads.yaml:168:5
---   2438-2441 rules/detect/workloads.yaml:206:5
---   2442-2448 rules/detect/workloads.yaml:218:11
---   2449-2455 rules/detect/workloads.yaml:220:11
---   2456-2461 rules/macros.yaml:10:7
---   2462-2469 rules/macros.yaml:22:11
---   2470-2476 rules/macros.yaml:16:7
---   2477-2480 rules/detect/workloads.yaml:206:5
---   2482-2485 rules/detect/workloads.yaml:234:5
---   2486-2492 rules/detect/workloads.yaml:246:11
---   2493-2498 rules/macros.yaml:10:7
---   2499-2507 rules/detect/workloads.yaml:250:15
---   2508-2527 rules/detect/workloads.yaml:252:15
---   2528-2531 rules/detect/workloads.yaml:234:5
---   2533-2535 rules/noise/drops.yaml:12:5
---   2536-2540 rules/noise/drops.yaml:19:11
---   2541-2545 rules/noise/drops.yaml:21:11
---   2546-2549 rules/noise/drops.yaml:12:5
---   2551-2553 rules/noise/drops.yaml:38:5
---   2554-2558 rules/noise/drops.yaml:45:7
---   2559-2562 rules/noise/drops.yaml:38:5
---   2564-2566 rules/noise/drops.yaml:55:5
---   2567-2574 rules/noise/drops.yaml:62:11
---   2575-2580 rules/noise/drops.yaml:64:11
---   2581-2584 rules/noise/drops.yaml:55:5
---   2586-2588 rules/noise/drops.yaml:74:5
---   2589-2595 rules/noise/drops.yaml:84:11
---   2596-2602 rules/noise/drops.yaml:86:11
---   2603-2608 rules/noise/drops.yaml:88:11
---   2609-2616 rules/macros.yaml:22:11
---   2617-2623 rules/macros.yaml:16:7
---   2624-2627 rules/noise/drops.yaml:74:5
---   2629-2631 rules/redact/secrets.yaml:8:5
---   2632-2638 rules/redact/secrets.yaml:12:7
---   2639-2643 rules/redact/secrets.yaml:8:5
---   2645-2647 rules/redact/secrets.yaml:91:5
---   2648-2654 rules/redact/secrets.yaml:100:11
---   2655-2660 rules/redact/secrets.yaml:102:11
---   2661-2665 rules/redact/secrets.yaml:91:5
---   2667-2669 rules/redact/tokens.yaml:3:5
---   2670-2676 rules/redact/tokens.yaml:9:11
---   2677-2683 rules/redact/tokens.yaml:11:11
---   2684-2688 rules/redact/tokens.yaml:3:5
---   2690-2692 rules/redact/tokens.yaml:34:5
---   2693-2699 rules/redact/tokens.yaml:42:7
---   2700-2704 rules/redact/tokens.yaml:34:5
---   2706-2708 rules/redact/tokens.yaml:65:5
---   2709-2716 rules/redact/tokens.yaml:75:7
---   2717-2721 rules/redact/tokens.yaml:65:5
+--   505-508   rules/detect/auth.yaml:15:5
+--   509-515   rules/detect/auth.yaml:29:11
+--   516-522   rules/detect/auth.yaml:31:11
+--   523-527   rules/detect/auth.yaml:33:11
+--   528-534   rules/macros.yaml:16:7
+--   535-542   rules/detect/auth.yaml:37:9
+--   543-546   rules/detect/auth.yaml:15:5
+--   548-551   rules/detect/auth.yaml:52:5
+--   552-558   rules/macros.yaml:34:11
+--   559-572   rules/macros.yaml:36:11
+--   573-579   rules/detect/auth.yaml:65:11
+--   580-584   rules/detect/auth.yaml:9:11
+--   585-589   rules/detect/auth.yaml:11:11
+--   590-593   rules/detect/auth.yaml:52:5
+--   595-598   rules/detect/auth.yaml:81:5
+--   599-605   rules/macros.yaml:34:11
+--   606-619   rules/macros.yaml:36:11
+--   620-626   rules/detect/auth.yaml:94:13
+--   627-631   rules/detect/auth.yaml:9:11
+--   632-636   rules/detect/auth.yaml:11:11
+--   637-640   rules/detect/auth.yaml:81:5
+--   642-645   rules/detect/auth.yaml:107:5
+--   646-652   rules/detect/auth.yaml:119:11
+--   653-659   rules/detect/auth.yaml:121:11
+--   660-664   rules/detect/auth.yaml:123:11
+--   665-672   rules/macros.yaml:22:11
+--   673-679   rules/macros.yaml:16:7
+--   680-686   rules/detect/auth.yaml:127:13
+--   687-690   rules/detect/auth.yaml:107:5
+--   692-695   rules/detect/auth.yaml:140:5
+--   696-702   rules/detect/auth.yaml:151:11
+--   703-709   rules/detect/auth.yaml:153:11
+--   710-715   rules/detect/auth.yaml:155:11
+--   716-723   rules/macros.yaml:22:11
+--   724-730   rules/macros.yaml:16:7
+--   731-734   rules/detect/auth.yaml:140:5
+--   736-739   rules/detect/auth.yaml:169:5
+--   740-746   rules/detect/auth.yaml:183:11
+--   747-754   rules/macros.yaml:22:11
+--   755-761   rules/macros.yaml:16:7
+--   762-768   rules/macros.yaml:34:11
+--   769-782   rules/macros.yaml:36:11
+--   783-786   rules/detect/auth.yaml:169:5
+--   788-791   rules/detect/cluster.yaml:3:5
+--   792-799   rules/detect/cluster.yaml:19:11
+--   800-806   rules/detect/cluster.yaml:22:11
+--   807-812   rules/macros.yaml:5:7
+--   813-820   rules/detect/cluster.yaml:26:9
+--   821-828   rules/macros.yaml:22:11
+--   829-835   rules/macros.yaml:16:7
+--   836-839   rules/detect/cluster.yaml:3:5
+--   841-844   rules/detect/cluster.yaml:45:5
+--   845-851   rules/detect/cluster.yaml:55:11
+--   852-858   rules/detect/cluster.yaml:57:11
+--   859-864   rules/detect/cluster.yaml:59:11
+--   865-868   rules/detect/cluster.yaml:45:5
+--   870-873   rules/detect/cluster.yaml:71:5
+--   874-880   rules/detect/cluster.yaml:86:11
+--   881-886   rules/detect/cluster.yaml:88:11
+--   887-893   rules/detect/cluster.yaml:91:15
+--   894-900   rules/detect/cluster.yaml:93:15
+--   901-907   rules/macros.yaml:16:7
+--   908-915   rules/detect/cluster.yaml:97:9
+--   916-919   rules/detect/cluster.yaml:71:5
+--   921-924   rules/detect/cluster.yaml:111:5
+--   925-931   rules/detect/cluster.yaml:121:11
+--   932-937   rules/detect/cluster.yaml:123:11
+--   938-945   rules/macros.yaml:22:11
+--   946-952   rules/macros.yaml:16:7
+--   953-956   rules/detect/cluster.yaml:111:5
+--   958-961   rules/detect/cluster.yaml:136:5
+--   962-968   rules/detect/cluster.yaml:148:11
+--   969-974   rules/detect/cluster.yaml:150:11
+--   975-983   rules/detect/cluster.yaml:153:15
+--   984-992   rules/detect/cluster.yaml:154:15
+--   993-1001  rules/detect/cluster.yaml:155:15
+--   1002-1010 rules/detect/cluster.yaml:156:15
+--   1011-1019 rules/detect/cluster.yaml:157:15
+--   1020-1028 rules/detect/cluster.yaml:158:15
+--   1029-1037 rules/detect/cluster.yaml:159:15
+--   1038-1046 rules/detect/cluster.yaml:160:15
+--   1047-1055 rules/detect/cluster.yaml:161:15
+--   1056-1064 rules/detect/cluster.yaml:162:15
+--   1065-1073 rules/detect/cluster.yaml:163:15
+--   1074-1082 rules/detect/cluster.yaml:164:15
+--   1083-1091 rules/detect/cluster.yaml:165:15
+--   1092-1100 rules/detect/cluster.yaml:166:15
+--   1101-1109 rules/detect/cluster.yaml:167:15
+--   1110-1118 rules/detect/cluster.yaml:168:15
+--   1119-1127 rules/detect/cluster.yaml:169:15
+--   1128-1131 rules/detect/cluster.yaml:136:5
+--   1133-1136 rules/detect/exec.yaml:3:5
+--   1137-1143 rules/detect/exec.yaml:18:11
+--   1144-1151 rules/detect/exec.yaml:20:11
+--   1152-1157 rules/detect/exec.yaml:22:11
+--   1158-1161 rules/detect/exec.yaml:3:5
+--   1163-1166 rules/detect/exec.yaml:39:5
+--   1167-1173 rules/detect/exec.yaml:50:11
+--   1174-1180 rules/detect/exec.yaml:52:11
+--   1181-1186 rules/detect/exec.yaml:54:11
+--   1187-1191 rules/detect/exec.yaml:56:11
+--   1192-1195 rules/detect/exec.yaml:39:5
+--   1197-1200 rules/detect/exec.yaml:81:5
+--   1201-1207 rules/detect/exec.yaml:92:11
+--   1208-1214 rules/detect/exec.yaml:94:11
+--   1215-1220 rules/detect/exec.yaml:96:11
+--   1221-1224 rules/detect/exec.yaml:81:5
+--   1226-1229 rules/detect/exec.yaml:108:5
+--   1230-1236 rules/detect/exec.yaml:119:11
+--   1237-1243 rules/detect/exec.yaml:121:11
+--   1244-1249 rules/detect/exec.yaml:123:11
+--   1250-1253 rules/detect/exec.yaml:108:5
+--   1255-1258 rules/detect/exec.yaml:136:5
+--   1259-1265 rules/detect/exec.yaml:148:11
+--   1266-1272 rules/detect/exec.yaml:150:11
+--   1273-1277 rules/detect/exec.yaml:154:13
+--   1278-1281 rules/detect/exec.yaml:136:5
+--   1283-1286 rules/detect/rbac.yaml:3:5
+--   1287-1293 rules/detect/rbac.yaml:15:11
+--   1294-1298 rules/detect/rbac.yaml:17:11
+--   1299-1306 rules/detect/rbac.yaml:20:9
+--   1307-1310 rules/detect/rbac.yaml:3:5
+--   1312-1315 rules/detect/rbac.yaml:31:5
+--   1316-1323 rules/detect/rbac.yaml:44:11
+--   1324-1329 rules/macros.yaml:10:7
+--   1330-1339 rules/detect/rbac.yaml:48:15
+--   1340-1349 rules/detect/rbac.yaml:50:15
+--   1350-1357 rules/detect/rbac.yaml:53:9
+--   1358-1361 rules/detect/rbac.yaml:31:5
+--   1363-1366 rules/detect/rbac.yaml:70:5
+--   1367-1374 rules/detect/rbac.yaml:84:11
+--   1375-1380 rules/macros.yaml:10:7
+--   1381-1403 rules/detect/rbac.yaml:88:15
+--   1404-1425 rules/detect/rbac.yaml:90:15
+--   1426-1433 rules/detect/rbac.yaml:93:9
+--   1434-1437 rules/detect/rbac.yaml:70:5
+--   1439-1442 rules/detect/rbac.yaml:114:5
+--   1443-1449 rules/detect/rbac.yaml:126:7
+--   1450-1453 rules/detect/rbac.yaml:114:5
+--   1455-1458 rules/detect/rbac.yaml:138:5
+--   1459-1472 rules/detect/rbac.yaml:151:11
+--   1473-1486 rules/detect/rbac.yaml:153:11
+--   1487-1494 rules/detect/rbac.yaml:156:9
+--   1495-1498 rules/detect/rbac.yaml:138:5
+--   1500-1503 rules/detect/rbac.yaml:169:5
+--   1504-1510 rules/detect/rbac.yaml:181:11
+--   1511-1515 rules/detect/rbac.yaml:183:11
+--   1516-1523 rules/macros.yaml:22:11
+--   1524-1530 rules/macros.yaml:16:7
+--   1531-1534 rules/detect/rbac.yaml:169:5
+--   1536-1539 rules/detect/secrets.yaml:3:5
+--   1540-1546 rules/detect/secrets.yaml:19:11
+--   1547-1552 rules/detect/secrets.yaml:21:11
+--   1553-1559 rules/detect/secrets.yaml:23:11
+--   1560-1567 rules/detect/secrets.yaml:26:9
+--   1568-1571 rules/detect/secrets.yaml:3:5
+--   1573-1576 rules/detect/secrets.yaml:45:5
+--   1577-1583 rules/detect/secrets.yaml:58:11
+--   1584-1589 rules/detect/secrets.yaml:60:11
+--   1590-1596 rules/macros.yaml:41:7
+--   1597-1604 rules/macros.yaml:22:11
+--   1605-1611 rules/macros.yaml:16:7
+--   1612-1618 rules/detect/secrets.yaml:65:13
+--   1619-1622 rules/detect/secrets.yaml:45:5
+--   1624-1627 rules/detect/secrets.yaml:84:5
+--   1628-1634 rules/detect/secrets.yaml:96:11
+--   1635-1640 rules/detect/secrets.yaml:98:11
+--   1641-1647 rules/detect/secrets.yaml:101:15
+--   1648-1654 rules/detect/secrets.yaml:103:15
+--   1655-1662 rules/macros.yaml:22:11
+--   1663-1669 rules/macros.yaml:16:7
+--   1670-1673 rules/detect/secrets.yaml:84:5
+--   1675-1678 rules/detect/workloads.yaml:10:5
+--   1679-1686 rules/detect/workloads.yaml:6:7
+--   1687-1692 rules/macros.yaml:10:7
+--   1693-1715 rules/detect/workloads.yaml:33:15
+--   1716-1738 rules/detect/workloads.yaml:35:15
+--   1739-1761 rules/detect/workloads.yaml:37:15
+--   1762-1790 rules/detect/workloads.yaml:39:15
+--   1791-1819 rules/detect/workloads.yaml:41:15
+--   1820-1848 rules/detect/workloads.yaml:43:15
+--   1849-1883 rules/detect/workloads.yaml:45:15
+--   1884-1918 rules/detect/workloads.yaml:47:15
+--   1919-1953 rules/detect/workloads.yaml:49:15
+--   1954-1979 rules/detect/workloads.yaml:51:15
+--   1980-2005 rules/detect/workloads.yaml:53:15
+--   2006-2031 rules/detect/workloads.yaml:55:15
+--   2032-2039 rules/macros.yaml:22:11
+--   2040-2046 rules/macros.yaml:16:7
+--   2047-2050 rules/detect/workloads.yaml:10:5
+--   2052-2055 rules/detect/workloads.yaml:88:5
+--   2056-2063 rules/detect/workloads.yaml:6:7
+--   2064-2069 rules/macros.yaml:10:7
+--   2070-2078 rules/detect/workloads.yaml:105:15
+--   2079-2087 rules/detect/workloads.yaml:107:15
+--   2088-2096 rules/detect/workloads.yaml:109:15
+--   2097-2120 rules/detect/workloads.yaml:111:15
+--   2121-2143 rules/detect/workloads.yaml:113:15
+--   2144-2156 rules/detect/workloads.yaml:115:15
+--   2157-2169 rules/detect/workloads.yaml:117:15
+--   2170-2182 rules/detect/workloads.yaml:119:15
+--   2183-2212 rules/detect/workloads.yaml:121:15
+--   2213-2241 rules/detect/workloads.yaml:123:15
+--   2242-2258 rules/detect/workloads.yaml:125:15
+--   2259-2275 rules/detect/workloads.yaml:127:15
+--   2276-2292 rules/detect/workloads.yaml:129:15
+--   2293-2328 rules/detect/workloads.yaml:131:15
+--   2329-2363 rules/detect/workloads.yaml:133:15
+--   2364-2374 rules/detect/workloads.yaml:135:15
+--   2375-2385 rules/detect/workloads.yaml:137:15
+--   2386-2396 rules/detect/workloads.yaml:139:15
+--   2397-2423 rules/detect/workloads.yaml:141:15
+--   2424-2449 rules/detect/workloads.yaml:143:15
+--   2450-2457 rules/macros.yaml:22:11
+--   2458-2464 rules/macros.yaml:16:7
+--   2465-2468 rules/detect/workloads.yaml:88:5
+--   2470-2473 rules/detect/workloads.yaml:170:5
+--   2474-2480 rules/detect/workloads.yaml:182:11
+--   2481-2487 rules/detect/workloads.yaml:184:11
+--   2488-2492 rules/detect/workloads.yaml:186:11
+--   2493-2499 rules/detect/workloads.yaml:188:11
+--   2500-2507 rules/macros.yaml:22:11
+--   2508-2514 rules/macros.yaml:16:7
+--   2515-2521 rules/detect/workloads.yaml:192:13
+--   2522-2525 rules/detect/workloads.yaml:170:5
+--   2527-2530 rules/detect/workloads.yaml:208:5
+--   2531-2537 rules/detect/workloads.yaml:220:11
+--   2538-2544 rules/detect/workloads.yaml:222:11
+--   2545-2550 rules/macros.yaml:10:7
+--   2551-2558 rules/macros.yaml:22:11
+--   2559-2565 rules/macros.yaml:16:7
+--   2566-2569 rules/detect/workloads.yaml:208:5
+--   2571-2574 rules/detect/workloads.yaml:236:5
+--   2575-2581 rules/detect/workloads.yaml:249:11
+--   2582-2587 rules/macros.yaml:10:7
+--   2588-2596 rules/detect/workloads.yaml:253:15
+--   2597-2616 rules/detect/workloads.yaml:255:15
+--   2617-2625 rules/detect/workloads.yaml:258:19
+--   2626-2634 rules/detect/workloads.yaml:261:21
+--   2635-2638 rules/detect/workloads.yaml:236:5
+--   2640-2642 rules/noise/drops.yaml:12:5
+--   2643-2647 rules/noise/drops.yaml:19:11
+--   2648-2652 rules/noise/drops.yaml:21:11
+--   2653-2656 rules/noise/drops.yaml:12:5
+--   2658-2660 rules/noise/drops.yaml:38:5
+--   2661-2665 rules/noise/drops.yaml:45:7
+--   2666-2669 rules/noise/drops.yaml:38:5
+--   2671-2673 rules/noise/drops.yaml:55:5
+--   2674-2681 rules/noise/drops.yaml:62:11
+--   2682-2687 rules/noise/drops.yaml:64:11
+--   2688-2691 rules/noise/drops.yaml:55:5
+--   2693-2695 rules/noise/drops.yaml:74:5
+--   2696-2702 rules/noise/drops.yaml:84:11
+--   2703-2709 rules/noise/drops.yaml:86:11
+--   2710-2715 rules/noise/drops.yaml:88:11
+--   2716-2723 rules/macros.yaml:22:11
+--   2724-2730 rules/macros.yaml:16:7
+--   2731-2734 rules/noise/drops.yaml:74:5
+--   2736-2738 rules/redact/secrets.yaml:8:5
+--   2739-2745 rules/redact/secrets.yaml:12:7
+--   2746-2750 rules/redact/secrets.yaml:8:5
+--   2752-2754 rules/redact/secrets.yaml:91:5
+--   2755-2761 rules/redact/secrets.yaml:100:11
+--   2762-2767 rules/redact/secrets.yaml:102:11
+--   2768-2772 rules/redact/secrets.yaml:91:5
+--   2774-2776 rules/redact/tokens.yaml:3:5
+--   2777-2783 rules/redact/tokens.yaml:9:11
+--   2784-2790 rules/redact/tokens.yaml:11:11
+--   2791-2795 rules/redact/tokens.yaml:3:5
+--   2797-2799 rules/redact/tokens.yaml:34:5
+--   2800-2806 rules/redact/tokens.yaml:42:7
+--   2807-2811 rules/redact/tokens.yaml:34:5
+--   2813-2815 rules/redact/tokens.yaml:65:5
+--   2816-2823 rules/redact/tokens.yaml:75:7
+--   2824-2828 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -494,21 +506,21 @@ local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics fo
 RULE_ID[1], KIND[1], HITS[1] = "serviceaccount-token-requested", "detect", 0
 RANK[1] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:23:11)
+  -- objectRef.resource equals (rules/detect/auth.yaml:29:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "serviceaccounts"
   end
-  -- objectRef.subresource equals (rules/detect/auth.yaml:25:11)
+  -- objectRef.subresource equals (rules/detect/auth.yaml:31:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "token"
   end
-  -- verb equals (rules/detect/auth.yaml:27:11)
+  -- verb equals (rules/detect/auth.yaml:33:11)
   local function t3(e)
     local v = e["verb"]
     return v == "create"
@@ -520,7 +532,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username in (rules/detect/auth.yaml:31:9)
+  -- user.username in (rules/detect/auth.yaml:37:9)
   local S5 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
   local function t5(e)
     local v = e["user"]
@@ -558,20 +570,25 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:59:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:65:11)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
     v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
-  -- requestURI pattern (rules/detect/auth.yaml:5:7)
+  -- requestURI pattern (rules/detect/auth.yaml:9:11)
   local function t4(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
+  -- requestURI pattern (rules/detect/auth.yaml:11:11)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
+  end
   PRED[2] = function(e)
-    return ((t1(e) or t2(e)) and t3(e) and not t4(e))
+    return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)))
   end
 end
 
@@ -600,20 +617,25 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:85:13)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:94:13)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
     v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
-  -- requestURI pattern (rules/detect/auth.yaml:5:7)
+  -- requestURI pattern (rules/detect/auth.yaml:9:11)
   local function t4(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
+  -- requestURI pattern (rules/detect/auth.yaml:11:11)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
+  end
   PRED[3] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e) and not t4(e))
+    return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)))
   end
 end
 
@@ -621,27 +643,27 @@ end
 RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:110:11)
+  -- objectRef.resource equals (rules/detect/auth.yaml:119:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "certificatesigningrequests"
   end
-  -- objectRef.subresource exists (rules/detect/auth.yaml:112:11)
+  -- objectRef.subresource exists (rules/detect/auth.yaml:121:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb equals (rules/detect/auth.yaml:114:11)
+  -- verb equals (rules/detect/auth.yaml:123:11)
   local function t3(e)
     local v = e["verb"]
     return v == "create"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -655,7 +677,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/auth.yaml:118:13)
+  -- user.username prefix (rules/detect/auth.yaml:127:13)
   local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -671,28 +693,28 @@ end
 RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:142:11)
+  -- objectRef.resource equals (rules/detect/auth.yaml:151:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "certificatesigningrequests"
   end
-  -- objectRef.subresource equals (rules/detect/auth.yaml:144:11)
+  -- objectRef.subresource equals (rules/detect/auth.yaml:153:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "approval"
   end
-  -- verb in (rules/detect/auth.yaml:146:11)
+  -- verb in (rules/detect/auth.yaml:155:11)
   local S3 = { ["update"] = true, ["patch"] = true }
   local function t3(e)
     local v = e["verb"]
     return S3[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -715,15 +737,15 @@ end
 RULE_ID[6], KIND[6], HITS[6] = "forbidden-request", "detect", 0
 RANK[6] = 1 -- info
 do
-  -- responseStatus.code equals (rules/detect/auth.yaml:171:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:183:11)
   local function t1(e)
-    local v = e["responseStatus"]
+    local v = e["annotations"]
     if type(v) ~= "table" then return false end
-    v = v["code"]
-    return v == 403
+    v = v["authorization.k8s.io/decision"]
+    return v == "forbid"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -775,22 +797,44 @@ do
     v = v["resource"]
     return S1[v] == true
   end
-  -- verb in (rules/macros.yaml:5:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
   local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
   end
-  -- user.username in (rules/detect/cluster.yaml:24:9)
-  local S3 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
+  -- verb in (rules/macros.yaml:5:7)
+  local S3 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
   local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- user.username in (rules/detect/cluster.yaml:26:9)
+  local S4 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[7] = function(e)
-    return (t1(e) and t2(e) and not t3(e))
+    return (t1(e) and not t2(e) and t3(e) and not (t4(e) or t5(e) or t6(e)))
   end
 end
 
@@ -798,21 +842,21 @@ end
 RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
 RANK[8] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:52:11)
+  -- objectRef.resource equals (rules/detect/cluster.yaml:55:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "namespaces"
   end
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:54:11)
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:57:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb in (rules/detect/cluster.yaml:56:11)
+  -- verb in (rules/detect/cluster.yaml:59:11)
   local S3 = { ["delete"] = true, ["deletecollection"] = true }
   local function t3(e)
     local v = e["verb"]
@@ -827,27 +871,27 @@ end
 RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
 RANK[9] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:83:11)
+  -- objectRef.resource equals (rules/detect/cluster.yaml:86:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "nodes"
   end
-  -- verb in (rules/detect/cluster.yaml:85:11)
+  -- verb in (rules/detect/cluster.yaml:88:11)
   local S2 = { ["patch"] = true, ["update"] = true }
   local function t2(e)
     local v = e["verb"]
     return S2[v] == true
   end
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:88:15)
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:91:15)
   local function t3(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.subresource equals (rules/detect/cluster.yaml:90:15)
+  -- objectRef.subresource equals (rules/detect/cluster.yaml:93:15)
   local function t4(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -861,8 +905,8 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username in (rules/detect/cluster.yaml:94:9)
-  local S6 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- user.username in (rules/detect/cluster.yaml:97:9)
+  local S6 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -878,21 +922,21 @@ end
 RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
 RANK[10] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:118:11)
+  -- objectRef.resource equals (rules/detect/cluster.yaml:121:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "events"
   end
-  -- verb in (rules/detect/cluster.yaml:120:11)
+  -- verb in (rules/detect/cluster.yaml:123:11)
   local S2 = { ["delete"] = true, ["deletecollection"] = true }
   local function t2(e)
     local v = e["verb"]
     return S2[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -915,20 +959,20 @@ end
 RULE_ID[11], KIND[11], HITS[11] = "configmap-holds-credentials", "detect", 0
 RANK[11] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:145:11)
+  -- objectRef.resource equals (rules/detect/cluster.yaml:148:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "configmaps"
   end
-  -- verb in (rules/detect/cluster.yaml:147:11)
+  -- verb in (rules/detect/cluster.yaml:150:11)
   local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
   local function t2(e)
     local v = e["verb"]
     return S2[v] == true
   end
-  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:150:15)
+  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:153:15)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -937,7 +981,7 @@ do
     v = v["password"]
     return present(v)
   end
-  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:151:15)
+  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:154:15)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -946,7 +990,7 @@ do
     v = v["passwd"]
     return present(v)
   end
-  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:152:15)
+  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:155:15)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -955,7 +999,7 @@ do
     v = v["secret"]
     return present(v)
   end
-  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:153:15)
+  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:156:15)
   local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -964,7 +1008,7 @@ do
     v = v["token"]
     return present(v)
   end
-  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:154:15)
+  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:157:15)
   local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -973,7 +1017,7 @@ do
     v = v["api_key"]
     return present(v)
   end
-  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:155:15)
+  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:158:15)
   local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -982,7 +1026,7 @@ do
     v = v["apikey"]
     return present(v)
   end
-  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:156:15)
+  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:159:15)
   local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -991,7 +1035,7 @@ do
     v = v["api-key"]
     return present(v)
   end
-  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:157:15)
+  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:160:15)
   local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1000,7 +1044,7 @@ do
     v = v["client_secret"]
     return present(v)
   end
-  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:158:15)
+  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:161:15)
   local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1009,7 +1053,7 @@ do
     v = v["private_key"]
     return present(v)
   end
-  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:159:15)
+  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:162:15)
   local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1018,7 +1062,7 @@ do
     v = v["id_rsa"]
     return present(v)
   end
-  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:160:15)
+  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:163:15)
   local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1027,7 +1071,7 @@ do
     v = v["credentials"]
     return present(v)
   end
-  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:161:15)
+  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:164:15)
   local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1036,7 +1080,7 @@ do
     v = v["aws_secret_access_key"]
     return present(v)
   end
-  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:162:15)
+  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:165:15)
   local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1045,7 +1089,7 @@ do
     v = v["AWS_SECRET_ACCESS_KEY"]
     return present(v)
   end
-  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:163:15)
+  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:166:15)
   local function t16(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1054,7 +1098,7 @@ do
     v = v["DB_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:164:15)
+  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:167:15)
   local function t17(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1063,7 +1107,7 @@ do
     v = v["POSTGRES_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:165:15)
+  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:168:15)
   local function t18(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1072,7 +1116,7 @@ do
     v = v["MYSQL_ROOT_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:166:15)
+  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:169:15)
   local function t19(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1140,10 +1184,10 @@ do
     local v = e["verb"]
     return S3[v] == true
   end
-  -- requestURI pattern (rules/detect/exec.yaml:57:15)
+  -- requestURI pattern (rules/detect/exec.yaml:56:11)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%0-9A-Za-z]*%%2Fdash$") ~= nil)
+    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
   end
   PRED[13] = function(e)
     return (t1(e) and t2(e) and t3(e) and t4(e))
@@ -1154,21 +1198,21 @@ end
 RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
 RANK[14] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:86:11)
+  -- objectRef.resource equals (rules/detect/exec.yaml:92:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "pods"
   end
-  -- objectRef.subresource equals (rules/detect/exec.yaml:88:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:94:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "portforward"
   end
-  -- verb in (rules/detect/exec.yaml:90:11)
+  -- verb in (rules/detect/exec.yaml:96:11)
   local S3 = { ["create"] = true, ["get"] = true }
   local function t3(e)
     local v = e["verb"]
@@ -1183,21 +1227,21 @@ end
 RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
 RANK[15] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:113:11)
+  -- objectRef.resource equals (rules/detect/exec.yaml:119:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "pods"
   end
-  -- objectRef.subresource equals (rules/detect/exec.yaml:115:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:121:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- verb in (rules/detect/exec.yaml:117:11)
+  -- verb in (rules/detect/exec.yaml:123:11)
   local S3 = { ["update"] = true, ["patch"] = true }
   local function t3(e)
     local v = e["verb"]
@@ -1212,24 +1256,24 @@ end
 RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
 RANK[16] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:142:11)
+  -- objectRef.resource equals (rules/detect/exec.yaml:148:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "nodes"
   end
-  -- objectRef.subresource equals (rules/detect/exec.yaml:144:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:150:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "proxy"
   end
-  -- requestURI pattern (rules/detect/exec.yaml:147:13)
+  -- requestURI pattern (rules/detect/exec.yaml:154:13)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "/proxy/metrics$") ~= nil or sfind(v, "/proxy/metrics/cadvisor$") ~= nil or sfind(v, "/proxy/metrics/resource$") ~= nil or sfind(v, "/proxy/metrics/probes$") ~= nil)
+    return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
   end
   PRED[16] = function(e)
     return (t1(e) and t2(e) and not t3(e))
@@ -1380,7 +1424,7 @@ do
     return false
   end
   -- user.username in (rules/detect/rbac.yaml:93:9)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1412,7 +1456,7 @@ end
 RULE_ID[21], KIND[21], HITS[21] = "system-masters-credential-used", "detect", 0
 RANK[21] = 4 -- high
 do
-  -- user.groups[*] equals (rules/detect/rbac.yaml:149:7)
+  -- user.groups[*] equals (rules/detect/rbac.yaml:151:11)
   local function t1(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -1426,16 +1470,30 @@ do
     end
     return false
   end
-  -- user.username in (rules/detect/rbac.yaml:152:9)
-  local S2 = { ["system:apiserver"] = true }
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:153:11)
   local function t2(e)
+    local v0 = e["impersonatedUser"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if v2 == "system:masters" then return true end
+        end
+      end
+    end
+    return false
+  end
+  -- user.username in (rules/detect/rbac.yaml:156:9)
+  local S3 = { ["system:apiserver"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S2[v] == true
+    return S3[v] == true
   end
   PRED[21] = function(e)
-    return (t1(e) and not t2(e))
+    return ((t1(e) or t2(e)) and not t3(e))
   end
 end
 
@@ -1443,20 +1501,20 @@ end
 RULE_ID[22], KIND[22], HITS[22] = "permissions-enumerated", "detect", 0
 RANK[22] = 2 -- low
 do
-  -- objectRef.resource equals (rules/detect/rbac.yaml:174:11)
+  -- objectRef.resource equals (rules/detect/rbac.yaml:181:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "selfsubjectrulesreviews"
   end
-  -- verb equals (rules/detect/rbac.yaml:176:11)
+  -- verb equals (rules/detect/rbac.yaml:183:11)
   local function t2(e)
     local v = e["verb"]
     return v == "create"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1500,7 +1558,7 @@ do
     return present(v)
   end
   -- user.username in (rules/detect/secrets.yaml:26:9)
-  local S4 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true }
+  local S4 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1537,7 +1595,7 @@ do
     return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1594,8 +1652,23 @@ do
     v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
   PRED[25] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e)))
+    return (t1(e) and t2(e) and (t3(e) or t4(e)) and not (t5(e) or t6(e)))
   end
 end
 
@@ -1956,15 +2029,23 @@ do
     end
     return false
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- user.username in (rules/macros.yaml:22:11)
+  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t15(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S15[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t16(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[26] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not t15(e))
+    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not (t15(e) or t16(e)))
   end
 end
 
@@ -1986,7 +2067,7 @@ do
     local v = e["verb"]
     return S2[v] == true
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:103:15)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:105:15)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1995,7 +2076,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:105:15)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:107:15)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2004,7 +2085,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:107:15)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:109:15)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2013,7 +2094,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:109:15)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:111:15)
   local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
   local function t6(e)
     local v0 = e["requestObject"]
@@ -2037,7 +2118,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:111:15)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:113:15)
   local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2060,7 +2141,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:113:15)
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:115:15)
   local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2073,7 +2154,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:115:15)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:117:15)
   local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2086,7 +2167,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:117:15)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:119:15)
   local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2099,7 +2180,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:119:15)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:121:15)
   local S11 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
   local function t11(e)
     local v0 = e["requestObject"]
@@ -2129,7 +2210,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:121:15)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:123:15)
   local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2158,7 +2239,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:123:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:125:15)
   local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2175,7 +2256,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:125:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:127:15)
   local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2192,7 +2273,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:127:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:129:15)
   local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2209,7 +2290,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:129:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:131:15)
   local S16 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
   local function t16(e)
     local v0 = e["requestObject"]
@@ -2245,7 +2326,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:131:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:133:15)
   local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2280,7 +2361,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:133:15)
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:135:15)
   local function t18(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2291,7 +2372,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:135:15)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:137:15)
   local function t19(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2302,7 +2383,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:137:15)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:139:15)
   local function t20(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2313,7 +2394,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:139:15)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:141:15)
   local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
   local function t21(e)
     local v0 = e["requestObject"]
@@ -2340,7 +2421,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:141:15)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:143:15)
   local function t22(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2366,15 +2447,23 @@ do
     end
     return false
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- user.username in (rules/macros.yaml:22:11)
+  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t23(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S23[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t24(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[27] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not t23(e))
+    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not (t23(e) or t24(e)))
   end
 end
 
@@ -2382,26 +2471,26 @@ end
 RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
 RANK[28] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:180:11)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:182:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "pods"
   end
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:182:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:184:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb equals (rules/detect/workloads.yaml:184:11)
+  -- verb equals (rules/detect/workloads.yaml:186:11)
   local function t3(e)
     local v = e["verb"]
     return v == "create"
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:186:11)
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:188:11)
   local function t4(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2409,7 +2498,7 @@ do
     return v == "kube-system"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -2423,7 +2512,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:190:13)
+  -- user.username prefix (rules/detect/workloads.yaml:192:13)
   local function t7(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -2439,14 +2528,14 @@ end
 RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
 RANK[29] = 2 -- low
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:218:11)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:220:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "cronjobs"
   end
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:220:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:222:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2460,7 +2549,7 @@ do
     return S3[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -2483,7 +2572,7 @@ end
 RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
 RANK[30] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:246:11)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:249:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2496,7 +2585,7 @@ do
     local v = e["verb"]
     return S2[v] == true
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:250:15)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:253:15)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2505,7 +2594,7 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:252:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:255:15)
   local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2525,8 +2614,26 @@ do
     end
     return false
   end
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:258:19)
+  local function t5(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "LoadBalancer"
+  end
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:261:21)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["allocateLoadBalancerNodePorts"]
+    return v == false
+  end
   PRED[30] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e)))
+    return (t1(e) and t2(e) and (t3(e) or t4(e) or (t5(e) and not t6(e))))
   end
 end
 
@@ -2607,7 +2714,7 @@ do
     return S3[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end

@@ -58,7 +58,7 @@ def test_compose_file_wiring():
             assert port.startswith("127.0.0.1:"), "harness ports bind to loopback only"
         for vol in svc.get("volumes", []):
             src = _default(vol).split(":")[0]
-            if src.startswith("./"):
+            if src.startswith("./") and "${" not in vol:  # the work dir is created by the harness
                 assert (ROOT / "docker" / src).exists(), src
     ds = yaml.safe_load((ROOT / "docker/grafana/provisioning/datasources/loki.yaml").read_text())
     assert ds["datasources"][0]["url"] == "http://loki:3100"

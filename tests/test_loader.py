@@ -171,3 +171,11 @@ def test_files_at_any_depth_in_path_order(tmp_path):
         ".hidden/z.yaml": "not: [valid",
     })
     assert [r.id for r in load_rules(tmp_path / "r").rules] == ["first", "second"]
+
+
+def test_unused_lists_and_macros_are_warned_about(tmp_path):
+    write_rules(tmp_path / "r", {"a.yaml": GOOD_RULE + LISTS + "macros:\n  - name: lonely\n    condition: {field: verb, exists: true}\n"})
+    rs = load_rules(tmp_path / "r")
+    warnings = [d.format() for d in rs.warnings]
+    assert any("a.yaml:11:5: warning: list 'admins' is never used" in w for w in warnings), warnings
+    assert any("warning: macro 'lonely' is never used" in w for w in warnings), warnings

@@ -394,6 +394,7 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
                             _check_list_ref(v, node, rs, sink)
                 check_translatable(node, rs, sink)
     _check_macro_cycles(rs, sink)
+    _warn_unused(rs, conditions, sink)
     for test in rs.tests:
         for rid in test.expect.detections or []:
             rule = seen.get(rid)
@@ -403,6 +404,24 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
                 sink.error(test.expect.detections_loc, f"test '{test.name}': '{rid}' is a {rule.kind} rule, not a detection")
             elif not rule.enabled:
                 sink.warning(test.expect.detections_loc, f"test '{test.name}' expects disabled rule '{rid}' to fire")
+
+
+def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink) -> None:
+    """A list or macro nothing refers to is usually a typo or a leftover, and
+    tuning it silently changes nothing."""
+    lists_used, macros_used = set(), set()
+    for cond in conditions:
+        for node in _walk(cond):
+            if isinstance(node, m.MacroRef):
+                macros_used.add(node.name)
+            elif isinstance(node, m.FieldTest) and isinstance(node.value, tuple):
+                lists_used.update(v.name for v in node.value if isinstance(v, m.ListRef))
+    for name, ld in rs.lists.items():
+        if name not in lists_used:
+            sink.warning(ld.loc, f"list '{name}' is never used")
+    for name, md in rs.macros.items():
+        if name not in macros_used:
+            sink.warning(md.loc, f"macro '{name}' is never used")
 
 
 def _check_list_ref(ref: m.ListRef, node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
