@@ -44,281 +44,217 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   505-508   rules/detect/auth.yaml:15:5
---   509-515   rules/detect/auth.yaml:29:11
---   516-522   rules/detect/auth.yaml:31:11
---   523-527   rules/detect/auth.yaml:33:11
---   528-534   rules/macros.yaml:16:7
---   535-542   rules/detect/auth.yaml:37:9
---   543-546   rules/detect/auth.yaml:15:5
---   548-551   rules/detect/auth.yaml:52:5
---   552-558   rules/macros.yaml:34:11
---   559-572   rules/macros.yaml:36:11
---   573-579   rules/detect/auth.yaml:65:11
---   580-584   rules/detect/auth.yaml:9:11
---   585-589   rules/detect/auth.yaml:11:11
---   590-593   rules/detect/auth.yaml:52:5
---   595-598   rules/detect/auth.yaml:81:5
---   599-605   rules/macros.yaml:34:11
---   606-619   rules/macros.yaml:36:11
---   620-626   rules/detect/auth.yaml:94:13
---   627-631   rules/detect/auth.yaml:9:11
---   632-636   rules/detect/auth.yaml:11:11
---   637-640   rules/detect/auth.yaml:81:5
---   642-645   rules/detect/auth.yaml:107:5
---   646-652   rules/detect/auth.yaml:119:11
---   653-659   rules/detect/auth.yaml:121:11
---   660-664   rules/detect/auth.yaml:123:11
---   665-672   rules/macros.yaml:22:11
---   673-679   rules/macros.yaml:16:7
---   680-686   rules/detect/auth.yaml:127:13
---   687-690   rules/detect/auth.yaml:107:5
---   692-695   rules/detect/auth.yaml:140:5
---   696-702   rules/detect/auth.yaml:151:11
---   703-709   rules/detect/auth.yaml:153:11
---   710-715   rules/detect/auth.yaml:155:11
---   716-723   rules/macros.yaml:22:11
---   724-730   rules/macros.yaml:16:7
---   731-734   rules/detect/auth.yaml:140:5
---   736-739   rules/detect/auth.yaml:169:5
---   740-746   rules/detect/auth.yaml:183:11
---   747-754   rules/macros.yaml:22:11
---   755-761   rules/macros.yaml:16:7
---   762-768   rules/macros.yaml:34:11
---   769-782   rules/macros.yaml:36:11
---   783-786   rules/detect/auth.yaml:169:5
---   788-791   rules/detect/cluster.yaml:3:5
---   792-799   rules/detect/cluster.yaml:19:11
---   800-806   rules/detect/cluster.yaml:22:11
---   807-812   rules/macros.yaml:5:7
---   813-820   rules/detect/cluster.yaml:26:9
---   821-828   rules/macros.yaml:22:11
---   829-835   rules/macros.yaml:16:7
---   836-839   rules/detect/cluster.yaml:3:5
---   841-844   rules/detect/cluster.yaml:45:5
---   845-851   rules/detect/cluster.yaml:55:11
---   852-858   rules/detect/cluster.yaml:57:11
---   859-864   rules/detect/cluster.yaml:59:11
---   865-868   rules/detect/cluster.yaml:45:5
---   870-873   rules/detect/cluster.yaml:71:5
---   874-880   rules/detect/cluster.yaml:86:11
---   881-886   rules/detect/cluster.yaml:88:11
---   887-893   rules/detect/cluster.yaml:91:15
---   894-900   rules/detect/cluster.yaml:93:15
---   901-907   rules/macros.yaml:16:7
---   908-915   rules/detect/cluster.yaml:97:9
---   916-919   rules/detect/cluster.yaml:71:5
---   921-924   rules/detect/cluster.yaml:111:5
---   925-931   rules/detect/cluster.yaml:121:11
---   932-937   rules/detect/cluster.yaml:123:11
---   938-945   rules/macros.yaml:22:11
---   946-952   rules/macros.yaml:16:7
---   953-956   rules/detect/cluster.yaml:111:5
---   958-961   rules/detect/cluster.yaml:136:5
---   962-968   rules/detect/cluster.yaml:148:11
---   969-974   rules/detect/cluster.yaml:150:11
---   975-983   rules/detect/cluster.yaml:153:15
---   984-992   rules/detect/cluster.yaml:154:15
---   993-1001  rules/detect/cluster.yaml:155:15
---   1002-1010 rules/detect/cluster.yaml:156:15
---   1011-1019 rules/detect/cluster.yaml:157:15
---   1020-1028 rules/detect/cluster.yaml:158:15
---   1029-1037 rules/detect/cluster.yaml:159:15
---   1038-1046 rules/detect/cluster.yaml:160:15
---   1047-1055 rules/detect/cluster.yaml:161:15
---   1056-1064 rules/detect/cluster.yaml:162:15
---   1065-1073 rules/detect/cluster.yaml:163:15
---   1074-1082 rules/detect/cluster.yaml:164:15
---   1083-1091 rules/detect/cluster.yaml:165:15
---   1092-1100 rules/detect/cluster.yaml:166:15
---   1101-1109 rules/detect/cluster.yaml:167:15
---   1110-1118 rules/detect/cluster.yaml:168:15
---   1119-1127 rules/detect/cluster.yaml:169:15
---   1128-1131 rules/detect/cluster.yaml:136:5
---   1133-1136 rules/detect/exec.yaml:3:5
---   1137-1143 rules/detect/exec.yaml:18:11
---   1144-1151 rules/detect/exec.yaml:20:11
---   1152-1157 rules/detect/exec.yaml:22:11
---   1158-1161 rules/detect/exec.yaml:3:5
---   1163-1166 rules/detect/exec.yaml:39:5
---   1167-1173 rules/detect/exec.yaml:50:11
---   1174-1180 rules/detect/exec.yaml:52:11
---   1181-1186 rules/detect/exec.yaml:54:11
---   1187-1191 rules/detect/exec.yaml:56:11
---   1192-1195 rules/detect/exec.yaml:39:5
---   1197-1200 rules/detect/exec.yaml:81:5
---   1201-1207 rules/detect/exec.yaml:92:11
---   1208-1214 rules/detect/exec.yaml:94:11
---   1215-1220 rules/detect/exec.yaml:96:11
---   1221-1224 rules/detect/exec.yaml:81:5
---   1226-1229 rules/detect/exec.yaml:108:5
---   1230-1236 rules/detect/exec.yaml:119:11
---   1237-1243 rules/detect/exec.yaml:121:11
---   1244-1249 rules/detect/exec.yaml:123:11
---   1250-1253 rules/detect/exec.yaml:108:5
---   1255-1258 rules/detect/exec.yaml:136:5
---   1259-1265 rules/detect/exec.yaml:148:11
---   1266-1272 rules/detect/exec.yaml:150:11
---   1273-1277 rules/detect/exec.yaml:154:13
---   1278-1281 rules/detect/exec.yaml:136:5
---   1283-1286 rules/detect/rbac.yaml:3:5
---   1287-1293 rules/detect/rbac.yaml:15:11
---   1294-1298 rules/detect/rbac.yaml:17:11
---   1299-1306 rules/detect/rbac.yaml:20:9
---   1307-1310 rules/detect/rbac.yaml:3:5
---   1312-1315 rules/detect/rbac.yaml:31:5
---   1316-1323 rules/detect/rbac.yaml:44:11
---   1324-1329 rules/macros.yaml:10:7
---   1330-1339 rules/detect/rbac.yaml:48:15
---   1340-1349 rules/detect/rbac.yaml:50:15
---   1350-1357 rules/detect/rbac.yaml:53:9
---   1358-1361 rules/detect/rbac.yaml:31:5
---   1363-1366 rules/detect/rbac.yaml:70:5
---   1367-1374 rules/detect/rbac.yaml:84:11
---   1375-1380 rules/macros.yaml:10:7
---   1381-1403 rules/detect/rbac.yaml:88:15
---   1404-1425 rules/detect/rbac.yaml:90:15
---   1426-1433 rules/detect/rbac.yaml:93:9
---   1434-1437 rules/detect/rbac.yaml:70:5
---   1439-1442 rules/detect/rbac.yaml:114:5
---   1443-1449 rules/detect/rbac.yaml:126:7
---   1450-1453 rules/detect/rbac.yaml:114:5
---   1455-1458 rules/detect/rbac.yaml:138:5
---   1459-1472 rules/detect/rbac.yaml:151:11
---   1473-1486 rules/detect/rbac.yaml:153:11
---   1487-1494 rules/detect/rbac.yaml:156:9
---   1495-1498 rules/detect/rbac.yaml:138:5
---   1500-1503 rules/detect/rbac.yaml:169:5
---   1504-1510 rules/detect/rbac.yaml:181:11
---   1511-1515 rules/detect/rbac.yaml:183:11
---   1516-1523 rules/macros.yaml:22:11
---   1524-1530 rules/macros.yaml:16:7
---   1531-1534 rules/detect/rbac.yaml:169:5
---   1536-1539 rules/detect/secrets.yaml:3:5
---   1540-1546 rules/detect/secrets.yaml:19:11
---   1547-1552 rules/detect/secrets.yaml:21:11
---   1553-1559 rules/detect/secrets.yaml:23:11
---   1560-1567 rules/detect/secrets.yaml:26:9
---   1568-1571 rules/detect/secrets.yaml:3:5
---   1573-1576 rules/detect/secrets.yaml:45:5
---   1577-1583 rules/detect/secrets.yaml:58:11
---   1584-1589 rules/detect/secrets.yaml:60:11
---   1590-1596 rules/macros.yaml:41:7
---   1597-1604 rules/macros.yaml:22:11
---   1605-1611 rules/macros.yaml:16:7
---   1612-1618 rules/detect/secrets.yaml:65:13
---   1619-1622 rules/detect/secrets.yaml:45:5
---   1624-1627 rules/detect/secrets.yaml:84:5
---   1628-1634 rules/detect/secrets.yaml:96:11
---   1635-1640 rules/detect/secrets.yaml:98:11
---   1641-1647 rules/detect/secrets.yaml:101:15
---   1648-1654 rules/detect/secrets.yaml:103:15
---   1655-1662 rules/macros.yaml:22:11
---   1663-1669 rules/macros.yaml:16:7
---   1670-1673 rules/detect/secrets.yaml:84:5
---   1675-1678 rules/detect/workloads.yaml:10:5
---   1679-1686 rules/detect/workloads.yaml:6:7
---   1687-1692 rules/macros.yaml:10:7
---   1693-1715 rules/detect/workloads.yaml:33:15
---   1716-1738 rules/detect/workloads.yaml:35:15
---   1739-1761 rules/detect/workloads.yaml:37:15
---   1762-1790 rules/detect/workloads.yaml:39:15
---   1791-1819 rules/detect/workloads.yaml:41:15
---   1820-1848 rules/detect/workloads.yaml:43:15
---   1849-1883 rules/detect/workloads.yaml:45:15
---   1884-1918 rules/detect/workloads.yaml:47:15
---   1919-1953 rules/detect/workloads.yaml:49:15
---   1954-1979 rules/detect/workloads.yaml:51:15
---   1980-2005 rules/detect/workloads.yaml:53:15
---   2006-2031 rules/detect/workloads.yaml:55:15
---   2032-2039 rules/macros.yaml:22:11
---   2040-2046 rules/macros.yaml:16:7
---   2047-2050 rules/detect/workloads.yaml:10:5
---   2052-2055 rules/detect/workloads.yaml:88:5
---   2056-2063 rules/detect/workloads.yaml:6:7
---   2064-2069 rules/macros.yaml:10:7
---   2070-2078 rules/detect/workloads.yaml:105:15
---   2079-2087 rules/detect/workloads.yaml:107:15
---   2088-2096 rules/detect/workloads.yaml:109:15
---   2097-2120 rules/detect/workloads.yaml:111:15
---   2121-2143 rules/detect/workloads.yaml:113:15
---   2144-2156 rules/detect/workloads.yaml:115:15
---   2157-2169 rules/detect/workloads.yaml:117:15
---   2170-2182 rules/detect/workloads.yaml:119:15
---   2183-2212 rules/detect/workloads.yaml:121:15
---   2213-2241 rules/detect/workloads.yaml:123:15
---   2242-2258 rules/detect/workloads.yaml:125:15
---   2259-2275 rules/detect/workloads.yaml:127:15
---   2276-2292 rules/detect/workloads.yaml:129:15
---   2293-2328 rules/detect/workloads.yaml:131:15
---   2329-2363 rules/detect/workloads.yaml:133:15
---   2364-2374 rules/detect/workloads.yaml:135:15
---   2375-2385 rules/detect/workloads.yaml:137:15
---   2386-2396 rules/detect/workloads.yaml:139:15
---   2397-2423 rules/detect/workloads.yaml:141:15
---   2424-2449 rules/detect/workloads.yaml:143:15
---   2450-2457 rules/macros.yaml:22:11
---   2458-2464 rules/macros.yaml:16:7
---   2465-2468 rules/detect/workloads.yaml:88:5
---   2470-2473 rules/detect/workloads.yaml:170:5
---   2474-2480 rules/detect/workloads.yaml:182:11
---   2481-2487 rules/detect/workloads.yaml:184:11
---   2488-2492 rules/detect/workloads.yaml:186:11
---   2493-2499 rules/detect/workloads.yaml:188:11
---   2500-2507 rules/macros.yaml:22:11
---   2508-2514 rules/macros.yaml:16:7
---   2515-2521 rules/detect/workloads.yaml:192:13
---   2522-2525 rules/detect/workloads.yaml:170:5
---   2527-2530 rules/detect/workloads.yaml:208:5
---   2531-2537 rules/detect/workloads.yaml:220:11
---   2538-2544 rules/detect/workloads.yaml:222:11
---   2545-2550 rules/macros.yaml:10:7
---   2551-2558 rules/macros.yaml:22:11
---   2559-2565 rules/macros.yaml:16:7
---   2566-2569 rules/detect/workloads.yaml:208:5
---   2571-2574 rules/detect/workloads.yaml:236:5
---   2575-2581 rules/detect/workloads.yaml:249:11
---   2582-2587 rules/macros.yaml:10:7
---   2588-2596 rules/detect/workloads.yaml:253:15
---   2597-2616 rules/detect/workloads.yaml:255:15
---   2617-2625 rules/detect/workloads.yaml:258:19
---   2626-2634 rules/detect/workloads.yaml:261:21
---   2635-2638 rules/detect/workloads.yaml:236:5
---   2640-2642 rules/noise/drops.yaml:12:5
---   2643-2647 rules/noise/drops.yaml:19:11
---   2648-2652 rules/noise/drops.yaml:21:11
---   2653-2656 rules/noise/drops.yaml:12:5
---   2658-2660 rules/noise/drops.yaml:38:5
---   2661-2665 rules/noise/drops.yaml:45:7
---   2666-2669 rules/noise/drops.yaml:38:5
---   2671-2673 rules/noise/drops.yaml:55:5
---   2674-2681 rules/noise/drops.yaml:62:11
---   2682-2687 rules/noise/drops.yaml:64:11
---   2688-2691 rules/noise/drops.yaml:55:5
---   2693-2695 rules/noise/drops.yaml:74:5
---   2696-2702 rules/noise/drops.yaml:84:11
---   2703-2709 rules/noise/drops.yaml:86:11
---   2710-2715 rules/noise/drops.yaml:88:11
---   2716-2723 rules/macros.yaml:22:11
---   2724-2730 rules/macros.yaml:16:7
---   2731-2734 rules/noise/drops.yaml:74:5
---   2736-2738 rules/redact/secrets.yaml:8:5
---   2739-2745 rules/redact/secrets.yaml:12:7
---   2746-2750 rules/redact/secrets.yaml:8:5
---   2752-2754 rules/redact/secrets.yaml:91:5
---   2755-2761 rules/redact/secrets.yaml:100:11
---   2762-2767 rules/redact/secrets.yaml:102:11
---   2768-2772 rules/redact/secrets.yaml:91:5
---   2774-2776 rules/redact/tokens.yaml:3:5
---   2777-2783 rules/redact/tokens.yaml:9:11
---   2784-2790 rules/redact/tokens.yaml:11:11
---   2791-2795 rules/redact/tokens.yaml:3:5
---   2797-2799 rules/redact/tokens.yaml:34:5
---   2800-2806 rules/redact/tokens.yaml:42:7
---   2807-2811 rules/redact/tokens.yaml:34:5
---   2813-2815 rules/redact/tokens.yaml:65:5
---   2816-2823 rules/redact/tokens.yaml:75:7
---   2824-2828 rules/redact/tokens.yaml:65:5
+--   441-444   rules/detect/auth.yaml:15:5
+--   445-451   rules/detect/auth.yaml:31:11
+--   452-458   rules/macros.yaml:16:7
+--   459-466   rules/detect/auth.yaml:37:9
+--   467-470   rules/detect/auth.yaml:15:5
+--   472-475   rules/detect/auth.yaml:52:5
+--   476-482   rules/macros.yaml:34:11
+--   483-496   rules/macros.yaml:36:11
+--   497-503   rules/detect/auth.yaml:65:11
+--   504-508   rules/detect/auth.yaml:9:11
+--   509-513   rules/detect/auth.yaml:11:11
+--   514-517   rules/detect/auth.yaml:52:5
+--   519-522   rules/detect/auth.yaml:81:5
+--   523-529   rules/macros.yaml:34:11
+--   530-543   rules/macros.yaml:36:11
+--   544-550   rules/detect/auth.yaml:94:13
+--   551-555   rules/detect/auth.yaml:9:11
+--   556-560   rules/detect/auth.yaml:11:11
+--   561-564   rules/detect/auth.yaml:81:5
+--   566-569   rules/detect/auth.yaml:107:5
+--   570-576   rules/detect/auth.yaml:121:11
+--   577-584   rules/macros.yaml:22:11
+--   585-591   rules/macros.yaml:16:7
+--   592-598   rules/detect/auth.yaml:127:13
+--   599-602   rules/detect/auth.yaml:107:5
+--   604-607   rules/detect/auth.yaml:140:5
+--   608-614   rules/detect/auth.yaml:153:11
+--   615-622   rules/macros.yaml:22:11
+--   623-629   rules/macros.yaml:16:7
+--   630-633   rules/detect/auth.yaml:140:5
+--   635-638   rules/detect/auth.yaml:169:5
+--   639-645   rules/detect/auth.yaml:183:11
+--   646-653   rules/macros.yaml:22:11
+--   654-660   rules/macros.yaml:16:7
+--   661-667   rules/macros.yaml:34:11
+--   668-681   rules/macros.yaml:36:11
+--   682-685   rules/detect/auth.yaml:169:5
+--   687-690   rules/detect/cluster.yaml:3:5
+--   691-697   rules/detect/cluster.yaml:22:11
+--   698-705   rules/detect/cluster.yaml:26:9
+--   706-713   rules/macros.yaml:22:11
+--   714-720   rules/macros.yaml:16:7
+--   721-724   rules/detect/cluster.yaml:3:5
+--   726-729   rules/detect/cluster.yaml:45:5
+--   730-736   rules/detect/cluster.yaml:57:11
+--   737-740   rules/detect/cluster.yaml:45:5
+--   742-745   rules/detect/cluster.yaml:71:5
+--   746-752   rules/detect/cluster.yaml:91:15
+--   753-759   rules/detect/cluster.yaml:93:15
+--   760-766   rules/macros.yaml:16:7
+--   767-774   rules/detect/cluster.yaml:97:9
+--   775-778   rules/detect/cluster.yaml:71:5
+--   780-783   rules/detect/cluster.yaml:111:5
+--   784-791   rules/macros.yaml:22:11
+--   792-798   rules/macros.yaml:16:7
+--   799-802   rules/detect/cluster.yaml:111:5
+--   804-807   rules/detect/cluster.yaml:136:5
+--   808-816   rules/detect/cluster.yaml:153:15
+--   817-825   rules/detect/cluster.yaml:154:15
+--   826-834   rules/detect/cluster.yaml:155:15
+--   835-843   rules/detect/cluster.yaml:156:15
+--   844-852   rules/detect/cluster.yaml:157:15
+--   853-861   rules/detect/cluster.yaml:158:15
+--   862-870   rules/detect/cluster.yaml:159:15
+--   871-879   rules/detect/cluster.yaml:160:15
+--   880-888   rules/detect/cluster.yaml:161:15
+--   889-897   rules/detect/cluster.yaml:162:15
+--   898-906   rules/detect/cluster.yaml:163:15
+--   907-915   rules/detect/cluster.yaml:164:15
+--   916-924   rules/detect/cluster.yaml:165:15
+--   925-933   rules/detect/cluster.yaml:166:15
+--   934-942   rules/detect/cluster.yaml:167:15
+--   943-951   rules/detect/cluster.yaml:168:15
+--   952-960   rules/detect/cluster.yaml:169:15
+--   961-964   rules/detect/cluster.yaml:136:5
+--   966-969   rules/detect/exec.yaml:3:5
+--   970-977   rules/detect/exec.yaml:20:11
+--   978-981   rules/detect/exec.yaml:3:5
+--   983-986   rules/detect/exec.yaml:39:5
+--   987-993   rules/detect/exec.yaml:52:11
+--   994-998   rules/detect/exec.yaml:56:11
+--   999-1002  rules/detect/exec.yaml:39:5
+--   1004-1007 rules/detect/exec.yaml:81:5
+--   1008-1014 rules/detect/exec.yaml:94:11
+--   1015-1018 rules/detect/exec.yaml:81:5
+--   1020-1023 rules/detect/exec.yaml:108:5
+--   1024-1030 rules/detect/exec.yaml:121:11
+--   1031-1034 rules/detect/exec.yaml:108:5
+--   1036-1039 rules/detect/exec.yaml:136:5
+--   1040-1046 rules/detect/exec.yaml:150:11
+--   1047-1051 rules/detect/exec.yaml:154:13
+--   1052-1055 rules/detect/exec.yaml:136:5
+--   1057-1060 rules/detect/rbac.yaml:3:5
+--   1061-1068 rules/detect/rbac.yaml:20:9
+--   1069-1072 rules/detect/rbac.yaml:3:5
+--   1074-1077 rules/detect/rbac.yaml:31:5
+--   1078-1087 rules/detect/rbac.yaml:48:15
+--   1088-1097 rules/detect/rbac.yaml:50:15
+--   1098-1105 rules/detect/rbac.yaml:53:9
+--   1106-1109 rules/detect/rbac.yaml:31:5
+--   1111-1114 rules/detect/rbac.yaml:70:5
+--   1115-1137 rules/detect/rbac.yaml:88:15
+--   1138-1159 rules/detect/rbac.yaml:90:15
+--   1160-1167 rules/detect/rbac.yaml:93:9
+--   1168-1171 rules/detect/rbac.yaml:70:5
+--   1173-1176 rules/detect/rbac.yaml:114:5
+--   1177-1183 rules/detect/rbac.yaml:126:7
+--   1184-1187 rules/detect/rbac.yaml:114:5
+--   1189-1192 rules/detect/rbac.yaml:138:5
+--   1193-1206 rules/detect/rbac.yaml:151:11
+--   1207-1220 rules/detect/rbac.yaml:153:11
+--   1221-1228 rules/detect/rbac.yaml:156:9
+--   1229-1232 rules/detect/rbac.yaml:138:5
+--   1234-1237 rules/detect/rbac.yaml:169:5
+--   1238-1245 rules/macros.yaml:22:11
+--   1246-1252 rules/macros.yaml:16:7
+--   1253-1256 rules/detect/rbac.yaml:169:5
+--   1258-1261 rules/detect/secrets.yaml:3:5
+--   1262-1268 rules/detect/secrets.yaml:23:11
+--   1269-1276 rules/detect/secrets.yaml:26:9
+--   1277-1280 rules/detect/secrets.yaml:3:5
+--   1282-1285 rules/detect/secrets.yaml:45:5
+--   1286-1292 rules/macros.yaml:41:7
+--   1293-1300 rules/macros.yaml:22:11
+--   1301-1307 rules/macros.yaml:16:7
+--   1308-1314 rules/detect/secrets.yaml:65:13
+--   1315-1318 rules/detect/secrets.yaml:45:5
+--   1320-1323 rules/detect/secrets.yaml:84:5
+--   1324-1330 rules/detect/secrets.yaml:101:15
+--   1331-1337 rules/detect/secrets.yaml:103:15
+--   1338-1345 rules/macros.yaml:22:11
+--   1346-1352 rules/macros.yaml:16:7
+--   1353-1356 rules/detect/secrets.yaml:84:5
+--   1358-1361 rules/detect/workloads.yaml:10:5
+--   1362-1384 rules/detect/workloads.yaml:33:15
+--   1385-1407 rules/detect/workloads.yaml:35:15
+--   1408-1430 rules/detect/workloads.yaml:37:15
+--   1431-1459 rules/detect/workloads.yaml:39:15
+--   1460-1488 rules/detect/workloads.yaml:41:15
+--   1489-1517 rules/detect/workloads.yaml:43:15
+--   1518-1552 rules/detect/workloads.yaml:45:15
+--   1553-1587 rules/detect/workloads.yaml:47:15
+--   1588-1622 rules/detect/workloads.yaml:49:15
+--   1623-1648 rules/detect/workloads.yaml:51:15
+--   1649-1674 rules/detect/workloads.yaml:53:15
+--   1675-1700 rules/detect/workloads.yaml:55:15
+--   1701-1708 rules/macros.yaml:22:11
+--   1709-1715 rules/macros.yaml:16:7
+--   1716-1719 rules/detect/workloads.yaml:10:5
+--   1721-1724 rules/detect/workloads.yaml:88:5
+--   1725-1733 rules/detect/workloads.yaml:105:15
+--   1734-1742 rules/detect/workloads.yaml:107:15
+--   1743-1751 rules/detect/workloads.yaml:109:15
+--   1752-1775 rules/detect/workloads.yaml:111:15
+--   1776-1798 rules/detect/workloads.yaml:113:15
+--   1799-1811 rules/detect/workloads.yaml:115:15
+--   1812-1824 rules/detect/workloads.yaml:117:15
+--   1825-1837 rules/detect/workloads.yaml:119:15
+--   1838-1867 rules/detect/workloads.yaml:121:15
+--   1868-1896 rules/detect/workloads.yaml:123:15
+--   1897-1913 rules/detect/workloads.yaml:125:15
+--   1914-1930 rules/detect/workloads.yaml:127:15
+--   1931-1947 rules/detect/workloads.yaml:129:15
+--   1948-1983 rules/detect/workloads.yaml:131:15
+--   1984-2018 rules/detect/workloads.yaml:133:15
+--   2019-2029 rules/detect/workloads.yaml:135:15
+--   2030-2040 rules/detect/workloads.yaml:137:15
+--   2041-2051 rules/detect/workloads.yaml:139:15
+--   2052-2078 rules/detect/workloads.yaml:141:15
+--   2079-2104 rules/detect/workloads.yaml:143:15
+--   2105-2112 rules/macros.yaml:22:11
+--   2113-2119 rules/macros.yaml:16:7
+--   2120-2123 rules/detect/workloads.yaml:88:5
+--   2125-2128 rules/detect/workloads.yaml:170:5
+--   2129-2135 rules/detect/workloads.yaml:184:11
+--   2136-2142 rules/detect/workloads.yaml:188:11
+--   2143-2150 rules/macros.yaml:22:11
+--   2151-2157 rules/macros.yaml:16:7
+--   2158-2164 rules/detect/workloads.yaml:192:13
+--   2165-2168 rules/detect/workloads.yaml:170:5
+--   2170-2173 rules/detect/workloads.yaml:208:5
+--   2174-2180 rules/detect/workloads.yaml:222:11
+--   2181-2188 rules/macros.yaml:22:11
+--   2189-2195 rules/macros.yaml:16:7
+--   2196-2199 rules/detect/workloads.yaml:208:5
+--   2201-2204 rules/detect/workloads.yaml:236:5
+--   2205-2213 rules/detect/workloads.yaml:253:15
+--   2214-2233 rules/detect/workloads.yaml:255:15
+--   2234-2242 rules/detect/workloads.yaml:258:19
+--   2243-2251 rules/detect/workloads.yaml:261:21
+--   2252-2255 rules/detect/workloads.yaml:236:5
+--   2257-2259 rules/noise/drops.yaml:12:5
+--   2260-2264 rules/noise/drops.yaml:19:11
+--   2265-2269 rules/noise/drops.yaml:21:11
+--   2270-2273 rules/noise/drops.yaml:12:5
+--   2275-2281 rules/noise/drops.yaml:38:5
+--   2283-2289 rules/noise/drops.yaml:55:5
+--   2291-2293 rules/noise/drops.yaml:74:5
+--   2294-2300 rules/noise/drops.yaml:86:11
+--   2301-2308 rules/macros.yaml:22:11
+--   2309-2315 rules/macros.yaml:16:7
+--   2316-2319 rules/noise/drops.yaml:74:5
+--   2321-2328 rules/redact/secrets.yaml:8:5
+--   2330-2337 rules/redact/secrets.yaml:91:5
+--   2339-2341 rules/redact/tokens.yaml:3:5
+--   2342-2348 rules/redact/tokens.yaml:11:11
+--   2349-2353 rules/redact/tokens.yaml:3:5
+--   2355-2362 rules/redact/tokens.yaml:34:5
+--   2364-2366 rules/redact/tokens.yaml:65:5
+--   2367-2374 rules/redact/tokens.yaml:75:7
+--   2375-2379 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -506,42 +442,30 @@ local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics fo
 RULE_ID[1], KIND[1], HITS[1] = "serviceaccount-token-requested", "detect", 0
 RANK[1] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:29:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "serviceaccounts"
-  end
   -- objectRef.subresource equals (rules/detect/auth.yaml:31:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "token"
   end
-  -- verb equals (rules/detect/auth.yaml:33:11)
-  local function t3(e)
-    local v = e["verb"]
-    return v == "create"
-  end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t4(e)
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username in (rules/detect/auth.yaml:37:9)
-  local S5 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t5(e)
+  local S3 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S5[v] == true
+    return S3[v] == true
   end
   PRED[1] = function(e)
-    return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
+    return (t1(e) and not (t2(e) or t3(e)))
   end
 end
 
@@ -643,49 +567,37 @@ end
 RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:119:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "certificatesigningrequests"
-  end
   -- objectRef.subresource exists (rules/detect/auth.yaml:121:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb equals (rules/detect/auth.yaml:123:11)
-  local function t3(e)
-    local v = e["verb"]
-    return v == "create"
-  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username prefix (rules/detect/auth.yaml:127:13)
-  local function t6(e)
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 17) == "system:bootstrap:"
   end
   PRED[4] = function(e)
-    return (t1(e) and not t2(e) and t3(e) and not (t4(e) or t5(e)) and not t6(e))
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
@@ -693,43 +605,30 @@ end
 RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/auth.yaml:151:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "certificatesigningrequests"
-  end
   -- objectRef.subresource equals (rules/detect/auth.yaml:153:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "approval"
   end
-  -- verb in (rules/detect/auth.yaml:155:11)
-  local S3 = { ["update"] = true, ["patch"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[5] = function(e)
-    return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
+    return (t1(e) and not (t2(e) or t3(e)))
   end
 end
 
@@ -789,150 +688,19 @@ end
 RULE_ID[7], KIND[7], HITS[7] = "admission-webhook-modified", "detect", 0
 RANK[7] = 5 -- critical
 do
-  -- objectRef.resource in (rules/detect/cluster.yaml:19:11)
-  local S1 = { ["mutatingwebhookconfigurations"] = true, ["validatingwebhookconfigurations"] = true, ["validatingadmissionpolicies"] = true, ["validatingadmissionpolicybindings"] = true, ["mutatingadmissionpolicies"] = true, ["mutatingadmissionpolicybindings"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
   -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
-  end
-  -- verb in (rules/macros.yaml:5:7)
-  local S3 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
   end
   -- user.username in (rules/detect/cluster.yaml:26:9)
-  local S4 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
-  local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S4[v] == true
-  end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t5(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S5[v] == true
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t6(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
-  PRED[7] = function(e)
-    return (t1(e) and not t2(e) and t3(e) and not (t4(e) or t5(e) or t6(e)))
-  end
-end
-
--- [8] detect namespace-deleted
-RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
-RANK[8] = 4 -- high
-do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:55:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "namespaces"
-  end
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:57:11)
+  local S2 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
   local function t2(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  -- verb in (rules/detect/cluster.yaml:59:11)
-  local S3 = { ["delete"] = true, ["deletecollection"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
-  PRED[8] = function(e)
-    return (t1(e) and not t2(e) and t3(e))
-  end
-end
-
--- [9] detect node-modified-unexpectedly
-RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
-RANK[9] = 4 -- high
-do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:86:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "nodes"
-  end
-  -- verb in (rules/detect/cluster.yaml:88:11)
-  local S2 = { ["patch"] = true, ["update"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:91:15)
-  local function t3(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  -- objectRef.subresource equals (rules/detect/cluster.yaml:93:15)
-  local function t4(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "status"
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
-  -- user.username in (rules/detect/cluster.yaml:97:9)
-  local S6 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t6(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S6[v] == true
-  end
-  PRED[9] = function(e)
-    return (t1(e) and t2(e) and (not t3(e) or t4(e)) and not (t5(e) or t6(e)))
-  end
-end
-
--- [10] detect events-deleted
-RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
-RANK[10] = 3 -- medium
-do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:121:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "events"
-  end
-  -- verb in (rules/detect/cluster.yaml:123:11)
-  local S2 = { ["delete"] = true, ["deletecollection"] = true }
-  local function t2(e)
-    local v = e["verb"]
     return S2[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
@@ -950,8 +718,86 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
+  PRED[7] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
+  end
+end
+
+-- [8] detect namespace-deleted
+RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
+RANK[8] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:57:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  PRED[8] = function(e)
+    return not t1(e)
+  end
+end
+
+-- [9] detect node-modified-unexpectedly
+RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
+RANK[9] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:91:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/cluster.yaml:93:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "status"
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- user.username in (rules/detect/cluster.yaml:97:9)
+  local S4 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  PRED[9] = function(e)
+    return ((not t1(e) or t2(e)) and not (t3(e) or t4(e)))
+  end
+end
+
+-- [10] detect events-deleted
+RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
+RANK[10] = 3 -- medium
+do
+  -- user.username in (rules/macros.yaml:22:11)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
   PRED[10] = function(e)
-    return (t1(e) and t2(e) and not (t3(e) or t4(e)))
+    return not (t1(e) or t2(e))
   end
 end
 
@@ -959,21 +805,8 @@ end
 RULE_ID[11], KIND[11], HITS[11] = "configmap-holds-credentials", "detect", 0
 RANK[11] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/cluster.yaml:148:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "configmaps"
-  end
-  -- verb in (rules/detect/cluster.yaml:150:11)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.data["password"] exists (rules/detect/cluster.yaml:153:15)
-  local function t3(e)
+  local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -982,7 +815,7 @@ do
     return present(v)
   end
   -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:154:15)
-  local function t4(e)
+  local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -991,7 +824,7 @@ do
     return present(v)
   end
   -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:155:15)
-  local function t5(e)
+  local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1000,7 +833,7 @@ do
     return present(v)
   end
   -- requestObject.data["token"] exists (rules/detect/cluster.yaml:156:15)
-  local function t6(e)
+  local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1009,7 +842,7 @@ do
     return present(v)
   end
   -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:157:15)
-  local function t7(e)
+  local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1018,7 +851,7 @@ do
     return present(v)
   end
   -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:158:15)
-  local function t8(e)
+  local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1027,7 +860,7 @@ do
     return present(v)
   end
   -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:159:15)
-  local function t9(e)
+  local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1036,7 +869,7 @@ do
     return present(v)
   end
   -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:160:15)
-  local function t10(e)
+  local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1045,7 +878,7 @@ do
     return present(v)
   end
   -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:161:15)
-  local function t11(e)
+  local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1054,7 +887,7 @@ do
     return present(v)
   end
   -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:162:15)
-  local function t12(e)
+  local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1063,7 +896,7 @@ do
     return present(v)
   end
   -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:163:15)
-  local function t13(e)
+  local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1072,7 +905,7 @@ do
     return present(v)
   end
   -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:164:15)
-  local function t14(e)
+  local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1081,7 +914,7 @@ do
     return present(v)
   end
   -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:165:15)
-  local function t15(e)
+  local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1090,7 +923,7 @@ do
     return present(v)
   end
   -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:166:15)
-  local function t16(e)
+  local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1099,7 +932,7 @@ do
     return present(v)
   end
   -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:167:15)
-  local function t17(e)
+  local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1108,7 +941,7 @@ do
     return present(v)
   end
   -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:168:15)
-  local function t18(e)
+  local function t16(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1117,7 +950,7 @@ do
     return present(v)
   end
   -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:169:15)
-  local function t19(e)
+  local function t17(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["data"]
@@ -1126,7 +959,7 @@ do
     return present(v)
   end
   PRED[11] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e)))
+    return (t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e))
   end
 end
 
@@ -1134,29 +967,16 @@ end
 RULE_ID[12], KIND[12], HITS[12] = "exec-into-pod", "detect", 0
 RANK[12] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:18:11)
+  -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
+  local S1 = { ["exec"] = true, ["attach"] = true }
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
-  -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
-  local S2 = { ["exec"] = true, ["attach"] = true }
-  local function t2(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
     v = v["subresource"]
-    return S2[v] == true
-  end
-  -- verb in (rules/detect/exec.yaml:22:11)
-  local S3 = { ["create"] = true, ["get"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
+    return S1[v] == true
   end
   PRED[12] = function(e)
-    return (t1(e) and t2(e) and t3(e))
+    return t1(e)
   end
 end
 
@@ -1164,33 +984,20 @@ end
 RULE_ID[13], KIND[13], HITS[13] = "exec-shell-or-tool", "detect", 0
 RANK[13] = 5 -- critical
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:50:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
   -- objectRef.subresource equals (rules/detect/exec.yaml:52:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "exec"
   end
-  -- verb in (rules/detect/exec.yaml:54:11)
-  local S3 = { ["create"] = true, ["get"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   -- requestURI pattern (rules/detect/exec.yaml:56:11)
-  local function t4(e)
+  local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
   end
   PRED[13] = function(e)
-    return (t1(e) and t2(e) and t3(e) and t4(e))
+    return (t1(e) and t2(e))
   end
 end
 
@@ -1198,28 +1005,15 @@ end
 RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
 RANK[14] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:92:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
   -- objectRef.subresource equals (rules/detect/exec.yaml:94:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "portforward"
   end
-  -- verb in (rules/detect/exec.yaml:96:11)
-  local S3 = { ["create"] = true, ["get"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   PRED[14] = function(e)
-    return (t1(e) and t2(e) and t3(e))
+    return t1(e)
   end
 end
 
@@ -1227,28 +1021,15 @@ end
 RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
 RANK[15] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:119:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
   -- objectRef.subresource equals (rules/detect/exec.yaml:121:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- verb in (rules/detect/exec.yaml:123:11)
-  local S3 = { ["update"] = true, ["patch"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   PRED[15] = function(e)
-    return (t1(e) and t2(e) and t3(e))
+    return t1(e)
   end
 end
 
@@ -1256,27 +1037,20 @@ end
 RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
 RANK[16] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/exec.yaml:148:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "nodes"
-  end
   -- objectRef.subresource equals (rules/detect/exec.yaml:150:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "proxy"
   end
   -- requestURI pattern (rules/detect/exec.yaml:154:13)
-  local function t3(e)
+  local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
   end
   PRED[16] = function(e)
-    return (t1(e) and t2(e) and not t3(e))
+    return (t1(e) and not t2(e))
   end
 end
 
@@ -1284,28 +1058,16 @@ end
 RULE_ID[17], KIND[17], HITS[17] = "clusterrolebinding-created", "detect", 0
 RANK[17] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/rbac.yaml:15:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "clusterrolebindings"
-  end
-  -- verb equals (rules/detect/rbac.yaml:17:11)
-  local function t2(e)
-    local v = e["verb"]
-    return v == "create"
-  end
   -- user.username in (rules/detect/rbac.yaml:20:9)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t3(e)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S1[v] == true
   end
   PRED[17] = function(e)
-    return (t1(e) and t2(e) and not t3(e))
+    return not t1(e)
   end
 end
 
@@ -1313,50 +1075,36 @@ end
 RULE_ID[18], KIND[18], HITS[18] = "binding-to-privileged-role", "detect", 0
 RANK[18] = 5 -- critical
 do
-  -- objectRef.resource in (rules/detect/rbac.yaml:44:11)
-  local S1 = { ["clusterrolebindings"] = true, ["rolebindings"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
-  -- verb in (rules/macros.yaml:10:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.roleRef.name in (rules/detect/rbac.yaml:48:15)
-  local S3 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
-  local function t3(e)
+  local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["roleRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return S3[v] == true
+    return S1[v] == true
   end
   -- responseObject.roleRef.name in (rules/detect/rbac.yaml:50:15)
-  local S4 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
-  local function t4(e)
+  local S2 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  local function t2(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["roleRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return S4[v] == true
+    return S2[v] == true
   end
   -- user.username in (rules/detect/rbac.yaml:53:9)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t5(e)
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S5[v] == true
+    return S3[v] == true
   end
   PRED[18] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e)) and not t5(e))
+    return ((t1(e) or t2(e)) and not t3(e))
   end
 end
 
@@ -1364,23 +1112,9 @@ end
 RULE_ID[19], KIND[19], HITS[19] = "rbac-escalation-role", "detect", 0
 RANK[19] = 5 -- critical
 do
-  -- objectRef.resource in (rules/detect/rbac.yaml:84:11)
-  local S1 = { ["roles"] = true, ["clusterroles"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
-  -- verb in (rules/macros.yaml:10:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:88:15)
-  local S3 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
-  local function t3(e)
+  local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
+  local function t1(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["rules"]
@@ -1392,7 +1126,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, #v3 do
                 local v4 = v3[i4]
-                if S3[v4] == true then return true end
+                if S1[v4] == true then return true end
               end
             end
           end
@@ -1402,7 +1136,7 @@ do
     return false
   end
   -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:90:15)
-  local function t4(e)
+  local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["rules"]
@@ -1424,15 +1158,15 @@ do
     return false
   end
   -- user.username in (rules/detect/rbac.yaml:93:9)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t5(e)
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S5[v] == true
+    return S3[v] == true
   end
   PRED[19] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e)) and not t5(e))
+    return ((t1(e) or t2(e)) and not t3(e))
   end
 end
 
@@ -1501,17 +1235,105 @@ end
 RULE_ID[22], KIND[22], HITS[22] = "permissions-enumerated", "detect", 0
 RANK[22] = 2 -- low
 do
-  -- objectRef.resource equals (rules/detect/rbac.yaml:181:11)
+  -- user.username in (rules/macros.yaml:22:11)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[22] = function(e)
+    return not (t1(e) or t2(e))
+  end
+end
+
+-- [23] detect secrets-listed-all-namespaces
+RULE_ID[23], KIND[23], HITS[23] = "secrets-listed-all-namespaces", "detect", 0
+RANK[23] = 5 -- critical
+do
+  -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "selfsubjectrulesreviews"
+    v = v["namespace"]
+    return present(v)
   end
-  -- verb equals (rules/detect/rbac.yaml:183:11)
+  -- user.username in (rules/detect/secrets.yaml:26:9)
+  local S2 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
   local function t2(e)
-    local v = e["verb"]
-    return v == "create"
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  PRED[23] = function(e)
+    return (not t1(e) and not t2(e))
+  end
+end
+
+-- [24] detect secret-read-by-user
+RULE_ID[24], KIND[24], HITS[24] = "secret-read-by-user", "detect", 0
+RANK[24] = 3 -- medium
+do
+  -- user.username prefix (rules/macros.yaml:41:7)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- responseStatus.code gte (rules/detect/secrets.yaml:65:13)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return type(v) == "number" and v >= 400
+  end
+  PRED[24] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
+  end
+end
+
+-- [25] detect long-lived-token-secret-created
+RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
+RANK[25] = 4 -- high
+do
+  -- requestObject.type equals (rules/detect/secrets.yaml:101:15)
+  local function t1(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "kubernetes.io/service-account-token"
+  end
+  -- responseObject.type equals (rules/detect/secrets.yaml:103:15)
+  local function t2(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "kubernetes.io/service-account-token"
   end
   -- user.username in (rules/macros.yaml:22:11)
   local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -1528,147 +1350,8 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[22] = function(e)
-    return (t1(e) and t2(e) and not (t3(e) or t4(e)))
-  end
-end
-
--- [23] detect secrets-listed-all-namespaces
-RULE_ID[23], KIND[23], HITS[23] = "secrets-listed-all-namespaces", "detect", 0
-RANK[23] = 5 -- critical
-do
-  -- objectRef.resource equals (rules/detect/secrets.yaml:19:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "secrets"
-  end
-  -- verb in (rules/detect/secrets.yaml:21:11)
-  local S2 = { ["list"] = true, ["watch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
-  -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
-  local function t3(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["namespace"]
-    return present(v)
-  end
-  -- user.username in (rules/detect/secrets.yaml:26:9)
-  local S4 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S4[v] == true
-  end
-  PRED[23] = function(e)
-    return (t1(e) and t2(e) and not t3(e) and not t4(e))
-  end
-end
-
--- [24] detect secret-read-by-user
-RULE_ID[24], KIND[24], HITS[24] = "secret-read-by-user", "detect", 0
-RANK[24] = 3 -- medium
-do
-  -- objectRef.resource equals (rules/detect/secrets.yaml:58:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "secrets"
-  end
-  -- verb in (rules/detect/secrets.yaml:60:11)
-  local S2 = { ["get"] = true, ["list"] = true, ["watch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
-  -- user.username prefix (rules/macros.yaml:41:7)
-  local function t3(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
-  end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S4[v] == true
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
-  -- responseStatus.code gte (rules/detect/secrets.yaml:65:13)
-  local function t6(e)
-    local v = e["responseStatus"]
-    if type(v) ~= "table" then return false end
-    v = v["code"]
-    return type(v) == "number" and v >= 400
-  end
-  PRED[24] = function(e)
-    return (t1(e) and t2(e) and not t3(e) and not (t4(e) or t5(e)) and not t6(e))
-  end
-end
-
--- [25] detect long-lived-token-secret-created
-RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
-RANK[25] = 4 -- high
-do
-  -- objectRef.resource equals (rules/detect/secrets.yaml:96:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "secrets"
-  end
-  -- verb in (rules/detect/secrets.yaml:98:11)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
-  -- requestObject.type equals (rules/detect/secrets.yaml:101:15)
-  local function t3(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "kubernetes.io/service-account-token"
-  end
-  -- responseObject.type equals (rules/detect/secrets.yaml:103:15)
-  local function t4(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "kubernetes.io/service-account-token"
-  end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t5(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S5[v] == true
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t6(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
   PRED[25] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e)) and not (t5(e) or t6(e)))
+    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
@@ -1676,22 +1359,8 @@ end
 RULE_ID[26], KIND[26], HITS[26] = "privileged-container", "detect", 0
 RANK[26] = 5 -- critical
 do
-  -- objectRef.resource in (rules/detect/workloads.yaml:6:7)
-  local S1 = { ["pods"] = true, ["deployments"] = true, ["replicasets"] = true, ["statefulsets"] = true, ["daemonsets"] = true, ["jobs"] = true, ["cronjobs"] = true, ["replicationcontrollers"] = true, ["podtemplates"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
-  -- verb in (rules/macros.yaml:10:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:33:15)
-  local function t3(e)
+  local function t1(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1714,7 +1383,7 @@ do
     return false
   end
   -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:35:15)
-  local function t4(e)
+  local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1737,7 +1406,7 @@ do
     return false
   end
   -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:37:15)
-  local function t5(e)
+  local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1760,7 +1429,7 @@ do
     return false
   end
   -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:39:15)
-  local function t6(e)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1789,7 +1458,7 @@ do
     return false
   end
   -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:41:15)
-  local function t7(e)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1818,7 +1487,7 @@ do
     return false
   end
   -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:43:15)
-  local function t8(e)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1847,7 +1516,7 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:15)
-  local function t9(e)
+  local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1882,7 +1551,7 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:15)
-  local function t10(e)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1917,7 +1586,7 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:15)
-  local function t11(e)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1952,7 +1621,7 @@ do
     return false
   end
   -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:15)
-  local function t12(e)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1978,7 +1647,7 @@ do
     return false
   end
   -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:15)
-  local function t13(e)
+  local function t11(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2004,7 +1673,7 @@ do
     return false
   end
   -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:15)
-  local function t14(e)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2030,22 +1699,22 @@ do
     return false
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t15(e)
+  local S13 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t13(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S15[v] == true
+    return S13[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t16(e)
+  local function t14(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[26] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not (t15(e) or t16(e)))
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e)) and not (t13(e) or t14(e)))
   end
 end
 
@@ -2053,22 +1722,8 @@ end
 RULE_ID[27], KIND[27], HITS[27] = "host-namespace-or-sensitive-mount", "detect", 0
 RANK[27] = 4 -- high
 do
-  -- objectRef.resource in (rules/detect/workloads.yaml:6:7)
-  local S1 = { ["pods"] = true, ["deployments"] = true, ["replicasets"] = true, ["statefulsets"] = true, ["daemonsets"] = true, ["jobs"] = true, ["cronjobs"] = true, ["replicationcontrollers"] = true, ["podtemplates"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
-  -- verb in (rules/macros.yaml:10:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:105:15)
-  local function t3(e)
+  local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2077,7 +1732,7 @@ do
     return v == true
   end
   -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:107:15)
-  local function t4(e)
+  local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2086,7 +1741,7 @@ do
     return v == true
   end
   -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:109:15)
-  local function t5(e)
+  local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2095,8 +1750,8 @@ do
     return v == true
   end
   -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:111:15)
-  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t6(e)
+  local S4 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2109,7 +1764,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S6[v5] == true then return true end
+                if S4[v5] == true then return true end
               end
             end
           end
@@ -2119,7 +1774,7 @@ do
     return false
   end
   -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:113:15)
-  local function t7(e)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2142,7 +1797,7 @@ do
     return false
   end
   -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:115:15)
-  local function t8(e)
+  local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2155,7 +1810,7 @@ do
     return v == true
   end
   -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:117:15)
-  local function t9(e)
+  local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2168,7 +1823,7 @@ do
     return v == true
   end
   -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:119:15)
-  local function t10(e)
+  local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2181,8 +1836,8 @@ do
     return v == true
   end
   -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:121:15)
-  local S11 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t11(e)
+  local S9 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2199,7 +1854,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S11[v7] == true then return true end
+                    if S9[v7] == true then return true end
                   end
                 end
               end
@@ -2211,7 +1866,7 @@ do
     return false
   end
   -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:123:15)
-  local function t12(e)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2240,7 +1895,7 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:125:15)
-  local function t13(e)
+  local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2257,7 +1912,7 @@ do
     return v == true
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:127:15)
-  local function t14(e)
+  local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2274,7 +1929,7 @@ do
     return v == true
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:129:15)
-  local function t15(e)
+  local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2291,8 +1946,8 @@ do
     return v == true
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:131:15)
-  local S16 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t16(e)
+  local S14 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2313,7 +1968,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S16[v9] == true then return true end
+                        if S14[v9] == true then return true end
                       end
                     end
                   end
@@ -2327,7 +1982,7 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:133:15)
-  local function t17(e)
+  local function t15(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2362,7 +2017,7 @@ do
     return false
   end
   -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:135:15)
-  local function t18(e)
+  local function t16(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2373,7 +2028,7 @@ do
     return v == true
   end
   -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:137:15)
-  local function t19(e)
+  local function t17(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2384,7 +2039,7 @@ do
     return v == true
   end
   -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:139:15)
-  local function t20(e)
+  local function t18(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2395,8 +2050,8 @@ do
     return v == true
   end
   -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:141:15)
-  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t21(e)
+  local S19 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t19(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2411,7 +2066,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S21[v6] == true then return true end
+                  if S19[v6] == true then return true end
                 end
               end
             end
@@ -2422,7 +2077,7 @@ do
     return false
   end
   -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:143:15)
-  local function t22(e)
+  local function t20(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2448,22 +2103,22 @@ do
     return false
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t23(e)
+  local S21 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t21(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S23[v] == true
+    return S21[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t24(e)
+  local function t22(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[27] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not (t23(e) or t24(e)))
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e)) and not (t21(e) or t22(e)))
   end
 end
 
@@ -2471,56 +2126,44 @@ end
 RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
 RANK[28] = 4 -- high
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:182:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
   -- objectRef.subresource exists (rules/detect/workloads.yaml:184:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb equals (rules/detect/workloads.yaml:186:11)
-  local function t3(e)
-    local v = e["verb"]
-    return v == "create"
-  end
   -- objectRef.namespace equals (rules/detect/workloads.yaml:188:11)
-  local function t4(e)
+  local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["namespace"]
     return v == "kube-system"
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t5(e)
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S5[v] == true
+    return S3[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t6(e)
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username prefix (rules/detect/workloads.yaml:192:13)
-  local function t7(e)
+  local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
   PRED[28] = function(e)
-    return (t1(e) and not t2(e) and t3(e) and t4(e) and not (t5(e) or t6(e)) and not t7(e))
+    return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
   end
 end
 
@@ -2528,43 +2171,30 @@ end
 RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
 RANK[29] = 2 -- low
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:220:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "cronjobs"
-  end
   -- objectRef.subresource exists (rules/detect/workloads.yaml:222:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- verb in (rules/macros.yaml:10:7)
-  local S3 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[29] = function(e)
-    return (t1(e) and not t2(e) and t3(e) and not (t4(e) or t5(e)))
+    return (not t1(e) and not (t2(e) or t3(e)))
   end
 end
 
@@ -2572,21 +2202,8 @@ end
 RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
 RANK[30] = 3 -- medium
 do
-  -- objectRef.resource equals (rules/detect/workloads.yaml:249:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "services"
-  end
-  -- verb in (rules/macros.yaml:10:7)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   -- requestObject.spec.type equals (rules/detect/workloads.yaml:253:15)
-  local function t3(e)
+  local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2595,7 +2212,7 @@ do
     return v == "NodePort"
   end
   -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:255:15)
-  local function t4(e)
+  local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2615,7 +2232,7 @@ do
     return false
   end
   -- requestObject.spec.type equals (rules/detect/workloads.yaml:258:19)
-  local function t5(e)
+  local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2624,7 +2241,7 @@ do
     return v == "LoadBalancer"
   end
   -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:261:21)
-  local function t6(e)
+  local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2633,7 +2250,7 @@ do
     return v == false
   end
   PRED[30] = function(e)
-    return (t1(e) and t2(e) and (t3(e) or t4(e) or (t5(e) and not t6(e))))
+    return (t1(e) or t2(e) or (t3(e) and not t4(e)))
   end
 end
 
@@ -2658,93 +2275,54 @@ end
 -- [32] drop drop-watch-requests
 RULE_ID[32], KIND[32], HITS[32] = "drop-watch-requests", "drop", 0
 do
-  -- verb equals (rules/noise/drops.yaml:45:7)
-  local function t1(e)
-    local v = e["verb"]
-    return v == "watch"
-  end
   PRED[32] = function(e)
-    return t1(e)
+    return true
   end
 end
 
 -- [33] drop drop-endpoint-and-event-reads
 RULE_ID[33], KIND[33], HITS[33] = "drop-endpoint-and-event-reads", "drop", 0
 do
-  -- objectRef.resource in (rules/noise/drops.yaml:62:11)
-  local S1 = { ["endpoints"] = true, ["endpointslices"] = true, ["events"] = true }
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return S1[v] == true
-  end
-  -- verb in (rules/noise/drops.yaml:64:11)
-  local S2 = { ["get"] = true, ["list"] = true, ["watch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   PRED[33] = function(e)
-    return (t1(e) and t2(e))
+    return true
   end
 end
 
 -- [34] drop drop-lease-renewals
 RULE_ID[34], KIND[34], HITS[34] = "drop-lease-renewals", "drop", 0
 do
-  -- objectRef.resource equals (rules/noise/drops.yaml:84:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "leases"
-  end
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["apiGroup"]
     return v == "coordination.k8s.io"
   end
-  -- verb in (rules/noise/drops.yaml:88:11)
-  local S3 = { ["get"] = true, ["list"] = true, ["watch"] = true, ["update"] = true, ["patch"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
-  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t5(e)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[34] = function(e)
-    return (t1(e) and t2(e) and t3(e) and (t4(e) or t5(e)))
+    return (t1(e) and (t2(e) or t3(e)))
   end
 end
 
 -- [35] redact mask-secret-values
 RULE_ID[35], KIND[35], HITS[35] = "mask-secret-values", "redact", 0
 do
-  -- objectRef.resource equals (rules/redact/secrets.yaml:12:7)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "secrets"
-  end
   PRED[35] = function(e)
-    return t1(e)
+    return true
   end
   REDACT[35] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
@@ -2752,21 +2330,8 @@ end
 -- [36] redact mask-configmap-credentials
 RULE_ID[36], KIND[36], HITS[36] = "mask-configmap-credentials", "redact", 0
 do
-  -- objectRef.resource equals (rules/redact/secrets.yaml:100:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "configmaps"
-  end
-  -- verb in (rules/redact/secrets.yaml:102:11)
-  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true }
-  local function t2(e)
-    local v = e["verb"]
-    return S2[v] == true
-  end
   PRED[36] = function(e)
-    return (t1(e) and t2(e))
+    return true
   end
   REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
 end
@@ -2774,22 +2339,15 @@ end
 -- [37] redact redact-token-request
 RULE_ID[37], KIND[37], HITS[37] = "redact-token-request", "redact", 0
 do
-  -- objectRef.resource equals (rules/redact/tokens.yaml:9:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "serviceaccounts"
-  end
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
-  local function t2(e)
+  local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "token"
   end
   PRED[37] = function(e)
-    return (t1(e) and t2(e))
+    return t1(e)
   end
   REDACT[37] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
@@ -2797,15 +2355,8 @@ end
 -- [38] redact redact-token-review
 RULE_ID[38], KIND[38], HITS[38] = "redact-token-review", "redact", 0
 do
-  -- objectRef.resource equals (rules/redact/tokens.yaml:42:7)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "tokenreviews"
-  end
   PRED[38] = function(e)
-    return t1(e)
+    return true
   end
   REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end

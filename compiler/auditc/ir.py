@@ -63,6 +63,7 @@ class IRRule:
     replacement: str = "[REDACTED]"
     scrub_patterns: tuple = ()  # Lua patterns (bytes), scrub mode
     constraints: dict = field(default_factory=dict)  # FieldPath.text -> frozenset | None
+    residual: Any = None  # pred without the tests the dispatch index already guarantees
 
 
 @dataclass
@@ -105,6 +106,7 @@ def lower(rs: m.RuleSet) -> Program:
                     pats.extend(p for p in regex_to_lua(text) if p not in pats)
                 ir.scrub_patterns = tuple(pats)
         ir.constraints = {f.text: constraint(ir.pred, f) for f in INDEX_FIELDS}
+        ir.residual = residual(ir.pred, ir.constraints)
         out.append(ir)
     sink.raise_if_errors()
     return Program(out, rs.files)
@@ -225,6 +227,27 @@ def simplify(c):
             return inner.item
         return Not(inner)
     return c
+
+
+def _index_test(node, constraints: dict) -> bool:
+    """A string equals/in test on an index field whose rule is dispatched on
+    that field: the index only hands the rule events whose value is in the
+    rule's constraint, the intersection of all such tests, so each holds."""
+    return (isinstance(node, Test) and node.op in ("equals", "in")
+            and node.path.text in constraints and constraints[node.path.text] is not None
+            and all(isinstance(v, str) for v in node.values))
+
+
+def residual(pred, constraints: dict):
+    """What is left to evaluate once the dispatch index has selected the rule."""
+    if _index_test(pred, constraints):
+        return Const(True)
+    if isinstance(pred, And):
+        rest = tuple(item for item in pred.items if not _index_test(item, constraints))
+        if not rest:
+            return Const(True)
+        return rest[0] if len(rest) == 1 else And(rest)
+    return pred
 
 
 def constraint(pred, f: FieldPath) -> frozenset | None:

@@ -10,28 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   218-221   tests/golden/rules/golden.yaml:15:5
---   222-228   tests/golden/rules/golden.yaml:10:11
---   229-236   tests/golden/rules/golden.yaml:12:11
---   237-242   tests/golden/rules/golden.yaml:24:11
---   243-250   tests/golden/rules/golden.yaml:27:9
---   251-254   tests/golden/rules/golden.yaml:15:5
---   256-259   tests/golden/rules/golden.yaml:29:5
---   260-266   tests/golden/rules/golden.yaml:36:11
---   267-271   tests/golden/rules/golden.yaml:38:11
---   272-294   tests/golden/rules/golden.yaml:40:11
---   295-298   tests/golden/rules/golden.yaml:29:5
---   300-303   tests/golden/rules/golden.yaml:42:5
---   304-308   tests/golden/rules/golden.yaml:49:11
---   309-313   tests/golden/rules/golden.yaml:51:11
---   314-320   tests/golden/rules/golden.yaml:53:11
---   321-324   tests/golden/rules/golden.yaml:42:5
---   326-328   tests/golden/rules/golden.yaml:55:5
---   329-333   tests/golden/rules/golden.yaml:59:7
---   334-337   tests/golden/rules/golden.yaml:55:5
---   339-341   tests/golden/rules/golden.yaml:61:5
---   342-348   tests/golden/rules/golden.yaml:65:7
---   349-353   tests/golden/rules/golden.yaml:61:5
+--   212-215   tests/golden/rules/golden.yaml:15:5
+--   216-223   tests/golden/rules/golden.yaml:12:11
+--   224-231   tests/golden/rules/golden.yaml:27:9
+--   232-235   tests/golden/rules/golden.yaml:15:5
+--   237-240   tests/golden/rules/golden.yaml:29:5
+--   241-263   tests/golden/rules/golden.yaml:40:11
+--   264-267   tests/golden/rules/golden.yaml:29:5
+--   269-272   tests/golden/rules/golden.yaml:42:5
+--   273-277   tests/golden/rules/golden.yaml:49:11
+--   278-282   tests/golden/rules/golden.yaml:51:11
+--   283-289   tests/golden/rules/golden.yaml:53:11
+--   290-293   tests/golden/rules/golden.yaml:42:5
+--   295-297   tests/golden/rules/golden.yaml:55:5
+--   298-302   tests/golden/rules/golden.yaml:59:7
+--   303-306   tests/golden/rules/golden.yaml:55:5
+--   308-315   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -219,37 +213,24 @@ local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics fo
 RULE_ID[1], KIND[1], HITS[1] = "exec-into-pod", "detect", 0
 RANK[1] = 4 -- high
 do
-  -- objectRef.resource equals (tests/golden/rules/golden.yaml:10:11)
+  -- objectRef.subresource in (tests/golden/rules/golden.yaml:12:11)
+  local S1 = { ["exec"] = true, ["attach"] = true }
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
-  -- objectRef.subresource in (tests/golden/rules/golden.yaml:12:11)
-  local S2 = { ["exec"] = true, ["attach"] = true }
-  local function t2(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
     v = v["subresource"]
-    return S2[v] == true
-  end
-  -- verb in (tests/golden/rules/golden.yaml:24:11)
-  local S3 = { ["create"] = true, ["get"] = true }
-  local function t3(e)
-    local v = e["verb"]
-    return S3[v] == true
+    return S1[v] == true
   end
   -- user.username in (tests/golden/rules/golden.yaml:27:9)
-  local S4 = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
-  local function t4(e)
+  local S2 = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S2[v] == true
   end
   PRED[1] = function(e)
-    return (t1(e) and t2(e) and t3(e) and not t4(e))
+    return (t1(e) and not t2(e))
   end
 end
 
@@ -257,20 +238,8 @@ end
 RULE_ID[2], KIND[2], HITS[2] = "privileged-container", "detect", 0
 RANK[2] = 5 -- critical
 do
-  -- objectRef.resource equals (tests/golden/rules/golden.yaml:36:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "pods"
-  end
-  -- verb equals (tests/golden/rules/golden.yaml:38:11)
-  local function t2(e)
-    local v = e["verb"]
-    return v == "create"
-  end
   -- requestObject.spec.containers[*].securityContext.privileged equals (tests/golden/rules/golden.yaml:40:11)
-  local function t3(e)
+  local function t1(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -293,7 +262,7 @@ do
     return false
   end
   PRED[2] = function(e)
-    return (t1(e) and t2(e) and t3(e))
+    return t1(e)
   end
 end
 
@@ -339,15 +308,8 @@ end
 -- [5] redact mask-secret-data
 RULE_ID[5], KIND[5], HITS[5] = "mask-secret-data", "redact", 0
 do
-  -- objectRef.resource equals (tests/golden/rules/golden.yaml:65:7)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["resource"]
-    return v == "secrets"
-  end
   PRED[5] = function(e)
-    return t1(e)
+    return true
   end
   REDACT[5] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "responseObject", "items", WILD, "data" } } }
 end

@@ -114,7 +114,9 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
             w.line(f"RANK[{rule.number}] = {SEVERITY_RANK[rule.severity]} -- {rule.severity}")
         w.line("do")
         w.indent()
-        tests = _tests_of(rule.pred, [])
+        # The dispatch index already guarantees the resource/verb tests it
+        # was built from, so the predicate evaluates only the rest.
+        tests = _tests_of(rule.residual, [])
         use_table = len(tests) > MAX_LOCAL_TESTS
         if use_table:
             w.line("local T = {}")
@@ -124,7 +126,7 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
             with w.source(test.loc):
                 _emit_test(w, test, names[test], i, use_table)
         w.line(f"PRED[{rule.number}] = function(e)")
-        w.indent().line(f"return {_cond_expr(rule.pred, names)}")
+        w.indent().line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
         w.line("end")
         if rule.kind == "redact":
