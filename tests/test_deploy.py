@@ -95,6 +95,8 @@ def test_committed_pipeline_is_structurally_valid_in_both_formats():
     tail = classic.inputs[0]
     assert tail["db"] and tail["storage.type"] == "filesystem" and tail["mem_buf_limit"]
     assert classic.service["storage.path"].startswith("/var/lib/auditc-fluent-bit")
+    # deep records overflow the output coroutines' default 24 KiB stack (see fluentbit_pipeline)
+    assert int(classic.service["coro_stack_size"]) >= 262144
 
 
 @pytest.mark.parametrize("outputs", [("loki",), ("opensearch",), ("s3",), ("loki", "opensearch", "s3")])

@@ -15,6 +15,13 @@ formats cannot drift. Choices that matter, and why:
   field (Time_Keep), so Loki orders events by when they happened.
 * Loki labels: job=kube-audit and severity from the `detection` map only;
   never user names or ids (unbounded label cardinality breaks Loki).
+* Coro_Stack_Size 256 KiB: outputs encode records to JSON in coroutines
+  (flb_libco) whose default stack is 24 KiB, and the encoder
+  (src/flb_pack.c msgpack2json) recurses with a 512-byte buffer per level.
+  Measured on a v4.2.8 build: at the default, a record nesting 40 maps kills
+  the loki output and the file output dies at ~14-16 levels (heap
+  corruption); with 256 KiB both handle 80+ levels. The filter's depth cap
+  is the first guard; this is the second.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ def pipeline(o: PipelineOptions) -> list[Section]:
             ("Flush", str(o.flush)),
             ("Grace", "10"),
             ("Log_Level", o.log_level),
+            ("Coro_Stack_Size", "262144"),
             ("Parsers_File", f"{o.config_dir}/parsers.conf"),
             ("HTTP_Server", "On"),
             ("HTTP_Listen", o.http_listen),
