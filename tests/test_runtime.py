@@ -82,10 +82,14 @@ def test_numbers():
     assert rec["half"] == 0.5 and rec["neg"] == -3
 
 
-def test_json_integer_tokens_follow_flb_pack():
-    # pack_numeric_token: "1e5" has no '.' or e+/e-, so strtoull reads 1
-    res = fb("return 2, ts, r").filter(['{"a": 1e5, "b": 1e+5, "c": 1.5}'])
-    assert res.records[0].record == {"a": 1, "b": 100000, "c": 1.5}
+def test_json_numbers_follow_yyjson():
+    # Fluent Bit 4.2's yyjson backend: exponent or fraction -> double,
+    # else int64/uint64, double when out of range (checked against a real 4.2.8)
+    kept = fb("return 0, ts, r").filter(['{"a": 1e5, "b": 7, "c": 1.5, "d": 99999999999999999999}'])
+    assert kept.records[0].record == {"a": 100000.0, "b": 7, "c": 1.5, "d": 1e20}
+    assert isinstance(kept.records[0].record["a"], float)
+    changed = fb("return 2, ts, r").filter(['{"a": 1e5, "b": 1e+5, "c": 1.5}'])
+    assert changed.records[0].record == {"a": 100000, "b": 100000, "c": 1.5}  # whole numbers -> integers
 
 
 def test_unencodable_values_are_reported():

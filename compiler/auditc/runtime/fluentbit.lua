@@ -4,8 +4,9 @@
 --   plugins/filter_lua/lua.c     cb_lua_init, cb_lua_filter, pack_result
 --   src/flb_lua.c                flb_lua_pushmsgpack, flb_lua_tomsgpack,
 --                                flb_lua_arraylength, flb_lua_enable_flb_null
---   src/flb_pack.c               JSON -> msgpack (pack_numeric_token) and
---                                msgpack -> JSON (doubles: "%.1f" / "%.16g")
+--   src/flb_pack.c               JSON -> msgpack (yyjson backend, the 4.2
+--                                default) and msgpack -> JSON (doubles:
+--                                "%.1f" / "%.16g")
 -- The chunk returns a table of functions and defines no globals of its own;
 -- the filter script shares the global table with `flb_null` and `FLB_ENV`
 -- exactly as in Fluent Bit.
@@ -105,26 +106,17 @@ local function decode_string(s, i)
   return decode_escaped(s, i, i + 1, a)
 end
 
--- flb_pack.c pack_numeric_token: a token with '.' or e+/e- is a double
--- (strtod); anything else is an integer read by strtoll/strtoull, which stop
--- at the first non-digit ("1e5" is 1); out of range falls back to strtod.
+-- Fluent Bit 4.2 parses JSON with yyjson (src/flb_pack.c,
+-- yyjson_val_to_msgpack): a number with '.', 'e' or 'E' is a double, an
+-- integer is int64/uint64 (a double when out of range). Lua numbers are
+-- doubles either way; the distinction matters only for output formatting,
+-- which auditc's Python side handles for unmodified records.
 local function decode_number(s, i)
-  local a, b = sfind(s, "^-?%d+", i)
+  local a, b = sfind(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
   if not a then error("bad value", 0) end
-  local c = sbyte(s, b + 1)
-  if c ~= 46 and c ~= 101 and c ~= 69 then -- no '.', 'e', 'E': plain integer
-    local v = tonumber(ssub(s, a, b))
-    if v >= 9223372036854775808 or v < -9223372036854775808 then v = tonumber(ssub(s, a, b)) end
-    return v, b + 1
-  end
-  local _, e = sfind(s, "^[0-9.eE+-]*", b + 1)
-  local tok = ssub(s, a, e)
-  if sfind(tok, ".", 1, true) or sfind(tok, "[eE][-+]") then
-    local v = tonumber(tok)
-    if v == nil then error("bad number", 0) end
-    return v, e + 1
-  end
-  return tonumber(ssub(s, a, b)), e + 1 -- "1e5": strtoll stops at 'e'
+  local v = tonumber(ssub(s, a, b))
+  if v == nil then error("bad number", 0) end
+  return v, b + 1
 end
 
 -- One shared metatable per kind: Fluent Bit makes a fresh one per table,

@@ -5,7 +5,7 @@ The conversions live in `fluentbit.lua` (run inside LuaJIT 2.1 through
 lupa) so that records cross the Python/Lua boundary as JSON text only, and
 so that each conversion sits next to the Fluent Bit source it mirrors:
 
-* JSON -> msgpack -> Lua (`flb_pack.c`, `flb_lua_pushmsgpack`): maps and
+* JSON -> msgpack -> Lua (yyjson in `flb_pack.c`, `flb_lua_pushmsgpack`): maps and
   arrays become tables tagged with a `{type = 2|1}` metatable; null becomes
   nil (the key vanishes, a trailing array null is cut) unless
   `enable_flb_null`, when it is the truthy `flb_null` userdata; integers
@@ -71,14 +71,12 @@ _INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
 
 def _flb_number(token: str) -> int | float:
-    """src/flb_pack.c pack_numeric_token: a double only with '.' or e+/e-;
-    otherwise strtoll/strtoull, which stop at the first non-digit (so "1e5"
-    is 1) and fall back to strtod when out of range."""
-    lowered = token.lower()
-    if "." in token or "e+" in lowered or "e-" in lowered:
+    """How Fluent Bit 4.2's default JSON backend (yyjson, src/flb_pack.c
+    yyjson_val_to_msgpack) reads a number: a token with '.', 'e' or 'E' is a
+    double; an integer is int64/uint64, or a double when out of range."""
+    if any(c in token for c in ".eE"):
         return float(token)
-    digits = token[: next((i for i, c in enumerate(token) if c in "eE"), len(token))]
-    value = int(digits)
+    value = int(token)
     if value < _INT64_MIN or value > _UINT64_MAX:
         return float(token)
     return value
