@@ -82,6 +82,18 @@ def write_jsonl(r: ReplayReport, out: IO[str]) -> None:
     out.write(json.dumps({"type": "summary", **to_dict(r)}) + "\n")
 
 
+def _top(counts: dict) -> str:
+    """The leader and how many more: full lists are in --format json."""
+    if not counts:
+        return "-"
+    (name, n), rest = next(iter(counts.items())), len(counts) - 1
+    return f"{name} ({n})" + (f" +{rest}" if rest else "")
+
+
+def _when(ts: str | None) -> str:
+    return (ts[:19] + "Z") if ts and len(ts) >= 19 else (ts or "-")
+
+
 def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -89,15 +101,24 @@ def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool) -> N
     console = Console(file=out, highlight=False, force_terminal=color, no_color=not color, width=200 if not color else None)
     data = to_dict(r)
 
+    # On a narrow terminal keep what people scan for; times and examples
+    # need width (everything is in --format json).
+    wide = console.width >= 150
+    cols = [("severity", "left"), ("rule", "left"), ("count", "right")]
+    cols += [("first seen", "left"), ("last seen", "left")] if wide else []
+    cols += [("top user", "left"), ("top namespace", "left")]
+    cols += [("example auditID", "left")] if wide else []
     det = Table(title="Detections", title_justify="left", box=None, pad_edge=False, show_edge=False)
-    for col, just in (("severity", "left"), ("rule", "left"), ("count", "right"), ("first seen", "left"),
-                      ("last seen", "left"), ("top users", "left"), ("top namespaces", "left"), ("example auditIDs", "left")):
-        det.add_column(col, justify=just)
+    limits = {"severity": (8, 8), "count": (6, None), "top user": (None, 26), "top namespace": (None, 18)}
+    for col, just in cols:
+        lo, hi = limits.get(col, (None, None))
+        det.add_column(col, justify=just, no_wrap=True, overflow="ellipsis", min_width=lo, max_width=hi)
     for d in data["detections"]:
-        det.add_row(d["severity"], d["rule"], f"{d['count']:,}", d["first_seen"] or "-", d["last_seen"] or "-",
-                    ", ".join(f"{u} ({n})" for u, n in d["top_users"].items()) or "-",
-                    ", ".join(f"{ns} ({n})" for ns, n in d["top_namespaces"].items()) or "-",
-                    ", ".join(d["examples"]) or "-")
+        row = [d["severity"], d["rule"], f"{d['count']:,}"]
+        row += [_when(d["first_seen"]), _when(d["last_seen"])] if wide else []
+        row += [_top(d["top_users"]), _top(d["top_namespaces"])]
+        row += [(d["examples"] or ["-"])[0]] if wide else []
+        det.add_row(*row)
     if data["detections"]:
         console.print(det)
     else:
@@ -148,9 +169,9 @@ def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool) -> N
         tl = Table(title="Timeline" + (" (first 10,000 detections)" if r.timeline_truncated else ""),
                    title_justify="left", box=None, pad_edge=False, show_edge=False)
         for col in ("time", "severity", "rules", "user", "verb", "resource", "namespace/name", "auditID"):
-            tl.add_column(col)
+            tl.add_column(col, no_wrap=True, overflow="ellipsis")
         for t in sorted(r.timeline, key=lambda t: t.get("ts") or ""):
             obj = "/".join(x for x in (t.get("namespace"), t.get("name")) if x) or "-"
-            tl.add_row(t.get("ts") or "-", t.get("severity") or "-", t.get("rules") or "-", t.get("user") or "-",
+            tl.add_row(_when(t.get("ts")), t.get("severity") or "-", t.get("rules") or "-", t.get("user") or "-",
                        t.get("verb") or "-", t.get("resource") or "-", obj, t.get("auditID") or "-")
         console.print(tl)
