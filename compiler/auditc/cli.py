@@ -109,7 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("--since", default="24h", help="query: how far back (e.g. 30m, 24h, 7d)")
     h.add_argument("--format", choices=("table", "json"), default=None)
     h.set_defaults(func=cmd_harness, rules_dir_required=False)
+
+    # Commands that live in their own modules register themselves here.
+    for module in _PLUGGABLE:
+        try:
+            mod = __import__(f"auditc.{module}", fromlist=["add_parsers"])
+        except ImportError:
+            continue
+        mod.add_parsers(sub)
     return p
+
+
+# Each module's add_parsers(sub) adds subcommands whose func returns an exit code
+# and which set rules_dir_required=False unless they take a RULES_DIR as `rules`.
+_PLUGGABLE = ("cli_policy", "cli_sigma")
 
 
 def main(argv: list[str] | None = None) -> int:
