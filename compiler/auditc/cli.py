@@ -111,12 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     h.set_defaults(func=cmd_harness, rules_dir_required=False)
 
     # Commands that live in their own modules register themselves here.
+    import importlib
+    import importlib.util
     for module in _PLUGGABLE:
-        try:
-            mod = __import__(f"auditc.{module}", fromlist=["add_parsers"])
-        except ImportError:
-            continue
-        mod.add_parsers(sub)
+        if importlib.util.find_spec(f"auditc.{module}") is not None:
+            importlib.import_module(f"auditc.{module}").add_parsers(sub)
     return p
 
 
