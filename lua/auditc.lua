@@ -436,7 +436,7 @@ local function redact_path(t, path, i, spec)
   return redact_path(v, path, i + 1, spec)
 end
 local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
-local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics for auditc replay
+local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay
 
 -- [1] detect serviceaccount-token-requested
 RULE_ID[1], KIND[1], HITS[1] = "serviceaccount-token-requested", "detect", 0
@@ -2560,13 +2560,57 @@ local function minimal(record, err)
   return out
 end
 
-function auditc_filter(tag, timestamp, record)
+-- One record through the rules, protected: returns a code and a record and
+-- never raises.
+local function guarded(record)
   local ok, code, out = pcall(evaluate, record)
-  if ok then return code, timestamp, out end
+  if ok then return code, out end
   COUNTERS.failed_closed = COUNTERS.failed_closed + 1
   local ok2, closed = pcall(fail_closed, record, code)
-  if ok2 then return 2, timestamp, closed end
-  return 2, timestamp, minimal(record, closed)
+  if ok2 then return 2, closed end
+  return 2, minimal(record, closed)
+end
+
+-- Audit webhook mode: the apiserver posts an audit.k8s.io EventList and
+-- Fluent Bit's http input hands it over as one record. Each item goes
+-- through the same rules as a line of the log file, and the survivors are
+-- returned as an array of maps, which Fluent Bit turns into one record each
+-- (pack_result in plugins/filter_lua/lua.c). Items that are not maps are
+-- skipped: one of them in the array would make Fluent Bit reject the whole
+-- batch. Nothing left (empty list, all dropped) drops the record: an empty
+-- array would be emitted as an empty record.
+local function is_event_list(record)
+  return type(record) == "table" and record.kind == "EventList" and type(record.items) == "table"
+end
+
+local function split_event_list(record)
+  local items = record.items
+  local out, n = {}, 0
+  for i = 1, #items do
+    local item = items[i]
+    if type(item) == "table" and not is_array(item) then
+      local code, rec = guarded(item)
+      if code ~= -1 then
+        n = n + 1
+        out[n] = rec
+      end
+    else
+      COUNTERS.skipped_items = COUNTERS.skipped_items + 1
+    end
+  end
+  if n == 0 then return -1, record end
+  return 2, out
+end
+
+function auditc_filter(tag, timestamp, record)
+  if is_event_list(record) then
+    local ok, code, out = pcall(split_event_list, record)
+    if ok then return code, timestamp, out end
+    -- Not reachable with guarded(): still, never raise, never leak.
+    return 2, timestamp, minimal(nil, code)
+  end
+  local code, out = guarded(record)
+  return code, timestamp, out
 end
 
 -- Fluent Bit ignores what the chunk returns (cb_lua_init runs it with

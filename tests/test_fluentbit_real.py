@@ -99,3 +99,68 @@ def test_generated_pipeline_loads_in_real_fluent_bit(tmp_path):
     for name in ("fluent-bit.conf", "fluent-bit.yaml"):
         r = subprocess.run([FB, "--dry-run", "-c", str(tmp_path / "etc" / name)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and "configuration test is successful" in r.stdout + r.stderr, (name, r.stderr[-1000:])
+
+
+def test_real_http_input_splits_event_lists_like_the_emulation(tmp_path):
+    """POST EventLists to a real Fluent Bit http input (the webhook pipeline
+    without TLS) and compare what the filter emits with the emulation."""
+    import socket
+    import time
+
+    import requests
+
+    def free_port():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+    port = free_port()
+    (tmp_path / "fb.conf").write_text(f"""
+[SERVICE]
+    Flush           1
+    Log_Level       warn
+    Coro_Stack_Size 262144
+[INPUT]
+    Name   http
+    Listen 127.0.0.1
+    Port   {port}
+    Tag    kube-audit
+    Successful_Response_Code 200
+[FILTER]
+    Name            lua
+    Match           kube-audit*
+    Script          {ROOT}/lua/auditc.lua
+    Call            auditc_filter
+    Enable_Flb_Null true
+[OUTPUT]
+    Name   file
+    Match  *
+    Path   {tmp_path}
+    File   out.jsonl
+    Format plain
+""")
+    events = [json.loads(line) for line in (ROOT / "tests" / "fixtures" / "audit-events.jsonl").read_text().splitlines()]
+    proc = subprocess.Popen([FB, "-c", str(tmp_path / "fb.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/"  # as in the generated webhook kubeconfig
+        for _ in range(100):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        for i in range(0, len(events), 50):
+            body = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {}, "items": events[i:i + 50]}
+            r = requests.post(url, json=body, timeout=10)
+            assert r.status_code < 300, r.text
+        want = [e.record for e in FluentBitLua((ROOT / "lua" / "auditc.lua").read_text(), "auditc_filter",
+                                               enable_flb_null=True).filter(events).records]
+        out = tmp_path / "out.jsonl"
+        deadline = time.time() + 30
+        while time.time() < deadline and (not out.exists() or len(out.read_text().splitlines()) < len(want)):
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert got == want

@@ -241,3 +241,15 @@ def test_native_harness_end_to_end(tmp_path):
         _end_to_end(state, tmp_path)
     finally:
         drivers.down(tmp_path / "work")
+
+
+def test_native_harness_webhook_end_to_end(tmp_path):
+    fb, loki = drivers.native_binaries()
+    if not (fb and loki):
+        pytest.skip("native harness needs fluent-bit and loki binaries on PATH (or FLUENT_BIT_BIN/LOKI_BIN)")
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33102, fb_port=32022, source="webhook",
+                              webhook_port=39880)
+    try:
+        _end_to_end(state, tmp_path)
+    finally:
+        drivers.down(tmp_path / "work")

@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--match", default=BuildOptions.match, help="Fluent Bit tag pattern for the filter (default: %(default)s)")
     b.add_argument("--script-dir", default=BuildOptions.script_dir,
                    help="directory the script is mounted at inside the Fluent Bit container (default: %(default)s)")
+    b.add_argument("--webhook-batch-max-size", type=int, default=BuildOptions.webhook_batch_max_size,
+                   help="kube-apiserver --audit-webhook-batch-max-size the webhook pipeline is sized for (default: %(default)s)")
+    b.add_argument("--webhook-port", type=int, default=BuildOptions.webhook_port,
+                   help="loopback port of the webhook listener (default: %(default)s)")
     b.add_argument("--outputs", default=",".join(BuildOptions.outputs),
                    help="comma-separated outputs of the generated pipeline: loki, opensearch, s3 (default: %(default)s)")
     format_arg(b)
@@ -100,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("args", nargs="*", metavar="ARG", help="replay: log files; query: a LogQL query")
     h.add_argument("--mode", choices=("docker", "native"), default="docker",
                    help="docker: docker/compose.yaml; native: fluent-bit and loki binaries on PATH (default: %(default)s)")
+    h.add_argument("--source", choices=("file", "webhook"), default="file",
+                   help="native mode: feed Fluent Bit by appending to the watched log (file) or by posting "
+                        "EventList batches to its http input (webhook) (default: %(default)s)")
     h.add_argument("--workdir", default=".auditc-harness", help="watched log, state and configs (default: %(default)s)")
     h.add_argument("--lua-dir", default="lua", help="build output to run (default: %(default)s)")
     h.add_argument("--compose-file", default="docker/compose.yaml", help="docker mode compose file")
@@ -154,7 +161,8 @@ def _print_diagnostics(diags: list[Diagnostic], style: str) -> None:
 def _options(args) -> BuildOptions:
     outputs = tuple(o.strip() for o in args.outputs.split(",") if o.strip())
     return BuildOptions(call=args.call, max_depth=args.max_depth, match=args.match, script_dir=args.script_dir,
-                        outputs=outputs)
+                        outputs=outputs, webhook_port=args.webhook_port,
+                        webhook_batch_max_size=args.webhook_batch_max_size)
 
 
 def cmd_build(args) -> int:
@@ -282,7 +290,8 @@ def cmd_harness(args) -> int:
                 state = drivers.up_docker(work, Path(args.lua_dir), Path(args.compose_file), loki_port=args.loki_port,
                                           fb_port=args.fluent_bit_port)
             else:
-                state = drivers.up_native(work, Path(args.lua_dir), loki_port=args.loki_port, fb_port=args.fluent_bit_port)
+                state = drivers.up_native(work, Path(args.lua_dir), loki_port=args.loki_port, fb_port=args.fluent_bit_port,
+                                          source=args.source)
             print(f"harness up ({state.mode}): Loki {state.loki_url}, Fluent Bit {state.fluent_bit_url}, "
                   f"watched log {state.audit_log}")
         elif args.action == "down":

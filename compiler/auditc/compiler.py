@@ -22,6 +22,8 @@ class BuildOptions:
     match: str = "kube-audit*"
     script_dir: str = "/fluent-bit/etc"  # where the ConfigMap is mounted in the container
     outputs: tuple = ("loki",)  # Fluent Bit outputs of the generated pipeline
+    webhook_port: int = 9880
+    webhook_batch_max_size: int = 100  # kube-apiserver --audit-webhook-batch-max-size
 
 
 @dataclass
@@ -43,12 +45,24 @@ def pipeline_options(options: BuildOptions) -> PipelineOptions:
                            tag=options.match.rstrip("*") or "kube-audit", outputs=tuple(options.outputs))
 
 
+def webhook_pipeline_options(options: BuildOptions) -> PipelineOptions:
+    """The webhook DaemonSet runs on the host network next to the apiserver:
+    its own state directory and HTTP port, so it can share a node with the
+    file-tailing one."""
+    import dataclasses
+    return dataclasses.replace(pipeline_options(options), source="webhook", state_dir="/var/lib/auditc-fluent-bit-webhook",
+                               http_port=2021, webhook_port=options.webhook_port,
+                               webhook_batch_max_size=options.webhook_batch_max_size)
+
+
 def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) -> dict[str, str]:
     """File name -> content for everything `auditc build` writes.
 
     auditc.lua              the filter
     filter.conf/.yaml       just the [FILTER] section, for existing pipelines
     fluent-bit.conf/.yaml   the whole pipeline (tail -> auditc -> outputs), parsers.conf
+    fluent-bit-webhook.*    the same pipeline fed by the apiserver's audit webhook
+    audit-webhook-kubeconfig.yaml, kube-apiserver-webhook-{kubeadm,k3s}.yaml   its apiserver side
     configmap.yaml          all of the above the DaemonSet mounts, as a manifest
     kustomization.yaml      the same as a kustomize base (hash-suffixed name)
     audit-policy.yaml       the kube-apiserver audit policy for this pipeline
@@ -58,8 +72,13 @@ def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) 
         script_path=f"{options.script_dir.rstrip('/')}/{SCRIPT_NAME}", call=options.call, match=options.match,
         rule_count=len(compiled.program.rules)))
     files.update(pipeline_files(pipeline_options(options)))
-    mounted = {name: files[name] for name in (SCRIPT_NAME, "fluent-bit.conf", "parsers.conf", "fluent-bit.yaml")}
+    files.update(pipeline_files(webhook_pipeline_options(options)))
+    mounted = {name: files[name] for name in (SCRIPT_NAME, "fluent-bit.conf", "parsers.conf", "fluent-bit.yaml",
+                                              "fluent-bit-webhook.conf", "fluent-bit-webhook.yaml")}
     files["configmap.yaml"] = k8s.configmap(mounted)
     files["kustomization.yaml"] = k8s.kustomization(mounted)
     files["audit-policy.yaml"] = k8s.AUDIT_POLICY
+    files["audit-webhook-kubeconfig.yaml"] = k8s.webhook_kubeconfig(options.webhook_port)
+    files["kube-apiserver-webhook-kubeadm.yaml"] = k8s.webhook_kubeadm_patch(options.webhook_batch_max_size)
+    files["kube-apiserver-webhook-k3s.yaml"] = k8s.webhook_k3s_config(options.webhook_batch_max_size)
     return files

@@ -36,6 +36,7 @@ OUTPUTS = ("loki", "opensearch", "s3")
 
 @dataclass(frozen=True)
 class PipelineOptions:
+    source: str = "file"  # "file": tail the audit log; "webhook": the apiserver posts EventLists
     audit_log: str = "/var/log/kubernetes/audit/audit.log"
     state_dir: str = "/var/lib/auditc-fluent-bit"  # offsets DB and filesystem buffer (hostPath, read-write)
     config_dir: str = "/fluent-bit/etc"  # where the ConfigMap is mounted
@@ -48,6 +49,12 @@ class PipelineOptions:
     http_listen: str = "0.0.0.0"
     http_port: int = 2020
     mem_buf_limit: str = "64MB"
+    # webhook source: loopback only (see webhook_input), TLS from a Secret
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 9880
+    webhook_tls: bool = True
+    tls_dir: str = "/fluent-bit/tls"
+    webhook_batch_max_size: int = 100  # kube-apiserver --audit-webhook-batch-max-size
     storage_total_limit: str = "2G"
     flush: int = 1
     log_level: str = "info"
@@ -67,7 +74,10 @@ def pipeline(o: PipelineOptions) -> list[Section]:
     for out in o.outputs:
         if out not in OUTPUTS:
             raise ValueError(f"unknown output {out!r} (choose from {', '.join(OUTPUTS)})")
+    if o.source not in ("file", "webhook"):
+        raise ValueError(f"unknown source {o.source!r}")
     state = o.state_dir.rstrip("/")
+    source = tail_input(o, state) if o.source == "file" else webhook_input(o)
     sections = [
         Section("SERVICE", [
             ("Flush", str(o.flush)),
@@ -89,23 +99,7 @@ def pipeline(o: PipelineOptions) -> list[Section]:
             ("storage.max_chunks_up", "64"),
             ("storage.metrics", "on"),
         ], "health endpoint /api/v1/health on :%d for probes; filesystem buffer for outages" % o.http_port),
-        Section("INPUT", [
-            ("Name", "tail"),
-            ("Tag", o.tag),
-            ("Path", o.audit_log),
-            ("Parser", "json"),
-            ("DB", f"{state}/tail-audit.db"),
-            ("DB.locking", "true"),
-            ("DB.journal_mode", "WAL"),
-            ("Read_from_Head", "true"),
-            ("Refresh_Interval", "5"),
-            ("Rotate_Wait", "30"),
-            ("Buffer_Chunk_Size", "256K"),
-            ("Buffer_Max_Size", "16M"),
-            ("Skip_Long_Lines", "On"),
-            ("Mem_Buf_Limit", o.mem_buf_limit),
-            ("storage.type", "filesystem"),
-        ], "the apiserver's audit log; offsets survive restarts"),
+        source,
         Section("FILTER", [
             ("Name", "lua"),
             ("Match", f"{o.tag}*"),
@@ -160,6 +154,64 @@ def pipeline(o: PipelineOptions) -> list[Section]:
             ("storage.total_limit_size", o.storage_total_limit),
         ], "long-term archive in S3"))
     return sections
+
+
+def tail_input(o: PipelineOptions, state: str) -> Section:
+    return Section("INPUT", [
+        ("Name", "tail"),
+        ("Tag", o.tag),
+        ("Path", o.audit_log),
+        ("Parser", "json"),
+        ("DB", f"{state}/tail-audit.db"),
+        ("DB.locking", "true"),
+        ("DB.journal_mode", "WAL"),
+        ("Read_from_Head", "true"),
+        ("Refresh_Interval", "5"),
+        ("Rotate_Wait", "30"),
+        ("Buffer_Chunk_Size", "256K"),
+        ("Buffer_Max_Size", "16M"),
+        ("Skip_Long_Lines", "On"),
+        ("Mem_Buf_Limit", o.mem_buf_limit),
+        ("storage.type", "filesystem"),
+    ], "the apiserver's audit log; offsets survive restarts")
+
+
+def webhook_buffer(batch_max_size: int) -> str:
+    """in_http's Buffer_Max_Size must hold a whole batch or the apiserver's
+    POST fails and the batch is lost: 256 KiB per event covers
+    RequestResponse events with large bodies."""
+    return f"{max(4, -(-batch_max_size * 256 // 1024))}M"
+
+
+def webhook_input(o: PipelineOptions) -> Section:
+    """The apiserver's audit webhook posts EventLists to https://<listen>/,
+    which keeps the configured Tag (a longer path would become the tag, with
+    '-' turned into '_': plugins/in_http/http_prot.c).
+    Fluent Bit's TLS server requests a client certificate but does not
+    require one (SSL_VERIFY_PEER without FAIL_IF_NO_PEER_CERT in
+    src/tls/openssl.c), so mutual TLS alone would not keep other clients out:
+    the listener binds to loopback on the control-plane node, where only the
+    apiserver posts."""
+    entries = [
+        ("Name", "http"),
+        ("Tag", o.tag),
+        ("Listen", o.webhook_listen),
+        ("Port", str(o.webhook_port)),
+        ("Buffer_Max_Size", webhook_buffer(o.webhook_batch_max_size)),
+        ("Buffer_Chunk_Size", "512K"),
+        ("Successful_Response_Code", "200"),
+        ("Mem_Buf_Limit", o.mem_buf_limit),
+        ("storage.type", "filesystem"),
+    ]
+    if o.webhook_tls:
+        entries += [
+            ("tls", "On"),
+            ("tls.verify", "On"),
+            ("tls.ca_file", f"{o.tls_dir}/ca.crt"),
+            ("tls.crt_file", f"{o.tls_dir}/tls.crt"),
+            ("tls.key_file", f"{o.tls_dir}/tls.key"),
+        ]
+    return Section("INPUT", entries, "audit webhook: the apiserver posts EventList batches here (loopback only)")
 
 
 def parsers() -> list[Section]:
@@ -222,9 +274,15 @@ def render_yaml(sections: list[Section], parser_sections: list[Section], what: s
 
 def pipeline_files(o: PipelineOptions) -> dict[str, str]:
     sections = pipeline(o)
-    what = f"Fluent Bit pipeline for Kubernetes audit logs: tail {o.audit_log} -> auditc -> {', '.join(o.outputs)}"
+    if o.source == "file":
+        what = f"Fluent Bit pipeline for Kubernetes audit logs: tail {o.audit_log} -> auditc -> {', '.join(o.outputs)}"
+        name = "fluent-bit"
+    else:
+        what = (f"Fluent Bit pipeline for the kube-apiserver audit webhook: http {o.webhook_listen}:{o.webhook_port}/"
+                f" -> auditc -> {', '.join(o.outputs)}")
+        name = "fluent-bit-webhook"
     return {
-        "fluent-bit.conf": render_classic(sections, what),
-        "parsers.conf": render_classic(parsers(), "parsers for fluent-bit.conf"),
-        "fluent-bit.yaml": render_yaml(sections, parsers(), what + " (YAML format)"),
+        f"{name}.conf": render_classic(sections, what),
+        "parsers.conf": render_classic(parsers(), "parsers for fluent-bit.conf and fluent-bit-webhook.conf"),
+        f"{name}.yaml": render_yaml(sections, parsers(), what + " (YAML format)"),
     }

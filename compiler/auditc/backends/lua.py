@@ -55,7 +55,7 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line()
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
-    w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0 } -- statistics for auditc replay")
+    w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay")
     for rule in program.rules:
         _emit_rule(w, rule)
     _emit_index(w, program)

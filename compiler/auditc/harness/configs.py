@@ -57,11 +57,13 @@ analytics:
 DOCKER_LOKI = dict(listen="0.0.0.0", http_port=3100, grpc_port=9096, data_dir="/loki", rules_dir="/etc/loki/rules")
 
 
-def native_files(work: Path, lua_dir: Path, *, loki_port: int, fb_port: int) -> dict[Path, str]:
-    """Everything native mode writes into its work directory."""
-    opts = PipelineOptions(audit_log=str(work / "audit" / "audit.log"), state_dir=str(work / "state"),
+def native_files(work: Path, lua_dir: Path, *, loki_port: int, fb_port: int, source: str = "file",
+                 webhook_port: int = 9880) -> dict[Path, str]:
+    """Everything native mode writes into its work directory. In webhook mode
+    the http input listens on loopback without TLS (the harness posts itself)."""
+    opts = PipelineOptions(source=source, audit_log=str(work / "audit" / "audit.log"), state_dir=str(work / "state"),
                            config_dir=str(work / "etc"), loki_host="127.0.0.1", loki_port=str(loki_port),
-                           http_listen="127.0.0.1", http_port=fb_port)
+                           http_listen="127.0.0.1", http_port=fb_port, webhook_port=webhook_port, webhook_tls=False)
     files = {work / "etc" / name: text for name, text in pipeline_files(opts).items()}
     files[work / "etc" / "auditc.lua"] = (lua_dir / "auditc.lua").read_text()
     files[work / "loki" / "loki.yaml"] = loki_config(listen="127.0.0.1", http_port=loki_port, grpc_port=loki_port + 6000,

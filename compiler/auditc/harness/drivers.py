@@ -32,6 +32,8 @@ class State:
     fluent_bit_url: str
     compose_file: str | None = None
     pids: dict = field(default_factory=dict)
+    source: str = "file"  # file: append to the watched log; webhook: POST EventLists
+    webhook_url: str | None = None
 
     @property
     def audit_log(self) -> Path:
@@ -108,25 +110,29 @@ def up_docker(work: Path, lua_dir: Path, compose_file: Path, *, loki_port: int =
     return state
 
 
-def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int = 2020, timeout: float = 120) -> State:
+def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int = 2020, timeout: float = 120,
+              source: str = "file", webhook_port: int = 9880) -> State:
     fb_bin, loki_bin = native_binaries()
     missing = [name for name, b in (("fluent-bit (or FLUENT_BIT_BIN)", fb_bin), ("loki (or LOKI_BIN)", loki_bin)) if not b]
     if missing:
         raise HarnessError(f"native mode needs {' and '.join(missing)} on PATH")
     _prepare_work(work)
-    for path, text in native_files(work.resolve(), lua_dir, loki_port=loki_port, fb_port=fb_port).items():
+    for path, text in native_files(work.resolve(), lua_dir, loki_port=loki_port, fb_port=fb_port, source=source,
+                                   webhook_port=webhook_port).items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
-    state = State("native", str(work), str(lua_dir), f"http://127.0.0.1:{loki_port}", f"http://127.0.0.1:{fb_port}")
+    state = State("native", str(work), str(lua_dir), f"http://127.0.0.1:{loki_port}", f"http://127.0.0.1:{fb_port}",
+                  source=source, webhook_url=f"http://127.0.0.1:{webhook_port}/" if source == "webhook" else None)
+    config = "fluent-bit.conf" if source == "file" else "fluent-bit-webhook.conf"
     with open(logs / "loki.log", "ab") as out:
         state.pids["loki"] = subprocess.Popen([loki_bin, f"-config.file={work.resolve() / 'loki' / 'loki.yaml'}"],
                                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
     state.save()
     _wait("Loki", Loki(state.loki_url).ready, timeout)
     with open(logs / "fluent-bit.log", "ab") as out:
-        state.pids["fluent-bit"] = subprocess.Popen([fb_bin, "-c", str(work.resolve() / "etc" / "fluent-bit.conf")],
+        state.pids["fluent-bit"] = subprocess.Popen([fb_bin, "-c", str(work.resolve() / "etc" / config)],
                                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
     state.save()
     _wait("Fluent Bit", lambda: _fluent_bit_healthy(state.fluent_bit_url), timeout)

@@ -76,8 +76,11 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
                     t = _ns(event.get("stageTimestamp"))
                     if t:
                         times.append(t)
-            log.write(blob.data + b"\n")
-            log.flush()
+            if state.source == "webhook":
+                _post_event_lists(state.webhook_url, blob.data)
+            else:
+                log.write(blob.data + b"\n")
+                log.flush()
             outcome.sent += batch.events
     now = time.time_ns()
     start = min(times + [now]) - 3600 * 10**9
@@ -96,6 +99,28 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
     outcome.entries = [e for e in loki.query_range(QUERY, start, end) if (e.record or {}).get("auditID") in ours]
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _post_event_lists(url: str, data: bytes, batch: int = 100) -> None:
+    """Post events the way kube-apiserver's audit webhook does: EventList
+    batches (--audit-webhook-batch-max-size) as application/json."""
+    import json
+
+    import requests
+
+    events = []
+    for line in data.split(b"\n"):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # the apiserver only ever sends events
+        if isinstance(event, dict):
+            events.append(event)
+    for i in range(0, len(events), batch):
+        body = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "metadata": {}, "items": events[i:i + batch]}
+        r = requests.post(url, data=json.dumps(body), headers={"Content-Type": "application/json"}, timeout=30)
+        if r.status_code >= 300:
+            raise RuntimeError(f"webhook POST to {url} answered {r.status_code}: {r.text[:200]}")
 
 
 def query(state: State, logql: str, since_seconds: float = 86400.0, limit: int = 5000) -> list[Entry]:

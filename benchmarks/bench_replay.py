@@ -1,0 +1,142 @@
+"""Benchmark `auditc replay` and print its numbers.
+
+    python benchmarks/bench_replay.py [-n 200000] [--repeat 3]
+
+Measures, on one core (replay is single-threaded), events/s and MB/s of the
+replay engine (what `auditc replay` runs, minus start-up) for:
+  * the default rule pack on Metadata-level events and on the realistic mix,
+  * a no-op Lua filter through the same runtime: the floor set by the Lua
+    boundary (JSON decode into Fluent Bit-shaped tables, the call, stats),
+  * 10x the default rule count (the pack plus synthetic rules), to show how
+    cost grows with the number of rules.
+Targets (issue 5): >= 50,000 Metadata events/s with the default pack;
+default pack within 1.25x of the no-op; 10x rules within 1.5x of 1x.
+No timing assertions live in the test suite: this script is where
+performance is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import auditgen  # noqa: E402
+import lupa  # noqa: E402
+
+from auditc.compiler import compile_rules  # noqa: E402
+from auditc.replay import replay  # noqa: E402
+from auditc.runtime import FluentBitLua  # noqa: E402
+
+NOOP = "function noop(tag, ts, record) return 0, ts, record end"
+RESOURCES = ["pods", "deployments", "configmaps", "services", "nodes", "secrets", "leases", "events", "endpoints",
+             "namespaces", "serviceaccounts", "roles", "rolebindings", "clusterroles", "jobs", "cronjobs",
+             "daemonsets", "statefulsets", "replicasets", "ingresses", "networkpolicies", "persistentvolumeclaims",
+             "customresourcedefinitions", "storageclasses", "priorityclasses", "poddisruptionbudgets"]
+VERBS = ["get", "list", "create", "update", "patch", "delete", "watch"]
+
+
+def synthetic_rules(count: int, seed: int = 7) -> str:
+    """Plausible extra detections: most constrain resource and verb (as real
+    rules do), one in ten does not (those run on every event)."""
+    rng = random.Random(seed)
+    out = ["rules:"]
+    for i in range(count):
+        tests = []
+        if i % 10:
+            tests.append(f"        - {{field: objectRef.resource, in: [{rng.choice(RESOURCES)}, {rng.choice(RESOURCES)}]}}")
+            tests.append(f"        - {{field: verb, in: [{rng.choice(VERBS)}, {rng.choice(VERBS)}]}}")
+        tests.append(rng.choice([
+            f"        - {{field: user.username, prefix: 'synthetic-user-{i}'}}",
+            f"        - {{field: requestURI, contains: '/synthetic/{i}/'}}",
+            f"        - {{field: 'requestObject.spec.containers[*].image', suffix: ':synthetic-{i}'}}",
+            f"        - {{field: 'annotations[\"synthetic.example.com/{i}\"]', exists: true}}",
+            f"        - {{field: userAgent, regex: '^synthetic-agent-{i}/[0-9]+'}}",
+        ]))
+        out.append(f"  - id: synthetic-{i}\n    kind: detect\n    title: synthetic {i}\n    description: benchmark filler\n"
+                   f"    severity: low\n    match:\n      all:\n" + "\n".join(tests))
+    return "\n".join(out) + "\n"
+
+
+def measure(script: str, call: str, path: str, repeat: int) -> tuple[float, int, int]:
+    """Best of `repeat` runs: (seconds, events, bytes)."""
+    runtime = FluentBitLua(script, call, enable_flb_null=True)
+    replay([path], runtime)  # warm the JIT and the page cache
+    best = None
+    for _ in range(repeat):
+        runtime = FluentBitLua(script, call, enable_flb_null=True)
+        t0 = time.perf_counter()
+        report = replay([path], runtime)
+        dt = time.perf_counter() - t0
+        best = dt if best is None or dt < best else best
+    return best, report.events, report.bytes_in
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=200_000, help="events per dataset (default: %(default)s)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement, best is kept")
+    args = ap.parse_args()
+
+    os.chdir(ROOT)
+    pack = compile_rules("rules")
+    base_rules = len(pack.program.rules)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = tmp / "rules10x"
+        for f in Path("rules").rglob("*.yaml"):
+            dest = big / f.relative_to("rules")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_text(f.read_text())
+        (big / "zz-synthetic.yaml").write_text(synthetic_rules(10 * base_rules - base_rules))
+        pack10 = compile_rules(big)
+
+        datasets = {}
+        for level in ("metadata", "mix"):
+            path = tmp / f"{level}.log"
+            with open(path, "w") as fh:
+                for line in auditgen.generate(args.n, seed=1, level=level):
+                    fh.write(line + "\n")
+            datasets[level] = str(path)
+
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores (replay uses one), "
+              f"Python {platform.python_version()}, lupa {lupa.__version__}, LuaJIT 2.1")
+        print(f"events per dataset: {args.n:,}; best of {args.repeat} runs\n")
+        header = f"{'dataset':<10} {'filter':<28} {'events/s':>10} {'MB/s':>7} {'vs no-op':>9}"
+        print(header)
+        print("-" * len(header))
+        results = {}
+        for level, path in datasets.items():
+            floor = None
+            for name, script, call in (("no-op Lua filter", NOOP, "noop"),
+                                       (f"default pack ({base_rules} rules)", pack.lua, "auditc_filter"),
+                                       (f"10x rules ({len(pack10.program.rules)})", pack10.lua, "auditc_filter")):
+                dt, events, nbytes = measure(script, call, path, args.repeat)
+                eps = events / dt
+                floor = floor or eps
+                results[(level, name.split(" (")[0])] = eps
+                print(f"{level:<10} {name:<28} {eps:>10,.0f} {nbytes / dt / 1e6:>7.1f} {floor / eps:>8.2f}x")
+        m = {k[1]: v for k, v in results.items() if k[0] == "metadata"}
+        print()
+        checks = [
+            ("default pack >= 50,000 Metadata events/s", m["default pack"] >= 50_000, f"{m['default pack']:,.0f}/s"),
+            ("default pack within 1.25x of no-op", m["no-op Lua filter"] / m["default pack"] <= 1.25,
+             f"{m['no-op Lua filter'] / m['default pack']:.2f}x"),
+            ("10x rules within 1.5x of 1x", m["default pack"] / m["10x rules"] <= 1.5,
+             f"{m['default pack'] / m['10x rules']:.2f}x"),
+        ]
+        for label, ok, value in checks:
+            print(f"{'PASS' if ok else 'MISS'}  {label}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
