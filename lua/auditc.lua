@@ -15,10 +15,10 @@
 --   [10] detect events-deleted                     rules/detect/cluster.yaml:111:5
 --   [11] detect configmap-holds-credentials        rules/detect/cluster.yaml:136:5
 --   [12] detect exec-into-pod                      rules/detect/exec.yaml:3:5
---   [13] detect exec-shell-or-tool                 rules/detect/exec.yaml:39:5
---   [14] detect port-forward                       rules/detect/exec.yaml:81:5
---   [15] detect ephemeral-container-added          rules/detect/exec.yaml:108:5
---   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:136:5
+--   [13] detect exec-shell-or-tool                 rules/detect/exec.yaml:40:5
+--   [14] detect port-forward                       rules/detect/exec.yaml:82:5
+--   [15] detect ephemeral-container-added          rules/detect/exec.yaml:109:5
+--   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:137:5
 --   [17] detect clusterrolebinding-created         rules/detect/rbac.yaml:3:5
 --   [18] detect binding-to-privileged-role         rules/detect/rbac.yaml:31:5
 --   [19] detect rbac-escalation-role               rules/detect/rbac.yaml:70:5
@@ -122,20 +122,20 @@
 --   966-969   rules/detect/exec.yaml:3:5
 --   970-977   rules/detect/exec.yaml:20:11
 --   978-981   rules/detect/exec.yaml:3:5
---   983-986   rules/detect/exec.yaml:39:5
---   987-993   rules/detect/exec.yaml:52:11
---   994-998   rules/detect/exec.yaml:56:11
---   999-1002  rules/detect/exec.yaml:39:5
---   1004-1007 rules/detect/exec.yaml:81:5
---   1008-1014 rules/detect/exec.yaml:94:11
---   1015-1018 rules/detect/exec.yaml:81:5
---   1020-1023 rules/detect/exec.yaml:108:5
---   1024-1030 rules/detect/exec.yaml:121:11
---   1031-1034 rules/detect/exec.yaml:108:5
---   1036-1039 rules/detect/exec.yaml:136:5
---   1040-1046 rules/detect/exec.yaml:150:11
---   1047-1051 rules/detect/exec.yaml:154:13
---   1052-1055 rules/detect/exec.yaml:136:5
+--   983-986   rules/detect/exec.yaml:40:5
+--   987-993   rules/detect/exec.yaml:53:11
+--   994-998   rules/detect/exec.yaml:57:11
+--   999-1002  rules/detect/exec.yaml:40:5
+--   1004-1007 rules/detect/exec.yaml:82:5
+--   1008-1014 rules/detect/exec.yaml:95:11
+--   1015-1018 rules/detect/exec.yaml:82:5
+--   1020-1023 rules/detect/exec.yaml:109:5
+--   1024-1030 rules/detect/exec.yaml:122:11
+--   1031-1034 rules/detect/exec.yaml:109:5
+--   1036-1039 rules/detect/exec.yaml:137:5
+--   1040-1046 rules/detect/exec.yaml:151:11
+--   1047-1051 rules/detect/exec.yaml:155:13
+--   1052-1055 rules/detect/exec.yaml:137:5
 --   1057-1060 rules/detect/rbac.yaml:3:5
 --   1061-1068 rules/detect/rbac.yaml:20:9
 --   1069-1072 rules/detect/rbac.yaml:3:5
@@ -984,14 +984,14 @@ end
 RULE_ID[13], KIND[13], HITS[13] = "exec-shell-or-tool", "detect", 0
 RANK[13] = 5 -- critical
 do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:52:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:53:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "exec"
   end
-  -- requestURI pattern (rules/detect/exec.yaml:56:11)
+  -- requestURI pattern (rules/detect/exec.yaml:57:11)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
@@ -1005,7 +1005,7 @@ end
 RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
 RANK[14] = 3 -- medium
 do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:94:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:95:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1021,7 +1021,7 @@ end
 RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
 RANK[15] = 4 -- high
 do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:121:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:122:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1037,14 +1037,14 @@ end
 RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
 RANK[16] = 4 -- high
 do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:150:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:151:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "proxy"
   end
-  -- requestURI pattern (rules/detect/exec.yaml:154:13)
+  -- requestURI pattern (rules/detect/exec.yaml:155:13)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)

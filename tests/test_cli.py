@@ -50,7 +50,8 @@ def test_build_writes_script_and_snippets(rules, tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir()) == [
         "audit-policy.yaml", "audit-webhook-kubeconfig.yaml", "auditc.lua", "configmap.yaml", "filter.conf",
         "filter.yaml", "fluent-bit-webhook.conf", "fluent-bit-webhook.yaml", "fluent-bit.conf", "fluent-bit.yaml",
-        "kube-apiserver-webhook-k3s.yaml", "kube-apiserver-webhook-kubeadm.yaml", "kustomization.yaml", "parsers.conf"]
+        "grafana-dashboard.json", "kube-apiserver-webhook-k3s.yaml", "kube-apiserver-webhook-kubeadm.yaml",
+        "kustomization.yaml", "logql-queries.yaml", "loki-rules.yaml", "parsers.conf"]
     conf = (out / "filter.conf").read_text()
     assert "Script          /fluent-bit/etc/auditc.lua" in conf and "Call            auditc_filter" in conf
     assert "Enable_Flb_Null true" in conf

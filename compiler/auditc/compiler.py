@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ir
-from .backends import fluentbit_snippets, k8s
+from .backends import alerting, fluentbit_snippets, k8s
 from .backends.fluentbit_pipeline import PipelineOptions, pipeline_files
 from .backends.lua import LuaOptions, generate
 from .loader import load_rules
@@ -63,6 +63,9 @@ def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) 
     fluent-bit.conf/.yaml   the whole pipeline (tail -> auditc -> outputs), parsers.conf
     fluent-bit-webhook.*    the same pipeline fed by the apiserver's audit webhook
     audit-webhook-kubeconfig.yaml, kube-apiserver-webhook-{kubeadm,k3s}.yaml   its apiserver side
+    loki-rules.yaml         Loki ruler alert groups, one alert per detection
+    logql-queries.yaml      hunting queries per detection (enriched and raw)
+    grafana-dashboard.json  the Grafana dashboard
     configmap.yaml          all of the above the DaemonSet mounts, as a manifest
     kustomization.yaml      the same as a kustomize base (hash-suffixed name)
     audit-policy.yaml       the kube-apiserver audit policy for this pipeline
@@ -81,4 +84,8 @@ def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) 
     files["audit-webhook-kubeconfig.yaml"] = k8s.webhook_kubeconfig(options.webhook_port)
     files["kube-apiserver-webhook-kubeadm.yaml"] = k8s.webhook_kubeadm_patch(options.webhook_batch_max_size)
     files["kube-apiserver-webhook-k3s.yaml"] = k8s.webhook_k3s_config(options.webhook_batch_max_size)
+    raw = alerting.raw_queries(compiled.program, compiled.ruleset)
+    files["loki-rules.yaml"] = alerting.ruler_file(compiled.program, raw)
+    files["logql-queries.yaml"] = alerting.queries_file(compiled.program, raw)
+    files["grafana-dashboard.json"] = alerting.dashboard()
     return files

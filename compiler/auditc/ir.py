@@ -64,6 +64,10 @@ class IRRule:
     scrub_patterns: tuple = ()  # Lua patterns (bytes), scrub mode
     constraints: dict = field(default_factory=dict)  # FieldPath.text -> frozenset | None
     residual: Any = None  # pred without the tests the dispatch index already guarantees
+    title: str = ""
+    description: str = ""
+    tags: tuple = ()
+    alert: Any = None  # model.AlertHints with `exclude` expanded to plain usernames
 
 
 @dataclass
@@ -92,6 +96,10 @@ def lower(rs: m.RuleSet) -> Program:
             if rule.exceptions:
                 pred = And((pred, Not(Or(tuple(lowering.cond(c) for c in rule.exceptions)))))
             ir.pred, ir.severity = simplify(pred), rule.severity
+            ir.title, ir.description, ir.tags = rule.title, rule.description, tuple(rule.tags)
+            hints = rule.alert or m.AlertHints()
+            ir.alert = m.AlertHints(hints.threshold, hints.window, hints.for_, hints.group_by, hints.severity,
+                                    expand_values(hints.exclude, rs), hints.escalate, hints.runbook)
         elif isinstance(rule, m.DropRule):
             ir.pred = simplify(lowering.cond(rule.match))
         else:

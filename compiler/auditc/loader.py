@@ -228,8 +228,16 @@ class _FileBuilder:
             alert = None
             if "alert" in item:
                 a = item["alert"]
+                esc = a.get("escalate")
                 alert = m.AlertHints(a.get("threshold"), a.get("window"), a.get("for"),
-                                     tuple(self.path(g, p + ("alert", "group_by", j)) for j, g in enumerate(a.get("group_by", []))))
+                                     tuple(self.path(g, p + ("alert", "group_by", j)) for j, g in enumerate(a.get("group_by", []))),
+                                     severity=a.get("severity"),
+                                     exclude=self.values(a["exclude"], p + ("alert", "exclude"), strings_only=True) if "exclude" in a else (),
+                                     escalate=(esc["threshold"], esc["severity"]) if esc else None,
+                                     runbook=a.get("runbook"))
+                if esc and (a.get("threshold") or 1) >= esc["threshold"]:
+                    self.sink.error(self.loc(p + ("alert", "escalate")),
+                                    "alert.escalate.threshold must be above alert.threshold")
             rule = m.DetectRule(**common, title=item["title"], severity=item["severity"],
                                 tags=tuple(item.get("tags", [])),
                                 match=self.condition(item["match"], p + ("match",)),
@@ -362,6 +370,12 @@ def _walk(cond):
         yield from _walk(cond.item)
 
 
+def _alert_list_refs(rule: m.Rule):
+    if isinstance(rule, m.DetectRule) and rule.alert:
+        return [v for v in rule.alert.exclude if isinstance(v, m.ListRef)]
+    return []
+
+
 def rule_conditions(rule: m.Rule):
     if isinstance(rule, m.DetectRule):
         return [rule.match, *rule.exceptions]
@@ -393,8 +407,12 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
                         if isinstance(v, m.ListRef):
                             _check_list_ref(v, node, rs, sink)
                 check_translatable(node, rs, sink)
+    for rule in rs.rules:
+        for ref in _alert_list_refs(rule):
+            if ref.name not in rs.lists:
+                sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists))
     _check_macro_cycles(rs, sink)
-    _warn_unused(rs, conditions, sink)
+    _warn_unused(rs, conditions, sink, {ref.name for r in rs.rules for ref in _alert_list_refs(r)})
     for test in rs.tests:
         for rid in test.expect.detections or []:
             rule = seen.get(rid)
@@ -406,10 +424,10 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
                 sink.warning(test.expect.detections_loc, f"test '{test.name}' expects disabled rule '{rid}' to fire")
 
 
-def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink) -> None:
+def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink, lists_used: set) -> None:
     """A list or macro nothing refers to is usually a typo or a leftover, and
     tuning it silently changes nothing."""
-    lists_used, macros_used = set(), set()
+    lists_used, macros_used = set(lists_used), set()
     for cond in conditions:
         for node in _walk(cond):
             if isinstance(node, m.MacroRef):

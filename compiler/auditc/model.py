@@ -91,6 +91,10 @@ class AlertHints:
     window: str | None = None
     for_: str | None = None
     group_by: tuple = ()
+    severity: str | None = None
+    exclude: tuple = ()  # usernames and ListRefs
+    escalate: tuple | None = None  # (threshold, severity)
+    runbook: str | None = None
 
 
 @dataclass

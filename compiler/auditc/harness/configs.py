@@ -66,6 +66,8 @@ def native_files(work: Path, lua_dir: Path, *, loki_port: int, fb_port: int, sou
                            http_listen="127.0.0.1", http_port=fb_port, webhook_port=webhook_port, webhook_tls=False)
     files = {work / "etc" / name: text for name, text in pipeline_files(opts).items()}
     files[work / "etc" / "auditc.lua"] = (lua_dir / "auditc.lua").read_text()
+    # the ruler's local storage: <dir>/<tenant>/<file>; tenant "fake" without auth
+    files[work / "loki" / "rules" / "fake" / "auditc.yaml"] = (lua_dir / "loki-rules.yaml").read_text()
     files[work / "loki" / "loki.yaml"] = loki_config(listen="127.0.0.1", http_port=loki_port, grpc_port=loki_port + 6000,
                                                      data_dir=str(work / "loki" / "data"),
                                                      rules_dir=str(work / "loki" / "rules"))

@@ -76,6 +76,10 @@ class Loki:
             # de-duplicated above); a full page of already seen entries moves past it.
             start_ns = batch[-1].ts_ns if fresh else batch[-1].ts_ns + 1
 
+    def rule_groups(self) -> dict:
+        """The ruler's loaded groups (Prometheus-compatible rules API)."""
+        return self._get("/prometheus/api/v1/rules", {})
+
     def query_instant(self, query: str, time_ns: int) -> list:
         data = self._get("/loki/api/v1/query", {"query": query, "time": str(time_ns)})
         return data["result"]

@@ -1,0 +1,351 @@
+"""IR -> LogQL: hunting queries per detection, over raw or enriched logs.
+
+Two forms per detection:
+
+* enriched: what the filter already decided. `{job="kube-audit",
+  severity=~".+"}` selects only flagged records (severity is a stream label
+  set from the `detection` map), a line filter on the quoted rule id
+  pre-selects, and `| json` + an anchored regex on `detection.rules` makes it
+  exact. Cheap, and what the alert rules count.
+* raw: the rule itself over un-enriched logs (history from before auditc, or
+  another shipper). Each field test becomes a label filter on a value
+  extracted with `| json label="path"`. Loki's json stage cannot expand
+  arrays (`containers[*]`: the expression extracts the array's JSON text), so
+  a test through `[*]` is replaced by a line filter that every match must
+  pass (e.g. `"privileged":true`), or dropped: the query is then a superset,
+  never a miss, and says so in `notes`.
+
+Facts relied on (Loki source, pkg/logql/log/parser.go JSONExpressionParser):
+a null or missing value extracts as "", an array or object as its JSON text;
+label-filter regexes are Prometheus matchers, i.e. fully anchored RE2.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..ir import And, Const, IRRule, Not, Or, Test
+from ..paths import WILDCARD, FieldPath
+
+SELECTOR = '{job="kube-audit"}'
+FLAGGED_SELECTOR = '{job="kube-audit", severity=~".+"}'
+# Longer queries fall back to the enriched form: proxies and Grafana URLs
+# commonly cap GET requests around 8 KiB.
+MAX_QUERY_LENGTH = 8192
+_RE2_META = set("\\.+*?()|[]{}^$")
+_LABEL = re.compile(r"[^A-Za-z0-9_]")
+
+
+def quote(s: str) -> str:
+    """A LogQL string: backticks (raw, no escapes) unless the value holds one."""
+    if "`" not in s:
+        return f"`{s}`"
+    return json.dumps(s, ensure_ascii=False)  # JSON escapes are a subset of Go's
+
+
+def re2_escape(s: str) -> str:
+    return "".join("\\" + c if c in _RE2_META else c for c in s)
+
+
+def label_name(path: FieldPath) -> str:
+    """Loki's flattening convention (objectRef.resource -> objectRef_resource),
+    restricted to valid label names."""
+    name = "_".join(_LABEL.sub("_", s) for s in path.segments if s is not WILDCARD)
+    return name if not name[:1].isdigit() else "_" + name
+
+
+def json_expression(path: FieldPath) -> str:
+    out = []
+    for seg in path.segments:
+        if seg is WILDCARD:
+            raise ValueError("arrays cannot be expanded by Loki's json stage")
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", seg):
+            out.append(("." if out else "") + seg)
+        else:
+            out.append('["' + seg.replace("\\", "\\\\").replace('"', '\\"') + '"]')
+    return "".join(out)
+
+
+@dataclass
+class Query:
+    logql: str
+    exact: bool
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Parts:
+    line_filters: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # label -> json expression
+    exact: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- label filters
+
+def _regex_of(test: Test) -> str | None:
+    """RE2 (anchored by Loki) for string operators, or None if not exact."""
+    vals = test.values
+    if test.op == "in":
+        return "|".join(re2_escape(str(v)) for v in vals)
+    if test.op == "prefix":
+        return "(?s:" + "|".join(re2_escape(v) for v in vals) + ").*"
+    if test.op == "suffix":
+        return "(?s).*(?:" + "|".join(re2_escape(v) for v in vals) + ")"
+    if test.op == "contains":
+        return "(?s).*(?:" + "|".join(re2_escape(v) for v in vals) + ").*"
+    return None
+
+
+def _label_filter(test: Test, label: str, negate: bool, parts: _Parts, sources: dict) -> str | None:
+    op = test.op
+    if op == "exists":
+        return f'{label} {"=" if negate else "!="} ""'
+    if op == "equals":
+        v = test.values[0]
+        if isinstance(v, bool):
+            return f'{label} {"!=" if negate else "="} `{"true" if v else "false"}`'
+        if isinstance(v, (int, float)):
+            if negate:
+                return None  # a non-number would raise a conversion error, not match
+            return f"{label} == {v!r}"
+        if re.fullmatch(r"-?\d+(\.\d+)?|true|false", v):
+            parts.exact = False
+            parts.notes.append(f"{test.path}: the string {v!r} also matches the JSON number or boolean")
+        return f'{label} {"!=" if negate else "="} {quote(v)}'
+    if op in ("gt", "gte", "lt", "lte"):
+        if negate:
+            return None
+        sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+        return f"{label} {sym} {test.values[0]!r}"
+    if op == "in":
+        if not all(isinstance(v, str) for v in test.values):
+            return None
+        regex = _regex_of(test)
+    elif op in ("prefix", "suffix", "contains"):
+        regex = _regex_of(test)
+    elif op == "pattern":
+        regex = sources.get(id(test))
+        if regex is None:
+            return None
+    else:
+        return None
+    return f'{label} {"!~" if negate else "=~"} {quote(regex)}'
+
+
+def _necessary(node) -> str | None:
+    """An RE2 that every log line matching `node` contains, on the compact JSON
+    the apiserver writes (the last key, then the value where it is fixed), or
+    None. Used where a condition cannot be a label filter (arrays)."""
+    if isinstance(node, Test):
+        key = next((s for s in reversed(node.path.segments) if s is not WILDCARD), None)
+        if key is None:
+            return None
+        # An array element (`verbs[*]`) has no key of its own: its value does.
+        k = "" if node.path.segments[-1] is WILDCARD else re2_escape(json.dumps(key)) + ":"
+        if not k and node.op not in ("equals", "in"):
+            return None
+        if node.op == "equals":
+            return k + re2_escape(json.dumps(node.values[0]))
+        if node.op == "in" and all(isinstance(v, str) for v in node.values):
+            return k + "(?:" + "|".join(re2_escape(json.dumps(v)) for v in node.values) + ")"
+        if node.op in ("prefix", "exists", "contains", "suffix", "pattern", "gt", "gte", "lt", "lte"):
+            return k
+        return None
+    if isinstance(node, And):
+        return next((r for r in map(_necessary, node.items) if r), None)
+    if isinstance(node, Or):
+        alts = [_necessary(i) for i in node.items]
+        return None if not alts or None in alts else "|".join(dict.fromkeys(alts))
+    return None
+
+
+def _line_filter(node) -> str | None:
+    regex = _necessary(node)
+    if regex is None:
+        return None
+    literal = _unescape_literal(regex)
+    return f"|= {quote(literal)}" if literal is not None else f"|~ {quote(regex)}"
+
+
+def _unescape_literal(regex: str) -> str | None:
+    """The plain text an RE2 matches if it is only literals (a cheaper `|=`)."""
+    out, i = [], 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\" and i + 1 < len(regex) and regex[i + 1] in _RE2_META:
+            out.append(regex[i + 1])
+            i += 2
+        elif c in _RE2_META:
+            return None
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- predicates
+
+def _compile(node, parts: _Parts, sources: dict, negate: bool = False, top: bool = True) -> str | None:
+    """A label-filter expression for node, or None when it cannot be expressed
+    (the caller then drops it, making the query a superset)."""
+    if isinstance(node, Const):
+        return None
+    if isinstance(node, Not):
+        return _compile(node.item, parts, sources, not negate, top=False)
+    if isinstance(node, (And, Or)):
+        is_and = isinstance(node, And) != negate  # De Morgan under a negation
+        exprs = []
+        for item in node.items:
+            e = _compile(item, parts, sources, negate, top=top and is_and)
+            if e is None:
+                if not is_and:
+                    # An inexpressible branch of an OR: the OR could be true.
+                    # At the top, a line filter every branch implies still narrows.
+                    lf = _line_filter(node) if top and not negate else None
+                    if lf and lf not in parts.line_filters:
+                        parts.line_filters.append(lf)
+                    return None
+                continue
+            exprs.append(e)
+        if not exprs:
+            return None
+        joined = (" and " if is_and else " or ").join(exprs)
+        return joined if len(exprs) == 1 else f"({joined})"
+    assert isinstance(node, Test)
+    if node.path.has_wildcard:
+        parts.exact = False
+        if top and not negate:
+            lf = _line_filter(node)
+            if lf and lf not in parts.line_filters:
+                parts.line_filters.append(lf)
+            parts.notes.append(f"{node.path}: Loki's json stage cannot expand arrays; "
+                               f"{'line filter ' + lf if lf else 'condition dropped'} (a superset)")
+        else:
+            parts.notes.append(f"{node.path}: Loki's json stage cannot expand arrays; condition dropped (a superset)")
+        return None
+    label = label_name(node.path)
+    expr = _label_filter(node, label, negate, parts, sources)
+    if expr is None:
+        parts.exact = False
+        parts.notes.append(f"{node.path} {node.op}: not expressible exactly in LogQL; condition dropped (a superset)")
+        return None
+    parts.labels.setdefault(label, json_expression(node.path))
+    return expr
+
+
+def _json_stage(labels: dict[str, str]) -> str:
+    return "| json " + ", ".join(f"{label}={quote(expr)}" for label, expr in sorted(labels.items()))
+
+
+def raw_query(rule: IRRule, sources: dict | None = None) -> Query:
+    """The rule over raw audit logs."""
+    parts = _Parts()
+    expr = _compile(rule.pred, parts, sources or {})
+    pipeline = [SELECTOR] + parts.line_filters
+    if parts.labels:
+        pipeline.append(_json_stage(parts.labels))
+    if expr:
+        pipeline.append(f"| {expr}")
+    pipeline.append('| __error__=""')
+    q = Query(" ".join(pipeline), parts.exact, parts.notes)
+    if len(q.logql) > MAX_QUERY_LENGTH:
+        fallback = enriched_query(rule)
+        fallback.exact = False
+        fallback.notes = [f"the raw form is {len(q.logql)} characters, over the {MAX_QUERY_LENGTH} limit; "
+                          "this is the enriched form, which only sees records auditc flagged"]
+        return fallback
+    return q
+
+
+def rule_regex(rule_id: str) -> str:
+    """Matches the JSON text of detection.rules when it holds rule_id."""
+    return f'.*"{re2_escape(rule_id)}"[],].*'
+
+
+def enriched_query(rule: IRRule, extra_labels: dict[str, str] | None = None, exclude: tuple = ()) -> Query:
+    labels = {"auditc_rules": "detection.rules", **(extra_labels or {})}
+    if exclude:
+        labels.setdefault("user_username", "user.username")
+    stages = [FLAGGED_SELECTOR, f"|= {quote(json.dumps(rule.id))}", _json_stage(labels),
+              f"| auditc_rules =~ {quote(rule_regex(rule.id))}"]
+    if exclude:
+        stages.append(f"| user_username !~ {quote('|'.join(re2_escape(u) for u in exclude))}")
+    stages.append('| __error__=""')
+    return Query(" ".join(stages), True)
+
+
+def pattern_sources(program_rules, ruleset) -> dict:
+    """id(Test) -> anchored RE2 for glob/regex tests, from the rule YAML text.
+
+    The IR holds Lua patterns; LogQL needs the regex/glob source, which the
+    model's FieldTests still have (same loc as the IR Test)."""
+    from .. import model as m
+    from ..ir import expand_values
+
+    by_loc: dict = {}
+    for rule in ruleset.rules:
+        conds = [rule.match] if isinstance(rule, (m.DetectRule, m.DropRule)) else [rule.when]
+        if isinstance(rule, m.DetectRule):
+            conds += list(rule.exceptions)
+        stack = list(conds)
+        for macro in ruleset.macros.values():
+            stack.append(macro.condition)
+        while stack:
+            c = stack.pop()
+            if isinstance(c, (m.All, m.Any_)):
+                stack.extend(c.items)
+            elif isinstance(c, m.Not):
+                stack.append(c.item)
+            elif isinstance(c, m.FieldTest) and c.op in ("glob", "regex"):
+                texts = [v for v in expand_values(c.value, ruleset) if isinstance(v, str)]
+                regexes = [glob_to_re2(t) if c.op == "glob" else regex_to_re2(t) for t in texts]
+                if all(r is not None for r in regexes):
+                    by_loc[c.loc] = "|".join(f"(?:{r})" for r in regexes)
+    out = {}
+    for rule in program_rules:
+        stack = [rule.pred]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (And, Or)):
+                stack.extend(n.items)
+            elif isinstance(n, Not):
+                stack.append(n.item)
+            elif isinstance(n, Test) and n.op == "pattern" and n.loc in by_loc:
+                out[id(n)] = by_loc[n.loc]
+    return out
+
+
+def glob_to_re2(glob: str) -> str | None:
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        if c == "*":
+            out.append("(?s:.*)")
+        elif c == "?":
+            out.append("(?s:.)")
+        elif c == "[":
+            end = glob.find("]", i + 2)
+            if end < 0:
+                return None
+            body = glob[i + 1:end]
+            neg = body[:1] in ("!", "^")
+            body = body[1:] if neg else body
+            out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
+            i = end
+        else:
+            out.append(re2_escape(c))
+        i += 1
+    return "".join(out)
+
+
+def regex_to_re2(regex: str) -> str | None:
+    """auditc's dialect (Python re, search semantics, ASCII, `$` = end of
+    string) as an anchored RE2 that Loki applies to the whole value. Escapes
+    RE2 spells differently are translated; anything else is left out."""
+    if re.search(r"\\[NuU]|\(\?P=|\\[1-9]", regex):
+        return None
+    body = regex.replace("\\Z", "\\z")
+    return f"(?s:.*)(?:{body})(?s:.*)"
