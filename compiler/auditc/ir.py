@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import model as m
-from .errors import AuditcError, Diagnostic, DiagnosticSink, Location
+from .errors import DiagnosticSink, Location
 from .paths import FieldPath, parse_path
-from .patterns import GlobError, glob_to_lua
+from .patterns import glob_to_lua
 
 # Fields the dispatch index keys on: cheap to read, present on almost every
 # event, and what nearly every rule constrains.

@@ -27,48 +27,45 @@ end
 -- Bit's JSON encoders (loki, file, stdout json_lines) crash on records that
 -- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.
 -- Returns how many values were replaced.
-local function sanitize(t, depth)
+local sanitize
+
+-- One value of a container at `depth`: replace it in t[k] if Fluent Bit
+-- could not encode it; returns how many values were replaced below it.
+local function sanitize_value(t, k, v, depth)
+  local tv = type(v)
+  if tv == "table" then
+    if depth > MAX_DEPTH then
+      t[k] = TRUNCATED
+      return 1
+    end
+    return sanitize(v, depth + 1)
+  elseif tv == "number" then
+    if v ~= v or v == HUGE or v == -HUGE then
+      t[k] = tostring(v)
+      return 1
+    end
+  elseif tv == "function" or tv == "thread" then
+    t[k] = UNENCODABLE
+    return 1
+  end
+  return 0
+end
+
+sanitize = function(t, depth)
   local replaced = 0
-  local bad_keys
   if is_array(t) then
     for i = 1, #t do
-      local v = t[i]
-      local tv = type(v)
-      if tv == "table" then
-        if depth > MAX_DEPTH then
-          t[i] = TRUNCATED
-          replaced = replaced + 1
-        else
-          replaced = replaced + sanitize(v, depth + 1)
-        end
-      elseif tv == "number" then
-        if v ~= v or v == HUGE or v == -HUGE then t[i] = tostring(v); replaced = replaced + 1 end
-      elseif tv == "function" or tv == "thread" then
-        t[i] = UNENCODABLE
-        replaced = replaced + 1
-      end
+      replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
   end
+  local bad_keys
   for k, v in pairs(t) do
-    local tv = type(v)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
     end
-    if tv == "table" then
-      if depth > MAX_DEPTH then
-        t[k] = TRUNCATED
-        replaced = replaced + 1
-      else
-        replaced = replaced + sanitize(v, depth + 1)
-      end
-    elseif tv == "number" then
-      if v ~= v or v == HUGE or v == -HUGE then t[k] = tostring(v); replaced = replaced + 1 end
-    elseif tv == "function" or tv == "thread" then
-      t[k] = UNENCODABLE
-      replaced = replaced + 1
-    end
+    replaced = replaced + sanitize_value(t, k, v, depth)
   end
   if bad_keys then
     -- A map with non-string keys serialises as invalid JSON ({1:"x"}):

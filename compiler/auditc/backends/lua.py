@@ -21,7 +21,7 @@ from .. import __version__
 from ..ir import And, Const, IRRule, Not, Or, Program, Test
 from ..model import SEVERITY_RANK
 from ..paths import WILDCARD
-from .luawriter import LuaWriter, check_identifier, lua_comment, lua_key, lua_string, lua_value
+from .luawriter import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
 
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.

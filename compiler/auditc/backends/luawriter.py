@@ -55,13 +55,6 @@ def lua_value(value) -> str:
     raise TypeError(f"no Lua literal for {type(value).__name__}")
 
 
-def lua_key(key: str) -> str:
-    """A table key: bare identifier when safe, else a bracketed string."""
-    if _IDENT.match(key) and key not in LUA_KEYWORDS:
-        return key
-    return f"[{lua_string(key)}]"
-
-
 def lua_comment(text: str) -> str:
     """Rule text inside a comment: one line, no control bytes, cannot close anything."""
     return "".join(ch if ch.isprintable() else "?" for ch in text)
