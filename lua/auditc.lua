@@ -44,217 +44,217 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   441-444   rules/detect/auth.yaml:15:5
---   445-451   rules/detect/auth.yaml:31:11
---   452-458   rules/macros.yaml:16:7
---   459-466   rules/detect/auth.yaml:37:9
---   467-470   rules/detect/auth.yaml:15:5
---   472-475   rules/detect/auth.yaml:52:5
---   476-482   rules/macros.yaml:34:11
---   483-496   rules/macros.yaml:36:11
---   497-503   rules/detect/auth.yaml:65:11
---   504-508   rules/detect/auth.yaml:9:11
---   509-513   rules/detect/auth.yaml:11:11
---   514-517   rules/detect/auth.yaml:52:5
---   519-522   rules/detect/auth.yaml:81:5
---   523-529   rules/macros.yaml:34:11
---   530-543   rules/macros.yaml:36:11
---   544-550   rules/detect/auth.yaml:94:13
---   551-555   rules/detect/auth.yaml:9:11
---   556-560   rules/detect/auth.yaml:11:11
---   561-564   rules/detect/auth.yaml:81:5
---   566-569   rules/detect/auth.yaml:107:5
---   570-576   rules/detect/auth.yaml:121:11
---   577-584   rules/macros.yaml:22:11
---   585-591   rules/macros.yaml:16:7
---   592-598   rules/detect/auth.yaml:127:13
---   599-602   rules/detect/auth.yaml:107:5
---   604-607   rules/detect/auth.yaml:140:5
---   608-614   rules/detect/auth.yaml:153:11
---   615-622   rules/macros.yaml:22:11
---   623-629   rules/macros.yaml:16:7
---   630-633   rules/detect/auth.yaml:140:5
---   635-638   rules/detect/auth.yaml:169:5
---   639-645   rules/detect/auth.yaml:183:11
---   646-653   rules/macros.yaml:22:11
---   654-660   rules/macros.yaml:16:7
---   661-667   rules/macros.yaml:34:11
---   668-681   rules/macros.yaml:36:11
---   682-685   rules/detect/auth.yaml:169:5
---   687-690   rules/detect/cluster.yaml:3:5
---   691-697   rules/detect/cluster.yaml:22:11
---   698-705   rules/detect/cluster.yaml:26:9
---   706-713   rules/macros.yaml:22:11
---   714-720   rules/macros.yaml:16:7
---   721-724   rules/detect/cluster.yaml:3:5
---   726-729   rules/detect/cluster.yaml:45:5
---   730-736   rules/detect/cluster.yaml:57:11
---   737-740   rules/detect/cluster.yaml:45:5
---   742-745   rules/detect/cluster.yaml:71:5
---   746-752   rules/detect/cluster.yaml:91:15
---   753-759   rules/detect/cluster.yaml:93:15
---   760-766   rules/macros.yaml:16:7
---   767-774   rules/detect/cluster.yaml:97:9
---   775-778   rules/detect/cluster.yaml:71:5
---   780-783   rules/detect/cluster.yaml:111:5
---   784-791   rules/macros.yaml:22:11
---   792-798   rules/macros.yaml:16:7
---   799-802   rules/detect/cluster.yaml:111:5
---   804-807   rules/detect/cluster.yaml:136:5
---   808-816   rules/detect/cluster.yaml:153:15
---   817-825   rules/detect/cluster.yaml:154:15
---   826-834   rules/detect/cluster.yaml:155:15
---   835-843   rules/detect/cluster.yaml:156:15
---   844-852   rules/detect/cluster.yaml:157:15
---   853-861   rules/detect/cluster.yaml:158:15
---   862-870   rules/detect/cluster.yaml:159:15
---   871-879   rules/detect/cluster.yaml:160:15
---   880-888   rules/detect/cluster.yaml:161:15
---   889-897   rules/detect/cluster.yaml:162:15
---   898-906   rules/detect/cluster.yaml:163:15
---   907-915   rules/detect/cluster.yaml:164:15
---   916-924   rules/detect/cluster.yaml:165:15
---   925-933   rules/detect/cluster.yaml:166:15
---   934-942   rules/detect/cluster.yaml:167:15
---   943-951   rules/detect/cluster.yaml:168:15
---   952-960   rules/detect/cluster.yaml:169:15
---   961-964   rules/detect/cluster.yaml:136:5
---   966-969   rules/detect/exec.yaml:3:5
---   970-977   rules/detect/exec.yaml:20:11
---   978-981   rules/detect/exec.yaml:3:5
---   983-986   rules/detect/exec.yaml:40:5
---   987-993   rules/detect/exec.yaml:53:11
---   994-998   rules/detect/exec.yaml:57:11
---   999-1002  rules/detect/exec.yaml:40:5
---   1004-1007 rules/detect/exec.yaml:82:5
---   1008-1014 rules/detect/exec.yaml:95:11
---   1015-1018 rules/detect/exec.yaml:82:5
---   1020-1023 rules/detect/exec.yaml:109:5
---   1024-1030 rules/detect/exec.yaml:122:11
---   1031-1034 rules/detect/exec.yaml:109:5
---   1036-1039 rules/detect/exec.yaml:137:5
---   1040-1046 rules/detect/exec.yaml:151:11
---   1047-1051 rules/detect/exec.yaml:155:13
---   1052-1055 rules/detect/exec.yaml:137:5
---   1057-1060 rules/detect/rbac.yaml:3:5
---   1061-1068 rules/detect/rbac.yaml:20:9
---   1069-1072 rules/detect/rbac.yaml:3:5
---   1074-1077 rules/detect/rbac.yaml:31:5
---   1078-1087 rules/detect/rbac.yaml:48:15
---   1088-1097 rules/detect/rbac.yaml:50:15
---   1098-1105 rules/detect/rbac.yaml:53:9
---   1106-1109 rules/detect/rbac.yaml:31:5
---   1111-1114 rules/detect/rbac.yaml:70:5
---   1115-1137 rules/detect/rbac.yaml:88:15
---   1138-1159 rules/detect/rbac.yaml:90:15
---   1160-1167 rules/detect/rbac.yaml:93:9
---   1168-1171 rules/detect/rbac.yaml:70:5
---   1173-1176 rules/detect/rbac.yaml:114:5
---   1177-1183 rules/detect/rbac.yaml:126:7
---   1184-1187 rules/detect/rbac.yaml:114:5
---   1189-1192 rules/detect/rbac.yaml:138:5
---   1193-1206 rules/detect/rbac.yaml:151:11
---   1207-1220 rules/detect/rbac.yaml:153:11
---   1221-1228 rules/detect/rbac.yaml:156:9
---   1229-1232 rules/detect/rbac.yaml:138:5
---   1234-1237 rules/detect/rbac.yaml:169:5
---   1238-1245 rules/macros.yaml:22:11
---   1246-1252 rules/macros.yaml:16:7
---   1253-1256 rules/detect/rbac.yaml:169:5
---   1258-1261 rules/detect/secrets.yaml:3:5
---   1262-1268 rules/detect/secrets.yaml:23:11
---   1269-1276 rules/detect/secrets.yaml:26:9
---   1277-1280 rules/detect/secrets.yaml:3:5
---   1282-1285 rules/detect/secrets.yaml:45:5
---   1286-1292 rules/macros.yaml:41:7
---   1293-1300 rules/macros.yaml:22:11
---   1301-1307 rules/macros.yaml:16:7
---   1308-1314 rules/detect/secrets.yaml:65:13
---   1315-1318 rules/detect/secrets.yaml:45:5
---   1320-1323 rules/detect/secrets.yaml:84:5
---   1324-1330 rules/detect/secrets.yaml:101:15
---   1331-1337 rules/detect/secrets.yaml:103:15
---   1338-1345 rules/macros.yaml:22:11
---   1346-1352 rules/macros.yaml:16:7
---   1353-1356 rules/detect/secrets.yaml:84:5
---   1358-1361 rules/detect/workloads.yaml:10:5
---   1362-1384 rules/detect/workloads.yaml:33:15
---   1385-1407 rules/detect/workloads.yaml:35:15
---   1408-1430 rules/detect/workloads.yaml:37:15
---   1431-1459 rules/detect/workloads.yaml:39:15
---   1460-1488 rules/detect/workloads.yaml:41:15
---   1489-1517 rules/detect/workloads.yaml:43:15
---   1518-1552 rules/detect/workloads.yaml:45:15
---   1553-1587 rules/detect/workloads.yaml:47:15
---   1588-1622 rules/detect/workloads.yaml:49:15
---   1623-1648 rules/detect/workloads.yaml:51:15
---   1649-1674 rules/detect/workloads.yaml:53:15
---   1675-1700 rules/detect/workloads.yaml:55:15
---   1701-1708 rules/macros.yaml:22:11
---   1709-1715 rules/macros.yaml:16:7
---   1716-1719 rules/detect/workloads.yaml:10:5
---   1721-1724 rules/detect/workloads.yaml:88:5
---   1725-1733 rules/detect/workloads.yaml:105:15
---   1734-1742 rules/detect/workloads.yaml:107:15
---   1743-1751 rules/detect/workloads.yaml:109:15
---   1752-1775 rules/detect/workloads.yaml:111:15
---   1776-1798 rules/detect/workloads.yaml:113:15
---   1799-1811 rules/detect/workloads.yaml:115:15
---   1812-1824 rules/detect/workloads.yaml:117:15
---   1825-1837 rules/detect/workloads.yaml:119:15
---   1838-1867 rules/detect/workloads.yaml:121:15
---   1868-1896 rules/detect/workloads.yaml:123:15
---   1897-1913 rules/detect/workloads.yaml:125:15
---   1914-1930 rules/detect/workloads.yaml:127:15
---   1931-1947 rules/detect/workloads.yaml:129:15
---   1948-1983 rules/detect/workloads.yaml:131:15
---   1984-2018 rules/detect/workloads.yaml:133:15
---   2019-2029 rules/detect/workloads.yaml:135:15
---   2030-2040 rules/detect/workloads.yaml:137:15
---   2041-2051 rules/detect/workloads.yaml:139:15
---   2052-2078 rules/detect/workloads.yaml:141:15
---   2079-2104 rules/detect/workloads.yaml:143:15
---   2105-2112 rules/macros.yaml:22:11
---   2113-2119 rules/macros.yaml:16:7
---   2120-2123 rules/detect/workloads.yaml:88:5
---   2125-2128 rules/detect/workloads.yaml:170:5
---   2129-2135 rules/detect/workloads.yaml:184:11
---   2136-2142 rules/detect/workloads.yaml:188:11
---   2143-2150 rules/macros.yaml:22:11
---   2151-2157 rules/macros.yaml:16:7
---   2158-2164 rules/detect/workloads.yaml:192:13
---   2165-2168 rules/detect/workloads.yaml:170:5
---   2170-2173 rules/detect/workloads.yaml:208:5
---   2174-2180 rules/detect/workloads.yaml:222:11
---   2181-2188 rules/macros.yaml:22:11
---   2189-2195 rules/macros.yaml:16:7
---   2196-2199 rules/detect/workloads.yaml:208:5
---   2201-2204 rules/detect/workloads.yaml:236:5
---   2205-2213 rules/detect/workloads.yaml:253:15
---   2214-2233 rules/detect/workloads.yaml:255:15
---   2234-2242 rules/detect/workloads.yaml:258:19
---   2243-2251 rules/detect/workloads.yaml:261:21
---   2252-2255 rules/detect/workloads.yaml:236:5
---   2257-2259 rules/noise/drops.yaml:12:5
---   2260-2264 rules/noise/drops.yaml:19:11
---   2265-2269 rules/noise/drops.yaml:21:11
---   2270-2273 rules/noise/drops.yaml:12:5
---   2275-2281 rules/noise/drops.yaml:38:5
---   2283-2289 rules/noise/drops.yaml:55:5
---   2291-2293 rules/noise/drops.yaml:74:5
---   2294-2300 rules/noise/drops.yaml:86:11
---   2301-2308 rules/macros.yaml:22:11
---   2309-2315 rules/macros.yaml:16:7
---   2316-2319 rules/noise/drops.yaml:74:5
---   2321-2328 rules/redact/secrets.yaml:8:5
---   2330-2337 rules/redact/secrets.yaml:91:5
---   2339-2341 rules/redact/tokens.yaml:3:5
---   2342-2348 rules/redact/tokens.yaml:11:11
---   2349-2353 rules/redact/tokens.yaml:3:5
---   2355-2362 rules/redact/tokens.yaml:34:5
---   2364-2366 rules/redact/tokens.yaml:65:5
---   2367-2374 rules/redact/tokens.yaml:75:7
---   2375-2379 rules/redact/tokens.yaml:65:5
+--   438-441   rules/detect/auth.yaml:15:5
+--   442-448   rules/detect/auth.yaml:31:11
+--   449-455   rules/macros.yaml:16:7
+--   456-463   rules/detect/auth.yaml:37:9
+--   464-467   rules/detect/auth.yaml:15:5
+--   469-472   rules/detect/auth.yaml:52:5
+--   473-479   rules/macros.yaml:34:11
+--   480-493   rules/macros.yaml:36:11
+--   494-500   rules/detect/auth.yaml:65:11
+--   501-505   rules/detect/auth.yaml:9:11
+--   506-510   rules/detect/auth.yaml:11:11
+--   511-514   rules/detect/auth.yaml:52:5
+--   516-519   rules/detect/auth.yaml:81:5
+--   520-526   rules/macros.yaml:34:11
+--   527-540   rules/macros.yaml:36:11
+--   541-547   rules/detect/auth.yaml:94:13
+--   548-552   rules/detect/auth.yaml:9:11
+--   553-557   rules/detect/auth.yaml:11:11
+--   558-561   rules/detect/auth.yaml:81:5
+--   563-566   rules/detect/auth.yaml:107:5
+--   567-573   rules/detect/auth.yaml:121:11
+--   574-581   rules/macros.yaml:22:11
+--   582-588   rules/macros.yaml:16:7
+--   589-595   rules/detect/auth.yaml:127:13
+--   596-599   rules/detect/auth.yaml:107:5
+--   601-604   rules/detect/auth.yaml:140:5
+--   605-611   rules/detect/auth.yaml:153:11
+--   612-619   rules/macros.yaml:22:11
+--   620-626   rules/macros.yaml:16:7
+--   627-630   rules/detect/auth.yaml:140:5
+--   632-635   rules/detect/auth.yaml:169:5
+--   636-642   rules/detect/auth.yaml:183:11
+--   643-650   rules/macros.yaml:22:11
+--   651-657   rules/macros.yaml:16:7
+--   658-664   rules/macros.yaml:34:11
+--   665-678   rules/macros.yaml:36:11
+--   679-682   rules/detect/auth.yaml:169:5
+--   684-687   rules/detect/cluster.yaml:3:5
+--   688-694   rules/detect/cluster.yaml:22:11
+--   695-702   rules/detect/cluster.yaml:26:9
+--   703-710   rules/macros.yaml:22:11
+--   711-717   rules/macros.yaml:16:7
+--   718-721   rules/detect/cluster.yaml:3:5
+--   723-726   rules/detect/cluster.yaml:45:5
+--   727-733   rules/detect/cluster.yaml:57:11
+--   734-737   rules/detect/cluster.yaml:45:5
+--   739-742   rules/detect/cluster.yaml:71:5
+--   743-749   rules/detect/cluster.yaml:91:15
+--   750-756   rules/detect/cluster.yaml:93:15
+--   757-763   rules/macros.yaml:16:7
+--   764-771   rules/detect/cluster.yaml:97:9
+--   772-775   rules/detect/cluster.yaml:71:5
+--   777-780   rules/detect/cluster.yaml:111:5
+--   781-788   rules/macros.yaml:22:11
+--   789-795   rules/macros.yaml:16:7
+--   796-799   rules/detect/cluster.yaml:111:5
+--   801-804   rules/detect/cluster.yaml:136:5
+--   805-813   rules/detect/cluster.yaml:153:15
+--   814-822   rules/detect/cluster.yaml:154:15
+--   823-831   rules/detect/cluster.yaml:155:15
+--   832-840   rules/detect/cluster.yaml:156:15
+--   841-849   rules/detect/cluster.yaml:157:15
+--   850-858   rules/detect/cluster.yaml:158:15
+--   859-867   rules/detect/cluster.yaml:159:15
+--   868-876   rules/detect/cluster.yaml:160:15
+--   877-885   rules/detect/cluster.yaml:161:15
+--   886-894   rules/detect/cluster.yaml:162:15
+--   895-903   rules/detect/cluster.yaml:163:15
+--   904-912   rules/detect/cluster.yaml:164:15
+--   913-921   rules/detect/cluster.yaml:165:15
+--   922-930   rules/detect/cluster.yaml:166:15
+--   931-939   rules/detect/cluster.yaml:167:15
+--   940-948   rules/detect/cluster.yaml:168:15
+--   949-957   rules/detect/cluster.yaml:169:15
+--   958-961   rules/detect/cluster.yaml:136:5
+--   963-966   rules/detect/exec.yaml:3:5
+--   967-974   rules/detect/exec.yaml:20:11
+--   975-978   rules/detect/exec.yaml:3:5
+--   980-983   rules/detect/exec.yaml:40:5
+--   984-990   rules/detect/exec.yaml:53:11
+--   991-995   rules/detect/exec.yaml:57:11
+--   996-999   rules/detect/exec.yaml:40:5
+--   1001-1004 rules/detect/exec.yaml:82:5
+--   1005-1011 rules/detect/exec.yaml:95:11
+--   1012-1015 rules/detect/exec.yaml:82:5
+--   1017-1020 rules/detect/exec.yaml:109:5
+--   1021-1027 rules/detect/exec.yaml:122:11
+--   1028-1031 rules/detect/exec.yaml:109:5
+--   1033-1036 rules/detect/exec.yaml:137:5
+--   1037-1043 rules/detect/exec.yaml:151:11
+--   1044-1048 rules/detect/exec.yaml:155:13
+--   1049-1052 rules/detect/exec.yaml:137:5
+--   1054-1057 rules/detect/rbac.yaml:3:5
+--   1058-1065 rules/detect/rbac.yaml:20:9
+--   1066-1069 rules/detect/rbac.yaml:3:5
+--   1071-1074 rules/detect/rbac.yaml:31:5
+--   1075-1084 rules/detect/rbac.yaml:48:15
+--   1085-1094 rules/detect/rbac.yaml:50:15
+--   1095-1102 rules/detect/rbac.yaml:53:9
+--   1103-1106 rules/detect/rbac.yaml:31:5
+--   1108-1111 rules/detect/rbac.yaml:70:5
+--   1112-1134 rules/detect/rbac.yaml:88:15
+--   1135-1156 rules/detect/rbac.yaml:90:15
+--   1157-1164 rules/detect/rbac.yaml:93:9
+--   1165-1168 rules/detect/rbac.yaml:70:5
+--   1170-1173 rules/detect/rbac.yaml:114:5
+--   1174-1180 rules/detect/rbac.yaml:126:7
+--   1181-1184 rules/detect/rbac.yaml:114:5
+--   1186-1189 rules/detect/rbac.yaml:138:5
+--   1190-1203 rules/detect/rbac.yaml:151:11
+--   1204-1217 rules/detect/rbac.yaml:153:11
+--   1218-1225 rules/detect/rbac.yaml:156:9
+--   1226-1229 rules/detect/rbac.yaml:138:5
+--   1231-1234 rules/detect/rbac.yaml:169:5
+--   1235-1242 rules/macros.yaml:22:11
+--   1243-1249 rules/macros.yaml:16:7
+--   1250-1253 rules/detect/rbac.yaml:169:5
+--   1255-1258 rules/detect/secrets.yaml:3:5
+--   1259-1265 rules/detect/secrets.yaml:23:11
+--   1266-1273 rules/detect/secrets.yaml:26:9
+--   1274-1277 rules/detect/secrets.yaml:3:5
+--   1279-1282 rules/detect/secrets.yaml:45:5
+--   1283-1289 rules/macros.yaml:41:7
+--   1290-1297 rules/macros.yaml:22:11
+--   1298-1304 rules/macros.yaml:16:7
+--   1305-1311 rules/detect/secrets.yaml:65:13
+--   1312-1315 rules/detect/secrets.yaml:45:5
+--   1317-1320 rules/detect/secrets.yaml:84:5
+--   1321-1327 rules/detect/secrets.yaml:101:15
+--   1328-1334 rules/detect/secrets.yaml:103:15
+--   1335-1342 rules/macros.yaml:22:11
+--   1343-1349 rules/macros.yaml:16:7
+--   1350-1353 rules/detect/secrets.yaml:84:5
+--   1355-1358 rules/detect/workloads.yaml:10:5
+--   1359-1381 rules/detect/workloads.yaml:33:15
+--   1382-1404 rules/detect/workloads.yaml:35:15
+--   1405-1427 rules/detect/workloads.yaml:37:15
+--   1428-1456 rules/detect/workloads.yaml:39:15
+--   1457-1485 rules/detect/workloads.yaml:41:15
+--   1486-1514 rules/detect/workloads.yaml:43:15
+--   1515-1549 rules/detect/workloads.yaml:45:15
+--   1550-1584 rules/detect/workloads.yaml:47:15
+--   1585-1619 rules/detect/workloads.yaml:49:15
+--   1620-1645 rules/detect/workloads.yaml:51:15
+--   1646-1671 rules/detect/workloads.yaml:53:15
+--   1672-1697 rules/detect/workloads.yaml:55:15
+--   1698-1705 rules/macros.yaml:22:11
+--   1706-1712 rules/macros.yaml:16:7
+--   1713-1716 rules/detect/workloads.yaml:10:5
+--   1718-1721 rules/detect/workloads.yaml:88:5
+--   1722-1730 rules/detect/workloads.yaml:105:15
+--   1731-1739 rules/detect/workloads.yaml:107:15
+--   1740-1748 rules/detect/workloads.yaml:109:15
+--   1749-1772 rules/detect/workloads.yaml:111:15
+--   1773-1795 rules/detect/workloads.yaml:113:15
+--   1796-1808 rules/detect/workloads.yaml:115:15
+--   1809-1821 rules/detect/workloads.yaml:117:15
+--   1822-1834 rules/detect/workloads.yaml:119:15
+--   1835-1864 rules/detect/workloads.yaml:121:15
+--   1865-1893 rules/detect/workloads.yaml:123:15
+--   1894-1910 rules/detect/workloads.yaml:125:15
+--   1911-1927 rules/detect/workloads.yaml:127:15
+--   1928-1944 rules/detect/workloads.yaml:129:15
+--   1945-1980 rules/detect/workloads.yaml:131:15
+--   1981-2015 rules/detect/workloads.yaml:133:15
+--   2016-2026 rules/detect/workloads.yaml:135:15
+--   2027-2037 rules/detect/workloads.yaml:137:15
+--   2038-2048 rules/detect/workloads.yaml:139:15
+--   2049-2075 rules/detect/workloads.yaml:141:15
+--   2076-2101 rules/detect/workloads.yaml:143:15
+--   2102-2109 rules/macros.yaml:22:11
+--   2110-2116 rules/macros.yaml:16:7
+--   2117-2120 rules/detect/workloads.yaml:88:5
+--   2122-2125 rules/detect/workloads.yaml:170:5
+--   2126-2132 rules/detect/workloads.yaml:184:11
+--   2133-2139 rules/detect/workloads.yaml:188:11
+--   2140-2147 rules/macros.yaml:22:11
+--   2148-2154 rules/macros.yaml:16:7
+--   2155-2161 rules/detect/workloads.yaml:192:13
+--   2162-2165 rules/detect/workloads.yaml:170:5
+--   2167-2170 rules/detect/workloads.yaml:208:5
+--   2171-2177 rules/detect/workloads.yaml:222:11
+--   2178-2185 rules/macros.yaml:22:11
+--   2186-2192 rules/macros.yaml:16:7
+--   2193-2196 rules/detect/workloads.yaml:208:5
+--   2198-2201 rules/detect/workloads.yaml:236:5
+--   2202-2210 rules/detect/workloads.yaml:253:15
+--   2211-2230 rules/detect/workloads.yaml:255:15
+--   2231-2239 rules/detect/workloads.yaml:258:19
+--   2240-2248 rules/detect/workloads.yaml:261:21
+--   2249-2252 rules/detect/workloads.yaml:236:5
+--   2254-2256 rules/noise/drops.yaml:12:5
+--   2257-2261 rules/noise/drops.yaml:19:11
+--   2262-2266 rules/noise/drops.yaml:21:11
+--   2267-2270 rules/noise/drops.yaml:12:5
+--   2272-2278 rules/noise/drops.yaml:38:5
+--   2280-2286 rules/noise/drops.yaml:55:5
+--   2288-2290 rules/noise/drops.yaml:74:5
+--   2291-2297 rules/noise/drops.yaml:86:11
+--   2298-2305 rules/macros.yaml:22:11
+--   2306-2312 rules/macros.yaml:16:7
+--   2313-2316 rules/noise/drops.yaml:74:5
+--   2318-2325 rules/redact/secrets.yaml:8:5
+--   2327-2334 rules/redact/secrets.yaml:91:5
+--   2336-2338 rules/redact/tokens.yaml:3:5
+--   2339-2345 rules/redact/tokens.yaml:11:11
+--   2346-2350 rules/redact/tokens.yaml:3:5
+--   2352-2359 rules/redact/tokens.yaml:34:5
+--   2361-2363 rules/redact/tokens.yaml:65:5
+--   2364-2371 rules/redact/tokens.yaml:75:7
+--   2372-2376 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -290,48 +290,45 @@ end
 -- Bit's JSON encoders (loki, file, stdout json_lines) crash on records that
 -- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.
 -- Returns how many values were replaced.
-local function sanitize(t, depth)
+local sanitize
+
+-- One value of a container at `depth`: replace it in t[k] if Fluent Bit
+-- could not encode it; returns how many values were replaced below it.
+local function sanitize_value(t, k, v, depth)
+  local tv = type(v)
+  if tv == "table" then
+    if depth > MAX_DEPTH then
+      t[k] = TRUNCATED
+      return 1
+    end
+    return sanitize(v, depth + 1)
+  elseif tv == "number" then
+    if v ~= v or v == HUGE or v == -HUGE then
+      t[k] = tostring(v)
+      return 1
+    end
+  elseif tv == "function" or tv == "thread" then
+    t[k] = UNENCODABLE
+    return 1
+  end
+  return 0
+end
+
+sanitize = function(t, depth)
   local replaced = 0
-  local bad_keys
   if is_array(t) then
     for i = 1, #t do
-      local v = t[i]
-      local tv = type(v)
-      if tv == "table" then
-        if depth > MAX_DEPTH then
-          t[i] = TRUNCATED
-          replaced = replaced + 1
-        else
-          replaced = replaced + sanitize(v, depth + 1)
-        end
-      elseif tv == "number" then
-        if v ~= v or v == HUGE or v == -HUGE then t[i] = tostring(v); replaced = replaced + 1 end
-      elseif tv == "function" or tv == "thread" then
-        t[i] = UNENCODABLE
-        replaced = replaced + 1
-      end
+      replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
   end
+  local bad_keys
   for k, v in pairs(t) do
-    local tv = type(v)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
     end
-    if tv == "table" then
-      if depth > MAX_DEPTH then
-        t[k] = TRUNCATED
-        replaced = replaced + 1
-      else
-        replaced = replaced + sanitize(v, depth + 1)
-      end
-    elseif tv == "number" then
-      if v ~= v or v == HUGE or v == -HUGE then t[k] = tostring(v); replaced = replaced + 1 end
-    elseif tv == "function" or tv == "thread" then
-      t[k] = UNENCODABLE
-      replaced = replaced + 1
-    end
+    replaced = replaced + sanitize_value(t, k, v, depth)
   end
   if bad_keys then
     -- A map with non-string keys serialises as invalid JSON ({1:"x"}):

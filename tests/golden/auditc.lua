@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   212-215   tests/golden/rules/golden.yaml:15:5
---   216-223   tests/golden/rules/golden.yaml:12:11
---   224-231   tests/golden/rules/golden.yaml:27:9
---   232-235   tests/golden/rules/golden.yaml:15:5
---   237-240   tests/golden/rules/golden.yaml:29:5
---   241-263   tests/golden/rules/golden.yaml:40:11
---   264-267   tests/golden/rules/golden.yaml:29:5
---   269-272   tests/golden/rules/golden.yaml:42:5
---   273-277   tests/golden/rules/golden.yaml:49:11
---   278-282   tests/golden/rules/golden.yaml:51:11
---   283-289   tests/golden/rules/golden.yaml:53:11
---   290-293   tests/golden/rules/golden.yaml:42:5
---   295-297   tests/golden/rules/golden.yaml:55:5
---   298-302   tests/golden/rules/golden.yaml:59:7
---   303-306   tests/golden/rules/golden.yaml:55:5
---   308-315   tests/golden/rules/golden.yaml:61:5
+--   209-212   tests/golden/rules/golden.yaml:15:5
+--   213-220   tests/golden/rules/golden.yaml:12:11
+--   221-228   tests/golden/rules/golden.yaml:27:9
+--   229-232   tests/golden/rules/golden.yaml:15:5
+--   234-237   tests/golden/rules/golden.yaml:29:5
+--   238-260   tests/golden/rules/golden.yaml:40:11
+--   261-264   tests/golden/rules/golden.yaml:29:5
+--   266-269   tests/golden/rules/golden.yaml:42:5
+--   270-274   tests/golden/rules/golden.yaml:49:11
+--   275-279   tests/golden/rules/golden.yaml:51:11
+--   280-286   tests/golden/rules/golden.yaml:53:11
+--   287-290   tests/golden/rules/golden.yaml:42:5
+--   292-294   tests/golden/rules/golden.yaml:55:5
+--   295-299   tests/golden/rules/golden.yaml:59:7
+--   300-303   tests/golden/rules/golden.yaml:55:5
+--   305-312   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -61,48 +61,45 @@ end
 -- Bit's JSON encoders (loki, file, stdout json_lines) crash on records that
 -- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.
 -- Returns how many values were replaced.
-local function sanitize(t, depth)
+local sanitize
+
+-- One value of a container at `depth`: replace it in t[k] if Fluent Bit
+-- could not encode it; returns how many values were replaced below it.
+local function sanitize_value(t, k, v, depth)
+  local tv = type(v)
+  if tv == "table" then
+    if depth > MAX_DEPTH then
+      t[k] = TRUNCATED
+      return 1
+    end
+    return sanitize(v, depth + 1)
+  elseif tv == "number" then
+    if v ~= v or v == HUGE or v == -HUGE then
+      t[k] = tostring(v)
+      return 1
+    end
+  elseif tv == "function" or tv == "thread" then
+    t[k] = UNENCODABLE
+    return 1
+  end
+  return 0
+end
+
+sanitize = function(t, depth)
   local replaced = 0
-  local bad_keys
   if is_array(t) then
     for i = 1, #t do
-      local v = t[i]
-      local tv = type(v)
-      if tv == "table" then
-        if depth > MAX_DEPTH then
-          t[i] = TRUNCATED
-          replaced = replaced + 1
-        else
-          replaced = replaced + sanitize(v, depth + 1)
-        end
-      elseif tv == "number" then
-        if v ~= v or v == HUGE or v == -HUGE then t[i] = tostring(v); replaced = replaced + 1 end
-      elseif tv == "function" or tv == "thread" then
-        t[i] = UNENCODABLE
-        replaced = replaced + 1
-      end
+      replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
   end
+  local bad_keys
   for k, v in pairs(t) do
-    local tv = type(v)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
     end
-    if tv == "table" then
-      if depth > MAX_DEPTH then
-        t[k] = TRUNCATED
-        replaced = replaced + 1
-      else
-        replaced = replaced + sanitize(v, depth + 1)
-      end
-    elseif tv == "number" then
-      if v ~= v or v == HUGE or v == -HUGE then t[k] = tostring(v); replaced = replaced + 1 end
-    elseif tv == "function" or tv == "thread" then
-      t[k] = UNENCODABLE
-      replaced = replaced + 1
-    end
+    replaced = replaced + sanitize_value(t, k, v, depth)
   end
   if bad_keys then
     -- A map with non-string keys serialises as invalid JSON ({1:"x"}):
