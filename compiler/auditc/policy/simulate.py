@@ -1,0 +1,181 @@
+"""`auditc policy simulate`: what a policy would have logged, measured on a real log.
+
+Feed a log captured at RequestResponse (any format `auditc replay` reads);
+each event is matched against the policy (matcher.py, checker.go semantics),
+dropped when its level is None or its stage is omitted, and trimmed to its
+level (trim.py, request.go semantics). The report counts events and bytes per
+level and per policy rule, projects bytes per day at the rate observed in
+the log, and compares with a flat RequestResponse policy (the log as
+captured). `--output` writes the trimmed log, ready for `auditc replay`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..replay_inputs import InputState, read_blobs
+from .levels import LEVELS
+from .matcher import Attributes, evaluate
+from .model import Policy
+from .trim import go_json, trim_event
+
+MALFORMED_CAP = 20
+
+
+@dataclass
+class Bucket:
+    events_in: int = 0
+    bytes_in: int = 0
+    events_out: int = 0
+    bytes_out: int = 0
+
+    def add_in(self, size: int) -> None:
+        self.events_in += 1
+        self.bytes_in += size
+
+    def add_out(self, size: int) -> None:
+        self.events_out += 1
+        self.bytes_out += size
+
+
+@dataclass
+class SimulateReport:
+    policy_file: str
+    sources: list[str] = field(default_factory=list)
+    events: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    events_out: int = 0
+    malformed: int = 0
+    malformed_refs: list[str] = field(default_factory=list)
+    input_issues: list[str] = field(default_factory=list)
+    by_level: dict[str, Bucket] = field(default_factory=lambda: {lv: Bucket() for lv in LEVELS})
+    by_rule: dict[int, Bucket] = field(default_factory=dict)  # rule number; 0: no rule matched
+    rule_levels: dict[int, str] = field(default_factory=dict)
+    bytes_flat_metadata: int = 0  # the same events under a flat Metadata policy (no omitStages)
+    stage_omitted: int = 0
+    stage_omitted_bytes: int = 0
+    under_captured: int = 0  # events the policy wants at a higher level than they were captured at
+    captured_levels: Counter = field(default_factory=Counter)
+    first_ts: str | None = None
+    last_ts: str | None = None
+
+    @property
+    def span_seconds(self) -> float | None:
+        a, b = parse_ts(self.first_ts), parse_ts(self.last_ts)
+        if a is None or b is None or b <= a:
+            return None
+        return (b - a).total_seconds()
+
+    def per_day(self, value: int) -> float | None:
+        span = self.span_seconds
+        return None if span is None else value * 86400.0 / span
+
+    @property
+    def reduction(self) -> float | None:
+        """1 - bytes out / bytes of the same events under a flat RequestResponse policy."""
+        return None if not self.bytes_in else 1.0 - self.bytes_out / self.bytes_in
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def simulate(policy: Policy, paths: list[str], output: str | None = None) -> SimulateReport:
+    report = SimulateReport(policy.file)
+    for rule in policy.rules:
+        report.rule_levels[rule.number] = rule.level
+    report.rule_levels[0] = "None"
+    state = InputState()
+    out_fh, tmp_name = None, None
+    if output:
+        fd, tmp_name = tempfile.mkstemp(prefix=".auditc-simulate.", dir=os.path.dirname(os.path.abspath(output)))
+        out_fh = os.fdopen(fd, "wb")
+    try:
+        for blob in read_blobs(paths, state):
+            unit = "item" if blob.item_mode else "line"
+            for offset, line in enumerate(blob.data.split(b"\n")):
+                if not line.strip():
+                    continue
+                written = _one(policy, report, line)
+                if written is False:
+                    report.malformed += 1
+                    if len(report.malformed_refs) < MALFORMED_CAP:
+                        report.malformed_refs.append(f"{blob.source}:{unit} {blob.first_line + offset}")
+                elif written is not None and out_fh is not None:
+                    out_fh.write(written)
+                    out_fh.write(b"\n")
+        if out_fh is not None:
+            out_fh.close()
+            out_fh = None
+            os.replace(tmp_name, output)  # only a finished run replaces the output
+            tmp_name = None
+    finally:
+        if out_fh is not None:
+            out_fh.close()
+        if tmp_name and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    report.sources = state.sources
+    report.input_issues = [f"{i.source}: {i.message}" for i in state.issues]
+    return report
+
+
+def _one(policy: Policy, report: SimulateReport, line: bytes):
+    """Account for one line; returns the bytes to write, None (not logged) or False (not an event)."""
+    try:
+        event = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not isinstance(event, dict):
+        return False
+    size_in = len(line) + 1  # the newline, as `auditc replay` counts
+    report.events += 1
+    report.bytes_in += size_in
+    report.captured_levels[event.get("level") if isinstance(event.get("level"), str) else "?"] += 1
+    ts = event.get("requestReceivedTimestamp") or event.get("stageTimestamp")
+    if isinstance(ts, str):
+        if report.first_ts is None or ts < report.first_ts:
+            report.first_ts = ts
+        if report.last_ts is None or ts > report.last_ts:
+            report.last_ts = ts
+
+    if "requestObject" in event or "responseObject" in event or event.get("level") != "Metadata":
+        flat = {k: v for k, v in event.items() if k not in ("requestObject", "responseObject")}
+        if "level" in flat:
+            flat["level"] = "Metadata"
+        report.bytes_flat_metadata += len(go_json(flat)) + 1
+    else:
+        report.bytes_flat_metadata += size_in
+
+    decision = evaluate(policy, Attributes.from_event(event))
+    number = decision.rule.number if decision.rule else 0
+    rule_bucket = report.by_rule.setdefault(number, Bucket())
+    level_bucket = report.by_level[decision.level]
+    rule_bucket.add_in(size_in)
+    level_bucket.add_in(size_in)
+    if decision.level == "None":
+        return None  # request.go: nothing is logged below Metadata
+    if event.get("stage") in decision.omit_stages:
+        report.stage_omitted += 1
+        report.stage_omitted_bytes += size_in
+        return None
+    changed, under = trim_event(event, decision.level, decision.omit_managed_fields)
+    if under:
+        report.under_captured += 1
+    data = go_json(event) if changed else line
+    size_out = len(data) + 1
+    rule_bucket.add_out(size_out)
+    level_bucket.add_out(size_out)
+    report.events_out += 1
+    report.bytes_out += size_out
+    return data
