@@ -28,11 +28,11 @@
 --   [23] detect secrets-listed-all-namespaces      rules/detect/secrets.yaml:3:5
 --   [24] detect secret-read-by-user                rules/detect/secrets.yaml:45:5
 --   [25] detect long-lived-token-secret-created    rules/detect/secrets.yaml:84:5
---   [26] detect privileged-container               rules/detect/workloads.yaml:10:5
---   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:88:5
---   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:170:5
---   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:208:5
---   [30] detect nodeport-service                   rules/detect/workloads.yaml:236:5
+--   [26] detect privileged-container               rules/detect/workloads.yaml:18:5
+--   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:100:5
+--   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:182:5
+--   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:220:5
+--   [30] detect nodeport-service                   rules/detect/workloads.yaml:248:5
 --   [31] drop   drop-health-probes                 rules/noise/drops.yaml:12:5
 --   [32] drop   drop-watch-requests                rules/noise/drops.yaml:38:5
 --   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
@@ -44,217 +44,221 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   438-441   rules/detect/auth.yaml:15:5
---   442-448   rules/detect/auth.yaml:31:11
---   449-455   rules/macros.yaml:16:7
---   456-463   rules/detect/auth.yaml:37:9
---   464-467   rules/detect/auth.yaml:15:5
---   469-472   rules/detect/auth.yaml:52:5
---   473-479   rules/macros.yaml:34:11
---   480-493   rules/macros.yaml:36:11
---   494-500   rules/detect/auth.yaml:65:11
---   501-505   rules/detect/auth.yaml:9:11
---   506-510   rules/detect/auth.yaml:11:11
---   511-514   rules/detect/auth.yaml:52:5
---   516-519   rules/detect/auth.yaml:81:5
---   520-526   rules/macros.yaml:34:11
---   527-540   rules/macros.yaml:36:11
---   541-547   rules/detect/auth.yaml:94:13
---   548-552   rules/detect/auth.yaml:9:11
---   553-557   rules/detect/auth.yaml:11:11
---   558-561   rules/detect/auth.yaml:81:5
---   563-566   rules/detect/auth.yaml:107:5
---   567-573   rules/detect/auth.yaml:121:11
---   574-581   rules/macros.yaml:22:11
---   582-588   rules/macros.yaml:16:7
---   589-595   rules/detect/auth.yaml:127:13
---   596-599   rules/detect/auth.yaml:107:5
---   601-604   rules/detect/auth.yaml:140:5
---   605-611   rules/detect/auth.yaml:153:11
---   612-619   rules/macros.yaml:22:11
---   620-626   rules/macros.yaml:16:7
---   627-630   rules/detect/auth.yaml:140:5
---   632-635   rules/detect/auth.yaml:169:5
---   636-642   rules/detect/auth.yaml:183:11
---   643-650   rules/macros.yaml:22:11
---   651-657   rules/macros.yaml:16:7
---   658-664   rules/macros.yaml:34:11
---   665-678   rules/macros.yaml:36:11
---   679-682   rules/detect/auth.yaml:169:5
---   684-687   rules/detect/cluster.yaml:3:5
---   688-694   rules/detect/cluster.yaml:22:11
---   695-702   rules/detect/cluster.yaml:26:9
---   703-710   rules/macros.yaml:22:11
---   711-717   rules/macros.yaml:16:7
---   718-721   rules/detect/cluster.yaml:3:5
---   723-726   rules/detect/cluster.yaml:45:5
---   727-733   rules/detect/cluster.yaml:57:11
---   734-737   rules/detect/cluster.yaml:45:5
---   739-742   rules/detect/cluster.yaml:71:5
---   743-749   rules/detect/cluster.yaml:91:15
---   750-756   rules/detect/cluster.yaml:93:15
---   757-763   rules/macros.yaml:16:7
---   764-771   rules/detect/cluster.yaml:97:9
---   772-775   rules/detect/cluster.yaml:71:5
---   777-780   rules/detect/cluster.yaml:111:5
---   781-788   rules/macros.yaml:22:11
---   789-795   rules/macros.yaml:16:7
---   796-799   rules/detect/cluster.yaml:111:5
---   801-804   rules/detect/cluster.yaml:136:5
---   805-813   rules/detect/cluster.yaml:153:15
---   814-822   rules/detect/cluster.yaml:154:15
---   823-831   rules/detect/cluster.yaml:155:15
---   832-840   rules/detect/cluster.yaml:156:15
---   841-849   rules/detect/cluster.yaml:157:15
---   850-858   rules/detect/cluster.yaml:158:15
---   859-867   rules/detect/cluster.yaml:159:15
---   868-876   rules/detect/cluster.yaml:160:15
---   877-885   rules/detect/cluster.yaml:161:15
---   886-894   rules/detect/cluster.yaml:162:15
---   895-903   rules/detect/cluster.yaml:163:15
---   904-912   rules/detect/cluster.yaml:164:15
---   913-921   rules/detect/cluster.yaml:165:15
---   922-930   rules/detect/cluster.yaml:166:15
---   931-939   rules/detect/cluster.yaml:167:15
---   940-948   rules/detect/cluster.yaml:168:15
---   949-957   rules/detect/cluster.yaml:169:15
---   958-961   rules/detect/cluster.yaml:136:5
---   963-966   rules/detect/exec.yaml:3:5
---   967-974   rules/detect/exec.yaml:20:11
---   975-978   rules/detect/exec.yaml:3:5
---   980-983   rules/detect/exec.yaml:40:5
---   984-990   rules/detect/exec.yaml:53:11
---   991-995   rules/detect/exec.yaml:57:11
---   996-999   rules/detect/exec.yaml:40:5
---   1001-1004 rules/detect/exec.yaml:82:5
---   1005-1011 rules/detect/exec.yaml:95:11
---   1012-1015 rules/detect/exec.yaml:82:5
---   1017-1020 rules/detect/exec.yaml:109:5
---   1021-1027 rules/detect/exec.yaml:122:11
---   1028-1031 rules/detect/exec.yaml:109:5
---   1033-1036 rules/detect/exec.yaml:137:5
---   1037-1043 rules/detect/exec.yaml:151:11
---   1044-1048 rules/detect/exec.yaml:155:13
---   1049-1052 rules/detect/exec.yaml:137:5
---   1054-1057 rules/detect/rbac.yaml:3:5
---   1058-1065 rules/detect/rbac.yaml:20:9
---   1066-1069 rules/detect/rbac.yaml:3:5
---   1071-1074 rules/detect/rbac.yaml:31:5
---   1075-1084 rules/detect/rbac.yaml:48:15
---   1085-1094 rules/detect/rbac.yaml:50:15
---   1095-1102 rules/detect/rbac.yaml:53:9
---   1103-1106 rules/detect/rbac.yaml:31:5
---   1108-1111 rules/detect/rbac.yaml:70:5
---   1112-1134 rules/detect/rbac.yaml:88:15
---   1135-1156 rules/detect/rbac.yaml:90:15
---   1157-1164 rules/detect/rbac.yaml:93:9
---   1165-1168 rules/detect/rbac.yaml:70:5
---   1170-1173 rules/detect/rbac.yaml:114:5
---   1174-1180 rules/detect/rbac.yaml:126:7
---   1181-1184 rules/detect/rbac.yaml:114:5
---   1186-1189 rules/detect/rbac.yaml:138:5
---   1190-1203 rules/detect/rbac.yaml:151:11
---   1204-1217 rules/detect/rbac.yaml:153:11
---   1218-1225 rules/detect/rbac.yaml:156:9
---   1226-1229 rules/detect/rbac.yaml:138:5
---   1231-1234 rules/detect/rbac.yaml:169:5
---   1235-1242 rules/macros.yaml:22:11
---   1243-1249 rules/macros.yaml:16:7
---   1250-1253 rules/detect/rbac.yaml:169:5
---   1255-1258 rules/detect/secrets.yaml:3:5
---   1259-1265 rules/detect/secrets.yaml:23:11
---   1266-1273 rules/detect/secrets.yaml:26:9
---   1274-1277 rules/detect/secrets.yaml:3:5
---   1279-1282 rules/detect/secrets.yaml:45:5
---   1283-1289 rules/macros.yaml:41:7
---   1290-1297 rules/macros.yaml:22:11
---   1298-1304 rules/macros.yaml:16:7
---   1305-1311 rules/detect/secrets.yaml:65:13
---   1312-1315 rules/detect/secrets.yaml:45:5
---   1317-1320 rules/detect/secrets.yaml:84:5
---   1321-1327 rules/detect/secrets.yaml:101:15
---   1328-1334 rules/detect/secrets.yaml:103:15
---   1335-1342 rules/macros.yaml:22:11
---   1343-1349 rules/macros.yaml:16:7
---   1350-1353 rules/detect/secrets.yaml:84:5
---   1355-1358 rules/detect/workloads.yaml:10:5
---   1359-1381 rules/detect/workloads.yaml:33:15
---   1382-1404 rules/detect/workloads.yaml:35:15
---   1405-1427 rules/detect/workloads.yaml:37:15
---   1428-1456 rules/detect/workloads.yaml:39:15
---   1457-1485 rules/detect/workloads.yaml:41:15
---   1486-1514 rules/detect/workloads.yaml:43:15
---   1515-1549 rules/detect/workloads.yaml:45:15
---   1550-1584 rules/detect/workloads.yaml:47:15
---   1585-1619 rules/detect/workloads.yaml:49:15
---   1620-1645 rules/detect/workloads.yaml:51:15
---   1646-1671 rules/detect/workloads.yaml:53:15
---   1672-1697 rules/detect/workloads.yaml:55:15
---   1698-1705 rules/macros.yaml:22:11
---   1706-1712 rules/macros.yaml:16:7
---   1713-1716 rules/detect/workloads.yaml:10:5
---   1718-1721 rules/detect/workloads.yaml:88:5
---   1722-1730 rules/detect/workloads.yaml:105:15
---   1731-1739 rules/detect/workloads.yaml:107:15
---   1740-1748 rules/detect/workloads.yaml:109:15
---   1749-1772 rules/detect/workloads.yaml:111:15
---   1773-1795 rules/detect/workloads.yaml:113:15
---   1796-1808 rules/detect/workloads.yaml:115:15
---   1809-1821 rules/detect/workloads.yaml:117:15
---   1822-1834 rules/detect/workloads.yaml:119:15
---   1835-1864 rules/detect/workloads.yaml:121:15
---   1865-1893 rules/detect/workloads.yaml:123:15
---   1894-1910 rules/detect/workloads.yaml:125:15
---   1911-1927 rules/detect/workloads.yaml:127:15
---   1928-1944 rules/detect/workloads.yaml:129:15
---   1945-1980 rules/detect/workloads.yaml:131:15
---   1981-2015 rules/detect/workloads.yaml:133:15
---   2016-2026 rules/detect/workloads.yaml:135:15
---   2027-2037 rules/detect/workloads.yaml:137:15
---   2038-2048 rules/detect/workloads.yaml:139:15
---   2049-2075 rules/detect/workloads.yaml:141:15
---   2076-2101 rules/detect/workloads.yaml:143:15
---   2102-2109 rules/macros.yaml:22:11
---   2110-2116 rules/macros.yaml:16:7
---   2117-2120 rules/detect/workloads.yaml:88:5
---   2122-2125 rules/detect/workloads.yaml:170:5
---   2126-2132 rules/detect/workloads.yaml:184:11
---   2133-2139 rules/detect/workloads.yaml:188:11
---   2140-2147 rules/macros.yaml:22:11
---   2148-2154 rules/macros.yaml:16:7
---   2155-2161 rules/detect/workloads.yaml:192:13
---   2162-2165 rules/detect/workloads.yaml:170:5
---   2167-2170 rules/detect/workloads.yaml:208:5
---   2171-2177 rules/detect/workloads.yaml:222:11
---   2178-2185 rules/macros.yaml:22:11
---   2186-2192 rules/macros.yaml:16:7
---   2193-2196 rules/detect/workloads.yaml:208:5
---   2198-2201 rules/detect/workloads.yaml:236:5
---   2202-2210 rules/detect/workloads.yaml:253:15
---   2211-2230 rules/detect/workloads.yaml:255:15
---   2231-2239 rules/detect/workloads.yaml:258:19
---   2240-2248 rules/detect/workloads.yaml:261:21
---   2249-2252 rules/detect/workloads.yaml:236:5
---   2254-2256 rules/noise/drops.yaml:12:5
---   2257-2261 rules/noise/drops.yaml:19:11
---   2262-2266 rules/noise/drops.yaml:21:11
---   2267-2270 rules/noise/drops.yaml:12:5
---   2272-2278 rules/noise/drops.yaml:38:5
---   2280-2286 rules/noise/drops.yaml:55:5
---   2288-2290 rules/noise/drops.yaml:74:5
---   2291-2297 rules/noise/drops.yaml:86:11
---   2298-2305 rules/macros.yaml:22:11
---   2306-2312 rules/macros.yaml:16:7
---   2313-2316 rules/noise/drops.yaml:74:5
---   2318-2325 rules/redact/secrets.yaml:8:5
---   2327-2334 rules/redact/secrets.yaml:91:5
---   2336-2338 rules/redact/tokens.yaml:3:5
---   2339-2345 rules/redact/tokens.yaml:11:11
---   2346-2350 rules/redact/tokens.yaml:3:5
---   2352-2359 rules/redact/tokens.yaml:34:5
---   2361-2363 rules/redact/tokens.yaml:65:5
---   2364-2371 rules/redact/tokens.yaml:75:7
---   2372-2376 rules/redact/tokens.yaml:65:5
+--   442-445   rules/detect/auth.yaml:15:5
+--   446-452   rules/detect/auth.yaml:31:11
+--   453-459   rules/macros.yaml:16:7
+--   460-467   rules/detect/auth.yaml:37:9
+--   468-471   rules/detect/auth.yaml:15:5
+--   473-476   rules/detect/auth.yaml:52:5
+--   477-483   rules/macros.yaml:34:11
+--   484-497   rules/macros.yaml:36:11
+--   498-504   rules/detect/auth.yaml:65:11
+--   505-509   rules/detect/auth.yaml:9:11
+--   510-514   rules/detect/auth.yaml:11:11
+--   515-518   rules/detect/auth.yaml:52:5
+--   520-523   rules/detect/auth.yaml:81:5
+--   524-530   rules/macros.yaml:34:11
+--   531-544   rules/macros.yaml:36:11
+--   545-551   rules/detect/auth.yaml:94:13
+--   552-556   rules/detect/auth.yaml:9:11
+--   557-561   rules/detect/auth.yaml:11:11
+--   562-565   rules/detect/auth.yaml:81:5
+--   567-570   rules/detect/auth.yaml:107:5
+--   571-577   rules/detect/auth.yaml:121:11
+--   578-585   rules/macros.yaml:22:11
+--   586-592   rules/macros.yaml:16:7
+--   593-599   rules/detect/auth.yaml:127:13
+--   600-603   rules/detect/auth.yaml:107:5
+--   605-608   rules/detect/auth.yaml:140:5
+--   609-615   rules/detect/auth.yaml:153:11
+--   616-623   rules/macros.yaml:22:11
+--   624-630   rules/macros.yaml:16:7
+--   631-634   rules/detect/auth.yaml:140:5
+--   636-639   rules/detect/auth.yaml:169:5
+--   640-646   rules/detect/auth.yaml:183:11
+--   647-654   rules/macros.yaml:22:11
+--   655-661   rules/macros.yaml:16:7
+--   662-668   rules/macros.yaml:34:11
+--   669-682   rules/macros.yaml:36:11
+--   683-686   rules/detect/auth.yaml:169:5
+--   688-691   rules/detect/cluster.yaml:3:5
+--   692-698   rules/detect/cluster.yaml:22:11
+--   699-706   rules/detect/cluster.yaml:26:9
+--   707-714   rules/macros.yaml:22:11
+--   715-721   rules/macros.yaml:16:7
+--   722-725   rules/detect/cluster.yaml:3:5
+--   727-730   rules/detect/cluster.yaml:45:5
+--   731-737   rules/detect/cluster.yaml:57:11
+--   738-741   rules/detect/cluster.yaml:45:5
+--   743-746   rules/detect/cluster.yaml:71:5
+--   747-753   rules/detect/cluster.yaml:91:15
+--   754-760   rules/detect/cluster.yaml:93:15
+--   761-767   rules/macros.yaml:16:7
+--   768-775   rules/detect/cluster.yaml:97:9
+--   776-779   rules/detect/cluster.yaml:71:5
+--   781-784   rules/detect/cluster.yaml:111:5
+--   785-792   rules/macros.yaml:22:11
+--   793-799   rules/macros.yaml:16:7
+--   800-803   rules/detect/cluster.yaml:111:5
+--   805-808   rules/detect/cluster.yaml:136:5
+--   809-817   rules/detect/cluster.yaml:153:15
+--   818-826   rules/detect/cluster.yaml:154:15
+--   827-835   rules/detect/cluster.yaml:155:15
+--   836-844   rules/detect/cluster.yaml:156:15
+--   845-853   rules/detect/cluster.yaml:157:15
+--   854-862   rules/detect/cluster.yaml:158:15
+--   863-871   rules/detect/cluster.yaml:159:15
+--   872-880   rules/detect/cluster.yaml:160:15
+--   881-889   rules/detect/cluster.yaml:161:15
+--   890-898   rules/detect/cluster.yaml:162:15
+--   899-907   rules/detect/cluster.yaml:163:15
+--   908-916   rules/detect/cluster.yaml:164:15
+--   917-925   rules/detect/cluster.yaml:165:15
+--   926-934   rules/detect/cluster.yaml:166:15
+--   935-943   rules/detect/cluster.yaml:167:15
+--   944-952   rules/detect/cluster.yaml:168:15
+--   953-961   rules/detect/cluster.yaml:169:15
+--   962-965   rules/detect/cluster.yaml:136:5
+--   967-970   rules/detect/exec.yaml:3:5
+--   971-978   rules/detect/exec.yaml:20:11
+--   979-982   rules/detect/exec.yaml:3:5
+--   984-987   rules/detect/exec.yaml:40:5
+--   988-994   rules/detect/exec.yaml:53:11
+--   995-999   rules/detect/exec.yaml:57:11
+--   1000-1003 rules/detect/exec.yaml:40:5
+--   1005-1008 rules/detect/exec.yaml:82:5
+--   1009-1015 rules/detect/exec.yaml:95:11
+--   1016-1019 rules/detect/exec.yaml:82:5
+--   1021-1024 rules/detect/exec.yaml:109:5
+--   1025-1031 rules/detect/exec.yaml:122:11
+--   1032-1035 rules/detect/exec.yaml:109:5
+--   1037-1040 rules/detect/exec.yaml:137:5
+--   1041-1047 rules/detect/exec.yaml:151:11
+--   1048-1052 rules/detect/exec.yaml:155:13
+--   1053-1056 rules/detect/exec.yaml:137:5
+--   1058-1061 rules/detect/rbac.yaml:3:5
+--   1062-1069 rules/detect/rbac.yaml:20:9
+--   1070-1073 rules/detect/rbac.yaml:3:5
+--   1075-1078 rules/detect/rbac.yaml:31:5
+--   1079-1088 rules/detect/rbac.yaml:48:15
+--   1089-1098 rules/detect/rbac.yaml:50:15
+--   1099-1106 rules/detect/rbac.yaml:53:9
+--   1107-1110 rules/detect/rbac.yaml:31:5
+--   1112-1115 rules/detect/rbac.yaml:70:5
+--   1116-1138 rules/detect/rbac.yaml:88:15
+--   1139-1160 rules/detect/rbac.yaml:90:15
+--   1161-1168 rules/detect/rbac.yaml:93:9
+--   1169-1172 rules/detect/rbac.yaml:70:5
+--   1174-1177 rules/detect/rbac.yaml:114:5
+--   1178-1184 rules/detect/rbac.yaml:126:7
+--   1185-1188 rules/detect/rbac.yaml:114:5
+--   1190-1193 rules/detect/rbac.yaml:138:5
+--   1194-1207 rules/detect/rbac.yaml:151:11
+--   1208-1221 rules/detect/rbac.yaml:153:11
+--   1222-1229 rules/detect/rbac.yaml:156:9
+--   1230-1233 rules/detect/rbac.yaml:138:5
+--   1235-1238 rules/detect/rbac.yaml:169:5
+--   1239-1246 rules/macros.yaml:22:11
+--   1247-1253 rules/macros.yaml:16:7
+--   1254-1257 rules/detect/rbac.yaml:169:5
+--   1259-1262 rules/detect/secrets.yaml:3:5
+--   1263-1269 rules/detect/secrets.yaml:23:11
+--   1270-1277 rules/detect/secrets.yaml:26:9
+--   1278-1281 rules/detect/secrets.yaml:3:5
+--   1283-1286 rules/detect/secrets.yaml:45:5
+--   1287-1293 rules/macros.yaml:41:7
+--   1294-1301 rules/macros.yaml:22:11
+--   1302-1308 rules/macros.yaml:16:7
+--   1309-1315 rules/detect/secrets.yaml:65:13
+--   1316-1319 rules/detect/secrets.yaml:45:5
+--   1321-1324 rules/detect/secrets.yaml:84:5
+--   1325-1331 rules/detect/secrets.yaml:102:11
+--   1332-1339 rules/macros.yaml:22:11
+--   1340-1346 rules/macros.yaml:16:7
+--   1347-1350 rules/detect/secrets.yaml:84:5
+--   1352-1355 rules/detect/workloads.yaml:18:5
+--   1356-1362 rules/detect/workloads.yaml:12:15
+--   1363-1369 rules/detect/workloads.yaml:14:15
+--   1370-1392 rules/detect/workloads.yaml:41:15
+--   1393-1415 rules/detect/workloads.yaml:43:15
+--   1416-1438 rules/detect/workloads.yaml:45:15
+--   1439-1467 rules/detect/workloads.yaml:47:15
+--   1468-1496 rules/detect/workloads.yaml:49:15
+--   1497-1525 rules/detect/workloads.yaml:51:15
+--   1526-1560 rules/detect/workloads.yaml:53:15
+--   1561-1595 rules/detect/workloads.yaml:55:15
+--   1596-1630 rules/detect/workloads.yaml:57:15
+--   1631-1656 rules/detect/workloads.yaml:59:15
+--   1657-1682 rules/detect/workloads.yaml:61:15
+--   1683-1708 rules/detect/workloads.yaml:63:15
+--   1709-1716 rules/macros.yaml:22:11
+--   1717-1723 rules/macros.yaml:16:7
+--   1724-1727 rules/detect/workloads.yaml:18:5
+--   1729-1732 rules/detect/workloads.yaml:100:5
+--   1733-1739 rules/detect/workloads.yaml:12:15
+--   1740-1746 rules/detect/workloads.yaml:14:15
+--   1747-1755 rules/detect/workloads.yaml:117:15
+--   1756-1764 rules/detect/workloads.yaml:119:15
+--   1765-1773 rules/detect/workloads.yaml:121:15
+--   1774-1797 rules/detect/workloads.yaml:123:15
+--   1798-1820 rules/detect/workloads.yaml:125:15
+--   1821-1833 rules/detect/workloads.yaml:127:15
+--   1834-1846 rules/detect/workloads.yaml:129:15
+--   1847-1859 rules/detect/workloads.yaml:131:15
+--   1860-1889 rules/detect/workloads.yaml:133:15
+--   1890-1918 rules/detect/workloads.yaml:135:15
+--   1919-1935 rules/detect/workloads.yaml:137:15
+--   1936-1952 rules/detect/workloads.yaml:139:15
+--   1953-1969 rules/detect/workloads.yaml:141:15
+--   1970-2005 rules/detect/workloads.yaml:143:15
+--   2006-2040 rules/detect/workloads.yaml:145:15
+--   2041-2051 rules/detect/workloads.yaml:147:15
+--   2052-2062 rules/detect/workloads.yaml:149:15
+--   2063-2073 rules/detect/workloads.yaml:151:15
+--   2074-2100 rules/detect/workloads.yaml:153:15
+--   2101-2126 rules/detect/workloads.yaml:155:15
+--   2127-2134 rules/macros.yaml:22:11
+--   2135-2141 rules/macros.yaml:16:7
+--   2142-2145 rules/detect/workloads.yaml:100:5
+--   2147-2150 rules/detect/workloads.yaml:182:5
+--   2151-2157 rules/detect/workloads.yaml:196:11
+--   2158-2164 rules/detect/workloads.yaml:200:11
+--   2165-2172 rules/macros.yaml:22:11
+--   2173-2179 rules/macros.yaml:16:7
+--   2180-2186 rules/detect/workloads.yaml:204:13
+--   2187-2190 rules/detect/workloads.yaml:182:5
+--   2192-2195 rules/detect/workloads.yaml:220:5
+--   2196-2202 rules/detect/workloads.yaml:234:11
+--   2203-2210 rules/macros.yaml:22:11
+--   2211-2217 rules/macros.yaml:16:7
+--   2218-2221 rules/detect/workloads.yaml:220:5
+--   2223-2226 rules/detect/workloads.yaml:248:5
+--   2227-2233 rules/detect/workloads.yaml:263:11
+--   2234-2242 rules/detect/workloads.yaml:267:15
+--   2243-2262 rules/detect/workloads.yaml:269:15
+--   2263-2271 rules/detect/workloads.yaml:272:19
+--   2272-2280 rules/detect/workloads.yaml:275:21
+--   2281-2284 rules/detect/workloads.yaml:248:5
+--   2286-2288 rules/noise/drops.yaml:12:5
+--   2289-2293 rules/noise/drops.yaml:19:11
+--   2294-2298 rules/noise/drops.yaml:21:11
+--   2299-2302 rules/noise/drops.yaml:12:5
+--   2304-2310 rules/noise/drops.yaml:38:5
+--   2312-2318 rules/noise/drops.yaml:55:5
+--   2320-2322 rules/noise/drops.yaml:74:5
+--   2323-2329 rules/noise/drops.yaml:86:11
+--   2330-2337 rules/macros.yaml:22:11
+--   2338-2344 rules/macros.yaml:16:7
+--   2345-2348 rules/noise/drops.yaml:74:5
+--   2350-2357 rules/redact/secrets.yaml:8:5
+--   2359-2366 rules/redact/secrets.yaml:91:5
+--   2368-2370 rules/redact/tokens.yaml:3:5
+--   2371-2377 rules/redact/tokens.yaml:11:11
+--   2378-2382 rules/redact/tokens.yaml:3:5
+--   2384-2391 rules/redact/tokens.yaml:34:5
+--   2393-2395 rules/redact/tokens.yaml:65:5
+--   2396-2403 rules/redact/tokens.yaml:75:7
+--   2404-2408 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -1318,37 +1322,30 @@ end
 RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
 RANK[25] = 4 -- high
 do
-  -- requestObject.type equals (rules/detect/secrets.yaml:101:15)
+  -- requestObject.type equals (rules/detect/secrets.yaml:102:11)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
-  -- responseObject.type equals (rules/detect/secrets.yaml:103:15)
-  local function t2(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "kubernetes.io/service-account-token"
-  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t3(e)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t4(e)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[25] = function(e)
-    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
+    return (t1(e) and not (t2(e) or t3(e)))
   end
 end
 
@@ -1356,8 +1353,22 @@ end
 RULE_ID[26], KIND[26], HITS[26] = "privileged-container", "detect", 0
 RANK[26] = 5 -- critical
 do
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:33:15)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
   local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:41:15)
+  local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1379,8 +1390,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:35:15)
-  local function t2(e)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:43:15)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1402,8 +1413,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:37:15)
-  local function t3(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:15)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1425,8 +1436,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:39:15)
-  local function t4(e)
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:15)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1454,8 +1465,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:41:15)
-  local function t5(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:15)
+  local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1483,8 +1494,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:43:15)
-  local function t6(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:15)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1512,8 +1523,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:15)
-  local function t7(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:15)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1547,8 +1558,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:15)
-  local function t8(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:15)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1582,8 +1593,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:15)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:57:15)
+  local function t11(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1617,8 +1628,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:15)
-  local function t10(e)
+  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:15)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1643,8 +1654,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:15)
-  local function t11(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:15)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1669,8 +1680,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:15)
-  local function t12(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:15)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1696,22 +1707,22 @@ do
     return false
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S13 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t13(e)
+  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t15(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S13[v] == true
+    return S15[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t14(e)
+  local function t16(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[26] = function(e)
-    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e)) and not (t13(e) or t14(e)))
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not (t15(e) or t16(e)))
   end
 end
 
@@ -1719,8 +1730,22 @@ end
 RULE_ID[27], KIND[27], HITS[27] = "host-namespace-or-sensitive-mount", "detect", 0
 RANK[27] = 4 -- high
 do
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:105:15)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
   local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:117:15)
+  local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1728,8 +1753,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:107:15)
-  local function t2(e)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:119:15)
+  local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1737,8 +1762,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:109:15)
-  local function t3(e)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:121:15)
+  local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1746,9 +1771,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:111:15)
-  local S4 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t4(e)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:123:15)
+  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1761,7 +1786,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S4[v5] == true then return true end
+                if S6[v5] == true then return true end
               end
             end
           end
@@ -1770,8 +1795,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:113:15)
-  local function t5(e)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:125:15)
+  local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1793,8 +1818,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:115:15)
-  local function t6(e)
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:127:15)
+  local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1806,8 +1831,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:117:15)
-  local function t7(e)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:129:15)
+  local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1819,8 +1844,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:119:15)
-  local function t8(e)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:131:15)
+  local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1832,9 +1857,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:121:15)
-  local S9 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t9(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:133:15)
+  local S11 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t11(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1851,7 +1876,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S9[v7] == true then return true end
+                    if S11[v7] == true then return true end
                   end
                 end
               end
@@ -1862,8 +1887,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:123:15)
-  local function t10(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:135:15)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1891,8 +1916,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:125:15)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:137:15)
+  local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1908,8 +1933,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:127:15)
-  local function t12(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:139:15)
+  local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1925,8 +1950,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:129:15)
-  local function t13(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:141:15)
+  local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1942,9 +1967,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:131:15)
-  local S14 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:143:15)
+  local S16 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1965,7 +1990,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S14[v9] == true then return true end
+                        if S16[v9] == true then return true end
                       end
                     end
                   end
@@ -1978,8 +2003,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:133:15)
-  local function t15(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:145:15)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2013,8 +2038,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:135:15)
-  local function t16(e)
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:147:15)
+  local function t18(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2024,8 +2049,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:137:15)
-  local function t17(e)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:149:15)
+  local function t19(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2035,8 +2060,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:139:15)
-  local function t18(e)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:151:15)
+  local function t20(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2046,9 +2071,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:141:15)
-  local S19 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t19(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:153:15)
+  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
+  local function t21(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2063,7 +2088,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S19[v6] == true then return true end
+                  if S21[v6] == true then return true end
                 end
               end
             end
@@ -2073,8 +2098,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:143:15)
-  local function t20(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:155:15)
+  local function t22(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2100,22 +2125,22 @@ do
     return false
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S21 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t21(e)
+  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t23(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S21[v] == true
+    return S23[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t22(e)
+  local function t24(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[27] = function(e)
-    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e)) and not (t21(e) or t22(e)))
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not (t23(e) or t24(e)))
   end
 end
 
@@ -2123,14 +2148,14 @@ end
 RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
 RANK[28] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:184:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:196:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:188:11)
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:200:11)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2152,7 +2177,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:192:13)
+  -- user.username prefix (rules/detect/workloads.yaml:204:13)
   local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -2168,7 +2193,7 @@ end
 RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
 RANK[29] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:222:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:234:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2199,8 +2224,15 @@ end
 RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
 RANK[30] = 3 -- medium
 do
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:253:15)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:263:11)
   local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:267:15)
+  local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2208,8 +2240,8 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:255:15)
-  local function t2(e)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:269:15)
+  local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2228,8 +2260,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:258:19)
-  local function t3(e)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:272:19)
+  local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2237,8 +2269,8 @@ do
     v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:261:21)
-  local function t4(e)
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:275:21)
+  local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2247,7 +2279,7 @@ do
     return v == false
   end
   PRED[30] = function(e)
-    return (t1(e) or t2(e) or (t3(e) and not t4(e)))
+    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e))))
   end
 end
 
@@ -2436,7 +2468,7 @@ INDEX["replicasets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["upda
 INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
 INDEX["rolebindings"] = { verbs = { ["create"] = P[6], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
 INDEX["roles"] = { verbs = { ["create"] = P[7], ["patch"] = P[7], ["update"] = P[7], ["watch"] = P[3] }, other = P[4] }
-INDEX["secrets"] = { verbs = { ["create"] = P[24], ["get"] = P[25], ["list"] = P[26], ["patch"] = P[24], ["update"] = P[24], ["watch"] = P[27] }, other = P[28] }
+INDEX["secrets"] = { verbs = { ["create"] = P[24], ["get"] = P[25], ["list"] = P[26], ["watch"] = P[27] }, other = P[28] }
 INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[29], ["watch"] = P[3] }, other = P[4] }
 INDEX["serviceaccounts"] = { verbs = { ["create"] = P[30], ["watch"] = P[31] }, other = P[32] }
 INDEX["services"] = { verbs = { ["create"] = P[33], ["patch"] = P[33], ["update"] = P[33], ["watch"] = P[3] }, other = P[4] }

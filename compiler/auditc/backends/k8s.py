@@ -78,14 +78,22 @@ AUDIT_POLICY = HEADER + """
 #    template kinds, ephemeral containers), Services (NodePort), ConfigMap
 #    writes (credential keys; mask-configmap-credentials masks their values),
 #    CSRs, webhooks and admission policies, RBAC in full.
+# Accepted blind spots (`auditc policy check --rules rules` reports them):
+# anonymous-request-allowed/-denied, forbidden-request, impersonation-used and
+# system-masters-credential-used can fire on any request, and a policy cannot
+# say "unless refused" or "unless impersonated": the probe, endpoints/events
+# read, watch and lease rules below hide those cases. `auditc policy generate
+# --rules rules` writes a policy without these None rules (about twice the
+# volume on a busy cluster).
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived"]
 omitManagedFields: true
 rules:
-  # Health, readiness, liveness and metrics probes.
+  # Health, readiness, liveness and metrics probes (the paths and their
+  # sub-checks; "/healthz*" would also swallow e.g. "/healthzx").
   - level: None
-    nonResourceURLs: ["/healthz*", "/readyz*", "/livez*", "/metrics"]
+    nonResourceURLs: ["/healthz", "/healthz/*", "/readyz", "/readyz/*", "/livez", "/livez/*", "/metrics"]
 
   # Secrets: writes with bodies, everything else (get, list, watch) metadata only.
   - level: Request
