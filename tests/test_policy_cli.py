@@ -130,3 +130,19 @@ def test_estimate_from_a_sample_under_a_policy(capsys):
     assert code == 0
     assert rows["Request"]["avg_bytes"] == 1832 / 2 and rows["Request"]["events_per_second"] == 2 / 3600
     assert rows["Metadata"]["bytes_per_day"] == pytest.approx(1346 * 24)
+
+
+def test_estimate_from_a_sample_as_captured(tmp_path, capsys):
+    """--sample without --policy measures the log as it was captured."""
+    import json as _json
+
+    from auditc.cli import main
+    lines = [_json.dumps({"level": "Metadata", "requestReceivedTimestamp": f"2026-11-20T10:00:{s:02d}.000000Z", "pad": "x" * 90})
+             for s in range(0, 50, 10)]
+    (tmp_path / "s.log").write_text("\n".join(lines) + "\n")
+    assert main(["estimate", "--sample", str(tmp_path / "s.log"), "--format", "json"]) == 0
+    out = _json.loads(capsys.readouterr().out)
+    (level,) = out["levels"]
+    size = len(lines[0]) + 1
+    assert level["level"] == "Metadata" and level["events_per_second"] == 5 / 40  # 5 events over 40 s
+    assert level["avg_bytes"] == size and level["bytes_per_day"] == 5 / 40 * 86400 * size

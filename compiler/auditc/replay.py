@@ -11,13 +11,13 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from .model import SEVERITIES, SEVERITY_RANK
 from .replay_inputs import InputState, read_blobs
 from .runtime import FluentBitLua
+from .timespan import ObservedSpan
 
 TIMELINE_CAP = 10_000  # detections kept for --timeline; counts are always complete
 MALFORMED_CAP = 100  # malformed line references listed; the count is always complete
@@ -36,7 +36,7 @@ class RuleDetections:
 
 
 @dataclass
-class ReplayReport:
+class ReplayReport(ObservedSpan):
     sources: list[str] = field(default_factory=list)
     events: int = 0
     dropped: int = 0
@@ -58,29 +58,9 @@ class ReplayReport:
     counters: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    @property
-    def span_seconds(self) -> float | None:
-        a, b = _parse_ts(self.first_ts), _parse_ts(self.last_ts)
-        if a is None or b is None or b <= a:
-            return None
-        return (b - a).total_seconds()
-
-    def per_day(self, value: int) -> float | None:
-        span = self.span_seconds
-        return None if span is None else value * 86400.0 / span
-
     def max_severity(self) -> str | None:
         ranks = [SEVERITY_RANK[d.severity] for d in self.detections.values() if d.severity in SEVERITY_RANK]
         return SEVERITIES[max(ranks) - 1] if ranks else None
-
-
-def _parse_ts(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def replay(paths: list[str], runtime: FluentBitLua, *, output: str | None = None, top: int = 5,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..replay_inputs import InputState, read_blobs
 from ..runtime import FluentBitLua
+from ..timespan import parse_ts
 from .drivers import State
 from .loki import Entry, Loki
 
@@ -41,12 +42,8 @@ class Outcome:
 
 
 def _ns(ts: str | None) -> int | None:
-    if not ts:
-        return None
-    try:
-        return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp() * 1e9)
-    except ValueError:
-        return None
+    parsed = parse_ts(ts)
+    return int(parsed.timestamp() * 1e9) if parsed else None
 
 
 def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str = "auditc_filter") -> Outcome:

@@ -92,7 +92,7 @@ def sample_from_log(paths: list[str], policy=None) -> Sample:
     import json
 
     from ..replay_inputs import InputState, read_blobs
-    from .simulate import parse_ts
+    from ..timespan import parse_ts
 
     events = {lv: 0 for lv in LOGGED_LEVELS}
     sizes = {lv: 0 for lv in LOGGED_LEVELS}

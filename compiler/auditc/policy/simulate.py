@@ -16,9 +16,9 @@ import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ..replay_inputs import InputState, read_blobs
+from ..timespan import ObservedSpan
 from .levels import LEVELS
 from .matcher import Attributes, evaluate
 from .model import Policy
@@ -44,7 +44,7 @@ class Bucket:
 
 
 @dataclass
-class SimulateReport:
+class SimulateReport(ObservedSpan):
     policy_file: str
     sources: list[str] = field(default_factory=list)
     events: int = 0
@@ -66,29 +66,9 @@ class SimulateReport:
     last_ts: str | None = None
 
     @property
-    def span_seconds(self) -> float | None:
-        a, b = parse_ts(self.first_ts), parse_ts(self.last_ts)
-        if a is None or b is None or b <= a:
-            return None
-        return (b - a).total_seconds()
-
-    def per_day(self, value: int) -> float | None:
-        span = self.span_seconds
-        return None if span is None else value * 86400.0 / span
-
-    @property
     def reduction(self) -> float | None:
         """1 - bytes out / bytes of the same events under a flat RequestResponse policy."""
         return None if not self.bytes_in else 1.0 - self.bytes_out / self.bytes_in
-
-
-def parse_ts(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def simulate(policy: Policy, paths: list[str], output: str | None = None) -> SimulateReport:
