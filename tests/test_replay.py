@@ -193,3 +193,20 @@ def test_cli_formats_and_fail_on(tmp_path, capsys, monkeypatch):
     clean = write(tmp_path / "clean.log", LINES[:2])
     assert main(["replay", str(clean), "--fail-on", "info", "--format", "json"]) == 0
     assert main(["replay", str(tmp_path / "missing.log")]) == 2
+
+
+def test_atomic_output_keeps_the_old_file_when_a_run_fails(tmp_path):
+    from auditc.artifacts import atomic_output
+    out = tmp_path / "shipped.jsonl"
+    out.write_bytes(b"previous run\n")
+    with pytest.raises(RuntimeError):
+        with atomic_output(out) as fh:
+            fh.write(b"partial")
+            raise RuntimeError("interrupted")
+    assert out.read_bytes() == b"previous run\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["shipped.jsonl"]  # no temp file left
+    with atomic_output(out) as fh:
+        fh.write(b"complete\n")
+    assert out.read_bytes() == b"complete\n"
+    with atomic_output(None) as fh:
+        assert fh is None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 
 def write_atomically(out_dir: str | Path, files: dict[str, str]) -> list[str]:
@@ -35,6 +37,26 @@ def write_atomically(out_dir: str | Path, files: dict[str, str]) -> list[str]:
     finally:
         for _, tmp in staged:
             tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_output(path: str | Path | None) -> Iterator[BinaryIO | None]:
+    """A binary file that replaces `path` only if the block completes; a
+    failed or interrupted run leaves the old file (or none) behind. Yields
+    None when path is None, so callers need no second code path."""
+    if path is None:
+        yield None
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent.resolve())
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+        os.replace(tmp, target)
+        tmp = None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def differences(out_dir: str | Path, files: dict[str, str]) -> list[str]:

@@ -213,6 +213,17 @@ def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
             sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string")
 
 
+def iter_tests(pred):
+    """Every Test of a predicate, depth first, in source order."""
+    if isinstance(pred, Test):
+        yield pred
+    elif isinstance(pred, (And, Or)):
+        for item in pred.items:
+            yield from iter_tests(item)
+    elif isinstance(pred, Not):
+        yield from iter_tests(pred.item)
+
+
 def simplify(c):
     """Flatten nested and/or and fold constants; keeps evaluation order."""
     if isinstance(c, (And, Or)):

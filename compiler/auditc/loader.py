@@ -361,27 +361,10 @@ def _merge(builders: list[_FileBuilder], files: list[str], sink: DiagnosticSink)
     return m.RuleSet(rules=rules, lists=lists, macros=macros, tests=tests, files=files)
 
 
-def _walk(cond):
-    yield cond
-    if isinstance(cond, (m.All, m.Any_)):
-        for c in cond.items:
-            yield from _walk(c)
-    elif isinstance(cond, m.Not):
-        yield from _walk(cond.item)
-
-
 def _alert_list_refs(rule: m.Rule):
     if isinstance(rule, m.DetectRule) and rule.alert:
         return [v for v in rule.alert.exclude if isinstance(v, m.ListRef)]
     return []
-
-
-def rule_conditions(rule: m.Rule):
-    if isinstance(rule, m.DetectRule):
-        return [rule.match, *rule.exceptions]
-    if isinstance(rule, m.DropRule):
-        return [rule.match]
-    return [rule.when]
 
 
 def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
@@ -396,9 +379,9 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     for rule in rs.rules:
         if isinstance(rule, m.RedactRule):
             check_scrub_patterns(rule, sink)
-    conditions = [c for r in rs.rules for c in rule_conditions(r)] + [md.condition for md in rs.macros.values()]
+    conditions = rs.conditions()
     for cond in conditions:
-        for node in _walk(cond):
+        for node in m.walk(cond):
             if isinstance(node, m.MacroRef) and node.name not in rs.macros:
                 sink.error(node.loc, f"unknown macro '{node.name}'" + _suggest(node.name, rs.macros))
             if isinstance(node, m.FieldTest):
@@ -429,7 +412,7 @@ def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink, lists_us
     tuning it silently changes nothing."""
     lists_used, macros_used = set(lists_used), set()
     for cond in conditions:
-        for node in _walk(cond):
+        for node in m.walk(cond):
             if isinstance(node, m.MacroRef):
                 macros_used.add(node.name)
             elif isinstance(node, m.FieldTest) and isinstance(node.value, tuple):
@@ -454,7 +437,7 @@ def _check_list_ref(ref: m.ListRef, node: m.FieldTest, rs: m.RuleSet, sink: Diag
 
 def _check_macro_cycles(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     def deps(name):
-        return [n.name for n in _walk(rs.macros[name].condition) if isinstance(n, m.MacroRef) and n.name in rs.macros]
+        return [n.name for n in m.walk(rs.macros[name].condition) if isinstance(n, m.MacroRef) and n.name in rs.macros]
     state: dict[str, int] = {}  # 1 visiting, 2 done
 
     def visit(name, stack):

@@ -161,6 +161,24 @@ class RedactRule(Rule):
     patterns_loc: Location | None = None
 
 
+def walk(cond):
+    """Every node of a condition tree, depth first (macros not expanded)."""
+    yield cond
+    if isinstance(cond, (All, Any_)):
+        for c in cond.items:
+            yield from walk(c)
+    elif isinstance(cond, Not):
+        yield from walk(cond.item)
+
+
+def rule_conditions(rule: "Rule") -> list:
+    if isinstance(rule, DetectRule):
+        return [rule.match, *rule.exceptions]
+    if isinstance(rule, DropRule):
+        return [rule.match]
+    return [rule.when]
+
+
 @dataclass
 class RuleSet:
     """Everything loaded from a rules directory, lists and macros merged."""
@@ -173,3 +191,12 @@ class RuleSet:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def conditions(self) -> list:
+        """Every condition of every rule and macro."""
+        return [c for r in self.rules for c in rule_conditions(r)] + [md.condition for md in self.macros.values()]
+
+    def field_tests_by_loc(self) -> dict:
+        """Location -> FieldTest: how backends recover what the IR no longer
+        holds (a regex's source text, for instance) from an IR Test's loc."""
+        return {n.loc: n for c in self.conditions() for n in walk(c) if isinstance(n, FieldTest)}

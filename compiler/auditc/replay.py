@@ -7,13 +7,12 @@ and aggregates the statistics an incident responder asks for.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .artifacts import atomic_output
 from .model import SEVERITIES, SEVERITY_RANK
 from .replay_inputs import InputState, read_blobs
 from .runtime import FluentBitLua
@@ -73,12 +72,7 @@ def replay(paths: list[str], runtime: FluentBitLua, *, output: str | None = None
     started = time.perf_counter()
     report = ReplayReport()
     state = InputState()
-    out_fh, tmp_name = None, None
-    if output:
-        out_dir = os.path.dirname(os.path.abspath(output))
-        fd, tmp_name = tempfile.mkstemp(prefix=".auditc-replay.", dir=out_dir)
-        out_fh = os.fdopen(fd, "wb")
-    try:
+    with atomic_output(output) as out_fh:
         for blob in read_blobs(paths, state):
             batch = runtime.replay_batch(blob.data, want_output=out_fh is not None)
             _merge(report, batch, blob, severities or {})
@@ -87,16 +81,6 @@ def replay(paths: list[str], runtime: FluentBitLua, *, output: str | None = None
                 out_fh.write(b"\n")
             if on_progress:
                 on_progress(report.events, state.bytes_read)
-        if out_fh is not None:
-            out_fh.close()
-            out_fh = None
-            os.replace(tmp_name, output)  # only a finished run replaces the output file
-            tmp_name = None
-    finally:
-        if out_fh is not None:
-            out_fh.close()
-        if tmp_name and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     report.sources = state.sources
     report.input_issues = [f"{i.source}: {i.message}" for i in state.issues]
     stats = runtime.rule_stats()

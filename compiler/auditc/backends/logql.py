@@ -278,44 +278,22 @@ def enriched_query(rule: IRRule, extra_labels: dict[str, str] | None = None, exc
 
 
 def pattern_sources(program_rules, ruleset) -> dict:
-    """id(Test) -> anchored RE2 for glob/regex tests, from the rule YAML text.
+    """id(Test) -> anchored RE2 for glob/regex tests.
 
     The IR holds Lua patterns; LogQL needs the regex/glob source, which the
-    model's FieldTests still have (same loc as the IR Test)."""
-    from .. import model as m
-    from ..ir import expand_values
+    model's FieldTest at the same location still has."""
+    from ..ir import expand_values, iter_tests
 
-    by_loc: dict = {}
-    for rule in ruleset.rules:
-        conds = [rule.match] if isinstance(rule, (m.DetectRule, m.DropRule)) else [rule.when]
-        if isinstance(rule, m.DetectRule):
-            conds += list(rule.exceptions)
-        stack = list(conds)
-        for macro in ruleset.macros.values():
-            stack.append(macro.condition)
-        while stack:
-            c = stack.pop()
-            if isinstance(c, (m.All, m.Any_)):
-                stack.extend(c.items)
-            elif isinstance(c, m.Not):
-                stack.append(c.item)
-            elif isinstance(c, m.FieldTest) and c.op in ("glob", "regex"):
-                texts = [v for v in expand_values(c.value, ruleset) if isinstance(v, str)]
-                regexes = [glob_to_re2(t) if c.op == "glob" else regex_to_re2(t) for t in texts]
-                if all(r is not None for r in regexes):
-                    by_loc[c.loc] = "|".join(f"(?:{r})" for r in regexes)
-    out = {}
-    for rule in program_rules:
-        stack = [rule.pred]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, (And, Or)):
-                stack.extend(n.items)
-            elif isinstance(n, Not):
-                stack.append(n.item)
-            elif isinstance(n, Test) and n.op == "pattern" and n.loc in by_loc:
-                out[id(n)] = by_loc[n.loc]
-    return out
+    by_loc = {}
+    for loc, test in ruleset.field_tests_by_loc().items():
+        if test.op not in ("glob", "regex"):
+            continue
+        texts = [v for v in expand_values(test.value, ruleset) if isinstance(v, str)]
+        regexes = [glob_to_re2(t) if test.op == "glob" else regex_to_re2(t) for t in texts]
+        if all(r is not None for r in regexes):
+            by_loc[loc] = "|".join(f"(?:{r})" for r in regexes)
+    return {id(t): by_loc[t.loc] for rule in program_rules for t in iter_tests(rule.pred)
+            if t.op == "pattern" and t.loc in by_loc}
 
 
 def glob_to_re2(glob: str) -> str | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from .. import __version__
-from ..ir import And, Const, IRRule, Not, Or, Program, Test
+from ..ir import And, Const, IRRule, Not, Program, Test, iter_tests
 from ..model import SEVERITY_RANK
 from ..paths import WILDCARD
 from .luawriter import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
@@ -92,18 +92,6 @@ def _header(program: Program, options: LuaOptions, w: LuaWriter, offset: int) ->
 
 # ---------------------------------------------------------------- rules
 
-def _tests_of(cond, acc: list) -> list:
-    if isinstance(cond, Test):
-        if cond not in acc:
-            acc.append(cond)
-    elif isinstance(cond, (And, Or)):
-        for item in cond.items:
-            _tests_of(item, acc)
-    elif isinstance(cond, Not):
-        _tests_of(cond.item, acc)
-    return acc
-
-
 def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
     w.line()
     with w.source(rule.loc):
@@ -116,7 +104,7 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         w.indent()
         # The dispatch index already guarantees the resource/verb tests it
         # was built from, so the predicate evaluates only the rest.
-        tests = _tests_of(rule.residual, [])
+        tests = list(dict.fromkeys(iter_tests(rule.residual)))  # each distinct test once, in order
         use_table = len(tests) > MAX_LOCAL_TESTS
         if use_table:
             w.line("local T = {}")

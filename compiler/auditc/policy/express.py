@@ -80,24 +80,7 @@ def dnf(pred, negate: bool = False) -> list[list[tuple[bool, ir.Test]]] | None:
 
 def model_tests(ruleset: m.RuleSet) -> dict:
     """Location -> model FieldTest, to recover a regex's source from its IR test."""
-    index: dict = {}
-
-    def walk(c):
-        if isinstance(c, (m.All, m.Any_)):
-            for x in c.items:
-                walk(x)
-        elif isinstance(c, m.Not):
-            walk(c.item)
-        elif isinstance(c, m.FieldTest):
-            index[c.loc] = c
-
-    for rule in ruleset.rules:
-        for cond in (getattr(rule, "match", None), getattr(rule, "when", None), *getattr(rule, "exceptions", ())):
-            if cond is not None:
-                walk(cond)
-    for macro in ruleset.macros.values():
-        walk(macro.condition)
-    return index
+    return ruleset.field_tests_by_loc()
 
 
 def regex_to_paths(regex: str) -> set | None:

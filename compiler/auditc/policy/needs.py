@@ -126,18 +126,8 @@ class DetectionNeeds:
         return evaluate(self.pred, f) is not False
 
 
-def _tests(pred):
-    if isinstance(pred, ir.Test):
-        yield pred
-    elif isinstance(pred, (ir.And, ir.Or)):
-        for item in pred.items:
-            yield from _tests(item)
-    elif isinstance(pred, ir.Not):
-        yield from _tests(pred.item)
-
-
 def analyse(rule: ir.IRRule) -> DetectionNeeds:
-    reads = tuple(b for b in BODY_LEVEL if any(t.path.segments[0] == b for t in _tests(rule.pred)))
+    reads = tuple(b for b in BODY_LEVEL if any(t.path.segments[0] == b for t in ir.iter_tests(rule.pred)))
     needs = max((BODY_LEVEL[b] for b in reads), key=level_rank, default="Metadata")
     det = DetectionNeeds(rule.id, rule.loc, rule.pred, reads, needs)
     det.targets = _targets(rule, det)

@@ -12,11 +12,10 @@ captured). `--output` writes the trimmed log, ready for `auditc replay`.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..artifacts import atomic_output
 from ..replay_inputs import InputState, read_blobs
 from ..timespan import ObservedSpan
 from .levels import LEVELS
@@ -77,11 +76,7 @@ def simulate(policy: Policy, paths: list[str], output: str | None = None) -> Sim
         report.rule_levels[rule.number] = rule.level
     report.rule_levels[0] = "None"
     state = InputState()
-    out_fh, tmp_name = None, None
-    if output:
-        fd, tmp_name = tempfile.mkstemp(prefix=".auditc-simulate.", dir=os.path.dirname(os.path.abspath(output)))
-        out_fh = os.fdopen(fd, "wb")
-    try:
+    with atomic_output(output) as out_fh:
         for blob in read_blobs(paths, state):
             unit = "item" if blob.item_mode else "line"
             for offset, line in enumerate(blob.data.split(b"\n")):
@@ -95,16 +90,6 @@ def simulate(policy: Policy, paths: list[str], output: str | None = None) -> Sim
                 elif written is not None and out_fh is not None:
                     out_fh.write(written)
                     out_fh.write(b"\n")
-        if out_fh is not None:
-            out_fh.close()
-            out_fh = None
-            os.replace(tmp_name, output)  # only a finished run replaces the output
-            tmp_name = None
-    finally:
-        if out_fh is not None:
-            out_fh.close()
-        if tmp_name and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
     report.sources = state.sources
     report.input_issues = [f"{i.source}: {i.message}" for i in state.issues]
     return report
