@@ -309,24 +309,30 @@ end
 -- the original record is emitted), or "invalid" and a message.
 local function emitted(code, new_record, problems, where)
   if code ~= 1 and code ~= 2 then return "ok", nil end
-  local json, probs = M.encode(new_record)
-  for _, p in ipairs(probs) do problems[#problems + 1] = where .. p end
   local kind = type(new_record)
   if kind ~= "table" then
     return "invalid", "callback returned a " .. kind .. " as the record"
   end
-  if sbyte(json, 1) == 123 then return "ok", { json } end
-  -- an array of maps: one record per element; anything else is invalid
+  -- Map or array, decided as flb_lua_tomsgpack does (metatable tag, else
+  -- table.maxn), without encoding the whole record first.
   local mt = getmetatable(new_record)
-  local n = (type(mt) == "table" and mt.type == L2C_ARRAY) and #new_record or array_length(new_record)
+  local n
+  if type(mt) == "table" and type(mt.type) == "number" and mt.type >= 0 then
+    n = mt.type == L2C_ARRAY and #new_record or nil
+  else
+    n = array_length(new_record)
+    if n <= 0 then n = nil end
+  end
   local out = {}
-  for k = 1, n do
-    local item = new_record[k]
-    local item_json = M.encode(item)
-    if type(item) ~= "table" or sbyte(item_json, 1) ~= 123 then
+  for k = 1, n or 1 do
+    local item = n and new_record[k] or new_record
+    local json, probs = M.encode(item)
+    for _, p in ipairs(probs) do problems[#problems + 1] = where .. p end
+    if type(item) ~= "table" or sbyte(json, 1) ~= 123 then
+      -- an array whose element is not a map: the whole batch is untouched
       return "invalid", "array element " .. k .. " of the returned record is not a map"
     end
-    out[k] = item_json
+    out[k] = json
   end
   return "ok", out
 end
