@@ -33,7 +33,7 @@ import auditgen  # noqa: E402
 import lupa  # noqa: E402
 
 from auditc.compiler import compile_rules  # noqa: E402
-from auditc.replay import replay  # noqa: E402
+from auditc.tools.replay import replay  # noqa: E402
 from auditc.runtime import FluentBitLua  # noqa: E402
 
 NOOP = "function noop(tag, ts, record) return 0, ts, record end"

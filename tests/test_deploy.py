@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditc import fluentbit_check as fbc
-from auditc.backends.fluentbit_pipeline import PipelineOptions, pipeline_files
+import fluentbit_check as fbc
+from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
 from auditc.compiler import BuildOptions, build_artifacts, compile_rules, pipeline_options
 
 from conftest import ROOT

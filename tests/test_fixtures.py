@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from auditc.loader import load_rules
+from auditc.frontend.loader import load_rules
 from auditc.model import SEVERITY_RANK
 from auditc.runtime import FluentBitLua
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from auditc.harness.configs import native_files
-from auditc.harness.drivers import native_binaries
+from auditc.tools.harness.configs import native_files
+from auditc.tools.harness.drivers import native_binaries
 from auditc.runtime import FluentBitLua
 
 from conftest import ROOT

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from auditc import sourcemap
+from auditc.backends.lua import sourcemap
 from auditc.compiler import build_artifacts, compile_rules
 from auditc.runtime import FluentBitLua
 

@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import yaml
 
-from auditc import fluentbit_check as fbc
-from auditc.harness import drivers, session
-from auditc.harness.configs import DOCKER_LOKI, loki_config, native_files
-from auditc.harness.loki import Loki
+import fluentbit_check as fbc
+from auditc.tools.harness import drivers, session
+from auditc.tools.harness.configs import DOCKER_LOKI, loki_config, native_files
+from auditc.tools.harness.loki import Loki
 from auditc.runtime import FluentBitLua
 
 from conftest import ROOT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auditc.errors import AuditcError
-from auditc.loader import load_rules
+from auditc.frontend.loader import load_rules
 
 from conftest import write_rules
 

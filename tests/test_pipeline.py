@@ -243,7 +243,7 @@ def test_scrub_replaces_only_matches_everywhere_below_the_field(compile_yaml):
 def test_scrub_rejects_patterns_matching_empty(tmp_path):
     import pytest
     from auditc.errors import AuditcError
-    from auditc.loader import load_rules
+    from auditc.frontend.loader import load_rules
     from conftest import write_rules
     write_rules(tmp_path / "r", {"a.yaml": SCRUB.replace("'tok-[0-9]+'", "'x*'")})
     with pytest.raises(AuditcError, match="scrub pattern 'x\\*' matches the empty string"):

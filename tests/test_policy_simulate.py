@@ -121,7 +121,7 @@ def test_go_json_matches_the_apiserver_encoding():
 def test_simulate_then_replay_answers_what_would_we_catch(tmp_path):
     """The trimmed log goes through the rules as the pipeline would see it."""
     from auditc.compiler import compile_rules
-    from auditc.replay import replay
+    from auditc.tools.replay import replay
     from auditc.runtime import FluentBitLua
 
     compiled = compile_rules(FIXTURES / "rules")

@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from auditc.compiler import compile_rules
 from auditc.runtime import FluentBitLua

@@ -9,10 +9,9 @@ import re
 
 import lupa.luajit21 as lj
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from auditc.regex import MAX_ALTERNATIVES, RegexError, translate
+from auditc.dialect.regex import MAX_ALTERNATIVES, RegexError, translate
 
 _LUA = lj.LuaRuntime(encoding=None)  # encoding=None: Lua strings are bytes
 _FIND_ANY = _LUA.eval(

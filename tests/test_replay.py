@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from auditc import replay_inputs
+from auditc.auditlog import reader as replay_inputs
 from auditc.cli import main
 from auditc.compiler import compile_rules
-from auditc.replay import replay
-from auditc.replay_inputs import InputState, read_blobs, rotation_key
+from auditc.tools.replay import replay
+from auditc.auditlog.reader import InputState, read_blobs, rotation_key
 from auditc.runtime import FluentBitLua
 
 from conftest import ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditc.artifacts import differences
 from auditc.compiler import build_artifacts, compile_rules
-from auditc.testing import run_tests
+from auditc.tools.testing import run_tests
 
 from conftest import ROOT
 
@@ -24,7 +24,7 @@ def test_rule_pack_tests_pass(monkeypatch):
 
 
 def test_every_rule_has_positive_and_negative_tests(monkeypatch):
-    from auditc.loader import load_rules
+    from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
     rs = load_rules("rules")
     missing = []
@@ -38,7 +38,7 @@ def test_every_rule_has_positive_and_negative_tests(monkeypatch):
 
 
 def test_readme_documents_every_rule(monkeypatch):
-    from auditc.loader import load_rules
+    from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
     readme = (ROOT / "README.md").read_text()
     undocumented = [r.id for r in load_rules("rules").rules if f"| `{r.id}`" not in readme]
@@ -46,7 +46,7 @@ def test_readme_documents_every_rule(monkeypatch):
 
 
 def test_pack_size_and_metadata(monkeypatch):
-    from auditc.loader import load_rules
+    from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
     rules = load_rules("rules").rules
     detections = [r for r in rules if r.kind == "detect"]

@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from auditc import fluentbit_check as fbc
-from auditc.backends.fluentbit_pipeline import PipelineOptions, pipeline_files, webhook_buffer
+import fluentbit_check as fbc
+from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files, webhook_buffer
 from auditc.runtime import FluentBitLua
 
 from conftest import ROOT

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ir
-from .backends import alerting, fluentbit_snippets, k8s
-from .backends.fluentbit_pipeline import PipelineOptions, pipeline_files
-from .backends.lua import LuaOptions, generate
-from .loader import load_rules
-from .model import RuleSet
+from auditc import ir
+from auditc.backends import alerting, k8s
+from auditc.backends.fluentbit import snippets as fluentbit_snippets
+from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
+from auditc.backends.lua.generator import LuaOptions, generate
+from auditc.frontend.loader import load_rules
+from auditc.model import RuleSet
 
 SCRIPT_NAME = "auditc.lua"
 

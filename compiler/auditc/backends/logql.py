@@ -26,8 +26,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from ..ir import And, Const, IRRule, Not, Or, Test
-from ..paths import WILDCARD, FieldPath
+from auditc.ir import And, Const, IRRule, Not, Or, Test
+from auditc.paths import WILDCARD, FieldPath
 
 SELECTOR = '{job="kube-audit"}'
 FLAGGED_SELECTOR = '{job="kube-audit", severity=~".+"}'
@@ -282,7 +282,7 @@ def pattern_sources(program_rules, ruleset) -> dict:
 
     The IR holds Lua patterns; LogQL needs the regex/glob source, which the
     model's FieldTest at the same location still has."""
-    from ..ir import expand_values, iter_tests
+    from auditc.ir import expand_values, iter_tests
 
     by_loc = {}
     for loc, test in ruleset.field_tests_by_loc().items():

@@ -17,8 +17,8 @@ trims. Modules:
   estimate, render   auditc estimate; tables and JSON
 """
 
-from .levels import LEVELS, level_rank
-from .loader import load_policy, parse_policy
-from .model import GroupResources, Policy, PolicyRule
+from auditc.policy.levels import LEVELS, level_rank
+from auditc.policy.loader import load_policy, parse_policy
+from auditc.policy.model import GroupResources, Policy, PolicyRule
 
 __all__ = ["LEVELS", "level_rank", "load_policy", "parse_policy", "GroupResources", "Policy", "PolicyRule"]

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Diagnostic, Location
-from .levels import at_least
-from .model import Policy, PolicyRule
-from .needs import NEED_TEXT, DetectionNeeds, Target, describe_targets
-from .regions import describe, merge, relate
-from .tristate import evaluate
+from auditc.errors import Diagnostic, Location
+from auditc.policy.levels import at_least
+from auditc.policy.model import Policy, PolicyRule
+from auditc.policy.needs import NEED_TEXT, DetectionNeeds, Target, describe_targets
+from auditc.policy.regions import describe, merge, relate
+from auditc.policy.tristate import evaluate
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .levels import LEVELS
+from auditc.policy.levels import LEVELS
 
 LOGGED_LEVELS = LEVELS[1:]
 DEFAULT_SIZES = {"Metadata": 1000, "Request": 1900, "RequestResponse": 9000}
@@ -82,7 +82,7 @@ class Sample:
 
 def sample_from_log(paths: list[str], policy=None) -> Sample:
     """Measure a sample: as each event's own `level` says, or as `policy` would log it."""
-    from .simulate import simulate
+    from auditc.policy.simulate import simulate
 
     if policy is not None:
         r = simulate(policy, paths)
@@ -91,8 +91,8 @@ def sample_from_log(paths: list[str], policy=None) -> Sample:
         return Sample(events, sizes, r.span_seconds, f"sample {', '.join(paths)} under {policy.file}")
     import json
 
-    from ..replay_inputs import InputState, read_blobs
-    from ..timespan import parse_ts
+    from auditc.auditlog.reader import InputState, read_blobs
+    from auditc.auditlog.timespan import parse_ts
 
     events = {lv: 0 for lv in LOGGED_LEVELS}
     sizes = {lv: 0 for lv in LOGGED_LEVELS}

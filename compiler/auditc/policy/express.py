@@ -25,9 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import product
 
-from .. import ir
-from .. import model as m
-from . import k8s_resources as k8s
+from auditc import ir, model as m
+from auditc.policy import k8s_resources as k8s
 
 DNF_CAP = 256
 _PREFIX_GROUP = {prefix: group for group, prefix in k8s.GROUP_USER_PREFIX.items()}

@@ -29,17 +29,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .. import __version__, ir
-from ..errors import AuditcError, Diagnostic, Location
-from . import k8s_resources as k8s
-from .coverage import coverage, diagnostics
-from .express import dnf, expressible, model_tests
-from .levels import level_rank
-from .lint import covers, lint, order_trap, sensitive
-from .loader import parse_policy
-from .model import GroupResources, Policy, PolicyRule
-from .needs import NEED_TEXT, OTHER, DetectionNeeds, analyse_program, describe_targets
-from .regions import describe, relate
+from auditc import __version__, ir
+from auditc.errors import AuditcError, Diagnostic, Location
+from auditc.policy import k8s_resources as k8s
+from auditc.policy.coverage import coverage, diagnostics
+from auditc.policy.express import dnf, expressible, model_tests
+from auditc.policy.levels import level_rank
+from auditc.policy.lint import covers, lint, order_trap, sensitive
+from auditc.policy.loader import parse_policy
+from auditc.policy.model import GroupResources, Policy, PolicyRule
+from auditc.policy.needs import NEED_TEXT, OTHER, DetectionNeeds, analyse_program, describe_targets
+from auditc.policy.regions import describe, relate
 
 _VERB_ORDER: dict[str, int] = {}
 for _v in k8s.RESOURCE_VERBS + k8s.NON_RESOURCE_VERBS:
@@ -297,7 +297,7 @@ def _spec_rule(spec) -> PolicyRule:
 
 
 def _redaction_notes(rule: PolicyRule, program) -> list[str]:
-    from .lint import SENSITIVE
+    from auditc.policy.lint import SENSITIVE
 
     notes = []
     for (group, resource, sub), _bodies in SENSITIVE.items():

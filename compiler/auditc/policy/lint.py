@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import re
 
-from .. import ir
-from ..errors import Diagnostic, Location
-from ..paths import parse_path
-from . import k8s_resources as k8s
-from .levels import at_least, bodies_at
-from .model import GroupResources, Policy, PolicyRule
-from .needs import Target
-from .regions import relate
+from auditc import ir
+from auditc.errors import Diagnostic, Location
+from auditc.paths import parse_path
+from auditc.policy import k8s_resources as k8s
+from auditc.policy.levels import at_least, bodies_at
+from auditc.policy.model import GroupResources, Policy, PolicyRule
+from auditc.policy.needs import Target
+from auditc.policy.regions import relate
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 

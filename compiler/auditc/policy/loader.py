@@ -20,10 +20,10 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import Diagnostic, DiagnosticSink, Location
-from ..yamlsource import LocatedDocument, load_yaml
-from .levels import LEVELS, STAGES
-from .model import GroupResources, Policy, PolicyRule
+from auditc.errors import Diagnostic, DiagnosticSink, Location
+from auditc.frontend.yamlsource import LocatedDocument, load_yaml
+from auditc.policy.levels import LEVELS, STAGES
+from auditc.policy.model import GroupResources, Policy, PolicyRule
 
 API_VERSION = "audit.k8s.io/v1"  # reader.go apiGroupVersions: only v1 since Kubernetes 1.24
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from .model import Policy, PolicyRule
+from auditc.policy.model import Policy, PolicyRule
 
 # checker.go: DefaultAuditLevel, the level when no rule matches.
 DEFAULT_LEVEL = "None"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import Location
+from auditc.errors import Location
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import ir
-from ..errors import Location
-from ..paths import parse_path
-from . import k8s_resources as k8s
-from .levels import BODY_LEVEL, bodies_at, level_rank
-from .tristate import ABSENT, PRESENT, Concrete, evaluate
+from auditc import ir
+from auditc.errors import Location
+from auditc.paths import parse_path
+from auditc.policy import k8s_resources as k8s
+from auditc.policy.levels import BODY_LEVEL, bodies_at, level_rank
+from auditc.policy.tristate import ABSENT, PRESENT, Concrete, evaluate
 
 OTHER = "<subresource>"  # some subresource whose name is not known
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
-from . import k8s_resources as k8s
-from .model import PolicyRule
-from .needs import OTHER, Target
-from .tristate import ABSENT, PRESENT, Concrete, Groups, Prefix
+from auditc.policy import k8s_resources as k8s
+from auditc.policy.model import PolicyRule
+from auditc.policy.needs import OTHER, Target
+from auditc.policy.tristate import ABSENT, PRESENT, Concrete, Groups, Prefix
 
 REGION_CAP = 4096  # beyond this many combinations a partial match is assumed to matter
 

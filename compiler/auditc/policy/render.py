@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 from typing import IO
 
-from ..errors import Diagnostic
-from ..replay_report import human_bytes
-from .coverage import DetectionCoverage
-from .levels import LEVELS
-from .needs import describe_targets
-from .simulate import SimulateReport
+from auditc.errors import Diagnostic
+from auditc.tools.replay_report import human_bytes
+from auditc.policy.coverage import DetectionCoverage
+from auditc.policy.levels import LEVELS
+from auditc.policy.needs import describe_targets
+from auditc.policy.simulate import SimulateReport
 
 
 class _Plain:

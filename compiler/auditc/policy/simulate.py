@@ -15,13 +15,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..artifacts import atomic_output
-from ..replay_inputs import InputState, read_blobs
-from ..timespan import ObservedSpan
-from .levels import LEVELS
-from .matcher import Attributes, evaluate
-from .model import Policy
-from .trim import go_json, trim_event
+from auditc.artifacts import atomic_output
+from auditc.auditlog.reader import InputState, read_blobs
+from auditc.auditlog.timespan import ObservedSpan
+from auditc.policy.levels import LEVELS
+from auditc.policy.matcher import Attributes, evaluate
+from auditc.policy.model import Policy
+from auditc.policy.trim import go_json, trim_event
 
 MALFORMED_CAP = 20
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 
-from .levels import at_least, level_rank
+from auditc.policy.levels import at_least, level_rank
 
 
 def go_json(event: dict) -> bytes:

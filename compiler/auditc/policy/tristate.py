@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .. import ir
-from ..paths import WILDCARD
+from auditc import ir
+from auditc.paths import WILDCARD
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """In-process emulation of Fluent Bit's lua filter (see fluentbit.py)."""
 
-from .fluentbit import Emitted, FilterResult, FluentBitLua, LuaLoadError
+from auditc.runtime.fluentbit import Emitted, FilterResult, FluentBitLua, LuaLoadError
 
 __all__ = ["Emitted", "FilterResult", "FluentBitLua", "LuaLoadError"]

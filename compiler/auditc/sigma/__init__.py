@@ -5,6 +5,6 @@ See importer.py (the command), conditions.py (condition trees), values.py
 fixes for SigmaHQ's Kubernetes rules) and samples.py (generated test events).
 """
 
-from .importer import CONVERTED, ERROR, FIXED, SKIPPED, ImportResult, Outcome, import_sigma
+from auditc.sigma.importer import CONVERTED, ERROR, FIXED, SKIPPED, ImportResult, Outcome, import_sigma
 
 __all__ = ["CONVERTED", "ERROR", "FIXED", "SKIPPED", "ImportResult", "Outcome", "import_sigma"]

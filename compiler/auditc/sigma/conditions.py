@@ -29,8 +29,8 @@ from sigma.modifiers import (
 )
 from sigma.rule.detection import SigmaDetection, SigmaDetectionItem
 
-from .fields import Unconvertible, resolve
-from .values import FALSE, TRUE, Notes, any_of, leaf
+from auditc.sigma.fields import Unconvertible, resolve
+from auditc.sigma.values import FALSE, TRUE, Notes, any_of, leaf
 
 _REFUSED_MODIFIERS = {
     SigmaWideModifier: "UTF-16 text never occurs in the UTF-8 JSON of audit events",

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..paths import PathError, parse_path
+from auditc.paths import PathError, parse_path
 
 
 class Unconvertible(Exception):

@@ -22,10 +22,10 @@ from sigma.collection import SigmaCollection
 from sigma.exceptions import SigmaError
 from sigma.rule import SigmaRule
 
-from . import emit, samples
-from .conditions import EXEC_NOTE, convert
-from .fields import Unconvertible, sample_values
-from .values import Notes
+from auditc.sigma import emit, samples
+from auditc.sigma.conditions import EXEC_NOTE, convert
+from auditc.sigma.fields import Unconvertible, sample_values
+from auditc.sigma.values import Notes
 
 SIGMA_SUFFIXES = (".yml", ".yaml")
 DEFAULT_LICENSE = "Detection Rule License (DRL) 1.1, https://github.com/SigmaHQ/Detection-Rule-License"
@@ -308,9 +308,9 @@ def _self_check(pending: list[_Pending], files: dict[str, str]) -> dict[str, str
 
     A file that fails is withheld and its rule reported as an error (a bug
     in the importer, never silently written)."""
-    from ..compiler import compile_rules
-    from ..errors import AuditcError
-    from ..testing import run_tests
+    from auditc.compiler import compile_rules
+    from auditc.errors import AuditcError
+    from auditc.tools.testing import run_tests
 
     by_file = {p.outcome.output: p for p in pending}
     files = dict(files)

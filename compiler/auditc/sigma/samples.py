@@ -16,8 +16,8 @@ import re
 import warnings
 from typing import Any
 
-from ..paths import WILDCARD, parse_path
-from .fields import AUDIT_VERBS
+from auditc.paths import WILDCARD, parse_path
+from auditc.sigma.fields import AUDIT_VERBS
 
 _MISSING = object()
 MAX_CANDIDATES = 200

@@ -40,9 +40,9 @@ from sigma.types import (
     SpecialChars,
 )
 
-from ..patterns import GlobError, glob_to_lua
-from ..regex import RegexError, translate
-from .fields import AUDIT_VERBS, VERB_FIXES, Target, Unconvertible
+from auditc.dialect.glob import GlobError, glob_to_lua
+from auditc.dialect.regex import RegexError, translate
+from auditc.sigma.fields import AUDIT_VERBS, VERB_FIXES, Target, Unconvertible
 
 
 class _Const:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .artifacts import atomic_output
-from .model import SEVERITIES, SEVERITY_RANK
-from .replay_inputs import InputState, read_blobs
-from .runtime import FluentBitLua
-from .timespan import ObservedSpan
+from auditc.artifacts import atomic_output
+from auditc.model import SEVERITIES, SEVERITY_RANK
+from auditc.auditlog.reader import InputState, read_blobs
+from auditc.runtime import FluentBitLua
+from auditc.auditlog.timespan import ObservedSpan
 
 TIMELINE_CAP = 10_000  # detections kept for --timeline; counts are always complete
 MALFORMED_CAP = 100  # malformed line references listed; the count is always complete

@@ -19,10 +19,10 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from . import model as m
-from .errors import AuditcError, Diagnostic, DiagnosticSink, Location
-from .paths import WILDCARD, PathError, parse_path
-from .yamlsource import LocatedDocument, load_yaml
+from auditc import model as m
+from auditc.errors import AuditcError, Diagnostic, DiagnosticSink, Location
+from auditc.paths import WILDCARD, PathError, parse_path
+from auditc.frontend.yamlsource import LocatedDocument, load_yaml
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -368,7 +368,7 @@ def _alert_list_refs(rule: m.Rule):
 
 
 def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
-    from .ir import check_scrub_patterns, check_translatable  # checks live with their translation
+    from auditc.ir import check_scrub_patterns, check_translatable  # checks live with their translation
 
     seen: dict[str, m.Rule] = {}
     for rule in rs.rules:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .errors import AuditcError, Diagnostic, Location
+from auditc.errors import AuditcError, Diagnostic, Location
 
 Path = tuple  # tuple[str | int, ...]
 

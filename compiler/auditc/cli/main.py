@@ -13,12 +13,13 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .artifacts import differences, write_atomically
-from .compiler import BuildOptions, build_artifacts, compile_rules
-from .errors import AuditcError, Diagnostic
+from auditc import __version__
+from auditc.cli import harness, loki, policy, replay, sigma
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
+from auditc.artifacts import differences, write_atomically
+from auditc.compiler import BuildOptions, build_artifacts, compile_rules
+from auditc.errors import AuditcError, Diagnostic
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,10 +36,6 @@ def _parser() -> argparse.ArgumentParser:
 
     def rules_arg(sp):
         sp.add_argument("rules", metavar="RULES_DIR", help="directory of rule files (*.yaml, any depth)")
-
-    def format_arg(sp, choices=("text", "github")):
-        sp.add_argument("--format", choices=choices, default="text",
-                        help="how to print problems: text (file:line:col: level: message) or github annotations")
 
     b = sub.add_parser("build", help="compile rules into a Fluent Bit Lua filter and config snippets",
                        description="Compile RULES_DIR into OUT_DIR: auditc.lua, filter.conf, filter.yaml. "
@@ -76,18 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     format_arg(t, ("text", "github", "json"))
     t.set_defaults(func=cmd_test)
 
-    # Commands that live in their own modules register themselves here.
-    import importlib
-    import importlib.util
-    for module in _PLUGGABLE:
-        if importlib.util.find_spec(f"auditc.{module}") is not None:
-            importlib.import_module(f"auditc.{module}").add_parsers(sub)
+    # Each command module's add_parsers(sub) adds subcommands whose func returns an
+    # exit code and which set rules_dir_required=False unless they take a RULES_DIR.
+    for module in (replay, loki, harness, policy, sigma):
+        module.add_parsers(sub)
     return p
-
-
-# Each module's add_parsers(sub) adds subcommands whose func returns an exit code
-# and which set rules_dir_required=False unless they take a RULES_DIR as `rules`.
-_PLUGGABLE = ("cli_replay", "cli_loki", "cli_harness", "cli_policy", "cli_sigma")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,8 +132,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .ir import lower
-    from .loader import load_rules
+    from auditc.ir import lower
+    from auditc.frontend.loader import load_rules
 
     ruleset = load_rules(args.rules)
     lower(ruleset)  # translation problems surface here too
@@ -155,7 +145,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from .testing import junit_xml, run_tests
+    from auditc.tools.testing import junit_xml, run_tests
 
     compiled = compile_rules(args.rules)
     results = run_tests(compiled)

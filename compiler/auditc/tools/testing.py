@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from . import sourcemap
-from .compiler import Compiled
-from .model import Expectation, FieldExpectation, TestCase
-from .paths import WILDCARD
-from .runtime import FluentBitLua
+from auditc.backends.lua import sourcemap
+from auditc.compiler import Compiled
+from auditc.model import Expectation, FieldExpectation, TestCase
+from auditc.paths import WILDCARD
+from auditc.runtime import FluentBitLua
 
 NULL_MODES = (False, True)
 _MISSING = object()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from .cli_common import Progress
-from .compiler import BuildOptions, compile_rules
-from .model import SEVERITIES
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from auditc.cli.common import Progress
+from auditc.compiler import BuildOptions, compile_rules
+from auditc.model import SEVERITIES
 
 
 def add_parsers(sub) -> None:
@@ -33,9 +33,9 @@ def add_parsers(sub) -> None:
 
 
 def cmd_replay(args) -> int:
-    from .replay import fails, replay
-    from .replay_report import write_json, write_jsonl, write_table
-    from .runtime import FluentBitLua, LuaLoadError
+    from auditc.tools.replay import fails, replay
+    from auditc.tools.replay_report import write_json, write_jsonl, write_table
+    from auditc.runtime import FluentBitLua, LuaLoadError
 
     missing = [p for p in args.paths if p != "-" and not Path(p).exists()]
     if missing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..backends.fluentbit_pipeline import PipelineOptions, pipeline_files
+from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
 
 
 def loki_config(*, listen: str, http_port: int, grpc_port: int, data_dir: str, rules_dir: str) -> str:

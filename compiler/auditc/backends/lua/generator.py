@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
-from .. import __version__
-from ..ir import And, Const, IRRule, Not, Program, Test, iter_tests
-from ..model import SEVERITY_RANK
-from ..paths import WILDCARD
-from .luawriter import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
+from auditc import __version__
+from auditc.ir import And, Const, IRRule, Not, Program, Test, iter_tests
+from auditc.model import SEVERITY_RANK
+from auditc.paths import WILDCARD
+from auditc.backends.lua.writer import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
 
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.
@@ -37,7 +37,7 @@ class LuaOptions:
 
 
 def _static_parts() -> tuple[str, str]:
-    text = resources.files("auditc").joinpath("backends/filter.lua").read_text()
+    text = resources.files("auditc.backends.lua").joinpath("filter.lua").read_text()
     prelude, entry = text.split("--@@ENTRY@@\n")
     return prelude.split("--@@PRELUDE@@\n", 1)[1], entry
 

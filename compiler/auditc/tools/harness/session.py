@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..replay_inputs import InputState, read_blobs
-from ..runtime import FluentBitLua
-from ..timespan import parse_ts
-from .drivers import State
-from .loki import Entry, Loki
+from auditc.auditlog.reader import InputState, read_blobs
+from auditc.runtime import FluentBitLua
+from auditc.auditlog.timespan import parse_ts
+from auditc.tools.harness.drivers import State
+from auditc.tools.harness.loki import Entry, Loki
 
 QUERY = '{job="kube-audit"}'
 

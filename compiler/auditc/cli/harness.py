@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from .cli_common import print_entries, seconds
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from auditc.cli.common import print_entries, seconds
 
 
 def add_parsers(sub) -> None:
@@ -34,7 +34,7 @@ def add_parsers(sub) -> None:
 
 
 def cmd_harness(args) -> int:
-    from .harness import drivers, session
+    from auditc.tools.harness import drivers, session
 
     work = Path(args.workdir)
     fmt = args.format or ("table" if sys.stdout.isatty() else "json")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from ..errors import Location
+from auditc.errors import Location
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LUA_KEYWORDS = frozenset(

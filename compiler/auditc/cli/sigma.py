@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
 
 
 def add_parsers(sub) -> None:
@@ -23,7 +23,7 @@ def add_parsers(sub) -> None:
     sources.required = True
     imp.set_defaults(rules_dir_required=False)
 
-    from .sigma.importer import DEFAULT_LICENSE
+    from auditc.sigma.importer import DEFAULT_LICENSE
 
     s = sources.add_parser(
         "sigma", help="import Sigma rules (product: kubernetes, service: audit) as detect rules",
@@ -45,8 +45,8 @@ def add_parsers(sub) -> None:
 
 
 def cmd_import_sigma(args) -> int:
-    from .artifacts import write_atomically
-    from .sigma.importer import ERROR, HEADER, SKIPPED, import_sigma
+    from auditc.artifacts import write_atomically
+    from auditc.sigma.importer import ERROR, HEADER, SKIPPED, import_sigma
 
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:

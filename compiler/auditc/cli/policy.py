@@ -1,6 +1,6 @@
 """Command line: `auditc policy check | simulate | generate` and `auditc estimate`.
 
-Registered by cli.py (`_PLUGGABLE`); conventions as there: exit 0 all good,
+Registered by cli/main.py; conventions as there: exit 0 all good,
 1 problems found, 2 usage errors; problems as `file:line:col: level:
 message` or GitHub annotations; tables for people, `--format json` for
 machines; bad input never ends in a traceback.
@@ -12,9 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import AuditcError, Diagnostic, Location
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
+from auditc.errors import AuditcError, Diagnostic, Location
 
 
 def add_parsers(sub) -> None:
@@ -26,11 +25,6 @@ def add_parsers(sub) -> None:
     psub = p.add_subparsers(dest="policy_command", metavar="COMMAND")  # same parser class as `p` (exit 2 on usage)
     psub.required = True
     p.set_defaults(rules_dir_required=False, format="text")
-
-    def format_arg(sp, choices=("text", "github")):
-        sp.add_argument("--format", choices=choices, default="text",
-                        help="text (file:line:col: level: message and tables), github annotations"
-                             + (", or json" if "json" in choices else ""))
 
     def accept_arg(sp):
         sp.add_argument("--accept-blind", metavar="IDS", default="",
@@ -108,17 +102,17 @@ def _accept(text: str) -> tuple:
 
 
 def _compile(rules: str):
-    from .compiler import compile_rules
+    from auditc.compiler import compile_rules
 
     return compile_rules(rules)
 
 
 def cmd_check(args) -> int:
-    from .policy.coverage import coverage, diagnostics
-    from .policy.lint import lint
-    from .policy.loader import load_policy
-    from .policy.needs import analyse_program
-    from .policy.render import coverage_table, diagnostic_dict
+    from auditc.policy.coverage import coverage, diagnostics
+    from auditc.policy.lint import lint
+    from auditc.policy.loader import load_policy
+    from auditc.policy.needs import analyse_program
+    from auditc.policy.render import coverage_table, diagnostic_dict
 
     if not Path(args.policy).is_file():
         return _usage(f"{args.policy}: no such file")
@@ -171,9 +165,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from .policy.loader import load_policy
-    from .policy.render import simulate_dict, simulate_table
-    from .policy.simulate import simulate
+    from auditc.policy.loader import load_policy
+    from auditc.policy.render import simulate_dict, simulate_table
+    from auditc.policy.simulate import simulate
 
     if not Path(args.policy).is_file():
         return _usage(f"{args.policy}: no such file")
@@ -193,7 +187,7 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    from .policy.generate import generate
+    from auditc.policy.generate import generate
 
     if not Path(args.rules).exists():
         return _usage(f"{args.rules}: no such directory")
@@ -213,7 +207,7 @@ def cmd_generate(args) -> int:
             return EXIT_FAIL
         return EXIT_OK
     if args.output:
-        from .artifacts import write_atomically
+        from auditc.artifacts import write_atomically
 
         out = Path(args.output)
         write_atomically(str(out.parent) if str(out.parent) else ".", {out.name: result.text})
@@ -226,9 +220,9 @@ def cmd_generate(args) -> int:
 
 
 def cmd_estimate(args) -> int:
-    from .policy.estimate import (DEFAULT_RETENTION, DEFAULT_SIZES, LOGGED_LEVELS, assignments, estimate,
+    from auditc.policy.estimate import (DEFAULT_RETENTION, DEFAULT_SIZES, LOGGED_LEVELS, assignments, estimate,
                                   parse_rate, parse_size, sample_from_log)
-    from .policy.render import estimate_table
+    from auditc.policy.render import estimate_table
 
     rates = assignments(args.rate, parse_rate)
     sizes = assignments(args.size, parse_size)
@@ -244,7 +238,7 @@ def cmd_estimate(args) -> int:
             return _usage(f"{missing[0]}: no such file or directory")
         policy = None
         if args.policy:
-            from .policy.loader import load_policy
+            from auditc.policy.loader import load_policy
 
             if not Path(args.policy).is_file():
                 return _usage(f"{args.policy}: no such file")

@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from .cli_common import print_entries, seconds
-from .compiler import compile_rules
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from auditc.cli.common import print_entries, seconds
+from auditc.compiler import compile_rules
 
 
 def add_parsers(sub) -> None:
@@ -37,9 +37,9 @@ def add_parsers(sub) -> None:
 
 
 def cmd_query(args) -> int:
-    from .backends import alerting, logql
-    from .harness.loki import Loki, LokiError
-    from .harness.session import describe
+    from auditc.backends import alerting, logql
+    from auditc.tools.harness.loki import Loki, LokiError
+    from auditc.tools.harness.session import describe
 
     if not Path(args.rules).exists():
         print(f"auditc: error: {args.rules}: no such directory", file=sys.stderr)
@@ -81,14 +81,14 @@ def cmd_query(args) -> int:
 
 
 def cmd_alerts(args) -> int:
-    from .backends import alerting
+    from auditc.backends import alerting
 
     compiled = compile_rules(args.rules)
     text = alerting.ruler_file(compiled.program, alerting.raw_queries(compiled.program, compiled.ruleset))
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        from .artifacts import write_atomically
+        from auditc.artifacts import write_atomically
         out = Path(args.output)
         write_atomically(out.parent if str(out.parent) else ".", {out.name: text})
         n = text.count("\n  - alert: ")

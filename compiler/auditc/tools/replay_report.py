@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from .model import SEVERITY_RANK
-from .replay import ReplayReport
+from auditc.model import SEVERITY_RANK
+from auditc.tools.replay import ReplayReport
 
 
 def human_bytes(n: float | None) -> str:

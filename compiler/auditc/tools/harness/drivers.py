@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
-from .configs import native_files
-from .loki import Loki
+from auditc.tools.harness.configs import native_files
+from auditc.tools.harness.loki import Loki
 
 PROJECT = "auditc-harness"
 

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import json
 
+# Exit codes, as yamllint and helm lint use them: 0 all good, 1 problems found
+# (invalid rules, failing tests, stale output), 2 usage errors, 3 a bug in auditc.
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def format_arg(sp, choices=("text", "github")) -> None:
+    """--format: how problems (or results) are printed."""
+    sp.add_argument("--format", choices=choices, default="text",
+                    help="output format: " + ", ".join(choices) + " (text: file:line:col: level: message)")
+
 
 def seconds(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}

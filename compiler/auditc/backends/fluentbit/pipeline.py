@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import __version__
-from .fluentbit_snippets import WHY_NULL
+from auditc import __version__
+from auditc.backends.fluentbit.snippets import WHY_NULL
 
 OUTPUTS = ("loki", "opensearch", "s3")
 

@@ -1,0 +1,5 @@
+import sys
+
+from auditc.cli.main import main
+
+sys.exit(main())
