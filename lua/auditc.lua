@@ -502,12 +502,12 @@ do
     v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
-  -- requestURI pattern (rules/detect/auth.yaml:9:11)
+  -- requestURI regex (rules/detect/auth.yaml:9:11)
   local function t4(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
-  -- requestURI pattern (rules/detect/auth.yaml:11:11)
+  -- requestURI regex (rules/detect/auth.yaml:11:11)
   local function t5(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
@@ -549,12 +549,12 @@ do
     v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
-  -- requestURI pattern (rules/detect/auth.yaml:9:11)
+  -- requestURI regex (rules/detect/auth.yaml:9:11)
   local function t4(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
-  -- requestURI pattern (rules/detect/auth.yaml:11:11)
+  -- requestURI regex (rules/detect/auth.yaml:11:11)
   local function t5(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
@@ -992,7 +992,7 @@ do
     v = v["subresource"]
     return v == "exec"
   end
-  -- requestURI pattern (rules/detect/exec.yaml:57:11)
+  -- requestURI regex (rules/detect/exec.yaml:57:11)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
@@ -1045,7 +1045,7 @@ do
     v = v["subresource"]
     return v == "proxy"
   end
-  -- requestURI pattern (rules/detect/exec.yaml:155:13)
+  -- requestURI regex (rules/detect/exec.yaml:155:13)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
@@ -2291,7 +2291,7 @@ do
     local v = e["objectRef"]
     return present(v)
   end
-  -- requestURI pattern (rules/noise/drops.yaml:21:11)
+  -- requestURI regex (rules/noise/drops.yaml:21:11)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/metrics[%/%?]") ~= nil or sfind(v, "^/metrics$") ~= nil)

@@ -22,7 +22,7 @@ GOLDEN = ROOT / "tests" / "golden" / "logql"
 
 def _edge_cases() -> dict:
     compiled = compile_rules(GOLDEN / "rules.yaml")
-    raw = alerting.raw_queries(compiled.program, compiled.ruleset)
+    raw = alerting.raw_queries(compiled.program)
     out = {}
     for r in compiled.program.of_kind("detect"):
         out[r.id] = {"raw": raw[r.id].logql, "raw_exact": raw[r.id].exact, "notes": raw[r.id].notes,

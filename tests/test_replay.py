@@ -79,7 +79,7 @@ def test_rotation_order():
 
 def test_statistics(tmp_path, runtime, pack):
     report = replay([str(write(tmp_path / "a.log", LINES))], runtime,
-                    severities={r.id: r.severity for r in pack.program.rules if r.severity})
+                    severities={r.id: r.payload.severity for r in pack.program.of_kind("detect")})
     assert report.events == 7 and report.dropped == 3 and report.malformed == 0
     hits = {k: v for k, (kind, v) in report.rule_hits.items() if v}
     assert hits["drop-watch-requests"] == 1 and hits["drop-health-probes"] == 1 and hits["drop-lease-renewals"] == 1

@@ -10,18 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from auditc.errors import Location
+from auditc.operators import OPERATOR_NAMES, Op
 from auditc.paths import FieldPath
+from auditc.severity import SEVERITIES, SEVERITY_RANK  # noqa: F401 (re-exported)
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES, start=1)}
-
-# Operators of a field test, grouped by what their value is.
-SCALAR_OPS = ("equals",)
-LIST_OPS = ("in",)
-STRING_OPS = ("prefix", "suffix", "contains", "glob", "regex")
-NUMERIC_OPS = ("gt", "gte", "lt", "lte")
-PRESENCE_OPS = ("exists", "absent")
-ALL_OPS = SCALAR_OPS + LIST_OPS + STRING_OPS + NUMERIC_OPS + PRESENCE_OPS
+# What each operator means lives in operators.py (the one operator table).
+ALL_OPS = OPERATOR_NAMES
 
 Scalar = Union[str, int, float, bool]
 
@@ -35,7 +29,7 @@ class ListRef:
 @dataclass(frozen=True)
 class FieldTest:
     path: FieldPath
-    op: str
+    op: Op
     # equals/gt..: a scalar; in/prefix/..: tuple of Scalar | ListRef; exists/absent: True
     value: Any
     loc: Location
@@ -195,8 +189,3 @@ class RuleSet:
     def conditions(self) -> list:
         """Every condition of every rule and macro."""
         return [c for r in self.rules for c in rule_conditions(r)] + [md.condition for md in self.macros.values()]
-
-    def field_tests_by_loc(self) -> dict:
-        """Location -> FieldTest: how backends recover what the IR no longer
-        holds (a regex's source text, for instance) from an IR Test's loc."""
-        return {n.loc: n for c in self.conditions() for n in walk(c) if isinstance(n, FieldTest)}

@@ -272,7 +272,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and sfind(v, "\034]] --\010", 1, true) ~= nil
   end
-  -- requestURI pattern (tests/golden/rules/golden.yaml:51:11)
+  -- requestURI regex (tests/golden/rules/golden.yaml:51:11)
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and sfind(v, "^/api/v1/namespaces/[^%/]+/pods$") ~= nil
@@ -292,7 +292,7 @@ end
 -- [4] drop drop-health
 RULE_ID[4], KIND[4], HITS[4] = "drop-health", "drop", 0
 do
-  -- requestURI pattern (tests/golden/rules/golden.yaml:59:7)
+  -- requestURI glob (tests/golden/rules/golden.yaml:59:7)
   local function t1(e)
     local v = e["requestURI"]
     return type(v) == "string" and sfind(v, "^%/healthz.*$") ~= nil

@@ -16,7 +16,7 @@ import yaml
 
 from auditc import __version__
 from auditc.ir import IRRule, Program
-from auditc.model import SEVERITY_RANK
+from auditc.severity import SEVERITY_RANK
 from auditc.paths import parse_path
 from auditc.backends import logql
 
@@ -37,23 +37,24 @@ def _attack(tags: tuple) -> tuple[str, str]:
 
 
 def _group_labels(rule: IRRule) -> dict[str, str]:
-    paths = rule.alert.group_by or tuple(parse_path(p) for p in DEFAULT_GROUP_BY)
+    paths = rule.payload.alert.group_by or tuple(parse_path(p) for p in DEFAULT_GROUP_BY)
     return {logql.label_name(p): logql.json_expression(p) for p in paths if not p.has_wildcard}
 
 
 def _metric(rule: IRRule, labels: dict[str, str], window: str, threshold: int) -> str:
-    log = logql.enriched_query(rule, labels, exclude=tuple(rule.alert.exclude)).logql
+    log = logql.enriched_query(rule, labels, exclude=tuple(rule.payload.alert.exclude)).logql
     by = ", ".join(labels) if labels else ""
     agg = f"sum by ({by})" if by else "sum"
     return f"{agg} (count_over_time({log} [{window}])) >= {threshold}"
 
 
 def alert_rules(rule: IRRule, raw: logql.Query) -> list[dict]:
-    hints = rule.alert
+    det = rule.payload
+    hints = det.alert
     labels = _group_labels(rule)
     window = hints.window or DEFAULT_WINDOW
     threshold = hints.threshold or 1
-    techniques, tactics = _attack(rule.tags)
+    techniques, tactics = _attack(det.tags)
     who = " ".join(f"{name}={{{{ $labels.{name} }}}}" for name in labels)
     hunting = logql.enriched_query(rule).logql
     base_labels = {"auditc_rule": rule.id}
@@ -62,7 +63,7 @@ def alert_rules(rule: IRRule, raw: logql.Query) -> list[dict]:
     if tactics:
         base_labels["mitre_tactics"] = tactics
     annotations = {
-        "description": rule.description,
+        "description": det.description,
         "runbook": hints.runbook or f"Open the hunting query (logql), check who and why; tune with the rule's "
                                     f"exceptions or trusted-identities. Rule source: {rule.loc}",
         "logql": hunting,
@@ -77,11 +78,11 @@ def alert_rules(rule: IRRule, raw: logql.Query) -> list[dict]:
             "expr": _metric(rule, labels, window, count),
             "for": hints.for_ or "0m",
             "labels": {"severity": severity, **base_labels},
-            "annotations": {"summary": f"{rule.title}: {what} {{{{ $value }}}} in {window}" + (f" ({who})" if who else ""),
+            "annotations": {"summary": f"{det.title}: {what} {{{{ $value }}}} in {window}" + (f" ({who})" if who else ""),
                             **annotations},
         }
 
-    severity = hints.severity or rule.severity
+    severity = hints.severity or det.severity
     out = [one(alert_name(rule.id), threshold, severity, "matched" if threshold == 1 else f"at least {threshold}, got")]
     if hints.escalate:
         esc_threshold, esc_severity = hints.escalate
@@ -90,7 +91,7 @@ def alert_rules(rule: IRRule, raw: logql.Query) -> list[dict]:
 
 
 def ruler_file(program: Program, raw_queries: dict[str, logql.Query]) -> str:
-    detections = sorted(program.of_kind("detect"), key=lambda r: (-SEVERITY_RANK[r.severity], r.number))
+    detections = sorted(program.of_kind("detect"), key=lambda r: (-SEVERITY_RANK[r.payload.severity], r.number))
     rules = [a for r in detections for a in alert_rules(r, raw_queries[r.id])]
     doc = {"groups": [{"name": "auditc-detections", "interval": "1m", "rules": rules}]}
     body = yaml.safe_dump(doc, sort_keys=False, width=100_000, allow_unicode=True)
@@ -103,7 +104,7 @@ def queries_file(program: Program, raw_queries: dict[str, logql.Query]) -> str:
     doc = {}
     for r in program.of_kind("detect"):
         raw = raw_queries[r.id]
-        entry = {"title": r.title, "severity": r.severity, "enriched": logql.enriched_query(r).logql,
+        entry = {"title": r.payload.title, "severity": r.payload.severity, "enriched": logql.enriched_query(r).logql,
                  "raw": raw.logql, "raw_exact": raw.exact}
         if raw.notes:
             entry["raw_notes"] = raw.notes
@@ -113,9 +114,8 @@ def queries_file(program: Program, raw_queries: dict[str, logql.Query]) -> str:
             f"# `raw` is the rule over un-enriched logs; raw_exact: false means a superset (see raw_notes).\n{body}")
 
 
-def raw_queries(program: Program, ruleset) -> dict[str, logql.Query]:
-    sources = logql.pattern_sources(program.rules, ruleset)
-    return {r.id: logql.raw_query(r, sources) for r in program.of_kind("detect")}
+def raw_queries(program: Program) -> dict[str, logql.Query]:
+    return {r.id: logql.raw_query(r) for r in program.of_kind("detect")}
 
 
 # ---------------------------------------------------------------- Grafana

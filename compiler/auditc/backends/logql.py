@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 
 from auditc.ir import And, Const, IRRule, Not, Or, Test
+from auditc.ir.passes.normal_form import nnf
+from auditc.operators import Op
 from auditc.paths import WILDCARD, FieldPath
 
 SELECTOR = '{job="kube-audit"}'
@@ -87,23 +89,27 @@ class _Parts:
 
 def _regex_of(test: Test) -> str | None:
     """RE2 (anchored by Loki) for string operators, or None if not exact."""
-    vals = test.values
-    if test.op == "in":
+    vals, op = test.values, test.op
+    if op is Op.IN:
         return "|".join(re2_escape(str(v)) for v in vals)
-    if test.op == "prefix":
+    if op is Op.PREFIX:
         return "(?s:" + "|".join(re2_escape(v) for v in vals) + ").*"
-    if test.op == "suffix":
+    if op is Op.SUFFIX:
         return "(?s).*(?:" + "|".join(re2_escape(v) for v in vals) + ")"
-    if test.op == "contains":
+    if op is Op.CONTAINS:
         return "(?s).*(?:" + "|".join(re2_escape(v) for v in vals) + ").*"
+    if op.spec.pattern_syntax:
+        if any(p.re2 is None for p in vals):
+            return None
+        return "|".join(f"(?:{p.re2})" for p in vals)
     return None
 
 
-def _label_filter(test: Test, label: str, negate: bool, parts: _Parts, sources: dict) -> str | None:
+def _label_filter(test: Test, label: str, negate: bool, parts: _Parts) -> str | None:
     op = test.op
-    if op == "exists":
+    if op is Op.EXISTS:
         return f'{label} {"=" if negate else "!="} ""'
-    if op == "equals":
+    if op is Op.EQUALS:
         v = test.values[0]
         if isinstance(v, bool):
             return f'{label} {"!=" if negate else "="} `{"true" if v else "false"}`'
@@ -115,22 +121,14 @@ def _label_filter(test: Test, label: str, negate: bool, parts: _Parts, sources: 
             parts.exact = False
             parts.notes.append(f"{test.path}: the string {v!r} also matches the JSON number or boolean")
         return f'{label} {"!=" if negate else "="} {quote(v)}'
-    if op in ("gt", "gte", "lt", "lte"):
+    if op.spec.symbol:  # gt, gte, lt, lte
         if negate:
             return None
-        sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        return f"{label} {sym} {test.values[0]!r}"
-    if op == "in":
-        if not all(isinstance(v, str) for v in test.values):
-            return None
-        regex = _regex_of(test)
-    elif op in ("prefix", "suffix", "contains"):
-        regex = _regex_of(test)
-    elif op == "pattern":
-        regex = sources.get(id(test))
-        if regex is None:
-            return None
-    else:
+        return f"{label} {op.spec.symbol} {test.values[0]!r}"
+    if op is Op.IN and not all(isinstance(v, str) for v in test.values):
+        return None
+    regex = _regex_of(test)
+    if regex is None:
         return None
     return f'{label} {"!~" if negate else "=~"} {quote(regex)}'
 
@@ -145,15 +143,15 @@ def _necessary(node) -> str | None:
             return None
         # An array element (`verbs[*]`) has no key of its own: its value does.
         k = "" if node.path.segments[-1] is WILDCARD else re2_escape(json.dumps(key)) + ":"
-        if not k and node.op not in ("equals", "in"):
+        if not k and not node.op.spec.dispatchable:
             return None
-        if node.op == "equals":
+        if node.op is Op.EQUALS:
             return k + re2_escape(json.dumps(node.values[0]))
-        if node.op == "in" and all(isinstance(v, str) for v in node.values):
-            return k + "(?:" + "|".join(re2_escape(json.dumps(v)) for v in node.values) + ")"
-        if node.op in ("prefix", "exists", "contains", "suffix", "pattern", "gt", "gte", "lt", "lte"):
-            return k
-        return None
+        if node.op is Op.IN:
+            if all(isinstance(v, str) for v in node.values):
+                return k + "(?:" + "|".join(re2_escape(json.dumps(v)) for v in node.values) + ")"
+            return None
+        return k  # the key is in the line whatever the operator tests of its value
     if isinstance(node, And):
         return next((r for r in map(_necessary, node.items) if r), None)
     if isinstance(node, Or):
@@ -188,23 +186,23 @@ def _unescape_literal(regex: str) -> str | None:
 
 # ---------------------------------------------------------------- predicates
 
-def _compile(node, parts: _Parts, sources: dict, negate: bool = False, top: bool = True) -> str | None:
-    """A label-filter expression for node, or None when it cannot be expressed
-    (the caller then drops it, making the query a superset)."""
+def _compile(node, parts: _Parts, top: bool = True) -> str | None:
+    """A label-filter expression for a predicate in negation normal form, or
+    None when it cannot be expressed (the caller then drops it, making the
+    query a superset). `top`: node is a conjunct of the whole predicate, so a
+    line filter it implies narrows the query."""
     if isinstance(node, Const):
         return None
-    if isinstance(node, Not):
-        return _compile(node.item, parts, sources, not negate, top=False)
     if isinstance(node, (And, Or)):
-        is_and = isinstance(node, And) != negate  # De Morgan under a negation
+        is_and = isinstance(node, And)
         exprs = []
         for item in node.items:
-            e = _compile(item, parts, sources, negate, top=top and is_and)
+            e = _compile(item, parts, top=top and is_and)
             if e is None:
                 if not is_and:
                     # An inexpressible branch of an OR: the OR could be true.
                     # At the top, a line filter every branch implies still narrows.
-                    lf = _line_filter(node) if top and not negate else None
+                    lf = _line_filter(node) if top else None
                     if lf and lf not in parts.line_filters:
                         parts.line_filters.append(lf)
                     return None
@@ -214,25 +212,27 @@ def _compile(node, parts: _Parts, sources: dict, negate: bool = False, top: bool
             return None
         joined = (" and " if is_and else " or ").join(exprs)
         return joined if len(exprs) == 1 else f"({joined})"
-    assert isinstance(node, Test)
-    if node.path.has_wildcard:
+    negate = isinstance(node, Not)
+    test = node.item if negate else node
+    assert isinstance(test, Test), node
+    if test.path.has_wildcard:
         parts.exact = False
         if top and not negate:
-            lf = _line_filter(node)
+            lf = _line_filter(test)
             if lf and lf not in parts.line_filters:
                 parts.line_filters.append(lf)
-            parts.notes.append(f"{node.path}: Loki's json stage cannot expand arrays; "
+            parts.notes.append(f"{test.path}: Loki's json stage cannot expand arrays; "
                                f"{'line filter ' + lf if lf else 'condition dropped'} (a superset)")
         else:
-            parts.notes.append(f"{node.path}: Loki's json stage cannot expand arrays; condition dropped (a superset)")
+            parts.notes.append(f"{test.path}: Loki's json stage cannot expand arrays; condition dropped (a superset)")
         return None
-    label = label_name(node.path)
-    expr = _label_filter(node, label, negate, parts, sources)
+    label = label_name(test.path)
+    expr = _label_filter(test, label, negate, parts)
     if expr is None:
         parts.exact = False
-        parts.notes.append(f"{node.path} {node.op}: not expressible exactly in LogQL; condition dropped (a superset)")
+        parts.notes.append(f"{test.path} {test.op}: not expressible exactly in LogQL; condition dropped (a superset)")
         return None
-    parts.labels.setdefault(label, json_expression(node.path))
+    parts.labels.setdefault(label, json_expression(test.path))
     return expr
 
 
@@ -240,10 +240,10 @@ def _json_stage(labels: dict[str, str]) -> str:
     return "| json " + ", ".join(f"{label}={quote(expr)}" for label, expr in sorted(labels.items()))
 
 
-def raw_query(rule: IRRule, sources: dict | None = None) -> Query:
+def raw_query(rule: IRRule) -> Query:
     """The rule over raw audit logs."""
     parts = _Parts()
-    expr = _compile(rule.pred, parts, sources or {})
+    expr = _compile(nnf(rule.pred), parts)
     pipeline = [SELECTOR] + parts.line_filters
     if parts.labels:
         pipeline.append(_json_stage(parts.labels))
@@ -275,55 +275,3 @@ def enriched_query(rule: IRRule, extra_labels: dict[str, str] | None = None, exc
         stages.append(f"| user_username !~ {quote('|'.join(re2_escape(u) for u in exclude))}")
     stages.append('| __error__=""')
     return Query(" ".join(stages), True)
-
-
-def pattern_sources(program_rules, ruleset) -> dict:
-    """id(Test) -> anchored RE2 for glob/regex tests.
-
-    The IR holds Lua patterns; LogQL needs the regex/glob source, which the
-    model's FieldTest at the same location still has."""
-    from auditc.ir import expand_values, iter_tests
-
-    by_loc = {}
-    for loc, test in ruleset.field_tests_by_loc().items():
-        if test.op not in ("glob", "regex"):
-            continue
-        texts = [v for v in expand_values(test.value, ruleset) if isinstance(v, str)]
-        regexes = [glob_to_re2(t) if test.op == "glob" else regex_to_re2(t) for t in texts]
-        if all(r is not None for r in regexes):
-            by_loc[loc] = "|".join(f"(?:{r})" for r in regexes)
-    return {id(t): by_loc[t.loc] for rule in program_rules for t in iter_tests(rule.pred)
-            if t.op == "pattern" and t.loc in by_loc}
-
-
-def glob_to_re2(glob: str) -> str | None:
-    out, i = [], 0
-    while i < len(glob):
-        c = glob[i]
-        if c == "*":
-            out.append("(?s:.*)")
-        elif c == "?":
-            out.append("(?s:.)")
-        elif c == "[":
-            end = glob.find("]", i + 2)
-            if end < 0:
-                return None
-            body = glob[i + 1:end]
-            neg = body[:1] in ("!", "^")
-            body = body[1:] if neg else body
-            out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\").replace("[", "\\[") + "]")
-            i = end
-        else:
-            out.append(re2_escape(c))
-        i += 1
-    return "".join(out)
-
-
-def regex_to_re2(regex: str) -> str | None:
-    """auditc's dialect (Python re, search semantics, ASCII, `$` = end of
-    string) as an anchored RE2 that Loki applies to the whole value. Escapes
-    RE2 spells differently are translated; anything else is left out."""
-    if re.search(r"\\[NuU]|\(\?P=|\\[1-9]", regex):
-        return None
-    body = regex.replace("\\Z", "\\z")
-    return f"(?s:.*)(?:{body})(?s:.*)"

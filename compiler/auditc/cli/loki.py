@@ -54,7 +54,7 @@ def cmd_query(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     if args.form == "raw":
-        query = alerting.raw_queries(compiled.program, compiled.ruleset)[rule.id]
+        query = alerting.raw_queries(compiled.program)[rule.id]
     else:
         query = logql.enriched_query(rule)
     if not args.loki:
@@ -84,7 +84,7 @@ def cmd_alerts(args) -> int:
     from auditc.backends import alerting
 
     compiled = compile_rules(args.rules)
-    text = alerting.ruler_file(compiled.program, alerting.raw_queries(compiled.program, compiled.ruleset))
+    text = alerting.ruler_file(compiled.program, alerting.raw_queries(compiled.program))
     if args.output == "-":
         sys.stdout.write(text)
     else:

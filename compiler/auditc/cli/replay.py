@@ -8,7 +8,7 @@ from pathlib import Path
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 from auditc.cli.common import Progress
 from auditc.compiler import BuildOptions, compile_rules
-from auditc.model import SEVERITIES
+from auditc.severity import SEVERITIES
 
 
 def add_parsers(sub) -> None:
@@ -54,7 +54,7 @@ def cmd_replay(args) -> int:
             return EXIT_USAGE
         compiled = compile_rules(rules_dir)
         script, call = compiled.lua, BuildOptions.call
-        severities = {r.id: r.severity for r in compiled.program.rules if r.severity}
+        severities = {r.id: r.payload.severity for r in compiled.program.of_kind("detect")}
     try:
         runtime = FluentBitLua(script, call, enable_flb_null=args.flb_null == "on")
     except LuaLoadError as exc:

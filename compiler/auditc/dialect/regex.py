@@ -824,3 +824,52 @@ def translate(regex: str) -> list[bytes]:
     branches = _Parser(regex).parse()
     seqs = _Expander(regex).alt(branches, None)
     return list(dict.fromkeys(_emit(seq) for seq in seqs))
+
+
+# ---------------------------------------------------------------------------
+# The same dialect for Python (the reference evaluator) and RE2 (LogQL)
+# ---------------------------------------------------------------------------
+
+
+def python_source(regex: str) -> str:
+    """The regex for Python's ``re`` with the dialect's meaning: every
+    unescaped ``$`` outside a class becomes ``\\Z`` (end of string only)."""
+    out, i, in_class = [], 0, False
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\":
+            out.append(regex[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            # A ']' right after '[' or '[^' is a member, not the end.
+            if c == "]" and not (out and out[-1] in ("[", "[^")):
+                in_class = False
+        elif c == "[":
+            in_class = True
+            if regex[i + 1:i + 2] == "^":
+                out.append("[^")
+                i += 2
+                continue
+        elif c == "$":
+            c = r"\Z"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def to_python(regex: str) -> re.Pattern:
+    """A compiled Python regex to `search` with (ASCII, as the dialect says)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return re.compile(python_source(regex), re.ASCII)
+
+
+def to_re2(regex: str) -> str | None:
+    """The regex as an anchored RE2 that Loki applies to the whole value
+    (search semantics become `.*` on both sides), or None where RE2 spells a
+    construct differently (named characters, \\u escapes, backreferences)."""
+    if re.search(r"\\[NuU]|\(\?P=|\\[1-9]", regex):
+        return None
+    body = regex.replace("\\Z", "\\z")
+    return f"(?s:.*)(?:{body})(?s:.*)"

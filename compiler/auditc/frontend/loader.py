@@ -22,7 +22,9 @@ from jsonschema.exceptions import best_match
 from auditc import model as m
 from auditc.errors import AuditcError, Diagnostic, DiagnosticSink, Location
 from auditc.paths import WILDCARD, PathError, parse_path
+from auditc.frontend.semantics import check_scrub_patterns, check_translatable
 from auditc.frontend.yamlsource import LocatedDocument, load_yaml
+from auditc.operators import Operand, Op
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -285,12 +287,12 @@ class _FileBuilder:
             return m.Not(self.condition(node["not"], p + ("not",)), loc)
         if "macro" in node:
             return m.MacroRef(node["macro"], self.loc(p + ("macro",)))
-        (op,) = [k for k in node if k != "field"]
+        (key,) = [k for k in node if k != "field"]
+        op = Op(key)  # the schema admits only the table's operators
         path = self.path(node["field"], p + ("field",))
-        value = node[op]
-        vp = p + (op,)
-        if op in m.LIST_OPS or op in m.STRING_OPS:
-            value = self.values(value, vp, strings_only=op in m.STRING_OPS)
+        value = node[key]
+        if op.spec.operand in (Operand.SCALARS, Operand.STRINGS):
+            value = self.values(value, p + (key,), strings_only=op.spec.strings_only)
         return m.FieldTest(path, op, value, loc)
 
     def values(self, value: Any, p: tuple, strings_only: bool) -> tuple:
@@ -368,8 +370,6 @@ def _alert_list_refs(rule: m.Rule):
 
 
 def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
-    from auditc.ir import check_scrub_patterns, check_translatable  # checks live with their translation
-
     seen: dict[str, m.Rule] = {}
     for rule in rs.rules:
         if rule.id in seen:
@@ -429,7 +429,7 @@ def _check_list_ref(ref: m.ListRef, node: m.FieldTest, rs: m.RuleSet, sink: Diag
     ld = rs.lists.get(ref.name)
     if ld is None:
         sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists))
-    elif node.op in m.STRING_OPS:
+    elif node.op.spec.strings_only:
         bad = [x for x in ld.items if not isinstance(x, str)]
         if bad:
             sink.error(ref.loc, f"list '{ref.name}' holds non-strings ({bad[0]!r}) but '{node.op}' tests strings")

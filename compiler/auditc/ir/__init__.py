@@ -1,9 +1,12 @@
-"""Intermediate representation shared by every backend: nodes, lowering, passes."""
+"""Intermediate representation shared by every backend: nodes, lowering,
+passes (ir/passes/) and the reference evaluator (ir/evaluate.py)."""
 
-from auditc.ir.nodes import KIND_ORDER, And, Const, IRRule, Not, Or, Program, Test, iter_tests
-from auditc.ir.passes import constraint, residual, simplify
-from auditc.ir.lower import INDEX_FIELDS, check_scrub_patterns, check_translatable, expand_values, lower
+from auditc.ir.nodes import (KIND_ORDER, Alert, And, Const, Detection, Drop, IRRule, Not, Or, Pred, Program,
+                             Redaction, Test, iter_tests)
+from auditc.ir.passes.index import INDEX_FIELDS, constraint, residual
+from auditc.ir.passes.simplify import simplify
+from auditc.ir.lower import expand_values, lower
 
-__all__ = ["KIND_ORDER", "And", "Const", "IRRule", "Not", "Or", "Program", "Test", "constraint", "iter_tests",
-           "residual", "simplify", "INDEX_FIELDS", "check_scrub_patterns", "check_translatable", "expand_values",
-           "lower"]
+__all__ = ["KIND_ORDER", "Alert", "And", "Const", "Detection", "Drop", "IRRule", "Not", "Or", "Pred", "Program",
+           "Redaction", "Test", "iter_tests", "INDEX_FIELDS", "constraint", "residual", "simplify",
+           "expand_values", "lower"]

@@ -1,67 +1,61 @@
-"""Intermediate representation shared by every backend.
+"""Model -> IR.
 
 Lowering resolves what the model leaves symbolic: macros are inlined, list
-references expanded, regexes and globs translated to Lua patterns (or
-rejected), disabled rules dropped, `exceptions` folded into the predicate,
-and each rule gets the index constraints (verb, resource) that let the
-generated filter skip rules that cannot match an event.
+references expanded, glob/regex operands compiled (`dialect.compile_pattern`,
+cached, so the loader's check and this step translate each pattern once),
+disabled rules dropped, `exceptions` folded into the predicate, and each rule
+gets the index constraints (verb, resource) that let the generated filter
+skip rules that cannot match an event.
+
+Lowering runs on a RuleSet the frontend has already validated: a pattern
+that does not translate here is a bug, and raises as one.
 """
 
 from __future__ import annotations
 
 from auditc import model as m
-from auditc.dialect.glob import glob_to_lua
-from auditc.errors import DiagnosticSink
-from auditc.ir.nodes import KIND_ORDER, And, Const, IRRule, Not, Or, Program, Test
-from auditc.ir.passes import constraint, residual, simplify
-from auditc.paths import parse_path
-
-# Fields the dispatch index keys on: cheap to read, present on almost every
-# event, and what nearly every rule constrains.
-INDEX_FIELDS = (parse_path("objectRef.resource"), parse_path("verb"))
+from auditc.dialect import compile_pattern
+from auditc.ir.nodes import KIND_ORDER, Alert, And, Const, Detection, Drop, IRRule, Not, Or, Program, Redaction, Test
+from auditc.ir.passes.index import index_constraints, residual
+from auditc.ir.passes.simplify import simplify
+from auditc.operators import Op
 
 
 def lower(rs: m.RuleSet) -> Program:
-    sink = DiagnosticSink()
-    lowering = _Lowering(rs, sink)
+    lowering = _Lowering(rs)
     enabled = [r for r in rs.rules if r.enabled]
     # Rule order inside each kind is file order; kinds run detect, drop, redact.
     ordered = sorted(enabled, key=lambda r: KIND_ORDER[r.kind])
     out = []
     for number, rule in enumerate(ordered, start=1):
-        ir = IRRule(number=number, id=rule.id, kind=rule.kind, loc=rule.loc, pred=Const(True))
-        if isinstance(rule, m.DetectRule):
-            pred = lowering.cond(rule.match)
-            if rule.exceptions:
-                pred = And((pred, Not(Or(tuple(lowering.cond(c) for c in rule.exceptions)))))
-            ir.pred, ir.severity = simplify(pred), rule.severity
-            ir.title, ir.description, ir.tags = rule.title, rule.description, tuple(rule.tags)
-            hints = rule.alert or m.AlertHints()
-            ir.alert = m.AlertHints(hints.threshold, hints.window, hints.for_, hints.group_by, hints.severity,
-                                    expand_values(hints.exclude, rs), hints.escalate, hints.runbook)
-        elif isinstance(rule, m.DropRule):
-            ir.pred = simplify(lowering.cond(rule.match))
-        else:
-            assert isinstance(rule, m.RedactRule)
-            ir.pred = simplify(lowering.cond(rule.when))
-            ir.redact_paths = tuple(fp for fp, _ in rule.fields)
-            ir.mode, ir.replacement = rule.mode, rule.replacement
-            if rule.mode == "scrub":
-                from auditc.dialect.regex import translate as regex_to_lua
-                pats: list = []
-                for text in rule.patterns:
-                    pats.extend(p for p in regex_to_lua(text) if p not in pats)
-                ir.scrub_patterns = tuple(pats)
-        ir.constraints = {f.text: constraint(ir.pred, f) for f in INDEX_FIELDS}
-        ir.residual = residual(ir.pred, ir.constraints)
-        out.append(ir)
-    sink.raise_if_errors()
+        pred, payload = lowering.rule(rule)
+        pred = simplify(pred)
+        constraints = index_constraints(pred)
+        out.append(IRRule(number=number, id=rule.id, loc=rule.loc, pred=pred, payload=payload,
+                          constraints=constraints, residual=residual(pred, constraints)))
     return Program(out, rs.files)
 
 
 class _Lowering:
-    def __init__(self, rs: m.RuleSet, sink: DiagnosticSink):
-        self.rs, self.sink = rs, sink
+    def __init__(self, rs: m.RuleSet):
+        self.rs = rs
+
+    def rule(self, rule: m.Rule):
+        if isinstance(rule, m.DetectRule):
+            pred = self.cond(rule.match)
+            if rule.exceptions:
+                pred = And((pred, Not(Or(tuple(self.cond(c) for c in rule.exceptions)))))
+            hints = rule.alert or m.AlertHints()
+            alert = Alert(hints.threshold, hints.window, hints.for_, hints.group_by, hints.severity,
+                          expand_values(hints.exclude, self.rs), hints.escalate, hints.runbook)
+            return pred, Detection(rule.severity, rule.title, rule.description, tuple(rule.tags), alert)
+        if isinstance(rule, m.DropRule):
+            return self.cond(rule.match), Drop()
+        assert isinstance(rule, m.RedactRule), rule
+        scrub: tuple = ()
+        if rule.mode == "scrub":
+            scrub = tuple(dict.fromkeys(p for text in rule.patterns for p in compile_pattern("regex", text).lua))
+        return self.cond(rule.when), Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement, scrub)
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):
@@ -77,28 +71,25 @@ class _Lowering:
         assert isinstance(c, m.FieldTest)
         return self.test(c)
 
-    def test(self, t: m.FieldTest) -> Any:
-        if t.op in m.PRESENCE_OPS:
-            exists = Test(t.path, "exists", (), t.loc)
-            return exists if t.op == "exists" else Not(exists)
-        if t.op in m.SCALAR_OPS or t.op in m.NUMERIC_OPS:
+    def test(self, t: m.FieldTest):
+        spec = t.op.spec
+        if spec.negation_of is not None:
+            return Not(self.test(m.FieldTest(t.path, spec.negation_of, True, t.loc)))
+        if t.op is Op.EXISTS:
+            return Test(t.path, Op.EXISTS, (), t.loc)
+        if not isinstance(t.value, tuple):  # equals, gt..: one scalar
             return Test(t.path, t.op, (t.value,), t.loc)
         values = expand_values(t.value, self.rs)
-        if t.op == "glob":
-            return Test(t.path, "pattern", tuple(glob_to_lua(v) for v in values), t.loc)
-        if t.op == "regex":
-            from auditc.dialect.regex import translate as regex_to_lua
-            pats = []
-            for v in values:
-                pats.extend(p for p in regex_to_lua(v) if p not in pats)
-            return Test(t.path, "pattern", tuple(pats), t.loc)
         if not values:
             # `in: {list: empty}` can never match; say so in the IR.
             return Const(False)
+        if spec.pattern_syntax:
+            values = tuple(compile_pattern(spec.pattern_syntax, v) for v in values)
         return Test(t.path, t.op, values, t.loc)
 
 
 def expand_values(values: tuple, rs: m.RuleSet) -> tuple:
+    """List references replaced by their items; each value once (type-strict)."""
     out: list = []
     for v in values:
         items = rs.lists[v.name].items if isinstance(v, m.ListRef) else [v]
@@ -106,47 +97,3 @@ def expand_values(values: tuple, rs: m.RuleSet) -> tuple:
             if not any(x == y and type(x) is type(y) for y in out):
                 out.append(x)
     return tuple(out)
-
-
-def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
-    """Loader hook: reject values that have no exact Lua translation."""
-    if node.op == "equals" and isinstance(node.value, float) and node.value != node.value:
-        sink.error(node.loc, "equals: NaN never equals anything")
-    if node.op not in ("regex", "glob") or not isinstance(node.value, tuple):
-        return
-    for v in node.value:
-        if isinstance(v, m.ListRef):
-            if v.name not in rs.lists:
-                continue  # reported as an unknown list
-            items = [x for x in rs.lists[v.name].items if isinstance(x, str)]
-        else:
-            items = [v]
-        for text in items:
-            try:
-                if node.op == "regex":
-                    from auditc.dialect.regex import translate as regex_to_lua
-                    regex_to_lua(text)
-                else:
-                    glob_to_lua(text)
-            except ValueError as exc:  # RegexError and GlobError
-                sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}")
-
-
-def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
-    """Scrub regexes must translate exactly and must not match the empty string
-    (Lua's gsub would then insert the replacement between every character)."""
-    import re
-
-    from auditc.dialect.regex import translate as regex_to_lua
-    for text in rule.patterns:
-        try:
-            regex_to_lua(text)
-        except ValueError as exc:
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r} cannot be translated exactly to Lua patterns: {exc}")
-            continue
-        try:
-            empty = re.search(text.replace("$", r"\Z"), "", re.ASCII) is not None
-        except re.error:
-            empty = False
-        if empty:
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string")

@@ -1,19 +1,27 @@
-"""IR nodes: predicates (Test, And, Or, Not, Const), rules, and the Program."""
+"""IR nodes: predicates (Test, And, Or, Not, Const), rules with a payload per
+kind, and the Program every backend is a pure function of.
+
+The IR holds everything a backend needs and nothing that points back into
+the model: operators are `operators.Op`, glob/regex operands are compiled
+`dialect.Pattern`s (with their source text, Lua and RE2 forms), lists are
+expanded, macros inlined, alert exclusions resolved to plain usernames.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 from auditc.errors import Location
+from auditc.operators import Op
 from auditc.paths import FieldPath
 
 
 @dataclass(frozen=True)
 class Test:
     path: FieldPath
-    op: str
-    values: tuple  # literals; for glob/regex: tuple of Lua patterns (bytes)
+    op: Op  # never ABSENT: lowered to Not(Test(EXISTS))
+    values: tuple  # operands: literals, or dialect.Pattern for glob/regex
     loc: Location
 
 
@@ -37,24 +45,62 @@ class Const:
     value: bool
 
 
+Pred = Union[Test, And, Or, Not, Const]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A detection's alerting hints, with `exclude` expanded to plain usernames."""
+
+    threshold: int | None = None
+    window: str | None = None
+    for_: str | None = None
+    group_by: tuple = ()  # FieldPath
+    severity: str | None = None
+    exclude: tuple = ()
+    escalate: tuple | None = None  # (threshold, severity)
+    runbook: str | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    severity: str
+    title: str = ""
+    description: str = ""
+    tags: tuple = ()
+    alert: Alert = Alert()
+
+
+@dataclass(frozen=True)
+class Drop:
+    pass
+
+
+@dataclass(frozen=True)
+class Redaction:
+    paths: tuple = ()  # FieldPath
+    mode: str = "mask"  # mask | remove | replace | scrub
+    replacement: str = "[REDACTED]"
+    scrub_patterns: tuple = ()  # scrub mode: Lua patterns (bytes), each once
+
+
+KIND_OF = {Detection: "detect", Drop: "drop", Redaction: "redact"}
+KIND_ORDER = {"detect": 0, "drop": 1, "redact": 2}  # the order the filter runs kinds in
+
+
 @dataclass
 class IRRule:
     number: int  # 1-based evaluation order across all kinds
     id: str
-    kind: str
     loc: Location
-    pred: Any
-    severity: str | None = None
-    redact_paths: tuple = ()  # FieldPath
-    mode: str = "mask"
-    replacement: str = "[REDACTED]"
-    scrub_patterns: tuple = ()  # Lua patterns (bytes), scrub mode
-    constraints: dict = field(default_factory=dict)  # FieldPath.text -> frozenset | None
-    residual: Any = None  # pred without the tests the dispatch index already guarantees
-    title: str = ""
-    description: str = ""
-    tags: tuple = ()
-    alert: Any = None  # model.AlertHints with `exclude` expanded to plain usernames
+    pred: Pred
+    payload: Detection | Drop | Redaction
+    constraints: dict = field(default_factory=dict)  # index FieldPath.text -> frozenset | None
+    residual: Pred = Const(True)  # pred without the tests the dispatch index already guarantees
+
+    @property
+    def kind(self) -> str:
+        return KIND_OF[type(self.payload)]
 
 
 @dataclass
@@ -64,9 +110,6 @@ class Program:
 
     def of_kind(self, kind: str) -> list[IRRule]:
         return [r for r in self.rules if r.kind == kind]
-
-
-KIND_ORDER = {"detect": 0, "drop": 1, "redact": 2}
 
 
 def iter_tests(pred):

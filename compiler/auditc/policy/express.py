@@ -23,12 +23,11 @@ Translations:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import product
 
-from auditc import ir, model as m
+from auditc import ir
+from auditc.operators import Op
 from auditc.policy import k8s_resources as k8s
 
-DNF_CAP = 256
 _PREFIX_GROUP = {prefix: group for group, prefix in k8s.GROUP_USER_PREFIX.items()}
 
 
@@ -52,34 +51,6 @@ class Spec:
         values = set(values)
         old = getattr(self, attr)
         setattr(self, attr, values if old is None else old & values)
-
-
-def dnf(pred, negate: bool = False) -> list[list[tuple[bool, ir.Test]]] | None:
-    """Conjunctions of (positive, test) literals; None when larger than DNF_CAP."""
-    if isinstance(pred, ir.Const):
-        return [[]] if pred.value != negate else []
-    if isinstance(pred, ir.Test):
-        return [[(not negate, pred)]]
-    if isinstance(pred, ir.Not):
-        return dnf(pred.item, not negate)
-    conj = isinstance(pred, ir.And) != negate  # De Morgan
-    parts = [dnf(item, negate) for item in pred.items]
-    if any(p is None for p in parts):
-        return None
-    if not conj:
-        out = [c for p in parts for c in p]
-        return out if len(out) <= DNF_CAP else None
-    out = [[]]
-    for p in parts:
-        out = [a + b for a, b in product(out, p)]
-        if len(out) > DNF_CAP:
-            return None
-    return out
-
-
-def model_tests(ruleset: m.RuleSet) -> dict:
-    """Location -> model FieldTest, to recover a regex's source from its IR test."""
-    return ruleset.field_tests_by_loc()
 
 
 def regex_to_paths(regex: str) -> set | None:
@@ -152,12 +123,12 @@ def regex_to_paths(regex: str) -> set | None:
     return None
 
 
-def expressible(conj: list[tuple[bool, ir.Test]], tests_by_loc: dict) -> Spec | None:
+def expressible(conj: list[tuple[bool, ir.Test]]) -> Spec | None:
     spec = Spec()
     for positive, t in conj:
         key = t.path.text
         strings = all(isinstance(v, str) for v in t.values)
-        if positive and t.op in ("equals", "in") and strings:
+        if positive and t.op.spec.dispatchable and strings:
             attr = {"verb": "verbs", "objectRef.resource": "resources", "objectRef.subresource": "subresources",
                     "objectRef.apiGroup": "api_groups", "objectRef.namespace": "namespaces",
                     "objectRef.name": "names", "user.username": "users", "user.groups[*]": "groups"}.get(key)
@@ -166,31 +137,28 @@ def expressible(conj: list[tuple[bool, ir.Test]], tests_by_loc: dict) -> Spec | 
             spec.restrict(attr, t.values)
             if attr in ("resources", "subresources", "api_groups", "namespaces", "names"):
                 spec.nonresource = False
-        elif positive and t.op == "prefix" and key == "user.username":
+        elif positive and t.op is Op.PREFIX and key == "user.username":
             if not all(v in _PREFIX_GROUP for v in t.values):
                 return None
             spec.restrict("groups", (_PREFIX_GROUP[v] for v in t.values))
-        elif not positive and t.op == "exists" and key in ("objectRef", "objectRef.subresource",
+        elif not positive and t.op is Op.EXISTS and key in ("objectRef", "objectRef.subresource",
                                                            "objectRef.namespace", "objectRef.apiGroup"):
             if key == "objectRef":
                 spec.nonresource = True
             else:
                 spec.restrict({"objectRef.subresource": "subresources", "objectRef.namespace": "namespaces",
                                "objectRef.apiGroup": "api_groups"}[key], ("",))
-        elif positive and t.op == "exists" and key == "objectRef":
+        elif positive and t.op is Op.EXISTS and key == "objectRef":
             spec.nonresource = False
-        elif positive and key == "requestURI" and t.op in ("pattern", "prefix"):
-            if t.op == "prefix":
+        elif positive and key == "requestURI" and t.op in (Op.REGEX, Op.PREFIX):
+            if t.op is Op.PREFIX:
                 if not all(isinstance(v, str) and v.startswith("/") and "?" not in v for v in t.values):
                     return None
                 paths = {v + "*" for v in t.values}
             else:
-                src = tests_by_loc.get(t.loc)
-                if src is None or src.op != "regex" or not isinstance(src.value, tuple):
-                    return None
                 paths = set()
-                for rx in src.value:
-                    p = regex_to_paths(rx) if isinstance(rx, str) else None
+                for pattern in t.values:
+                    p = regex_to_paths(pattern.source)
                     if p is None:
                         return None
                     paths |= p

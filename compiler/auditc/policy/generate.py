@@ -33,7 +33,8 @@ from auditc import __version__, ir
 from auditc.errors import AuditcError, Diagnostic, Location
 from auditc.policy import k8s_resources as k8s
 from auditc.policy.coverage import coverage, diagnostics
-from auditc.policy.express import dnf, expressible, model_tests
+from auditc.ir.passes.normal_form import dnf
+from auditc.policy.express import expressible
 from auditc.policy.levels import level_rank
 from auditc.policy.lint import covers, lint, order_trap, sensitive
 from auditc.policy.loader import parse_policy
@@ -197,12 +198,11 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
         p.comment += _redaction_notes(p.rule, program)
 
     # 3. None candidates from the drop rules.
-    tests_by_loc = model_tests(compiled.ruleset)
     candidates: list[Planned] = []
     inexpressible: list[str] = []
     for drop in program.of_kind("drop"):
         conjuncts = dnf(drop.pred) or []
-        specs = [s for s in (expressible(c, tests_by_loc) for c in conjuncts) if s is not None]
+        specs = [s for s in (expressible(c) for c in conjuncts) if s is not None]
         if len(specs) < len(conjuncts) or not conjuncts:
             inexpressible.append(f"{drop.id} ({drop.loc}): " + ("partly" if specs else "not") +
                                  " expressible as a policy rule (it tests what the apiserver's policy cannot see)")
@@ -307,7 +307,7 @@ def _redaction_notes(rule: PolicyRule, program) -> list[str]:
             continue
         redactors = sorted(r.id for r in program.of_kind("redact")
                            if resource in (r.constraints.get("objectRef.resource") or {resource})
-                           and any(p.segments[0] in ("requestObject", "responseObject") for p in r.redact_paths))
+                           and any(p.segments[0] in ("requestObject", "responseObject") for p in r.payload.paths))
         notes.append(f"{label} bodies hold secret material: the pipeline masks it ({', '.join(redactors)}).")
     return notes
 

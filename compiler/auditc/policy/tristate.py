@@ -15,16 +15,16 @@ Facts, keyed by field path text:
 - `Prefix(p)`: a string starting with p (a kubelet's user name);
 - `Groups(has, lacks)`: user.groups contains all of `has` and none of `lacks`;
 - `Samples(values)`: one of these values (URL paths a policy spec stands for).
-Test semantics are the filter's (README "Operators"): absent fields match
-nothing, string operators never match non-strings, `equals` is type-strict.
+Test semantics are the operator table's (operators.py), the filter's own:
+absent fields match nothing, string operators never match non-strings,
+`equals` is type-strict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
 from auditc import ir
+from auditc.operators import Op
 from auditc.paths import WILDCARD
 
 
@@ -115,95 +115,27 @@ def _fact_for(test: ir.Test, facts: dict):
 
 
 def _test(test: ir.Test, facts: dict) -> bool | None:
+    """The operator table decides; facts only say how much of the value is known."""
     fact = _fact_for(test, facts)
     if fact is None:
         return None
     if fact is ABSENT:
         return False  # every operator is False on a missing field (`absent` is Not(exists))
+    spec = test.op.spec
     if fact is PRESENT:
-        return True if test.op == "exists" else None
+        return True if test.op is Op.EXISTS else None
     if isinstance(fact, Concrete):
         return exact(test, fact.value)
     if isinstance(fact, Samples):
         results = {exact(test, v) for v in fact.values}
         return results.pop() if len(results) == 1 else None
     if isinstance(fact, Prefix):
-        return _on_prefix(test, fact.prefix)
+        return spec.given_prefix(test.values, fact.prefix)
     if isinstance(fact, Groups):
-        return _on_groups(test, fact)
+        return spec.given_members(test.values, fact.has, fact.lacks)
     return None
-
-
-def _on_prefix(test: ir.Test, p: str) -> bool | None:
-    """A string known to start with p (and nothing more)."""
-    if test.op == "exists":
-        return True
-    if test.op in ("equals", "in"):
-        strings = [v for v in test.values if isinstance(v, str)]
-        return False if not any(v.startswith(p) for v in strings) else None
-    if test.op == "prefix":
-        if any(p.startswith(q) for q in test.values):
-            return True
-        if all(not q.startswith(p) for q in test.values):
-            return False
-    return None
-
-
-def _on_groups(test: ir.Test, fact: Groups) -> bool | None:
-    """`user.groups[*]` tests hold when any element satisfies them."""
-    if test.op == "exists":
-        return True if fact.has else None
-    if test.op in ("equals", "in"):
-        if any(v in fact.has for v in test.values):
-            return True
-        if all(v in fact.lacks for v in test.values):
-            return False
-    return None
-
-
-def _equal(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, str) or isinstance(b, str):
-        return type(a) is type(b) and a == b
-    return a == b  # numbers: Lua compares 201 and 201.0 as equal
 
 
 def exact(test: ir.Test, value) -> bool:
     """One test on one known value, as the generated Lua evaluates it."""
-    op = test.op
-    if op == "exists":
-        return True
-    if op in ("equals", "in"):
-        return any(_equal(value, v) for v in test.values)
-    if op in ("gt", "gte", "lt", "lte"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False
-        x = test.values[0]
-        return {"gt": value > x, "gte": value >= x, "lt": value < x, "lte": value <= x}[op]
-    if not isinstance(value, str):
-        return False
-    if op == "prefix":
-        return any(value.startswith(v) for v in test.values)
-    if op == "suffix":
-        return any(value.endswith(v) for v in test.values)
-    if op == "contains":
-        return any(v in value for v in test.values)
-    if op == "pattern":
-        return any(lua_find(value, p) for p in test.values)
-    raise AssertionError(op)
-
-
-@lru_cache(maxsize=4096)
-def lua_find(value: str, pattern) -> bool:
-    """string.find(value, pattern) ~= nil in LuaJIT: the very test the filter runs."""
-    pat = pattern if isinstance(pattern, bytes) else pattern.encode("utf-8")
-    return bool(_lua_finder()(value.encode("utf-8"), pat))
-
-
-@lru_cache(maxsize=1)
-def _lua_finder():
-    import lupa.luajit21 as luajit
-
-    lua = luajit.LuaRuntime(encoding=None)
-    return lua.eval("function(s, p) return string.find(s, p) ~= nil end")
+    return test.op.spec.holds(value, test.values)

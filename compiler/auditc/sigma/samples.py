@@ -16,6 +16,9 @@ import re
 import warnings
 from typing import Any
 
+from auditc.dialect import reference_pattern
+from auditc.ir.evaluate import values_at
+from auditc.operators import Op, same
 from auditc.paths import WILDCARD, parse_path
 from auditc.sigma.fields import AUDIT_VERBS
 
@@ -40,108 +43,23 @@ _OTHER = {
 # ------------------------------------------------------------------ evaluation
 
 
-def values_at(event: Any, segments: tuple) -> list:
-    """The values a path reaches ([*] fans out over array elements); missing/null values are left out."""
-    current = [event]
-    for seg in segments:
-        nxt = []
-        for v in current:
-            if seg is WILDCARD:
-                if isinstance(v, list):
-                    nxt.extend(x for x in v if x is not None)
-            elif isinstance(v, dict) and v.get(seg) is not None:
-                nxt.append(v[seg])
-        current = nxt
-    return current
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and a == b
-
-
-def _glob_regex(glob: str) -> str:
-    out, i = [], 0
-    while i < len(glob):
-        c = glob[i]
-        if c == "*":
-            out.append(r"[\s\S]*")
-        elif c == "?":
-            out.append(r"[\s\S]")
-        elif c == "[":
-            j = glob.index("]", i + 2)
-            body = glob[i + 1:j]
-            if body[:1] in ("!", "^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = j
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return "".join(out)
-
-
-def _regex_search(regex: str, s: str) -> bool:
-    # auditc's dialect: `$` is the end of the string (Python's \Z).
-    flags = re.ASCII
-    if regex.startswith("(?i)"):
-        regex, flags = regex[4:], flags | re.IGNORECASE
-    out, i = [], 0
-    in_class = False
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            out.append(regex[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "$":
-            c = r"\Z"
-        out.append(c)
-        i += 1
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return re.search("".join(out), s, flags) is not None
+def _operands(op: Op, want) -> tuple:
+    operands = tuple(want) if isinstance(want, list) else (want,)
+    if op.spec.pattern_syntax:
+        operands = tuple(reference_pattern(op.spec.pattern_syntax, w) for w in operands)
+    return operands
 
 
 def test_value(op: str, want, v) -> bool:
-    """One field test on one value."""
-    wants = want if isinstance(want, list) else [want]
-    if op == "equals":
-        return _same(v, want)
-    if op == "in":
-        return any(_same(v, w) for w in wants)
-    if op in ("prefix", "suffix", "contains", "glob", "regex"):
-        if not isinstance(v, str):
-            return False
-        for w in wants:
-            if (op == "prefix" and v.startswith(w)) or (op == "suffix" and v.endswith(w)) \
-                    or (op == "contains" and w in v) \
-                    or (op == "glob" and re.fullmatch(_glob_regex(w), v, re.ASCII) is not None) \
-                    or (op == "regex" and _regex_search(w, v)):
-                return True
-        return False
-    if op in ("gt", "gte", "lt", "lte"):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return False
-        return {"gt": v > want, "gte": v >= want, "lt": v < want, "lte": v <= want}[op]
-    if op == "exists":
-        return True
-    raise ValueError(op)
+    """One field test on one value, as the operator table defines it."""
+    o = Op(op)
+    return o.spec.holds(v, _operands(o, want))
 
 
 def _field_holds(test: dict, event: dict) -> bool:
-    op = _op(test)
+    op = Op(_op(test))
     found = values_at(event, parse_path(test["field"]).segments)
-    if op == "absent":
-        return not found
-    return any(test_value(op, test[op], v) for v in found)
+    return op.spec.holds_on_any(found, _operands(op, test[op.value]))
 
 
 def holds(cond, event: dict) -> bool:
@@ -302,27 +220,28 @@ def _glob_sample(glob: str) -> str:
 
 
 def _candidates(test: dict, path: str, samples: dict) -> list:
-    op = _op(test)
-    v = test[op]
+    """Values that should satisfy the test (checked with test_value after)."""
+    op = Op(_op(test))
+    v = test[op.value]
     vals = v if isinstance(v, list) else [v]
-    if op in ("equals", "in"):
+    if op.spec.dispatchable:  # equals, in
         return list(vals)
-    if op == "prefix" and path.startswith("sourceIPs"):
+    if op is Op.PREFIX and path.startswith("sourceIPs"):
         # complete an IPv4 prefix ("10.") to an address ("10.0.0.1") for a realistic event
         return [p + ".".join(["0"] * (3 - p.count(".")) + ["1"]) if p.endswith(".") else p for p in vals] + vals
-    if op in ("prefix", "suffix", "contains"):
+    if op in (Op.PREFIX, Op.SUFFIX, Op.CONTAINS):
         return list(vals)
-    if op == "glob":
+    if op is Op.GLOB:
         return [_glob_sample(g) for g in vals]
-    if op == "regex":
+    if op is Op.REGEX:
         return [s for r in vals for s in _regex_sample(r)]
-    if op == "gt":
+    if op is Op.GT:
         return [int(v) + 1 if float(v).is_integer() else v + 0.5]
-    if op == "lt":
+    if op is Op.LT:
         return [int(v) - 1 if float(v).is_integer() else v - 0.5]
-    if op in ("gte", "lte"):
+    if op in (Op.GTE, Op.LTE):
         return [v]
-    if op == "exists":
+    if op is Op.EXISTS:
         return [samples.get(path, _SAMPLES.get(path, "x"))]
     return []
 
@@ -339,22 +258,22 @@ def _value_for(path: str, pos: list, neg: list, samples: dict):
     if len(pos) > 1:
         head, mid, tail = [], [], []
         for t in pos:
-            op = _op(t)
+            op = Op(_op(t))
             first = next((c for c in _candidates(t, path, samples) if isinstance(c, str)), None)
             if first is None:
                 continue
-            pattern = _as_list(t[op])[0] if op == "regex" else ""
+            pattern = _as_list(t[op.value])[0] if op is Op.REGEX else ""
             pattern = pattern[4:] if pattern.startswith("(?i)") else pattern
-            if op == "prefix" or pattern.startswith("^"):
+            if op is Op.PREFIX or pattern.startswith("^"):
                 head.append(first)
-            elif op == "suffix" or (pattern.endswith("$") and not pattern.endswith("\\$")):
+            elif op is Op.SUFFIX or (pattern.endswith("$") and not pattern.endswith("\\$")):
                 tail.append(first)
             else:
                 mid.append(first)
         cands.append("".join(dict.fromkeys(head + mid + tail)))
     for c in cands:
         if all(test_value(_op(t), t[_op(t)], c) for t in pos) and \
-                not any(_op(t) != "absent" and test_value(_op(t), t[_op(t)], c) for t in neg):
+                not any(Op(_op(t)) is not Op.ABSENT and test_value(_op(t), t[_op(t)], c) for t in neg):
             return c
     return None  # no single value works
 
@@ -375,7 +294,7 @@ def _set(event: dict, segments: tuple, value, index: int = 0) -> bool:
         if last:
             if not isinstance(node, dict):
                 return False
-            if container_key in node and not _same(node[container_key], value):
+            if container_key in node and not same(node[container_key], value):
                 return False
             node[container_key] = value
             return True
@@ -390,7 +309,7 @@ def _set(event: dict, segments: tuple, value, index: int = 0) -> bool:
             while len(lst) <= at:
                 lst.append({} if i + 2 < len(segments) else None)
             if i + 2 == len(segments):  # the array element itself is the value
-                if lst[at] is not None and not _same(lst[at], value):
+                if lst[at] is not None and not same(lst[at], value):
                     return False
                 lst[at] = value
                 return True
@@ -408,7 +327,7 @@ def _set(event: dict, segments: tuple, value, index: int = 0) -> bool:
 def _build(literals: list, samples: dict) -> dict | None:
     by_path: dict[str, tuple[list, list]] = {}
     for test, want in literals:
-        if _op(test) == "absent":  # absent wanted == exists unwanted, and the other way round
+        if Op(_op(test)) is Op.ABSENT:  # absent wanted == exists unwanted, and the other way round
             test, want = {"field": test["field"], "exists": True}, not want
         pos, neg = by_path.setdefault(test["field"], ([], []))
         (pos if want else neg).append(test)
@@ -447,7 +366,7 @@ def _replacements(path: str, value) -> list:
     if path == "verb":
         return [v for v in ("get", "list", "update", "create", "delete") if v != value] + list(AUDIT_VERBS)
     if path in _OTHER:
-        return [v for v in _OTHER[path] if not _same(v, value)]
+        return [v for v in _OTHER[path] if not same(v, value)]
     if isinstance(value, bool):
         return [not value]
     if isinstance(value, int):
@@ -518,7 +437,7 @@ def case_variant(cond, event: dict) -> tuple[dict, str] | None:
     while stack:
         c = stack.pop()
         if "field" in c:
-            if _op(c) == "regex" and all(r.startswith("(?i)") for r in _as_list(c["regex"])):
+            if Op(_op(c)) is Op.REGEX and all(r.startswith("(?i)") for r in _as_list(c["regex"])):
                 folded.add(parse_path(c["field"]).segments)
         else:
             stack.extend(c.get("all", []) + c.get("any", []) + ([c["not"]] if "not" in c else []))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from auditc.artifacts import atomic_output
-from auditc.model import SEVERITIES, SEVERITY_RANK
+from auditc.severity import SEVERITIES, SEVERITY_RANK
 from auditc.auditlog.reader import InputState, read_blobs
 from auditc.runtime import FluentBitLua
 from auditc.auditlog.timespan import ObservedSpan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO
 
-from auditc.model import SEVERITY_RANK
+from auditc.severity import SEVERITY_RANK
 from auditc.tools.replay import ReplayReport
 
 

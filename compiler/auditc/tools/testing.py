@@ -51,7 +51,7 @@ class TestResult:
 
 def run_tests(compiled: Compiled, call: str = "auditc_filter") -> list[TestResult]:
     rules = {r.id: r for r in compiled.ruleset.rules}
-    markers = {r.replacement for r in compiled.program.rules if r.kind == "redact"}
+    markers = {r.payload.replacement for r in compiled.program.of_kind("redact")}
     results = []
     for flb_null in NULL_MODES:
         runtime = FluentBitLua(compiled.lua, call, enable_flb_null=flb_null)

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 from auditc import __version__
-from auditc.ir import And, Const, IRRule, Not, Program, Test, iter_tests
-from auditc.model import SEVERITY_RANK
+from auditc.ir import And, Const, Detection, IRRule, Not, Program, Redaction, Test, iter_tests
+from auditc.operators import Op
+from auditc.severity import SEVERITY_RANK
 from auditc.paths import WILDCARD
 from auditc.backends.lua.writer import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
 
@@ -98,8 +99,9 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         w.line(f"-- [{rule.number}] {rule.kind} {lua_comment(rule.id)}")
         w.line(f"RULE_ID[{rule.number}], KIND[{rule.number}], HITS[{rule.number}] = "
                f"{lua_string(rule.id)}, {lua_string(rule.kind)}, 0")
-        if rule.severity:
-            w.line(f"RANK[{rule.number}] = {SEVERITY_RANK[rule.severity]} -- {rule.severity}")
+        if isinstance(rule.payload, Detection):
+            severity = rule.payload.severity
+            w.line(f"RANK[{rule.number}] = {SEVERITY_RANK[severity]} -- {severity}")
         w.line("do")
         w.indent()
         # The dispatch index already guarantees the resource/verb tests it
@@ -117,17 +119,21 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         w.indent().line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
         w.line("end")
-        if rule.kind == "redact":
-            paths = ", ".join(_redact_path(p) for p in rule.redact_paths)
-            scrub = ""
-            if rule.mode == "scrub":
-                # gsub treats '%' in the replacement specially: double it
-                pats = ", ".join(lua_string(p) for p in rule.scrub_patterns)
-                scrub = f", patterns = {{ {pats} }}, gsub_replacement = {lua_string(rule.replacement.replace('%', '%%'))}"
-            w.line(f"REDACT[{rule.number}] = {{ mode = {lua_string(rule.mode)}, "
-                   f"replacement = {lua_string(rule.replacement)}, paths = {{ {paths} }}{scrub} }}")
+        if isinstance(rule.payload, Redaction):
+            _emit_redaction(w, rule.number, rule.payload)
         w.dedent()
         w.line("end")
+
+
+def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
+    paths = ", ".join(_redact_path(p) for p in red.paths)
+    scrub = ""
+    if red.mode == "scrub":
+        # gsub treats '%' in the replacement specially: double it
+        pats = ", ".join(lua_string(p) for p in red.scrub_patterns)
+        scrub = f", patterns = {{ {pats} }}, gsub_replacement = {lua_string(red.replacement.replace('%', '%%'))}"
+    w.line(f"REDACT[{number}] = {{ mode = {lua_string(red.mode)}, "
+           f"replacement = {lua_string(red.replacement)}, paths = {{ {paths} }}{scrub} }}")
 
 
 def _redact_path(path) -> str:
@@ -148,7 +154,7 @@ def _cond_expr(c, names: dict) -> str:
 def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool) -> None:
     w.line(f"-- {lua_comment(test.path.text)} {test.op} ({lua_comment(str(test.loc))})")
     setname = None
-    if test.op == "in":
+    if test.op is Op.IN:
         setname = f"S{index}"
         items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
         w.line(f"local {setname} = {{ {items} }}")
@@ -193,35 +199,41 @@ def _emit_walk(w: LuaWriter, test: Test, segments: tuple, i: int, cur: str, dept
 
 
 def _value_expr(test: Test, v: str, setname: str | None) -> str:
+    """The Lua expression for one operator on the value in variable `v`; the
+    meaning of each is the operator table's (operators.py)."""
     op = test.op
-    if op == "exists":
+    if op is Op.EXISTS:
         return f"present({v})"
-    if op == "equals":
+    if op is Op.EQUALS:
         return f"{v} == {lua_value(test.values[0])}"
-    if op == "in":
+    if op is Op.IN:
         return f"{setname}[{v}] == true"
-    if op in ("gt", "gte", "lt", "lte"):
-        sym = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        return f'type({v}) == "number" and {v} {sym} {lua_value(test.values[0])}'
-    parts = []
-    for value in test.values:
-        lit = lua_string(value)
-        size = len(value if isinstance(value, bytes) else value.encode("utf-8"))
-        if op != "pattern" and size == 0:
-            parts = ["true"]  # the empty string is a prefix/suffix/substring of every string
-            break
-        if op == "prefix":
-            parts.append(f"ssub({v}, 1, {size}) == {lit}")
-        elif op == "suffix":
-            parts.append(f"ssub({v}, -{size}) == {lit}")
-        elif op == "contains":
-            parts.append(f"sfind({v}, {lit}, 1, true) ~= nil")
-        elif op == "pattern":
-            parts.append(f"sfind({v}, {lit}) ~= nil")
-        else:
-            raise AssertionError(op)
+    if op.spec.symbol:  # gt, gte, lt, lte
+        return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
+    if op.spec.pattern_syntax:
+        # Each operand matches iff one of its Lua patterns does (dialect/).
+        pats = dict.fromkeys(p for pattern in test.values for p in pattern.lua)
+        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in pats]
+    else:
+        parts = []
+        for value in test.values:
+            size = len(value.encode("utf-8"))
+            if size == 0:
+                parts = ["true"]  # the empty string is a prefix/suffix/substring of every string
+                break
+            parts.append(_string_test(op, v, lua_string(value), size))
     joined = parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
     return f'type({v}) == "string" and {joined}'
+
+
+def _string_test(op: Op, v: str, lit: str, size: int) -> str:
+    if op is Op.PREFIX:
+        return f"ssub({v}, 1, {size}) == {lit}"
+    if op is Op.SUFFIX:
+        return f"ssub({v}, -{size}) == {lit}"
+    if op is Op.CONTAINS:
+        return f"sfind({v}, {lit}, 1, true) ~= nil"
+    raise AssertionError(f"no Lua emission for operator {op}")
 
 
 # ---------------------------------------------------------------- index
