@@ -92,6 +92,9 @@ class OpSpec:
     negation_of: Op | None = None  # lowered as Not(Test(negation_of))
     dispatchable: bool = False  # string operands give the exact values the field can take
     symbol: str | None = None  # comparison operators: their infix symbol (Lua and LogQL share it)
+    # Operators whose operands are alternatives (any may match): the operator
+    # that takes a list of them. OR-ed tests of one family on one field merge.
+    list_form: Op | None = None
 
     @property
     def name(self) -> str:
@@ -166,13 +169,14 @@ def _never(v, operands: tuple) -> bool:
 
 
 OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
-    OpSpec(Op.EQUALS, Operand.SCALAR, _equals, dispatchable=True),
-    OpSpec(Op.IN, Operand.SCALARS, _in, dispatchable=True),
-    OpSpec(Op.PREFIX, Operand.STRINGS, _string_op(str.startswith), strings_only=True),
-    OpSpec(Op.SUFFIX, Operand.STRINGS, _string_op(str.endswith), strings_only=True),
-    OpSpec(Op.CONTAINS, Operand.STRINGS, _string_op(lambda v, x: x in v), strings_only=True),
-    OpSpec(Op.GLOB, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="glob"),
-    OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex"),
+    OpSpec(Op.EQUALS, Operand.SCALAR, _equals, dispatchable=True, list_form=Op.IN),
+    OpSpec(Op.IN, Operand.SCALARS, _in, dispatchable=True, list_form=Op.IN),
+    OpSpec(Op.PREFIX, Operand.STRINGS, _string_op(str.startswith), strings_only=True, list_form=Op.PREFIX),
+    OpSpec(Op.SUFFIX, Operand.STRINGS, _string_op(str.endswith), strings_only=True, list_form=Op.SUFFIX),
+    OpSpec(Op.CONTAINS, Operand.STRINGS, _string_op(lambda v, x: x in v), strings_only=True,
+           list_form=Op.CONTAINS),
+    OpSpec(Op.GLOB, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="glob", list_form=Op.GLOB),
+    OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex", list_form=Op.REGEX),
     OpSpec(Op.GT, Operand.NUMBER, _compare(operator.gt), symbol=">"),
     OpSpec(Op.GTE, Operand.NUMBER, _compare(operator.ge), symbol=">="),
     OpSpec(Op.LT, Operand.NUMBER, _compare(operator.lt), symbol="<"),

@@ -29,6 +29,7 @@ from sigma.modifiers import (
 )
 from sigma.rule.detection import SigmaDetection, SigmaDetectionItem
 
+from auditc.operators import Op
 from auditc.sigma.fields import Unconvertible, resolve
 from auditc.sigma.values import FALSE, TRUE, Notes, any_of, leaf
 
@@ -111,9 +112,6 @@ def not_of(item):
 
 # ------------------------------------------------------------------ simplification
 
-_LIST_OPS = ("prefix", "suffix", "contains", "glob", "regex")
-
-
 def _key(v):
     return (type(v).__name__, v)  # True == 1 in Python; keep them apart
 
@@ -172,7 +170,7 @@ def _merge_any(items: list) -> list:
             out.append(c)
             continue
         op = _op(c)
-        family = "in" if op in ("equals", "in") else op if op in _LIST_OPS else None
+        family = Op(op).spec.list_form  # operands are alternatives: OR-ed tests merge into one list
         if family is None:
             out.append(c)
             continue
@@ -188,10 +186,10 @@ def _merge_any(items: list) -> list:
     return out
 
 
-def _make(path: str, family: str, values: list) -> dict:
-    if family == "in":
+def _make(path: str, family: Op, values: list) -> dict:
+    if family is Op.IN:
         return {"field": path, "equals": values[0]} if len(values) == 1 else {"field": path, "in": values}
-    return {"field": path, family: values[0] if len(values) == 1 else values}
+    return {"field": path, family.value: values[0] if len(values) == 1 else values}
 
 
 # ------------------------------------------------------------------ exec fix
@@ -201,7 +199,7 @@ def _values(test: dict, path: str) -> list | None:
     if test.get("field") != path:
         return None
     op = _op(test)
-    return _as_list(test[op]) if op in ("equals", "in") else None
+    return _as_list(test[op]) if Op(op).spec.dispatchable else None
 
 
 def _fix_exec(cond, notes: Notes):
