@@ -44,221 +44,221 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   442-445   rules/detect/auth.yaml:15:5
---   446-452   rules/detect/auth.yaml:31:11
---   453-459   rules/macros.yaml:16:7
---   460-467   rules/detect/auth.yaml:37:9
---   468-471   rules/detect/auth.yaml:15:5
---   473-476   rules/detect/auth.yaml:52:5
---   477-483   rules/macros.yaml:34:11
---   484-497   rules/macros.yaml:36:11
---   498-504   rules/detect/auth.yaml:65:11
---   505-509   rules/detect/auth.yaml:9:11
---   510-514   rules/detect/auth.yaml:11:11
---   515-518   rules/detect/auth.yaml:52:5
---   520-523   rules/detect/auth.yaml:81:5
---   524-530   rules/macros.yaml:34:11
---   531-544   rules/macros.yaml:36:11
---   545-551   rules/detect/auth.yaml:94:13
---   552-556   rules/detect/auth.yaml:9:11
---   557-561   rules/detect/auth.yaml:11:11
---   562-565   rules/detect/auth.yaml:81:5
---   567-570   rules/detect/auth.yaml:107:5
---   571-577   rules/detect/auth.yaml:121:11
---   578-585   rules/macros.yaml:22:11
---   586-592   rules/macros.yaml:16:7
---   593-599   rules/detect/auth.yaml:127:13
---   600-603   rules/detect/auth.yaml:107:5
---   605-608   rules/detect/auth.yaml:140:5
---   609-615   rules/detect/auth.yaml:153:11
---   616-623   rules/macros.yaml:22:11
---   624-630   rules/macros.yaml:16:7
---   631-634   rules/detect/auth.yaml:140:5
---   636-639   rules/detect/auth.yaml:169:5
---   640-646   rules/detect/auth.yaml:183:11
---   647-654   rules/macros.yaml:22:11
---   655-661   rules/macros.yaml:16:7
---   662-668   rules/macros.yaml:34:11
---   669-682   rules/macros.yaml:36:11
---   683-686   rules/detect/auth.yaml:169:5
---   688-691   rules/detect/cluster.yaml:3:5
---   692-698   rules/detect/cluster.yaml:22:11
---   699-706   rules/detect/cluster.yaml:26:9
---   707-714   rules/macros.yaml:22:11
---   715-721   rules/macros.yaml:16:7
---   722-725   rules/detect/cluster.yaml:3:5
---   727-730   rules/detect/cluster.yaml:45:5
---   731-737   rules/detect/cluster.yaml:57:11
---   738-741   rules/detect/cluster.yaml:45:5
---   743-746   rules/detect/cluster.yaml:71:5
---   747-753   rules/detect/cluster.yaml:91:15
---   754-760   rules/detect/cluster.yaml:93:15
---   761-767   rules/macros.yaml:16:7
---   768-775   rules/detect/cluster.yaml:97:9
---   776-779   rules/detect/cluster.yaml:71:5
---   781-784   rules/detect/cluster.yaml:111:5
---   785-792   rules/macros.yaml:22:11
---   793-799   rules/macros.yaml:16:7
---   800-803   rules/detect/cluster.yaml:111:5
---   805-808   rules/detect/cluster.yaml:136:5
---   809-817   rules/detect/cluster.yaml:153:15
---   818-826   rules/detect/cluster.yaml:154:15
---   827-835   rules/detect/cluster.yaml:155:15
---   836-844   rules/detect/cluster.yaml:156:15
---   845-853   rules/detect/cluster.yaml:157:15
---   854-862   rules/detect/cluster.yaml:158:15
---   863-871   rules/detect/cluster.yaml:159:15
---   872-880   rules/detect/cluster.yaml:160:15
---   881-889   rules/detect/cluster.yaml:161:15
---   890-898   rules/detect/cluster.yaml:162:15
---   899-907   rules/detect/cluster.yaml:163:15
---   908-916   rules/detect/cluster.yaml:164:15
---   917-925   rules/detect/cluster.yaml:165:15
---   926-934   rules/detect/cluster.yaml:166:15
---   935-943   rules/detect/cluster.yaml:167:15
---   944-952   rules/detect/cluster.yaml:168:15
---   953-961   rules/detect/cluster.yaml:169:15
---   962-965   rules/detect/cluster.yaml:136:5
---   967-970   rules/detect/exec.yaml:3:5
---   971-978   rules/detect/exec.yaml:20:11
---   979-982   rules/detect/exec.yaml:3:5
---   984-987   rules/detect/exec.yaml:40:5
---   988-994   rules/detect/exec.yaml:53:11
---   995-999   rules/detect/exec.yaml:57:11
---   1000-1003 rules/detect/exec.yaml:40:5
---   1005-1008 rules/detect/exec.yaml:82:5
---   1009-1015 rules/detect/exec.yaml:95:11
---   1016-1019 rules/detect/exec.yaml:82:5
---   1021-1024 rules/detect/exec.yaml:109:5
---   1025-1031 rules/detect/exec.yaml:122:11
---   1032-1035 rules/detect/exec.yaml:109:5
---   1037-1040 rules/detect/exec.yaml:137:5
---   1041-1047 rules/detect/exec.yaml:151:11
---   1048-1052 rules/detect/exec.yaml:155:13
---   1053-1056 rules/detect/exec.yaml:137:5
---   1058-1061 rules/detect/rbac.yaml:3:5
---   1062-1069 rules/detect/rbac.yaml:20:9
---   1070-1073 rules/detect/rbac.yaml:3:5
---   1075-1078 rules/detect/rbac.yaml:31:5
---   1079-1088 rules/detect/rbac.yaml:48:15
---   1089-1098 rules/detect/rbac.yaml:50:15
---   1099-1106 rules/detect/rbac.yaml:53:9
---   1107-1110 rules/detect/rbac.yaml:31:5
---   1112-1115 rules/detect/rbac.yaml:70:5
---   1116-1138 rules/detect/rbac.yaml:88:15
---   1139-1160 rules/detect/rbac.yaml:90:15
---   1161-1168 rules/detect/rbac.yaml:93:9
---   1169-1172 rules/detect/rbac.yaml:70:5
---   1174-1177 rules/detect/rbac.yaml:114:5
---   1178-1184 rules/detect/rbac.yaml:126:7
---   1185-1188 rules/detect/rbac.yaml:114:5
---   1190-1193 rules/detect/rbac.yaml:138:5
---   1194-1207 rules/detect/rbac.yaml:151:11
---   1208-1221 rules/detect/rbac.yaml:153:11
---   1222-1229 rules/detect/rbac.yaml:156:9
---   1230-1233 rules/detect/rbac.yaml:138:5
---   1235-1238 rules/detect/rbac.yaml:169:5
---   1239-1246 rules/macros.yaml:22:11
---   1247-1253 rules/macros.yaml:16:7
---   1254-1257 rules/detect/rbac.yaml:169:5
---   1259-1262 rules/detect/secrets.yaml:3:5
---   1263-1269 rules/detect/secrets.yaml:23:11
---   1270-1277 rules/detect/secrets.yaml:26:9
---   1278-1281 rules/detect/secrets.yaml:3:5
---   1283-1286 rules/detect/secrets.yaml:45:5
---   1287-1293 rules/macros.yaml:41:7
---   1294-1301 rules/macros.yaml:22:11
---   1302-1308 rules/macros.yaml:16:7
---   1309-1315 rules/detect/secrets.yaml:65:13
---   1316-1319 rules/detect/secrets.yaml:45:5
---   1321-1324 rules/detect/secrets.yaml:84:5
---   1325-1331 rules/detect/secrets.yaml:102:11
---   1332-1339 rules/macros.yaml:22:11
---   1340-1346 rules/macros.yaml:16:7
---   1347-1350 rules/detect/secrets.yaml:84:5
---   1352-1355 rules/detect/workloads.yaml:18:5
---   1356-1362 rules/detect/workloads.yaml:12:15
---   1363-1369 rules/detect/workloads.yaml:14:15
---   1370-1392 rules/detect/workloads.yaml:41:15
---   1393-1415 rules/detect/workloads.yaml:43:15
---   1416-1438 rules/detect/workloads.yaml:45:15
---   1439-1467 rules/detect/workloads.yaml:47:15
---   1468-1496 rules/detect/workloads.yaml:49:15
---   1497-1525 rules/detect/workloads.yaml:51:15
---   1526-1560 rules/detect/workloads.yaml:53:15
---   1561-1595 rules/detect/workloads.yaml:55:15
---   1596-1630 rules/detect/workloads.yaml:57:15
---   1631-1656 rules/detect/workloads.yaml:59:15
---   1657-1682 rules/detect/workloads.yaml:61:15
---   1683-1708 rules/detect/workloads.yaml:63:15
---   1709-1716 rules/macros.yaml:22:11
---   1717-1723 rules/macros.yaml:16:7
---   1724-1727 rules/detect/workloads.yaml:18:5
---   1729-1732 rules/detect/workloads.yaml:100:5
---   1733-1739 rules/detect/workloads.yaml:12:15
---   1740-1746 rules/detect/workloads.yaml:14:15
---   1747-1755 rules/detect/workloads.yaml:117:15
---   1756-1764 rules/detect/workloads.yaml:119:15
---   1765-1773 rules/detect/workloads.yaml:121:15
---   1774-1797 rules/detect/workloads.yaml:123:15
---   1798-1820 rules/detect/workloads.yaml:125:15
---   1821-1833 rules/detect/workloads.yaml:127:15
---   1834-1846 rules/detect/workloads.yaml:129:15
---   1847-1859 rules/detect/workloads.yaml:131:15
---   1860-1889 rules/detect/workloads.yaml:133:15
---   1890-1918 rules/detect/workloads.yaml:135:15
---   1919-1935 rules/detect/workloads.yaml:137:15
---   1936-1952 rules/detect/workloads.yaml:139:15
---   1953-1969 rules/detect/workloads.yaml:141:15
---   1970-2005 rules/detect/workloads.yaml:143:15
---   2006-2040 rules/detect/workloads.yaml:145:15
---   2041-2051 rules/detect/workloads.yaml:147:15
---   2052-2062 rules/detect/workloads.yaml:149:15
---   2063-2073 rules/detect/workloads.yaml:151:15
---   2074-2100 rules/detect/workloads.yaml:153:15
---   2101-2126 rules/detect/workloads.yaml:155:15
---   2127-2134 rules/macros.yaml:22:11
---   2135-2141 rules/macros.yaml:16:7
---   2142-2145 rules/detect/workloads.yaml:100:5
---   2147-2150 rules/detect/workloads.yaml:182:5
---   2151-2157 rules/detect/workloads.yaml:196:11
---   2158-2164 rules/detect/workloads.yaml:200:11
---   2165-2172 rules/macros.yaml:22:11
---   2173-2179 rules/macros.yaml:16:7
---   2180-2186 rules/detect/workloads.yaml:204:13
---   2187-2190 rules/detect/workloads.yaml:182:5
---   2192-2195 rules/detect/workloads.yaml:220:5
---   2196-2202 rules/detect/workloads.yaml:234:11
---   2203-2210 rules/macros.yaml:22:11
---   2211-2217 rules/macros.yaml:16:7
---   2218-2221 rules/detect/workloads.yaml:220:5
---   2223-2226 rules/detect/workloads.yaml:248:5
---   2227-2233 rules/detect/workloads.yaml:263:11
---   2234-2242 rules/detect/workloads.yaml:267:15
---   2243-2262 rules/detect/workloads.yaml:269:15
---   2263-2271 rules/detect/workloads.yaml:272:19
---   2272-2280 rules/detect/workloads.yaml:275:21
---   2281-2284 rules/detect/workloads.yaml:248:5
---   2286-2288 rules/noise/drops.yaml:12:5
---   2289-2293 rules/noise/drops.yaml:19:11
---   2294-2298 rules/noise/drops.yaml:21:11
---   2299-2302 rules/noise/drops.yaml:12:5
---   2304-2310 rules/noise/drops.yaml:38:5
---   2312-2318 rules/noise/drops.yaml:55:5
---   2320-2322 rules/noise/drops.yaml:74:5
---   2323-2329 rules/noise/drops.yaml:86:11
---   2330-2337 rules/macros.yaml:22:11
---   2338-2344 rules/macros.yaml:16:7
---   2345-2348 rules/noise/drops.yaml:74:5
---   2350-2357 rules/redact/secrets.yaml:8:5
---   2359-2366 rules/redact/secrets.yaml:91:5
---   2368-2370 rules/redact/tokens.yaml:3:5
---   2371-2377 rules/redact/tokens.yaml:11:11
---   2378-2382 rules/redact/tokens.yaml:3:5
---   2384-2391 rules/redact/tokens.yaml:34:5
---   2393-2395 rules/redact/tokens.yaml:65:5
---   2396-2403 rules/redact/tokens.yaml:75:7
---   2404-2408 rules/redact/tokens.yaml:65:5
+--   456-459   rules/detect/auth.yaml:15:5
+--   460-466   rules/detect/auth.yaml:31:11
+--   467-473   rules/macros.yaml:16:7
+--   474-481   rules/detect/auth.yaml:37:9
+--   482-485   rules/detect/auth.yaml:15:5
+--   487-490   rules/detect/auth.yaml:52:5
+--   491-497   rules/macros.yaml:34:11
+--   498-511   rules/macros.yaml:36:11
+--   512-518   rules/detect/auth.yaml:65:11
+--   519-523   rules/detect/auth.yaml:9:11
+--   524-528   rules/detect/auth.yaml:11:11
+--   529-532   rules/detect/auth.yaml:52:5
+--   534-537   rules/detect/auth.yaml:81:5
+--   538-544   rules/macros.yaml:34:11
+--   545-558   rules/macros.yaml:36:11
+--   559-565   rules/detect/auth.yaml:94:13
+--   566-570   rules/detect/auth.yaml:9:11
+--   571-575   rules/detect/auth.yaml:11:11
+--   576-579   rules/detect/auth.yaml:81:5
+--   581-584   rules/detect/auth.yaml:107:5
+--   585-591   rules/detect/auth.yaml:121:11
+--   592-599   rules/macros.yaml:22:11
+--   600-606   rules/macros.yaml:16:7
+--   607-613   rules/detect/auth.yaml:127:13
+--   614-617   rules/detect/auth.yaml:107:5
+--   619-622   rules/detect/auth.yaml:140:5
+--   623-629   rules/detect/auth.yaml:153:11
+--   630-637   rules/macros.yaml:22:11
+--   638-644   rules/macros.yaml:16:7
+--   645-648   rules/detect/auth.yaml:140:5
+--   650-653   rules/detect/auth.yaml:169:5
+--   654-660   rules/detect/auth.yaml:183:11
+--   661-668   rules/macros.yaml:22:11
+--   669-675   rules/macros.yaml:16:7
+--   676-682   rules/macros.yaml:34:11
+--   683-696   rules/macros.yaml:36:11
+--   697-700   rules/detect/auth.yaml:169:5
+--   702-705   rules/detect/cluster.yaml:3:5
+--   706-712   rules/detect/cluster.yaml:22:11
+--   713-720   rules/detect/cluster.yaml:26:9
+--   721-728   rules/macros.yaml:22:11
+--   729-735   rules/macros.yaml:16:7
+--   736-739   rules/detect/cluster.yaml:3:5
+--   741-744   rules/detect/cluster.yaml:45:5
+--   745-751   rules/detect/cluster.yaml:57:11
+--   752-755   rules/detect/cluster.yaml:45:5
+--   757-760   rules/detect/cluster.yaml:71:5
+--   761-767   rules/detect/cluster.yaml:91:15
+--   768-774   rules/detect/cluster.yaml:93:15
+--   775-781   rules/macros.yaml:16:7
+--   782-789   rules/detect/cluster.yaml:97:9
+--   790-793   rules/detect/cluster.yaml:71:5
+--   795-798   rules/detect/cluster.yaml:111:5
+--   799-806   rules/macros.yaml:22:11
+--   807-813   rules/macros.yaml:16:7
+--   814-817   rules/detect/cluster.yaml:111:5
+--   819-822   rules/detect/cluster.yaml:136:5
+--   823-831   rules/detect/cluster.yaml:153:15
+--   832-840   rules/detect/cluster.yaml:154:15
+--   841-849   rules/detect/cluster.yaml:155:15
+--   850-858   rules/detect/cluster.yaml:156:15
+--   859-867   rules/detect/cluster.yaml:157:15
+--   868-876   rules/detect/cluster.yaml:158:15
+--   877-885   rules/detect/cluster.yaml:159:15
+--   886-894   rules/detect/cluster.yaml:160:15
+--   895-903   rules/detect/cluster.yaml:161:15
+--   904-912   rules/detect/cluster.yaml:162:15
+--   913-921   rules/detect/cluster.yaml:163:15
+--   922-930   rules/detect/cluster.yaml:164:15
+--   931-939   rules/detect/cluster.yaml:165:15
+--   940-948   rules/detect/cluster.yaml:166:15
+--   949-957   rules/detect/cluster.yaml:167:15
+--   958-966   rules/detect/cluster.yaml:168:15
+--   967-975   rules/detect/cluster.yaml:169:15
+--   976-979   rules/detect/cluster.yaml:136:5
+--   981-984   rules/detect/exec.yaml:3:5
+--   985-992   rules/detect/exec.yaml:20:11
+--   993-996   rules/detect/exec.yaml:3:5
+--   998-1001  rules/detect/exec.yaml:40:5
+--   1002-1008 rules/detect/exec.yaml:53:11
+--   1009-1013 rules/detect/exec.yaml:57:11
+--   1014-1017 rules/detect/exec.yaml:40:5
+--   1019-1022 rules/detect/exec.yaml:82:5
+--   1023-1029 rules/detect/exec.yaml:95:11
+--   1030-1033 rules/detect/exec.yaml:82:5
+--   1035-1038 rules/detect/exec.yaml:109:5
+--   1039-1045 rules/detect/exec.yaml:122:11
+--   1046-1049 rules/detect/exec.yaml:109:5
+--   1051-1054 rules/detect/exec.yaml:137:5
+--   1055-1061 rules/detect/exec.yaml:151:11
+--   1062-1066 rules/detect/exec.yaml:155:13
+--   1067-1070 rules/detect/exec.yaml:137:5
+--   1072-1075 rules/detect/rbac.yaml:3:5
+--   1076-1083 rules/detect/rbac.yaml:20:9
+--   1084-1087 rules/detect/rbac.yaml:3:5
+--   1089-1092 rules/detect/rbac.yaml:31:5
+--   1093-1102 rules/detect/rbac.yaml:48:15
+--   1103-1112 rules/detect/rbac.yaml:50:15
+--   1113-1120 rules/detect/rbac.yaml:53:9
+--   1121-1124 rules/detect/rbac.yaml:31:5
+--   1126-1129 rules/detect/rbac.yaml:70:5
+--   1130-1152 rules/detect/rbac.yaml:88:15
+--   1153-1174 rules/detect/rbac.yaml:90:15
+--   1175-1182 rules/detect/rbac.yaml:93:9
+--   1183-1186 rules/detect/rbac.yaml:70:5
+--   1188-1191 rules/detect/rbac.yaml:114:5
+--   1192-1198 rules/detect/rbac.yaml:126:7
+--   1199-1202 rules/detect/rbac.yaml:114:5
+--   1204-1207 rules/detect/rbac.yaml:138:5
+--   1208-1221 rules/detect/rbac.yaml:151:11
+--   1222-1235 rules/detect/rbac.yaml:153:11
+--   1236-1243 rules/detect/rbac.yaml:156:9
+--   1244-1247 rules/detect/rbac.yaml:138:5
+--   1249-1252 rules/detect/rbac.yaml:169:5
+--   1253-1260 rules/macros.yaml:22:11
+--   1261-1267 rules/macros.yaml:16:7
+--   1268-1271 rules/detect/rbac.yaml:169:5
+--   1273-1276 rules/detect/secrets.yaml:3:5
+--   1277-1283 rules/detect/secrets.yaml:23:11
+--   1284-1291 rules/detect/secrets.yaml:26:9
+--   1292-1295 rules/detect/secrets.yaml:3:5
+--   1297-1300 rules/detect/secrets.yaml:45:5
+--   1301-1307 rules/macros.yaml:41:7
+--   1308-1315 rules/macros.yaml:22:11
+--   1316-1322 rules/macros.yaml:16:7
+--   1323-1329 rules/detect/secrets.yaml:65:13
+--   1330-1333 rules/detect/secrets.yaml:45:5
+--   1335-1338 rules/detect/secrets.yaml:84:5
+--   1339-1345 rules/detect/secrets.yaml:102:11
+--   1346-1353 rules/macros.yaml:22:11
+--   1354-1360 rules/macros.yaml:16:7
+--   1361-1364 rules/detect/secrets.yaml:84:5
+--   1366-1369 rules/detect/workloads.yaml:18:5
+--   1370-1376 rules/detect/workloads.yaml:12:15
+--   1377-1383 rules/detect/workloads.yaml:14:15
+--   1384-1406 rules/detect/workloads.yaml:41:15
+--   1407-1429 rules/detect/workloads.yaml:43:15
+--   1430-1452 rules/detect/workloads.yaml:45:15
+--   1453-1481 rules/detect/workloads.yaml:47:15
+--   1482-1510 rules/detect/workloads.yaml:49:15
+--   1511-1539 rules/detect/workloads.yaml:51:15
+--   1540-1574 rules/detect/workloads.yaml:53:15
+--   1575-1609 rules/detect/workloads.yaml:55:15
+--   1610-1644 rules/detect/workloads.yaml:57:15
+--   1645-1670 rules/detect/workloads.yaml:59:15
+--   1671-1696 rules/detect/workloads.yaml:61:15
+--   1697-1722 rules/detect/workloads.yaml:63:15
+--   1723-1730 rules/macros.yaml:22:11
+--   1731-1737 rules/macros.yaml:16:7
+--   1738-1741 rules/detect/workloads.yaml:18:5
+--   1743-1746 rules/detect/workloads.yaml:100:5
+--   1747-1753 rules/detect/workloads.yaml:12:15
+--   1754-1760 rules/detect/workloads.yaml:14:15
+--   1761-1769 rules/detect/workloads.yaml:117:15
+--   1770-1778 rules/detect/workloads.yaml:119:15
+--   1779-1787 rules/detect/workloads.yaml:121:15
+--   1788-1811 rules/detect/workloads.yaml:123:15
+--   1812-1834 rules/detect/workloads.yaml:125:15
+--   1835-1847 rules/detect/workloads.yaml:127:15
+--   1848-1860 rules/detect/workloads.yaml:129:15
+--   1861-1873 rules/detect/workloads.yaml:131:15
+--   1874-1903 rules/detect/workloads.yaml:133:15
+--   1904-1932 rules/detect/workloads.yaml:135:15
+--   1933-1949 rules/detect/workloads.yaml:137:15
+--   1950-1966 rules/detect/workloads.yaml:139:15
+--   1967-1983 rules/detect/workloads.yaml:141:15
+--   1984-2019 rules/detect/workloads.yaml:143:15
+--   2020-2054 rules/detect/workloads.yaml:145:15
+--   2055-2065 rules/detect/workloads.yaml:147:15
+--   2066-2076 rules/detect/workloads.yaml:149:15
+--   2077-2087 rules/detect/workloads.yaml:151:15
+--   2088-2114 rules/detect/workloads.yaml:153:15
+--   2115-2140 rules/detect/workloads.yaml:155:15
+--   2141-2148 rules/macros.yaml:22:11
+--   2149-2155 rules/macros.yaml:16:7
+--   2156-2159 rules/detect/workloads.yaml:100:5
+--   2161-2164 rules/detect/workloads.yaml:182:5
+--   2165-2171 rules/detect/workloads.yaml:196:11
+--   2172-2178 rules/detect/workloads.yaml:200:11
+--   2179-2186 rules/macros.yaml:22:11
+--   2187-2193 rules/macros.yaml:16:7
+--   2194-2200 rules/detect/workloads.yaml:204:13
+--   2201-2204 rules/detect/workloads.yaml:182:5
+--   2206-2209 rules/detect/workloads.yaml:220:5
+--   2210-2216 rules/detect/workloads.yaml:234:11
+--   2217-2224 rules/macros.yaml:22:11
+--   2225-2231 rules/macros.yaml:16:7
+--   2232-2235 rules/detect/workloads.yaml:220:5
+--   2237-2240 rules/detect/workloads.yaml:248:5
+--   2241-2247 rules/detect/workloads.yaml:263:11
+--   2248-2256 rules/detect/workloads.yaml:267:15
+--   2257-2276 rules/detect/workloads.yaml:269:15
+--   2277-2285 rules/detect/workloads.yaml:272:19
+--   2286-2294 rules/detect/workloads.yaml:275:21
+--   2295-2298 rules/detect/workloads.yaml:248:5
+--   2300-2302 rules/noise/drops.yaml:12:5
+--   2303-2307 rules/noise/drops.yaml:19:11
+--   2308-2312 rules/noise/drops.yaml:21:11
+--   2313-2316 rules/noise/drops.yaml:12:5
+--   2318-2324 rules/noise/drops.yaml:38:5
+--   2326-2332 rules/noise/drops.yaml:55:5
+--   2334-2336 rules/noise/drops.yaml:74:5
+--   2337-2343 rules/noise/drops.yaml:86:11
+--   2344-2351 rules/macros.yaml:22:11
+--   2352-2358 rules/macros.yaml:16:7
+--   2359-2362 rules/noise/drops.yaml:74:5
+--   2364-2371 rules/redact/secrets.yaml:8:5
+--   2373-2380 rules/redact/secrets.yaml:91:5
+--   2382-2384 rules/redact/tokens.yaml:3:5
+--   2385-2391 rules/redact/tokens.yaml:11:11
+--   2392-2396 rules/redact/tokens.yaml:3:5
+--   2398-2405 rules/redact/tokens.yaml:34:5
+--   2407-2409 rules/redact/tokens.yaml:65:5
+--   2410-2417 rules/redact/tokens.yaml:75:7
+--   2418-2422 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -268,7 +268,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
-local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
+local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
 local sfind, ssub, sgsub = string.find, string.sub, string.gsub
 local HUGE = math.huge
 
@@ -284,10 +284,24 @@ local function present(v)
   return v ~= nil and type(v) ~= "userdata"
 end
 
+-- The length of an array. `#t` is any border of t, and with enable_flb_null
+-- off a JSON null inside an array is a nil hole: `#` may stop before it and
+-- miss every element after it (unmatched, unredacted). `next` after the
+-- border finds such elements; only then is the whole table scanned.
+local function alen(t)
+  local n = #t
+  if next(t, n > 0 and n or nil) == nil then return n end
+  local m = 0
+  for k in pairs(t) do
+    if type(k) == "number" and k > m then m = k end
+  end
+  return m
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
-  return t[1] ~= nil
+  return t[1] ~= nil or alen(t) > 0
 end
 
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
@@ -321,7 +335,7 @@ end
 sanitize = function(t, depth)
   local replaced = 0
   if is_array(t) then
-    for i = 1, #t do
+    for i = 1, alen(t) do
       replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
@@ -356,7 +370,7 @@ local function mask(v, replacement)
     return v
   end
   if is_array(v) then
-    for i = 1, #v do v[i] = mask(v[i], replacement) end
+    for i = 1, alen(v) do v[i] = mask(v[i], replacement) end
   else
     for k, x in pairs(v) do v[k] = mask(x, replacement) end
   end
@@ -380,7 +394,7 @@ local function scrub(v, spec)
   if tv ~= "table" then return v, false end
   local any = false
   if is_array(v) then
-    for i = 1, #v do
+    for i = 1, alen(v) do
       local nv, ch = scrub(v[i], spec)
       if ch then v[i] = nv; any = true end
     end
@@ -411,7 +425,7 @@ local function redact_path(t, path, i, spec)
   if key == WILD then
     if not is_array(t) then return false end
     local changed = false
-    for j = 1, #t do
+    for j = 1, alen(t) do
       local v = t[j]
       if last then
         local nv, ch = rewrite(v, spec)
@@ -487,7 +501,7 @@ do
     if type(v0) == "table" then
       local v1 = v0["groups"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if v2 == "system:unauthenticated" then return true end
         end
@@ -534,7 +548,7 @@ do
     if type(v0) == "table" then
       local v1 = v0["groups"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if v2 == "system:unauthenticated" then return true end
         end
@@ -672,7 +686,7 @@ do
     if type(v0) == "table" then
       local v1 = v0["groups"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if v2 == "system:unauthenticated" then return true end
         end
@@ -1120,12 +1134,12 @@ do
     if type(v0) == "table" then
       local v1 = v0["rules"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if type(v2) == "table" then
             local v3 = v2["verbs"]
             if type(v3) == "table" then
-              for i4 = 1, #v3 do
+              for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
                 if S1[v4] == true then return true end
               end
@@ -1142,12 +1156,12 @@ do
     if type(v0) == "table" then
       local v1 = v0["rules"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if type(v2) == "table" then
             local v3 = v2["resources"]
             if type(v3) == "table" then
-              for i4 = 1, #v3 do
+              for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
                 if v4 == "*" then return true end
               end
@@ -1197,7 +1211,7 @@ do
     if type(v0) == "table" then
       local v1 = v0["groups"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if v2 == "system:masters" then return true end
         end
@@ -1211,7 +1225,7 @@ do
     if type(v0) == "table" then
       local v1 = v0["groups"]
       if type(v1) == "table" then
-        for i2 = 1, #v1 do
+        for i2 = 1, alen(v1) do
           local v2 = v1[i2]
           if v2 == "system:masters" then return true end
         end
@@ -1375,7 +1389,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["containers"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
@@ -1398,7 +1412,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
@@ -1421,7 +1435,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
@@ -1448,7 +1462,7 @@ do
           if type(v3) == "table" then
             local v4 = v3["containers"]
             if type(v4) == "table" then
-              for i5 = 1, #v4 do
+              for i5 = 1, alen(v4) do
                 local v5 = v4[i5]
                 if type(v5) == "table" then
                   local v6 = v5["securityContext"]
@@ -1477,7 +1491,7 @@ do
           if type(v3) == "table" then
             local v4 = v3["initContainers"]
             if type(v4) == "table" then
-              for i5 = 1, #v4 do
+              for i5 = 1, alen(v4) do
                 local v5 = v4[i5]
                 if type(v5) == "table" then
                   local v6 = v5["securityContext"]
@@ -1506,7 +1520,7 @@ do
           if type(v3) == "table" then
             local v4 = v3["ephemeralContainers"]
             if type(v4) == "table" then
-              for i5 = 1, #v4 do
+              for i5 = 1, alen(v4) do
                 local v5 = v4[i5]
                 if type(v5) == "table" then
                   local v6 = v5["securityContext"]
@@ -1539,7 +1553,7 @@ do
               if type(v5) == "table" then
                 local v6 = v5["containers"]
                 if type(v6) == "table" then
-                  for i7 = 1, #v6 do
+                  for i7 = 1, alen(v6) do
                     local v7 = v6[i7]
                     if type(v7) == "table" then
                       local v8 = v7["securityContext"]
@@ -1574,7 +1588,7 @@ do
               if type(v5) == "table" then
                 local v6 = v5["initContainers"]
                 if type(v6) == "table" then
-                  for i7 = 1, #v6 do
+                  for i7 = 1, alen(v6) do
                     local v7 = v6[i7]
                     if type(v7) == "table" then
                       local v8 = v7["securityContext"]
@@ -1609,7 +1623,7 @@ do
               if type(v5) == "table" then
                 local v6 = v5["ephemeralContainers"]
                 if type(v6) == "table" then
-                  for i7 = 1, #v6 do
+                  for i7 = 1, alen(v6) do
                     local v7 = v6[i7]
                     if type(v7) == "table" then
                       local v8 = v7["securityContext"]
@@ -1638,7 +1652,7 @@ do
         if type(v2) == "table" then
           local v3 = v2["containers"]
           if type(v3) == "table" then
-            for i4 = 1, #v3 do
+            for i4 = 1, alen(v3) do
               local v4 = v3[i4]
               if type(v4) == "table" then
                 local v5 = v4["securityContext"]
@@ -1664,7 +1678,7 @@ do
         if type(v2) == "table" then
           local v3 = v2["initContainers"]
           if type(v3) == "table" then
-            for i4 = 1, #v3 do
+            for i4 = 1, alen(v3) do
               local v4 = v3[i4]
               if type(v4) == "table" then
                 local v5 = v4["securityContext"]
@@ -1690,7 +1704,7 @@ do
         if type(v2) == "table" then
           local v3 = v2["ephemeralContainers"]
           if type(v3) == "table" then
-            for i4 = 1, #v3 do
+            for i4 = 1, alen(v3) do
               local v4 = v3[i4]
               if type(v4) == "table" then
                 local v5 = v4["securityContext"]
@@ -1780,7 +1794,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["volumes"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["hostPath"]
@@ -1803,7 +1817,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["volumes"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["hostPath"]
@@ -1870,7 +1884,7 @@ do
           if type(v3) == "table" then
             local v4 = v3["volumes"]
             if type(v4) == "table" then
-              for i5 = 1, #v4 do
+              for i5 = 1, alen(v4) do
                 local v5 = v4[i5]
                 if type(v5) == "table" then
                   local v6 = v5["hostPath"]
@@ -1899,7 +1913,7 @@ do
           if type(v3) == "table" then
             local v4 = v3["volumes"]
             if type(v4) == "table" then
-              for i5 = 1, #v4 do
+              for i5 = 1, alen(v4) do
                 local v5 = v4[i5]
                 if type(v5) == "table" then
                   local v6 = v5["hostPath"]
@@ -1984,7 +1998,7 @@ do
               if type(v5) == "table" then
                 local v6 = v5["volumes"]
                 if type(v6) == "table" then
-                  for i7 = 1, #v6 do
+                  for i7 = 1, alen(v6) do
                     local v7 = v6[i7]
                     if type(v7) == "table" then
                       local v8 = v7["hostPath"]
@@ -2019,7 +2033,7 @@ do
               if type(v5) == "table" then
                 local v6 = v5["volumes"]
                 if type(v6) == "table" then
-                  for i7 = 1, #v6 do
+                  for i7 = 1, alen(v6) do
                     local v7 = v6[i7]
                     if type(v7) == "table" then
                       local v8 = v7["hostPath"]
@@ -2082,7 +2096,7 @@ do
         if type(v2) == "table" then
           local v3 = v2["volumes"]
           if type(v3) == "table" then
-            for i4 = 1, #v3 do
+            for i4 = 1, alen(v3) do
               local v4 = v3[i4]
               if type(v4) == "table" then
                 local v5 = v4["hostPath"]
@@ -2108,7 +2122,7 @@ do
         if type(v2) == "table" then
           local v3 = v2["volumes"]
           if type(v3) == "table" then
-            for i4 = 1, #v3 do
+            for i4 = 1, alen(v3) do
               local v4 = v3[i4]
               if type(v4) == "table" then
                 local v5 = v4["hostPath"]
@@ -2248,7 +2262,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["ports"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["nodePort"]
@@ -2615,7 +2629,7 @@ end
 local function split_event_list(record)
   local items = record.items
   local out, n = {}, 0
-  for i = 1, #items do
+  for i = 1, alen(items) do
     local item = items[i]
     if type(item) == "table" and not is_array(item) then
       local code, rec = guarded(item)

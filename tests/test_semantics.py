@@ -161,3 +161,30 @@ def test_explain_names_the_false_condition_and_what_it_saw():
     assert [str(r.test.path) for r in reasons] == ["verb"] and reasons[0].seen == ("get",)
     assert "saw 'get'" in str(reasons[0])
     assert explain(pred, {"verb": "delete", "objectRef": {"resource": "pods"}}) == []
+
+
+def test_nulls_inside_arrays_hide_nothing_with_enable_flb_null_off(compile_yaml):
+    """A JSON null in an array is a nil hole when enable_flb_null is off, and
+    Lua's `#` may stop at it: elements after it must still be matched and
+    redacted (the filter uses alen, not #)."""
+    pipe = compile_yaml("""
+        rules:
+          - id: mask-list
+            kind: redact
+            description: d
+            when: {field: verb, equals: create}
+            fields: ["requestObject.list[*]", "requestObject.objs[*].value"]
+          - id: sees-later-element
+            kind: detect
+            title: t
+            description: d
+            severity: low
+            match: {field: "requestObject.list[*]", equals: s3cret}
+    """)
+    event = {"verb": "create", "requestObject": {"list": [None, "s3cret", None],
+                                                 "objs": [None, {"value": "hunter2"}, None]}}
+    for mode in (False, True):
+        out = pipe.run(json.loads(json.dumps(event)), flb_null=mode)[0].record
+        text = json.dumps(out)
+        assert "s3cret" not in text and "hunter2" not in text, (mode, text)
+        assert out["detection"]["rules"] == ["sees-later-element"], mode

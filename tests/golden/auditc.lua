@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   209-212   tests/golden/rules/golden.yaml:15:5
---   213-220   tests/golden/rules/golden.yaml:12:11
---   221-228   tests/golden/rules/golden.yaml:27:9
---   229-232   tests/golden/rules/golden.yaml:15:5
---   234-237   tests/golden/rules/golden.yaml:29:5
---   238-260   tests/golden/rules/golden.yaml:40:11
---   261-264   tests/golden/rules/golden.yaml:29:5
---   266-269   tests/golden/rules/golden.yaml:42:5
---   270-274   tests/golden/rules/golden.yaml:49:11
---   275-279   tests/golden/rules/golden.yaml:51:11
---   280-286   tests/golden/rules/golden.yaml:53:11
---   287-290   tests/golden/rules/golden.yaml:42:5
---   292-294   tests/golden/rules/golden.yaml:55:5
---   295-299   tests/golden/rules/golden.yaml:59:7
---   300-303   tests/golden/rules/golden.yaml:55:5
---   305-312   tests/golden/rules/golden.yaml:61:5
+--   223-226   tests/golden/rules/golden.yaml:15:5
+--   227-234   tests/golden/rules/golden.yaml:12:11
+--   235-242   tests/golden/rules/golden.yaml:27:9
+--   243-246   tests/golden/rules/golden.yaml:15:5
+--   248-251   tests/golden/rules/golden.yaml:29:5
+--   252-274   tests/golden/rules/golden.yaml:40:11
+--   275-278   tests/golden/rules/golden.yaml:29:5
+--   280-283   tests/golden/rules/golden.yaml:42:5
+--   284-288   tests/golden/rules/golden.yaml:49:11
+--   289-293   tests/golden/rules/golden.yaml:51:11
+--   294-300   tests/golden/rules/golden.yaml:53:11
+--   301-304   tests/golden/rules/golden.yaml:42:5
+--   306-308   tests/golden/rules/golden.yaml:55:5
+--   309-313   tests/golden/rules/golden.yaml:59:7
+--   314-317   tests/golden/rules/golden.yaml:55:5
+--   319-326   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -35,7 +35,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
-local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
+local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
 local sfind, ssub, sgsub = string.find, string.sub, string.gsub
 local HUGE = math.huge
 
@@ -51,10 +51,24 @@ local function present(v)
   return v ~= nil and type(v) ~= "userdata"
 end
 
+-- The length of an array. `#t` is any border of t, and with enable_flb_null
+-- off a JSON null inside an array is a nil hole: `#` may stop before it and
+-- miss every element after it (unmatched, unredacted). `next` after the
+-- border finds such elements; only then is the whole table scanned.
+local function alen(t)
+  local n = #t
+  if next(t, n > 0 and n or nil) == nil then return n end
+  local m = 0
+  for k in pairs(t) do
+    if type(k) == "number" and k > m then m = k end
+  end
+  return m
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
-  return t[1] ~= nil
+  return t[1] ~= nil or alen(t) > 0
 end
 
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
@@ -88,7 +102,7 @@ end
 sanitize = function(t, depth)
   local replaced = 0
   if is_array(t) then
-    for i = 1, #t do
+    for i = 1, alen(t) do
       replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
@@ -123,7 +137,7 @@ local function mask(v, replacement)
     return v
   end
   if is_array(v) then
-    for i = 1, #v do v[i] = mask(v[i], replacement) end
+    for i = 1, alen(v) do v[i] = mask(v[i], replacement) end
   else
     for k, x in pairs(v) do v[k] = mask(x, replacement) end
   end
@@ -147,7 +161,7 @@ local function scrub(v, spec)
   if tv ~= "table" then return v, false end
   local any = false
   if is_array(v) then
-    for i = 1, #v do
+    for i = 1, alen(v) do
       local nv, ch = scrub(v[i], spec)
       if ch then v[i] = nv; any = true end
     end
@@ -178,7 +192,7 @@ local function redact_path(t, path, i, spec)
   if key == WILD then
     if not is_array(t) then return false end
     local changed = false
-    for j = 1, #t do
+    for j = 1, alen(t) do
       local v = t[j]
       if last then
         local nv, ch = rewrite(v, spec)
@@ -243,7 +257,7 @@ do
       if type(v1) == "table" then
         local v2 = v1["containers"]
         if type(v2) == "table" then
-          for i3 = 1, #v2 do
+          for i3 = 1, alen(v2) do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
@@ -458,7 +472,7 @@ end
 local function split_event_list(record)
   local items = record.items
   local out, n = {}, 0
-  for i = 1, #items do
+  for i = 1, alen(items) do
     local item = items[i]
     if type(item) == "table" and not is_array(item) then
       local code, rec = guarded(item)

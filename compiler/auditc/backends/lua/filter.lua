@@ -1,7 +1,7 @@
 --@@PRELUDE@@
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
-local type, pairs, pcall, tostring, getmetatable = type, pairs, pcall, tostring, getmetatable
+local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
 local sfind, ssub, sgsub = string.find, string.sub, string.gsub
 local HUGE = math.huge
 
@@ -17,10 +17,24 @@ local function present(v)
   return v ~= nil and type(v) ~= "userdata"
 end
 
+-- The length of an array. `#t` is any border of t, and with enable_flb_null
+-- off a JSON null inside an array is a nil hole: `#` may stop before it and
+-- miss every element after it (unmatched, unredacted). `next` after the
+-- border finds such elements; only then is the whole table scanned.
+local function alen(t)
+  local n = #t
+  if next(t, n > 0 and n or nil) == nil then return n end
+  local m = 0
+  for k in pairs(t) do
+    if type(k) == "number" and k > m then m = k end
+  end
+  return m
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
-  return t[1] ~= nil
+  return t[1] ~= nil or alen(t) > 0
 end
 
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
@@ -54,7 +68,7 @@ end
 sanitize = function(t, depth)
   local replaced = 0
   if is_array(t) then
-    for i = 1, #t do
+    for i = 1, alen(t) do
       replaced = replaced + sanitize_value(t, i, t[i], depth)
     end
     return replaced
@@ -89,7 +103,7 @@ local function mask(v, replacement)
     return v
   end
   if is_array(v) then
-    for i = 1, #v do v[i] = mask(v[i], replacement) end
+    for i = 1, alen(v) do v[i] = mask(v[i], replacement) end
   else
     for k, x in pairs(v) do v[k] = mask(x, replacement) end
   end
@@ -113,7 +127,7 @@ local function scrub(v, spec)
   if tv ~= "table" then return v, false end
   local any = false
   if is_array(v) then
-    for i = 1, #v do
+    for i = 1, alen(v) do
       local nv, ch = scrub(v[i], spec)
       if ch then v[i] = nv; any = true end
     end
@@ -144,7 +158,7 @@ local function redact_path(t, path, i, spec)
   if key == WILD then
     if not is_array(t) then return false end
     local changed = false
-    for j = 1, #t do
+    for j = 1, alen(t) do
       local v = t[j]
       if last then
         local nv, ch = rewrite(v, spec)
@@ -307,7 +321,7 @@ end
 local function split_event_list(record)
   local items = record.items
   local out, n = {}, 0
-  for i = 1, #items do
+  for i = 1, alen(items) do
     local item = items[i]
     if type(item) == "table" and not is_array(item) then
       local code, rec = guarded(item)

@@ -181,7 +181,7 @@ def _emit_walk(w: LuaWriter, test: Test, segments: tuple, i: int, cur: str, dept
     var = f"v{depth}"
     last = i == len(segments) - 1
     if seg is WILDCARD:
-        w.line(f"for i{depth} = 1, #{cur} do")
+        w.line(f"for i{depth} = 1, alen({cur}) do")
         w.indent().line(f"local {var} = {cur}[i{depth}]")
     else:
         w.line(f"local {var} = {cur}[{lua_string(seg)}]")
