@@ -10,9 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from auditc.compiler import compile_rules
+from auditc.errors import Location
 from auditc.frontend.loader import rule_schema
 from auditc.ir import And, Const, Not, Or
 from auditc.ir import Test as IRTest
@@ -21,11 +20,11 @@ from auditc.ir.passes.index import constraint, residual
 from auditc.ir.passes.normal_form import dnf, nnf
 from auditc.ir.passes.simplify import simplify
 from auditc.operators import OPERATOR_NAMES, OPS, Op
-from auditc.errors import Location
 from auditc.paths import parse_path
 from auditc.runtime import FluentBitLua
-
 from conftest import write_rules
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,20 @@ from __future__ import annotations
 
 from auditc import model as m
 from auditc.dialect import compile_pattern
-from auditc.ir.nodes import KIND_ORDER, Alert, And, Const, Detection, Drop, IRRule, Not, Or, Program, Redaction, Test
+from auditc.ir.nodes import (
+    KIND_ORDER,
+    Alert,
+    And,
+    Const,
+    Detection,
+    Drop,
+    IRRule,
+    Not,
+    Or,
+    Program,
+    Redaction,
+    Test,
+)
 from auditc.ir.passes.index import index_constraints, residual
 from auditc.ir.passes.simplify import simplify
 from auditc.operators import Op

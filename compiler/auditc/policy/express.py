@@ -22,7 +22,20 @@ Translations:
 
 from __future__ import annotations
 
+import re
+import re._parser as sre_parse  # the stdlib's own regex parser
 from dataclasses import dataclass, field
+from re._constants import (
+    AT,
+    AT_BEGINNING,
+    AT_BEGINNING_STRING,
+    AT_END,
+    AT_END_STRING,
+    BRANCH,
+    IN,
+    LITERAL,
+    SUBPATTERN,
+)
 
 from auditc import ir
 from auditc.operators import Op
@@ -55,9 +68,7 @@ class Spec:
 
 def regex_to_paths(regex: str) -> set | None:
     """nonResourceURLs equivalent to a requestURI regex, for a few exact shapes; None otherwise."""
-    import re._parser as sre_parse  # the stdlib's own regex parser
 
-    import re
 
     try:
         parsed = sre_parse.parse(regex)
@@ -66,7 +77,6 @@ def regex_to_paths(regex: str) -> set | None:
     if parsed.state.flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE):
         return None
     items = list(parsed)
-    from re._constants import AT, AT_BEGINNING, AT_BEGINNING_STRING, AT_END, AT_END_STRING, BRANCH, IN, LITERAL, SUBPATTERN
 
     if not items or items[0] not in ((AT, AT_BEGINNING), (AT, AT_BEGINNING_STRING)):
         return None

@@ -23,6 +23,7 @@ absent fields match nothing, string operators never match non-strings,
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from auditc import ir
 from auditc.operators import Op
 from auditc.paths import WILDCARD

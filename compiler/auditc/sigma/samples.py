@@ -11,8 +11,11 @@ no such test (the importer says so).
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
+import re._constants as C
+import re._parser as sre_parse  # Python 3.11+: the stdlib's own regex parser
 import warnings
 from typing import Any
 
@@ -103,7 +106,6 @@ def _choices(cond, want: bool):
 
 
 def _regex_sample(regex: str) -> list[str]:
-    import re._parser as sre_parse  # Python 3.11+: the stdlib's own regex parser
 
     flags = re.ASCII
     body = regex
@@ -132,7 +134,6 @@ _PICKS = "a0x/ -._:Z"
 
 
 def _in_set(items, ch: str) -> bool:
-    import re._constants as C
 
     code = ord(ch)
     negate = False
@@ -156,7 +157,6 @@ def _in_set(items, ch: str) -> bool:
 
 
 def _gen(tree, extra: int) -> str:
-    import re._constants as C
 
     out = []
     for op, av in tree:
@@ -378,7 +378,6 @@ def _replacements(path: str, value) -> list:
 
 def negative(cond, event: dict) -> tuple[dict, str] | None:
     """A copy of event with one value changed (or removed) on which cond does not hold, and what changed."""
-    import copy
 
     leaves = list(_paths_in(event))
     for segments, text, value in leaves:
@@ -430,7 +429,6 @@ def _put(event, segments, value) -> None:
 
 def case_variant(cond, event: dict) -> tuple[dict, str] | None:
     """The event with one string tested by a case-insensitive regex in another letter case, if cond still holds."""
-    import copy
 
     folded = set()
     stack = [cond]

@@ -7,16 +7,17 @@ and aggregates the statistics an incident responder asks for.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from auditc.artifacts import atomic_output
-from auditc.severity import SEVERITIES, SEVERITY_RANK
 from auditc.auditlog.reader import InputState, read_blobs
-from auditc.runtime import FluentBitLua
 from auditc.auditlog.timespan import ObservedSpan
+from auditc.runtime import FluentBitLua
+from auditc.severity import SEVERITIES, SEVERITY_RANK
 
 TIMELINE_CAP = 10_000  # detections kept for --timeline; counts are always complete
 MALFORMED_CAP = 100  # malformed line references listed; the count is always complete
@@ -67,7 +68,6 @@ def replay(paths: list[str], runtime: FluentBitLua, *, output: str | None = None
            on_progress: Callable[[int, int], None] | None = None) -> ReplayReport:
     """`severities` maps rule ids to their severity (known when replaying from
     rules; with only a script, a record's highest severity stands in)."""
-    import time
 
     started = time.perf_counter()
     report = ReplayReport()

@@ -26,6 +26,7 @@ formats cannot drift. Choices that matter, and why:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from auditc import __version__
@@ -242,7 +243,6 @@ def render_classic(sections: list[Section], what: str) -> str:
 
 
 def render_yaml(sections: list[Section], parser_sections: list[Section], what: str) -> str:
-    import json
 
     def scalar(v: str) -> str:
         # Quote everything but integers: values hold $, [, ', %, : and words

@@ -18,11 +18,27 @@ from dataclasses import dataclass
 from importlib import resources
 
 from auditc import __version__
-from auditc.ir import And, Const, Detection, IRRule, Not, Program, Redaction, Test, iter_tests
+from auditc.backends.lua.writer import (
+    LuaWriter,
+    check_identifier,
+    lua_comment,
+    lua_string,
+    lua_value,
+)
+from auditc.ir import (
+    And,
+    Const,
+    Detection,
+    IRRule,
+    Not,
+    Program,
+    Redaction,
+    Test,
+    iter_tests,
+)
 from auditc.operators import Op
-from auditc.severity import SEVERITY_RANK
 from auditc.paths import WILDCARD
-from auditc.backends.lua.writer import LuaWriter, check_identifier, lua_comment, lua_string, lua_value
+from auditc.severity import SEVERITY_RANK
 
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import requests
+
 from auditc.auditlog.reader import InputState, read_blobs
-from auditc.runtime import FluentBitLua
 from auditc.auditlog.timespan import parse_ts
+from auditc.runtime import FluentBitLua
 from auditc.tools.harness.drivers import State
 from auditc.tools.harness.loki import Entry, Loki
 
@@ -49,7 +52,6 @@ def _ns(ts: str | None) -> int | None:
 def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str = "auditc_filter") -> Outcome:
     """Append the events to the watched audit log and wait until Loki holds
     exactly what the in-process pipeline says Fluent Bit will ship."""
-    import json
 
     started = time.monotonic()
     lua = (Path(state.lua_dir) / "auditc.lua").read_text()
@@ -101,9 +103,7 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
 def _post_event_lists(url: str, data: bytes, batch: int = 100) -> None:
     """Post events the way kube-apiserver's audit webhook does: EventList
     batches (--audit-webhook-batch-max-size) as application/json."""
-    import json
 
-    import requests
 
     events = []
     for line in data.split(b"\n"):
