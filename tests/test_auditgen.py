@@ -1,4 +1,4 @@
-"""Tests for the benchmark audit-log generator (benchmarks/auditgen.py)."""
+"""Tests for the benchmark audit-log generator (benchmarks/auditgen/)."""
 from __future__ import annotations
 
 import gc
@@ -132,13 +132,13 @@ def test_compact_json_with_go_escaping(level):
     """Re-encoding as Go's encoder does (compact, & < > as \\u0026...) reproduces every line byte for byte."""
     rows = parsed_mix() if level == "mix" else parsed(level, 20_000 if level == "metadata" else 2000)
     for _, _, line, d in rows[:3000]:
-        assert auditgen._dumps(d) == line
+        assert auditgen.goformat.dumps(d) == line
         assert "&" not in line and "<" not in line and ">" not in line
 
 
 def test_watch_uri_and_objectref_like_the_apiserver():
     d = next(d for _, name, _, d in parsed("metadata") if name == "watch-kubelet-configmap")
-    assert "\\u0026" in auditgen._dumps(d["requestURI"])
+    assert "\\u0026" in auditgen.goformat.dumps(d["requestURI"])
     assert "fieldSelector=metadata.name%3D" in d["requestURI"] and "watch=true" in d["requestURI"]
     assert d["objectRef"]["name"] in d["requestURI"]          # the name the fieldSelector pins
     update = next(d for _, name, _, d in parsed("metadata") if name == "lease-kubelet-update")
@@ -298,7 +298,7 @@ def test_timestamps_increase_at_the_given_rate():
     assert all(a < b for a, b in zip(stage, stage[1:]))          # fixed-width strings sort like times
     assert all(d["requestReceivedTimestamp"] <= d["stageTimestamp"] for d in ev)
     assert stage[0].startswith("2026-11-20T10:00:00.")
-    span = (auditgen._parse_start(stage[-1]) - auditgen._parse_start(stage[0])) / 1e6
+    span = (auditgen.goformat.parse_start(stage[-1]) - auditgen.goformat.parse_start(stage[0])) / 1e6
     assert abs(span - len(ev) / 200.0) / (len(ev) / 200.0) < 0.05, span
     fast = list(auditgen.generate(2000, rate=2000.0, start="2025-01-01T00:00:00Z"))
     last = json.loads(fast[-1])["stageTimestamp"]
@@ -350,7 +350,7 @@ def test_cli_rotate_with_gzip_compresses_backups(tmp_path):
 
 def test_cli_as_a_script(tmp_path):
     out = tmp_path / "x.log"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "auditgen.py"), "-n", "50", "--level", "request",
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "auditgen"), "-n", "50", "--level", "request",
                     "-o", str(out)], check=True, timeout=60)
     assert out.read_text().splitlines() == list(auditgen.generate(50, level="request"))
 
