@@ -350,7 +350,7 @@ def test_cli_rotate_with_gzip_compresses_backups(tmp_path):
 
 def test_cli_as_a_script(tmp_path):
     out = tmp_path / "x.log"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "auditgen"), "-n", "50", "--level", "request",
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "auditgen.py"), "-n", "50", "--level", "request",
                     "-o", str(out)], check=True, timeout=60)
     assert out.read_text().splitlines() == list(auditgen.generate(50, level="request"))
 

@@ -6,7 +6,7 @@ each level, bytes per day and the total kept under a retention per level
 (30 days for bodies, 90 days for Metadata by default: the tiered retention
 the article recommends).
 
-Default event sizes are what `benchmarks/auditgen` measures for a busy
+Default event sizes are what `benchmarks/auditgen.py` measures for a busy
 cluster's realistic events (README "Benchmark"): Metadata ~1.0 KB (real
 Metadata lines carry user extra claims and authorization annotations, not
 the 200-500 bytes often quoted), Request with a body ~1.9 KB, RequestResponse
