@@ -44,221 +44,221 @@
 --   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   456-459   rules/detect/auth.yaml:15:5
---   460-466   rules/detect/auth.yaml:31:11
---   467-473   rules/macros.yaml:16:7
---   474-481   rules/detect/auth.yaml:37:9
---   482-485   rules/detect/auth.yaml:15:5
---   487-490   rules/detect/auth.yaml:52:5
---   491-497   rules/macros.yaml:34:11
---   498-511   rules/macros.yaml:36:11
---   512-518   rules/detect/auth.yaml:65:11
---   519-523   rules/detect/auth.yaml:9:11
---   524-528   rules/detect/auth.yaml:11:11
---   529-532   rules/detect/auth.yaml:52:5
---   534-537   rules/detect/auth.yaml:81:5
---   538-544   rules/macros.yaml:34:11
---   545-558   rules/macros.yaml:36:11
---   559-565   rules/detect/auth.yaml:94:13
---   566-570   rules/detect/auth.yaml:9:11
---   571-575   rules/detect/auth.yaml:11:11
---   576-579   rules/detect/auth.yaml:81:5
---   581-584   rules/detect/auth.yaml:107:5
---   585-591   rules/detect/auth.yaml:121:11
---   592-599   rules/macros.yaml:22:11
---   600-606   rules/macros.yaml:16:7
---   607-613   rules/detect/auth.yaml:127:13
---   614-617   rules/detect/auth.yaml:107:5
---   619-622   rules/detect/auth.yaml:140:5
---   623-629   rules/detect/auth.yaml:153:11
---   630-637   rules/macros.yaml:22:11
---   638-644   rules/macros.yaml:16:7
---   645-648   rules/detect/auth.yaml:140:5
---   650-653   rules/detect/auth.yaml:169:5
---   654-660   rules/detect/auth.yaml:183:11
---   661-668   rules/macros.yaml:22:11
---   669-675   rules/macros.yaml:16:7
---   676-682   rules/macros.yaml:34:11
---   683-696   rules/macros.yaml:36:11
---   697-700   rules/detect/auth.yaml:169:5
---   702-705   rules/detect/cluster.yaml:3:5
---   706-712   rules/detect/cluster.yaml:22:11
---   713-720   rules/detect/cluster.yaml:26:9
---   721-728   rules/macros.yaml:22:11
---   729-735   rules/macros.yaml:16:7
---   736-739   rules/detect/cluster.yaml:3:5
---   741-744   rules/detect/cluster.yaml:45:5
---   745-751   rules/detect/cluster.yaml:57:11
---   752-755   rules/detect/cluster.yaml:45:5
---   757-760   rules/detect/cluster.yaml:71:5
---   761-767   rules/detect/cluster.yaml:91:15
---   768-774   rules/detect/cluster.yaml:93:15
---   775-781   rules/macros.yaml:16:7
---   782-789   rules/detect/cluster.yaml:97:9
---   790-793   rules/detect/cluster.yaml:71:5
---   795-798   rules/detect/cluster.yaml:111:5
---   799-806   rules/macros.yaml:22:11
---   807-813   rules/macros.yaml:16:7
---   814-817   rules/detect/cluster.yaml:111:5
---   819-822   rules/detect/cluster.yaml:136:5
---   823-831   rules/detect/cluster.yaml:153:15
---   832-840   rules/detect/cluster.yaml:154:15
---   841-849   rules/detect/cluster.yaml:155:15
---   850-858   rules/detect/cluster.yaml:156:15
---   859-867   rules/detect/cluster.yaml:157:15
---   868-876   rules/detect/cluster.yaml:158:15
---   877-885   rules/detect/cluster.yaml:159:15
---   886-894   rules/detect/cluster.yaml:160:15
---   895-903   rules/detect/cluster.yaml:161:15
---   904-912   rules/detect/cluster.yaml:162:15
---   913-921   rules/detect/cluster.yaml:163:15
---   922-930   rules/detect/cluster.yaml:164:15
---   931-939   rules/detect/cluster.yaml:165:15
---   940-948   rules/detect/cluster.yaml:166:15
---   949-957   rules/detect/cluster.yaml:167:15
---   958-966   rules/detect/cluster.yaml:168:15
---   967-975   rules/detect/cluster.yaml:169:15
---   976-979   rules/detect/cluster.yaml:136:5
---   981-984   rules/detect/exec.yaml:3:5
---   985-992   rules/detect/exec.yaml:20:11
---   993-996   rules/detect/exec.yaml:3:5
---   998-1001  rules/detect/exec.yaml:40:5
---   1002-1008 rules/detect/exec.yaml:53:11
---   1009-1013 rules/detect/exec.yaml:57:11
---   1014-1017 rules/detect/exec.yaml:40:5
---   1019-1022 rules/detect/exec.yaml:82:5
---   1023-1029 rules/detect/exec.yaml:95:11
---   1030-1033 rules/detect/exec.yaml:82:5
---   1035-1038 rules/detect/exec.yaml:109:5
---   1039-1045 rules/detect/exec.yaml:122:11
---   1046-1049 rules/detect/exec.yaml:109:5
---   1051-1054 rules/detect/exec.yaml:137:5
---   1055-1061 rules/detect/exec.yaml:151:11
---   1062-1066 rules/detect/exec.yaml:155:13
---   1067-1070 rules/detect/exec.yaml:137:5
---   1072-1075 rules/detect/rbac.yaml:3:5
---   1076-1083 rules/detect/rbac.yaml:20:9
---   1084-1087 rules/detect/rbac.yaml:3:5
---   1089-1092 rules/detect/rbac.yaml:31:5
---   1093-1102 rules/detect/rbac.yaml:48:15
---   1103-1112 rules/detect/rbac.yaml:50:15
---   1113-1120 rules/detect/rbac.yaml:53:9
---   1121-1124 rules/detect/rbac.yaml:31:5
---   1126-1129 rules/detect/rbac.yaml:70:5
---   1130-1152 rules/detect/rbac.yaml:88:15
---   1153-1174 rules/detect/rbac.yaml:90:15
---   1175-1182 rules/detect/rbac.yaml:93:9
---   1183-1186 rules/detect/rbac.yaml:70:5
---   1188-1191 rules/detect/rbac.yaml:114:5
---   1192-1198 rules/detect/rbac.yaml:126:7
---   1199-1202 rules/detect/rbac.yaml:114:5
---   1204-1207 rules/detect/rbac.yaml:138:5
---   1208-1221 rules/detect/rbac.yaml:151:11
---   1222-1235 rules/detect/rbac.yaml:153:11
---   1236-1243 rules/detect/rbac.yaml:156:9
---   1244-1247 rules/detect/rbac.yaml:138:5
---   1249-1252 rules/detect/rbac.yaml:169:5
---   1253-1260 rules/macros.yaml:22:11
---   1261-1267 rules/macros.yaml:16:7
---   1268-1271 rules/detect/rbac.yaml:169:5
---   1273-1276 rules/detect/secrets.yaml:3:5
---   1277-1283 rules/detect/secrets.yaml:23:11
---   1284-1291 rules/detect/secrets.yaml:26:9
---   1292-1295 rules/detect/secrets.yaml:3:5
---   1297-1300 rules/detect/secrets.yaml:45:5
---   1301-1307 rules/macros.yaml:41:7
---   1308-1315 rules/macros.yaml:22:11
---   1316-1322 rules/macros.yaml:16:7
---   1323-1329 rules/detect/secrets.yaml:65:13
---   1330-1333 rules/detect/secrets.yaml:45:5
---   1335-1338 rules/detect/secrets.yaml:84:5
---   1339-1345 rules/detect/secrets.yaml:102:11
---   1346-1353 rules/macros.yaml:22:11
---   1354-1360 rules/macros.yaml:16:7
---   1361-1364 rules/detect/secrets.yaml:84:5
---   1366-1369 rules/detect/workloads.yaml:18:5
---   1370-1376 rules/detect/workloads.yaml:12:15
---   1377-1383 rules/detect/workloads.yaml:14:15
---   1384-1406 rules/detect/workloads.yaml:41:15
---   1407-1429 rules/detect/workloads.yaml:43:15
---   1430-1452 rules/detect/workloads.yaml:45:15
---   1453-1481 rules/detect/workloads.yaml:47:15
---   1482-1510 rules/detect/workloads.yaml:49:15
---   1511-1539 rules/detect/workloads.yaml:51:15
---   1540-1574 rules/detect/workloads.yaml:53:15
---   1575-1609 rules/detect/workloads.yaml:55:15
---   1610-1644 rules/detect/workloads.yaml:57:15
---   1645-1670 rules/detect/workloads.yaml:59:15
---   1671-1696 rules/detect/workloads.yaml:61:15
---   1697-1722 rules/detect/workloads.yaml:63:15
---   1723-1730 rules/macros.yaml:22:11
---   1731-1737 rules/macros.yaml:16:7
---   1738-1741 rules/detect/workloads.yaml:18:5
---   1743-1746 rules/detect/workloads.yaml:100:5
---   1747-1753 rules/detect/workloads.yaml:12:15
---   1754-1760 rules/detect/workloads.yaml:14:15
---   1761-1769 rules/detect/workloads.yaml:117:15
---   1770-1778 rules/detect/workloads.yaml:119:15
---   1779-1787 rules/detect/workloads.yaml:121:15
---   1788-1811 rules/detect/workloads.yaml:123:15
---   1812-1834 rules/detect/workloads.yaml:125:15
---   1835-1847 rules/detect/workloads.yaml:127:15
---   1848-1860 rules/detect/workloads.yaml:129:15
---   1861-1873 rules/detect/workloads.yaml:131:15
---   1874-1903 rules/detect/workloads.yaml:133:15
---   1904-1932 rules/detect/workloads.yaml:135:15
---   1933-1949 rules/detect/workloads.yaml:137:15
---   1950-1966 rules/detect/workloads.yaml:139:15
---   1967-1983 rules/detect/workloads.yaml:141:15
---   1984-2019 rules/detect/workloads.yaml:143:15
---   2020-2054 rules/detect/workloads.yaml:145:15
---   2055-2065 rules/detect/workloads.yaml:147:15
---   2066-2076 rules/detect/workloads.yaml:149:15
---   2077-2087 rules/detect/workloads.yaml:151:15
---   2088-2114 rules/detect/workloads.yaml:153:15
---   2115-2140 rules/detect/workloads.yaml:155:15
---   2141-2148 rules/macros.yaml:22:11
---   2149-2155 rules/macros.yaml:16:7
---   2156-2159 rules/detect/workloads.yaml:100:5
---   2161-2164 rules/detect/workloads.yaml:182:5
---   2165-2171 rules/detect/workloads.yaml:196:11
---   2172-2178 rules/detect/workloads.yaml:200:11
---   2179-2186 rules/macros.yaml:22:11
---   2187-2193 rules/macros.yaml:16:7
---   2194-2200 rules/detect/workloads.yaml:204:13
---   2201-2204 rules/detect/workloads.yaml:182:5
---   2206-2209 rules/detect/workloads.yaml:220:5
---   2210-2216 rules/detect/workloads.yaml:234:11
---   2217-2224 rules/macros.yaml:22:11
---   2225-2231 rules/macros.yaml:16:7
---   2232-2235 rules/detect/workloads.yaml:220:5
---   2237-2240 rules/detect/workloads.yaml:248:5
---   2241-2247 rules/detect/workloads.yaml:263:11
---   2248-2256 rules/detect/workloads.yaml:267:15
---   2257-2276 rules/detect/workloads.yaml:269:15
---   2277-2285 rules/detect/workloads.yaml:272:19
---   2286-2294 rules/detect/workloads.yaml:275:21
---   2295-2298 rules/detect/workloads.yaml:248:5
---   2300-2302 rules/noise/drops.yaml:12:5
---   2303-2307 rules/noise/drops.yaml:19:11
---   2308-2312 rules/noise/drops.yaml:21:11
---   2313-2316 rules/noise/drops.yaml:12:5
---   2318-2324 rules/noise/drops.yaml:38:5
---   2326-2332 rules/noise/drops.yaml:55:5
---   2334-2336 rules/noise/drops.yaml:74:5
---   2337-2343 rules/noise/drops.yaml:86:11
---   2344-2351 rules/macros.yaml:22:11
---   2352-2358 rules/macros.yaml:16:7
---   2359-2362 rules/noise/drops.yaml:74:5
---   2364-2371 rules/redact/secrets.yaml:8:5
---   2373-2380 rules/redact/secrets.yaml:91:5
---   2382-2384 rules/redact/tokens.yaml:3:5
---   2385-2391 rules/redact/tokens.yaml:11:11
---   2392-2396 rules/redact/tokens.yaml:3:5
---   2398-2405 rules/redact/tokens.yaml:34:5
---   2407-2409 rules/redact/tokens.yaml:65:5
---   2410-2417 rules/redact/tokens.yaml:75:7
---   2418-2422 rules/redact/tokens.yaml:65:5
+--   531-534   rules/detect/auth.yaml:15:5
+--   535-541   rules/detect/auth.yaml:31:11
+--   542-548   rules/macros.yaml:16:7
+--   549-556   rules/detect/auth.yaml:37:9
+--   557-560   rules/detect/auth.yaml:15:5
+--   562-565   rules/detect/auth.yaml:52:5
+--   566-572   rules/macros.yaml:34:11
+--   573-586   rules/macros.yaml:36:11
+--   587-593   rules/detect/auth.yaml:65:11
+--   594-598   rules/detect/auth.yaml:9:11
+--   599-603   rules/detect/auth.yaml:11:11
+--   604-607   rules/detect/auth.yaml:52:5
+--   609-612   rules/detect/auth.yaml:81:5
+--   613-619   rules/macros.yaml:34:11
+--   620-633   rules/macros.yaml:36:11
+--   634-640   rules/detect/auth.yaml:94:13
+--   641-645   rules/detect/auth.yaml:9:11
+--   646-650   rules/detect/auth.yaml:11:11
+--   651-654   rules/detect/auth.yaml:81:5
+--   656-659   rules/detect/auth.yaml:107:5
+--   660-666   rules/detect/auth.yaml:121:11
+--   667-674   rules/macros.yaml:22:11
+--   675-681   rules/macros.yaml:16:7
+--   682-688   rules/detect/auth.yaml:127:13
+--   689-692   rules/detect/auth.yaml:107:5
+--   694-697   rules/detect/auth.yaml:140:5
+--   698-704   rules/detect/auth.yaml:153:11
+--   705-712   rules/macros.yaml:22:11
+--   713-719   rules/macros.yaml:16:7
+--   720-723   rules/detect/auth.yaml:140:5
+--   725-728   rules/detect/auth.yaml:169:5
+--   729-735   rules/detect/auth.yaml:183:11
+--   736-743   rules/macros.yaml:22:11
+--   744-750   rules/macros.yaml:16:7
+--   751-757   rules/macros.yaml:34:11
+--   758-771   rules/macros.yaml:36:11
+--   772-775   rules/detect/auth.yaml:169:5
+--   777-780   rules/detect/cluster.yaml:3:5
+--   781-787   rules/detect/cluster.yaml:22:11
+--   788-795   rules/detect/cluster.yaml:26:9
+--   796-803   rules/macros.yaml:22:11
+--   804-810   rules/macros.yaml:16:7
+--   811-814   rules/detect/cluster.yaml:3:5
+--   816-819   rules/detect/cluster.yaml:45:5
+--   820-826   rules/detect/cluster.yaml:57:11
+--   827-830   rules/detect/cluster.yaml:45:5
+--   832-835   rules/detect/cluster.yaml:71:5
+--   836-842   rules/detect/cluster.yaml:91:15
+--   843-849   rules/detect/cluster.yaml:93:15
+--   850-856   rules/macros.yaml:16:7
+--   857-864   rules/detect/cluster.yaml:97:9
+--   865-868   rules/detect/cluster.yaml:71:5
+--   870-873   rules/detect/cluster.yaml:111:5
+--   874-881   rules/macros.yaml:22:11
+--   882-888   rules/macros.yaml:16:7
+--   889-892   rules/detect/cluster.yaml:111:5
+--   894-897   rules/detect/cluster.yaml:136:5
+--   898-906   rules/detect/cluster.yaml:153:15
+--   907-915   rules/detect/cluster.yaml:154:15
+--   916-924   rules/detect/cluster.yaml:155:15
+--   925-933   rules/detect/cluster.yaml:156:15
+--   934-942   rules/detect/cluster.yaml:157:15
+--   943-951   rules/detect/cluster.yaml:158:15
+--   952-960   rules/detect/cluster.yaml:159:15
+--   961-969   rules/detect/cluster.yaml:160:15
+--   970-978   rules/detect/cluster.yaml:161:15
+--   979-987   rules/detect/cluster.yaml:162:15
+--   988-996   rules/detect/cluster.yaml:163:15
+--   997-1005  rules/detect/cluster.yaml:164:15
+--   1006-1014 rules/detect/cluster.yaml:165:15
+--   1015-1023 rules/detect/cluster.yaml:166:15
+--   1024-1032 rules/detect/cluster.yaml:167:15
+--   1033-1041 rules/detect/cluster.yaml:168:15
+--   1042-1050 rules/detect/cluster.yaml:169:15
+--   1051-1054 rules/detect/cluster.yaml:136:5
+--   1056-1059 rules/detect/exec.yaml:3:5
+--   1060-1067 rules/detect/exec.yaml:20:11
+--   1068-1071 rules/detect/exec.yaml:3:5
+--   1073-1076 rules/detect/exec.yaml:40:5
+--   1077-1083 rules/detect/exec.yaml:53:11
+--   1084-1088 rules/detect/exec.yaml:57:11
+--   1089-1092 rules/detect/exec.yaml:40:5
+--   1094-1097 rules/detect/exec.yaml:82:5
+--   1098-1104 rules/detect/exec.yaml:95:11
+--   1105-1108 rules/detect/exec.yaml:82:5
+--   1110-1113 rules/detect/exec.yaml:109:5
+--   1114-1120 rules/detect/exec.yaml:122:11
+--   1121-1124 rules/detect/exec.yaml:109:5
+--   1126-1129 rules/detect/exec.yaml:137:5
+--   1130-1136 rules/detect/exec.yaml:151:11
+--   1137-1141 rules/detect/exec.yaml:155:13
+--   1142-1145 rules/detect/exec.yaml:137:5
+--   1147-1150 rules/detect/rbac.yaml:3:5
+--   1151-1158 rules/detect/rbac.yaml:20:9
+--   1159-1162 rules/detect/rbac.yaml:3:5
+--   1164-1167 rules/detect/rbac.yaml:31:5
+--   1168-1177 rules/detect/rbac.yaml:48:15
+--   1178-1187 rules/detect/rbac.yaml:50:15
+--   1188-1195 rules/detect/rbac.yaml:53:9
+--   1196-1199 rules/detect/rbac.yaml:31:5
+--   1201-1204 rules/detect/rbac.yaml:70:5
+--   1205-1227 rules/detect/rbac.yaml:88:15
+--   1228-1249 rules/detect/rbac.yaml:90:15
+--   1250-1257 rules/detect/rbac.yaml:93:9
+--   1258-1261 rules/detect/rbac.yaml:70:5
+--   1263-1266 rules/detect/rbac.yaml:114:5
+--   1267-1273 rules/detect/rbac.yaml:126:7
+--   1274-1277 rules/detect/rbac.yaml:114:5
+--   1279-1282 rules/detect/rbac.yaml:138:5
+--   1283-1296 rules/detect/rbac.yaml:151:11
+--   1297-1310 rules/detect/rbac.yaml:153:11
+--   1311-1318 rules/detect/rbac.yaml:156:9
+--   1319-1322 rules/detect/rbac.yaml:138:5
+--   1324-1327 rules/detect/rbac.yaml:169:5
+--   1328-1335 rules/macros.yaml:22:11
+--   1336-1342 rules/macros.yaml:16:7
+--   1343-1346 rules/detect/rbac.yaml:169:5
+--   1348-1351 rules/detect/secrets.yaml:3:5
+--   1352-1358 rules/detect/secrets.yaml:23:11
+--   1359-1366 rules/detect/secrets.yaml:26:9
+--   1367-1370 rules/detect/secrets.yaml:3:5
+--   1372-1375 rules/detect/secrets.yaml:45:5
+--   1376-1382 rules/macros.yaml:41:7
+--   1383-1390 rules/macros.yaml:22:11
+--   1391-1397 rules/macros.yaml:16:7
+--   1398-1404 rules/detect/secrets.yaml:65:13
+--   1405-1408 rules/detect/secrets.yaml:45:5
+--   1410-1413 rules/detect/secrets.yaml:84:5
+--   1414-1420 rules/detect/secrets.yaml:102:11
+--   1421-1428 rules/macros.yaml:22:11
+--   1429-1435 rules/macros.yaml:16:7
+--   1436-1439 rules/detect/secrets.yaml:84:5
+--   1441-1444 rules/detect/workloads.yaml:18:5
+--   1445-1451 rules/detect/workloads.yaml:12:15
+--   1452-1458 rules/detect/workloads.yaml:14:15
+--   1459-1481 rules/detect/workloads.yaml:41:15
+--   1482-1504 rules/detect/workloads.yaml:43:15
+--   1505-1527 rules/detect/workloads.yaml:45:15
+--   1528-1556 rules/detect/workloads.yaml:47:15
+--   1557-1585 rules/detect/workloads.yaml:49:15
+--   1586-1614 rules/detect/workloads.yaml:51:15
+--   1615-1649 rules/detect/workloads.yaml:53:15
+--   1650-1684 rules/detect/workloads.yaml:55:15
+--   1685-1719 rules/detect/workloads.yaml:57:15
+--   1720-1745 rules/detect/workloads.yaml:59:15
+--   1746-1771 rules/detect/workloads.yaml:61:15
+--   1772-1797 rules/detect/workloads.yaml:63:15
+--   1798-1805 rules/macros.yaml:22:11
+--   1806-1812 rules/macros.yaml:16:7
+--   1813-1816 rules/detect/workloads.yaml:18:5
+--   1818-1821 rules/detect/workloads.yaml:100:5
+--   1822-1828 rules/detect/workloads.yaml:12:15
+--   1829-1835 rules/detect/workloads.yaml:14:15
+--   1836-1844 rules/detect/workloads.yaml:117:15
+--   1845-1853 rules/detect/workloads.yaml:119:15
+--   1854-1862 rules/detect/workloads.yaml:121:15
+--   1863-1886 rules/detect/workloads.yaml:123:15
+--   1887-1909 rules/detect/workloads.yaml:125:15
+--   1910-1922 rules/detect/workloads.yaml:127:15
+--   1923-1935 rules/detect/workloads.yaml:129:15
+--   1936-1948 rules/detect/workloads.yaml:131:15
+--   1949-1978 rules/detect/workloads.yaml:133:15
+--   1979-2007 rules/detect/workloads.yaml:135:15
+--   2008-2024 rules/detect/workloads.yaml:137:15
+--   2025-2041 rules/detect/workloads.yaml:139:15
+--   2042-2058 rules/detect/workloads.yaml:141:15
+--   2059-2094 rules/detect/workloads.yaml:143:15
+--   2095-2129 rules/detect/workloads.yaml:145:15
+--   2130-2140 rules/detect/workloads.yaml:147:15
+--   2141-2151 rules/detect/workloads.yaml:149:15
+--   2152-2162 rules/detect/workloads.yaml:151:15
+--   2163-2189 rules/detect/workloads.yaml:153:15
+--   2190-2215 rules/detect/workloads.yaml:155:15
+--   2216-2223 rules/macros.yaml:22:11
+--   2224-2230 rules/macros.yaml:16:7
+--   2231-2234 rules/detect/workloads.yaml:100:5
+--   2236-2239 rules/detect/workloads.yaml:182:5
+--   2240-2246 rules/detect/workloads.yaml:196:11
+--   2247-2253 rules/detect/workloads.yaml:200:11
+--   2254-2261 rules/macros.yaml:22:11
+--   2262-2268 rules/macros.yaml:16:7
+--   2269-2275 rules/detect/workloads.yaml:204:13
+--   2276-2279 rules/detect/workloads.yaml:182:5
+--   2281-2284 rules/detect/workloads.yaml:220:5
+--   2285-2291 rules/detect/workloads.yaml:234:11
+--   2292-2299 rules/macros.yaml:22:11
+--   2300-2306 rules/macros.yaml:16:7
+--   2307-2310 rules/detect/workloads.yaml:220:5
+--   2312-2315 rules/detect/workloads.yaml:248:5
+--   2316-2322 rules/detect/workloads.yaml:263:11
+--   2323-2331 rules/detect/workloads.yaml:267:15
+--   2332-2351 rules/detect/workloads.yaml:269:15
+--   2352-2360 rules/detect/workloads.yaml:272:19
+--   2361-2369 rules/detect/workloads.yaml:275:21
+--   2370-2373 rules/detect/workloads.yaml:248:5
+--   2375-2377 rules/noise/drops.yaml:12:5
+--   2378-2382 rules/noise/drops.yaml:19:11
+--   2383-2387 rules/noise/drops.yaml:21:11
+--   2388-2391 rules/noise/drops.yaml:12:5
+--   2393-2399 rules/noise/drops.yaml:38:5
+--   2401-2407 rules/noise/drops.yaml:55:5
+--   2409-2411 rules/noise/drops.yaml:74:5
+--   2412-2418 rules/noise/drops.yaml:86:11
+--   2419-2426 rules/macros.yaml:22:11
+--   2427-2433 rules/macros.yaml:16:7
+--   2434-2437 rules/noise/drops.yaml:74:5
+--   2439-2446 rules/redact/secrets.yaml:8:5
+--   2448-2455 rules/redact/secrets.yaml:91:5
+--   2457-2459 rules/redact/tokens.yaml:3:5
+--   2460-2466 rules/redact/tokens.yaml:11:11
+--   2467-2471 rules/redact/tokens.yaml:3:5
+--   2473-2480 rules/redact/tokens.yaml:34:5
+--   2482-2484 rules/redact/tokens.yaml:65:5
+--   2485-2492 rules/redact/tokens.yaml:75:7
+--   2493-2497 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -269,7 +269,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
 local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
-local sfind, ssub, sgsub = string.find, string.sub, string.gsub
+local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -377,34 +377,108 @@ local function mask(v, replacement)
   return v
 end
 
--- scrub: replace only the substrings that match the rule's patterns, in
--- every string at or below the target. Returns the new value and whether
--- anything changed.
-local function scrub(v, spec)
-  local tv = type(v)
-  if tv == "string" then
-    local changed, n = false, 0
-    local pats = spec.patterns
-    for i = 1, #pats do
-      v, n = sgsub(v, pats[i], spec.gsub_replacement)
-      if n > 0 then changed = true end
+-- scrub and scan: replace only the substrings that match the rule's
+-- patterns, in every string at or below the target (scan: map keys too).
+-- Most records hold no secret, so first every string below the target is
+-- joined and each pattern's required literal looked for in that one blob
+-- (a plain find, or in the lower-cased blob for (?i) patterns); only the
+-- patterns whose literal is there run, string by string.
+
+local function collect(v, buf, n, keys)
+  for k, x in pairs(v) do
+    if keys and type(k) == "string" then n = n + 1; buf[n] = k end
+    local tx = type(x)
+    if tx == "string" then
+      n = n + 1; buf[n] = x
+    elseif tx == "table" then
+      n = collect(x, buf, n, keys)
     end
-    return v, changed
   end
+  return n
+end
+
+local function candidates(v, spec, keys)
+  local blob
+  if type(v) == "string" then
+    blob = v
+  else
+    local buf = {}
+    local n = collect(v, buf, 0, keys)
+    if n == 0 then return nil end
+    blob = tconcat(buf, "\n", 1, n)
+  end
+  local pats, lits, ci = spec.patterns, spec.literals, spec.ci
+  local hit, m, lower = nil, 0, nil
+  for i = 1, #pats do
+    local lit, ok = lits[i], true
+    if lit then
+      if ci[i] then
+        lower = lower or slower(blob)
+        ok = sfind(lower, lit, 1, true) ~= nil
+      else
+        ok = sfind(blob, lit, 1, true) ~= nil
+      end
+    end
+    if ok then
+      m = m + 1
+      hit = hit or {}
+      hit[m] = pats[i]
+    end
+  end
+  return hit
+end
+
+local function gsub_all(s, pats, repl)
+  local changed, n = false, 0
+  for i = 1, #pats do
+    s, n = sgsub(s, pats[i], repl)
+    if n > 0 then changed = true end
+  end
+  return s, changed
+end
+
+local function scrub_walk(v, pats, repl, keys)
+  local tv = type(v)
+  if tv == "string" then return gsub_all(v, pats, repl) end
   if tv ~= "table" then return v, false end
-  local any = false
+  local any, renames = false, nil
   if is_array(v) then
     for i = 1, alen(v) do
-      local nv, ch = scrub(v[i], spec)
+      local nv, ch = scrub_walk(v[i], pats, repl, keys)
       if ch then v[i] = nv; any = true end
     end
-  else
-    for k, x in pairs(v) do
-      local nv, ch = scrub(x, spec)
-      if ch then v[k] = nv; any = true end
+    return v, any
+  end
+  for k, x in pairs(v) do
+    local nv, ch = scrub_walk(x, pats, repl, keys)
+    if ch then v[k] = nv; any = true end -- assigning an existing key during pairs is allowed
+    if keys and type(k) == "string" then
+      local nk, kch = gsub_all(k, pats, repl)
+      if kch then
+        renames = renames or {}
+        renames[#renames + 1] = k
+        renames[#renames + 1] = nk
+      end
     end
   end
+  if renames then
+    -- new keys only after the traversal; a clash keeps both values
+    for i = 1, #renames, 2 do
+      local old, new = renames[i], renames[i + 1]
+      local x = v[old]
+      v[old] = nil
+      while v[new] ~= nil do new = new .. "~" end
+      v[new] = x
+    end
+    any = true
+  end
   return v, any
+end
+
+local function scrub(v, spec, keys)
+  local pats = candidates(v, spec, keys)
+  if pats == nil then return v, false end
+  return scrub_walk(v, pats, spec.gsub_replacement, keys)
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -413,7 +487,8 @@ local function rewrite(v, spec)
   if not present(v) then return v, false end
   local mode = spec.mode
   if mode == "mask" then return mask(v, spec.replacement), true end
-  if mode == "scrub" then return scrub(v, spec) end
+  if mode == "scrub" then return scrub(v, spec, false) end
+  if mode == "scan" then return scrub(v, spec, true) end
   return spec.replacement, true
 end
 
@@ -2418,7 +2493,7 @@ do
   PRED[39] = function(e)
     return t1(e)
   end
-  REDACT[39] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, gsub_replacement = "[REDACTED]" }
+  REDACT[39] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
@@ -2537,6 +2612,10 @@ local function evaluate(record)
     if PRED[r](record) then
       local spec = REDACT[r]
       local changed = false
+      if spec.whole then
+        local _, ch = scrub(record, spec, true) -- scan mode without fields: the whole record
+        changed = ch
+      end
       for j = 1, #spec.paths do
         changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end

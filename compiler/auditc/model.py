@@ -14,6 +14,9 @@ from auditc.operators import OPERATOR_NAMES, Op
 from auditc.paths import FieldPath
 from auditc.severity import SEVERITIES, SEVERITY_RANK  # noqa: F401 (re-exported)
 
+# Redaction modes that replace regex matches inside strings.
+PATTERN_MODES = ("scrub", "scan")
+
 # What each operator means lives in operators.py (the one operator table).
 ALL_OPS = OPERATOR_NAMES
 
@@ -147,11 +150,11 @@ class DropRule(Rule):
 
 @dataclass
 class RedactRule(Rule):
-    when: Condition | None = None
-    fields: tuple = ()  # of (FieldPath, Location)
-    mode: str = "mask"
+    when: Condition | None = None  # None: every record
+    fields: tuple = ()  # of (FieldPath, Location); scan mode: () is the whole record
+    mode: str = "mask"  # mask | replace | remove | scrub | scan
     replacement: str = "[REDACTED]"
-    patterns: tuple = ()  # scrub mode: regexes
+    patterns: tuple = ()  # scrub and scan modes: regexes
     patterns_loc: Location | None = None
 
 
@@ -170,7 +173,7 @@ def rule_conditions(rule: "Rule") -> list:
         return [rule.match, *rule.exceptions]
     if isinstance(rule, DropRule):
         return [rule.match]
-    return [rule.when]
+    return [rule.when] if rule.when is not None else []
 
 
 @dataclass

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   223-226   tests/golden/rules/golden.yaml:15:5
---   227-234   tests/golden/rules/golden.yaml:12:11
---   235-242   tests/golden/rules/golden.yaml:27:9
---   243-246   tests/golden/rules/golden.yaml:15:5
---   248-251   tests/golden/rules/golden.yaml:29:5
---   252-274   tests/golden/rules/golden.yaml:40:11
---   275-278   tests/golden/rules/golden.yaml:29:5
---   280-283   tests/golden/rules/golden.yaml:42:5
---   284-288   tests/golden/rules/golden.yaml:49:11
---   289-293   tests/golden/rules/golden.yaml:51:11
---   294-300   tests/golden/rules/golden.yaml:53:11
---   301-304   tests/golden/rules/golden.yaml:42:5
---   306-308   tests/golden/rules/golden.yaml:55:5
---   309-313   tests/golden/rules/golden.yaml:59:7
---   314-317   tests/golden/rules/golden.yaml:55:5
---   319-326   tests/golden/rules/golden.yaml:61:5
+--   298-301   tests/golden/rules/golden.yaml:15:5
+--   302-309   tests/golden/rules/golden.yaml:12:11
+--   310-317   tests/golden/rules/golden.yaml:27:9
+--   318-321   tests/golden/rules/golden.yaml:15:5
+--   323-326   tests/golden/rules/golden.yaml:29:5
+--   327-349   tests/golden/rules/golden.yaml:40:11
+--   350-353   tests/golden/rules/golden.yaml:29:5
+--   355-358   tests/golden/rules/golden.yaml:42:5
+--   359-363   tests/golden/rules/golden.yaml:49:11
+--   364-368   tests/golden/rules/golden.yaml:51:11
+--   369-375   tests/golden/rules/golden.yaml:53:11
+--   376-379   tests/golden/rules/golden.yaml:42:5
+--   381-383   tests/golden/rules/golden.yaml:55:5
+--   384-388   tests/golden/rules/golden.yaml:59:7
+--   389-392   tests/golden/rules/golden.yaml:55:5
+--   394-401   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -36,7 +36,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
 local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
-local sfind, ssub, sgsub = string.find, string.sub, string.gsub
+local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -144,34 +144,108 @@ local function mask(v, replacement)
   return v
 end
 
--- scrub: replace only the substrings that match the rule's patterns, in
--- every string at or below the target. Returns the new value and whether
--- anything changed.
-local function scrub(v, spec)
-  local tv = type(v)
-  if tv == "string" then
-    local changed, n = false, 0
-    local pats = spec.patterns
-    for i = 1, #pats do
-      v, n = sgsub(v, pats[i], spec.gsub_replacement)
-      if n > 0 then changed = true end
+-- scrub and scan: replace only the substrings that match the rule's
+-- patterns, in every string at or below the target (scan: map keys too).
+-- Most records hold no secret, so first every string below the target is
+-- joined and each pattern's required literal looked for in that one blob
+-- (a plain find, or in the lower-cased blob for (?i) patterns); only the
+-- patterns whose literal is there run, string by string.
+
+local function collect(v, buf, n, keys)
+  for k, x in pairs(v) do
+    if keys and type(k) == "string" then n = n + 1; buf[n] = k end
+    local tx = type(x)
+    if tx == "string" then
+      n = n + 1; buf[n] = x
+    elseif tx == "table" then
+      n = collect(x, buf, n, keys)
     end
-    return v, changed
   end
+  return n
+end
+
+local function candidates(v, spec, keys)
+  local blob
+  if type(v) == "string" then
+    blob = v
+  else
+    local buf = {}
+    local n = collect(v, buf, 0, keys)
+    if n == 0 then return nil end
+    blob = tconcat(buf, "\n", 1, n)
+  end
+  local pats, lits, ci = spec.patterns, spec.literals, spec.ci
+  local hit, m, lower = nil, 0, nil
+  for i = 1, #pats do
+    local lit, ok = lits[i], true
+    if lit then
+      if ci[i] then
+        lower = lower or slower(blob)
+        ok = sfind(lower, lit, 1, true) ~= nil
+      else
+        ok = sfind(blob, lit, 1, true) ~= nil
+      end
+    end
+    if ok then
+      m = m + 1
+      hit = hit or {}
+      hit[m] = pats[i]
+    end
+  end
+  return hit
+end
+
+local function gsub_all(s, pats, repl)
+  local changed, n = false, 0
+  for i = 1, #pats do
+    s, n = sgsub(s, pats[i], repl)
+    if n > 0 then changed = true end
+  end
+  return s, changed
+end
+
+local function scrub_walk(v, pats, repl, keys)
+  local tv = type(v)
+  if tv == "string" then return gsub_all(v, pats, repl) end
   if tv ~= "table" then return v, false end
-  local any = false
+  local any, renames = false, nil
   if is_array(v) then
     for i = 1, alen(v) do
-      local nv, ch = scrub(v[i], spec)
+      local nv, ch = scrub_walk(v[i], pats, repl, keys)
       if ch then v[i] = nv; any = true end
     end
-  else
-    for k, x in pairs(v) do
-      local nv, ch = scrub(x, spec)
-      if ch then v[k] = nv; any = true end
+    return v, any
+  end
+  for k, x in pairs(v) do
+    local nv, ch = scrub_walk(x, pats, repl, keys)
+    if ch then v[k] = nv; any = true end -- assigning an existing key during pairs is allowed
+    if keys and type(k) == "string" then
+      local nk, kch = gsub_all(k, pats, repl)
+      if kch then
+        renames = renames or {}
+        renames[#renames + 1] = k
+        renames[#renames + 1] = nk
+      end
     end
   end
+  if renames then
+    -- new keys only after the traversal; a clash keeps both values
+    for i = 1, #renames, 2 do
+      local old, new = renames[i], renames[i + 1]
+      local x = v[old]
+      v[old] = nil
+      while v[new] ~= nil do new = new .. "~" end
+      v[new] = x
+    end
+    any = true
+  end
   return v, any
+end
+
+local function scrub(v, spec, keys)
+  local pats = candidates(v, spec, keys)
+  if pats == nil then return v, false end
+  return scrub_walk(v, pats, spec.gsub_replacement, keys)
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -180,7 +254,8 @@ local function rewrite(v, spec)
   if not present(v) then return v, false end
   local mode = spec.mode
   if mode == "mask" then return mask(v, spec.replacement), true end
-  if mode == "scrub" then return scrub(v, spec) end
+  if mode == "scrub" then return scrub(v, spec, false) end
+  if mode == "scan" then return scrub(v, spec, true) end
   return spec.replacement, true
 end
 
@@ -380,6 +455,10 @@ local function evaluate(record)
     if PRED[r](record) then
       local spec = REDACT[r]
       local changed = false
+      if spec.whole then
+        local _, ch = scrub(record, spec, true) -- scan mode without fields: the whole record
+        changed = ch
+      end
       for j = 1, #spec.paths do
         changed = redact_path(record, spec.paths[j], 1, spec) or changed
       end

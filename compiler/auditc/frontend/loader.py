@@ -250,7 +250,11 @@ class _FileBuilder:
             rule = m.DropRule(**common, match=self.condition(item["match"], p + ("match",)))
         else:
             fields = []
-            for j, text in enumerate(item["fields"]):
+            mode = item.get("mode", "mask")
+            if "fields" not in item and mode != "scan":
+                self.sink.error(self.loc(p), f"rules[{p[1]}]: fields is required (except with mode 'scan', "
+                                             "which scans the whole record when fields are omitted)")
+            for j, text in enumerate(item.get("fields", ())):
                 fp = self.path(text, p + ("fields", j))
                 if fp is None:
                     continue
@@ -259,10 +263,11 @@ class _FileBuilder:
                                     f"mode 'remove' cannot remove array elements ('{text}' ends in [*]): "
                                     "it would leave holes that Fluent Bit serialises as nulls; use mask or replace")
                 fields.append((fp, self.loc(p + ("fields", j))))
-            mode = item.get("mode", "mask")
-            if (mode == "scrub") != ("patterns" in item):
-                self.sink.error(self.loc(p), "mode 'scrub' needs 'patterns', and 'patterns' only works with mode 'scrub'")
-            rule = m.RedactRule(**common, when=self.condition(item["when"], p + ("when",)),
+            if (mode in m.PATTERN_MODES) != ("patterns" in item):
+                self.sink.error(self.loc(p), f"mode '{mode}' needs 'patterns'" if mode in m.PATTERN_MODES
+                                else "'patterns' only works with modes 'scrub' and 'scan'")
+            when = self.condition(item["when"], p + ("when",)) if "when" in item else None
+            rule = m.RedactRule(**common, when=when,
                                 fields=tuple(fields), mode=mode,
                                 replacement=item.get("replacement", "[REDACTED]"),
                                 patterns=tuple(item.get("patterns", ())),

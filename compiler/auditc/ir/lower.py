@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from auditc import model as m
 from auditc.dialect import compile_pattern
+from auditc.dialect.lua_literal import required_literal
 from auditc.ir.nodes import (
     KIND_ORDER,
     Alert,
@@ -66,9 +67,11 @@ class _Lowering:
             return self.cond(rule.match), Drop()
         assert isinstance(rule, m.RedactRule), rule
         scrub: tuple = ()
-        if rule.mode == "scrub":
+        if rule.mode in m.PATTERN_MODES:
             scrub = tuple(dict.fromkeys(p for text in rule.patterns for p in compile_pattern("regex", text).lua))
-        return self.cond(rule.when), Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement, scrub)
+        when = self.cond(rule.when) if rule.when is not None else Const(True)
+        return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement, scrub,
+                               tuple(required_literal(p) for p in scrub))
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):

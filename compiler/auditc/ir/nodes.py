@@ -81,7 +81,15 @@ class Redaction:
     paths: tuple = ()  # FieldPath
     mode: str = "mask"  # mask | remove | replace | scrub
     replacement: str = "[REDACTED]"
-    scrub_patterns: tuple = ()  # scrub mode: Lua patterns (bytes), each once
+    scrub_patterns: tuple = ()  # scrub/scan modes: Lua patterns (bytes), each once
+    # Per pattern, its pre-check: (literal bytes every match contains, found
+    # case-insensitively?) or None (no literal: the pattern always runs).
+    prechecks: tuple = ()
+
+    @property
+    def whole_record(self) -> bool:
+        """scan mode without fields scans every string of the record, keys included."""
+        return self.mode == "scan" and not self.paths
 
 
 KIND_OF = {Detection: "detect", Drop: "drop", Redaction: "redact"}

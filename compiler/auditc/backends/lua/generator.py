@@ -144,10 +144,15 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
 def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
     paths = ", ".join(_redact_path(p) for p in red.paths)
     scrub = ""
-    if red.mode == "scrub":
+    if red.scrub_patterns:
         # gsub treats '%' in the replacement specially: double it
         pats = ", ".join(lua_string(p) for p in red.scrub_patterns)
-        scrub = f", patterns = {{ {pats} }}, gsub_replacement = {lua_string(red.replacement.replace('%', '%%'))}"
+        lits = ", ".join(lua_string(c[0]) if c else "false" for c in red.prechecks)
+        ci = ", ".join("true" if c and c[1] else "false" for c in red.prechecks)
+        scrub = (f", patterns = {{ {pats} }}, literals = {{ {lits} }}, ci = {{ {ci} }}, "
+                 f"gsub_replacement = {lua_string(red.replacement.replace('%', '%%'))}")
+    if red.whole_record:
+        scrub += ", whole = true"
     w.line(f"REDACT[{number}] = {{ mode = {lua_string(red.mode)}, "
            f"replacement = {lua_string(red.replacement)}, paths = {{ {paths} }}{scrub} }}")
 

@@ -1,0 +1,92 @@
+"""The literal text every match of a Lua pattern must contain.
+
+Scan-mode redaction runs its patterns over every string of a record; most
+records hold no secret, so each pattern gets a cheap pre-check: a plain
+`string.find(s, literal, 1, true)` for the longest run of literal bytes
+that any match must contain ("-----BEGIN ", "ghp_", "AKIA"). Only when the
+pre-check hits does the pattern itself run.
+"""
+
+from __future__ import annotations
+
+_CLASS_LETTERS = set(b"acdglpsuwxACDGLPSUWX")
+
+
+def _items(pat: bytes):
+    """(literal byte or None for a class, quantifier or b'') per item."""
+    i, n = 0, len(pat)
+    if pat[:1] == b"^":
+        i = 1
+    while i < n:
+        c = pat[i]
+        lit = None
+        if c == ord("%"):
+            nxt = pat[i + 1]
+            if nxt == ord("b"):
+                yield None, b"*"  # %bxy: a balanced run, may be long; contributes nothing fixed
+                i += 4
+                continue
+            if nxt == ord("f"):
+                j = _set_end(pat, i + 2)
+                i = j  # a frontier matches the empty string
+                continue
+            lit = None if (nxt in _CLASS_LETTERS or nxt == ord("z")) else nxt
+            i += 2
+        elif c == ord("["):
+            j = _set_end(pat, i)
+            body = pat[i + 1:j - 1]
+            # [Pp]: one letter in either case, what a (?i) regex becomes
+            if len(body) == 2 and body[0] != ord("^") and bytes([body[0]]).lower() == bytes([body[1]]).lower() \
+                    and body[0] != body[1]:
+                lit = -bytes([body[0]]).lower()[0]  # negative: matches either case
+            i = j
+        elif c == ord("$") and i == n - 1:
+            return
+        elif c == ord("."):
+            i += 1
+        else:
+            lit = c
+            i += 1
+        q = pat[i:i + 1] if i < n and pat[i:i + 1] in (b"*", b"+", b"-", b"?") else b""
+        i += len(q)
+        yield lit, q
+
+
+def _set_end(pat: bytes, i: int) -> int:
+    """Index just past the set starting at pat[i] == '['."""
+    j = i + 1
+    if pat[j:j + 1] == b"^":
+        j += 1
+    if pat[j:j + 1] == b"]":
+        j += 1
+    while pat[j] != ord("]"):
+        j += 2 if pat[j] == ord("%") else 1
+    return j + 1
+
+
+def required_literal(pat: bytes) -> tuple[bytes, bool] | None:
+    """The longest run of bytes every match contains, and whether it is to be
+    found case-insensitively (in the lower-cased string: the run came from
+    `[Pp]`-style sets); None when there is none (the pattern always runs)."""
+    best: list = []
+    run: list = []
+
+    def close():
+        nonlocal best, run
+        if len(run) > len(best):
+            best = run
+        run = []
+
+    for lit, q in _items(pat):
+        if lit is not None and q in (b"", b"+"):
+            run.append(lit)
+            if q == b"+":  # one is required, more may follow: the run ends here
+                close()
+            continue
+        close()
+    close()
+    if not best:
+        return None
+    ci = any(b < 0 for b in best)
+    text = bytes(abs(b) for b in best)
+    return (text.lower(), True) if ci else (text, False)
