@@ -2629,8 +2629,12 @@ local function evaluate(record)
 
   if matched == nil and redacted == nil and truncated == 0 then
     -- Unchanged: code 0 makes Fluent Bit emit the original bytes, so
-    -- numbers such as 5.0 are not rewritten to 5.
-    return 0, record
+    -- numbers such as 5.0 are not rewritten to 5. Not for a record with a
+    -- body: its original bytes may hold what this view cannot see (of a
+    -- duplicated JSON key, Lua keeps one value), so it is re-encoded from
+    -- the view redaction has seen.
+    if record.requestObject == nil and record.responseObject == nil then return 0, record end
+    return 2, record
   end
   if matched ~= nil then
     record.detection = { severity = SEVERITY_NAME[rank], rules = matched }

@@ -213,7 +213,20 @@ def test_runtime_flags_what_would_crash_fluent_bit():
 def test_deep_but_legal_objects_are_untouched(compile_yaml):
     p = compile_yaml(PACK)
     event = {"verb": "update", "objectRef": {"resource": "deployments"}, "requestObject": nested(17)}
-    assert p.runtimes[True].filter([event]).codes == [0]
+    result = p.runtimes[True].filter([event])
+    # re-encoded (a record with a body never ships its original bytes) but not changed
+    assert result.codes == [2] and result.records[0].record == event
+
+
+def test_records_with_bodies_never_ship_their_original_bytes(compile_yaml):
+    """Code 0 emits the bytes Fluent Bit read; of a duplicated JSON key the Lua
+    view holds one value, so a body's other copy would pass unredacted. Records
+    with a body are always re-encoded from the redacted view; others keep 0."""
+    p = compile_yaml(PACK)
+    line = ('{"kind":"Event","verb":"patch","objectRef":{"resource":"configmaps","name":"c"},'
+            '"requestObject":{"data":{"password":"hunter2"},"data":{"k":"v"}}}')
+    assert p.runtimes[False].filter([line]).codes == [2]
+    assert p.runtimes[False].filter([{"kind": "Event", "verb": "get", "requestURI": "/healthz"}]).codes == [0]
 
 
 SCRUB = """\
