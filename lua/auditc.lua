@@ -2,7 +2,7 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (39, evaluated detect -> drop -> redact):
+-- rules (40, evaluated detect -> drop -> redact):
 --   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:15:5
 --   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:52:5
 --   [3] detect anonymous-request-denied           rules/detect/auth.yaml:81:5
@@ -37,234 +37,238 @@
 --   [32] drop   drop-watch-requests                rules/noise/drops.yaml:38:5
 --   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
 --   [34] drop   drop-lease-renewals                rules/noise/drops.yaml:74:5
---   [35] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
---   [36] redact mask-configmap-credentials         rules/redact/secrets.yaml:91:5
---   [37] redact redact-token-request               rules/redact/tokens.yaml:3:5
---   [38] redact redact-token-review                rules/redact/tokens.yaml:34:5
---   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
+--   [35] redact scan-secret-shapes                 rules/redact/scan.yaml:14:5
+--   [36] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
+--   [37] redact mask-configmap-credentials         rules/redact/secrets.yaml:91:5
+--   [38] redact redact-token-request               rules/redact/tokens.yaml:3:5
+--   [39] redact redact-token-review                rules/redact/tokens.yaml:34:5
+--   [40] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   531-534   rules/detect/auth.yaml:15:5
---   535-541   rules/detect/auth.yaml:31:11
---   542-548   rules/macros.yaml:16:7
---   549-556   rules/detect/auth.yaml:37:9
---   557-560   rules/detect/auth.yaml:15:5
---   562-565   rules/detect/auth.yaml:52:5
---   566-572   rules/macros.yaml:34:11
---   573-586   rules/macros.yaml:36:11
---   587-593   rules/detect/auth.yaml:65:11
---   594-598   rules/detect/auth.yaml:9:11
---   599-603   rules/detect/auth.yaml:11:11
---   604-607   rules/detect/auth.yaml:52:5
---   609-612   rules/detect/auth.yaml:81:5
---   613-619   rules/macros.yaml:34:11
---   620-633   rules/macros.yaml:36:11
---   634-640   rules/detect/auth.yaml:94:13
---   641-645   rules/detect/auth.yaml:9:11
---   646-650   rules/detect/auth.yaml:11:11
---   651-654   rules/detect/auth.yaml:81:5
---   656-659   rules/detect/auth.yaml:107:5
---   660-666   rules/detect/auth.yaml:121:11
---   667-674   rules/macros.yaml:22:11
---   675-681   rules/macros.yaml:16:7
---   682-688   rules/detect/auth.yaml:127:13
---   689-692   rules/detect/auth.yaml:107:5
---   694-697   rules/detect/auth.yaml:140:5
---   698-704   rules/detect/auth.yaml:153:11
---   705-712   rules/macros.yaml:22:11
---   713-719   rules/macros.yaml:16:7
---   720-723   rules/detect/auth.yaml:140:5
---   725-728   rules/detect/auth.yaml:169:5
---   729-735   rules/detect/auth.yaml:183:11
---   736-743   rules/macros.yaml:22:11
---   744-750   rules/macros.yaml:16:7
---   751-757   rules/macros.yaml:34:11
---   758-771   rules/macros.yaml:36:11
---   772-775   rules/detect/auth.yaml:169:5
---   777-780   rules/detect/cluster.yaml:3:5
---   781-787   rules/detect/cluster.yaml:22:11
---   788-795   rules/detect/cluster.yaml:26:9
---   796-803   rules/macros.yaml:22:11
---   804-810   rules/macros.yaml:16:7
---   811-814   rules/detect/cluster.yaml:3:5
---   816-819   rules/detect/cluster.yaml:45:5
---   820-826   rules/detect/cluster.yaml:57:11
---   827-830   rules/detect/cluster.yaml:45:5
---   832-835   rules/detect/cluster.yaml:71:5
---   836-842   rules/detect/cluster.yaml:91:15
---   843-849   rules/detect/cluster.yaml:93:15
---   850-856   rules/macros.yaml:16:7
---   857-864   rules/detect/cluster.yaml:97:9
---   865-868   rules/detect/cluster.yaml:71:5
---   870-873   rules/detect/cluster.yaml:111:5
---   874-881   rules/macros.yaml:22:11
---   882-888   rules/macros.yaml:16:7
---   889-892   rules/detect/cluster.yaml:111:5
---   894-897   rules/detect/cluster.yaml:136:5
---   898-906   rules/detect/cluster.yaml:153:15
---   907-915   rules/detect/cluster.yaml:154:15
---   916-924   rules/detect/cluster.yaml:155:15
---   925-933   rules/detect/cluster.yaml:156:15
---   934-942   rules/detect/cluster.yaml:157:15
---   943-951   rules/detect/cluster.yaml:158:15
---   952-960   rules/detect/cluster.yaml:159:15
---   961-969   rules/detect/cluster.yaml:160:15
---   970-978   rules/detect/cluster.yaml:161:15
---   979-987   rules/detect/cluster.yaml:162:15
---   988-996   rules/detect/cluster.yaml:163:15
---   997-1005  rules/detect/cluster.yaml:164:15
---   1006-1014 rules/detect/cluster.yaml:165:15
---   1015-1023 rules/detect/cluster.yaml:166:15
---   1024-1032 rules/detect/cluster.yaml:167:15
---   1033-1041 rules/detect/cluster.yaml:168:15
---   1042-1050 rules/detect/cluster.yaml:169:15
---   1051-1054 rules/detect/cluster.yaml:136:5
---   1056-1059 rules/detect/exec.yaml:3:5
---   1060-1067 rules/detect/exec.yaml:20:11
---   1068-1071 rules/detect/exec.yaml:3:5
---   1073-1076 rules/detect/exec.yaml:40:5
---   1077-1083 rules/detect/exec.yaml:53:11
---   1084-1088 rules/detect/exec.yaml:57:11
---   1089-1092 rules/detect/exec.yaml:40:5
---   1094-1097 rules/detect/exec.yaml:82:5
---   1098-1104 rules/detect/exec.yaml:95:11
---   1105-1108 rules/detect/exec.yaml:82:5
---   1110-1113 rules/detect/exec.yaml:109:5
---   1114-1120 rules/detect/exec.yaml:122:11
---   1121-1124 rules/detect/exec.yaml:109:5
---   1126-1129 rules/detect/exec.yaml:137:5
---   1130-1136 rules/detect/exec.yaml:151:11
---   1137-1141 rules/detect/exec.yaml:155:13
---   1142-1145 rules/detect/exec.yaml:137:5
---   1147-1150 rules/detect/rbac.yaml:3:5
---   1151-1158 rules/detect/rbac.yaml:20:9
---   1159-1162 rules/detect/rbac.yaml:3:5
---   1164-1167 rules/detect/rbac.yaml:31:5
---   1168-1177 rules/detect/rbac.yaml:48:15
---   1178-1187 rules/detect/rbac.yaml:50:15
---   1188-1195 rules/detect/rbac.yaml:53:9
---   1196-1199 rules/detect/rbac.yaml:31:5
---   1201-1204 rules/detect/rbac.yaml:70:5
---   1205-1227 rules/detect/rbac.yaml:88:15
---   1228-1249 rules/detect/rbac.yaml:90:15
---   1250-1257 rules/detect/rbac.yaml:93:9
---   1258-1261 rules/detect/rbac.yaml:70:5
---   1263-1266 rules/detect/rbac.yaml:114:5
---   1267-1273 rules/detect/rbac.yaml:126:7
---   1274-1277 rules/detect/rbac.yaml:114:5
---   1279-1282 rules/detect/rbac.yaml:138:5
---   1283-1296 rules/detect/rbac.yaml:151:11
---   1297-1310 rules/detect/rbac.yaml:153:11
---   1311-1318 rules/detect/rbac.yaml:156:9
---   1319-1322 rules/detect/rbac.yaml:138:5
---   1324-1327 rules/detect/rbac.yaml:169:5
---   1328-1335 rules/macros.yaml:22:11
---   1336-1342 rules/macros.yaml:16:7
---   1343-1346 rules/detect/rbac.yaml:169:5
---   1348-1351 rules/detect/secrets.yaml:3:5
---   1352-1358 rules/detect/secrets.yaml:23:11
---   1359-1366 rules/detect/secrets.yaml:26:9
---   1367-1370 rules/detect/secrets.yaml:3:5
---   1372-1375 rules/detect/secrets.yaml:45:5
---   1376-1382 rules/macros.yaml:41:7
---   1383-1390 rules/macros.yaml:22:11
---   1391-1397 rules/macros.yaml:16:7
---   1398-1404 rules/detect/secrets.yaml:65:13
---   1405-1408 rules/detect/secrets.yaml:45:5
---   1410-1413 rules/detect/secrets.yaml:84:5
---   1414-1420 rules/detect/secrets.yaml:102:11
---   1421-1428 rules/macros.yaml:22:11
---   1429-1435 rules/macros.yaml:16:7
---   1436-1439 rules/detect/secrets.yaml:84:5
---   1441-1444 rules/detect/workloads.yaml:18:5
---   1445-1451 rules/detect/workloads.yaml:12:15
---   1452-1458 rules/detect/workloads.yaml:14:15
---   1459-1481 rules/detect/workloads.yaml:41:15
---   1482-1504 rules/detect/workloads.yaml:43:15
---   1505-1527 rules/detect/workloads.yaml:45:15
---   1528-1556 rules/detect/workloads.yaml:47:15
---   1557-1585 rules/detect/workloads.yaml:49:15
---   1586-1614 rules/detect/workloads.yaml:51:15
---   1615-1649 rules/detect/workloads.yaml:53:15
---   1650-1684 rules/detect/workloads.yaml:55:15
---   1685-1719 rules/detect/workloads.yaml:57:15
---   1720-1745 rules/detect/workloads.yaml:59:15
---   1746-1771 rules/detect/workloads.yaml:61:15
---   1772-1797 rules/detect/workloads.yaml:63:15
---   1798-1805 rules/macros.yaml:22:11
---   1806-1812 rules/macros.yaml:16:7
---   1813-1816 rules/detect/workloads.yaml:18:5
---   1818-1821 rules/detect/workloads.yaml:100:5
---   1822-1828 rules/detect/workloads.yaml:12:15
---   1829-1835 rules/detect/workloads.yaml:14:15
---   1836-1844 rules/detect/workloads.yaml:117:15
---   1845-1853 rules/detect/workloads.yaml:119:15
---   1854-1862 rules/detect/workloads.yaml:121:15
---   1863-1886 rules/detect/workloads.yaml:123:15
---   1887-1909 rules/detect/workloads.yaml:125:15
---   1910-1922 rules/detect/workloads.yaml:127:15
---   1923-1935 rules/detect/workloads.yaml:129:15
---   1936-1948 rules/detect/workloads.yaml:131:15
---   1949-1978 rules/detect/workloads.yaml:133:15
---   1979-2007 rules/detect/workloads.yaml:135:15
---   2008-2024 rules/detect/workloads.yaml:137:15
---   2025-2041 rules/detect/workloads.yaml:139:15
---   2042-2058 rules/detect/workloads.yaml:141:15
---   2059-2094 rules/detect/workloads.yaml:143:15
---   2095-2129 rules/detect/workloads.yaml:145:15
---   2130-2140 rules/detect/workloads.yaml:147:15
---   2141-2151 rules/detect/workloads.yaml:149:15
---   2152-2162 rules/detect/workloads.yaml:151:15
---   2163-2189 rules/detect/workloads.yaml:153:15
---   2190-2215 rules/detect/workloads.yaml:155:15
---   2216-2223 rules/macros.yaml:22:11
---   2224-2230 rules/macros.yaml:16:7
---   2231-2234 rules/detect/workloads.yaml:100:5
---   2236-2239 rules/detect/workloads.yaml:182:5
---   2240-2246 rules/detect/workloads.yaml:196:11
---   2247-2253 rules/detect/workloads.yaml:200:11
---   2254-2261 rules/macros.yaml:22:11
---   2262-2268 rules/macros.yaml:16:7
---   2269-2275 rules/detect/workloads.yaml:204:13
---   2276-2279 rules/detect/workloads.yaml:182:5
---   2281-2284 rules/detect/workloads.yaml:220:5
---   2285-2291 rules/detect/workloads.yaml:234:11
---   2292-2299 rules/macros.yaml:22:11
---   2300-2306 rules/macros.yaml:16:7
---   2307-2310 rules/detect/workloads.yaml:220:5
---   2312-2315 rules/detect/workloads.yaml:248:5
---   2316-2322 rules/detect/workloads.yaml:263:11
---   2323-2331 rules/detect/workloads.yaml:267:15
---   2332-2351 rules/detect/workloads.yaml:269:15
---   2352-2360 rules/detect/workloads.yaml:272:19
---   2361-2369 rules/detect/workloads.yaml:275:21
---   2370-2373 rules/detect/workloads.yaml:248:5
---   2375-2377 rules/noise/drops.yaml:12:5
---   2378-2382 rules/noise/drops.yaml:19:11
---   2383-2387 rules/noise/drops.yaml:21:11
---   2388-2391 rules/noise/drops.yaml:12:5
---   2393-2399 rules/noise/drops.yaml:38:5
---   2401-2407 rules/noise/drops.yaml:55:5
---   2409-2411 rules/noise/drops.yaml:74:5
---   2412-2418 rules/noise/drops.yaml:86:11
---   2419-2426 rules/macros.yaml:22:11
---   2427-2433 rules/macros.yaml:16:7
---   2434-2437 rules/noise/drops.yaml:74:5
---   2439-2446 rules/redact/secrets.yaml:8:5
---   2448-2455 rules/redact/secrets.yaml:91:5
---   2457-2459 rules/redact/tokens.yaml:3:5
---   2460-2466 rules/redact/tokens.yaml:11:11
---   2467-2471 rules/redact/tokens.yaml:3:5
---   2473-2480 rules/redact/tokens.yaml:34:5
---   2482-2484 rules/redact/tokens.yaml:65:5
---   2485-2492 rules/redact/tokens.yaml:75:7
---   2493-2497 rules/redact/tokens.yaml:65:5
+--   555-558   rules/detect/auth.yaml:15:5
+--   559-565   rules/detect/auth.yaml:31:11
+--   566-572   rules/macros.yaml:16:7
+--   573-580   rules/detect/auth.yaml:37:9
+--   581-584   rules/detect/auth.yaml:15:5
+--   586-589   rules/detect/auth.yaml:52:5
+--   590-596   rules/macros.yaml:34:11
+--   597-610   rules/macros.yaml:36:11
+--   611-617   rules/detect/auth.yaml:65:11
+--   618-622   rules/detect/auth.yaml:9:11
+--   623-627   rules/detect/auth.yaml:11:11
+--   628-631   rules/detect/auth.yaml:52:5
+--   633-636   rules/detect/auth.yaml:81:5
+--   637-643   rules/macros.yaml:34:11
+--   644-657   rules/macros.yaml:36:11
+--   658-664   rules/detect/auth.yaml:94:13
+--   665-669   rules/detect/auth.yaml:9:11
+--   670-674   rules/detect/auth.yaml:11:11
+--   675-678   rules/detect/auth.yaml:81:5
+--   680-683   rules/detect/auth.yaml:107:5
+--   684-690   rules/detect/auth.yaml:121:11
+--   691-698   rules/macros.yaml:22:11
+--   699-705   rules/macros.yaml:16:7
+--   706-712   rules/detect/auth.yaml:127:13
+--   713-716   rules/detect/auth.yaml:107:5
+--   718-721   rules/detect/auth.yaml:140:5
+--   722-728   rules/detect/auth.yaml:153:11
+--   729-736   rules/macros.yaml:22:11
+--   737-743   rules/macros.yaml:16:7
+--   744-747   rules/detect/auth.yaml:140:5
+--   749-752   rules/detect/auth.yaml:169:5
+--   753-759   rules/detect/auth.yaml:183:11
+--   760-767   rules/macros.yaml:22:11
+--   768-774   rules/macros.yaml:16:7
+--   775-781   rules/macros.yaml:34:11
+--   782-795   rules/macros.yaml:36:11
+--   796-799   rules/detect/auth.yaml:169:5
+--   801-804   rules/detect/cluster.yaml:3:5
+--   805-811   rules/detect/cluster.yaml:22:11
+--   812-819   rules/detect/cluster.yaml:26:9
+--   820-827   rules/macros.yaml:22:11
+--   828-834   rules/macros.yaml:16:7
+--   835-838   rules/detect/cluster.yaml:3:5
+--   840-843   rules/detect/cluster.yaml:45:5
+--   844-850   rules/detect/cluster.yaml:57:11
+--   851-854   rules/detect/cluster.yaml:45:5
+--   856-859   rules/detect/cluster.yaml:71:5
+--   860-866   rules/detect/cluster.yaml:91:15
+--   867-873   rules/detect/cluster.yaml:93:15
+--   874-880   rules/macros.yaml:16:7
+--   881-888   rules/detect/cluster.yaml:97:9
+--   889-892   rules/detect/cluster.yaml:71:5
+--   894-897   rules/detect/cluster.yaml:111:5
+--   898-905   rules/macros.yaml:22:11
+--   906-912   rules/macros.yaml:16:7
+--   913-916   rules/detect/cluster.yaml:111:5
+--   918-921   rules/detect/cluster.yaml:136:5
+--   922-930   rules/detect/cluster.yaml:153:15
+--   931-939   rules/detect/cluster.yaml:154:15
+--   940-948   rules/detect/cluster.yaml:155:15
+--   949-957   rules/detect/cluster.yaml:156:15
+--   958-966   rules/detect/cluster.yaml:157:15
+--   967-975   rules/detect/cluster.yaml:158:15
+--   976-984   rules/detect/cluster.yaml:159:15
+--   985-993   rules/detect/cluster.yaml:160:15
+--   994-1002  rules/detect/cluster.yaml:161:15
+--   1003-1011 rules/detect/cluster.yaml:162:15
+--   1012-1020 rules/detect/cluster.yaml:163:15
+--   1021-1029 rules/detect/cluster.yaml:164:15
+--   1030-1038 rules/detect/cluster.yaml:165:15
+--   1039-1047 rules/detect/cluster.yaml:166:15
+--   1048-1056 rules/detect/cluster.yaml:167:15
+--   1057-1065 rules/detect/cluster.yaml:168:15
+--   1066-1074 rules/detect/cluster.yaml:169:15
+--   1075-1078 rules/detect/cluster.yaml:136:5
+--   1080-1083 rules/detect/exec.yaml:3:5
+--   1084-1091 rules/detect/exec.yaml:20:11
+--   1092-1095 rules/detect/exec.yaml:3:5
+--   1097-1100 rules/detect/exec.yaml:40:5
+--   1101-1107 rules/detect/exec.yaml:53:11
+--   1108-1112 rules/detect/exec.yaml:57:11
+--   1113-1116 rules/detect/exec.yaml:40:5
+--   1118-1121 rules/detect/exec.yaml:82:5
+--   1122-1128 rules/detect/exec.yaml:95:11
+--   1129-1132 rules/detect/exec.yaml:82:5
+--   1134-1137 rules/detect/exec.yaml:109:5
+--   1138-1144 rules/detect/exec.yaml:122:11
+--   1145-1148 rules/detect/exec.yaml:109:5
+--   1150-1153 rules/detect/exec.yaml:137:5
+--   1154-1160 rules/detect/exec.yaml:151:11
+--   1161-1165 rules/detect/exec.yaml:155:13
+--   1166-1169 rules/detect/exec.yaml:137:5
+--   1171-1174 rules/detect/rbac.yaml:3:5
+--   1175-1182 rules/detect/rbac.yaml:20:9
+--   1183-1186 rules/detect/rbac.yaml:3:5
+--   1188-1191 rules/detect/rbac.yaml:31:5
+--   1192-1201 rules/detect/rbac.yaml:48:15
+--   1202-1211 rules/detect/rbac.yaml:50:15
+--   1212-1219 rules/detect/rbac.yaml:53:9
+--   1220-1223 rules/detect/rbac.yaml:31:5
+--   1225-1228 rules/detect/rbac.yaml:70:5
+--   1229-1251 rules/detect/rbac.yaml:88:15
+--   1252-1273 rules/detect/rbac.yaml:90:15
+--   1274-1281 rules/detect/rbac.yaml:93:9
+--   1282-1285 rules/detect/rbac.yaml:70:5
+--   1287-1290 rules/detect/rbac.yaml:114:5
+--   1291-1297 rules/detect/rbac.yaml:126:7
+--   1298-1301 rules/detect/rbac.yaml:114:5
+--   1303-1306 rules/detect/rbac.yaml:138:5
+--   1307-1320 rules/detect/rbac.yaml:151:11
+--   1321-1334 rules/detect/rbac.yaml:153:11
+--   1335-1342 rules/detect/rbac.yaml:156:9
+--   1343-1346 rules/detect/rbac.yaml:138:5
+--   1348-1351 rules/detect/rbac.yaml:169:5
+--   1352-1359 rules/macros.yaml:22:11
+--   1360-1366 rules/macros.yaml:16:7
+--   1367-1370 rules/detect/rbac.yaml:169:5
+--   1372-1375 rules/detect/secrets.yaml:3:5
+--   1376-1382 rules/detect/secrets.yaml:23:11
+--   1383-1390 rules/detect/secrets.yaml:26:9
+--   1391-1394 rules/detect/secrets.yaml:3:5
+--   1396-1399 rules/detect/secrets.yaml:45:5
+--   1400-1406 rules/macros.yaml:41:7
+--   1407-1414 rules/macros.yaml:22:11
+--   1415-1421 rules/macros.yaml:16:7
+--   1422-1428 rules/detect/secrets.yaml:65:13
+--   1429-1432 rules/detect/secrets.yaml:45:5
+--   1434-1437 rules/detect/secrets.yaml:84:5
+--   1438-1444 rules/detect/secrets.yaml:102:11
+--   1445-1452 rules/macros.yaml:22:11
+--   1453-1459 rules/macros.yaml:16:7
+--   1460-1463 rules/detect/secrets.yaml:84:5
+--   1465-1468 rules/detect/workloads.yaml:18:5
+--   1469-1475 rules/detect/workloads.yaml:12:15
+--   1476-1482 rules/detect/workloads.yaml:14:15
+--   1483-1505 rules/detect/workloads.yaml:41:15
+--   1506-1528 rules/detect/workloads.yaml:43:15
+--   1529-1551 rules/detect/workloads.yaml:45:15
+--   1552-1580 rules/detect/workloads.yaml:47:15
+--   1581-1609 rules/detect/workloads.yaml:49:15
+--   1610-1638 rules/detect/workloads.yaml:51:15
+--   1639-1673 rules/detect/workloads.yaml:53:15
+--   1674-1708 rules/detect/workloads.yaml:55:15
+--   1709-1743 rules/detect/workloads.yaml:57:15
+--   1744-1769 rules/detect/workloads.yaml:59:15
+--   1770-1795 rules/detect/workloads.yaml:61:15
+--   1796-1821 rules/detect/workloads.yaml:63:15
+--   1822-1829 rules/macros.yaml:22:11
+--   1830-1836 rules/macros.yaml:16:7
+--   1837-1840 rules/detect/workloads.yaml:18:5
+--   1842-1845 rules/detect/workloads.yaml:100:5
+--   1846-1852 rules/detect/workloads.yaml:12:15
+--   1853-1859 rules/detect/workloads.yaml:14:15
+--   1860-1868 rules/detect/workloads.yaml:117:15
+--   1869-1877 rules/detect/workloads.yaml:119:15
+--   1878-1886 rules/detect/workloads.yaml:121:15
+--   1887-1910 rules/detect/workloads.yaml:123:15
+--   1911-1933 rules/detect/workloads.yaml:125:15
+--   1934-1946 rules/detect/workloads.yaml:127:15
+--   1947-1959 rules/detect/workloads.yaml:129:15
+--   1960-1972 rules/detect/workloads.yaml:131:15
+--   1973-2002 rules/detect/workloads.yaml:133:15
+--   2003-2031 rules/detect/workloads.yaml:135:15
+--   2032-2048 rules/detect/workloads.yaml:137:15
+--   2049-2065 rules/detect/workloads.yaml:139:15
+--   2066-2082 rules/detect/workloads.yaml:141:15
+--   2083-2118 rules/detect/workloads.yaml:143:15
+--   2119-2153 rules/detect/workloads.yaml:145:15
+--   2154-2164 rules/detect/workloads.yaml:147:15
+--   2165-2175 rules/detect/workloads.yaml:149:15
+--   2176-2186 rules/detect/workloads.yaml:151:15
+--   2187-2213 rules/detect/workloads.yaml:153:15
+--   2214-2239 rules/detect/workloads.yaml:155:15
+--   2240-2247 rules/macros.yaml:22:11
+--   2248-2254 rules/macros.yaml:16:7
+--   2255-2258 rules/detect/workloads.yaml:100:5
+--   2260-2263 rules/detect/workloads.yaml:182:5
+--   2264-2270 rules/detect/workloads.yaml:196:11
+--   2271-2277 rules/detect/workloads.yaml:200:11
+--   2278-2285 rules/macros.yaml:22:11
+--   2286-2292 rules/macros.yaml:16:7
+--   2293-2299 rules/detect/workloads.yaml:204:13
+--   2300-2303 rules/detect/workloads.yaml:182:5
+--   2305-2308 rules/detect/workloads.yaml:220:5
+--   2309-2315 rules/detect/workloads.yaml:234:11
+--   2316-2323 rules/macros.yaml:22:11
+--   2324-2330 rules/macros.yaml:16:7
+--   2331-2334 rules/detect/workloads.yaml:220:5
+--   2336-2339 rules/detect/workloads.yaml:248:5
+--   2340-2346 rules/detect/workloads.yaml:263:11
+--   2347-2355 rules/detect/workloads.yaml:267:15
+--   2356-2375 rules/detect/workloads.yaml:269:15
+--   2376-2384 rules/detect/workloads.yaml:272:19
+--   2385-2393 rules/detect/workloads.yaml:275:21
+--   2394-2397 rules/detect/workloads.yaml:248:5
+--   2399-2401 rules/noise/drops.yaml:12:5
+--   2402-2406 rules/noise/drops.yaml:19:11
+--   2407-2411 rules/noise/drops.yaml:21:11
+--   2412-2415 rules/noise/drops.yaml:12:5
+--   2417-2423 rules/noise/drops.yaml:38:5
+--   2425-2431 rules/noise/drops.yaml:55:5
+--   2433-2435 rules/noise/drops.yaml:74:5
+--   2436-2442 rules/noise/drops.yaml:86:11
+--   2443-2450 rules/macros.yaml:22:11
+--   2451-2457 rules/macros.yaml:16:7
+--   2458-2461 rules/noise/drops.yaml:74:5
+--   2463-2470 rules/redact/scan.yaml:14:5
+--   2472-2479 rules/redact/secrets.yaml:8:5
+--   2481-2488 rules/redact/secrets.yaml:91:5
+--   2490-2492 rules/redact/tokens.yaml:3:5
+--   2493-2499 rules/redact/tokens.yaml:11:11
+--   2500-2504 rules/redact/tokens.yaml:3:5
+--   2506-2513 rules/redact/tokens.yaml:34:5
+--   2515-2517 rules/redact/tokens.yaml:65:5
+--   2518-2525 rules/redact/tokens.yaml:75:7
+--   2526-2530 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
 local TRUNCATED = "[auditc: truncated, nested too deep]"
 local UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 local WILD = {} -- sentinel for [*] in redaction paths
+local SCAN_COLLECT = true -- a rule scans whole records
+local SCAN_MIN = 3 -- shorter strings cannot hold any scanned literal
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
@@ -310,6 +314,11 @@ end
 -- Returns how many values were replaced.
 local sanitize
 
+-- Whole-record scan rules look for their literals in the strings of the
+-- record; sanitize, which visits every value anyway, gathers them into
+-- SCAN_BUF (reused across records; SCAN_N is this record's count).
+local SCAN_BUF, SCAN_N = {}, 0
+
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
 -- could not encode it; returns how many values were replaced below it.
 local function sanitize_value(t, k, v, depth)
@@ -325,6 +334,8 @@ local function sanitize_value(t, k, v, depth)
       t[k] = tostring(v)
       return 1
     end
+  elseif tv == "string" then
+    if SCAN_COLLECT and #v >= SCAN_MIN then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
   elseif tv == "function" or tv == "thread" then
     t[k] = UNENCODABLE
     return 1
@@ -345,6 +356,8 @@ sanitize = function(t, depth)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
+    elseif SCAN_COLLECT and #k >= SCAN_MIN then
+      SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = k
     end
     replaced = replaced + sanitize_value(t, k, v, depth)
   end
@@ -397,63 +410,74 @@ local function collect(v, buf, n, keys)
   return n
 end
 
-local function candidates(v, spec, keys)
-  local blob
-  if type(v) == "string" then
-    blob = v
-  else
-    local buf = {}
-    local n = collect(v, buf, 0, keys)
-    if n == 0 then return nil end
-    blob = tconcat(buf, "\n", 1, n)
+-- Does string s contain pattern i's literal (case-insensitively for (?i))?
+local function has_literal(s, lower, spec, i)
+  local lit = spec.literals[i]
+  if not lit then return true, lower end
+  if spec.ci[i] then
+    lower = lower or slower(s)
+    return sfind(lower, lit, 1, true) ~= nil, lower
   end
-  local pats, lits, ci = spec.patterns, spec.literals, spec.ci
-  local hit, m, lower = nil, 0, nil
-  for i = 1, #pats do
-    local lit, ok = lits[i], true
-    if lit then
-      if ci[i] then
-        lower = lower or slower(blob)
-        ok = sfind(lower, lit, 1, true) ~= nil
-      else
-        ok = sfind(blob, lit, 1, true) ~= nil
-      end
+  return sfind(s, lit, 1, true) ~= nil, lower
+end
+
+-- The indexes of the patterns whose literal occurs somewhere below v (or in
+-- `blob`, the strings already joined), nil when none does.
+local function candidates(v, spec, keys, blob)
+  if blob == nil then
+    if type(v) == "string" then
+      blob = v
+    else
+      local buf = {}
+      local n = collect(v, buf, 0, keys)
+      if n == 0 then return nil end
+      blob = tconcat(buf, "\n", 1, n)
     end
+  end
+  local hit, m, lower, ok = nil, 0, nil, false
+  for i = 1, #spec.patterns do
+    ok, lower = has_literal(blob, lower, spec, i)
     if ok then
       m = m + 1
       hit = hit or {}
-      hit[m] = pats[i]
+      hit[m] = i
     end
   end
   return hit
 end
 
-local function gsub_all(s, pats, repl)
-  local changed, n = false, 0
-  for i = 1, #pats do
-    s, n = sgsub(s, pats[i], repl)
-    if n > 0 then changed = true end
+-- gsub the candidate patterns over s, each only if s holds its literal.
+local function gsub_all(s, hit, spec)
+  local changed, n, lower, ok = false, 0, nil, false
+  local pats, repl = spec.patterns, spec.gsub_replacement
+  for j = 1, #hit do
+    local i = hit[j]
+    ok, lower = has_literal(s, lower, spec, i)
+    if ok then
+      s, n = sgsub(s, pats[i], repl)
+      if n > 0 then changed = true; lower = nil end
+    end
   end
   return s, changed
 end
 
-local function scrub_walk(v, pats, repl, keys)
+local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)
-  if tv == "string" then return gsub_all(v, pats, repl) end
+  if tv == "string" then return gsub_all(v, hit, spec) end
   if tv ~= "table" then return v, false end
   local any, renames = false, nil
   if is_array(v) then
     for i = 1, alen(v) do
-      local nv, ch = scrub_walk(v[i], pats, repl, keys)
+      local nv, ch = scrub_walk(v[i], hit, spec, keys)
       if ch then v[i] = nv; any = true end
     end
     return v, any
   end
   for k, x in pairs(v) do
-    local nv, ch = scrub_walk(x, pats, repl, keys)
+    local nv, ch = scrub_walk(x, hit, spec, keys)
     if ch then v[k] = nv; any = true end -- assigning an existing key during pairs is allowed
     if keys and type(k) == "string" then
-      local nk, kch = gsub_all(k, pats, repl)
+      local nk, kch = gsub_all(k, hit, spec)
       if kch then
         renames = renames or {}
         renames[#renames + 1] = k
@@ -475,10 +499,10 @@ local function scrub_walk(v, pats, repl, keys)
   return v, any
 end
 
-local function scrub(v, spec, keys)
-  local pats = candidates(v, spec, keys)
-  if pats == nil then return v, false end
-  return scrub_walk(v, pats, spec.gsub_replacement, keys)
+local function scrub(v, spec, keys, blob)
+  local hit = candidates(v, spec, keys, blob)
+  if hit == nil then return v, false end
+  return scrub_walk(v, hit, spec, keys)
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -2436,26 +2460,35 @@ do
   end
 end
 
--- [35] redact mask-secret-values
-RULE_ID[35], KIND[35], HITS[35] = "mask-secret-values", "redact", 0
+-- [35] redact scan-secret-shapes
+RULE_ID[35], KIND[35], HITS[35] = "scan-secret-shapes", "redact", 0
 do
   PRED[35] = function(e)
     return true
   end
-  REDACT[35] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[35] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
 end
 
--- [36] redact mask-configmap-credentials
-RULE_ID[36], KIND[36], HITS[36] = "mask-configmap-credentials", "redact", 0
+-- [36] redact mask-secret-values
+RULE_ID[36], KIND[36], HITS[36] = "mask-secret-values", "redact", 0
 do
   PRED[36] = function(e)
     return true
   end
-  REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [37] redact redact-token-request
-RULE_ID[37], KIND[37], HITS[37] = "redact-token-request", "redact", 0
+-- [37] redact mask-configmap-credentials
+RULE_ID[37], KIND[37], HITS[37] = "mask-configmap-credentials", "redact", 0
+do
+  PRED[37] = function(e)
+    return true
+  end
+  REDACT[37] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+end
+
+-- [38] redact redact-token-request
+RULE_ID[38], KIND[38], HITS[38] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
@@ -2464,23 +2497,23 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[37] = function(e)
+  PRED[38] = function(e)
     return t1(e)
   end
-  REDACT[37] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [38] redact redact-token-review
-RULE_ID[38], KIND[38], HITS[38] = "redact-token-review", "redact", 0
+-- [39] redact redact-token-review
+RULE_ID[39], KIND[39], HITS[39] = "redact-token-review", "redact", 0
 do
-  PRED[38] = function(e)
+  PRED[39] = function(e)
     return true
   end
-  REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[39] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [39] redact scrub-exec-credentials
-RULE_ID[39], KIND[39], HITS[39] = "scrub-exec-credentials", "redact", 0
+-- [40] redact scrub-exec-credentials
+RULE_ID[40], KIND[40], HITS[40] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -2490,49 +2523,49 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[39] = function(e)
+  PRED[40] = function(e)
     return t1(e)
   end
-  REDACT[39] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[40] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {39} }
-P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {39} }
-P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {39} }
-P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {39} }
-P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {39} }
-P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {39} }
-P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {39} }
-P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {36, 39} }
-P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {39} }
-P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {39} }
-P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {39} }
-P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {39} }
-P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {39} }
-P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {39} }
-P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {39} }
-P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {39} }
-P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {39} }
-P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {39} }
-P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {39} }
-P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {39} }
-P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {39} }
-P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {39} }
-P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {39} }
-P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 39} }
-P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 39} }
-P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 39} }
-P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 39} }
-P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 39} }
-P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {39} }
-P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
-P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {37, 39} }
-P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
-P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {39} }
-P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {38, 39} }
-P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {38, 39} }
+P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {35, 40} }
+P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {35, 40} }
+P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 40} }
+P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 40} }
+P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {35, 40} }
+P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {35, 40} }
+P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {35, 40} }
+P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {35, 37, 40} }
+P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {35, 40} }
+P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {35, 40} }
+P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {35, 40} }
+P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {35, 40} }
+P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {35, 40} }
+P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {35, 40} }
+P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {35, 40} }
+P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {35, 40} }
+P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {35, 40} }
+P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {35, 40} }
+P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {35, 40} }
+P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {35, 40} }
+P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {35, 40} }
+P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {35, 40} }
+P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {35, 40} }
+P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 36, 40} }
+P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 36, 40} }
+P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 36, 40} }
+P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 36, 40} }
+P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 36, 40} }
+P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {35, 40} }
+P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {35, 38, 40} }
+P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 38, 40} }
+P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 38, 40} }
+P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {35, 40} }
+P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 39, 40} }
+P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 39, 40} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
@@ -2604,7 +2637,9 @@ local function evaluate(record)
   end
 
   -- 3. sanitize (depth cap), then redact
+  SCAN_N = 0
   local truncated = sanitize(record, 1)
+  local blob -- the record's strings, joined once, for whole-record scans
   local redacted
   local red = plan.red
   for i = 1, #red do
@@ -2613,7 +2648,9 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       if spec.whole then
-        local _, ch = scrub(record, spec, true) -- scan mode without fields: the whole record
+        -- scan mode without fields: the whole record
+        if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
+        local _, ch = scrub(record, spec, true, blob)
         changed = ch
       end
       for j = 1, #spec.paths do

@@ -10,28 +10,30 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   298-301   tests/golden/rules/golden.yaml:15:5
---   302-309   tests/golden/rules/golden.yaml:12:11
---   310-317   tests/golden/rules/golden.yaml:27:9
---   318-321   tests/golden/rules/golden.yaml:15:5
---   323-326   tests/golden/rules/golden.yaml:29:5
---   327-349   tests/golden/rules/golden.yaml:40:11
---   350-353   tests/golden/rules/golden.yaml:29:5
---   355-358   tests/golden/rules/golden.yaml:42:5
---   359-363   tests/golden/rules/golden.yaml:49:11
---   364-368   tests/golden/rules/golden.yaml:51:11
---   369-375   tests/golden/rules/golden.yaml:53:11
---   376-379   tests/golden/rules/golden.yaml:42:5
---   381-383   tests/golden/rules/golden.yaml:55:5
---   384-388   tests/golden/rules/golden.yaml:59:7
---   389-392   tests/golden/rules/golden.yaml:55:5
---   394-401   tests/golden/rules/golden.yaml:61:5
+--   320-323   tests/golden/rules/golden.yaml:15:5
+--   324-331   tests/golden/rules/golden.yaml:12:11
+--   332-339   tests/golden/rules/golden.yaml:27:9
+--   340-343   tests/golden/rules/golden.yaml:15:5
+--   345-348   tests/golden/rules/golden.yaml:29:5
+--   349-371   tests/golden/rules/golden.yaml:40:11
+--   372-375   tests/golden/rules/golden.yaml:29:5
+--   377-380   tests/golden/rules/golden.yaml:42:5
+--   381-385   tests/golden/rules/golden.yaml:49:11
+--   386-390   tests/golden/rules/golden.yaml:51:11
+--   391-397   tests/golden/rules/golden.yaml:53:11
+--   398-401   tests/golden/rules/golden.yaml:42:5
+--   403-405   tests/golden/rules/golden.yaml:55:5
+--   406-410   tests/golden/rules/golden.yaml:59:7
+--   411-414   tests/golden/rules/golden.yaml:55:5
+--   416-423   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
 local TRUNCATED = "[auditc: truncated, nested too deep]"
 local UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 local WILD = {} -- sentinel for [*] in redaction paths
+local SCAN_COLLECT = false -- a rule scans whole records
+local SCAN_MIN = 1 -- shorter strings cannot hold any scanned literal
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
@@ -77,6 +79,11 @@ end
 -- Returns how many values were replaced.
 local sanitize
 
+-- Whole-record scan rules look for their literals in the strings of the
+-- record; sanitize, which visits every value anyway, gathers them into
+-- SCAN_BUF (reused across records; SCAN_N is this record's count).
+local SCAN_BUF, SCAN_N = {}, 0
+
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
 -- could not encode it; returns how many values were replaced below it.
 local function sanitize_value(t, k, v, depth)
@@ -92,6 +99,8 @@ local function sanitize_value(t, k, v, depth)
       t[k] = tostring(v)
       return 1
     end
+  elseif tv == "string" then
+    if SCAN_COLLECT and #v >= SCAN_MIN then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
   elseif tv == "function" or tv == "thread" then
     t[k] = UNENCODABLE
     return 1
@@ -112,6 +121,8 @@ sanitize = function(t, depth)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
+    elseif SCAN_COLLECT and #k >= SCAN_MIN then
+      SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = k
     end
     replaced = replaced + sanitize_value(t, k, v, depth)
   end
@@ -164,63 +175,74 @@ local function collect(v, buf, n, keys)
   return n
 end
 
-local function candidates(v, spec, keys)
-  local blob
-  if type(v) == "string" then
-    blob = v
-  else
-    local buf = {}
-    local n = collect(v, buf, 0, keys)
-    if n == 0 then return nil end
-    blob = tconcat(buf, "\n", 1, n)
+-- Does string s contain pattern i's literal (case-insensitively for (?i))?
+local function has_literal(s, lower, spec, i)
+  local lit = spec.literals[i]
+  if not lit then return true, lower end
+  if spec.ci[i] then
+    lower = lower or slower(s)
+    return sfind(lower, lit, 1, true) ~= nil, lower
   end
-  local pats, lits, ci = spec.patterns, spec.literals, spec.ci
-  local hit, m, lower = nil, 0, nil
-  for i = 1, #pats do
-    local lit, ok = lits[i], true
-    if lit then
-      if ci[i] then
-        lower = lower or slower(blob)
-        ok = sfind(lower, lit, 1, true) ~= nil
-      else
-        ok = sfind(blob, lit, 1, true) ~= nil
-      end
+  return sfind(s, lit, 1, true) ~= nil, lower
+end
+
+-- The indexes of the patterns whose literal occurs somewhere below v (or in
+-- `blob`, the strings already joined), nil when none does.
+local function candidates(v, spec, keys, blob)
+  if blob == nil then
+    if type(v) == "string" then
+      blob = v
+    else
+      local buf = {}
+      local n = collect(v, buf, 0, keys)
+      if n == 0 then return nil end
+      blob = tconcat(buf, "\n", 1, n)
     end
+  end
+  local hit, m, lower, ok = nil, 0, nil, false
+  for i = 1, #spec.patterns do
+    ok, lower = has_literal(blob, lower, spec, i)
     if ok then
       m = m + 1
       hit = hit or {}
-      hit[m] = pats[i]
+      hit[m] = i
     end
   end
   return hit
 end
 
-local function gsub_all(s, pats, repl)
-  local changed, n = false, 0
-  for i = 1, #pats do
-    s, n = sgsub(s, pats[i], repl)
-    if n > 0 then changed = true end
+-- gsub the candidate patterns over s, each only if s holds its literal.
+local function gsub_all(s, hit, spec)
+  local changed, n, lower, ok = false, 0, nil, false
+  local pats, repl = spec.patterns, spec.gsub_replacement
+  for j = 1, #hit do
+    local i = hit[j]
+    ok, lower = has_literal(s, lower, spec, i)
+    if ok then
+      s, n = sgsub(s, pats[i], repl)
+      if n > 0 then changed = true; lower = nil end
+    end
   end
   return s, changed
 end
 
-local function scrub_walk(v, pats, repl, keys)
+local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)
-  if tv == "string" then return gsub_all(v, pats, repl) end
+  if tv == "string" then return gsub_all(v, hit, spec) end
   if tv ~= "table" then return v, false end
   local any, renames = false, nil
   if is_array(v) then
     for i = 1, alen(v) do
-      local nv, ch = scrub_walk(v[i], pats, repl, keys)
+      local nv, ch = scrub_walk(v[i], hit, spec, keys)
       if ch then v[i] = nv; any = true end
     end
     return v, any
   end
   for k, x in pairs(v) do
-    local nv, ch = scrub_walk(x, pats, repl, keys)
+    local nv, ch = scrub_walk(x, hit, spec, keys)
     if ch then v[k] = nv; any = true end -- assigning an existing key during pairs is allowed
     if keys and type(k) == "string" then
-      local nk, kch = gsub_all(k, pats, repl)
+      local nk, kch = gsub_all(k, hit, spec)
       if kch then
         renames = renames or {}
         renames[#renames + 1] = k
@@ -242,10 +264,10 @@ local function scrub_walk(v, pats, repl, keys)
   return v, any
 end
 
-local function scrub(v, spec, keys)
-  local pats = candidates(v, spec, keys)
-  if pats == nil then return v, false end
-  return scrub_walk(v, pats, spec.gsub_replacement, keys)
+local function scrub(v, spec, keys, blob)
+  local hit = candidates(v, spec, keys, blob)
+  if hit == nil then return v, false end
+  return scrub_walk(v, hit, spec, keys)
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -447,7 +469,9 @@ local function evaluate(record)
   end
 
   -- 3. sanitize (depth cap), then redact
+  SCAN_N = 0
   local truncated = sanitize(record, 1)
+  local blob -- the record's strings, joined once, for whole-record scans
   local redacted
   local red = plan.red
   for i = 1, #red do
@@ -456,7 +480,9 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       if spec.whole then
-        local _, ch = scrub(record, spec, true) -- scan mode without fields: the whole record
+        -- scan mode without fields: the whole record
+        if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
+        local _, ch = scrub(record, spec, true, blob)
         changed = ch
       end
       for j = 1, #spec.paths do

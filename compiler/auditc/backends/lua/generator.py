@@ -69,6 +69,9 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line(f"local TRUNCATED = {lua_string(TRUNCATED)}")
     w.line(f"local UNENCODABLE = {lua_string(UNENCODABLE)}")
     w.line("local WILD = {} -- sentinel for [*] in redaction paths")
+    scans = [r.payload for r in program.of_kind("redact") if r.payload.whole_record]
+    w.line(f"local SCAN_COLLECT = {'true' if scans else 'false'} -- a rule scans whole records")
+    w.line(f"local SCAN_MIN = {_scan_min(scans)} -- shorter strings cannot hold any scanned literal")
     w.line()
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
@@ -139,6 +142,15 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
             _emit_redaction(w, rule.number, rule.payload)
         w.dedent()
         w.line("end")
+
+
+def _scan_min(scans: list) -> int:
+    """Length of the shortest literal of any whole-record scan pattern (1 if
+    a pattern has none: then every string counts)."""
+    checks = [c for red in scans for c in red.prechecks]
+    if not checks or any(c is None for c in checks):
+        return 1
+    return min(len(c[0]) for c in checks)
 
 
 def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
