@@ -2,263 +2,769 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (39, evaluated detect -> drop -> redact):
---   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:15:5
---   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:52:5
---   [3] detect anonymous-request-denied           rules/detect/auth.yaml:81:5
---   [4] detect csr-created                        rules/detect/auth.yaml:107:5
---   [5] detect csr-approved                       rules/detect/auth.yaml:140:5
---   [6] detect forbidden-request                  rules/detect/auth.yaml:169:5
---   [7] detect admission-webhook-modified         rules/detect/cluster.yaml:3:5
---   [8] detect namespace-deleted                  rules/detect/cluster.yaml:45:5
---   [9] detect node-modified-unexpectedly         rules/detect/cluster.yaml:71:5
---   [10] detect events-deleted                     rules/detect/cluster.yaml:111:5
---   [11] detect configmap-holds-credentials        rules/detect/cluster.yaml:136:5
---   [12] detect exec-into-pod                      rules/detect/exec.yaml:3:5
---   [13] detect exec-shell-or-tool                 rules/detect/exec.yaml:40:5
---   [14] detect port-forward                       rules/detect/exec.yaml:82:5
---   [15] detect ephemeral-container-added          rules/detect/exec.yaml:109:5
---   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:137:5
---   [17] detect clusterrolebinding-created         rules/detect/rbac.yaml:3:5
---   [18] detect binding-to-privileged-role         rules/detect/rbac.yaml:31:5
---   [19] detect rbac-escalation-role               rules/detect/rbac.yaml:70:5
---   [20] detect impersonation-used                 rules/detect/rbac.yaml:114:5
---   [21] detect system-masters-credential-used     rules/detect/rbac.yaml:138:5
---   [22] detect permissions-enumerated             rules/detect/rbac.yaml:169:5
---   [23] detect secrets-listed-all-namespaces      rules/detect/secrets.yaml:3:5
---   [24] detect secret-read-by-user                rules/detect/secrets.yaml:45:5
---   [25] detect long-lived-token-secret-created    rules/detect/secrets.yaml:84:5
---   [26] detect privileged-container               rules/detect/workloads.yaml:18:5
---   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:100:5
---   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:182:5
---   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:220:5
---   [30] detect nodeport-service                   rules/detect/workloads.yaml:248:5
---   [31] drop   drop-health-probes                 rules/noise/drops.yaml:12:5
---   [32] drop   drop-watch-requests                rules/noise/drops.yaml:38:5
---   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
---   [34] drop   drop-lease-renewals                rules/noise/drops.yaml:74:5
---   [35] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
---   [36] redact mask-configmap-credentials         rules/redact/secrets.yaml:91:5
---   [37] redact redact-token-request               rules/redact/tokens.yaml:3:5
---   [38] redact redact-token-review                rules/redact/tokens.yaml:34:5
---   [39] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
+-- rules (59, evaluated detect -> drop -> redact):
+--   [1] detect serviceaccount-token-requested              rules/detect/auth.yaml:15:5
+--   [2] detect anonymous-request-allowed                   rules/detect/auth.yaml:53:5
+--   [3] detect anonymous-request-denied                    rules/detect/auth.yaml:114:5
+--   [4] detect csr-created                                 rules/detect/auth.yaml:144:5
+--   [5] detect csr-approved                                rules/detect/auth.yaml:178:5
+--   [6] detect forbidden-request                           rules/detect/auth.yaml:242:5
+--   [7] detect authentication-failed                       rules/detect/auth.yaml:276:5
+--   [8] detect access-review-loop                          rules/detect/auth.yaml:330:5
+--   [9] detect kube-system-token-used-by-human-client      rules/detect/auth.yaml:408:5
+--   [10] detect admission-webhook-modified                  rules/detect/cluster.yaml:3:5
+--   [11] detect namespace-deleted                           rules/detect/cluster.yaml:72:5
+--   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
+--   [13] detect events-deleted                              rules/detect/cluster.yaml:175:5
+--   [14] detect configmap-holds-credentials                 rules/detect/cluster.yaml:201:5
+--   [15] detect node-deleted                                rules/detect/cluster.yaml:253:5
+--   [16] detect exec-into-pod                               rules/detect/exec.yaml:3:5
+--   [17] detect exec-shell-or-tool                          rules/detect/exec.yaml:52:5
+--   [18] detect port-forward                                rules/detect/exec.yaml:214:5
+--   [19] detect ephemeral-container-added                   rules/detect/exec.yaml:242:5
+--   [20] detect kubelet-api-proxied                         rules/detect/exec.yaml:271:5
+--   [21] detect pod-or-service-proxy                        rules/detect/exec.yaml:308:5
+--   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:371:5
+--   [23] detect clusterrolebinding-created                  rules/detect/rbac.yaml:3:5
+--   [24] detect binding-to-privileged-role                  rules/detect/rbac.yaml:95:5
+--   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:169:5
+--   [26] detect impersonation-used                          rules/detect/rbac.yaml:252:5
+--   [27] detect system-masters-credential-used              rules/detect/rbac.yaml:313:5
+--   [28] detect permissions-enumerated                      rules/detect/rbac.yaml:345:5
+--   [29] detect system-namespace-binding-to-powerful-role   rules/detect/rbac.yaml:374:5
+--   [30] detect clusterrole-aggregates-privileged           rules/detect/rbac.yaml:475:5
+--   [31] detect role-grants-exec-or-node-access             rules/detect/rbac.yaml:646:5
+--   [32] detect role-grants-rbac-write-or-secret-read       rules/detect/rbac.yaml:776:5
+--   [33] detect system-rbac-object-modified                 rules/detect/rbac.yaml:902:5
+--   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:999:5
+--   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1069:5
+--   [36] detect secrets-listed-all-namespaces               rules/detect/secrets.yaml:3:5
+--   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:68:5
+--   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:108:5
+--   [39] detect privileged-container                        rules/detect/workloads.yaml:22:5
+--   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:254:5
+--   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:580:5
+--   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:668:5
+--   [43] detect nodeport-service                            rules/detect/workloads.yaml:697:5
+--   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:769:5
+--   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:974:5
+--   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:1217:5
+--   [47] detect host-port-requested                         rules/detect/workloads.yaml:1335:5
+--   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:1462:5
+--   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:1662:5
+--   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:1822:5
+--   [51] drop   drop-health-probes                          rules/noise/drops.yaml:12:5
+--   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
+--   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
+--   [54] drop   drop-lease-renewals                         rules/noise/drops.yaml:74:5
+--   [55] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
+--   [56] redact mask-configmap-credentials                  rules/redact/secrets.yaml:91:5
+--   [57] redact redact-token-request                        rules/redact/tokens.yaml:3:5
+--   [58] redact redact-token-review                         rules/redact/tokens.yaml:34:5
+--   [59] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   442-445   rules/detect/auth.yaml:15:5
---   446-452   rules/detect/auth.yaml:31:11
---   453-459   rules/macros.yaml:16:7
---   460-467   rules/detect/auth.yaml:37:9
---   468-471   rules/detect/auth.yaml:15:5
---   473-476   rules/detect/auth.yaml:52:5
---   477-483   rules/macros.yaml:34:11
---   484-497   rules/macros.yaml:36:11
---   498-504   rules/detect/auth.yaml:65:11
---   505-509   rules/detect/auth.yaml:9:11
---   510-514   rules/detect/auth.yaml:11:11
---   515-518   rules/detect/auth.yaml:52:5
---   520-523   rules/detect/auth.yaml:81:5
---   524-530   rules/macros.yaml:34:11
---   531-544   rules/macros.yaml:36:11
---   545-551   rules/detect/auth.yaml:94:13
---   552-556   rules/detect/auth.yaml:9:11
---   557-561   rules/detect/auth.yaml:11:11
---   562-565   rules/detect/auth.yaml:81:5
---   567-570   rules/detect/auth.yaml:107:5
---   571-577   rules/detect/auth.yaml:121:11
---   578-585   rules/macros.yaml:22:11
---   586-592   rules/macros.yaml:16:7
---   593-599   rules/detect/auth.yaml:127:13
---   600-603   rules/detect/auth.yaml:107:5
---   605-608   rules/detect/auth.yaml:140:5
---   609-615   rules/detect/auth.yaml:153:11
---   616-623   rules/macros.yaml:22:11
---   624-630   rules/macros.yaml:16:7
---   631-634   rules/detect/auth.yaml:140:5
---   636-639   rules/detect/auth.yaml:169:5
---   640-646   rules/detect/auth.yaml:183:11
---   647-654   rules/macros.yaml:22:11
---   655-661   rules/macros.yaml:16:7
---   662-668   rules/macros.yaml:34:11
---   669-682   rules/macros.yaml:36:11
---   683-686   rules/detect/auth.yaml:169:5
---   688-691   rules/detect/cluster.yaml:3:5
---   692-698   rules/detect/cluster.yaml:22:11
---   699-706   rules/detect/cluster.yaml:26:9
---   707-714   rules/macros.yaml:22:11
---   715-721   rules/macros.yaml:16:7
---   722-725   rules/detect/cluster.yaml:3:5
---   727-730   rules/detect/cluster.yaml:45:5
---   731-737   rules/detect/cluster.yaml:57:11
---   738-741   rules/detect/cluster.yaml:45:5
---   743-746   rules/detect/cluster.yaml:71:5
---   747-753   rules/detect/cluster.yaml:91:15
---   754-760   rules/detect/cluster.yaml:93:15
---   761-767   rules/macros.yaml:16:7
---   768-775   rules/detect/cluster.yaml:97:9
---   776-779   rules/detect/cluster.yaml:71:5
---   781-784   rules/detect/cluster.yaml:111:5
---   785-792   rules/macros.yaml:22:11
---   793-799   rules/macros.yaml:16:7
---   800-803   rules/detect/cluster.yaml:111:5
---   805-808   rules/detect/cluster.yaml:136:5
---   809-817   rules/detect/cluster.yaml:153:15
---   818-826   rules/detect/cluster.yaml:154:15
---   827-835   rules/detect/cluster.yaml:155:15
---   836-844   rules/detect/cluster.yaml:156:15
---   845-853   rules/detect/cluster.yaml:157:15
---   854-862   rules/detect/cluster.yaml:158:15
---   863-871   rules/detect/cluster.yaml:159:15
---   872-880   rules/detect/cluster.yaml:160:15
---   881-889   rules/detect/cluster.yaml:161:15
---   890-898   rules/detect/cluster.yaml:162:15
---   899-907   rules/detect/cluster.yaml:163:15
---   908-916   rules/detect/cluster.yaml:164:15
---   917-925   rules/detect/cluster.yaml:165:15
---   926-934   rules/detect/cluster.yaml:166:15
---   935-943   rules/detect/cluster.yaml:167:15
---   944-952   rules/detect/cluster.yaml:168:15
---   953-961   rules/detect/cluster.yaml:169:15
---   962-965   rules/detect/cluster.yaml:136:5
---   967-970   rules/detect/exec.yaml:3:5
---   971-978   rules/detect/exec.yaml:20:11
---   979-982   rules/detect/exec.yaml:3:5
---   984-987   rules/detect/exec.yaml:40:5
---   988-994   rules/detect/exec.yaml:53:11
---   995-999   rules/detect/exec.yaml:57:11
---   1000-1003 rules/detect/exec.yaml:40:5
---   1005-1008 rules/detect/exec.yaml:82:5
---   1009-1015 rules/detect/exec.yaml:95:11
---   1016-1019 rules/detect/exec.yaml:82:5
---   1021-1024 rules/detect/exec.yaml:109:5
---   1025-1031 rules/detect/exec.yaml:122:11
---   1032-1035 rules/detect/exec.yaml:109:5
---   1037-1040 rules/detect/exec.yaml:137:5
---   1041-1047 rules/detect/exec.yaml:151:11
---   1048-1052 rules/detect/exec.yaml:155:13
---   1053-1056 rules/detect/exec.yaml:137:5
---   1058-1061 rules/detect/rbac.yaml:3:5
---   1062-1069 rules/detect/rbac.yaml:20:9
---   1070-1073 rules/detect/rbac.yaml:3:5
---   1075-1078 rules/detect/rbac.yaml:31:5
---   1079-1088 rules/detect/rbac.yaml:48:15
---   1089-1098 rules/detect/rbac.yaml:50:15
---   1099-1106 rules/detect/rbac.yaml:53:9
---   1107-1110 rules/detect/rbac.yaml:31:5
---   1112-1115 rules/detect/rbac.yaml:70:5
---   1116-1138 rules/detect/rbac.yaml:88:15
---   1139-1160 rules/detect/rbac.yaml:90:15
---   1161-1168 rules/detect/rbac.yaml:93:9
---   1169-1172 rules/detect/rbac.yaml:70:5
---   1174-1177 rules/detect/rbac.yaml:114:5
---   1178-1184 rules/detect/rbac.yaml:126:7
---   1185-1188 rules/detect/rbac.yaml:114:5
---   1190-1193 rules/detect/rbac.yaml:138:5
---   1194-1207 rules/detect/rbac.yaml:151:11
---   1208-1221 rules/detect/rbac.yaml:153:11
---   1222-1229 rules/detect/rbac.yaml:156:9
---   1230-1233 rules/detect/rbac.yaml:138:5
---   1235-1238 rules/detect/rbac.yaml:169:5
---   1239-1246 rules/macros.yaml:22:11
---   1247-1253 rules/macros.yaml:16:7
---   1254-1257 rules/detect/rbac.yaml:169:5
---   1259-1262 rules/detect/secrets.yaml:3:5
---   1263-1269 rules/detect/secrets.yaml:23:11
---   1270-1277 rules/detect/secrets.yaml:26:9
---   1278-1281 rules/detect/secrets.yaml:3:5
---   1283-1286 rules/detect/secrets.yaml:45:5
---   1287-1293 rules/macros.yaml:41:7
---   1294-1301 rules/macros.yaml:22:11
---   1302-1308 rules/macros.yaml:16:7
---   1309-1315 rules/detect/secrets.yaml:65:13
---   1316-1319 rules/detect/secrets.yaml:45:5
---   1321-1324 rules/detect/secrets.yaml:84:5
---   1325-1331 rules/detect/secrets.yaml:102:11
---   1332-1339 rules/macros.yaml:22:11
---   1340-1346 rules/macros.yaml:16:7
---   1347-1350 rules/detect/secrets.yaml:84:5
---   1352-1355 rules/detect/workloads.yaml:18:5
---   1356-1362 rules/detect/workloads.yaml:12:15
---   1363-1369 rules/detect/workloads.yaml:14:15
---   1370-1392 rules/detect/workloads.yaml:41:15
---   1393-1415 rules/detect/workloads.yaml:43:15
---   1416-1438 rules/detect/workloads.yaml:45:15
---   1439-1467 rules/detect/workloads.yaml:47:15
---   1468-1496 rules/detect/workloads.yaml:49:15
---   1497-1525 rules/detect/workloads.yaml:51:15
---   1526-1560 rules/detect/workloads.yaml:53:15
---   1561-1595 rules/detect/workloads.yaml:55:15
---   1596-1630 rules/detect/workloads.yaml:57:15
---   1631-1656 rules/detect/workloads.yaml:59:15
---   1657-1682 rules/detect/workloads.yaml:61:15
---   1683-1708 rules/detect/workloads.yaml:63:15
---   1709-1716 rules/macros.yaml:22:11
---   1717-1723 rules/macros.yaml:16:7
---   1724-1727 rules/detect/workloads.yaml:18:5
---   1729-1732 rules/detect/workloads.yaml:100:5
---   1733-1739 rules/detect/workloads.yaml:12:15
---   1740-1746 rules/detect/workloads.yaml:14:15
---   1747-1755 rules/detect/workloads.yaml:117:15
---   1756-1764 rules/detect/workloads.yaml:119:15
---   1765-1773 rules/detect/workloads.yaml:121:15
---   1774-1797 rules/detect/workloads.yaml:123:15
---   1798-1820 rules/detect/workloads.yaml:125:15
---   1821-1833 rules/detect/workloads.yaml:127:15
---   1834-1846 rules/detect/workloads.yaml:129:15
---   1847-1859 rules/detect/workloads.yaml:131:15
---   1860-1889 rules/detect/workloads.yaml:133:15
---   1890-1918 rules/detect/workloads.yaml:135:15
---   1919-1935 rules/detect/workloads.yaml:137:15
---   1936-1952 rules/detect/workloads.yaml:139:15
---   1953-1969 rules/detect/workloads.yaml:141:15
---   1970-2005 rules/detect/workloads.yaml:143:15
---   2006-2040 rules/detect/workloads.yaml:145:15
---   2041-2051 rules/detect/workloads.yaml:147:15
---   2052-2062 rules/detect/workloads.yaml:149:15
---   2063-2073 rules/detect/workloads.yaml:151:15
---   2074-2100 rules/detect/workloads.yaml:153:15
---   2101-2126 rules/detect/workloads.yaml:155:15
---   2127-2134 rules/macros.yaml:22:11
---   2135-2141 rules/macros.yaml:16:7
---   2142-2145 rules/detect/workloads.yaml:100:5
---   2147-2150 rules/detect/workloads.yaml:182:5
---   2151-2157 rules/detect/workloads.yaml:196:11
---   2158-2164 rules/detect/workloads.yaml:200:11
---   2165-2172 rules/macros.yaml:22:11
---   2173-2179 rules/macros.yaml:16:7
---   2180-2186 rules/detect/workloads.yaml:204:13
---   2187-2190 rules/detect/workloads.yaml:182:5
---   2192-2195 rules/detect/workloads.yaml:220:5
---   2196-2202 rules/detect/workloads.yaml:234:11
---   2203-2210 rules/macros.yaml:22:11
---   2211-2217 rules/macros.yaml:16:7
---   2218-2221 rules/detect/workloads.yaml:220:5
---   2223-2226 rules/detect/workloads.yaml:248:5
---   2227-2233 rules/detect/workloads.yaml:263:11
---   2234-2242 rules/detect/workloads.yaml:267:15
---   2243-2262 rules/detect/workloads.yaml:269:15
---   2263-2271 rules/detect/workloads.yaml:272:19
---   2272-2280 rules/detect/workloads.yaml:275:21
---   2281-2284 rules/detect/workloads.yaml:248:5
---   2286-2288 rules/noise/drops.yaml:12:5
---   2289-2293 rules/noise/drops.yaml:19:11
---   2294-2298 rules/noise/drops.yaml:21:11
---   2299-2302 rules/noise/drops.yaml:12:5
---   2304-2310 rules/noise/drops.yaml:38:5
---   2312-2318 rules/noise/drops.yaml:55:5
---   2320-2322 rules/noise/drops.yaml:74:5
---   2323-2329 rules/noise/drops.yaml:86:11
---   2330-2337 rules/macros.yaml:22:11
---   2338-2344 rules/macros.yaml:16:7
---   2345-2348 rules/noise/drops.yaml:74:5
---   2350-2357 rules/redact/secrets.yaml:8:5
---   2359-2366 rules/redact/secrets.yaml:91:5
---   2368-2370 rules/redact/tokens.yaml:3:5
---   2371-2377 rules/redact/tokens.yaml:11:11
---   2378-2382 rules/redact/tokens.yaml:3:5
---   2384-2391 rules/redact/tokens.yaml:34:5
---   2393-2395 rules/redact/tokens.yaml:65:5
---   2396-2403 rules/redact/tokens.yaml:75:7
---   2404-2408 rules/redact/tokens.yaml:65:5
+--   948-951   rules/detect/auth.yaml:15:5
+--   952-958   rules/detect/auth.yaml:31:11
+--   959-963   rules/macros.yaml:49:7
+--   964-970   rules/macros.yaml:16:7
+--   971-978   rules/detect/auth.yaml:38:9
+--   979-982   rules/detect/auth.yaml:15:5
+--   984-987   rules/detect/auth.yaml:53:5
+--   988-994   rules/macros.yaml:34:11
+--   995-1008  rules/macros.yaml:36:11
+--   1009-1015 rules/detect/auth.yaml:66:11
+--   1016-1020 rules/detect/auth.yaml:9:11
+--   1021-1025 rules/detect/auth.yaml:11:11
+--   1026-1030 rules/macros.yaml:49:7
+--   1031-1035 rules/detect/auth.yaml:75:13
+--   1036-1040 rules/detect/auth.yaml:77:13
+--   1041-1044 rules/detect/auth.yaml:53:5
+--   1046-1049 rules/detect/auth.yaml:114:5
+--   1050-1056 rules/macros.yaml:34:11
+--   1057-1070 rules/macros.yaml:36:11
+--   1071-1077 rules/detect/auth.yaml:127:13
+--   1078-1082 rules/detect/auth.yaml:9:11
+--   1083-1087 rules/detect/auth.yaml:11:11
+--   1088-1092 rules/macros.yaml:49:7
+--   1093-1099 rules/detect/auth.yaml:132:9
+--   1100-1103 rules/detect/auth.yaml:114:5
+--   1105-1108 rules/detect/auth.yaml:144:5
+--   1109-1115 rules/detect/auth.yaml:158:11
+--   1116-1123 rules/macros.yaml:22:11
+--   1124-1130 rules/macros.yaml:16:7
+--   1131-1137 rules/detect/auth.yaml:164:13
+--   1138-1142 rules/macros.yaml:49:7
+--   1143-1146 rules/detect/auth.yaml:144:5
+--   1148-1151 rules/detect/auth.yaml:178:5
+--   1152-1158 rules/detect/auth.yaml:191:11
+--   1159-1166 rules/macros.yaml:22:11
+--   1167-1173 rules/macros.yaml:16:7
+--   1174-1178 rules/macros.yaml:49:7
+--   1179-1186 rules/detect/auth.yaml:200:13
+--   1187-1195 rules/detect/auth.yaml:202:13
+--   1196-1199 rules/detect/auth.yaml:178:5
+--   1201-1204 rules/detect/auth.yaml:242:5
+--   1205-1211 rules/detect/auth.yaml:256:11
+--   1212-1219 rules/macros.yaml:22:11
+--   1220-1226 rules/macros.yaml:16:7
+--   1227-1233 rules/macros.yaml:34:11
+--   1234-1247 rules/macros.yaml:36:11
+--   1248-1252 rules/macros.yaml:49:7
+--   1253-1256 rules/detect/auth.yaml:242:5
+--   1258-1261 rules/detect/auth.yaml:276:5
+--   1262-1268 rules/detect/auth.yaml:291:11
+--   1269-1273 rules/detect/auth.yaml:9:11
+--   1274-1278 rules/detect/auth.yaml:11:11
+--   1279-1283 rules/macros.yaml:49:7
+--   1284-1287 rules/detect/auth.yaml:276:5
+--   1289-1292 rules/detect/auth.yaml:330:5
+--   1293-1300 rules/macros.yaml:22:11
+--   1301-1307 rules/macros.yaml:16:7
+--   1308-1312 rules/macros.yaml:49:7
+--   1313-1320 rules/detect/auth.yaml:354:9
+--   1321-1324 rules/detect/auth.yaml:330:5
+--   1326-1329 rules/detect/auth.yaml:408:5
+--   1330-1336 rules/detect/auth.yaml:425:11
+--   1337-1341 rules/detect/auth.yaml:427:11
+--   1342-1346 rules/macros.yaml:49:7
+--   1347-1350 rules/detect/auth.yaml:408:5
+--   1352-1355 rules/detect/cluster.yaml:3:5
+--   1356-1362 rules/detect/cluster.yaml:22:11
+--   1363-1367 rules/macros.yaml:49:7
+--   1368-1375 rules/detect/cluster.yaml:27:9
+--   1376-1383 rules/macros.yaml:22:11
+--   1384-1390 rules/macros.yaml:16:7
+--   1391-1394 rules/detect/cluster.yaml:3:5
+--   1396-1399 rules/detect/cluster.yaml:72:5
+--   1400-1406 rules/detect/cluster.yaml:84:11
+--   1407-1411 rules/macros.yaml:49:7
+--   1412-1415 rules/detect/cluster.yaml:72:5
+--   1417-1420 rules/detect/cluster.yaml:110:5
+--   1421-1427 rules/detect/cluster.yaml:130:15
+--   1428-1434 rules/detect/cluster.yaml:132:15
+--   1435-1439 rules/macros.yaml:49:7
+--   1440-1446 rules/macros.yaml:16:7
+--   1447-1454 rules/detect/cluster.yaml:137:9
+--   1455-1458 rules/detect/cluster.yaml:110:5
+--   1460-1463 rules/detect/cluster.yaml:175:5
+--   1464-1471 rules/macros.yaml:22:11
+--   1472-1478 rules/macros.yaml:16:7
+--   1479-1483 rules/macros.yaml:49:7
+--   1484-1487 rules/detect/cluster.yaml:175:5
+--   1489-1492 rules/detect/cluster.yaml:201:5
+--   1493-1501 rules/detect/cluster.yaml:218:15
+--   1502-1510 rules/detect/cluster.yaml:219:15
+--   1511-1519 rules/detect/cluster.yaml:220:15
+--   1520-1528 rules/detect/cluster.yaml:221:15
+--   1529-1537 rules/detect/cluster.yaml:222:15
+--   1538-1546 rules/detect/cluster.yaml:223:15
+--   1547-1555 rules/detect/cluster.yaml:224:15
+--   1556-1564 rules/detect/cluster.yaml:225:15
+--   1565-1573 rules/detect/cluster.yaml:226:15
+--   1574-1582 rules/detect/cluster.yaml:227:15
+--   1583-1591 rules/detect/cluster.yaml:228:15
+--   1592-1600 rules/detect/cluster.yaml:229:15
+--   1601-1609 rules/detect/cluster.yaml:230:15
+--   1610-1618 rules/detect/cluster.yaml:231:15
+--   1619-1627 rules/detect/cluster.yaml:232:15
+--   1628-1636 rules/detect/cluster.yaml:233:15
+--   1637-1645 rules/detect/cluster.yaml:234:15
+--   1646-1654 rules/detect/cluster.yaml:235:15
+--   1655-1663 rules/detect/cluster.yaml:236:15
+--   1664-1672 rules/detect/cluster.yaml:237:15
+--   1673-1681 rules/detect/cluster.yaml:238:15
+--   1682-1690 rules/detect/cluster.yaml:239:15
+--   1691-1695 rules/macros.yaml:49:7
+--   1696-1699 rules/detect/cluster.yaml:201:5
+--   1701-1704 rules/detect/cluster.yaml:253:5
+--   1705-1711 rules/detect/cluster.yaml:270:11
+--   1712-1716 rules/macros.yaml:49:7
+--   1717-1724 rules/detect/cluster.yaml:278:9
+--   1725-1728 rules/detect/cluster.yaml:253:5
+--   1730-1733 rules/detect/exec.yaml:3:5
+--   1734-1741 rules/detect/exec.yaml:20:11
+--   1742-1746 rules/macros.yaml:49:7
+--   1747-1750 rules/detect/exec.yaml:3:5
+--   1752-1755 rules/detect/exec.yaml:52:5
+--   1756-1762 rules/detect/exec.yaml:70:11
+--   1763-1767 rules/detect/exec.yaml:74:11
+--   1768-1772 rules/macros.yaml:49:7
+--   1773-1776 rules/detect/exec.yaml:52:5
+--   1778-1781 rules/detect/exec.yaml:214:5
+--   1782-1788 rules/detect/exec.yaml:227:11
+--   1789-1793 rules/macros.yaml:49:7
+--   1794-1797 rules/detect/exec.yaml:214:5
+--   1799-1802 rules/detect/exec.yaml:242:5
+--   1803-1809 rules/detect/exec.yaml:255:11
+--   1810-1814 rules/macros.yaml:49:7
+--   1815-1818 rules/detect/exec.yaml:242:5
+--   1820-1823 rules/detect/exec.yaml:271:5
+--   1824-1830 rules/detect/exec.yaml:285:11
+--   1831-1835 rules/detect/exec.yaml:289:13
+--   1836-1840 rules/macros.yaml:49:7
+--   1841-1844 rules/detect/exec.yaml:271:5
+--   1846-1849 rules/detect/exec.yaml:308:5
+--   1850-1856 rules/detect/exec.yaml:328:11
+--   1857-1861 rules/macros.yaml:49:7
+--   1862-1865 rules/detect/exec.yaml:308:5
+--   1867-1870 rules/detect/exec.yaml:371:5
+--   1871-1877 rules/macros.yaml:16:7
+--   1878-1888 rules/detect/exec.yaml:394:11
+--   1889-1899 rules/detect/exec.yaml:396:11
+--   1900-1904 rules/macros.yaml:49:7
+--   1905-1914 rules/detect/exec.yaml:400:9
+--   1915-1918 rules/detect/exec.yaml:371:5
+--   1920-1923 rules/detect/rbac.yaml:3:5
+--   1924-1928 rules/macros.yaml:57:11
+--   1929-1934 rules/macros.yaml:60:15
+--   1935-1941 rules/macros.yaml:62:15
+--   1942-1946 rules/macros.yaml:49:7
+--   1947-1954 rules/detect/rbac.yaml:23:9
+--   1955-1958 rules/detect/rbac.yaml:3:5
+--   1960-1963 rules/detect/rbac.yaml:95:5
+--   1964-1973 rules/detect/rbac.yaml:112:15
+--   1974-1983 rules/detect/rbac.yaml:114:15
+--   1984-1988 rules/macros.yaml:49:7
+--   1989-1996 rules/detect/rbac.yaml:118:9
+--   1997-2000 rules/detect/rbac.yaml:95:5
+--   2002-2005 rules/detect/rbac.yaml:169:5
+--   2006-2028 rules/detect/rbac.yaml:187:15
+--   2029-2051 rules/detect/rbac.yaml:189:15
+--   2052-2056 rules/detect/rbac.yaml:192:19
+--   2057-2079 rules/detect/rbac.yaml:195:23
+--   2080-2102 rules/detect/rbac.yaml:197:23
+--   2103-2107 rules/macros.yaml:49:7
+--   2108-2115 rules/detect/rbac.yaml:201:9
+--   2116-2119 rules/detect/rbac.yaml:169:5
+--   2121-2124 rules/detect/rbac.yaml:252:5
+--   2125-2131 rules/detect/rbac.yaml:264:7
+--   2132-2136 rules/macros.yaml:49:7
+--   2137-2144 rules/detect/rbac.yaml:272:13
+--   2145-2151 rules/detect/rbac.yaml:274:13
+--   2152-2165 rules/detect/rbac.yaml:277:15
+--   2166-2169 rules/detect/rbac.yaml:252:5
+--   2171-2174 rules/detect/rbac.yaml:313:5
+--   2175-2188 rules/detect/rbac.yaml:326:11
+--   2189-2202 rules/detect/rbac.yaml:328:11
+--   2203-2207 rules/macros.yaml:49:7
+--   2208-2215 rules/detect/rbac.yaml:332:9
+--   2216-2219 rules/detect/rbac.yaml:313:5
+--   2221-2224 rules/detect/rbac.yaml:345:5
+--   2225-2232 rules/macros.yaml:22:11
+--   2233-2239 rules/macros.yaml:16:7
+--   2240-2244 rules/macros.yaml:49:7
+--   2245-2248 rules/detect/rbac.yaml:345:5
+--   2250-2253 rules/detect/rbac.yaml:374:5
+--   2254-2261 rules/macros.yaml:67:7
+--   2262-2271 rules/detect/rbac.yaml:394:15
+--   2272-2276 rules/detect/rbac.yaml:400:19
+--   2277-2286 rules/detect/rbac.yaml:402:19
+--   2287-2291 rules/macros.yaml:49:7
+--   2292-2299 rules/detect/rbac.yaml:409:9
+--   2300-2303 rules/detect/rbac.yaml:374:5
+--   2305-2308 rules/detect/rbac.yaml:475:5
+--   2309-2331 rules/detect/rbac.yaml:496:15
+--   2332-2354 rules/detect/rbac.yaml:498:15
+--   2355-2377 rules/detect/rbac.yaml:500:15
+--   2378-2400 rules/detect/rbac.yaml:502:15
+--   2401-2429 rules/detect/rbac.yaml:504:15
+--   2430-2440 rules/detect/rbac.yaml:512:23
+--   2441-2451 rules/detect/rbac.yaml:514:23
+--   2452-2474 rules/detect/rbac.yaml:516:19
+--   2475-2479 rules/detect/rbac.yaml:530:19
+--   2480-2502 rules/detect/rbac.yaml:533:23
+--   2503-2525 rules/detect/rbac.yaml:535:23
+--   2526-2548 rules/detect/rbac.yaml:537:23
+--   2549-2571 rules/detect/rbac.yaml:539:23
+--   2572-2600 rules/detect/rbac.yaml:541:23
+--   2601-2611 rules/detect/rbac.yaml:549:31
+--   2612-2622 rules/detect/rbac.yaml:551:31
+--   2623-2645 rules/detect/rbac.yaml:553:27
+--   2646-2650 rules/macros.yaml:49:7
+--   2651-2658 rules/detect/rbac.yaml:568:9
+--   2659-2662 rules/detect/rbac.yaml:475:5
+--   2664-2667 rules/detect/rbac.yaml:646:5
+--   2668-2690 rules/detect/rbac.yaml:670:15
+--   2691-2695 rules/detect/rbac.yaml:681:19
+--   2696-2718 rules/detect/rbac.yaml:684:23
+--   2719-2723 rules/macros.yaml:49:7
+--   2724-2731 rules/detect/rbac.yaml:696:9
+--   2732-2739 rules/detect/rbac.yaml:701:9
+--   2740-2743 rules/detect/rbac.yaml:646:5
+--   2745-2748 rules/detect/rbac.yaml:776:5
+--   2749-2771 rules/detect/rbac.yaml:801:19
+--   2772-2794 rules/detect/rbac.yaml:807:19
+--   2795-2816 rules/detect/rbac.yaml:815:19
+--   2817-2839 rules/detect/rbac.yaml:817:19
+--   2840-2844 rules/detect/rbac.yaml:823:19
+--   2845-2867 rules/detect/rbac.yaml:827:27
+--   2868-2890 rules/detect/rbac.yaml:833:27
+--   2891-2912 rules/detect/rbac.yaml:841:27
+--   2913-2935 rules/detect/rbac.yaml:843:27
+--   2936-2940 rules/macros.yaml:49:7
+--   2941-2948 rules/detect/rbac.yaml:850:9
+--   2949-2956 rules/detect/rbac.yaml:855:9
+--   2957-2960 rules/detect/rbac.yaml:776:5
+--   2962-2965 rules/detect/rbac.yaml:902:5
+--   2966-2972 rules/detect/rbac.yaml:930:11
+--   2973-2980 rules/detect/rbac.yaml:933:13
+--   2981-2985 rules/macros.yaml:49:7
+--   2986-2993 rules/detect/rbac.yaml:938:9
+--   2994-2997 rules/detect/rbac.yaml:902:5
+--   2999-3002 rules/detect/rbac.yaml:999:5
+--   3003-3007 rules/macros.yaml:49:7
+--   3008-3015 rules/detect/rbac.yaml:1025:9
+--   3016-3019 rules/detect/rbac.yaml:999:5
+--   3021-3024 rules/detect/rbac.yaml:1069:5
+--   3025-3031 rules/detect/rbac.yaml:1086:11
+--   3032-3036 rules/macros.yaml:57:11
+--   3037-3042 rules/macros.yaml:60:15
+--   3043-3049 rules/macros.yaml:62:15
+--   3050-3057 rules/macros.yaml:67:7
+--   3058-3065 rules/detect/rbac.yaml:1091:13
+--   3066-3073 rules/macros.yaml:22:11
+--   3074-3080 rules/macros.yaml:16:7
+--   3081-3085 rules/macros.yaml:49:7
+--   3086-3089 rules/detect/rbac.yaml:1069:5
+--   3091-3094 rules/detect/secrets.yaml:3:5
+--   3095-3101 rules/detect/secrets.yaml:23:11
+--   3102-3106 rules/macros.yaml:49:7
+--   3107-3114 rules/detect/secrets.yaml:27:9
+--   3115-3118 rules/detect/secrets.yaml:3:5
+--   3120-3123 rules/detect/secrets.yaml:68:5
+--   3124-3130 rules/macros.yaml:41:7
+--   3131-3138 rules/macros.yaml:22:11
+--   3139-3145 rules/macros.yaml:16:7
+--   3146-3152 rules/detect/secrets.yaml:88:13
+--   3153-3157 rules/macros.yaml:49:7
+--   3158-3161 rules/detect/secrets.yaml:68:5
+--   3163-3166 rules/detect/secrets.yaml:108:5
+--   3167-3173 rules/detect/secrets.yaml:126:15
+--   3174-3178 rules/detect/secrets.yaml:129:19
+--   3179-3185 rules/detect/secrets.yaml:131:19
+--   3186-3190 rules/macros.yaml:49:7
+--   3191-3198 rules/macros.yaml:22:11
+--   3199-3205 rules/macros.yaml:16:7
+--   3206-3209 rules/detect/secrets.yaml:108:5
+--   3211-3214 rules/detect/workloads.yaml:22:5
+--   3215-3221 rules/detect/workloads.yaml:16:15
+--   3222-3228 rules/detect/workloads.yaml:18:15
+--   3229-3251 rules/detect/workloads.yaml:45:19
+--   3252-3274 rules/detect/workloads.yaml:47:19
+--   3275-3297 rules/detect/workloads.yaml:49:19
+--   3298-3326 rules/detect/workloads.yaml:51:19
+--   3327-3355 rules/detect/workloads.yaml:53:19
+--   3356-3384 rules/detect/workloads.yaml:55:19
+--   3385-3419 rules/detect/workloads.yaml:57:19
+--   3420-3454 rules/detect/workloads.yaml:59:19
+--   3455-3489 rules/detect/workloads.yaml:61:19
+--   3490-3515 rules/detect/workloads.yaml:63:19
+--   3516-3541 rules/detect/workloads.yaml:65:19
+--   3542-3567 rules/detect/workloads.yaml:67:19
+--   3568-3572 rules/detect/workloads.yaml:70:19
+--   3573-3595 rules/detect/workloads.yaml:73:23
+--   3596-3618 rules/detect/workloads.yaml:75:23
+--   3619-3641 rules/detect/workloads.yaml:77:23
+--   3642-3670 rules/detect/workloads.yaml:79:23
+--   3671-3699 rules/detect/workloads.yaml:81:23
+--   3700-3728 rules/detect/workloads.yaml:83:23
+--   3729-3763 rules/detect/workloads.yaml:85:23
+--   3764-3798 rules/detect/workloads.yaml:87:23
+--   3799-3833 rules/detect/workloads.yaml:89:23
+--   3834-3859 rules/detect/workloads.yaml:91:23
+--   3860-3885 rules/detect/workloads.yaml:93:23
+--   3886-3911 rules/detect/workloads.yaml:95:23
+--   3912-3916 rules/macros.yaml:49:7
+--   3917-3924 rules/macros.yaml:22:11
+--   3925-3931 rules/macros.yaml:16:7
+--   3932-3938 rules/detect/workloads.yaml:102:13
+--   3939-3946 rules/detect/workloads.yaml:104:13
+--   3947-3950 rules/detect/workloads.yaml:22:5
+--   3952-3956 rules/detect/workloads.yaml:254:5
+--   3957-3963 rules/detect/workloads.yaml:16:15
+--   3964-3970 rules/detect/workloads.yaml:18:15
+--   3971-3979 rules/detect/workloads.yaml:273:19
+--   3980-3988 rules/detect/workloads.yaml:275:19
+--   3989-3997 rules/detect/workloads.yaml:277:19
+--   3998-4021 rules/detect/workloads.yaml:279:19
+--   4022-4044 rules/detect/workloads.yaml:282:19
+--   4045-4067 rules/detect/workloads.yaml:285:19
+--   4068-4080 rules/detect/workloads.yaml:288:19
+--   4081-4093 rules/detect/workloads.yaml:290:19
+--   4094-4106 rules/detect/workloads.yaml:292:19
+--   4107-4136 rules/detect/workloads.yaml:294:19
+--   4137-4165 rules/detect/workloads.yaml:297:19
+--   4166-4194 rules/detect/workloads.yaml:300:19
+--   4195-4211 rules/detect/workloads.yaml:303:19
+--   4212-4228 rules/detect/workloads.yaml:305:19
+--   4229-4245 rules/detect/workloads.yaml:307:19
+--   4246-4281 rules/detect/workloads.yaml:309:19
+--   4282-4316 rules/detect/workloads.yaml:312:19
+--   4317-4351 rules/detect/workloads.yaml:315:19
+--   4352-4362 rules/detect/workloads.yaml:318:19
+--   4363-4373 rules/detect/workloads.yaml:320:19
+--   4374-4384 rules/detect/workloads.yaml:322:19
+--   4385-4411 rules/detect/workloads.yaml:324:19
+--   4412-4437 rules/detect/workloads.yaml:327:19
+--   4438-4463 rules/detect/workloads.yaml:330:19
+--   4464-4468 rules/detect/workloads.yaml:334:19
+--   4469-4477 rules/detect/workloads.yaml:337:23
+--   4478-4486 rules/detect/workloads.yaml:339:23
+--   4487-4495 rules/detect/workloads.yaml:341:23
+--   4496-4519 rules/detect/workloads.yaml:343:23
+--   4520-4542 rules/detect/workloads.yaml:346:23
+--   4543-4565 rules/detect/workloads.yaml:349:23
+--   4566-4578 rules/detect/workloads.yaml:352:23
+--   4579-4591 rules/detect/workloads.yaml:354:23
+--   4592-4604 rules/detect/workloads.yaml:356:23
+--   4605-4634 rules/detect/workloads.yaml:358:23
+--   4635-4663 rules/detect/workloads.yaml:361:23
+--   4664-4692 rules/detect/workloads.yaml:364:23
+--   4693-4709 rules/detect/workloads.yaml:367:23
+--   4710-4726 rules/detect/workloads.yaml:369:23
+--   4727-4743 rules/detect/workloads.yaml:371:23
+--   4744-4779 rules/detect/workloads.yaml:373:23
+--   4780-4814 rules/detect/workloads.yaml:376:23
+--   4815-4849 rules/detect/workloads.yaml:379:23
+--   4850-4860 rules/detect/workloads.yaml:382:23
+--   4861-4871 rules/detect/workloads.yaml:384:23
+--   4872-4882 rules/detect/workloads.yaml:386:23
+--   4883-4909 rules/detect/workloads.yaml:388:23
+--   4910-4935 rules/detect/workloads.yaml:391:23
+--   4936-4961 rules/detect/workloads.yaml:394:23
+--   4962-4966 rules/macros.yaml:49:7
+--   4967-4974 rules/macros.yaml:22:11
+--   4975-4981 rules/macros.yaml:16:7
+--   4982-4988 rules/detect/workloads.yaml:402:13
+--   4989-4996 rules/detect/workloads.yaml:404:13
+--   4997-5000 rules/detect/workloads.yaml:254:5
+--   5002-5005 rules/detect/workloads.yaml:580:5
+--   5006-5012 rules/detect/workloads.yaml:597:11
+--   5013-5017 rules/macros.yaml:57:11
+--   5018-5023 rules/macros.yaml:60:15
+--   5024-5030 rules/macros.yaml:62:15
+--   5031-5038 rules/macros.yaml:67:7
+--   5039-5046 rules/macros.yaml:22:11
+--   5047-5053 rules/macros.yaml:16:7
+--   5054-5060 rules/detect/workloads.yaml:604:17
+--   5061-5067 rules/detect/workloads.yaml:606:17
+--   5068-5072 rules/macros.yaml:49:7
+--   5073-5076 rules/detect/workloads.yaml:580:5
+--   5078-5081 rules/detect/workloads.yaml:668:5
+--   5082-5088 rules/detect/workloads.yaml:682:11
+--   5089-5096 rules/macros.yaml:22:11
+--   5097-5103 rules/macros.yaml:16:7
+--   5104-5108 rules/macros.yaml:49:7
+--   5109-5112 rules/detect/workloads.yaml:668:5
+--   5114-5117 rules/detect/workloads.yaml:697:5
+--   5118-5124 rules/detect/workloads.yaml:712:11
+--   5125-5133 rules/detect/workloads.yaml:716:15
+--   5134-5153 rules/detect/workloads.yaml:718:15
+--   5154-5162 rules/detect/workloads.yaml:721:19
+--   5163-5171 rules/detect/workloads.yaml:724:21
+--   5172-5176 rules/detect/workloads.yaml:727:19
+--   5177-5185 rules/detect/workloads.yaml:729:19
+--   5186-5190 rules/macros.yaml:49:7
+--   5191-5194 rules/detect/workloads.yaml:697:5
+--   5196-5199 rules/detect/workloads.yaml:769:5
+--   5200-5206 rules/detect/workloads.yaml:16:15
+--   5207-5213 rules/detect/workloads.yaml:18:15
+--   5214-5244 rules/detect/workloads.yaml:788:19
+--   5245-5275 rules/detect/workloads.yaml:791:19
+--   5276-5306 rules/detect/workloads.yaml:794:19
+--   5307-5343 rules/detect/workloads.yaml:797:19
+--   5344-5380 rules/detect/workloads.yaml:800:19
+--   5381-5417 rules/detect/workloads.yaml:803:19
+--   5418-5460 rules/detect/workloads.yaml:806:19
+--   5461-5503 rules/detect/workloads.yaml:809:19
+--   5504-5546 rules/detect/workloads.yaml:812:19
+--   5547-5580 rules/detect/workloads.yaml:815:19
+--   5581-5614 rules/detect/workloads.yaml:818:19
+--   5615-5648 rules/detect/workloads.yaml:821:19
+--   5649-5653 rules/detect/workloads.yaml:825:19
+--   5654-5684 rules/detect/workloads.yaml:828:23
+--   5685-5715 rules/detect/workloads.yaml:831:23
+--   5716-5746 rules/detect/workloads.yaml:834:23
+--   5747-5783 rules/detect/workloads.yaml:837:23
+--   5784-5820 rules/detect/workloads.yaml:840:23
+--   5821-5857 rules/detect/workloads.yaml:843:23
+--   5858-5900 rules/detect/workloads.yaml:846:23
+--   5901-5943 rules/detect/workloads.yaml:849:23
+--   5944-5986 rules/detect/workloads.yaml:852:23
+--   5987-6020 rules/detect/workloads.yaml:855:23
+--   6021-6054 rules/detect/workloads.yaml:858:23
+--   6055-6088 rules/detect/workloads.yaml:861:23
+--   6089-6093 rules/macros.yaml:49:7
+--   6094-6101 rules/macros.yaml:22:11
+--   6102-6108 rules/macros.yaml:16:7
+--   6109-6112 rules/detect/workloads.yaml:769:5
+--   6114-6118 rules/detect/workloads.yaml:974:5
+--   6119-6125 rules/detect/workloads.yaml:16:15
+--   6126-6132 rules/detect/workloads.yaml:18:15
+--   6133-6145 rules/detect/workloads.yaml:993:19
+--   6146-6158 rules/detect/workloads.yaml:995:19
+--   6159-6175 rules/detect/workloads.yaml:997:19
+--   6176-6192 rules/detect/workloads.yaml:999:19
+--   6193-6213 rules/detect/workloads.yaml:1001:19
+--   6214-6234 rules/detect/workloads.yaml:1003:19
+--   6235-6249 rules/detect/workloads.yaml:1005:19
+--   6250-6264 rules/detect/workloads.yaml:1007:19
+--   6265-6290 rules/detect/workloads.yaml:1009:19
+--   6291-6316 rules/detect/workloads.yaml:1011:19
+--   6317-6342 rules/detect/workloads.yaml:1013:19
+--   6343-6368 rules/detect/workloads.yaml:1015:19
+--   6369-6394 rules/detect/workloads.yaml:1017:19
+--   6395-6420 rules/detect/workloads.yaml:1019:19
+--   6421-6452 rules/detect/workloads.yaml:1021:19
+--   6453-6484 rules/detect/workloads.yaml:1023:19
+--   6485-6516 rules/detect/workloads.yaml:1025:19
+--   6517-6548 rules/detect/workloads.yaml:1027:19
+--   6549-6580 rules/detect/workloads.yaml:1029:19
+--   6581-6612 rules/detect/workloads.yaml:1031:19
+--   6613-6650 rules/detect/workloads.yaml:1033:19
+--   6651-6688 rules/detect/workloads.yaml:1035:19
+--   6689-6726 rules/detect/workloads.yaml:1037:19
+--   6727-6764 rules/detect/workloads.yaml:1039:19
+--   6765-6802 rules/detect/workloads.yaml:1041:19
+--   6803-6840 rules/detect/workloads.yaml:1043:19
+--   6841-6869 rules/detect/workloads.yaml:1045:19
+--   6870-6898 rules/detect/workloads.yaml:1047:19
+--   6899-6927 rules/detect/workloads.yaml:1049:19
+--   6928-6956 rules/detect/workloads.yaml:1051:19
+--   6957-6985 rules/detect/workloads.yaml:1053:19
+--   6986-7014 rules/detect/workloads.yaml:1055:19
+--   7015-7025 rules/detect/workloads.yaml:1057:19
+--   7026-7040 rules/detect/workloads.yaml:1059:19
+--   7041-7059 rules/detect/workloads.yaml:1061:19
+--   7060-7072 rules/detect/workloads.yaml:1063:19
+--   7073-7077 rules/detect/workloads.yaml:1066:19
+--   7078-7090 rules/detect/workloads.yaml:1069:23
+--   7091-7103 rules/detect/workloads.yaml:1071:23
+--   7104-7120 rules/detect/workloads.yaml:1073:23
+--   7121-7137 rules/detect/workloads.yaml:1075:23
+--   7138-7158 rules/detect/workloads.yaml:1077:23
+--   7159-7179 rules/detect/workloads.yaml:1079:23
+--   7180-7194 rules/detect/workloads.yaml:1081:23
+--   7195-7209 rules/detect/workloads.yaml:1083:23
+--   7210-7235 rules/detect/workloads.yaml:1085:23
+--   7236-7261 rules/detect/workloads.yaml:1087:23
+--   7262-7287 rules/detect/workloads.yaml:1089:23
+--   7288-7313 rules/detect/workloads.yaml:1091:23
+--   7314-7339 rules/detect/workloads.yaml:1093:23
+--   7340-7365 rules/detect/workloads.yaml:1095:23
+--   7366-7397 rules/detect/workloads.yaml:1097:23
+--   7398-7429 rules/detect/workloads.yaml:1099:23
+--   7430-7461 rules/detect/workloads.yaml:1101:23
+--   7462-7493 rules/detect/workloads.yaml:1103:23
+--   7494-7525 rules/detect/workloads.yaml:1105:23
+--   7526-7557 rules/detect/workloads.yaml:1107:23
+--   7558-7595 rules/detect/workloads.yaml:1109:23
+--   7596-7633 rules/detect/workloads.yaml:1111:23
+--   7634-7671 rules/detect/workloads.yaml:1113:23
+--   7672-7709 rules/detect/workloads.yaml:1115:23
+--   7710-7747 rules/detect/workloads.yaml:1117:23
+--   7748-7785 rules/detect/workloads.yaml:1119:23
+--   7786-7814 rules/detect/workloads.yaml:1121:23
+--   7815-7843 rules/detect/workloads.yaml:1123:23
+--   7844-7872 rules/detect/workloads.yaml:1125:23
+--   7873-7901 rules/detect/workloads.yaml:1127:23
+--   7902-7930 rules/detect/workloads.yaml:1129:23
+--   7931-7959 rules/detect/workloads.yaml:1131:23
+--   7960-7970 rules/detect/workloads.yaml:1133:23
+--   7971-7985 rules/detect/workloads.yaml:1135:23
+--   7986-8004 rules/detect/workloads.yaml:1137:23
+--   8005-8017 rules/detect/workloads.yaml:1139:23
+--   8018-8022 rules/macros.yaml:49:7
+--   8023-8030 rules/macros.yaml:22:11
+--   8031-8037 rules/macros.yaml:16:7
+--   8038-8041 rules/detect/workloads.yaml:974:5
+--   8043-8046 rules/detect/workloads.yaml:1217:5
+--   8047-8053 rules/detect/workloads.yaml:16:15
+--   8054-8060 rules/detect/workloads.yaml:18:15
+--   8061-8083 rules/detect/workloads.yaml:1233:19
+--   8084-8106 rules/detect/workloads.yaml:1235:19
+--   8107-8129 rules/detect/workloads.yaml:1237:19
+--   8130-8158 rules/detect/workloads.yaml:1239:19
+--   8159-8187 rules/detect/workloads.yaml:1241:19
+--   8188-8216 rules/detect/workloads.yaml:1243:19
+--   8217-8251 rules/detect/workloads.yaml:1245:19
+--   8252-8286 rules/detect/workloads.yaml:1247:19
+--   8287-8321 rules/detect/workloads.yaml:1249:19
+--   8322-8347 rules/detect/workloads.yaml:1251:19
+--   8348-8373 rules/detect/workloads.yaml:1253:19
+--   8374-8399 rules/detect/workloads.yaml:1255:19
+--   8400-8404 rules/detect/workloads.yaml:1258:19
+--   8405-8427 rules/detect/workloads.yaml:1261:23
+--   8428-8450 rules/detect/workloads.yaml:1263:23
+--   8451-8473 rules/detect/workloads.yaml:1265:23
+--   8474-8502 rules/detect/workloads.yaml:1267:23
+--   8503-8531 rules/detect/workloads.yaml:1269:23
+--   8532-8560 rules/detect/workloads.yaml:1271:23
+--   8561-8595 rules/detect/workloads.yaml:1273:23
+--   8596-8630 rules/detect/workloads.yaml:1275:23
+--   8631-8665 rules/detect/workloads.yaml:1277:23
+--   8666-8691 rules/detect/workloads.yaml:1279:23
+--   8692-8717 rules/detect/workloads.yaml:1281:23
+--   8718-8743 rules/detect/workloads.yaml:1283:23
+--   8744-8748 rules/macros.yaml:49:7
+--   8749-8756 rules/macros.yaml:22:11
+--   8757-8763 rules/macros.yaml:16:7
+--   8764-8767 rules/detect/workloads.yaml:1217:5
+--   8769-8772 rules/detect/workloads.yaml:1335:5
+--   8773-8779 rules/detect/workloads.yaml:16:15
+--   8780-8786 rules/detect/workloads.yaml:18:15
+--   8787-8814 rules/detect/workloads.yaml:1352:19
+--   8815-8842 rules/detect/workloads.yaml:1354:19
+--   8843-8870 rules/detect/workloads.yaml:1356:19
+--   8871-8904 rules/detect/workloads.yaml:1358:19
+--   8905-8938 rules/detect/workloads.yaml:1360:19
+--   8939-8972 rules/detect/workloads.yaml:1362:19
+--   8973-9012 rules/detect/workloads.yaml:1364:19
+--   9013-9052 rules/detect/workloads.yaml:1366:19
+--   9053-9092 rules/detect/workloads.yaml:1368:19
+--   9093-9123 rules/detect/workloads.yaml:1370:19
+--   9124-9154 rules/detect/workloads.yaml:1372:19
+--   9155-9185 rules/detect/workloads.yaml:1374:19
+--   9186-9190 rules/detect/workloads.yaml:1377:19
+--   9191-9218 rules/detect/workloads.yaml:1380:23
+--   9219-9246 rules/detect/workloads.yaml:1382:23
+--   9247-9274 rules/detect/workloads.yaml:1384:23
+--   9275-9308 rules/detect/workloads.yaml:1386:23
+--   9309-9342 rules/detect/workloads.yaml:1388:23
+--   9343-9376 rules/detect/workloads.yaml:1390:23
+--   9377-9416 rules/detect/workloads.yaml:1392:23
+--   9417-9456 rules/detect/workloads.yaml:1394:23
+--   9457-9496 rules/detect/workloads.yaml:1396:23
+--   9497-9527 rules/detect/workloads.yaml:1398:23
+--   9528-9558 rules/detect/workloads.yaml:1400:23
+--   9559-9589 rules/detect/workloads.yaml:1402:23
+--   9590-9594 rules/macros.yaml:49:7
+--   9595-9602 rules/macros.yaml:22:11
+--   9603-9609 rules/macros.yaml:16:7
+--   9610-9613 rules/detect/workloads.yaml:1335:5
+--   9615-9619 rules/detect/workloads.yaml:1462:5
+--   9620-9626 rules/detect/workloads.yaml:16:15
+--   9627-9633 rules/detect/workloads.yaml:18:15
+--   9634-9644 rules/detect/workloads.yaml:1478:19
+--   9645-9655 rules/detect/workloads.yaml:1480:19
+--   9656-9670 rules/detect/workloads.yaml:1482:19
+--   9671-9685 rules/detect/workloads.yaml:1484:19
+--   9686-9704 rules/detect/workloads.yaml:1486:19
+--   9705-9723 rules/detect/workloads.yaml:1488:19
+--   9724-9736 rules/detect/workloads.yaml:1490:19
+--   9737-9749 rules/detect/workloads.yaml:1492:19
+--   9750-9772 rules/detect/workloads.yaml:1494:19
+--   9773-9795 rules/detect/workloads.yaml:1496:19
+--   9796-9818 rules/detect/workloads.yaml:1498:19
+--   9819-9841 rules/detect/workloads.yaml:1500:19
+--   9842-9864 rules/detect/workloads.yaml:1502:19
+--   9865-9887 rules/detect/workloads.yaml:1504:19
+--   9888-9916 rules/detect/workloads.yaml:1506:19
+--   9917-9945 rules/detect/workloads.yaml:1508:19
+--   9946-9974 rules/detect/workloads.yaml:1510:19
+--   9975-10003 rules/detect/workloads.yaml:1512:19
+--   10004-10032 rules/detect/workloads.yaml:1514:19
+--   10033-10061 rules/detect/workloads.yaml:1516:19
+--   10062-10096 rules/detect/workloads.yaml:1518:19
+--   10097-10131 rules/detect/workloads.yaml:1520:19
+--   10132-10166 rules/detect/workloads.yaml:1522:19
+--   10167-10201 rules/detect/workloads.yaml:1524:19
+--   10202-10236 rules/detect/workloads.yaml:1526:19
+--   10237-10271 rules/detect/workloads.yaml:1528:19
+--   10272-10297 rules/detect/workloads.yaml:1530:19
+--   10298-10323 rules/detect/workloads.yaml:1532:19
+--   10324-10349 rules/detect/workloads.yaml:1534:19
+--   10350-10375 rules/detect/workloads.yaml:1536:19
+--   10376-10401 rules/detect/workloads.yaml:1538:19
+--   10402-10427 rules/detect/workloads.yaml:1540:19
+--   10428-10432 rules/detect/workloads.yaml:1543:19
+--   10433-10443 rules/detect/workloads.yaml:1546:23
+--   10444-10454 rules/detect/workloads.yaml:1548:23
+--   10455-10469 rules/detect/workloads.yaml:1550:23
+--   10470-10484 rules/detect/workloads.yaml:1552:23
+--   10485-10503 rules/detect/workloads.yaml:1554:23
+--   10504-10522 rules/detect/workloads.yaml:1556:23
+--   10523-10535 rules/detect/workloads.yaml:1558:23
+--   10536-10548 rules/detect/workloads.yaml:1560:23
+--   10549-10571 rules/detect/workloads.yaml:1562:23
+--   10572-10594 rules/detect/workloads.yaml:1564:23
+--   10595-10617 rules/detect/workloads.yaml:1566:23
+--   10618-10640 rules/detect/workloads.yaml:1568:23
+--   10641-10663 rules/detect/workloads.yaml:1570:23
+--   10664-10686 rules/detect/workloads.yaml:1572:23
+--   10687-10715 rules/detect/workloads.yaml:1574:23
+--   10716-10744 rules/detect/workloads.yaml:1576:23
+--   10745-10773 rules/detect/workloads.yaml:1578:23
+--   10774-10802 rules/detect/workloads.yaml:1580:23
+--   10803-10831 rules/detect/workloads.yaml:1582:23
+--   10832-10860 rules/detect/workloads.yaml:1584:23
+--   10861-10895 rules/detect/workloads.yaml:1586:23
+--   10896-10930 rules/detect/workloads.yaml:1588:23
+--   10931-10965 rules/detect/workloads.yaml:1590:23
+--   10966-11000 rules/detect/workloads.yaml:1592:23
+--   11001-11035 rules/detect/workloads.yaml:1594:23
+--   11036-11070 rules/detect/workloads.yaml:1596:23
+--   11071-11096 rules/detect/workloads.yaml:1598:23
+--   11097-11122 rules/detect/workloads.yaml:1600:23
+--   11123-11148 rules/detect/workloads.yaml:1602:23
+--   11149-11174 rules/detect/workloads.yaml:1604:23
+--   11175-11200 rules/detect/workloads.yaml:1606:23
+--   11201-11226 rules/detect/workloads.yaml:1608:23
+--   11227-11231 rules/macros.yaml:49:7
+--   11232-11239 rules/macros.yaml:22:11
+--   11240-11246 rules/macros.yaml:16:7
+--   11247-11250 rules/detect/workloads.yaml:1462:5
+--   11252-11255 rules/detect/workloads.yaml:1662:5
+--   11256-11262 rules/detect/workloads.yaml:1685:11
+--   11263-11270 rules/detect/workloads.yaml:1689:11
+--   11271-11293 rules/detect/workloads.yaml:1693:15
+--   11294-11324 rules/detect/workloads.yaml:1695:15
+--   11325-11347 rules/detect/workloads.yaml:1698:15
+--   11348-11378 rules/detect/workloads.yaml:1700:15
+--   11379-11401 rules/detect/workloads.yaml:1703:15
+--   11402-11432 rules/detect/workloads.yaml:1705:15
+--   11433-11441 rules/detect/workloads.yaml:1708:15
+--   11442-11450 rules/detect/workloads.yaml:1710:15
+--   11451-11459 rules/detect/workloads.yaml:1712:15
+--   11460-11483 rules/detect/workloads.yaml:1714:15
+--   11484-11506 rules/detect/workloads.yaml:1717:15
+--   11507-11529 rules/detect/workloads.yaml:1720:15
+--   11530-11558 rules/detect/workloads.yaml:1723:15
+--   11559-11595 rules/detect/workloads.yaml:1725:15
+--   11596-11624 rules/detect/workloads.yaml:1728:15
+--   11625-11629 rules/macros.yaml:49:7
+--   11630-11637 rules/detect/workloads.yaml:1733:13
+--   11638-11657 rules/detect/workloads.yaml:1737:17
+--   11658-11677 rules/detect/workloads.yaml:1740:17
+--   11678-11681 rules/detect/workloads.yaml:1662:5
+--   11683-11686 rules/detect/workloads.yaml:1822:5
+--   11687-11693 rules/detect/workloads.yaml:1848:11
+--   11694-11701 rules/macros.yaml:67:7
+--   11702-11709 rules/macros.yaml:22:11
+--   11710-11716 rules/macros.yaml:16:7
+--   11717-11721 rules/macros.yaml:49:7
+--   11722-11725 rules/detect/workloads.yaml:1822:5
+--   11727-11729 rules/noise/drops.yaml:12:5
+--   11730-11734 rules/noise/drops.yaml:19:11
+--   11735-11739 rules/noise/drops.yaml:21:11
+--   11740-11743 rules/noise/drops.yaml:12:5
+--   11745-11751 rules/noise/drops.yaml:38:5
+--   11753-11759 rules/noise/drops.yaml:55:5
+--   11761-11763 rules/noise/drops.yaml:74:5
+--   11764-11770 rules/noise/drops.yaml:86:11
+--   11771-11778 rules/macros.yaml:22:11
+--   11779-11785 rules/macros.yaml:16:7
+--   11786-11789 rules/noise/drops.yaml:74:5
+--   11791-11798 rules/redact/secrets.yaml:8:5
+--   11800-11807 rules/redact/secrets.yaml:91:5
+--   11809-11811 rules/redact/tokens.yaml:3:5
+--   11812-11818 rules/redact/tokens.yaml:11:11
+--   11819-11823 rules/redact/tokens.yaml:3:5
+--   11825-11832 rules/redact/tokens.yaml:34:5
+--   11834-11836 rules/redact/tokens.yaml:65:5
+--   11837-11844 rules/redact/tokens.yaml:75:7
+--   11845-11849 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -450,23 +956,28 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username in (rules/detect/auth.yaml:37:9)
-  local S3 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t3(e)
+  -- user.username in (rules/detect/auth.yaml:38:9)
+  local S4 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
   PRED[1] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+    return (t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
@@ -495,7 +1006,7 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:65:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:66:11)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -512,8 +1023,23 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- verb equals (rules/detect/auth.yaml:75:13)
+  local function t7(e)
+    local v = e["verb"]
+    return v == "get"
+  end
+  -- requestURI equals (rules/detect/auth.yaml:77:13)
+  local function t8(e)
+    local v = e["requestURI"]
+    return v == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+  end
   PRED[2] = function(e)
-    return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)))
+    return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)) and not (t6(e) or (t7(e) and t8(e))))
   end
 end
 
@@ -542,7 +1068,7 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:94:13)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:127:13)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -559,8 +1085,20 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- responseStatus.code equals (rules/detect/auth.yaml:132:9)
+  local function t7(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 401
+  end
   PRED[3] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)))
+    return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)) and not (t6(e) or t7(e)))
   end
 end
 
@@ -568,7 +1106,7 @@ end
 RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/auth.yaml:121:11)
+  -- objectRef.subresource exists (rules/detect/auth.yaml:158:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -590,15 +1128,20 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/auth.yaml:127:13)
+  -- user.username prefix (rules/detect/auth.yaml:164:13)
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 17) == "system:bootstrap:"
   end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
   PRED[4] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
@@ -606,7 +1149,7 @@ end
 RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
-  -- objectRef.subresource equals (rules/detect/auth.yaml:153:11)
+  -- objectRef.subresource equals (rules/detect/auth.yaml:191:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -628,8 +1171,30 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/auth.yaml:200:13)
+  local S5 = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- requestObject.spec.signerName equals (rules/detect/auth.yaml:202:13)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["signerName"]
+    return v == "kubernetes.io/kubelet-serving"
+  end
   PRED[5] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or (t5(e) and t6(e))))
   end
 end
 
@@ -637,7 +1202,7 @@ end
 RULE_ID[6], KIND[6], HITS[6] = "forbidden-request", "detect", 0
 RANK[6] = 1 -- info
 do
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:183:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:256:11)
   local function t1(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -680,107 +1245,50 @@ do
     end
     return false
   end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
   PRED[6] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e)) and not t6(e))
   end
 end
 
--- [7] detect admission-webhook-modified
-RULE_ID[7], KIND[7], HITS[7] = "admission-webhook-modified", "detect", 0
-RANK[7] = 5 -- critical
+-- [7] detect authentication-failed
+RULE_ID[7], KIND[7], HITS[7] = "authentication-failed", "detect", 0
+RANK[7] = 1 -- info
 do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
+  -- responseStatus.code equals (rules/detect/auth.yaml:291:11)
   local function t1(e)
-    local v = e["objectRef"]
+    local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
+    v = v["code"]
+    return v == 401
   end
-  -- user.username in (rules/detect/cluster.yaml:26:9)
-  local S2 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
+  -- requestURI pattern (rules/detect/auth.yaml:9:11)
   local function t2(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S2[v] == true
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- requestURI pattern (rules/detect/auth.yaml:11:11)
   local function t3(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S3[v] == true
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[7] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [8] detect namespace-deleted
-RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
-RANK[8] = 4 -- high
-do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:57:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  PRED[8] = function(e)
-    return not t1(e)
-  end
-end
-
--- [9] detect node-modified-unexpectedly
-RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
-RANK[9] = 4 -- high
-do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:91:15)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  -- objectRef.subresource equals (rules/detect/cluster.yaml:93:15)
-  local function t2(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "status"
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t3(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
-  -- user.username in (rules/detect/cluster.yaml:97:9)
-  local S4 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S4[v] == true
-  end
-  PRED[9] = function(e)
-    return ((not t1(e) or t2(e)) and not (t3(e) or t4(e)))
-  end
-end
-
--- [10] detect events-deleted
-RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
-RANK[10] = 3 -- medium
+-- [8] detect access-review-loop
+RULE_ID[8], KIND[8], HITS[8] = "access-review-loop", "detect", 0
+RANK[8] = 1 -- info
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -797,16 +1305,192 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[10] = function(e)
-    return not (t1(e) or t2(e))
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/auth.yaml:354:9)
+  local S4 = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  PRED[8] = function(e)
+    return (not (t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [11] detect configmap-holds-credentials
-RULE_ID[11], KIND[11], HITS[11] = "configmap-holds-credentials", "detect", 0
-RANK[11] = 3 -- medium
+-- [9] detect kube-system-token-used-by-human-client
+RULE_ID[9], KIND[9], HITS[9] = "kube-system-token-used-by-human-client", "detect", 0
+RANK[9] = 4 -- high
 do
-  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:153:15)
+  -- user.username prefix (rules/detect/auth.yaml:425:11)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
+  end
+  -- userAgent prefix (rules/detect/auth.yaml:427:11)
+  local function t2(e)
+    local v = e["userAgent"]
+    return type(v) == "string" and (ssub(v, 1, 8) == "kubectl/" or ssub(v, 1, 12) == "kubectl.exe/" or ssub(v, 1, 5) == "curl/" or ssub(v, 1, 16) == "python-requests/" or ssub(v, 1, 14) == "Python-urllib/" or ssub(v, 1, 5) == "Wget/" or ssub(v, 1, 15) == "PostmanRuntime/" or ssub(v, 1, 7) == "HTTPie/" or ssub(v, 1, 4) == "k9s/" or ssub(v, 1, 8) == "Mozilla/")
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[9] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [10] detect admission-webhook-modified
+RULE_ID[10], KIND[10], HITS[10] = "admission-webhook-modified", "detect", 0
+RANK[10] = 5 -- critical
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/cluster.yaml:27:9)
+  local S3 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true, ["system:serviceaccount:istio-system:istiod"] = true, ["system:serviceaccount:kyverno:kyverno-admission-controller"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[10] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e) or t4(e) or t5(e)))
+  end
+end
+
+-- [11] detect namespace-deleted
+RULE_ID[11], KIND[11], HITS[11] = "namespace-deleted", "detect", 0
+RANK[11] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:84:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[11] = function(e)
+    return (not t1(e) and not t2(e))
+  end
+end
+
+-- [12] detect node-modified-unexpectedly
+RULE_ID[12], KIND[12], HITS[12] = "node-modified-unexpectedly", "detect", 0
+RANK[12] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:130:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/cluster.yaml:132:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "status"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- user.username in (rules/detect/cluster.yaml:137:9)
+  local S5 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true, ["system:serviceaccount:calico-system:calico-node"] = true, ["system:serviceaccount:kube-system:cilium"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  PRED[12] = function(e)
+    return ((not t1(e) or t2(e)) and not (t3(e) or t4(e) or t5(e)))
+  end
+end
+
+-- [13] detect events-deleted
+RULE_ID[13], KIND[13], HITS[13] = "events-deleted", "detect", 0
+RANK[13] = 3 -- medium
+do
+  -- user.username in (rules/macros.yaml:22:11)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[13] = function(e)
+    return (not (t1(e) or t2(e)) and not t3(e))
+  end
+end
+
+-- [14] detect configmap-holds-credentials
+RULE_ID[14], KIND[14], HITS[14] = "configmap-holds-credentials", "detect", 0
+RANK[14] = 3 -- medium
+do
+  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:218:15)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -815,7 +1499,7 @@ do
     v = v["password"]
     return present(v)
   end
-  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:154:15)
+  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:219:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -824,7 +1508,7 @@ do
     v = v["passwd"]
     return present(v)
   end
-  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:155:15)
+  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:220:15)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -833,7 +1517,7 @@ do
     v = v["secret"]
     return present(v)
   end
-  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:156:15)
+  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:221:15)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -842,7 +1526,7 @@ do
     v = v["token"]
     return present(v)
   end
-  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:157:15)
+  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:222:15)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -851,7 +1535,7 @@ do
     v = v["api_key"]
     return present(v)
   end
-  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:158:15)
+  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:223:15)
   local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -860,7 +1544,7 @@ do
     v = v["apikey"]
     return present(v)
   end
-  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:159:15)
+  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:224:15)
   local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -869,7 +1553,7 @@ do
     v = v["api-key"]
     return present(v)
   end
-  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:160:15)
+  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:225:15)
   local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -878,7 +1562,7 @@ do
     v = v["client_secret"]
     return present(v)
   end
-  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:161:15)
+  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:226:15)
   local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -887,7 +1571,7 @@ do
     v = v["private_key"]
     return present(v)
   end
-  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:162:15)
+  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:227:15)
   local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -896,7 +1580,7 @@ do
     v = v["id_rsa"]
     return present(v)
   end
-  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:163:15)
+  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:228:15)
   local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -905,7 +1589,7 @@ do
     v = v["credentials"]
     return present(v)
   end
-  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:164:15)
+  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:229:15)
   local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -914,7 +1598,7 @@ do
     v = v["aws_secret_access_key"]
     return present(v)
   end
-  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:165:15)
+  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:230:15)
   local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -923,7 +1607,7 @@ do
     v = v["AWS_SECRET_ACCESS_KEY"]
     return present(v)
   end
-  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:166:15)
+  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:231:15)
   local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -932,7 +1616,7 @@ do
     v = v["DB_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:167:15)
+  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:232:15)
   local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -941,7 +1625,7 @@ do
     v = v["POSTGRES_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:168:15)
+  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:233:15)
   local function t16(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -950,7 +1634,7 @@ do
     v = v["MYSQL_ROOT_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:169:15)
+  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:234:15)
   local function t17(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -959,14 +1643,93 @@ do
     v = v[".dockerconfigjson"]
     return present(v)
   end
-  PRED[11] = function(e)
-    return (t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e))
+  -- requestObject.data["passphrase"] exists (rules/detect/cluster.yaml:235:15)
+  local function t18(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["passphrase"]
+    return present(v)
+  end
+  -- requestObject.data["aws_access_key_id"] exists (rules/detect/cluster.yaml:236:15)
+  local function t19(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_access_key_id"]
+    return present(v)
+  end
+  -- requestObject.data["AWS_ACCESS_KEY_ID"] exists (rules/detect/cluster.yaml:237:15)
+  local function t20(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["AWS_ACCESS_KEY_ID"]
+    return present(v)
+  end
+  -- requestObject.data["aws-access-key-id"] exists (rules/detect/cluster.yaml:238:15)
+  local function t21(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws-access-key-id"]
+    return present(v)
+  end
+  -- requestObject.data["aws_s3_access_key_id"] exists (rules/detect/cluster.yaml:239:15)
+  local function t22(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_s3_access_key_id"]
+    return present(v)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t23(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[14] = function(e)
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not t23(e))
   end
 end
 
--- [12] detect exec-into-pod
-RULE_ID[12], KIND[12], HITS[12] = "exec-into-pod", "detect", 0
-RANK[12] = 4 -- high
+-- [15] detect node-deleted
+RULE_ID[15], KIND[15], HITS[15] = "node-deleted", "detect", 0
+RANK[15] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:270:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/cluster.yaml:278:9)
+  local S3 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  PRED[15] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)))
+  end
+end
+
+-- [16] detect exec-into-pod
+RULE_ID[16], KIND[16], HITS[16] = "exec-into-pod", "detect", 0
+RANK[16] = 4 -- high
 do
   -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
   local S1 = { ["exec"] = true, ["attach"] = true }
@@ -976,108 +1739,230 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[12] = function(e)
-    return t1(e)
-  end
-end
-
--- [13] detect exec-shell-or-tool
-RULE_ID[13], KIND[13], HITS[13] = "exec-shell-or-tool", "detect", 0
-RANK[13] = 5 -- critical
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:53:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "exec"
-  end
-  -- requestURI pattern (rules/detect/exec.yaml:57:11)
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
-  end
-  PRED[13] = function(e)
-    return (t1(e) and t2(e))
-  end
-end
-
--- [14] detect port-forward
-RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
-RANK[14] = 3 -- medium
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:95:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "portforward"
-  end
-  PRED[14] = function(e)
-    return t1(e)
-  end
-end
-
--- [15] detect ephemeral-container-added
-RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
-RANK[15] = 4 -- high
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:122:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "ephemeralcontainers"
-  end
-  PRED[15] = function(e)
-    return t1(e)
-  end
-end
-
--- [16] detect kubelet-api-proxied
-RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
-RANK[16] = 4 -- high
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:151:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "proxy"
-  end
-  -- requestURI pattern (rules/detect/exec.yaml:155:13)
-  local function t2(e)
-    local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[16] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [17] detect clusterrolebinding-created
-RULE_ID[17], KIND[17], HITS[17] = "clusterrolebinding-created", "detect", 0
+-- [17] detect exec-shell-or-tool
+RULE_ID[17], KIND[17], HITS[17] = "exec-shell-or-tool", "detect", 0
 RANK[17] = 4 -- high
 do
-  -- user.username in (rules/detect/rbac.yaml:20:9)
-  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- objectRef.subresource equals (rules/detect/exec.yaml:70:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "exec"
+  end
+  -- requestURI pattern (rules/detect/exec.yaml:74:11)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=tcsh&") ~= nil or sfind(v, "[%&%?]command=tcsh$") ~= nil or sfind(v, "[%&%?]command=fish&") ~= nil or sfind(v, "[%&%?]command=fish$") ~= nil or sfind(v, "[%&%?]command=busybox&") ~= nil or sfind(v, "[%&%?]command=busybox$") ~= nil or sfind(v, "[%&%?]command=toybox&") ~= nil or sfind(v, "[%&%?]command=toybox$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=netcat&") ~= nil or sfind(v, "[%&%?]command=netcat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=php&") ~= nil or sfind(v, "[%&%?]command=php$") ~= nil or sfind(v, "[%&%?]command=lua&") ~= nil or sfind(v, "[%&%?]command=lua$") ~= nil or sfind(v, "[%&%?]command=node&") ~= nil or sfind(v, "[%&%?]command=node$") ~= nil or sfind(v, "[%&%?]command=nodejs&") ~= nil or sfind(v, "[%&%?]command=nodejs$") ~= nil or sfind(v, "[%&%?]command=pwsh&") ~= nil or sfind(v, "[%&%?]command=pwsh$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=unshare&") ~= nil or sfind(v, "[%&%?]command=unshare$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=env&command=sh&") ~= nil or sfind(v, "[%&%?]command=env&command=sh$") ~= nil or sfind(v, "[%&%?]command=env&command=bash&") ~= nil or sfind(v, "[%&%?]command=env&command=bash$") ~= nil or sfind(v, "[%&%?]command=env&command=ash&") ~= nil or sfind(v, "[%&%?]command=env&command=ash$") ~= nil or sfind(v, "[%&%?]command=env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=env&command=node&") ~= nil or sfind(v, "[%&%?]command=env&command=node$") ~= nil or sfind(v, "[%&%?]command=nohup&command=sh&") ~= nil or sfind(v, "[%&%?]command=nohup&command=sh$") ~= nil or sfind(v, "[%&%?]command=nohup&command=bash&") ~= nil or sfind(v, "[%&%?]command=nohup&command=bash$") ~= nil or sfind(v, "[%&%?]command=nohup&command=ash&") ~= nil or sfind(v, "[%&%?]command=nohup&command=ash$") ~= nil or sfind(v, "[%&%?]command=nohup&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=nohup&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=nohup&command=node&") ~= nil or sfind(v, "[%&%?]command=nohup&command=node$") ~= nil or sfind(v, "[%&%?]command=setsid&command=sh&") ~= nil or sfind(v, "[%&%?]command=setsid&command=sh$") ~= nil or sfind(v, "[%&%?]command=setsid&command=bash&") ~= nil or sfind(v, "[%&%?]command=setsid&command=bash$") ~= nil or sfind(v, "[%&%?]command=setsid&command=ash&") ~= nil or sfind(v, "[%&%?]command=setsid&command=ash$") ~= nil or sfind(v, "[%&%?]command=setsid&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=setsid&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=setsid&command=node&") ~= nil or sfind(v, "[%&%?]command=setsid&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$") ~= nil)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[17] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [18] detect port-forward
+RULE_ID[18], KIND[18], HITS[18] = "port-forward", "detect", 0
+RANK[18] = 3 -- medium
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:227:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "portforward"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[18] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [19] detect ephemeral-container-added
+RULE_ID[19], KIND[19], HITS[19] = "ephemeral-container-added", "detect", 0
+RANK[19] = 4 -- high
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:255:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[19] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [20] detect kubelet-api-proxied
+RULE_ID[20], KIND[20], HITS[20] = "kubelet-api-proxied", "detect", 0
+RANK[20] = 4 -- high
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:285:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI pattern (rules/detect/exec.yaml:289:13)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[20] = function(e)
+    return (t1(e) and not t2(e) and not t3(e))
+  end
+end
+
+-- [21] detect pod-or-service-proxy
+RULE_ID[21], KIND[21], HITS[21] = "pod-or-service-proxy", "detect", 0
+RANK[21] = 3 -- medium
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:328:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[21] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [22] detect kubelet-nodes-proxy-authorized
+RULE_ID[22], KIND[22], HITS[22] = "kubelet-nodes-proxy-authorized", "detect", 0
+RANK[22] = 4 -- high
+do
+  -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S1[v] == true
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[17] = function(e)
-    return not t1(e)
+  -- requestObject.spec.resourceAttributes.resource equals (rules/detect/exec.yaml:394:11)
+  local function t2(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["resourceAttributes"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "nodes"
+  end
+  -- requestObject.spec.resourceAttributes.subresource equals (rules/detect/exec.yaml:396:11)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["resourceAttributes"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- requestObject.spec.user in (rules/detect/exec.yaml:400:9)
+  local S5 = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
+  local function t5(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["user"]
+    return S5[v] == true
+  end
+  PRED[22] = function(e)
+    return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
 end
 
--- [18] detect binding-to-privileged-role
-RULE_ID[18], KIND[18], HITS[18] = "binding-to-privileged-role", "detect", 0
-RANK[18] = 5 -- critical
+-- [23] detect clusterrolebinding-created
+RULE_ID[23], KIND[23], HITS[23] = "clusterrolebinding-created", "detect", 0
+RANK[23] = 3 -- medium
 do
-  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:48:15)
-  local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t1(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S2 = { ["update"] = true, ["patch"] = true }
+  local function t2(e)
+    local v = e["verb"]
+    return S2[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t3(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:23:9)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  PRED[23] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e)))
+  end
+end
+
+-- [24] detect binding-to-privileged-role
+RULE_ID[24], KIND[24], HITS[24] = "binding-to-privileged-role", "detect", 0
+RANK[24] = 5 -- critical
+do
+  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:112:15)
+  local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1086,8 +1971,8 @@ do
     v = v["name"]
     return S1[v] == true
   end
-  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:50:15)
-  local S2 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:114:15)
+  local S2 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
   local function t2(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -1096,24 +1981,29 @@ do
     v = v["name"]
     return S2[v] == true
   end
-  -- user.username in (rules/detect/rbac.yaml:53:9)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:118:9)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
-  PRED[18] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[24] = function(e)
+    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [19] detect rbac-escalation-role
-RULE_ID[19], KIND[19], HITS[19] = "rbac-escalation-role", "detect", 0
-RANK[19] = 5 -- critical
+-- [25] detect rbac-escalation-role
+RULE_ID[25], KIND[25], HITS[25] = "rbac-escalation-role", "detect", 0
+RANK[25] = 5 -- critical
 do
-  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:88:15)
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:187:15)
   local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
   local function t1(e)
     local v0 = e["requestObject"]
@@ -1136,7 +2026,8 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:90:15)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:189:15)
+  local S2 = { ["*"] = true, ["*/*"] = true }
   local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1149,7 +2040,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, #v3 do
                 local v4 = v3[i4]
-                if v4 == "*" then return true end
+                if S2[v4] == true then return true end
               end
             end
           end
@@ -1158,40 +2049,130 @@ do
     end
     return false
   end
-  -- user.username in (rules/detect/rbac.yaml:93:9)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- verb equals (rules/detect/rbac.yaml:192:19)
   local function t3(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:195:23)
+  local S4 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
+  local function t4(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S4[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:197:23)
+  local S5 = { ["*"] = true, ["*/*"] = true }
+  local function t5(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S5[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:201:9)
+  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t7(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S7[v] == true
   end
-  PRED[19] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[25] = function(e)
+    return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e)))) and not (t6(e) or t7(e)))
   end
 end
 
--- [20] detect impersonation-used
-RULE_ID[20], KIND[20], HITS[20] = "impersonation-used", "detect", 0
-RANK[20] = 4 -- high
+-- [26] detect impersonation-used
+RULE_ID[26], KIND[26], HITS[26] = "impersonation-used", "detect", 0
+RANK[26] = 3 -- medium
 do
-  -- impersonatedUser.username exists (rules/detect/rbac.yaml:126:7)
+  -- impersonatedUser.username exists (rules/detect/rbac.yaml:264:7)
   local function t1(e)
     local v = e["impersonatedUser"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return present(v)
   end
-  PRED[20] = function(e)
-    return t1(e)
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:272:13)
+  local S3 = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- impersonatedUser.username prefix (rules/detect/rbac.yaml:274:13)
+  local function t4(e)
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
+  end
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:277:15)
+  local function t5(e)
+    local v0 = e["impersonatedUser"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if v2 == "system:masters" then return true end
+        end
+      end
+    end
+    return false
+  end
+  PRED[26] = function(e)
+    return (t1(e) and not (t2(e) or (t3(e) and t4(e) and not t5(e))))
   end
 end
 
--- [21] detect system-masters-credential-used
-RULE_ID[21], KIND[21], HITS[21] = "system-masters-credential-used", "detect", 0
-RANK[21] = 4 -- high
+-- [27] detect system-masters-credential-used
+RULE_ID[27], KIND[27], HITS[27] = "system-masters-credential-used", "detect", 0
+RANK[27] = 4 -- high
 do
-  -- user.groups[*] equals (rules/detect/rbac.yaml:151:11)
+  -- user.groups[*] equals (rules/detect/rbac.yaml:326:11)
   local function t1(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -1205,7 +2186,7 @@ do
     end
     return false
   end
-  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:153:11)
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:328:11)
   local function t2(e)
     local v0 = e["impersonatedUser"]
     if type(v0) == "table" then
@@ -1219,22 +2200,27 @@ do
     end
     return false
   end
-  -- user.username in (rules/detect/rbac.yaml:156:9)
-  local S3 = { ["system:apiserver"] = true }
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:332:9)
+  local S4 = { ["system:apiserver"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
-  PRED[21] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[27] = function(e)
+    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [22] detect permissions-enumerated
-RULE_ID[22], KIND[22], HITS[22] = "permissions-enumerated", "detect", 0
-RANK[22] = 2 -- low
+-- [28] detect permissions-enumerated
+RULE_ID[28], KIND[28], HITS[28] = "permissions-enumerated", "detect", 0
+RANK[28] = 2 -- low
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -1251,14 +2237,860 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[22] = function(e)
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[28] = function(e)
+    return (not (t1(e) or t2(e)) and not t3(e))
+  end
+end
+
+-- [29] detect system-namespace-binding-to-powerful-role
+RULE_ID[29], KIND[29], HITS[29] = "system-namespace-binding-to-powerful-role", "detect", 0
+RANK[29] = 5 -- critical
+do
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S1 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S1[v] == true
+  end
+  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:394:15)
+  local S2 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  local function t2(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
+  end
+  -- verb equals (rules/detect/rbac.yaml:400:19)
+  local function t3(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:402:19)
+  local S4 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  local function t4(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S4[v] == true
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:409:9)
+  local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
+  end
+  PRED[29] = function(e)
+    return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
+  end
+end
+
+-- [30] detect clusterrole-aggregates-privileged
+RULE_ID[30], KIND[30], HITS[30] = "clusterrole-aggregates-privileged", "detect", 0
+RANK[30] = 4 -- high
+do
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:496:15)
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:498:15)
+  local function t2(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-edit"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:500:15)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-cluster-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:502:15)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["kubernetes.io/bootstrapping"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:504:15)
+  local S5 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchExpressions"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["key"]
+                    if S5[v6] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:512:23)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
+    return v == "true"
+  end
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:514:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
+    return v == "true"
+  end
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:516:19)
+  local S8 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S8[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:530:19)
+  local function t9(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:533:23)
+  local function t10(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:535:23)
+  local function t11(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-edit"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:537:23)
+  local function t12(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-cluster-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:539:23)
+  local function t13(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["kubernetes.io/bootstrapping"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:541:23)
+  local S14 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local function t14(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchExpressions"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["key"]
+                    if S14[v6] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:549:31)
+  local function t15(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
+    return v == "true"
+  end
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:551:31)
+  local function t16(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
+    return v == "true"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:553:27)
+  local S17 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S17[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t18(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:568:9)
+  local S19 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t19(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S19[v] == true
+  end
+  PRED[30] = function(e)
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e))))) and not (t18(e) or t19(e)))
+  end
+end
+
+-- [31] detect role-grants-exec-or-node-access
+RULE_ID[31], KIND[31], HITS[31] = "role-grants-exec-or-node-access", "detect", 0
+RANK[31] = 4 -- high
+do
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:670:15)
+  local S1 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S1[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:681:19)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:684:23)
+  local S3 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local function t3(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S3[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:696:9)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- user.username in (rules/detect/rbac.yaml:701:9)
+  local S6 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
+  end
+  PRED[31] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
+  end
+end
+
+-- [32] detect role-grants-rbac-write-or-secret-read
+RULE_ID[32], KIND[32], HITS[32] = "role-grants-rbac-write-or-secret-read", "detect", 0
+RANK[32] = 3 -- medium
+do
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:801:19)
+  local S1 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S1[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:807:19)
+  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local function t2(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S2[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:815:19)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if v4 == "secrets" then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:817:19)
+  local S4 = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S4[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:823:19)
+  local function t5(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:827:27)
+  local S6 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local function t6(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S6[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:833:27)
+  local S7 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local function t7(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S7[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:841:27)
+  local function t8(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if v4 == "secrets" then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:843:27)
+  local S9 = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local function t9(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, #v1 do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, #v3 do
+                local v4 = v3[i4]
+                if S9[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t10(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:850:9)
+  local S11 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t11(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S11[v] == true
+  end
+  -- user.username in (rules/detect/rbac.yaml:855:9)
+  local S12 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t12(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S12[v] == true
+  end
+  PRED[32] = function(e)
+    return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e))))) and not (t10(e) or t11(e) or t12(e)))
+  end
+end
+
+-- [33] detect system-rbac-object-modified
+RULE_ID[33], KIND[33], HITS[33] = "system-rbac-object-modified", "detect", 0
+RANK[33] = 4 -- high
+do
+  -- objectRef.name prefix (rules/detect/rbac.yaml:930:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return type(v) == "string" and ssub(v, 1, 7) == "system:"
+  end
+  -- objectRef.name in (rules/detect/rbac.yaml:933:13)
+  local S2 = { ["system:coredns"] = true, ["system:managed-certificate-controller"] = true }
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:938:9)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  PRED[33] = function(e)
+    return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
+  end
+end
+
+-- [34] detect rbac-objects-deleted-in-bulk
+RULE_ID[34], KIND[34], HITS[34] = "rbac-objects-deleted-in-bulk", "detect", 0
+RANK[34] = 4 -- high
+do
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t1(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:1025:9)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  PRED[34] = function(e)
     return not (t1(e) or t2(e))
   end
 end
 
--- [23] detect secrets-listed-all-namespaces
-RULE_ID[23], KIND[23], HITS[23] = "secrets-listed-all-namespaces", "detect", 0
-RANK[23] = 5 -- critical
+-- [35] detect serviceaccount-created-in-system-namespace
+RULE_ID[35], KIND[35], HITS[35] = "serviceaccount-created-in-system-namespace", "detect", 0
+RANK[35] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/rbac.yaml:1086:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t5(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S5[v] == true
+  end
+  -- objectRef.name in (rules/detect/rbac.yaml:1091:13)
+  local S6 = { ["default"] = true, ["coredns"] = true, ["kube-proxy"] = true, ["kube-dns"] = true, ["metrics-server"] = true, ["bootstrap-signer"] = true, ["certificate-controller"] = true, ["clusterrole-aggregation-controller"] = true, ["cronjob-controller"] = true, ["daemon-set-controller"] = true, ["deployment-controller"] = true, ["disruption-controller"] = true, ["endpoint-controller"] = true, ["endpointslice-controller"] = true, ["endpointslicemirroring-controller"] = true, ["ephemeral-volume-controller"] = true, ["expand-controller"] = true, ["generic-garbage-collector"] = true, ["horizontal-pod-autoscaler"] = true, ["job-controller"] = true, ["legacy-service-account-token-cleaner"] = true, ["namespace-controller"] = true, ["node-controller"] = true, ["persistent-volume-binder"] = true, ["pod-garbage-collector"] = true, ["pv-protection-controller"] = true, ["pvc-protection-controller"] = true, ["replicaset-controller"] = true, ["replication-controller"] = true, ["resourcequota-controller"] = true, ["root-ca-cert-publisher"] = true, ["service-account-controller"] = true, ["statefulset-controller"] = true, ["token-cleaner"] = true, ["ttl-after-finished-controller"] = true, ["ttl-controller"] = true, ["attachdetach-controller"] = true }
+  local function t6(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S6[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t7(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t8(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t9(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[35] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not t6(e) and not (t7(e) or t8(e)) and not t9(e))
+  end
+end
+
+-- [36] detect secrets-listed-all-namespaces
+RULE_ID[36], KIND[36], HITS[36] = "secrets-listed-all-namespaces", "detect", 0
+RANK[36] = 5 -- critical
 do
   -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
@@ -1267,22 +3099,27 @@ do
     v = v["namespace"]
     return present(v)
   end
-  -- user.username in (rules/detect/secrets.yaml:26:9)
-  local S2 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- requestURI pattern (rules/macros.yaml:49:7)
   local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/secrets.yaml:27:9)
+  local S3 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:kube-state-metrics"] = true, ["system:serviceaccount:monitoring:kube-state-metrics"] = true, ["system:serviceaccount:cert-manager:cert-manager"] = true, ["system:serviceaccount:velero:velero"] = true, ["system:serviceaccount:argocd:argocd-application-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S2[v] == true
+    return S3[v] == true
   end
-  PRED[23] = function(e)
-    return (not t1(e) and not t2(e))
+  PRED[36] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)))
   end
 end
 
--- [24] detect secret-read-by-user
-RULE_ID[24], KIND[24], HITS[24] = "secret-read-by-user", "detect", 0
-RANK[24] = 3 -- medium
+-- [37] detect secret-read-by-user
+RULE_ID[37], KIND[37], HITS[37] = "secret-read-by-user", "detect", 0
+RANK[37] = 3 -- medium
 do
   -- user.username prefix (rules/macros.yaml:41:7)
   local function t1(e)
@@ -1306,68 +3143,90 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- responseStatus.code gte (rules/detect/secrets.yaml:65:13)
+  -- responseStatus.code gte (rules/detect/secrets.yaml:88:13)
   local function t4(e)
     local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
     v = v["code"]
     return type(v) == "number" and v >= 400
   end
-  PRED[24] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[37] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
--- [25] detect long-lived-token-secret-created
-RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
-RANK[25] = 4 -- high
+-- [38] detect long-lived-token-secret-created
+RULE_ID[38], KIND[38], HITS[38] = "long-lived-token-secret-created", "detect", 0
+RANK[38] = 4 -- high
 do
-  -- requestObject.type equals (rules/detect/secrets.yaml:102:11)
+  -- requestObject.type equals (rules/detect/secrets.yaml:126:15)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- verb equals (rules/detect/secrets.yaml:129:19)
   local function t2(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.type equals (rules/detect/secrets.yaml:131:19)
+  local function t3(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "kubernetes.io/service-account-token"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S2[v] == true
+    return S5[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t3(e)
+  local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[25] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+  PRED[38] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
   end
 end
 
--- [26] detect privileged-container
-RULE_ID[26], KIND[26], HITS[26] = "privileged-container", "detect", 0
-RANK[26] = 5 -- critical
+-- [39] detect privileged-container
+RULE_ID[39], KIND[39], HITS[39] = "privileged-container", "detect", 0
+RANK[39] = 5 -- critical
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:41:15)
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:19)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1390,7 +3249,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:43:15)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:19)
   local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1413,7 +3272,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:15)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:19)
   local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1436,7 +3295,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:15)
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:19)
   local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1465,7 +3324,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:15)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:19)
   local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1494,7 +3353,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:15)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:19)
   local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1523,7 +3382,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:57:19)
   local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1558,7 +3417,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:19)
   local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1593,7 +3452,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:57:15)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:19)
   local function t11(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1628,7 +3487,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:15)
+  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:19)
   local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1654,7 +3513,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:15)
+  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:65:19)
   local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1680,7 +3539,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:15)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:67:19)
   local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1706,46 +3565,411 @@ do
     end
     return false
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- verb equals (rules/detect/workloads.yaml:70:19)
   local function t15(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:73:23)
+  local function t16(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:75:23)
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:77:23)
+  local function t18(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:23)
+  local function t19(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:81:23)
+  local function t20(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:83:23)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:85:23)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:87:23)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:89:23)
+  local function t24(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:91:23)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:93:23)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:23)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t28(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t29(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S15[v] == true
+    return S29[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t16(e)
+  local function t30(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[26] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not (t15(e) or t16(e)))
+  -- objectRef.resource equals (rules/detect/workloads.yaml:102:13)
+  local function t31(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "daemonsets"
+  end
+  -- user.username in (rules/detect/workloads.yaml:104:13)
+  local S32 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  local function t32(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S32[v] == true
+  end
+  PRED[39] = function(e)
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e) or (t31(e) and t32(e))))
   end
 end
 
--- [27] detect host-namespace-or-sensitive-mount
-RULE_ID[27], KIND[27], HITS[27] = "host-namespace-or-sensitive-mount", "detect", 0
-RANK[27] = 4 -- high
+-- [40] detect host-namespace-or-sensitive-mount
+RULE_ID[40], KIND[40], HITS[40] = "host-namespace-or-sensitive-mount", "detect", 0
+RANK[40] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
-  local function t1(e)
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
-  local function t2(e)
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:117:15)
-  local function t3(e)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:273:19)
+  T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1753,8 +3977,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:119:15)
-  local function t4(e)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:275:19)
+  T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1762,8 +3986,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:121:15)
-  local function t5(e)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:277:19)
+  T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1771,9 +3995,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:123:15)
-  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t6(e)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:279:19)
+  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[6] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1795,8 +4019,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:125:15)
-  local function t7(e)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:282:19)
+  T[7] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1809,7 +4033,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
               end
             end
           end
@@ -1818,8 +4042,31 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:127:15)
-  local function t8(e)
+  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:285:19)
+  T[8] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:288:19)
+  T[9] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1831,8 +4078,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:129:15)
-  local function t9(e)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:290:19)
+  T[10] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1844,8 +4091,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:131:15)
-  local function t10(e)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:292:19)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1857,9 +4104,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:133:15)
-  local S11 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t11(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:294:19)
+  local S12 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[12] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1876,7 +4123,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S11[v7] == true then return true end
+                    if S12[v7] == true then return true end
                   end
                 end
               end
@@ -1887,8 +4134,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:135:15)
-  local function t12(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:297:19)
+  T[13] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1905,7 +4152,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
                   end
                 end
               end
@@ -1916,8 +4163,37 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:137:15)
-  local function t13(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:300:19)
+  T[14] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:303:19)
+  T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1933,8 +4209,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:139:15)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:305:19)
+  T[16] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1950,8 +4226,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:141:15)
-  local function t15(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:307:19)
+  T[17] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1967,9 +4243,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:143:15)
-  local S16 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t16(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:309:19)
+  local S18 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1990,7 +4266,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S16[v9] == true then return true end
+                        if S18[v9] == true then return true end
                       end
                     end
                   end
@@ -2003,8 +4279,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:145:15)
-  local function t17(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:312:19)
+  T[19] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2025,7 +4301,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
+                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 16) == "/var/lib/docker/" or ssub(v9, 1, 16) == "/run/containerd/" or ssub(v9, 1, 20) == "/var/run/containerd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
                       end
                     end
                   end
@@ -2038,8 +4314,43 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:147:15)
-  local function t18(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:315:19)
+  T[20] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (sfind(v9, "^[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*etc$") ~= nil or sfind(v9, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*root$") ~= nil or sfind(v9, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*home$") ~= nil or sfind(v9, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*proc$") ~= nil or sfind(v9, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*sys$") ~= nil or sfind(v9, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*dev$") ~= nil or sfind(v9, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*boot$") ~= nil or sfind(v9, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "/%.%./") ~= nil or sfind(v9, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:318:19)
+  T[21] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2049,8 +4360,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:149:15)
-  local function t19(e)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:320:19)
+  T[22] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2060,8 +4371,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:151:15)
-  local function t20(e)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:322:19)
+  T[23] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2071,9 +4382,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:153:15)
-  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t21(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:324:19)
+  local S24 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[24] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2088,7 +4399,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S21[v6] == true then return true end
+                  if S24[v6] == true then return true end
                 end
               end
             end
@@ -2098,8 +4409,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:155:15)
-  local function t22(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:327:19)
+  T[25] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2114,7 +4425,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
                 end
               end
             end
@@ -2123,77 +4434,652 @@ do
       end
     end
     return false
+  end
+  -- requestObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:330:19)
+  T[26] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:334:19)
+  T[27] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:337:23)
+  T[28] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:339:23)
+  T[29] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:341:23)
+  T[30] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:343:23)
+  local S31 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[31] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if S31[v5] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:346:23)
+  T[32] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:349:23)
+  T[33] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:352:23)
+  T[34] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:354:23)
+  T[35] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:356:23)
+  T[36] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:358:23)
+  local S37 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[37] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if S37[v7] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:361:23)
+  T[38] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:364:23)
+  T[39] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:367:23)
+  T[40] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:369:23)
+  T[41] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:371:23)
+  T[42] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:373:23)
+  local S43 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[43] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if S43[v9] == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:376:23)
+  T[44] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 16) == "/var/lib/docker/" or ssub(v9, 1, 16) == "/run/containerd/" or ssub(v9, 1, 20) == "/var/run/containerd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:379:23)
+  T[45] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (sfind(v9, "^[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*etc$") ~= nil or sfind(v9, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*root$") ~= nil or sfind(v9, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*home$") ~= nil or sfind(v9, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*proc$") ~= nil or sfind(v9, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*sys$") ~= nil or sfind(v9, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*dev$") ~= nil or sfind(v9, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*boot$") ~= nil or sfind(v9, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "/%.%./") ~= nil or sfind(v9, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:382:23)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:384:23)
+  T[47] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:386:23)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:388:23)
+  local S49 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if S49[v6] == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:391:23)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:394:23)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  T[52] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t23(e)
+  local S53 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[53] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S23[v] == true
+    return S53[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t24(e)
+  T[54] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[27] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not (t23(e) or t24(e)))
+  -- objectRef.resource equals (rules/detect/workloads.yaml:402:13)
+  T[55] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "daemonsets"
+  end
+  -- user.username in (rules/detect/workloads.yaml:404:13)
+  local S56 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[56] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S56[v] == true
+  end
+  PRED[40] = function(e)
+    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or (T[27](e) and (T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e)))) and not (T[52](e) or T[53](e) or T[54](e) or (T[55](e) and T[56](e))))
   end
 end
 
--- [28] detect pod-created-in-kube-system
-RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
-RANK[28] = 4 -- high
+-- [41] detect pod-created-in-kube-system
+RULE_ID[41], KIND[41], HITS[41] = "pod-created-in-kube-system", "detect", 0
+RANK[41] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:196:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:597:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:200:11)
+  -- verb equals (rules/macros.yaml:57:11)
   local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t5(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["namespace"]
-    return v == "kube-system"
+    return S5[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t3(e)
+  local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S6[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t4(e)
+  local function t7(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:204:13)
-  local function t5(e)
+  -- user.username prefix (rules/detect/workloads.yaml:604:17)
+  local function t8(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  PRED[28] = function(e)
-    return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:606:17)
+  local function t9(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return v == "kube-system"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t10(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[41] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not (t6(e) or t7(e)) and not (t8(e) and t9(e)) and not t10(e))
   end
 end
 
--- [29] detect cronjob-created-or-modified
-RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
-RANK[29] = 2 -- low
+-- [42] detect cronjob-created-or-modified
+RULE_ID[42], KIND[42], HITS[42] = "cronjob-created-or-modified", "detect", 0
+RANK[42] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:234:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:682:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2215,23 +5101,28 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[29] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)))
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[42] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [30] detect nodeport-service
-RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
-RANK[30] = 3 -- medium
+-- [43] detect nodeport-service
+RULE_ID[43], KIND[43], HITS[43] = "nodeport-service", "detect", 0
+RANK[43] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:263:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:712:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:267:15)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:716:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2240,7 +5131,7 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:269:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:718:15)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2260,7 +5151,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:272:19)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:721:19)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2269,7 +5160,7 @@ do
     v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:275:21)
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:724:21)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2278,13 +5169,6563 @@ do
     v = v["allocateLoadBalancerNodePorts"]
     return v == false
   end
-  PRED[30] = function(e)
-    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e))))
+  -- verb equals (rules/detect/workloads.yaml:727:19)
+  local function t6(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.type equals (rules/detect/workloads.yaml:729:19)
+  local function t7(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "NodePort"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t8(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[43] = function(e)
+    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e))) and not t8(e))
   end
 end
 
--- [31] drop drop-health-probes
-RULE_ID[31], KIND[31], HITS[31] = "drop-health-probes", "drop", 0
+-- [44] detect dangerous-capability-added
+RULE_ID[44], KIND[44], HITS[44] = "dangerous-capability-added", "detect", 0
+RANK[44] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:788:19)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:791:19)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:794:19)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:797:19)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:800:19)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:803:19)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:806:19)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:809:19)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:812:19)
+  local function t11(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:815:19)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:818:19)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:821:19)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:825:19)
+  local function t15(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:828:23)
+  local function t16(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:831:23)
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:834:23)
+  local function t18(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:837:23)
+  local function t19(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:840:23)
+  local function t20(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:843:23)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:846:23)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:849:23)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:852:23)
+  local function t24(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, #v10 do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:855:23)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:858:23)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:861:23)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, #v7 do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t28(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t29(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S29[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t30(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[44] = function(e)
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+  end
+end
+
+-- [45] detect security-profile-unconfined
+RULE_ID[45], KIND[45], HITS[45] = "security-profile-unconfined", "detect", 0
+RANK[45] = 3 -- medium
+do
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:993:19)
+  T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:995:19)
+  T[4] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:997:19)
+  T[5] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:999:19)
+  T[6] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1001:19)
+  T[7] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1003:19)
+  T[8] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1005:19)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1007:19)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1009:19)
+  T[11] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1011:19)
+  T[12] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1013:19)
+  T[13] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1015:19)
+  T[14] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1017:19)
+  T[15] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1019:19)
+  T[16] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1021:19)
+  T[17] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1023:19)
+  T[18] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1025:19)
+  T[19] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1027:19)
+  T[20] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1029:19)
+  T[21] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1031:19)
+  T[22] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1033:19)
+  T[23] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1035:19)
+  T[24] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1037:19)
+  T[25] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1039:19)
+  T[26] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1041:19)
+  T[27] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1043:19)
+  T[28] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1045:19)
+  T[29] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1047:19)
+  T[30] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1049:19)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1051:19)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1053:19)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1055:19)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1057:19)
+  T[35] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1059:19)
+  T[36] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1061:19)
+  T[37] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1063:19)
+  T[38] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- verb equals (rules/detect/workloads.yaml:1066:19)
+  T[39] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1069:23)
+  T[40] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1071:23)
+  T[41] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1073:23)
+  T[42] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1075:23)
+  T[43] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1077:23)
+  T[44] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1079:23)
+  T[45] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1081:23)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1083:23)
+  T[47] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1085:23)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1087:23)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1089:23)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1091:23)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1093:23)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1095:23)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1097:23)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1099:23)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1101:23)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1103:23)
+  T[57] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1105:23)
+  T[58] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1107:23)
+  T[59] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1109:23)
+  T[60] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1111:23)
+  T[61] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1113:23)
+  T[62] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1115:23)
+  T[63] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1117:23)
+  T[64] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1119:23)
+  T[65] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1121:23)
+  T[66] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1123:23)
+  T[67] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1125:23)
+  T[68] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1127:23)
+  T[69] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1129:23)
+  T[70] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1131:23)
+  T[71] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1133:23)
+  T[72] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1135:23)
+  T[73] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1137:23)
+  T[74] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1139:23)
+  T[75] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  T[76] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S77 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[77] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S77[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  T[78] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[45] = function(e)
+    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e)))) and not (T[76](e) or T[77](e) or T[78](e)))
+  end
+end
+
+-- [46] detect privilege-escalation-allowed
+RULE_ID[46], KIND[46], HITS[46] = "privilege-escalation-allowed", "detect", 0
+RANK[46] = 2 -- low
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1233:19)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1235:19)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1237:19)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1239:19)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1241:19)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1243:19)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1245:19)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1247:19)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1249:19)
+  local function t11(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1251:19)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1253:19)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1255:19)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1258:19)
+  local function t15(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1261:23)
+  local function t16(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1263:23)
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1265:23)
+  local function t18(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1267:23)
+  local function t19(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1269:23)
+  local function t20(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1271:23)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1273:23)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1275:23)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1277:23)
+  local function t24(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1279:23)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1281:23)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1283:23)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t28(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t29(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S29[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t30(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[46] = function(e)
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+  end
+end
+
+-- [47] detect host-port-requested
+RULE_ID[47], KIND[47], HITS[47] = "host-port-requested", "detect", 0
+RANK[47] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1352:19)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1354:19)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1356:19)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1358:19)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1360:19)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1362:19)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1364:19)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1366:19)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1368:19)
+  local function t11(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1370:19)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1372:19)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1374:19)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1377:19)
+  local function t15(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1380:23)
+  local function t16(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1382:23)
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1384:23)
+  local function t18(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, #v4 do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1386:23)
+  local function t19(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1388:23)
+  local function t20(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1390:23)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1392:23)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1394:23)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1396:23)
+  local function t24(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1398:23)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1400:23)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1402:23)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, #v5 do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t28(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t29(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S29[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t30(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[47] = function(e)
+    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+  end
+end
+
+-- [48] detect container-runs-as-root
+RULE_ID[48], KIND[48], HITS[48] = "container-runs-as-root", "detect", 0
+RANK[48] = 2 -- low
+do
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1478:19)
+  T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1480:19)
+  T[4] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1482:19)
+  T[5] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1484:19)
+  T[6] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1486:19)
+  T[7] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1488:19)
+  T[8] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1490:19)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1492:19)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1494:19)
+  T[11] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1496:19)
+  T[12] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1498:19)
+  T[13] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1500:19)
+  T[14] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1502:19)
+  T[15] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1504:19)
+  T[16] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1506:19)
+  T[17] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1508:19)
+  T[18] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1510:19)
+  T[19] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1512:19)
+  T[20] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1514:19)
+  T[21] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1516:19)
+  T[22] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1518:19)
+  T[23] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1520:19)
+  T[24] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1522:19)
+  T[25] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1524:19)
+  T[26] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1526:19)
+  T[27] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1528:19)
+  T[28] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1530:19)
+  T[29] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1532:19)
+  T[30] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1534:19)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1536:19)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1538:19)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1540:19)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1543:19)
+  T[35] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1546:23)
+  T[36] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1548:23)
+  T[37] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1550:23)
+  T[38] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1552:23)
+  T[39] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1554:23)
+  T[40] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1556:23)
+  T[41] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1558:23)
+  T[42] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1560:23)
+  T[43] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1562:23)
+  T[44] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1564:23)
+  T[45] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1566:23)
+  T[46] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1568:23)
+  T[47] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1570:23)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1572:23)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1574:23)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1576:23)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1578:23)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1580:23)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1582:23)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1584:23)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1586:23)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1588:23)
+  T[57] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1590:23)
+  T[58] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1592:23)
+  T[59] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1594:23)
+  T[60] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1596:23)
+  T[61] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1598:23)
+  T[62] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1600:23)
+  T[63] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1602:23)
+  T[64] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1604:23)
+  T[65] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1606:23)
+  T[66] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1608:23)
+  T[67] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  T[68] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S69 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[69] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S69[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  T[70] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[48] = function(e)
+    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or (T[35](e) and (T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e)))) and not (T[68](e) or T[69](e) or T[70](e)))
+  end
+end
+
+-- [49] detect privileged-pod-from-controller
+RULE_ID[49], KIND[49], HITS[49] = "privileged-pod-from-controller", "detect", 0
+RANK[49] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1685:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- user.username in (rules/detect/workloads.yaml:1689:11)
+  local S2 = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1693:15)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1695:15)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1698:15)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1700:15)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1703:15)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1705:15)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, #v6 do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:1708:15)
+  local function t9(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:1710:15)
+  local function t10(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:1712:15)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:1714:15)
+  local S12 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if S12[v5] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:1717:15)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:1720:15)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1723:15)
+  local function t15(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1725:15)
+  local function t16(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, #v8 do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1728:15)
+  local function t17(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t18(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- objectRef.namespace in (rules/detect/workloads.yaml:1733:13)
+  local S19 = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
+  local function t19(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S19[v] == true
+  end
+  -- requestObject.spec.containers[*].image pattern (rules/detect/workloads.yaml:1737:17)
+  local function t20(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].image pattern (rules/detect/workloads.yaml:1740:17)
+  local function t21(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  PRED[49] = function(e)
+    return (not t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e)) and not (t18(e) or (t19(e) and (t20(e) or t21(e)))))
+  end
+end
+
+-- [50] detect workload-in-system-namespace
+RULE_ID[50], KIND[50], HITS[50] = "workload-in-system-namespace", "detect", 0
+RANK[50] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1848:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S2 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S2[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI pattern (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[50] = function(e)
+    return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
+  end
+end
+
+-- [51] drop drop-health-probes
+RULE_ID[51], KIND[51], HITS[51] = "drop-health-probes", "drop", 0
 do
   -- objectRef exists (rules/noise/drops.yaml:19:11)
   local function t1(e)
@@ -2296,29 +11737,29 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/metrics[%/%?]") ~= nil or sfind(v, "^/metrics$") ~= nil)
   end
-  PRED[31] = function(e)
+  PRED[51] = function(e)
     return (not t1(e) and t2(e))
   end
 end
 
--- [32] drop drop-watch-requests
-RULE_ID[32], KIND[32], HITS[32] = "drop-watch-requests", "drop", 0
+-- [52] drop drop-watch-requests
+RULE_ID[52], KIND[52], HITS[52] = "drop-watch-requests", "drop", 0
 do
-  PRED[32] = function(e)
+  PRED[52] = function(e)
     return true
   end
 end
 
--- [33] drop drop-endpoint-and-event-reads
-RULE_ID[33], KIND[33], HITS[33] = "drop-endpoint-and-event-reads", "drop", 0
+-- [53] drop drop-endpoint-and-event-reads
+RULE_ID[53], KIND[53], HITS[53] = "drop-endpoint-and-event-reads", "drop", 0
 do
-  PRED[33] = function(e)
+  PRED[53] = function(e)
     return true
   end
 end
 
--- [34] drop drop-lease-renewals
-RULE_ID[34], KIND[34], HITS[34] = "drop-lease-renewals", "drop", 0
+-- [54] drop drop-lease-renewals
+RULE_ID[54], KIND[54], HITS[54] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
   local function t1(e)
@@ -2342,31 +11783,31 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[34] = function(e)
+  PRED[54] = function(e)
     return (t1(e) and (t2(e) or t3(e)))
   end
 end
 
--- [35] redact mask-secret-values
-RULE_ID[35], KIND[35], HITS[35] = "mask-secret-values", "redact", 0
+-- [55] redact mask-secret-values
+RULE_ID[55], KIND[55], HITS[55] = "mask-secret-values", "redact", 0
 do
-  PRED[35] = function(e)
+  PRED[55] = function(e)
     return true
   end
-  REDACT[35] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[55] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [36] redact mask-configmap-credentials
-RULE_ID[36], KIND[36], HITS[36] = "mask-configmap-credentials", "redact", 0
+-- [56] redact mask-configmap-credentials
+RULE_ID[56], KIND[56], HITS[56] = "mask-configmap-credentials", "redact", 0
 do
-  PRED[36] = function(e)
+  PRED[56] = function(e)
     return true
   end
-  REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[56] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
 end
 
--- [37] redact redact-token-request
-RULE_ID[37], KIND[37], HITS[37] = "redact-token-request", "redact", 0
+-- [57] redact redact-token-request
+RULE_ID[57], KIND[57], HITS[57] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
@@ -2375,23 +11816,23 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[37] = function(e)
+  PRED[57] = function(e)
     return t1(e)
   end
-  REDACT[37] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[57] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [38] redact redact-token-review
-RULE_ID[38], KIND[38], HITS[38] = "redact-token-review", "redact", 0
+-- [58] redact redact-token-review
+RULE_ID[58], KIND[58], HITS[58] = "redact-token-review", "redact", 0
 do
-  PRED[38] = function(e)
+  PRED[58] = function(e)
     return true
   end
-  REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[58] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [39] redact scrub-exec-credentials
-RULE_ID[39], KIND[39], HITS[39] = "scrub-exec-credentials", "redact", 0
+-- [59] redact scrub-exec-credentials
+RULE_ID[59], KIND[59], HITS[59] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -2401,83 +11842,103 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[39] = function(e)
+  PRED[59] = function(e)
     return t1(e)
   end
-  REDACT[39] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, gsub_replacement = "[REDACTED]" }
+  REDACT[59] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {39} }
-P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {39} }
-P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {39} }
-P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {39} }
-P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {39} }
-P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {39} }
-P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {39} }
-P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {36, 39} }
-P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {39} }
-P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {39} }
-P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {39} }
-P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {39} }
-P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {39} }
-P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {39} }
-P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {39} }
-P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {39} }
-P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {39} }
-P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {39} }
-P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {39} }
-P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {39} }
-P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {39} }
-P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {39} }
-P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {39} }
-P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 39} }
-P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 39} }
-P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 39} }
-P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 39} }
-P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 39} }
-P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {39} }
-P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
-P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {37, 39} }
-P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {37, 39} }
-P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {39} }
-P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {38, 39} }
-P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {38, 39} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {59} }
+P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {59} }
+P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {59} }
+P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {59} }
+P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 59} }
+P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {59} }
+P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {59} }
+P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {59} }
+P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {59} }
+P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {59} }
+P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {59} }
+P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {59} }
+P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {59} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {59} }
+P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {59} }
+P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {59} }
+P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {59} }
+P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {59} }
+P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {59} }
+P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {59} }
+P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {59} }
+P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {59} }
+P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 59} }
+P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 59} }
+P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 59} }
+P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 59} }
+P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 59} }
+P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {57, 59} }
+P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {57, 59} }
+P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {57, 59} }
+P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {57, 59} }
+P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {59} }
+P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {58, 59} }
+P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {58, 59} }
+P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {58, 59} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
-INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
-INDEX["clusterroles"] = { verbs = { ["create"] = P[7], ["patch"] = P[7], ["update"] = P[7], ["watch"] = P[3] }, other = P[4] }
-INDEX["configmaps"] = { verbs = { ["create"] = P[8], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
-INDEX["cronjobs"] = { verbs = { ["create"] = P[9], ["patch"] = P[9], ["update"] = P[9], ["watch"] = P[3] }, other = P[4] }
-INDEX["daemonsets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["deployments"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["endpoints"] = { verbs = { ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["endpointslices"] = { verbs = { ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["events"] = { verbs = { ["delete"] = P[13], ["deletecollection"] = P[13], ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["jobs"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["leases"] = { verbs = { ["get"] = P[14], ["list"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[15] }, other = P[4] }
-INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["namespaces"] = { verbs = { ["delete"] = P[17], ["deletecollection"] = P[17], ["watch"] = P[3] }, other = P[4] }
-INDEX["nodes"] = { verbs = { ["patch"] = P[18], ["update"] = P[18], ["watch"] = P[19] }, other = P[20] }
-INDEX["pods"] = { verbs = { ["create"] = P[21], ["get"] = P[22], ["patch"] = P[23], ["update"] = P[23], ["watch"] = P[3] }, other = P[4] }
-INDEX["podtemplates"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicasets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["rolebindings"] = { verbs = { ["create"] = P[6], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
-INDEX["roles"] = { verbs = { ["create"] = P[7], ["patch"] = P[7], ["update"] = P[7], ["watch"] = P[3] }, other = P[4] }
-INDEX["secrets"] = { verbs = { ["create"] = P[24], ["get"] = P[25], ["list"] = P[26], ["watch"] = P[27] }, other = P[28] }
-INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[29], ["watch"] = P[3] }, other = P[4] }
-INDEX["serviceaccounts"] = { verbs = { ["create"] = P[30], ["watch"] = P[31] }, other = P[32] }
-INDEX["services"] = { verbs = { ["create"] = P[33], ["patch"] = P[33], ["update"] = P[33], ["watch"] = P[3] }, other = P[4] }
-INDEX["statefulsets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["tokenreviews"] = { verbs = { ["watch"] = P[34] }, other = P[35] }
-INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-local INDEX_ANY = { verbs = { ["watch"] = P[3] }, other = P[4] }
+INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
+INDEX["clusterroles"] = { verbs = { ["create"] = P[9], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
+INDEX["configmaps"] = { verbs = { ["create"] = P[11], ["patch"] = P[11], ["update"] = P[11], ["watch"] = P[3] }, other = P[4] }
+INDEX["cronjobs"] = { verbs = { ["create"] = P[12], ["patch"] = P[12], ["update"] = P[12], ["watch"] = P[3] }, other = P[4] }
+INDEX["daemonsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["deployments"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["endpoints"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["endpointslices"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["events"] = { verbs = { ["create"] = P[14], ["delete"] = P[17], ["deletecollection"] = P[17], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["jobs"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["leases"] = { verbs = { ["create"] = P[14], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[19], ["update"] = P[19], ["watch"] = P[20] }, other = P[4] }
+INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["namespaces"] = { verbs = { ["create"] = P[14], ["delete"] = P[23], ["deletecollection"] = P[23], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["nodes"] = { verbs = { ["create"] = P[24], ["delete"] = P[25], ["deletecollection"] = P[25], ["patch"] = P[26], ["update"] = P[26], ["watch"] = P[27] }, other = P[28] }
+INDEX["pods"] = { verbs = { ["create"] = P[29], ["get"] = P[30], ["patch"] = P[31], ["update"] = P[31], ["watch"] = P[32] }, other = P[33] }
+INDEX["podtemplates"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicasets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["rolebindings"] = { verbs = { ["create"] = P[34], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[35], ["update"] = P[35], ["watch"] = P[3] }, other = P[4] }
+INDEX["roles"] = { verbs = { ["create"] = P[36], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[37], ["update"] = P[37], ["watch"] = P[3] }, other = P[4] }
+INDEX["secrets"] = { verbs = { ["create"] = P[38], ["get"] = P[39], ["list"] = P[40], ["patch"] = P[38], ["update"] = P[38], ["watch"] = P[41] }, other = P[42] }
+INDEX["selfsubjectaccessreviews"] = { verbs = { ["create"] = P[43], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[44], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["serviceaccounts"] = { verbs = { ["create"] = P[45], ["patch"] = P[46], ["update"] = P[46], ["watch"] = P[47] }, other = P[48] }
+INDEX["services"] = { verbs = { ["create"] = P[49], ["patch"] = P[49], ["update"] = P[49], ["watch"] = P[32] }, other = P[33] }
+INDEX["statefulsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["subjectaccessreviews"] = { verbs = { ["create"] = P[50], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["tokenreviews"] = { verbs = { ["create"] = P[51], ["patch"] = P[51], ["update"] = P[51], ["watch"] = P[52] }, other = P[53] }
+INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+local INDEX_ANY = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
 
 local SEVERITY_NAME = { "info", "low", "medium", "high", "critical" }
 
