@@ -17,14 +17,14 @@
 --   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
 --   [13] detect events-deleted                              rules/detect/cluster.yaml:175:5
 --   [14] detect configmap-holds-credentials                 rules/detect/cluster.yaml:201:5
---   [15] detect node-deleted                                rules/detect/cluster.yaml:253:5
+--   [15] detect node-deleted                                rules/detect/cluster.yaml:278:5
 --   [16] detect exec-into-pod                               rules/detect/exec.yaml:3:5
 --   [17] detect exec-shell-or-tool                          rules/detect/exec.yaml:52:5
 --   [18] detect port-forward                                rules/detect/exec.yaml:214:5
 --   [19] detect ephemeral-container-added                   rules/detect/exec.yaml:242:5
 --   [20] detect kubelet-api-proxied                         rules/detect/exec.yaml:271:5
---   [21] detect pod-or-service-proxy                        rules/detect/exec.yaml:308:5
---   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:371:5
+--   [21] detect pod-or-service-proxy                        rules/detect/exec.yaml:331:5
+--   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:394:5
 --   [23] detect clusterrolebinding-created                  rules/detect/rbac.yaml:3:5
 --   [24] detect binding-to-privileged-role                  rules/detect/rbac.yaml:95:5
 --   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:169:5
@@ -177,11 +177,11 @@
 --   1682-1690 rules/detect/cluster.yaml:239:15
 --   1691-1695 rules/macros.yaml:49:7
 --   1696-1699 rules/detect/cluster.yaml:201:5
---   1701-1704 rules/detect/cluster.yaml:253:5
---   1705-1711 rules/detect/cluster.yaml:270:11
+--   1701-1704 rules/detect/cluster.yaml:278:5
+--   1705-1711 rules/detect/cluster.yaml:295:11
 --   1712-1716 rules/macros.yaml:49:7
---   1717-1724 rules/detect/cluster.yaml:278:9
---   1725-1728 rules/detect/cluster.yaml:253:5
+--   1717-1724 rules/detect/cluster.yaml:303:9
+--   1725-1728 rules/detect/cluster.yaml:278:5
 --   1730-1733 rules/detect/exec.yaml:3:5
 --   1734-1741 rules/detect/exec.yaml:20:11
 --   1742-1746 rules/macros.yaml:49:7
@@ -204,17 +204,17 @@
 --   1831-1835 rules/detect/exec.yaml:289:13
 --   1836-1840 rules/macros.yaml:49:7
 --   1841-1844 rules/detect/exec.yaml:271:5
---   1846-1849 rules/detect/exec.yaml:308:5
---   1850-1856 rules/detect/exec.yaml:328:11
+--   1846-1849 rules/detect/exec.yaml:331:5
+--   1850-1856 rules/detect/exec.yaml:351:11
 --   1857-1861 rules/macros.yaml:49:7
---   1862-1865 rules/detect/exec.yaml:308:5
---   1867-1870 rules/detect/exec.yaml:371:5
+--   1862-1865 rules/detect/exec.yaml:331:5
+--   1867-1870 rules/detect/exec.yaml:394:5
 --   1871-1877 rules/macros.yaml:16:7
---   1878-1888 rules/detect/exec.yaml:394:11
---   1889-1899 rules/detect/exec.yaml:396:11
+--   1878-1888 rules/detect/exec.yaml:417:11
+--   1889-1899 rules/detect/exec.yaml:419:11
 --   1900-1904 rules/macros.yaml:49:7
---   1905-1914 rules/detect/exec.yaml:400:9
---   1915-1918 rules/detect/exec.yaml:371:5
+--   1905-1914 rules/detect/exec.yaml:423:9
+--   1915-1918 rules/detect/exec.yaml:394:5
 --   1920-1923 rules/detect/rbac.yaml:3:5
 --   1924-1928 rules/macros.yaml:57:11
 --   1929-1934 rules/macros.yaml:60:15
@@ -1702,7 +1702,7 @@ end
 RULE_ID[15], KIND[15], HITS[15] = "node-deleted", "detect", 0
 RANK[15] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:270:11)
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:295:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1714,7 +1714,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/cluster.yaml:278:9)
+  -- user.username in (rules/detect/cluster.yaml:303:9)
   local S3 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
   local function t3(e)
     local v = e["user"]
@@ -1847,7 +1847,7 @@ end
 RULE_ID[21], KIND[21], HITS[21] = "pod-or-service-proxy", "detect", 0
 RANK[21] = 3 -- medium
 do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:328:11)
+  -- objectRef.subresource equals (rules/detect/exec.yaml:351:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1875,7 +1875,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- requestObject.spec.resourceAttributes.resource equals (rules/detect/exec.yaml:394:11)
+  -- requestObject.spec.resourceAttributes.resource equals (rules/detect/exec.yaml:417:11)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1886,7 +1886,7 @@ do
     v = v["resource"]
     return v == "nodes"
   end
-  -- requestObject.spec.resourceAttributes.subresource equals (rules/detect/exec.yaml:396:11)
+  -- requestObject.spec.resourceAttributes.subresource equals (rules/detect/exec.yaml:419:11)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1902,7 +1902,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- requestObject.spec.user in (rules/detect/exec.yaml:400:9)
+  -- requestObject.spec.user in (rules/detect/exec.yaml:423:9)
   local S5 = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
   local function t5(e)
     local v = e["requestObject"]
