@@ -42,17 +42,17 @@
 --   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:68:5
 --   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:108:5
 --   [39] detect privileged-container                        rules/detect/workloads.yaml:22:5
---   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:254:5
---   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:580:5
---   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:668:5
---   [43] detect nodeport-service                            rules/detect/workloads.yaml:697:5
---   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:769:5
---   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:974:5
---   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:1217:5
---   [47] detect host-port-requested                         rules/detect/workloads.yaml:1335:5
---   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:1462:5
---   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:1662:5
---   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:1822:5
+--   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:286:5
+--   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:644:5
+--   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:732:5
+--   [43] detect nodeport-service                            rules/detect/workloads.yaml:761:5
+--   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:833:5
+--   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:1070:5
+--   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:1377:5
+--   [47] detect host-port-requested                         rules/detect/workloads.yaml:1527:5
+--   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:1686:5
+--   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:1950:5
+--   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:2107:5
 --   [51] drop   drop-health-probes                          rules/noise/drops.yaml:12:5
 --   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
 --   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
@@ -64,707 +64,777 @@
 --   [59] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   948-951   rules/detect/auth.yaml:15:5
---   952-958   rules/detect/auth.yaml:31:11
---   959-963   rules/macros.yaml:49:7
---   964-970   rules/macros.yaml:16:7
---   971-978   rules/detect/auth.yaml:38:9
---   979-982   rules/detect/auth.yaml:15:5
---   984-987   rules/detect/auth.yaml:53:5
---   988-994   rules/macros.yaml:34:11
---   995-1008  rules/macros.yaml:36:11
---   1009-1015 rules/detect/auth.yaml:66:11
---   1016-1020 rules/detect/auth.yaml:9:11
---   1021-1025 rules/detect/auth.yaml:11:11
---   1026-1030 rules/macros.yaml:49:7
---   1031-1035 rules/detect/auth.yaml:75:13
---   1036-1040 rules/detect/auth.yaml:77:13
---   1041-1044 rules/detect/auth.yaml:53:5
---   1046-1049 rules/detect/auth.yaml:114:5
---   1050-1056 rules/macros.yaml:34:11
---   1057-1070 rules/macros.yaml:36:11
---   1071-1077 rules/detect/auth.yaml:127:13
---   1078-1082 rules/detect/auth.yaml:9:11
---   1083-1087 rules/detect/auth.yaml:11:11
---   1088-1092 rules/macros.yaml:49:7
---   1093-1099 rules/detect/auth.yaml:132:9
---   1100-1103 rules/detect/auth.yaml:114:5
---   1105-1108 rules/detect/auth.yaml:144:5
---   1109-1115 rules/detect/auth.yaml:158:11
---   1116-1123 rules/macros.yaml:22:11
---   1124-1130 rules/macros.yaml:16:7
---   1131-1137 rules/detect/auth.yaml:164:13
---   1138-1142 rules/macros.yaml:49:7
---   1143-1146 rules/detect/auth.yaml:144:5
---   1148-1151 rules/detect/auth.yaml:178:5
---   1152-1158 rules/detect/auth.yaml:191:11
---   1159-1166 rules/macros.yaml:22:11
---   1167-1173 rules/macros.yaml:16:7
---   1174-1178 rules/macros.yaml:49:7
---   1179-1186 rules/detect/auth.yaml:200:13
---   1187-1195 rules/detect/auth.yaml:202:13
---   1196-1199 rules/detect/auth.yaml:178:5
---   1201-1204 rules/detect/auth.yaml:242:5
---   1205-1211 rules/detect/auth.yaml:256:11
---   1212-1219 rules/macros.yaml:22:11
---   1220-1226 rules/macros.yaml:16:7
---   1227-1233 rules/macros.yaml:34:11
---   1234-1247 rules/macros.yaml:36:11
---   1248-1252 rules/macros.yaml:49:7
---   1253-1256 rules/detect/auth.yaml:242:5
---   1258-1261 rules/detect/auth.yaml:276:5
---   1262-1268 rules/detect/auth.yaml:291:11
---   1269-1273 rules/detect/auth.yaml:9:11
---   1274-1278 rules/detect/auth.yaml:11:11
---   1279-1283 rules/macros.yaml:49:7
---   1284-1287 rules/detect/auth.yaml:276:5
---   1289-1292 rules/detect/auth.yaml:330:5
---   1293-1300 rules/macros.yaml:22:11
---   1301-1307 rules/macros.yaml:16:7
---   1308-1312 rules/macros.yaml:49:7
---   1313-1320 rules/detect/auth.yaml:354:9
---   1321-1324 rules/detect/auth.yaml:330:5
---   1326-1329 rules/detect/auth.yaml:408:5
---   1330-1336 rules/detect/auth.yaml:425:11
---   1337-1341 rules/detect/auth.yaml:427:11
---   1342-1346 rules/macros.yaml:49:7
---   1347-1350 rules/detect/auth.yaml:408:5
---   1352-1355 rules/detect/cluster.yaml:3:5
---   1356-1362 rules/detect/cluster.yaml:22:11
---   1363-1367 rules/macros.yaml:49:7
---   1368-1375 rules/detect/cluster.yaml:27:9
---   1376-1383 rules/macros.yaml:22:11
---   1384-1390 rules/macros.yaml:16:7
---   1391-1394 rules/detect/cluster.yaml:3:5
---   1396-1399 rules/detect/cluster.yaml:72:5
---   1400-1406 rules/detect/cluster.yaml:84:11
---   1407-1411 rules/macros.yaml:49:7
---   1412-1415 rules/detect/cluster.yaml:72:5
---   1417-1420 rules/detect/cluster.yaml:110:5
---   1421-1427 rules/detect/cluster.yaml:130:15
---   1428-1434 rules/detect/cluster.yaml:132:15
---   1435-1439 rules/macros.yaml:49:7
---   1440-1446 rules/macros.yaml:16:7
---   1447-1454 rules/detect/cluster.yaml:137:9
---   1455-1458 rules/detect/cluster.yaml:110:5
---   1460-1463 rules/detect/cluster.yaml:175:5
---   1464-1471 rules/macros.yaml:22:11
---   1472-1478 rules/macros.yaml:16:7
---   1479-1483 rules/macros.yaml:49:7
---   1484-1487 rules/detect/cluster.yaml:175:5
---   1489-1492 rules/detect/cluster.yaml:201:5
---   1493-1501 rules/detect/cluster.yaml:218:15
---   1502-1510 rules/detect/cluster.yaml:219:15
---   1511-1519 rules/detect/cluster.yaml:220:15
---   1520-1528 rules/detect/cluster.yaml:221:15
---   1529-1537 rules/detect/cluster.yaml:222:15
---   1538-1546 rules/detect/cluster.yaml:223:15
---   1547-1555 rules/detect/cluster.yaml:224:15
---   1556-1564 rules/detect/cluster.yaml:225:15
---   1565-1573 rules/detect/cluster.yaml:226:15
---   1574-1582 rules/detect/cluster.yaml:227:15
---   1583-1591 rules/detect/cluster.yaml:228:15
---   1592-1600 rules/detect/cluster.yaml:229:15
---   1601-1609 rules/detect/cluster.yaml:230:15
---   1610-1618 rules/detect/cluster.yaml:231:15
---   1619-1627 rules/detect/cluster.yaml:232:15
---   1628-1636 rules/detect/cluster.yaml:233:15
---   1637-1645 rules/detect/cluster.yaml:234:15
---   1646-1654 rules/detect/cluster.yaml:235:15
---   1655-1663 rules/detect/cluster.yaml:236:15
---   1664-1672 rules/detect/cluster.yaml:237:15
---   1673-1681 rules/detect/cluster.yaml:238:15
---   1682-1690 rules/detect/cluster.yaml:239:15
---   1691-1695 rules/macros.yaml:49:7
---   1696-1699 rules/detect/cluster.yaml:201:5
---   1701-1704 rules/detect/cluster.yaml:278:5
---   1705-1711 rules/detect/cluster.yaml:295:11
---   1712-1716 rules/macros.yaml:49:7
---   1717-1724 rules/detect/cluster.yaml:303:9
---   1725-1728 rules/detect/cluster.yaml:278:5
---   1730-1733 rules/detect/exec.yaml:3:5
---   1734-1741 rules/detect/exec.yaml:20:11
---   1742-1746 rules/macros.yaml:49:7
---   1747-1750 rules/detect/exec.yaml:3:5
---   1752-1755 rules/detect/exec.yaml:52:5
---   1756-1762 rules/detect/exec.yaml:70:11
---   1763-1767 rules/detect/exec.yaml:74:11
---   1768-1772 rules/macros.yaml:49:7
---   1773-1776 rules/detect/exec.yaml:52:5
---   1778-1781 rules/detect/exec.yaml:214:5
---   1782-1788 rules/detect/exec.yaml:227:11
---   1789-1793 rules/macros.yaml:49:7
---   1794-1797 rules/detect/exec.yaml:214:5
---   1799-1802 rules/detect/exec.yaml:242:5
---   1803-1809 rules/detect/exec.yaml:255:11
---   1810-1814 rules/macros.yaml:49:7
---   1815-1818 rules/detect/exec.yaml:242:5
---   1820-1823 rules/detect/exec.yaml:271:5
---   1824-1830 rules/detect/exec.yaml:285:11
---   1831-1835 rules/detect/exec.yaml:289:13
---   1836-1840 rules/macros.yaml:49:7
---   1841-1844 rules/detect/exec.yaml:271:5
---   1846-1849 rules/detect/exec.yaml:331:5
---   1850-1856 rules/detect/exec.yaml:351:11
---   1857-1861 rules/macros.yaml:49:7
---   1862-1865 rules/detect/exec.yaml:331:5
---   1867-1870 rules/detect/exec.yaml:394:5
---   1871-1877 rules/macros.yaml:16:7
---   1878-1888 rules/detect/exec.yaml:417:11
---   1889-1899 rules/detect/exec.yaml:419:11
---   1900-1904 rules/macros.yaml:49:7
---   1905-1914 rules/detect/exec.yaml:423:9
---   1915-1918 rules/detect/exec.yaml:394:5
---   1920-1923 rules/detect/rbac.yaml:3:5
---   1924-1928 rules/macros.yaml:57:11
---   1929-1934 rules/macros.yaml:60:15
---   1935-1941 rules/macros.yaml:62:15
---   1942-1946 rules/macros.yaml:49:7
---   1947-1954 rules/detect/rbac.yaml:23:9
---   1955-1958 rules/detect/rbac.yaml:3:5
---   1960-1963 rules/detect/rbac.yaml:95:5
---   1964-1973 rules/detect/rbac.yaml:112:15
---   1974-1983 rules/detect/rbac.yaml:114:15
---   1984-1988 rules/macros.yaml:49:7
---   1989-1996 rules/detect/rbac.yaml:118:9
---   1997-2000 rules/detect/rbac.yaml:95:5
---   2002-2005 rules/detect/rbac.yaml:169:5
---   2006-2028 rules/detect/rbac.yaml:187:15
---   2029-2051 rules/detect/rbac.yaml:189:15
---   2052-2056 rules/detect/rbac.yaml:192:19
---   2057-2079 rules/detect/rbac.yaml:195:23
---   2080-2102 rules/detect/rbac.yaml:197:23
---   2103-2107 rules/macros.yaml:49:7
---   2108-2115 rules/detect/rbac.yaml:201:9
---   2116-2119 rules/detect/rbac.yaml:169:5
---   2121-2124 rules/detect/rbac.yaml:252:5
---   2125-2131 rules/detect/rbac.yaml:264:7
---   2132-2136 rules/macros.yaml:49:7
---   2137-2144 rules/detect/rbac.yaml:272:13
---   2145-2151 rules/detect/rbac.yaml:274:13
---   2152-2165 rules/detect/rbac.yaml:277:15
---   2166-2169 rules/detect/rbac.yaml:252:5
---   2171-2174 rules/detect/rbac.yaml:313:5
---   2175-2188 rules/detect/rbac.yaml:326:11
---   2189-2202 rules/detect/rbac.yaml:328:11
---   2203-2207 rules/macros.yaml:49:7
---   2208-2215 rules/detect/rbac.yaml:332:9
---   2216-2219 rules/detect/rbac.yaml:313:5
---   2221-2224 rules/detect/rbac.yaml:345:5
---   2225-2232 rules/macros.yaml:22:11
---   2233-2239 rules/macros.yaml:16:7
---   2240-2244 rules/macros.yaml:49:7
---   2245-2248 rules/detect/rbac.yaml:345:5
---   2250-2253 rules/detect/rbac.yaml:374:5
---   2254-2261 rules/macros.yaml:67:7
---   2262-2271 rules/detect/rbac.yaml:394:15
---   2272-2276 rules/detect/rbac.yaml:400:19
---   2277-2286 rules/detect/rbac.yaml:402:19
---   2287-2291 rules/macros.yaml:49:7
---   2292-2299 rules/detect/rbac.yaml:409:9
---   2300-2303 rules/detect/rbac.yaml:374:5
---   2305-2308 rules/detect/rbac.yaml:475:5
---   2309-2331 rules/detect/rbac.yaml:496:15
---   2332-2354 rules/detect/rbac.yaml:498:15
---   2355-2377 rules/detect/rbac.yaml:500:15
---   2378-2400 rules/detect/rbac.yaml:502:15
---   2401-2429 rules/detect/rbac.yaml:504:15
---   2430-2440 rules/detect/rbac.yaml:512:23
---   2441-2451 rules/detect/rbac.yaml:514:23
---   2452-2474 rules/detect/rbac.yaml:516:19
---   2475-2479 rules/detect/rbac.yaml:530:19
---   2480-2502 rules/detect/rbac.yaml:533:23
---   2503-2525 rules/detect/rbac.yaml:535:23
---   2526-2548 rules/detect/rbac.yaml:537:23
---   2549-2571 rules/detect/rbac.yaml:539:23
---   2572-2600 rules/detect/rbac.yaml:541:23
---   2601-2611 rules/detect/rbac.yaml:549:31
---   2612-2622 rules/detect/rbac.yaml:551:31
---   2623-2645 rules/detect/rbac.yaml:553:27
---   2646-2650 rules/macros.yaml:49:7
---   2651-2658 rules/detect/rbac.yaml:568:9
---   2659-2662 rules/detect/rbac.yaml:475:5
---   2664-2667 rules/detect/rbac.yaml:646:5
---   2668-2690 rules/detect/rbac.yaml:670:15
---   2691-2695 rules/detect/rbac.yaml:681:19
---   2696-2718 rules/detect/rbac.yaml:684:23
---   2719-2723 rules/macros.yaml:49:7
---   2724-2731 rules/detect/rbac.yaml:696:9
---   2732-2739 rules/detect/rbac.yaml:701:9
---   2740-2743 rules/detect/rbac.yaml:646:5
---   2745-2748 rules/detect/rbac.yaml:776:5
---   2749-2771 rules/detect/rbac.yaml:801:19
---   2772-2794 rules/detect/rbac.yaml:807:19
---   2795-2816 rules/detect/rbac.yaml:815:19
---   2817-2839 rules/detect/rbac.yaml:817:19
---   2840-2844 rules/detect/rbac.yaml:823:19
---   2845-2867 rules/detect/rbac.yaml:827:27
---   2868-2890 rules/detect/rbac.yaml:833:27
---   2891-2912 rules/detect/rbac.yaml:841:27
---   2913-2935 rules/detect/rbac.yaml:843:27
---   2936-2940 rules/macros.yaml:49:7
---   2941-2948 rules/detect/rbac.yaml:850:9
---   2949-2956 rules/detect/rbac.yaml:855:9
---   2957-2960 rules/detect/rbac.yaml:776:5
---   2962-2965 rules/detect/rbac.yaml:902:5
---   2966-2972 rules/detect/rbac.yaml:930:11
---   2973-2980 rules/detect/rbac.yaml:933:13
---   2981-2985 rules/macros.yaml:49:7
---   2986-2993 rules/detect/rbac.yaml:938:9
---   2994-2997 rules/detect/rbac.yaml:902:5
---   2999-3002 rules/detect/rbac.yaml:999:5
---   3003-3007 rules/macros.yaml:49:7
---   3008-3015 rules/detect/rbac.yaml:1025:9
---   3016-3019 rules/detect/rbac.yaml:999:5
---   3021-3024 rules/detect/rbac.yaml:1069:5
---   3025-3031 rules/detect/rbac.yaml:1086:11
---   3032-3036 rules/macros.yaml:57:11
---   3037-3042 rules/macros.yaml:60:15
---   3043-3049 rules/macros.yaml:62:15
---   3050-3057 rules/macros.yaml:67:7
---   3058-3065 rules/detect/rbac.yaml:1091:13
---   3066-3073 rules/macros.yaml:22:11
---   3074-3080 rules/macros.yaml:16:7
---   3081-3085 rules/macros.yaml:49:7
---   3086-3089 rules/detect/rbac.yaml:1069:5
---   3091-3094 rules/detect/secrets.yaml:3:5
---   3095-3101 rules/detect/secrets.yaml:23:11
---   3102-3106 rules/macros.yaml:49:7
---   3107-3114 rules/detect/secrets.yaml:27:9
---   3115-3118 rules/detect/secrets.yaml:3:5
---   3120-3123 rules/detect/secrets.yaml:68:5
---   3124-3130 rules/macros.yaml:41:7
---   3131-3138 rules/macros.yaml:22:11
---   3139-3145 rules/macros.yaml:16:7
---   3146-3152 rules/detect/secrets.yaml:88:13
---   3153-3157 rules/macros.yaml:49:7
---   3158-3161 rules/detect/secrets.yaml:68:5
---   3163-3166 rules/detect/secrets.yaml:108:5
---   3167-3173 rules/detect/secrets.yaml:126:15
---   3174-3178 rules/detect/secrets.yaml:129:19
---   3179-3185 rules/detect/secrets.yaml:131:19
---   3186-3190 rules/macros.yaml:49:7
---   3191-3198 rules/macros.yaml:22:11
---   3199-3205 rules/macros.yaml:16:7
---   3206-3209 rules/detect/secrets.yaml:108:5
---   3211-3214 rules/detect/workloads.yaml:22:5
---   3215-3221 rules/detect/workloads.yaml:16:15
---   3222-3228 rules/detect/workloads.yaml:18:15
---   3229-3251 rules/detect/workloads.yaml:45:19
---   3252-3274 rules/detect/workloads.yaml:47:19
---   3275-3297 rules/detect/workloads.yaml:49:19
---   3298-3326 rules/detect/workloads.yaml:51:19
---   3327-3355 rules/detect/workloads.yaml:53:19
---   3356-3384 rules/detect/workloads.yaml:55:19
---   3385-3419 rules/detect/workloads.yaml:57:19
---   3420-3454 rules/detect/workloads.yaml:59:19
---   3455-3489 rules/detect/workloads.yaml:61:19
---   3490-3515 rules/detect/workloads.yaml:63:19
---   3516-3541 rules/detect/workloads.yaml:65:19
---   3542-3567 rules/detect/workloads.yaml:67:19
---   3568-3572 rules/detect/workloads.yaml:70:19
---   3573-3595 rules/detect/workloads.yaml:73:23
---   3596-3618 rules/detect/workloads.yaml:75:23
---   3619-3641 rules/detect/workloads.yaml:77:23
---   3642-3670 rules/detect/workloads.yaml:79:23
---   3671-3699 rules/detect/workloads.yaml:81:23
---   3700-3728 rules/detect/workloads.yaml:83:23
---   3729-3763 rules/detect/workloads.yaml:85:23
---   3764-3798 rules/detect/workloads.yaml:87:23
---   3799-3833 rules/detect/workloads.yaml:89:23
---   3834-3859 rules/detect/workloads.yaml:91:23
---   3860-3885 rules/detect/workloads.yaml:93:23
---   3886-3911 rules/detect/workloads.yaml:95:23
---   3912-3916 rules/macros.yaml:49:7
---   3917-3924 rules/macros.yaml:22:11
---   3925-3931 rules/macros.yaml:16:7
---   3932-3938 rules/detect/workloads.yaml:102:13
---   3939-3946 rules/detect/workloads.yaml:104:13
---   3947-3950 rules/detect/workloads.yaml:22:5
---   3952-3956 rules/detect/workloads.yaml:254:5
---   3957-3963 rules/detect/workloads.yaml:16:15
---   3964-3970 rules/detect/workloads.yaml:18:15
---   3971-3979 rules/detect/workloads.yaml:273:19
---   3980-3988 rules/detect/workloads.yaml:275:19
---   3989-3997 rules/detect/workloads.yaml:277:19
---   3998-4021 rules/detect/workloads.yaml:279:19
---   4022-4044 rules/detect/workloads.yaml:282:19
---   4045-4067 rules/detect/workloads.yaml:285:19
---   4068-4080 rules/detect/workloads.yaml:288:19
---   4081-4093 rules/detect/workloads.yaml:290:19
---   4094-4106 rules/detect/workloads.yaml:292:19
---   4107-4136 rules/detect/workloads.yaml:294:19
---   4137-4165 rules/detect/workloads.yaml:297:19
---   4166-4194 rules/detect/workloads.yaml:300:19
---   4195-4211 rules/detect/workloads.yaml:303:19
---   4212-4228 rules/detect/workloads.yaml:305:19
---   4229-4245 rules/detect/workloads.yaml:307:19
---   4246-4281 rules/detect/workloads.yaml:309:19
---   4282-4316 rules/detect/workloads.yaml:312:19
---   4317-4351 rules/detect/workloads.yaml:315:19
---   4352-4362 rules/detect/workloads.yaml:318:19
---   4363-4373 rules/detect/workloads.yaml:320:19
---   4374-4384 rules/detect/workloads.yaml:322:19
---   4385-4411 rules/detect/workloads.yaml:324:19
---   4412-4437 rules/detect/workloads.yaml:327:19
---   4438-4463 rules/detect/workloads.yaml:330:19
---   4464-4468 rules/detect/workloads.yaml:334:19
---   4469-4477 rules/detect/workloads.yaml:337:23
---   4478-4486 rules/detect/workloads.yaml:339:23
---   4487-4495 rules/detect/workloads.yaml:341:23
---   4496-4519 rules/detect/workloads.yaml:343:23
---   4520-4542 rules/detect/workloads.yaml:346:23
---   4543-4565 rules/detect/workloads.yaml:349:23
---   4566-4578 rules/detect/workloads.yaml:352:23
---   4579-4591 rules/detect/workloads.yaml:354:23
---   4592-4604 rules/detect/workloads.yaml:356:23
---   4605-4634 rules/detect/workloads.yaml:358:23
---   4635-4663 rules/detect/workloads.yaml:361:23
---   4664-4692 rules/detect/workloads.yaml:364:23
---   4693-4709 rules/detect/workloads.yaml:367:23
---   4710-4726 rules/detect/workloads.yaml:369:23
---   4727-4743 rules/detect/workloads.yaml:371:23
---   4744-4779 rules/detect/workloads.yaml:373:23
---   4780-4814 rules/detect/workloads.yaml:376:23
---   4815-4849 rules/detect/workloads.yaml:379:23
---   4850-4860 rules/detect/workloads.yaml:382:23
---   4861-4871 rules/detect/workloads.yaml:384:23
---   4872-4882 rules/detect/workloads.yaml:386:23
---   4883-4909 rules/detect/workloads.yaml:388:23
---   4910-4935 rules/detect/workloads.yaml:391:23
---   4936-4961 rules/detect/workloads.yaml:394:23
---   4962-4966 rules/macros.yaml:49:7
---   4967-4974 rules/macros.yaml:22:11
---   4975-4981 rules/macros.yaml:16:7
---   4982-4988 rules/detect/workloads.yaml:402:13
---   4989-4996 rules/detect/workloads.yaml:404:13
---   4997-5000 rules/detect/workloads.yaml:254:5
---   5002-5005 rules/detect/workloads.yaml:580:5
---   5006-5012 rules/detect/workloads.yaml:597:11
---   5013-5017 rules/macros.yaml:57:11
---   5018-5023 rules/macros.yaml:60:15
---   5024-5030 rules/macros.yaml:62:15
---   5031-5038 rules/macros.yaml:67:7
---   5039-5046 rules/macros.yaml:22:11
---   5047-5053 rules/macros.yaml:16:7
---   5054-5060 rules/detect/workloads.yaml:604:17
---   5061-5067 rules/detect/workloads.yaml:606:17
---   5068-5072 rules/macros.yaml:49:7
---   5073-5076 rules/detect/workloads.yaml:580:5
---   5078-5081 rules/detect/workloads.yaml:668:5
---   5082-5088 rules/detect/workloads.yaml:682:11
---   5089-5096 rules/macros.yaml:22:11
---   5097-5103 rules/macros.yaml:16:7
---   5104-5108 rules/macros.yaml:49:7
---   5109-5112 rules/detect/workloads.yaml:668:5
---   5114-5117 rules/detect/workloads.yaml:697:5
---   5118-5124 rules/detect/workloads.yaml:712:11
---   5125-5133 rules/detect/workloads.yaml:716:15
---   5134-5153 rules/detect/workloads.yaml:718:15
---   5154-5162 rules/detect/workloads.yaml:721:19
---   5163-5171 rules/detect/workloads.yaml:724:21
---   5172-5176 rules/detect/workloads.yaml:727:19
---   5177-5185 rules/detect/workloads.yaml:729:19
---   5186-5190 rules/macros.yaml:49:7
---   5191-5194 rules/detect/workloads.yaml:697:5
---   5196-5199 rules/detect/workloads.yaml:769:5
---   5200-5206 rules/detect/workloads.yaml:16:15
---   5207-5213 rules/detect/workloads.yaml:18:15
---   5214-5244 rules/detect/workloads.yaml:788:19
---   5245-5275 rules/detect/workloads.yaml:791:19
---   5276-5306 rules/detect/workloads.yaml:794:19
---   5307-5343 rules/detect/workloads.yaml:797:19
---   5344-5380 rules/detect/workloads.yaml:800:19
---   5381-5417 rules/detect/workloads.yaml:803:19
---   5418-5460 rules/detect/workloads.yaml:806:19
---   5461-5503 rules/detect/workloads.yaml:809:19
---   5504-5546 rules/detect/workloads.yaml:812:19
---   5547-5580 rules/detect/workloads.yaml:815:19
---   5581-5614 rules/detect/workloads.yaml:818:19
---   5615-5648 rules/detect/workloads.yaml:821:19
---   5649-5653 rules/detect/workloads.yaml:825:19
---   5654-5684 rules/detect/workloads.yaml:828:23
---   5685-5715 rules/detect/workloads.yaml:831:23
---   5716-5746 rules/detect/workloads.yaml:834:23
---   5747-5783 rules/detect/workloads.yaml:837:23
---   5784-5820 rules/detect/workloads.yaml:840:23
---   5821-5857 rules/detect/workloads.yaml:843:23
---   5858-5900 rules/detect/workloads.yaml:846:23
---   5901-5943 rules/detect/workloads.yaml:849:23
---   5944-5986 rules/detect/workloads.yaml:852:23
---   5987-6020 rules/detect/workloads.yaml:855:23
---   6021-6054 rules/detect/workloads.yaml:858:23
---   6055-6088 rules/detect/workloads.yaml:861:23
---   6089-6093 rules/macros.yaml:49:7
---   6094-6101 rules/macros.yaml:22:11
---   6102-6108 rules/macros.yaml:16:7
---   6109-6112 rules/detect/workloads.yaml:769:5
---   6114-6118 rules/detect/workloads.yaml:974:5
---   6119-6125 rules/detect/workloads.yaml:16:15
---   6126-6132 rules/detect/workloads.yaml:18:15
---   6133-6145 rules/detect/workloads.yaml:993:19
---   6146-6158 rules/detect/workloads.yaml:995:19
---   6159-6175 rules/detect/workloads.yaml:997:19
---   6176-6192 rules/detect/workloads.yaml:999:19
---   6193-6213 rules/detect/workloads.yaml:1001:19
---   6214-6234 rules/detect/workloads.yaml:1003:19
---   6235-6249 rules/detect/workloads.yaml:1005:19
---   6250-6264 rules/detect/workloads.yaml:1007:19
---   6265-6290 rules/detect/workloads.yaml:1009:19
---   6291-6316 rules/detect/workloads.yaml:1011:19
---   6317-6342 rules/detect/workloads.yaml:1013:19
---   6343-6368 rules/detect/workloads.yaml:1015:19
---   6369-6394 rules/detect/workloads.yaml:1017:19
---   6395-6420 rules/detect/workloads.yaml:1019:19
---   6421-6452 rules/detect/workloads.yaml:1021:19
---   6453-6484 rules/detect/workloads.yaml:1023:19
---   6485-6516 rules/detect/workloads.yaml:1025:19
---   6517-6548 rules/detect/workloads.yaml:1027:19
---   6549-6580 rules/detect/workloads.yaml:1029:19
---   6581-6612 rules/detect/workloads.yaml:1031:19
---   6613-6650 rules/detect/workloads.yaml:1033:19
---   6651-6688 rules/detect/workloads.yaml:1035:19
---   6689-6726 rules/detect/workloads.yaml:1037:19
---   6727-6764 rules/detect/workloads.yaml:1039:19
---   6765-6802 rules/detect/workloads.yaml:1041:19
---   6803-6840 rules/detect/workloads.yaml:1043:19
---   6841-6869 rules/detect/workloads.yaml:1045:19
---   6870-6898 rules/detect/workloads.yaml:1047:19
---   6899-6927 rules/detect/workloads.yaml:1049:19
---   6928-6956 rules/detect/workloads.yaml:1051:19
---   6957-6985 rules/detect/workloads.yaml:1053:19
---   6986-7014 rules/detect/workloads.yaml:1055:19
---   7015-7025 rules/detect/workloads.yaml:1057:19
---   7026-7040 rules/detect/workloads.yaml:1059:19
---   7041-7059 rules/detect/workloads.yaml:1061:19
---   7060-7072 rules/detect/workloads.yaml:1063:19
---   7073-7077 rules/detect/workloads.yaml:1066:19
---   7078-7090 rules/detect/workloads.yaml:1069:23
---   7091-7103 rules/detect/workloads.yaml:1071:23
---   7104-7120 rules/detect/workloads.yaml:1073:23
---   7121-7137 rules/detect/workloads.yaml:1075:23
---   7138-7158 rules/detect/workloads.yaml:1077:23
---   7159-7179 rules/detect/workloads.yaml:1079:23
---   7180-7194 rules/detect/workloads.yaml:1081:23
---   7195-7209 rules/detect/workloads.yaml:1083:23
---   7210-7235 rules/detect/workloads.yaml:1085:23
---   7236-7261 rules/detect/workloads.yaml:1087:23
---   7262-7287 rules/detect/workloads.yaml:1089:23
---   7288-7313 rules/detect/workloads.yaml:1091:23
---   7314-7339 rules/detect/workloads.yaml:1093:23
---   7340-7365 rules/detect/workloads.yaml:1095:23
---   7366-7397 rules/detect/workloads.yaml:1097:23
---   7398-7429 rules/detect/workloads.yaml:1099:23
---   7430-7461 rules/detect/workloads.yaml:1101:23
---   7462-7493 rules/detect/workloads.yaml:1103:23
---   7494-7525 rules/detect/workloads.yaml:1105:23
---   7526-7557 rules/detect/workloads.yaml:1107:23
---   7558-7595 rules/detect/workloads.yaml:1109:23
---   7596-7633 rules/detect/workloads.yaml:1111:23
---   7634-7671 rules/detect/workloads.yaml:1113:23
---   7672-7709 rules/detect/workloads.yaml:1115:23
---   7710-7747 rules/detect/workloads.yaml:1117:23
---   7748-7785 rules/detect/workloads.yaml:1119:23
---   7786-7814 rules/detect/workloads.yaml:1121:23
---   7815-7843 rules/detect/workloads.yaml:1123:23
---   7844-7872 rules/detect/workloads.yaml:1125:23
---   7873-7901 rules/detect/workloads.yaml:1127:23
---   7902-7930 rules/detect/workloads.yaml:1129:23
---   7931-7959 rules/detect/workloads.yaml:1131:23
---   7960-7970 rules/detect/workloads.yaml:1133:23
---   7971-7985 rules/detect/workloads.yaml:1135:23
---   7986-8004 rules/detect/workloads.yaml:1137:23
---   8005-8017 rules/detect/workloads.yaml:1139:23
---   8018-8022 rules/macros.yaml:49:7
---   8023-8030 rules/macros.yaml:22:11
---   8031-8037 rules/macros.yaml:16:7
---   8038-8041 rules/detect/workloads.yaml:974:5
---   8043-8046 rules/detect/workloads.yaml:1217:5
---   8047-8053 rules/detect/workloads.yaml:16:15
---   8054-8060 rules/detect/workloads.yaml:18:15
---   8061-8083 rules/detect/workloads.yaml:1233:19
---   8084-8106 rules/detect/workloads.yaml:1235:19
---   8107-8129 rules/detect/workloads.yaml:1237:19
---   8130-8158 rules/detect/workloads.yaml:1239:19
---   8159-8187 rules/detect/workloads.yaml:1241:19
---   8188-8216 rules/detect/workloads.yaml:1243:19
---   8217-8251 rules/detect/workloads.yaml:1245:19
---   8252-8286 rules/detect/workloads.yaml:1247:19
---   8287-8321 rules/detect/workloads.yaml:1249:19
---   8322-8347 rules/detect/workloads.yaml:1251:19
---   8348-8373 rules/detect/workloads.yaml:1253:19
---   8374-8399 rules/detect/workloads.yaml:1255:19
---   8400-8404 rules/detect/workloads.yaml:1258:19
---   8405-8427 rules/detect/workloads.yaml:1261:23
---   8428-8450 rules/detect/workloads.yaml:1263:23
---   8451-8473 rules/detect/workloads.yaml:1265:23
---   8474-8502 rules/detect/workloads.yaml:1267:23
---   8503-8531 rules/detect/workloads.yaml:1269:23
---   8532-8560 rules/detect/workloads.yaml:1271:23
---   8561-8595 rules/detect/workloads.yaml:1273:23
---   8596-8630 rules/detect/workloads.yaml:1275:23
---   8631-8665 rules/detect/workloads.yaml:1277:23
---   8666-8691 rules/detect/workloads.yaml:1279:23
---   8692-8717 rules/detect/workloads.yaml:1281:23
---   8718-8743 rules/detect/workloads.yaml:1283:23
---   8744-8748 rules/macros.yaml:49:7
---   8749-8756 rules/macros.yaml:22:11
---   8757-8763 rules/macros.yaml:16:7
---   8764-8767 rules/detect/workloads.yaml:1217:5
---   8769-8772 rules/detect/workloads.yaml:1335:5
---   8773-8779 rules/detect/workloads.yaml:16:15
---   8780-8786 rules/detect/workloads.yaml:18:15
---   8787-8814 rules/detect/workloads.yaml:1352:19
---   8815-8842 rules/detect/workloads.yaml:1354:19
---   8843-8870 rules/detect/workloads.yaml:1356:19
---   8871-8904 rules/detect/workloads.yaml:1358:19
---   8905-8938 rules/detect/workloads.yaml:1360:19
---   8939-8972 rules/detect/workloads.yaml:1362:19
---   8973-9012 rules/detect/workloads.yaml:1364:19
---   9013-9052 rules/detect/workloads.yaml:1366:19
---   9053-9092 rules/detect/workloads.yaml:1368:19
---   9093-9123 rules/detect/workloads.yaml:1370:19
---   9124-9154 rules/detect/workloads.yaml:1372:19
---   9155-9185 rules/detect/workloads.yaml:1374:19
---   9186-9190 rules/detect/workloads.yaml:1377:19
---   9191-9218 rules/detect/workloads.yaml:1380:23
---   9219-9246 rules/detect/workloads.yaml:1382:23
---   9247-9274 rules/detect/workloads.yaml:1384:23
---   9275-9308 rules/detect/workloads.yaml:1386:23
---   9309-9342 rules/detect/workloads.yaml:1388:23
---   9343-9376 rules/detect/workloads.yaml:1390:23
---   9377-9416 rules/detect/workloads.yaml:1392:23
---   9417-9456 rules/detect/workloads.yaml:1394:23
---   9457-9496 rules/detect/workloads.yaml:1396:23
---   9497-9527 rules/detect/workloads.yaml:1398:23
---   9528-9558 rules/detect/workloads.yaml:1400:23
---   9559-9589 rules/detect/workloads.yaml:1402:23
---   9590-9594 rules/macros.yaml:49:7
---   9595-9602 rules/macros.yaml:22:11
---   9603-9609 rules/macros.yaml:16:7
---   9610-9613 rules/detect/workloads.yaml:1335:5
---   9615-9619 rules/detect/workloads.yaml:1462:5
---   9620-9626 rules/detect/workloads.yaml:16:15
---   9627-9633 rules/detect/workloads.yaml:18:15
---   9634-9644 rules/detect/workloads.yaml:1478:19
---   9645-9655 rules/detect/workloads.yaml:1480:19
---   9656-9670 rules/detect/workloads.yaml:1482:19
---   9671-9685 rules/detect/workloads.yaml:1484:19
---   9686-9704 rules/detect/workloads.yaml:1486:19
---   9705-9723 rules/detect/workloads.yaml:1488:19
---   9724-9736 rules/detect/workloads.yaml:1490:19
---   9737-9749 rules/detect/workloads.yaml:1492:19
---   9750-9772 rules/detect/workloads.yaml:1494:19
---   9773-9795 rules/detect/workloads.yaml:1496:19
---   9796-9818 rules/detect/workloads.yaml:1498:19
---   9819-9841 rules/detect/workloads.yaml:1500:19
---   9842-9864 rules/detect/workloads.yaml:1502:19
---   9865-9887 rules/detect/workloads.yaml:1504:19
---   9888-9916 rules/detect/workloads.yaml:1506:19
---   9917-9945 rules/detect/workloads.yaml:1508:19
---   9946-9974 rules/detect/workloads.yaml:1510:19
---   9975-10003 rules/detect/workloads.yaml:1512:19
---   10004-10032 rules/detect/workloads.yaml:1514:19
---   10033-10061 rules/detect/workloads.yaml:1516:19
---   10062-10096 rules/detect/workloads.yaml:1518:19
---   10097-10131 rules/detect/workloads.yaml:1520:19
---   10132-10166 rules/detect/workloads.yaml:1522:19
---   10167-10201 rules/detect/workloads.yaml:1524:19
---   10202-10236 rules/detect/workloads.yaml:1526:19
---   10237-10271 rules/detect/workloads.yaml:1528:19
---   10272-10297 rules/detect/workloads.yaml:1530:19
---   10298-10323 rules/detect/workloads.yaml:1532:19
---   10324-10349 rules/detect/workloads.yaml:1534:19
---   10350-10375 rules/detect/workloads.yaml:1536:19
---   10376-10401 rules/detect/workloads.yaml:1538:19
---   10402-10427 rules/detect/workloads.yaml:1540:19
---   10428-10432 rules/detect/workloads.yaml:1543:19
---   10433-10443 rules/detect/workloads.yaml:1546:23
---   10444-10454 rules/detect/workloads.yaml:1548:23
---   10455-10469 rules/detect/workloads.yaml:1550:23
---   10470-10484 rules/detect/workloads.yaml:1552:23
---   10485-10503 rules/detect/workloads.yaml:1554:23
---   10504-10522 rules/detect/workloads.yaml:1556:23
---   10523-10535 rules/detect/workloads.yaml:1558:23
---   10536-10548 rules/detect/workloads.yaml:1560:23
---   10549-10571 rules/detect/workloads.yaml:1562:23
---   10572-10594 rules/detect/workloads.yaml:1564:23
---   10595-10617 rules/detect/workloads.yaml:1566:23
---   10618-10640 rules/detect/workloads.yaml:1568:23
---   10641-10663 rules/detect/workloads.yaml:1570:23
---   10664-10686 rules/detect/workloads.yaml:1572:23
---   10687-10715 rules/detect/workloads.yaml:1574:23
---   10716-10744 rules/detect/workloads.yaml:1576:23
---   10745-10773 rules/detect/workloads.yaml:1578:23
---   10774-10802 rules/detect/workloads.yaml:1580:23
---   10803-10831 rules/detect/workloads.yaml:1582:23
---   10832-10860 rules/detect/workloads.yaml:1584:23
---   10861-10895 rules/detect/workloads.yaml:1586:23
---   10896-10930 rules/detect/workloads.yaml:1588:23
---   10931-10965 rules/detect/workloads.yaml:1590:23
---   10966-11000 rules/detect/workloads.yaml:1592:23
---   11001-11035 rules/detect/workloads.yaml:1594:23
---   11036-11070 rules/detect/workloads.yaml:1596:23
---   11071-11096 rules/detect/workloads.yaml:1598:23
---   11097-11122 rules/detect/workloads.yaml:1600:23
---   11123-11148 rules/detect/workloads.yaml:1602:23
---   11149-11174 rules/detect/workloads.yaml:1604:23
---   11175-11200 rules/detect/workloads.yaml:1606:23
---   11201-11226 rules/detect/workloads.yaml:1608:23
---   11227-11231 rules/macros.yaml:49:7
---   11232-11239 rules/macros.yaml:22:11
---   11240-11246 rules/macros.yaml:16:7
---   11247-11250 rules/detect/workloads.yaml:1462:5
---   11252-11255 rules/detect/workloads.yaml:1662:5
---   11256-11262 rules/detect/workloads.yaml:1685:11
---   11263-11270 rules/detect/workloads.yaml:1689:11
---   11271-11293 rules/detect/workloads.yaml:1693:15
---   11294-11324 rules/detect/workloads.yaml:1695:15
---   11325-11347 rules/detect/workloads.yaml:1698:15
---   11348-11378 rules/detect/workloads.yaml:1700:15
---   11379-11401 rules/detect/workloads.yaml:1703:15
---   11402-11432 rules/detect/workloads.yaml:1705:15
---   11433-11441 rules/detect/workloads.yaml:1708:15
---   11442-11450 rules/detect/workloads.yaml:1710:15
---   11451-11459 rules/detect/workloads.yaml:1712:15
---   11460-11483 rules/detect/workloads.yaml:1714:15
---   11484-11506 rules/detect/workloads.yaml:1717:15
---   11507-11529 rules/detect/workloads.yaml:1720:15
---   11530-11558 rules/detect/workloads.yaml:1723:15
---   11559-11595 rules/detect/workloads.yaml:1725:15
---   11596-11624 rules/detect/workloads.yaml:1728:15
---   11625-11629 rules/macros.yaml:49:7
---   11630-11637 rules/detect/workloads.yaml:1733:13
---   11638-11657 rules/detect/workloads.yaml:1737:17
---   11658-11677 rules/detect/workloads.yaml:1740:17
---   11678-11681 rules/detect/workloads.yaml:1662:5
---   11683-11686 rules/detect/workloads.yaml:1822:5
---   11687-11693 rules/detect/workloads.yaml:1848:11
---   11694-11701 rules/macros.yaml:67:7
---   11702-11709 rules/macros.yaml:22:11
---   11710-11716 rules/macros.yaml:16:7
---   11717-11721 rules/macros.yaml:49:7
---   11722-11725 rules/detect/workloads.yaml:1822:5
---   11727-11729 rules/noise/drops.yaml:12:5
---   11730-11734 rules/noise/drops.yaml:19:11
---   11735-11739 rules/noise/drops.yaml:21:11
---   11740-11743 rules/noise/drops.yaml:12:5
---   11745-11751 rules/noise/drops.yaml:38:5
---   11753-11759 rules/noise/drops.yaml:55:5
---   11761-11763 rules/noise/drops.yaml:74:5
---   11764-11770 rules/noise/drops.yaml:86:11
---   11771-11778 rules/macros.yaml:22:11
---   11779-11785 rules/macros.yaml:16:7
---   11786-11789 rules/noise/drops.yaml:74:5
---   11791-11798 rules/redact/secrets.yaml:8:5
---   11800-11807 rules/redact/secrets.yaml:91:5
---   11809-11811 rules/redact/tokens.yaml:3:5
---   11812-11818 rules/redact/tokens.yaml:11:11
---   11819-11823 rules/redact/tokens.yaml:3:5
---   11825-11832 rules/redact/tokens.yaml:34:5
---   11834-11836 rules/redact/tokens.yaml:65:5
---   11837-11844 rules/redact/tokens.yaml:75:7
---   11845-11849 rules/redact/tokens.yaml:65:5
+--   1018-1021 rules/detect/auth.yaml:15:5
+--   1022-1028 rules/detect/auth.yaml:31:11
+--   1029-1033 rules/macros.yaml:49:7
+--   1034-1040 rules/macros.yaml:16:7
+--   1041-1048 rules/detect/auth.yaml:38:9
+--   1049-1052 rules/detect/auth.yaml:15:5
+--   1054-1057 rules/detect/auth.yaml:53:5
+--   1058-1064 rules/macros.yaml:34:11
+--   1065-1078 rules/macros.yaml:36:11
+--   1079-1085 rules/detect/auth.yaml:66:11
+--   1086-1090 rules/detect/auth.yaml:9:11
+--   1091-1095 rules/detect/auth.yaml:11:11
+--   1096-1100 rules/macros.yaml:49:7
+--   1101-1105 rules/detect/auth.yaml:75:13
+--   1106-1110 rules/detect/auth.yaml:77:13
+--   1111-1114 rules/detect/auth.yaml:53:5
+--   1116-1119 rules/detect/auth.yaml:114:5
+--   1120-1126 rules/macros.yaml:34:11
+--   1127-1140 rules/macros.yaml:36:11
+--   1141-1147 rules/detect/auth.yaml:127:13
+--   1148-1152 rules/detect/auth.yaml:9:11
+--   1153-1157 rules/detect/auth.yaml:11:11
+--   1158-1162 rules/macros.yaml:49:7
+--   1163-1169 rules/detect/auth.yaml:132:9
+--   1170-1173 rules/detect/auth.yaml:114:5
+--   1175-1178 rules/detect/auth.yaml:144:5
+--   1179-1185 rules/detect/auth.yaml:158:11
+--   1186-1193 rules/macros.yaml:22:11
+--   1194-1200 rules/macros.yaml:16:7
+--   1201-1207 rules/detect/auth.yaml:164:13
+--   1208-1212 rules/macros.yaml:49:7
+--   1213-1216 rules/detect/auth.yaml:144:5
+--   1218-1221 rules/detect/auth.yaml:178:5
+--   1222-1228 rules/detect/auth.yaml:191:11
+--   1229-1236 rules/macros.yaml:22:11
+--   1237-1243 rules/macros.yaml:16:7
+--   1244-1248 rules/macros.yaml:49:7
+--   1249-1256 rules/detect/auth.yaml:200:13
+--   1257-1265 rules/detect/auth.yaml:202:13
+--   1266-1269 rules/detect/auth.yaml:178:5
+--   1271-1274 rules/detect/auth.yaml:242:5
+--   1275-1281 rules/detect/auth.yaml:256:11
+--   1282-1289 rules/macros.yaml:22:11
+--   1290-1296 rules/macros.yaml:16:7
+--   1297-1303 rules/macros.yaml:34:11
+--   1304-1317 rules/macros.yaml:36:11
+--   1318-1322 rules/macros.yaml:49:7
+--   1323-1326 rules/detect/auth.yaml:242:5
+--   1328-1331 rules/detect/auth.yaml:276:5
+--   1332-1338 rules/detect/auth.yaml:291:11
+--   1339-1343 rules/detect/auth.yaml:9:11
+--   1344-1348 rules/detect/auth.yaml:11:11
+--   1349-1353 rules/macros.yaml:49:7
+--   1354-1357 rules/detect/auth.yaml:276:5
+--   1359-1362 rules/detect/auth.yaml:330:5
+--   1363-1370 rules/macros.yaml:22:11
+--   1371-1377 rules/macros.yaml:16:7
+--   1378-1382 rules/macros.yaml:49:7
+--   1383-1390 rules/detect/auth.yaml:354:9
+--   1391-1394 rules/detect/auth.yaml:330:5
+--   1396-1399 rules/detect/auth.yaml:408:5
+--   1400-1406 rules/detect/auth.yaml:425:11
+--   1407-1411 rules/detect/auth.yaml:427:11
+--   1412-1416 rules/macros.yaml:49:7
+--   1417-1420 rules/detect/auth.yaml:408:5
+--   1422-1425 rules/detect/cluster.yaml:3:5
+--   1426-1432 rules/detect/cluster.yaml:22:11
+--   1433-1437 rules/macros.yaml:49:7
+--   1438-1445 rules/detect/cluster.yaml:27:9
+--   1446-1453 rules/macros.yaml:22:11
+--   1454-1460 rules/macros.yaml:16:7
+--   1461-1464 rules/detect/cluster.yaml:3:5
+--   1466-1469 rules/detect/cluster.yaml:72:5
+--   1470-1476 rules/detect/cluster.yaml:84:11
+--   1477-1481 rules/macros.yaml:49:7
+--   1482-1485 rules/detect/cluster.yaml:72:5
+--   1487-1490 rules/detect/cluster.yaml:110:5
+--   1491-1497 rules/detect/cluster.yaml:130:15
+--   1498-1504 rules/detect/cluster.yaml:132:15
+--   1505-1509 rules/macros.yaml:49:7
+--   1510-1516 rules/macros.yaml:16:7
+--   1517-1524 rules/detect/cluster.yaml:137:9
+--   1525-1528 rules/detect/cluster.yaml:110:5
+--   1530-1533 rules/detect/cluster.yaml:175:5
+--   1534-1541 rules/macros.yaml:22:11
+--   1542-1548 rules/macros.yaml:16:7
+--   1549-1553 rules/macros.yaml:49:7
+--   1554-1557 rules/detect/cluster.yaml:175:5
+--   1559-1562 rules/detect/cluster.yaml:201:5
+--   1563-1571 rules/detect/cluster.yaml:218:15
+--   1572-1580 rules/detect/cluster.yaml:219:15
+--   1581-1589 rules/detect/cluster.yaml:220:15
+--   1590-1598 rules/detect/cluster.yaml:221:15
+--   1599-1607 rules/detect/cluster.yaml:222:15
+--   1608-1616 rules/detect/cluster.yaml:223:15
+--   1617-1625 rules/detect/cluster.yaml:224:15
+--   1626-1634 rules/detect/cluster.yaml:225:15
+--   1635-1643 rules/detect/cluster.yaml:226:15
+--   1644-1652 rules/detect/cluster.yaml:227:15
+--   1653-1661 rules/detect/cluster.yaml:228:15
+--   1662-1670 rules/detect/cluster.yaml:229:15
+--   1671-1679 rules/detect/cluster.yaml:230:15
+--   1680-1688 rules/detect/cluster.yaml:231:15
+--   1689-1697 rules/detect/cluster.yaml:232:15
+--   1698-1706 rules/detect/cluster.yaml:233:15
+--   1707-1715 rules/detect/cluster.yaml:234:15
+--   1716-1724 rules/detect/cluster.yaml:235:15
+--   1725-1733 rules/detect/cluster.yaml:236:15
+--   1734-1742 rules/detect/cluster.yaml:237:15
+--   1743-1751 rules/detect/cluster.yaml:238:15
+--   1752-1760 rules/detect/cluster.yaml:239:15
+--   1761-1765 rules/macros.yaml:49:7
+--   1766-1769 rules/detect/cluster.yaml:201:5
+--   1771-1774 rules/detect/cluster.yaml:278:5
+--   1775-1781 rules/detect/cluster.yaml:295:11
+--   1782-1786 rules/macros.yaml:49:7
+--   1787-1794 rules/detect/cluster.yaml:303:9
+--   1795-1798 rules/detect/cluster.yaml:278:5
+--   1800-1803 rules/detect/exec.yaml:3:5
+--   1804-1811 rules/detect/exec.yaml:20:11
+--   1812-1816 rules/macros.yaml:49:7
+--   1817-1820 rules/detect/exec.yaml:3:5
+--   1822-1825 rules/detect/exec.yaml:52:5
+--   1826-1832 rules/detect/exec.yaml:70:11
+--   1833-1837 rules/detect/exec.yaml:74:11
+--   1838-1842 rules/macros.yaml:49:7
+--   1843-1846 rules/detect/exec.yaml:52:5
+--   1848-1851 rules/detect/exec.yaml:214:5
+--   1852-1858 rules/detect/exec.yaml:227:11
+--   1859-1863 rules/macros.yaml:49:7
+--   1864-1867 rules/detect/exec.yaml:214:5
+--   1869-1872 rules/detect/exec.yaml:242:5
+--   1873-1879 rules/detect/exec.yaml:255:11
+--   1880-1884 rules/macros.yaml:49:7
+--   1885-1888 rules/detect/exec.yaml:242:5
+--   1890-1893 rules/detect/exec.yaml:271:5
+--   1894-1900 rules/detect/exec.yaml:285:11
+--   1901-1905 rules/detect/exec.yaml:289:13
+--   1906-1910 rules/macros.yaml:49:7
+--   1911-1914 rules/detect/exec.yaml:271:5
+--   1916-1919 rules/detect/exec.yaml:331:5
+--   1920-1926 rules/detect/exec.yaml:351:11
+--   1927-1931 rules/macros.yaml:49:7
+--   1932-1935 rules/detect/exec.yaml:331:5
+--   1937-1940 rules/detect/exec.yaml:394:5
+--   1941-1947 rules/macros.yaml:16:7
+--   1948-1958 rules/detect/exec.yaml:417:11
+--   1959-1969 rules/detect/exec.yaml:419:11
+--   1970-1974 rules/macros.yaml:49:7
+--   1975-1984 rules/detect/exec.yaml:423:9
+--   1985-1988 rules/detect/exec.yaml:394:5
+--   1990-1993 rules/detect/rbac.yaml:3:5
+--   1994-1998 rules/macros.yaml:57:11
+--   1999-2004 rules/macros.yaml:60:15
+--   2005-2011 rules/macros.yaml:62:15
+--   2012-2016 rules/macros.yaml:49:7
+--   2017-2024 rules/detect/rbac.yaml:23:9
+--   2025-2028 rules/detect/rbac.yaml:3:5
+--   2030-2033 rules/detect/rbac.yaml:95:5
+--   2034-2043 rules/detect/rbac.yaml:112:15
+--   2044-2053 rules/detect/rbac.yaml:114:15
+--   2054-2058 rules/macros.yaml:49:7
+--   2059-2066 rules/detect/rbac.yaml:118:9
+--   2067-2070 rules/detect/rbac.yaml:95:5
+--   2072-2075 rules/detect/rbac.yaml:169:5
+--   2076-2098 rules/detect/rbac.yaml:187:15
+--   2099-2121 rules/detect/rbac.yaml:189:15
+--   2122-2126 rules/detect/rbac.yaml:192:19
+--   2127-2149 rules/detect/rbac.yaml:195:23
+--   2150-2172 rules/detect/rbac.yaml:197:23
+--   2173-2177 rules/macros.yaml:49:7
+--   2178-2185 rules/detect/rbac.yaml:201:9
+--   2186-2189 rules/detect/rbac.yaml:169:5
+--   2191-2194 rules/detect/rbac.yaml:252:5
+--   2195-2201 rules/detect/rbac.yaml:264:7
+--   2202-2206 rules/macros.yaml:49:7
+--   2207-2214 rules/detect/rbac.yaml:272:13
+--   2215-2221 rules/detect/rbac.yaml:274:13
+--   2222-2235 rules/detect/rbac.yaml:277:15
+--   2236-2239 rules/detect/rbac.yaml:252:5
+--   2241-2244 rules/detect/rbac.yaml:313:5
+--   2245-2258 rules/detect/rbac.yaml:326:11
+--   2259-2272 rules/detect/rbac.yaml:328:11
+--   2273-2277 rules/macros.yaml:49:7
+--   2278-2285 rules/detect/rbac.yaml:332:9
+--   2286-2289 rules/detect/rbac.yaml:313:5
+--   2291-2294 rules/detect/rbac.yaml:345:5
+--   2295-2302 rules/macros.yaml:22:11
+--   2303-2309 rules/macros.yaml:16:7
+--   2310-2314 rules/macros.yaml:49:7
+--   2315-2318 rules/detect/rbac.yaml:345:5
+--   2320-2323 rules/detect/rbac.yaml:374:5
+--   2324-2331 rules/macros.yaml:67:7
+--   2332-2341 rules/detect/rbac.yaml:394:15
+--   2342-2346 rules/detect/rbac.yaml:400:19
+--   2347-2356 rules/detect/rbac.yaml:402:19
+--   2357-2361 rules/macros.yaml:49:7
+--   2362-2369 rules/detect/rbac.yaml:409:9
+--   2370-2373 rules/detect/rbac.yaml:374:5
+--   2375-2378 rules/detect/rbac.yaml:475:5
+--   2379-2401 rules/detect/rbac.yaml:496:15
+--   2402-2424 rules/detect/rbac.yaml:498:15
+--   2425-2447 rules/detect/rbac.yaml:500:15
+--   2448-2470 rules/detect/rbac.yaml:502:15
+--   2471-2499 rules/detect/rbac.yaml:504:15
+--   2500-2510 rules/detect/rbac.yaml:512:23
+--   2511-2521 rules/detect/rbac.yaml:514:23
+--   2522-2544 rules/detect/rbac.yaml:516:19
+--   2545-2549 rules/detect/rbac.yaml:530:19
+--   2550-2572 rules/detect/rbac.yaml:533:23
+--   2573-2595 rules/detect/rbac.yaml:535:23
+--   2596-2618 rules/detect/rbac.yaml:537:23
+--   2619-2641 rules/detect/rbac.yaml:539:23
+--   2642-2670 rules/detect/rbac.yaml:541:23
+--   2671-2681 rules/detect/rbac.yaml:549:31
+--   2682-2692 rules/detect/rbac.yaml:551:31
+--   2693-2715 rules/detect/rbac.yaml:553:27
+--   2716-2720 rules/macros.yaml:49:7
+--   2721-2728 rules/detect/rbac.yaml:568:9
+--   2729-2732 rules/detect/rbac.yaml:475:5
+--   2734-2737 rules/detect/rbac.yaml:646:5
+--   2738-2760 rules/detect/rbac.yaml:670:15
+--   2761-2765 rules/detect/rbac.yaml:681:19
+--   2766-2788 rules/detect/rbac.yaml:684:23
+--   2789-2793 rules/macros.yaml:49:7
+--   2794-2801 rules/detect/rbac.yaml:696:9
+--   2802-2809 rules/detect/rbac.yaml:701:9
+--   2810-2813 rules/detect/rbac.yaml:646:5
+--   2815-2818 rules/detect/rbac.yaml:776:5
+--   2819-2841 rules/detect/rbac.yaml:801:19
+--   2842-2864 rules/detect/rbac.yaml:807:19
+--   2865-2886 rules/detect/rbac.yaml:815:19
+--   2887-2909 rules/detect/rbac.yaml:817:19
+--   2910-2914 rules/detect/rbac.yaml:823:19
+--   2915-2937 rules/detect/rbac.yaml:827:27
+--   2938-2960 rules/detect/rbac.yaml:833:27
+--   2961-2982 rules/detect/rbac.yaml:841:27
+--   2983-3005 rules/detect/rbac.yaml:843:27
+--   3006-3010 rules/macros.yaml:49:7
+--   3011-3018 rules/detect/rbac.yaml:850:9
+--   3019-3026 rules/detect/rbac.yaml:855:9
+--   3027-3030 rules/detect/rbac.yaml:776:5
+--   3032-3035 rules/detect/rbac.yaml:902:5
+--   3036-3042 rules/detect/rbac.yaml:930:11
+--   3043-3050 rules/detect/rbac.yaml:933:13
+--   3051-3055 rules/macros.yaml:49:7
+--   3056-3063 rules/detect/rbac.yaml:938:9
+--   3064-3067 rules/detect/rbac.yaml:902:5
+--   3069-3072 rules/detect/rbac.yaml:999:5
+--   3073-3077 rules/macros.yaml:49:7
+--   3078-3085 rules/detect/rbac.yaml:1025:9
+--   3086-3089 rules/detect/rbac.yaml:999:5
+--   3091-3094 rules/detect/rbac.yaml:1069:5
+--   3095-3101 rules/detect/rbac.yaml:1086:11
+--   3102-3106 rules/macros.yaml:57:11
+--   3107-3112 rules/macros.yaml:60:15
+--   3113-3119 rules/macros.yaml:62:15
+--   3120-3127 rules/macros.yaml:67:7
+--   3128-3135 rules/detect/rbac.yaml:1091:13
+--   3136-3143 rules/macros.yaml:22:11
+--   3144-3150 rules/macros.yaml:16:7
+--   3151-3155 rules/macros.yaml:49:7
+--   3156-3159 rules/detect/rbac.yaml:1069:5
+--   3161-3164 rules/detect/secrets.yaml:3:5
+--   3165-3171 rules/detect/secrets.yaml:23:11
+--   3172-3176 rules/macros.yaml:49:7
+--   3177-3184 rules/detect/secrets.yaml:27:9
+--   3185-3188 rules/detect/secrets.yaml:3:5
+--   3190-3193 rules/detect/secrets.yaml:68:5
+--   3194-3200 rules/macros.yaml:41:7
+--   3201-3208 rules/macros.yaml:22:11
+--   3209-3215 rules/macros.yaml:16:7
+--   3216-3222 rules/detect/secrets.yaml:88:13
+--   3223-3227 rules/macros.yaml:49:7
+--   3228-3231 rules/detect/secrets.yaml:68:5
+--   3233-3236 rules/detect/secrets.yaml:108:5
+--   3237-3243 rules/detect/secrets.yaml:126:15
+--   3244-3248 rules/detect/secrets.yaml:129:19
+--   3249-3255 rules/detect/secrets.yaml:131:19
+--   3256-3260 rules/macros.yaml:49:7
+--   3261-3268 rules/macros.yaml:22:11
+--   3269-3275 rules/macros.yaml:16:7
+--   3276-3279 rules/detect/secrets.yaml:108:5
+--   3281-3284 rules/detect/workloads.yaml:22:5
+--   3285-3291 rules/detect/workloads.yaml:16:15
+--   3292-3298 rules/detect/workloads.yaml:18:15
+--   3299-3305 rules/detect/workloads.yaml:46:23
+--   3306-3328 rules/detect/workloads.yaml:49:27
+--   3329-3351 rules/detect/workloads.yaml:51:27
+--   3352-3374 rules/detect/workloads.yaml:53:27
+--   3375-3385 rules/detect/workloads.yaml:56:23
+--   3386-3414 rules/detect/workloads.yaml:59:27
+--   3415-3443 rules/detect/workloads.yaml:61:27
+--   3444-3472 rules/detect/workloads.yaml:63:27
+--   3473-3487 rules/detect/workloads.yaml:66:23
+--   3488-3522 rules/detect/workloads.yaml:69:27
+--   3523-3557 rules/detect/workloads.yaml:71:27
+--   3558-3592 rules/detect/workloads.yaml:73:27
+--   3593-3601 rules/detect/workloads.yaml:76:23
+--   3602-3627 rules/detect/workloads.yaml:79:27
+--   3628-3653 rules/detect/workloads.yaml:81:27
+--   3654-3679 rules/detect/workloads.yaml:83:27
+--   3680-3684 rules/detect/workloads.yaml:86:19
+--   3685-3691 rules/detect/workloads.yaml:90:27
+--   3692-3714 rules/detect/workloads.yaml:93:31
+--   3715-3737 rules/detect/workloads.yaml:95:31
+--   3738-3760 rules/detect/workloads.yaml:97:31
+--   3761-3771 rules/detect/workloads.yaml:100:27
+--   3772-3800 rules/detect/workloads.yaml:103:31
+--   3801-3829 rules/detect/workloads.yaml:105:31
+--   3830-3858 rules/detect/workloads.yaml:107:31
+--   3859-3873 rules/detect/workloads.yaml:110:27
+--   3874-3908 rules/detect/workloads.yaml:113:31
+--   3909-3943 rules/detect/workloads.yaml:115:31
+--   3944-3978 rules/detect/workloads.yaml:117:31
+--   3979-3987 rules/detect/workloads.yaml:120:27
+--   3988-4013 rules/detect/workloads.yaml:123:31
+--   4014-4039 rules/detect/workloads.yaml:125:31
+--   4040-4065 rules/detect/workloads.yaml:127:31
+--   4066-4070 rules/macros.yaml:49:7
+--   4071-4078 rules/macros.yaml:22:11
+--   4079-4085 rules/macros.yaml:16:7
+--   4086-4092 rules/detect/workloads.yaml:134:13
+--   4093-4100 rules/detect/workloads.yaml:136:13
+--   4101-4104 rules/detect/workloads.yaml:22:5
+--   4106-4110 rules/detect/workloads.yaml:286:5
+--   4111-4117 rules/detect/workloads.yaml:16:15
+--   4118-4124 rules/detect/workloads.yaml:18:15
+--   4125-4131 rules/detect/workloads.yaml:306:23
+--   4132-4140 rules/detect/workloads.yaml:309:27
+--   4141-4149 rules/detect/workloads.yaml:311:27
+--   4150-4158 rules/detect/workloads.yaml:313:27
+--   4159-4182 rules/detect/workloads.yaml:315:27
+--   4183-4205 rules/detect/workloads.yaml:318:27
+--   4206-4228 rules/detect/workloads.yaml:321:27
+--   4229-4239 rules/detect/workloads.yaml:325:23
+--   4240-4252 rules/detect/workloads.yaml:328:27
+--   4253-4265 rules/detect/workloads.yaml:330:27
+--   4266-4278 rules/detect/workloads.yaml:332:27
+--   4279-4308 rules/detect/workloads.yaml:334:27
+--   4309-4337 rules/detect/workloads.yaml:337:27
+--   4338-4366 rules/detect/workloads.yaml:340:27
+--   4367-4381 rules/detect/workloads.yaml:344:23
+--   4382-4398 rules/detect/workloads.yaml:347:27
+--   4399-4415 rules/detect/workloads.yaml:349:27
+--   4416-4432 rules/detect/workloads.yaml:351:27
+--   4433-4468 rules/detect/workloads.yaml:353:27
+--   4469-4503 rules/detect/workloads.yaml:356:27
+--   4504-4538 rules/detect/workloads.yaml:359:27
+--   4539-4547 rules/detect/workloads.yaml:363:23
+--   4548-4558 rules/detect/workloads.yaml:366:27
+--   4559-4569 rules/detect/workloads.yaml:368:27
+--   4570-4580 rules/detect/workloads.yaml:370:27
+--   4581-4607 rules/detect/workloads.yaml:372:27
+--   4608-4633 rules/detect/workloads.yaml:375:27
+--   4634-4659 rules/detect/workloads.yaml:378:27
+--   4660-4664 rules/detect/workloads.yaml:382:19
+--   4665-4671 rules/detect/workloads.yaml:386:27
+--   4672-4680 rules/detect/workloads.yaml:389:31
+--   4681-4689 rules/detect/workloads.yaml:391:31
+--   4690-4698 rules/detect/workloads.yaml:393:31
+--   4699-4722 rules/detect/workloads.yaml:395:31
+--   4723-4745 rules/detect/workloads.yaml:398:31
+--   4746-4768 rules/detect/workloads.yaml:401:31
+--   4769-4779 rules/detect/workloads.yaml:405:27
+--   4780-4792 rules/detect/workloads.yaml:408:31
+--   4793-4805 rules/detect/workloads.yaml:410:31
+--   4806-4818 rules/detect/workloads.yaml:412:31
+--   4819-4848 rules/detect/workloads.yaml:414:31
+--   4849-4877 rules/detect/workloads.yaml:417:31
+--   4878-4906 rules/detect/workloads.yaml:420:31
+--   4907-4921 rules/detect/workloads.yaml:424:27
+--   4922-4938 rules/detect/workloads.yaml:427:31
+--   4939-4955 rules/detect/workloads.yaml:429:31
+--   4956-4972 rules/detect/workloads.yaml:431:31
+--   4973-5008 rules/detect/workloads.yaml:433:31
+--   5009-5043 rules/detect/workloads.yaml:436:31
+--   5044-5078 rules/detect/workloads.yaml:439:31
+--   5079-5087 rules/detect/workloads.yaml:443:27
+--   5088-5098 rules/detect/workloads.yaml:446:31
+--   5099-5109 rules/detect/workloads.yaml:448:31
+--   5110-5120 rules/detect/workloads.yaml:450:31
+--   5121-5147 rules/detect/workloads.yaml:452:31
+--   5148-5173 rules/detect/workloads.yaml:455:31
+--   5174-5199 rules/detect/workloads.yaml:458:31
+--   5200-5204 rules/macros.yaml:49:7
+--   5205-5212 rules/macros.yaml:22:11
+--   5213-5219 rules/macros.yaml:16:7
+--   5220-5226 rules/detect/workloads.yaml:466:13
+--   5227-5234 rules/detect/workloads.yaml:468:13
+--   5235-5238 rules/detect/workloads.yaml:286:5
+--   5240-5243 rules/detect/workloads.yaml:644:5
+--   5244-5250 rules/detect/workloads.yaml:661:11
+--   5251-5255 rules/macros.yaml:57:11
+--   5256-5261 rules/macros.yaml:60:15
+--   5262-5268 rules/macros.yaml:62:15
+--   5269-5276 rules/macros.yaml:67:7
+--   5277-5284 rules/macros.yaml:22:11
+--   5285-5291 rules/macros.yaml:16:7
+--   5292-5298 rules/detect/workloads.yaml:668:17
+--   5299-5305 rules/detect/workloads.yaml:670:17
+--   5306-5310 rules/macros.yaml:49:7
+--   5311-5314 rules/detect/workloads.yaml:644:5
+--   5316-5319 rules/detect/workloads.yaml:732:5
+--   5320-5326 rules/detect/workloads.yaml:746:11
+--   5327-5334 rules/macros.yaml:22:11
+--   5335-5341 rules/macros.yaml:16:7
+--   5342-5346 rules/macros.yaml:49:7
+--   5347-5350 rules/detect/workloads.yaml:732:5
+--   5352-5355 rules/detect/workloads.yaml:761:5
+--   5356-5362 rules/detect/workloads.yaml:776:11
+--   5363-5371 rules/detect/workloads.yaml:780:15
+--   5372-5391 rules/detect/workloads.yaml:782:15
+--   5392-5400 rules/detect/workloads.yaml:785:19
+--   5401-5409 rules/detect/workloads.yaml:788:21
+--   5410-5414 rules/detect/workloads.yaml:791:19
+--   5415-5423 rules/detect/workloads.yaml:793:19
+--   5424-5428 rules/macros.yaml:49:7
+--   5429-5432 rules/detect/workloads.yaml:761:5
+--   5434-5437 rules/detect/workloads.yaml:833:5
+--   5438-5444 rules/detect/workloads.yaml:16:15
+--   5445-5451 rules/detect/workloads.yaml:18:15
+--   5452-5458 rules/detect/workloads.yaml:853:23
+--   5459-5489 rules/detect/workloads.yaml:856:27
+--   5490-5520 rules/detect/workloads.yaml:859:27
+--   5521-5551 rules/detect/workloads.yaml:862:27
+--   5552-5562 rules/detect/workloads.yaml:866:23
+--   5563-5599 rules/detect/workloads.yaml:869:27
+--   5600-5636 rules/detect/workloads.yaml:872:27
+--   5637-5673 rules/detect/workloads.yaml:875:27
+--   5674-5688 rules/detect/workloads.yaml:879:23
+--   5689-5731 rules/detect/workloads.yaml:882:27
+--   5732-5774 rules/detect/workloads.yaml:885:27
+--   5775-5817 rules/detect/workloads.yaml:888:27
+--   5818-5826 rules/detect/workloads.yaml:892:23
+--   5827-5860 rules/detect/workloads.yaml:895:27
+--   5861-5894 rules/detect/workloads.yaml:898:27
+--   5895-5928 rules/detect/workloads.yaml:901:27
+--   5929-5933 rules/detect/workloads.yaml:905:19
+--   5934-5940 rules/detect/workloads.yaml:909:27
+--   5941-5971 rules/detect/workloads.yaml:912:31
+--   5972-6002 rules/detect/workloads.yaml:915:31
+--   6003-6033 rules/detect/workloads.yaml:918:31
+--   6034-6044 rules/detect/workloads.yaml:922:27
+--   6045-6081 rules/detect/workloads.yaml:925:31
+--   6082-6118 rules/detect/workloads.yaml:928:31
+--   6119-6155 rules/detect/workloads.yaml:931:31
+--   6156-6170 rules/detect/workloads.yaml:935:27
+--   6171-6213 rules/detect/workloads.yaml:938:31
+--   6214-6256 rules/detect/workloads.yaml:941:31
+--   6257-6299 rules/detect/workloads.yaml:944:31
+--   6300-6308 rules/detect/workloads.yaml:948:27
+--   6309-6342 rules/detect/workloads.yaml:951:31
+--   6343-6376 rules/detect/workloads.yaml:954:31
+--   6377-6410 rules/detect/workloads.yaml:957:31
+--   6411-6415 rules/macros.yaml:49:7
+--   6416-6423 rules/macros.yaml:22:11
+--   6424-6430 rules/macros.yaml:16:7
+--   6431-6434 rules/detect/workloads.yaml:833:5
+--   6436-6440 rules/detect/workloads.yaml:1070:5
+--   6441-6447 rules/detect/workloads.yaml:16:15
+--   6448-6454 rules/detect/workloads.yaml:18:15
+--   6455-6461 rules/detect/workloads.yaml:1090:23
+--   6462-6474 rules/detect/workloads.yaml:1093:27
+--   6475-6487 rules/detect/workloads.yaml:1095:27
+--   6488-6498 rules/detect/workloads.yaml:1098:23
+--   6499-6515 rules/detect/workloads.yaml:1101:27
+--   6516-6532 rules/detect/workloads.yaml:1103:27
+--   6533-6547 rules/detect/workloads.yaml:1106:23
+--   6548-6568 rules/detect/workloads.yaml:1109:27
+--   6569-6589 rules/detect/workloads.yaml:1111:27
+--   6590-6598 rules/detect/workloads.yaml:1114:23
+--   6599-6613 rules/detect/workloads.yaml:1117:27
+--   6614-6628 rules/detect/workloads.yaml:1119:27
+--   6629-6635 rules/detect/workloads.yaml:1122:23
+--   6636-6661 rules/detect/workloads.yaml:1125:27
+--   6662-6687 rules/detect/workloads.yaml:1127:27
+--   6688-6713 rules/detect/workloads.yaml:1129:27
+--   6714-6739 rules/detect/workloads.yaml:1131:27
+--   6740-6765 rules/detect/workloads.yaml:1133:27
+--   6766-6791 rules/detect/workloads.yaml:1135:27
+--   6792-6802 rules/detect/workloads.yaml:1138:23
+--   6803-6834 rules/detect/workloads.yaml:1141:27
+--   6835-6866 rules/detect/workloads.yaml:1143:27
+--   6867-6898 rules/detect/workloads.yaml:1145:27
+--   6899-6930 rules/detect/workloads.yaml:1147:27
+--   6931-6962 rules/detect/workloads.yaml:1149:27
+--   6963-6994 rules/detect/workloads.yaml:1151:27
+--   6995-7009 rules/detect/workloads.yaml:1154:23
+--   7010-7047 rules/detect/workloads.yaml:1157:27
+--   7048-7085 rules/detect/workloads.yaml:1159:27
+--   7086-7123 rules/detect/workloads.yaml:1161:27
+--   7124-7161 rules/detect/workloads.yaml:1163:27
+--   7162-7199 rules/detect/workloads.yaml:1165:27
+--   7200-7237 rules/detect/workloads.yaml:1167:27
+--   7238-7246 rules/detect/workloads.yaml:1170:23
+--   7247-7275 rules/detect/workloads.yaml:1173:27
+--   7276-7304 rules/detect/workloads.yaml:1175:27
+--   7305-7333 rules/detect/workloads.yaml:1177:27
+--   7334-7362 rules/detect/workloads.yaml:1179:27
+--   7363-7391 rules/detect/workloads.yaml:1181:27
+--   7392-7420 rules/detect/workloads.yaml:1183:27
+--   7421-7431 rules/detect/workloads.yaml:1185:19
+--   7432-7446 rules/detect/workloads.yaml:1187:19
+--   7447-7465 rules/detect/workloads.yaml:1189:19
+--   7466-7478 rules/detect/workloads.yaml:1191:19
+--   7479-7483 rules/detect/workloads.yaml:1194:19
+--   7484-7490 rules/detect/workloads.yaml:1198:27
+--   7491-7503 rules/detect/workloads.yaml:1201:31
+--   7504-7516 rules/detect/workloads.yaml:1203:31
+--   7517-7527 rules/detect/workloads.yaml:1206:27
+--   7528-7544 rules/detect/workloads.yaml:1209:31
+--   7545-7561 rules/detect/workloads.yaml:1211:31
+--   7562-7576 rules/detect/workloads.yaml:1214:27
+--   7577-7597 rules/detect/workloads.yaml:1217:31
+--   7598-7618 rules/detect/workloads.yaml:1219:31
+--   7619-7627 rules/detect/workloads.yaml:1222:27
+--   7628-7642 rules/detect/workloads.yaml:1225:31
+--   7643-7657 rules/detect/workloads.yaml:1227:31
+--   7658-7664 rules/detect/workloads.yaml:1230:27
+--   7665-7690 rules/detect/workloads.yaml:1233:31
+--   7691-7716 rules/detect/workloads.yaml:1235:31
+--   7717-7742 rules/detect/workloads.yaml:1237:31
+--   7743-7768 rules/detect/workloads.yaml:1239:31
+--   7769-7794 rules/detect/workloads.yaml:1241:31
+--   7795-7820 rules/detect/workloads.yaml:1243:31
+--   7821-7831 rules/detect/workloads.yaml:1246:27
+--   7832-7863 rules/detect/workloads.yaml:1249:31
+--   7864-7895 rules/detect/workloads.yaml:1251:31
+--   7896-7927 rules/detect/workloads.yaml:1253:31
+--   7928-7959 rules/detect/workloads.yaml:1255:31
+--   7960-7991 rules/detect/workloads.yaml:1257:31
+--   7992-8023 rules/detect/workloads.yaml:1259:31
+--   8024-8038 rules/detect/workloads.yaml:1262:27
+--   8039-8076 rules/detect/workloads.yaml:1265:31
+--   8077-8114 rules/detect/workloads.yaml:1267:31
+--   8115-8152 rules/detect/workloads.yaml:1269:31
+--   8153-8190 rules/detect/workloads.yaml:1271:31
+--   8191-8228 rules/detect/workloads.yaml:1273:31
+--   8229-8266 rules/detect/workloads.yaml:1275:31
+--   8267-8275 rules/detect/workloads.yaml:1278:27
+--   8276-8304 rules/detect/workloads.yaml:1281:31
+--   8305-8333 rules/detect/workloads.yaml:1283:31
+--   8334-8362 rules/detect/workloads.yaml:1285:31
+--   8363-8391 rules/detect/workloads.yaml:1287:31
+--   8392-8420 rules/detect/workloads.yaml:1289:31
+--   8421-8449 rules/detect/workloads.yaml:1291:31
+--   8450-8460 rules/detect/workloads.yaml:1293:23
+--   8461-8475 rules/detect/workloads.yaml:1295:23
+--   8476-8494 rules/detect/workloads.yaml:1297:23
+--   8495-8507 rules/detect/workloads.yaml:1299:23
+--   8508-8512 rules/macros.yaml:49:7
+--   8513-8520 rules/macros.yaml:22:11
+--   8521-8527 rules/macros.yaml:16:7
+--   8528-8531 rules/detect/workloads.yaml:1070:5
+--   8533-8536 rules/detect/workloads.yaml:1377:5
+--   8537-8543 rules/detect/workloads.yaml:16:15
+--   8544-8550 rules/detect/workloads.yaml:18:15
+--   8551-8557 rules/detect/workloads.yaml:1394:23
+--   8558-8580 rules/detect/workloads.yaml:1397:27
+--   8581-8603 rules/detect/workloads.yaml:1399:27
+--   8604-8626 rules/detect/workloads.yaml:1401:27
+--   8627-8637 rules/detect/workloads.yaml:1404:23
+--   8638-8666 rules/detect/workloads.yaml:1407:27
+--   8667-8695 rules/detect/workloads.yaml:1409:27
+--   8696-8724 rules/detect/workloads.yaml:1411:27
+--   8725-8739 rules/detect/workloads.yaml:1414:23
+--   8740-8774 rules/detect/workloads.yaml:1417:27
+--   8775-8809 rules/detect/workloads.yaml:1419:27
+--   8810-8844 rules/detect/workloads.yaml:1421:27
+--   8845-8853 rules/detect/workloads.yaml:1424:23
+--   8854-8879 rules/detect/workloads.yaml:1427:27
+--   8880-8905 rules/detect/workloads.yaml:1429:27
+--   8906-8931 rules/detect/workloads.yaml:1431:27
+--   8932-8936 rules/detect/workloads.yaml:1434:19
+--   8937-8943 rules/detect/workloads.yaml:1438:27
+--   8944-8966 rules/detect/workloads.yaml:1441:31
+--   8967-8989 rules/detect/workloads.yaml:1443:31
+--   8990-9012 rules/detect/workloads.yaml:1445:31
+--   9013-9023 rules/detect/workloads.yaml:1448:27
+--   9024-9052 rules/detect/workloads.yaml:1451:31
+--   9053-9081 rules/detect/workloads.yaml:1453:31
+--   9082-9110 rules/detect/workloads.yaml:1455:31
+--   9111-9125 rules/detect/workloads.yaml:1458:27
+--   9126-9160 rules/detect/workloads.yaml:1461:31
+--   9161-9195 rules/detect/workloads.yaml:1463:31
+--   9196-9230 rules/detect/workloads.yaml:1465:31
+--   9231-9239 rules/detect/workloads.yaml:1468:27
+--   9240-9265 rules/detect/workloads.yaml:1471:31
+--   9266-9291 rules/detect/workloads.yaml:1473:31
+--   9292-9317 rules/detect/workloads.yaml:1475:31
+--   9318-9322 rules/macros.yaml:49:7
+--   9323-9330 rules/macros.yaml:22:11
+--   9331-9337 rules/macros.yaml:16:7
+--   9338-9341 rules/detect/workloads.yaml:1377:5
+--   9343-9346 rules/detect/workloads.yaml:1527:5
+--   9347-9353 rules/detect/workloads.yaml:16:15
+--   9354-9360 rules/detect/workloads.yaml:18:15
+--   9361-9367 rules/detect/workloads.yaml:1545:23
+--   9368-9395 rules/detect/workloads.yaml:1548:27
+--   9396-9423 rules/detect/workloads.yaml:1550:27
+--   9424-9451 rules/detect/workloads.yaml:1552:27
+--   9452-9462 rules/detect/workloads.yaml:1555:23
+--   9463-9496 rules/detect/workloads.yaml:1558:27
+--   9497-9530 rules/detect/workloads.yaml:1560:27
+--   9531-9564 rules/detect/workloads.yaml:1562:27
+--   9565-9579 rules/detect/workloads.yaml:1565:23
+--   9580-9619 rules/detect/workloads.yaml:1568:27
+--   9620-9659 rules/detect/workloads.yaml:1570:27
+--   9660-9699 rules/detect/workloads.yaml:1572:27
+--   9700-9708 rules/detect/workloads.yaml:1575:23
+--   9709-9739 rules/detect/workloads.yaml:1578:27
+--   9740-9770 rules/detect/workloads.yaml:1580:27
+--   9771-9801 rules/detect/workloads.yaml:1582:27
+--   9802-9806 rules/detect/workloads.yaml:1585:19
+--   9807-9813 rules/detect/workloads.yaml:1589:27
+--   9814-9841 rules/detect/workloads.yaml:1592:31
+--   9842-9869 rules/detect/workloads.yaml:1594:31
+--   9870-9897 rules/detect/workloads.yaml:1596:31
+--   9898-9908 rules/detect/workloads.yaml:1599:27
+--   9909-9942 rules/detect/workloads.yaml:1602:31
+--   9943-9976 rules/detect/workloads.yaml:1604:31
+--   9977-10010 rules/detect/workloads.yaml:1606:31
+--   10011-10025 rules/detect/workloads.yaml:1609:27
+--   10026-10065 rules/detect/workloads.yaml:1612:31
+--   10066-10105 rules/detect/workloads.yaml:1614:31
+--   10106-10145 rules/detect/workloads.yaml:1616:31
+--   10146-10154 rules/detect/workloads.yaml:1619:27
+--   10155-10185 rules/detect/workloads.yaml:1622:31
+--   10186-10216 rules/detect/workloads.yaml:1624:31
+--   10217-10247 rules/detect/workloads.yaml:1626:31
+--   10248-10252 rules/macros.yaml:49:7
+--   10253-10260 rules/macros.yaml:22:11
+--   10261-10267 rules/macros.yaml:16:7
+--   10268-10271 rules/detect/workloads.yaml:1527:5
+--   10273-10277 rules/detect/workloads.yaml:1686:5
+--   10278-10284 rules/detect/workloads.yaml:16:15
+--   10285-10291 rules/detect/workloads.yaml:18:15
+--   10292-10298 rules/detect/workloads.yaml:1703:23
+--   10299-10309 rules/detect/workloads.yaml:1706:27
+--   10310-10320 rules/detect/workloads.yaml:1708:27
+--   10321-10331 rules/detect/workloads.yaml:1711:23
+--   10332-10346 rules/detect/workloads.yaml:1714:27
+--   10347-10361 rules/detect/workloads.yaml:1716:27
+--   10362-10376 rules/detect/workloads.yaml:1719:23
+--   10377-10395 rules/detect/workloads.yaml:1722:27
+--   10396-10414 rules/detect/workloads.yaml:1724:27
+--   10415-10423 rules/detect/workloads.yaml:1727:23
+--   10424-10436 rules/detect/workloads.yaml:1730:27
+--   10437-10449 rules/detect/workloads.yaml:1732:27
+--   10450-10456 rules/detect/workloads.yaml:1735:23
+--   10457-10479 rules/detect/workloads.yaml:1738:27
+--   10480-10502 rules/detect/workloads.yaml:1740:27
+--   10503-10525 rules/detect/workloads.yaml:1742:27
+--   10526-10548 rules/detect/workloads.yaml:1744:27
+--   10549-10571 rules/detect/workloads.yaml:1746:27
+--   10572-10594 rules/detect/workloads.yaml:1748:27
+--   10595-10605 rules/detect/workloads.yaml:1751:23
+--   10606-10634 rules/detect/workloads.yaml:1754:27
+--   10635-10663 rules/detect/workloads.yaml:1756:27
+--   10664-10692 rules/detect/workloads.yaml:1758:27
+--   10693-10721 rules/detect/workloads.yaml:1760:27
+--   10722-10750 rules/detect/workloads.yaml:1762:27
+--   10751-10779 rules/detect/workloads.yaml:1764:27
+--   10780-10794 rules/detect/workloads.yaml:1767:23
+--   10795-10829 rules/detect/workloads.yaml:1770:27
+--   10830-10864 rules/detect/workloads.yaml:1772:27
+--   10865-10899 rules/detect/workloads.yaml:1774:27
+--   10900-10934 rules/detect/workloads.yaml:1776:27
+--   10935-10969 rules/detect/workloads.yaml:1778:27
+--   10970-11004 rules/detect/workloads.yaml:1780:27
+--   11005-11013 rules/detect/workloads.yaml:1783:23
+--   11014-11039 rules/detect/workloads.yaml:1786:27
+--   11040-11065 rules/detect/workloads.yaml:1788:27
+--   11066-11091 rules/detect/workloads.yaml:1790:27
+--   11092-11117 rules/detect/workloads.yaml:1792:27
+--   11118-11143 rules/detect/workloads.yaml:1794:27
+--   11144-11169 rules/detect/workloads.yaml:1796:27
+--   11170-11174 rules/detect/workloads.yaml:1799:19
+--   11175-11181 rules/detect/workloads.yaml:1803:27
+--   11182-11192 rules/detect/workloads.yaml:1806:31
+--   11193-11203 rules/detect/workloads.yaml:1808:31
+--   11204-11214 rules/detect/workloads.yaml:1811:27
+--   11215-11229 rules/detect/workloads.yaml:1814:31
+--   11230-11244 rules/detect/workloads.yaml:1816:31
+--   11245-11259 rules/detect/workloads.yaml:1819:27
+--   11260-11278 rules/detect/workloads.yaml:1822:31
+--   11279-11297 rules/detect/workloads.yaml:1824:31
+--   11298-11306 rules/detect/workloads.yaml:1827:27
+--   11307-11319 rules/detect/workloads.yaml:1830:31
+--   11320-11332 rules/detect/workloads.yaml:1832:31
+--   11333-11339 rules/detect/workloads.yaml:1835:27
+--   11340-11362 rules/detect/workloads.yaml:1838:31
+--   11363-11385 rules/detect/workloads.yaml:1840:31
+--   11386-11408 rules/detect/workloads.yaml:1842:31
+--   11409-11431 rules/detect/workloads.yaml:1844:31
+--   11432-11454 rules/detect/workloads.yaml:1846:31
+--   11455-11477 rules/detect/workloads.yaml:1848:31
+--   11478-11488 rules/detect/workloads.yaml:1851:27
+--   11489-11517 rules/detect/workloads.yaml:1854:31
+--   11518-11546 rules/detect/workloads.yaml:1856:31
+--   11547-11575 rules/detect/workloads.yaml:1858:31
+--   11576-11604 rules/detect/workloads.yaml:1860:31
+--   11605-11633 rules/detect/workloads.yaml:1862:31
+--   11634-11662 rules/detect/workloads.yaml:1864:31
+--   11663-11677 rules/detect/workloads.yaml:1867:27
+--   11678-11712 rules/detect/workloads.yaml:1870:31
+--   11713-11747 rules/detect/workloads.yaml:1872:31
+--   11748-11782 rules/detect/workloads.yaml:1874:31
+--   11783-11817 rules/detect/workloads.yaml:1876:31
+--   11818-11852 rules/detect/workloads.yaml:1878:31
+--   11853-11887 rules/detect/workloads.yaml:1880:31
+--   11888-11896 rules/detect/workloads.yaml:1883:27
+--   11897-11922 rules/detect/workloads.yaml:1886:31
+--   11923-11948 rules/detect/workloads.yaml:1888:31
+--   11949-11974 rules/detect/workloads.yaml:1890:31
+--   11975-12000 rules/detect/workloads.yaml:1892:31
+--   12001-12026 rules/detect/workloads.yaml:1894:31
+--   12027-12052 rules/detect/workloads.yaml:1896:31
+--   12053-12057 rules/macros.yaml:49:7
+--   12058-12065 rules/macros.yaml:22:11
+--   12066-12072 rules/macros.yaml:16:7
+--   12073-12076 rules/detect/workloads.yaml:1686:5
+--   12078-12081 rules/detect/workloads.yaml:1950:5
+--   12082-12088 rules/detect/workloads.yaml:1973:11
+--   12089-12096 rules/detect/workloads.yaml:1977:11
+--   12097-12103 rules/detect/workloads.yaml:1982:19
+--   12104-12126 rules/detect/workloads.yaml:1985:23
+--   12127-12157 rules/detect/workloads.yaml:1987:23
+--   12158-12180 rules/detect/workloads.yaml:1990:23
+--   12181-12211 rules/detect/workloads.yaml:1992:23
+--   12212-12234 rules/detect/workloads.yaml:1995:23
+--   12235-12265 rules/detect/workloads.yaml:1997:23
+--   12266-12274 rules/detect/workloads.yaml:2000:23
+--   12275-12283 rules/detect/workloads.yaml:2002:23
+--   12284-12292 rules/detect/workloads.yaml:2004:23
+--   12293-12316 rules/detect/workloads.yaml:2006:23
+--   12317-12339 rules/detect/workloads.yaml:2009:23
+--   12340-12362 rules/detect/workloads.yaml:2012:23
+--   12363-12367 rules/macros.yaml:49:7
+--   12368-12375 rules/detect/workloads.yaml:2018:13
+--   12376-12395 rules/detect/workloads.yaml:2022:17
+--   12396-12415 rules/detect/workloads.yaml:2025:17
+--   12416-12419 rules/detect/workloads.yaml:1950:5
+--   12421-12424 rules/detect/workloads.yaml:2107:5
+--   12425-12431 rules/detect/workloads.yaml:2133:11
+--   12432-12439 rules/macros.yaml:67:7
+--   12440-12447 rules/macros.yaml:22:11
+--   12448-12454 rules/macros.yaml:16:7
+--   12455-12459 rules/macros.yaml:49:7
+--   12460-12463 rules/detect/workloads.yaml:2107:5
+--   12465-12467 rules/noise/drops.yaml:12:5
+--   12468-12472 rules/noise/drops.yaml:19:11
+--   12473-12477 rules/noise/drops.yaml:21:11
+--   12478-12481 rules/noise/drops.yaml:12:5
+--   12483-12489 rules/noise/drops.yaml:38:5
+--   12491-12497 rules/noise/drops.yaml:55:5
+--   12499-12501 rules/noise/drops.yaml:74:5
+--   12502-12508 rules/noise/drops.yaml:86:11
+--   12509-12516 rules/macros.yaml:22:11
+--   12517-12523 rules/macros.yaml:16:7
+--   12524-12527 rules/noise/drops.yaml:74:5
+--   12529-12536 rules/redact/secrets.yaml:8:5
+--   12538-12545 rules/redact/secrets.yaml:91:5
+--   12547-12549 rules/redact/tokens.yaml:3:5
+--   12550-12556 rules/redact/tokens.yaml:11:11
+--   12557-12561 rules/redact/tokens.yaml:3:5
+--   12563-12570 rules/redact/tokens.yaml:34:5
+--   12572-12574 rules/redact/tokens.yaml:65:5
+--   12575-12582 rules/redact/tokens.yaml:75:7
+--   12583-12587 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -3226,8 +3296,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:46:23)
   local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:27)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3249,8 +3326,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:19)
-  local function t4(e)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:27)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3272,8 +3349,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:19)
-  local function t5(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:27)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3295,8 +3372,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:19)
-  local function t6(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:56:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:27)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3324,8 +3412,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:19)
-  local function t7(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:27)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3353,8 +3441,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:19)
-  local function t8(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:27)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3382,8 +3470,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:57:19)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:66:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:69:27)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3417,8 +3520,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:19)
-  local function t10(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:71:27)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3452,8 +3555,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:19)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:73:27)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3487,8 +3590,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:19)
-  local function t12(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:76:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:27)
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3513,8 +3625,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:65:19)
-  local function t13(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:81:27)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3539,8 +3651,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:67:19)
-  local function t14(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:83:27)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3565,13 +3677,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:70:19)
-  local function t15(e)
+  -- verb equals (rules/detect/workloads.yaml:86:19)
+  local function t19(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:73:23)
-  local function t16(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:90:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:93:31)
+  local function t21(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3593,8 +3712,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:75:23)
-  local function t17(e)
+  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:31)
+  local function t22(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3616,8 +3735,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:77:23)
-  local function t18(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:97:31)
+  local function t23(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3639,8 +3758,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:23)
-  local function t19(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:100:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:103:31)
+  local function t25(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3668,8 +3798,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:81:23)
-  local function t20(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:105:31)
+  local function t26(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3697,8 +3827,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:83:23)
-  local function t21(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:107:31)
+  local function t27(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3726,8 +3856,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:85:23)
-  local function t22(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:110:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:113:31)
+  local function t29(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3761,8 +3906,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:87:23)
-  local function t23(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:115:31)
+  local function t30(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3796,8 +3941,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:89:23)
-  local function t24(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:117:31)
+  local function t31(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3831,8 +3976,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:91:23)
-  local function t25(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:120:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:123:31)
+  local function t33(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3857,8 +4011,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:93:23)
-  local function t26(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:125:31)
+  local function t34(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3883,8 +4037,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:23)
-  local function t27(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:127:31)
+  local function t35(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3910,42 +4064,42 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  local function t28(e)
+  local function t36(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t29(e)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S29[v] == true
+    return S37[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t30(e)
+  local function t38(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:102:13)
-  local function t31(e)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:134:13)
+  local function t39(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:104:13)
-  local S32 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
-  local function t32(e)
+  -- user.username in (rules/detect/workloads.yaml:136:13)
+  local S40 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  local function t40(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S32[v] == true
+    return S40[v] == true
   end
   PRED[39] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e) or (t31(e) and t32(e))))
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e) or (t39(e) and t40(e))))
   end
 end
 
@@ -3968,8 +4122,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:273:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:306:23)
   T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:309:27)
+  T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -3977,8 +4138,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:275:19)
-  T[4] = function(e)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:311:27)
+  T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -3986,8 +4147,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:277:19)
-  T[5] = function(e)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:313:27)
+  T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -3995,9 +4156,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:279:19)
-  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[6] = function(e)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:315:27)
+  local S7 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[7] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4010,7 +4171,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S6[v5] == true then return true end
+                if S7[v5] == true then return true end
               end
             end
           end
@@ -4019,8 +4180,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:282:19)
-  T[7] = function(e)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:318:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4042,8 +4203,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:285:19)
-  T[8] = function(e)
+  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:321:27)
+  T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4065,8 +4226,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:288:19)
-  T[9] = function(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:325:23)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:328:27)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4078,8 +4250,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:290:19)
-  T[10] = function(e)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:330:27)
+  T[12] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4091,8 +4263,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:292:19)
-  T[11] = function(e)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:332:27)
+  T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4104,9 +4276,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:294:19)
-  local S12 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[12] = function(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:334:27)
+  local S14 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4123,7 +4295,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S12[v7] == true then return true end
+                    if S14[v7] == true then return true end
                   end
                 end
               end
@@ -4134,8 +4306,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:297:19)
-  T[13] = function(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:337:27)
+  T[15] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4163,8 +4335,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:300:19)
-  T[14] = function(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:340:27)
+  T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4192,8 +4364,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:303:19)
-  T[15] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:344:23)
+  T[17] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:347:27)
+  T[18] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4209,8 +4396,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:305:19)
-  T[16] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:349:27)
+  T[19] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4226,8 +4413,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:307:19)
-  T[17] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:351:27)
+  T[20] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4243,9 +4430,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:309:19)
-  local S18 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[18] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:353:27)
+  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4266,7 +4453,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S18[v9] == true then return true end
+                        if S21[v9] == true then return true end
                       end
                     end
                   end
@@ -4279,8 +4466,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:312:19)
-  T[19] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:356:27)
+  T[22] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4314,8 +4501,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:315:19)
-  T[20] = function(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:359:27)
+  T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4349,8 +4536,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:318:19)
-  T[21] = function(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:363:23)
+  T[24] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:366:27)
+  T[25] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4360,8 +4556,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:320:19)
-  T[22] = function(e)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:368:27)
+  T[26] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4371,8 +4567,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:322:19)
-  T[23] = function(e)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:370:27)
+  T[27] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4382,9 +4578,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:324:19)
-  local S24 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[24] = function(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:372:27)
+  local S28 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4399,7 +4595,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S24[v6] == true then return true end
+                  if S28[v6] == true then return true end
                 end
               end
             end
@@ -4409,8 +4605,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:327:19)
-  T[25] = function(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:375:27)
+  T[29] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4435,8 +4631,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:330:19)
-  T[26] = function(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:378:27)
+  T[30] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4461,13 +4657,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:334:19)
-  T[27] = function(e)
+  -- verb equals (rules/detect/workloads.yaml:382:19)
+  T[31] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:337:23)
-  T[28] = function(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:386:27)
+  T[32] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:389:31)
+  T[33] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4475,8 +4678,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:339:23)
-  T[29] = function(e)
+  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:391:31)
+  T[34] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4484,8 +4687,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:341:23)
-  T[30] = function(e)
+  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:393:31)
+  T[35] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4493,9 +4696,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:343:23)
-  local S31 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[31] = function(e)
+  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:395:31)
+  local S36 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[36] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4508,7 +4711,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S31[v5] == true then return true end
+                if S36[v5] == true then return true end
               end
             end
           end
@@ -4517,8 +4720,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:346:23)
-  T[32] = function(e)
+  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:398:31)
+  T[37] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4540,8 +4743,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:349:23)
-  T[33] = function(e)
+  -- responseObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:401:31)
+  T[38] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4563,8 +4766,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:352:23)
-  T[34] = function(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:405:27)
+  T[39] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:408:31)
+  T[40] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4576,8 +4790,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:354:23)
-  T[35] = function(e)
+  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:410:31)
+  T[41] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4589,8 +4803,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:356:23)
-  T[36] = function(e)
+  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:412:31)
+  T[42] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4602,9 +4816,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:358:23)
-  local S37 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[37] = function(e)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:414:31)
+  local S43 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[43] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4621,7 +4835,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S37[v7] == true then return true end
+                    if S43[v7] == true then return true end
                   end
                 end
               end
@@ -4632,8 +4846,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:361:23)
-  T[38] = function(e)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:417:31)
+  T[44] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4661,8 +4875,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:364:23)
-  T[39] = function(e)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:420:31)
+  T[45] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4690,8 +4904,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:367:23)
-  T[40] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:424:27)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:427:31)
+  T[47] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4707,8 +4936,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:369:23)
-  T[41] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:429:31)
+  T[48] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4724,8 +4953,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:371:23)
-  T[42] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:431:31)
+  T[49] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4741,9 +4970,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:373:23)
-  local S43 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[43] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:433:31)
+  local S50 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[50] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4764,7 +4993,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S43[v9] == true then return true end
+                        if S50[v9] == true then return true end
                       end
                     end
                   end
@@ -4777,8 +5006,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:376:23)
-  T[44] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:436:31)
+  T[51] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4812,8 +5041,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:379:23)
-  T[45] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:439:31)
+  T[52] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4847,8 +5076,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:382:23)
-  T[46] = function(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:443:27)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:446:31)
+  T[54] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4858,8 +5096,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:384:23)
-  T[47] = function(e)
+  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:448:31)
+  T[55] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4869,8 +5107,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:386:23)
-  T[48] = function(e)
+  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:450:31)
+  T[56] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4880,9 +5118,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:388:23)
-  local S49 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  T[49] = function(e)
+  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:452:31)
+  local S57 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[57] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4897,7 +5135,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S49[v6] == true then return true end
+                  if S57[v6] == true then return true end
                 end
               end
             end
@@ -4907,8 +5145,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:391:23)
-  T[50] = function(e)
+  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:455:31)
+  T[58] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4933,8 +5171,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:394:23)
-  T[51] = function(e)
+  -- responseObject.template.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:458:31)
+  T[59] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4960,42 +5198,42 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  T[52] = function(e)
+  T[60] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S53 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[53] = function(e)
+  local S61 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[61] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S53[v] == true
+    return S61[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[54] = function(e)
+  T[62] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:402:13)
-  T[55] = function(e)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:466:13)
+  T[63] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:404:13)
-  local S56 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
-  T[56] = function(e)
+  -- user.username in (rules/detect/workloads.yaml:468:13)
+  local S64 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[64] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S56[v] == true
+    return S64[v] == true
   end
   PRED[40] = function(e)
-    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or (T[27](e) and (T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e)))) and not (T[52](e) or T[53](e) or T[54](e) or (T[55](e) and T[56](e))))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e)))))) and not (T[60](e) or T[61](e) or T[62](e) or (T[63](e) and T[64](e))))
   end
 end
 
@@ -5003,7 +5241,7 @@ end
 RULE_ID[41], KIND[41], HITS[41] = "pod-created-in-kube-system", "detect", 0
 RANK[41] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:597:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:661:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5051,14 +5289,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:604:17)
+  -- user.username prefix (rules/detect/workloads.yaml:668:17)
   local function t8(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:606:17)
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:670:17)
   local function t9(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5079,7 +5317,7 @@ end
 RULE_ID[42], KIND[42], HITS[42] = "cronjob-created-or-modified", "detect", 0
 RANK[42] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:682:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:746:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5115,14 +5353,14 @@ end
 RULE_ID[43], KIND[43], HITS[43] = "nodeport-service", "detect", 0
 RANK[43] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:712:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:776:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:716:15)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:780:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5131,7 +5369,7 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:718:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:782:15)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -5151,7 +5389,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:721:19)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:785:19)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5160,7 +5398,7 @@ do
     v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:724:21)
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:788:21)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5169,12 +5407,12 @@ do
     v = v["allocateLoadBalancerNodePorts"]
     return v == false
   end
-  -- verb equals (rules/detect/workloads.yaml:727:19)
+  -- verb equals (rules/detect/workloads.yaml:791:19)
   local function t6(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.type equals (rules/detect/workloads.yaml:729:19)
+  -- responseObject.spec.type equals (rules/detect/workloads.yaml:793:19)
   local function t7(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5211,8 +5449,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:788:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:853:23)
   local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:856:27)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5242,8 +5487,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:791:19)
-  local function t4(e)
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:859:27)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5273,8 +5518,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:794:19)
-  local function t5(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:862:27)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5304,8 +5549,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:797:19)
-  local function t6(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:866:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:869:27)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5341,8 +5597,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:800:19)
-  local function t7(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:872:27)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5378,8 +5634,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:803:19)
-  local function t8(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:875:27)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5415,8 +5671,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:806:19)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:879:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:882:27)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5458,8 +5729,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:809:19)
-  local function t10(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:885:27)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5501,8 +5772,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:812:19)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:888:27)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5544,8 +5815,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:815:19)
-  local function t12(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:892:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:895:27)
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -5578,8 +5858,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:818:19)
-  local function t13(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:898:27)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -5612,8 +5892,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:821:19)
-  local function t14(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:901:27)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -5646,13 +5926,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:825:19)
-  local function t15(e)
+  -- verb equals (rules/detect/workloads.yaml:905:19)
+  local function t19(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:828:23)
-  local function t16(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:909:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:912:31)
+  local function t21(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5682,8 +5969,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:831:23)
-  local function t17(e)
+  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:915:31)
+  local function t22(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5713,8 +6000,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:834:23)
-  local function t18(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:918:31)
+  local function t23(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5744,8 +6031,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:837:23)
-  local function t19(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:922:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:925:31)
+  local function t25(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5781,8 +6079,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:840:23)
-  local function t20(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:928:31)
+  local function t26(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5818,8 +6116,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:843:23)
-  local function t21(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:931:31)
+  local function t27(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5855,8 +6153,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:846:23)
-  local function t22(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:935:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:938:31)
+  local function t29(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5898,8 +6211,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:849:23)
-  local function t23(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:941:31)
+  local function t30(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5941,8 +6254,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:852:23)
-  local function t24(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:944:31)
+  local function t31(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5984,8 +6297,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:855:23)
-  local function t25(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:948:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:951:31)
+  local function t33(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6018,8 +6340,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:858:23)
-  local function t26(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:954:31)
+  local function t34(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6052,8 +6374,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:861:23)
-  local function t27(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:957:31)
+  local function t35(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6087,27 +6409,27 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  local function t28(e)
+  local function t36(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t29(e)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S29[v] == true
+    return S37[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t30(e)
+  local function t38(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[44] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
   end
 end
 
@@ -6130,8 +6452,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:993:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1090:23)
   T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1093:27)
+  T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6143,8 +6472,8 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:995:19)
-  T[4] = function(e)
+  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1095:27)
+  T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6156,24 +6485,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:997:19)
-  T[5] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["seccompProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:999:19)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1098:23)
   T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6182,24 +6494,14 @@ do
     v = v["template"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["appArmorProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
+    return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1001:19)
+  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1101:27)
   T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
     v = v["template"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6211,12 +6513,65 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1003:19)
+  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1103:27)
   T[8] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1106:23)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1109:27)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1111:27)
+  T[11] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
     v = v["jobTemplate"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6232,8 +6587,17 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1005:19)
-  T[9] = function(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1114:23)
+  T[12] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1117:27)
+  T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -6247,8 +6611,8 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1007:19)
-  T[10] = function(e)
+  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1119:27)
+  T[14] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -6262,150 +6626,27 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1009:19)
-  T[11] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1011:19)
-  T[12] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1013:19)
-  T[13] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1015:19)
-  T[14] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1017:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1122:23)
   T[15] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1019:19)
+  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1125:27)
   T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
           for i3 = 1, #v2 do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
               if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
+                local v5 = v4["seccompProfile"]
                 if type(v5) == "table" then
                   local v6 = v5["type"]
                   if v6 == "Unconfined" then return true end
@@ -6418,29 +6659,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1021:19)
+  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1127:27)
   T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -6450,29 +6685,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1023:19)
+  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1129:27)
   T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -6482,29 +6711,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1025:19)
+  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1131:27)
   T[19] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -6514,29 +6737,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1027:19)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1133:27)
   T[20] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -6546,29 +6763,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1029:19)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1135:27)
   T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -6578,65 +6789,38 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1031:19)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1138:23)
   T[22] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1033:19)
+  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1141:27)
   T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["containers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["containers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["seccompProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6648,33 +6832,27 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1035:19)
+  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1143:27)
   T[24] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["containers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["containers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6686,33 +6864,27 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1037:19)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1145:27)
   T[25] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["initContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["seccompProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6724,33 +6896,27 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1039:19)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1147:27)
   T[26] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["initContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6762,33 +6928,27 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1041:19)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1149:27)
   T[27] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["ephemeralContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["seccompProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6800,33 +6960,27 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1043:19)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1151:27)
   T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["ephemeralContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
                     if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
                     end
                   end
                 end
@@ -6838,726 +6992,24 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1045:19)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1154:23)
   T[29] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1047:19)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1157:27)
   T[30] = function(e)
     local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1049:19)
-  T[31] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1051:19)
-  T[32] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1053:19)
-  T[33] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1055:19)
-  T[34] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1057:19)
-  T[35] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
-  end
-  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1059:19)
-  T[36] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
-  end
-  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1061:19)
-  T[37] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
-  end
-  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1063:19)
-  T[38] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
-  end
-  -- verb equals (rules/detect/workloads.yaml:1066:19)
-  T[39] = function(e)
-    local v = e["verb"]
-    return v == "patch"
-  end
-  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1069:23)
-  T[40] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["seccompProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1071:23)
-  T[41] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["appArmorProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1073:23)
-  T[42] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["seccompProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1075:23)
-  T[43] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["appArmorProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1077:23)
-  T[44] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["seccompProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1079:23)
-  T[45] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["appArmorProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1081:23)
-  T[46] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["seccompProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1083:23)
-  T[47] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["appArmorProfile"]
-    if type(v) ~= "table" then return false end
-    v = v["type"]
-    return v == "Unconfined"
-  end
-  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1085:23)
-  T[48] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1087:23)
-  T[49] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1089:23)
-  T[50] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1091:23)
-  T[51] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1093:23)
-  T[52] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["seccompProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1095:23)
-  T[53] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["appArmorProfile"]
-                if type(v5) == "table" then
-                  local v6 = v5["type"]
-                  if v6 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1097:23)
-  T[54] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1099:23)
-  T[55] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1101:23)
-  T[56] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1103:23)
-  T[57] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1105:23)
-  T[58] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["seccompProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1107:23)
-  T[59] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["appArmorProfile"]
-                    if type(v7) == "table" then
-                      local v8 = v7["type"]
-                      if v8 == "Unconfined" then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1109:23)
-  T[60] = function(e)
-    local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
@@ -7593,35 +7045,640 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1111:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1159:27)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1161:27)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1163:27)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1165:27)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1167:27)
+  T[35] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1170:23)
+  T[36] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1173:27)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1175:27)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1177:27)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1179:27)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1181:27)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1183:27)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1185:19)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1187:19)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1189:19)
+  T[45] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1191:19)
+  T[46] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- verb equals (rules/detect/workloads.yaml:1194:19)
+  T[47] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1198:27)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1201:31)
+  T[49] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1203:31)
+  T[50] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1206:27)
+  T[51] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1209:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1211:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1214:27)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1217:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1219:31)
+  T[56] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1222:27)
+  T[57] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1225:31)
+  T[58] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1227:31)
+  T[59] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1230:27)
+  T[60] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1233:31)
   T[61] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["template"]
-            if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["containers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
-                    end
-                  end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7631,35 +7688,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1113:23)
+  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1235:31)
   T[62] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["template"]
-            if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["seccompProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
-                    end
-                  end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7669,35 +7714,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1115:23)
+  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1237:31)
   T[63] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["template"]
-            if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
-                    end
-                  end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7707,35 +7740,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1117:23)
+  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1239:31)
   T[64] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["template"]
-            if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["seccompProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
-                    end
-                  end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7745,35 +7766,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1119:23)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1241:31)
   T[65] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["template"]
-            if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["appArmorProfile"]
-                        if type(v9) == "table" then
-                          local v10 = v9["type"]
-                          if v10 == "Unconfined" then return true end
-                        end
-                      end
-                    end
-                  end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7783,26 +7792,23 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1121:23)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1243:31)
   T[66] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
-      local v1 = v0["template"]
+      local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["spec"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
               if type(v4) == "table" then
-                local v5 = v4["securityContext"]
+                local v5 = v4["appArmorProfile"]
                 if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
                 end
               end
             end
@@ -7812,178 +7818,210 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1123:23)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1246:27)
   T[67] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1125:23)
-  T[68] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1127:23)
-  T[69] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1129:23)
-  T[70] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["seccompProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1131:23)
-  T[71] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["appArmorProfile"]
-                  if type(v6) == "table" then
-                    local v7 = v6["type"]
-                    if v7 == "Unconfined" then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1133:23)
-  T[72] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
-  end
-  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1135:23)
-  T[73] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     if type(v) ~= "table" then return false end
     v = v["template"]
     if type(v) ~= "table" then return false end
-    v = v["metadata"]
-    if type(v) ~= "table" then return false end
-    v = v["annotations"]
-    if type(v) ~= "table" then return false end
-    v = v["seccomp.security.alpha.kubernetes.io/pod"]
-    return v == "unconfined"
+    v = v["spec"]
+    return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1137:23)
+  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1249:31)
+  T[68] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1251:31)
+  T[69] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1253:31)
+  T[70] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1255:31)
+  T[71] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1257:31)
+  T[72] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1259:31)
+  T[73] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1262:27)
   T[74] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7995,6 +8033,424 @@ do
     if type(v) ~= "table" then return false end
     v = v["template"]
     if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1265:31)
+  T[75] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1267:31)
+  T[76] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1269:31)
+  T[77] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1271:31)
+  T[78] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1273:31)
+  T[79] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1275:31)
+  T[80] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1278:27)
+  T[81] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1281:31)
+  T[82] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1283:31)
+  T[83] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1285:31)
+  T[84] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1287:31)
+  T[85] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1289:31)
+  T[86] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1291:31)
+  T[87] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1293:23)
+  T[88] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
     v = v["metadata"]
     if type(v) ~= "table" then return false end
     v = v["annotations"]
@@ -8002,8 +8458,42 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1139:23)
-  T[75] = function(e)
+  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1295:23)
+  T[89] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1297:23)
+  T[90] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1299:23)
+  T[91] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -8016,27 +8506,27 @@ do
     return v == "unconfined"
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  T[76] = function(e)
+  T[92] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S77 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[77] = function(e)
+  local S93 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[93] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S77[v] == true
+    return S93[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[78] = function(e)
+  T[94] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[45] = function(e)
-    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e)))) and not (T[76](e) or T[77](e) or T[78](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e)))) and not (T[92](e) or T[93](e) or T[94](e)))
   end
 end
 
@@ -8058,8 +8548,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1233:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1394:23)
   local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1397:27)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8081,8 +8578,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1235:19)
-  local function t4(e)
+  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1399:27)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8104,8 +8601,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1237:19)
-  local function t5(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1401:27)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8127,8 +8624,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1239:19)
-  local function t6(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1404:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1407:27)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8156,8 +8664,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1241:19)
-  local function t7(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1409:27)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8185,8 +8693,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1243:19)
-  local function t8(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1411:27)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8214,8 +8722,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1245:19)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1414:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1417:27)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8249,8 +8772,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1247:19)
-  local function t10(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1419:27)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8284,8 +8807,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1249:19)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1421:27)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8319,8 +8842,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1251:19)
-  local function t12(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1424:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1427:27)
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8345,8 +8877,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1253:19)
-  local function t13(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1429:27)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8371,8 +8903,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1255:19)
-  local function t14(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1431:27)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8397,13 +8929,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1258:19)
-  local function t15(e)
+  -- verb equals (rules/detect/workloads.yaml:1434:19)
+  local function t19(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1261:23)
-  local function t16(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1438:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1441:31)
+  local function t21(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8425,8 +8964,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1263:23)
-  local function t17(e)
+  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1443:31)
+  local function t22(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8448,8 +8987,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1265:23)
-  local function t18(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1445:31)
+  local function t23(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8471,8 +9010,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1267:23)
-  local function t19(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1448:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1451:31)
+  local function t25(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8500,8 +9050,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1269:23)
-  local function t20(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1453:31)
+  local function t26(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8529,8 +9079,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1271:23)
-  local function t21(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1455:31)
+  local function t27(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8558,8 +9108,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1273:23)
-  local function t22(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1458:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1461:31)
+  local function t29(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8593,8 +9158,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1275:23)
-  local function t23(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1463:31)
+  local function t30(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8628,8 +9193,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1277:23)
-  local function t24(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1465:31)
+  local function t31(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8663,8 +9228,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1279:23)
-  local function t25(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1468:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1471:31)
+  local function t33(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8689,8 +9263,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1281:23)
-  local function t26(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1473:31)
+  local function t34(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8715,8 +9289,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1283:23)
-  local function t27(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1475:31)
+  local function t35(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -8742,27 +9316,27 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  local function t28(e)
+  local function t36(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t29(e)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S29[v] == true
+    return S37[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t30(e)
+  local function t38(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[46] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
   end
 end
 
@@ -8784,8 +9358,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1352:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1545:23)
   local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1548:27)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8812,8 +9393,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1354:19)
-  local function t4(e)
+  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1550:27)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8840,8 +9421,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1356:19)
-  local function t5(e)
+  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1552:27)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8868,8 +9449,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1358:19)
-  local function t6(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1555:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1558:27)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8902,8 +9494,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1360:19)
-  local function t7(e)
+  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1560:27)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8936,8 +9528,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1362:19)
-  local function t8(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1562:27)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8970,8 +9562,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1364:19)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1565:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1568:27)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9010,8 +9617,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1366:19)
-  local function t10(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1570:27)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9050,8 +9657,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1368:19)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1572:27)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9090,8 +9697,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1370:19)
-  local function t12(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1575:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1578:27)
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9121,8 +9737,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1372:19)
-  local function t13(e)
+  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1580:27)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9152,8 +9768,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1374:19)
-  local function t14(e)
+  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1582:27)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9183,13 +9799,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1377:19)
-  local function t15(e)
+  -- verb equals (rules/detect/workloads.yaml:1585:19)
+  local function t19(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1380:23)
-  local function t16(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1589:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1592:31)
+  local function t21(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9216,8 +9839,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1382:23)
-  local function t17(e)
+  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1594:31)
+  local function t22(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9244,8 +9867,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1384:23)
-  local function t18(e)
+  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1596:31)
+  local function t23(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9272,8 +9895,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1386:23)
-  local function t19(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1599:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1602:31)
+  local function t25(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9306,8 +9940,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1388:23)
-  local function t20(e)
+  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1604:31)
+  local function t26(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9340,8 +9974,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1390:23)
-  local function t21(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1606:31)
+  local function t27(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9374,8 +10008,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1392:23)
-  local function t22(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1609:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1612:31)
+  local function t29(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9414,8 +10063,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1394:23)
-  local function t23(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1614:31)
+  local function t30(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9454,8 +10103,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1396:23)
-  local function t24(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1616:31)
+  local function t31(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9494,8 +10143,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1398:23)
-  local function t25(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1619:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1622:31)
+  local function t33(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9525,8 +10183,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1400:23)
-  local function t26(e)
+  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1624:31)
+  local function t34(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9556,8 +10214,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1402:23)
-  local function t27(e)
+  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1626:31)
+  local function t35(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9588,27 +10246,27 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  local function t28(e)
+  local function t36(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S29 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t29(e)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S29[v] == true
+    return S37[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t30(e)
+  local function t38(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[47] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or (t15(e) and (t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e) or t24(e) or t25(e) or t26(e) or t27(e)))) and not (t28(e) or t29(e) or t30(e)))
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
   end
 end
 
@@ -9631,8 +10289,15 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1478:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1703:23)
   T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1706:27)
+  T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9642,8 +10307,8 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1480:19)
-  T[4] = function(e)
+  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1708:27)
+  T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9653,22 +10318,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1482:19)
-  T[5] = function(e)
-    local v = e["requestObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsUser"]
-    return v == 0
-  end
-  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1484:19)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1711:23)
   T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -9677,22 +10327,14 @@ do
     v = v["template"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsNonRoot"]
-    return v == false
+    return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1486:19)
+  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1714:27)
   T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
     v = v["template"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9702,12 +10344,61 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1488:19)
+  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1716:27)
   T[8] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1719:23)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1722:27)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1724:27)
+  T[11] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
     v = v["jobTemplate"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9721,8 +10412,17 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1490:19)
-  T[9] = function(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1727:23)
+  T[12] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1730:27)
+  T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -9734,8 +10434,8 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1492:19)
-  T[10] = function(e)
+  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1732:27)
+  T[14] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -9747,136 +10447,28 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1494:19)
-  T[11] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1496:19)
-  T[12] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1498:19)
-  T[13] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1500:19)
-  T[14] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1502:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1735:23)
   T[15] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1504:19)
+  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1738:27)
   T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
           for i3 = 1, #v2 do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
               if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
               end
             end
           end
@@ -9885,27 +10477,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1506:19)
+  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1740:27)
   T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["containers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
               end
             end
           end
@@ -9914,27 +10500,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1508:19)
+  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1742:27)
   T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
               end
             end
           end
@@ -9943,27 +10523,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1510:19)
+  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1744:27)
   T[19] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["initContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
               end
             end
           end
@@ -9972,27 +10546,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1512:19)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1746:27)
   T[20] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
               end
             end
           end
@@ -10001,27 +10569,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1514:19)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1748:27)
   T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["template"]
+        local v2 = v1["ephemeralContainers"]
         if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
               end
             end
           end
@@ -10030,60 +10592,36 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1516:19)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1751:23)
   T[22] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1518:19)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1754:27)
   T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["containers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["containers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsUser"]
-                        if v9 == 0 then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
                   end
                 end
               end
@@ -10094,31 +10632,25 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1520:19)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1756:27)
   T[24] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["containers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["containers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsNonRoot"]
-                        if v9 == false then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
                   end
                 end
               end
@@ -10129,31 +10661,25 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1522:19)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1758:27)
   T[25] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["initContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsUser"]
-                        if v9 == 0 then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
                   end
                 end
               end
@@ -10164,31 +10690,25 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1524:19)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1760:27)
   T[26] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["initContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["initContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsNonRoot"]
-                        if v9 == false then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
                   end
                 end
               end
@@ -10199,31 +10719,25 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1526:19)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1762:27)
   T[27] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["ephemeralContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsUser"]
-                        if v9 == 0 then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
                   end
                 end
               end
@@ -10234,31 +10748,25 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1528:19)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1764:27)
   T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
-        local v2 = v1["jobTemplate"]
+        local v2 = v1["template"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
           if type(v3) == "table" then
-            local v4 = v3["template"]
+            local v4 = v3["ephemeralContainers"]
             if type(v4) == "table" then
-              local v5 = v4["spec"]
-              if type(v5) == "table" then
-                local v6 = v5["ephemeralContainers"]
-                if type(v6) == "table" then
-                  for i7 = 1, #v6 do
-                    local v7 = v6[i7]
-                    if type(v7) == "table" then
-                      local v8 = v7["securityContext"]
-                      if type(v8) == "table" then
-                        local v9 = v8["runAsNonRoot"]
-                        if v9 == false then return true end
-                      end
-                    end
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
                   end
                 end
               end
@@ -10269,598 +10777,24 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1530:19)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1767:23)
   T[29] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsUser"]
-                  if v6 == 0 then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1532:19)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1770:27)
   T[30] = function(e)
     local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["containers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsNonRoot"]
-                  if v6 == false then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1534:19)
-  T[31] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsUser"]
-                  if v6 == 0 then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1536:19)
-  T[32] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["initContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsNonRoot"]
-                  if v6 == false then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1538:19)
-  T[33] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsUser"]
-                  if v6 == 0 then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1540:19)
-  T[34] = function(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["template"]
-      if type(v1) == "table" then
-        local v2 = v1["spec"]
-        if type(v2) == "table" then
-          local v3 = v2["ephemeralContainers"]
-          if type(v3) == "table" then
-            for i4 = 1, #v3 do
-              local v4 = v3[i4]
-              if type(v4) == "table" then
-                local v5 = v4["securityContext"]
-                if type(v5) == "table" then
-                  local v6 = v5["runAsNonRoot"]
-                  if v6 == false then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- verb equals (rules/detect/workloads.yaml:1543:19)
-  T[35] = function(e)
-    local v = e["verb"]
-    return v == "patch"
-  end
-  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1546:23)
-  T[36] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsUser"]
-    return v == 0
-  end
-  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1548:23)
-  T[37] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsNonRoot"]
-    return v == false
-  end
-  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1550:23)
-  T[38] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsUser"]
-    return v == 0
-  end
-  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1552:23)
-  T[39] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsNonRoot"]
-    return v == false
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1554:23)
-  T[40] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsUser"]
-    return v == 0
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1556:23)
-  T[41] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["jobTemplate"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsNonRoot"]
-    return v == false
-  end
-  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1558:23)
-  T[42] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsUser"]
-    return v == 0
-  end
-  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1560:23)
-  T[43] = function(e)
-    local v = e["responseObject"]
-    if type(v) ~= "table" then return false end
-    v = v["template"]
-    if type(v) ~= "table" then return false end
-    v = v["spec"]
-    if type(v) ~= "table" then return false end
-    v = v["securityContext"]
-    if type(v) ~= "table" then return false end
-    v = v["runAsNonRoot"]
-    return v == false
-  end
-  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1562:23)
-  T[44] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1564:23)
-  T[45] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1566:23)
-  T[46] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1568:23)
-  T[47] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1570:23)
-  T[48] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsUser"]
-                if v5 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1572:23)
-  T[49] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["ephemeralContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["runAsNonRoot"]
-                if v5 == false then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1574:23)
-  T[50] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1576:23)
-  T[51] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1578:23)
-  T[52] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1580:23)
-  T[53] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1582:23)
-  T[54] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsUser"]
-                    if v7 == 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1584:23)
-  T[55] = function(e)
-    local v0 = e["responseObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["ephemeralContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["runAsNonRoot"]
-                    if v7 == false then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1586:23)
-  T[56] = function(e)
-    local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
@@ -10893,12 +10827,895 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1588:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1772:27)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1774:27)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1776:27)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1778:27)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1780:27)
+  T[35] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1783:23)
+  T[36] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1786:27)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1788:27)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1790:27)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1792:27)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1794:27)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1796:27)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, #v3 do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1799:19)
+  T[43] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1803:27)
+  T[44] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1806:31)
+  T[45] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1808:31)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1811:27)
+  T[47] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1814:31)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1816:31)
+  T[49] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1819:27)
+  T[50] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1822:31)
+  T[51] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1824:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1827:27)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1830:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1832:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1835:27)
+  T[56] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1838:31)
   T[57] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
       if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1840:31)
+  T[58] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1842:31)
+  T[59] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1844:31)
+  T[60] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1846:31)
+  T[61] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1848:31)
+  T[62] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1851:27)
+  T[63] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1854:31)
+  T[64] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1856:31)
+  T[65] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1858:31)
+  T[66] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1860:31)
+  T[67] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1862:31)
+  T[68] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1864:31)
+  T[69] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, #v4 do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1867:27)
+  T[70] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1870:31)
+  T[71] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, #v6 do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1872:31)
+  T[72] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
         local v2 = v1["jobTemplate"]
         if type(v2) == "table" then
           local v3 = v2["spec"]
@@ -10928,8 +11745,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1590:23)
-  T[58] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1874:31)
+  T[73] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10963,8 +11780,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1592:23)
-  T[59] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1876:31)
+  T[74] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10998,8 +11815,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1594:23)
-  T[60] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1878:31)
+  T[75] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11033,8 +11850,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1596:23)
-  T[61] = function(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1880:31)
+  T[76] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11068,8 +11885,17 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1598:23)
-  T[62] = function(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1883:27)
+  T[77] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1886:31)
+  T[78] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11094,8 +11920,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1600:23)
-  T[63] = function(e)
+  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1888:31)
+  T[79] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11120,8 +11946,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1602:23)
-  T[64] = function(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1890:31)
+  T[80] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11146,8 +11972,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1604:23)
-  T[65] = function(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1892:31)
+  T[81] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11172,8 +11998,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1606:23)
-  T[66] = function(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1894:31)
+  T[82] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11198,8 +12024,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1608:23)
-  T[67] = function(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1896:31)
+  T[83] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -11225,27 +12051,27 @@ do
     return false
   end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  T[68] = function(e)
+  T[84] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S69 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[69] = function(e)
+  local S85 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[85] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S69[v] == true
+    return S85[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[70] = function(e)
+  T[86] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[48] = function(e)
-    return ((not T[1](e) or T[2](e)) and (T[3](e) or T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e) or T[10](e) or T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or (T[35](e) and (T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e)))) and not (T[68](e) or T[69](e) or T[70](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e)))))) and not (T[84](e) or T[85](e) or T[86](e)))
   end
 end
 
@@ -11253,14 +12079,14 @@ end
 RULE_ID[49], KIND[49], HITS[49] = "privileged-pod-from-controller", "detect", 0
 RANK[49] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1685:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1973:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- user.username in (rules/detect/workloads.yaml:1689:11)
+  -- user.username in (rules/detect/workloads.yaml:1977:11)
   local S2 = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
   local function t2(e)
     local v = e["user"]
@@ -11268,30 +12094,14 @@ do
     v = v["username"]
     return S2[v] == true
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1693:15)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1982:19)
   local function t3(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["privileged"]
-                if v5 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1695:15)
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1985:23)
   local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11304,6 +12114,29 @@ do
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
               if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1987:23)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
                 local v5 = v4["capabilities"]
                 if type(v5) == "table" then
                   local v6 = v5["add"]
@@ -11322,30 +12155,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1698:15)
-  local function t5(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["initContainers"]
-        if type(v2) == "table" then
-          for i3 = 1, #v2 do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["privileged"]
-                if v5 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1700:15)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1990:23)
   local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11358,6 +12168,29 @@ do
             if type(v3) == "table" then
               local v4 = v3["securityContext"]
               if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1992:23)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, #v2 do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
                 local v5 = v4["capabilities"]
                 if type(v5) == "table" then
                   local v6 = v5["add"]
@@ -11376,8 +12209,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1703:15)
-  local function t7(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1995:23)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11399,8 +12232,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1705:15)
-  local function t8(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1997:23)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11430,8 +12263,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:1708:15)
-  local function t9(e)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:2000:23)
+  local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -11439,8 +12272,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:1710:15)
-  local function t10(e)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:2002:23)
+  local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -11448,8 +12281,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:1712:15)
-  local function t11(e)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:2004:23)
+  local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -11457,9 +12290,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:1714:15)
-  local S12 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  local function t12(e)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:2006:23)
+  local S13 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11472,7 +12305,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S12[v5] == true then return true end
+                if S13[v5] == true then return true end
               end
             end
           end
@@ -11481,8 +12314,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:1717:15)
-  local function t13(e)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:2009:23)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11504,8 +12337,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:1720:15)
-  local function t14(e)
+  -- requestObject.spec.volumes[*].hostPath.path pattern (rules/detect/workloads.yaml:2012:23)
+  local function t15(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11527,116 +12360,21 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1723:15)
-  local function t15(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["privileged"]
-                    if v7 == true then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] pattern (rules/detect/workloads.yaml:1725:15)
-  local function t16(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["containers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["capabilities"]
-                    if type(v7) == "table" then
-                      local v8 = v7["add"]
-                      if type(v8) == "table" then
-                        for i9 = 1, #v8 do
-                          local v9 = v8[i9]
-                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
-                        end
-                      end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1728:15)
-  local function t17(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["template"]
-        if type(v2) == "table" then
-          local v3 = v2["spec"]
-          if type(v3) == "table" then
-            local v4 = v3["initContainers"]
-            if type(v4) == "table" then
-              for i5 = 1, #v4 do
-                local v5 = v4[i5]
-                if type(v5) == "table" then
-                  local v6 = v5["securityContext"]
-                  if type(v6) == "table" then
-                    local v7 = v6["privileged"]
-                    if v7 == true then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
   -- requestURI pattern (rules/macros.yaml:49:7)
-  local function t18(e)
+  local function t16(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- objectRef.namespace in (rules/detect/workloads.yaml:1733:13)
-  local S19 = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
-  local function t19(e)
+  -- objectRef.namespace in (rules/detect/workloads.yaml:2018:13)
+  local S17 = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
+  local function t17(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["namespace"]
-    return S19[v] == true
+    return S17[v] == true
   end
-  -- requestObject.spec.containers[*].image pattern (rules/detect/workloads.yaml:1737:17)
-  local function t20(e)
+  -- requestObject.spec.containers[*].image pattern (rules/detect/workloads.yaml:2022:17)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11655,8 +12393,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].image pattern (rules/detect/workloads.yaml:1740:17)
-  local function t21(e)
+  -- requestObject.spec.initContainers[*].image pattern (rules/detect/workloads.yaml:2025:17)
+  local function t19(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -11676,7 +12414,7 @@ do
     return false
   end
   PRED[49] = function(e)
-    return (not t1(e) and t2(e) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e)) and not (t18(e) or (t19(e) and (t20(e) or t21(e)))))
+    return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and (t18(e) or t19(e)))))
   end
 end
 
@@ -11684,7 +12422,7 @@ end
 RULE_ID[50], KIND[50], HITS[50] = "workload-in-system-namespace", "detect", 0
 RANK[50] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1848:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:2133:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
