@@ -5,13 +5,13 @@
 -- rules (59, evaluated detect -> drop -> redact):
 --   [1] detect serviceaccount-token-requested              rules/detect/auth.yaml:15:5
 --   [2] detect anonymous-request-allowed                   rules/detect/auth.yaml:53:5
---   [3] detect anonymous-request-denied                    rules/detect/auth.yaml:114:5
---   [4] detect csr-created                                 rules/detect/auth.yaml:144:5
---   [5] detect csr-approved                                rules/detect/auth.yaml:178:5
---   [6] detect forbidden-request                           rules/detect/auth.yaml:242:5
---   [7] detect authentication-failed                       rules/detect/auth.yaml:276:5
---   [8] detect access-review-loop                          rules/detect/auth.yaml:330:5
---   [9] detect kube-system-token-used-by-human-client      rules/detect/auth.yaml:408:5
+--   [3] detect anonymous-request-denied                    rules/detect/auth.yaml:125:5
+--   [4] detect csr-created                                 rules/detect/auth.yaml:155:5
+--   [5] detect csr-approved                                rules/detect/auth.yaml:189:5
+--   [6] detect forbidden-request                           rules/detect/auth.yaml:253:5
+--   [7] detect authentication-failed                       rules/detect/auth.yaml:287:5
+--   [8] detect access-review-loop                          rules/detect/auth.yaml:350:5
+--   [9] detect kube-system-token-used-by-human-client      rules/detect/auth.yaml:428:5
 --   [10] detect admission-webhook-modified                  rules/detect/cluster.yaml:3:5
 --   [11] detect namespace-deleted                           rules/detect/cluster.yaml:72:5
 --   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
@@ -39,8 +39,8 @@
 --   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:999:5
 --   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1069:5
 --   [36] detect secrets-listed-all-namespaces               rules/detect/secrets.yaml:3:5
---   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:68:5
---   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:108:5
+--   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:70:5
+--   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:110:5
 --   [39] detect privileged-container                        rules/detect/workloads.yaml:22:5
 --   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:286:5
 --   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:644:5
@@ -64,777 +64,778 @@
 --   [59] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1018-1021 rules/detect/auth.yaml:15:5
---   1022-1028 rules/detect/auth.yaml:31:11
---   1029-1033 rules/macros.yaml:49:7
---   1034-1040 rules/macros.yaml:16:7
---   1041-1048 rules/detect/auth.yaml:38:9
---   1049-1052 rules/detect/auth.yaml:15:5
---   1054-1057 rules/detect/auth.yaml:53:5
---   1058-1064 rules/macros.yaml:34:11
---   1065-1078 rules/macros.yaml:36:11
---   1079-1085 rules/detect/auth.yaml:66:11
---   1086-1090 rules/detect/auth.yaml:9:11
---   1091-1095 rules/detect/auth.yaml:11:11
---   1096-1100 rules/macros.yaml:49:7
---   1101-1105 rules/detect/auth.yaml:75:13
---   1106-1110 rules/detect/auth.yaml:77:13
---   1111-1114 rules/detect/auth.yaml:53:5
---   1116-1119 rules/detect/auth.yaml:114:5
---   1120-1126 rules/macros.yaml:34:11
---   1127-1140 rules/macros.yaml:36:11
---   1141-1147 rules/detect/auth.yaml:127:13
---   1148-1152 rules/detect/auth.yaml:9:11
---   1153-1157 rules/detect/auth.yaml:11:11
---   1158-1162 rules/macros.yaml:49:7
---   1163-1169 rules/detect/auth.yaml:132:9
---   1170-1173 rules/detect/auth.yaml:114:5
---   1175-1178 rules/detect/auth.yaml:144:5
---   1179-1185 rules/detect/auth.yaml:158:11
---   1186-1193 rules/macros.yaml:22:11
---   1194-1200 rules/macros.yaml:16:7
---   1201-1207 rules/detect/auth.yaml:164:13
---   1208-1212 rules/macros.yaml:49:7
---   1213-1216 rules/detect/auth.yaml:144:5
---   1218-1221 rules/detect/auth.yaml:178:5
---   1222-1228 rules/detect/auth.yaml:191:11
---   1229-1236 rules/macros.yaml:22:11
---   1237-1243 rules/macros.yaml:16:7
---   1244-1248 rules/macros.yaml:49:7
---   1249-1256 rules/detect/auth.yaml:200:13
---   1257-1265 rules/detect/auth.yaml:202:13
---   1266-1269 rules/detect/auth.yaml:178:5
---   1271-1274 rules/detect/auth.yaml:242:5
---   1275-1281 rules/detect/auth.yaml:256:11
---   1282-1289 rules/macros.yaml:22:11
---   1290-1296 rules/macros.yaml:16:7
---   1297-1303 rules/macros.yaml:34:11
---   1304-1317 rules/macros.yaml:36:11
---   1318-1322 rules/macros.yaml:49:7
---   1323-1326 rules/detect/auth.yaml:242:5
---   1328-1331 rules/detect/auth.yaml:276:5
---   1332-1338 rules/detect/auth.yaml:291:11
---   1339-1343 rules/detect/auth.yaml:9:11
---   1344-1348 rules/detect/auth.yaml:11:11
---   1349-1353 rules/macros.yaml:49:7
---   1354-1357 rules/detect/auth.yaml:276:5
---   1359-1362 rules/detect/auth.yaml:330:5
---   1363-1370 rules/macros.yaml:22:11
---   1371-1377 rules/macros.yaml:16:7
---   1378-1382 rules/macros.yaml:49:7
---   1383-1390 rules/detect/auth.yaml:354:9
---   1391-1394 rules/detect/auth.yaml:330:5
---   1396-1399 rules/detect/auth.yaml:408:5
---   1400-1406 rules/detect/auth.yaml:425:11
---   1407-1411 rules/detect/auth.yaml:427:11
---   1412-1416 rules/macros.yaml:49:7
---   1417-1420 rules/detect/auth.yaml:408:5
---   1422-1425 rules/detect/cluster.yaml:3:5
---   1426-1432 rules/detect/cluster.yaml:22:11
---   1433-1437 rules/macros.yaml:49:7
---   1438-1445 rules/detect/cluster.yaml:27:9
---   1446-1453 rules/macros.yaml:22:11
---   1454-1460 rules/macros.yaml:16:7
---   1461-1464 rules/detect/cluster.yaml:3:5
---   1466-1469 rules/detect/cluster.yaml:72:5
---   1470-1476 rules/detect/cluster.yaml:84:11
---   1477-1481 rules/macros.yaml:49:7
---   1482-1485 rules/detect/cluster.yaml:72:5
---   1487-1490 rules/detect/cluster.yaml:110:5
---   1491-1497 rules/detect/cluster.yaml:130:15
---   1498-1504 rules/detect/cluster.yaml:132:15
---   1505-1509 rules/macros.yaml:49:7
---   1510-1516 rules/macros.yaml:16:7
---   1517-1524 rules/detect/cluster.yaml:137:9
---   1525-1528 rules/detect/cluster.yaml:110:5
---   1530-1533 rules/detect/cluster.yaml:175:5
---   1534-1541 rules/macros.yaml:22:11
---   1542-1548 rules/macros.yaml:16:7
---   1549-1553 rules/macros.yaml:49:7
---   1554-1557 rules/detect/cluster.yaml:175:5
---   1559-1562 rules/detect/cluster.yaml:201:5
---   1563-1571 rules/detect/cluster.yaml:218:15
---   1572-1580 rules/detect/cluster.yaml:219:15
---   1581-1589 rules/detect/cluster.yaml:220:15
---   1590-1598 rules/detect/cluster.yaml:221:15
---   1599-1607 rules/detect/cluster.yaml:222:15
---   1608-1616 rules/detect/cluster.yaml:223:15
---   1617-1625 rules/detect/cluster.yaml:224:15
---   1626-1634 rules/detect/cluster.yaml:225:15
---   1635-1643 rules/detect/cluster.yaml:226:15
---   1644-1652 rules/detect/cluster.yaml:227:15
---   1653-1661 rules/detect/cluster.yaml:228:15
---   1662-1670 rules/detect/cluster.yaml:229:15
---   1671-1679 rules/detect/cluster.yaml:230:15
---   1680-1688 rules/detect/cluster.yaml:231:15
---   1689-1697 rules/detect/cluster.yaml:232:15
---   1698-1706 rules/detect/cluster.yaml:233:15
---   1707-1715 rules/detect/cluster.yaml:234:15
---   1716-1724 rules/detect/cluster.yaml:235:15
---   1725-1733 rules/detect/cluster.yaml:236:15
---   1734-1742 rules/detect/cluster.yaml:237:15
---   1743-1751 rules/detect/cluster.yaml:238:15
---   1752-1760 rules/detect/cluster.yaml:239:15
---   1761-1765 rules/macros.yaml:49:7
---   1766-1769 rules/detect/cluster.yaml:201:5
---   1771-1774 rules/detect/cluster.yaml:278:5
---   1775-1781 rules/detect/cluster.yaml:295:11
---   1782-1786 rules/macros.yaml:49:7
---   1787-1794 rules/detect/cluster.yaml:303:9
---   1795-1798 rules/detect/cluster.yaml:278:5
---   1800-1803 rules/detect/exec.yaml:3:5
---   1804-1811 rules/detect/exec.yaml:20:11
---   1812-1816 rules/macros.yaml:49:7
---   1817-1820 rules/detect/exec.yaml:3:5
---   1822-1825 rules/detect/exec.yaml:52:5
---   1826-1832 rules/detect/exec.yaml:70:11
---   1833-1837 rules/detect/exec.yaml:74:11
---   1838-1842 rules/macros.yaml:49:7
---   1843-1846 rules/detect/exec.yaml:52:5
---   1848-1851 rules/detect/exec.yaml:214:5
---   1852-1858 rules/detect/exec.yaml:227:11
---   1859-1863 rules/macros.yaml:49:7
---   1864-1867 rules/detect/exec.yaml:214:5
---   1869-1872 rules/detect/exec.yaml:242:5
---   1873-1879 rules/detect/exec.yaml:255:11
---   1880-1884 rules/macros.yaml:49:7
---   1885-1888 rules/detect/exec.yaml:242:5
---   1890-1893 rules/detect/exec.yaml:271:5
---   1894-1900 rules/detect/exec.yaml:285:11
---   1901-1905 rules/detect/exec.yaml:289:13
---   1906-1910 rules/macros.yaml:49:7
---   1911-1914 rules/detect/exec.yaml:271:5
---   1916-1919 rules/detect/exec.yaml:331:5
---   1920-1926 rules/detect/exec.yaml:351:11
---   1927-1931 rules/macros.yaml:49:7
---   1932-1935 rules/detect/exec.yaml:331:5
---   1937-1940 rules/detect/exec.yaml:394:5
---   1941-1947 rules/macros.yaml:16:7
---   1948-1958 rules/detect/exec.yaml:417:11
---   1959-1969 rules/detect/exec.yaml:419:11
---   1970-1974 rules/macros.yaml:49:7
---   1975-1984 rules/detect/exec.yaml:423:9
---   1985-1988 rules/detect/exec.yaml:394:5
---   1990-1993 rules/detect/rbac.yaml:3:5
---   1994-1998 rules/macros.yaml:57:11
---   1999-2004 rules/macros.yaml:60:15
---   2005-2011 rules/macros.yaml:62:15
---   2012-2016 rules/macros.yaml:49:7
---   2017-2024 rules/detect/rbac.yaml:23:9
---   2025-2028 rules/detect/rbac.yaml:3:5
---   2030-2033 rules/detect/rbac.yaml:95:5
---   2034-2043 rules/detect/rbac.yaml:112:15
---   2044-2053 rules/detect/rbac.yaml:114:15
---   2054-2058 rules/macros.yaml:49:7
---   2059-2066 rules/detect/rbac.yaml:118:9
---   2067-2070 rules/detect/rbac.yaml:95:5
---   2072-2075 rules/detect/rbac.yaml:169:5
---   2076-2098 rules/detect/rbac.yaml:187:15
---   2099-2121 rules/detect/rbac.yaml:189:15
---   2122-2126 rules/detect/rbac.yaml:192:19
---   2127-2149 rules/detect/rbac.yaml:195:23
---   2150-2172 rules/detect/rbac.yaml:197:23
---   2173-2177 rules/macros.yaml:49:7
---   2178-2185 rules/detect/rbac.yaml:201:9
---   2186-2189 rules/detect/rbac.yaml:169:5
---   2191-2194 rules/detect/rbac.yaml:252:5
---   2195-2201 rules/detect/rbac.yaml:264:7
---   2202-2206 rules/macros.yaml:49:7
---   2207-2214 rules/detect/rbac.yaml:272:13
---   2215-2221 rules/detect/rbac.yaml:274:13
---   2222-2235 rules/detect/rbac.yaml:277:15
---   2236-2239 rules/detect/rbac.yaml:252:5
---   2241-2244 rules/detect/rbac.yaml:313:5
---   2245-2258 rules/detect/rbac.yaml:326:11
---   2259-2272 rules/detect/rbac.yaml:328:11
---   2273-2277 rules/macros.yaml:49:7
---   2278-2285 rules/detect/rbac.yaml:332:9
---   2286-2289 rules/detect/rbac.yaml:313:5
---   2291-2294 rules/detect/rbac.yaml:345:5
---   2295-2302 rules/macros.yaml:22:11
---   2303-2309 rules/macros.yaml:16:7
---   2310-2314 rules/macros.yaml:49:7
---   2315-2318 rules/detect/rbac.yaml:345:5
---   2320-2323 rules/detect/rbac.yaml:374:5
---   2324-2331 rules/macros.yaml:67:7
---   2332-2341 rules/detect/rbac.yaml:394:15
---   2342-2346 rules/detect/rbac.yaml:400:19
---   2347-2356 rules/detect/rbac.yaml:402:19
---   2357-2361 rules/macros.yaml:49:7
---   2362-2369 rules/detect/rbac.yaml:409:9
---   2370-2373 rules/detect/rbac.yaml:374:5
---   2375-2378 rules/detect/rbac.yaml:475:5
---   2379-2401 rules/detect/rbac.yaml:496:15
---   2402-2424 rules/detect/rbac.yaml:498:15
---   2425-2447 rules/detect/rbac.yaml:500:15
---   2448-2470 rules/detect/rbac.yaml:502:15
---   2471-2499 rules/detect/rbac.yaml:504:15
---   2500-2510 rules/detect/rbac.yaml:512:23
---   2511-2521 rules/detect/rbac.yaml:514:23
---   2522-2544 rules/detect/rbac.yaml:516:19
---   2545-2549 rules/detect/rbac.yaml:530:19
---   2550-2572 rules/detect/rbac.yaml:533:23
---   2573-2595 rules/detect/rbac.yaml:535:23
---   2596-2618 rules/detect/rbac.yaml:537:23
---   2619-2641 rules/detect/rbac.yaml:539:23
---   2642-2670 rules/detect/rbac.yaml:541:23
---   2671-2681 rules/detect/rbac.yaml:549:31
---   2682-2692 rules/detect/rbac.yaml:551:31
---   2693-2715 rules/detect/rbac.yaml:553:27
---   2716-2720 rules/macros.yaml:49:7
---   2721-2728 rules/detect/rbac.yaml:568:9
---   2729-2732 rules/detect/rbac.yaml:475:5
---   2734-2737 rules/detect/rbac.yaml:646:5
---   2738-2760 rules/detect/rbac.yaml:670:15
---   2761-2765 rules/detect/rbac.yaml:681:19
---   2766-2788 rules/detect/rbac.yaml:684:23
---   2789-2793 rules/macros.yaml:49:7
---   2794-2801 rules/detect/rbac.yaml:696:9
---   2802-2809 rules/detect/rbac.yaml:701:9
---   2810-2813 rules/detect/rbac.yaml:646:5
---   2815-2818 rules/detect/rbac.yaml:776:5
---   2819-2841 rules/detect/rbac.yaml:801:19
---   2842-2864 rules/detect/rbac.yaml:807:19
---   2865-2886 rules/detect/rbac.yaml:815:19
---   2887-2909 rules/detect/rbac.yaml:817:19
---   2910-2914 rules/detect/rbac.yaml:823:19
---   2915-2937 rules/detect/rbac.yaml:827:27
---   2938-2960 rules/detect/rbac.yaml:833:27
---   2961-2982 rules/detect/rbac.yaml:841:27
---   2983-3005 rules/detect/rbac.yaml:843:27
---   3006-3010 rules/macros.yaml:49:7
---   3011-3018 rules/detect/rbac.yaml:850:9
---   3019-3026 rules/detect/rbac.yaml:855:9
---   3027-3030 rules/detect/rbac.yaml:776:5
---   3032-3035 rules/detect/rbac.yaml:902:5
---   3036-3042 rules/detect/rbac.yaml:930:11
---   3043-3050 rules/detect/rbac.yaml:933:13
---   3051-3055 rules/macros.yaml:49:7
---   3056-3063 rules/detect/rbac.yaml:938:9
---   3064-3067 rules/detect/rbac.yaml:902:5
---   3069-3072 rules/detect/rbac.yaml:999:5
---   3073-3077 rules/macros.yaml:49:7
---   3078-3085 rules/detect/rbac.yaml:1025:9
---   3086-3089 rules/detect/rbac.yaml:999:5
---   3091-3094 rules/detect/rbac.yaml:1069:5
---   3095-3101 rules/detect/rbac.yaml:1086:11
---   3102-3106 rules/macros.yaml:57:11
---   3107-3112 rules/macros.yaml:60:15
---   3113-3119 rules/macros.yaml:62:15
---   3120-3127 rules/macros.yaml:67:7
---   3128-3135 rules/detect/rbac.yaml:1091:13
---   3136-3143 rules/macros.yaml:22:11
---   3144-3150 rules/macros.yaml:16:7
---   3151-3155 rules/macros.yaml:49:7
---   3156-3159 rules/detect/rbac.yaml:1069:5
---   3161-3164 rules/detect/secrets.yaml:3:5
---   3165-3171 rules/detect/secrets.yaml:23:11
---   3172-3176 rules/macros.yaml:49:7
---   3177-3184 rules/detect/secrets.yaml:27:9
---   3185-3188 rules/detect/secrets.yaml:3:5
---   3190-3193 rules/detect/secrets.yaml:68:5
---   3194-3200 rules/macros.yaml:41:7
---   3201-3208 rules/macros.yaml:22:11
---   3209-3215 rules/macros.yaml:16:7
---   3216-3222 rules/detect/secrets.yaml:88:13
---   3223-3227 rules/macros.yaml:49:7
---   3228-3231 rules/detect/secrets.yaml:68:5
---   3233-3236 rules/detect/secrets.yaml:108:5
---   3237-3243 rules/detect/secrets.yaml:126:15
---   3244-3248 rules/detect/secrets.yaml:129:19
---   3249-3255 rules/detect/secrets.yaml:131:19
---   3256-3260 rules/macros.yaml:49:7
---   3261-3268 rules/macros.yaml:22:11
---   3269-3275 rules/macros.yaml:16:7
---   3276-3279 rules/detect/secrets.yaml:108:5
---   3281-3284 rules/detect/workloads.yaml:22:5
---   3285-3291 rules/detect/workloads.yaml:16:15
---   3292-3298 rules/detect/workloads.yaml:18:15
---   3299-3305 rules/detect/workloads.yaml:46:23
---   3306-3328 rules/detect/workloads.yaml:49:27
---   3329-3351 rules/detect/workloads.yaml:51:27
---   3352-3374 rules/detect/workloads.yaml:53:27
---   3375-3385 rules/detect/workloads.yaml:56:23
---   3386-3414 rules/detect/workloads.yaml:59:27
---   3415-3443 rules/detect/workloads.yaml:61:27
---   3444-3472 rules/detect/workloads.yaml:63:27
---   3473-3487 rules/detect/workloads.yaml:66:23
---   3488-3522 rules/detect/workloads.yaml:69:27
---   3523-3557 rules/detect/workloads.yaml:71:27
---   3558-3592 rules/detect/workloads.yaml:73:27
---   3593-3601 rules/detect/workloads.yaml:76:23
---   3602-3627 rules/detect/workloads.yaml:79:27
---   3628-3653 rules/detect/workloads.yaml:81:27
---   3654-3679 rules/detect/workloads.yaml:83:27
---   3680-3684 rules/detect/workloads.yaml:86:19
---   3685-3691 rules/detect/workloads.yaml:90:27
---   3692-3714 rules/detect/workloads.yaml:93:31
---   3715-3737 rules/detect/workloads.yaml:95:31
---   3738-3760 rules/detect/workloads.yaml:97:31
---   3761-3771 rules/detect/workloads.yaml:100:27
---   3772-3800 rules/detect/workloads.yaml:103:31
---   3801-3829 rules/detect/workloads.yaml:105:31
---   3830-3858 rules/detect/workloads.yaml:107:31
---   3859-3873 rules/detect/workloads.yaml:110:27
---   3874-3908 rules/detect/workloads.yaml:113:31
---   3909-3943 rules/detect/workloads.yaml:115:31
---   3944-3978 rules/detect/workloads.yaml:117:31
---   3979-3987 rules/detect/workloads.yaml:120:27
---   3988-4013 rules/detect/workloads.yaml:123:31
---   4014-4039 rules/detect/workloads.yaml:125:31
---   4040-4065 rules/detect/workloads.yaml:127:31
---   4066-4070 rules/macros.yaml:49:7
---   4071-4078 rules/macros.yaml:22:11
---   4079-4085 rules/macros.yaml:16:7
---   4086-4092 rules/detect/workloads.yaml:134:13
---   4093-4100 rules/detect/workloads.yaml:136:13
---   4101-4104 rules/detect/workloads.yaml:22:5
---   4106-4110 rules/detect/workloads.yaml:286:5
---   4111-4117 rules/detect/workloads.yaml:16:15
---   4118-4124 rules/detect/workloads.yaml:18:15
---   4125-4131 rules/detect/workloads.yaml:306:23
---   4132-4140 rules/detect/workloads.yaml:309:27
---   4141-4149 rules/detect/workloads.yaml:311:27
---   4150-4158 rules/detect/workloads.yaml:313:27
---   4159-4182 rules/detect/workloads.yaml:315:27
---   4183-4205 rules/detect/workloads.yaml:318:27
---   4206-4228 rules/detect/workloads.yaml:321:27
---   4229-4239 rules/detect/workloads.yaml:325:23
---   4240-4252 rules/detect/workloads.yaml:328:27
---   4253-4265 rules/detect/workloads.yaml:330:27
---   4266-4278 rules/detect/workloads.yaml:332:27
---   4279-4308 rules/detect/workloads.yaml:334:27
---   4309-4337 rules/detect/workloads.yaml:337:27
---   4338-4366 rules/detect/workloads.yaml:340:27
---   4367-4381 rules/detect/workloads.yaml:344:23
---   4382-4398 rules/detect/workloads.yaml:347:27
---   4399-4415 rules/detect/workloads.yaml:349:27
---   4416-4432 rules/detect/workloads.yaml:351:27
---   4433-4468 rules/detect/workloads.yaml:353:27
---   4469-4503 rules/detect/workloads.yaml:356:27
---   4504-4538 rules/detect/workloads.yaml:359:27
---   4539-4547 rules/detect/workloads.yaml:363:23
---   4548-4558 rules/detect/workloads.yaml:366:27
---   4559-4569 rules/detect/workloads.yaml:368:27
---   4570-4580 rules/detect/workloads.yaml:370:27
---   4581-4607 rules/detect/workloads.yaml:372:27
---   4608-4633 rules/detect/workloads.yaml:375:27
---   4634-4659 rules/detect/workloads.yaml:378:27
---   4660-4664 rules/detect/workloads.yaml:382:19
---   4665-4671 rules/detect/workloads.yaml:386:27
---   4672-4680 rules/detect/workloads.yaml:389:31
---   4681-4689 rules/detect/workloads.yaml:391:31
---   4690-4698 rules/detect/workloads.yaml:393:31
---   4699-4722 rules/detect/workloads.yaml:395:31
---   4723-4745 rules/detect/workloads.yaml:398:31
---   4746-4768 rules/detect/workloads.yaml:401:31
---   4769-4779 rules/detect/workloads.yaml:405:27
---   4780-4792 rules/detect/workloads.yaml:408:31
---   4793-4805 rules/detect/workloads.yaml:410:31
---   4806-4818 rules/detect/workloads.yaml:412:31
---   4819-4848 rules/detect/workloads.yaml:414:31
---   4849-4877 rules/detect/workloads.yaml:417:31
---   4878-4906 rules/detect/workloads.yaml:420:31
---   4907-4921 rules/detect/workloads.yaml:424:27
---   4922-4938 rules/detect/workloads.yaml:427:31
---   4939-4955 rules/detect/workloads.yaml:429:31
---   4956-4972 rules/detect/workloads.yaml:431:31
---   4973-5008 rules/detect/workloads.yaml:433:31
---   5009-5043 rules/detect/workloads.yaml:436:31
---   5044-5078 rules/detect/workloads.yaml:439:31
---   5079-5087 rules/detect/workloads.yaml:443:27
---   5088-5098 rules/detect/workloads.yaml:446:31
---   5099-5109 rules/detect/workloads.yaml:448:31
---   5110-5120 rules/detect/workloads.yaml:450:31
---   5121-5147 rules/detect/workloads.yaml:452:31
---   5148-5173 rules/detect/workloads.yaml:455:31
---   5174-5199 rules/detect/workloads.yaml:458:31
---   5200-5204 rules/macros.yaml:49:7
---   5205-5212 rules/macros.yaml:22:11
---   5213-5219 rules/macros.yaml:16:7
---   5220-5226 rules/detect/workloads.yaml:466:13
---   5227-5234 rules/detect/workloads.yaml:468:13
---   5235-5238 rules/detect/workloads.yaml:286:5
---   5240-5243 rules/detect/workloads.yaml:644:5
---   5244-5250 rules/detect/workloads.yaml:661:11
---   5251-5255 rules/macros.yaml:57:11
---   5256-5261 rules/macros.yaml:60:15
---   5262-5268 rules/macros.yaml:62:15
---   5269-5276 rules/macros.yaml:67:7
---   5277-5284 rules/macros.yaml:22:11
---   5285-5291 rules/macros.yaml:16:7
---   5292-5298 rules/detect/workloads.yaml:668:17
---   5299-5305 rules/detect/workloads.yaml:670:17
---   5306-5310 rules/macros.yaml:49:7
---   5311-5314 rules/detect/workloads.yaml:644:5
---   5316-5319 rules/detect/workloads.yaml:732:5
---   5320-5326 rules/detect/workloads.yaml:746:11
---   5327-5334 rules/macros.yaml:22:11
---   5335-5341 rules/macros.yaml:16:7
---   5342-5346 rules/macros.yaml:49:7
---   5347-5350 rules/detect/workloads.yaml:732:5
---   5352-5355 rules/detect/workloads.yaml:761:5
---   5356-5362 rules/detect/workloads.yaml:776:11
---   5363-5371 rules/detect/workloads.yaml:780:15
---   5372-5391 rules/detect/workloads.yaml:782:15
---   5392-5400 rules/detect/workloads.yaml:785:19
---   5401-5409 rules/detect/workloads.yaml:788:21
---   5410-5414 rules/detect/workloads.yaml:791:19
---   5415-5423 rules/detect/workloads.yaml:793:19
---   5424-5428 rules/macros.yaml:49:7
---   5429-5432 rules/detect/workloads.yaml:761:5
---   5434-5437 rules/detect/workloads.yaml:833:5
---   5438-5444 rules/detect/workloads.yaml:16:15
---   5445-5451 rules/detect/workloads.yaml:18:15
---   5452-5458 rules/detect/workloads.yaml:853:23
---   5459-5489 rules/detect/workloads.yaml:856:27
---   5490-5520 rules/detect/workloads.yaml:859:27
---   5521-5551 rules/detect/workloads.yaml:862:27
---   5552-5562 rules/detect/workloads.yaml:866:23
---   5563-5599 rules/detect/workloads.yaml:869:27
---   5600-5636 rules/detect/workloads.yaml:872:27
---   5637-5673 rules/detect/workloads.yaml:875:27
---   5674-5688 rules/detect/workloads.yaml:879:23
---   5689-5731 rules/detect/workloads.yaml:882:27
---   5732-5774 rules/detect/workloads.yaml:885:27
---   5775-5817 rules/detect/workloads.yaml:888:27
---   5818-5826 rules/detect/workloads.yaml:892:23
---   5827-5860 rules/detect/workloads.yaml:895:27
---   5861-5894 rules/detect/workloads.yaml:898:27
---   5895-5928 rules/detect/workloads.yaml:901:27
---   5929-5933 rules/detect/workloads.yaml:905:19
---   5934-5940 rules/detect/workloads.yaml:909:27
---   5941-5971 rules/detect/workloads.yaml:912:31
---   5972-6002 rules/detect/workloads.yaml:915:31
---   6003-6033 rules/detect/workloads.yaml:918:31
---   6034-6044 rules/detect/workloads.yaml:922:27
---   6045-6081 rules/detect/workloads.yaml:925:31
---   6082-6118 rules/detect/workloads.yaml:928:31
---   6119-6155 rules/detect/workloads.yaml:931:31
---   6156-6170 rules/detect/workloads.yaml:935:27
---   6171-6213 rules/detect/workloads.yaml:938:31
---   6214-6256 rules/detect/workloads.yaml:941:31
---   6257-6299 rules/detect/workloads.yaml:944:31
---   6300-6308 rules/detect/workloads.yaml:948:27
---   6309-6342 rules/detect/workloads.yaml:951:31
---   6343-6376 rules/detect/workloads.yaml:954:31
---   6377-6410 rules/detect/workloads.yaml:957:31
---   6411-6415 rules/macros.yaml:49:7
---   6416-6423 rules/macros.yaml:22:11
---   6424-6430 rules/macros.yaml:16:7
---   6431-6434 rules/detect/workloads.yaml:833:5
---   6436-6440 rules/detect/workloads.yaml:1070:5
---   6441-6447 rules/detect/workloads.yaml:16:15
---   6448-6454 rules/detect/workloads.yaml:18:15
---   6455-6461 rules/detect/workloads.yaml:1090:23
---   6462-6474 rules/detect/workloads.yaml:1093:27
---   6475-6487 rules/detect/workloads.yaml:1095:27
---   6488-6498 rules/detect/workloads.yaml:1098:23
---   6499-6515 rules/detect/workloads.yaml:1101:27
---   6516-6532 rules/detect/workloads.yaml:1103:27
---   6533-6547 rules/detect/workloads.yaml:1106:23
---   6548-6568 rules/detect/workloads.yaml:1109:27
---   6569-6589 rules/detect/workloads.yaml:1111:27
---   6590-6598 rules/detect/workloads.yaml:1114:23
---   6599-6613 rules/detect/workloads.yaml:1117:27
---   6614-6628 rules/detect/workloads.yaml:1119:27
---   6629-6635 rules/detect/workloads.yaml:1122:23
---   6636-6661 rules/detect/workloads.yaml:1125:27
---   6662-6687 rules/detect/workloads.yaml:1127:27
---   6688-6713 rules/detect/workloads.yaml:1129:27
---   6714-6739 rules/detect/workloads.yaml:1131:27
---   6740-6765 rules/detect/workloads.yaml:1133:27
---   6766-6791 rules/detect/workloads.yaml:1135:27
---   6792-6802 rules/detect/workloads.yaml:1138:23
---   6803-6834 rules/detect/workloads.yaml:1141:27
---   6835-6866 rules/detect/workloads.yaml:1143:27
---   6867-6898 rules/detect/workloads.yaml:1145:27
---   6899-6930 rules/detect/workloads.yaml:1147:27
---   6931-6962 rules/detect/workloads.yaml:1149:27
---   6963-6994 rules/detect/workloads.yaml:1151:27
---   6995-7009 rules/detect/workloads.yaml:1154:23
---   7010-7047 rules/detect/workloads.yaml:1157:27
---   7048-7085 rules/detect/workloads.yaml:1159:27
---   7086-7123 rules/detect/workloads.yaml:1161:27
---   7124-7161 rules/detect/workloads.yaml:1163:27
---   7162-7199 rules/detect/workloads.yaml:1165:27
---   7200-7237 rules/detect/workloads.yaml:1167:27
---   7238-7246 rules/detect/workloads.yaml:1170:23
---   7247-7275 rules/detect/workloads.yaml:1173:27
---   7276-7304 rules/detect/workloads.yaml:1175:27
---   7305-7333 rules/detect/workloads.yaml:1177:27
---   7334-7362 rules/detect/workloads.yaml:1179:27
---   7363-7391 rules/detect/workloads.yaml:1181:27
---   7392-7420 rules/detect/workloads.yaml:1183:27
---   7421-7431 rules/detect/workloads.yaml:1185:19
---   7432-7446 rules/detect/workloads.yaml:1187:19
---   7447-7465 rules/detect/workloads.yaml:1189:19
---   7466-7478 rules/detect/workloads.yaml:1191:19
---   7479-7483 rules/detect/workloads.yaml:1194:19
---   7484-7490 rules/detect/workloads.yaml:1198:27
---   7491-7503 rules/detect/workloads.yaml:1201:31
---   7504-7516 rules/detect/workloads.yaml:1203:31
---   7517-7527 rules/detect/workloads.yaml:1206:27
---   7528-7544 rules/detect/workloads.yaml:1209:31
---   7545-7561 rules/detect/workloads.yaml:1211:31
---   7562-7576 rules/detect/workloads.yaml:1214:27
---   7577-7597 rules/detect/workloads.yaml:1217:31
---   7598-7618 rules/detect/workloads.yaml:1219:31
---   7619-7627 rules/detect/workloads.yaml:1222:27
---   7628-7642 rules/detect/workloads.yaml:1225:31
---   7643-7657 rules/detect/workloads.yaml:1227:31
---   7658-7664 rules/detect/workloads.yaml:1230:27
---   7665-7690 rules/detect/workloads.yaml:1233:31
---   7691-7716 rules/detect/workloads.yaml:1235:31
---   7717-7742 rules/detect/workloads.yaml:1237:31
---   7743-7768 rules/detect/workloads.yaml:1239:31
---   7769-7794 rules/detect/workloads.yaml:1241:31
---   7795-7820 rules/detect/workloads.yaml:1243:31
---   7821-7831 rules/detect/workloads.yaml:1246:27
---   7832-7863 rules/detect/workloads.yaml:1249:31
---   7864-7895 rules/detect/workloads.yaml:1251:31
---   7896-7927 rules/detect/workloads.yaml:1253:31
---   7928-7959 rules/detect/workloads.yaml:1255:31
---   7960-7991 rules/detect/workloads.yaml:1257:31
---   7992-8023 rules/detect/workloads.yaml:1259:31
---   8024-8038 rules/detect/workloads.yaml:1262:27
---   8039-8076 rules/detect/workloads.yaml:1265:31
---   8077-8114 rules/detect/workloads.yaml:1267:31
---   8115-8152 rules/detect/workloads.yaml:1269:31
---   8153-8190 rules/detect/workloads.yaml:1271:31
---   8191-8228 rules/detect/workloads.yaml:1273:31
---   8229-8266 rules/detect/workloads.yaml:1275:31
---   8267-8275 rules/detect/workloads.yaml:1278:27
---   8276-8304 rules/detect/workloads.yaml:1281:31
---   8305-8333 rules/detect/workloads.yaml:1283:31
---   8334-8362 rules/detect/workloads.yaml:1285:31
---   8363-8391 rules/detect/workloads.yaml:1287:31
---   8392-8420 rules/detect/workloads.yaml:1289:31
---   8421-8449 rules/detect/workloads.yaml:1291:31
---   8450-8460 rules/detect/workloads.yaml:1293:23
---   8461-8475 rules/detect/workloads.yaml:1295:23
---   8476-8494 rules/detect/workloads.yaml:1297:23
---   8495-8507 rules/detect/workloads.yaml:1299:23
---   8508-8512 rules/macros.yaml:49:7
---   8513-8520 rules/macros.yaml:22:11
---   8521-8527 rules/macros.yaml:16:7
---   8528-8531 rules/detect/workloads.yaml:1070:5
---   8533-8536 rules/detect/workloads.yaml:1377:5
---   8537-8543 rules/detect/workloads.yaml:16:15
---   8544-8550 rules/detect/workloads.yaml:18:15
---   8551-8557 rules/detect/workloads.yaml:1394:23
---   8558-8580 rules/detect/workloads.yaml:1397:27
---   8581-8603 rules/detect/workloads.yaml:1399:27
---   8604-8626 rules/detect/workloads.yaml:1401:27
---   8627-8637 rules/detect/workloads.yaml:1404:23
---   8638-8666 rules/detect/workloads.yaml:1407:27
---   8667-8695 rules/detect/workloads.yaml:1409:27
---   8696-8724 rules/detect/workloads.yaml:1411:27
---   8725-8739 rules/detect/workloads.yaml:1414:23
---   8740-8774 rules/detect/workloads.yaml:1417:27
---   8775-8809 rules/detect/workloads.yaml:1419:27
---   8810-8844 rules/detect/workloads.yaml:1421:27
---   8845-8853 rules/detect/workloads.yaml:1424:23
---   8854-8879 rules/detect/workloads.yaml:1427:27
---   8880-8905 rules/detect/workloads.yaml:1429:27
---   8906-8931 rules/detect/workloads.yaml:1431:27
---   8932-8936 rules/detect/workloads.yaml:1434:19
---   8937-8943 rules/detect/workloads.yaml:1438:27
---   8944-8966 rules/detect/workloads.yaml:1441:31
---   8967-8989 rules/detect/workloads.yaml:1443:31
---   8990-9012 rules/detect/workloads.yaml:1445:31
---   9013-9023 rules/detect/workloads.yaml:1448:27
---   9024-9052 rules/detect/workloads.yaml:1451:31
---   9053-9081 rules/detect/workloads.yaml:1453:31
---   9082-9110 rules/detect/workloads.yaml:1455:31
---   9111-9125 rules/detect/workloads.yaml:1458:27
---   9126-9160 rules/detect/workloads.yaml:1461:31
---   9161-9195 rules/detect/workloads.yaml:1463:31
---   9196-9230 rules/detect/workloads.yaml:1465:31
---   9231-9239 rules/detect/workloads.yaml:1468:27
---   9240-9265 rules/detect/workloads.yaml:1471:31
---   9266-9291 rules/detect/workloads.yaml:1473:31
---   9292-9317 rules/detect/workloads.yaml:1475:31
---   9318-9322 rules/macros.yaml:49:7
---   9323-9330 rules/macros.yaml:22:11
---   9331-9337 rules/macros.yaml:16:7
---   9338-9341 rules/detect/workloads.yaml:1377:5
---   9343-9346 rules/detect/workloads.yaml:1527:5
---   9347-9353 rules/detect/workloads.yaml:16:15
---   9354-9360 rules/detect/workloads.yaml:18:15
---   9361-9367 rules/detect/workloads.yaml:1545:23
---   9368-9395 rules/detect/workloads.yaml:1548:27
---   9396-9423 rules/detect/workloads.yaml:1550:27
---   9424-9451 rules/detect/workloads.yaml:1552:27
---   9452-9462 rules/detect/workloads.yaml:1555:23
---   9463-9496 rules/detect/workloads.yaml:1558:27
---   9497-9530 rules/detect/workloads.yaml:1560:27
---   9531-9564 rules/detect/workloads.yaml:1562:27
---   9565-9579 rules/detect/workloads.yaml:1565:23
---   9580-9619 rules/detect/workloads.yaml:1568:27
---   9620-9659 rules/detect/workloads.yaml:1570:27
---   9660-9699 rules/detect/workloads.yaml:1572:27
---   9700-9708 rules/detect/workloads.yaml:1575:23
---   9709-9739 rules/detect/workloads.yaml:1578:27
---   9740-9770 rules/detect/workloads.yaml:1580:27
---   9771-9801 rules/detect/workloads.yaml:1582:27
---   9802-9806 rules/detect/workloads.yaml:1585:19
---   9807-9813 rules/detect/workloads.yaml:1589:27
---   9814-9841 rules/detect/workloads.yaml:1592:31
---   9842-9869 rules/detect/workloads.yaml:1594:31
---   9870-9897 rules/detect/workloads.yaml:1596:31
---   9898-9908 rules/detect/workloads.yaml:1599:27
---   9909-9942 rules/detect/workloads.yaml:1602:31
---   9943-9976 rules/detect/workloads.yaml:1604:31
---   9977-10010 rules/detect/workloads.yaml:1606:31
---   10011-10025 rules/detect/workloads.yaml:1609:27
---   10026-10065 rules/detect/workloads.yaml:1612:31
---   10066-10105 rules/detect/workloads.yaml:1614:31
---   10106-10145 rules/detect/workloads.yaml:1616:31
---   10146-10154 rules/detect/workloads.yaml:1619:27
---   10155-10185 rules/detect/workloads.yaml:1622:31
---   10186-10216 rules/detect/workloads.yaml:1624:31
---   10217-10247 rules/detect/workloads.yaml:1626:31
---   10248-10252 rules/macros.yaml:49:7
---   10253-10260 rules/macros.yaml:22:11
---   10261-10267 rules/macros.yaml:16:7
---   10268-10271 rules/detect/workloads.yaml:1527:5
---   10273-10277 rules/detect/workloads.yaml:1686:5
---   10278-10284 rules/detect/workloads.yaml:16:15
---   10285-10291 rules/detect/workloads.yaml:18:15
---   10292-10298 rules/detect/workloads.yaml:1703:23
---   10299-10309 rules/detect/workloads.yaml:1706:27
---   10310-10320 rules/detect/workloads.yaml:1708:27
---   10321-10331 rules/detect/workloads.yaml:1711:23
---   10332-10346 rules/detect/workloads.yaml:1714:27
---   10347-10361 rules/detect/workloads.yaml:1716:27
---   10362-10376 rules/detect/workloads.yaml:1719:23
---   10377-10395 rules/detect/workloads.yaml:1722:27
---   10396-10414 rules/detect/workloads.yaml:1724:27
---   10415-10423 rules/detect/workloads.yaml:1727:23
---   10424-10436 rules/detect/workloads.yaml:1730:27
---   10437-10449 rules/detect/workloads.yaml:1732:27
---   10450-10456 rules/detect/workloads.yaml:1735:23
---   10457-10479 rules/detect/workloads.yaml:1738:27
---   10480-10502 rules/detect/workloads.yaml:1740:27
---   10503-10525 rules/detect/workloads.yaml:1742:27
---   10526-10548 rules/detect/workloads.yaml:1744:27
---   10549-10571 rules/detect/workloads.yaml:1746:27
---   10572-10594 rules/detect/workloads.yaml:1748:27
---   10595-10605 rules/detect/workloads.yaml:1751:23
---   10606-10634 rules/detect/workloads.yaml:1754:27
---   10635-10663 rules/detect/workloads.yaml:1756:27
---   10664-10692 rules/detect/workloads.yaml:1758:27
---   10693-10721 rules/detect/workloads.yaml:1760:27
---   10722-10750 rules/detect/workloads.yaml:1762:27
---   10751-10779 rules/detect/workloads.yaml:1764:27
---   10780-10794 rules/detect/workloads.yaml:1767:23
---   10795-10829 rules/detect/workloads.yaml:1770:27
---   10830-10864 rules/detect/workloads.yaml:1772:27
---   10865-10899 rules/detect/workloads.yaml:1774:27
---   10900-10934 rules/detect/workloads.yaml:1776:27
---   10935-10969 rules/detect/workloads.yaml:1778:27
---   10970-11004 rules/detect/workloads.yaml:1780:27
---   11005-11013 rules/detect/workloads.yaml:1783:23
---   11014-11039 rules/detect/workloads.yaml:1786:27
---   11040-11065 rules/detect/workloads.yaml:1788:27
---   11066-11091 rules/detect/workloads.yaml:1790:27
---   11092-11117 rules/detect/workloads.yaml:1792:27
---   11118-11143 rules/detect/workloads.yaml:1794:27
---   11144-11169 rules/detect/workloads.yaml:1796:27
---   11170-11174 rules/detect/workloads.yaml:1799:19
---   11175-11181 rules/detect/workloads.yaml:1803:27
---   11182-11192 rules/detect/workloads.yaml:1806:31
---   11193-11203 rules/detect/workloads.yaml:1808:31
---   11204-11214 rules/detect/workloads.yaml:1811:27
---   11215-11229 rules/detect/workloads.yaml:1814:31
---   11230-11244 rules/detect/workloads.yaml:1816:31
---   11245-11259 rules/detect/workloads.yaml:1819:27
---   11260-11278 rules/detect/workloads.yaml:1822:31
---   11279-11297 rules/detect/workloads.yaml:1824:31
---   11298-11306 rules/detect/workloads.yaml:1827:27
---   11307-11319 rules/detect/workloads.yaml:1830:31
---   11320-11332 rules/detect/workloads.yaml:1832:31
---   11333-11339 rules/detect/workloads.yaml:1835:27
---   11340-11362 rules/detect/workloads.yaml:1838:31
---   11363-11385 rules/detect/workloads.yaml:1840:31
---   11386-11408 rules/detect/workloads.yaml:1842:31
---   11409-11431 rules/detect/workloads.yaml:1844:31
---   11432-11454 rules/detect/workloads.yaml:1846:31
---   11455-11477 rules/detect/workloads.yaml:1848:31
---   11478-11488 rules/detect/workloads.yaml:1851:27
---   11489-11517 rules/detect/workloads.yaml:1854:31
---   11518-11546 rules/detect/workloads.yaml:1856:31
---   11547-11575 rules/detect/workloads.yaml:1858:31
---   11576-11604 rules/detect/workloads.yaml:1860:31
---   11605-11633 rules/detect/workloads.yaml:1862:31
---   11634-11662 rules/detect/workloads.yaml:1864:31
---   11663-11677 rules/detect/workloads.yaml:1867:27
---   11678-11712 rules/detect/workloads.yaml:1870:31
---   11713-11747 rules/detect/workloads.yaml:1872:31
---   11748-11782 rules/detect/workloads.yaml:1874:31
---   11783-11817 rules/detect/workloads.yaml:1876:31
---   11818-11852 rules/detect/workloads.yaml:1878:31
---   11853-11887 rules/detect/workloads.yaml:1880:31
---   11888-11896 rules/detect/workloads.yaml:1883:27
---   11897-11922 rules/detect/workloads.yaml:1886:31
---   11923-11948 rules/detect/workloads.yaml:1888:31
---   11949-11974 rules/detect/workloads.yaml:1890:31
---   11975-12000 rules/detect/workloads.yaml:1892:31
---   12001-12026 rules/detect/workloads.yaml:1894:31
---   12027-12052 rules/detect/workloads.yaml:1896:31
---   12053-12057 rules/macros.yaml:49:7
---   12058-12065 rules/macros.yaml:22:11
---   12066-12072 rules/macros.yaml:16:7
---   12073-12076 rules/detect/workloads.yaml:1686:5
---   12078-12081 rules/detect/workloads.yaml:1950:5
---   12082-12088 rules/detect/workloads.yaml:1973:11
---   12089-12096 rules/detect/workloads.yaml:1977:11
---   12097-12103 rules/detect/workloads.yaml:1982:19
---   12104-12126 rules/detect/workloads.yaml:1985:23
---   12127-12157 rules/detect/workloads.yaml:1987:23
---   12158-12180 rules/detect/workloads.yaml:1990:23
---   12181-12211 rules/detect/workloads.yaml:1992:23
---   12212-12234 rules/detect/workloads.yaml:1995:23
---   12235-12265 rules/detect/workloads.yaml:1997:23
---   12266-12274 rules/detect/workloads.yaml:2000:23
---   12275-12283 rules/detect/workloads.yaml:2002:23
---   12284-12292 rules/detect/workloads.yaml:2004:23
---   12293-12316 rules/detect/workloads.yaml:2006:23
---   12317-12339 rules/detect/workloads.yaml:2009:23
---   12340-12362 rules/detect/workloads.yaml:2012:23
---   12363-12367 rules/macros.yaml:49:7
---   12368-12375 rules/detect/workloads.yaml:2018:13
---   12376-12395 rules/detect/workloads.yaml:2022:17
---   12396-12415 rules/detect/workloads.yaml:2025:17
---   12416-12419 rules/detect/workloads.yaml:1950:5
---   12421-12424 rules/detect/workloads.yaml:2107:5
---   12425-12431 rules/detect/workloads.yaml:2133:11
---   12432-12439 rules/macros.yaml:67:7
---   12440-12447 rules/macros.yaml:22:11
---   12448-12454 rules/macros.yaml:16:7
---   12455-12459 rules/macros.yaml:49:7
---   12460-12463 rules/detect/workloads.yaml:2107:5
---   12465-12467 rules/noise/drops.yaml:12:5
---   12468-12472 rules/noise/drops.yaml:19:11
---   12473-12477 rules/noise/drops.yaml:21:11
---   12478-12481 rules/noise/drops.yaml:12:5
---   12483-12489 rules/noise/drops.yaml:38:5
---   12491-12497 rules/noise/drops.yaml:55:5
---   12499-12501 rules/noise/drops.yaml:74:5
---   12502-12508 rules/noise/drops.yaml:86:11
---   12509-12516 rules/macros.yaml:22:11
---   12517-12523 rules/macros.yaml:16:7
---   12524-12527 rules/noise/drops.yaml:74:5
---   12529-12536 rules/redact/secrets.yaml:8:5
---   12538-12545 rules/redact/secrets.yaml:91:5
---   12547-12549 rules/redact/tokens.yaml:3:5
---   12550-12556 rules/redact/tokens.yaml:11:11
---   12557-12561 rules/redact/tokens.yaml:3:5
---   12563-12570 rules/redact/tokens.yaml:34:5
---   12572-12574 rules/redact/tokens.yaml:65:5
---   12575-12582 rules/redact/tokens.yaml:75:7
---   12583-12587 rules/redact/tokens.yaml:65:5
+--   1019-1022 rules/detect/auth.yaml:15:5
+--   1023-1029 rules/detect/auth.yaml:31:11
+--   1030-1034 rules/macros.yaml:49:7
+--   1035-1041 rules/macros.yaml:16:7
+--   1042-1049 rules/detect/auth.yaml:38:9
+--   1050-1053 rules/detect/auth.yaml:15:5
+--   1055-1058 rules/detect/auth.yaml:53:5
+--   1059-1065 rules/macros.yaml:34:11
+--   1066-1079 rules/macros.yaml:36:11
+--   1080-1086 rules/detect/auth.yaml:66:11
+--   1087-1091 rules/detect/auth.yaml:9:11
+--   1092-1096 rules/detect/auth.yaml:11:11
+--   1097-1101 rules/macros.yaml:49:7
+--   1102-1106 rules/detect/auth.yaml:75:13
+--   1107-1111 rules/detect/auth.yaml:77:13
+--   1112-1115 rules/detect/auth.yaml:53:5
+--   1117-1120 rules/detect/auth.yaml:125:5
+--   1121-1127 rules/macros.yaml:34:11
+--   1128-1141 rules/macros.yaml:36:11
+--   1142-1148 rules/detect/auth.yaml:138:13
+--   1149-1153 rules/detect/auth.yaml:9:11
+--   1154-1158 rules/detect/auth.yaml:11:11
+--   1159-1163 rules/macros.yaml:49:7
+--   1164-1170 rules/detect/auth.yaml:143:9
+--   1171-1174 rules/detect/auth.yaml:125:5
+--   1176-1179 rules/detect/auth.yaml:155:5
+--   1180-1186 rules/detect/auth.yaml:169:11
+--   1187-1194 rules/macros.yaml:22:11
+--   1195-1201 rules/macros.yaml:16:7
+--   1202-1208 rules/detect/auth.yaml:175:13
+--   1209-1213 rules/macros.yaml:49:7
+--   1214-1217 rules/detect/auth.yaml:155:5
+--   1219-1222 rules/detect/auth.yaml:189:5
+--   1223-1229 rules/detect/auth.yaml:202:11
+--   1230-1237 rules/macros.yaml:22:11
+--   1238-1244 rules/macros.yaml:16:7
+--   1245-1249 rules/macros.yaml:49:7
+--   1250-1257 rules/detect/auth.yaml:211:13
+--   1258-1266 rules/detect/auth.yaml:213:13
+--   1267-1270 rules/detect/auth.yaml:189:5
+--   1272-1275 rules/detect/auth.yaml:253:5
+--   1276-1282 rules/detect/auth.yaml:267:11
+--   1283-1290 rules/macros.yaml:22:11
+--   1291-1297 rules/macros.yaml:16:7
+--   1298-1304 rules/macros.yaml:34:11
+--   1305-1318 rules/macros.yaml:36:11
+--   1319-1323 rules/macros.yaml:49:7
+--   1324-1327 rules/detect/auth.yaml:253:5
+--   1329-1332 rules/detect/auth.yaml:287:5
+--   1333-1339 rules/detect/auth.yaml:302:11
+--   1340-1344 rules/detect/auth.yaml:9:11
+--   1345-1349 rules/detect/auth.yaml:11:11
+--   1350-1354 rules/macros.yaml:49:7
+--   1355-1358 rules/detect/auth.yaml:287:5
+--   1360-1363 rules/detect/auth.yaml:350:5
+--   1364-1371 rules/macros.yaml:22:11
+--   1372-1378 rules/macros.yaml:16:7
+--   1379-1383 rules/macros.yaml:49:7
+--   1384-1391 rules/detect/auth.yaml:374:9
+--   1392-1395 rules/detect/auth.yaml:350:5
+--   1397-1400 rules/detect/auth.yaml:428:5
+--   1401-1407 rules/detect/auth.yaml:445:11
+--   1408-1412 rules/detect/auth.yaml:447:11
+--   1413-1417 rules/macros.yaml:49:7
+--   1418-1421 rules/detect/auth.yaml:428:5
+--   1423-1426 rules/detect/cluster.yaml:3:5
+--   1427-1433 rules/detect/cluster.yaml:22:11
+--   1434-1438 rules/macros.yaml:49:7
+--   1439-1446 rules/detect/cluster.yaml:27:9
+--   1447-1454 rules/macros.yaml:22:11
+--   1455-1461 rules/macros.yaml:16:7
+--   1462-1465 rules/detect/cluster.yaml:3:5
+--   1467-1470 rules/detect/cluster.yaml:72:5
+--   1471-1477 rules/detect/cluster.yaml:84:11
+--   1478-1482 rules/macros.yaml:49:7
+--   1483-1486 rules/detect/cluster.yaml:72:5
+--   1488-1491 rules/detect/cluster.yaml:110:5
+--   1492-1498 rules/detect/cluster.yaml:130:15
+--   1499-1505 rules/detect/cluster.yaml:132:15
+--   1506-1510 rules/macros.yaml:49:7
+--   1511-1517 rules/macros.yaml:16:7
+--   1518-1525 rules/detect/cluster.yaml:137:9
+--   1526-1529 rules/detect/cluster.yaml:110:5
+--   1531-1534 rules/detect/cluster.yaml:175:5
+--   1535-1542 rules/macros.yaml:22:11
+--   1543-1549 rules/macros.yaml:16:7
+--   1550-1554 rules/macros.yaml:49:7
+--   1555-1558 rules/detect/cluster.yaml:175:5
+--   1560-1563 rules/detect/cluster.yaml:201:5
+--   1564-1572 rules/detect/cluster.yaml:218:15
+--   1573-1581 rules/detect/cluster.yaml:219:15
+--   1582-1590 rules/detect/cluster.yaml:220:15
+--   1591-1599 rules/detect/cluster.yaml:221:15
+--   1600-1608 rules/detect/cluster.yaml:222:15
+--   1609-1617 rules/detect/cluster.yaml:223:15
+--   1618-1626 rules/detect/cluster.yaml:224:15
+--   1627-1635 rules/detect/cluster.yaml:225:15
+--   1636-1644 rules/detect/cluster.yaml:226:15
+--   1645-1653 rules/detect/cluster.yaml:227:15
+--   1654-1662 rules/detect/cluster.yaml:228:15
+--   1663-1671 rules/detect/cluster.yaml:229:15
+--   1672-1680 rules/detect/cluster.yaml:230:15
+--   1681-1689 rules/detect/cluster.yaml:231:15
+--   1690-1698 rules/detect/cluster.yaml:232:15
+--   1699-1707 rules/detect/cluster.yaml:233:15
+--   1708-1716 rules/detect/cluster.yaml:234:15
+--   1717-1725 rules/detect/cluster.yaml:235:15
+--   1726-1734 rules/detect/cluster.yaml:236:15
+--   1735-1743 rules/detect/cluster.yaml:237:15
+--   1744-1752 rules/detect/cluster.yaml:238:15
+--   1753-1761 rules/detect/cluster.yaml:239:15
+--   1762-1766 rules/macros.yaml:49:7
+--   1767-1770 rules/detect/cluster.yaml:201:5
+--   1772-1775 rules/detect/cluster.yaml:278:5
+--   1776-1782 rules/detect/cluster.yaml:295:11
+--   1783-1787 rules/macros.yaml:49:7
+--   1788-1795 rules/detect/cluster.yaml:303:9
+--   1796-1799 rules/detect/cluster.yaml:278:5
+--   1801-1804 rules/detect/exec.yaml:3:5
+--   1805-1812 rules/detect/exec.yaml:20:11
+--   1813-1817 rules/macros.yaml:49:7
+--   1818-1821 rules/detect/exec.yaml:3:5
+--   1823-1826 rules/detect/exec.yaml:52:5
+--   1827-1833 rules/detect/exec.yaml:70:11
+--   1834-1838 rules/detect/exec.yaml:74:11
+--   1839-1843 rules/macros.yaml:49:7
+--   1844-1847 rules/detect/exec.yaml:52:5
+--   1849-1852 rules/detect/exec.yaml:214:5
+--   1853-1859 rules/detect/exec.yaml:227:11
+--   1860-1864 rules/macros.yaml:49:7
+--   1865-1868 rules/detect/exec.yaml:214:5
+--   1870-1873 rules/detect/exec.yaml:242:5
+--   1874-1880 rules/detect/exec.yaml:255:11
+--   1881-1885 rules/macros.yaml:49:7
+--   1886-1889 rules/detect/exec.yaml:242:5
+--   1891-1894 rules/detect/exec.yaml:271:5
+--   1895-1901 rules/detect/exec.yaml:285:11
+--   1902-1906 rules/detect/exec.yaml:289:13
+--   1907-1911 rules/macros.yaml:49:7
+--   1912-1915 rules/detect/exec.yaml:271:5
+--   1917-1920 rules/detect/exec.yaml:331:5
+--   1921-1927 rules/detect/exec.yaml:351:11
+--   1928-1932 rules/macros.yaml:49:7
+--   1933-1936 rules/detect/exec.yaml:331:5
+--   1938-1941 rules/detect/exec.yaml:394:5
+--   1942-1948 rules/macros.yaml:16:7
+--   1949-1959 rules/detect/exec.yaml:417:11
+--   1960-1970 rules/detect/exec.yaml:419:11
+--   1971-1975 rules/macros.yaml:49:7
+--   1976-1985 rules/detect/exec.yaml:423:9
+--   1986-1989 rules/detect/exec.yaml:394:5
+--   1991-1994 rules/detect/rbac.yaml:3:5
+--   1995-1999 rules/macros.yaml:57:11
+--   2000-2005 rules/macros.yaml:60:15
+--   2006-2012 rules/macros.yaml:62:15
+--   2013-2017 rules/macros.yaml:49:7
+--   2018-2025 rules/detect/rbac.yaml:23:9
+--   2026-2029 rules/detect/rbac.yaml:3:5
+--   2031-2034 rules/detect/rbac.yaml:95:5
+--   2035-2044 rules/detect/rbac.yaml:112:15
+--   2045-2054 rules/detect/rbac.yaml:114:15
+--   2055-2059 rules/macros.yaml:49:7
+--   2060-2067 rules/detect/rbac.yaml:118:9
+--   2068-2071 rules/detect/rbac.yaml:95:5
+--   2073-2076 rules/detect/rbac.yaml:169:5
+--   2077-2099 rules/detect/rbac.yaml:187:15
+--   2100-2122 rules/detect/rbac.yaml:189:15
+--   2123-2127 rules/detect/rbac.yaml:192:19
+--   2128-2150 rules/detect/rbac.yaml:195:23
+--   2151-2173 rules/detect/rbac.yaml:197:23
+--   2174-2178 rules/macros.yaml:49:7
+--   2179-2186 rules/detect/rbac.yaml:201:9
+--   2187-2190 rules/detect/rbac.yaml:169:5
+--   2192-2195 rules/detect/rbac.yaml:252:5
+--   2196-2202 rules/detect/rbac.yaml:264:7
+--   2203-2207 rules/macros.yaml:49:7
+--   2208-2215 rules/detect/rbac.yaml:272:13
+--   2216-2222 rules/detect/rbac.yaml:274:13
+--   2223-2236 rules/detect/rbac.yaml:277:15
+--   2237-2240 rules/detect/rbac.yaml:252:5
+--   2242-2245 rules/detect/rbac.yaml:313:5
+--   2246-2259 rules/detect/rbac.yaml:326:11
+--   2260-2273 rules/detect/rbac.yaml:328:11
+--   2274-2278 rules/macros.yaml:49:7
+--   2279-2286 rules/detect/rbac.yaml:332:9
+--   2287-2290 rules/detect/rbac.yaml:313:5
+--   2292-2295 rules/detect/rbac.yaml:345:5
+--   2296-2303 rules/macros.yaml:22:11
+--   2304-2310 rules/macros.yaml:16:7
+--   2311-2315 rules/macros.yaml:49:7
+--   2316-2319 rules/detect/rbac.yaml:345:5
+--   2321-2324 rules/detect/rbac.yaml:374:5
+--   2325-2332 rules/macros.yaml:67:7
+--   2333-2342 rules/detect/rbac.yaml:394:15
+--   2343-2347 rules/detect/rbac.yaml:400:19
+--   2348-2357 rules/detect/rbac.yaml:402:19
+--   2358-2362 rules/macros.yaml:49:7
+--   2363-2370 rules/detect/rbac.yaml:409:9
+--   2371-2374 rules/detect/rbac.yaml:374:5
+--   2376-2379 rules/detect/rbac.yaml:475:5
+--   2380-2402 rules/detect/rbac.yaml:496:15
+--   2403-2425 rules/detect/rbac.yaml:498:15
+--   2426-2448 rules/detect/rbac.yaml:500:15
+--   2449-2471 rules/detect/rbac.yaml:502:15
+--   2472-2500 rules/detect/rbac.yaml:504:15
+--   2501-2511 rules/detect/rbac.yaml:512:23
+--   2512-2522 rules/detect/rbac.yaml:514:23
+--   2523-2545 rules/detect/rbac.yaml:516:19
+--   2546-2550 rules/detect/rbac.yaml:530:19
+--   2551-2573 rules/detect/rbac.yaml:533:23
+--   2574-2596 rules/detect/rbac.yaml:535:23
+--   2597-2619 rules/detect/rbac.yaml:537:23
+--   2620-2642 rules/detect/rbac.yaml:539:23
+--   2643-2671 rules/detect/rbac.yaml:541:23
+--   2672-2682 rules/detect/rbac.yaml:549:31
+--   2683-2693 rules/detect/rbac.yaml:551:31
+--   2694-2716 rules/detect/rbac.yaml:553:27
+--   2717-2721 rules/macros.yaml:49:7
+--   2722-2729 rules/detect/rbac.yaml:568:9
+--   2730-2733 rules/detect/rbac.yaml:475:5
+--   2735-2738 rules/detect/rbac.yaml:646:5
+--   2739-2761 rules/detect/rbac.yaml:670:15
+--   2762-2766 rules/detect/rbac.yaml:681:19
+--   2767-2789 rules/detect/rbac.yaml:684:23
+--   2790-2794 rules/macros.yaml:49:7
+--   2795-2802 rules/detect/rbac.yaml:696:9
+--   2803-2810 rules/detect/rbac.yaml:701:9
+--   2811-2814 rules/detect/rbac.yaml:646:5
+--   2816-2819 rules/detect/rbac.yaml:776:5
+--   2820-2842 rules/detect/rbac.yaml:801:19
+--   2843-2865 rules/detect/rbac.yaml:807:19
+--   2866-2887 rules/detect/rbac.yaml:815:19
+--   2888-2910 rules/detect/rbac.yaml:817:19
+--   2911-2915 rules/detect/rbac.yaml:823:19
+--   2916-2938 rules/detect/rbac.yaml:827:27
+--   2939-2961 rules/detect/rbac.yaml:833:27
+--   2962-2983 rules/detect/rbac.yaml:841:27
+--   2984-3006 rules/detect/rbac.yaml:843:27
+--   3007-3011 rules/macros.yaml:49:7
+--   3012-3019 rules/detect/rbac.yaml:850:9
+--   3020-3027 rules/detect/rbac.yaml:855:9
+--   3028-3031 rules/detect/rbac.yaml:776:5
+--   3033-3036 rules/detect/rbac.yaml:902:5
+--   3037-3043 rules/detect/rbac.yaml:930:11
+--   3044-3051 rules/detect/rbac.yaml:933:13
+--   3052-3056 rules/macros.yaml:49:7
+--   3057-3064 rules/detect/rbac.yaml:938:9
+--   3065-3068 rules/detect/rbac.yaml:902:5
+--   3070-3073 rules/detect/rbac.yaml:999:5
+--   3074-3078 rules/macros.yaml:49:7
+--   3079-3086 rules/detect/rbac.yaml:1025:9
+--   3087-3090 rules/detect/rbac.yaml:999:5
+--   3092-3095 rules/detect/rbac.yaml:1069:5
+--   3096-3102 rules/detect/rbac.yaml:1086:11
+--   3103-3107 rules/macros.yaml:57:11
+--   3108-3113 rules/macros.yaml:60:15
+--   3114-3120 rules/macros.yaml:62:15
+--   3121-3128 rules/macros.yaml:67:7
+--   3129-3136 rules/detect/rbac.yaml:1091:13
+--   3137-3144 rules/macros.yaml:22:11
+--   3145-3151 rules/macros.yaml:16:7
+--   3152-3156 rules/macros.yaml:49:7
+--   3157-3160 rules/detect/rbac.yaml:1069:5
+--   3162-3165 rules/detect/secrets.yaml:3:5
+--   3166-3172 rules/detect/secrets.yaml:23:11
+--   3173-3177 rules/macros.yaml:49:7
+--   3178-3185 rules/detect/secrets.yaml:27:9
+--   3186-3192 rules/detect/secrets.yaml:30:9
+--   3193-3196 rules/detect/secrets.yaml:3:5
+--   3198-3201 rules/detect/secrets.yaml:70:5
+--   3202-3208 rules/macros.yaml:41:7
+--   3209-3216 rules/macros.yaml:22:11
+--   3217-3223 rules/macros.yaml:16:7
+--   3224-3230 rules/detect/secrets.yaml:90:13
+--   3231-3235 rules/macros.yaml:49:7
+--   3236-3239 rules/detect/secrets.yaml:70:5
+--   3241-3244 rules/detect/secrets.yaml:110:5
+--   3245-3251 rules/detect/secrets.yaml:128:15
+--   3252-3256 rules/detect/secrets.yaml:131:19
+--   3257-3263 rules/detect/secrets.yaml:133:19
+--   3264-3268 rules/macros.yaml:49:7
+--   3269-3276 rules/macros.yaml:22:11
+--   3277-3283 rules/macros.yaml:16:7
+--   3284-3287 rules/detect/secrets.yaml:110:5
+--   3289-3292 rules/detect/workloads.yaml:22:5
+--   3293-3299 rules/detect/workloads.yaml:16:15
+--   3300-3306 rules/detect/workloads.yaml:18:15
+--   3307-3313 rules/detect/workloads.yaml:46:23
+--   3314-3336 rules/detect/workloads.yaml:49:27
+--   3337-3359 rules/detect/workloads.yaml:51:27
+--   3360-3382 rules/detect/workloads.yaml:53:27
+--   3383-3393 rules/detect/workloads.yaml:56:23
+--   3394-3422 rules/detect/workloads.yaml:59:27
+--   3423-3451 rules/detect/workloads.yaml:61:27
+--   3452-3480 rules/detect/workloads.yaml:63:27
+--   3481-3495 rules/detect/workloads.yaml:66:23
+--   3496-3530 rules/detect/workloads.yaml:69:27
+--   3531-3565 rules/detect/workloads.yaml:71:27
+--   3566-3600 rules/detect/workloads.yaml:73:27
+--   3601-3609 rules/detect/workloads.yaml:76:23
+--   3610-3635 rules/detect/workloads.yaml:79:27
+--   3636-3661 rules/detect/workloads.yaml:81:27
+--   3662-3687 rules/detect/workloads.yaml:83:27
+--   3688-3692 rules/detect/workloads.yaml:86:19
+--   3693-3699 rules/detect/workloads.yaml:90:27
+--   3700-3722 rules/detect/workloads.yaml:93:31
+--   3723-3745 rules/detect/workloads.yaml:95:31
+--   3746-3768 rules/detect/workloads.yaml:97:31
+--   3769-3779 rules/detect/workloads.yaml:100:27
+--   3780-3808 rules/detect/workloads.yaml:103:31
+--   3809-3837 rules/detect/workloads.yaml:105:31
+--   3838-3866 rules/detect/workloads.yaml:107:31
+--   3867-3881 rules/detect/workloads.yaml:110:27
+--   3882-3916 rules/detect/workloads.yaml:113:31
+--   3917-3951 rules/detect/workloads.yaml:115:31
+--   3952-3986 rules/detect/workloads.yaml:117:31
+--   3987-3995 rules/detect/workloads.yaml:120:27
+--   3996-4021 rules/detect/workloads.yaml:123:31
+--   4022-4047 rules/detect/workloads.yaml:125:31
+--   4048-4073 rules/detect/workloads.yaml:127:31
+--   4074-4078 rules/macros.yaml:49:7
+--   4079-4086 rules/macros.yaml:22:11
+--   4087-4093 rules/macros.yaml:16:7
+--   4094-4100 rules/detect/workloads.yaml:134:13
+--   4101-4108 rules/detect/workloads.yaml:136:13
+--   4109-4112 rules/detect/workloads.yaml:22:5
+--   4114-4118 rules/detect/workloads.yaml:286:5
+--   4119-4125 rules/detect/workloads.yaml:16:15
+--   4126-4132 rules/detect/workloads.yaml:18:15
+--   4133-4139 rules/detect/workloads.yaml:306:23
+--   4140-4148 rules/detect/workloads.yaml:309:27
+--   4149-4157 rules/detect/workloads.yaml:311:27
+--   4158-4166 rules/detect/workloads.yaml:313:27
+--   4167-4190 rules/detect/workloads.yaml:315:27
+--   4191-4213 rules/detect/workloads.yaml:318:27
+--   4214-4236 rules/detect/workloads.yaml:321:27
+--   4237-4247 rules/detect/workloads.yaml:325:23
+--   4248-4260 rules/detect/workloads.yaml:328:27
+--   4261-4273 rules/detect/workloads.yaml:330:27
+--   4274-4286 rules/detect/workloads.yaml:332:27
+--   4287-4316 rules/detect/workloads.yaml:334:27
+--   4317-4345 rules/detect/workloads.yaml:337:27
+--   4346-4374 rules/detect/workloads.yaml:340:27
+--   4375-4389 rules/detect/workloads.yaml:344:23
+--   4390-4406 rules/detect/workloads.yaml:347:27
+--   4407-4423 rules/detect/workloads.yaml:349:27
+--   4424-4440 rules/detect/workloads.yaml:351:27
+--   4441-4476 rules/detect/workloads.yaml:353:27
+--   4477-4511 rules/detect/workloads.yaml:356:27
+--   4512-4546 rules/detect/workloads.yaml:359:27
+--   4547-4555 rules/detect/workloads.yaml:363:23
+--   4556-4566 rules/detect/workloads.yaml:366:27
+--   4567-4577 rules/detect/workloads.yaml:368:27
+--   4578-4588 rules/detect/workloads.yaml:370:27
+--   4589-4615 rules/detect/workloads.yaml:372:27
+--   4616-4641 rules/detect/workloads.yaml:375:27
+--   4642-4667 rules/detect/workloads.yaml:378:27
+--   4668-4672 rules/detect/workloads.yaml:382:19
+--   4673-4679 rules/detect/workloads.yaml:386:27
+--   4680-4688 rules/detect/workloads.yaml:389:31
+--   4689-4697 rules/detect/workloads.yaml:391:31
+--   4698-4706 rules/detect/workloads.yaml:393:31
+--   4707-4730 rules/detect/workloads.yaml:395:31
+--   4731-4753 rules/detect/workloads.yaml:398:31
+--   4754-4776 rules/detect/workloads.yaml:401:31
+--   4777-4787 rules/detect/workloads.yaml:405:27
+--   4788-4800 rules/detect/workloads.yaml:408:31
+--   4801-4813 rules/detect/workloads.yaml:410:31
+--   4814-4826 rules/detect/workloads.yaml:412:31
+--   4827-4856 rules/detect/workloads.yaml:414:31
+--   4857-4885 rules/detect/workloads.yaml:417:31
+--   4886-4914 rules/detect/workloads.yaml:420:31
+--   4915-4929 rules/detect/workloads.yaml:424:27
+--   4930-4946 rules/detect/workloads.yaml:427:31
+--   4947-4963 rules/detect/workloads.yaml:429:31
+--   4964-4980 rules/detect/workloads.yaml:431:31
+--   4981-5016 rules/detect/workloads.yaml:433:31
+--   5017-5051 rules/detect/workloads.yaml:436:31
+--   5052-5086 rules/detect/workloads.yaml:439:31
+--   5087-5095 rules/detect/workloads.yaml:443:27
+--   5096-5106 rules/detect/workloads.yaml:446:31
+--   5107-5117 rules/detect/workloads.yaml:448:31
+--   5118-5128 rules/detect/workloads.yaml:450:31
+--   5129-5155 rules/detect/workloads.yaml:452:31
+--   5156-5181 rules/detect/workloads.yaml:455:31
+--   5182-5207 rules/detect/workloads.yaml:458:31
+--   5208-5212 rules/macros.yaml:49:7
+--   5213-5220 rules/macros.yaml:22:11
+--   5221-5227 rules/macros.yaml:16:7
+--   5228-5234 rules/detect/workloads.yaml:466:13
+--   5235-5242 rules/detect/workloads.yaml:468:13
+--   5243-5246 rules/detect/workloads.yaml:286:5
+--   5248-5251 rules/detect/workloads.yaml:644:5
+--   5252-5258 rules/detect/workloads.yaml:661:11
+--   5259-5263 rules/macros.yaml:57:11
+--   5264-5269 rules/macros.yaml:60:15
+--   5270-5276 rules/macros.yaml:62:15
+--   5277-5284 rules/macros.yaml:67:7
+--   5285-5292 rules/macros.yaml:22:11
+--   5293-5299 rules/macros.yaml:16:7
+--   5300-5306 rules/detect/workloads.yaml:668:17
+--   5307-5313 rules/detect/workloads.yaml:670:17
+--   5314-5318 rules/macros.yaml:49:7
+--   5319-5322 rules/detect/workloads.yaml:644:5
+--   5324-5327 rules/detect/workloads.yaml:732:5
+--   5328-5334 rules/detect/workloads.yaml:746:11
+--   5335-5342 rules/macros.yaml:22:11
+--   5343-5349 rules/macros.yaml:16:7
+--   5350-5354 rules/macros.yaml:49:7
+--   5355-5358 rules/detect/workloads.yaml:732:5
+--   5360-5363 rules/detect/workloads.yaml:761:5
+--   5364-5370 rules/detect/workloads.yaml:776:11
+--   5371-5379 rules/detect/workloads.yaml:780:15
+--   5380-5399 rules/detect/workloads.yaml:782:15
+--   5400-5408 rules/detect/workloads.yaml:785:19
+--   5409-5417 rules/detect/workloads.yaml:788:21
+--   5418-5422 rules/detect/workloads.yaml:791:19
+--   5423-5431 rules/detect/workloads.yaml:793:19
+--   5432-5436 rules/macros.yaml:49:7
+--   5437-5440 rules/detect/workloads.yaml:761:5
+--   5442-5445 rules/detect/workloads.yaml:833:5
+--   5446-5452 rules/detect/workloads.yaml:16:15
+--   5453-5459 rules/detect/workloads.yaml:18:15
+--   5460-5466 rules/detect/workloads.yaml:853:23
+--   5467-5497 rules/detect/workloads.yaml:856:27
+--   5498-5528 rules/detect/workloads.yaml:859:27
+--   5529-5559 rules/detect/workloads.yaml:862:27
+--   5560-5570 rules/detect/workloads.yaml:866:23
+--   5571-5607 rules/detect/workloads.yaml:869:27
+--   5608-5644 rules/detect/workloads.yaml:872:27
+--   5645-5681 rules/detect/workloads.yaml:875:27
+--   5682-5696 rules/detect/workloads.yaml:879:23
+--   5697-5739 rules/detect/workloads.yaml:882:27
+--   5740-5782 rules/detect/workloads.yaml:885:27
+--   5783-5825 rules/detect/workloads.yaml:888:27
+--   5826-5834 rules/detect/workloads.yaml:892:23
+--   5835-5868 rules/detect/workloads.yaml:895:27
+--   5869-5902 rules/detect/workloads.yaml:898:27
+--   5903-5936 rules/detect/workloads.yaml:901:27
+--   5937-5941 rules/detect/workloads.yaml:905:19
+--   5942-5948 rules/detect/workloads.yaml:909:27
+--   5949-5979 rules/detect/workloads.yaml:912:31
+--   5980-6010 rules/detect/workloads.yaml:915:31
+--   6011-6041 rules/detect/workloads.yaml:918:31
+--   6042-6052 rules/detect/workloads.yaml:922:27
+--   6053-6089 rules/detect/workloads.yaml:925:31
+--   6090-6126 rules/detect/workloads.yaml:928:31
+--   6127-6163 rules/detect/workloads.yaml:931:31
+--   6164-6178 rules/detect/workloads.yaml:935:27
+--   6179-6221 rules/detect/workloads.yaml:938:31
+--   6222-6264 rules/detect/workloads.yaml:941:31
+--   6265-6307 rules/detect/workloads.yaml:944:31
+--   6308-6316 rules/detect/workloads.yaml:948:27
+--   6317-6350 rules/detect/workloads.yaml:951:31
+--   6351-6384 rules/detect/workloads.yaml:954:31
+--   6385-6418 rules/detect/workloads.yaml:957:31
+--   6419-6423 rules/macros.yaml:49:7
+--   6424-6431 rules/macros.yaml:22:11
+--   6432-6438 rules/macros.yaml:16:7
+--   6439-6442 rules/detect/workloads.yaml:833:5
+--   6444-6448 rules/detect/workloads.yaml:1070:5
+--   6449-6455 rules/detect/workloads.yaml:16:15
+--   6456-6462 rules/detect/workloads.yaml:18:15
+--   6463-6469 rules/detect/workloads.yaml:1090:23
+--   6470-6482 rules/detect/workloads.yaml:1093:27
+--   6483-6495 rules/detect/workloads.yaml:1095:27
+--   6496-6506 rules/detect/workloads.yaml:1098:23
+--   6507-6523 rules/detect/workloads.yaml:1101:27
+--   6524-6540 rules/detect/workloads.yaml:1103:27
+--   6541-6555 rules/detect/workloads.yaml:1106:23
+--   6556-6576 rules/detect/workloads.yaml:1109:27
+--   6577-6597 rules/detect/workloads.yaml:1111:27
+--   6598-6606 rules/detect/workloads.yaml:1114:23
+--   6607-6621 rules/detect/workloads.yaml:1117:27
+--   6622-6636 rules/detect/workloads.yaml:1119:27
+--   6637-6643 rules/detect/workloads.yaml:1122:23
+--   6644-6669 rules/detect/workloads.yaml:1125:27
+--   6670-6695 rules/detect/workloads.yaml:1127:27
+--   6696-6721 rules/detect/workloads.yaml:1129:27
+--   6722-6747 rules/detect/workloads.yaml:1131:27
+--   6748-6773 rules/detect/workloads.yaml:1133:27
+--   6774-6799 rules/detect/workloads.yaml:1135:27
+--   6800-6810 rules/detect/workloads.yaml:1138:23
+--   6811-6842 rules/detect/workloads.yaml:1141:27
+--   6843-6874 rules/detect/workloads.yaml:1143:27
+--   6875-6906 rules/detect/workloads.yaml:1145:27
+--   6907-6938 rules/detect/workloads.yaml:1147:27
+--   6939-6970 rules/detect/workloads.yaml:1149:27
+--   6971-7002 rules/detect/workloads.yaml:1151:27
+--   7003-7017 rules/detect/workloads.yaml:1154:23
+--   7018-7055 rules/detect/workloads.yaml:1157:27
+--   7056-7093 rules/detect/workloads.yaml:1159:27
+--   7094-7131 rules/detect/workloads.yaml:1161:27
+--   7132-7169 rules/detect/workloads.yaml:1163:27
+--   7170-7207 rules/detect/workloads.yaml:1165:27
+--   7208-7245 rules/detect/workloads.yaml:1167:27
+--   7246-7254 rules/detect/workloads.yaml:1170:23
+--   7255-7283 rules/detect/workloads.yaml:1173:27
+--   7284-7312 rules/detect/workloads.yaml:1175:27
+--   7313-7341 rules/detect/workloads.yaml:1177:27
+--   7342-7370 rules/detect/workloads.yaml:1179:27
+--   7371-7399 rules/detect/workloads.yaml:1181:27
+--   7400-7428 rules/detect/workloads.yaml:1183:27
+--   7429-7439 rules/detect/workloads.yaml:1185:19
+--   7440-7454 rules/detect/workloads.yaml:1187:19
+--   7455-7473 rules/detect/workloads.yaml:1189:19
+--   7474-7486 rules/detect/workloads.yaml:1191:19
+--   7487-7491 rules/detect/workloads.yaml:1194:19
+--   7492-7498 rules/detect/workloads.yaml:1198:27
+--   7499-7511 rules/detect/workloads.yaml:1201:31
+--   7512-7524 rules/detect/workloads.yaml:1203:31
+--   7525-7535 rules/detect/workloads.yaml:1206:27
+--   7536-7552 rules/detect/workloads.yaml:1209:31
+--   7553-7569 rules/detect/workloads.yaml:1211:31
+--   7570-7584 rules/detect/workloads.yaml:1214:27
+--   7585-7605 rules/detect/workloads.yaml:1217:31
+--   7606-7626 rules/detect/workloads.yaml:1219:31
+--   7627-7635 rules/detect/workloads.yaml:1222:27
+--   7636-7650 rules/detect/workloads.yaml:1225:31
+--   7651-7665 rules/detect/workloads.yaml:1227:31
+--   7666-7672 rules/detect/workloads.yaml:1230:27
+--   7673-7698 rules/detect/workloads.yaml:1233:31
+--   7699-7724 rules/detect/workloads.yaml:1235:31
+--   7725-7750 rules/detect/workloads.yaml:1237:31
+--   7751-7776 rules/detect/workloads.yaml:1239:31
+--   7777-7802 rules/detect/workloads.yaml:1241:31
+--   7803-7828 rules/detect/workloads.yaml:1243:31
+--   7829-7839 rules/detect/workloads.yaml:1246:27
+--   7840-7871 rules/detect/workloads.yaml:1249:31
+--   7872-7903 rules/detect/workloads.yaml:1251:31
+--   7904-7935 rules/detect/workloads.yaml:1253:31
+--   7936-7967 rules/detect/workloads.yaml:1255:31
+--   7968-7999 rules/detect/workloads.yaml:1257:31
+--   8000-8031 rules/detect/workloads.yaml:1259:31
+--   8032-8046 rules/detect/workloads.yaml:1262:27
+--   8047-8084 rules/detect/workloads.yaml:1265:31
+--   8085-8122 rules/detect/workloads.yaml:1267:31
+--   8123-8160 rules/detect/workloads.yaml:1269:31
+--   8161-8198 rules/detect/workloads.yaml:1271:31
+--   8199-8236 rules/detect/workloads.yaml:1273:31
+--   8237-8274 rules/detect/workloads.yaml:1275:31
+--   8275-8283 rules/detect/workloads.yaml:1278:27
+--   8284-8312 rules/detect/workloads.yaml:1281:31
+--   8313-8341 rules/detect/workloads.yaml:1283:31
+--   8342-8370 rules/detect/workloads.yaml:1285:31
+--   8371-8399 rules/detect/workloads.yaml:1287:31
+--   8400-8428 rules/detect/workloads.yaml:1289:31
+--   8429-8457 rules/detect/workloads.yaml:1291:31
+--   8458-8468 rules/detect/workloads.yaml:1293:23
+--   8469-8483 rules/detect/workloads.yaml:1295:23
+--   8484-8502 rules/detect/workloads.yaml:1297:23
+--   8503-8515 rules/detect/workloads.yaml:1299:23
+--   8516-8520 rules/macros.yaml:49:7
+--   8521-8528 rules/macros.yaml:22:11
+--   8529-8535 rules/macros.yaml:16:7
+--   8536-8539 rules/detect/workloads.yaml:1070:5
+--   8541-8544 rules/detect/workloads.yaml:1377:5
+--   8545-8551 rules/detect/workloads.yaml:16:15
+--   8552-8558 rules/detect/workloads.yaml:18:15
+--   8559-8565 rules/detect/workloads.yaml:1394:23
+--   8566-8588 rules/detect/workloads.yaml:1397:27
+--   8589-8611 rules/detect/workloads.yaml:1399:27
+--   8612-8634 rules/detect/workloads.yaml:1401:27
+--   8635-8645 rules/detect/workloads.yaml:1404:23
+--   8646-8674 rules/detect/workloads.yaml:1407:27
+--   8675-8703 rules/detect/workloads.yaml:1409:27
+--   8704-8732 rules/detect/workloads.yaml:1411:27
+--   8733-8747 rules/detect/workloads.yaml:1414:23
+--   8748-8782 rules/detect/workloads.yaml:1417:27
+--   8783-8817 rules/detect/workloads.yaml:1419:27
+--   8818-8852 rules/detect/workloads.yaml:1421:27
+--   8853-8861 rules/detect/workloads.yaml:1424:23
+--   8862-8887 rules/detect/workloads.yaml:1427:27
+--   8888-8913 rules/detect/workloads.yaml:1429:27
+--   8914-8939 rules/detect/workloads.yaml:1431:27
+--   8940-8944 rules/detect/workloads.yaml:1434:19
+--   8945-8951 rules/detect/workloads.yaml:1438:27
+--   8952-8974 rules/detect/workloads.yaml:1441:31
+--   8975-8997 rules/detect/workloads.yaml:1443:31
+--   8998-9020 rules/detect/workloads.yaml:1445:31
+--   9021-9031 rules/detect/workloads.yaml:1448:27
+--   9032-9060 rules/detect/workloads.yaml:1451:31
+--   9061-9089 rules/detect/workloads.yaml:1453:31
+--   9090-9118 rules/detect/workloads.yaml:1455:31
+--   9119-9133 rules/detect/workloads.yaml:1458:27
+--   9134-9168 rules/detect/workloads.yaml:1461:31
+--   9169-9203 rules/detect/workloads.yaml:1463:31
+--   9204-9238 rules/detect/workloads.yaml:1465:31
+--   9239-9247 rules/detect/workloads.yaml:1468:27
+--   9248-9273 rules/detect/workloads.yaml:1471:31
+--   9274-9299 rules/detect/workloads.yaml:1473:31
+--   9300-9325 rules/detect/workloads.yaml:1475:31
+--   9326-9330 rules/macros.yaml:49:7
+--   9331-9338 rules/macros.yaml:22:11
+--   9339-9345 rules/macros.yaml:16:7
+--   9346-9349 rules/detect/workloads.yaml:1377:5
+--   9351-9354 rules/detect/workloads.yaml:1527:5
+--   9355-9361 rules/detect/workloads.yaml:16:15
+--   9362-9368 rules/detect/workloads.yaml:18:15
+--   9369-9375 rules/detect/workloads.yaml:1545:23
+--   9376-9403 rules/detect/workloads.yaml:1548:27
+--   9404-9431 rules/detect/workloads.yaml:1550:27
+--   9432-9459 rules/detect/workloads.yaml:1552:27
+--   9460-9470 rules/detect/workloads.yaml:1555:23
+--   9471-9504 rules/detect/workloads.yaml:1558:27
+--   9505-9538 rules/detect/workloads.yaml:1560:27
+--   9539-9572 rules/detect/workloads.yaml:1562:27
+--   9573-9587 rules/detect/workloads.yaml:1565:23
+--   9588-9627 rules/detect/workloads.yaml:1568:27
+--   9628-9667 rules/detect/workloads.yaml:1570:27
+--   9668-9707 rules/detect/workloads.yaml:1572:27
+--   9708-9716 rules/detect/workloads.yaml:1575:23
+--   9717-9747 rules/detect/workloads.yaml:1578:27
+--   9748-9778 rules/detect/workloads.yaml:1580:27
+--   9779-9809 rules/detect/workloads.yaml:1582:27
+--   9810-9814 rules/detect/workloads.yaml:1585:19
+--   9815-9821 rules/detect/workloads.yaml:1589:27
+--   9822-9849 rules/detect/workloads.yaml:1592:31
+--   9850-9877 rules/detect/workloads.yaml:1594:31
+--   9878-9905 rules/detect/workloads.yaml:1596:31
+--   9906-9916 rules/detect/workloads.yaml:1599:27
+--   9917-9950 rules/detect/workloads.yaml:1602:31
+--   9951-9984 rules/detect/workloads.yaml:1604:31
+--   9985-10018 rules/detect/workloads.yaml:1606:31
+--   10019-10033 rules/detect/workloads.yaml:1609:27
+--   10034-10073 rules/detect/workloads.yaml:1612:31
+--   10074-10113 rules/detect/workloads.yaml:1614:31
+--   10114-10153 rules/detect/workloads.yaml:1616:31
+--   10154-10162 rules/detect/workloads.yaml:1619:27
+--   10163-10193 rules/detect/workloads.yaml:1622:31
+--   10194-10224 rules/detect/workloads.yaml:1624:31
+--   10225-10255 rules/detect/workloads.yaml:1626:31
+--   10256-10260 rules/macros.yaml:49:7
+--   10261-10268 rules/macros.yaml:22:11
+--   10269-10275 rules/macros.yaml:16:7
+--   10276-10279 rules/detect/workloads.yaml:1527:5
+--   10281-10285 rules/detect/workloads.yaml:1686:5
+--   10286-10292 rules/detect/workloads.yaml:16:15
+--   10293-10299 rules/detect/workloads.yaml:18:15
+--   10300-10306 rules/detect/workloads.yaml:1703:23
+--   10307-10317 rules/detect/workloads.yaml:1706:27
+--   10318-10328 rules/detect/workloads.yaml:1708:27
+--   10329-10339 rules/detect/workloads.yaml:1711:23
+--   10340-10354 rules/detect/workloads.yaml:1714:27
+--   10355-10369 rules/detect/workloads.yaml:1716:27
+--   10370-10384 rules/detect/workloads.yaml:1719:23
+--   10385-10403 rules/detect/workloads.yaml:1722:27
+--   10404-10422 rules/detect/workloads.yaml:1724:27
+--   10423-10431 rules/detect/workloads.yaml:1727:23
+--   10432-10444 rules/detect/workloads.yaml:1730:27
+--   10445-10457 rules/detect/workloads.yaml:1732:27
+--   10458-10464 rules/detect/workloads.yaml:1735:23
+--   10465-10487 rules/detect/workloads.yaml:1738:27
+--   10488-10510 rules/detect/workloads.yaml:1740:27
+--   10511-10533 rules/detect/workloads.yaml:1742:27
+--   10534-10556 rules/detect/workloads.yaml:1744:27
+--   10557-10579 rules/detect/workloads.yaml:1746:27
+--   10580-10602 rules/detect/workloads.yaml:1748:27
+--   10603-10613 rules/detect/workloads.yaml:1751:23
+--   10614-10642 rules/detect/workloads.yaml:1754:27
+--   10643-10671 rules/detect/workloads.yaml:1756:27
+--   10672-10700 rules/detect/workloads.yaml:1758:27
+--   10701-10729 rules/detect/workloads.yaml:1760:27
+--   10730-10758 rules/detect/workloads.yaml:1762:27
+--   10759-10787 rules/detect/workloads.yaml:1764:27
+--   10788-10802 rules/detect/workloads.yaml:1767:23
+--   10803-10837 rules/detect/workloads.yaml:1770:27
+--   10838-10872 rules/detect/workloads.yaml:1772:27
+--   10873-10907 rules/detect/workloads.yaml:1774:27
+--   10908-10942 rules/detect/workloads.yaml:1776:27
+--   10943-10977 rules/detect/workloads.yaml:1778:27
+--   10978-11012 rules/detect/workloads.yaml:1780:27
+--   11013-11021 rules/detect/workloads.yaml:1783:23
+--   11022-11047 rules/detect/workloads.yaml:1786:27
+--   11048-11073 rules/detect/workloads.yaml:1788:27
+--   11074-11099 rules/detect/workloads.yaml:1790:27
+--   11100-11125 rules/detect/workloads.yaml:1792:27
+--   11126-11151 rules/detect/workloads.yaml:1794:27
+--   11152-11177 rules/detect/workloads.yaml:1796:27
+--   11178-11182 rules/detect/workloads.yaml:1799:19
+--   11183-11189 rules/detect/workloads.yaml:1803:27
+--   11190-11200 rules/detect/workloads.yaml:1806:31
+--   11201-11211 rules/detect/workloads.yaml:1808:31
+--   11212-11222 rules/detect/workloads.yaml:1811:27
+--   11223-11237 rules/detect/workloads.yaml:1814:31
+--   11238-11252 rules/detect/workloads.yaml:1816:31
+--   11253-11267 rules/detect/workloads.yaml:1819:27
+--   11268-11286 rules/detect/workloads.yaml:1822:31
+--   11287-11305 rules/detect/workloads.yaml:1824:31
+--   11306-11314 rules/detect/workloads.yaml:1827:27
+--   11315-11327 rules/detect/workloads.yaml:1830:31
+--   11328-11340 rules/detect/workloads.yaml:1832:31
+--   11341-11347 rules/detect/workloads.yaml:1835:27
+--   11348-11370 rules/detect/workloads.yaml:1838:31
+--   11371-11393 rules/detect/workloads.yaml:1840:31
+--   11394-11416 rules/detect/workloads.yaml:1842:31
+--   11417-11439 rules/detect/workloads.yaml:1844:31
+--   11440-11462 rules/detect/workloads.yaml:1846:31
+--   11463-11485 rules/detect/workloads.yaml:1848:31
+--   11486-11496 rules/detect/workloads.yaml:1851:27
+--   11497-11525 rules/detect/workloads.yaml:1854:31
+--   11526-11554 rules/detect/workloads.yaml:1856:31
+--   11555-11583 rules/detect/workloads.yaml:1858:31
+--   11584-11612 rules/detect/workloads.yaml:1860:31
+--   11613-11641 rules/detect/workloads.yaml:1862:31
+--   11642-11670 rules/detect/workloads.yaml:1864:31
+--   11671-11685 rules/detect/workloads.yaml:1867:27
+--   11686-11720 rules/detect/workloads.yaml:1870:31
+--   11721-11755 rules/detect/workloads.yaml:1872:31
+--   11756-11790 rules/detect/workloads.yaml:1874:31
+--   11791-11825 rules/detect/workloads.yaml:1876:31
+--   11826-11860 rules/detect/workloads.yaml:1878:31
+--   11861-11895 rules/detect/workloads.yaml:1880:31
+--   11896-11904 rules/detect/workloads.yaml:1883:27
+--   11905-11930 rules/detect/workloads.yaml:1886:31
+--   11931-11956 rules/detect/workloads.yaml:1888:31
+--   11957-11982 rules/detect/workloads.yaml:1890:31
+--   11983-12008 rules/detect/workloads.yaml:1892:31
+--   12009-12034 rules/detect/workloads.yaml:1894:31
+--   12035-12060 rules/detect/workloads.yaml:1896:31
+--   12061-12065 rules/macros.yaml:49:7
+--   12066-12073 rules/macros.yaml:22:11
+--   12074-12080 rules/macros.yaml:16:7
+--   12081-12084 rules/detect/workloads.yaml:1686:5
+--   12086-12089 rules/detect/workloads.yaml:1950:5
+--   12090-12096 rules/detect/workloads.yaml:1973:11
+--   12097-12104 rules/detect/workloads.yaml:1977:11
+--   12105-12111 rules/detect/workloads.yaml:1982:19
+--   12112-12134 rules/detect/workloads.yaml:1985:23
+--   12135-12165 rules/detect/workloads.yaml:1987:23
+--   12166-12188 rules/detect/workloads.yaml:1990:23
+--   12189-12219 rules/detect/workloads.yaml:1992:23
+--   12220-12242 rules/detect/workloads.yaml:1995:23
+--   12243-12273 rules/detect/workloads.yaml:1997:23
+--   12274-12282 rules/detect/workloads.yaml:2000:23
+--   12283-12291 rules/detect/workloads.yaml:2002:23
+--   12292-12300 rules/detect/workloads.yaml:2004:23
+--   12301-12324 rules/detect/workloads.yaml:2006:23
+--   12325-12347 rules/detect/workloads.yaml:2009:23
+--   12348-12370 rules/detect/workloads.yaml:2012:23
+--   12371-12375 rules/macros.yaml:49:7
+--   12376-12383 rules/detect/workloads.yaml:2018:13
+--   12384-12403 rules/detect/workloads.yaml:2022:17
+--   12404-12423 rules/detect/workloads.yaml:2025:17
+--   12424-12427 rules/detect/workloads.yaml:1950:5
+--   12429-12432 rules/detect/workloads.yaml:2107:5
+--   12433-12439 rules/detect/workloads.yaml:2133:11
+--   12440-12447 rules/macros.yaml:67:7
+--   12448-12455 rules/macros.yaml:22:11
+--   12456-12462 rules/macros.yaml:16:7
+--   12463-12467 rules/macros.yaml:49:7
+--   12468-12471 rules/detect/workloads.yaml:2107:5
+--   12473-12475 rules/noise/drops.yaml:12:5
+--   12476-12480 rules/noise/drops.yaml:19:11
+--   12481-12485 rules/noise/drops.yaml:21:11
+--   12486-12489 rules/noise/drops.yaml:12:5
+--   12491-12497 rules/noise/drops.yaml:38:5
+--   12499-12505 rules/noise/drops.yaml:55:5
+--   12507-12509 rules/noise/drops.yaml:74:5
+--   12510-12516 rules/noise/drops.yaml:86:11
+--   12517-12524 rules/macros.yaml:22:11
+--   12525-12531 rules/macros.yaml:16:7
+--   12532-12535 rules/noise/drops.yaml:74:5
+--   12537-12544 rules/redact/secrets.yaml:8:5
+--   12546-12553 rules/redact/secrets.yaml:91:5
+--   12555-12557 rules/redact/tokens.yaml:3:5
+--   12558-12564 rules/redact/tokens.yaml:11:11
+--   12565-12569 rules/redact/tokens.yaml:3:5
+--   12571-12578 rules/redact/tokens.yaml:34:5
+--   12580-12582 rules/redact/tokens.yaml:65:5
+--   12583-12590 rules/redact/tokens.yaml:75:7
+--   12591-12595 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -1103,10 +1104,10 @@ do
     local v = e["verb"]
     return v == "get"
   end
-  -- requestURI equals (rules/detect/auth.yaml:77:13)
+  -- requestURI pattern (rules/detect/auth.yaml:77:13)
   local function t8(e)
     local v = e["requestURI"]
-    return v == "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+    return type(v) == "string" and (sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info$") ~= nil or sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info%?[^%/]*$") ~= nil)
   end
   PRED[2] = function(e)
     return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)) and not (t6(e) or (t7(e) and t8(e))))
@@ -1138,7 +1139,7 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:127:13)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:138:13)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -1160,7 +1161,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- responseStatus.code equals (rules/detect/auth.yaml:132:9)
+  -- responseStatus.code equals (rules/detect/auth.yaml:143:9)
   local function t7(e)
     local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
@@ -1176,7 +1177,7 @@ end
 RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/auth.yaml:158:11)
+  -- objectRef.subresource exists (rules/detect/auth.yaml:169:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1198,7 +1199,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/auth.yaml:164:13)
+  -- user.username prefix (rules/detect/auth.yaml:175:13)
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1219,7 +1220,7 @@ end
 RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
-  -- objectRef.subresource equals (rules/detect/auth.yaml:191:11)
+  -- objectRef.subresource equals (rules/detect/auth.yaml:202:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1246,7 +1247,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/auth.yaml:200:13)
+  -- user.username in (rules/detect/auth.yaml:211:13)
   local S5 = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
   local function t5(e)
     local v = e["user"]
@@ -1254,7 +1255,7 @@ do
     v = v["username"]
     return S5[v] == true
   end
-  -- requestObject.spec.signerName equals (rules/detect/auth.yaml:202:13)
+  -- requestObject.spec.signerName equals (rules/detect/auth.yaml:213:13)
   local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1272,7 +1273,7 @@ end
 RULE_ID[6], KIND[6], HITS[6] = "forbidden-request", "detect", 0
 RANK[6] = 1 -- info
 do
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:256:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:267:11)
   local function t1(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -1329,7 +1330,7 @@ end
 RULE_ID[7], KIND[7], HITS[7] = "authentication-failed", "detect", 0
 RANK[7] = 1 -- info
 do
-  -- responseStatus.code equals (rules/detect/auth.yaml:291:11)
+  -- responseStatus.code equals (rules/detect/auth.yaml:302:11)
   local function t1(e)
     local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
@@ -1380,7 +1381,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/auth.yaml:354:9)
+  -- user.username in (rules/detect/auth.yaml:374:9)
   local S4 = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
   local function t4(e)
     local v = e["user"]
@@ -1397,14 +1398,14 @@ end
 RULE_ID[9], KIND[9], HITS[9] = "kube-system-token-used-by-human-client", "detect", 0
 RANK[9] = 4 -- high
 do
-  -- user.username prefix (rules/detect/auth.yaml:425:11)
+  -- user.username prefix (rules/detect/auth.yaml:445:11)
   local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  -- userAgent prefix (rules/detect/auth.yaml:427:11)
+  -- userAgent prefix (rules/detect/auth.yaml:447:11)
   local function t2(e)
     local v = e["userAgent"]
     return type(v) == "string" and (ssub(v, 1, 8) == "kubectl/" or ssub(v, 1, 12) == "kubectl.exe/" or ssub(v, 1, 5) == "curl/" or ssub(v, 1, 16) == "python-requests/" or ssub(v, 1, 14) == "Python-urllib/" or ssub(v, 1, 5) == "Wget/" or ssub(v, 1, 15) == "PostmanRuntime/" or ssub(v, 1, 7) == "HTTPie/" or ssub(v, 1, 4) == "k9s/" or ssub(v, 1, 8) == "Mozilla/")
@@ -3182,8 +3183,15 @@ do
     v = v["username"]
     return S3[v] == true
   end
+  -- responseStatus.code equals (rules/detect/secrets.yaml:30:9)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 401
+  end
   PRED[36] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)))
+    return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
@@ -3213,7 +3221,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- responseStatus.code gte (rules/detect/secrets.yaml:88:13)
+  -- responseStatus.code gte (rules/detect/secrets.yaml:90:13)
   local function t4(e)
     local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
@@ -3234,19 +3242,19 @@ end
 RULE_ID[38], KIND[38], HITS[38] = "long-lived-token-secret-created", "detect", 0
 RANK[38] = 4 -- high
 do
-  -- requestObject.type equals (rules/detect/secrets.yaml:126:15)
+  -- requestObject.type equals (rules/detect/secrets.yaml:128:15)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
-  -- verb equals (rules/detect/secrets.yaml:129:19)
+  -- verb equals (rules/detect/secrets.yaml:131:19)
   local function t2(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.type equals (rules/detect/secrets.yaml:131:19)
+  -- responseObject.type equals (rules/detect/secrets.yaml:133:19)
   local function t3(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
