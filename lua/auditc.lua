@@ -2,265 +2,842 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (40, evaluated detect -> drop -> redact):
---   [1] detect serviceaccount-token-requested     rules/detect/auth.yaml:15:5
---   [2] detect anonymous-request-allowed          rules/detect/auth.yaml:52:5
---   [3] detect anonymous-request-denied           rules/detect/auth.yaml:81:5
---   [4] detect csr-created                        rules/detect/auth.yaml:107:5
---   [5] detect csr-approved                       rules/detect/auth.yaml:140:5
---   [6] detect forbidden-request                  rules/detect/auth.yaml:169:5
---   [7] detect admission-webhook-modified         rules/detect/cluster.yaml:3:5
---   [8] detect namespace-deleted                  rules/detect/cluster.yaml:45:5
---   [9] detect node-modified-unexpectedly         rules/detect/cluster.yaml:71:5
---   [10] detect events-deleted                     rules/detect/cluster.yaml:111:5
---   [11] detect configmap-holds-credentials        rules/detect/cluster.yaml:136:5
---   [12] detect exec-into-pod                      rules/detect/exec.yaml:3:5
---   [13] detect exec-shell-or-tool                 rules/detect/exec.yaml:40:5
---   [14] detect port-forward                       rules/detect/exec.yaml:82:5
---   [15] detect ephemeral-container-added          rules/detect/exec.yaml:109:5
---   [16] detect kubelet-api-proxied                rules/detect/exec.yaml:137:5
---   [17] detect clusterrolebinding-created         rules/detect/rbac.yaml:3:5
---   [18] detect binding-to-privileged-role         rules/detect/rbac.yaml:31:5
---   [19] detect rbac-escalation-role               rules/detect/rbac.yaml:70:5
---   [20] detect impersonation-used                 rules/detect/rbac.yaml:114:5
---   [21] detect system-masters-credential-used     rules/detect/rbac.yaml:138:5
---   [22] detect permissions-enumerated             rules/detect/rbac.yaml:169:5
---   [23] detect secrets-listed-all-namespaces      rules/detect/secrets.yaml:3:5
---   [24] detect secret-read-by-user                rules/detect/secrets.yaml:45:5
---   [25] detect long-lived-token-secret-created    rules/detect/secrets.yaml:84:5
---   [26] detect privileged-container               rules/detect/workloads.yaml:18:5
---   [27] detect host-namespace-or-sensitive-mount  rules/detect/workloads.yaml:100:5
---   [28] detect pod-created-in-kube-system         rules/detect/workloads.yaml:182:5
---   [29] detect cronjob-created-or-modified        rules/detect/workloads.yaml:220:5
---   [30] detect nodeport-service                   rules/detect/workloads.yaml:248:5
---   [31] drop   drop-health-probes                 rules/noise/drops.yaml:12:5
---   [32] drop   drop-watch-requests                rules/noise/drops.yaml:38:5
---   [33] drop   drop-endpoint-and-event-reads      rules/noise/drops.yaml:55:5
---   [34] drop   drop-lease-renewals                rules/noise/drops.yaml:74:5
---   [35] redact scan-secret-shapes                 rules/redact/scan.yaml:14:5
---   [36] redact mask-secret-values                 rules/redact/secrets.yaml:8:5
---   [37] redact mask-configmap-credentials         rules/redact/secrets.yaml:91:5
---   [38] redact redact-token-request               rules/redact/tokens.yaml:3:5
---   [39] redact redact-token-review                rules/redact/tokens.yaml:34:5
---   [40] redact scrub-exec-credentials             rules/redact/tokens.yaml:65:5
+-- rules (60, evaluated detect -> drop -> redact):
+--   [1] detect serviceaccount-token-requested              rules/detect/auth.yaml:15:5
+--   [2] detect anonymous-request-allowed                   rules/detect/auth.yaml:53:5
+--   [3] detect anonymous-request-denied                    rules/detect/auth.yaml:125:5
+--   [4] detect csr-created                                 rules/detect/auth.yaml:155:5
+--   [5] detect csr-approved                                rules/detect/auth.yaml:189:5
+--   [6] detect forbidden-request                           rules/detect/auth.yaml:253:5
+--   [7] detect authentication-failed                       rules/detect/auth.yaml:287:5
+--   [8] detect access-review-loop                          rules/detect/auth.yaml:350:5
+--   [9] detect kube-system-token-used-by-human-client      rules/detect/auth.yaml:428:5
+--   [10] detect admission-webhook-modified                  rules/detect/cluster.yaml:3:5
+--   [11] detect namespace-deleted                           rules/detect/cluster.yaml:72:5
+--   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
+--   [13] detect events-deleted                              rules/detect/cluster.yaml:175:5
+--   [14] detect configmap-holds-credentials                 rules/detect/cluster.yaml:201:5
+--   [15] detect node-deleted                                rules/detect/cluster.yaml:278:5
+--   [16] detect exec-into-pod                               rules/detect/exec.yaml:3:5
+--   [17] detect exec-shell-or-tool                          rules/detect/exec.yaml:52:5
+--   [18] detect port-forward                                rules/detect/exec.yaml:214:5
+--   [19] detect ephemeral-container-added                   rules/detect/exec.yaml:242:5
+--   [20] detect kubelet-api-proxied                         rules/detect/exec.yaml:271:5
+--   [21] detect pod-or-service-proxy                        rules/detect/exec.yaml:331:5
+--   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:394:5
+--   [23] detect clusterrolebinding-created                  rules/detect/rbac.yaml:3:5
+--   [24] detect binding-to-privileged-role                  rules/detect/rbac.yaml:95:5
+--   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:169:5
+--   [26] detect impersonation-used                          rules/detect/rbac.yaml:252:5
+--   [27] detect system-masters-credential-used              rules/detect/rbac.yaml:313:5
+--   [28] detect permissions-enumerated                      rules/detect/rbac.yaml:345:5
+--   [29] detect system-namespace-binding-to-powerful-role   rules/detect/rbac.yaml:374:5
+--   [30] detect clusterrole-aggregates-privileged           rules/detect/rbac.yaml:475:5
+--   [31] detect role-grants-exec-or-node-access             rules/detect/rbac.yaml:646:5
+--   [32] detect role-grants-rbac-write-or-secret-read       rules/detect/rbac.yaml:776:5
+--   [33] detect system-rbac-object-modified                 rules/detect/rbac.yaml:902:5
+--   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:999:5
+--   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1069:5
+--   [36] detect secrets-listed-all-namespaces               rules/detect/secrets.yaml:3:5
+--   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:70:5
+--   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:110:5
+--   [39] detect privileged-container                        rules/detect/workloads.yaml:22:5
+--   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:286:5
+--   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:644:5
+--   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:732:5
+--   [43] detect nodeport-service                            rules/detect/workloads.yaml:761:5
+--   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:833:5
+--   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:1070:5
+--   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:1377:5
+--   [47] detect host-port-requested                         rules/detect/workloads.yaml:1527:5
+--   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:1686:5
+--   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:1950:5
+--   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:2107:5
+--   [51] drop   drop-health-probes                          rules/noise/drops.yaml:12:5
+--   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
+--   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
+--   [54] drop   drop-lease-renewals                         rules/noise/drops.yaml:74:5
+--   [55] redact scan-secret-shapes                          rules/redact/scan.yaml:14:5
+--   [56] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
+--   [57] redact mask-configmap-credentials                  rules/redact/secrets.yaml:91:5
+--   [58] redact redact-token-request                        rules/redact/tokens.yaml:3:5
+--   [59] redact redact-token-review                         rules/redact/tokens.yaml:34:5
+--   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   555-558   rules/detect/auth.yaml:15:5
---   559-565   rules/detect/auth.yaml:31:11
---   566-572   rules/macros.yaml:16:7
---   573-580   rules/detect/auth.yaml:37:9
---   581-584   rules/detect/auth.yaml:15:5
---   586-589   rules/detect/auth.yaml:52:5
---   590-596   rules/macros.yaml:34:11
---   597-610   rules/macros.yaml:36:11
---   611-617   rules/detect/auth.yaml:65:11
---   618-622   rules/detect/auth.yaml:9:11
---   623-627   rules/detect/auth.yaml:11:11
---   628-631   rules/detect/auth.yaml:52:5
---   633-636   rules/detect/auth.yaml:81:5
---   637-643   rules/macros.yaml:34:11
---   644-657   rules/macros.yaml:36:11
---   658-664   rules/detect/auth.yaml:94:13
---   665-669   rules/detect/auth.yaml:9:11
---   670-674   rules/detect/auth.yaml:11:11
---   675-678   rules/detect/auth.yaml:81:5
---   680-683   rules/detect/auth.yaml:107:5
---   684-690   rules/detect/auth.yaml:121:11
---   691-698   rules/macros.yaml:22:11
---   699-705   rules/macros.yaml:16:7
---   706-712   rules/detect/auth.yaml:127:13
---   713-716   rules/detect/auth.yaml:107:5
---   718-721   rules/detect/auth.yaml:140:5
---   722-728   rules/detect/auth.yaml:153:11
---   729-736   rules/macros.yaml:22:11
---   737-743   rules/macros.yaml:16:7
---   744-747   rules/detect/auth.yaml:140:5
---   749-752   rules/detect/auth.yaml:169:5
---   753-759   rules/detect/auth.yaml:183:11
---   760-767   rules/macros.yaml:22:11
---   768-774   rules/macros.yaml:16:7
---   775-781   rules/macros.yaml:34:11
---   782-795   rules/macros.yaml:36:11
---   796-799   rules/detect/auth.yaml:169:5
---   801-804   rules/detect/cluster.yaml:3:5
---   805-811   rules/detect/cluster.yaml:22:11
---   812-819   rules/detect/cluster.yaml:26:9
---   820-827   rules/macros.yaml:22:11
---   828-834   rules/macros.yaml:16:7
---   835-838   rules/detect/cluster.yaml:3:5
---   840-843   rules/detect/cluster.yaml:45:5
---   844-850   rules/detect/cluster.yaml:57:11
---   851-854   rules/detect/cluster.yaml:45:5
---   856-859   rules/detect/cluster.yaml:71:5
---   860-866   rules/detect/cluster.yaml:91:15
---   867-873   rules/detect/cluster.yaml:93:15
---   874-880   rules/macros.yaml:16:7
---   881-888   rules/detect/cluster.yaml:97:9
---   889-892   rules/detect/cluster.yaml:71:5
---   894-897   rules/detect/cluster.yaml:111:5
---   898-905   rules/macros.yaml:22:11
---   906-912   rules/macros.yaml:16:7
---   913-916   rules/detect/cluster.yaml:111:5
---   918-921   rules/detect/cluster.yaml:136:5
---   922-930   rules/detect/cluster.yaml:153:15
---   931-939   rules/detect/cluster.yaml:154:15
---   940-948   rules/detect/cluster.yaml:155:15
---   949-957   rules/detect/cluster.yaml:156:15
---   958-966   rules/detect/cluster.yaml:157:15
---   967-975   rules/detect/cluster.yaml:158:15
---   976-984   rules/detect/cluster.yaml:159:15
---   985-993   rules/detect/cluster.yaml:160:15
---   994-1002  rules/detect/cluster.yaml:161:15
---   1003-1011 rules/detect/cluster.yaml:162:15
---   1012-1020 rules/detect/cluster.yaml:163:15
---   1021-1029 rules/detect/cluster.yaml:164:15
---   1030-1038 rules/detect/cluster.yaml:165:15
---   1039-1047 rules/detect/cluster.yaml:166:15
---   1048-1056 rules/detect/cluster.yaml:167:15
---   1057-1065 rules/detect/cluster.yaml:168:15
---   1066-1074 rules/detect/cluster.yaml:169:15
---   1075-1078 rules/detect/cluster.yaml:136:5
---   1080-1083 rules/detect/exec.yaml:3:5
---   1084-1091 rules/detect/exec.yaml:20:11
---   1092-1095 rules/detect/exec.yaml:3:5
---   1097-1100 rules/detect/exec.yaml:40:5
---   1101-1107 rules/detect/exec.yaml:53:11
---   1108-1112 rules/detect/exec.yaml:57:11
---   1113-1116 rules/detect/exec.yaml:40:5
---   1118-1121 rules/detect/exec.yaml:82:5
---   1122-1128 rules/detect/exec.yaml:95:11
---   1129-1132 rules/detect/exec.yaml:82:5
---   1134-1137 rules/detect/exec.yaml:109:5
---   1138-1144 rules/detect/exec.yaml:122:11
---   1145-1148 rules/detect/exec.yaml:109:5
---   1150-1153 rules/detect/exec.yaml:137:5
---   1154-1160 rules/detect/exec.yaml:151:11
---   1161-1165 rules/detect/exec.yaml:155:13
---   1166-1169 rules/detect/exec.yaml:137:5
---   1171-1174 rules/detect/rbac.yaml:3:5
---   1175-1182 rules/detect/rbac.yaml:20:9
---   1183-1186 rules/detect/rbac.yaml:3:5
---   1188-1191 rules/detect/rbac.yaml:31:5
---   1192-1201 rules/detect/rbac.yaml:48:15
---   1202-1211 rules/detect/rbac.yaml:50:15
---   1212-1219 rules/detect/rbac.yaml:53:9
---   1220-1223 rules/detect/rbac.yaml:31:5
---   1225-1228 rules/detect/rbac.yaml:70:5
---   1229-1251 rules/detect/rbac.yaml:88:15
---   1252-1273 rules/detect/rbac.yaml:90:15
---   1274-1281 rules/detect/rbac.yaml:93:9
---   1282-1285 rules/detect/rbac.yaml:70:5
---   1287-1290 rules/detect/rbac.yaml:114:5
---   1291-1297 rules/detect/rbac.yaml:126:7
---   1298-1301 rules/detect/rbac.yaml:114:5
---   1303-1306 rules/detect/rbac.yaml:138:5
---   1307-1320 rules/detect/rbac.yaml:151:11
---   1321-1334 rules/detect/rbac.yaml:153:11
---   1335-1342 rules/detect/rbac.yaml:156:9
---   1343-1346 rules/detect/rbac.yaml:138:5
---   1348-1351 rules/detect/rbac.yaml:169:5
---   1352-1359 rules/macros.yaml:22:11
---   1360-1366 rules/macros.yaml:16:7
---   1367-1370 rules/detect/rbac.yaml:169:5
---   1372-1375 rules/detect/secrets.yaml:3:5
---   1376-1382 rules/detect/secrets.yaml:23:11
---   1383-1390 rules/detect/secrets.yaml:26:9
---   1391-1394 rules/detect/secrets.yaml:3:5
---   1396-1399 rules/detect/secrets.yaml:45:5
---   1400-1406 rules/macros.yaml:41:7
---   1407-1414 rules/macros.yaml:22:11
---   1415-1421 rules/macros.yaml:16:7
---   1422-1428 rules/detect/secrets.yaml:65:13
---   1429-1432 rules/detect/secrets.yaml:45:5
---   1434-1437 rules/detect/secrets.yaml:84:5
---   1438-1444 rules/detect/secrets.yaml:102:11
---   1445-1452 rules/macros.yaml:22:11
---   1453-1459 rules/macros.yaml:16:7
---   1460-1463 rules/detect/secrets.yaml:84:5
---   1465-1468 rules/detect/workloads.yaml:18:5
---   1469-1475 rules/detect/workloads.yaml:12:15
---   1476-1482 rules/detect/workloads.yaml:14:15
---   1483-1505 rules/detect/workloads.yaml:41:15
---   1506-1528 rules/detect/workloads.yaml:43:15
---   1529-1551 rules/detect/workloads.yaml:45:15
---   1552-1580 rules/detect/workloads.yaml:47:15
---   1581-1609 rules/detect/workloads.yaml:49:15
---   1610-1638 rules/detect/workloads.yaml:51:15
---   1639-1673 rules/detect/workloads.yaml:53:15
---   1674-1708 rules/detect/workloads.yaml:55:15
---   1709-1743 rules/detect/workloads.yaml:57:15
---   1744-1769 rules/detect/workloads.yaml:59:15
---   1770-1795 rules/detect/workloads.yaml:61:15
---   1796-1821 rules/detect/workloads.yaml:63:15
---   1822-1829 rules/macros.yaml:22:11
---   1830-1836 rules/macros.yaml:16:7
---   1837-1840 rules/detect/workloads.yaml:18:5
---   1842-1845 rules/detect/workloads.yaml:100:5
---   1846-1852 rules/detect/workloads.yaml:12:15
---   1853-1859 rules/detect/workloads.yaml:14:15
---   1860-1868 rules/detect/workloads.yaml:117:15
---   1869-1877 rules/detect/workloads.yaml:119:15
---   1878-1886 rules/detect/workloads.yaml:121:15
---   1887-1910 rules/detect/workloads.yaml:123:15
---   1911-1933 rules/detect/workloads.yaml:125:15
---   1934-1946 rules/detect/workloads.yaml:127:15
---   1947-1959 rules/detect/workloads.yaml:129:15
---   1960-1972 rules/detect/workloads.yaml:131:15
---   1973-2002 rules/detect/workloads.yaml:133:15
---   2003-2031 rules/detect/workloads.yaml:135:15
---   2032-2048 rules/detect/workloads.yaml:137:15
---   2049-2065 rules/detect/workloads.yaml:139:15
---   2066-2082 rules/detect/workloads.yaml:141:15
---   2083-2118 rules/detect/workloads.yaml:143:15
---   2119-2153 rules/detect/workloads.yaml:145:15
---   2154-2164 rules/detect/workloads.yaml:147:15
---   2165-2175 rules/detect/workloads.yaml:149:15
---   2176-2186 rules/detect/workloads.yaml:151:15
---   2187-2213 rules/detect/workloads.yaml:153:15
---   2214-2239 rules/detect/workloads.yaml:155:15
---   2240-2247 rules/macros.yaml:22:11
---   2248-2254 rules/macros.yaml:16:7
---   2255-2258 rules/detect/workloads.yaml:100:5
---   2260-2263 rules/detect/workloads.yaml:182:5
---   2264-2270 rules/detect/workloads.yaml:196:11
---   2271-2277 rules/detect/workloads.yaml:200:11
---   2278-2285 rules/macros.yaml:22:11
---   2286-2292 rules/macros.yaml:16:7
---   2293-2299 rules/detect/workloads.yaml:204:13
---   2300-2303 rules/detect/workloads.yaml:182:5
---   2305-2308 rules/detect/workloads.yaml:220:5
---   2309-2315 rules/detect/workloads.yaml:234:11
---   2316-2323 rules/macros.yaml:22:11
---   2324-2330 rules/macros.yaml:16:7
---   2331-2334 rules/detect/workloads.yaml:220:5
---   2336-2339 rules/detect/workloads.yaml:248:5
---   2340-2346 rules/detect/workloads.yaml:263:11
---   2347-2355 rules/detect/workloads.yaml:267:15
---   2356-2375 rules/detect/workloads.yaml:269:15
---   2376-2384 rules/detect/workloads.yaml:272:19
---   2385-2393 rules/detect/workloads.yaml:275:21
---   2394-2397 rules/detect/workloads.yaml:248:5
---   2399-2401 rules/noise/drops.yaml:12:5
---   2402-2406 rules/noise/drops.yaml:19:11
---   2407-2411 rules/noise/drops.yaml:21:11
---   2412-2415 rules/noise/drops.yaml:12:5
---   2417-2423 rules/noise/drops.yaml:38:5
---   2425-2431 rules/noise/drops.yaml:55:5
---   2433-2435 rules/noise/drops.yaml:74:5
---   2436-2442 rules/noise/drops.yaml:86:11
---   2443-2450 rules/macros.yaml:22:11
---   2451-2457 rules/macros.yaml:16:7
---   2458-2461 rules/noise/drops.yaml:74:5
---   2463-2470 rules/redact/scan.yaml:14:5
---   2472-2479 rules/redact/secrets.yaml:8:5
---   2481-2488 rules/redact/secrets.yaml:91:5
---   2490-2492 rules/redact/tokens.yaml:3:5
---   2493-2499 rules/redact/tokens.yaml:11:11
---   2500-2504 rules/redact/tokens.yaml:3:5
---   2506-2513 rules/redact/tokens.yaml:34:5
---   2515-2517 rules/redact/tokens.yaml:65:5
---   2518-2525 rules/redact/tokens.yaml:75:7
---   2526-2530 rules/redact/tokens.yaml:65:5
+--   1132-1135 rules/detect/auth.yaml:15:5
+--   1136-1142 rules/detect/auth.yaml:31:11
+--   1143-1147 rules/macros.yaml:49:7
+--   1148-1154 rules/macros.yaml:16:7
+--   1155-1162 rules/detect/auth.yaml:38:9
+--   1163-1166 rules/detect/auth.yaml:15:5
+--   1168-1171 rules/detect/auth.yaml:53:5
+--   1172-1178 rules/macros.yaml:34:11
+--   1179-1192 rules/macros.yaml:36:11
+--   1193-1199 rules/detect/auth.yaml:66:11
+--   1200-1204 rules/detect/auth.yaml:9:11
+--   1205-1209 rules/detect/auth.yaml:11:11
+--   1210-1214 rules/macros.yaml:49:7
+--   1215-1219 rules/detect/auth.yaml:75:13
+--   1220-1224 rules/detect/auth.yaml:77:13
+--   1225-1228 rules/detect/auth.yaml:53:5
+--   1230-1233 rules/detect/auth.yaml:125:5
+--   1234-1240 rules/macros.yaml:34:11
+--   1241-1254 rules/macros.yaml:36:11
+--   1255-1261 rules/detect/auth.yaml:138:13
+--   1262-1266 rules/detect/auth.yaml:9:11
+--   1267-1271 rules/detect/auth.yaml:11:11
+--   1272-1276 rules/macros.yaml:49:7
+--   1277-1283 rules/detect/auth.yaml:143:9
+--   1284-1287 rules/detect/auth.yaml:125:5
+--   1289-1292 rules/detect/auth.yaml:155:5
+--   1293-1299 rules/detect/auth.yaml:169:11
+--   1300-1307 rules/macros.yaml:22:11
+--   1308-1314 rules/macros.yaml:16:7
+--   1315-1321 rules/detect/auth.yaml:175:13
+--   1322-1326 rules/macros.yaml:49:7
+--   1327-1330 rules/detect/auth.yaml:155:5
+--   1332-1335 rules/detect/auth.yaml:189:5
+--   1336-1342 rules/detect/auth.yaml:202:11
+--   1343-1350 rules/macros.yaml:22:11
+--   1351-1357 rules/macros.yaml:16:7
+--   1358-1362 rules/macros.yaml:49:7
+--   1363-1370 rules/detect/auth.yaml:211:13
+--   1371-1379 rules/detect/auth.yaml:213:13
+--   1380-1383 rules/detect/auth.yaml:189:5
+--   1385-1388 rules/detect/auth.yaml:253:5
+--   1389-1395 rules/detect/auth.yaml:267:11
+--   1396-1403 rules/macros.yaml:22:11
+--   1404-1410 rules/macros.yaml:16:7
+--   1411-1417 rules/macros.yaml:34:11
+--   1418-1431 rules/macros.yaml:36:11
+--   1432-1436 rules/macros.yaml:49:7
+--   1437-1440 rules/detect/auth.yaml:253:5
+--   1442-1445 rules/detect/auth.yaml:287:5
+--   1446-1452 rules/detect/auth.yaml:302:11
+--   1453-1457 rules/detect/auth.yaml:9:11
+--   1458-1462 rules/detect/auth.yaml:11:11
+--   1463-1467 rules/macros.yaml:49:7
+--   1468-1471 rules/detect/auth.yaml:287:5
+--   1473-1476 rules/detect/auth.yaml:350:5
+--   1477-1484 rules/macros.yaml:22:11
+--   1485-1491 rules/macros.yaml:16:7
+--   1492-1496 rules/macros.yaml:49:7
+--   1497-1504 rules/detect/auth.yaml:374:9
+--   1505-1508 rules/detect/auth.yaml:350:5
+--   1510-1513 rules/detect/auth.yaml:428:5
+--   1514-1520 rules/detect/auth.yaml:445:11
+--   1521-1525 rules/detect/auth.yaml:447:11
+--   1526-1530 rules/macros.yaml:49:7
+--   1531-1534 rules/detect/auth.yaml:428:5
+--   1536-1539 rules/detect/cluster.yaml:3:5
+--   1540-1546 rules/detect/cluster.yaml:22:11
+--   1547-1551 rules/macros.yaml:49:7
+--   1552-1559 rules/detect/cluster.yaml:27:9
+--   1560-1567 rules/macros.yaml:22:11
+--   1568-1574 rules/macros.yaml:16:7
+--   1575-1578 rules/detect/cluster.yaml:3:5
+--   1580-1583 rules/detect/cluster.yaml:72:5
+--   1584-1590 rules/detect/cluster.yaml:84:11
+--   1591-1595 rules/macros.yaml:49:7
+--   1596-1599 rules/detect/cluster.yaml:72:5
+--   1601-1604 rules/detect/cluster.yaml:110:5
+--   1605-1611 rules/detect/cluster.yaml:130:15
+--   1612-1618 rules/detect/cluster.yaml:132:15
+--   1619-1623 rules/macros.yaml:49:7
+--   1624-1630 rules/macros.yaml:16:7
+--   1631-1638 rules/detect/cluster.yaml:137:9
+--   1639-1642 rules/detect/cluster.yaml:110:5
+--   1644-1647 rules/detect/cluster.yaml:175:5
+--   1648-1655 rules/macros.yaml:22:11
+--   1656-1662 rules/macros.yaml:16:7
+--   1663-1667 rules/macros.yaml:49:7
+--   1668-1671 rules/detect/cluster.yaml:175:5
+--   1673-1676 rules/detect/cluster.yaml:201:5
+--   1677-1685 rules/detect/cluster.yaml:218:15
+--   1686-1694 rules/detect/cluster.yaml:219:15
+--   1695-1703 rules/detect/cluster.yaml:220:15
+--   1704-1712 rules/detect/cluster.yaml:221:15
+--   1713-1721 rules/detect/cluster.yaml:222:15
+--   1722-1730 rules/detect/cluster.yaml:223:15
+--   1731-1739 rules/detect/cluster.yaml:224:15
+--   1740-1748 rules/detect/cluster.yaml:225:15
+--   1749-1757 rules/detect/cluster.yaml:226:15
+--   1758-1766 rules/detect/cluster.yaml:227:15
+--   1767-1775 rules/detect/cluster.yaml:228:15
+--   1776-1784 rules/detect/cluster.yaml:229:15
+--   1785-1793 rules/detect/cluster.yaml:230:15
+--   1794-1802 rules/detect/cluster.yaml:231:15
+--   1803-1811 rules/detect/cluster.yaml:232:15
+--   1812-1820 rules/detect/cluster.yaml:233:15
+--   1821-1829 rules/detect/cluster.yaml:234:15
+--   1830-1838 rules/detect/cluster.yaml:235:15
+--   1839-1847 rules/detect/cluster.yaml:236:15
+--   1848-1856 rules/detect/cluster.yaml:237:15
+--   1857-1865 rules/detect/cluster.yaml:238:15
+--   1866-1874 rules/detect/cluster.yaml:239:15
+--   1875-1879 rules/macros.yaml:49:7
+--   1880-1883 rules/detect/cluster.yaml:201:5
+--   1885-1888 rules/detect/cluster.yaml:278:5
+--   1889-1895 rules/detect/cluster.yaml:295:11
+--   1896-1900 rules/macros.yaml:49:7
+--   1901-1908 rules/detect/cluster.yaml:303:9
+--   1909-1912 rules/detect/cluster.yaml:278:5
+--   1914-1917 rules/detect/exec.yaml:3:5
+--   1918-1925 rules/detect/exec.yaml:20:11
+--   1926-1930 rules/macros.yaml:49:7
+--   1931-1934 rules/detect/exec.yaml:3:5
+--   1936-1939 rules/detect/exec.yaml:52:5
+--   1940-1946 rules/detect/exec.yaml:70:11
+--   1947-1951 rules/detect/exec.yaml:74:11
+--   1952-1956 rules/macros.yaml:49:7
+--   1957-1960 rules/detect/exec.yaml:52:5
+--   1962-1965 rules/detect/exec.yaml:214:5
+--   1966-1972 rules/detect/exec.yaml:227:11
+--   1973-1977 rules/macros.yaml:49:7
+--   1978-1981 rules/detect/exec.yaml:214:5
+--   1983-1986 rules/detect/exec.yaml:242:5
+--   1987-1993 rules/detect/exec.yaml:255:11
+--   1994-1998 rules/macros.yaml:49:7
+--   1999-2002 rules/detect/exec.yaml:242:5
+--   2004-2007 rules/detect/exec.yaml:271:5
+--   2008-2014 rules/detect/exec.yaml:285:11
+--   2015-2019 rules/detect/exec.yaml:289:13
+--   2020-2024 rules/macros.yaml:49:7
+--   2025-2028 rules/detect/exec.yaml:271:5
+--   2030-2033 rules/detect/exec.yaml:331:5
+--   2034-2040 rules/detect/exec.yaml:351:11
+--   2041-2045 rules/macros.yaml:49:7
+--   2046-2049 rules/detect/exec.yaml:331:5
+--   2051-2054 rules/detect/exec.yaml:394:5
+--   2055-2061 rules/macros.yaml:16:7
+--   2062-2072 rules/detect/exec.yaml:417:11
+--   2073-2083 rules/detect/exec.yaml:419:11
+--   2084-2088 rules/macros.yaml:49:7
+--   2089-2098 rules/detect/exec.yaml:423:9
+--   2099-2102 rules/detect/exec.yaml:394:5
+--   2104-2107 rules/detect/rbac.yaml:3:5
+--   2108-2112 rules/macros.yaml:57:11
+--   2113-2118 rules/macros.yaml:60:15
+--   2119-2125 rules/macros.yaml:62:15
+--   2126-2130 rules/macros.yaml:49:7
+--   2131-2138 rules/detect/rbac.yaml:23:9
+--   2139-2142 rules/detect/rbac.yaml:3:5
+--   2144-2147 rules/detect/rbac.yaml:95:5
+--   2148-2157 rules/detect/rbac.yaml:112:15
+--   2158-2167 rules/detect/rbac.yaml:114:15
+--   2168-2172 rules/macros.yaml:49:7
+--   2173-2180 rules/detect/rbac.yaml:118:9
+--   2181-2184 rules/detect/rbac.yaml:95:5
+--   2186-2189 rules/detect/rbac.yaml:169:5
+--   2190-2212 rules/detect/rbac.yaml:187:15
+--   2213-2235 rules/detect/rbac.yaml:189:15
+--   2236-2240 rules/detect/rbac.yaml:192:19
+--   2241-2263 rules/detect/rbac.yaml:195:23
+--   2264-2286 rules/detect/rbac.yaml:197:23
+--   2287-2291 rules/macros.yaml:49:7
+--   2292-2299 rules/detect/rbac.yaml:201:9
+--   2300-2303 rules/detect/rbac.yaml:169:5
+--   2305-2308 rules/detect/rbac.yaml:252:5
+--   2309-2315 rules/detect/rbac.yaml:264:7
+--   2316-2320 rules/macros.yaml:49:7
+--   2321-2328 rules/detect/rbac.yaml:272:13
+--   2329-2335 rules/detect/rbac.yaml:274:13
+--   2336-2349 rules/detect/rbac.yaml:277:15
+--   2350-2353 rules/detect/rbac.yaml:252:5
+--   2355-2358 rules/detect/rbac.yaml:313:5
+--   2359-2372 rules/detect/rbac.yaml:326:11
+--   2373-2386 rules/detect/rbac.yaml:328:11
+--   2387-2391 rules/macros.yaml:49:7
+--   2392-2399 rules/detect/rbac.yaml:332:9
+--   2400-2403 rules/detect/rbac.yaml:313:5
+--   2405-2408 rules/detect/rbac.yaml:345:5
+--   2409-2416 rules/macros.yaml:22:11
+--   2417-2423 rules/macros.yaml:16:7
+--   2424-2428 rules/macros.yaml:49:7
+--   2429-2432 rules/detect/rbac.yaml:345:5
+--   2434-2437 rules/detect/rbac.yaml:374:5
+--   2438-2445 rules/macros.yaml:67:7
+--   2446-2455 rules/detect/rbac.yaml:394:15
+--   2456-2460 rules/detect/rbac.yaml:400:19
+--   2461-2470 rules/detect/rbac.yaml:402:19
+--   2471-2475 rules/macros.yaml:49:7
+--   2476-2483 rules/detect/rbac.yaml:409:9
+--   2484-2487 rules/detect/rbac.yaml:374:5
+--   2489-2492 rules/detect/rbac.yaml:475:5
+--   2493-2515 rules/detect/rbac.yaml:496:15
+--   2516-2538 rules/detect/rbac.yaml:498:15
+--   2539-2561 rules/detect/rbac.yaml:500:15
+--   2562-2584 rules/detect/rbac.yaml:502:15
+--   2585-2613 rules/detect/rbac.yaml:504:15
+--   2614-2624 rules/detect/rbac.yaml:512:23
+--   2625-2635 rules/detect/rbac.yaml:514:23
+--   2636-2658 rules/detect/rbac.yaml:516:19
+--   2659-2663 rules/detect/rbac.yaml:530:19
+--   2664-2686 rules/detect/rbac.yaml:533:23
+--   2687-2709 rules/detect/rbac.yaml:535:23
+--   2710-2732 rules/detect/rbac.yaml:537:23
+--   2733-2755 rules/detect/rbac.yaml:539:23
+--   2756-2784 rules/detect/rbac.yaml:541:23
+--   2785-2795 rules/detect/rbac.yaml:549:31
+--   2796-2806 rules/detect/rbac.yaml:551:31
+--   2807-2829 rules/detect/rbac.yaml:553:27
+--   2830-2834 rules/macros.yaml:49:7
+--   2835-2842 rules/detect/rbac.yaml:568:9
+--   2843-2846 rules/detect/rbac.yaml:475:5
+--   2848-2851 rules/detect/rbac.yaml:646:5
+--   2852-2874 rules/detect/rbac.yaml:670:15
+--   2875-2879 rules/detect/rbac.yaml:681:19
+--   2880-2902 rules/detect/rbac.yaml:684:23
+--   2903-2907 rules/macros.yaml:49:7
+--   2908-2915 rules/detect/rbac.yaml:696:9
+--   2916-2923 rules/detect/rbac.yaml:701:9
+--   2924-2927 rules/detect/rbac.yaml:646:5
+--   2929-2932 rules/detect/rbac.yaml:776:5
+--   2933-2955 rules/detect/rbac.yaml:801:19
+--   2956-2978 rules/detect/rbac.yaml:807:19
+--   2979-3000 rules/detect/rbac.yaml:815:19
+--   3001-3023 rules/detect/rbac.yaml:817:19
+--   3024-3028 rules/detect/rbac.yaml:823:19
+--   3029-3051 rules/detect/rbac.yaml:827:27
+--   3052-3074 rules/detect/rbac.yaml:833:27
+--   3075-3096 rules/detect/rbac.yaml:841:27
+--   3097-3119 rules/detect/rbac.yaml:843:27
+--   3120-3124 rules/macros.yaml:49:7
+--   3125-3132 rules/detect/rbac.yaml:850:9
+--   3133-3140 rules/detect/rbac.yaml:855:9
+--   3141-3144 rules/detect/rbac.yaml:776:5
+--   3146-3149 rules/detect/rbac.yaml:902:5
+--   3150-3156 rules/detect/rbac.yaml:930:11
+--   3157-3164 rules/detect/rbac.yaml:933:13
+--   3165-3169 rules/macros.yaml:49:7
+--   3170-3177 rules/detect/rbac.yaml:938:9
+--   3178-3181 rules/detect/rbac.yaml:902:5
+--   3183-3186 rules/detect/rbac.yaml:999:5
+--   3187-3191 rules/macros.yaml:49:7
+--   3192-3199 rules/detect/rbac.yaml:1025:9
+--   3200-3203 rules/detect/rbac.yaml:999:5
+--   3205-3208 rules/detect/rbac.yaml:1069:5
+--   3209-3215 rules/detect/rbac.yaml:1086:11
+--   3216-3220 rules/macros.yaml:57:11
+--   3221-3226 rules/macros.yaml:60:15
+--   3227-3233 rules/macros.yaml:62:15
+--   3234-3241 rules/macros.yaml:67:7
+--   3242-3249 rules/detect/rbac.yaml:1091:13
+--   3250-3257 rules/macros.yaml:22:11
+--   3258-3264 rules/macros.yaml:16:7
+--   3265-3269 rules/macros.yaml:49:7
+--   3270-3273 rules/detect/rbac.yaml:1069:5
+--   3275-3278 rules/detect/secrets.yaml:3:5
+--   3279-3285 rules/detect/secrets.yaml:23:11
+--   3286-3290 rules/macros.yaml:49:7
+--   3291-3298 rules/detect/secrets.yaml:27:9
+--   3299-3305 rules/detect/secrets.yaml:30:9
+--   3306-3309 rules/detect/secrets.yaml:3:5
+--   3311-3314 rules/detect/secrets.yaml:70:5
+--   3315-3321 rules/macros.yaml:41:7
+--   3322-3329 rules/macros.yaml:22:11
+--   3330-3336 rules/macros.yaml:16:7
+--   3337-3343 rules/detect/secrets.yaml:90:13
+--   3344-3348 rules/macros.yaml:49:7
+--   3349-3352 rules/detect/secrets.yaml:70:5
+--   3354-3357 rules/detect/secrets.yaml:110:5
+--   3358-3364 rules/detect/secrets.yaml:128:15
+--   3365-3369 rules/detect/secrets.yaml:131:19
+--   3370-3376 rules/detect/secrets.yaml:133:19
+--   3377-3381 rules/macros.yaml:49:7
+--   3382-3389 rules/macros.yaml:22:11
+--   3390-3396 rules/macros.yaml:16:7
+--   3397-3400 rules/detect/secrets.yaml:110:5
+--   3402-3405 rules/detect/workloads.yaml:22:5
+--   3406-3412 rules/detect/workloads.yaml:16:15
+--   3413-3419 rules/detect/workloads.yaml:18:15
+--   3420-3426 rules/detect/workloads.yaml:46:23
+--   3427-3449 rules/detect/workloads.yaml:49:27
+--   3450-3472 rules/detect/workloads.yaml:51:27
+--   3473-3495 rules/detect/workloads.yaml:53:27
+--   3496-3506 rules/detect/workloads.yaml:56:23
+--   3507-3535 rules/detect/workloads.yaml:59:27
+--   3536-3564 rules/detect/workloads.yaml:61:27
+--   3565-3593 rules/detect/workloads.yaml:63:27
+--   3594-3608 rules/detect/workloads.yaml:66:23
+--   3609-3643 rules/detect/workloads.yaml:69:27
+--   3644-3678 rules/detect/workloads.yaml:71:27
+--   3679-3713 rules/detect/workloads.yaml:73:27
+--   3714-3722 rules/detect/workloads.yaml:76:23
+--   3723-3748 rules/detect/workloads.yaml:79:27
+--   3749-3774 rules/detect/workloads.yaml:81:27
+--   3775-3800 rules/detect/workloads.yaml:83:27
+--   3801-3805 rules/detect/workloads.yaml:86:19
+--   3806-3812 rules/detect/workloads.yaml:90:27
+--   3813-3835 rules/detect/workloads.yaml:93:31
+--   3836-3858 rules/detect/workloads.yaml:95:31
+--   3859-3881 rules/detect/workloads.yaml:97:31
+--   3882-3892 rules/detect/workloads.yaml:100:27
+--   3893-3921 rules/detect/workloads.yaml:103:31
+--   3922-3950 rules/detect/workloads.yaml:105:31
+--   3951-3979 rules/detect/workloads.yaml:107:31
+--   3980-3994 rules/detect/workloads.yaml:110:27
+--   3995-4029 rules/detect/workloads.yaml:113:31
+--   4030-4064 rules/detect/workloads.yaml:115:31
+--   4065-4099 rules/detect/workloads.yaml:117:31
+--   4100-4108 rules/detect/workloads.yaml:120:27
+--   4109-4134 rules/detect/workloads.yaml:123:31
+--   4135-4160 rules/detect/workloads.yaml:125:31
+--   4161-4186 rules/detect/workloads.yaml:127:31
+--   4187-4191 rules/macros.yaml:49:7
+--   4192-4199 rules/macros.yaml:22:11
+--   4200-4206 rules/macros.yaml:16:7
+--   4207-4213 rules/detect/workloads.yaml:134:13
+--   4214-4221 rules/detect/workloads.yaml:136:13
+--   4222-4225 rules/detect/workloads.yaml:22:5
+--   4227-4231 rules/detect/workloads.yaml:286:5
+--   4232-4238 rules/detect/workloads.yaml:16:15
+--   4239-4245 rules/detect/workloads.yaml:18:15
+--   4246-4252 rules/detect/workloads.yaml:306:23
+--   4253-4261 rules/detect/workloads.yaml:309:27
+--   4262-4270 rules/detect/workloads.yaml:311:27
+--   4271-4279 rules/detect/workloads.yaml:313:27
+--   4280-4303 rules/detect/workloads.yaml:315:27
+--   4304-4326 rules/detect/workloads.yaml:318:27
+--   4327-4349 rules/detect/workloads.yaml:321:27
+--   4350-4360 rules/detect/workloads.yaml:325:23
+--   4361-4373 rules/detect/workloads.yaml:328:27
+--   4374-4386 rules/detect/workloads.yaml:330:27
+--   4387-4399 rules/detect/workloads.yaml:332:27
+--   4400-4429 rules/detect/workloads.yaml:334:27
+--   4430-4458 rules/detect/workloads.yaml:337:27
+--   4459-4487 rules/detect/workloads.yaml:340:27
+--   4488-4502 rules/detect/workloads.yaml:344:23
+--   4503-4519 rules/detect/workloads.yaml:347:27
+--   4520-4536 rules/detect/workloads.yaml:349:27
+--   4537-4553 rules/detect/workloads.yaml:351:27
+--   4554-4589 rules/detect/workloads.yaml:353:27
+--   4590-4624 rules/detect/workloads.yaml:356:27
+--   4625-4659 rules/detect/workloads.yaml:359:27
+--   4660-4668 rules/detect/workloads.yaml:363:23
+--   4669-4679 rules/detect/workloads.yaml:366:27
+--   4680-4690 rules/detect/workloads.yaml:368:27
+--   4691-4701 rules/detect/workloads.yaml:370:27
+--   4702-4728 rules/detect/workloads.yaml:372:27
+--   4729-4754 rules/detect/workloads.yaml:375:27
+--   4755-4780 rules/detect/workloads.yaml:378:27
+--   4781-4785 rules/detect/workloads.yaml:382:19
+--   4786-4792 rules/detect/workloads.yaml:386:27
+--   4793-4801 rules/detect/workloads.yaml:389:31
+--   4802-4810 rules/detect/workloads.yaml:391:31
+--   4811-4819 rules/detect/workloads.yaml:393:31
+--   4820-4843 rules/detect/workloads.yaml:395:31
+--   4844-4866 rules/detect/workloads.yaml:398:31
+--   4867-4889 rules/detect/workloads.yaml:401:31
+--   4890-4900 rules/detect/workloads.yaml:405:27
+--   4901-4913 rules/detect/workloads.yaml:408:31
+--   4914-4926 rules/detect/workloads.yaml:410:31
+--   4927-4939 rules/detect/workloads.yaml:412:31
+--   4940-4969 rules/detect/workloads.yaml:414:31
+--   4970-4998 rules/detect/workloads.yaml:417:31
+--   4999-5027 rules/detect/workloads.yaml:420:31
+--   5028-5042 rules/detect/workloads.yaml:424:27
+--   5043-5059 rules/detect/workloads.yaml:427:31
+--   5060-5076 rules/detect/workloads.yaml:429:31
+--   5077-5093 rules/detect/workloads.yaml:431:31
+--   5094-5129 rules/detect/workloads.yaml:433:31
+--   5130-5164 rules/detect/workloads.yaml:436:31
+--   5165-5199 rules/detect/workloads.yaml:439:31
+--   5200-5208 rules/detect/workloads.yaml:443:27
+--   5209-5219 rules/detect/workloads.yaml:446:31
+--   5220-5230 rules/detect/workloads.yaml:448:31
+--   5231-5241 rules/detect/workloads.yaml:450:31
+--   5242-5268 rules/detect/workloads.yaml:452:31
+--   5269-5294 rules/detect/workloads.yaml:455:31
+--   5295-5320 rules/detect/workloads.yaml:458:31
+--   5321-5325 rules/macros.yaml:49:7
+--   5326-5333 rules/macros.yaml:22:11
+--   5334-5340 rules/macros.yaml:16:7
+--   5341-5347 rules/detect/workloads.yaml:466:13
+--   5348-5355 rules/detect/workloads.yaml:468:13
+--   5356-5359 rules/detect/workloads.yaml:286:5
+--   5361-5364 rules/detect/workloads.yaml:644:5
+--   5365-5371 rules/detect/workloads.yaml:661:11
+--   5372-5376 rules/macros.yaml:57:11
+--   5377-5382 rules/macros.yaml:60:15
+--   5383-5389 rules/macros.yaml:62:15
+--   5390-5397 rules/macros.yaml:67:7
+--   5398-5405 rules/macros.yaml:22:11
+--   5406-5412 rules/macros.yaml:16:7
+--   5413-5419 rules/detect/workloads.yaml:668:17
+--   5420-5426 rules/detect/workloads.yaml:670:17
+--   5427-5431 rules/macros.yaml:49:7
+--   5432-5435 rules/detect/workloads.yaml:644:5
+--   5437-5440 rules/detect/workloads.yaml:732:5
+--   5441-5447 rules/detect/workloads.yaml:746:11
+--   5448-5455 rules/macros.yaml:22:11
+--   5456-5462 rules/macros.yaml:16:7
+--   5463-5467 rules/macros.yaml:49:7
+--   5468-5471 rules/detect/workloads.yaml:732:5
+--   5473-5476 rules/detect/workloads.yaml:761:5
+--   5477-5483 rules/detect/workloads.yaml:776:11
+--   5484-5492 rules/detect/workloads.yaml:780:15
+--   5493-5512 rules/detect/workloads.yaml:782:15
+--   5513-5521 rules/detect/workloads.yaml:785:19
+--   5522-5530 rules/detect/workloads.yaml:788:21
+--   5531-5535 rules/detect/workloads.yaml:791:19
+--   5536-5544 rules/detect/workloads.yaml:793:19
+--   5545-5549 rules/macros.yaml:49:7
+--   5550-5553 rules/detect/workloads.yaml:761:5
+--   5555-5558 rules/detect/workloads.yaml:833:5
+--   5559-5565 rules/detect/workloads.yaml:16:15
+--   5566-5572 rules/detect/workloads.yaml:18:15
+--   5573-5579 rules/detect/workloads.yaml:853:23
+--   5580-5610 rules/detect/workloads.yaml:856:27
+--   5611-5641 rules/detect/workloads.yaml:859:27
+--   5642-5672 rules/detect/workloads.yaml:862:27
+--   5673-5683 rules/detect/workloads.yaml:866:23
+--   5684-5720 rules/detect/workloads.yaml:869:27
+--   5721-5757 rules/detect/workloads.yaml:872:27
+--   5758-5794 rules/detect/workloads.yaml:875:27
+--   5795-5809 rules/detect/workloads.yaml:879:23
+--   5810-5852 rules/detect/workloads.yaml:882:27
+--   5853-5895 rules/detect/workloads.yaml:885:27
+--   5896-5938 rules/detect/workloads.yaml:888:27
+--   5939-5947 rules/detect/workloads.yaml:892:23
+--   5948-5981 rules/detect/workloads.yaml:895:27
+--   5982-6015 rules/detect/workloads.yaml:898:27
+--   6016-6049 rules/detect/workloads.yaml:901:27
+--   6050-6054 rules/detect/workloads.yaml:905:19
+--   6055-6061 rules/detect/workloads.yaml:909:27
+--   6062-6092 rules/detect/workloads.yaml:912:31
+--   6093-6123 rules/detect/workloads.yaml:915:31
+--   6124-6154 rules/detect/workloads.yaml:918:31
+--   6155-6165 rules/detect/workloads.yaml:922:27
+--   6166-6202 rules/detect/workloads.yaml:925:31
+--   6203-6239 rules/detect/workloads.yaml:928:31
+--   6240-6276 rules/detect/workloads.yaml:931:31
+--   6277-6291 rules/detect/workloads.yaml:935:27
+--   6292-6334 rules/detect/workloads.yaml:938:31
+--   6335-6377 rules/detect/workloads.yaml:941:31
+--   6378-6420 rules/detect/workloads.yaml:944:31
+--   6421-6429 rules/detect/workloads.yaml:948:27
+--   6430-6463 rules/detect/workloads.yaml:951:31
+--   6464-6497 rules/detect/workloads.yaml:954:31
+--   6498-6531 rules/detect/workloads.yaml:957:31
+--   6532-6536 rules/macros.yaml:49:7
+--   6537-6544 rules/macros.yaml:22:11
+--   6545-6551 rules/macros.yaml:16:7
+--   6552-6555 rules/detect/workloads.yaml:833:5
+--   6557-6561 rules/detect/workloads.yaml:1070:5
+--   6562-6568 rules/detect/workloads.yaml:16:15
+--   6569-6575 rules/detect/workloads.yaml:18:15
+--   6576-6582 rules/detect/workloads.yaml:1090:23
+--   6583-6595 rules/detect/workloads.yaml:1093:27
+--   6596-6608 rules/detect/workloads.yaml:1095:27
+--   6609-6619 rules/detect/workloads.yaml:1098:23
+--   6620-6636 rules/detect/workloads.yaml:1101:27
+--   6637-6653 rules/detect/workloads.yaml:1103:27
+--   6654-6668 rules/detect/workloads.yaml:1106:23
+--   6669-6689 rules/detect/workloads.yaml:1109:27
+--   6690-6710 rules/detect/workloads.yaml:1111:27
+--   6711-6719 rules/detect/workloads.yaml:1114:23
+--   6720-6734 rules/detect/workloads.yaml:1117:27
+--   6735-6749 rules/detect/workloads.yaml:1119:27
+--   6750-6756 rules/detect/workloads.yaml:1122:23
+--   6757-6782 rules/detect/workloads.yaml:1125:27
+--   6783-6808 rules/detect/workloads.yaml:1127:27
+--   6809-6834 rules/detect/workloads.yaml:1129:27
+--   6835-6860 rules/detect/workloads.yaml:1131:27
+--   6861-6886 rules/detect/workloads.yaml:1133:27
+--   6887-6912 rules/detect/workloads.yaml:1135:27
+--   6913-6923 rules/detect/workloads.yaml:1138:23
+--   6924-6955 rules/detect/workloads.yaml:1141:27
+--   6956-6987 rules/detect/workloads.yaml:1143:27
+--   6988-7019 rules/detect/workloads.yaml:1145:27
+--   7020-7051 rules/detect/workloads.yaml:1147:27
+--   7052-7083 rules/detect/workloads.yaml:1149:27
+--   7084-7115 rules/detect/workloads.yaml:1151:27
+--   7116-7130 rules/detect/workloads.yaml:1154:23
+--   7131-7168 rules/detect/workloads.yaml:1157:27
+--   7169-7206 rules/detect/workloads.yaml:1159:27
+--   7207-7244 rules/detect/workloads.yaml:1161:27
+--   7245-7282 rules/detect/workloads.yaml:1163:27
+--   7283-7320 rules/detect/workloads.yaml:1165:27
+--   7321-7358 rules/detect/workloads.yaml:1167:27
+--   7359-7367 rules/detect/workloads.yaml:1170:23
+--   7368-7396 rules/detect/workloads.yaml:1173:27
+--   7397-7425 rules/detect/workloads.yaml:1175:27
+--   7426-7454 rules/detect/workloads.yaml:1177:27
+--   7455-7483 rules/detect/workloads.yaml:1179:27
+--   7484-7512 rules/detect/workloads.yaml:1181:27
+--   7513-7541 rules/detect/workloads.yaml:1183:27
+--   7542-7552 rules/detect/workloads.yaml:1185:19
+--   7553-7567 rules/detect/workloads.yaml:1187:19
+--   7568-7586 rules/detect/workloads.yaml:1189:19
+--   7587-7599 rules/detect/workloads.yaml:1191:19
+--   7600-7604 rules/detect/workloads.yaml:1194:19
+--   7605-7611 rules/detect/workloads.yaml:1198:27
+--   7612-7624 rules/detect/workloads.yaml:1201:31
+--   7625-7637 rules/detect/workloads.yaml:1203:31
+--   7638-7648 rules/detect/workloads.yaml:1206:27
+--   7649-7665 rules/detect/workloads.yaml:1209:31
+--   7666-7682 rules/detect/workloads.yaml:1211:31
+--   7683-7697 rules/detect/workloads.yaml:1214:27
+--   7698-7718 rules/detect/workloads.yaml:1217:31
+--   7719-7739 rules/detect/workloads.yaml:1219:31
+--   7740-7748 rules/detect/workloads.yaml:1222:27
+--   7749-7763 rules/detect/workloads.yaml:1225:31
+--   7764-7778 rules/detect/workloads.yaml:1227:31
+--   7779-7785 rules/detect/workloads.yaml:1230:27
+--   7786-7811 rules/detect/workloads.yaml:1233:31
+--   7812-7837 rules/detect/workloads.yaml:1235:31
+--   7838-7863 rules/detect/workloads.yaml:1237:31
+--   7864-7889 rules/detect/workloads.yaml:1239:31
+--   7890-7915 rules/detect/workloads.yaml:1241:31
+--   7916-7941 rules/detect/workloads.yaml:1243:31
+--   7942-7952 rules/detect/workloads.yaml:1246:27
+--   7953-7984 rules/detect/workloads.yaml:1249:31
+--   7985-8016 rules/detect/workloads.yaml:1251:31
+--   8017-8048 rules/detect/workloads.yaml:1253:31
+--   8049-8080 rules/detect/workloads.yaml:1255:31
+--   8081-8112 rules/detect/workloads.yaml:1257:31
+--   8113-8144 rules/detect/workloads.yaml:1259:31
+--   8145-8159 rules/detect/workloads.yaml:1262:27
+--   8160-8197 rules/detect/workloads.yaml:1265:31
+--   8198-8235 rules/detect/workloads.yaml:1267:31
+--   8236-8273 rules/detect/workloads.yaml:1269:31
+--   8274-8311 rules/detect/workloads.yaml:1271:31
+--   8312-8349 rules/detect/workloads.yaml:1273:31
+--   8350-8387 rules/detect/workloads.yaml:1275:31
+--   8388-8396 rules/detect/workloads.yaml:1278:27
+--   8397-8425 rules/detect/workloads.yaml:1281:31
+--   8426-8454 rules/detect/workloads.yaml:1283:31
+--   8455-8483 rules/detect/workloads.yaml:1285:31
+--   8484-8512 rules/detect/workloads.yaml:1287:31
+--   8513-8541 rules/detect/workloads.yaml:1289:31
+--   8542-8570 rules/detect/workloads.yaml:1291:31
+--   8571-8581 rules/detect/workloads.yaml:1293:23
+--   8582-8596 rules/detect/workloads.yaml:1295:23
+--   8597-8615 rules/detect/workloads.yaml:1297:23
+--   8616-8628 rules/detect/workloads.yaml:1299:23
+--   8629-8633 rules/macros.yaml:49:7
+--   8634-8641 rules/macros.yaml:22:11
+--   8642-8648 rules/macros.yaml:16:7
+--   8649-8652 rules/detect/workloads.yaml:1070:5
+--   8654-8657 rules/detect/workloads.yaml:1377:5
+--   8658-8664 rules/detect/workloads.yaml:16:15
+--   8665-8671 rules/detect/workloads.yaml:18:15
+--   8672-8678 rules/detect/workloads.yaml:1394:23
+--   8679-8701 rules/detect/workloads.yaml:1397:27
+--   8702-8724 rules/detect/workloads.yaml:1399:27
+--   8725-8747 rules/detect/workloads.yaml:1401:27
+--   8748-8758 rules/detect/workloads.yaml:1404:23
+--   8759-8787 rules/detect/workloads.yaml:1407:27
+--   8788-8816 rules/detect/workloads.yaml:1409:27
+--   8817-8845 rules/detect/workloads.yaml:1411:27
+--   8846-8860 rules/detect/workloads.yaml:1414:23
+--   8861-8895 rules/detect/workloads.yaml:1417:27
+--   8896-8930 rules/detect/workloads.yaml:1419:27
+--   8931-8965 rules/detect/workloads.yaml:1421:27
+--   8966-8974 rules/detect/workloads.yaml:1424:23
+--   8975-9000 rules/detect/workloads.yaml:1427:27
+--   9001-9026 rules/detect/workloads.yaml:1429:27
+--   9027-9052 rules/detect/workloads.yaml:1431:27
+--   9053-9057 rules/detect/workloads.yaml:1434:19
+--   9058-9064 rules/detect/workloads.yaml:1438:27
+--   9065-9087 rules/detect/workloads.yaml:1441:31
+--   9088-9110 rules/detect/workloads.yaml:1443:31
+--   9111-9133 rules/detect/workloads.yaml:1445:31
+--   9134-9144 rules/detect/workloads.yaml:1448:27
+--   9145-9173 rules/detect/workloads.yaml:1451:31
+--   9174-9202 rules/detect/workloads.yaml:1453:31
+--   9203-9231 rules/detect/workloads.yaml:1455:31
+--   9232-9246 rules/detect/workloads.yaml:1458:27
+--   9247-9281 rules/detect/workloads.yaml:1461:31
+--   9282-9316 rules/detect/workloads.yaml:1463:31
+--   9317-9351 rules/detect/workloads.yaml:1465:31
+--   9352-9360 rules/detect/workloads.yaml:1468:27
+--   9361-9386 rules/detect/workloads.yaml:1471:31
+--   9387-9412 rules/detect/workloads.yaml:1473:31
+--   9413-9438 rules/detect/workloads.yaml:1475:31
+--   9439-9443 rules/macros.yaml:49:7
+--   9444-9451 rules/macros.yaml:22:11
+--   9452-9458 rules/macros.yaml:16:7
+--   9459-9462 rules/detect/workloads.yaml:1377:5
+--   9464-9467 rules/detect/workloads.yaml:1527:5
+--   9468-9474 rules/detect/workloads.yaml:16:15
+--   9475-9481 rules/detect/workloads.yaml:18:15
+--   9482-9488 rules/detect/workloads.yaml:1545:23
+--   9489-9516 rules/detect/workloads.yaml:1548:27
+--   9517-9544 rules/detect/workloads.yaml:1550:27
+--   9545-9572 rules/detect/workloads.yaml:1552:27
+--   9573-9583 rules/detect/workloads.yaml:1555:23
+--   9584-9617 rules/detect/workloads.yaml:1558:27
+--   9618-9651 rules/detect/workloads.yaml:1560:27
+--   9652-9685 rules/detect/workloads.yaml:1562:27
+--   9686-9700 rules/detect/workloads.yaml:1565:23
+--   9701-9740 rules/detect/workloads.yaml:1568:27
+--   9741-9780 rules/detect/workloads.yaml:1570:27
+--   9781-9820 rules/detect/workloads.yaml:1572:27
+--   9821-9829 rules/detect/workloads.yaml:1575:23
+--   9830-9860 rules/detect/workloads.yaml:1578:27
+--   9861-9891 rules/detect/workloads.yaml:1580:27
+--   9892-9922 rules/detect/workloads.yaml:1582:27
+--   9923-9927 rules/detect/workloads.yaml:1585:19
+--   9928-9934 rules/detect/workloads.yaml:1589:27
+--   9935-9962 rules/detect/workloads.yaml:1592:31
+--   9963-9990 rules/detect/workloads.yaml:1594:31
+--   9991-10018 rules/detect/workloads.yaml:1596:31
+--   10019-10029 rules/detect/workloads.yaml:1599:27
+--   10030-10063 rules/detect/workloads.yaml:1602:31
+--   10064-10097 rules/detect/workloads.yaml:1604:31
+--   10098-10131 rules/detect/workloads.yaml:1606:31
+--   10132-10146 rules/detect/workloads.yaml:1609:27
+--   10147-10186 rules/detect/workloads.yaml:1612:31
+--   10187-10226 rules/detect/workloads.yaml:1614:31
+--   10227-10266 rules/detect/workloads.yaml:1616:31
+--   10267-10275 rules/detect/workloads.yaml:1619:27
+--   10276-10306 rules/detect/workloads.yaml:1622:31
+--   10307-10337 rules/detect/workloads.yaml:1624:31
+--   10338-10368 rules/detect/workloads.yaml:1626:31
+--   10369-10373 rules/macros.yaml:49:7
+--   10374-10381 rules/macros.yaml:22:11
+--   10382-10388 rules/macros.yaml:16:7
+--   10389-10392 rules/detect/workloads.yaml:1527:5
+--   10394-10398 rules/detect/workloads.yaml:1686:5
+--   10399-10405 rules/detect/workloads.yaml:16:15
+--   10406-10412 rules/detect/workloads.yaml:18:15
+--   10413-10419 rules/detect/workloads.yaml:1703:23
+--   10420-10430 rules/detect/workloads.yaml:1706:27
+--   10431-10441 rules/detect/workloads.yaml:1708:27
+--   10442-10452 rules/detect/workloads.yaml:1711:23
+--   10453-10467 rules/detect/workloads.yaml:1714:27
+--   10468-10482 rules/detect/workloads.yaml:1716:27
+--   10483-10497 rules/detect/workloads.yaml:1719:23
+--   10498-10516 rules/detect/workloads.yaml:1722:27
+--   10517-10535 rules/detect/workloads.yaml:1724:27
+--   10536-10544 rules/detect/workloads.yaml:1727:23
+--   10545-10557 rules/detect/workloads.yaml:1730:27
+--   10558-10570 rules/detect/workloads.yaml:1732:27
+--   10571-10577 rules/detect/workloads.yaml:1735:23
+--   10578-10600 rules/detect/workloads.yaml:1738:27
+--   10601-10623 rules/detect/workloads.yaml:1740:27
+--   10624-10646 rules/detect/workloads.yaml:1742:27
+--   10647-10669 rules/detect/workloads.yaml:1744:27
+--   10670-10692 rules/detect/workloads.yaml:1746:27
+--   10693-10715 rules/detect/workloads.yaml:1748:27
+--   10716-10726 rules/detect/workloads.yaml:1751:23
+--   10727-10755 rules/detect/workloads.yaml:1754:27
+--   10756-10784 rules/detect/workloads.yaml:1756:27
+--   10785-10813 rules/detect/workloads.yaml:1758:27
+--   10814-10842 rules/detect/workloads.yaml:1760:27
+--   10843-10871 rules/detect/workloads.yaml:1762:27
+--   10872-10900 rules/detect/workloads.yaml:1764:27
+--   10901-10915 rules/detect/workloads.yaml:1767:23
+--   10916-10950 rules/detect/workloads.yaml:1770:27
+--   10951-10985 rules/detect/workloads.yaml:1772:27
+--   10986-11020 rules/detect/workloads.yaml:1774:27
+--   11021-11055 rules/detect/workloads.yaml:1776:27
+--   11056-11090 rules/detect/workloads.yaml:1778:27
+--   11091-11125 rules/detect/workloads.yaml:1780:27
+--   11126-11134 rules/detect/workloads.yaml:1783:23
+--   11135-11160 rules/detect/workloads.yaml:1786:27
+--   11161-11186 rules/detect/workloads.yaml:1788:27
+--   11187-11212 rules/detect/workloads.yaml:1790:27
+--   11213-11238 rules/detect/workloads.yaml:1792:27
+--   11239-11264 rules/detect/workloads.yaml:1794:27
+--   11265-11290 rules/detect/workloads.yaml:1796:27
+--   11291-11295 rules/detect/workloads.yaml:1799:19
+--   11296-11302 rules/detect/workloads.yaml:1803:27
+--   11303-11313 rules/detect/workloads.yaml:1806:31
+--   11314-11324 rules/detect/workloads.yaml:1808:31
+--   11325-11335 rules/detect/workloads.yaml:1811:27
+--   11336-11350 rules/detect/workloads.yaml:1814:31
+--   11351-11365 rules/detect/workloads.yaml:1816:31
+--   11366-11380 rules/detect/workloads.yaml:1819:27
+--   11381-11399 rules/detect/workloads.yaml:1822:31
+--   11400-11418 rules/detect/workloads.yaml:1824:31
+--   11419-11427 rules/detect/workloads.yaml:1827:27
+--   11428-11440 rules/detect/workloads.yaml:1830:31
+--   11441-11453 rules/detect/workloads.yaml:1832:31
+--   11454-11460 rules/detect/workloads.yaml:1835:27
+--   11461-11483 rules/detect/workloads.yaml:1838:31
+--   11484-11506 rules/detect/workloads.yaml:1840:31
+--   11507-11529 rules/detect/workloads.yaml:1842:31
+--   11530-11552 rules/detect/workloads.yaml:1844:31
+--   11553-11575 rules/detect/workloads.yaml:1846:31
+--   11576-11598 rules/detect/workloads.yaml:1848:31
+--   11599-11609 rules/detect/workloads.yaml:1851:27
+--   11610-11638 rules/detect/workloads.yaml:1854:31
+--   11639-11667 rules/detect/workloads.yaml:1856:31
+--   11668-11696 rules/detect/workloads.yaml:1858:31
+--   11697-11725 rules/detect/workloads.yaml:1860:31
+--   11726-11754 rules/detect/workloads.yaml:1862:31
+--   11755-11783 rules/detect/workloads.yaml:1864:31
+--   11784-11798 rules/detect/workloads.yaml:1867:27
+--   11799-11833 rules/detect/workloads.yaml:1870:31
+--   11834-11868 rules/detect/workloads.yaml:1872:31
+--   11869-11903 rules/detect/workloads.yaml:1874:31
+--   11904-11938 rules/detect/workloads.yaml:1876:31
+--   11939-11973 rules/detect/workloads.yaml:1878:31
+--   11974-12008 rules/detect/workloads.yaml:1880:31
+--   12009-12017 rules/detect/workloads.yaml:1883:27
+--   12018-12043 rules/detect/workloads.yaml:1886:31
+--   12044-12069 rules/detect/workloads.yaml:1888:31
+--   12070-12095 rules/detect/workloads.yaml:1890:31
+--   12096-12121 rules/detect/workloads.yaml:1892:31
+--   12122-12147 rules/detect/workloads.yaml:1894:31
+--   12148-12173 rules/detect/workloads.yaml:1896:31
+--   12174-12178 rules/macros.yaml:49:7
+--   12179-12186 rules/macros.yaml:22:11
+--   12187-12193 rules/macros.yaml:16:7
+--   12194-12197 rules/detect/workloads.yaml:1686:5
+--   12199-12202 rules/detect/workloads.yaml:1950:5
+--   12203-12209 rules/detect/workloads.yaml:1973:11
+--   12210-12217 rules/detect/workloads.yaml:1977:11
+--   12218-12224 rules/detect/workloads.yaml:1982:19
+--   12225-12247 rules/detect/workloads.yaml:1985:23
+--   12248-12278 rules/detect/workloads.yaml:1987:23
+--   12279-12301 rules/detect/workloads.yaml:1990:23
+--   12302-12332 rules/detect/workloads.yaml:1992:23
+--   12333-12355 rules/detect/workloads.yaml:1995:23
+--   12356-12386 rules/detect/workloads.yaml:1997:23
+--   12387-12395 rules/detect/workloads.yaml:2000:23
+--   12396-12404 rules/detect/workloads.yaml:2002:23
+--   12405-12413 rules/detect/workloads.yaml:2004:23
+--   12414-12437 rules/detect/workloads.yaml:2006:23
+--   12438-12460 rules/detect/workloads.yaml:2009:23
+--   12461-12483 rules/detect/workloads.yaml:2012:23
+--   12484-12488 rules/macros.yaml:49:7
+--   12489-12496 rules/detect/workloads.yaml:2018:13
+--   12497-12516 rules/detect/workloads.yaml:2022:17
+--   12517-12536 rules/detect/workloads.yaml:2025:17
+--   12537-12540 rules/detect/workloads.yaml:1950:5
+--   12542-12545 rules/detect/workloads.yaml:2107:5
+--   12546-12552 rules/detect/workloads.yaml:2133:11
+--   12553-12560 rules/macros.yaml:67:7
+--   12561-12568 rules/macros.yaml:22:11
+--   12569-12575 rules/macros.yaml:16:7
+--   12576-12580 rules/macros.yaml:49:7
+--   12581-12584 rules/detect/workloads.yaml:2107:5
+--   12586-12588 rules/noise/drops.yaml:12:5
+--   12589-12593 rules/noise/drops.yaml:19:11
+--   12594-12598 rules/noise/drops.yaml:21:11
+--   12599-12602 rules/noise/drops.yaml:12:5
+--   12604-12610 rules/noise/drops.yaml:38:5
+--   12612-12618 rules/noise/drops.yaml:55:5
+--   12620-12622 rules/noise/drops.yaml:74:5
+--   12623-12629 rules/noise/drops.yaml:86:11
+--   12630-12637 rules/macros.yaml:22:11
+--   12638-12644 rules/macros.yaml:16:7
+--   12645-12648 rules/noise/drops.yaml:74:5
+--   12650-12657 rules/redact/scan.yaml:14:5
+--   12659-12666 rules/redact/secrets.yaml:8:5
+--   12668-12675 rules/redact/secrets.yaml:91:5
+--   12677-12679 rules/redact/tokens.yaml:3:5
+--   12680-12686 rules/redact/tokens.yaml:11:11
+--   12687-12691 rules/redact/tokens.yaml:3:5
+--   12693-12700 rules/redact/tokens.yaml:34:5
+--   12702-12704 rules/redact/tokens.yaml:65:5
+--   12705-12712 rules/redact/tokens.yaml:75:7
+--   12713-12717 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -563,23 +1140,28 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username in (rules/detect/auth.yaml:37:9)
-  local S3 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t3(e)
+  -- user.username in (rules/detect/auth.yaml:38:9)
+  local S4 = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
   PRED[1] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+    return (t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
@@ -608,7 +1190,7 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:65:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:66:11)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -625,8 +1207,23 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- verb equals (rules/detect/auth.yaml:75:13)
+  local function t7(e)
+    local v = e["verb"]
+    return v == "get"
+  end
+  -- requestURI regex (rules/detect/auth.yaml:77:13)
+  local function t8(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info$") ~= nil or sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info%?[^%/]*$") ~= nil)
+  end
   PRED[2] = function(e)
-    return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)))
+    return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)) and not (t6(e) or (t7(e) and t8(e))))
   end
 end
 
@@ -655,7 +1252,7 @@ do
     end
     return false
   end
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:94:13)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:138:13)
   local function t3(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -672,8 +1269,20 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- responseStatus.code equals (rules/detect/auth.yaml:143:9)
+  local function t7(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 401
+  end
   PRED[3] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)))
+    return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)) and not (t6(e) or t7(e)))
   end
 end
 
@@ -681,7 +1290,7 @@ end
 RULE_ID[4], KIND[4], HITS[4] = "csr-created", "detect", 0
 RANK[4] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/auth.yaml:121:11)
+  -- objectRef.subresource exists (rules/detect/auth.yaml:169:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -703,15 +1312,20 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/auth.yaml:127:13)
+  -- user.username prefix (rules/detect/auth.yaml:175:13)
   local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 17) == "system:bootstrap:"
   end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
   PRED[4] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
@@ -719,7 +1333,7 @@ end
 RULE_ID[5], KIND[5], HITS[5] = "csr-approved", "detect", 0
 RANK[5] = 4 -- high
 do
-  -- objectRef.subresource equals (rules/detect/auth.yaml:153:11)
+  -- objectRef.subresource equals (rules/detect/auth.yaml:202:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -741,8 +1355,30 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/auth.yaml:211:13)
+  local S5 = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- requestObject.spec.signerName equals (rules/detect/auth.yaml:213:13)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["signerName"]
+    return v == "kubernetes.io/kubelet-serving"
+  end
   PRED[5] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or (t5(e) and t6(e))))
   end
 end
 
@@ -750,7 +1386,7 @@ end
 RULE_ID[6], KIND[6], HITS[6] = "forbidden-request", "detect", 0
 RANK[6] = 1 -- info
 do
-  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:183:11)
+  -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:267:11)
   local function t1(e)
     local v = e["annotations"]
     if type(v) ~= "table" then return false end
@@ -793,107 +1429,50 @@ do
     end
     return false
   end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
   PRED[6] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e)) and not t6(e))
   end
 end
 
--- [7] detect admission-webhook-modified
-RULE_ID[7], KIND[7], HITS[7] = "admission-webhook-modified", "detect", 0
-RANK[7] = 5 -- critical
+-- [7] detect authentication-failed
+RULE_ID[7], KIND[7], HITS[7] = "authentication-failed", "detect", 0
+RANK[7] = 1 -- info
 do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
+  -- responseStatus.code equals (rules/detect/auth.yaml:302:11)
   local function t1(e)
-    local v = e["objectRef"]
+    local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
+    v = v["code"]
+    return v == 401
   end
-  -- user.username in (rules/detect/cluster.yaml:26:9)
-  local S2 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true }
+  -- requestURI regex (rules/detect/auth.yaml:9:11)
   local function t2(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S2[v] == true
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/version[%/%?]") ~= nil or sfind(v, "^/version$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- requestURI regex (rules/detect/auth.yaml:11:11)
   local function t3(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S3[v] == true
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/%.well%-known/openid%-configuration%?") ~= nil or sfind(v, "^/%.well%-known/openid%-configuration$") ~= nil or sfind(v, "^/openid/v1/jwks%?") ~= nil or sfind(v, "^/openid/v1/jwks$") ~= nil)
   end
-  -- user.username prefix (rules/macros.yaml:16:7)
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[7] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
+    return (t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [8] detect namespace-deleted
-RULE_ID[8], KIND[8], HITS[8] = "namespace-deleted", "detect", 0
-RANK[8] = 4 -- high
-do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:57:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  PRED[8] = function(e)
-    return not t1(e)
-  end
-end
-
--- [9] detect node-modified-unexpectedly
-RULE_ID[9], KIND[9], HITS[9] = "node-modified-unexpectedly", "detect", 0
-RANK[9] = 4 -- high
-do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:91:15)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return present(v)
-  end
-  -- objectRef.subresource equals (rules/detect/cluster.yaml:93:15)
-  local function t2(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "status"
-  end
-  -- user.username prefix (rules/macros.yaml:16:7)
-  local function t3(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
-  end
-  -- user.username in (rules/detect/cluster.yaml:97:9)
-  local S4 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t4(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S4[v] == true
-  end
-  PRED[9] = function(e)
-    return ((not t1(e) or t2(e)) and not (t3(e) or t4(e)))
-  end
-end
-
--- [10] detect events-deleted
-RULE_ID[10], KIND[10], HITS[10] = "events-deleted", "detect", 0
-RANK[10] = 3 -- medium
+-- [8] detect access-review-loop
+RULE_ID[8], KIND[8], HITS[8] = "access-review-loop", "detect", 0
+RANK[8] = 1 -- info
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -910,16 +1489,192 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[10] = function(e)
-    return not (t1(e) or t2(e))
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/auth.yaml:374:9)
+  local S4 = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  PRED[8] = function(e)
+    return (not (t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [11] detect configmap-holds-credentials
-RULE_ID[11], KIND[11], HITS[11] = "configmap-holds-credentials", "detect", 0
-RANK[11] = 3 -- medium
+-- [9] detect kube-system-token-used-by-human-client
+RULE_ID[9], KIND[9], HITS[9] = "kube-system-token-used-by-human-client", "detect", 0
+RANK[9] = 4 -- high
 do
-  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:153:15)
+  -- user.username prefix (rules/detect/auth.yaml:445:11)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
+  end
+  -- userAgent prefix (rules/detect/auth.yaml:447:11)
+  local function t2(e)
+    local v = e["userAgent"]
+    return type(v) == "string" and (ssub(v, 1, 8) == "kubectl/" or ssub(v, 1, 12) == "kubectl.exe/" or ssub(v, 1, 5) == "curl/" or ssub(v, 1, 16) == "python-requests/" or ssub(v, 1, 14) == "Python-urllib/" or ssub(v, 1, 5) == "Wget/" or ssub(v, 1, 15) == "PostmanRuntime/" or ssub(v, 1, 7) == "HTTPie/" or ssub(v, 1, 4) == "k9s/" or ssub(v, 1, 8) == "Mozilla/")
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[9] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [10] detect admission-webhook-modified
+RULE_ID[10], KIND[10], HITS[10] = "admission-webhook-modified", "detect", 0
+RANK[10] = 5 -- critical
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/cluster.yaml:27:9)
+  local S3 = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true, ["system:serviceaccount:istio-system:istiod"] = true, ["system:serviceaccount:kyverno:kyverno-admission-controller"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[10] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e) or t4(e) or t5(e)))
+  end
+end
+
+-- [11] detect namespace-deleted
+RULE_ID[11], KIND[11], HITS[11] = "namespace-deleted", "detect", 0
+RANK[11] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:84:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[11] = function(e)
+    return (not t1(e) and not t2(e))
+  end
+end
+
+-- [12] detect node-modified-unexpectedly
+RULE_ID[12], KIND[12], HITS[12] = "node-modified-unexpectedly", "detect", 0
+RANK[12] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:130:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/cluster.yaml:132:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "status"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- user.username in (rules/detect/cluster.yaml:137:9)
+  local S5 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true, ["system:serviceaccount:calico-system:calico-node"] = true, ["system:serviceaccount:kube-system:cilium"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  PRED[12] = function(e)
+    return ((not t1(e) or t2(e)) and not (t3(e) or t4(e) or t5(e)))
+  end
+end
+
+-- [13] detect events-deleted
+RULE_ID[13], KIND[13], HITS[13] = "events-deleted", "detect", 0
+RANK[13] = 3 -- medium
+do
+  -- user.username in (rules/macros.yaml:22:11)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[13] = function(e)
+    return (not (t1(e) or t2(e)) and not t3(e))
+  end
+end
+
+-- [14] detect configmap-holds-credentials
+RULE_ID[14], KIND[14], HITS[14] = "configmap-holds-credentials", "detect", 0
+RANK[14] = 3 -- medium
+do
+  -- requestObject.data["password"] exists (rules/detect/cluster.yaml:218:15)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -928,7 +1683,7 @@ do
     v = v["password"]
     return present(v)
   end
-  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:154:15)
+  -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:219:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -937,7 +1692,7 @@ do
     v = v["passwd"]
     return present(v)
   end
-  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:155:15)
+  -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:220:15)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -946,7 +1701,7 @@ do
     v = v["secret"]
     return present(v)
   end
-  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:156:15)
+  -- requestObject.data["token"] exists (rules/detect/cluster.yaml:221:15)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -955,7 +1710,7 @@ do
     v = v["token"]
     return present(v)
   end
-  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:157:15)
+  -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:222:15)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -964,7 +1719,7 @@ do
     v = v["api_key"]
     return present(v)
   end
-  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:158:15)
+  -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:223:15)
   local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -973,7 +1728,7 @@ do
     v = v["apikey"]
     return present(v)
   end
-  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:159:15)
+  -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:224:15)
   local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -982,7 +1737,7 @@ do
     v = v["api-key"]
     return present(v)
   end
-  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:160:15)
+  -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:225:15)
   local function t8(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -991,7 +1746,7 @@ do
     v = v["client_secret"]
     return present(v)
   end
-  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:161:15)
+  -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:226:15)
   local function t9(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1000,7 +1755,7 @@ do
     v = v["private_key"]
     return present(v)
   end
-  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:162:15)
+  -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:227:15)
   local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1009,7 +1764,7 @@ do
     v = v["id_rsa"]
     return present(v)
   end
-  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:163:15)
+  -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:228:15)
   local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1018,7 +1773,7 @@ do
     v = v["credentials"]
     return present(v)
   end
-  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:164:15)
+  -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:229:15)
   local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1027,7 +1782,7 @@ do
     v = v["aws_secret_access_key"]
     return present(v)
   end
-  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:165:15)
+  -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:230:15)
   local function t13(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1036,7 +1791,7 @@ do
     v = v["AWS_SECRET_ACCESS_KEY"]
     return present(v)
   end
-  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:166:15)
+  -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:231:15)
   local function t14(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1045,7 +1800,7 @@ do
     v = v["DB_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:167:15)
+  -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:232:15)
   local function t15(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1054,7 +1809,7 @@ do
     v = v["POSTGRES_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:168:15)
+  -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:233:15)
   local function t16(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1063,7 +1818,7 @@ do
     v = v["MYSQL_ROOT_PASSWORD"]
     return present(v)
   end
-  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:169:15)
+  -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:234:15)
   local function t17(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1072,14 +1827,93 @@ do
     v = v[".dockerconfigjson"]
     return present(v)
   end
-  PRED[11] = function(e)
-    return (t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e))
+  -- requestObject.data["passphrase"] exists (rules/detect/cluster.yaml:235:15)
+  local function t18(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["passphrase"]
+    return present(v)
+  end
+  -- requestObject.data["aws_access_key_id"] exists (rules/detect/cluster.yaml:236:15)
+  local function t19(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_access_key_id"]
+    return present(v)
+  end
+  -- requestObject.data["AWS_ACCESS_KEY_ID"] exists (rules/detect/cluster.yaml:237:15)
+  local function t20(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["AWS_ACCESS_KEY_ID"]
+    return present(v)
+  end
+  -- requestObject.data["aws-access-key-id"] exists (rules/detect/cluster.yaml:238:15)
+  local function t21(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws-access-key-id"]
+    return present(v)
+  end
+  -- requestObject.data["aws_s3_access_key_id"] exists (rules/detect/cluster.yaml:239:15)
+  local function t22(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_s3_access_key_id"]
+    return present(v)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t23(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[14] = function(e)
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not t23(e))
   end
 end
 
--- [12] detect exec-into-pod
-RULE_ID[12], KIND[12], HITS[12] = "exec-into-pod", "detect", 0
-RANK[12] = 4 -- high
+-- [15] detect node-deleted
+RULE_ID[15], KIND[15], HITS[15] = "node-deleted", "detect", 0
+RANK[15] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:295:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/cluster.yaml:303:9)
+  local S3 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  PRED[15] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)))
+  end
+end
+
+-- [16] detect exec-into-pod
+RULE_ID[16], KIND[16], HITS[16] = "exec-into-pod", "detect", 0
+RANK[16] = 4 -- high
 do
   -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
   local S1 = { ["exec"] = true, ["attach"] = true }
@@ -1089,108 +1923,230 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[12] = function(e)
-    return t1(e)
-  end
-end
-
--- [13] detect exec-shell-or-tool
-RULE_ID[13], KIND[13], HITS[13] = "exec-shell-or-tool", "detect", 0
-RANK[13] = 5 -- critical
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:53:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "exec"
-  end
-  -- requestURI regex (rules/detect/exec.yaml:57:11)
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fbash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fzsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fdash$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fksh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcsh$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fcurl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fwget$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnc$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fncat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fsocat$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fperl$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fruby$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fnsenter$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fchroot$") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=%%2F[%%%-%.0-9A-Z%_a-z]*%%2Fpython[%.0-9]*$") ~= nil)
-  end
-  PRED[13] = function(e)
-    return (t1(e) and t2(e))
-  end
-end
-
--- [14] detect port-forward
-RULE_ID[14], KIND[14], HITS[14] = "port-forward", "detect", 0
-RANK[14] = 3 -- medium
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:95:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "portforward"
-  end
-  PRED[14] = function(e)
-    return t1(e)
-  end
-end
-
--- [15] detect ephemeral-container-added
-RULE_ID[15], KIND[15], HITS[15] = "ephemeral-container-added", "detect", 0
-RANK[15] = 4 -- high
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:122:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "ephemeralcontainers"
-  end
-  PRED[15] = function(e)
-    return t1(e)
-  end
-end
-
--- [16] detect kubelet-api-proxied
-RULE_ID[16], KIND[16], HITS[16] = "kubelet-api-proxied", "detect", 0
-RANK[16] = 4 -- high
-do
-  -- objectRef.subresource equals (rules/detect/exec.yaml:151:11)
-  local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return v == "proxy"
-  end
-  -- requestURI regex (rules/detect/exec.yaml:155:13)
-  local function t2(e)
-    local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[16] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [17] detect clusterrolebinding-created
-RULE_ID[17], KIND[17], HITS[17] = "clusterrolebinding-created", "detect", 0
+-- [17] detect exec-shell-or-tool
+RULE_ID[17], KIND[17], HITS[17] = "exec-shell-or-tool", "detect", 0
 RANK[17] = 4 -- high
 do
-  -- user.username in (rules/detect/rbac.yaml:20:9)
-  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- objectRef.subresource equals (rules/detect/exec.yaml:70:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "exec"
+  end
+  -- requestURI regex (rules/detect/exec.yaml:74:11)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]command=sh&") ~= nil or sfind(v, "[%&%?]command=sh$") ~= nil or sfind(v, "[%&%?]command=bash&") ~= nil or sfind(v, "[%&%?]command=bash$") ~= nil or sfind(v, "[%&%?]command=zsh&") ~= nil or sfind(v, "[%&%?]command=zsh$") ~= nil or sfind(v, "[%&%?]command=ash&") ~= nil or sfind(v, "[%&%?]command=ash$") ~= nil or sfind(v, "[%&%?]command=dash&") ~= nil or sfind(v, "[%&%?]command=dash$") ~= nil or sfind(v, "[%&%?]command=ksh&") ~= nil or sfind(v, "[%&%?]command=ksh$") ~= nil or sfind(v, "[%&%?]command=csh&") ~= nil or sfind(v, "[%&%?]command=csh$") ~= nil or sfind(v, "[%&%?]command=tcsh&") ~= nil or sfind(v, "[%&%?]command=tcsh$") ~= nil or sfind(v, "[%&%?]command=fish&") ~= nil or sfind(v, "[%&%?]command=fish$") ~= nil or sfind(v, "[%&%?]command=busybox&") ~= nil or sfind(v, "[%&%?]command=busybox$") ~= nil or sfind(v, "[%&%?]command=toybox&") ~= nil or sfind(v, "[%&%?]command=toybox$") ~= nil or sfind(v, "[%&%?]command=curl&") ~= nil or sfind(v, "[%&%?]command=curl$") ~= nil or sfind(v, "[%&%?]command=wget&") ~= nil or sfind(v, "[%&%?]command=wget$") ~= nil or sfind(v, "[%&%?]command=nc&") ~= nil or sfind(v, "[%&%?]command=nc$") ~= nil or sfind(v, "[%&%?]command=ncat&") ~= nil or sfind(v, "[%&%?]command=ncat$") ~= nil or sfind(v, "[%&%?]command=netcat&") ~= nil or sfind(v, "[%&%?]command=netcat$") ~= nil or sfind(v, "[%&%?]command=socat&") ~= nil or sfind(v, "[%&%?]command=socat$") ~= nil or sfind(v, "[%&%?]command=perl&") ~= nil or sfind(v, "[%&%?]command=perl$") ~= nil or sfind(v, "[%&%?]command=ruby&") ~= nil or sfind(v, "[%&%?]command=ruby$") ~= nil or sfind(v, "[%&%?]command=php&") ~= nil or sfind(v, "[%&%?]command=php$") ~= nil or sfind(v, "[%&%?]command=lua&") ~= nil or sfind(v, "[%&%?]command=lua$") ~= nil or sfind(v, "[%&%?]command=node&") ~= nil or sfind(v, "[%&%?]command=node$") ~= nil or sfind(v, "[%&%?]command=nodejs&") ~= nil or sfind(v, "[%&%?]command=nodejs$") ~= nil or sfind(v, "[%&%?]command=pwsh&") ~= nil or sfind(v, "[%&%?]command=pwsh$") ~= nil or sfind(v, "[%&%?]command=nsenter&") ~= nil or sfind(v, "[%&%?]command=nsenter$") ~= nil or sfind(v, "[%&%?]command=chroot&") ~= nil or sfind(v, "[%&%?]command=chroot$") ~= nil or sfind(v, "[%&%?]command=unshare&") ~= nil or sfind(v, "[%&%?]command=unshare$") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=env&command=sh&") ~= nil or sfind(v, "[%&%?]command=env&command=sh$") ~= nil or sfind(v, "[%&%?]command=env&command=bash&") ~= nil or sfind(v, "[%&%?]command=env&command=bash$") ~= nil or sfind(v, "[%&%?]command=env&command=ash&") ~= nil or sfind(v, "[%&%?]command=env&command=ash$") ~= nil or sfind(v, "[%&%?]command=env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=env&command=node&") ~= nil or sfind(v, "[%&%?]command=env&command=node$") ~= nil or sfind(v, "[%&%?]command=nohup&command=sh&") ~= nil or sfind(v, "[%&%?]command=nohup&command=sh$") ~= nil or sfind(v, "[%&%?]command=nohup&command=bash&") ~= nil or sfind(v, "[%&%?]command=nohup&command=bash$") ~= nil or sfind(v, "[%&%?]command=nohup&command=ash&") ~= nil or sfind(v, "[%&%?]command=nohup&command=ash$") ~= nil or sfind(v, "[%&%?]command=nohup&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=nohup&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=nohup&command=node&") ~= nil or sfind(v, "[%&%?]command=nohup&command=node$") ~= nil or sfind(v, "[%&%?]command=setsid&command=sh&") ~= nil or sfind(v, "[%&%?]command=setsid&command=sh$") ~= nil or sfind(v, "[%&%?]command=setsid&command=bash&") ~= nil or sfind(v, "[%&%?]command=setsid&command=bash$") ~= nil or sfind(v, "[%&%?]command=setsid&command=ash&") ~= nil or sfind(v, "[%&%?]command=setsid&command=ash$") ~= nil or sfind(v, "[%&%?]command=setsid&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=setsid&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=setsid&command=node&") ~= nil or sfind(v, "[%&%?]command=setsid&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&") ~= nil or sfind(v, "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$") ~= nil)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[17] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [18] detect port-forward
+RULE_ID[18], KIND[18], HITS[18] = "port-forward", "detect", 0
+RANK[18] = 3 -- medium
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:227:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "portforward"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[18] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [19] detect ephemeral-container-added
+RULE_ID[19], KIND[19], HITS[19] = "ephemeral-container-added", "detect", 0
+RANK[19] = 4 -- high
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:255:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[19] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [20] detect kubelet-api-proxied
+RULE_ID[20], KIND[20], HITS[20] = "kubelet-api-proxied", "detect", 0
+RANK[20] = 4 -- high
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:285:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI regex (rules/detect/exec.yaml:289:13)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$") ~= nil or sfind(v, "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$") ~= nil)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[20] = function(e)
+    return (t1(e) and not t2(e) and not t3(e))
+  end
+end
+
+-- [21] detect pod-or-service-proxy
+RULE_ID[21], KIND[21], HITS[21] = "pod-or-service-proxy", "detect", 0
+RANK[21] = 3 -- medium
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:351:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[21] = function(e)
+    return (t1(e) and not t2(e))
+  end
+end
+
+-- [22] detect kubelet-nodes-proxy-authorized
+RULE_ID[22], KIND[22], HITS[22] = "kubelet-nodes-proxy-authorized", "detect", 0
+RANK[22] = 4 -- high
+do
+  -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S1[v] == true
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[17] = function(e)
-    return not t1(e)
+  -- requestObject.spec.resourceAttributes.resource equals (rules/detect/exec.yaml:417:11)
+  local function t2(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["resourceAttributes"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "nodes"
+  end
+  -- requestObject.spec.resourceAttributes.subresource equals (rules/detect/exec.yaml:419:11)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["resourceAttributes"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "proxy"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- requestObject.spec.user in (rules/detect/exec.yaml:423:9)
+  local S5 = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
+  local function t5(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["user"]
+    return S5[v] == true
+  end
+  PRED[22] = function(e)
+    return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
 end
 
--- [18] detect binding-to-privileged-role
-RULE_ID[18], KIND[18], HITS[18] = "binding-to-privileged-role", "detect", 0
-RANK[18] = 5 -- critical
+-- [23] detect clusterrolebinding-created
+RULE_ID[23], KIND[23], HITS[23] = "clusterrolebinding-created", "detect", 0
+RANK[23] = 3 -- medium
 do
-  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:48:15)
-  local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t1(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S2 = { ["update"] = true, ["patch"] = true }
+  local function t2(e)
+    local v = e["verb"]
+    return S2[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t3(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:23:9)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  PRED[23] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e)))
+  end
+end
+
+-- [24] detect binding-to-privileged-role
+RULE_ID[24], KIND[24], HITS[24] = "binding-to-privileged-role", "detect", 0
+RANK[24] = 5 -- critical
+do
+  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:112:15)
+  local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -1199,8 +2155,8 @@ do
     v = v["name"]
     return S1[v] == true
   end
-  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:50:15)
-  local S2 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true }
+  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:114:15)
+  local S2 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
   local function t2(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -1209,24 +2165,29 @@ do
     v = v["name"]
     return S2[v] == true
   end
-  -- user.username in (rules/detect/rbac.yaml:53:9)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:118:9)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
-  PRED[18] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[24] = function(e)
+    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [19] detect rbac-escalation-role
-RULE_ID[19], KIND[19], HITS[19] = "rbac-escalation-role", "detect", 0
-RANK[19] = 5 -- critical
+-- [25] detect rbac-escalation-role
+RULE_ID[25], KIND[25], HITS[25] = "rbac-escalation-role", "detect", 0
+RANK[25] = 5 -- critical
 do
-  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:88:15)
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:187:15)
   local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
   local function t1(e)
     local v0 = e["requestObject"]
@@ -1249,7 +2210,8 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:90:15)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:189:15)
+  local S2 = { ["*"] = true, ["*/*"] = true }
   local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -1262,7 +2224,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if v4 == "*" then return true end
+                if S2[v4] == true then return true end
               end
             end
           end
@@ -1271,40 +2233,130 @@ do
     end
     return false
   end
-  -- user.username in (rules/detect/rbac.yaml:93:9)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- verb equals (rules/detect/rbac.yaml:192:19)
   local function t3(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:195:23)
+  local S4 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
+  local function t4(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S4[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:197:23)
+  local S5 = { ["*"] = true, ["*/*"] = true }
+  local function t5(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S5[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:201:9)
+  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t7(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S7[v] == true
   end
-  PRED[19] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[25] = function(e)
+    return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e)))) and not (t6(e) or t7(e)))
   end
 end
 
--- [20] detect impersonation-used
-RULE_ID[20], KIND[20], HITS[20] = "impersonation-used", "detect", 0
-RANK[20] = 4 -- high
+-- [26] detect impersonation-used
+RULE_ID[26], KIND[26], HITS[26] = "impersonation-used", "detect", 0
+RANK[26] = 3 -- medium
 do
-  -- impersonatedUser.username exists (rules/detect/rbac.yaml:126:7)
+  -- impersonatedUser.username exists (rules/detect/rbac.yaml:264:7)
   local function t1(e)
     local v = e["impersonatedUser"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return present(v)
   end
-  PRED[20] = function(e)
-    return t1(e)
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:272:13)
+  local S3 = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- impersonatedUser.username prefix (rules/detect/rbac.yaml:274:13)
+  local function t4(e)
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
+  end
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:277:15)
+  local function t5(e)
+    local v0 = e["impersonatedUser"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if v2 == "system:masters" then return true end
+        end
+      end
+    end
+    return false
+  end
+  PRED[26] = function(e)
+    return (t1(e) and not (t2(e) or (t3(e) and t4(e) and not t5(e))))
   end
 end
 
--- [21] detect system-masters-credential-used
-RULE_ID[21], KIND[21], HITS[21] = "system-masters-credential-used", "detect", 0
-RANK[21] = 4 -- high
+-- [27] detect system-masters-credential-used
+RULE_ID[27], KIND[27], HITS[27] = "system-masters-credential-used", "detect", 0
+RANK[27] = 4 -- high
 do
-  -- user.groups[*] equals (rules/detect/rbac.yaml:151:11)
+  -- user.groups[*] equals (rules/detect/rbac.yaml:326:11)
   local function t1(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -1318,7 +2370,7 @@ do
     end
     return false
   end
-  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:153:11)
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:328:11)
   local function t2(e)
     local v0 = e["impersonatedUser"]
     if type(v0) == "table" then
@@ -1332,22 +2384,27 @@ do
     end
     return false
   end
-  -- user.username in (rules/detect/rbac.yaml:156:9)
-  local S3 = { ["system:apiserver"] = true }
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:332:9)
+  local S4 = { ["system:apiserver"] = true }
+  local function t4(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S4[v] == true
   end
-  PRED[21] = function(e)
-    return ((t1(e) or t2(e)) and not t3(e))
+  PRED[27] = function(e)
+    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [22] detect permissions-enumerated
-RULE_ID[22], KIND[22], HITS[22] = "permissions-enumerated", "detect", 0
-RANK[22] = 2 -- low
+-- [28] detect permissions-enumerated
+RULE_ID[28], KIND[28], HITS[28] = "permissions-enumerated", "detect", 0
+RANK[28] = 2 -- low
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -1364,14 +2421,860 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[22] = function(e)
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[28] = function(e)
+    return (not (t1(e) or t2(e)) and not t3(e))
+  end
+end
+
+-- [29] detect system-namespace-binding-to-powerful-role
+RULE_ID[29], KIND[29], HITS[29] = "system-namespace-binding-to-powerful-role", "detect", 0
+RANK[29] = 5 -- critical
+do
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S1 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S1[v] == true
+  end
+  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:394:15)
+  local S2 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  local function t2(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
+  end
+  -- verb equals (rules/detect/rbac.yaml:400:19)
+  local function t3(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:402:19)
+  local S4 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  local function t4(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S4[v] == true
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:409:9)
+  local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
+  end
+  PRED[29] = function(e)
+    return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
+  end
+end
+
+-- [30] detect clusterrole-aggregates-privileged
+RULE_ID[30], KIND[30], HITS[30] = "clusterrole-aggregates-privileged", "detect", 0
+RANK[30] = 4 -- high
+do
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:496:15)
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:498:15)
+  local function t2(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-edit"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:500:15)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-cluster-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:502:15)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["kubernetes.io/bootstrapping"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:504:15)
+  local S5 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchExpressions"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["key"]
+                    if S5[v6] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:512:23)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
+    return v == "true"
+  end
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:514:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
+    return v == "true"
+  end
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:516:19)
+  local S8 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S8[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:530:19)
+  local function t9(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:533:23)
+  local function t10(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:535:23)
+  local function t11(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-edit"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:537:23)
+  local function t12(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["rbac.authorization.k8s.io/aggregate-to-cluster-admin"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:539:23)
+  local function t13(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchLabels"]
+              if type(v4) == "table" then
+                local v5 = v4["kubernetes.io/bootstrapping"]
+                if present(v5) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:541:23)
+  local S14 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local function t14(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["aggregationRule"]
+      if type(v1) == "table" then
+        local v2 = v1["clusterRoleSelectors"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["matchExpressions"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["key"]
+                    if S14[v6] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:549:31)
+  local function t15(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
+    return v == "true"
+  end
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:551:31)
+  local function t16(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["labels"]
+    if type(v) ~= "table" then return false end
+    v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
+    return v == "true"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:553:27)
+  local S17 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local function t17(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S17[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t18(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:568:9)
+  local S19 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t19(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S19[v] == true
+  end
+  PRED[30] = function(e)
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e))))) and not (t18(e) or t19(e)))
+  end
+end
+
+-- [31] detect role-grants-exec-or-node-access
+RULE_ID[31], KIND[31], HITS[31] = "role-grants-exec-or-node-access", "detect", 0
+RANK[31] = 4 -- high
+do
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:670:15)
+  local S1 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S1[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:681:19)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:684:23)
+  local S3 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local function t3(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S3[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:696:9)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- user.username in (rules/detect/rbac.yaml:701:9)
+  local S6 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
+  end
+  PRED[31] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
+  end
+end
+
+-- [32] detect role-grants-rbac-write-or-secret-read
+RULE_ID[32], KIND[32], HITS[32] = "role-grants-rbac-write-or-secret-read", "detect", 0
+RANK[32] = 3 -- medium
+do
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:801:19)
+  local S1 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local function t1(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S1[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:807:19)
+  local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local function t2(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S2[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:815:19)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if v4 == "secrets" then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:817:19)
+  local S4 = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S4[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/rbac.yaml:823:19)
+  local function t5(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:827:27)
+  local S6 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local function t6(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S6[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:833:27)
+  local S7 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local function t7(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S7[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:841:27)
+  local function t8(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["resources"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if v4 == "secrets" then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:843:27)
+  local S9 = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local function t9(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["rules"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if type(v2) == "table" then
+            local v3 = v2["verbs"]
+            if type(v3) == "table" then
+              for i4 = 1, alen(v3) do
+                local v4 = v3[i4]
+                if S9[v4] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t10(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:850:9)
+  local S11 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t11(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S11[v] == true
+  end
+  -- user.username in (rules/detect/rbac.yaml:855:9)
+  local S12 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t12(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S12[v] == true
+  end
+  PRED[32] = function(e)
+    return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e))))) and not (t10(e) or t11(e) or t12(e)))
+  end
+end
+
+-- [33] detect system-rbac-object-modified
+RULE_ID[33], KIND[33], HITS[33] = "system-rbac-object-modified", "detect", 0
+RANK[33] = 4 -- high
+do
+  -- objectRef.name prefix (rules/detect/rbac.yaml:930:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return type(v) == "string" and ssub(v, 1, 7) == "system:"
+  end
+  -- objectRef.name in (rules/detect/rbac.yaml:933:13)
+  local S2 = { ["system:coredns"] = true, ["system:managed-certificate-controller"] = true }
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:938:9)
+  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
+  end
+  PRED[33] = function(e)
+    return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
+  end
+end
+
+-- [34] detect rbac-objects-deleted-in-bulk
+RULE_ID[34], KIND[34], HITS[34] = "rbac-objects-deleted-in-bulk", "detect", 0
+RANK[34] = 4 -- high
+do
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t1(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/rbac.yaml:1025:9)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  PRED[34] = function(e)
     return not (t1(e) or t2(e))
   end
 end
 
--- [23] detect secrets-listed-all-namespaces
-RULE_ID[23], KIND[23], HITS[23] = "secrets-listed-all-namespaces", "detect", 0
-RANK[23] = 5 -- critical
+-- [35] detect serviceaccount-created-in-system-namespace
+RULE_ID[35], KIND[35], HITS[35] = "serviceaccount-created-in-system-namespace", "detect", 0
+RANK[35] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/rbac.yaml:1086:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t5(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S5[v] == true
+  end
+  -- objectRef.name in (rules/detect/rbac.yaml:1091:13)
+  local S6 = { ["default"] = true, ["coredns"] = true, ["kube-proxy"] = true, ["kube-dns"] = true, ["metrics-server"] = true, ["bootstrap-signer"] = true, ["certificate-controller"] = true, ["clusterrole-aggregation-controller"] = true, ["cronjob-controller"] = true, ["daemon-set-controller"] = true, ["deployment-controller"] = true, ["disruption-controller"] = true, ["endpoint-controller"] = true, ["endpointslice-controller"] = true, ["endpointslicemirroring-controller"] = true, ["ephemeral-volume-controller"] = true, ["expand-controller"] = true, ["generic-garbage-collector"] = true, ["horizontal-pod-autoscaler"] = true, ["job-controller"] = true, ["legacy-service-account-token-cleaner"] = true, ["namespace-controller"] = true, ["node-controller"] = true, ["persistent-volume-binder"] = true, ["pod-garbage-collector"] = true, ["pv-protection-controller"] = true, ["pvc-protection-controller"] = true, ["replicaset-controller"] = true, ["replication-controller"] = true, ["resourcequota-controller"] = true, ["root-ca-cert-publisher"] = true, ["service-account-controller"] = true, ["statefulset-controller"] = true, ["token-cleaner"] = true, ["ttl-after-finished-controller"] = true, ["ttl-controller"] = true, ["attachdetach-controller"] = true }
+  local function t6(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S6[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t7(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t8(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t9(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[35] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not t6(e) and not (t7(e) or t8(e)) and not t9(e))
+  end
+end
+
+-- [36] detect secrets-listed-all-namespaces
+RULE_ID[36], KIND[36], HITS[36] = "secrets-listed-all-namespaces", "detect", 0
+RANK[36] = 5 -- critical
 do
   -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
@@ -1380,22 +3283,34 @@ do
     v = v["namespace"]
     return present(v)
   end
-  -- user.username in (rules/detect/secrets.yaml:26:9)
-  local S2 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/secrets.yaml:27:9)
+  local S3 = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:kube-state-metrics"] = true, ["system:serviceaccount:monitoring:kube-state-metrics"] = true, ["system:serviceaccount:cert-manager:cert-manager"] = true, ["system:serviceaccount:velero:velero"] = true, ["system:serviceaccount:argocd:argocd-application-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t3(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S2[v] == true
+    return S3[v] == true
   end
-  PRED[23] = function(e)
-    return (not t1(e) and not t2(e))
+  -- responseStatus.code equals (rules/detect/secrets.yaml:30:9)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 401
+  end
+  PRED[36] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
--- [24] detect secret-read-by-user
-RULE_ID[24], KIND[24], HITS[24] = "secret-read-by-user", "detect", 0
-RANK[24] = 3 -- medium
+-- [37] detect secret-read-by-user
+RULE_ID[37], KIND[37], HITS[37] = "secret-read-by-user", "detect", 0
+RANK[37] = 3 -- medium
 do
   -- user.username prefix (rules/macros.yaml:41:7)
   local function t1(e)
@@ -1419,69 +3334,98 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- responseStatus.code gte (rules/detect/secrets.yaml:65:13)
+  -- responseStatus.code gte (rules/detect/secrets.yaml:90:13)
   local function t4(e)
     local v = e["responseStatus"]
     if type(v) ~= "table" then return false end
     v = v["code"]
     return type(v) == "number" and v >= 400
   end
-  PRED[24] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[37] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
--- [25] detect long-lived-token-secret-created
-RULE_ID[25], KIND[25], HITS[25] = "long-lived-token-secret-created", "detect", 0
-RANK[25] = 4 -- high
+-- [38] detect long-lived-token-secret-created
+RULE_ID[38], KIND[38], HITS[38] = "long-lived-token-secret-created", "detect", 0
+RANK[38] = 4 -- high
 do
-  -- requestObject.type equals (rules/detect/secrets.yaml:102:11)
+  -- requestObject.type equals (rules/detect/secrets.yaml:128:15)
   local function t1(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  -- verb equals (rules/detect/secrets.yaml:131:19)
   local function t2(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.type equals (rules/detect/secrets.yaml:133:19)
+  local function t3(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "kubernetes.io/service-account-token"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S2[v] == true
+    return S5[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t3(e)
+  local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[25] = function(e)
-    return (t1(e) and not (t2(e) or t3(e)))
+  PRED[38] = function(e)
+    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
   end
 end
 
--- [26] detect privileged-container
-RULE_ID[26], KIND[26], HITS[26] = "privileged-container", "detect", 0
-RANK[26] = 5 -- critical
+-- [39] detect privileged-container
+RULE_ID[39], KIND[39], HITS[39] = "privileged-container", "detect", 0
+RANK[39] = 5 -- critical
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   local function t2(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:41:15)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:46:23)
   local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:27)
+  local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1503,8 +3447,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:43:15)
-  local function t4(e)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:27)
+  local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1526,8 +3470,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:45:15)
-  local function t5(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:27)
+  local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1549,8 +3493,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:47:15)
-  local function t6(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:56:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:27)
+  local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1578,8 +3533,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:15)
-  local function t7(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:27)
+  local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1607,8 +3562,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:15)
-  local function t8(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:27)
+  local function t10(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1636,8 +3591,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:15)
-  local function t9(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:66:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:69:27)
+  local function t12(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1671,8 +3641,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:55:15)
-  local function t10(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:71:27)
+  local function t13(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1706,8 +3676,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:57:15)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:73:27)
+  local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1741,8 +3711,17 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:15)
-  local function t12(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:76:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:27)
+  local function t16(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1767,8 +3746,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:15)
-  local function t13(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:81:27)
+  local function t17(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1793,8 +3772,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:15)
-  local function t14(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:83:27)
+  local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -1819,46 +3798,460 @@ do
     end
     return false
   end
+  -- verb equals (rules/detect/workloads.yaml:86:19)
+  local function t19(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:90:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:93:31)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:31)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:97:31)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:100:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:103:31)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:105:31)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:107:31)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:110:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:113:31)
+  local function t29(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:115:31)
+  local function t30(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:117:31)
+  local function t31(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["privileged"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:120:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:123:31)
+  local function t33(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:125:31)
+  local function t34(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:127:31)
+  local function t35(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t36(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
   -- user.username in (rules/macros.yaml:22:11)
-  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t15(e)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S15[v] == true
+    return S37[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t16(e)
+  local function t38(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[26] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e)) and not (t15(e) or t16(e)))
+  -- objectRef.resource equals (rules/detect/workloads.yaml:134:13)
+  local function t39(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "daemonsets"
+  end
+  -- user.username in (rules/detect/workloads.yaml:136:13)
+  local S40 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  local function t40(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S40[v] == true
+  end
+  PRED[39] = function(e)
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e) or (t39(e) and t40(e))))
   end
 end
 
--- [27] detect host-namespace-or-sensitive-mount
-RULE_ID[27], KIND[27], HITS[27] = "host-namespace-or-sensitive-mount", "detect", 0
-RANK[27] = 4 -- high
+-- [40] detect host-namespace-or-sensitive-mount
+RULE_ID[40], KIND[40], HITS[40] = "host-namespace-or-sensitive-mount", "detect", 0
+RANK[40] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:12:15)
-  local function t1(e)
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.subresource equals (rules/detect/workloads.yaml:14:15)
-  local function t2(e)
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:117:15)
-  local function t3(e)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:306:23)
+  T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:309:27)
+  T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1866,8 +4259,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:119:15)
-  local function t4(e)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:311:27)
+  T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1875,8 +4268,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:121:15)
-  local function t5(e)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:313:27)
+  T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1884,9 +4277,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:123:15)
-  local S6 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t6(e)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:315:27)
+  local S7 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[7] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1899,7 +4292,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if S6[v5] == true then return true end
+                if S7[v5] == true then return true end
               end
             end
           end
@@ -1908,8 +4301,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:125:15)
-  local function t7(e)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:318:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1922,7 +4315,7 @@ do
               local v4 = v3["hostPath"]
               if type(v4) == "table" then
                 local v5 = v4["path"]
-                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
               end
             end
           end
@@ -1931,8 +4324,42 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:127:15)
-  local function t8(e)
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:321:27)
+  T[9] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:325:23)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:328:27)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1944,8 +4371,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:129:15)
-  local function t9(e)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:330:27)
+  T[12] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1957,8 +4384,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:131:15)
-  local function t10(e)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:332:27)
+  T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -1970,9 +4397,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:133:15)
-  local S11 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t11(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:334:27)
+  local S14 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -1989,7 +4416,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if S11[v7] == true then return true end
+                    if S14[v7] == true then return true end
                   end
                 end
               end
@@ -2000,8 +4427,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:135:15)
-  local function t12(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:337:27)
+  T[15] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2018,7 +4445,7 @@ do
                   local v6 = v5["hostPath"]
                   if type(v6) == "table" then
                     local v7 = v6["path"]
-                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
                   end
                 end
               end
@@ -2029,8 +4456,52 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:137:15)
-  local function t13(e)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:340:27)
+  T[16] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:344:23)
+  T[17] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:347:27)
+  T[18] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2046,8 +4517,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:139:15)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:349:27)
+  T[19] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2063,8 +4534,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:141:15)
-  local function t15(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:351:27)
+  T[20] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -2080,9 +4551,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:143:15)
-  local S16 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t16(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:353:27)
+  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2103,7 +4574,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if S16[v9] == true then return true end
+                        if S21[v9] == true then return true end
                       end
                     end
                   end
@@ -2116,8 +4587,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:145:15)
-  local function t17(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:356:27)
+  T[22] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -2138,7 +4609,7 @@ do
                       local v8 = v7["hostPath"]
                       if type(v8) == "table" then
                         local v9 = v8["path"]
-                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
+                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 16) == "/var/lib/docker/" or ssub(v9, 1, 16) == "/run/containerd/" or ssub(v9, 1, 20) == "/var/run/containerd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
                       end
                     end
                   end
@@ -2151,8 +4622,52 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:147:15)
-  local function t18(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:359:27)
+  T[23] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (sfind(v9, "^[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*etc$") ~= nil or sfind(v9, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*root$") ~= nil or sfind(v9, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*home$") ~= nil or sfind(v9, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*proc$") ~= nil or sfind(v9, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*sys$") ~= nil or sfind(v9, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*dev$") ~= nil or sfind(v9, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*boot$") ~= nil or sfind(v9, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "/%.%./") ~= nil or sfind(v9, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:363:23)
+  T[24] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:366:27)
+  T[25] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2162,8 +4677,8 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:149:15)
-  local function t19(e)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:368:27)
+  T[26] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2173,8 +4688,8 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:151:15)
-  local function t20(e)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:370:27)
+  T[27] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -2184,9 +4699,9 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:153:15)
-  local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true }
-  local function t21(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:372:27)
+  local S28 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2201,7 +4716,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if S21[v6] == true then return true end
+                  if S28[v6] == true then return true end
                 end
               end
             end
@@ -2211,8 +4726,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:155:15)
-  local function t22(e)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:375:27)
+  T[29] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -2227,7 +4742,7 @@ do
                 local v5 = v4["hostPath"]
                 if type(v5) == "table" then
                   local v6 = v5["path"]
-                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
                 end
               end
             end
@@ -2236,77 +4751,694 @@ do
       end
     end
     return false
+  end
+  -- requestObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:378:27)
+  T[30] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:382:19)
+  T[31] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:386:27)
+  T[32] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:389:31)
+  T[33] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:391:31)
+  T[34] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:393:31)
+  T[35] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:395:31)
+  local S36 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[36] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if S36[v5] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:398:31)
+  T[37] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:401:31)
+  T[38] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:405:27)
+  T[39] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:408:31)
+  T[40] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:410:31)
+  T[41] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:412:31)
+  T[42] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:414:31)
+  local S43 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[43] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if S43[v7] == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:417:31)
+  T[44] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:420:31)
+  T[45] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["volumes"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["hostPath"]
+                  if type(v6) == "table" then
+                    local v7 = v6["path"]
+                    if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:424:27)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:427:31)
+  T[47] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:429:31)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:431:31)
+  T[49] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:433:31)
+  local S50 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if S50[v9] == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:436:31)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (ssub(v9, 1, 5) == "/etc/" or ssub(v9, 1, 6) == "/root/" or ssub(v9, 1, 6) == "/home/" or ssub(v9, 1, 6) == "/proc/" or ssub(v9, 1, 5) == "/sys/" or ssub(v9, 1, 5) == "/dev/" or ssub(v9, 1, 6) == "/boot/" or ssub(v9, 1, 17) == "/var/lib/kubelet/" or ssub(v9, 1, 14) == "/var/lib/etcd/" or ssub(v9, 1, 16) == "/var/lib/docker/" or ssub(v9, 1, 16) == "/run/containerd/" or ssub(v9, 1, 20) == "/var/run/containerd/" or ssub(v9, 1, 17) == "/var/run/secrets/" or ssub(v9, 1, 13) == "/run/secrets/") then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:439:31)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["volumes"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["hostPath"]
+                      if type(v8) == "table" then
+                        local v9 = v8["path"]
+                        if type(v9) == "string" and (sfind(v9, "^[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*etc$") ~= nil or sfind(v9, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*root$") ~= nil or sfind(v9, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*home$") ~= nil or sfind(v9, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*proc$") ~= nil or sfind(v9, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*sys$") ~= nil or sfind(v9, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*dev$") ~= nil or sfind(v9, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*boot$") ~= nil or sfind(v9, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v9, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v9, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v9, "/%.%./") ~= nil or sfind(v9, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:443:27)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:446:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:448:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:450:31)
+  T[56] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:452:31)
+  local S57 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[57] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if S57[v6] == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:455:31)
+  T[58] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:458:31)
+  T[59] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[60] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t23(e)
+  local S61 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[61] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S23[v] == true
+    return S61[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t24(e)
+  T[62] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[27] = function(e)
-    return ((not t1(e) or t2(e)) and (t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not (t23(e) or t24(e)))
+  -- objectRef.resource equals (rules/detect/workloads.yaml:466:13)
+  T[63] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "daemonsets"
+  end
+  -- user.username in (rules/detect/workloads.yaml:468:13)
+  local S64 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[64] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S64[v] == true
+  end
+  PRED[40] = function(e)
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e)))))) and not (T[60](e) or T[61](e) or T[62](e) or (T[63](e) and T[64](e))))
   end
 end
 
--- [28] detect pod-created-in-kube-system
-RULE_ID[28], KIND[28], HITS[28] = "pod-created-in-kube-system", "detect", 0
-RANK[28] = 4 -- high
+-- [41] detect pod-created-in-kube-system
+RULE_ID[41], KIND[41], HITS[41] = "pod-created-in-kube-system", "detect", 0
+RANK[41] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:196:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:661:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:200:11)
+  -- verb equals (rules/macros.yaml:57:11)
   local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t5(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["namespace"]
-    return v == "kube-system"
+    return S5[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t3(e)
+  local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S3[v] == true
+    return S6[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t4(e)
+  local function t7(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:204:13)
-  local function t5(e)
+  -- user.username prefix (rules/detect/workloads.yaml:668:17)
+  local function t8(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  PRED[28] = function(e)
-    return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:670:17)
+  local function t9(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return v == "kube-system"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t10(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[41] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not (t6(e) or t7(e)) and not (t8(e) and t9(e)) and not t10(e))
   end
 end
 
--- [29] detect cronjob-created-or-modified
-RULE_ID[29], KIND[29], HITS[29] = "cronjob-created-or-modified", "detect", 0
-RANK[29] = 2 -- low
+-- [42] detect cronjob-created-or-modified
+RULE_ID[42], KIND[42], HITS[42] = "cronjob-created-or-modified", "detect", 0
+RANK[42] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:234:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:746:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2328,23 +5460,28 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[29] = function(e)
-    return (not t1(e) and not (t2(e) or t3(e)))
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[42] = function(e)
+    return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [30] detect nodeport-service
-RULE_ID[30], KIND[30], HITS[30] = "nodeport-service", "detect", 0
-RANK[30] = 3 -- medium
+-- [43] detect nodeport-service
+RULE_ID[43], KIND[43], HITS[43] = "nodeport-service", "detect", 0
+RANK[43] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:263:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:776:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:267:15)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:780:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2353,7 +5490,7 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:269:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:782:15)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2373,7 +5510,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:272:19)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:785:19)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2382,7 +5519,7 @@ do
     v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:275:21)
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:788:21)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2391,13 +5528,7063 @@ do
     v = v["allocateLoadBalancerNodePorts"]
     return v == false
   end
-  PRED[30] = function(e)
-    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e))))
+  -- verb equals (rules/detect/workloads.yaml:791:19)
+  local function t6(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.type equals (rules/detect/workloads.yaml:793:19)
+  local function t7(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "NodePort"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t8(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[43] = function(e)
+    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e))) and not t8(e))
   end
 end
 
--- [31] drop drop-health-probes
-RULE_ID[31], KIND[31], HITS[31] = "drop-health-probes", "drop", 0
+-- [44] detect dangerous-capability-added
+RULE_ID[44], KIND[44], HITS[44] = "dangerous-capability-added", "detect", 0
+RANK[44] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:853:23)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:856:27)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:859:27)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:862:27)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:866:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:869:27)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:872:27)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:875:27)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:879:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:882:27)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:885:27)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:888:27)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:892:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:895:27)
+  local function t16(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:898:27)
+  local function t17(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:901:27)
+  local function t18(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:905:19)
+  local function t19(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:909:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:912:31)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:915:31)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:918:31)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:922:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:925:31)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:928:31)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:931:31)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:935:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:938:31)
+  local function t29(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:941:31)
+  local function t30(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:944:31)
+  local function t31(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["capabilities"]
+                        if type(v9) == "table" then
+                          local v10 = v9["add"]
+                          if type(v10) == "table" then
+                            for i11 = 1, alen(v10) do
+                              local v11 = v10[i11]
+                              if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:948:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:951:31)
+  local function t33(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:954:31)
+  local function t34(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:957:31)
+  local function t35(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t36(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S37[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t38(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[44] = function(e)
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+  end
+end
+
+-- [45] detect security-profile-unconfined
+RULE_ID[45], KIND[45], HITS[45] = "security-profile-unconfined", "detect", 0
+RANK[45] = 3 -- medium
+do
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1090:23)
+  T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1093:27)
+  T[4] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1095:27)
+  T[5] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1098:23)
+  T[6] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1101:27)
+  T[7] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1103:27)
+  T[8] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1106:23)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1109:27)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1111:27)
+  T[11] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1114:23)
+  T[12] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1117:27)
+  T[13] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1119:27)
+  T[14] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1122:23)
+  T[15] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1125:27)
+  T[16] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1127:27)
+  T[17] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1129:27)
+  T[18] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1131:27)
+  T[19] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1133:27)
+  T[20] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1135:27)
+  T[21] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1138:23)
+  T[22] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1141:27)
+  T[23] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1143:27)
+  T[24] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1145:27)
+  T[25] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1147:27)
+  T[26] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1149:27)
+  T[27] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1151:27)
+  T[28] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1154:23)
+  T[29] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1157:27)
+  T[30] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1159:27)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1161:27)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1163:27)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1165:27)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1167:27)
+  T[35] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1170:23)
+  T[36] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1173:27)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1175:27)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1177:27)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1179:27)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1181:27)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1183:27)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1185:19)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1187:19)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1189:19)
+  T[45] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1191:19)
+  T[46] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- verb equals (rules/detect/workloads.yaml:1194:19)
+  T[47] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1198:27)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1201:31)
+  T[49] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1203:31)
+  T[50] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1206:27)
+  T[51] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1209:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1211:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1214:27)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1217:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1219:31)
+  T[56] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1222:27)
+  T[57] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1225:31)
+  T[58] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1227:31)
+  T[59] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1230:27)
+  T[60] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1233:31)
+  T[61] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1235:31)
+  T[62] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1237:31)
+  T[63] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1239:31)
+  T[64] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1241:31)
+  T[65] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1243:31)
+  T[66] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1246:27)
+  T[67] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1249:31)
+  T[68] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1251:31)
+  T[69] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1253:31)
+  T[70] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1255:31)
+  T[71] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1257:31)
+  T[72] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1259:31)
+  T[73] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1262:27)
+  T[74] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1265:31)
+  T[75] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1267:31)
+  T[76] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1269:31)
+  T[77] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1271:31)
+  T[78] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1273:31)
+  T[79] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["seccompProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1275:31)
+  T[80] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["appArmorProfile"]
+                        if type(v9) == "table" then
+                          local v10 = v9["type"]
+                          if v10 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1278:27)
+  T[81] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1281:31)
+  T[82] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1283:31)
+  T[83] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1285:31)
+  T[84] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1287:31)
+  T[85] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1289:31)
+  T[86] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1291:31)
+  T[87] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1293:23)
+  T[88] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1295:23)
+  T[89] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1297:23)
+  T[90] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1299:23)
+  T[91] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["metadata"]
+    if type(v) ~= "table" then return false end
+    v = v["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["seccomp.security.alpha.kubernetes.io/pod"]
+    return v == "unconfined"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[92] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S93 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[93] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S93[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  T[94] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[45] = function(e)
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e)))) and not (T[92](e) or T[93](e) or T[94](e)))
+  end
+end
+
+-- [46] detect privilege-escalation-allowed
+RULE_ID[46], KIND[46], HITS[46] = "privilege-escalation-allowed", "detect", 0
+RANK[46] = 2 -- low
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1394:23)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1397:27)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1399:27)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1401:27)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1404:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1407:27)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1409:27)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1411:27)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1414:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1417:27)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1419:27)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1421:27)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1424:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1427:27)
+  local function t16(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1429:27)
+  local function t17(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1431:27)
+  local function t18(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1434:19)
+  local function t19(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1438:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1441:31)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1443:31)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1445:31)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["allowPrivilegeEscalation"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1448:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1451:31)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1453:31)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1455:31)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1458:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1461:31)
+  local function t29(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1463:31)
+  local function t30(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1465:31)
+  local function t31(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["allowPrivilegeEscalation"]
+                        if v9 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1468:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1471:31)
+  local function t33(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1473:31)
+  local function t34(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1475:31)
+  local function t35(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t36(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S37[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t38(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[46] = function(e)
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+  end
+end
+
+-- [47] detect host-port-requested
+RULE_ID[47], KIND[47], HITS[47] = "host-port-requested", "detect", 0
+RANK[47] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1545:23)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1548:27)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1550:27)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1552:27)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1555:23)
+  local function t7(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1558:27)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1560:27)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1562:27)
+  local function t10(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1565:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1568:27)
+  local function t12(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1570:27)
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1572:27)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1575:23)
+  local function t15(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1578:27)
+  local function t16(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1580:27)
+  local function t17(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1582:27)
+  local function t18(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1585:19)
+  local function t19(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1589:27)
+  local function t20(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1592:31)
+  local function t21(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1594:31)
+  local function t22(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1596:31)
+  local function t23(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["ports"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPort"]
+                    if type(v6) == "number" and v6 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1599:27)
+  local function t24(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1602:31)
+  local function t25(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1604:31)
+  local function t26(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1606:31)
+  local function t27(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1609:27)
+  local function t28(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1612:31)
+  local function t29(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1614:31)
+  local function t30(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1616:31)
+  local function t31(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["ports"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "table" then
+                            local v10 = v9["hostPort"]
+                            if type(v10) == "number" and v10 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1619:27)
+  local function t32(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1622:31)
+  local function t33(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1624:31)
+  local function t34(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1626:31)
+  local function t35(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t36(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t37(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S37[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t38(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[47] = function(e)
+    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+  end
+end
+
+-- [48] detect container-runs-as-root
+RULE_ID[48], KIND[48], HITS[48] = "container-runs-as-root", "detect", 0
+RANK[48] = 2 -- low
+do
+  local T = {}
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
+  T[1] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
+  T[2] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "ephemeralcontainers"
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1703:23)
+  T[3] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1706:27)
+  T[4] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1708:27)
+  T[5] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1711:23)
+  T[6] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1714:27)
+  T[7] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1716:27)
+  T[8] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1719:23)
+  T[9] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1722:27)
+  T[10] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1724:27)
+  T[11] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1727:23)
+  T[12] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1730:27)
+  T[13] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1732:27)
+  T[14] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1735:23)
+  T[15] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1738:27)
+  T[16] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1740:27)
+  T[17] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1742:27)
+  T[18] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1744:27)
+  T[19] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1746:27)
+  T[20] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1748:27)
+  T[21] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1751:23)
+  T[22] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1754:27)
+  T[23] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1756:27)
+  T[24] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1758:27)
+  T[25] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1760:27)
+  T[26] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1762:27)
+  T[27] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1764:27)
+  T[28] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1767:23)
+  T[29] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1770:27)
+  T[30] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1772:27)
+  T[31] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1774:27)
+  T[32] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1776:27)
+  T[33] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1778:27)
+  T[34] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1780:27)
+  T[35] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1783:23)
+  T[36] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1786:27)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1788:27)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1790:27)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1792:27)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1794:27)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1796:27)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:1799:19)
+  T[43] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1803:27)
+  T[44] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1806:31)
+  T[45] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1808:31)
+  T[46] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1811:27)
+  T[47] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1814:31)
+  T[48] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1816:31)
+  T[49] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1819:27)
+  T[50] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1822:31)
+  T[51] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1824:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1827:27)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1830:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1832:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1835:27)
+  T[56] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1838:31)
+  T[57] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1840:31)
+  T[58] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1842:31)
+  T[59] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1844:31)
+  T[60] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1846:31)
+  T[61] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1848:31)
+  T[62] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1851:27)
+  T[63] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1854:31)
+  T[64] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1856:31)
+  T[65] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["containers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1858:31)
+  T[66] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1860:31)
+  T[67] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["initContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1862:31)
+  T[68] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1864:31)
+  T[69] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["template"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["ephemeralContainers"]
+            if type(v4) == "table" then
+              for i5 = 1, alen(v4) do
+                local v5 = v4[i5]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1867:27)
+  T[70] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["jobTemplate"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1870:31)
+  T[71] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1872:31)
+  T[72] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["containers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1874:31)
+  T[73] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1876:31)
+  T[74] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["initContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1878:31)
+  T[75] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsUser"]
+                        if v9 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1880:31)
+  T[76] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["jobTemplate"]
+        if type(v2) == "table" then
+          local v3 = v2["spec"]
+          if type(v3) == "table" then
+            local v4 = v3["template"]
+            if type(v4) == "table" then
+              local v5 = v4["spec"]
+              if type(v5) == "table" then
+                local v6 = v5["ephemeralContainers"]
+                if type(v6) == "table" then
+                  for i7 = 1, alen(v6) do
+                    local v7 = v6[i7]
+                    if type(v7) == "table" then
+                      local v8 = v7["securityContext"]
+                      if type(v8) == "table" then
+                        local v9 = v8["runAsNonRoot"]
+                        if v9 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1883:27)
+  T[77] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1886:31)
+  T[78] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1888:31)
+  T[79] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["containers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1890:31)
+  T[80] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1892:31)
+  T[81] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["initContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1894:31)
+  T[82] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1896:31)
+  T[83] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["template"]
+      if type(v1) == "table" then
+        local v2 = v1["spec"]
+        if type(v2) == "table" then
+          local v3 = v2["ephemeralContainers"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[84] = function(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S85 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[85] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S85[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  T[86] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[48] = function(e)
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e)))))) and not (T[84](e) or T[85](e) or T[86](e)))
+  end
+end
+
+-- [49] detect privileged-pod-from-controller
+RULE_ID[49], KIND[49], HITS[49] = "privileged-pod-from-controller", "detect", 0
+RANK[49] = 4 -- high
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1973:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- user.username in (rules/detect/workloads.yaml:1977:11)
+  local S2 = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1982:19)
+  local function t3(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1985:23)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1987:23)
+  local function t5(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1990:23)
+  local function t6(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1992:23)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1995:23)
+  local function t8(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["privileged"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1997:23)
+  local function t9(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["capabilities"]
+                if type(v5) == "table" then
+                  local v6 = v5["add"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "string" and (sfind(v7, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v7, "^[Aa][Ll][Ll]$") ~= nil or sfind(v7, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:2000:23)
+  local function t10(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:2002:23)
+  local function t11(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:2004:23)
+  local function t12(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:2006:23)
+  local S13 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  local function t13(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if S13[v5] == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:2009:23)
+  local function t14(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (ssub(v5, 1, 5) == "/etc/" or ssub(v5, 1, 6) == "/root/" or ssub(v5, 1, 6) == "/home/" or ssub(v5, 1, 6) == "/proc/" or ssub(v5, 1, 5) == "/sys/" or ssub(v5, 1, 5) == "/dev/" or ssub(v5, 1, 6) == "/boot/" or ssub(v5, 1, 17) == "/var/lib/kubelet/" or ssub(v5, 1, 14) == "/var/lib/etcd/" or ssub(v5, 1, 16) == "/var/lib/docker/" or ssub(v5, 1, 16) == "/run/containerd/" or ssub(v5, 1, 20) == "/var/run/containerd/" or ssub(v5, 1, 17) == "/var/run/secrets/" or ssub(v5, 1, 13) == "/run/secrets/") then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:2012:23)
+  local function t15(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["volumes"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPath"]
+              if type(v4) == "table" then
+                local v5 = v4["path"]
+                if type(v5) == "string" and (sfind(v5, "^[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*etc$") ~= nil or sfind(v5, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*root$") ~= nil or sfind(v5, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*home$") ~= nil or sfind(v5, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*proc$") ~= nil or sfind(v5, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*sys$") ~= nil or sfind(v5, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*dev$") ~= nil or sfind(v5, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*boot$") ~= nil or sfind(v5, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v5, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v5, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v5, "/%.%./") ~= nil or sfind(v5, "/%.%.$") ~= nil) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t16(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- objectRef.namespace in (rules/detect/workloads.yaml:2018:13)
+  local S17 = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
+  local function t17(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S17[v] == true
+  end
+  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:2022:17)
+  local function t18(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].image glob (rules/detect/workloads.yaml:2025:17)
+  local function t19(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  PRED[49] = function(e)
+    return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and (t18(e) or t19(e)))))
+  end
+end
+
+-- [50] detect workload-in-system-namespace
+RULE_ID[50], KIND[50], HITS[50] = "workload-in-system-namespace", "detect", 0
+RANK[50] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:2133:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S2 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S2[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S3 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[50] = function(e)
+    return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
+  end
+end
+
+-- [51] drop drop-health-probes
+RULE_ID[51], KIND[51], HITS[51] = "drop-health-probes", "drop", 0
 do
   -- objectRef exists (rules/noise/drops.yaml:19:11)
   local function t1(e)
@@ -2409,29 +12596,29 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/metrics[%/%?]") ~= nil or sfind(v, "^/metrics$") ~= nil)
   end
-  PRED[31] = function(e)
+  PRED[51] = function(e)
     return (not t1(e) and t2(e))
   end
 end
 
--- [32] drop drop-watch-requests
-RULE_ID[32], KIND[32], HITS[32] = "drop-watch-requests", "drop", 0
+-- [52] drop drop-watch-requests
+RULE_ID[52], KIND[52], HITS[52] = "drop-watch-requests", "drop", 0
 do
-  PRED[32] = function(e)
+  PRED[52] = function(e)
     return true
   end
 end
 
--- [33] drop drop-endpoint-and-event-reads
-RULE_ID[33], KIND[33], HITS[33] = "drop-endpoint-and-event-reads", "drop", 0
+-- [53] drop drop-endpoint-and-event-reads
+RULE_ID[53], KIND[53], HITS[53] = "drop-endpoint-and-event-reads", "drop", 0
 do
-  PRED[33] = function(e)
+  PRED[53] = function(e)
     return true
   end
 end
 
--- [34] drop drop-lease-renewals
-RULE_ID[34], KIND[34], HITS[34] = "drop-lease-renewals", "drop", 0
+-- [54] drop drop-lease-renewals
+RULE_ID[54], KIND[54], HITS[54] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
   local function t1(e)
@@ -2455,40 +12642,40 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[34] = function(e)
+  PRED[54] = function(e)
     return (t1(e) and (t2(e) or t3(e)))
   end
 end
 
--- [35] redact scan-secret-shapes
-RULE_ID[35], KIND[35], HITS[35] = "scan-secret-shapes", "redact", 0
+-- [55] redact scan-secret-shapes
+RULE_ID[55], KIND[55], HITS[55] = "scan-secret-shapes", "redact", 0
 do
-  PRED[35] = function(e)
+  PRED[55] = function(e)
     return true
   end
-  REDACT[35] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
+  REDACT[55] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
 end
 
--- [36] redact mask-secret-values
-RULE_ID[36], KIND[36], HITS[36] = "mask-secret-values", "redact", 0
+-- [56] redact mask-secret-values
+RULE_ID[56], KIND[56], HITS[56] = "mask-secret-values", "redact", 0
 do
-  PRED[36] = function(e)
+  PRED[56] = function(e)
     return true
   end
-  REDACT[36] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[56] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [37] redact mask-configmap-credentials
-RULE_ID[37], KIND[37], HITS[37] = "mask-configmap-credentials", "redact", 0
+-- [57] redact mask-configmap-credentials
+RULE_ID[57], KIND[57], HITS[57] = "mask-configmap-credentials", "redact", 0
 do
-  PRED[37] = function(e)
+  PRED[57] = function(e)
     return true
   end
-  REDACT[37] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[57] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
 end
 
--- [38] redact redact-token-request
-RULE_ID[38], KIND[38], HITS[38] = "redact-token-request", "redact", 0
+-- [58] redact redact-token-request
+RULE_ID[58], KIND[58], HITS[58] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
@@ -2497,23 +12684,23 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[38] = function(e)
+  PRED[58] = function(e)
     return t1(e)
   end
-  REDACT[38] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[58] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [39] redact redact-token-review
-RULE_ID[39], KIND[39], HITS[39] = "redact-token-review", "redact", 0
+-- [59] redact redact-token-review
+RULE_ID[59], KIND[59], HITS[59] = "redact-token-review", "redact", 0
 do
-  PRED[39] = function(e)
+  PRED[59] = function(e)
     return true
   end
-  REDACT[39] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[59] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [40] redact scrub-exec-credentials
-RULE_ID[40], KIND[40], HITS[40] = "scrub-exec-credentials", "redact", 0
+-- [60] redact scrub-exec-credentials
+RULE_ID[60], KIND[60], HITS[60] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -2523,83 +12710,103 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[40] = function(e)
+  PRED[60] = function(e)
     return t1(e)
   end
-  REDACT[40] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 20, 21}, drop = {31}, red = {35, 40} }
-P[2] = { det = {2, 3, 5, 6, 20, 21}, drop = {31}, red = {35, 40} }
-P[3] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 40} }
-P[4] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 40} }
-P[5] = { det = {2, 3, 6, 17, 18, 20, 21}, drop = {31}, red = {35, 40} }
-P[6] = { det = {2, 3, 6, 18, 20, 21}, drop = {31}, red = {35, 40} }
-P[7] = { det = {2, 3, 6, 19, 20, 21}, drop = {31}, red = {35, 40} }
-P[8] = { det = {2, 3, 6, 11, 20, 21}, drop = {31}, red = {35, 37, 40} }
-P[9] = { det = {2, 3, 6, 20, 21, 26, 27, 29}, drop = {31}, red = {35, 40} }
-P[10] = { det = {2, 3, 6, 20, 21, 26, 27}, drop = {31}, red = {35, 40} }
-P[11] = { det = {2, 3, 6, 20, 21}, drop = {31, 33}, red = {35, 40} }
-P[12] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 33}, red = {35, 40} }
-P[13] = { det = {2, 3, 6, 10, 20, 21}, drop = {31}, red = {35, 40} }
-P[14] = { det = {2, 3, 6, 20, 21}, drop = {31, 34}, red = {35, 40} }
-P[15] = { det = {2, 3, 6, 20, 21}, drop = {31, 32, 34}, red = {35, 40} }
-P[16] = { det = {2, 3, 6, 7, 20, 21}, drop = {31}, red = {35, 40} }
-P[17] = { det = {2, 3, 6, 8, 20, 21}, drop = {31}, red = {35, 40} }
-P[18] = { det = {2, 3, 6, 9, 16, 20, 21}, drop = {31}, red = {35, 40} }
-P[19] = { det = {2, 3, 6, 16, 20, 21}, drop = {31, 32}, red = {35, 40} }
-P[20] = { det = {2, 3, 6, 16, 20, 21}, drop = {31}, red = {35, 40} }
-P[21] = { det = {2, 3, 6, 12, 13, 14, 20, 21, 26, 27, 28}, drop = {31}, red = {35, 40} }
-P[22] = { det = {2, 3, 6, 12, 13, 14, 20, 21}, drop = {31}, red = {35, 40} }
-P[23] = { det = {2, 3, 6, 15, 20, 21, 26, 27}, drop = {31}, red = {35, 40} }
-P[24] = { det = {2, 3, 6, 20, 21, 25}, drop = {31}, red = {35, 36, 40} }
-P[25] = { det = {2, 3, 6, 20, 21, 24}, drop = {31}, red = {35, 36, 40} }
-P[26] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31}, red = {35, 36, 40} }
-P[27] = { det = {2, 3, 6, 20, 21, 23, 24}, drop = {31, 32}, red = {35, 36, 40} }
-P[28] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 36, 40} }
-P[29] = { det = {2, 3, 6, 20, 21, 22}, drop = {31}, red = {35, 40} }
-P[30] = { det = {1, 2, 3, 6, 20, 21}, drop = {31}, red = {35, 38, 40} }
-P[31] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 38, 40} }
-P[32] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 38, 40} }
-P[33] = { det = {2, 3, 6, 20, 21, 30}, drop = {31}, red = {35, 40} }
-P[34] = { det = {2, 3, 6, 20, 21}, drop = {31, 32}, red = {35, 39, 40} }
-P[35] = { det = {2, 3, 6, 20, 21}, drop = {31}, red = {35, 39, 40} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 60} }
+P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 60} }
+P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {55, 60} }
+P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {55, 60} }
+P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 57, 60} }
+P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
+P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
+P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {55, 60} }
+P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {55, 60} }
+P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {55, 60} }
+P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {55, 60} }
+P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {55, 60} }
+P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {55, 60} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {55, 60} }
+P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {55, 60} }
+P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {55, 60} }
+P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {55, 60} }
+P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {55, 60} }
+P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {55, 60} }
+P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {55, 60} }
+P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {55, 60} }
+P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {55, 60} }
+P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 56, 60} }
+P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 56, 60} }
+P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 56, 60} }
+P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
+P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
+P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 58, 60} }
+P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 58, 60} }
+P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
+P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 59, 60} }
+P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 59, 60} }
+P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 59, 60} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
-INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
-INDEX["clusterroles"] = { verbs = { ["create"] = P[7], ["patch"] = P[7], ["update"] = P[7], ["watch"] = P[3] }, other = P[4] }
-INDEX["configmaps"] = { verbs = { ["create"] = P[8], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
-INDEX["cronjobs"] = { verbs = { ["create"] = P[9], ["patch"] = P[9], ["update"] = P[9], ["watch"] = P[3] }, other = P[4] }
-INDEX["daemonsets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["deployments"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["endpoints"] = { verbs = { ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["endpointslices"] = { verbs = { ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["events"] = { verbs = { ["delete"] = P[13], ["deletecollection"] = P[13], ["get"] = P[11], ["list"] = P[11], ["watch"] = P[12] }, other = P[4] }
-INDEX["jobs"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["leases"] = { verbs = { ["get"] = P[14], ["list"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[15] }, other = P[4] }
-INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["namespaces"] = { verbs = { ["delete"] = P[17], ["deletecollection"] = P[17], ["watch"] = P[3] }, other = P[4] }
-INDEX["nodes"] = { verbs = { ["patch"] = P[18], ["update"] = P[18], ["watch"] = P[19] }, other = P[20] }
-INDEX["pods"] = { verbs = { ["create"] = P[21], ["get"] = P[22], ["patch"] = P[23], ["update"] = P[23], ["watch"] = P[3] }, other = P[4] }
-INDEX["podtemplates"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicasets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["rolebindings"] = { verbs = { ["create"] = P[6], ["patch"] = P[6], ["update"] = P[6], ["watch"] = P[3] }, other = P[4] }
-INDEX["roles"] = { verbs = { ["create"] = P[7], ["patch"] = P[7], ["update"] = P[7], ["watch"] = P[3] }, other = P[4] }
-INDEX["secrets"] = { verbs = { ["create"] = P[24], ["get"] = P[25], ["list"] = P[26], ["watch"] = P[27] }, other = P[28] }
-INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[29], ["watch"] = P[3] }, other = P[4] }
-INDEX["serviceaccounts"] = { verbs = { ["create"] = P[30], ["watch"] = P[31] }, other = P[32] }
-INDEX["services"] = { verbs = { ["create"] = P[33], ["patch"] = P[33], ["update"] = P[33], ["watch"] = P[3] }, other = P[4] }
-INDEX["statefulsets"] = { verbs = { ["create"] = P[10], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
-INDEX["tokenreviews"] = { verbs = { ["watch"] = P[34] }, other = P[35] }
-INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[16], ["delete"] = P[16], ["deletecollection"] = P[16], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
-local INDEX_ANY = { verbs = { ["watch"] = P[3] }, other = P[4] }
+INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
+INDEX["clusterroles"] = { verbs = { ["create"] = P[9], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[10], ["update"] = P[10], ["watch"] = P[3] }, other = P[4] }
+INDEX["configmaps"] = { verbs = { ["create"] = P[11], ["patch"] = P[11], ["update"] = P[11], ["watch"] = P[3] }, other = P[4] }
+INDEX["cronjobs"] = { verbs = { ["create"] = P[12], ["patch"] = P[12], ["update"] = P[12], ["watch"] = P[3] }, other = P[4] }
+INDEX["daemonsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["deployments"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["endpoints"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["endpointslices"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["events"] = { verbs = { ["create"] = P[14], ["delete"] = P[17], ["deletecollection"] = P[17], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
+INDEX["jobs"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["leases"] = { verbs = { ["create"] = P[14], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[19], ["update"] = P[19], ["watch"] = P[20] }, other = P[4] }
+INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["namespaces"] = { verbs = { ["create"] = P[14], ["delete"] = P[23], ["deletecollection"] = P[23], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["nodes"] = { verbs = { ["create"] = P[24], ["delete"] = P[25], ["deletecollection"] = P[25], ["patch"] = P[26], ["update"] = P[26], ["watch"] = P[27] }, other = P[28] }
+INDEX["pods"] = { verbs = { ["create"] = P[29], ["get"] = P[30], ["patch"] = P[31], ["update"] = P[31], ["watch"] = P[32] }, other = P[33] }
+INDEX["podtemplates"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicasets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["rolebindings"] = { verbs = { ["create"] = P[34], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[35], ["update"] = P[35], ["watch"] = P[3] }, other = P[4] }
+INDEX["roles"] = { verbs = { ["create"] = P[36], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[37], ["update"] = P[37], ["watch"] = P[3] }, other = P[4] }
+INDEX["secrets"] = { verbs = { ["create"] = P[38], ["get"] = P[39], ["list"] = P[40], ["patch"] = P[38], ["update"] = P[38], ["watch"] = P[41] }, other = P[42] }
+INDEX["selfsubjectaccessreviews"] = { verbs = { ["create"] = P[43], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[44], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["serviceaccounts"] = { verbs = { ["create"] = P[45], ["patch"] = P[46], ["update"] = P[46], ["watch"] = P[47] }, other = P[48] }
+INDEX["services"] = { verbs = { ["create"] = P[49], ["patch"] = P[49], ["update"] = P[49], ["watch"] = P[32] }, other = P[33] }
+INDEX["statefulsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
+INDEX["subjectaccessreviews"] = { verbs = { ["create"] = P[50], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["tokenreviews"] = { verbs = { ["create"] = P[51], ["patch"] = P[51], ["update"] = P[51], ["watch"] = P[52] }, other = P[53] }
+INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+local INDEX_ANY = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
 
 local SEVERITY_NAME = { "info", "low", "medium", "high", "critical" }
 
