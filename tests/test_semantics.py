@@ -39,6 +39,7 @@ OPERANDS = {
     Op.GLOB: ["a*", "?b", "[!a]*", "*.*", "[a-b]?"],
     Op.REGEX: ["^a", "b$", "a.b", "(ab|ba){1,2}c?", "^[^a]*$", "(?i)AB", r"\d"],
     Op.GT: [1, 2.5], Op.GTE: [1], Op.LT: [2], Op.LTE: [0.5],
+    Op.CIDR: ["10.0.0.0/8", ["192.168.1.0/24", "fd00::/8"], "2001:db8::/33", "0.0.0.0/0", "::ffff:0:0/96"],
     Op.EXISTS: [True], Op.ABSENT: [True],
 }
 FIELDS = ["requestObject.a", "requestObject.items[*]", "requestObject.items[*].a"]
@@ -61,7 +62,13 @@ def _pack(tmp: str):
     return compiled, runtimes
 
 
-scalars = st.one_of(st.sampled_from(["", "a", "b", "ab", "ba", "abc", "a.b", "%", "1", "AB", "é", "a\nb", "x9"]),
+ODD_ADDRESSES = ["10.1.2.3", "010.1.2.3", "10.1.2", "192.168.1.255", "192.168.2.1", "fd12::1",
+                                 "fe80::1%eth0", "::", "::ffff:10.0.0.1", "2001:db8:7fff::1", "2001:db8:8000::1",
+                                 "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1::2::3", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4",
+                                 "12345::", "1:2:3:4:5:6:7::", "::g", "256.1.1.1", " 10.1.2.3", "1.2.3.4.5", "0.0.0.0",
+                 "FD00::ABCD", "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7", ":1::", "1::2:", "::ffff:1.2.3", "1.2.3.04"]
+ips = st.one_of(st.ip_addresses().map(str), st.sampled_from(ODD_ADDRESSES))
+scalars = st.one_of(st.sampled_from(["", "a", "b", "ab", "ba", "abc", "a.b", "%", "1", "AB", "é", "a\nb", "x9"]), ips,
                     st.text(alphabet="ab.%9\n", max_size=5),
                     st.integers(-2, 3), st.sampled_from([0.5, 1.0, 2.5, -0.0]), st.booleans(), st.none())
 values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
@@ -82,6 +89,18 @@ def test_reference_evaluator_agrees_with_generated_lua(tmp_path_factory, a, item
         out = result.per_input[0]
         got = sorted(out[0].record.get("detection", {}).get("rules", [])) if out else []
         assert got == want, (mode, event)
+
+
+def test_cidr_agrees_on_odd_addresses(tmp_path_factory):
+    compiled, runtimes = _pack(str(tmp_path_factory.getbasetemp() / "semantics"))
+    rules = [r for r in compiled.program.of_kind("detect") if r.id.startswith("cidr-")]
+    for addr in ODD_ADDRESSES:
+        event = {"kind": "Event", "requestObject": {"a": addr, "items": [addr]}}
+        want = sorted(r.id for r in rules if holds(r.pred, event))
+        out = runtimes[True].filter([event]).per_input[0]
+        got = sorted(x for x in (out[0].record.get("detection", {}).get("rules", []) if out else [])
+                     if x.startswith("cidr-"))
+        assert got == want, addr
 
 
 def test_every_operator_has_a_table_entry_and_the_schema_agrees():
@@ -187,3 +206,13 @@ def test_nulls_inside_arrays_hide_nothing_with_enable_flb_null_off(compile_yaml)
         text = json.dumps(out)
         assert "s3cret" not in text and "hunter2" not in text, (mode, text)
         assert out["detection"]["rules"] == ["sees-later-element"], mode
+
+
+def test_cidr_in_logql_uses_lokis_ip_filter(tmp_path):
+    from auditc.backends import logql
+    compiled = compile_rules(write_rules(tmp_path, {"r.yaml": json.dumps({"rules": [{
+        "id": "r", "kind": "detect", "title": "t", "description": "d", "severity": "low",
+        "match": {"all": [{"field": "objectRef.resource", "equals": "pods"},
+                          {"not": {"field": "annotations.ip", "cidr": ["10.0.0.0/8", "fd00::/8"]}}]}}]})}))
+    q = logql.raw_query(compiled.program.rules[0])
+    assert '(annotations_ip != ip("10.0.0.0/8") and annotations_ip != ip("fd00::/8"))' in q.logql, q.logql

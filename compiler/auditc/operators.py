@@ -31,6 +31,7 @@ value (Lua has one number type: 201 == 201.0).
 from __future__ import annotations
 
 import enum
+import ipaddress
 import operator
 from dataclasses import dataclass
 from typing import Callable
@@ -48,6 +49,7 @@ class Op(enum.Enum):
     GTE = "gte"
     LT = "lt"
     LTE = "lte"
+    CIDR = "cidr"
     EXISTS = "exists"
     ABSENT = "absent"
 
@@ -63,6 +65,7 @@ class Operand(enum.Enum):
     SCALAR = "a string, number or boolean"
     SCALARS = "a list of strings, numbers or booleans, or a list reference"
     STRINGS = "a string, a list of strings, or a list reference"
+    NETWORKS = "a CIDR (10.0.0.0/8, fd00::/8), a list of them, or a list reference"
     NUMBER = "a number"
     PRESENCE = "true"
 
@@ -160,6 +163,22 @@ def _compare(fn: Callable) -> Callable[[object, tuple], bool]:
     return holds
 
 
+def ip_address(v):
+    """v as an IPv4/IPv6 address the way the filter reads it, or None:
+    Python's ipaddress, without IPv6 zone indexes (the filter rejects them)."""
+    if not isinstance(v, str) or "%" in v:
+        return None
+    try:
+        return ipaddress.ip_address(v)
+    except ValueError:
+        return None
+
+
+def _in_networks(v, operands: tuple) -> bool:
+    addr = ip_address(v)
+    return addr is not None and any(addr.version == net.version and addr in net for net in operands)
+
+
 def _present(v, operands: tuple) -> bool:
     return True  # a value was found at the path
 
@@ -177,6 +196,8 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
            list_form=Op.CONTAINS),
     OpSpec(Op.GLOB, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="glob", list_form=Op.GLOB),
     OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex", list_form=Op.REGEX),
+    # operands: ipaddress networks (lowering parses the CIDR strings)
+    OpSpec(Op.CIDR, Operand.NETWORKS, _in_networks, strings_only=True, list_form=Op.CIDR),
     OpSpec(Op.GT, Operand.NUMBER, _compare(operator.gt), symbol=">"),
     OpSpec(Op.GTE, Operand.NUMBER, _compare(operator.ge), symbol=">="),
     OpSpec(Op.LT, Operand.NUMBER, _compare(operator.lt), symbol="<"),

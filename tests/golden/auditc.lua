@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   320-323   tests/golden/rules/golden.yaml:15:5
---   324-331   tests/golden/rules/golden.yaml:12:11
---   332-339   tests/golden/rules/golden.yaml:27:9
---   340-343   tests/golden/rules/golden.yaml:15:5
---   345-348   tests/golden/rules/golden.yaml:29:5
---   349-371   tests/golden/rules/golden.yaml:40:11
---   372-375   tests/golden/rules/golden.yaml:29:5
---   377-380   tests/golden/rules/golden.yaml:42:5
---   381-385   tests/golden/rules/golden.yaml:49:11
---   386-390   tests/golden/rules/golden.yaml:51:11
---   391-397   tests/golden/rules/golden.yaml:53:11
---   398-401   tests/golden/rules/golden.yaml:42:5
---   403-405   tests/golden/rules/golden.yaml:55:5
---   406-410   tests/golden/rules/golden.yaml:59:7
---   411-414   tests/golden/rules/golden.yaml:55:5
---   416-423   tests/golden/rules/golden.yaml:61:5
+--   399-402   tests/golden/rules/golden.yaml:15:5
+--   403-410   tests/golden/rules/golden.yaml:12:11
+--   411-418   tests/golden/rules/golden.yaml:27:9
+--   419-422   tests/golden/rules/golden.yaml:15:5
+--   424-427   tests/golden/rules/golden.yaml:29:5
+--   428-450   tests/golden/rules/golden.yaml:40:11
+--   451-454   tests/golden/rules/golden.yaml:29:5
+--   456-459   tests/golden/rules/golden.yaml:42:5
+--   460-464   tests/golden/rules/golden.yaml:49:11
+--   465-469   tests/golden/rules/golden.yaml:51:11
+--   470-476   tests/golden/rules/golden.yaml:53:11
+--   477-480   tests/golden/rules/golden.yaml:42:5
+--   482-484   tests/golden/rules/golden.yaml:55:5
+--   485-489   tests/golden/rules/golden.yaml:59:7
+--   490-493   tests/golden/rules/golden.yaml:55:5
+--   495-502   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -37,8 +37,9 @@ local SCAN_MIN = 1 -- shorter strings cannot hold any scanned literal
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
-local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
+local type, pairs, next, pcall, tostring, getmetatable, unpack = type, pairs, next, pcall, tostring, getmetatable, unpack
 local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
+local smatch, sbyte, schar, tonumber, floor = string.match, string.byte, string.char, tonumber, math.floor
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -65,6 +66,84 @@ local function alen(t)
     if type(k) == "number" and k > m then m = k end
   end
   return m
+end
+
+-- IP addresses, read as Python's ipaddress module reads them (the `cidr`
+-- operator's reference semantics): IPv4 dotted quads without leading zeros;
+-- IPv6 with at most one "::", 1-4 hex digits a group, an optional dotted
+-- quad at the end, no zone index. Returns the address as 4 or 16 bytes.
+local function ip4_bytes(s)
+  local a, b, c, d = smatch(s, "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)$")
+  if not a then return nil end
+  local q = { a, b, c, d }
+  for i = 1, 4 do
+    local x = q[i]
+    if #x > 1 and sbyte(x, 1) == 48 then return nil end -- "010": ambiguous, rejected
+    local n = tonumber(x)
+    if n > 255 then return nil end
+    q[i] = n
+  end
+  return schar(q[1], q[2], q[3], q[4])
+end
+
+local function ip6_groups(part, out, allow_v4)
+  if part == "" then return true end
+  local start, n = 1, #part
+  while true do
+    local stop = sfind(part, ":", start, true)
+    local g = ssub(part, start, (stop or n + 1) - 1)
+    if stop == nil and allow_v4 and sfind(g, ".", 1, true) then
+      local v4 = ip4_bytes(g)
+      if not v4 then return false end
+      out[#out + 1] = sbyte(v4, 1) * 256 + sbyte(v4, 2)
+      out[#out + 1] = sbyte(v4, 3) * 256 + sbyte(v4, 4)
+      return true
+    end
+    if not smatch(g, "^%x%x?%x?%x?$") then return false end
+    out[#out + 1] = tonumber(g, 16)
+    if stop == nil then return true end
+    start = stop + 1
+  end
+end
+
+local function ip6_bytes(s)
+  if sfind(s, "%", 1, true) or not sfind(s, ":", 1, true) then return nil end
+  local head, tail, gap = s, "", false
+  local dc = sfind(s, "::", 1, true)
+  if dc then
+    head, tail, gap = ssub(s, 1, dc - 1), ssub(s, dc + 2), true
+    if sfind(tail, "::", 1, true) then return nil end
+  end
+  local hg, tg = {}, {}
+  if not ip6_groups(head, hg, not gap) or not ip6_groups(tail, tg, true) then return nil end
+  local missing = 8 - #hg - #tg
+  if (gap and missing < 1) or (not gap and missing ~= 0) then return nil end
+  local bytes = {}
+  local function put(g) bytes[#bytes + 1] = floor(g / 256); bytes[#bytes + 1] = g % 256 end
+  for i = 1, #hg do put(hg[i]) end
+  for _ = 1, missing do put(0) end
+  for i = 1, #tg do put(tg[i]) end
+  return schar(unpack(bytes))
+end
+
+-- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  if addr == nil then return false end
+  local len = #addr
+  for i = 1, #nets do
+    local net, bits = nets[i][1], nets[i][2]
+    if #net == len then
+      local whole = floor(bits / 8)
+      if ssub(addr, 1, whole) == ssub(net, 1, whole) then
+        local rest = bits - whole * 8
+        if rest == 0 then return true end
+        local d = 2 ^ (8 - rest)
+        if floor(sbyte(addr, whole + 1) / d) == floor(sbyte(net, whole + 1) / d) then return true end
+      end
+    end
+  end
+  return false
 end
 
 local function is_array(t)

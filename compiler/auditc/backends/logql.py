@@ -121,6 +121,10 @@ def _label_filter(test: Test, label: str, negate: bool, parts: _Parts) -> str | 
             parts.exact = False
             parts.notes.append(f"{test.path}: the string {v!r} also matches the JSON number or boolean")
         return f'{label} {"!=" if negate else "="} {quote(v)}'
+    if op is Op.CIDR:  # Loki's ip() label filter matches IPv4/IPv6 CIDRs
+        eq, join = ("!=", " and ") if negate else ("=", " or ")
+        tests = [f'{label} {eq} ip("{net}")' for net in test.values]
+        return tests[0] if len(tests) == 1 else "(" + join.join(tests) + ")"
     if op.spec.symbol:  # gt, gte, lt, lte
         if negate:
             return None

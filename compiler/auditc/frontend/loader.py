@@ -296,7 +296,7 @@ class _FileBuilder:
         op = Op(key)  # the schema admits only the table's operators
         path = self.path(node["field"], p + ("field",))
         value = node[key]
-        if op.spec.operand in (Operand.SCALARS, Operand.STRINGS):
+        if op.spec.operand in (Operand.SCALARS, Operand.STRINGS, Operand.NETWORKS):
             value = self.values(value, p + (key,), strings_only=op.spec.strings_only)
         return m.FieldTest(path, op, value, loc)
 

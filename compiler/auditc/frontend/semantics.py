@@ -8,9 +8,12 @@ and lowering later translate each pattern once.
 
 from __future__ import annotations
 
+import ipaddress
+
 from auditc import model as m
 from auditc.dialect import PatternError, compile_pattern
 from auditc.errors import DiagnosticSink
+from auditc.operators import Operand
 
 
 def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
@@ -18,6 +21,13 @@ def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -
     spec = node.op.spec
     if spec.dispatchable and isinstance(node.value, float) and node.value != node.value:
         sink.error(node.loc, f"{node.op}: NaN never equals anything")
+    if spec.operand is Operand.NETWORKS and isinstance(node.value, tuple):
+        for text in _strings(node.value, rs):
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError as exc:
+                sink.error(node.loc, f"cidr {text!r} is not a network: {exc} (write e.g. 10.0.0.0/8 or fd00::/8)")
+        return
     if spec.pattern_syntax is None or not isinstance(node.value, tuple):
         return
     for v in node.value:
@@ -32,6 +42,17 @@ def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -
                 compile_pattern(spec.pattern_syntax, text)
             except PatternError as exc:
                 sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}")
+
+
+def _strings(values: tuple, rs: m.RuleSet) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, m.ListRef):
+            if v.name in rs.lists:  # else reported as an unknown list
+                out.extend(x for x in rs.lists[v.name].items if isinstance(x, str))
+        else:
+            out.append(v)
+    return out
 
 
 def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:

@@ -13,6 +13,8 @@ that does not translate here is a bug, and raises as one.
 
 from __future__ import annotations
 
+import ipaddress
+
 from auditc import model as m
 from auditc.dialect import compile_pattern
 from auditc.dialect.lua_literal import required_literal
@@ -32,7 +34,7 @@ from auditc.ir.nodes import (
 )
 from auditc.ir.passes.index import index_constraints, residual
 from auditc.ir.passes.simplify import simplify
-from auditc.operators import Op
+from auditc.operators import Op, Operand
 
 
 def lower(rs: m.RuleSet) -> Program:
@@ -101,6 +103,8 @@ class _Lowering:
             return Const(False)
         if spec.pattern_syntax:
             values = tuple(compile_pattern(spec.pattern_syntax, v) for v in values)
+        elif spec.operand is Operand.NETWORKS:
+            values = tuple(dict.fromkeys(ipaddress.ip_network(v, strict=False) for v in values))
         return Test(t.path, t.op, values, t.loc)
 
 

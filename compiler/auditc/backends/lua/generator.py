@@ -191,6 +191,10 @@ def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool)
         setname = f"S{index}"
         items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
         w.line(f"local {setname} = {{ {items} }}")
+    elif test.op is Op.CIDR:
+        setname = f"N{index}"
+        nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
+        w.line(f"local {setname} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
     w.line(f"local function {name}(e)" if not use_table else f"{name} = function(e)")
     w.indent()
     segments = test.path.segments
@@ -241,6 +245,8 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f"{v} == {lua_value(test.values[0])}"
     if op is Op.IN:
         return f"{setname}[{v}] == true"
+    if op is Op.CIDR:
+        return f'type({v}) == "string" and in_networks({v}, {setname})'
     if op.spec.symbol:  # gt, gte, lt, lte
         return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
     if op.spec.pattern_syntax:
