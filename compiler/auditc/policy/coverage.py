@@ -107,7 +107,9 @@ def walk(policy: Policy, det: DetectionNeeds, target: Target) -> tuple[list[Gap]
 
 
 def coverage(policy: Policy, detections: list[DetectionNeeds], accept=()) -> list[DetectionCoverage]:
-    """`accept`: detection ids whose gaps under None rules are accepted (reported apart, not as findings)."""
+    """`accept`: detection ids whose gaps under None rules are accepted (reported apart, not as findings),
+    with those the policy itself declares (its auditc.dev/accept-blind annotation)."""
+    accept = set(accept) | set(policy.accept_blind)
     out = []
     for det in detections:
         cov = DetectionCoverage(det)
@@ -166,3 +168,11 @@ def diagnostics(policy: Policy, results: list[DetectionCoverage]) -> list[Diagno
             diags.append(Diagnostic(loc, f"{det.id} ({det.loc}) is {state}: it needs {need} for {targets}; {blame}",
                                     "warning"))
     return diags
+
+
+def blind_spots(policy: Policy, program) -> list[Diagnostic]:
+    """Coverage warnings for every enabled detection of `program` the policy leaves blind or partially
+    blind (what `policy check --rules` reports, without the lints), honouring the policy's accepted ones."""
+    from auditc.policy.needs import analyse_program
+
+    return diagnostics(policy, coverage(policy, analyse_program(program)))
