@@ -277,7 +277,7 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
         p.comment = [f"None: {p.source.id} ({p.source.loc}) drops these in the pipeline, and no detection "
                      + ("outside --accept-blind " if accept else "") + "can fire on them."]
     planned = planned_tier + planned_body + planned_keep + alive + [default]
-    _number(planned)
+    _tier_notes(planned_tier, _number(planned), dets, accept, program)
     text = _render(planned, blocked, inexpressible, rules_dir, accept, command, profile)
 
     # Self-check: what we wrote must parse, cover every detection and pass the lints. Sensitive bodies
@@ -296,6 +296,29 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
         raise AuditcError([Diagnostic(d.location, "generated policy is not clean (auditc bug): " + d.message)
                            for d in problems])
     return Generated(text, parsed, blocked, inexpressible, unredacted, unnamed + blind)
+
+
+def _tier_notes(planned_tier: list[Planned], policy: Policy, dets, accept, program) -> None:
+    """The profile's fixed rules say which detections they serve and which they leave blind (from the
+    rules, so the profile names no rule ids)."""
+    served: dict[int, set] = {}
+    short: dict[int, set] = {}
+    for cov in coverage(policy, dets, accept):
+        for rule in cov.covered_by.values():
+            if rule is not None:
+                served.setdefault(rule.number, set()).add(cov.det.id)
+        for gap in cov.gaps:
+            if gap.rule is not None:
+                short.setdefault(gap.rule.number, set()).add(cov.det.id)
+    for p in planned_tier:
+        n = p.rule.number
+        if p.rule.level != "Metadata":
+            p.comment += _redaction_notes(p.rule, program)
+        needed = served.get(n, set()) - short.get(n, set())
+        if needed:
+            p.comment.append("Needed by: " + ", ".join(sorted(needed)) + ".")
+        if short.get(n):
+            p.comment.append("Too low for: " + ", ".join(sorted(short[n])) + " (`auditc build` warns).")
 
 
 def _keep_rules(dets: list[DetectionNeeds], accept: set, none_rules: list[Planned]) -> list[Planned]:

@@ -54,16 +54,14 @@ SHIPPED = Profile(
     name="tiered",
     sensitive=(
         TierRule("Request", (("", ("secrets",)),), WRITES,
-                 "Secret writes with the request body (long-lived-token-secret-created reads the type); "
-                 "mask-secret-values masks every value before shipping."),
+                 "Secret writes with the request body (its type and keys); never the response."),
         TierRule("Metadata", (("", ("secrets",)),), (),
                  "Every other Secret request (get, list, watch, delete) at Metadata: a read's response holds "
                  "every value. Ahead of the None rules, so cluster-wide Secret watches are logged."),
         TierRule("Metadata", (("", ("serviceaccounts/token",)), ("authentication.k8s.io", ("tokenreviews",))), (),
                  "Token requests and reviews: who asked for or checked a token, not the token."),
         TierRule("Metadata", (("", ("configmaps",)),), ("get", "list"),
-                 "ConfigMap reads at Metadata: the response is every value (writes keep the request body, "
-                 "masked by mask-configmap-credentials)."),
+                 "ConfigMap reads at Metadata: the response is every value (writes keep the request body)."),
     ),
     floors=(
         TierRule("RequestResponse", (("rbac.authorization.k8s.io",
