@@ -113,3 +113,26 @@ def test_dashboard_exec_panel_is_derived_from_the_rules(pack, tmp_path):
     other = compile_rules(write_rules(tmp_path / "rules", {"cm.yaml": CONFIGMAP_RESPONSE}))
     assert interactive_detections(other.program) == ["pod-exec"]
     assert '(pod-exec)' in build_artifacts(other)["grafana-dashboard.json"]
+
+
+def test_build_names_the_missing_api_group_instead_of_failing(tmp_path, capsys):
+    rules = write_rules(tmp_path / "rules", {"crd.yaml": """
+        rules:
+          - id: crd-body
+            kind: detect
+            title: custom
+            description: a custom resource's body
+            severity: low
+            match:
+              all:
+                - field: objectRef.resource
+                  equals: widgets
+                - field: requestObject.spec.evil
+                  exists: true
+        """})
+    compiled = compile_rules(rules)
+    diags = policy_warnings(compiled, build_artifacts(compiled)["audit-policy.yaml"])
+    assert "add an objectRef.apiGroup test" in diags[0].message and diags[0].level == "warning"
+    assert any("crd-body (" in d.message and "is blind" in d.message for d in diags[1:])
+    assert main(["build", str(rules), "-o", str(tmp_path / "out")]) == 0
+    assert main(["policy", "generate", "--rules", str(rules)]) == 1  # the pack's own policy needs the group

@@ -173,6 +173,8 @@ def diagnostics(policy: Policy, results: list[DetectionCoverage]) -> list[Diagno
 def blind_spots(policy: Policy, program) -> list[Diagnostic]:
     """Coverage warnings for every enabled detection of `program` the policy leaves blind or partially
     blind (what `policy check --rules` reports, without the lints), honouring the policy's accepted ones."""
+    from auditc.policy.generate import unnamed_groups
     from auditc.policy.needs import analyse_program
 
-    return diagnostics(policy, coverage(policy, analyse_program(program)))
+    dets = analyse_program(program)
+    return unnamed_groups(dets) + diagnostics(policy, coverage(policy, dets))

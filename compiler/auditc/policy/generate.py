@@ -164,6 +164,24 @@ def _number(planned: list[Planned]) -> Policy:
     return Policy("<generated>", rules, ("RequestReceived",), True)
 
 
+def _unnamed(t) -> bool:
+    # A policy names every resource with its group; for a custom resource we do not know it.
+    return t.kind == "resource" and bool(t.resource) and t.group is None
+
+
+def _unnamed_diagnostic(det: DetectionNeeds, t, level: str = "error") -> Diagnostic:
+    return Diagnostic(det.loc, f"{det.id} reads the {NEED_TEXT[det.needs]} of {t.resource!r}, which is not a "
+                               f"built-in resource: add an objectRef.apiGroup test to the rule so the policy can "
+                               f"name its API group", level)
+
+
+def unnamed_groups(dets: list[DetectionNeeds]) -> list[Diagnostic]:
+    """Warnings for detections reading bodies of resources whose API group no policy rule can name."""
+    found = {_unnamed_diagnostic(d, t, "warning") for d in dets if d.needs != "Metadata" for t in d.targets
+             if _unnamed(t)}
+    return sorted(found, key=lambda d: (d.location, d.message))
+
+
 def _tier_rule(t: TierRule) -> PolicyRule:
     groups = tuple(GroupResources(g, tuple(res), (), _LOC) for g, res in t.resources)
     return PolicyRule(number=0, level=t.level, verbs=_verbs(t.verbs), resources=groups, loc=_LOC)
@@ -192,11 +210,8 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
         if det.needs == "Metadata":
             continue
         for t in det.targets:
-            if t.kind == "resource" and t.resource and t.group is None:
-                # A policy names every resource with its group; for a custom resource we do not know it.
-                unnamed.append(Diagnostic(det.loc, f"{det.id} reads the {NEED_TEXT[det.needs]} of {t.resource!r}, "
-                                                   f"which is not a built-in resource: add an objectRef.apiGroup test "
-                                                   f"to the rule so the policy can name its API group"))
+            if _unnamed(t):
+                unnamed.append(_unnamed_diagnostic(det, t))
                 continue
             key = (t.group, _pattern(t)) if t.kind == "resource" and t.resource else (None, None)
             body.setdefault(key, {}).setdefault(t.verb, set()).add(det.id)
