@@ -206,12 +206,14 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
     # 1. Bodies.
     body: dict = {}
     unnamed: list[Diagnostic] = []
+    unnamed_ids: set = set()
     for det in dets:
         if det.needs == "Metadata":
             continue
         for t in det.targets:
             if _unnamed(t):
                 unnamed.append(_unnamed_diagnostic(det, t))
+                unnamed_ids.add(det.id)
                 continue
             key = (t.group, _pattern(t)) if t.kind == "resource" and t.resource else (None, None)
             body.setdefault(key, {}).setdefault(t.verb, set()).add(det.id)
@@ -301,7 +303,6 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
     unredacted = sensitive(parsed, program, rules_dir)
     problems = warnings + [d for d in lint(parsed, program, rules_dir) if d not in unredacted]
     tier_numbers = {p.rule.number for p in planned_tier}
-    unnamed_ids = {d.message.split(" ", 1)[0] for d in unnamed}
     blind: list[Diagnostic] = []
     for cov in coverage(parsed, dets, accept):
         expected = cov.det.id in unnamed_ids or all(g.rule is not None and g.rule.number in tier_numbers
