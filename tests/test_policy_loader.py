@@ -6,9 +6,10 @@ import textwrap
 
 import pytest
 
-from auditc.backends.k8s import AUDIT_POLICY
 from auditc.errors import AuditcError
 from auditc.policy import parse_policy
+
+from conftest import ROOT
 
 HEAD = "apiVersion: audit.k8s.io/v1\nkind: Policy\n"
 
@@ -20,7 +21,7 @@ def problems(text: str) -> list[str]:
 
 
 def test_the_shipped_policy_loads_without_warnings():
-    policy, warnings = parse_policy(AUDIT_POLICY, "audit-policy.yaml")
+    policy, warnings = parse_policy((ROOT / "lua" / "audit-policy.yaml").read_text(), "audit-policy.yaml")
     assert warnings == [] and len(policy.rules) >= 10
     assert policy.omit_stages == ("RequestReceived",) and policy.omit_managed_fields is True
 

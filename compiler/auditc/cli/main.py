@@ -17,7 +17,7 @@ from auditc import __version__
 from auditc.cli import harness, loki, policy, replay, sigma
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
 from auditc.artifacts import differences, write_atomically
-from auditc.compiler import BuildOptions, build_artifacts, compile_rules
+from auditc.compiler import BuildOptions, build_artifacts, compile_rules, policy_warnings
 from auditc.errors import AuditcError, Diagnostic
 
 
@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     rules_arg(b)
     b.add_argument("-o", "--output", metavar="OUT_DIR", required=True, help="output directory")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if OUT_DIR differs from what a build would write")
+    b.add_argument("--strict", action="store_true",
+                   help="exit 1 (writing nothing) when a detection cannot fire, or fires only in part, under the "
+                        "audit policy the build writes")
     b.add_argument("--call", default=BuildOptions.call, help="name of the Lua entry function (default: %(default)s)")
     b.add_argument("--max-depth", type=int, default=BuildOptions.max_depth,
                    help="nesting depth above which subtrees are replaced by a marker (default: %(default)s)")
@@ -119,6 +122,11 @@ def cmd_build(args) -> int:
     compiled = compile_rules(args.rules, options)
     _print_diagnostics(getattr(compiled.ruleset, "warnings", []), args.format)
     files = build_artifacts(compiled, options)
+    blind = policy_warnings(compiled, files["audit-policy.yaml"], str(Path(args.output) / "audit-policy.yaml"))
+    _print_diagnostics(blind, args.format)
+    if blind and args.strict:
+        print(f"auditc: --strict: {len(blind)} detection warning(s) under the generated audit policy", file=sys.stderr)
+        return EXIT_FAIL
     if args.check:
         stale = differences(args.output, files)
         for line in stale:

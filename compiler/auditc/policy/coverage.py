@@ -87,6 +87,7 @@ def walk(policy: Policy, det: DetectionNeeds, target: Target) -> tuple[list[Gap]
     walk does not subtract regions), which errs on the side of a warning."""
     base = target.facts()
     gaps: list[Gap] = []
+    served = False  # an earlier rule logs part of the target at a level the detection can fire at
     for rule in policy.rules:
         rel = relate(rule, target)
         if rel.kind == "none":
@@ -95,9 +96,12 @@ def walk(policy: Policy, det: DetectionNeeds, target: Target) -> tuple[list[Gap]
         if rel.kind == "full":
             if not enough:
                 fires = det.can_fire(base, rule.level)
-                gaps.append(Gap(rule, rule.level, False, fires, target))
-                return gaps, rule, not fires
+                # the rest of the target ends here; what earlier rules served is not lost
+                gaps.append(Gap(rule, rule.level, served, fires, target))
+                return gaps, rule, not fires and not served
             return gaps, rule, False
+        if enough and relevant(det, base, rel.regions):
+            served = True
         if not enough:
             examples = relevant(det, base, rel.regions)
             if examples:
@@ -107,7 +111,9 @@ def walk(policy: Policy, det: DetectionNeeds, target: Target) -> tuple[list[Gap]
 
 
 def coverage(policy: Policy, detections: list[DetectionNeeds], accept=()) -> list[DetectionCoverage]:
-    """`accept`: detection ids whose gaps under None rules are accepted (reported apart, not as findings)."""
+    """`accept`: detection ids whose gaps under None rules are accepted (reported apart, not as findings),
+    with those the policy itself declares (its auditc.dev/accept-blind annotation)."""
+    accept = set(accept) | set(policy.accept_blind)
     out = []
     for det in detections:
         cov = DetectionCoverage(det)
@@ -123,6 +129,10 @@ def coverage(policy: Policy, detections: list[DetectionNeeds], accept=()) -> lis
             blind_targets += blind
         if det.targets and blind_targets == len(det.targets):
             cov.status = "blind"
+        elif cov.gaps and det.id in policy.accept_partial:
+            cov.accepted += cov.gaps  # the policy declares this partial view (auditc.dev/accept-partial)
+            cov.gaps = []
+            cov.status = "accepted"
         elif cov.gaps:
             cov.status = "partial"
         elif cov.accepted:
@@ -166,3 +176,13 @@ def diagnostics(policy: Policy, results: list[DetectionCoverage]) -> list[Diagno
             diags.append(Diagnostic(loc, f"{det.id} ({det.loc}) is {state}: it needs {need} for {targets}; {blame}",
                                     "warning"))
     return diags
+
+
+def blind_spots(policy: Policy, program) -> list[Diagnostic]:
+    """Coverage warnings for every enabled detection of `program` the policy leaves blind or partially
+    blind (what `policy check --rules` reports, without the lints), honouring the policy's accepted ones."""
+    from auditc.policy.generate import unnamed_groups
+    from auditc.policy.needs import analyse_program
+
+    dets = analyse_program(program)
+    return unnamed_groups(dets) + diagnostics(policy, coverage(policy, dets))

@@ -40,7 +40,10 @@ from auditc.policy.lint import covers, lint, order_trap, sensitive
 from auditc.policy.loader import parse_policy
 from auditc.policy.model import GroupResources, Policy, PolicyRule
 from auditc.policy.needs import NEED_TEXT, OTHER, DetectionNeeds, analyse_program, describe_targets
+from auditc.policy.profile import Profile, TierRule
 from auditc.policy.regions import describe, relate
+
+FLOOR = "floor:"  # ids of the profile's floors among the detections of a body rule
 
 _VERB_ORDER: dict[str, int] = {}
 for _v in k8s.RESOURCE_VERBS + k8s.NON_RESOURCE_VERBS:
@@ -59,7 +62,7 @@ def _group_key(g: str) -> tuple:
 @dataclass
 class Planned:
     rule: PolicyRule
-    kind: str  # body | keep | none | default
+    kind: str  # tier (the profile's sensitive tier) | body | keep | none | default
     comment: list[str] = field(default_factory=list)
     detections: set = field(default_factory=set)
     source: ir.IRRule | None = None  # the drop rule of a None rule
@@ -73,6 +76,8 @@ class Generated:
     blocked: list[Planned]
     inexpressible: list[str]
     warnings: list[Diagnostic] = field(default_factory=list)  # sensitive bodies no redaction rule masks
+    # With a profile: detections the profile's fixed tiers (or an unnamed API group) leave blind or degraded.
+    blind: list[Diagnostic] = field(default_factory=list)
 
 
 def _pattern(t) -> str:
@@ -160,7 +165,34 @@ def _number(planned: list[Planned]) -> Policy:
     return Policy("<generated>", rules, ("RequestReceived",), True)
 
 
-def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | None = None) -> Generated:
+def _unnamed(t) -> bool:
+    # A policy names every resource with its group; for a custom resource we do not know it.
+    return t.kind == "resource" and bool(t.resource) and t.group is None
+
+
+def _unnamed_diagnostic(det: DetectionNeeds, t, level: str = "error") -> Diagnostic:
+    return Diagnostic(det.loc, f"{det.id} reads the {NEED_TEXT[det.needs]} of {t.resource!r}, which is not a "
+                               f"built-in resource: add an objectRef.apiGroup test to the rule so the policy can "
+                               f"name its API group", level)
+
+
+def unnamed_groups(dets: list[DetectionNeeds]) -> list[Diagnostic]:
+    """Warnings for detections reading bodies of resources whose API group no policy rule can name."""
+    found = {_unnamed_diagnostic(d, t, "warning") for d in dets if d.needs != "Metadata" for t in d.targets
+             if _unnamed(t)}
+    return sorted(found, key=lambda d: (d.location, d.message))
+
+
+def _tier_rule(t: TierRule) -> PolicyRule:
+    groups = tuple(GroupResources(g, tuple(res), (), _LOC) for g, res in t.resources)
+    return PolicyRule(number=0, level=t.level, verbs=_verbs(t.verbs), resources=groups, loc=_LOC)
+
+
+def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | None = None,
+             profile: Profile | None = None) -> Generated:
+    """Without a profile: the policy the pack needs and no more (`auditc policy generate`). With one
+    (profile.SHIPPED for `auditc build`): the profile's tiers filled from the pack; detections the
+    profile's fixed tiers leave blind are returned in Generated.blind instead of failing."""
     program = compiled.program
     dets = analyse_program(program)
     by_id = {d.id: d for d in dets}
@@ -168,32 +200,62 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
     if unknown:
         raise ValueError(f"--accept-blind: no enabled detection {unknown[0]!r} in {rules_dir}")
     accept = set(accept_blind)
+    if profile is not None:
+        accept |= {a for a in profile.accept_blind if a in by_id}
+    planned_tier = [Planned(_tier_rule(t), "tier", [t.why]) for t in (profile.sensitive if profile else ())]
 
     # 1. Bodies.
     body: dict = {}
     unnamed: list[Diagnostic] = []
+    unnamed_ids: set = set()
+    level_gap_ids: set = set()  # profile mode: detections reading bodies of any resource
     for det in dets:
         if det.needs == "Metadata":
             continue
         for t in det.targets:
-            if t.kind == "resource" and t.resource and t.group is None:
-                # A policy names every resource with its group; for a custom resource we do not know it.
-                unnamed.append(Diagnostic(det.loc, f"{det.id} reads the {NEED_TEXT[det.needs]} of {t.resource!r}, "
-                                                   f"which is not a built-in resource: add an objectRef.apiGroup test "
-                                                   f"to the rule so the policy can name its API group"))
+            if _unnamed(t):
+                unnamed.append(_unnamed_diagnostic(det, t))
+                unnamed_ids.add(det.id)
+                continue
+            if profile is not None and not (t.kind == "resource" and t.resource):
+                # A body read on any resource (pod templates matched by shape, CRDs included)
+                # would log every write's body: the shipped policy keeps bodies only for the
+                # resources it names (its floors), and coverage reports the rest.
+                level_gap_ids.add(det.id)
                 continue
             key = (t.group, _pattern(t)) if t.kind == "resource" and t.resource else (None, None)
             body.setdefault(key, {}).setdefault(t.verb, set()).add(det.id)
-    if unnamed:
-        raise AuditcError(sorted(set(unnamed), key=lambda d: (d.location, d.message)))
+    unnamed = sorted(set(unnamed), key=lambda d: (d.location, d.message))
+    if unnamed and profile is None:
+        raise AuditcError(unnamed)
+    floor_level: dict[str, str] = {}
+    for t in (profile.floors if profile else ()):
+        fid = f"{FLOOR}{len(floor_level)}"
+        floor_level[fid] = t.level
+        for group, resources in t.resources:
+            for res in resources:
+                verbs = body.setdefault((group, res), {})
+                for verb in (t.verbs or (None,)):
+                    verbs.setdefault(verb, set()).add(fid)
 
     def body_why(level, ids):
-        text = NEED_TEXT[level]
-        names = ", ".join(sorted(ids))
-        return [f"{level}: {names} read{'s' if len(ids) == 1 else ''} the {text}."]
+        names = sorted(i for i in ids if i not in floor_level)
+        if len(names) == len(ids):
+            return [f"{level}: {', '.join(names)} read{'s' if len(names) == 1 else ''} the {NEED_TEXT[level]}."]
+        parts = []
+        for need in ("RequestResponse", "Request"):
+            some = [i for i in names if by_id[i].needs == need]
+            if some:
+                parts.append(f"{', '.join(some)} read{'s' if len(some) == 1 else ''} the {NEED_TEXT[need]}")
+        return [f"{level}: the profile's forensic floor keeps these bodies" + "".join(f"; {p}" for p in parts) + "."]
 
-    planned_body = _drop_covered(_plan_levels(body, lambda ids: max((by_id[i].needs for i in ids), key=level_rank),
-                                              "body", body_why))
+    def body_level(ids):
+        return max((floor_level[i] if i in floor_level else by_id[i].needs for i in ids), key=level_rank)
+
+    planned_body = _drop_covered(_plan_levels(body, body_level, "body", body_why))
+    planned_body = [p for p in planned_body if not any(covers(t.rule, p.rule) for t in planned_tier)]
+    for p in planned_body:
+        p.detections -= set(floor_level)
     for p in planned_body:
         p.comment += _redaction_notes(p.rule, program)
 
@@ -217,12 +279,12 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
     blocked: list[Planned] = []
     while True:
         planned_keep = [p for p in _keep_rules(dets, accept, alive)
-                        if not any(covers(b.rule, p.rule) for b in planned_body)]
-        alive = _clear_of(planned_body + planned_keep, alive, blocked)
-        planned = planned_body + planned_keep + alive + [default]
+                        if not any(covers(b.rule, p.rule) for b in planned_tier + planned_body)]
+        alive = _clear_of(planned_tier + planned_body + planned_keep, alive, blocked)
+        planned = planned_tier + planned_body + planned_keep + alive + [default]
         policy = _number(planned)
         hit = False
-        for cov in coverage(policy, dets, accept):
+        for cov in coverage(policy, dets, accept | level_gap_ids):
             for gap in cov.gaps:
                 owner = next((p for p in planned if p.rule is gap.rule), None) if gap.rule else None
                 if owner is None or owner.kind != "none":
@@ -238,20 +300,56 @@ def generate(compiled, rules_dir: str, accept_blind: tuple = (), command: str | 
     for p in alive:
         p.comment = [f"None: {p.source.id} ({p.source.loc}) drops these in the pipeline, and no detection "
                      + ("outside --accept-blind " if accept else "") + "can fire on them."]
-    planned = planned_body + planned_keep + alive + [default]
-    _number(planned)
-    text = _render(planned, blocked, inexpressible, rules_dir, accept, command)
+    planned = planned_tier + planned_body + planned_keep + alive + [default]
+    _tier_notes(planned_tier, _number(planned), dets, accept, program)
+    partial = set(level_gap_ids)
+    if profile is not None:
+        # Detections the fixed tiers cap on purpose (Secret write responses are never logged) but that
+        # still fire on part of what they target: the profile's trade, declared, not a finding.
+        tiers = {p.rule.number for p in planned_tier}
+        for cov in coverage(_number(planned), dets, accept):
+            if cov.status == "partial" and all(g.rule is not None and g.rule.number in tiers for g in cov.gaps):
+                partial.add(cov.det.id)
+    text = _render(planned, blocked, inexpressible, rules_dir, accept, command, profile, partial)
 
     # Self-check: what we wrote must parse, cover every detection and pass the lints. Sensitive bodies
     # without a redaction rule are the pack's to fix (a detection reads them): reported, not a bug.
     parsed, warnings = parse_policy(text, "<generated policy>")
     unredacted = sensitive(parsed, program, rules_dir)
     problems = warnings + [d for d in lint(parsed, program, rules_dir) if d not in unredacted]
-    problems += diagnostics(parsed, coverage(parsed, dets, accept))
+    tier_numbers = {p.rule.number for p in planned_tier}
+    blind: list[Diagnostic] = []
+    for cov in coverage(parsed, dets, accept):
+        expected = cov.det.id in unnamed_ids | level_gap_ids or all(g.rule is not None and g.rule.number in tier_numbers
+                                                    for g in cov.gaps)
+        (blind if profile is not None and expected else problems).extend(diagnostics(parsed, [cov]))
     if problems:
         raise AuditcError([Diagnostic(d.location, "generated policy is not clean (auditc bug): " + d.message)
                            for d in problems])
-    return Generated(text, parsed, blocked, inexpressible, unredacted)
+    return Generated(text, parsed, blocked, inexpressible, unredacted, unnamed + blind)
+
+
+def _tier_notes(planned_tier: list[Planned], policy: Policy, dets, accept, program) -> None:
+    """The profile's fixed rules say which detections they serve and which they leave blind (from the
+    rules, so the profile names no rule ids)."""
+    served: dict[int, set] = {}
+    short: dict[int, set] = {}
+    for cov in coverage(policy, dets, accept):
+        for rule in cov.covered_by.values():
+            if rule is not None:
+                served.setdefault(rule.number, set()).add(cov.det.id)
+        for gap in cov.gaps:
+            if gap.rule is not None:
+                short.setdefault(gap.rule.number, set()).add(cov.det.id)
+    for p in planned_tier:
+        n = p.rule.number
+        if p.rule.level != "Metadata":
+            p.comment += _redaction_notes(p.rule, program)
+        needed = served.get(n, set()) - short.get(n, set())
+        if needed:
+            p.comment.append("Needed by: " + ", ".join(sorted(needed)) + ".")
+        if short.get(n):
+            p.comment.append("Too low for: " + ", ".join(sorted(short[n])) + " (`auditc build` warns).")
 
 
 def _keep_rules(dets: list[DetectionNeeds], accept: set, none_rules: list[Planned]) -> list[Planned]:
@@ -358,20 +456,51 @@ def _wrap(text: str, prefix: str = "  # ", width: int = 110) -> list[str]:
 
 
 def _render(planned: list[Planned], blocked: list[Planned], inexpressible: list[str], rules_dir: str,
-            accept: set, command: str | None) -> str:
-    cmd = command or f"auditc policy generate --rules {rules_dir}"
-    out = [f"# generated by auditc {__version__} (`{cmd}`): do not edit, regenerate after rule changes.",
-           "# kube-apiserver --audit-policy-file for this rule pack. Rules are first-match. Every enabled detection",
-           "# gets the level it needs for the requests it targets, and no more; everything else is logged at",
-           "# Metadata. Check it with `auditc policy check POLICY --rules " + rules_dir
-           + (" --accept-blind " + ",".join(sorted(accept)) if accept else "") + "`.",
-           "#",
-           "# Noise is set to None only where no detection can fire on it: the pipeline's drop rules never drop an",
-           "# event a detection matches, but a policy rule has no such exception, so what the apiserver cannot tell",
-           "# apart (e.g. a watch RBAC refuses) is written and dropped by Fluent Bit after the detections saw it."]
-    if accept:
+            accept: set, command: str | None, profile: Profile | None = None, partial: set = frozenset()) -> str:
+    if profile is None:
+        cmd = command or f"auditc policy generate --rules {rules_dir}"
+        out = [f"# generated by auditc {__version__} (`{cmd}`): do not edit, regenerate after rule changes.",
+               "# kube-apiserver --audit-policy-file for this rule pack. Rules are first-match. Every enabled "
+               "detection",
+               "# gets the level it needs for the requests it targets, and no more; everything else is logged at",
+               "# Metadata. Check it with `auditc policy check POLICY --rules " + rules_dir
+               + (" --accept-blind " + ",".join(sorted(accept)) if accept else "") + "`."]
+    else:
+        from auditc.artifacts import header
+
+        out = [header("yaml"),
+               f"# kube-apiserver --audit-policy-file for this rule pack: auditc's {profile.name!r} profile",
+               "# (compiler/auditc/policy/profile.py) filled from the rules. Rules are first-match: the sensitive",
+               "# tier at fixed levels, bodies where a detection reads them or the profile's forensic floors keep",
+               "# them, Metadata for what a detection needs ahead of the None rules, the pack's drop rules at None",
+               "# where no detection can fire on what they take, and Metadata for everything else.",
+               "# `auditc policy check POLICY --rules " + rules_dir + "` checks it."]
+    out += ["#",
+            "# Noise is set to None only where no detection can fire on it: the pipeline's drop rules never drop an",
+            "# event a detection matches, but a policy rule has no such exception, so what the apiserver cannot tell",
+            "# apart (e.g. a watch RBAC refuses) is written and dropped by Fluent Bit after the detections saw it."]
+    if accept and profile is None:
         out += _wrap("Accepted blind under None rules (--accept-blind): " + ", ".join(sorted(accept)) + ".", "# ")
-    out += ["apiVersion: audit.k8s.io/v1", "kind: Policy",
+    elif accept:
+        out += _wrap("Accepted blind under the None rules (the metadata annotation; `policy check` honours it): "
+                     + ", ".join(sorted(accept)) + " can fire on any request, and a policy cannot say \"unless "
+                     "refused\" or \"unless impersonated\". `auditc policy generate --rules " + rules_dir
+                     + "` writes a policy without that trade.", "# ")
+    if partial:
+        out += _wrap("Accepted partially blind (the metadata annotation): " + ", ".join(sorted(partial))
+                     + " read bodies of any resource (pod templates matched by shape, custom resources "
+                     "included); this policy keeps bodies only for the resources it names, so they see the "
+                     "request bodies of those and not the rest.", "# ")
+    out += ["apiVersion: audit.k8s.io/v1", "kind: Policy"]
+    if (accept or partial) and profile is not None:
+        from auditc.policy.loader import ACCEPT_BLIND_ANNOTATION, ACCEPT_PARTIAL_ANNOTATION
+
+        out += ["metadata:", "  annotations:"]
+        if accept:
+            out.append(f"    {ACCEPT_BLIND_ANNOTATION}: {json.dumps(','.join(sorted(accept)))}")
+        if partial:
+            out.append(f"    {ACCEPT_PARTIAL_ANNOTATION}: {json.dumps(','.join(sorted(partial)))}")
+    out += [
             "# RequestReceived repeats what ResponseComplete says; managedFields are bookkeeping, not evidence.",
             'omitStages: ["RequestReceived"]', "omitManagedFields: true", "rules:"]
     first_none = next((i for i, p in enumerate(planned) if p.kind in ("none", "default")), len(planned))

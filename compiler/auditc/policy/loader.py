@@ -28,6 +28,8 @@ from auditc.policy.model import GroupResources, Policy, PolicyRule
 API_VERSION = "audit.k8s.io/v1"  # reader.go apiGroupVersions: only v1 since Kubernetes 1.24
 
 # audit/v1/types.go: the JSON fields of each type.
+ACCEPT_BLIND_ANNOTATION = "auditc.dev/accept-blind"
+ACCEPT_PARTIAL_ANNOTATION = "auditc.dev/accept-partial"
 POLICY_FIELDS = ("apiVersion", "kind", "metadata", "rules", "omitStages", "omitManagedFields")
 RULE_FIELDS = ("level", "users", "userGroups", "verbs", "resources", "namespaces", "nonResourceURLs",
                "omitStages", "omitManagedFields")
@@ -162,6 +164,8 @@ class _Reader:
         self.unknown_fields((), data, POLICY_FIELDS)
         if "metadata" in data and data["metadata"] is not None and not isinstance(data["metadata"], dict):
             self.decode_error(("metadata",), "a mapping", data["metadata"])
+        accept_blind = self.accept_blind(data.get("metadata"))
+        accept_partial = self.accept_blind(data.get("metadata"), ACCEPT_PARTIAL_ANNOTATION)
 
         omit_stages = self.strings(("omitStages",), data.get("omitStages"))
         self.validate_stages(("omitStages",), omit_stages)
@@ -181,7 +185,21 @@ class _Reader:
             self.err(("rules",) if "rules" in data else (), "loaded illegal policy with 0 rules", key="rules" in data)
         return Policy(file, rules, omit_stages, bool(omit_mf), loc=self.doc.loc(()),
                       omit_stages_loc=self.doc.key_loc(("omitStages",)) if "omitStages" in data else None,
-                      rules_loc=self.doc.key_loc(("rules",)) if "rules" in data else None)
+                      rules_loc=self.doc.key_loc(("rules",)) if "rules" in data else None, accept_blind=accept_blind,
+                      accept_partial=accept_partial)
+
+    def accept_blind(self, metadata, key: str = ACCEPT_BLIND_ANNOTATION) -> tuple[str, ...]:
+        """metadata.annotations[key]: detections the policy's author accepts losing under its None rules
+        (accept-blind, what `policy check --accept-blind` takes) or seeing only in part (accept-partial);
+        kube-apiserver ignores annotations."""
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        value = annotations.get(key) if isinstance(annotations, dict) else None
+        if value is None:
+            return ()
+        if not isinstance(value, str):
+            self.decode_error(("metadata", "annotations", key), "a string", value)
+            return ()
+        return tuple(sorted({v.strip() for v in value.split(",") if v.strip()}))
 
     def rule(self, i: int, raw) -> PolicyRule | None:
         path = ("rules", i)

@@ -77,6 +77,8 @@ class Policy:
     loc: Location | None = None  # where the document starts
     omit_stages_loc: Location | None = None
     rules_loc: Location | None = None
+    accept_blind: tuple[str, ...] = ()  # metadata.annotations["auditc.dev/accept-blind"] (loader.py)
+    accept_partial: tuple[str, ...] = ()  # metadata.annotations["auditc.dev/accept-partial"]: partial gaps accepted
 
     def effective_omit_stages(self, rule: PolicyRule | None) -> frozenset[str]:
         """checker.go NewPolicyRuleEvaluator/unionStages: each rule's omitStages
