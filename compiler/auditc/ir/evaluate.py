@@ -66,7 +66,7 @@ class Reason:
         operand = "" if not t.values else " " + ", ".join(
             getattr(v, "source", None) or repr(v) for v in t.values)
         seen = "nothing (missing or null)" if not self.seen else ", ".join(_short(v) for v in self.seen)
-        return f"{t.path} {'' if self.wanted else 'not '}{t.op}{operand} was {not self.wanted}: saw {seen} ({t.loc})"
+        return f"{t.path} {t.op}{operand} was {str(not self.wanted).lower()}: saw {seen} ({t.loc})"
 
 
 def _short(v, limit: int = 80) -> str:

@@ -24,6 +24,7 @@ from xml.etree import ElementTree as ET
 
 from auditc.backends.lua import sourcemap
 from auditc.compiler import Compiled
+from auditc.ir.evaluate import explain
 from auditc.model import Expectation, FieldExpectation, TestCase
 from auditc.paths import WILDCARD
 from auditc.runtime import FluentBitLua
@@ -51,6 +52,7 @@ class TestResult:
 
 def run_tests(compiled: Compiled, call: str = "auditc_filter") -> list[TestResult]:
     rules = {r.id: r for r in compiled.ruleset.rules}
+    preds = {r.id: r.pred for r in compiled.program.rules}
     markers = {r.payload.replacement for r in compiled.program.of_kind("redact")}
     results = []
     for flb_null in NULL_MODES:
@@ -60,7 +62,7 @@ def run_tests(compiled: Compiled, call: str = "auditc_filter") -> list[TestResul
             result = TestResult(test, flb_null)
             for n, event in enumerate(test.events, start=1):
                 prefix = f"event {n}: " if len(test.events) > 1 else ""
-                for problem in _check_event(runtime, compiled.lua, event, test, rules, markers):
+                for problem in _check_event(runtime, compiled.lua, event, test, rules, markers, preds):
                     result.failures.append(prefix + problem)
             result.seconds = time.perf_counter() - started
             results.append(result)
@@ -68,7 +70,7 @@ def run_tests(compiled: Compiled, call: str = "auditc_filter") -> list[TestResul
 
 
 def _check_event(runtime: FluentBitLua, lua: str, event: dict, test: TestCase,
-                 rules: dict, markers: set) -> list[str]:
+                 rules: dict, markers: set, preds: dict) -> list[str]:
     out = runtime.filter([event])
     if out.passthrough:
         return [f"Fluent Bit would pass the whole batch through unfiltered: "
@@ -93,7 +95,8 @@ def _check_event(runtime: FluentBitLua, lua: str, event: dict, test: TestCase,
         if got != exp.fires:
             verb = {"detect": "fire", "drop": "drop the event", "redact": "redact"}[kind]
             problems.append(f"{test.owner}: expected it to {'' if exp.fires else 'not '}{verb}, "
-                            f"but it did{'' if got else ' not'}" + _context(dropped, fired))
+                            f"but it did{'' if got else ' not'}" + _context(dropped, fired)
+                            + _explain(preds.get(test.owner), event, exp.fires))
     if exp.detections is not None and sorted(exp.detections) != sorted(fired):
         problems.append(f"detections:\n    expected: {sorted(exp.detections)}\n         got: {sorted(fired)}"
                         + ("  (event was dropped)" if dropped else ""))
@@ -114,6 +117,20 @@ def _check_event(runtime: FluentBitLua, lua: str, event: dict, test: TestCase,
         if secret in text:
             problems.append(f"not_contains: {secret!r} appears in the output")
     return problems
+
+
+def _explain(pred, event: dict, want: bool, limit: int = 6) -> str:
+    """Which conditions of the rule decided it, with the values the event held
+    there (the reference evaluator, ir/evaluate.py, says what the Lua computes)."""
+    if pred is None:
+        return ""
+    reasons = explain(pred, event, want)
+    if not reasons:
+        return ""
+    lines = [f"\n    because {r}" for r in reasons[:limit]]
+    if len(reasons) > limit:
+        lines.append(f"\n    (and {len(reasons) - limit} more)")
+    return "".join(lines)
 
 
 def _context(dropped: bool, fired: list) -> str:

@@ -1,0 +1,41 @@
+"""A failing rule test says which condition decided it and what value it saw."""
+
+from __future__ import annotations
+
+from auditc.compiler import compile_rules
+from auditc.tools.testing import run_tests
+
+from conftest import write_rules
+
+RULE = """
+rules:
+  - id: exec-prod
+    kind: detect
+    title: t
+    description: d
+    severity: high
+    match:
+      all:
+        - {field: objectRef.subresource, equals: exec}
+        - {field: objectRef.namespace, in: [prod, payments]}
+    tests:
+      - name: exec in staging
+        event: {verb: create, objectRef: {resource: pods, subresource: exec, namespace: staging}}
+        expect: {fires: true}
+      - name: exec in prod
+        event: {verb: create, objectRef: {resource: pods, subresource: exec, namespace: prod}}
+        expect: {fires: false}
+"""
+
+
+def test_failures_name_the_deciding_condition_and_the_value_seen(tmp_path):
+    results = run_tests(compile_rules(write_rules(tmp_path, {"r.yaml": RULE})))
+    by_name = {}
+    for r in results:
+        by_name.setdefault(r.test.name, []).extend(r.failures)
+    staging = "\n".join(by_name["exec in staging"])
+    assert "because objectRef.namespace in 'prod', 'payments' was false: saw 'staging'" in staging
+    prod = "\n".join(by_name["exec in prod"])
+    # expected not to fire: both conditions held, and both are named
+    assert "because objectRef.subresource equals 'exec' was true: saw 'exec'" in prod
+    assert "objectRef.namespace in 'prod', 'payments' was true: saw 'prod'" in prod
