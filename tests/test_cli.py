@@ -88,7 +88,7 @@ def test_validate_formats_and_exit_codes(rules, capsys):
     assert code == 1
     assert "bad.yaml:2:9: error: 'Bad Id' at rules[0].id does not match the required form" in stdout
     code, stdout, _ = run(capsys, "validate", rules, "--format", "github")
-    assert code == 1 and stdout.startswith("::error file=") and ",line=2,col=9::" in stdout
+    assert code == 1 and stdout.startswith("::error file=") and ",line=2,col=9,title=AUD105::" in stdout
 
 
 def test_usage_errors_exit_2(tmp_path, capsys):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditc import ir
@@ -11,6 +11,7 @@ from auditc.backends.fluentbit import snippets as fluentbit_snippets
 from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
 from auditc.backends.lua.generator import LuaOptions, generate
 from auditc.frontend.loader import load_rules
+from auditc.errors import Diagnostic
 from auditc.model import RuleSet
 
 SCRIPT_NAME = "auditc.lua"
@@ -32,13 +33,15 @@ class Compiled:
     ruleset: RuleSet
     program: ir.Program
     lua: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # the loader's warnings
 
 
-def compile_rules(rules_dir: str | Path, options: BuildOptions = BuildOptions()) -> Compiled:
-    ruleset = load_rules(rules_dir)
+def compile_rules(rules_dir, options: BuildOptions = BuildOptions()) -> Compiled:
+    """`rules_dir`: a rules directory or file, or a list of them (merged)."""
+    ruleset, diagnostics = load_rules(rules_dir)
     program = ir.lower(ruleset)
     lua = generate(program, LuaOptions(call=options.call, max_depth=options.max_depth))
-    return Compiled(ruleset, program, lua)
+    return Compiled(ruleset, program, lua, diagnostics)
 
 
 def pipeline_options(options: BuildOptions) -> PipelineOptions:

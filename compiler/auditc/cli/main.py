@@ -117,7 +117,7 @@ def _options(args) -> BuildOptions:
 def cmd_build(args) -> int:
     options = _options(args)
     compiled = compile_rules(args.rules, options)
-    _print_diagnostics(getattr(compiled.ruleset, "warnings", []), args.format)
+    _print_diagnostics(compiled.diagnostics, args.format)
     files = build_artifacts(compiled, options)
     if args.check:
         stale = differences(args.output, files)
@@ -135,9 +135,9 @@ def cmd_validate(args) -> int:
     from auditc.ir import lower
     from auditc.frontend.loader import load_rules
 
-    ruleset = load_rules(args.rules)
+    ruleset, diagnostics = load_rules(args.rules)
     lower(ruleset)  # translation problems surface here too
-    _print_diagnostics(getattr(ruleset, "warnings", []), args.format)
+    _print_diagnostics(diagnostics, args.format)
     kinds = {k: sum(r.kind == k for r in ruleset.rules) for k in ("detect", "drop", "redact")}
     print(f"auditc: {len(ruleset.files)} files ok: {kinds['detect']} detect, {kinds['drop']} drop, "
           f"{kinds['redact']} redact rules, {len(ruleset.tests)} tests", file=sys.stderr)
