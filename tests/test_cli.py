@@ -197,3 +197,14 @@ def test_test_command_reports_expected_vs_got(rules, tmp_path, capsys):
 def test_console_script_and_version():
     out = subprocess.run([sys.executable, "-m", "auditc.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("auditc ")
+
+
+def test_validate_format_json_reports_errors_as_json(rules, capsys):
+    import json
+    code, stdout, _ = run(capsys, "validate", rules, "--format", "json")
+    assert code == 0 and json.loads(stdout)["valid"] is True
+    (rules / "bad.yaml").write_text("rules:\n  - id: r\n    kind: drop\n    description: d\n    match:\n"
+                                    "      not:\n        - {field: verb, equals: get}\n")
+    code, stdout, err = run(capsys, "validate", rules, "--format", "json")
+    (diag,) = json.loads(stdout)["diagnostics"]
+    assert code == 1 and (diag["line"], diag["col"], diag["code"]) == (7, 9, "AUD105") and "Traceback" not in err

@@ -93,6 +93,12 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _coded(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Policy findings carry AUD502 unless they have a code of their own."""
+    import dataclasses
+    return [d if d.code else dataclasses.replace(d, code="AUD502") for d in diags]
+
+
 def _print(diags: list[Diagnostic], style: str) -> None:
     for d in diags:
         print(d.format("github" if style == "github" else "text"))
@@ -126,7 +132,7 @@ def cmd_check(args) -> int:
         policy, diags = load_policy(args.policy)
     except AuditcError as exc:
         if args.format != "json":
-            raise  # printed by cli.main as file:line:col diagnostics
+            raise AuditcError(_coded(exc.diagnostics)) from None  # printed by cli.main as diagnostics
         json.dump({"policy": args.policy, "rules": args.rules, "valid": False,
                    "diagnostics": [diagnostic_dict(d) for d in exc.diagnostics], "coverage": []}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -141,7 +147,7 @@ def cmd_check(args) -> int:
         results = coverage(policy, detections, accept)
     diags = diags + lint(policy, program, args.rules)
     coverage_diags = diagnostics(policy, results)
-    all_diags = diags + coverage_diags
+    all_diags = _coded(diags + coverage_diags)
     if args.format == "json":
         json.dump({"policy": args.policy, "rules": args.rules, "valid": True,
                    "diagnostics": [diagnostic_dict(d) for d in all_diags],
