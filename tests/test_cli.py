@@ -192,6 +192,8 @@ def test_test_command_reports_expected_vs_got(rules, tmp_path, capsys):
     assert "expected: ['exec']" in stdout and "got: []" in stdout
     assert stdout.strip().splitlines()[-1] == "2 passed, 2 failed"
     assert ET.parse(junit).getroot().get("failures") == "2"
+    code, stdout, _ = run(capsys, "test", rules, "--format", "github")
+    assert code == 1 and stdout.startswith("::error file=") and ",title=AUD404::exec › logs do not" in stdout
 
 
 def test_console_script_and_version():

@@ -41,6 +41,7 @@ CODES: dict[str, str] = {
     "AUD401": "test expects a rule that does not exist or is not a detection",
     "AUD402": "'fires' in a file-level test",
     "AUD403": "test expects a disabled rule to fire",
+    "AUD404": "test failed (auditc test)",
     "AUD501": "generated file is out of date (build --check)",
     "AUD502": "policy problem (policy check)",
 }

@@ -49,7 +49,7 @@ def cmd_test(args) -> int:
     print_diagnostics(compiled.diagnostics, args.format, quiet)
     for r in failed:
         if args.format == "github":
-            print(Diagnostic(r.test.loc, f"{r.label}: " + "; ".join(r.failures)).format("github"))
+            print(Diagnostic(r.test.loc, f"{r.label}: " + "; ".join(r.failures), code="AUD404").format("github"))
         else:
             print(f"FAIL {r.test.loc}: {r.label}")
             for f in r.failures:
