@@ -68,7 +68,14 @@ def test_check_detects_stale_output(rules, tmp_path, capsys):
     assert run(capsys, "build", rules, "-o", out, "--check")[0] == 0
     (rules / "exec.yaml").write_text(RULE.replace("severity: high\n    match", "severity: low\n    match"))
     code, stdout, _ = run(capsys, "build", rules, "-o", out, "--check")
-    assert code == 1 and "auditc.lua: out of date" in stdout
+    assert code == 1 and "auditc.lua: error: out of date; run `auditc build" in stdout and "[AUD501]" in stdout
+    code, stdout, _ = run(capsys, "build", rules, "-o", out, "--check", "--format", "github")
+    assert code == 1 and f"::error file={out / 'auditc.lua'},title=AUD501::out of date" in stdout
+    code, stdout, _ = run(capsys, "build", rules, "-o", out, "--check", "--diff")
+    assert code == 1 and f"--- a/{out / 'auditc.lua'}" in stdout and f"+++ b/{out / 'auditc.lua'}" in stdout
+    assert "\n-" in stdout and "\n+" in stdout
+    assert (out / "auditc.lua").read_text() != (rules / "exec.yaml").read_text()  # --diff writes nothing
+    assert run(capsys, "build", rules, "-o", out, "--diff")[0] == 1
 
 
 def test_failed_build_leaves_previous_output_untouched(rules, tmp_path, capsys):
@@ -88,7 +95,7 @@ def test_validate_formats_and_exit_codes(rules, capsys):
     assert code == 1
     assert "bad.yaml:2:9: error: 'Bad Id' at rules[0].id does not match the required form" in stdout
     code, stdout, _ = run(capsys, "validate", rules, "--format", "github")
-    assert code == 1 and stdout.startswith("::error file=") and ",line=2,col=9::" in stdout
+    assert code == 1 and stdout.startswith("::error file=") and ",line=2,col=9,title=AUD105::" in stdout
 
 
 def test_usage_errors_exit_2(tmp_path, capsys):
@@ -104,6 +111,67 @@ def test_usage_errors_exit_2(tmp_path, capsys):
 def test_bad_option_value_is_a_usage_error(rules, tmp_path, capsys):
     code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o", "--call", "not-an-identifier")
     assert code == 2 and "not a valid Lua function name" in err
+    code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o", "--outputs", "kafka")
+    assert code == 2 and "unknown output 'kafka'" in err and not (tmp_path / "o").exists()
+    code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o", "--max-depth", "99")
+    assert code == 2 and "--max-depth" in err
+
+
+def test_internal_error_is_one_line_exit_3(rules, tmp_path, capsys, monkeypatch):
+    import auditc.cli.build as build
+
+    def boom(*a, **k):
+        raise ValueError("a bug")
+    monkeypatch.setattr(build, "build_artifacts", boom)
+    code, out, err = run(capsys, "build", rules, "-o", tmp_path / "o")
+    assert code == 3 and "auditc: internal error, please report: ValueError: a bug" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
+    code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o", "-v")
+    assert code == 3 and "Traceback" in err
+    monkeypatch.setenv("AUDITC_DEBUG", "1")
+    code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o")
+    assert code == 3 and "Traceback" in err
+
+
+def test_ctrl_c_exits_130_without_traceback(rules, tmp_path, capsys, monkeypatch):
+    import auditc.cli.build as build
+
+    def interrupt(*a, **k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(build, "build_artifacts", interrupt)
+    code, _, err = run(capsys, "build", rules, "-o", tmp_path / "o")
+    assert code == 130 and "Traceback" not in err and "interrupted" in err
+
+
+def test_test_format_json_is_one_document(rules, capsys):
+    import json
+    code, stdout, _ = run(capsys, "test", rules, "--format", "json")
+    doc = json.loads(stdout)
+    assert code == 0 and doc["summary"] == {"total": 4, "passed": 4, "failed": 0} and len(doc["results"]) == 4
+    (rules / "bad.yaml").write_text("rules:\n  - id: x\n    kind: detect\n")
+    code, stdout, _ = run(capsys, "test", rules, "--format", "json")
+    doc = json.loads(stdout)
+    assert code == 1 and doc["results"] == []
+    assert doc["diagnostics"][0]["line"] == 2 and doc["diagnostics"][0]["code"] == "AUD104"
+
+
+def test_several_rule_paths_and_quiet(rules, tmp_path, capsys):
+    other = write_rules(tmp_path / "more", {"x.yaml": RULE.replace("id: exec", "id: exec2")})
+    code, _, err = run(capsys, "validate", rules, other / "x.yaml")
+    assert code == 0 and "2 files ok: 2 detect" in err
+    code, stdout, err = run(capsys, "test", rules, other, "-q")
+    assert code == 0 and stdout.strip() == "8 passed, 0 failed" and err == ""
+    assert run(capsys, "validate", rules, tmp_path / "nope")[0] == 2
+
+
+def test_help_offers_exactly_the_choices(capsys):
+    for argv, offered, absent in ((["estimate"], "json", "github"), (["policy", "simulate"], "json", "github"),
+                                  (["test"], "json", None)):
+        with pytest.raises(SystemExit):
+            main(argv + ["--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        fmt = text[text.index("--format"):]
+        assert offered in fmt and (absent is None or absent not in fmt), fmt
 
 
 def test_test_command_passes_and_writes_junit(rules, tmp_path, capsys):
@@ -124,8 +192,21 @@ def test_test_command_reports_expected_vs_got(rules, tmp_path, capsys):
     assert "expected: ['exec']" in stdout and "got: []" in stdout
     assert stdout.strip().splitlines()[-1] == "2 passed, 2 failed"
     assert ET.parse(junit).getroot().get("failures") == "2"
+    code, stdout, _ = run(capsys, "test", rules, "--format", "github")
+    assert code == 1 and stdout.startswith("::error file=") and ",title=AUD404::exec › logs do not" in stdout
 
 
 def test_console_script_and_version():
     out = subprocess.run([sys.executable, "-m", "auditc.cli", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("auditc ")
+
+
+def test_validate_format_json_reports_errors_as_json(rules, capsys):
+    import json
+    code, stdout, _ = run(capsys, "validate", rules, "--format", "json")
+    assert code == 0 and json.loads(stdout)["valid"] is True
+    (rules / "bad.yaml").write_text("rules:\n  - id: r\n    kind: drop\n    description: d\n    match:\n"
+                                    "      not:\n        - {field: verb, equals: get}\n")
+    code, stdout, err = run(capsys, "validate", rules, "--format", "json")
+    (diag,) = json.loads(stdout)["diagnostics"]
+    assert code == 1 and (diag["line"], diag["col"], diag["code"]) == (7, 9, "AUD105") and "Traceback" not in err

@@ -57,7 +57,7 @@ def _expectations() -> dict:
 
 @lru_cache(maxsize=None)
 def _ruleset():
-    return load_rules(ROOT / "rules")
+    return load_rules(ROOT / "rules").ruleset
 
 
 def _rules_of(kind: str) -> list:

@@ -31,14 +31,14 @@ def errors(tmp_path, files: dict[str, str]) -> list[str]:
 
 def test_valid_file_loads(tmp_path):
     write_rules(tmp_path / "r", {"a.yaml": GOOD_RULE})
-    rs = load_rules(tmp_path / "r")
+    rs = load_rules(tmp_path / "r").ruleset
     assert [r.id for r in rs.rules] == ["exec"]
     assert rs.rules[0].loc.line == 2 and rs.rules[0].loc.col == 5
 
 
 def test_duplicate_yaml_key_is_an_error_with_location(tmp_path):
     errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("severity: high", "severity: high\n    severity: low")})
-    assert any(e.endswith("a.yaml:7:5: error: duplicate key 'severity' (first defined at 6:5)") for e in errs), errs
+    assert any(e.endswith("a.yaml:7:5: error: duplicate key 'severity' (first defined at 6:5) [AUD102]") for e in errs), errs
 
 
 def test_unknown_key_names_the_key_and_allowed_keys(tmp_path):
@@ -125,9 +125,9 @@ def test_lists_extend_and_override_across_files(tmp_path):
         "10-site.yaml": "lists:\n  - name: admins\n    extend: true\n    items: [bob, alice]\n",
         "rules.yaml": GOOD_RULE,
     })
-    assert load_rules(tmp_path / "r").lists["admins"].items == ["alice", "bob"]
+    assert load_rules(tmp_path / "r").ruleset.lists["admins"].items == ["alice", "bob"]
     (tmp_path / "r" / "10-site.yaml").write_text("lists:\n  - name: admins\n    override: true\n    items: [carol]\n")
-    assert load_rules(tmp_path / "r").lists["admins"].items == ["carol"]
+    assert load_rules(tmp_path / "r").ruleset.lists["admins"].items == ["carol"]
 
 
 def test_silent_list_redefinition_is_an_error(tmp_path):
@@ -170,12 +170,85 @@ def test_files_at_any_depth_in_path_order(tmp_path):
         "a.yml": GOOD_RULE.replace("id: exec", "id: first"),
         ".hidden/z.yaml": "not: [valid",
     })
-    assert [r.id for r in load_rules(tmp_path / "r").rules] == ["first", "second"]
+    assert [r.id for r in load_rules(tmp_path / "r").ruleset.rules] == ["first", "second"]
 
 
 def test_unused_lists_and_macros_are_warned_about(tmp_path):
     write_rules(tmp_path / "r", {"a.yaml": GOOD_RULE + LISTS + "macros:\n  - name: lonely\n    condition: {field: verb, exists: true}\n"})
-    rs = load_rules(tmp_path / "r")
-    warnings = [d.format() for d in rs.warnings]
+    result = load_rules(tmp_path / "r")
+    warnings = [d.format() for d in result.diagnostics]
     assert any("a.yaml:11:5: warning: list 'admins' is never used" in w for w in warnings), warnings
     assert any("warning: macro 'lonely' is never used" in w for w in warnings), warnings
+
+
+COMBINATOR_RULE = """\
+rules:
+  - id: r
+    kind: detect
+    title: T
+    description: d
+    severity: high
+    match:
+      all:
+        - field: verb
+          equals: get
+        - field: objectRef.namespace
+          {test}
+"""
+
+
+@pytest.mark.parametrize("test, expected", [
+    ("equal: prod", "a.yaml:12:11: error: unknown key 'equal' at rules[0].match.all[1] (allowed: "),
+    ("gt: prod", "a.yaml:12:15: error: expected a number at rules[0].match.all[1].gt, got a string [AUD105]"),
+    ("in: delete", "a.yaml:12:15: error: expected a list at rules[0].match.all[1].in, got a string [AUD105]"),
+    ("equals: [a,b]", "a.yaml:12:19: error: expected a string or a number or a boolean at "
+                      "rules[0].match.all[1].equals, got a list [AUD105]"),
+])
+def test_errors_inside_combinators_point_at_their_own_node(tmp_path, test, expected):
+    errs = errors(tmp_path, {"a.yaml": COMBINATOR_RULE.format(test=test)})
+    assert len(errs) == 1 and errs[0].startswith(str(tmp_path / "r" / expected)), errs
+
+
+def test_error_deep_inside_any_and_not(tmp_path):
+    rule = COMBINATOR_RULE.replace("      all:\n", "      any:\n        - not:\n            all:\n").format(test="gt: prod")
+    rule = rule.replace("        - field", "              - field").replace("          equals: get", "                equals: get")
+    rule = rule.replace("          gt: prod", "                gt: prod")
+    errs = errors(tmp_path, {"a.yaml": rule})
+    assert len(errs) == 1 and ":14:21: error: expected a number at rules[0].match.any[0].not.all[1].gt" in errs[0], errs
+
+
+@pytest.mark.parametrize("key, line_col", [("not", "9:9"), ("all", "9:9")])
+def test_list_where_a_condition_belongs_is_said_in_words(tmp_path, key, line_col):
+    rule = GOOD_RULE.replace("    match:\n", f"    match:\n      {key}:\n").replace(
+        "      field: objectRef.subresource\n      equals: exec", "        - field: verb\n          equals: get")
+    if key == "all":
+        rule = rule.replace("all:\n        - field: verb\n          equals: get", "all: {field: verb, equals: get}")
+        line_col = "8:12"
+    errs = errors(tmp_path, {"a.yaml": rule})
+    assert len(errs) == 1, errs
+    assert f"a.yaml:{line_col}: error: expected " in errs[0] and "got a" in errs[0], errs
+    assert "{" not in errs[0].split("error:")[1].split("(")[0], errs  # no schema dump
+
+
+def test_match_given_a_list(tmp_path):
+    rule = GOOD_RULE.replace("      field: objectRef.subresource\n      equals: exec",
+                             "      - field: objectRef.subresource\n        equals: exec")
+    errs = errors(tmp_path, {"a.yaml": rule})
+    assert errs == [f"{tmp_path / 'r' / 'a.yaml'}:8:7: error: expected a mapping at rules[0].match, got a list [AUD105]"]
+
+
+def test_every_diagnostic_has_a_documented_code(tmp_path):
+    from pathlib import Path
+    from auditc.errors import CODES
+    errs = errors(tmp_path, {"a.yaml": GOOD_RULE.replace("equals: exec", "in: {list: nope}"),
+                             "b.yaml": GOOD_RULE, "c.yaml": "rules: [unclosed\n"})
+    assert errs and all(e.endswith("]") and e.rsplit("[", 1)[1][:-1] in CODES for e in errs), errs
+    doc = (Path(__file__).parent.parent / "docs" / "diagnostics.md").read_text()
+    assert all(f"`{code}`" in doc for code in CODES)
+
+
+def test_several_rule_paths_merge(tmp_path):
+    write_rules(tmp_path / "a", {"x.yaml": GOOD_RULE})
+    write_rules(tmp_path / "b", {"y.yaml": GOOD_RULE.replace("id: exec", "id: other")})
+    result = load_rules([tmp_path / "a", tmp_path / "b" / "y.yaml"])
+    assert [r.id for r in result.ruleset.rules] == ["exec", "other"]

@@ -26,7 +26,7 @@ def test_rule_pack_tests_pass(monkeypatch):
 def test_every_rule_has_positive_and_negative_tests(monkeypatch):
     from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
-    rs = load_rules("rules")
+    rs = load_rules("rules").ruleset
     missing = []
     for rule in rs.rules:
         positive = any(t.expect.fires is True or rule.id in (t.expect.detections or []) for t in rule.tests)
@@ -41,14 +41,14 @@ def test_readme_documents_every_rule(monkeypatch):
     from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
     readme = (ROOT / "README.md").read_text()
-    undocumented = [r.id for r in load_rules("rules").rules if f"| `{r.id}`" not in readme]
+    undocumented = [r.id for r in load_rules("rules").ruleset.rules if f"| `{r.id}`" not in readme]
     assert not undocumented, f"add these rules to the README tables: {undocumented}"
 
 
 def test_pack_size_and_metadata(monkeypatch):
     from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
-    rules = load_rules("rules").rules
+    rules = load_rules("rules").ruleset.rules
     detections = [r for r in rules if r.kind == "detect"]
     assert len(detections) >= 25
     for r in detections:

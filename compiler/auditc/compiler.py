@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from auditc import ir
+from auditc.analysis.fields import field_path_warnings
 from auditc.artifacts import header
 from auditc.backends import alerting, k8s
 from auditc.backends.fluentbit import snippets as fluentbit_snippets
@@ -36,13 +37,16 @@ class Compiled:
     ruleset: RuleSet
     program: ir.Program
     lua: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # the loader's warnings
 
 
-def compile_rules(rules_dir: str | Path, options: BuildOptions = BuildOptions()) -> Compiled:
-    ruleset = load_rules(rules_dir)
+def compile_rules(rules_dir, options: BuildOptions = BuildOptions()) -> Compiled:
+    """`rules_dir`: a rules directory or file, or a list of them (merged)."""
+    ruleset, diagnostics = load_rules(rules_dir)
     program = ir.lower(ruleset)
     lua = generate(program, LuaOptions(call=options.call, max_depth=options.max_depth))
-    return Compiled(ruleset, program, lua)
+    warnings = sorted(diagnostics + field_path_warnings(program), key=lambda d: d.location)
+    return Compiled(ruleset, program, lua, warnings)
 
 
 def pipeline_options(options: BuildOptions) -> PipelineOptions:

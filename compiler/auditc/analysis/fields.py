@@ -239,5 +239,5 @@ def field_path_warnings(program: Program) -> list[Diagnostic]:
             seen.add(key)
             msg = check_path(path, res)
             if msg:
-                out.append(Diagnostic(loc if isinstance(loc, Location) else rule.loc, msg, "warning"))
+                out.append(Diagnostic(loc if isinstance(loc, Location) else rule.loc, msg, "warning", "AUD305"))
     return out

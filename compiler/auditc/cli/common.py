@@ -1,24 +1,75 @@
-"""Helpers shared by the command modules (kept out of cli.py so each stays small)."""
+"""Shared by the command modules: exit codes, common options, diagnostics output.
+
+Command modules import this module, never cli.main (which only builds the
+parser and dispatches).
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
+
+from auditc.errors import Diagnostic, UsageError
 
 # Exit codes, as yamllint and helm lint use them: 0 all good, 1 problems found
 # (invalid rules, failing tests, stale output), 2 usage errors, 3 a bug in auditc.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def rules_arg(sp) -> None:
+    """RULES...: one or more rule directories or files, merged into one rule set."""
+    sp.add_argument("rules", metavar="RULES", nargs="+",
+                    help="rule directories (*.yaml, any depth) or files; several are merged into one rule set")
+
+
+def verbosity_args(sp, top: bool = False) -> None:
+    """-q/-v, on the top-level parser and on every command."""
+    default = 0 if top else argparse.SUPPRESS
+    sp.add_argument("-q", "--quiet", action="count", default=default,
+                    help="print only errors (no warnings, no summary lines)")
+    sp.add_argument("-v", "--verbose", action="count", default=default,
+                    help="more output; on an internal error, the traceback")
+
+
+def print_diagnostics(diags: list[Diagnostic], style: str = "text", quiet: bool = False) -> None:
+    """Diagnostics on stdout (as yamllint), the error count on stderr."""
+    style = "github" if style == "github" else "text"
+    for d in diags:
+        if quiet and d.level != "error":
+            continue
+        print(d.format(style))
+    errors = sum(d.level == "error" for d in diags)
+    if errors:
+        print(f"auditc: {errors} error{'s' if errors != 1 else ''}", file=sys.stderr)
+
+
+def print_json_diagnostics(diags: list[Diagnostic], **extra) -> None:
+    errors = sum(d.level == "error" for d in diags)
+    doc = {**extra, "diagnostics": [d.to_dict() for d in diags]}
+    doc.setdefault("summary", {"errors": errors, "warnings": len(diags) - errors})
+    print(json.dumps(doc, indent=2))
 
 
 def format_arg(sp, choices=("text", "github")) -> None:
-    """--format: how problems (or results) are printed."""
+    """--format: how problems (or results) are printed; the help names exactly the choices."""
+    notes = {"text": "text (file:line:col: level: message [CODE])", "github": "github (GitHub Actions annotations)",
+             "json": "json (one JSON document on stdout)"}
     sp.add_argument("--format", choices=choices, default="text",
-                    help="output format: " + ", ".join(choices) + " (text: file:line:col: level: message)")
+                    help="output format: " + ", ".join(notes.get(c, c) for c in choices) + " (default: %(default)s)")
 
 
 def seconds(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     if not text or text[-1] not in units or not text[:-1].isdigit():
-        raise ValueError(f"invalid duration {text!r} (use e.g. 30m, 24h, 7d)")
+        raise UsageError(f"invalid duration {text!r} (use e.g. 30m, 24h, 7d)")
     return int(text[:-1]) * units[text[-1]]
 
 

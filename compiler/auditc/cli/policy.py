@@ -1,7 +1,7 @@
 """Command line: `auditc policy check | simulate | generate` and `auditc estimate`.
 
-Registered by cli/main.py; conventions as there: exit 0 all good,
-1 problems found, 2 usage errors; problems as `file:line:col: level:
+Registered by cli/main.py; conventions as there: exit 0 all good
+(warnings allowed unless --strict), 1 errors found, 2 usage errors; problems as `file:line:col: level:
 message` or GitHub annotations; tables for people, `--format json` for
 machines; bad input never ends in a traceback.
 """
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
-from auditc.errors import AuditcError, Diagnostic, Location
+from auditc.errors import AuditcError, Diagnostic, Location, UsageError
 
 
 def add_parsers(sub) -> None:
@@ -37,10 +37,11 @@ def add_parsers(sub) -> None:
                                     "RequestReceived not omitted, sensitive resources logged with bodies no "
                                     "redaction rule masks), and with --rules report every detection the policy "
                                     "leaves blind or partially blind, with the policy rule responsible. "
-                                    "Exit 1 when anything is reported.")
+                                    "Exit 1 on errors; warnings exit 0 unless --strict.")
     c.add_argument("policy", metavar="POLICY", help="audit policy file (audit.k8s.io/v1 Policy)")
     c.add_argument("--rules", metavar="DIR", help="rule pack to check coverage and redaction against")
     accept_arg(c)
+    c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     format_arg(c, ("text", "github", "json"))
     c.set_defaults(func=cmd_check, rules_dir_required=False)
 
@@ -92,6 +93,12 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+def _coded(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Policy findings carry AUD502 unless they have a code of their own."""
+    import dataclasses
+    return [d if d.code else dataclasses.replace(d, code="AUD502") for d in diags]
+
+
 def _print(diags: list[Diagnostic], style: str) -> None:
     for d in diags:
         print(d.format("github" if style == "github" else "text"))
@@ -125,7 +132,7 @@ def cmd_check(args) -> int:
         policy, diags = load_policy(args.policy)
     except AuditcError as exc:
         if args.format != "json":
-            raise  # printed by cli.main as file:line:col diagnostics
+            raise AuditcError(_coded(exc.diagnostics)) from None  # printed by cli.main as diagnostics
         json.dump({"policy": args.policy, "rules": args.rules, "valid": False,
                    "diagnostics": [diagnostic_dict(d) for d in exc.diagnostics], "coverage": []}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -140,7 +147,7 @@ def cmd_check(args) -> int:
         results = coverage(policy, detections, accept)
     diags = diags + lint(policy, program, args.rules)
     coverage_diags = diagnostics(policy, results)
-    all_diags = diags + coverage_diags
+    all_diags = _coded(diags + coverage_diags)
     if args.format == "json":
         json.dump({"policy": args.policy, "rules": args.rules, "valid": True,
                    "diagnostics": [diagnostic_dict(d) for d in all_diags],
@@ -161,7 +168,8 @@ def cmd_check(args) -> int:
         summary += (f"; coverage of {len(results)} detections: {covered} covered, {partial} partially blind, "
                     f"{blind} blind" + (f", {accepted} blind only under None rules you accept" if accepted else ""))
     print(summary, file=sys.stderr)
-    return EXIT_FAIL if all_diags else EXIT_OK
+    failing = [d for d in all_diags if d.level == "error" or args.strict]
+    return EXIT_FAIL if failing else EXIT_OK
 
 
 def cmd_simulate(args) -> int:
@@ -195,7 +203,14 @@ def cmd_generate(args) -> int:
         return _usage("--check needs --output FILE")
     accept = _accept(args.accept_blind)
     command = f"auditc policy generate --rules {args.rules}" + (f" --accept-blind {','.join(accept)}" if accept else "")
-    result = generate(_compile(args.rules), args.rules, accept, command)
+    compiled = _compile(args.rules)
+    from auditc.policy.needs import analyse_program
+
+    known = {d.id for d in analyse_program(compiled.program)}
+    unknown = [a for a in accept if a not in known]
+    if unknown:
+        return _usage(f"--accept-blind: no enabled detection {unknown[0]!r} in {args.rules}")
+    result = generate(compiled, args.rules, accept, command)
     for d in result.warnings:  # the pack's problem: bodies a detection needs that no redaction rule masks
         where = args.output or "<stdout>"
         print(Diagnostic(Location(where, d.location.line, d.location.col), d.message, d.level).format(args.format),
@@ -224,9 +239,12 @@ def cmd_estimate(args) -> int:
                                   parse_rate, parse_size, sample_from_log)
     from auditc.policy.render import estimate_table
 
-    rates = assignments(args.rate, parse_rate)
-    sizes = assignments(args.size, parse_size)
-    retention = {**DEFAULT_RETENTION, **assignments(args.retention, float)}
+    try:  # the parsers' ValueErrors are about the option values given
+        rates = assignments(args.rate, parse_rate)
+        sizes = assignments(args.size, parse_size)
+        retention = {**DEFAULT_RETENTION, **assignments(args.retention, float)}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.policy and not args.sample:
         return _usage("--policy needs --sample LOG")
     if args.scale <= 0:

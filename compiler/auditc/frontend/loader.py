@@ -14,7 +14,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Sequence
 
 import jsonschema
 from jsonschema.exceptions import best_match
@@ -45,27 +45,45 @@ def discover(rules_dir: str | Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(root).as_posix())
 
 
-def load_rules(rules_dir: str | Path) -> m.RuleSet:
-    root = Path(rules_dir)
-    if not root.exists():
-        raise AuditcError([Diagnostic(Location(str(root)), "no such file or directory")])
+class LoadResult(NamedTuple):
+    """What a successful load gives: the rule set and its diagnostics (warnings only; errors raise)."""
+
+    ruleset: m.RuleSet
+    diagnostics: list[Diagnostic]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.level == "warning"]
+
+
+def load_rules(rules: str | Path | Sequence[str | Path]) -> LoadResult:
+    """Load one rules path (directory or file) or several, merged into one rule set
+    in the order given (files of a directory in path order). Raises AuditcError
+    with every problem found; returns the rule set with its warnings."""
+    roots = [Path(rules)] if isinstance(rules, (str, Path)) else [Path(r) for r in rules]
+    missing = [r for r in roots if not r.exists()]
+    if missing:
+        raise AuditcError([Diagnostic(Location(str(r)), "no such file or directory", code="AUD101") for r in missing])
     sink = DiagnosticSink()
-    files = discover(root)
-    if not files:
-        sink.error(Location(str(root)), "no rule files (*.yaml, *.yml) found")
+    files: list[Path] = []
+    for root in roots:
+        found = discover(root)
+        if not found:
+            sink.error(Location(str(root)), "no rule files (*.yaml, *.yml) found", "AUD107")
+        files.extend(f for f in found if f not in files)
     builders = []
     for path in files:
         name = str(path)
         try:
             doc = load_yaml(path.read_text(encoding="utf-8"), name)
         except UnicodeDecodeError as exc:
-            sink.error(Location(name), f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+            sink.error(Location(name), f"not UTF-8 text: {exc.reason} at byte {exc.start}", "AUD101")
             continue
         except AuditcError as exc:
             sink.items.extend(exc.diagnostics)
             continue
         if doc.data is None:
-            sink.warning(Location(name, 1, 1), "empty rule file")
+            sink.warning(Location(name, 1, 1), "empty rule file", "AUD107")
             continue
         schema_errors = schema_diagnostics(doc)
         if schema_errors:
@@ -77,14 +95,17 @@ def load_rules(rules_dir: str | Path) -> m.RuleSet:
     ruleset = _merge(builders, [str(p) for p in files], sink)
     check_semantics(ruleset, sink)
     sink.raise_if_errors()
-    ruleset.warnings = [d for d in sink.items if d.level == "warning"]  # type: ignore[attr-defined]
-    return ruleset
+    return LoadResult(ruleset, sorted(sink.warnings, key=lambda d: d.location))
 
 
 # ---------------------------------------------------------------- schema
 
 _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
                int: "a number", float: "a number", type(None): "null"}
+
+
+_SCHEMA_TYPES = {"object": "a mapping", "array": "a list", "string": "a string", "number": "a number",
+                 "integer": "an integer", "boolean": "a boolean", "null": "null"}
 
 
 def schema_diagnostics(doc: LocatedDocument) -> list[Diagnostic]:
@@ -98,39 +119,72 @@ def schema_diagnostics(doc: LocatedDocument) -> list[Diagnostic]:
         if (d.location, d.message) not in seen:
             seen.add((d.location, d.message))
             unique.append(d)
-    return unique
+    # A vague "invalid value" adds nothing where a precise message names the same spot.
+    precise = {d.location for d in unique if not d.message.startswith("invalid value at ")}
+    return [d for d in unique if not (d.message.startswith("invalid value at ") and d.location in precise)]
 
 
-def _describe(error, doc: LocatedDocument) -> list[Diagnostic]:
-    path = tuple(error.absolute_path)
+def _describe(error, doc: LocatedDocument, prefix: tuple = ()) -> list[Diagnostic]:
+    """Words for one jsonschema error. `prefix` is the document path of the
+    instance the validation started from (a sub-validation of one condition
+    has paths relative to that condition)."""
+    path = prefix + tuple(error.absolute_path)
     where = _where(path)
     if error.validator in ("oneOf", "anyOf") and error.context:
         inst = error.instance
-        if isinstance(inst, dict) and _looks_like_condition(error.schema):
-            return [_condition_problem(inst, path, doc)]
-        return _describe(best_match(error.context), doc)
+        if _looks_like_condition(error.schema):
+            if isinstance(inst, dict):
+                return [_condition_problem(inst, path, doc)]
+            got = _TYPE_NAMES.get(type(inst), type(inst).__name__)
+            return [Diagnostic(doc.loc(path), f"expected a condition (a mapping: field and operator, or "
+                               f"all/any/not/macro){where}, got {got}", code="AUD105")]
+        # absolute_path of a context error runs from the same validation root.
+        return _describe(best_match(error.context), doc, prefix)
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
         return [Diagnostic(doc.key_loc(path + (k,)),
-                           f"unknown key '{k}'{where} (allowed: {', '.join(allowed)})") for k in extra]
+                           f"unknown key '{k}'{where} (allowed: {', '.join(allowed)})", code="AUD103") for k in extra]
     if error.validator == "required":
         name = where.replace(" at ", "", 1) or "document"
-        return [Diagnostic(doc.loc(path), f"{name}: {error.message.replace(' is a required property', '')} is required")]
+        return [Diagnostic(doc.loc(path), f"{name}: {error.message.replace(' is a required property', '')} is required", code="AUD104")]
     if error.validator == "type":
         want = error.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
+        want = " or ".join(_SCHEMA_TYPES.get(w, w) for w in (want if isinstance(want, list) else [want]))
         got = _TYPE_NAMES.get(type(error.instance), type(error.instance).__name__)
-        return [Diagnostic(doc.loc(path), f"expected {want}{where}, got {got}")]
+        return [Diagnostic(doc.loc(path), f"expected {want}{where}, got {got}", code="AUD105")]
     if error.validator == "enum":
-        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} is not one of: {', '.join(map(str, error.validator_value))}")]
+        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} is not one of: {', '.join(map(str, error.validator_value))}", code="AUD105")]
     if error.validator == "const":
-        return [Diagnostic(doc.loc(path), f"{where.strip() or 'value'} must be {json.dumps(error.validator_value)}")]
+        return [Diagnostic(doc.loc(path), f"{where.strip() or 'value'} must be {json.dumps(error.validator_value)}", code="AUD105")]
     if error.validator == "pattern":
-        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} does not match the required form {error.validator_value}")]
+        return [Diagnostic(doc.loc(path), f"{error.instance!r}{where} does not match the required form {error.validator_value}", code="AUD105")]
     if error.validator in ("minProperties", "maxProperties") and "field" in error.schema.get("properties", {}):
         return [_condition_problem(error.instance, path, doc)]
-    return [Diagnostic(doc.loc(path), f"{error.message}{where}")]
+    return [Diagnostic(doc.loc(path), _plain(error, where), code="AUD105")]
+
+
+def _plain(error, where: str) -> str:
+    """A readable sentence for the validators not handled above (never a schema dump)."""
+    v, val = error.validator, error.validator_value
+    if v == "minItems":
+        return f"list{where} needs at least {val} item{'s' if val != 1 else ''}"
+    if v == "maxItems":
+        return f"list{where} takes at most {val} item{'s' if val != 1 else ''}"
+    if v == "minLength":
+        return f"value{where} must not be empty"
+    if v in ("minimum", "exclusiveMinimum"):
+        return f"value{where} must be {'at least' if v == 'minimum' else 'above'} {val}"
+    if v == "minProperties":
+        return f"mapping{where} must not be empty"
+    if v == "maxProperties":
+        return f"mapping{where} takes at most {val} key{'s' if val != 1 else ''}"
+    if v == "uniqueItems":
+        return f"list{where} has duplicate items"
+    if v in ("oneOf", "anyOf", "not"):
+        return f"invalid value{where}"
+    text = error.message
+    return (text if len(text) <= 120 else text[:117] + "...") + where
 
 
 def _where(path: tuple) -> str:
@@ -153,23 +207,24 @@ def _condition_problem(inst: dict, path: tuple, doc: LocatedDocument) -> Diagnos
     if unknown:
         return Diagnostic(doc.key_loc(path + (unknown[0],)),
                           f"unknown key '{unknown[0]}' in condition{where} (a condition is one of all/any/not/macro, "
-                          f"or 'field' with one operator: {', '.join(m.ALL_OPS)})")
+                          f"or 'field' with one operator: {', '.join(m.ALL_OPS)})", code="AUD103")
     if len(combinators) > 1 or (combinators and ("field" in inst or ops)):
         return Diagnostic(doc.loc(path), f"condition{where} mixes {', '.join(combinators + ops + (['field'] if 'field' in inst else []))}; "
-                          "nest them under 'all' or 'any'")
+                          "nest them under 'all' or 'any'", code="AUD106")
     if combinators:
         key = combinators[0]
         sub = _first_error(inst, path, doc, key)
-        return sub or Diagnostic(doc.loc(path), f"invalid '{key}' condition{where}")
+        return sub or Diagnostic(doc.loc(path), f"invalid '{key}' condition{where}", code="AUD106")
     if "field" not in inst:
-        return Diagnostic(doc.loc(path), f"condition{where} needs 'field' and an operator, or all/any/not/macro")
+        return Diagnostic(doc.loc(path), f"condition{where} needs 'field' and an operator, or all/any/not/macro", code="AUD106")
     if not ops:
-        return Diagnostic(doc.loc(path), f"field test{where} needs one operator: {', '.join(m.ALL_OPS)}")
+        return Diagnostic(doc.loc(path), f"field test{where} needs one operator: {', '.join(m.ALL_OPS)}", code="AUD106")
     if len(ops) > 1:
         return Diagnostic(doc.key_loc(path + (ops[1],)),
-                          f"field test{where} has several operators ({', '.join(ops)}); use one per test and combine with 'all'")
+                          f"field test{where} has several operators ({', '.join(ops)}); use one per test and combine with 'all'",
+                          code="AUD106")
     sub = _first_error(inst, path, doc, ops[0])
-    return sub or Diagnostic(doc.loc(path), f"invalid value for '{ops[0]}'{where}")
+    return sub or Diagnostic(doc.loc(path), f"invalid value for '{ops[0]}'{where}", code="AUD105")
 
 
 def _first_error(inst: dict, path: tuple, doc: LocatedDocument, key: str) -> Diagnostic | None:
@@ -182,12 +237,9 @@ def _first_error(inst: dict, path: tuple, doc: LocatedDocument, key: str) -> Dia
     errs = list(jsonschema.Draft202012Validator(schema).iter_errors(inst))
     if not errs:
         return None
-    err = best_match(errs)
-    # Re-anchor the sub-error's path below the condition's own path.
-    below = path + tuple(err.absolute_path)
-    err.absolute_path.clear()
-    err.absolute_path.extend(below)
-    return _describe(err, doc)[0]
+    # The sub-validation started at the condition: its paths are relative to `path`.
+    # (Never edit err.absolute_path: jsonschema rebuilds it from the parent on each read.)
+    return _describe(best_match(errs), doc, prefix=path)[0]
 
 
 # ---------------------------------------------------------------- model building
@@ -210,7 +262,7 @@ class _FileBuilder:
             self.lists.append(m.ListDef(item["name"], list(item["items"]), self.loc(p),
                                         item.get("extend", False), item.get("override", False)))
             if item.get("extend") and item.get("override"):
-                self.sink.error(self.loc(p), f"list '{item['name']}': 'extend' and 'override' exclude each other")
+                self.sink.error(self.loc(p), f"list '{item['name']}': 'extend' and 'override' exclude each other", "AUD207")
         for i, item in enumerate(data.get("macros", [])):
             p = ("macros", i)
             self.macros.append(m.MacroDef(item["name"], self.condition(item["condition"], p + ("condition",)),
@@ -239,7 +291,7 @@ class _FileBuilder:
                                      runbook=a.get("runbook"))
                 if esc and (a.get("threshold") or 1) >= esc["threshold"]:
                     self.sink.error(self.loc(p + ("alert", "escalate")),
-                                    "alert.escalate.threshold must be above alert.threshold")
+                                    "alert.escalate.threshold must be above alert.threshold", "AUD304")
             rule = m.DetectRule(**common, title=item["title"], severity=item["severity"],
                                 tags=tuple(item.get("tags", [])),
                                 match=self.condition(item["match"], p + ("match",)),
@@ -253,7 +305,7 @@ class _FileBuilder:
             mode = item.get("mode", "mask")
             if "fields" not in item and mode != "scan":
                 self.sink.error(self.loc(p), f"rules[{p[1]}]: fields is required (except with mode 'scan', "
-                                             "which scans the whole record when fields are omitted)")
+                                             "which scans the whole record when fields are omitted)", "AUD104")
             for j, text in enumerate(item.get("fields", ())):
                 fp = self.path(text, p + ("fields", j))
                 if fp is None:
@@ -261,11 +313,11 @@ class _FileBuilder:
                 if item.get("mode") == "remove" and fp.segments[-1] is WILDCARD:
                     self.sink.error(self.loc(p + ("fields", j)),
                                     f"mode 'remove' cannot remove array elements ('{text}' ends in [*]): "
-                                    "it would leave holes that Fluent Bit serialises as nulls; use mask or replace")
+                                    "it would leave holes that Fluent Bit serialises as nulls; use mask or replace", "AUD304")
                 fields.append((fp, self.loc(p + ("fields", j))))
             if (mode in m.PATTERN_MODES) != ("patterns" in item):
                 self.sink.error(self.loc(p), f"mode '{mode}' needs 'patterns'" if mode in m.PATTERN_MODES
-                                else "'patterns' only works with modes 'scrub' and 'scan'")
+                                else "'patterns' only works with modes 'scrub' and 'scan'", "AUD304")
             when = self.condition(item["when"], p + ("when",)) if "when" in item else None
             rule = m.RedactRule(**common, when=when,
                                 fields=tuple(fields), mode=mode,
@@ -279,7 +331,7 @@ class _FileBuilder:
         try:
             return parse_path(text)
         except PathError as exc:
-            self.sink.error(self.loc(p), f"invalid field path {text!r}: {exc} (at character {exc.offset + 1})")
+            self.sink.error(self.loc(p), f"invalid field path {text!r}: {exc} (at character {exc.offset + 1})", "AUD301")
             return None
 
     def condition(self, node: dict, p: tuple) -> m.Condition:
@@ -310,7 +362,7 @@ class _FileBuilder:
             if isinstance(v, dict):
                 out.append(m.ListRef(v["list"], self.loc(p + (i, "list"))))
             elif strings_only and not isinstance(v, str):
-                self.sink.error(self.loc(p + (i,)), f"expected a string, got {v!r} (this operator tests strings)")
+                self.sink.error(self.loc(p + (i,)), f"expected a string, got {v!r} (this operator tests strings)", "AUD303")
             else:
                 out.append(v)
         return tuple(out)
@@ -324,7 +376,7 @@ class _FileBuilder:
                             loc=self.loc(ep), detections_loc=self.loc(ep + ("detections",)))
         if exp.fires is not None and owner is None:
             self.sink.error(self.doc.key_loc(ep + ("fires",)),
-                            "'fires' only works in a test embedded in a rule; use 'detections' in file-level tests")
+                            "'fires' only works in a test embedded in a rule; use 'detections' in file-level tests", "AUD402")
         for key, spec in e.get("fields", {}).items():
             fp = self.path(key, ep + ("fields", key))
             if fp is None:
@@ -346,7 +398,7 @@ def _merge(builders: list[_FileBuilder], files: list[str], sink: DiagnosticSink)
             prev = lists.get(ld.name)
             if prev is None:
                 if ld.extend:
-                    sink.error(ld.loc, f"list '{ld.name}' is extended before it is defined (files load in path order)")
+                    sink.error(ld.loc, f"list '{ld.name}' is extended before it is defined (files load in path order)", "AUD207")
                 lists[ld.name] = m.ListDef(ld.name, list(ld.items), ld.loc)
             elif ld.extend:
                 prev.items.extend(x for x in ld.items if x not in prev.items)
@@ -354,14 +406,14 @@ def _merge(builders: list[_FileBuilder], files: list[str], sink: DiagnosticSink)
                 lists[ld.name] = m.ListDef(ld.name, list(ld.items), ld.loc)
             else:
                 sink.error(ld.loc, f"list '{ld.name}' is already defined at {prev.loc}; "
-                                   "set 'extend: true' to add items or 'override: true' to replace it")
+                                   "set 'extend: true' to add items or 'override: true' to replace it", "AUD207")
         for md in b.macros:
             prev = macros.get(md.name)
             if prev is not None and not md.override:
-                sink.error(md.loc, f"macro '{md.name}' is already defined at {prev.loc}; set 'override: true' to replace it")
+                sink.error(md.loc, f"macro '{md.name}' is already defined at {prev.loc}; set 'override: true' to replace it", "AUD207")
                 continue
             if prev is None and md.override:
-                sink.warning(md.loc, f"macro '{md.name}' has 'override: true' but nothing to override")
+                sink.warning(md.loc, f"macro '{md.name}' has 'override: true' but nothing to override", "AUD207")
             macros[md.name] = md
         rules.extend(b.rules)
         tests.extend(b.tests)
@@ -378,7 +430,7 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     seen: dict[str, m.Rule] = {}
     for rule in rs.rules:
         if rule.id in seen:
-            sink.error(rule.loc, f"duplicate rule id '{rule.id}' (first defined at {seen[rule.id].loc})")
+            sink.error(rule.loc, f"duplicate rule id '{rule.id}' (first defined at {seen[rule.id].loc})", "AUD206")
         else:
             seen[rule.id] = rule
     for rule in rs.rules:
@@ -388,7 +440,7 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     for cond in conditions:
         for node in m.walk(cond):
             if isinstance(node, m.MacroRef) and node.name not in rs.macros:
-                sink.error(node.loc, f"unknown macro '{node.name}'" + _suggest(node.name, rs.macros))
+                sink.error(node.loc, f"unknown macro '{node.name}'" + _suggest(node.name, rs.macros), "AUD204")
             if isinstance(node, m.FieldTest):
                 if isinstance(node.value, tuple):
                     for v in node.value:
@@ -398,18 +450,18 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     for rule in rs.rules:
         for ref in _alert_list_refs(rule):
             if ref.name not in rs.lists:
-                sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists))
+                sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists), "AUD203")
     _check_macro_cycles(rs, sink)
     _warn_unused(rs, conditions, sink, {ref.name for r in rs.rules for ref in _alert_list_refs(r)})
     for test in rs.tests:
         for rid in test.expect.detections or []:
             rule = seen.get(rid)
             if rule is None:
-                sink.error(test.expect.detections_loc, f"test '{test.name}' expects unknown rule '{rid}'" + _suggest(rid, seen))
+                sink.error(test.expect.detections_loc, f"test '{test.name}' expects unknown rule '{rid}'" + _suggest(rid, seen), "AUD401")
             elif not isinstance(rule, m.DetectRule):
-                sink.error(test.expect.detections_loc, f"test '{test.name}': '{rid}' is a {rule.kind} rule, not a detection")
+                sink.error(test.expect.detections_loc, f"test '{test.name}': '{rid}' is a {rule.kind} rule, not a detection", "AUD401")
             elif not rule.enabled:
-                sink.warning(test.expect.detections_loc, f"test '{test.name}' expects disabled rule '{rid}' to fire")
+                sink.warning(test.expect.detections_loc, f"test '{test.name}' expects disabled rule '{rid}' to fire", "AUD403")
 
 
 def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink, lists_used: set) -> None:
@@ -424,20 +476,20 @@ def _warn_unused(rs: m.RuleSet, conditions: list, sink: DiagnosticSink, lists_us
                 lists_used.update(v.name for v in node.value if isinstance(v, m.ListRef))
     for name, ld in rs.lists.items():
         if name not in lists_used:
-            sink.warning(ld.loc, f"list '{name}' is never used")
+            sink.warning(ld.loc, f"list '{name}' is never used", "AUD202")
     for name, md in rs.macros.items():
         if name not in macros_used:
-            sink.warning(md.loc, f"macro '{name}' is never used")
+            sink.warning(md.loc, f"macro '{name}' is never used", "AUD201")
 
 
 def _check_list_ref(ref: m.ListRef, node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -> None:
     ld = rs.lists.get(ref.name)
     if ld is None:
-        sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists))
+        sink.error(ref.loc, f"unknown list '{ref.name}'" + _suggest(ref.name, rs.lists), "AUD203")
     elif node.op.spec.strings_only:
         bad = [x for x in ld.items if not isinstance(x, str)]
         if bad:
-            sink.error(ref.loc, f"list '{ref.name}' holds non-strings ({bad[0]!r}) but '{node.op}' tests strings")
+            sink.error(ref.loc, f"list '{ref.name}' holds non-strings ({bad[0]!r}) but '{node.op}' tests strings", "AUD303")
 
 
 def _check_macro_cycles(rs: m.RuleSet, sink: DiagnosticSink) -> None:
@@ -450,7 +502,7 @@ def _check_macro_cycles(rs: m.RuleSet, sink: DiagnosticSink) -> None:
             return
         if state.get(name) == 1:
             cycle = stack[stack.index(name):] + [name]
-            sink.error(rs.macros[name].loc, f"macro cycle: {' -> '.join(cycle)}")
+            sink.error(rs.macros[name].loc, f"macro cycle: {' -> '.join(cycle)}", "AUD205")
             return
         state[name] = 1
         for d in deps(name):

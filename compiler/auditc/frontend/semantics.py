@@ -20,13 +20,13 @@ def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -
     """Reject values that have no exact Lua translation."""
     spec = node.op.spec
     if spec.dispatchable and isinstance(node.value, float) and node.value != node.value:
-        sink.error(node.loc, f"{node.op}: NaN never equals anything")
+        sink.error(node.loc, f"{node.op}: NaN never equals anything", "AUD303")
     if spec.operand is Operand.NETWORKS and isinstance(node.value, tuple):
         for text in _strings(node.value, rs):
             try:
                 ipaddress.ip_network(text, strict=False)
             except ValueError as exc:
-                sink.error(node.loc, f"cidr {text!r} is not a network: {exc} (write e.g. 10.0.0.0/8 or fd00::/8)")
+                sink.error(node.loc, f"cidr {text!r} is not a network: {exc} (write e.g. 10.0.0.0/8 or fd00::/8)", "AUD303")
         return
     if spec.pattern_syntax is None or not isinstance(node.value, tuple):
         return
@@ -41,7 +41,7 @@ def check_translatable(node: m.FieldTest, rs: m.RuleSet, sink: DiagnosticSink) -
             try:
                 compile_pattern(spec.pattern_syntax, text)
             except PatternError as exc:
-                sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}")
+                sink.error(node.loc, f"{node.op} {text!r} cannot be translated exactly to Lua patterns: {exc}", "AUD302")
 
 
 def _strings(values: tuple, rs: m.RuleSet) -> list:
@@ -62,7 +62,8 @@ def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
         try:
             pattern = compile_pattern("regex", text)
         except PatternError as exc:
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r} cannot be translated exactly to Lua patterns: {exc}")
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r} cannot be translated exactly to Lua patterns: {exc}",
+                       "AUD302")
             continue
         if pattern.matches(""):
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string")
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string", "AUD302")

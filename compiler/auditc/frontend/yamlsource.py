@@ -64,9 +64,9 @@ def load_yaml(text: str, file: str) -> LocatedDocument:
         if mark and "alias" in (exc.context or "") and "[*" in text.splitlines()[mark.line][max(0, mark.column - 2):]:
             # `items[*]` inside a flow collection ({...} or [...]) reads as an alias.
             problem += " (quote field paths that contain [*] when they sit inside {...} or [...])"
-        raise AuditcError([Diagnostic(loc, f"invalid YAML: {problem}")]) from None
+        raise AuditcError([Diagnostic(loc, f"invalid YAML: {problem}", code="AUD101")]) from None
     except yaml.YAMLError as exc:  # e.g. reader errors on bad bytes
-        raise AuditcError([Diagnostic(Location(file), f"invalid YAML: {exc}")]) from None
+        raise AuditcError([Diagnostic(Location(file), f"invalid YAML: {exc}", code="AUD101")]) from None
     finally:
         loader.dispose()
 
@@ -87,20 +87,20 @@ def _convert(node, path, doc, loader, errors):
         for key_node, value_node in node.value:
             key_loc = _mark_loc(doc.file, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
-                errors.append(Diagnostic(key_loc, "mapping keys must be plain strings"))
+                errors.append(Diagnostic(key_loc, "mapping keys must be plain strings", code="AUD102"))
                 continue
             key = loader.construct_object(key_node)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                errors.append(Diagnostic(key_loc, "YAML merge keys ('<<') are not supported"))
+                errors.append(Diagnostic(key_loc, "YAML merge keys ('<<') are not supported", code="AUD102"))
                 continue
             if not isinstance(key, str):
                 # YAML turns `on:`/`yes:`/`1:` keys into bools/ints; in rule files
                 # that is always a mistake, so say so instead of guessing.
-                errors.append(Diagnostic(key_loc, f"mapping key {key_node.value!r} must be a string (quote it)"))
+                errors.append(Diagnostic(key_loc, f"mapping key {key_node.value!r} must be a string (quote it)", code="AUD102"))
                 continue
             if key in out:
                 first = doc.key_locs[path + (key,)]
-                errors.append(Diagnostic(key_loc, f"duplicate key '{key}' (first defined at {first.line}:{first.col})"))
+                errors.append(Diagnostic(key_loc, f"duplicate key '{key}' (first defined at {first.line}:{first.col})", code="AUD102"))
                 continue
             doc.key_locs[path + (key,)] = key_loc
             out[key] = _convert(value_node, path + (key,), doc, loader, errors)
@@ -110,5 +110,5 @@ def _convert(node, path, doc, loader, errors):
     try:
         return loader.construct_object(node)
     except yaml.constructor.ConstructorError as exc:
-        errors.append(Diagnostic(doc.value_locs[path], f"invalid YAML value: {exc.problem}"))
+        errors.append(Diagnostic(doc.value_locs[path], f"invalid YAML value: {exc.problem}", code="AUD101"))
         return None

@@ -1,0 +1,76 @@
+"""`auditc test RULES...`: run the tests written in the rule files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, format_arg, print_diagnostics, print_json_diagnostics, rules_arg
+from auditc.errors import AuditcError, Diagnostic
+
+
+def add_parsers(sub) -> None:
+    t = sub.add_parser("test", help="run the tests written in the rule files",
+                       description="Compile RULES (directories or files, merged) and run every test through the "
+                                   "in-process Fluent Bit runtime, with enable_flb_null off and on. --format json "
+                                   "prints one JSON document (results, summary, diagnostics) and nothing else "
+                                   "on stdout.")
+    rules_arg(t)
+    t.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    format_arg(t, ("text", "github", "json"))
+    t.set_defaults(func=cmd_test)
+
+
+def cmd_test(args) -> int:
+    from auditc.compiler import compile_rules
+    from auditc.tools.testing import junit_xml, run_tests
+
+    try:
+        compiled = compile_rules(args.rules)
+    except AuditcError as exc:
+        if args.format != "json":
+            raise  # printed by cli.main as diagnostics
+        print_json_diagnostics(exc.diagnostics, results=[],
+                               summary={"total": 0, "passed": 0, "failed": 0, "load_errors": len(exc.diagnostics)})
+        return EXIT_FAIL
+    results = run_tests(compiled)
+    if args.junit:
+        Path(args.junit).write_text(junit_xml(results), encoding="utf-8")
+    failed = [r for r in results if not r.passed]
+    passed = len(results) - len(failed)
+    if args.format == "json":
+        print_json_diagnostics(compiled.diagnostics,
+                               results=[{"file": r.test.loc.file, "line": r.test.loc.line, "test": r.test.name,
+                                         "rule": r.test.owner, "enable_flb_null": r.flb_null, "passed": r.passed,
+                                         "failures": r.failures} for r in results],
+                               summary={"total": len(results), "passed": passed, "failed": len(failed)})
+        return EXIT_FAIL if failed else EXIT_OK
+    quiet = bool(getattr(args, "quiet", 0))
+    print_diagnostics(compiled.diagnostics, args.format, quiet)
+    for r in failed:
+        if args.format == "github":
+            print(Diagnostic(r.test.loc, f"{r.label}: " + "; ".join(r.failures), code="AUD404").format("github"))
+        else:
+            print(f"FAIL {r.test.loc}: {r.label}")
+            for f in r.failures:
+                print("  " + f.replace("\n", "\n  "))
+    if not quiet:
+        _print_summary(results)
+    print(f"{passed} passed, {len(failed)} failed")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def _print_summary(results) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="auditc test", show_edge=False, box=None, pad_edge=False)
+    for col in ("file", "tests", "passed", "failed"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    by_file: dict[str, list] = {}
+    for r in results:
+        by_file.setdefault(r.test.loc.file, []).append(r)
+    for file, items in by_file.items():
+        failed = sum(not r.passed for r in items)
+        table.add_row(file, str(len(items)), str(len(items) - failed), str(failed))
+    Console(stderr=True, highlight=False).print(table)
