@@ -188,7 +188,7 @@ def test_test_command_reports_expected_vs_got(rules, tmp_path, capsys):
     junit = tmp_path / "report.xml"
     code, stdout, _ = run(capsys, "test", rules, "--junit", junit)
     assert code == 1
-    assert "FAIL " in stdout and "exec.yaml:14:9: exec › logs do not [enable_flb_null=off]" in stdout
+    assert stdout.count("FAIL ") == 1 and "exec.yaml:14:9: exec › logs do not [enable_flb_null=off, on]" in stdout
     assert "expected: ['exec']" in stdout and "got: []" in stdout
     assert stdout.strip().splitlines()[-1] == "2 passed, 2 failed"
     assert ET.parse(junit).getroot().get("failures") == "2"

@@ -39,3 +39,12 @@ def test_failures_name_the_deciding_condition_and_the_value_seen(tmp_path):
     # expected not to fire: both conditions held, and both are named
     assert "because objectRef.subresource equals 'exec' was true: saw 'exec'" in prod
     assert "objectRef.namespace in 'prod', 'payments' was true: saw 'prod'" in prod
+
+
+def test_a_failure_alike_in_both_null_modes_prints_once(tmp_path, capsys):
+    from auditc.cli import main
+    write_rules(tmp_path / "r", {"r.yaml": RULE})
+    assert main(["test", str(tmp_path / "r")]) == 1
+    out = capsys.readouterr().out
+    assert out.count("FAIL ") == 2  # two tests, each once
+    assert "exec-prod › exec in staging [enable_flb_null=off, on]" in out

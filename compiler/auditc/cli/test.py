@@ -47,17 +47,31 @@ def cmd_test(args) -> int:
         return EXIT_FAIL if failed else EXIT_OK
     quiet = bool(getattr(args, "quiet", 0))
     print_diagnostics(compiled.diagnostics, args.format, quiet)
-    for r in failed:
+    for label, loc, failures in _grouped(failed):
         if args.format == "github":
-            print(Diagnostic(r.test.loc, f"{r.label}: " + "; ".join(r.failures), code="AUD404").format("github"))
+            print(Diagnostic(loc, f"{label}: " + "; ".join(failures), code="AUD404").format("github"))
         else:
-            print(f"FAIL {r.test.loc}: {r.label}")
-            for f in r.failures:
+            print(f"FAIL {loc}: {label}")
+            for f in failures:
                 print("  " + f.replace("\n", "\n  "))
     if not quiet:
         _print_summary(results)
     print(f"{passed} passed, {len(failed)} failed")
     return EXIT_FAIL if failed else EXIT_OK
+
+
+def _grouped(failed) -> list[tuple[str, object, list]]:
+    """Each failure once: a test failing alike with enable_flb_null off and on is one entry
+    naming both modes."""
+    groups: dict = {}
+    for r in failed:
+        key = (id(r.test), tuple(r.failures))
+        groups.setdefault(key, (r, []))[1].append("on" if r.flb_null else "off")
+    out = []
+    for r, modes in groups.values():
+        owner = f"{r.test.owner} › " if r.test.owner else ""
+        out.append((f"{owner}{r.test.name} [enable_flb_null={', '.join(modes)}]", r.test.loc, r.failures))
+    return out
 
 
 def _print_summary(results) -> None:
