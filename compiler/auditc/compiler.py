@@ -60,7 +60,9 @@ def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) 
     """File name -> content for everything `auditc build` writes.
 
     auditc.lua              the filter
-    filter.conf/.yaml       just the [FILTER] section, for existing pipelines
+    filter.conf/.yaml       just the [FILTER] section, for existing pipelines (runs auditc-snippet.lua,
+                            the filter with a depth cap safe under Fluent Bit's default stack)
+    service.conf/.yaml      the [SERVICE] line the snippet requires (Coro_Stack_Size 262144)
     fluent-bit.conf/.yaml   the whole pipeline (tail -> auditc -> outputs), parsers.conf
     fluent-bit-webhook.*    the same pipeline fed by the apiserver's audit webhook
     audit-webhook-kubeconfig.yaml, kube-apiserver-webhook-{kubeadm,k3s}.yaml   its apiserver side
@@ -72,9 +74,11 @@ def build_artifacts(compiled: Compiled, options: BuildOptions = BuildOptions()) 
     audit-policy.yaml       the kube-apiserver audit policy for this pipeline
     """
     files = {SCRIPT_NAME: compiled.lua}
+    snippet_depth = min(options.max_depth, fluentbit_snippets.SNIPPET_MAX_DEPTH)
+    files[fluentbit_snippets.SNIPPET_SCRIPT] = generate(compiled.program, LuaOptions(call=options.call, max_depth=snippet_depth))
     files.update(fluentbit_snippets.filter_snippets(
-        script_path=f"{options.script_dir.rstrip('/')}/{SCRIPT_NAME}", call=options.call, match=options.match,
-        rule_count=len(compiled.program.rules)))
+        script_path=f"{options.script_dir.rstrip('/')}/{fluentbit_snippets.SNIPPET_SCRIPT}", call=options.call,
+        match=options.match, rule_count=len(compiled.program.rules), max_depth=snippet_depth))
     files.update(pipeline_files(pipeline_options(options)))
     files.update(pipeline_files(webhook_pipeline_options(options)))
     mounted = {name: files[name] for name in (SCRIPT_NAME, "fluent-bit.conf", "parsers.conf", "fluent-bit.yaml",
