@@ -163,7 +163,7 @@ def test_audit_policy_corrections():
 def test_build_writes_every_artifact(monkeypatch, tmp_path):
     monkeypatch.chdir(ROOT)
     files = build_artifacts(compile_rules("rules"))
-    assert set(files) == {"auditc.lua", "filter.conf", "filter.yaml", "fluent-bit.conf", "fluent-bit.yaml",
+    assert set(files) == {"auditc.lua", "auditc-snippet.lua", "filter.conf", "filter.yaml", "service.conf", "service.yaml", "fluent-bit.conf", "fluent-bit.yaml",
                           "parsers.conf", "configmap.yaml", "kustomization.yaml", "audit-policy.yaml",
                           "fluent-bit-webhook.conf", "fluent-bit-webhook.yaml", "audit-webhook-kubeconfig.yaml",
                           "kube-apiserver-webhook-kubeadm.yaml", "kube-apiserver-webhook-k3s.yaml",

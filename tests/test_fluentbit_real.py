@@ -164,3 +164,55 @@ def test_real_http_input_splits_event_lists_like_the_emulation(tmp_path):
         proc.wait(timeout=30)
     got = [json.loads(line) for line in out.read_text().splitlines()]
     assert got == want
+
+
+NUMBERS = ["9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616",
+           "-9223372036854775808", "-9223372036854775809", "1e308", "1.5", "-0.0", "1e400",
+           "12345678901234567890123", "-1", "0.1", "-1.5e-300", "9007199254740993"]
+
+
+def _run_script(tmp: Path, lines: list[str], script: str) -> list[dict]:
+    (tmp / "in.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp / "f.lua").write_text(script)
+    (tmp / "parsers.conf").write_text("[PARSER]\n    Name json\n    Format json\n")
+    (tmp / "fb.conf").write_text(f"""
+[SERVICE]
+    Flush           1
+    Log_Level       warn
+    Coro_Stack_Size 262144
+    Parsers_File    {tmp}/parsers.conf
+[INPUT]
+    Name           tail
+    Path           {tmp}/in.jsonl
+    Parser         json
+    Read_from_Head true
+    Exit_On_Eof    true
+    Tag            t
+[FILTER]
+    Name   lua
+    Match  *
+    Script {tmp}/f.lua
+    Call   f
+[OUTPUT]
+    Name   file
+    Match  *
+    Path   {tmp}
+    File   out.jsonl
+    Format plain
+""")
+    r = subprocess.run([FB, "-c", str(tmp / "fb.conf")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return [json.loads(line) for line in (tmp / "out.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("code", [0, 2])
+def test_numbers_match_real_fluent_bit(tmp_path, code):
+    """Big, negative and float edge numbers, record for record and type for
+    type (-0.0 compared by its text), against the real tail + lua + file path."""
+    script = f"function f(tag, ts, r) if r.code then r.seen = string.format('%.17g', r.code) end return {code}, ts, r end"
+    lines = ['{"i":%d,"code":%s}' % (i, n) for i, n in enumerate(NUMBERS)]
+    real = _run_script(tmp_path, lines, script)
+    emulated = [e.record for e in FluentBitLua(script, "f").filter(lines).records]
+    assert len(real) == len(emulated) == len(NUMBERS)
+    for token, got, want in zip(NUMBERS, real, emulated):
+        assert got == want and _types(got) == _types(want) and json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True), (token, got, want)

@@ -88,11 +88,19 @@ class BuildContext:
             self._cache[key] = make()
         return self._cache[key]
 
+    def snippet_depth(self) -> int:
+        """The snippet goes into pipelines with Fluent Bit's default coroutine stack: a lower cap."""
+        return min(self.options.max_depth, fluentbit_snippets.SNIPPET_MAX_DEPTH)
+
+    def snippet_script(self) -> str:
+        return self.once("snippet_script", lambda: generate(
+            self.compiled.program, LuaOptions(call=self.options.call, max_depth=self.snippet_depth())))
+
     def snippets(self) -> dict[str, str]:
         o = self.options
         return self.once("snippets", lambda: fluentbit_snippets.filter_snippets(
-            script_path=f"{o.script_dir.rstrip('/')}/{SCRIPT_NAME}", call=o.call, match=o.match,
-            rule_count=len(self.compiled.program.rules)))
+            script_path=f"{o.script_dir.rstrip('/')}/{fluentbit_snippets.SNIPPET_SCRIPT}", call=o.call,
+            match=o.match, rule_count=len(self.compiled.program.rules), max_depth=self.snippet_depth()))
 
     def pipeline(self, webhook: bool = False) -> dict[str, str]:
         opts = webhook_pipeline_options(self.options) if webhook else pipeline_options(self.options)
@@ -119,8 +127,13 @@ def _mounted(files: dict) -> dict[str, str]:
 
 ARTIFACTS: tuple[Artifact, ...] = (
     Artifact(SCRIPT_NAME, lambda c, f: c.compiled.lua, "lua", mounted=True),  # header: the Lua generator's
+    # for existing pipelines: the filter with a depth cap safe under the default stack, its
+    # [FILTER] section, and the [SERVICE] line it requires
+    Artifact("auditc-snippet.lua", lambda c, f: c.snippet_script(), "lua"),
     Artifact("filter.conf", lambda c, f: c.snippets()["filter.conf"], "conf"),
     Artifact("filter.yaml", lambda c, f: c.snippets()["filter.yaml"], "yaml"),
+    Artifact("service.conf", lambda c, f: c.snippets()["service.conf"], "conf"),
+    Artifact("service.yaml", lambda c, f: c.snippets()["service.yaml"], "yaml"),
     Artifact("fluent-bit.conf", lambda c, f: c.pipeline()["fluent-bit.conf"], "conf", mounted=True),
     Artifact("fluent-bit.yaml", lambda c, f: c.pipeline()["fluent-bit.yaml"], "yaml", mounted=True),
     Artifact("parsers.conf", lambda c, f: c.pipeline()["parsers.conf"], "conf", mounted=True),

@@ -109,13 +109,24 @@ end
 -- Fluent Bit 4.2 parses JSON with yyjson (src/flb_pack.c,
 -- yyjson_val_to_msgpack): a number with '.', 'e' or 'E' is a double, an
 -- integer is int64/uint64 (a double when out of range). Lua numbers are
--- doubles either way; the distinction matters only for output formatting,
--- which auditc's Python side handles for unmodified records.
+-- doubles either way, except that flb_lua.c pushes a msgpack positive
+-- integer as lua_pushinteger((double) u64): every one whose double is
+-- >= 2^63 (uint64 values, and INT64_MAX, which rounds up to 2^63) overflows
+-- to INT64_MIN (measured on a v4.2.8 build). Beyond uint64 the token is a
+-- double and arrives as such. An infinite double (1e400) never gets here:
+-- the tail json parser fails and the line is kept under `log`.
+local TWO63 = 9223372036854775808
+local UINT64_MAX_DIGITS = "18446744073709551615"
 local function decode_number(s, i)
   local a, b = sfind(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
   if not a then error("bad value", 0) end
-  local v = tonumber(ssub(s, a, b))
-  if v == nil then error("bad number", 0) end
+  local token = ssub(s, a, b)
+  local v = tonumber(token)
+  if v == nil or v == HUGE or v == -HUGE then error("bad number", 0) end
+  if v >= TWO63 and not sfind(token, "[.eE]") then
+    local n = #token
+    if n < 20 or (n == 20 and token <= UINT64_MAX_DIGITS) then v = -TWO63 end
+  end
   return v, b + 1
 end
 
@@ -252,7 +263,8 @@ encode = function(v, out, depth, problems)
       problems[#problems + 1] = "number " .. tostring(v) .. " is not valid JSON"
       out[#out + 1] = "null"
     elseif is_integer(v) then
-      out[#out + 1] = sformat("%.0f", v)
+      -- msgpack_pack_int64: -0.0 is integral and comes out as 0
+      out[#out + 1] = v == 0 and "0" or sformat("%.0f", v)
     else
       out[#out + 1] = sformat("%.16g", v)
     end

@@ -9,7 +9,12 @@ so that each conversion sits next to the Fluent Bit source it mirrors:
   arrays become tables tagged with a `{type = 2|1}` metatable; null becomes
   nil (the key vanishes, a trailing array null is cut) unless
   `enable_flb_null`, when it is the truthy `flb_null` userdata; integers
-  beyond 2^53 lose precision (Lua numbers are doubles).
+  beyond 2^53 lose precision (Lua numbers are doubles), and every positive
+  integer >= 2^63 (and INT64_MAX) reaches Lua as INT64_MIN (flb_lua.c pushes
+  (double) u64 through lua_pushinteger); an infinite literal (1e400) fails
+  the json parser (the line stays under `log`). Unmodified records print
+  doubles with 16 significant digits, as Fluent Bit's JSON encoders do;
+  `parse_http_json` reads numbers as the http input does (1e308 -> 1).
 * the call (`plugins/filter_lua/lua.c`): `f(tag, timestamp, record)` under
   pcall; code -1 drops, 1 replaces timestamp and record, 2 replaces the
   record, anything else (0 included) keeps the original bytes; a record
@@ -75,10 +80,50 @@ def _flb_number(token: str) -> int | float:
     yyjson_val_to_msgpack) reads a number: a token with '.', 'e' or 'E' is a
     double; an integer is int64/uint64, or a double when out of range."""
     if any(c in token for c in ".eE"):
-        return float(token)
+        value = float(token)
+        if value in (float("inf"), float("-inf")):
+            raise ValueError(f"number out of range: {token}")  # yyjson fails the line (1e400)
+        return value
     value = int(token)
     if value < _INT64_MIN or value > _UINT64_MAX:
         return float(token)
+    return value
+
+
+def http_number(token: str) -> int | float:
+    """How the http input (in_http, flb_pack_json_state: jsmn tokens and
+    pack_numeric_token) reads a number: a double only if the token has a '.'
+    or an 'e'/'E' followed by a sign; otherwise strtoull/strtoll, which stop
+    at the 'e' (1e308 and 1e400 read as 1), and strtod on ERANGE."""
+    import re
+    if "." in token or re.search(r"[eE][-+]", token):
+        return float(token)
+    digits = re.match(r"-?\d+", token).group(0)
+    value = int(digits)
+    if value < _INT64_MIN or value > _UINT64_MAX:
+        return float(digits)
+    return value
+
+
+def parse_http_json(body: str):
+    """A JSON body as the http input packs it (see http_number)."""
+    return json.loads(body, parse_int=http_number, parse_float=http_number)
+
+
+def output_number(value: float) -> float:
+    """A double as Fluent Bit's JSON encoders print it: 16 significant
+    digits (18446744073709551616 comes out as 1.844674407370955e+19)."""
+    return float(f"{value:.16g}")
+
+
+def as_output(value):
+    """A record as Fluent Bit writes it when it passes unmodified."""
+    if isinstance(value, float):
+        return output_number(value)
+    if isinstance(value, dict):
+        return {k: as_output(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_output(v) for v in value]
     return value
 
 
@@ -166,7 +211,7 @@ class FluentBitLua:
             self._call, tag.encode(), timestamp, self.lua.table_from(texts))
         problems = [_text(p) for p in problems.values()] if problems else []
         if status != b"ok":
-            untouched = [[Emitted(r, timestamp)] for r in originals]
+            untouched = [[Emitted(as_output(r), timestamp)] for r in originals]
             return FilterResult([e for es in untouched for e in es], untouched, [],
                                 error=f"{_text(status)}: {_text(message)}", failed_index=failed - 1, problems=problems)
         per_input: list[list[Emitted]] = []
@@ -181,7 +226,7 @@ class FluentBitLua:
             elif code in (1, 2):
                 per_input.append([Emitted(json.loads(out[k]), float(r[b"ts"])) for k in range(1, len(out) + 1)])
             else:
-                per_input.append([Emitted(original, timestamp)])
+                per_input.append([Emitted(as_output(original), timestamp)])
         return FilterResult([e for es in per_input for e in es], per_input, codes, problems=problems)
 
     def filter_one(self, record: dict | str, **kw: Any) -> FilterResult:

@@ -8,8 +8,12 @@ from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
 
 
 def loki_config(*, listen: str, http_port: int, grpc_port: int, data_dir: str, rules_dir: str) -> str:
-    """A single-process Loki with filesystem storage. Old samples are
-    accepted: incident logs replayed into the harness can be weeks old."""
+    """A single-process Loki with filesystem storage, set up for replays:
+    old samples are accepted (incident logs replayed into the harness can be
+    months old), queries of any age also ask the ingesters (stock Loki only
+    does within 3h, so a replay of last year's log is invisible until its
+    chunks are flushed), and ingestion limits are raised above a burst
+    replay (stock: 4 MB/s, 6 MB burst per tenant; 3 MB/s per stream)."""
     return f"""# Loki for the auditc harness: single process, filesystem storage, no auth.
 auth_enabled: false
 server:
@@ -42,6 +46,12 @@ limits_config:
   reject_old_samples: false
   max_query_lookback: 0s
   max_entries_limit_per_query: 5000
+  ingestion_rate_mb: 64
+  ingestion_burst_size_mb: 128
+  per_stream_rate_limit: 32MB
+  per_stream_rate_limit_burst: 64MB
+querier:
+  query_ingesters_within: 0s
 ruler:
   storage:
     type: local

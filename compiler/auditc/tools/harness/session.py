@@ -14,7 +14,7 @@ from auditc.auditlog.reader import InputState, read_blobs
 from auditc.auditlog.timespan import parse_ts
 from auditc.runtime import FluentBitLua
 from auditc.tools.harness.drivers import State
-from auditc.tools.harness.loki import Entry, Loki
+from auditc.tools.harness.loki import Entry, Loki, merge_spans
 
 QUERY = '{job="kube-audit"}'
 
@@ -81,21 +81,30 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
                 log.write(blob.data + b"\n")
                 log.flush()
             outcome.sent += batch.events
-    now = time.time_ns()
-    start = min(times + [now]) - 3600 * 10**9
-    end = max(times + [now]) + 3600 * 10**9
+    # Query only around the replayed timestamps (and now: events Fluent Bit
+    # cannot time-parse are stamped on arrival), in ranges Loki accepts.
+    spans = merge_spans(times + [time.time_ns()], 3600 * 10**9)
     loki = Loki(state.loki_url)
     ours = outcome.expected | outcome.dropped
+
+    def fetch() -> list[Entry]:
+        return [e for a, b in spans for e in loki.query_range(QUERY, a, b) if (e.record or {}).get("auditID") in ours]
+
     deadline = time.monotonic() + timeout
+    polls = 0
     while True:
-        entries = loki.query_range(QUERY, start, end)
-        outcome.entries = [e for e in entries if (e.record or {}).get("auditID") in ours]
+        outcome.entries = fetch()
         if not outcome.missing or time.monotonic() > deadline:
             break
+        polls += 1
+        if polls % 3 == 0:  # a stock Loki only shows old entries once flushed
+            loki.flush()
         time.sleep(1.0)
     # Dropped events must stay away; give stragglers one more flush interval.
     time.sleep(2.0)
-    outcome.entries = [e for e in loki.query_range(QUERY, start, end) if (e.record or {}).get("auditID") in ours]
+    if outcome.unexpected or any(t < time.time_ns() - 3 * 3600 * 10**9 for t in times):
+        loki.flush()
+    outcome.entries = fetch()
     outcome.seconds = time.monotonic() - started
     return outcome
 
