@@ -98,7 +98,7 @@ def test_policy_declares_accepted_blind_spots(tmp_path):
 
 def test_registry_is_the_build(pack):
     files = build_artifacts(pack)
-    assert list(files) == [a.name for a in ARTIFACTS] and len(files) == 17
+    assert list(files) == [a.name for a in ARTIFACTS] and len(files) == 20
     for a in ARTIFACTS:
         text = files[a.name]
         first = json.loads(text)["description"] if a.style == "json" else text.splitlines()[0]

@@ -10,33 +10,36 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   298-301   tests/golden/rules/golden.yaml:15:5
---   302-309   tests/golden/rules/golden.yaml:12:11
---   310-317   tests/golden/rules/golden.yaml:27:9
---   318-321   tests/golden/rules/golden.yaml:15:5
---   323-326   tests/golden/rules/golden.yaml:29:5
---   327-349   tests/golden/rules/golden.yaml:40:11
---   350-353   tests/golden/rules/golden.yaml:29:5
---   355-358   tests/golden/rules/golden.yaml:42:5
---   359-363   tests/golden/rules/golden.yaml:49:11
---   364-368   tests/golden/rules/golden.yaml:51:11
---   369-375   tests/golden/rules/golden.yaml:53:11
---   376-379   tests/golden/rules/golden.yaml:42:5
---   381-383   tests/golden/rules/golden.yaml:55:5
---   384-388   tests/golden/rules/golden.yaml:59:7
---   389-392   tests/golden/rules/golden.yaml:55:5
---   394-401   tests/golden/rules/golden.yaml:61:5
+--   399-402   tests/golden/rules/golden.yaml:15:5
+--   403-410   tests/golden/rules/golden.yaml:12:11
+--   411-418   tests/golden/rules/golden.yaml:27:9
+--   419-422   tests/golden/rules/golden.yaml:15:5
+--   424-427   tests/golden/rules/golden.yaml:29:5
+--   428-450   tests/golden/rules/golden.yaml:40:11
+--   451-454   tests/golden/rules/golden.yaml:29:5
+--   456-459   tests/golden/rules/golden.yaml:42:5
+--   460-464   tests/golden/rules/golden.yaml:49:11
+--   465-469   tests/golden/rules/golden.yaml:51:11
+--   470-476   tests/golden/rules/golden.yaml:53:11
+--   477-480   tests/golden/rules/golden.yaml:42:5
+--   482-484   tests/golden/rules/golden.yaml:55:5
+--   485-489   tests/golden/rules/golden.yaml:59:7
+--   490-493   tests/golden/rules/golden.yaml:55:5
+--   495-502   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
 local TRUNCATED = "[auditc: truncated, nested too deep]"
 local UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 local WILD = {} -- sentinel for [*] in redaction paths
+local SCAN_COLLECT = false -- a rule scans whole records
+local SCAN_MIN = 1 -- shorter strings cannot hold any scanned literal
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
-local type, pairs, next, pcall, tostring, getmetatable = type, pairs, next, pcall, tostring, getmetatable
+local type, pairs, next, pcall, tostring, getmetatable, unpack = type, pairs, next, pcall, tostring, getmetatable, unpack
 local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
+local smatch, sbyte, schar, tonumber, floor = string.match, string.byte, string.char, tonumber, math.floor
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -65,6 +68,84 @@ local function alen(t)
   return m
 end
 
+-- IP addresses, read as Python's ipaddress module reads them (the `cidr`
+-- operator's reference semantics): IPv4 dotted quads without leading zeros;
+-- IPv6 with at most one "::", 1-4 hex digits a group, an optional dotted
+-- quad at the end, no zone index. Returns the address as 4 or 16 bytes.
+local function ip4_bytes(s)
+  local a, b, c, d = smatch(s, "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)$")
+  if not a then return nil end
+  local q = { a, b, c, d }
+  for i = 1, 4 do
+    local x = q[i]
+    if #x > 1 and sbyte(x, 1) == 48 then return nil end -- "010": ambiguous, rejected
+    local n = tonumber(x)
+    if n > 255 then return nil end
+    q[i] = n
+  end
+  return schar(q[1], q[2], q[3], q[4])
+end
+
+local function ip6_groups(part, out, allow_v4)
+  if part == "" then return true end
+  local start, n = 1, #part
+  while true do
+    local stop = sfind(part, ":", start, true)
+    local g = ssub(part, start, (stop or n + 1) - 1)
+    if stop == nil and allow_v4 and sfind(g, ".", 1, true) then
+      local v4 = ip4_bytes(g)
+      if not v4 then return false end
+      out[#out + 1] = sbyte(v4, 1) * 256 + sbyte(v4, 2)
+      out[#out + 1] = sbyte(v4, 3) * 256 + sbyte(v4, 4)
+      return true
+    end
+    if not smatch(g, "^%x%x?%x?%x?$") then return false end
+    out[#out + 1] = tonumber(g, 16)
+    if stop == nil then return true end
+    start = stop + 1
+  end
+end
+
+local function ip6_bytes(s)
+  if sfind(s, "%", 1, true) or not sfind(s, ":", 1, true) then return nil end
+  local head, tail, gap = s, "", false
+  local dc = sfind(s, "::", 1, true)
+  if dc then
+    head, tail, gap = ssub(s, 1, dc - 1), ssub(s, dc + 2), true
+    if sfind(tail, "::", 1, true) then return nil end
+  end
+  local hg, tg = {}, {}
+  if not ip6_groups(head, hg, not gap) or not ip6_groups(tail, tg, true) then return nil end
+  local missing = 8 - #hg - #tg
+  if (gap and missing < 1) or (not gap and missing ~= 0) then return nil end
+  local bytes = {}
+  local function put(g) bytes[#bytes + 1] = floor(g / 256); bytes[#bytes + 1] = g % 256 end
+  for i = 1, #hg do put(hg[i]) end
+  for _ = 1, missing do put(0) end
+  for i = 1, #tg do put(tg[i]) end
+  return schar(unpack(bytes))
+end
+
+-- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  if addr == nil then return false end
+  local len = #addr
+  for i = 1, #nets do
+    local net, bits = nets[i][1], nets[i][2]
+    if #net == len then
+      local whole = floor(bits / 8)
+      if ssub(addr, 1, whole) == ssub(net, 1, whole) then
+        local rest = bits - whole * 8
+        if rest == 0 then return true end
+        local d = 2 ^ (8 - rest)
+        if floor(sbyte(addr, whole + 1) / d) == floor(sbyte(net, whole + 1) / d) then return true end
+      end
+    end
+  end
+  return false
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
@@ -76,6 +157,11 @@ end
 -- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.
 -- Returns how many values were replaced.
 local sanitize
+
+-- Whole-record scan rules look for their literals in the strings of the
+-- record; sanitize, which visits every value anyway, gathers them into
+-- SCAN_BUF (reused across records; SCAN_N is this record's count).
+local SCAN_BUF, SCAN_N = {}, 0
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
 -- could not encode it; returns how many values were replaced below it.
@@ -92,6 +178,8 @@ local function sanitize_value(t, k, v, depth)
       t[k] = tostring(v)
       return 1
     end
+  elseif tv == "string" then
+    if SCAN_COLLECT and #v >= SCAN_MIN then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
   elseif tv == "function" or tv == "thread" then
     t[k] = UNENCODABLE
     return 1
@@ -112,6 +200,8 @@ sanitize = function(t, depth)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
+    elseif SCAN_COLLECT and #k >= SCAN_MIN then
+      SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = k
     end
     replaced = replaced + sanitize_value(t, k, v, depth)
   end
@@ -164,63 +254,74 @@ local function collect(v, buf, n, keys)
   return n
 end
 
-local function candidates(v, spec, keys)
-  local blob
-  if type(v) == "string" then
-    blob = v
-  else
-    local buf = {}
-    local n = collect(v, buf, 0, keys)
-    if n == 0 then return nil end
-    blob = tconcat(buf, "\n", 1, n)
+-- Does string s contain pattern i's literal (case-insensitively for (?i))?
+local function has_literal(s, lower, spec, i)
+  local lit = spec.literals[i]
+  if not lit then return true, lower end
+  if spec.ci[i] then
+    lower = lower or slower(s)
+    return sfind(lower, lit, 1, true) ~= nil, lower
   end
-  local pats, lits, ci = spec.patterns, spec.literals, spec.ci
-  local hit, m, lower = nil, 0, nil
-  for i = 1, #pats do
-    local lit, ok = lits[i], true
-    if lit then
-      if ci[i] then
-        lower = lower or slower(blob)
-        ok = sfind(lower, lit, 1, true) ~= nil
-      else
-        ok = sfind(blob, lit, 1, true) ~= nil
-      end
+  return sfind(s, lit, 1, true) ~= nil, lower
+end
+
+-- The indexes of the patterns whose literal occurs somewhere below v (or in
+-- `blob`, the strings already joined), nil when none does.
+local function candidates(v, spec, keys, blob)
+  if blob == nil then
+    if type(v) == "string" then
+      blob = v
+    else
+      local buf = {}
+      local n = collect(v, buf, 0, keys)
+      if n == 0 then return nil end
+      blob = tconcat(buf, "\n", 1, n)
     end
+  end
+  local hit, m, lower, ok = nil, 0, nil, false
+  for i = 1, #spec.patterns do
+    ok, lower = has_literal(blob, lower, spec, i)
     if ok then
       m = m + 1
       hit = hit or {}
-      hit[m] = pats[i]
+      hit[m] = i
     end
   end
   return hit
 end
 
-local function gsub_all(s, pats, repl)
-  local changed, n = false, 0
-  for i = 1, #pats do
-    s, n = sgsub(s, pats[i], repl)
-    if n > 0 then changed = true end
+-- gsub the candidate patterns over s, each only if s holds its literal.
+local function gsub_all(s, hit, spec)
+  local changed, n, lower, ok = false, 0, nil, false
+  local pats, repl = spec.patterns, spec.gsub_replacement
+  for j = 1, #hit do
+    local i = hit[j]
+    ok, lower = has_literal(s, lower, spec, i)
+    if ok then
+      s, n = sgsub(s, pats[i], repl)
+      if n > 0 then changed = true; lower = nil end
+    end
   end
   return s, changed
 end
 
-local function scrub_walk(v, pats, repl, keys)
+local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)
-  if tv == "string" then return gsub_all(v, pats, repl) end
+  if tv == "string" then return gsub_all(v, hit, spec) end
   if tv ~= "table" then return v, false end
   local any, renames = false, nil
   if is_array(v) then
     for i = 1, alen(v) do
-      local nv, ch = scrub_walk(v[i], pats, repl, keys)
+      local nv, ch = scrub_walk(v[i], hit, spec, keys)
       if ch then v[i] = nv; any = true end
     end
     return v, any
   end
   for k, x in pairs(v) do
-    local nv, ch = scrub_walk(x, pats, repl, keys)
+    local nv, ch = scrub_walk(x, hit, spec, keys)
     if ch then v[k] = nv; any = true end -- assigning an existing key during pairs is allowed
     if keys and type(k) == "string" then
-      local nk, kch = gsub_all(k, pats, repl)
+      local nk, kch = gsub_all(k, hit, spec)
       if kch then
         renames = renames or {}
         renames[#renames + 1] = k
@@ -242,10 +343,10 @@ local function scrub_walk(v, pats, repl, keys)
   return v, any
 end
 
-local function scrub(v, spec, keys)
-  local pats = candidates(v, spec, keys)
-  if pats == nil then return v, false end
-  return scrub_walk(v, pats, spec.gsub_replacement, keys)
+local function scrub(v, spec, keys, blob)
+  local hit = candidates(v, spec, keys, blob)
+  if hit == nil then return v, false end
+  return scrub_walk(v, hit, spec, keys)
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -447,7 +548,9 @@ local function evaluate(record)
   end
 
   -- 3. sanitize (depth cap), then redact
+  SCAN_N = 0
   local truncated = sanitize(record, 1)
+  local blob -- the record's strings, joined once, for whole-record scans
   local redacted
   local red = plan.red
   for i = 1, #red do
@@ -456,7 +559,9 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       if spec.whole then
-        local _, ch = scrub(record, spec, true) -- scan mode without fields: the whole record
+        -- scan mode without fields: the whole record
+        if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
+        local _, ch = scrub(record, spec, true, blob)
         changed = ch
       end
       for j = 1, #spec.paths do
