@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from auditc.errors import Location
-from auditc.operators import OPERATOR_NAMES, Op
+from auditc.operators import Op
 from auditc.paths import FieldPath
 from auditc.severity import SEVERITIES, SEVERITY_RANK  # noqa: F401 (re-exported)
 
@@ -18,7 +18,6 @@ from auditc.severity import SEVERITIES, SEVERITY_RANK  # noqa: F401 (re-exported
 PATTERN_MODES = ("scrub", "scan")
 
 # What each operator means lives in operators.py (the one operator table).
-ALL_OPS = OPERATOR_NAMES
 
 Scalar = Union[str, int, float, bool]
 

@@ -208,10 +208,3 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
 
 OPERATOR_NAMES = tuple(op.value for op in Op)
 
-
-def by_name(name: str) -> Op | None:
-    """The operator a YAML key names, or None."""
-    try:
-        return Op(name)
-    except ValueError:
-        return None

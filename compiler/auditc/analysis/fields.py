@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources as ilr
 
 from auditc.errors import Diagnostic, Location
-from auditc.ir import Program, iter_tests
+from auditc.ir import Program, Redaction, iter_tests
 from auditc.paths import WILDCARD
 
 ANY = "any"  # anything below is accepted (free-form maps, raw objects)
@@ -230,8 +230,8 @@ def field_path_warnings(program: Program) -> list[Diagnostic]:
     for rule in program.rules:
         res = rule.constraints.get("objectRef.resource")
         items = [(t.path, t.loc) for t in iter_tests(rule.pred)]
-        paths = getattr(rule.payload, "paths", ())
-        items += [(p, rule.loc) for p in paths]
+        if isinstance(rule.payload, Redaction):
+            items += [(p, rule.loc) for p in rule.payload.paths]
         for path, loc in items:
             key = (path.text, loc)
             if key in seen:

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 
 def add_parsers(sub) -> None:

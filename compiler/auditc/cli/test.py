@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, format_arg, print_diagnostics, print_json_diagnostics, rules_arg

@@ -24,7 +24,7 @@ from auditc.errors import AuditcError, Diagnostic, DiagnosticSink, Location
 from auditc.paths import WILDCARD, PathError, parse_path
 from auditc.frontend.semantics import check_scrub_patterns, check_translatable
 from auditc.frontend.yamlsource import LocatedDocument, load_yaml
-from auditc.operators import Operand, Op
+from auditc.operators import OPERATOR_NAMES, Op, Operand
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -202,12 +202,12 @@ def _condition_problem(inst: dict, path: tuple, doc: LocatedDocument) -> Diagnos
     """A precise message for a malformed condition (jsonschema's oneOf text is unreadable)."""
     where = _where(path)
     combinators = [k for k in ("all", "any", "not", "macro") if k in inst]
-    ops = [k for k in inst if k in m.ALL_OPS]
-    unknown = [k for k in inst if k not in m.ALL_OPS and k not in ("all", "any", "not", "macro", "field")]
+    ops = [k for k in inst if k in OPERATOR_NAMES]
+    unknown = [k for k in inst if k not in OPERATOR_NAMES and k not in ("all", "any", "not", "macro", "field")]
     if unknown:
         return Diagnostic(doc.key_loc(path + (unknown[0],)),
                           f"unknown key '{unknown[0]}' in condition{where} (a condition is one of all/any/not/macro, "
-                          f"or 'field' with one operator: {', '.join(m.ALL_OPS)})", code="AUD103")
+                          f"or 'field' with one operator: {', '.join(OPERATOR_NAMES)})", code="AUD103")
     if len(combinators) > 1 or (combinators and ("field" in inst or ops)):
         return Diagnostic(doc.loc(path), f"condition{where} mixes {', '.join(combinators + ops + (['field'] if 'field' in inst else []))}; "
                           "nest them under 'all' or 'any'", code="AUD106")
@@ -218,7 +218,7 @@ def _condition_problem(inst: dict, path: tuple, doc: LocatedDocument) -> Diagnos
     if "field" not in inst:
         return Diagnostic(doc.loc(path), f"condition{where} needs 'field' and an operator, or all/any/not/macro", code="AUD106")
     if not ops:
-        return Diagnostic(doc.loc(path), f"field test{where} needs one operator: {', '.join(m.ALL_OPS)}", code="AUD106")
+        return Diagnostic(doc.loc(path), f"field test{where} needs one operator: {', '.join(OPERATOR_NAMES)}", code="AUD106")
     if len(ops) > 1:
         return Diagnostic(doc.key_loc(path + (ops[1],)),
                           f"field test{where} has several operators ({', '.join(ops)}); use one per test and combine with 'all'",
