@@ -179,7 +179,7 @@ ANY_REQUEST = ("anonymous-request-allowed,anonymous-request-denied,authenticatio
 # Body rules that read more than the shipped policy logs (auditc.dev/accept-partial, derived by the
 # generator): pod templates matched by shape on any resource (custom resources are logged at Metadata,
 # patched responseObjects at Request), and a Secret write's response (never logged). They work on the
-# request bodies of the built-in kinds; the README (*What to log*) lists them.
+# request bodies of the built-in kinds; docs/audit-policy.md lists them.
 POLICY_LEVEL_GAPS = ("container-runs-as-root,dangerous-capability-added,host-namespace-or-sensitive-mount,"
                      "host-port-requested,long-lived-token-secret-created,privilege-escalation-allowed,"
                      "privileged-container,security-profile-unconfined")

@@ -116,7 +116,7 @@ def webhook_kubeadm_patch(batch_max_size: int) -> str:
     flags = "\n".join(f"        - --{f}" for f in webhook_flags(batch_max_size))
     return f"""{HEADER}
 # kubeadm: strategic-merge patch for the kube-apiserver static pod adding the
-# audit webhook (keep --audit-log-path too: the file is the primary, see README).
+# audit webhook (keep --audit-log-path too: the file is the primary, see docs/deployment.md).
 # Copy audit-webhook-kubeconfig.yaml and audit-policy.yaml to /etc/kubernetes/ first.
 apiVersion: v1
 kind: Pod

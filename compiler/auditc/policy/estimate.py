@@ -7,7 +7,7 @@ each level, bytes per day and the total kept under a retention per level
 the article recommends).
 
 Default event sizes are what `benchmarks/auditgen.py` measures for a busy
-cluster's realistic events (README "Benchmark"): Metadata ~1.0 KB (real
+cluster's realistic events (docs/benchmarks.md): Metadata ~1.0 KB (real
 Metadata lines carry user extra claims and authorization annotations, not
 the 200-500 bytes often quoted), Request with a body ~1.9 KB, RequestResponse
 with bodies ~9 KB.
