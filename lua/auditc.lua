@@ -57,787 +57,787 @@
 --   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
 --   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
 --   [54] drop   drop-lease-renewals                         rules/noise/drops.yaml:74:5
---   [55] redact scan-secret-shapes                          rules/redact/scan.yaml:14:5
---   [56] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
---   [57] redact mask-configmap-credentials                  rules/redact/secrets.yaml:91:5
+--   [55] redact mask-credential-values                      rules/redact/credentials.yaml:79:5
+--   [56] redact scan-secret-shapes                          rules/redact/scan.yaml:14:5
+--   [57] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
 --   [58] redact redact-token-request                        rules/redact/tokens.yaml:3:5
 --   [59] redact redact-token-review                         rules/redact/tokens.yaml:34:5
 --   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1211-1214 rules/detect/auth.yaml:15:5
---   1215-1221 rules/detect/auth.yaml:31:11
---   1222-1226 rules/macros.yaml:49:7
---   1227-1233 rules/macros.yaml:16:7
---   1234-1241 rules/detect/auth.yaml:38:9
---   1242-1245 rules/detect/auth.yaml:15:5
---   1247-1250 rules/detect/auth.yaml:53:5
---   1251-1257 rules/macros.yaml:34:11
---   1258-1271 rules/macros.yaml:36:11
---   1272-1278 rules/detect/auth.yaml:66:11
---   1279-1283 rules/detect/auth.yaml:9:11
---   1284-1288 rules/detect/auth.yaml:11:11
---   1289-1293 rules/macros.yaml:49:7
---   1294-1298 rules/detect/auth.yaml:75:13
---   1299-1303 rules/detect/auth.yaml:77:13
---   1304-1307 rules/detect/auth.yaml:53:5
---   1309-1312 rules/detect/auth.yaml:125:5
---   1313-1319 rules/macros.yaml:34:11
---   1320-1333 rules/macros.yaml:36:11
---   1334-1340 rules/detect/auth.yaml:138:13
---   1341-1345 rules/detect/auth.yaml:9:11
---   1346-1350 rules/detect/auth.yaml:11:11
---   1351-1355 rules/macros.yaml:49:7
---   1356-1362 rules/detect/auth.yaml:143:9
---   1363-1366 rules/detect/auth.yaml:125:5
---   1368-1371 rules/detect/auth.yaml:155:5
---   1372-1378 rules/detect/auth.yaml:169:11
---   1379-1386 rules/macros.yaml:22:11
---   1387-1393 rules/macros.yaml:16:7
---   1394-1400 rules/detect/auth.yaml:175:13
---   1401-1405 rules/macros.yaml:49:7
---   1406-1409 rules/detect/auth.yaml:155:5
---   1411-1414 rules/detect/auth.yaml:189:5
---   1415-1421 rules/detect/auth.yaml:202:11
---   1422-1429 rules/macros.yaml:22:11
---   1430-1436 rules/macros.yaml:16:7
---   1437-1441 rules/macros.yaml:49:7
---   1442-1449 rules/detect/auth.yaml:211:13
---   1450-1458 rules/detect/auth.yaml:213:13
---   1459-1462 rules/detect/auth.yaml:189:5
---   1464-1467 rules/detect/auth.yaml:253:5
---   1468-1474 rules/detect/auth.yaml:267:11
---   1475-1482 rules/macros.yaml:22:11
---   1483-1489 rules/macros.yaml:16:7
---   1490-1496 rules/macros.yaml:34:11
---   1497-1510 rules/macros.yaml:36:11
---   1511-1515 rules/macros.yaml:49:7
---   1516-1519 rules/detect/auth.yaml:253:5
---   1521-1524 rules/detect/auth.yaml:287:5
---   1525-1531 rules/detect/auth.yaml:302:11
---   1532-1536 rules/detect/auth.yaml:9:11
---   1537-1541 rules/detect/auth.yaml:11:11
---   1542-1546 rules/macros.yaml:49:7
---   1547-1550 rules/detect/auth.yaml:287:5
---   1552-1555 rules/detect/auth.yaml:350:5
---   1556-1563 rules/macros.yaml:22:11
---   1564-1570 rules/macros.yaml:16:7
---   1571-1575 rules/macros.yaml:49:7
---   1576-1583 rules/detect/auth.yaml:374:9
---   1584-1587 rules/detect/auth.yaml:350:5
---   1589-1592 rules/detect/auth.yaml:428:5
---   1593-1599 rules/detect/auth.yaml:445:11
---   1600-1604 rules/detect/auth.yaml:447:11
---   1605-1609 rules/macros.yaml:49:7
---   1610-1613 rules/detect/auth.yaml:428:5
---   1615-1618 rules/detect/cluster.yaml:3:5
---   1619-1625 rules/detect/cluster.yaml:22:11
---   1626-1630 rules/macros.yaml:49:7
---   1631-1638 rules/detect/cluster.yaml:27:9
---   1639-1646 rules/macros.yaml:22:11
---   1647-1653 rules/macros.yaml:16:7
---   1654-1657 rules/detect/cluster.yaml:3:5
---   1659-1662 rules/detect/cluster.yaml:72:5
---   1663-1669 rules/detect/cluster.yaml:84:11
---   1670-1674 rules/macros.yaml:49:7
---   1675-1678 rules/detect/cluster.yaml:72:5
---   1680-1683 rules/detect/cluster.yaml:110:5
---   1684-1690 rules/detect/cluster.yaml:130:15
---   1691-1697 rules/detect/cluster.yaml:132:15
---   1698-1702 rules/macros.yaml:49:7
---   1703-1709 rules/macros.yaml:16:7
---   1710-1717 rules/detect/cluster.yaml:137:9
---   1718-1721 rules/detect/cluster.yaml:110:5
---   1723-1726 rules/detect/cluster.yaml:175:5
---   1727-1734 rules/macros.yaml:22:11
---   1735-1741 rules/macros.yaml:16:7
+--   1664-1667 rules/detect/auth.yaml:15:5
+--   1668-1674 rules/detect/auth.yaml:31:11
+--   1675-1679 rules/macros.yaml:49:7
+--   1680-1686 rules/macros.yaml:16:7
+--   1687-1694 rules/detect/auth.yaml:38:9
+--   1695-1698 rules/detect/auth.yaml:15:5
+--   1700-1703 rules/detect/auth.yaml:53:5
+--   1704-1710 rules/macros.yaml:34:11
+--   1711-1724 rules/macros.yaml:36:11
+--   1725-1731 rules/detect/auth.yaml:66:11
+--   1732-1736 rules/detect/auth.yaml:9:11
+--   1737-1741 rules/detect/auth.yaml:11:11
 --   1742-1746 rules/macros.yaml:49:7
---   1747-1750 rules/detect/cluster.yaml:175:5
---   1752-1755 rules/detect/cluster.yaml:201:5
---   1756-1764 rules/detect/cluster.yaml:218:15
---   1765-1773 rules/detect/cluster.yaml:219:15
---   1774-1782 rules/detect/cluster.yaml:220:15
---   1783-1791 rules/detect/cluster.yaml:221:15
---   1792-1800 rules/detect/cluster.yaml:222:15
---   1801-1809 rules/detect/cluster.yaml:223:15
---   1810-1818 rules/detect/cluster.yaml:224:15
---   1819-1827 rules/detect/cluster.yaml:225:15
---   1828-1836 rules/detect/cluster.yaml:226:15
---   1837-1845 rules/detect/cluster.yaml:227:15
---   1846-1854 rules/detect/cluster.yaml:228:15
---   1855-1863 rules/detect/cluster.yaml:229:15
---   1864-1872 rules/detect/cluster.yaml:230:15
---   1873-1881 rules/detect/cluster.yaml:231:15
---   1882-1890 rules/detect/cluster.yaml:232:15
---   1891-1899 rules/detect/cluster.yaml:233:15
---   1900-1908 rules/detect/cluster.yaml:234:15
---   1909-1917 rules/detect/cluster.yaml:235:15
---   1918-1926 rules/detect/cluster.yaml:236:15
---   1927-1935 rules/detect/cluster.yaml:237:15
---   1936-1944 rules/detect/cluster.yaml:238:15
---   1945-1953 rules/detect/cluster.yaml:239:15
---   1954-1958 rules/macros.yaml:49:7
---   1959-1962 rules/detect/cluster.yaml:201:5
---   1964-1967 rules/detect/cluster.yaml:278:5
---   1968-1974 rules/detect/cluster.yaml:295:11
---   1975-1979 rules/macros.yaml:49:7
---   1980-1987 rules/detect/cluster.yaml:303:9
---   1988-1991 rules/detect/cluster.yaml:278:5
---   1993-1996 rules/detect/exec.yaml:3:5
---   1997-2004 rules/detect/exec.yaml:20:11
---   2005-2009 rules/macros.yaml:49:7
---   2010-2013 rules/detect/exec.yaml:3:5
---   2015-2018 rules/detect/exec.yaml:52:5
---   2019-2025 rules/detect/exec.yaml:70:11
---   2026-2030 rules/detect/exec.yaml:74:11
---   2031-2035 rules/macros.yaml:49:7
---   2036-2039 rules/detect/exec.yaml:52:5
---   2041-2044 rules/detect/exec.yaml:214:5
---   2045-2051 rules/detect/exec.yaml:227:11
---   2052-2056 rules/macros.yaml:49:7
---   2057-2060 rules/detect/exec.yaml:214:5
---   2062-2065 rules/detect/exec.yaml:242:5
---   2066-2072 rules/detect/exec.yaml:255:11
---   2073-2077 rules/macros.yaml:49:7
---   2078-2081 rules/detect/exec.yaml:242:5
---   2083-2086 rules/detect/exec.yaml:271:5
---   2087-2093 rules/detect/exec.yaml:285:11
---   2094-2098 rules/detect/exec.yaml:289:13
---   2099-2103 rules/macros.yaml:49:7
---   2104-2107 rules/detect/exec.yaml:271:5
---   2109-2112 rules/detect/exec.yaml:331:5
---   2113-2119 rules/detect/exec.yaml:351:11
---   2120-2124 rules/macros.yaml:49:7
---   2125-2128 rules/detect/exec.yaml:331:5
---   2130-2133 rules/detect/exec.yaml:394:5
---   2134-2140 rules/macros.yaml:16:7
---   2141-2151 rules/detect/exec.yaml:417:11
---   2152-2162 rules/detect/exec.yaml:419:11
---   2163-2167 rules/macros.yaml:49:7
---   2168-2177 rules/detect/exec.yaml:423:9
---   2178-2181 rules/detect/exec.yaml:394:5
---   2183-2186 rules/detect/rbac.yaml:3:5
---   2187-2191 rules/macros.yaml:57:11
---   2192-2197 rules/macros.yaml:60:15
---   2198-2204 rules/macros.yaml:62:15
---   2205-2209 rules/macros.yaml:49:7
---   2210-2217 rules/detect/rbac.yaml:23:9
---   2218-2221 rules/detect/rbac.yaml:3:5
---   2223-2226 rules/detect/rbac.yaml:95:5
---   2227-2236 rules/detect/rbac.yaml:112:15
---   2237-2246 rules/detect/rbac.yaml:114:15
---   2247-2251 rules/macros.yaml:49:7
---   2252-2259 rules/detect/rbac.yaml:118:9
---   2260-2263 rules/detect/rbac.yaml:95:5
---   2265-2268 rules/detect/rbac.yaml:169:5
---   2269-2291 rules/detect/rbac.yaml:187:15
---   2292-2314 rules/detect/rbac.yaml:189:15
---   2315-2319 rules/detect/rbac.yaml:192:19
---   2320-2342 rules/detect/rbac.yaml:195:23
---   2343-2365 rules/detect/rbac.yaml:197:23
---   2366-2370 rules/macros.yaml:49:7
---   2371-2378 rules/detect/rbac.yaml:201:9
---   2379-2382 rules/detect/rbac.yaml:169:5
---   2384-2387 rules/detect/rbac.yaml:252:5
---   2388-2394 rules/detect/rbac.yaml:264:7
---   2395-2399 rules/macros.yaml:49:7
---   2400-2407 rules/detect/rbac.yaml:272:13
---   2408-2414 rules/detect/rbac.yaml:274:13
---   2415-2428 rules/detect/rbac.yaml:277:15
---   2429-2432 rules/detect/rbac.yaml:252:5
---   2434-2437 rules/detect/rbac.yaml:313:5
---   2438-2451 rules/detect/rbac.yaml:326:11
---   2452-2465 rules/detect/rbac.yaml:328:11
---   2466-2470 rules/macros.yaml:49:7
---   2471-2478 rules/detect/rbac.yaml:332:9
---   2479-2482 rules/detect/rbac.yaml:313:5
---   2484-2487 rules/detect/rbac.yaml:345:5
---   2488-2495 rules/macros.yaml:22:11
---   2496-2502 rules/macros.yaml:16:7
---   2503-2507 rules/macros.yaml:49:7
---   2508-2511 rules/detect/rbac.yaml:345:5
---   2513-2516 rules/detect/rbac.yaml:374:5
---   2517-2524 rules/macros.yaml:67:7
---   2525-2534 rules/detect/rbac.yaml:394:15
---   2535-2539 rules/detect/rbac.yaml:400:19
---   2540-2549 rules/detect/rbac.yaml:402:19
---   2550-2554 rules/macros.yaml:49:7
---   2555-2562 rules/detect/rbac.yaml:409:9
---   2563-2566 rules/detect/rbac.yaml:374:5
---   2568-2571 rules/detect/rbac.yaml:475:5
---   2572-2594 rules/detect/rbac.yaml:496:15
---   2595-2617 rules/detect/rbac.yaml:498:15
---   2618-2640 rules/detect/rbac.yaml:500:15
---   2641-2663 rules/detect/rbac.yaml:502:15
---   2664-2692 rules/detect/rbac.yaml:504:15
---   2693-2703 rules/detect/rbac.yaml:512:23
---   2704-2714 rules/detect/rbac.yaml:514:23
---   2715-2737 rules/detect/rbac.yaml:516:19
---   2738-2742 rules/detect/rbac.yaml:530:19
---   2743-2765 rules/detect/rbac.yaml:533:23
---   2766-2788 rules/detect/rbac.yaml:535:23
---   2789-2811 rules/detect/rbac.yaml:537:23
---   2812-2834 rules/detect/rbac.yaml:539:23
---   2835-2863 rules/detect/rbac.yaml:541:23
---   2864-2874 rules/detect/rbac.yaml:549:31
---   2875-2885 rules/detect/rbac.yaml:551:31
---   2886-2908 rules/detect/rbac.yaml:553:27
---   2909-2913 rules/macros.yaml:49:7
---   2914-2921 rules/detect/rbac.yaml:568:9
---   2922-2925 rules/detect/rbac.yaml:475:5
---   2927-2930 rules/detect/rbac.yaml:646:5
---   2931-2953 rules/detect/rbac.yaml:670:15
---   2954-2958 rules/detect/rbac.yaml:681:19
---   2959-2981 rules/detect/rbac.yaml:684:23
---   2982-2986 rules/macros.yaml:49:7
---   2987-2994 rules/detect/rbac.yaml:696:9
---   2995-3002 rules/detect/rbac.yaml:701:9
---   3003-3006 rules/detect/rbac.yaml:646:5
---   3008-3011 rules/detect/rbac.yaml:776:5
---   3012-3034 rules/detect/rbac.yaml:801:19
---   3035-3057 rules/detect/rbac.yaml:807:19
---   3058-3079 rules/detect/rbac.yaml:815:19
---   3080-3102 rules/detect/rbac.yaml:817:19
---   3103-3107 rules/detect/rbac.yaml:823:19
---   3108-3130 rules/detect/rbac.yaml:827:27
---   3131-3153 rules/detect/rbac.yaml:833:27
---   3154-3175 rules/detect/rbac.yaml:841:27
---   3176-3198 rules/detect/rbac.yaml:843:27
---   3199-3203 rules/macros.yaml:49:7
---   3204-3211 rules/detect/rbac.yaml:850:9
---   3212-3219 rules/detect/rbac.yaml:855:9
---   3220-3223 rules/detect/rbac.yaml:776:5
---   3225-3228 rules/detect/rbac.yaml:902:5
---   3229-3235 rules/detect/rbac.yaml:930:11
---   3236-3243 rules/detect/rbac.yaml:933:13
---   3244-3248 rules/macros.yaml:49:7
---   3249-3256 rules/detect/rbac.yaml:938:9
---   3257-3260 rules/detect/rbac.yaml:902:5
---   3262-3265 rules/detect/rbac.yaml:999:5
---   3266-3270 rules/macros.yaml:49:7
---   3271-3278 rules/detect/rbac.yaml:1025:9
---   3279-3282 rules/detect/rbac.yaml:999:5
---   3284-3287 rules/detect/rbac.yaml:1069:5
---   3288-3294 rules/detect/rbac.yaml:1086:11
---   3295-3299 rules/macros.yaml:57:11
---   3300-3305 rules/macros.yaml:60:15
---   3306-3312 rules/macros.yaml:62:15
---   3313-3320 rules/macros.yaml:67:7
---   3321-3328 rules/detect/rbac.yaml:1091:13
---   3329-3336 rules/macros.yaml:22:11
---   3337-3343 rules/macros.yaml:16:7
---   3344-3348 rules/macros.yaml:49:7
---   3349-3352 rules/detect/rbac.yaml:1069:5
---   3354-3357 rules/detect/secrets.yaml:3:5
---   3358-3364 rules/detect/secrets.yaml:23:11
---   3365-3369 rules/macros.yaml:49:7
---   3370-3377 rules/detect/secrets.yaml:27:9
---   3378-3384 rules/detect/secrets.yaml:30:9
---   3385-3388 rules/detect/secrets.yaml:3:5
---   3390-3393 rules/detect/secrets.yaml:70:5
---   3394-3400 rules/macros.yaml:41:7
---   3401-3408 rules/macros.yaml:22:11
---   3409-3415 rules/macros.yaml:16:7
---   3416-3422 rules/detect/secrets.yaml:90:13
---   3423-3427 rules/macros.yaml:49:7
---   3428-3431 rules/detect/secrets.yaml:70:5
---   3433-3436 rules/detect/secrets.yaml:110:5
---   3437-3443 rules/detect/secrets.yaml:128:15
---   3444-3448 rules/detect/secrets.yaml:131:19
---   3449-3455 rules/detect/secrets.yaml:133:19
---   3456-3460 rules/macros.yaml:49:7
---   3461-3468 rules/macros.yaml:22:11
---   3469-3475 rules/macros.yaml:16:7
---   3476-3479 rules/detect/secrets.yaml:110:5
---   3481-3484 rules/detect/workloads.yaml:22:5
---   3485-3491 rules/detect/workloads.yaml:16:15
---   3492-3498 rules/detect/workloads.yaml:18:15
---   3499-3505 rules/detect/workloads.yaml:46:23
---   3506-3528 rules/detect/workloads.yaml:49:27
---   3529-3551 rules/detect/workloads.yaml:51:27
---   3552-3574 rules/detect/workloads.yaml:53:27
---   3575-3585 rules/detect/workloads.yaml:56:23
---   3586-3614 rules/detect/workloads.yaml:59:27
---   3615-3643 rules/detect/workloads.yaml:61:27
---   3644-3672 rules/detect/workloads.yaml:63:27
---   3673-3687 rules/detect/workloads.yaml:66:23
---   3688-3722 rules/detect/workloads.yaml:69:27
---   3723-3757 rules/detect/workloads.yaml:71:27
---   3758-3792 rules/detect/workloads.yaml:73:27
---   3793-3801 rules/detect/workloads.yaml:76:23
---   3802-3827 rules/detect/workloads.yaml:79:27
---   3828-3853 rules/detect/workloads.yaml:81:27
---   3854-3879 rules/detect/workloads.yaml:83:27
---   3880-3884 rules/detect/workloads.yaml:86:19
---   3885-3891 rules/detect/workloads.yaml:90:27
---   3892-3914 rules/detect/workloads.yaml:93:31
---   3915-3937 rules/detect/workloads.yaml:95:31
---   3938-3960 rules/detect/workloads.yaml:97:31
---   3961-3971 rules/detect/workloads.yaml:100:27
---   3972-4000 rules/detect/workloads.yaml:103:31
---   4001-4029 rules/detect/workloads.yaml:105:31
---   4030-4058 rules/detect/workloads.yaml:107:31
---   4059-4073 rules/detect/workloads.yaml:110:27
---   4074-4108 rules/detect/workloads.yaml:113:31
---   4109-4143 rules/detect/workloads.yaml:115:31
---   4144-4178 rules/detect/workloads.yaml:117:31
---   4179-4187 rules/detect/workloads.yaml:120:27
---   4188-4213 rules/detect/workloads.yaml:123:31
---   4214-4239 rules/detect/workloads.yaml:125:31
---   4240-4265 rules/detect/workloads.yaml:127:31
---   4266-4270 rules/macros.yaml:49:7
---   4271-4278 rules/macros.yaml:22:11
---   4279-4285 rules/macros.yaml:16:7
---   4286-4292 rules/detect/workloads.yaml:134:13
---   4293-4300 rules/detect/workloads.yaml:136:13
---   4301-4304 rules/detect/workloads.yaml:22:5
---   4306-4310 rules/detect/workloads.yaml:286:5
---   4311-4317 rules/detect/workloads.yaml:16:15
---   4318-4324 rules/detect/workloads.yaml:18:15
---   4325-4331 rules/detect/workloads.yaml:306:23
---   4332-4340 rules/detect/workloads.yaml:309:27
---   4341-4349 rules/detect/workloads.yaml:311:27
---   4350-4358 rules/detect/workloads.yaml:313:27
---   4359-4382 rules/detect/workloads.yaml:315:27
---   4383-4405 rules/detect/workloads.yaml:318:27
---   4406-4428 rules/detect/workloads.yaml:321:27
---   4429-4439 rules/detect/workloads.yaml:325:23
---   4440-4452 rules/detect/workloads.yaml:328:27
---   4453-4465 rules/detect/workloads.yaml:330:27
---   4466-4478 rules/detect/workloads.yaml:332:27
---   4479-4508 rules/detect/workloads.yaml:334:27
---   4509-4537 rules/detect/workloads.yaml:337:27
---   4538-4566 rules/detect/workloads.yaml:340:27
---   4567-4581 rules/detect/workloads.yaml:344:23
---   4582-4598 rules/detect/workloads.yaml:347:27
---   4599-4615 rules/detect/workloads.yaml:349:27
---   4616-4632 rules/detect/workloads.yaml:351:27
---   4633-4668 rules/detect/workloads.yaml:353:27
---   4669-4703 rules/detect/workloads.yaml:356:27
---   4704-4738 rules/detect/workloads.yaml:359:27
---   4739-4747 rules/detect/workloads.yaml:363:23
---   4748-4758 rules/detect/workloads.yaml:366:27
---   4759-4769 rules/detect/workloads.yaml:368:27
---   4770-4780 rules/detect/workloads.yaml:370:27
---   4781-4807 rules/detect/workloads.yaml:372:27
---   4808-4833 rules/detect/workloads.yaml:375:27
---   4834-4859 rules/detect/workloads.yaml:378:27
---   4860-4864 rules/detect/workloads.yaml:382:19
---   4865-4871 rules/detect/workloads.yaml:386:27
---   4872-4880 rules/detect/workloads.yaml:389:31
---   4881-4889 rules/detect/workloads.yaml:391:31
---   4890-4898 rules/detect/workloads.yaml:393:31
---   4899-4922 rules/detect/workloads.yaml:395:31
---   4923-4945 rules/detect/workloads.yaml:398:31
---   4946-4968 rules/detect/workloads.yaml:401:31
---   4969-4979 rules/detect/workloads.yaml:405:27
---   4980-4992 rules/detect/workloads.yaml:408:31
---   4993-5005 rules/detect/workloads.yaml:410:31
---   5006-5018 rules/detect/workloads.yaml:412:31
---   5019-5048 rules/detect/workloads.yaml:414:31
---   5049-5077 rules/detect/workloads.yaml:417:31
---   5078-5106 rules/detect/workloads.yaml:420:31
---   5107-5121 rules/detect/workloads.yaml:424:27
---   5122-5138 rules/detect/workloads.yaml:427:31
---   5139-5155 rules/detect/workloads.yaml:429:31
---   5156-5172 rules/detect/workloads.yaml:431:31
---   5173-5208 rules/detect/workloads.yaml:433:31
---   5209-5243 rules/detect/workloads.yaml:436:31
---   5244-5278 rules/detect/workloads.yaml:439:31
---   5279-5287 rules/detect/workloads.yaml:443:27
---   5288-5298 rules/detect/workloads.yaml:446:31
---   5299-5309 rules/detect/workloads.yaml:448:31
---   5310-5320 rules/detect/workloads.yaml:450:31
---   5321-5347 rules/detect/workloads.yaml:452:31
---   5348-5373 rules/detect/workloads.yaml:455:31
---   5374-5399 rules/detect/workloads.yaml:458:31
---   5400-5404 rules/macros.yaml:49:7
---   5405-5412 rules/macros.yaml:22:11
---   5413-5419 rules/macros.yaml:16:7
---   5420-5426 rules/detect/workloads.yaml:466:13
---   5427-5434 rules/detect/workloads.yaml:468:13
---   5435-5438 rules/detect/workloads.yaml:286:5
---   5440-5443 rules/detect/workloads.yaml:644:5
---   5444-5450 rules/detect/workloads.yaml:661:11
---   5451-5455 rules/macros.yaml:57:11
---   5456-5461 rules/macros.yaml:60:15
---   5462-5468 rules/macros.yaml:62:15
---   5469-5476 rules/macros.yaml:67:7
---   5477-5484 rules/macros.yaml:22:11
---   5485-5491 rules/macros.yaml:16:7
---   5492-5498 rules/detect/workloads.yaml:668:17
---   5499-5505 rules/detect/workloads.yaml:670:17
---   5506-5510 rules/macros.yaml:49:7
---   5511-5514 rules/detect/workloads.yaml:644:5
---   5516-5519 rules/detect/workloads.yaml:732:5
---   5520-5526 rules/detect/workloads.yaml:746:11
---   5527-5534 rules/macros.yaml:22:11
---   5535-5541 rules/macros.yaml:16:7
---   5542-5546 rules/macros.yaml:49:7
---   5547-5550 rules/detect/workloads.yaml:732:5
---   5552-5555 rules/detect/workloads.yaml:761:5
---   5556-5562 rules/detect/workloads.yaml:776:11
---   5563-5571 rules/detect/workloads.yaml:780:15
---   5572-5591 rules/detect/workloads.yaml:782:15
---   5592-5600 rules/detect/workloads.yaml:785:19
---   5601-5609 rules/detect/workloads.yaml:788:21
---   5610-5614 rules/detect/workloads.yaml:791:19
---   5615-5623 rules/detect/workloads.yaml:793:19
---   5624-5628 rules/macros.yaml:49:7
---   5629-5632 rules/detect/workloads.yaml:761:5
---   5634-5637 rules/detect/workloads.yaml:833:5
---   5638-5644 rules/detect/workloads.yaml:16:15
---   5645-5651 rules/detect/workloads.yaml:18:15
---   5652-5658 rules/detect/workloads.yaml:853:23
---   5659-5689 rules/detect/workloads.yaml:856:27
---   5690-5720 rules/detect/workloads.yaml:859:27
---   5721-5751 rules/detect/workloads.yaml:862:27
---   5752-5762 rules/detect/workloads.yaml:866:23
---   5763-5799 rules/detect/workloads.yaml:869:27
---   5800-5836 rules/detect/workloads.yaml:872:27
---   5837-5873 rules/detect/workloads.yaml:875:27
---   5874-5888 rules/detect/workloads.yaml:879:23
---   5889-5931 rules/detect/workloads.yaml:882:27
---   5932-5974 rules/detect/workloads.yaml:885:27
---   5975-6017 rules/detect/workloads.yaml:888:27
---   6018-6026 rules/detect/workloads.yaml:892:23
---   6027-6060 rules/detect/workloads.yaml:895:27
---   6061-6094 rules/detect/workloads.yaml:898:27
---   6095-6128 rules/detect/workloads.yaml:901:27
---   6129-6133 rules/detect/workloads.yaml:905:19
---   6134-6140 rules/detect/workloads.yaml:909:27
---   6141-6171 rules/detect/workloads.yaml:912:31
---   6172-6202 rules/detect/workloads.yaml:915:31
---   6203-6233 rules/detect/workloads.yaml:918:31
---   6234-6244 rules/detect/workloads.yaml:922:27
---   6245-6281 rules/detect/workloads.yaml:925:31
---   6282-6318 rules/detect/workloads.yaml:928:31
---   6319-6355 rules/detect/workloads.yaml:931:31
---   6356-6370 rules/detect/workloads.yaml:935:27
---   6371-6413 rules/detect/workloads.yaml:938:31
---   6414-6456 rules/detect/workloads.yaml:941:31
---   6457-6499 rules/detect/workloads.yaml:944:31
---   6500-6508 rules/detect/workloads.yaml:948:27
---   6509-6542 rules/detect/workloads.yaml:951:31
---   6543-6576 rules/detect/workloads.yaml:954:31
---   6577-6610 rules/detect/workloads.yaml:957:31
---   6611-6615 rules/macros.yaml:49:7
---   6616-6623 rules/macros.yaml:22:11
---   6624-6630 rules/macros.yaml:16:7
---   6631-6634 rules/detect/workloads.yaml:833:5
---   6636-6640 rules/detect/workloads.yaml:1070:5
---   6641-6647 rules/detect/workloads.yaml:16:15
---   6648-6654 rules/detect/workloads.yaml:18:15
---   6655-6661 rules/detect/workloads.yaml:1090:23
---   6662-6674 rules/detect/workloads.yaml:1093:27
---   6675-6687 rules/detect/workloads.yaml:1095:27
---   6688-6698 rules/detect/workloads.yaml:1098:23
---   6699-6715 rules/detect/workloads.yaml:1101:27
---   6716-6732 rules/detect/workloads.yaml:1103:27
---   6733-6747 rules/detect/workloads.yaml:1106:23
---   6748-6768 rules/detect/workloads.yaml:1109:27
---   6769-6789 rules/detect/workloads.yaml:1111:27
---   6790-6798 rules/detect/workloads.yaml:1114:23
---   6799-6813 rules/detect/workloads.yaml:1117:27
---   6814-6828 rules/detect/workloads.yaml:1119:27
---   6829-6835 rules/detect/workloads.yaml:1122:23
---   6836-6861 rules/detect/workloads.yaml:1125:27
---   6862-6887 rules/detect/workloads.yaml:1127:27
---   6888-6913 rules/detect/workloads.yaml:1129:27
---   6914-6939 rules/detect/workloads.yaml:1131:27
---   6940-6965 rules/detect/workloads.yaml:1133:27
---   6966-6991 rules/detect/workloads.yaml:1135:27
---   6992-7002 rules/detect/workloads.yaml:1138:23
---   7003-7034 rules/detect/workloads.yaml:1141:27
---   7035-7066 rules/detect/workloads.yaml:1143:27
---   7067-7098 rules/detect/workloads.yaml:1145:27
---   7099-7130 rules/detect/workloads.yaml:1147:27
---   7131-7162 rules/detect/workloads.yaml:1149:27
---   7163-7194 rules/detect/workloads.yaml:1151:27
---   7195-7209 rules/detect/workloads.yaml:1154:23
---   7210-7247 rules/detect/workloads.yaml:1157:27
---   7248-7285 rules/detect/workloads.yaml:1159:27
---   7286-7323 rules/detect/workloads.yaml:1161:27
---   7324-7361 rules/detect/workloads.yaml:1163:27
---   7362-7399 rules/detect/workloads.yaml:1165:27
---   7400-7437 rules/detect/workloads.yaml:1167:27
---   7438-7446 rules/detect/workloads.yaml:1170:23
---   7447-7475 rules/detect/workloads.yaml:1173:27
---   7476-7504 rules/detect/workloads.yaml:1175:27
---   7505-7533 rules/detect/workloads.yaml:1177:27
---   7534-7562 rules/detect/workloads.yaml:1179:27
---   7563-7591 rules/detect/workloads.yaml:1181:27
---   7592-7620 rules/detect/workloads.yaml:1183:27
---   7621-7631 rules/detect/workloads.yaml:1185:19
---   7632-7646 rules/detect/workloads.yaml:1187:19
---   7647-7665 rules/detect/workloads.yaml:1189:19
---   7666-7678 rules/detect/workloads.yaml:1191:19
---   7679-7683 rules/detect/workloads.yaml:1194:19
---   7684-7690 rules/detect/workloads.yaml:1198:27
---   7691-7703 rules/detect/workloads.yaml:1201:31
---   7704-7716 rules/detect/workloads.yaml:1203:31
---   7717-7727 rules/detect/workloads.yaml:1206:27
---   7728-7744 rules/detect/workloads.yaml:1209:31
---   7745-7761 rules/detect/workloads.yaml:1211:31
---   7762-7776 rules/detect/workloads.yaml:1214:27
---   7777-7797 rules/detect/workloads.yaml:1217:31
---   7798-7818 rules/detect/workloads.yaml:1219:31
---   7819-7827 rules/detect/workloads.yaml:1222:27
---   7828-7842 rules/detect/workloads.yaml:1225:31
---   7843-7857 rules/detect/workloads.yaml:1227:31
---   7858-7864 rules/detect/workloads.yaml:1230:27
---   7865-7890 rules/detect/workloads.yaml:1233:31
---   7891-7916 rules/detect/workloads.yaml:1235:31
---   7917-7942 rules/detect/workloads.yaml:1237:31
---   7943-7968 rules/detect/workloads.yaml:1239:31
---   7969-7994 rules/detect/workloads.yaml:1241:31
---   7995-8020 rules/detect/workloads.yaml:1243:31
---   8021-8031 rules/detect/workloads.yaml:1246:27
---   8032-8063 rules/detect/workloads.yaml:1249:31
---   8064-8095 rules/detect/workloads.yaml:1251:31
---   8096-8127 rules/detect/workloads.yaml:1253:31
---   8128-8159 rules/detect/workloads.yaml:1255:31
---   8160-8191 rules/detect/workloads.yaml:1257:31
---   8192-8223 rules/detect/workloads.yaml:1259:31
---   8224-8238 rules/detect/workloads.yaml:1262:27
---   8239-8276 rules/detect/workloads.yaml:1265:31
---   8277-8314 rules/detect/workloads.yaml:1267:31
---   8315-8352 rules/detect/workloads.yaml:1269:31
---   8353-8390 rules/detect/workloads.yaml:1271:31
---   8391-8428 rules/detect/workloads.yaml:1273:31
---   8429-8466 rules/detect/workloads.yaml:1275:31
---   8467-8475 rules/detect/workloads.yaml:1278:27
---   8476-8504 rules/detect/workloads.yaml:1281:31
---   8505-8533 rules/detect/workloads.yaml:1283:31
---   8534-8562 rules/detect/workloads.yaml:1285:31
---   8563-8591 rules/detect/workloads.yaml:1287:31
---   8592-8620 rules/detect/workloads.yaml:1289:31
---   8621-8649 rules/detect/workloads.yaml:1291:31
---   8650-8660 rules/detect/workloads.yaml:1293:23
---   8661-8675 rules/detect/workloads.yaml:1295:23
---   8676-8694 rules/detect/workloads.yaml:1297:23
---   8695-8707 rules/detect/workloads.yaml:1299:23
---   8708-8712 rules/macros.yaml:49:7
---   8713-8720 rules/macros.yaml:22:11
---   8721-8727 rules/macros.yaml:16:7
---   8728-8731 rules/detect/workloads.yaml:1070:5
---   8733-8736 rules/detect/workloads.yaml:1377:5
---   8737-8743 rules/detect/workloads.yaml:16:15
---   8744-8750 rules/detect/workloads.yaml:18:15
---   8751-8757 rules/detect/workloads.yaml:1394:23
---   8758-8780 rules/detect/workloads.yaml:1397:27
---   8781-8803 rules/detect/workloads.yaml:1399:27
---   8804-8826 rules/detect/workloads.yaml:1401:27
---   8827-8837 rules/detect/workloads.yaml:1404:23
---   8838-8866 rules/detect/workloads.yaml:1407:27
---   8867-8895 rules/detect/workloads.yaml:1409:27
---   8896-8924 rules/detect/workloads.yaml:1411:27
---   8925-8939 rules/detect/workloads.yaml:1414:23
---   8940-8974 rules/detect/workloads.yaml:1417:27
---   8975-9009 rules/detect/workloads.yaml:1419:27
---   9010-9044 rules/detect/workloads.yaml:1421:27
---   9045-9053 rules/detect/workloads.yaml:1424:23
---   9054-9079 rules/detect/workloads.yaml:1427:27
---   9080-9105 rules/detect/workloads.yaml:1429:27
---   9106-9131 rules/detect/workloads.yaml:1431:27
---   9132-9136 rules/detect/workloads.yaml:1434:19
---   9137-9143 rules/detect/workloads.yaml:1438:27
---   9144-9166 rules/detect/workloads.yaml:1441:31
---   9167-9189 rules/detect/workloads.yaml:1443:31
---   9190-9212 rules/detect/workloads.yaml:1445:31
---   9213-9223 rules/detect/workloads.yaml:1448:27
---   9224-9252 rules/detect/workloads.yaml:1451:31
---   9253-9281 rules/detect/workloads.yaml:1453:31
---   9282-9310 rules/detect/workloads.yaml:1455:31
---   9311-9325 rules/detect/workloads.yaml:1458:27
---   9326-9360 rules/detect/workloads.yaml:1461:31
---   9361-9395 rules/detect/workloads.yaml:1463:31
---   9396-9430 rules/detect/workloads.yaml:1465:31
---   9431-9439 rules/detect/workloads.yaml:1468:27
---   9440-9465 rules/detect/workloads.yaml:1471:31
---   9466-9491 rules/detect/workloads.yaml:1473:31
---   9492-9517 rules/detect/workloads.yaml:1475:31
---   9518-9522 rules/macros.yaml:49:7
---   9523-9530 rules/macros.yaml:22:11
---   9531-9537 rules/macros.yaml:16:7
---   9538-9541 rules/detect/workloads.yaml:1377:5
---   9543-9546 rules/detect/workloads.yaml:1527:5
---   9547-9553 rules/detect/workloads.yaml:16:15
---   9554-9560 rules/detect/workloads.yaml:18:15
---   9561-9567 rules/detect/workloads.yaml:1545:23
---   9568-9595 rules/detect/workloads.yaml:1548:27
---   9596-9623 rules/detect/workloads.yaml:1550:27
---   9624-9651 rules/detect/workloads.yaml:1552:27
---   9652-9662 rules/detect/workloads.yaml:1555:23
---   9663-9696 rules/detect/workloads.yaml:1558:27
---   9697-9730 rules/detect/workloads.yaml:1560:27
---   9731-9764 rules/detect/workloads.yaml:1562:27
---   9765-9779 rules/detect/workloads.yaml:1565:23
---   9780-9819 rules/detect/workloads.yaml:1568:27
---   9820-9859 rules/detect/workloads.yaml:1570:27
---   9860-9899 rules/detect/workloads.yaml:1572:27
---   9900-9908 rules/detect/workloads.yaml:1575:23
---   9909-9939 rules/detect/workloads.yaml:1578:27
---   9940-9970 rules/detect/workloads.yaml:1580:27
---   9971-10001 rules/detect/workloads.yaml:1582:27
---   10002-10006 rules/detect/workloads.yaml:1585:19
---   10007-10013 rules/detect/workloads.yaml:1589:27
---   10014-10041 rules/detect/workloads.yaml:1592:31
---   10042-10069 rules/detect/workloads.yaml:1594:31
---   10070-10097 rules/detect/workloads.yaml:1596:31
---   10098-10108 rules/detect/workloads.yaml:1599:27
---   10109-10142 rules/detect/workloads.yaml:1602:31
---   10143-10176 rules/detect/workloads.yaml:1604:31
---   10177-10210 rules/detect/workloads.yaml:1606:31
---   10211-10225 rules/detect/workloads.yaml:1609:27
---   10226-10265 rules/detect/workloads.yaml:1612:31
---   10266-10305 rules/detect/workloads.yaml:1614:31
---   10306-10345 rules/detect/workloads.yaml:1616:31
---   10346-10354 rules/detect/workloads.yaml:1619:27
---   10355-10385 rules/detect/workloads.yaml:1622:31
---   10386-10416 rules/detect/workloads.yaml:1624:31
---   10417-10447 rules/detect/workloads.yaml:1626:31
---   10448-10452 rules/macros.yaml:49:7
---   10453-10460 rules/macros.yaml:22:11
---   10461-10467 rules/macros.yaml:16:7
---   10468-10471 rules/detect/workloads.yaml:1527:5
---   10473-10477 rules/detect/workloads.yaml:1686:5
---   10478-10484 rules/detect/workloads.yaml:16:15
---   10485-10491 rules/detect/workloads.yaml:18:15
---   10492-10498 rules/detect/workloads.yaml:1703:23
---   10499-10509 rules/detect/workloads.yaml:1706:27
---   10510-10520 rules/detect/workloads.yaml:1708:27
---   10521-10531 rules/detect/workloads.yaml:1711:23
---   10532-10546 rules/detect/workloads.yaml:1714:27
---   10547-10561 rules/detect/workloads.yaml:1716:27
---   10562-10576 rules/detect/workloads.yaml:1719:23
---   10577-10595 rules/detect/workloads.yaml:1722:27
---   10596-10614 rules/detect/workloads.yaml:1724:27
---   10615-10623 rules/detect/workloads.yaml:1727:23
---   10624-10636 rules/detect/workloads.yaml:1730:27
---   10637-10649 rules/detect/workloads.yaml:1732:27
---   10650-10656 rules/detect/workloads.yaml:1735:23
---   10657-10679 rules/detect/workloads.yaml:1738:27
---   10680-10702 rules/detect/workloads.yaml:1740:27
---   10703-10725 rules/detect/workloads.yaml:1742:27
---   10726-10748 rules/detect/workloads.yaml:1744:27
---   10749-10771 rules/detect/workloads.yaml:1746:27
---   10772-10794 rules/detect/workloads.yaml:1748:27
---   10795-10805 rules/detect/workloads.yaml:1751:23
---   10806-10834 rules/detect/workloads.yaml:1754:27
---   10835-10863 rules/detect/workloads.yaml:1756:27
---   10864-10892 rules/detect/workloads.yaml:1758:27
---   10893-10921 rules/detect/workloads.yaml:1760:27
---   10922-10950 rules/detect/workloads.yaml:1762:27
---   10951-10979 rules/detect/workloads.yaml:1764:27
---   10980-10994 rules/detect/workloads.yaml:1767:23
---   10995-11029 rules/detect/workloads.yaml:1770:27
---   11030-11064 rules/detect/workloads.yaml:1772:27
---   11065-11099 rules/detect/workloads.yaml:1774:27
---   11100-11134 rules/detect/workloads.yaml:1776:27
---   11135-11169 rules/detect/workloads.yaml:1778:27
---   11170-11204 rules/detect/workloads.yaml:1780:27
---   11205-11213 rules/detect/workloads.yaml:1783:23
---   11214-11239 rules/detect/workloads.yaml:1786:27
---   11240-11265 rules/detect/workloads.yaml:1788:27
---   11266-11291 rules/detect/workloads.yaml:1790:27
---   11292-11317 rules/detect/workloads.yaml:1792:27
---   11318-11343 rules/detect/workloads.yaml:1794:27
---   11344-11369 rules/detect/workloads.yaml:1796:27
---   11370-11374 rules/detect/workloads.yaml:1799:19
---   11375-11381 rules/detect/workloads.yaml:1803:27
---   11382-11392 rules/detect/workloads.yaml:1806:31
---   11393-11403 rules/detect/workloads.yaml:1808:31
---   11404-11414 rules/detect/workloads.yaml:1811:27
---   11415-11429 rules/detect/workloads.yaml:1814:31
---   11430-11444 rules/detect/workloads.yaml:1816:31
---   11445-11459 rules/detect/workloads.yaml:1819:27
---   11460-11478 rules/detect/workloads.yaml:1822:31
---   11479-11497 rules/detect/workloads.yaml:1824:31
---   11498-11506 rules/detect/workloads.yaml:1827:27
---   11507-11519 rules/detect/workloads.yaml:1830:31
---   11520-11532 rules/detect/workloads.yaml:1832:31
---   11533-11539 rules/detect/workloads.yaml:1835:27
---   11540-11562 rules/detect/workloads.yaml:1838:31
---   11563-11585 rules/detect/workloads.yaml:1840:31
---   11586-11608 rules/detect/workloads.yaml:1842:31
---   11609-11631 rules/detect/workloads.yaml:1844:31
---   11632-11654 rules/detect/workloads.yaml:1846:31
---   11655-11677 rules/detect/workloads.yaml:1848:31
---   11678-11688 rules/detect/workloads.yaml:1851:27
---   11689-11717 rules/detect/workloads.yaml:1854:31
---   11718-11746 rules/detect/workloads.yaml:1856:31
---   11747-11775 rules/detect/workloads.yaml:1858:31
---   11776-11804 rules/detect/workloads.yaml:1860:31
---   11805-11833 rules/detect/workloads.yaml:1862:31
---   11834-11862 rules/detect/workloads.yaml:1864:31
---   11863-11877 rules/detect/workloads.yaml:1867:27
---   11878-11912 rules/detect/workloads.yaml:1870:31
---   11913-11947 rules/detect/workloads.yaml:1872:31
---   11948-11982 rules/detect/workloads.yaml:1874:31
---   11983-12017 rules/detect/workloads.yaml:1876:31
---   12018-12052 rules/detect/workloads.yaml:1878:31
---   12053-12087 rules/detect/workloads.yaml:1880:31
---   12088-12096 rules/detect/workloads.yaml:1883:27
---   12097-12122 rules/detect/workloads.yaml:1886:31
---   12123-12148 rules/detect/workloads.yaml:1888:31
---   12149-12174 rules/detect/workloads.yaml:1890:31
---   12175-12200 rules/detect/workloads.yaml:1892:31
---   12201-12226 rules/detect/workloads.yaml:1894:31
---   12227-12252 rules/detect/workloads.yaml:1896:31
---   12253-12257 rules/macros.yaml:49:7
---   12258-12265 rules/macros.yaml:22:11
---   12266-12272 rules/macros.yaml:16:7
---   12273-12276 rules/detect/workloads.yaml:1686:5
---   12278-12281 rules/detect/workloads.yaml:1950:5
---   12282-12288 rules/detect/workloads.yaml:1973:11
---   12289-12296 rules/detect/workloads.yaml:1977:11
---   12297-12303 rules/detect/workloads.yaml:1982:19
---   12304-12326 rules/detect/workloads.yaml:1985:23
---   12327-12357 rules/detect/workloads.yaml:1987:23
---   12358-12380 rules/detect/workloads.yaml:1990:23
---   12381-12411 rules/detect/workloads.yaml:1992:23
---   12412-12434 rules/detect/workloads.yaml:1995:23
---   12435-12465 rules/detect/workloads.yaml:1997:23
---   12466-12474 rules/detect/workloads.yaml:2000:23
---   12475-12483 rules/detect/workloads.yaml:2002:23
---   12484-12492 rules/detect/workloads.yaml:2004:23
---   12493-12516 rules/detect/workloads.yaml:2006:23
---   12517-12539 rules/detect/workloads.yaml:2009:23
---   12540-12562 rules/detect/workloads.yaml:2012:23
---   12563-12567 rules/macros.yaml:49:7
---   12568-12575 rules/detect/workloads.yaml:2018:13
---   12576-12595 rules/detect/workloads.yaml:2022:17
---   12596-12615 rules/detect/workloads.yaml:2025:17
---   12616-12619 rules/detect/workloads.yaml:1950:5
---   12621-12624 rules/detect/workloads.yaml:2107:5
---   12625-12631 rules/detect/workloads.yaml:2133:11
---   12632-12639 rules/macros.yaml:67:7
---   12640-12647 rules/macros.yaml:22:11
---   12648-12654 rules/macros.yaml:16:7
---   12655-12659 rules/macros.yaml:49:7
---   12660-12663 rules/detect/workloads.yaml:2107:5
---   12665-12667 rules/noise/drops.yaml:12:5
---   12668-12672 rules/noise/drops.yaml:19:11
---   12673-12677 rules/noise/drops.yaml:21:11
---   12678-12681 rules/noise/drops.yaml:12:5
---   12683-12689 rules/noise/drops.yaml:38:5
---   12691-12697 rules/noise/drops.yaml:55:5
---   12699-12701 rules/noise/drops.yaml:74:5
---   12702-12708 rules/noise/drops.yaml:86:11
---   12709-12716 rules/macros.yaml:22:11
---   12717-12723 rules/macros.yaml:16:7
---   12724-12727 rules/noise/drops.yaml:74:5
---   12729-12736 rules/redact/scan.yaml:14:5
---   12738-12745 rules/redact/secrets.yaml:8:5
---   12747-12754 rules/redact/secrets.yaml:91:5
---   12756-12758 rules/redact/tokens.yaml:3:5
---   12759-12765 rules/redact/tokens.yaml:11:11
---   12766-12770 rules/redact/tokens.yaml:3:5
---   12772-12779 rules/redact/tokens.yaml:34:5
---   12781-12783 rules/redact/tokens.yaml:65:5
---   12784-12791 rules/redact/tokens.yaml:75:7
---   12792-12796 rules/redact/tokens.yaml:65:5
+--   1747-1751 rules/detect/auth.yaml:75:13
+--   1752-1756 rules/detect/auth.yaml:77:13
+--   1757-1760 rules/detect/auth.yaml:53:5
+--   1762-1765 rules/detect/auth.yaml:125:5
+--   1766-1772 rules/macros.yaml:34:11
+--   1773-1786 rules/macros.yaml:36:11
+--   1787-1793 rules/detect/auth.yaml:138:13
+--   1794-1798 rules/detect/auth.yaml:9:11
+--   1799-1803 rules/detect/auth.yaml:11:11
+--   1804-1808 rules/macros.yaml:49:7
+--   1809-1815 rules/detect/auth.yaml:143:9
+--   1816-1819 rules/detect/auth.yaml:125:5
+--   1821-1824 rules/detect/auth.yaml:155:5
+--   1825-1831 rules/detect/auth.yaml:169:11
+--   1832-1839 rules/macros.yaml:22:11
+--   1840-1846 rules/macros.yaml:16:7
+--   1847-1853 rules/detect/auth.yaml:175:13
+--   1854-1858 rules/macros.yaml:49:7
+--   1859-1862 rules/detect/auth.yaml:155:5
+--   1864-1867 rules/detect/auth.yaml:189:5
+--   1868-1874 rules/detect/auth.yaml:202:11
+--   1875-1882 rules/macros.yaml:22:11
+--   1883-1889 rules/macros.yaml:16:7
+--   1890-1894 rules/macros.yaml:49:7
+--   1895-1902 rules/detect/auth.yaml:211:13
+--   1903-1911 rules/detect/auth.yaml:213:13
+--   1912-1915 rules/detect/auth.yaml:189:5
+--   1917-1920 rules/detect/auth.yaml:253:5
+--   1921-1927 rules/detect/auth.yaml:267:11
+--   1928-1935 rules/macros.yaml:22:11
+--   1936-1942 rules/macros.yaml:16:7
+--   1943-1949 rules/macros.yaml:34:11
+--   1950-1963 rules/macros.yaml:36:11
+--   1964-1968 rules/macros.yaml:49:7
+--   1969-1972 rules/detect/auth.yaml:253:5
+--   1974-1977 rules/detect/auth.yaml:287:5
+--   1978-1984 rules/detect/auth.yaml:302:11
+--   1985-1989 rules/detect/auth.yaml:9:11
+--   1990-1994 rules/detect/auth.yaml:11:11
+--   1995-1999 rules/macros.yaml:49:7
+--   2000-2003 rules/detect/auth.yaml:287:5
+--   2005-2008 rules/detect/auth.yaml:350:5
+--   2009-2016 rules/macros.yaml:22:11
+--   2017-2023 rules/macros.yaml:16:7
+--   2024-2028 rules/macros.yaml:49:7
+--   2029-2036 rules/detect/auth.yaml:374:9
+--   2037-2040 rules/detect/auth.yaml:350:5
+--   2042-2045 rules/detect/auth.yaml:428:5
+--   2046-2052 rules/detect/auth.yaml:445:11
+--   2053-2057 rules/detect/auth.yaml:447:11
+--   2058-2062 rules/macros.yaml:49:7
+--   2063-2066 rules/detect/auth.yaml:428:5
+--   2068-2071 rules/detect/cluster.yaml:3:5
+--   2072-2078 rules/detect/cluster.yaml:22:11
+--   2079-2083 rules/macros.yaml:49:7
+--   2084-2091 rules/detect/cluster.yaml:27:9
+--   2092-2099 rules/macros.yaml:22:11
+--   2100-2106 rules/macros.yaml:16:7
+--   2107-2110 rules/detect/cluster.yaml:3:5
+--   2112-2115 rules/detect/cluster.yaml:72:5
+--   2116-2122 rules/detect/cluster.yaml:84:11
+--   2123-2127 rules/macros.yaml:49:7
+--   2128-2131 rules/detect/cluster.yaml:72:5
+--   2133-2136 rules/detect/cluster.yaml:110:5
+--   2137-2143 rules/detect/cluster.yaml:130:15
+--   2144-2150 rules/detect/cluster.yaml:132:15
+--   2151-2155 rules/macros.yaml:49:7
+--   2156-2162 rules/macros.yaml:16:7
+--   2163-2170 rules/detect/cluster.yaml:137:9
+--   2171-2174 rules/detect/cluster.yaml:110:5
+--   2176-2179 rules/detect/cluster.yaml:175:5
+--   2180-2187 rules/macros.yaml:22:11
+--   2188-2194 rules/macros.yaml:16:7
+--   2195-2199 rules/macros.yaml:49:7
+--   2200-2203 rules/detect/cluster.yaml:175:5
+--   2205-2208 rules/detect/cluster.yaml:201:5
+--   2209-2217 rules/detect/cluster.yaml:218:15
+--   2218-2226 rules/detect/cluster.yaml:219:15
+--   2227-2235 rules/detect/cluster.yaml:220:15
+--   2236-2244 rules/detect/cluster.yaml:221:15
+--   2245-2253 rules/detect/cluster.yaml:222:15
+--   2254-2262 rules/detect/cluster.yaml:223:15
+--   2263-2271 rules/detect/cluster.yaml:224:15
+--   2272-2280 rules/detect/cluster.yaml:225:15
+--   2281-2289 rules/detect/cluster.yaml:226:15
+--   2290-2298 rules/detect/cluster.yaml:227:15
+--   2299-2307 rules/detect/cluster.yaml:228:15
+--   2308-2316 rules/detect/cluster.yaml:229:15
+--   2317-2325 rules/detect/cluster.yaml:230:15
+--   2326-2334 rules/detect/cluster.yaml:231:15
+--   2335-2343 rules/detect/cluster.yaml:232:15
+--   2344-2352 rules/detect/cluster.yaml:233:15
+--   2353-2361 rules/detect/cluster.yaml:234:15
+--   2362-2370 rules/detect/cluster.yaml:235:15
+--   2371-2379 rules/detect/cluster.yaml:236:15
+--   2380-2388 rules/detect/cluster.yaml:237:15
+--   2389-2397 rules/detect/cluster.yaml:238:15
+--   2398-2406 rules/detect/cluster.yaml:239:15
+--   2407-2411 rules/macros.yaml:49:7
+--   2412-2415 rules/detect/cluster.yaml:201:5
+--   2417-2420 rules/detect/cluster.yaml:278:5
+--   2421-2427 rules/detect/cluster.yaml:295:11
+--   2428-2432 rules/macros.yaml:49:7
+--   2433-2440 rules/detect/cluster.yaml:303:9
+--   2441-2444 rules/detect/cluster.yaml:278:5
+--   2446-2449 rules/detect/exec.yaml:3:5
+--   2450-2457 rules/detect/exec.yaml:20:11
+--   2458-2462 rules/macros.yaml:49:7
+--   2463-2466 rules/detect/exec.yaml:3:5
+--   2468-2471 rules/detect/exec.yaml:52:5
+--   2472-2478 rules/detect/exec.yaml:70:11
+--   2479-2483 rules/detect/exec.yaml:74:11
+--   2484-2488 rules/macros.yaml:49:7
+--   2489-2492 rules/detect/exec.yaml:52:5
+--   2494-2497 rules/detect/exec.yaml:214:5
+--   2498-2504 rules/detect/exec.yaml:227:11
+--   2505-2509 rules/macros.yaml:49:7
+--   2510-2513 rules/detect/exec.yaml:214:5
+--   2515-2518 rules/detect/exec.yaml:242:5
+--   2519-2525 rules/detect/exec.yaml:255:11
+--   2526-2530 rules/macros.yaml:49:7
+--   2531-2534 rules/detect/exec.yaml:242:5
+--   2536-2539 rules/detect/exec.yaml:271:5
+--   2540-2546 rules/detect/exec.yaml:285:11
+--   2547-2551 rules/detect/exec.yaml:289:13
+--   2552-2556 rules/macros.yaml:49:7
+--   2557-2560 rules/detect/exec.yaml:271:5
+--   2562-2565 rules/detect/exec.yaml:331:5
+--   2566-2572 rules/detect/exec.yaml:351:11
+--   2573-2577 rules/macros.yaml:49:7
+--   2578-2581 rules/detect/exec.yaml:331:5
+--   2583-2586 rules/detect/exec.yaml:394:5
+--   2587-2593 rules/macros.yaml:16:7
+--   2594-2604 rules/detect/exec.yaml:417:11
+--   2605-2615 rules/detect/exec.yaml:419:11
+--   2616-2620 rules/macros.yaml:49:7
+--   2621-2630 rules/detect/exec.yaml:423:9
+--   2631-2634 rules/detect/exec.yaml:394:5
+--   2636-2639 rules/detect/rbac.yaml:3:5
+--   2640-2644 rules/macros.yaml:57:11
+--   2645-2650 rules/macros.yaml:60:15
+--   2651-2657 rules/macros.yaml:62:15
+--   2658-2662 rules/macros.yaml:49:7
+--   2663-2670 rules/detect/rbac.yaml:23:9
+--   2671-2674 rules/detect/rbac.yaml:3:5
+--   2676-2679 rules/detect/rbac.yaml:95:5
+--   2680-2689 rules/detect/rbac.yaml:112:15
+--   2690-2699 rules/detect/rbac.yaml:114:15
+--   2700-2704 rules/macros.yaml:49:7
+--   2705-2712 rules/detect/rbac.yaml:118:9
+--   2713-2716 rules/detect/rbac.yaml:95:5
+--   2718-2721 rules/detect/rbac.yaml:169:5
+--   2722-2744 rules/detect/rbac.yaml:187:15
+--   2745-2767 rules/detect/rbac.yaml:189:15
+--   2768-2772 rules/detect/rbac.yaml:192:19
+--   2773-2795 rules/detect/rbac.yaml:195:23
+--   2796-2818 rules/detect/rbac.yaml:197:23
+--   2819-2823 rules/macros.yaml:49:7
+--   2824-2831 rules/detect/rbac.yaml:201:9
+--   2832-2835 rules/detect/rbac.yaml:169:5
+--   2837-2840 rules/detect/rbac.yaml:252:5
+--   2841-2847 rules/detect/rbac.yaml:264:7
+--   2848-2852 rules/macros.yaml:49:7
+--   2853-2860 rules/detect/rbac.yaml:272:13
+--   2861-2867 rules/detect/rbac.yaml:274:13
+--   2868-2881 rules/detect/rbac.yaml:277:15
+--   2882-2885 rules/detect/rbac.yaml:252:5
+--   2887-2890 rules/detect/rbac.yaml:313:5
+--   2891-2904 rules/detect/rbac.yaml:326:11
+--   2905-2918 rules/detect/rbac.yaml:328:11
+--   2919-2923 rules/macros.yaml:49:7
+--   2924-2931 rules/detect/rbac.yaml:332:9
+--   2932-2935 rules/detect/rbac.yaml:313:5
+--   2937-2940 rules/detect/rbac.yaml:345:5
+--   2941-2948 rules/macros.yaml:22:11
+--   2949-2955 rules/macros.yaml:16:7
+--   2956-2960 rules/macros.yaml:49:7
+--   2961-2964 rules/detect/rbac.yaml:345:5
+--   2966-2969 rules/detect/rbac.yaml:374:5
+--   2970-2977 rules/macros.yaml:67:7
+--   2978-2987 rules/detect/rbac.yaml:394:15
+--   2988-2992 rules/detect/rbac.yaml:400:19
+--   2993-3002 rules/detect/rbac.yaml:402:19
+--   3003-3007 rules/macros.yaml:49:7
+--   3008-3015 rules/detect/rbac.yaml:409:9
+--   3016-3019 rules/detect/rbac.yaml:374:5
+--   3021-3024 rules/detect/rbac.yaml:475:5
+--   3025-3047 rules/detect/rbac.yaml:496:15
+--   3048-3070 rules/detect/rbac.yaml:498:15
+--   3071-3093 rules/detect/rbac.yaml:500:15
+--   3094-3116 rules/detect/rbac.yaml:502:15
+--   3117-3145 rules/detect/rbac.yaml:504:15
+--   3146-3156 rules/detect/rbac.yaml:512:23
+--   3157-3167 rules/detect/rbac.yaml:514:23
+--   3168-3190 rules/detect/rbac.yaml:516:19
+--   3191-3195 rules/detect/rbac.yaml:530:19
+--   3196-3218 rules/detect/rbac.yaml:533:23
+--   3219-3241 rules/detect/rbac.yaml:535:23
+--   3242-3264 rules/detect/rbac.yaml:537:23
+--   3265-3287 rules/detect/rbac.yaml:539:23
+--   3288-3316 rules/detect/rbac.yaml:541:23
+--   3317-3327 rules/detect/rbac.yaml:549:31
+--   3328-3338 rules/detect/rbac.yaml:551:31
+--   3339-3361 rules/detect/rbac.yaml:553:27
+--   3362-3366 rules/macros.yaml:49:7
+--   3367-3374 rules/detect/rbac.yaml:568:9
+--   3375-3378 rules/detect/rbac.yaml:475:5
+--   3380-3383 rules/detect/rbac.yaml:646:5
+--   3384-3406 rules/detect/rbac.yaml:670:15
+--   3407-3411 rules/detect/rbac.yaml:681:19
+--   3412-3434 rules/detect/rbac.yaml:684:23
+--   3435-3439 rules/macros.yaml:49:7
+--   3440-3447 rules/detect/rbac.yaml:696:9
+--   3448-3455 rules/detect/rbac.yaml:701:9
+--   3456-3459 rules/detect/rbac.yaml:646:5
+--   3461-3464 rules/detect/rbac.yaml:776:5
+--   3465-3487 rules/detect/rbac.yaml:801:19
+--   3488-3510 rules/detect/rbac.yaml:807:19
+--   3511-3532 rules/detect/rbac.yaml:815:19
+--   3533-3555 rules/detect/rbac.yaml:817:19
+--   3556-3560 rules/detect/rbac.yaml:823:19
+--   3561-3583 rules/detect/rbac.yaml:827:27
+--   3584-3606 rules/detect/rbac.yaml:833:27
+--   3607-3628 rules/detect/rbac.yaml:841:27
+--   3629-3651 rules/detect/rbac.yaml:843:27
+--   3652-3656 rules/macros.yaml:49:7
+--   3657-3664 rules/detect/rbac.yaml:850:9
+--   3665-3672 rules/detect/rbac.yaml:855:9
+--   3673-3676 rules/detect/rbac.yaml:776:5
+--   3678-3681 rules/detect/rbac.yaml:902:5
+--   3682-3688 rules/detect/rbac.yaml:930:11
+--   3689-3696 rules/detect/rbac.yaml:933:13
+--   3697-3701 rules/macros.yaml:49:7
+--   3702-3709 rules/detect/rbac.yaml:938:9
+--   3710-3713 rules/detect/rbac.yaml:902:5
+--   3715-3718 rules/detect/rbac.yaml:999:5
+--   3719-3723 rules/macros.yaml:49:7
+--   3724-3731 rules/detect/rbac.yaml:1025:9
+--   3732-3735 rules/detect/rbac.yaml:999:5
+--   3737-3740 rules/detect/rbac.yaml:1069:5
+--   3741-3747 rules/detect/rbac.yaml:1086:11
+--   3748-3752 rules/macros.yaml:57:11
+--   3753-3758 rules/macros.yaml:60:15
+--   3759-3765 rules/macros.yaml:62:15
+--   3766-3773 rules/macros.yaml:67:7
+--   3774-3781 rules/detect/rbac.yaml:1091:13
+--   3782-3789 rules/macros.yaml:22:11
+--   3790-3796 rules/macros.yaml:16:7
+--   3797-3801 rules/macros.yaml:49:7
+--   3802-3805 rules/detect/rbac.yaml:1069:5
+--   3807-3810 rules/detect/secrets.yaml:3:5
+--   3811-3817 rules/detect/secrets.yaml:23:11
+--   3818-3822 rules/macros.yaml:49:7
+--   3823-3830 rules/detect/secrets.yaml:27:9
+--   3831-3837 rules/detect/secrets.yaml:30:9
+--   3838-3841 rules/detect/secrets.yaml:3:5
+--   3843-3846 rules/detect/secrets.yaml:70:5
+--   3847-3853 rules/macros.yaml:41:7
+--   3854-3861 rules/macros.yaml:22:11
+--   3862-3868 rules/macros.yaml:16:7
+--   3869-3875 rules/detect/secrets.yaml:90:13
+--   3876-3880 rules/macros.yaml:49:7
+--   3881-3884 rules/detect/secrets.yaml:70:5
+--   3886-3889 rules/detect/secrets.yaml:110:5
+--   3890-3896 rules/detect/secrets.yaml:128:15
+--   3897-3901 rules/detect/secrets.yaml:131:19
+--   3902-3908 rules/detect/secrets.yaml:133:19
+--   3909-3913 rules/macros.yaml:49:7
+--   3914-3921 rules/macros.yaml:22:11
+--   3922-3928 rules/macros.yaml:16:7
+--   3929-3932 rules/detect/secrets.yaml:110:5
+--   3934-3937 rules/detect/workloads.yaml:22:5
+--   3938-3944 rules/detect/workloads.yaml:16:15
+--   3945-3951 rules/detect/workloads.yaml:18:15
+--   3952-3958 rules/detect/workloads.yaml:46:23
+--   3959-3981 rules/detect/workloads.yaml:49:27
+--   3982-4004 rules/detect/workloads.yaml:51:27
+--   4005-4027 rules/detect/workloads.yaml:53:27
+--   4028-4038 rules/detect/workloads.yaml:56:23
+--   4039-4067 rules/detect/workloads.yaml:59:27
+--   4068-4096 rules/detect/workloads.yaml:61:27
+--   4097-4125 rules/detect/workloads.yaml:63:27
+--   4126-4140 rules/detect/workloads.yaml:66:23
+--   4141-4175 rules/detect/workloads.yaml:69:27
+--   4176-4210 rules/detect/workloads.yaml:71:27
+--   4211-4245 rules/detect/workloads.yaml:73:27
+--   4246-4254 rules/detect/workloads.yaml:76:23
+--   4255-4280 rules/detect/workloads.yaml:79:27
+--   4281-4306 rules/detect/workloads.yaml:81:27
+--   4307-4332 rules/detect/workloads.yaml:83:27
+--   4333-4337 rules/detect/workloads.yaml:86:19
+--   4338-4344 rules/detect/workloads.yaml:90:27
+--   4345-4367 rules/detect/workloads.yaml:93:31
+--   4368-4390 rules/detect/workloads.yaml:95:31
+--   4391-4413 rules/detect/workloads.yaml:97:31
+--   4414-4424 rules/detect/workloads.yaml:100:27
+--   4425-4453 rules/detect/workloads.yaml:103:31
+--   4454-4482 rules/detect/workloads.yaml:105:31
+--   4483-4511 rules/detect/workloads.yaml:107:31
+--   4512-4526 rules/detect/workloads.yaml:110:27
+--   4527-4561 rules/detect/workloads.yaml:113:31
+--   4562-4596 rules/detect/workloads.yaml:115:31
+--   4597-4631 rules/detect/workloads.yaml:117:31
+--   4632-4640 rules/detect/workloads.yaml:120:27
+--   4641-4666 rules/detect/workloads.yaml:123:31
+--   4667-4692 rules/detect/workloads.yaml:125:31
+--   4693-4718 rules/detect/workloads.yaml:127:31
+--   4719-4723 rules/macros.yaml:49:7
+--   4724-4731 rules/macros.yaml:22:11
+--   4732-4738 rules/macros.yaml:16:7
+--   4739-4745 rules/detect/workloads.yaml:134:13
+--   4746-4753 rules/detect/workloads.yaml:136:13
+--   4754-4757 rules/detect/workloads.yaml:22:5
+--   4759-4763 rules/detect/workloads.yaml:286:5
+--   4764-4770 rules/detect/workloads.yaml:16:15
+--   4771-4777 rules/detect/workloads.yaml:18:15
+--   4778-4784 rules/detect/workloads.yaml:306:23
+--   4785-4793 rules/detect/workloads.yaml:309:27
+--   4794-4802 rules/detect/workloads.yaml:311:27
+--   4803-4811 rules/detect/workloads.yaml:313:27
+--   4812-4835 rules/detect/workloads.yaml:315:27
+--   4836-4858 rules/detect/workloads.yaml:318:27
+--   4859-4881 rules/detect/workloads.yaml:321:27
+--   4882-4892 rules/detect/workloads.yaml:325:23
+--   4893-4905 rules/detect/workloads.yaml:328:27
+--   4906-4918 rules/detect/workloads.yaml:330:27
+--   4919-4931 rules/detect/workloads.yaml:332:27
+--   4932-4961 rules/detect/workloads.yaml:334:27
+--   4962-4990 rules/detect/workloads.yaml:337:27
+--   4991-5019 rules/detect/workloads.yaml:340:27
+--   5020-5034 rules/detect/workloads.yaml:344:23
+--   5035-5051 rules/detect/workloads.yaml:347:27
+--   5052-5068 rules/detect/workloads.yaml:349:27
+--   5069-5085 rules/detect/workloads.yaml:351:27
+--   5086-5121 rules/detect/workloads.yaml:353:27
+--   5122-5156 rules/detect/workloads.yaml:356:27
+--   5157-5191 rules/detect/workloads.yaml:359:27
+--   5192-5200 rules/detect/workloads.yaml:363:23
+--   5201-5211 rules/detect/workloads.yaml:366:27
+--   5212-5222 rules/detect/workloads.yaml:368:27
+--   5223-5233 rules/detect/workloads.yaml:370:27
+--   5234-5260 rules/detect/workloads.yaml:372:27
+--   5261-5286 rules/detect/workloads.yaml:375:27
+--   5287-5312 rules/detect/workloads.yaml:378:27
+--   5313-5317 rules/detect/workloads.yaml:382:19
+--   5318-5324 rules/detect/workloads.yaml:386:27
+--   5325-5333 rules/detect/workloads.yaml:389:31
+--   5334-5342 rules/detect/workloads.yaml:391:31
+--   5343-5351 rules/detect/workloads.yaml:393:31
+--   5352-5375 rules/detect/workloads.yaml:395:31
+--   5376-5398 rules/detect/workloads.yaml:398:31
+--   5399-5421 rules/detect/workloads.yaml:401:31
+--   5422-5432 rules/detect/workloads.yaml:405:27
+--   5433-5445 rules/detect/workloads.yaml:408:31
+--   5446-5458 rules/detect/workloads.yaml:410:31
+--   5459-5471 rules/detect/workloads.yaml:412:31
+--   5472-5501 rules/detect/workloads.yaml:414:31
+--   5502-5530 rules/detect/workloads.yaml:417:31
+--   5531-5559 rules/detect/workloads.yaml:420:31
+--   5560-5574 rules/detect/workloads.yaml:424:27
+--   5575-5591 rules/detect/workloads.yaml:427:31
+--   5592-5608 rules/detect/workloads.yaml:429:31
+--   5609-5625 rules/detect/workloads.yaml:431:31
+--   5626-5661 rules/detect/workloads.yaml:433:31
+--   5662-5696 rules/detect/workloads.yaml:436:31
+--   5697-5731 rules/detect/workloads.yaml:439:31
+--   5732-5740 rules/detect/workloads.yaml:443:27
+--   5741-5751 rules/detect/workloads.yaml:446:31
+--   5752-5762 rules/detect/workloads.yaml:448:31
+--   5763-5773 rules/detect/workloads.yaml:450:31
+--   5774-5800 rules/detect/workloads.yaml:452:31
+--   5801-5826 rules/detect/workloads.yaml:455:31
+--   5827-5852 rules/detect/workloads.yaml:458:31
+--   5853-5857 rules/macros.yaml:49:7
+--   5858-5865 rules/macros.yaml:22:11
+--   5866-5872 rules/macros.yaml:16:7
+--   5873-5879 rules/detect/workloads.yaml:466:13
+--   5880-5887 rules/detect/workloads.yaml:468:13
+--   5888-5891 rules/detect/workloads.yaml:286:5
+--   5893-5896 rules/detect/workloads.yaml:644:5
+--   5897-5903 rules/detect/workloads.yaml:661:11
+--   5904-5908 rules/macros.yaml:57:11
+--   5909-5914 rules/macros.yaml:60:15
+--   5915-5921 rules/macros.yaml:62:15
+--   5922-5929 rules/macros.yaml:67:7
+--   5930-5937 rules/macros.yaml:22:11
+--   5938-5944 rules/macros.yaml:16:7
+--   5945-5951 rules/detect/workloads.yaml:668:17
+--   5952-5958 rules/detect/workloads.yaml:670:17
+--   5959-5963 rules/macros.yaml:49:7
+--   5964-5967 rules/detect/workloads.yaml:644:5
+--   5969-5972 rules/detect/workloads.yaml:732:5
+--   5973-5979 rules/detect/workloads.yaml:746:11
+--   5980-5987 rules/macros.yaml:22:11
+--   5988-5994 rules/macros.yaml:16:7
+--   5995-5999 rules/macros.yaml:49:7
+--   6000-6003 rules/detect/workloads.yaml:732:5
+--   6005-6008 rules/detect/workloads.yaml:761:5
+--   6009-6015 rules/detect/workloads.yaml:776:11
+--   6016-6024 rules/detect/workloads.yaml:780:15
+--   6025-6044 rules/detect/workloads.yaml:782:15
+--   6045-6053 rules/detect/workloads.yaml:785:19
+--   6054-6062 rules/detect/workloads.yaml:788:21
+--   6063-6067 rules/detect/workloads.yaml:791:19
+--   6068-6076 rules/detect/workloads.yaml:793:19
+--   6077-6081 rules/macros.yaml:49:7
+--   6082-6085 rules/detect/workloads.yaml:761:5
+--   6087-6090 rules/detect/workloads.yaml:833:5
+--   6091-6097 rules/detect/workloads.yaml:16:15
+--   6098-6104 rules/detect/workloads.yaml:18:15
+--   6105-6111 rules/detect/workloads.yaml:853:23
+--   6112-6142 rules/detect/workloads.yaml:856:27
+--   6143-6173 rules/detect/workloads.yaml:859:27
+--   6174-6204 rules/detect/workloads.yaml:862:27
+--   6205-6215 rules/detect/workloads.yaml:866:23
+--   6216-6252 rules/detect/workloads.yaml:869:27
+--   6253-6289 rules/detect/workloads.yaml:872:27
+--   6290-6326 rules/detect/workloads.yaml:875:27
+--   6327-6341 rules/detect/workloads.yaml:879:23
+--   6342-6384 rules/detect/workloads.yaml:882:27
+--   6385-6427 rules/detect/workloads.yaml:885:27
+--   6428-6470 rules/detect/workloads.yaml:888:27
+--   6471-6479 rules/detect/workloads.yaml:892:23
+--   6480-6513 rules/detect/workloads.yaml:895:27
+--   6514-6547 rules/detect/workloads.yaml:898:27
+--   6548-6581 rules/detect/workloads.yaml:901:27
+--   6582-6586 rules/detect/workloads.yaml:905:19
+--   6587-6593 rules/detect/workloads.yaml:909:27
+--   6594-6624 rules/detect/workloads.yaml:912:31
+--   6625-6655 rules/detect/workloads.yaml:915:31
+--   6656-6686 rules/detect/workloads.yaml:918:31
+--   6687-6697 rules/detect/workloads.yaml:922:27
+--   6698-6734 rules/detect/workloads.yaml:925:31
+--   6735-6771 rules/detect/workloads.yaml:928:31
+--   6772-6808 rules/detect/workloads.yaml:931:31
+--   6809-6823 rules/detect/workloads.yaml:935:27
+--   6824-6866 rules/detect/workloads.yaml:938:31
+--   6867-6909 rules/detect/workloads.yaml:941:31
+--   6910-6952 rules/detect/workloads.yaml:944:31
+--   6953-6961 rules/detect/workloads.yaml:948:27
+--   6962-6995 rules/detect/workloads.yaml:951:31
+--   6996-7029 rules/detect/workloads.yaml:954:31
+--   7030-7063 rules/detect/workloads.yaml:957:31
+--   7064-7068 rules/macros.yaml:49:7
+--   7069-7076 rules/macros.yaml:22:11
+--   7077-7083 rules/macros.yaml:16:7
+--   7084-7087 rules/detect/workloads.yaml:833:5
+--   7089-7093 rules/detect/workloads.yaml:1070:5
+--   7094-7100 rules/detect/workloads.yaml:16:15
+--   7101-7107 rules/detect/workloads.yaml:18:15
+--   7108-7114 rules/detect/workloads.yaml:1090:23
+--   7115-7127 rules/detect/workloads.yaml:1093:27
+--   7128-7140 rules/detect/workloads.yaml:1095:27
+--   7141-7151 rules/detect/workloads.yaml:1098:23
+--   7152-7168 rules/detect/workloads.yaml:1101:27
+--   7169-7185 rules/detect/workloads.yaml:1103:27
+--   7186-7200 rules/detect/workloads.yaml:1106:23
+--   7201-7221 rules/detect/workloads.yaml:1109:27
+--   7222-7242 rules/detect/workloads.yaml:1111:27
+--   7243-7251 rules/detect/workloads.yaml:1114:23
+--   7252-7266 rules/detect/workloads.yaml:1117:27
+--   7267-7281 rules/detect/workloads.yaml:1119:27
+--   7282-7288 rules/detect/workloads.yaml:1122:23
+--   7289-7314 rules/detect/workloads.yaml:1125:27
+--   7315-7340 rules/detect/workloads.yaml:1127:27
+--   7341-7366 rules/detect/workloads.yaml:1129:27
+--   7367-7392 rules/detect/workloads.yaml:1131:27
+--   7393-7418 rules/detect/workloads.yaml:1133:27
+--   7419-7444 rules/detect/workloads.yaml:1135:27
+--   7445-7455 rules/detect/workloads.yaml:1138:23
+--   7456-7487 rules/detect/workloads.yaml:1141:27
+--   7488-7519 rules/detect/workloads.yaml:1143:27
+--   7520-7551 rules/detect/workloads.yaml:1145:27
+--   7552-7583 rules/detect/workloads.yaml:1147:27
+--   7584-7615 rules/detect/workloads.yaml:1149:27
+--   7616-7647 rules/detect/workloads.yaml:1151:27
+--   7648-7662 rules/detect/workloads.yaml:1154:23
+--   7663-7700 rules/detect/workloads.yaml:1157:27
+--   7701-7738 rules/detect/workloads.yaml:1159:27
+--   7739-7776 rules/detect/workloads.yaml:1161:27
+--   7777-7814 rules/detect/workloads.yaml:1163:27
+--   7815-7852 rules/detect/workloads.yaml:1165:27
+--   7853-7890 rules/detect/workloads.yaml:1167:27
+--   7891-7899 rules/detect/workloads.yaml:1170:23
+--   7900-7928 rules/detect/workloads.yaml:1173:27
+--   7929-7957 rules/detect/workloads.yaml:1175:27
+--   7958-7986 rules/detect/workloads.yaml:1177:27
+--   7987-8015 rules/detect/workloads.yaml:1179:27
+--   8016-8044 rules/detect/workloads.yaml:1181:27
+--   8045-8073 rules/detect/workloads.yaml:1183:27
+--   8074-8084 rules/detect/workloads.yaml:1185:19
+--   8085-8099 rules/detect/workloads.yaml:1187:19
+--   8100-8118 rules/detect/workloads.yaml:1189:19
+--   8119-8131 rules/detect/workloads.yaml:1191:19
+--   8132-8136 rules/detect/workloads.yaml:1194:19
+--   8137-8143 rules/detect/workloads.yaml:1198:27
+--   8144-8156 rules/detect/workloads.yaml:1201:31
+--   8157-8169 rules/detect/workloads.yaml:1203:31
+--   8170-8180 rules/detect/workloads.yaml:1206:27
+--   8181-8197 rules/detect/workloads.yaml:1209:31
+--   8198-8214 rules/detect/workloads.yaml:1211:31
+--   8215-8229 rules/detect/workloads.yaml:1214:27
+--   8230-8250 rules/detect/workloads.yaml:1217:31
+--   8251-8271 rules/detect/workloads.yaml:1219:31
+--   8272-8280 rules/detect/workloads.yaml:1222:27
+--   8281-8295 rules/detect/workloads.yaml:1225:31
+--   8296-8310 rules/detect/workloads.yaml:1227:31
+--   8311-8317 rules/detect/workloads.yaml:1230:27
+--   8318-8343 rules/detect/workloads.yaml:1233:31
+--   8344-8369 rules/detect/workloads.yaml:1235:31
+--   8370-8395 rules/detect/workloads.yaml:1237:31
+--   8396-8421 rules/detect/workloads.yaml:1239:31
+--   8422-8447 rules/detect/workloads.yaml:1241:31
+--   8448-8473 rules/detect/workloads.yaml:1243:31
+--   8474-8484 rules/detect/workloads.yaml:1246:27
+--   8485-8516 rules/detect/workloads.yaml:1249:31
+--   8517-8548 rules/detect/workloads.yaml:1251:31
+--   8549-8580 rules/detect/workloads.yaml:1253:31
+--   8581-8612 rules/detect/workloads.yaml:1255:31
+--   8613-8644 rules/detect/workloads.yaml:1257:31
+--   8645-8676 rules/detect/workloads.yaml:1259:31
+--   8677-8691 rules/detect/workloads.yaml:1262:27
+--   8692-8729 rules/detect/workloads.yaml:1265:31
+--   8730-8767 rules/detect/workloads.yaml:1267:31
+--   8768-8805 rules/detect/workloads.yaml:1269:31
+--   8806-8843 rules/detect/workloads.yaml:1271:31
+--   8844-8881 rules/detect/workloads.yaml:1273:31
+--   8882-8919 rules/detect/workloads.yaml:1275:31
+--   8920-8928 rules/detect/workloads.yaml:1278:27
+--   8929-8957 rules/detect/workloads.yaml:1281:31
+--   8958-8986 rules/detect/workloads.yaml:1283:31
+--   8987-9015 rules/detect/workloads.yaml:1285:31
+--   9016-9044 rules/detect/workloads.yaml:1287:31
+--   9045-9073 rules/detect/workloads.yaml:1289:31
+--   9074-9102 rules/detect/workloads.yaml:1291:31
+--   9103-9113 rules/detect/workloads.yaml:1293:23
+--   9114-9128 rules/detect/workloads.yaml:1295:23
+--   9129-9147 rules/detect/workloads.yaml:1297:23
+--   9148-9160 rules/detect/workloads.yaml:1299:23
+--   9161-9165 rules/macros.yaml:49:7
+--   9166-9173 rules/macros.yaml:22:11
+--   9174-9180 rules/macros.yaml:16:7
+--   9181-9184 rules/detect/workloads.yaml:1070:5
+--   9186-9189 rules/detect/workloads.yaml:1377:5
+--   9190-9196 rules/detect/workloads.yaml:16:15
+--   9197-9203 rules/detect/workloads.yaml:18:15
+--   9204-9210 rules/detect/workloads.yaml:1394:23
+--   9211-9233 rules/detect/workloads.yaml:1397:27
+--   9234-9256 rules/detect/workloads.yaml:1399:27
+--   9257-9279 rules/detect/workloads.yaml:1401:27
+--   9280-9290 rules/detect/workloads.yaml:1404:23
+--   9291-9319 rules/detect/workloads.yaml:1407:27
+--   9320-9348 rules/detect/workloads.yaml:1409:27
+--   9349-9377 rules/detect/workloads.yaml:1411:27
+--   9378-9392 rules/detect/workloads.yaml:1414:23
+--   9393-9427 rules/detect/workloads.yaml:1417:27
+--   9428-9462 rules/detect/workloads.yaml:1419:27
+--   9463-9497 rules/detect/workloads.yaml:1421:27
+--   9498-9506 rules/detect/workloads.yaml:1424:23
+--   9507-9532 rules/detect/workloads.yaml:1427:27
+--   9533-9558 rules/detect/workloads.yaml:1429:27
+--   9559-9584 rules/detect/workloads.yaml:1431:27
+--   9585-9589 rules/detect/workloads.yaml:1434:19
+--   9590-9596 rules/detect/workloads.yaml:1438:27
+--   9597-9619 rules/detect/workloads.yaml:1441:31
+--   9620-9642 rules/detect/workloads.yaml:1443:31
+--   9643-9665 rules/detect/workloads.yaml:1445:31
+--   9666-9676 rules/detect/workloads.yaml:1448:27
+--   9677-9705 rules/detect/workloads.yaml:1451:31
+--   9706-9734 rules/detect/workloads.yaml:1453:31
+--   9735-9763 rules/detect/workloads.yaml:1455:31
+--   9764-9778 rules/detect/workloads.yaml:1458:27
+--   9779-9813 rules/detect/workloads.yaml:1461:31
+--   9814-9848 rules/detect/workloads.yaml:1463:31
+--   9849-9883 rules/detect/workloads.yaml:1465:31
+--   9884-9892 rules/detect/workloads.yaml:1468:27
+--   9893-9918 rules/detect/workloads.yaml:1471:31
+--   9919-9944 rules/detect/workloads.yaml:1473:31
+--   9945-9970 rules/detect/workloads.yaml:1475:31
+--   9971-9975 rules/macros.yaml:49:7
+--   9976-9983 rules/macros.yaml:22:11
+--   9984-9990 rules/macros.yaml:16:7
+--   9991-9994 rules/detect/workloads.yaml:1377:5
+--   9996-9999 rules/detect/workloads.yaml:1527:5
+--   10000-10006 rules/detect/workloads.yaml:16:15
+--   10007-10013 rules/detect/workloads.yaml:18:15
+--   10014-10020 rules/detect/workloads.yaml:1545:23
+--   10021-10048 rules/detect/workloads.yaml:1548:27
+--   10049-10076 rules/detect/workloads.yaml:1550:27
+--   10077-10104 rules/detect/workloads.yaml:1552:27
+--   10105-10115 rules/detect/workloads.yaml:1555:23
+--   10116-10149 rules/detect/workloads.yaml:1558:27
+--   10150-10183 rules/detect/workloads.yaml:1560:27
+--   10184-10217 rules/detect/workloads.yaml:1562:27
+--   10218-10232 rules/detect/workloads.yaml:1565:23
+--   10233-10272 rules/detect/workloads.yaml:1568:27
+--   10273-10312 rules/detect/workloads.yaml:1570:27
+--   10313-10352 rules/detect/workloads.yaml:1572:27
+--   10353-10361 rules/detect/workloads.yaml:1575:23
+--   10362-10392 rules/detect/workloads.yaml:1578:27
+--   10393-10423 rules/detect/workloads.yaml:1580:27
+--   10424-10454 rules/detect/workloads.yaml:1582:27
+--   10455-10459 rules/detect/workloads.yaml:1585:19
+--   10460-10466 rules/detect/workloads.yaml:1589:27
+--   10467-10494 rules/detect/workloads.yaml:1592:31
+--   10495-10522 rules/detect/workloads.yaml:1594:31
+--   10523-10550 rules/detect/workloads.yaml:1596:31
+--   10551-10561 rules/detect/workloads.yaml:1599:27
+--   10562-10595 rules/detect/workloads.yaml:1602:31
+--   10596-10629 rules/detect/workloads.yaml:1604:31
+--   10630-10663 rules/detect/workloads.yaml:1606:31
+--   10664-10678 rules/detect/workloads.yaml:1609:27
+--   10679-10718 rules/detect/workloads.yaml:1612:31
+--   10719-10758 rules/detect/workloads.yaml:1614:31
+--   10759-10798 rules/detect/workloads.yaml:1616:31
+--   10799-10807 rules/detect/workloads.yaml:1619:27
+--   10808-10838 rules/detect/workloads.yaml:1622:31
+--   10839-10869 rules/detect/workloads.yaml:1624:31
+--   10870-10900 rules/detect/workloads.yaml:1626:31
+--   10901-10905 rules/macros.yaml:49:7
+--   10906-10913 rules/macros.yaml:22:11
+--   10914-10920 rules/macros.yaml:16:7
+--   10921-10924 rules/detect/workloads.yaml:1527:5
+--   10926-10930 rules/detect/workloads.yaml:1686:5
+--   10931-10937 rules/detect/workloads.yaml:16:15
+--   10938-10944 rules/detect/workloads.yaml:18:15
+--   10945-10951 rules/detect/workloads.yaml:1703:23
+--   10952-10962 rules/detect/workloads.yaml:1706:27
+--   10963-10973 rules/detect/workloads.yaml:1708:27
+--   10974-10984 rules/detect/workloads.yaml:1711:23
+--   10985-10999 rules/detect/workloads.yaml:1714:27
+--   11000-11014 rules/detect/workloads.yaml:1716:27
+--   11015-11029 rules/detect/workloads.yaml:1719:23
+--   11030-11048 rules/detect/workloads.yaml:1722:27
+--   11049-11067 rules/detect/workloads.yaml:1724:27
+--   11068-11076 rules/detect/workloads.yaml:1727:23
+--   11077-11089 rules/detect/workloads.yaml:1730:27
+--   11090-11102 rules/detect/workloads.yaml:1732:27
+--   11103-11109 rules/detect/workloads.yaml:1735:23
+--   11110-11132 rules/detect/workloads.yaml:1738:27
+--   11133-11155 rules/detect/workloads.yaml:1740:27
+--   11156-11178 rules/detect/workloads.yaml:1742:27
+--   11179-11201 rules/detect/workloads.yaml:1744:27
+--   11202-11224 rules/detect/workloads.yaml:1746:27
+--   11225-11247 rules/detect/workloads.yaml:1748:27
+--   11248-11258 rules/detect/workloads.yaml:1751:23
+--   11259-11287 rules/detect/workloads.yaml:1754:27
+--   11288-11316 rules/detect/workloads.yaml:1756:27
+--   11317-11345 rules/detect/workloads.yaml:1758:27
+--   11346-11374 rules/detect/workloads.yaml:1760:27
+--   11375-11403 rules/detect/workloads.yaml:1762:27
+--   11404-11432 rules/detect/workloads.yaml:1764:27
+--   11433-11447 rules/detect/workloads.yaml:1767:23
+--   11448-11482 rules/detect/workloads.yaml:1770:27
+--   11483-11517 rules/detect/workloads.yaml:1772:27
+--   11518-11552 rules/detect/workloads.yaml:1774:27
+--   11553-11587 rules/detect/workloads.yaml:1776:27
+--   11588-11622 rules/detect/workloads.yaml:1778:27
+--   11623-11657 rules/detect/workloads.yaml:1780:27
+--   11658-11666 rules/detect/workloads.yaml:1783:23
+--   11667-11692 rules/detect/workloads.yaml:1786:27
+--   11693-11718 rules/detect/workloads.yaml:1788:27
+--   11719-11744 rules/detect/workloads.yaml:1790:27
+--   11745-11770 rules/detect/workloads.yaml:1792:27
+--   11771-11796 rules/detect/workloads.yaml:1794:27
+--   11797-11822 rules/detect/workloads.yaml:1796:27
+--   11823-11827 rules/detect/workloads.yaml:1799:19
+--   11828-11834 rules/detect/workloads.yaml:1803:27
+--   11835-11845 rules/detect/workloads.yaml:1806:31
+--   11846-11856 rules/detect/workloads.yaml:1808:31
+--   11857-11867 rules/detect/workloads.yaml:1811:27
+--   11868-11882 rules/detect/workloads.yaml:1814:31
+--   11883-11897 rules/detect/workloads.yaml:1816:31
+--   11898-11912 rules/detect/workloads.yaml:1819:27
+--   11913-11931 rules/detect/workloads.yaml:1822:31
+--   11932-11950 rules/detect/workloads.yaml:1824:31
+--   11951-11959 rules/detect/workloads.yaml:1827:27
+--   11960-11972 rules/detect/workloads.yaml:1830:31
+--   11973-11985 rules/detect/workloads.yaml:1832:31
+--   11986-11992 rules/detect/workloads.yaml:1835:27
+--   11993-12015 rules/detect/workloads.yaml:1838:31
+--   12016-12038 rules/detect/workloads.yaml:1840:31
+--   12039-12061 rules/detect/workloads.yaml:1842:31
+--   12062-12084 rules/detect/workloads.yaml:1844:31
+--   12085-12107 rules/detect/workloads.yaml:1846:31
+--   12108-12130 rules/detect/workloads.yaml:1848:31
+--   12131-12141 rules/detect/workloads.yaml:1851:27
+--   12142-12170 rules/detect/workloads.yaml:1854:31
+--   12171-12199 rules/detect/workloads.yaml:1856:31
+--   12200-12228 rules/detect/workloads.yaml:1858:31
+--   12229-12257 rules/detect/workloads.yaml:1860:31
+--   12258-12286 rules/detect/workloads.yaml:1862:31
+--   12287-12315 rules/detect/workloads.yaml:1864:31
+--   12316-12330 rules/detect/workloads.yaml:1867:27
+--   12331-12365 rules/detect/workloads.yaml:1870:31
+--   12366-12400 rules/detect/workloads.yaml:1872:31
+--   12401-12435 rules/detect/workloads.yaml:1874:31
+--   12436-12470 rules/detect/workloads.yaml:1876:31
+--   12471-12505 rules/detect/workloads.yaml:1878:31
+--   12506-12540 rules/detect/workloads.yaml:1880:31
+--   12541-12549 rules/detect/workloads.yaml:1883:27
+--   12550-12575 rules/detect/workloads.yaml:1886:31
+--   12576-12601 rules/detect/workloads.yaml:1888:31
+--   12602-12627 rules/detect/workloads.yaml:1890:31
+--   12628-12653 rules/detect/workloads.yaml:1892:31
+--   12654-12679 rules/detect/workloads.yaml:1894:31
+--   12680-12705 rules/detect/workloads.yaml:1896:31
+--   12706-12710 rules/macros.yaml:49:7
+--   12711-12718 rules/macros.yaml:22:11
+--   12719-12725 rules/macros.yaml:16:7
+--   12726-12729 rules/detect/workloads.yaml:1686:5
+--   12731-12734 rules/detect/workloads.yaml:1950:5
+--   12735-12741 rules/detect/workloads.yaml:1973:11
+--   12742-12749 rules/detect/workloads.yaml:1977:11
+--   12750-12756 rules/detect/workloads.yaml:1982:19
+--   12757-12779 rules/detect/workloads.yaml:1985:23
+--   12780-12810 rules/detect/workloads.yaml:1987:23
+--   12811-12833 rules/detect/workloads.yaml:1990:23
+--   12834-12864 rules/detect/workloads.yaml:1992:23
+--   12865-12887 rules/detect/workloads.yaml:1995:23
+--   12888-12918 rules/detect/workloads.yaml:1997:23
+--   12919-12927 rules/detect/workloads.yaml:2000:23
+--   12928-12936 rules/detect/workloads.yaml:2002:23
+--   12937-12945 rules/detect/workloads.yaml:2004:23
+--   12946-12969 rules/detect/workloads.yaml:2006:23
+--   12970-12992 rules/detect/workloads.yaml:2009:23
+--   12993-13015 rules/detect/workloads.yaml:2012:23
+--   13016-13020 rules/macros.yaml:49:7
+--   13021-13028 rules/detect/workloads.yaml:2018:13
+--   13029-13048 rules/detect/workloads.yaml:2022:17
+--   13049-13068 rules/detect/workloads.yaml:2025:17
+--   13069-13072 rules/detect/workloads.yaml:1950:5
+--   13074-13077 rules/detect/workloads.yaml:2107:5
+--   13078-13084 rules/detect/workloads.yaml:2133:11
+--   13085-13092 rules/macros.yaml:67:7
+--   13093-13100 rules/macros.yaml:22:11
+--   13101-13107 rules/macros.yaml:16:7
+--   13108-13112 rules/macros.yaml:49:7
+--   13113-13116 rules/detect/workloads.yaml:2107:5
+--   13118-13120 rules/noise/drops.yaml:12:5
+--   13121-13125 rules/noise/drops.yaml:19:11
+--   13126-13130 rules/noise/drops.yaml:21:11
+--   13131-13134 rules/noise/drops.yaml:12:5
+--   13136-13142 rules/noise/drops.yaml:38:5
+--   13144-13150 rules/noise/drops.yaml:55:5
+--   13152-13154 rules/noise/drops.yaml:74:5
+--   13155-13161 rules/noise/drops.yaml:86:11
+--   13162-13169 rules/macros.yaml:22:11
+--   13170-13176 rules/macros.yaml:16:7
+--   13177-13180 rules/noise/drops.yaml:74:5
+--   13182-13189 rules/redact/credentials.yaml:79:5
+--   13191-13198 rules/redact/scan.yaml:14:5
+--   13200-13207 rules/redact/secrets.yaml:8:5
+--   13209-13211 rules/redact/tokens.yaml:3:5
+--   13212-13218 rules/redact/tokens.yaml:11:11
+--   13219-13223 rules/redact/tokens.yaml:3:5
+--   13225-13232 rules/redact/tokens.yaml:34:5
+--   13234-13236 rules/redact/tokens.yaml:65:5
+--   13237-13244 rules/redact/tokens.yaml:82:7
+--   13245-13249 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -852,6 +852,7 @@ local SCAN_MIN = 3 -- shorter strings cannot hold any scanned literal
 local type, pairs, next, pcall, tostring, getmetatable, unpack = type, pairs, next, pcall, tostring, getmetatable, unpack
 local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
 local smatch, sbyte, schar, tonumber, floor = string.match, string.byte, string.char, tonumber, math.floor
+local setmetatable, sformat = setmetatable, string.format
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -1161,6 +1162,454 @@ local function scrub(v, spec, keys, blob)
   return scrub_walk(v, hit, spec, keys)
 end
 
+-- credentials mode: values masked by the name they are stored under, and
+-- objects that are Secrets by their content. Keys are kept (forensics shows
+-- which ones changed); only strings and numbers are replaced, so flags such
+-- as automountServiceAccountToken: true survive.
+--   * a map key named like a credential (DB_PASSWORD: ..., db.password: ...)
+--   * a {name, value} pair whose name is (pod env, Argo and Helm parameters)
+--   * a JSON-patch op {op, path, value} whose path has such a segment, or
+--     sets a container env value (/spec/containers/0/env/3/value)
+--   * a Secret by content: kind Secret, or a `type` of kubernetes.io/*,
+--     bootstrap.kubernetes.io/* or helm.sh/* beside data or stringData;
+--     the items of a SecretList; Helm release blobs (gzip+base64: the
+--     filter cannot look inside, so the whole value goes)
+--   * strings that hold files or JSON: `key = value` / `key: value` lines
+--     (.env, .properties, YAML, INI) and JSON objects kept in strings
+--     (last-applied-configuration, kapp's original, webhook patches), which
+--     are decoded, redacted as structures and encoded again.
+
+-- A minimal JSON reader and writer for JSON kept inside strings. Decoded
+-- containers carry Fluent Bit's metatable tags, so is_array knows them;
+-- JSON null is JNULL, so it is written back as null.
+local JNULL = {}
+local J_ARRAY, J_MAP = { type = 1 }, { type = 2 }
+local J_MAX_DEPTH = 64
+local J_ESC = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f", [110] = "\n", [114] = "\r", [116] = "\t" }
+
+local function utf8_char(cp)
+  if cp < 0x80 then return schar(cp) end
+  if cp < 0x800 then return schar(0xC0 + floor(cp / 0x40), 0x80 + cp % 0x40) end
+  if cp < 0x10000 then
+    return schar(0xE0 + floor(cp / 0x1000), 0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+  end
+  return schar(0xF0 + floor(cp / 0x40000), 0x80 + floor(cp / 0x1000) % 0x40,
+               0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+end
+
+local function j_ws(s, i)
+  local _, e = sfind(s, "^[ \t\r\n]*", i)
+  return e + 1
+end
+
+local function j_string(s, i) -- s[i] is the opening quote
+  local j, buf, n = i + 1, nil, 0
+  while true do
+    local a = sfind(s, '["\\]', j)
+    if a == nil then error("unterminated string", 0) end
+    if sbyte(s, a) == 34 then
+      if buf == nil then return ssub(s, j, a - 1), a + 1 end
+      n = n + 1; buf[n] = ssub(s, j, a - 1)
+      return tconcat(buf, "", 1, n), a + 1
+    end
+    buf = buf or {}
+    n = n + 1; buf[n] = ssub(s, j, a - 1)
+    local c = sbyte(s, a + 1)
+    if c == 117 then -- \uXXXX, surrogate pairs joined
+      local hex = smatch(s, "^%x%x%x%x", a + 2)
+      if hex == nil then error("bad \\u escape", 0) end
+      local cp = tonumber(hex, 16)
+      j = a + 6
+      if cp >= 0xD800 and cp <= 0xDBFF then
+        local lo = smatch(s, "^\\u([dD][c-fC-F]%x%x)", j)
+        if lo then cp = 0x10000 + (cp - 0xD800) * 0x400 + (tonumber(lo, 16) - 0xDC00); j = j + 6 end
+      end
+      n = n + 1; buf[n] = utf8_char(cp)
+    else
+      local e = J_ESC[c]
+      if e == nil then error("bad escape", 0) end
+      n = n + 1; buf[n] = e
+      j = a + 2
+    end
+  end
+end
+
+local j_value
+local function j_container(s, i, depth)
+  if depth > J_MAX_DEPTH then error("too deep", 0) end
+  local open = sbyte(s, i)
+  i = j_ws(s, i + 1)
+  if open == 91 then
+    local t, n = setmetatable({}, J_ARRAY), 0
+    if sbyte(s, i) == 93 then return t, i + 1 end
+    while true do
+      local v
+      v, i = j_value(s, i, depth + 1)
+      n = n + 1; t[n] = v
+      i = j_ws(s, i)
+      local c = sbyte(s, i)
+      if c == 93 then return t, i + 1 end
+      if c ~= 44 then error("expected ',' or ']'", 0) end
+      i = j_ws(s, i + 1)
+    end
+  end
+  local t = setmetatable({}, J_MAP)
+  if sbyte(s, i) == 125 then return t, i + 1 end
+  while true do
+    if sbyte(s, i) ~= 34 then error("expected a key", 0) end
+    local k, v
+    k, i = j_string(s, i)
+    i = j_ws(s, i)
+    if sbyte(s, i) ~= 58 then error("expected ':'", 0) end
+    v, i = j_value(s, j_ws(s, i + 1), depth + 1)
+    t[k] = v
+    i = j_ws(s, i)
+    local c = sbyte(s, i)
+    if c == 125 then return t, i + 1 end
+    if c ~= 44 then error("expected ',' or '}'", 0) end
+    i = j_ws(s, i + 1)
+  end
+end
+
+j_value = function(s, i, depth)
+  local c = sbyte(s, i)
+  if c == 34 then return j_string(s, i) end
+  if c == 123 or c == 91 then return j_container(s, i, depth) end
+  if ssub(s, i, i + 3) == "true" then return true, i + 4 end
+  if ssub(s, i, i + 4) == "false" then return false, i + 5 end
+  if ssub(s, i, i + 3) == "null" then return JNULL, i + 4 end
+  local num = smatch(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+  if num == nil then error("unexpected character", 0) end
+  local v = tonumber(num)
+  if v == nil then error("bad number", 0) end
+  return v, i + #num
+end
+
+-- The value of a JSON text and whatever whitespace follows it (kubectl
+-- ends last-applied-configuration with a newline); raises on anything else.
+local function json_decode(s)
+  local v, i = j_value(s, j_ws(s, 1), 0)
+  local tail = ssub(s, i)
+  if sfind(tail, "[^ \t\r\n]") then error("trailing characters", 0) end
+  return v, tail
+end
+
+local J_STR_ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+for b = 0, 31 do
+  local c = schar(b)
+  J_STR_ESC[c] = J_STR_ESC[c] or ("\\u00" .. (b < 16 and "0" or "1") .. ("0123456789abcdef"):sub(b % 16 + 1, b % 16 + 1))
+end
+J_STR_ESC["\127"] = "\\u007f"
+
+local function j_quote(s)
+  if not sfind(s, '[%c"\\]') then return '"' .. s .. '"' end
+  return '"' .. sgsub(s, '[%c"\\]', J_STR_ESC) .. '"'
+end
+
+local json_encode
+local function j_put(v, out, n)
+  local tv = type(v)
+  if tv == "string" then
+    n = n + 1; out[n] = j_quote(v)
+  elseif tv == "number" then
+    n = n + 1
+    if v ~= v or v == HUGE or v == -HUGE then out[n] = "null"
+    elseif v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then out[n] = sformat("%d", v)
+    else out[n] = sformat("%.17g", v) end
+  elseif tv == "boolean" then
+    n = n + 1; out[n] = v and "true" or "false"
+  elseif tv ~= "table" or v == JNULL then
+    n = n + 1; out[n] = "null"
+  elseif is_array(v) then
+    n = n + 1; out[n] = "["
+    for i = 1, alen(v) do
+      if i > 1 then n = n + 1; out[n] = "," end
+      n = j_put(v[i], out, n)
+    end
+    n = n + 1; out[n] = "]"
+  else
+    -- keys sorted, as Go's encoding/json writes maps: the same text each run
+    local keys, m = {}, 0
+    for k in pairs(v) do m = m + 1; keys[m] = tostring(k) end
+    table.sort(keys)
+    n = n + 1; out[n] = "{"
+    for i = 1, m do
+      if i > 1 then n = n + 1; out[n] = "," end
+      local k = keys[i]
+      local x = v[k]
+      if x == nil then x = v[tonumber(k)] end
+      n = n + 1; out[n] = j_quote(k) .. ":"
+      n = j_put(x, out, n)
+    end
+    n = n + 1; out[n] = "}"
+  end
+  return n
+end
+
+json_encode = function(v)
+  local out = {}
+  local n = j_put(v, out, 0)
+  return tconcat(out, "", 1, n)
+end
+
+-- Is `name` a credential's name under this rule? Names repeat from record
+-- to record (env names, data keys), so each is classified once; the memo is
+-- emptied when it grows, so unique names cannot exhaust memory.
+local function cred_name(spec, name)
+  local memo = spec.memo
+  local r = memo[name]
+  if r ~= nil then return r end
+  r = false
+  if #name <= 256 then
+    local low = slower(name)
+    local names = spec.names
+    for i = 1, #names do
+      if sfind(low, names[i]) then r = true; break end
+    end
+    if r then
+      local ex = spec.except
+      for i = 1, #ex do
+        if sfind(low, ex[i]) then r = false; break end
+      end
+    end
+  end
+  if spec.memo_n >= 4096 then memo = {}; spec.memo = memo; spec.memo_n = 0 end
+  memo[name] = r
+  spec.memo_n = spec.memo_n + 1
+  return r
+end
+
+-- Could the text hold a credential name at all (a literal of some name glob)?
+local function has_trigger(spec, s)
+  local trig = spec.triggers
+  if not trig then return true end
+  local low = slower(s)
+  for i = 1, #trig do
+    if sfind(low, trig[i], 1, true) then return true end
+  end
+  return false
+end
+
+-- A JSON pointer (RFC 6901) that names a credential, or sets an env value.
+local function pointer_hit(spec, path)
+  if sfind(path, "/env/%d+/value$") then return true end
+  for seg in string.gmatch(path, "[^/]+") do
+    if sfind(seg, "~", 1, true) then seg = sgsub(sgsub(seg, "~1", "/"), "~0", "~") end
+    if cred_name(spec, seg) then return true end
+  end
+  return false
+end
+
+local function is_scalar(v)
+  local tv = type(v)
+  return tv == "string" or tv == "number"
+end
+
+-- gzip+base64 (Helm release storage: H4sI... in ConfigMaps, base64 again
+-- in Secrets; Rancher's applied annotation): nothing inside can be checked.
+local function is_gzip_blob(s)
+  return #s >= 64 and (ssub(s, 1, 4) == "H4sI" or ssub(s, 1, 18) == "SDRzSUFBQUFBQUFDLz")
+end
+
+-- `key = value` and `key: value` lines of embedded files, and "key": "value"
+-- in JSON-like text. Only values under credential names are replaced: to the
+-- closing quote when quoted, else to the end of the line; a YAML block
+-- scalar (`key: |`) loses its indented lines too.
+local function scrub_assignments(s, spec, repl)
+  local out, n, pos, init, changed = nil, 0, 1, 1, false
+  local len = #s
+  while init <= len do
+    local a, b, key = sfind(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
+    if a == nil then break end
+    local vs = b + 1
+    if cred_name(spec, key) and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
+      local q = sbyte(s, vs)
+      local ve
+      if q == 34 or q == 39 then
+        -- quoted: up to the next quote not escaped by a backslash
+        local e = vs
+        repeat e = sfind(s, q == 34 and '"' or "'", e + 1, true) until e == nil or sbyte(s, e - 1) ~= 92
+        vs = vs + 1
+        ve = (e or (len + 1)) - 1
+      else
+        ve = (sfind(s, "[\r\n]", vs) or (len + 1)) - 1
+        local v = ssub(s, vs, ve)
+        if sfind(v, "^[|>][-+0-9]*%s*$") then
+          -- block scalar: every following line indented deeper than the key's
+          local ls = a
+          while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
+          local indent = #smatch(s, "^[ \t]*", ls)
+          local p = ve + 2
+          while p <= len do
+            local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
+            local line = ssub(s, p, le)
+            if sfind(line, "%S") and #smatch(line, "^[ \t]*") <= indent then break end
+            ve = le
+            p = le + 2
+          end
+          vs = b + 1 + #v -- keep the indicator, replace the block
+          if ve >= vs then vs = vs + 1 end -- and its newline
+        end
+      end
+      if ve >= vs then
+        out = out or {}
+        n = n + 1; out[n] = ssub(s, pos, vs - 1)
+        n = n + 1; out[n] = repl
+        pos = ve + 1
+        changed = true
+      end
+      init = (ve >= b and ve or b) + 1
+    else
+      init = b + 1
+    end
+  end
+  if not changed then return s, false end
+  n = n + 1; out[n] = ssub(s, pos)
+  return tconcat(out, "", 1, n), true
+end
+
+local cred_walk
+local TEXT_DEPTH = 3 -- JSON inside JSON inside JSON is as deep as decoding goes
+
+-- A string below a body: JSON text is decoded and walked, other text with a
+-- line break or '=' gets its credential assignments scrubbed.
+local function cred_text(s, spec, tdepth)
+  if #s < 4 then return s, false end
+  local b = sbyte(s, 1)
+  local json = b == 123 or b == 91
+  if not json and not sfind(s, "\n", 1, true) and not sfind(s, "=", 1, true) then return s, false end
+  if not has_trigger(spec, s) then return s, false end
+  if json and tdepth < TEXT_DEPTH then
+    local ok, v, tail = pcall(json_decode, s)
+    if ok and type(v) == "table" then
+      if cred_walk(v, spec, tdepth + 1) then return json_encode(v) .. tail, true end
+      return s, false
+    end
+  end
+  return scrub_assignments(s, spec, spec.replacement)
+end
+
+local function secret_like(t)
+  if t.kind == "Secret" then return true end
+  local ty = t.type
+  return type(ty) == "string" and (t.data ~= nil or t.stringData ~= nil)
+    and (sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/") or sfind(ty, "^helm%.sh/")) ~= nil
+end
+
+local function mask_secret_values(t, repl)
+  local changed = false
+  local d, sd = t.data, t.stringData
+  if type(d) == "table" and next(d) ~= nil then mask(d, repl); changed = true end
+  if type(sd) == "table" and next(sd) ~= nil then mask(sd, repl); changed = true end
+  return changed
+end
+
+local function cred_map(t, spec, tdepth)
+  local repl, changed = spec.replacement, false
+  if secret_like(t) then changed = mask_secret_values(t, repl) end
+  if t.kind == "SecretList" and type(t.items) == "table" then
+    local items = t.items
+    for i = 1, alen(items) do
+      local it = items[i]
+      if type(it) == "table" and mask_secret_values(it, repl) then changed = true end
+    end
+  end
+  local nm = t.name
+  if type(nm) == "string" and is_scalar(t.value) and cred_name(spec, nm) then
+    t.value = repl
+    changed = true
+  end
+  local path = t.path
+  if type(path) == "string" and type(t.op) == "string" and t.value ~= nil and pointer_hit(spec, path) then
+    local v = t.value
+    if type(v) == "table" then mask(v, repl) elseif present(v) then t.value = repl end
+    changed = true
+  end
+  for k, v in pairs(t) do
+    local tv = type(v)
+    if tv == "string" then
+      if type(k) == "string" and cred_name(spec, k) or is_gzip_blob(v) then
+        if v ~= repl then t[k] = repl; changed = true end
+      else
+        local nv, ch = cred_text(v, spec, tdepth)
+        if ch then t[k] = nv; changed = true end
+      end
+    elseif tv == "number" then
+      if type(k) == "string" and cred_name(spec, k) then t[k] = repl; changed = true end
+    elseif tv == "table" and v ~= JNULL then
+      if cred_walk(v, spec, tdepth) then changed = true end
+    end
+  end
+  return changed
+end
+
+cred_walk = function(v, spec, tdepth)
+  local tv = type(v)
+  if tv ~= "table" then return false end
+  if not is_array(v) then return cred_map(v, spec, tdepth) end
+  local changed = false
+  for i = 1, alen(v) do
+    local x = v[i]
+    if type(x) == "table" then
+      if cred_walk(x, spec, tdepth) then changed = true end
+    elseif type(x) == "string" then
+      local nx, ch = cred_text(x, spec, tdepth)
+      if ch then v[i] = nx; changed = true end
+    end
+  end
+  return changed
+end
+
+-- A mutating webhook's JSON patch, kept in the event's annotations
+-- (patch.webhook.admission.k8s.io/round_N_index_M): for a Secret every value
+-- it sets is secret.
+local function mask_webhook_patch(s, repl)
+  local ok, v, tail = pcall(json_decode, s)
+  if not ok or type(v) ~= "table" then return repl, true end -- unreadable: withhold it
+  local patch = v.patch
+  local changed = false
+  if type(patch) == "string" then
+    v.patch = repl; changed = true -- base64 of the patch (admission.k8s.io/v1beta1 style)
+  elseif type(patch) == "table" then
+    for i = 1, alen(patch) do
+      local op = patch[i]
+      if type(op) == "table" and op.value ~= nil then op.value = repl; changed = true end
+    end
+  end
+  if not changed then return s, false end
+  return json_encode(v) .. tail, true
+end
+
+local BODIES = { "requestObject", "responseObject" }
+
+-- credentials mode without fields: both bodies and the event's annotations.
+local function cred_record(record, spec)
+  local changed = false
+  for i = 1, #BODIES do
+    local v = record[BODIES[i]]
+    if type(v) == "table" and cred_walk(v, spec, 0) then changed = true end
+  end
+  local ann = record.annotations
+  if type(ann) == "table" and not is_array(ann) then
+    local o = record.objectRef
+    local req = record.requestObject
+    local secret = (type(o) == "table" and o.resource == "secrets")
+      or (type(req) == "table" and req.kind == "Secret")
+    for k, v in pairs(ann) do
+      if type(v) == "string" and type(k) == "string" then
+        local nv, ch
+        if secret and sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
+          nv, ch = mask_webhook_patch(v, spec.replacement)
+        else
+          nv, ch = cred_text(v, spec, 0)
+        end
+        if ch then ann[k] = nv; changed = true end
+      end
+    end
+  end
+  return changed
+end
+
 -- Rewrite one value according to the rule: returns the new value and
 -- whether it changed. (remove is handled by the caller.)
 local function rewrite(v, spec)
@@ -1169,6 +1618,10 @@ local function rewrite(v, spec)
   if mode == "mask" then return mask(v, spec.replacement), true end
   if mode == "scrub" then return scrub(v, spec, false) end
   if mode == "scan" then return scrub(v, spec, true) end
+  if mode == "credentials" then
+    if type(v) == "string" then return cred_text(v, spec, 0) end
+    return v, cred_walk(v, spec, 0)
+  end
   return spec.replacement, true
 end
 
@@ -12726,31 +13179,31 @@ do
   end
 end
 
--- [55] redact scan-secret-shapes
-RULE_ID[55], KIND[55], HITS[55] = "scan-secret-shapes", "redact", 0
+-- [55] redact mask-credential-values
+RULE_ID[55], KIND[55], HITS[55] = "mask-credential-values", "redact", 0
 do
   PRED[55] = function(e)
     return true
   end
-  REDACT[55] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
+  REDACT[55] = { mode = "credentials", replacement = "[REDACTED]", paths = {  }, names = { "^.*password.*$", "^.*passwd.*$", "^.*passphrase.*$", "^.*pwd.*$", "^.*pass$", "^.*pass%_.*$", "^.*secret.*$", "^.*token.*$", "^.*api%_key.*$", "^.*api%-key.*$", "^.*apikey.*$", "^.*api%.key.*$", "^.*access%_key.*$", "^.*access%-key.*$", "^.*accesskey.*$", "^.*private%_key.*$", "^.*private%-key.*$", "^.*privatekey.*$", "^.*accountkey.*$", "^.*signing%_key.*$", "^.*signing%-key.*$", "^.*signingkey.*$", "^.*encryption%_key.*$", "^.*encryption%-key.*$", "^.*encryptionkey.*$", "^.*credential.*$", "^.*connection%_string.*$", "^.*connectionstring.*$", "^.*dsn$", "^auth$", "^.*%_auth$", "^.*%-auth$", "^.*%.auth$", "^id%_rsa$", "^id%_ecdsa$", "^id%_ed25519$", "^%.dockerconfigjson$", "^%.dockercfg$" }, except = { "^.*name$", "^.*names$", "^.*ref$", "^.*refs$", "^.*file$", "^.*path$", "^.*dir$", "^.*seconds$", "^.*ttl$", "^.*url$", "^.*uri$", "^.*endpoint$", "^.*type$", "^.*mode$", "^.*enabled$", "^.*policy$", "^.*namespace$", "^.*bypass$", "^.*compass$", "^authorization%.k8s%.io%/.*$", "^.*credential%-id$" }, triggers = { "password", "passwd", "passphrase", "pwd", "pass", "pass_", "secret", "token", "api_key", "api-key", "apikey", "api.key", "access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "accountkey", "signing_key", "signing-key", "signingkey", "encryption_key", "encryption-key", "encryptionkey", "credential", "connection_string", "connectionstring", "dsn", "auth", "_auth", "-auth", ".auth", "id_rsa", "id_ecdsa", "id_ed25519", ".dockerconfigjson", ".dockercfg" }, memo = {}, memo_n = 0, whole = true }
 end
 
--- [56] redact mask-secret-values
-RULE_ID[56], KIND[56], HITS[56] = "mask-secret-values", "redact", 0
+-- [56] redact scan-secret-shapes
+RULE_ID[56], KIND[56], HITS[56] = "scan-secret-shapes", "redact", 0
 do
   PRED[56] = function(e)
     return true
   end
-  REDACT[56] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[56] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
 end
 
--- [57] redact mask-configmap-credentials
-RULE_ID[57], KIND[57], HITS[57] = "mask-configmap-credentials", "redact", 0
+-- [57] redact mask-secret-values
+RULE_ID[57], KIND[57], HITS[57] = "mask-secret-values", "redact", 0
 do
   PRED[57] = function(e)
     return true
   end
-  REDACT[57] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[57] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", "metadata", "annotations", "kapp.k14s.io/original" }, { "responseObject", "metadata", "annotations", "kapp.k14s.io/original" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
 -- [58] redact redact-token-request
@@ -12781,7 +13234,7 @@ end
 -- [60] redact scrub-exec-credentials
 RULE_ID[60], KIND[60], HITS[60] = "scrub-exec-credentials", "redact", 0
 do
-  -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
+  -- objectRef.subresource in (rules/redact/tokens.yaml:82:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
   local function t1(e)
     local v = e["objectRef"]
@@ -12792,64 +13245,64 @@ do
   PRED[60] = function(e)
     return t1(e)
   end
-  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&%+]*", "[Pp][Aa][Ss][Ss]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss]=[^%&%+]*", "[Pp][Aa][Ss][Ss]%%3[Aa][^%&%+]*", "[Pp][Ww][Dd]%%3[Dd][^%&%+]*", "[Pp][Ww][Dd]=[^%&%+]*", "[Pp][Ww][Dd]%%3[Aa][^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Dd][^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?=[^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Aa][^%&%+]*", "[Aa][Uu][Tt][Hh]%%3[Dd][^%&%+]*", "[Aa][Uu][Tt][Hh]=[^%&%+]*", "[Aa][Uu][Tt][Hh]%%3[Aa][^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%20[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%%20[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]%%20[^%&%+]*", "%-%-?[Pp][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Ww][Dd]%+[^%&%+]*", "%-%-?[Pp][Ww][Dd]%%20[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%+[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%%20[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%+[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%%20[^%&%+]*", "=%-p[^%&%+]+", "%+%-p[^%&%+]+", "%%20%-p[^%&%+]+", "=%-a&command=[^%&%+]*", "=%-a%+[^%&%+]*", "=%-a%%20[^%&%+]*", "%+%-a&command=[^%&%+]*", "%+%-a%+[^%&%+]*", "%+%-a%%20[^%&%+]*", "%%20%-a&command=[^%&%+]*", "%%20%-a%+[^%&%+]*", "%%20%-a%%20[^%&%+]*", "=%-u[^%%%&%+%:]*:[^%&%+]*", "=%-u[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u&command=[^%%%&%+%:]*:[^%&%+]*", "=%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%+[^%%%&%+%:]*:[^%&%+]*", "=%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%%20[^%%%&%+%:]*:[^%&%+]*", "=%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u[^%%%&%+%:]*:[^%&%+]*", "%+%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%+[^%%%&%+%:]*:[^%&%+]*", "%+%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u[^%%%&%+%:]*:[^%&%+]*", "%%20%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*:[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%+[^%%%&%+%:]*:[^%&%+]*", "%-%-user%+[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user=[^%%%&%+%:]*:[^%&%+]*", "%-%-user=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*%%3A[^%&%+]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[^%&]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]:[^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]:[^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]%%3[Aa][^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&%+]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%+[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%+[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%%20[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%+[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%%20[^%&%+]+", "://[^%&%+%/%:%@]+:[^%&%+%/%@]+@", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*:[^%&%+%/%@]*%%40", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*%%3[Aa][^%&%+%/%@]*%%40", "[%&%?][Kk][Ee][Yy]=[^%&]*", "[%&%?][Ss][Ii][Gg]=[^%&]*", "[%&%?][Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password&command=", "password+", "password%20", "passwd&command=", "passwd+", "passwd%20", "pass&command=", "pass+", "pass%20", "pwd&command=", "pwd+", "pwd%20", "token&command=", "token+", "token%20", "secret&command=", "secret+", "secret%20", "api-key&command=", "api-key+", "api-key%20", "apikey&command=", "apikey+", "apikey%20", "access-key&command=", "access-key+", "access-key%20", "auth-token&command=", "auth-token+", "auth-token%20", "client-secret&command=", "client-secret+", "client-secret%20", "=-p", "+-p", "%20-p", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "key=", "sig=", "signature=" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 60} }
-P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {55, 60} }
-P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {55, 60} }
-P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 57, 60} }
-P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
-P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
-P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {55, 60} }
-P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {55, 60} }
-P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {55, 60} }
-P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {55, 60} }
-P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {55, 60} }
-P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {55, 60} }
-P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {55, 60} }
-P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {55, 60} }
-P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {55, 60} }
-P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {55, 60} }
-P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {55, 60} }
-P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {55, 60} }
-P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {55, 60} }
-P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 56, 60} }
-P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 56, 60} }
-P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 56, 60} }
-P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
-P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
-P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 58, 60} }
-P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 58, 60} }
-P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 59, 60} }
-P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 59, 60} }
-P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 59, 60} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
+P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {55, 56, 60} }
+P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {55, 56, 60} }
+P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 56, 60} }
+P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 56, 60} }
+P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {55, 56, 60} }
+P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {55, 56, 60} }
+P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {55, 56, 60} }
+P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {55, 56, 60} }
+P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {55, 56, 60} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
+P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {55, 56, 60} }
+P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
+P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {55, 56, 60} }
+P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 57, 60} }
+P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 56, 57, 60} }
+P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 56, 57, 60} }
+P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 56, 57, 60} }
+P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 57, 60} }
+P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 58, 60} }
+P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 58, 60} }
+P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 58, 60} }
+P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 58, 60} }
+P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
+P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 59, 60} }
+P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 59, 60} }
+P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 59, 60} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
@@ -12934,10 +13387,14 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       if spec.whole then
-        -- scan mode without fields: the whole record
-        if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
-        local _, ch = scrub(record, spec, true, blob)
-        changed = ch
+        if spec.mode == "credentials" then
+          changed = cred_record(record, spec)
+        else
+          -- scan mode without fields: the whole record
+          if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
+          local _, ch = scrub(record, spec, true, blob)
+          changed = ch
+        end
       end
       for j = 1, #spec.paths do
         changed = redact_path(record, spec.paths[j], 1, spec) or changed

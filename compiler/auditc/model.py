@@ -16,6 +16,8 @@ from auditc.severity import SEVERITIES, SEVERITY_RANK  # noqa: F401 (re-exported
 
 # Redaction modes that replace regex matches inside strings.
 PATTERN_MODES = ("scrub", "scan")
+NAME_MODES = ("credentials",)  # modes that take `names` (and `except`)
+WHOLE_RECORD_MODES = ("scan", "credentials")  # modes whose fields may be omitted
 
 # What each operator means lives in operators.py (the one operator table).
 
@@ -96,7 +98,7 @@ class AlertHints:
 @dataclass
 class FieldExpectation:
     path: FieldPath
-    kind: str  # equals | absent | exists | redacted
+    kind: str  # equals | contains | absent | exists | redacted
     value: Any
     loc: Location
 
@@ -151,10 +153,13 @@ class DropRule(Rule):
 class RedactRule(Rule):
     when: Condition | None = None  # None: every record
     fields: tuple = ()  # of (FieldPath, Location); scan mode: () is the whole record
-    mode: str = "mask"  # mask | replace | remove | scrub | scan
+    mode: str = "mask"  # mask | replace | remove | scrub | scan | credentials
     replacement: str = "[REDACTED]"
     patterns: tuple = ()  # scrub and scan modes: regexes
     patterns_loc: Location | None = None
+    names: tuple = ()  # credentials mode: globs and ListRefs of credential names
+    except_names: tuple = ()  # credentials mode: globs and ListRefs of names that are not
+    names_loc: Location | None = None
 
 
 def walk(cond):

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   399-402   tests/golden/rules/golden.yaml:15:5
---   403-410   tests/golden/rules/golden.yaml:12:11
---   411-418   tests/golden/rules/golden.yaml:27:9
---   419-422   tests/golden/rules/golden.yaml:15:5
---   424-427   tests/golden/rules/golden.yaml:29:5
---   428-450   tests/golden/rules/golden.yaml:40:11
---   451-454   tests/golden/rules/golden.yaml:29:5
---   456-459   tests/golden/rules/golden.yaml:42:5
---   460-464   tests/golden/rules/golden.yaml:49:11
---   465-469   tests/golden/rules/golden.yaml:51:11
---   470-476   tests/golden/rules/golden.yaml:53:11
---   477-480   tests/golden/rules/golden.yaml:42:5
---   482-484   tests/golden/rules/golden.yaml:55:5
---   485-489   tests/golden/rules/golden.yaml:59:7
---   490-493   tests/golden/rules/golden.yaml:55:5
---   495-502   tests/golden/rules/golden.yaml:61:5
+--   852-855   tests/golden/rules/golden.yaml:15:5
+--   856-863   tests/golden/rules/golden.yaml:12:11
+--   864-871   tests/golden/rules/golden.yaml:27:9
+--   872-875   tests/golden/rules/golden.yaml:15:5
+--   877-880   tests/golden/rules/golden.yaml:29:5
+--   881-903   tests/golden/rules/golden.yaml:40:11
+--   904-907   tests/golden/rules/golden.yaml:29:5
+--   909-912   tests/golden/rules/golden.yaml:42:5
+--   913-917   tests/golden/rules/golden.yaml:49:11
+--   918-922   tests/golden/rules/golden.yaml:51:11
+--   923-929   tests/golden/rules/golden.yaml:53:11
+--   930-933   tests/golden/rules/golden.yaml:42:5
+--   935-937   tests/golden/rules/golden.yaml:55:5
+--   938-942   tests/golden/rules/golden.yaml:59:7
+--   943-946   tests/golden/rules/golden.yaml:55:5
+--   948-955   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -40,6 +40,7 @@ local SCAN_MIN = 1 -- shorter strings cannot hold any scanned literal
 local type, pairs, next, pcall, tostring, getmetatable, unpack = type, pairs, next, pcall, tostring, getmetatable, unpack
 local sfind, ssub, sgsub, slower, tconcat = string.find, string.sub, string.gsub, string.lower, table.concat
 local smatch, sbyte, schar, tonumber, floor = string.match, string.byte, string.char, tonumber, math.floor
+local setmetatable, sformat = setmetatable, string.format
 local HUGE = math.huge
 
 -- Fluent Bit tags every table it hands to Lua with a metatable {type = N}
@@ -349,6 +350,454 @@ local function scrub(v, spec, keys, blob)
   return scrub_walk(v, hit, spec, keys)
 end
 
+-- credentials mode: values masked by the name they are stored under, and
+-- objects that are Secrets by their content. Keys are kept (forensics shows
+-- which ones changed); only strings and numbers are replaced, so flags such
+-- as automountServiceAccountToken: true survive.
+--   * a map key named like a credential (DB_PASSWORD: ..., db.password: ...)
+--   * a {name, value} pair whose name is (pod env, Argo and Helm parameters)
+--   * a JSON-patch op {op, path, value} whose path has such a segment, or
+--     sets a container env value (/spec/containers/0/env/3/value)
+--   * a Secret by content: kind Secret, or a `type` of kubernetes.io/*,
+--     bootstrap.kubernetes.io/* or helm.sh/* beside data or stringData;
+--     the items of a SecretList; Helm release blobs (gzip+base64: the
+--     filter cannot look inside, so the whole value goes)
+--   * strings that hold files or JSON: `key = value` / `key: value` lines
+--     (.env, .properties, YAML, INI) and JSON objects kept in strings
+--     (last-applied-configuration, kapp's original, webhook patches), which
+--     are decoded, redacted as structures and encoded again.
+
+-- A minimal JSON reader and writer for JSON kept inside strings. Decoded
+-- containers carry Fluent Bit's metatable tags, so is_array knows them;
+-- JSON null is JNULL, so it is written back as null.
+local JNULL = {}
+local J_ARRAY, J_MAP = { type = 1 }, { type = 2 }
+local J_MAX_DEPTH = 64
+local J_ESC = { [34] = '"', [92] = "\\", [47] = "/", [98] = "\b", [102] = "\f", [110] = "\n", [114] = "\r", [116] = "\t" }
+
+local function utf8_char(cp)
+  if cp < 0x80 then return schar(cp) end
+  if cp < 0x800 then return schar(0xC0 + floor(cp / 0x40), 0x80 + cp % 0x40) end
+  if cp < 0x10000 then
+    return schar(0xE0 + floor(cp / 0x1000), 0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+  end
+  return schar(0xF0 + floor(cp / 0x40000), 0x80 + floor(cp / 0x1000) % 0x40,
+               0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
+end
+
+local function j_ws(s, i)
+  local _, e = sfind(s, "^[ \t\r\n]*", i)
+  return e + 1
+end
+
+local function j_string(s, i) -- s[i] is the opening quote
+  local j, buf, n = i + 1, nil, 0
+  while true do
+    local a = sfind(s, '["\\]', j)
+    if a == nil then error("unterminated string", 0) end
+    if sbyte(s, a) == 34 then
+      if buf == nil then return ssub(s, j, a - 1), a + 1 end
+      n = n + 1; buf[n] = ssub(s, j, a - 1)
+      return tconcat(buf, "", 1, n), a + 1
+    end
+    buf = buf or {}
+    n = n + 1; buf[n] = ssub(s, j, a - 1)
+    local c = sbyte(s, a + 1)
+    if c == 117 then -- \uXXXX, surrogate pairs joined
+      local hex = smatch(s, "^%x%x%x%x", a + 2)
+      if hex == nil then error("bad \\u escape", 0) end
+      local cp = tonumber(hex, 16)
+      j = a + 6
+      if cp >= 0xD800 and cp <= 0xDBFF then
+        local lo = smatch(s, "^\\u([dD][c-fC-F]%x%x)", j)
+        if lo then cp = 0x10000 + (cp - 0xD800) * 0x400 + (tonumber(lo, 16) - 0xDC00); j = j + 6 end
+      end
+      n = n + 1; buf[n] = utf8_char(cp)
+    else
+      local e = J_ESC[c]
+      if e == nil then error("bad escape", 0) end
+      n = n + 1; buf[n] = e
+      j = a + 2
+    end
+  end
+end
+
+local j_value
+local function j_container(s, i, depth)
+  if depth > J_MAX_DEPTH then error("too deep", 0) end
+  local open = sbyte(s, i)
+  i = j_ws(s, i + 1)
+  if open == 91 then
+    local t, n = setmetatable({}, J_ARRAY), 0
+    if sbyte(s, i) == 93 then return t, i + 1 end
+    while true do
+      local v
+      v, i = j_value(s, i, depth + 1)
+      n = n + 1; t[n] = v
+      i = j_ws(s, i)
+      local c = sbyte(s, i)
+      if c == 93 then return t, i + 1 end
+      if c ~= 44 then error("expected ',' or ']'", 0) end
+      i = j_ws(s, i + 1)
+    end
+  end
+  local t = setmetatable({}, J_MAP)
+  if sbyte(s, i) == 125 then return t, i + 1 end
+  while true do
+    if sbyte(s, i) ~= 34 then error("expected a key", 0) end
+    local k, v
+    k, i = j_string(s, i)
+    i = j_ws(s, i)
+    if sbyte(s, i) ~= 58 then error("expected ':'", 0) end
+    v, i = j_value(s, j_ws(s, i + 1), depth + 1)
+    t[k] = v
+    i = j_ws(s, i)
+    local c = sbyte(s, i)
+    if c == 125 then return t, i + 1 end
+    if c ~= 44 then error("expected ',' or '}'", 0) end
+    i = j_ws(s, i + 1)
+  end
+end
+
+j_value = function(s, i, depth)
+  local c = sbyte(s, i)
+  if c == 34 then return j_string(s, i) end
+  if c == 123 or c == 91 then return j_container(s, i, depth) end
+  if ssub(s, i, i + 3) == "true" then return true, i + 4 end
+  if ssub(s, i, i + 4) == "false" then return false, i + 5 end
+  if ssub(s, i, i + 3) == "null" then return JNULL, i + 4 end
+  local num = smatch(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
+  if num == nil then error("unexpected character", 0) end
+  local v = tonumber(num)
+  if v == nil then error("bad number", 0) end
+  return v, i + #num
+end
+
+-- The value of a JSON text and whatever whitespace follows it (kubectl
+-- ends last-applied-configuration with a newline); raises on anything else.
+local function json_decode(s)
+  local v, i = j_value(s, j_ws(s, 1), 0)
+  local tail = ssub(s, i)
+  if sfind(tail, "[^ \t\r\n]") then error("trailing characters", 0) end
+  return v, tail
+end
+
+local J_STR_ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+for b = 0, 31 do
+  local c = schar(b)
+  J_STR_ESC[c] = J_STR_ESC[c] or ("\\u00" .. (b < 16 and "0" or "1") .. ("0123456789abcdef"):sub(b % 16 + 1, b % 16 + 1))
+end
+J_STR_ESC["\127"] = "\\u007f"
+
+local function j_quote(s)
+  if not sfind(s, '[%c"\\]') then return '"' .. s .. '"' end
+  return '"' .. sgsub(s, '[%c"\\]', J_STR_ESC) .. '"'
+end
+
+local json_encode
+local function j_put(v, out, n)
+  local tv = type(v)
+  if tv == "string" then
+    n = n + 1; out[n] = j_quote(v)
+  elseif tv == "number" then
+    n = n + 1
+    if v ~= v or v == HUGE or v == -HUGE then out[n] = "null"
+    elseif v == floor(v) and v > -2 ^ 53 and v < 2 ^ 53 then out[n] = sformat("%d", v)
+    else out[n] = sformat("%.17g", v) end
+  elseif tv == "boolean" then
+    n = n + 1; out[n] = v and "true" or "false"
+  elseif tv ~= "table" or v == JNULL then
+    n = n + 1; out[n] = "null"
+  elseif is_array(v) then
+    n = n + 1; out[n] = "["
+    for i = 1, alen(v) do
+      if i > 1 then n = n + 1; out[n] = "," end
+      n = j_put(v[i], out, n)
+    end
+    n = n + 1; out[n] = "]"
+  else
+    -- keys sorted, as Go's encoding/json writes maps: the same text each run
+    local keys, m = {}, 0
+    for k in pairs(v) do m = m + 1; keys[m] = tostring(k) end
+    table.sort(keys)
+    n = n + 1; out[n] = "{"
+    for i = 1, m do
+      if i > 1 then n = n + 1; out[n] = "," end
+      local k = keys[i]
+      local x = v[k]
+      if x == nil then x = v[tonumber(k)] end
+      n = n + 1; out[n] = j_quote(k) .. ":"
+      n = j_put(x, out, n)
+    end
+    n = n + 1; out[n] = "}"
+  end
+  return n
+end
+
+json_encode = function(v)
+  local out = {}
+  local n = j_put(v, out, 0)
+  return tconcat(out, "", 1, n)
+end
+
+-- Is `name` a credential's name under this rule? Names repeat from record
+-- to record (env names, data keys), so each is classified once; the memo is
+-- emptied when it grows, so unique names cannot exhaust memory.
+local function cred_name(spec, name)
+  local memo = spec.memo
+  local r = memo[name]
+  if r ~= nil then return r end
+  r = false
+  if #name <= 256 then
+    local low = slower(name)
+    local names = spec.names
+    for i = 1, #names do
+      if sfind(low, names[i]) then r = true; break end
+    end
+    if r then
+      local ex = spec.except
+      for i = 1, #ex do
+        if sfind(low, ex[i]) then r = false; break end
+      end
+    end
+  end
+  if spec.memo_n >= 4096 then memo = {}; spec.memo = memo; spec.memo_n = 0 end
+  memo[name] = r
+  spec.memo_n = spec.memo_n + 1
+  return r
+end
+
+-- Could the text hold a credential name at all (a literal of some name glob)?
+local function has_trigger(spec, s)
+  local trig = spec.triggers
+  if not trig then return true end
+  local low = slower(s)
+  for i = 1, #trig do
+    if sfind(low, trig[i], 1, true) then return true end
+  end
+  return false
+end
+
+-- A JSON pointer (RFC 6901) that names a credential, or sets an env value.
+local function pointer_hit(spec, path)
+  if sfind(path, "/env/%d+/value$") then return true end
+  for seg in string.gmatch(path, "[^/]+") do
+    if sfind(seg, "~", 1, true) then seg = sgsub(sgsub(seg, "~1", "/"), "~0", "~") end
+    if cred_name(spec, seg) then return true end
+  end
+  return false
+end
+
+local function is_scalar(v)
+  local tv = type(v)
+  return tv == "string" or tv == "number"
+end
+
+-- gzip+base64 (Helm release storage: H4sI... in ConfigMaps, base64 again
+-- in Secrets; Rancher's applied annotation): nothing inside can be checked.
+local function is_gzip_blob(s)
+  return #s >= 64 and (ssub(s, 1, 4) == "H4sI" or ssub(s, 1, 18) == "SDRzSUFBQUFBQUFDLz")
+end
+
+-- `key = value` and `key: value` lines of embedded files, and "key": "value"
+-- in JSON-like text. Only values under credential names are replaced: to the
+-- closing quote when quoted, else to the end of the line; a YAML block
+-- scalar (`key: |`) loses its indented lines too.
+local function scrub_assignments(s, spec, repl)
+  local out, n, pos, init, changed = nil, 0, 1, 1, false
+  local len = #s
+  while init <= len do
+    local a, b, key = sfind(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
+    if a == nil then break end
+    local vs = b + 1
+    if cred_name(spec, key) and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
+      local q = sbyte(s, vs)
+      local ve
+      if q == 34 or q == 39 then
+        -- quoted: up to the next quote not escaped by a backslash
+        local e = vs
+        repeat e = sfind(s, q == 34 and '"' or "'", e + 1, true) until e == nil or sbyte(s, e - 1) ~= 92
+        vs = vs + 1
+        ve = (e or (len + 1)) - 1
+      else
+        ve = (sfind(s, "[\r\n]", vs) or (len + 1)) - 1
+        local v = ssub(s, vs, ve)
+        if sfind(v, "^[|>][-+0-9]*%s*$") then
+          -- block scalar: every following line indented deeper than the key's
+          local ls = a
+          while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
+          local indent = #smatch(s, "^[ \t]*", ls)
+          local p = ve + 2
+          while p <= len do
+            local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
+            local line = ssub(s, p, le)
+            if sfind(line, "%S") and #smatch(line, "^[ \t]*") <= indent then break end
+            ve = le
+            p = le + 2
+          end
+          vs = b + 1 + #v -- keep the indicator, replace the block
+          if ve >= vs then vs = vs + 1 end -- and its newline
+        end
+      end
+      if ve >= vs then
+        out = out or {}
+        n = n + 1; out[n] = ssub(s, pos, vs - 1)
+        n = n + 1; out[n] = repl
+        pos = ve + 1
+        changed = true
+      end
+      init = (ve >= b and ve or b) + 1
+    else
+      init = b + 1
+    end
+  end
+  if not changed then return s, false end
+  n = n + 1; out[n] = ssub(s, pos)
+  return tconcat(out, "", 1, n), true
+end
+
+local cred_walk
+local TEXT_DEPTH = 3 -- JSON inside JSON inside JSON is as deep as decoding goes
+
+-- A string below a body: JSON text is decoded and walked, other text with a
+-- line break or '=' gets its credential assignments scrubbed.
+local function cred_text(s, spec, tdepth)
+  if #s < 4 then return s, false end
+  local b = sbyte(s, 1)
+  local json = b == 123 or b == 91
+  if not json and not sfind(s, "\n", 1, true) and not sfind(s, "=", 1, true) then return s, false end
+  if not has_trigger(spec, s) then return s, false end
+  if json and tdepth < TEXT_DEPTH then
+    local ok, v, tail = pcall(json_decode, s)
+    if ok and type(v) == "table" then
+      if cred_walk(v, spec, tdepth + 1) then return json_encode(v) .. tail, true end
+      return s, false
+    end
+  end
+  return scrub_assignments(s, spec, spec.replacement)
+end
+
+local function secret_like(t)
+  if t.kind == "Secret" then return true end
+  local ty = t.type
+  return type(ty) == "string" and (t.data ~= nil or t.stringData ~= nil)
+    and (sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/") or sfind(ty, "^helm%.sh/")) ~= nil
+end
+
+local function mask_secret_values(t, repl)
+  local changed = false
+  local d, sd = t.data, t.stringData
+  if type(d) == "table" and next(d) ~= nil then mask(d, repl); changed = true end
+  if type(sd) == "table" and next(sd) ~= nil then mask(sd, repl); changed = true end
+  return changed
+end
+
+local function cred_map(t, spec, tdepth)
+  local repl, changed = spec.replacement, false
+  if secret_like(t) then changed = mask_secret_values(t, repl) end
+  if t.kind == "SecretList" and type(t.items) == "table" then
+    local items = t.items
+    for i = 1, alen(items) do
+      local it = items[i]
+      if type(it) == "table" and mask_secret_values(it, repl) then changed = true end
+    end
+  end
+  local nm = t.name
+  if type(nm) == "string" and is_scalar(t.value) and cred_name(spec, nm) then
+    t.value = repl
+    changed = true
+  end
+  local path = t.path
+  if type(path) == "string" and type(t.op) == "string" and t.value ~= nil and pointer_hit(spec, path) then
+    local v = t.value
+    if type(v) == "table" then mask(v, repl) elseif present(v) then t.value = repl end
+    changed = true
+  end
+  for k, v in pairs(t) do
+    local tv = type(v)
+    if tv == "string" then
+      if type(k) == "string" and cred_name(spec, k) or is_gzip_blob(v) then
+        if v ~= repl then t[k] = repl; changed = true end
+      else
+        local nv, ch = cred_text(v, spec, tdepth)
+        if ch then t[k] = nv; changed = true end
+      end
+    elseif tv == "number" then
+      if type(k) == "string" and cred_name(spec, k) then t[k] = repl; changed = true end
+    elseif tv == "table" and v ~= JNULL then
+      if cred_walk(v, spec, tdepth) then changed = true end
+    end
+  end
+  return changed
+end
+
+cred_walk = function(v, spec, tdepth)
+  local tv = type(v)
+  if tv ~= "table" then return false end
+  if not is_array(v) then return cred_map(v, spec, tdepth) end
+  local changed = false
+  for i = 1, alen(v) do
+    local x = v[i]
+    if type(x) == "table" then
+      if cred_walk(x, spec, tdepth) then changed = true end
+    elseif type(x) == "string" then
+      local nx, ch = cred_text(x, spec, tdepth)
+      if ch then v[i] = nx; changed = true end
+    end
+  end
+  return changed
+end
+
+-- A mutating webhook's JSON patch, kept in the event's annotations
+-- (patch.webhook.admission.k8s.io/round_N_index_M): for a Secret every value
+-- it sets is secret.
+local function mask_webhook_patch(s, repl)
+  local ok, v, tail = pcall(json_decode, s)
+  if not ok or type(v) ~= "table" then return repl, true end -- unreadable: withhold it
+  local patch = v.patch
+  local changed = false
+  if type(patch) == "string" then
+    v.patch = repl; changed = true -- base64 of the patch (admission.k8s.io/v1beta1 style)
+  elseif type(patch) == "table" then
+    for i = 1, alen(patch) do
+      local op = patch[i]
+      if type(op) == "table" and op.value ~= nil then op.value = repl; changed = true end
+    end
+  end
+  if not changed then return s, false end
+  return json_encode(v) .. tail, true
+end
+
+local BODIES = { "requestObject", "responseObject" }
+
+-- credentials mode without fields: both bodies and the event's annotations.
+local function cred_record(record, spec)
+  local changed = false
+  for i = 1, #BODIES do
+    local v = record[BODIES[i]]
+    if type(v) == "table" and cred_walk(v, spec, 0) then changed = true end
+  end
+  local ann = record.annotations
+  if type(ann) == "table" and not is_array(ann) then
+    local o = record.objectRef
+    local req = record.requestObject
+    local secret = (type(o) == "table" and o.resource == "secrets")
+      or (type(req) == "table" and req.kind == "Secret")
+    for k, v in pairs(ann) do
+      if type(v) == "string" and type(k) == "string" then
+        local nv, ch
+        if secret and sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
+          nv, ch = mask_webhook_patch(v, spec.replacement)
+        else
+          nv, ch = cred_text(v, spec, 0)
+        end
+        if ch then ann[k] = nv; changed = true end
+      end
+    end
+  end
+  return changed
+end
+
 -- Rewrite one value according to the rule: returns the new value and
 -- whether it changed. (remove is handled by the caller.)
 local function rewrite(v, spec)
@@ -357,6 +806,10 @@ local function rewrite(v, spec)
   if mode == "mask" then return mask(v, spec.replacement), true end
   if mode == "scrub" then return scrub(v, spec, false) end
   if mode == "scan" then return scrub(v, spec, true) end
+  if mode == "credentials" then
+    if type(v) == "string" then return cred_text(v, spec, 0) end
+    return v, cred_walk(v, spec, 0)
+  end
   return spec.replacement, true
 end
 
@@ -559,10 +1012,14 @@ local function evaluate(record)
       local spec = REDACT[r]
       local changed = false
       if spec.whole then
-        -- scan mode without fields: the whole record
-        if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
-        local _, ch = scrub(record, spec, true, blob)
-        changed = ch
+        if spec.mode == "credentials" then
+          changed = cred_record(record, spec)
+        else
+          -- scan mode without fields: the whole record
+          if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
+          local _, ch = scrub(record, spec, true, blob)
+          changed = ch
+        end
       end
       for j = 1, #spec.paths do
         changed = redact_path(record, spec.paths[j], 1, spec) or changed

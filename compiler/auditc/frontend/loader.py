@@ -22,7 +22,7 @@ from jsonschema.exceptions import best_match
 from auditc import model as m
 from auditc.errors import AuditcError, Diagnostic, DiagnosticSink, Location
 from auditc.paths import WILDCARD, PathError, parse_path
-from auditc.frontend.semantics import check_scrub_patterns, check_translatable
+from auditc.frontend.semantics import check_credential_names, check_scrub_patterns, check_translatable
 from auditc.frontend.yamlsource import LocatedDocument, load_yaml
 from auditc.operators import OPERATOR_NAMES, Op, Operand
 
@@ -303,9 +303,9 @@ class _FileBuilder:
         else:
             fields = []
             mode = item.get("mode", "mask")
-            if "fields" not in item and mode != "scan":
-                self.sink.error(self.loc(p), f"rules[{p[1]}]: fields is required (except with mode 'scan', "
-                                             "which scans the whole record when fields are omitted)", "AUD104")
+            if "fields" not in item and mode not in m.WHOLE_RECORD_MODES:
+                self.sink.error(self.loc(p), f"rules[{p[1]}]: fields is required (except with modes 'scan' and "
+                                             "'credentials', which cover the whole record when fields are omitted)", "AUD104")
             for j, text in enumerate(item.get("fields", ())):
                 fp = self.path(text, p + ("fields", j))
                 if fp is None:
@@ -318,12 +318,21 @@ class _FileBuilder:
             if (mode in m.PATTERN_MODES) != ("patterns" in item):
                 self.sink.error(self.loc(p), f"mode '{mode}' needs 'patterns'" if mode in m.PATTERN_MODES
                                 else "'patterns' only works with modes 'scrub' and 'scan'", "AUD304")
+            if (mode in m.NAME_MODES) != ("names" in item):
+                self.sink.error(self.loc(p), f"mode '{mode}' needs 'names'" if mode in m.NAME_MODES
+                                else "'names' only works with mode 'credentials'", "AUD304")
+            if "except" in item and mode not in m.NAME_MODES:
+                self.sink.error(self.loc(p + ("except",)), "'except' only works with mode 'credentials'", "AUD304")
             when = self.condition(item["when"], p + ("when",)) if "when" in item else None
             rule = m.RedactRule(**common, when=when,
                                 fields=tuple(fields), mode=mode,
                                 replacement=item.get("replacement", "[REDACTED]"),
                                 patterns=tuple(item.get("patterns", ())),
-                                patterns_loc=self.loc(p + ("patterns",)))
+                                patterns_loc=self.loc(p + ("patterns",)),
+                                names=self.values(item["names"], p + ("names",), strings_only=True) if "names" in item else (),
+                                except_names=self.values(item["except"], p + ("except",), strings_only=True)
+                                if "except" in item else (),
+                                names_loc=self.loc(p + ("names",)))
         rule.tests = [self.test(t, p + ("tests", j), owner=rule.id) for j, t in enumerate(item.get("tests", []))]
         return rule
 
@@ -421,8 +430,11 @@ def _merge(builders: list[_FileBuilder], files: list[str], sink: DiagnosticSink)
 
 
 def _alert_list_refs(rule: m.Rule):
+    """List references outside conditions: alert exclusions, credential names."""
     if isinstance(rule, m.DetectRule) and rule.alert:
         return [v for v in rule.alert.exclude if isinstance(v, m.ListRef)]
+    if isinstance(rule, m.RedactRule):
+        return [v for v in (*rule.names, *rule.except_names) if isinstance(v, m.ListRef)]
     return []
 
 
@@ -436,6 +448,7 @@ def check_semantics(rs: m.RuleSet, sink: DiagnosticSink) -> None:
     for rule in rs.rules:
         if isinstance(rule, m.RedactRule):
             check_scrub_patterns(rule, sink)
+            check_credential_names(rule, rs, sink)
     conditions = rs.conditions()
     for cond in conditions:
         for node in m.walk(cond):

@@ -67,3 +67,20 @@ def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
             continue
         if pattern.matches(""):
             sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string", "AUD302")
+
+
+def check_credential_names(rule: m.RedactRule, rs: m.RuleSet, sink: DiagnosticSink) -> None:
+    """credentials-mode names are globs matched against lower-cased names:
+    each must translate to a Lua pattern, and should be lower case (an
+    upper-case letter could never match)."""
+    for v in (*rule.names, *rule.except_names):
+        items = rs.lists[v.name].items if isinstance(v, m.ListRef) and v.name in rs.lists else [v]
+        for text in items:
+            if not isinstance(text, str):
+                sink.error(rule.names_loc, f"credential name {text!r} is not a string", "AUD303")
+                continue
+            try:
+                compile_pattern("glob", text.lower())
+            except PatternError as exc:
+                sink.error(rule.names_loc, f"credential name glob {text!r} cannot be translated to a Lua pattern: {exc}",
+                           "AUD302")

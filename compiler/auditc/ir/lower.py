@@ -72,8 +72,12 @@ class _Lowering:
         if rule.mode in m.PATTERN_MODES:
             scrub = tuple(dict.fromkeys(p for text in rule.patterns for p in compile_pattern("regex", text).lua))
         when = self.cond(rule.when) if rule.when is not None else Const(True)
+        names = _name_patterns(expand_values(rule.names, self.rs))
+        except_names = _name_patterns(expand_values(rule.except_names, self.rs))
+        literals = [required_literal(p) for p in names]
+        name_literals = None if any(c is None for c in literals) else tuple(dict.fromkeys(c[0] for c in literals))
         return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement, scrub,
-                               tuple(required_literal(p) for p in scrub))
+                               tuple(required_literal(p) for p in scrub), names, except_names, name_literals)
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):
@@ -117,3 +121,9 @@ def expand_values(values: tuple, rs: m.RuleSet) -> tuple:
             if not any(x == y and type(x) is type(y) for y in out):
                 out.append(x)
     return tuple(out)
+
+
+def _name_patterns(globs: tuple) -> tuple:
+    """credentials-mode names: case-insensitive globs, matched in Lua against
+    the lower-cased name, so each is lower-cased and translated once."""
+    return tuple(dict.fromkeys(p for g in globs for p in compile_pattern("glob", g.lower()).lua))

@@ -85,11 +85,28 @@ class Redaction:
     # Per pattern, its pre-check: (literal bytes every match contains, found
     # case-insensitively?) or None (no literal: the pattern always runs).
     prechecks: tuple = ()
+    # credentials mode: anchored Lua patterns for lower-cased names that hold
+    # credentials, and for those that do not (each once), and the literals
+    # (lower case) of which a name matching `names` holds at least one, or
+    # None when some name pattern has no literal.
+    names: tuple = ()
+    except_names: tuple = ()
+    name_literals: tuple | None = ()
 
     @property
     def whole_record(self) -> bool:
-        """scan mode without fields scans every string of the record, keys included."""
-        return self.mode == "scan" and not self.paths
+        """scan mode without fields scans every string of the record, keys
+        included; credentials mode without fields walks both bodies and the
+        event's annotations."""
+        return self.mode in ("scan", "credentials") and not self.paths
+
+    def redacts_below(self, top: str) -> bool:
+        """Does the rule act on the top-level field `top` (e.g. requestObject)?
+        A whole-record credentials rule walks both bodies; a whole-record scan
+        only replaces secret-shaped strings, which is not masking a body."""
+        if self.whole_record and self.mode == "credentials":
+            return top in ("requestObject", "responseObject", "annotations")
+        return any(p.segments[0] == top for p in self.paths)
 
 
 KIND_OF = {Detection: "detect", Drop: "drop", Redaction: "redact"}

@@ -250,7 +250,7 @@ def _redacted_verbs(program: ir.Program | None, resource: str, sub: str, body: s
         return set()
     verbs: set = set()
     for rule in program.of_kind("redact"):
-        if not any(p.segments[0] == body for p in rule.payload.paths):
+        if not rule.payload.redacts_below(body):
             continue
         res_c = rule.constraints.get("objectRef.resource")
         if res_c is not None and resource not in res_c:

@@ -10,7 +10,7 @@ must be right in both modes. Expectations:
   detections   exactly these detection ids fire; [] means none may
   dropped      the event is (not) dropped
   severity     detection.severity of the output record
-  fields       per output field: equals V | absent | exists | redacted
+  fields       per output field: equals V | contains TEXT | absent | exists | redacted
   not_contains strings that must not appear anywhere in the output
 """
 
@@ -175,6 +175,9 @@ def check_field(record: dict, fe: FieldExpectation, markers: set) -> str | None:
     if fe.kind == "equals":
         ok = bool(found) and all(v is not _MISSING and _same(v, fe.value) for v in found)
         return None if ok else f"field {fe.path}:\n    expected: {_short(fe.value)}\n         got: {_short(shown[0] if len(shown) == 1 else shown)}"
+    if fe.kind == "contains":
+        ok = bool(found) and all(isinstance(v, str) and fe.value in v for v in found)
+        return None if ok else f"field {fe.path}: expected a string containing {_short(fe.value)}, got {_short(shown)}"
     # redacted: gone, or every non-null scalar below it is a redaction marker
     leaked = [leaf for v in found if v is not _MISSING for leaf in _leaves(v)
               if leaf is not None and leaf not in markers]

@@ -69,7 +69,7 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line(f"local TRUNCATED = {lua_string(TRUNCATED)}")
     w.line(f"local UNENCODABLE = {lua_string(UNENCODABLE)}")
     w.line("local WILD = {} -- sentinel for [*] in redaction paths")
-    scans = [r.payload for r in program.of_kind("redact") if r.payload.whole_record]
+    scans = [r.payload for r in program.of_kind("redact") if r.payload.whole_record and r.payload.mode == "scan"]
     w.line(f"local SCAN_COLLECT = {'true' if scans else 'false'} -- a rule scans whole records")
     w.line(f"local SCAN_MIN = {_scan_min(scans)} -- shorter strings cannot hold any scanned literal")
     w.line()
@@ -163,6 +163,12 @@ def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
         ci = ", ".join("true" if c and c[1] else "false" for c in red.prechecks)
         scrub = (f", patterns = {{ {pats} }}, literals = {{ {lits} }}, ci = {{ {ci} }}, "
                  f"gsub_replacement = {lua_string(red.replacement.replace('%', '%%'))}")
+    if red.mode == "credentials":
+        names = ", ".join(lua_string(p) for p in red.names)
+        excepts = ", ".join(lua_string(p) for p in red.except_names)
+        # no literal list: every string is a candidate
+        lits = "false" if red.name_literals is None else "{ " + ", ".join(lua_string(x) for x in red.name_literals) + " }"
+        scrub += (f", names = {{ {names} }}, except = {{ {excepts} }}, triggers = {lits}, memo = {{}}, memo_n = 0")
     if red.whole_record:
         scrub += ", whole = true"
     w.line(f"REDACT[{number}] = {{ mode = {lua_string(red.mode)}, "
