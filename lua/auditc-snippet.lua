@@ -65,779 +65,779 @@
 --   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1664-1667 rules/detect/auth.yaml:15:5
---   1668-1674 rules/detect/auth.yaml:31:11
---   1675-1679 rules/macros.yaml:49:7
---   1680-1686 rules/macros.yaml:16:7
---   1687-1694 rules/detect/auth.yaml:38:9
---   1695-1698 rules/detect/auth.yaml:15:5
---   1700-1703 rules/detect/auth.yaml:53:5
---   1704-1710 rules/macros.yaml:34:11
---   1711-1724 rules/macros.yaml:36:11
---   1725-1731 rules/detect/auth.yaml:66:11
---   1732-1736 rules/detect/auth.yaml:9:11
---   1737-1741 rules/detect/auth.yaml:11:11
---   1742-1746 rules/macros.yaml:49:7
---   1747-1751 rules/detect/auth.yaml:75:13
---   1752-1756 rules/detect/auth.yaml:77:13
---   1757-1760 rules/detect/auth.yaml:53:5
---   1762-1765 rules/detect/auth.yaml:125:5
---   1766-1772 rules/macros.yaml:34:11
---   1773-1786 rules/macros.yaml:36:11
---   1787-1793 rules/detect/auth.yaml:138:13
---   1794-1798 rules/detect/auth.yaml:9:11
---   1799-1803 rules/detect/auth.yaml:11:11
---   1804-1808 rules/macros.yaml:49:7
---   1809-1815 rules/detect/auth.yaml:143:9
---   1816-1819 rules/detect/auth.yaml:125:5
---   1821-1824 rules/detect/auth.yaml:155:5
---   1825-1831 rules/detect/auth.yaml:169:11
---   1832-1839 rules/macros.yaml:22:11
---   1840-1846 rules/macros.yaml:16:7
---   1847-1853 rules/detect/auth.yaml:175:13
+--   1776-1779 rules/detect/auth.yaml:15:5
+--   1780-1786 rules/detect/auth.yaml:31:11
+--   1787-1791 rules/macros.yaml:49:7
+--   1792-1798 rules/macros.yaml:16:7
+--   1799-1806 rules/detect/auth.yaml:38:9
+--   1807-1810 rules/detect/auth.yaml:15:5
+--   1812-1815 rules/detect/auth.yaml:53:5
+--   1816-1822 rules/macros.yaml:34:11
+--   1823-1836 rules/macros.yaml:36:11
+--   1837-1843 rules/detect/auth.yaml:66:11
+--   1844-1848 rules/detect/auth.yaml:9:11
+--   1849-1853 rules/detect/auth.yaml:11:11
 --   1854-1858 rules/macros.yaml:49:7
---   1859-1862 rules/detect/auth.yaml:155:5
---   1864-1867 rules/detect/auth.yaml:189:5
---   1868-1874 rules/detect/auth.yaml:202:11
---   1875-1882 rules/macros.yaml:22:11
---   1883-1889 rules/macros.yaml:16:7
---   1890-1894 rules/macros.yaml:49:7
---   1895-1902 rules/detect/auth.yaml:211:13
---   1903-1911 rules/detect/auth.yaml:213:13
---   1912-1915 rules/detect/auth.yaml:189:5
---   1917-1920 rules/detect/auth.yaml:253:5
---   1921-1927 rules/detect/auth.yaml:267:11
---   1928-1935 rules/macros.yaml:22:11
---   1936-1942 rules/macros.yaml:16:7
---   1943-1949 rules/macros.yaml:34:11
---   1950-1963 rules/macros.yaml:36:11
---   1964-1968 rules/macros.yaml:49:7
---   1969-1972 rules/detect/auth.yaml:253:5
---   1974-1977 rules/detect/auth.yaml:287:5
---   1978-1984 rules/detect/auth.yaml:302:11
---   1985-1989 rules/detect/auth.yaml:9:11
---   1990-1994 rules/detect/auth.yaml:11:11
---   1995-1999 rules/macros.yaml:49:7
---   2000-2003 rules/detect/auth.yaml:287:5
---   2005-2008 rules/detect/auth.yaml:350:5
---   2009-2016 rules/macros.yaml:22:11
---   2017-2023 rules/macros.yaml:16:7
---   2024-2028 rules/macros.yaml:49:7
---   2029-2036 rules/detect/auth.yaml:374:9
---   2037-2040 rules/detect/auth.yaml:350:5
---   2042-2045 rules/detect/auth.yaml:428:5
---   2046-2052 rules/detect/auth.yaml:445:11
---   2053-2057 rules/detect/auth.yaml:447:11
---   2058-2062 rules/macros.yaml:49:7
---   2063-2066 rules/detect/auth.yaml:428:5
---   2068-2071 rules/detect/cluster.yaml:3:5
---   2072-2078 rules/detect/cluster.yaml:22:11
---   2079-2083 rules/macros.yaml:49:7
---   2084-2091 rules/detect/cluster.yaml:27:9
---   2092-2099 rules/macros.yaml:22:11
---   2100-2106 rules/macros.yaml:16:7
---   2107-2110 rules/detect/cluster.yaml:3:5
---   2112-2115 rules/detect/cluster.yaml:72:5
---   2116-2122 rules/detect/cluster.yaml:84:11
---   2123-2127 rules/macros.yaml:49:7
---   2128-2131 rules/detect/cluster.yaml:72:5
---   2133-2136 rules/detect/cluster.yaml:110:5
---   2137-2143 rules/detect/cluster.yaml:130:15
---   2144-2150 rules/detect/cluster.yaml:132:15
---   2151-2155 rules/macros.yaml:49:7
---   2156-2162 rules/macros.yaml:16:7
---   2163-2170 rules/detect/cluster.yaml:137:9
---   2171-2174 rules/detect/cluster.yaml:110:5
---   2176-2179 rules/detect/cluster.yaml:175:5
---   2180-2187 rules/macros.yaml:22:11
---   2188-2194 rules/macros.yaml:16:7
---   2195-2199 rules/macros.yaml:49:7
---   2200-2203 rules/detect/cluster.yaml:175:5
---   2205-2208 rules/detect/cluster.yaml:201:5
---   2209-2217 rules/detect/cluster.yaml:218:15
---   2218-2226 rules/detect/cluster.yaml:219:15
---   2227-2235 rules/detect/cluster.yaml:220:15
---   2236-2244 rules/detect/cluster.yaml:221:15
---   2245-2253 rules/detect/cluster.yaml:222:15
---   2254-2262 rules/detect/cluster.yaml:223:15
---   2263-2271 rules/detect/cluster.yaml:224:15
---   2272-2280 rules/detect/cluster.yaml:225:15
---   2281-2289 rules/detect/cluster.yaml:226:15
---   2290-2298 rules/detect/cluster.yaml:227:15
---   2299-2307 rules/detect/cluster.yaml:228:15
---   2308-2316 rules/detect/cluster.yaml:229:15
---   2317-2325 rules/detect/cluster.yaml:230:15
---   2326-2334 rules/detect/cluster.yaml:231:15
---   2335-2343 rules/detect/cluster.yaml:232:15
---   2344-2352 rules/detect/cluster.yaml:233:15
---   2353-2361 rules/detect/cluster.yaml:234:15
---   2362-2370 rules/detect/cluster.yaml:235:15
---   2371-2379 rules/detect/cluster.yaml:236:15
---   2380-2388 rules/detect/cluster.yaml:237:15
---   2389-2397 rules/detect/cluster.yaml:238:15
---   2398-2406 rules/detect/cluster.yaml:239:15
---   2407-2411 rules/macros.yaml:49:7
---   2412-2415 rules/detect/cluster.yaml:201:5
---   2417-2420 rules/detect/cluster.yaml:278:5
---   2421-2427 rules/detect/cluster.yaml:295:11
---   2428-2432 rules/macros.yaml:49:7
---   2433-2440 rules/detect/cluster.yaml:303:9
---   2441-2444 rules/detect/cluster.yaml:278:5
---   2446-2449 rules/detect/exec.yaml:3:5
---   2450-2457 rules/detect/exec.yaml:20:11
---   2458-2462 rules/macros.yaml:49:7
---   2463-2466 rules/detect/exec.yaml:3:5
---   2468-2471 rules/detect/exec.yaml:52:5
---   2472-2478 rules/detect/exec.yaml:70:11
---   2479-2483 rules/detect/exec.yaml:74:11
---   2484-2488 rules/macros.yaml:49:7
---   2489-2492 rules/detect/exec.yaml:52:5
---   2494-2497 rules/detect/exec.yaml:214:5
---   2498-2504 rules/detect/exec.yaml:227:11
---   2505-2509 rules/macros.yaml:49:7
---   2510-2513 rules/detect/exec.yaml:214:5
---   2515-2518 rules/detect/exec.yaml:242:5
---   2519-2525 rules/detect/exec.yaml:255:11
---   2526-2530 rules/macros.yaml:49:7
---   2531-2534 rules/detect/exec.yaml:242:5
---   2536-2539 rules/detect/exec.yaml:271:5
---   2540-2546 rules/detect/exec.yaml:285:11
---   2547-2551 rules/detect/exec.yaml:289:13
---   2552-2556 rules/macros.yaml:49:7
---   2557-2560 rules/detect/exec.yaml:271:5
---   2562-2565 rules/detect/exec.yaml:331:5
---   2566-2572 rules/detect/exec.yaml:351:11
---   2573-2577 rules/macros.yaml:49:7
---   2578-2581 rules/detect/exec.yaml:331:5
---   2583-2586 rules/detect/exec.yaml:394:5
---   2587-2593 rules/macros.yaml:16:7
---   2594-2604 rules/detect/exec.yaml:417:11
---   2605-2615 rules/detect/exec.yaml:419:11
---   2616-2620 rules/macros.yaml:49:7
---   2621-2630 rules/detect/exec.yaml:423:9
---   2631-2634 rules/detect/exec.yaml:394:5
---   2636-2639 rules/detect/rbac.yaml:3:5
---   2640-2644 rules/macros.yaml:57:11
---   2645-2650 rules/macros.yaml:60:15
---   2651-2657 rules/macros.yaml:62:15
---   2658-2662 rules/macros.yaml:49:7
---   2663-2670 rules/detect/rbac.yaml:23:9
---   2671-2674 rules/detect/rbac.yaml:3:5
---   2676-2679 rules/detect/rbac.yaml:95:5
---   2680-2689 rules/detect/rbac.yaml:112:15
---   2690-2699 rules/detect/rbac.yaml:114:15
---   2700-2704 rules/macros.yaml:49:7
---   2705-2712 rules/detect/rbac.yaml:118:9
---   2713-2716 rules/detect/rbac.yaml:95:5
---   2718-2721 rules/detect/rbac.yaml:169:5
---   2722-2744 rules/detect/rbac.yaml:187:15
---   2745-2767 rules/detect/rbac.yaml:189:15
---   2768-2772 rules/detect/rbac.yaml:192:19
---   2773-2795 rules/detect/rbac.yaml:195:23
---   2796-2818 rules/detect/rbac.yaml:197:23
---   2819-2823 rules/macros.yaml:49:7
---   2824-2831 rules/detect/rbac.yaml:201:9
---   2832-2835 rules/detect/rbac.yaml:169:5
---   2837-2840 rules/detect/rbac.yaml:252:5
---   2841-2847 rules/detect/rbac.yaml:264:7
---   2848-2852 rules/macros.yaml:49:7
---   2853-2860 rules/detect/rbac.yaml:272:13
---   2861-2867 rules/detect/rbac.yaml:274:13
---   2868-2881 rules/detect/rbac.yaml:277:15
---   2882-2885 rules/detect/rbac.yaml:252:5
---   2887-2890 rules/detect/rbac.yaml:313:5
---   2891-2904 rules/detect/rbac.yaml:326:11
---   2905-2918 rules/detect/rbac.yaml:328:11
---   2919-2923 rules/macros.yaml:49:7
---   2924-2931 rules/detect/rbac.yaml:332:9
---   2932-2935 rules/detect/rbac.yaml:313:5
---   2937-2940 rules/detect/rbac.yaml:345:5
---   2941-2948 rules/macros.yaml:22:11
---   2949-2955 rules/macros.yaml:16:7
---   2956-2960 rules/macros.yaml:49:7
---   2961-2964 rules/detect/rbac.yaml:345:5
---   2966-2969 rules/detect/rbac.yaml:374:5
---   2970-2977 rules/macros.yaml:67:7
---   2978-2987 rules/detect/rbac.yaml:394:15
---   2988-2992 rules/detect/rbac.yaml:400:19
---   2993-3002 rules/detect/rbac.yaml:402:19
---   3003-3007 rules/macros.yaml:49:7
---   3008-3015 rules/detect/rbac.yaml:409:9
---   3016-3019 rules/detect/rbac.yaml:374:5
---   3021-3024 rules/detect/rbac.yaml:475:5
---   3025-3047 rules/detect/rbac.yaml:496:15
---   3048-3070 rules/detect/rbac.yaml:498:15
---   3071-3093 rules/detect/rbac.yaml:500:15
---   3094-3116 rules/detect/rbac.yaml:502:15
---   3117-3145 rules/detect/rbac.yaml:504:15
---   3146-3156 rules/detect/rbac.yaml:512:23
---   3157-3167 rules/detect/rbac.yaml:514:23
---   3168-3190 rules/detect/rbac.yaml:516:19
---   3191-3195 rules/detect/rbac.yaml:530:19
---   3196-3218 rules/detect/rbac.yaml:533:23
---   3219-3241 rules/detect/rbac.yaml:535:23
---   3242-3264 rules/detect/rbac.yaml:537:23
---   3265-3287 rules/detect/rbac.yaml:539:23
---   3288-3316 rules/detect/rbac.yaml:541:23
---   3317-3327 rules/detect/rbac.yaml:549:31
---   3328-3338 rules/detect/rbac.yaml:551:31
---   3339-3361 rules/detect/rbac.yaml:553:27
---   3362-3366 rules/macros.yaml:49:7
---   3367-3374 rules/detect/rbac.yaml:568:9
---   3375-3378 rules/detect/rbac.yaml:475:5
---   3380-3383 rules/detect/rbac.yaml:646:5
---   3384-3406 rules/detect/rbac.yaml:670:15
---   3407-3411 rules/detect/rbac.yaml:681:19
---   3412-3434 rules/detect/rbac.yaml:684:23
---   3435-3439 rules/macros.yaml:49:7
---   3440-3447 rules/detect/rbac.yaml:696:9
---   3448-3455 rules/detect/rbac.yaml:701:9
---   3456-3459 rules/detect/rbac.yaml:646:5
---   3461-3464 rules/detect/rbac.yaml:776:5
---   3465-3487 rules/detect/rbac.yaml:801:19
---   3488-3510 rules/detect/rbac.yaml:807:19
---   3511-3532 rules/detect/rbac.yaml:815:19
---   3533-3555 rules/detect/rbac.yaml:817:19
---   3556-3560 rules/detect/rbac.yaml:823:19
---   3561-3583 rules/detect/rbac.yaml:827:27
---   3584-3606 rules/detect/rbac.yaml:833:27
---   3607-3628 rules/detect/rbac.yaml:841:27
---   3629-3651 rules/detect/rbac.yaml:843:27
---   3652-3656 rules/macros.yaml:49:7
---   3657-3664 rules/detect/rbac.yaml:850:9
---   3665-3672 rules/detect/rbac.yaml:855:9
---   3673-3676 rules/detect/rbac.yaml:776:5
---   3678-3681 rules/detect/rbac.yaml:902:5
---   3682-3688 rules/detect/rbac.yaml:930:11
---   3689-3696 rules/detect/rbac.yaml:933:13
---   3697-3701 rules/macros.yaml:49:7
---   3702-3709 rules/detect/rbac.yaml:938:9
---   3710-3713 rules/detect/rbac.yaml:902:5
---   3715-3718 rules/detect/rbac.yaml:999:5
---   3719-3723 rules/macros.yaml:49:7
---   3724-3731 rules/detect/rbac.yaml:1025:9
---   3732-3735 rules/detect/rbac.yaml:999:5
---   3737-3740 rules/detect/rbac.yaml:1069:5
---   3741-3747 rules/detect/rbac.yaml:1086:11
---   3748-3752 rules/macros.yaml:57:11
---   3753-3758 rules/macros.yaml:60:15
---   3759-3765 rules/macros.yaml:62:15
---   3766-3773 rules/macros.yaml:67:7
---   3774-3781 rules/detect/rbac.yaml:1091:13
---   3782-3789 rules/macros.yaml:22:11
---   3790-3796 rules/macros.yaml:16:7
---   3797-3801 rules/macros.yaml:49:7
---   3802-3805 rules/detect/rbac.yaml:1069:5
---   3807-3810 rules/detect/secrets.yaml:3:5
---   3811-3817 rules/detect/secrets.yaml:23:11
---   3818-3822 rules/macros.yaml:49:7
---   3823-3830 rules/detect/secrets.yaml:27:9
---   3831-3837 rules/detect/secrets.yaml:30:9
---   3838-3841 rules/detect/secrets.yaml:3:5
---   3843-3846 rules/detect/secrets.yaml:70:5
---   3847-3853 rules/macros.yaml:41:7
---   3854-3861 rules/macros.yaml:22:11
---   3862-3868 rules/macros.yaml:16:7
---   3869-3875 rules/detect/secrets.yaml:90:13
---   3876-3880 rules/macros.yaml:49:7
---   3881-3884 rules/detect/secrets.yaml:70:5
---   3886-3889 rules/detect/secrets.yaml:110:5
---   3890-3896 rules/detect/secrets.yaml:128:15
---   3897-3901 rules/detect/secrets.yaml:131:19
---   3902-3908 rules/detect/secrets.yaml:133:19
+--   1859-1863 rules/detect/auth.yaml:75:13
+--   1864-1868 rules/detect/auth.yaml:77:13
+--   1869-1872 rules/detect/auth.yaml:53:5
+--   1874-1877 rules/detect/auth.yaml:125:5
+--   1878-1884 rules/macros.yaml:34:11
+--   1885-1898 rules/macros.yaml:36:11
+--   1899-1905 rules/detect/auth.yaml:138:13
+--   1906-1910 rules/detect/auth.yaml:9:11
+--   1911-1915 rules/detect/auth.yaml:11:11
+--   1916-1920 rules/macros.yaml:49:7
+--   1921-1927 rules/detect/auth.yaml:143:9
+--   1928-1931 rules/detect/auth.yaml:125:5
+--   1933-1936 rules/detect/auth.yaml:155:5
+--   1937-1943 rules/detect/auth.yaml:169:11
+--   1944-1951 rules/macros.yaml:22:11
+--   1952-1958 rules/macros.yaml:16:7
+--   1959-1965 rules/detect/auth.yaml:175:13
+--   1966-1970 rules/macros.yaml:49:7
+--   1971-1974 rules/detect/auth.yaml:155:5
+--   1976-1979 rules/detect/auth.yaml:189:5
+--   1980-1986 rules/detect/auth.yaml:202:11
+--   1987-1994 rules/macros.yaml:22:11
+--   1995-2001 rules/macros.yaml:16:7
+--   2002-2006 rules/macros.yaml:49:7
+--   2007-2014 rules/detect/auth.yaml:211:13
+--   2015-2023 rules/detect/auth.yaml:213:13
+--   2024-2027 rules/detect/auth.yaml:189:5
+--   2029-2032 rules/detect/auth.yaml:253:5
+--   2033-2039 rules/detect/auth.yaml:267:11
+--   2040-2047 rules/macros.yaml:22:11
+--   2048-2054 rules/macros.yaml:16:7
+--   2055-2061 rules/macros.yaml:34:11
+--   2062-2075 rules/macros.yaml:36:11
+--   2076-2080 rules/macros.yaml:49:7
+--   2081-2084 rules/detect/auth.yaml:253:5
+--   2086-2089 rules/detect/auth.yaml:287:5
+--   2090-2096 rules/detect/auth.yaml:302:11
+--   2097-2101 rules/detect/auth.yaml:9:11
+--   2102-2106 rules/detect/auth.yaml:11:11
+--   2107-2111 rules/macros.yaml:49:7
+--   2112-2115 rules/detect/auth.yaml:287:5
+--   2117-2120 rules/detect/auth.yaml:350:5
+--   2121-2128 rules/macros.yaml:22:11
+--   2129-2135 rules/macros.yaml:16:7
+--   2136-2140 rules/macros.yaml:49:7
+--   2141-2148 rules/detect/auth.yaml:374:9
+--   2149-2152 rules/detect/auth.yaml:350:5
+--   2154-2157 rules/detect/auth.yaml:428:5
+--   2158-2164 rules/detect/auth.yaml:445:11
+--   2165-2169 rules/detect/auth.yaml:447:11
+--   2170-2174 rules/macros.yaml:49:7
+--   2175-2178 rules/detect/auth.yaml:428:5
+--   2180-2183 rules/detect/cluster.yaml:3:5
+--   2184-2190 rules/detect/cluster.yaml:22:11
+--   2191-2195 rules/macros.yaml:49:7
+--   2196-2203 rules/detect/cluster.yaml:27:9
+--   2204-2211 rules/macros.yaml:22:11
+--   2212-2218 rules/macros.yaml:16:7
+--   2219-2222 rules/detect/cluster.yaml:3:5
+--   2224-2227 rules/detect/cluster.yaml:72:5
+--   2228-2234 rules/detect/cluster.yaml:84:11
+--   2235-2239 rules/macros.yaml:49:7
+--   2240-2243 rules/detect/cluster.yaml:72:5
+--   2245-2248 rules/detect/cluster.yaml:110:5
+--   2249-2255 rules/detect/cluster.yaml:130:15
+--   2256-2262 rules/detect/cluster.yaml:132:15
+--   2263-2267 rules/macros.yaml:49:7
+--   2268-2274 rules/macros.yaml:16:7
+--   2275-2282 rules/detect/cluster.yaml:137:9
+--   2283-2286 rules/detect/cluster.yaml:110:5
+--   2288-2291 rules/detect/cluster.yaml:175:5
+--   2292-2299 rules/macros.yaml:22:11
+--   2300-2306 rules/macros.yaml:16:7
+--   2307-2311 rules/macros.yaml:49:7
+--   2312-2315 rules/detect/cluster.yaml:175:5
+--   2317-2320 rules/detect/cluster.yaml:201:5
+--   2321-2329 rules/detect/cluster.yaml:218:15
+--   2330-2338 rules/detect/cluster.yaml:219:15
+--   2339-2347 rules/detect/cluster.yaml:220:15
+--   2348-2356 rules/detect/cluster.yaml:221:15
+--   2357-2365 rules/detect/cluster.yaml:222:15
+--   2366-2374 rules/detect/cluster.yaml:223:15
+--   2375-2383 rules/detect/cluster.yaml:224:15
+--   2384-2392 rules/detect/cluster.yaml:225:15
+--   2393-2401 rules/detect/cluster.yaml:226:15
+--   2402-2410 rules/detect/cluster.yaml:227:15
+--   2411-2419 rules/detect/cluster.yaml:228:15
+--   2420-2428 rules/detect/cluster.yaml:229:15
+--   2429-2437 rules/detect/cluster.yaml:230:15
+--   2438-2446 rules/detect/cluster.yaml:231:15
+--   2447-2455 rules/detect/cluster.yaml:232:15
+--   2456-2464 rules/detect/cluster.yaml:233:15
+--   2465-2473 rules/detect/cluster.yaml:234:15
+--   2474-2482 rules/detect/cluster.yaml:235:15
+--   2483-2491 rules/detect/cluster.yaml:236:15
+--   2492-2500 rules/detect/cluster.yaml:237:15
+--   2501-2509 rules/detect/cluster.yaml:238:15
+--   2510-2518 rules/detect/cluster.yaml:239:15
+--   2519-2523 rules/macros.yaml:49:7
+--   2524-2527 rules/detect/cluster.yaml:201:5
+--   2529-2532 rules/detect/cluster.yaml:278:5
+--   2533-2539 rules/detect/cluster.yaml:295:11
+--   2540-2544 rules/macros.yaml:49:7
+--   2545-2552 rules/detect/cluster.yaml:303:9
+--   2553-2556 rules/detect/cluster.yaml:278:5
+--   2558-2561 rules/detect/exec.yaml:3:5
+--   2562-2569 rules/detect/exec.yaml:20:11
+--   2570-2574 rules/macros.yaml:49:7
+--   2575-2578 rules/detect/exec.yaml:3:5
+--   2580-2583 rules/detect/exec.yaml:52:5
+--   2584-2590 rules/detect/exec.yaml:70:11
+--   2591-2595 rules/detect/exec.yaml:74:11
+--   2596-2600 rules/macros.yaml:49:7
+--   2601-2604 rules/detect/exec.yaml:52:5
+--   2606-2609 rules/detect/exec.yaml:214:5
+--   2610-2616 rules/detect/exec.yaml:227:11
+--   2617-2621 rules/macros.yaml:49:7
+--   2622-2625 rules/detect/exec.yaml:214:5
+--   2627-2630 rules/detect/exec.yaml:242:5
+--   2631-2637 rules/detect/exec.yaml:255:11
+--   2638-2642 rules/macros.yaml:49:7
+--   2643-2646 rules/detect/exec.yaml:242:5
+--   2648-2651 rules/detect/exec.yaml:271:5
+--   2652-2658 rules/detect/exec.yaml:285:11
+--   2659-2663 rules/detect/exec.yaml:289:13
+--   2664-2668 rules/macros.yaml:49:7
+--   2669-2672 rules/detect/exec.yaml:271:5
+--   2674-2677 rules/detect/exec.yaml:331:5
+--   2678-2684 rules/detect/exec.yaml:351:11
+--   2685-2689 rules/macros.yaml:49:7
+--   2690-2693 rules/detect/exec.yaml:331:5
+--   2695-2698 rules/detect/exec.yaml:394:5
+--   2699-2705 rules/macros.yaml:16:7
+--   2706-2716 rules/detect/exec.yaml:417:11
+--   2717-2727 rules/detect/exec.yaml:419:11
+--   2728-2732 rules/macros.yaml:49:7
+--   2733-2742 rules/detect/exec.yaml:423:9
+--   2743-2746 rules/detect/exec.yaml:394:5
+--   2748-2751 rules/detect/rbac.yaml:3:5
+--   2752-2756 rules/macros.yaml:57:11
+--   2757-2762 rules/macros.yaml:60:15
+--   2763-2769 rules/macros.yaml:62:15
+--   2770-2774 rules/macros.yaml:49:7
+--   2775-2782 rules/detect/rbac.yaml:23:9
+--   2783-2786 rules/detect/rbac.yaml:3:5
+--   2788-2791 rules/detect/rbac.yaml:95:5
+--   2792-2801 rules/detect/rbac.yaml:112:15
+--   2802-2811 rules/detect/rbac.yaml:114:15
+--   2812-2816 rules/macros.yaml:49:7
+--   2817-2824 rules/detect/rbac.yaml:118:9
+--   2825-2828 rules/detect/rbac.yaml:95:5
+--   2830-2833 rules/detect/rbac.yaml:169:5
+--   2834-2856 rules/detect/rbac.yaml:187:15
+--   2857-2879 rules/detect/rbac.yaml:189:15
+--   2880-2884 rules/detect/rbac.yaml:192:19
+--   2885-2907 rules/detect/rbac.yaml:195:23
+--   2908-2930 rules/detect/rbac.yaml:197:23
+--   2931-2935 rules/macros.yaml:49:7
+--   2936-2943 rules/detect/rbac.yaml:201:9
+--   2944-2947 rules/detect/rbac.yaml:169:5
+--   2949-2952 rules/detect/rbac.yaml:252:5
+--   2953-2959 rules/detect/rbac.yaml:264:7
+--   2960-2964 rules/macros.yaml:49:7
+--   2965-2972 rules/detect/rbac.yaml:272:13
+--   2973-2979 rules/detect/rbac.yaml:274:13
+--   2980-2993 rules/detect/rbac.yaml:277:15
+--   2994-2997 rules/detect/rbac.yaml:252:5
+--   2999-3002 rules/detect/rbac.yaml:313:5
+--   3003-3016 rules/detect/rbac.yaml:326:11
+--   3017-3030 rules/detect/rbac.yaml:328:11
+--   3031-3035 rules/macros.yaml:49:7
+--   3036-3043 rules/detect/rbac.yaml:332:9
+--   3044-3047 rules/detect/rbac.yaml:313:5
+--   3049-3052 rules/detect/rbac.yaml:345:5
+--   3053-3060 rules/macros.yaml:22:11
+--   3061-3067 rules/macros.yaml:16:7
+--   3068-3072 rules/macros.yaml:49:7
+--   3073-3076 rules/detect/rbac.yaml:345:5
+--   3078-3081 rules/detect/rbac.yaml:374:5
+--   3082-3089 rules/macros.yaml:67:7
+--   3090-3099 rules/detect/rbac.yaml:394:15
+--   3100-3104 rules/detect/rbac.yaml:400:19
+--   3105-3114 rules/detect/rbac.yaml:402:19
+--   3115-3119 rules/macros.yaml:49:7
+--   3120-3127 rules/detect/rbac.yaml:409:9
+--   3128-3131 rules/detect/rbac.yaml:374:5
+--   3133-3136 rules/detect/rbac.yaml:475:5
+--   3137-3159 rules/detect/rbac.yaml:496:15
+--   3160-3182 rules/detect/rbac.yaml:498:15
+--   3183-3205 rules/detect/rbac.yaml:500:15
+--   3206-3228 rules/detect/rbac.yaml:502:15
+--   3229-3257 rules/detect/rbac.yaml:504:15
+--   3258-3268 rules/detect/rbac.yaml:512:23
+--   3269-3279 rules/detect/rbac.yaml:514:23
+--   3280-3302 rules/detect/rbac.yaml:516:19
+--   3303-3307 rules/detect/rbac.yaml:530:19
+--   3308-3330 rules/detect/rbac.yaml:533:23
+--   3331-3353 rules/detect/rbac.yaml:535:23
+--   3354-3376 rules/detect/rbac.yaml:537:23
+--   3377-3399 rules/detect/rbac.yaml:539:23
+--   3400-3428 rules/detect/rbac.yaml:541:23
+--   3429-3439 rules/detect/rbac.yaml:549:31
+--   3440-3450 rules/detect/rbac.yaml:551:31
+--   3451-3473 rules/detect/rbac.yaml:553:27
+--   3474-3478 rules/macros.yaml:49:7
+--   3479-3486 rules/detect/rbac.yaml:568:9
+--   3487-3490 rules/detect/rbac.yaml:475:5
+--   3492-3495 rules/detect/rbac.yaml:646:5
+--   3496-3518 rules/detect/rbac.yaml:670:15
+--   3519-3523 rules/detect/rbac.yaml:681:19
+--   3524-3546 rules/detect/rbac.yaml:684:23
+--   3547-3551 rules/macros.yaml:49:7
+--   3552-3559 rules/detect/rbac.yaml:696:9
+--   3560-3567 rules/detect/rbac.yaml:701:9
+--   3568-3571 rules/detect/rbac.yaml:646:5
+--   3573-3576 rules/detect/rbac.yaml:776:5
+--   3577-3599 rules/detect/rbac.yaml:801:19
+--   3600-3622 rules/detect/rbac.yaml:807:19
+--   3623-3644 rules/detect/rbac.yaml:815:19
+--   3645-3667 rules/detect/rbac.yaml:817:19
+--   3668-3672 rules/detect/rbac.yaml:823:19
+--   3673-3695 rules/detect/rbac.yaml:827:27
+--   3696-3718 rules/detect/rbac.yaml:833:27
+--   3719-3740 rules/detect/rbac.yaml:841:27
+--   3741-3763 rules/detect/rbac.yaml:843:27
+--   3764-3768 rules/macros.yaml:49:7
+--   3769-3776 rules/detect/rbac.yaml:850:9
+--   3777-3784 rules/detect/rbac.yaml:855:9
+--   3785-3788 rules/detect/rbac.yaml:776:5
+--   3790-3793 rules/detect/rbac.yaml:902:5
+--   3794-3800 rules/detect/rbac.yaml:930:11
+--   3801-3808 rules/detect/rbac.yaml:933:13
+--   3809-3813 rules/macros.yaml:49:7
+--   3814-3821 rules/detect/rbac.yaml:938:9
+--   3822-3825 rules/detect/rbac.yaml:902:5
+--   3827-3830 rules/detect/rbac.yaml:999:5
+--   3831-3835 rules/macros.yaml:49:7
+--   3836-3843 rules/detect/rbac.yaml:1025:9
+--   3844-3847 rules/detect/rbac.yaml:999:5
+--   3849-3852 rules/detect/rbac.yaml:1069:5
+--   3853-3859 rules/detect/rbac.yaml:1086:11
+--   3860-3864 rules/macros.yaml:57:11
+--   3865-3870 rules/macros.yaml:60:15
+--   3871-3877 rules/macros.yaml:62:15
+--   3878-3885 rules/macros.yaml:67:7
+--   3886-3893 rules/detect/rbac.yaml:1091:13
+--   3894-3901 rules/macros.yaml:22:11
+--   3902-3908 rules/macros.yaml:16:7
 --   3909-3913 rules/macros.yaml:49:7
---   3914-3921 rules/macros.yaml:22:11
---   3922-3928 rules/macros.yaml:16:7
---   3929-3932 rules/detect/secrets.yaml:110:5
---   3934-3937 rules/detect/workloads.yaml:22:5
---   3938-3944 rules/detect/workloads.yaml:16:15
---   3945-3951 rules/detect/workloads.yaml:18:15
---   3952-3958 rules/detect/workloads.yaml:46:23
---   3959-3981 rules/detect/workloads.yaml:49:27
---   3982-4004 rules/detect/workloads.yaml:51:27
---   4005-4027 rules/detect/workloads.yaml:53:27
---   4028-4038 rules/detect/workloads.yaml:56:23
---   4039-4067 rules/detect/workloads.yaml:59:27
---   4068-4096 rules/detect/workloads.yaml:61:27
---   4097-4125 rules/detect/workloads.yaml:63:27
---   4126-4140 rules/detect/workloads.yaml:66:23
---   4141-4175 rules/detect/workloads.yaml:69:27
---   4176-4210 rules/detect/workloads.yaml:71:27
---   4211-4245 rules/detect/workloads.yaml:73:27
---   4246-4254 rules/detect/workloads.yaml:76:23
---   4255-4280 rules/detect/workloads.yaml:79:27
---   4281-4306 rules/detect/workloads.yaml:81:27
---   4307-4332 rules/detect/workloads.yaml:83:27
---   4333-4337 rules/detect/workloads.yaml:86:19
---   4338-4344 rules/detect/workloads.yaml:90:27
---   4345-4367 rules/detect/workloads.yaml:93:31
---   4368-4390 rules/detect/workloads.yaml:95:31
---   4391-4413 rules/detect/workloads.yaml:97:31
---   4414-4424 rules/detect/workloads.yaml:100:27
---   4425-4453 rules/detect/workloads.yaml:103:31
---   4454-4482 rules/detect/workloads.yaml:105:31
---   4483-4511 rules/detect/workloads.yaml:107:31
---   4512-4526 rules/detect/workloads.yaml:110:27
---   4527-4561 rules/detect/workloads.yaml:113:31
---   4562-4596 rules/detect/workloads.yaml:115:31
---   4597-4631 rules/detect/workloads.yaml:117:31
---   4632-4640 rules/detect/workloads.yaml:120:27
---   4641-4666 rules/detect/workloads.yaml:123:31
---   4667-4692 rules/detect/workloads.yaml:125:31
---   4693-4718 rules/detect/workloads.yaml:127:31
---   4719-4723 rules/macros.yaml:49:7
---   4724-4731 rules/macros.yaml:22:11
---   4732-4738 rules/macros.yaml:16:7
---   4739-4745 rules/detect/workloads.yaml:134:13
---   4746-4753 rules/detect/workloads.yaml:136:13
---   4754-4757 rules/detect/workloads.yaml:22:5
---   4759-4763 rules/detect/workloads.yaml:286:5
---   4764-4770 rules/detect/workloads.yaml:16:15
---   4771-4777 rules/detect/workloads.yaml:18:15
---   4778-4784 rules/detect/workloads.yaml:306:23
---   4785-4793 rules/detect/workloads.yaml:309:27
---   4794-4802 rules/detect/workloads.yaml:311:27
---   4803-4811 rules/detect/workloads.yaml:313:27
---   4812-4835 rules/detect/workloads.yaml:315:27
---   4836-4858 rules/detect/workloads.yaml:318:27
---   4859-4881 rules/detect/workloads.yaml:321:27
---   4882-4892 rules/detect/workloads.yaml:325:23
---   4893-4905 rules/detect/workloads.yaml:328:27
---   4906-4918 rules/detect/workloads.yaml:330:27
---   4919-4931 rules/detect/workloads.yaml:332:27
---   4932-4961 rules/detect/workloads.yaml:334:27
---   4962-4990 rules/detect/workloads.yaml:337:27
---   4991-5019 rules/detect/workloads.yaml:340:27
---   5020-5034 rules/detect/workloads.yaml:344:23
---   5035-5051 rules/detect/workloads.yaml:347:27
---   5052-5068 rules/detect/workloads.yaml:349:27
---   5069-5085 rules/detect/workloads.yaml:351:27
---   5086-5121 rules/detect/workloads.yaml:353:27
---   5122-5156 rules/detect/workloads.yaml:356:27
---   5157-5191 rules/detect/workloads.yaml:359:27
---   5192-5200 rules/detect/workloads.yaml:363:23
---   5201-5211 rules/detect/workloads.yaml:366:27
---   5212-5222 rules/detect/workloads.yaml:368:27
---   5223-5233 rules/detect/workloads.yaml:370:27
---   5234-5260 rules/detect/workloads.yaml:372:27
---   5261-5286 rules/detect/workloads.yaml:375:27
---   5287-5312 rules/detect/workloads.yaml:378:27
---   5313-5317 rules/detect/workloads.yaml:382:19
---   5318-5324 rules/detect/workloads.yaml:386:27
---   5325-5333 rules/detect/workloads.yaml:389:31
---   5334-5342 rules/detect/workloads.yaml:391:31
---   5343-5351 rules/detect/workloads.yaml:393:31
---   5352-5375 rules/detect/workloads.yaml:395:31
---   5376-5398 rules/detect/workloads.yaml:398:31
---   5399-5421 rules/detect/workloads.yaml:401:31
---   5422-5432 rules/detect/workloads.yaml:405:27
---   5433-5445 rules/detect/workloads.yaml:408:31
---   5446-5458 rules/detect/workloads.yaml:410:31
---   5459-5471 rules/detect/workloads.yaml:412:31
---   5472-5501 rules/detect/workloads.yaml:414:31
---   5502-5530 rules/detect/workloads.yaml:417:31
---   5531-5559 rules/detect/workloads.yaml:420:31
---   5560-5574 rules/detect/workloads.yaml:424:27
---   5575-5591 rules/detect/workloads.yaml:427:31
---   5592-5608 rules/detect/workloads.yaml:429:31
---   5609-5625 rules/detect/workloads.yaml:431:31
---   5626-5661 rules/detect/workloads.yaml:433:31
---   5662-5696 rules/detect/workloads.yaml:436:31
---   5697-5731 rules/detect/workloads.yaml:439:31
---   5732-5740 rules/detect/workloads.yaml:443:27
---   5741-5751 rules/detect/workloads.yaml:446:31
---   5752-5762 rules/detect/workloads.yaml:448:31
---   5763-5773 rules/detect/workloads.yaml:450:31
---   5774-5800 rules/detect/workloads.yaml:452:31
---   5801-5826 rules/detect/workloads.yaml:455:31
---   5827-5852 rules/detect/workloads.yaml:458:31
---   5853-5857 rules/macros.yaml:49:7
---   5858-5865 rules/macros.yaml:22:11
---   5866-5872 rules/macros.yaml:16:7
---   5873-5879 rules/detect/workloads.yaml:466:13
---   5880-5887 rules/detect/workloads.yaml:468:13
---   5888-5891 rules/detect/workloads.yaml:286:5
---   5893-5896 rules/detect/workloads.yaml:644:5
---   5897-5903 rules/detect/workloads.yaml:661:11
---   5904-5908 rules/macros.yaml:57:11
---   5909-5914 rules/macros.yaml:60:15
---   5915-5921 rules/macros.yaml:62:15
---   5922-5929 rules/macros.yaml:67:7
---   5930-5937 rules/macros.yaml:22:11
---   5938-5944 rules/macros.yaml:16:7
---   5945-5951 rules/detect/workloads.yaml:668:17
---   5952-5958 rules/detect/workloads.yaml:670:17
---   5959-5963 rules/macros.yaml:49:7
---   5964-5967 rules/detect/workloads.yaml:644:5
---   5969-5972 rules/detect/workloads.yaml:732:5
---   5973-5979 rules/detect/workloads.yaml:746:11
---   5980-5987 rules/macros.yaml:22:11
---   5988-5994 rules/macros.yaml:16:7
---   5995-5999 rules/macros.yaml:49:7
---   6000-6003 rules/detect/workloads.yaml:732:5
---   6005-6008 rules/detect/workloads.yaml:761:5
---   6009-6015 rules/detect/workloads.yaml:776:11
---   6016-6024 rules/detect/workloads.yaml:780:15
---   6025-6044 rules/detect/workloads.yaml:782:15
---   6045-6053 rules/detect/workloads.yaml:785:19
---   6054-6062 rules/detect/workloads.yaml:788:21
---   6063-6067 rules/detect/workloads.yaml:791:19
---   6068-6076 rules/detect/workloads.yaml:793:19
---   6077-6081 rules/macros.yaml:49:7
---   6082-6085 rules/detect/workloads.yaml:761:5
---   6087-6090 rules/detect/workloads.yaml:833:5
---   6091-6097 rules/detect/workloads.yaml:16:15
---   6098-6104 rules/detect/workloads.yaml:18:15
---   6105-6111 rules/detect/workloads.yaml:853:23
---   6112-6142 rules/detect/workloads.yaml:856:27
---   6143-6173 rules/detect/workloads.yaml:859:27
---   6174-6204 rules/detect/workloads.yaml:862:27
---   6205-6215 rules/detect/workloads.yaml:866:23
---   6216-6252 rules/detect/workloads.yaml:869:27
---   6253-6289 rules/detect/workloads.yaml:872:27
---   6290-6326 rules/detect/workloads.yaml:875:27
---   6327-6341 rules/detect/workloads.yaml:879:23
---   6342-6384 rules/detect/workloads.yaml:882:27
---   6385-6427 rules/detect/workloads.yaml:885:27
---   6428-6470 rules/detect/workloads.yaml:888:27
---   6471-6479 rules/detect/workloads.yaml:892:23
---   6480-6513 rules/detect/workloads.yaml:895:27
---   6514-6547 rules/detect/workloads.yaml:898:27
---   6548-6581 rules/detect/workloads.yaml:901:27
---   6582-6586 rules/detect/workloads.yaml:905:19
---   6587-6593 rules/detect/workloads.yaml:909:27
---   6594-6624 rules/detect/workloads.yaml:912:31
---   6625-6655 rules/detect/workloads.yaml:915:31
---   6656-6686 rules/detect/workloads.yaml:918:31
---   6687-6697 rules/detect/workloads.yaml:922:27
---   6698-6734 rules/detect/workloads.yaml:925:31
---   6735-6771 rules/detect/workloads.yaml:928:31
---   6772-6808 rules/detect/workloads.yaml:931:31
---   6809-6823 rules/detect/workloads.yaml:935:27
---   6824-6866 rules/detect/workloads.yaml:938:31
---   6867-6909 rules/detect/workloads.yaml:941:31
---   6910-6952 rules/detect/workloads.yaml:944:31
---   6953-6961 rules/detect/workloads.yaml:948:27
---   6962-6995 rules/detect/workloads.yaml:951:31
---   6996-7029 rules/detect/workloads.yaml:954:31
---   7030-7063 rules/detect/workloads.yaml:957:31
---   7064-7068 rules/macros.yaml:49:7
---   7069-7076 rules/macros.yaml:22:11
---   7077-7083 rules/macros.yaml:16:7
---   7084-7087 rules/detect/workloads.yaml:833:5
---   7089-7093 rules/detect/workloads.yaml:1070:5
---   7094-7100 rules/detect/workloads.yaml:16:15
---   7101-7107 rules/detect/workloads.yaml:18:15
---   7108-7114 rules/detect/workloads.yaml:1090:23
---   7115-7127 rules/detect/workloads.yaml:1093:27
---   7128-7140 rules/detect/workloads.yaml:1095:27
---   7141-7151 rules/detect/workloads.yaml:1098:23
---   7152-7168 rules/detect/workloads.yaml:1101:27
---   7169-7185 rules/detect/workloads.yaml:1103:27
---   7186-7200 rules/detect/workloads.yaml:1106:23
---   7201-7221 rules/detect/workloads.yaml:1109:27
---   7222-7242 rules/detect/workloads.yaml:1111:27
---   7243-7251 rules/detect/workloads.yaml:1114:23
---   7252-7266 rules/detect/workloads.yaml:1117:27
---   7267-7281 rules/detect/workloads.yaml:1119:27
---   7282-7288 rules/detect/workloads.yaml:1122:23
---   7289-7314 rules/detect/workloads.yaml:1125:27
---   7315-7340 rules/detect/workloads.yaml:1127:27
---   7341-7366 rules/detect/workloads.yaml:1129:27
---   7367-7392 rules/detect/workloads.yaml:1131:27
---   7393-7418 rules/detect/workloads.yaml:1133:27
---   7419-7444 rules/detect/workloads.yaml:1135:27
---   7445-7455 rules/detect/workloads.yaml:1138:23
---   7456-7487 rules/detect/workloads.yaml:1141:27
---   7488-7519 rules/detect/workloads.yaml:1143:27
---   7520-7551 rules/detect/workloads.yaml:1145:27
---   7552-7583 rules/detect/workloads.yaml:1147:27
---   7584-7615 rules/detect/workloads.yaml:1149:27
---   7616-7647 rules/detect/workloads.yaml:1151:27
---   7648-7662 rules/detect/workloads.yaml:1154:23
---   7663-7700 rules/detect/workloads.yaml:1157:27
---   7701-7738 rules/detect/workloads.yaml:1159:27
---   7739-7776 rules/detect/workloads.yaml:1161:27
---   7777-7814 rules/detect/workloads.yaml:1163:27
---   7815-7852 rules/detect/workloads.yaml:1165:27
---   7853-7890 rules/detect/workloads.yaml:1167:27
---   7891-7899 rules/detect/workloads.yaml:1170:23
---   7900-7928 rules/detect/workloads.yaml:1173:27
---   7929-7957 rules/detect/workloads.yaml:1175:27
---   7958-7986 rules/detect/workloads.yaml:1177:27
---   7987-8015 rules/detect/workloads.yaml:1179:27
---   8016-8044 rules/detect/workloads.yaml:1181:27
---   8045-8073 rules/detect/workloads.yaml:1183:27
---   8074-8084 rules/detect/workloads.yaml:1185:19
---   8085-8099 rules/detect/workloads.yaml:1187:19
---   8100-8118 rules/detect/workloads.yaml:1189:19
---   8119-8131 rules/detect/workloads.yaml:1191:19
---   8132-8136 rules/detect/workloads.yaml:1194:19
---   8137-8143 rules/detect/workloads.yaml:1198:27
---   8144-8156 rules/detect/workloads.yaml:1201:31
---   8157-8169 rules/detect/workloads.yaml:1203:31
---   8170-8180 rules/detect/workloads.yaml:1206:27
---   8181-8197 rules/detect/workloads.yaml:1209:31
---   8198-8214 rules/detect/workloads.yaml:1211:31
---   8215-8229 rules/detect/workloads.yaml:1214:27
---   8230-8250 rules/detect/workloads.yaml:1217:31
---   8251-8271 rules/detect/workloads.yaml:1219:31
---   8272-8280 rules/detect/workloads.yaml:1222:27
---   8281-8295 rules/detect/workloads.yaml:1225:31
---   8296-8310 rules/detect/workloads.yaml:1227:31
---   8311-8317 rules/detect/workloads.yaml:1230:27
---   8318-8343 rules/detect/workloads.yaml:1233:31
---   8344-8369 rules/detect/workloads.yaml:1235:31
---   8370-8395 rules/detect/workloads.yaml:1237:31
---   8396-8421 rules/detect/workloads.yaml:1239:31
---   8422-8447 rules/detect/workloads.yaml:1241:31
---   8448-8473 rules/detect/workloads.yaml:1243:31
---   8474-8484 rules/detect/workloads.yaml:1246:27
---   8485-8516 rules/detect/workloads.yaml:1249:31
---   8517-8548 rules/detect/workloads.yaml:1251:31
---   8549-8580 rules/detect/workloads.yaml:1253:31
---   8581-8612 rules/detect/workloads.yaml:1255:31
---   8613-8644 rules/detect/workloads.yaml:1257:31
---   8645-8676 rules/detect/workloads.yaml:1259:31
---   8677-8691 rules/detect/workloads.yaml:1262:27
---   8692-8729 rules/detect/workloads.yaml:1265:31
---   8730-8767 rules/detect/workloads.yaml:1267:31
---   8768-8805 rules/detect/workloads.yaml:1269:31
---   8806-8843 rules/detect/workloads.yaml:1271:31
---   8844-8881 rules/detect/workloads.yaml:1273:31
---   8882-8919 rules/detect/workloads.yaml:1275:31
---   8920-8928 rules/detect/workloads.yaml:1278:27
---   8929-8957 rules/detect/workloads.yaml:1281:31
---   8958-8986 rules/detect/workloads.yaml:1283:31
---   8987-9015 rules/detect/workloads.yaml:1285:31
---   9016-9044 rules/detect/workloads.yaml:1287:31
---   9045-9073 rules/detect/workloads.yaml:1289:31
---   9074-9102 rules/detect/workloads.yaml:1291:31
---   9103-9113 rules/detect/workloads.yaml:1293:23
---   9114-9128 rules/detect/workloads.yaml:1295:23
---   9129-9147 rules/detect/workloads.yaml:1297:23
---   9148-9160 rules/detect/workloads.yaml:1299:23
---   9161-9165 rules/macros.yaml:49:7
---   9166-9173 rules/macros.yaml:22:11
---   9174-9180 rules/macros.yaml:16:7
---   9181-9184 rules/detect/workloads.yaml:1070:5
---   9186-9189 rules/detect/workloads.yaml:1377:5
---   9190-9196 rules/detect/workloads.yaml:16:15
---   9197-9203 rules/detect/workloads.yaml:18:15
---   9204-9210 rules/detect/workloads.yaml:1394:23
---   9211-9233 rules/detect/workloads.yaml:1397:27
---   9234-9256 rules/detect/workloads.yaml:1399:27
---   9257-9279 rules/detect/workloads.yaml:1401:27
---   9280-9290 rules/detect/workloads.yaml:1404:23
---   9291-9319 rules/detect/workloads.yaml:1407:27
---   9320-9348 rules/detect/workloads.yaml:1409:27
---   9349-9377 rules/detect/workloads.yaml:1411:27
---   9378-9392 rules/detect/workloads.yaml:1414:23
---   9393-9427 rules/detect/workloads.yaml:1417:27
---   9428-9462 rules/detect/workloads.yaml:1419:27
---   9463-9497 rules/detect/workloads.yaml:1421:27
---   9498-9506 rules/detect/workloads.yaml:1424:23
---   9507-9532 rules/detect/workloads.yaml:1427:27
---   9533-9558 rules/detect/workloads.yaml:1429:27
---   9559-9584 rules/detect/workloads.yaml:1431:27
---   9585-9589 rules/detect/workloads.yaml:1434:19
---   9590-9596 rules/detect/workloads.yaml:1438:27
---   9597-9619 rules/detect/workloads.yaml:1441:31
---   9620-9642 rules/detect/workloads.yaml:1443:31
---   9643-9665 rules/detect/workloads.yaml:1445:31
---   9666-9676 rules/detect/workloads.yaml:1448:27
---   9677-9705 rules/detect/workloads.yaml:1451:31
---   9706-9734 rules/detect/workloads.yaml:1453:31
---   9735-9763 rules/detect/workloads.yaml:1455:31
---   9764-9778 rules/detect/workloads.yaml:1458:27
---   9779-9813 rules/detect/workloads.yaml:1461:31
---   9814-9848 rules/detect/workloads.yaml:1463:31
---   9849-9883 rules/detect/workloads.yaml:1465:31
---   9884-9892 rules/detect/workloads.yaml:1468:27
---   9893-9918 rules/detect/workloads.yaml:1471:31
---   9919-9944 rules/detect/workloads.yaml:1473:31
---   9945-9970 rules/detect/workloads.yaml:1475:31
---   9971-9975 rules/macros.yaml:49:7
---   9976-9983 rules/macros.yaml:22:11
---   9984-9990 rules/macros.yaml:16:7
---   9991-9994 rules/detect/workloads.yaml:1377:5
---   9996-9999 rules/detect/workloads.yaml:1527:5
---   10000-10006 rules/detect/workloads.yaml:16:15
---   10007-10013 rules/detect/workloads.yaml:18:15
---   10014-10020 rules/detect/workloads.yaml:1545:23
---   10021-10048 rules/detect/workloads.yaml:1548:27
---   10049-10076 rules/detect/workloads.yaml:1550:27
---   10077-10104 rules/detect/workloads.yaml:1552:27
---   10105-10115 rules/detect/workloads.yaml:1555:23
---   10116-10149 rules/detect/workloads.yaml:1558:27
---   10150-10183 rules/detect/workloads.yaml:1560:27
---   10184-10217 rules/detect/workloads.yaml:1562:27
---   10218-10232 rules/detect/workloads.yaml:1565:23
---   10233-10272 rules/detect/workloads.yaml:1568:27
---   10273-10312 rules/detect/workloads.yaml:1570:27
---   10313-10352 rules/detect/workloads.yaml:1572:27
---   10353-10361 rules/detect/workloads.yaml:1575:23
---   10362-10392 rules/detect/workloads.yaml:1578:27
---   10393-10423 rules/detect/workloads.yaml:1580:27
---   10424-10454 rules/detect/workloads.yaml:1582:27
---   10455-10459 rules/detect/workloads.yaml:1585:19
---   10460-10466 rules/detect/workloads.yaml:1589:27
---   10467-10494 rules/detect/workloads.yaml:1592:31
---   10495-10522 rules/detect/workloads.yaml:1594:31
---   10523-10550 rules/detect/workloads.yaml:1596:31
---   10551-10561 rules/detect/workloads.yaml:1599:27
---   10562-10595 rules/detect/workloads.yaml:1602:31
---   10596-10629 rules/detect/workloads.yaml:1604:31
---   10630-10663 rules/detect/workloads.yaml:1606:31
---   10664-10678 rules/detect/workloads.yaml:1609:27
---   10679-10718 rules/detect/workloads.yaml:1612:31
---   10719-10758 rules/detect/workloads.yaml:1614:31
---   10759-10798 rules/detect/workloads.yaml:1616:31
---   10799-10807 rules/detect/workloads.yaml:1619:27
---   10808-10838 rules/detect/workloads.yaml:1622:31
---   10839-10869 rules/detect/workloads.yaml:1624:31
---   10870-10900 rules/detect/workloads.yaml:1626:31
---   10901-10905 rules/macros.yaml:49:7
---   10906-10913 rules/macros.yaml:22:11
---   10914-10920 rules/macros.yaml:16:7
---   10921-10924 rules/detect/workloads.yaml:1527:5
---   10926-10930 rules/detect/workloads.yaml:1686:5
---   10931-10937 rules/detect/workloads.yaml:16:15
---   10938-10944 rules/detect/workloads.yaml:18:15
---   10945-10951 rules/detect/workloads.yaml:1703:23
---   10952-10962 rules/detect/workloads.yaml:1706:27
---   10963-10973 rules/detect/workloads.yaml:1708:27
---   10974-10984 rules/detect/workloads.yaml:1711:23
---   10985-10999 rules/detect/workloads.yaml:1714:27
---   11000-11014 rules/detect/workloads.yaml:1716:27
---   11015-11029 rules/detect/workloads.yaml:1719:23
---   11030-11048 rules/detect/workloads.yaml:1722:27
---   11049-11067 rules/detect/workloads.yaml:1724:27
---   11068-11076 rules/detect/workloads.yaml:1727:23
---   11077-11089 rules/detect/workloads.yaml:1730:27
---   11090-11102 rules/detect/workloads.yaml:1732:27
---   11103-11109 rules/detect/workloads.yaml:1735:23
---   11110-11132 rules/detect/workloads.yaml:1738:27
---   11133-11155 rules/detect/workloads.yaml:1740:27
---   11156-11178 rules/detect/workloads.yaml:1742:27
---   11179-11201 rules/detect/workloads.yaml:1744:27
---   11202-11224 rules/detect/workloads.yaml:1746:27
---   11225-11247 rules/detect/workloads.yaml:1748:27
---   11248-11258 rules/detect/workloads.yaml:1751:23
---   11259-11287 rules/detect/workloads.yaml:1754:27
---   11288-11316 rules/detect/workloads.yaml:1756:27
---   11317-11345 rules/detect/workloads.yaml:1758:27
---   11346-11374 rules/detect/workloads.yaml:1760:27
---   11375-11403 rules/detect/workloads.yaml:1762:27
---   11404-11432 rules/detect/workloads.yaml:1764:27
---   11433-11447 rules/detect/workloads.yaml:1767:23
---   11448-11482 rules/detect/workloads.yaml:1770:27
---   11483-11517 rules/detect/workloads.yaml:1772:27
---   11518-11552 rules/detect/workloads.yaml:1774:27
---   11553-11587 rules/detect/workloads.yaml:1776:27
---   11588-11622 rules/detect/workloads.yaml:1778:27
---   11623-11657 rules/detect/workloads.yaml:1780:27
---   11658-11666 rules/detect/workloads.yaml:1783:23
---   11667-11692 rules/detect/workloads.yaml:1786:27
---   11693-11718 rules/detect/workloads.yaml:1788:27
---   11719-11744 rules/detect/workloads.yaml:1790:27
---   11745-11770 rules/detect/workloads.yaml:1792:27
---   11771-11796 rules/detect/workloads.yaml:1794:27
---   11797-11822 rules/detect/workloads.yaml:1796:27
---   11823-11827 rules/detect/workloads.yaml:1799:19
---   11828-11834 rules/detect/workloads.yaml:1803:27
---   11835-11845 rules/detect/workloads.yaml:1806:31
---   11846-11856 rules/detect/workloads.yaml:1808:31
---   11857-11867 rules/detect/workloads.yaml:1811:27
---   11868-11882 rules/detect/workloads.yaml:1814:31
---   11883-11897 rules/detect/workloads.yaml:1816:31
---   11898-11912 rules/detect/workloads.yaml:1819:27
---   11913-11931 rules/detect/workloads.yaml:1822:31
---   11932-11950 rules/detect/workloads.yaml:1824:31
---   11951-11959 rules/detect/workloads.yaml:1827:27
---   11960-11972 rules/detect/workloads.yaml:1830:31
---   11973-11985 rules/detect/workloads.yaml:1832:31
---   11986-11992 rules/detect/workloads.yaml:1835:27
---   11993-12015 rules/detect/workloads.yaml:1838:31
---   12016-12038 rules/detect/workloads.yaml:1840:31
---   12039-12061 rules/detect/workloads.yaml:1842:31
---   12062-12084 rules/detect/workloads.yaml:1844:31
---   12085-12107 rules/detect/workloads.yaml:1846:31
---   12108-12130 rules/detect/workloads.yaml:1848:31
---   12131-12141 rules/detect/workloads.yaml:1851:27
---   12142-12170 rules/detect/workloads.yaml:1854:31
---   12171-12199 rules/detect/workloads.yaml:1856:31
---   12200-12228 rules/detect/workloads.yaml:1858:31
---   12229-12257 rules/detect/workloads.yaml:1860:31
---   12258-12286 rules/detect/workloads.yaml:1862:31
---   12287-12315 rules/detect/workloads.yaml:1864:31
---   12316-12330 rules/detect/workloads.yaml:1867:27
---   12331-12365 rules/detect/workloads.yaml:1870:31
---   12366-12400 rules/detect/workloads.yaml:1872:31
---   12401-12435 rules/detect/workloads.yaml:1874:31
---   12436-12470 rules/detect/workloads.yaml:1876:31
---   12471-12505 rules/detect/workloads.yaml:1878:31
---   12506-12540 rules/detect/workloads.yaml:1880:31
---   12541-12549 rules/detect/workloads.yaml:1883:27
---   12550-12575 rules/detect/workloads.yaml:1886:31
---   12576-12601 rules/detect/workloads.yaml:1888:31
---   12602-12627 rules/detect/workloads.yaml:1890:31
---   12628-12653 rules/detect/workloads.yaml:1892:31
---   12654-12679 rules/detect/workloads.yaml:1894:31
---   12680-12705 rules/detect/workloads.yaml:1896:31
---   12706-12710 rules/macros.yaml:49:7
---   12711-12718 rules/macros.yaml:22:11
---   12719-12725 rules/macros.yaml:16:7
---   12726-12729 rules/detect/workloads.yaml:1686:5
---   12731-12734 rules/detect/workloads.yaml:1950:5
---   12735-12741 rules/detect/workloads.yaml:1973:11
---   12742-12749 rules/detect/workloads.yaml:1977:11
---   12750-12756 rules/detect/workloads.yaml:1982:19
---   12757-12779 rules/detect/workloads.yaml:1985:23
---   12780-12810 rules/detect/workloads.yaml:1987:23
---   12811-12833 rules/detect/workloads.yaml:1990:23
---   12834-12864 rules/detect/workloads.yaml:1992:23
---   12865-12887 rules/detect/workloads.yaml:1995:23
---   12888-12918 rules/detect/workloads.yaml:1997:23
---   12919-12927 rules/detect/workloads.yaml:2000:23
---   12928-12936 rules/detect/workloads.yaml:2002:23
---   12937-12945 rules/detect/workloads.yaml:2004:23
---   12946-12969 rules/detect/workloads.yaml:2006:23
---   12970-12992 rules/detect/workloads.yaml:2009:23
---   12993-13015 rules/detect/workloads.yaml:2012:23
---   13016-13020 rules/macros.yaml:49:7
---   13021-13028 rules/detect/workloads.yaml:2018:13
---   13029-13048 rules/detect/workloads.yaml:2022:17
---   13049-13068 rules/detect/workloads.yaml:2025:17
---   13069-13072 rules/detect/workloads.yaml:1950:5
---   13074-13077 rules/detect/workloads.yaml:2107:5
---   13078-13084 rules/detect/workloads.yaml:2133:11
---   13085-13092 rules/macros.yaml:67:7
---   13093-13100 rules/macros.yaml:22:11
---   13101-13107 rules/macros.yaml:16:7
---   13108-13112 rules/macros.yaml:49:7
---   13113-13116 rules/detect/workloads.yaml:2107:5
---   13118-13120 rules/noise/drops.yaml:12:5
---   13121-13125 rules/noise/drops.yaml:19:11
---   13126-13130 rules/noise/drops.yaml:21:11
---   13131-13134 rules/noise/drops.yaml:12:5
---   13136-13142 rules/noise/drops.yaml:38:5
---   13144-13150 rules/noise/drops.yaml:55:5
---   13152-13154 rules/noise/drops.yaml:74:5
---   13155-13161 rules/noise/drops.yaml:86:11
---   13162-13169 rules/macros.yaml:22:11
---   13170-13176 rules/macros.yaml:16:7
---   13177-13180 rules/noise/drops.yaml:74:5
---   13182-13189 rules/redact/credentials.yaml:79:5
---   13191-13198 rules/redact/scan.yaml:14:5
---   13200-13207 rules/redact/secrets.yaml:8:5
---   13209-13211 rules/redact/tokens.yaml:3:5
---   13212-13218 rules/redact/tokens.yaml:11:11
---   13219-13223 rules/redact/tokens.yaml:3:5
---   13225-13232 rules/redact/tokens.yaml:34:5
---   13234-13236 rules/redact/tokens.yaml:65:5
---   13237-13244 rules/redact/tokens.yaml:82:7
---   13245-13249 rules/redact/tokens.yaml:65:5
+--   3914-3917 rules/detect/rbac.yaml:1069:5
+--   3919-3922 rules/detect/secrets.yaml:3:5
+--   3923-3929 rules/detect/secrets.yaml:23:11
+--   3930-3934 rules/macros.yaml:49:7
+--   3935-3942 rules/detect/secrets.yaml:27:9
+--   3943-3949 rules/detect/secrets.yaml:30:9
+--   3950-3953 rules/detect/secrets.yaml:3:5
+--   3955-3958 rules/detect/secrets.yaml:70:5
+--   3959-3965 rules/macros.yaml:41:7
+--   3966-3973 rules/macros.yaml:22:11
+--   3974-3980 rules/macros.yaml:16:7
+--   3981-3987 rules/detect/secrets.yaml:90:13
+--   3988-3992 rules/macros.yaml:49:7
+--   3993-3996 rules/detect/secrets.yaml:70:5
+--   3998-4001 rules/detect/secrets.yaml:110:5
+--   4002-4008 rules/detect/secrets.yaml:128:15
+--   4009-4013 rules/detect/secrets.yaml:131:19
+--   4014-4020 rules/detect/secrets.yaml:133:19
+--   4021-4025 rules/macros.yaml:49:7
+--   4026-4033 rules/macros.yaml:22:11
+--   4034-4040 rules/macros.yaml:16:7
+--   4041-4044 rules/detect/secrets.yaml:110:5
+--   4046-4049 rules/detect/workloads.yaml:22:5
+--   4050-4056 rules/detect/workloads.yaml:16:15
+--   4057-4063 rules/detect/workloads.yaml:18:15
+--   4064-4070 rules/detect/workloads.yaml:46:23
+--   4071-4093 rules/detect/workloads.yaml:49:27
+--   4094-4116 rules/detect/workloads.yaml:51:27
+--   4117-4139 rules/detect/workloads.yaml:53:27
+--   4140-4150 rules/detect/workloads.yaml:56:23
+--   4151-4179 rules/detect/workloads.yaml:59:27
+--   4180-4208 rules/detect/workloads.yaml:61:27
+--   4209-4237 rules/detect/workloads.yaml:63:27
+--   4238-4252 rules/detect/workloads.yaml:66:23
+--   4253-4287 rules/detect/workloads.yaml:69:27
+--   4288-4322 rules/detect/workloads.yaml:71:27
+--   4323-4357 rules/detect/workloads.yaml:73:27
+--   4358-4366 rules/detect/workloads.yaml:76:23
+--   4367-4392 rules/detect/workloads.yaml:79:27
+--   4393-4418 rules/detect/workloads.yaml:81:27
+--   4419-4444 rules/detect/workloads.yaml:83:27
+--   4445-4449 rules/detect/workloads.yaml:86:19
+--   4450-4456 rules/detect/workloads.yaml:90:27
+--   4457-4479 rules/detect/workloads.yaml:93:31
+--   4480-4502 rules/detect/workloads.yaml:95:31
+--   4503-4525 rules/detect/workloads.yaml:97:31
+--   4526-4536 rules/detect/workloads.yaml:100:27
+--   4537-4565 rules/detect/workloads.yaml:103:31
+--   4566-4594 rules/detect/workloads.yaml:105:31
+--   4595-4623 rules/detect/workloads.yaml:107:31
+--   4624-4638 rules/detect/workloads.yaml:110:27
+--   4639-4673 rules/detect/workloads.yaml:113:31
+--   4674-4708 rules/detect/workloads.yaml:115:31
+--   4709-4743 rules/detect/workloads.yaml:117:31
+--   4744-4752 rules/detect/workloads.yaml:120:27
+--   4753-4778 rules/detect/workloads.yaml:123:31
+--   4779-4804 rules/detect/workloads.yaml:125:31
+--   4805-4830 rules/detect/workloads.yaml:127:31
+--   4831-4835 rules/macros.yaml:49:7
+--   4836-4843 rules/macros.yaml:22:11
+--   4844-4850 rules/macros.yaml:16:7
+--   4851-4857 rules/detect/workloads.yaml:134:13
+--   4858-4865 rules/detect/workloads.yaml:136:13
+--   4866-4869 rules/detect/workloads.yaml:22:5
+--   4871-4875 rules/detect/workloads.yaml:286:5
+--   4876-4882 rules/detect/workloads.yaml:16:15
+--   4883-4889 rules/detect/workloads.yaml:18:15
+--   4890-4896 rules/detect/workloads.yaml:306:23
+--   4897-4905 rules/detect/workloads.yaml:309:27
+--   4906-4914 rules/detect/workloads.yaml:311:27
+--   4915-4923 rules/detect/workloads.yaml:313:27
+--   4924-4947 rules/detect/workloads.yaml:315:27
+--   4948-4970 rules/detect/workloads.yaml:318:27
+--   4971-4993 rules/detect/workloads.yaml:321:27
+--   4994-5004 rules/detect/workloads.yaml:325:23
+--   5005-5017 rules/detect/workloads.yaml:328:27
+--   5018-5030 rules/detect/workloads.yaml:330:27
+--   5031-5043 rules/detect/workloads.yaml:332:27
+--   5044-5073 rules/detect/workloads.yaml:334:27
+--   5074-5102 rules/detect/workloads.yaml:337:27
+--   5103-5131 rules/detect/workloads.yaml:340:27
+--   5132-5146 rules/detect/workloads.yaml:344:23
+--   5147-5163 rules/detect/workloads.yaml:347:27
+--   5164-5180 rules/detect/workloads.yaml:349:27
+--   5181-5197 rules/detect/workloads.yaml:351:27
+--   5198-5233 rules/detect/workloads.yaml:353:27
+--   5234-5268 rules/detect/workloads.yaml:356:27
+--   5269-5303 rules/detect/workloads.yaml:359:27
+--   5304-5312 rules/detect/workloads.yaml:363:23
+--   5313-5323 rules/detect/workloads.yaml:366:27
+--   5324-5334 rules/detect/workloads.yaml:368:27
+--   5335-5345 rules/detect/workloads.yaml:370:27
+--   5346-5372 rules/detect/workloads.yaml:372:27
+--   5373-5398 rules/detect/workloads.yaml:375:27
+--   5399-5424 rules/detect/workloads.yaml:378:27
+--   5425-5429 rules/detect/workloads.yaml:382:19
+--   5430-5436 rules/detect/workloads.yaml:386:27
+--   5437-5445 rules/detect/workloads.yaml:389:31
+--   5446-5454 rules/detect/workloads.yaml:391:31
+--   5455-5463 rules/detect/workloads.yaml:393:31
+--   5464-5487 rules/detect/workloads.yaml:395:31
+--   5488-5510 rules/detect/workloads.yaml:398:31
+--   5511-5533 rules/detect/workloads.yaml:401:31
+--   5534-5544 rules/detect/workloads.yaml:405:27
+--   5545-5557 rules/detect/workloads.yaml:408:31
+--   5558-5570 rules/detect/workloads.yaml:410:31
+--   5571-5583 rules/detect/workloads.yaml:412:31
+--   5584-5613 rules/detect/workloads.yaml:414:31
+--   5614-5642 rules/detect/workloads.yaml:417:31
+--   5643-5671 rules/detect/workloads.yaml:420:31
+--   5672-5686 rules/detect/workloads.yaml:424:27
+--   5687-5703 rules/detect/workloads.yaml:427:31
+--   5704-5720 rules/detect/workloads.yaml:429:31
+--   5721-5737 rules/detect/workloads.yaml:431:31
+--   5738-5773 rules/detect/workloads.yaml:433:31
+--   5774-5808 rules/detect/workloads.yaml:436:31
+--   5809-5843 rules/detect/workloads.yaml:439:31
+--   5844-5852 rules/detect/workloads.yaml:443:27
+--   5853-5863 rules/detect/workloads.yaml:446:31
+--   5864-5874 rules/detect/workloads.yaml:448:31
+--   5875-5885 rules/detect/workloads.yaml:450:31
+--   5886-5912 rules/detect/workloads.yaml:452:31
+--   5913-5938 rules/detect/workloads.yaml:455:31
+--   5939-5964 rules/detect/workloads.yaml:458:31
+--   5965-5969 rules/macros.yaml:49:7
+--   5970-5977 rules/macros.yaml:22:11
+--   5978-5984 rules/macros.yaml:16:7
+--   5985-5991 rules/detect/workloads.yaml:466:13
+--   5992-5999 rules/detect/workloads.yaml:468:13
+--   6000-6003 rules/detect/workloads.yaml:286:5
+--   6005-6008 rules/detect/workloads.yaml:644:5
+--   6009-6015 rules/detect/workloads.yaml:661:11
+--   6016-6020 rules/macros.yaml:57:11
+--   6021-6026 rules/macros.yaml:60:15
+--   6027-6033 rules/macros.yaml:62:15
+--   6034-6041 rules/macros.yaml:67:7
+--   6042-6049 rules/macros.yaml:22:11
+--   6050-6056 rules/macros.yaml:16:7
+--   6057-6063 rules/detect/workloads.yaml:668:17
+--   6064-6070 rules/detect/workloads.yaml:670:17
+--   6071-6075 rules/macros.yaml:49:7
+--   6076-6079 rules/detect/workloads.yaml:644:5
+--   6081-6084 rules/detect/workloads.yaml:732:5
+--   6085-6091 rules/detect/workloads.yaml:746:11
+--   6092-6099 rules/macros.yaml:22:11
+--   6100-6106 rules/macros.yaml:16:7
+--   6107-6111 rules/macros.yaml:49:7
+--   6112-6115 rules/detect/workloads.yaml:732:5
+--   6117-6120 rules/detect/workloads.yaml:761:5
+--   6121-6127 rules/detect/workloads.yaml:776:11
+--   6128-6136 rules/detect/workloads.yaml:780:15
+--   6137-6156 rules/detect/workloads.yaml:782:15
+--   6157-6165 rules/detect/workloads.yaml:785:19
+--   6166-6174 rules/detect/workloads.yaml:788:21
+--   6175-6179 rules/detect/workloads.yaml:791:19
+--   6180-6188 rules/detect/workloads.yaml:793:19
+--   6189-6193 rules/macros.yaml:49:7
+--   6194-6197 rules/detect/workloads.yaml:761:5
+--   6199-6202 rules/detect/workloads.yaml:833:5
+--   6203-6209 rules/detect/workloads.yaml:16:15
+--   6210-6216 rules/detect/workloads.yaml:18:15
+--   6217-6223 rules/detect/workloads.yaml:853:23
+--   6224-6254 rules/detect/workloads.yaml:856:27
+--   6255-6285 rules/detect/workloads.yaml:859:27
+--   6286-6316 rules/detect/workloads.yaml:862:27
+--   6317-6327 rules/detect/workloads.yaml:866:23
+--   6328-6364 rules/detect/workloads.yaml:869:27
+--   6365-6401 rules/detect/workloads.yaml:872:27
+--   6402-6438 rules/detect/workloads.yaml:875:27
+--   6439-6453 rules/detect/workloads.yaml:879:23
+--   6454-6496 rules/detect/workloads.yaml:882:27
+--   6497-6539 rules/detect/workloads.yaml:885:27
+--   6540-6582 rules/detect/workloads.yaml:888:27
+--   6583-6591 rules/detect/workloads.yaml:892:23
+--   6592-6625 rules/detect/workloads.yaml:895:27
+--   6626-6659 rules/detect/workloads.yaml:898:27
+--   6660-6693 rules/detect/workloads.yaml:901:27
+--   6694-6698 rules/detect/workloads.yaml:905:19
+--   6699-6705 rules/detect/workloads.yaml:909:27
+--   6706-6736 rules/detect/workloads.yaml:912:31
+--   6737-6767 rules/detect/workloads.yaml:915:31
+--   6768-6798 rules/detect/workloads.yaml:918:31
+--   6799-6809 rules/detect/workloads.yaml:922:27
+--   6810-6846 rules/detect/workloads.yaml:925:31
+--   6847-6883 rules/detect/workloads.yaml:928:31
+--   6884-6920 rules/detect/workloads.yaml:931:31
+--   6921-6935 rules/detect/workloads.yaml:935:27
+--   6936-6978 rules/detect/workloads.yaml:938:31
+--   6979-7021 rules/detect/workloads.yaml:941:31
+--   7022-7064 rules/detect/workloads.yaml:944:31
+--   7065-7073 rules/detect/workloads.yaml:948:27
+--   7074-7107 rules/detect/workloads.yaml:951:31
+--   7108-7141 rules/detect/workloads.yaml:954:31
+--   7142-7175 rules/detect/workloads.yaml:957:31
+--   7176-7180 rules/macros.yaml:49:7
+--   7181-7188 rules/macros.yaml:22:11
+--   7189-7195 rules/macros.yaml:16:7
+--   7196-7199 rules/detect/workloads.yaml:833:5
+--   7201-7205 rules/detect/workloads.yaml:1070:5
+--   7206-7212 rules/detect/workloads.yaml:16:15
+--   7213-7219 rules/detect/workloads.yaml:18:15
+--   7220-7226 rules/detect/workloads.yaml:1090:23
+--   7227-7239 rules/detect/workloads.yaml:1093:27
+--   7240-7252 rules/detect/workloads.yaml:1095:27
+--   7253-7263 rules/detect/workloads.yaml:1098:23
+--   7264-7280 rules/detect/workloads.yaml:1101:27
+--   7281-7297 rules/detect/workloads.yaml:1103:27
+--   7298-7312 rules/detect/workloads.yaml:1106:23
+--   7313-7333 rules/detect/workloads.yaml:1109:27
+--   7334-7354 rules/detect/workloads.yaml:1111:27
+--   7355-7363 rules/detect/workloads.yaml:1114:23
+--   7364-7378 rules/detect/workloads.yaml:1117:27
+--   7379-7393 rules/detect/workloads.yaml:1119:27
+--   7394-7400 rules/detect/workloads.yaml:1122:23
+--   7401-7426 rules/detect/workloads.yaml:1125:27
+--   7427-7452 rules/detect/workloads.yaml:1127:27
+--   7453-7478 rules/detect/workloads.yaml:1129:27
+--   7479-7504 rules/detect/workloads.yaml:1131:27
+--   7505-7530 rules/detect/workloads.yaml:1133:27
+--   7531-7556 rules/detect/workloads.yaml:1135:27
+--   7557-7567 rules/detect/workloads.yaml:1138:23
+--   7568-7599 rules/detect/workloads.yaml:1141:27
+--   7600-7631 rules/detect/workloads.yaml:1143:27
+--   7632-7663 rules/detect/workloads.yaml:1145:27
+--   7664-7695 rules/detect/workloads.yaml:1147:27
+--   7696-7727 rules/detect/workloads.yaml:1149:27
+--   7728-7759 rules/detect/workloads.yaml:1151:27
+--   7760-7774 rules/detect/workloads.yaml:1154:23
+--   7775-7812 rules/detect/workloads.yaml:1157:27
+--   7813-7850 rules/detect/workloads.yaml:1159:27
+--   7851-7888 rules/detect/workloads.yaml:1161:27
+--   7889-7926 rules/detect/workloads.yaml:1163:27
+--   7927-7964 rules/detect/workloads.yaml:1165:27
+--   7965-8002 rules/detect/workloads.yaml:1167:27
+--   8003-8011 rules/detect/workloads.yaml:1170:23
+--   8012-8040 rules/detect/workloads.yaml:1173:27
+--   8041-8069 rules/detect/workloads.yaml:1175:27
+--   8070-8098 rules/detect/workloads.yaml:1177:27
+--   8099-8127 rules/detect/workloads.yaml:1179:27
+--   8128-8156 rules/detect/workloads.yaml:1181:27
+--   8157-8185 rules/detect/workloads.yaml:1183:27
+--   8186-8196 rules/detect/workloads.yaml:1185:19
+--   8197-8211 rules/detect/workloads.yaml:1187:19
+--   8212-8230 rules/detect/workloads.yaml:1189:19
+--   8231-8243 rules/detect/workloads.yaml:1191:19
+--   8244-8248 rules/detect/workloads.yaml:1194:19
+--   8249-8255 rules/detect/workloads.yaml:1198:27
+--   8256-8268 rules/detect/workloads.yaml:1201:31
+--   8269-8281 rules/detect/workloads.yaml:1203:31
+--   8282-8292 rules/detect/workloads.yaml:1206:27
+--   8293-8309 rules/detect/workloads.yaml:1209:31
+--   8310-8326 rules/detect/workloads.yaml:1211:31
+--   8327-8341 rules/detect/workloads.yaml:1214:27
+--   8342-8362 rules/detect/workloads.yaml:1217:31
+--   8363-8383 rules/detect/workloads.yaml:1219:31
+--   8384-8392 rules/detect/workloads.yaml:1222:27
+--   8393-8407 rules/detect/workloads.yaml:1225:31
+--   8408-8422 rules/detect/workloads.yaml:1227:31
+--   8423-8429 rules/detect/workloads.yaml:1230:27
+--   8430-8455 rules/detect/workloads.yaml:1233:31
+--   8456-8481 rules/detect/workloads.yaml:1235:31
+--   8482-8507 rules/detect/workloads.yaml:1237:31
+--   8508-8533 rules/detect/workloads.yaml:1239:31
+--   8534-8559 rules/detect/workloads.yaml:1241:31
+--   8560-8585 rules/detect/workloads.yaml:1243:31
+--   8586-8596 rules/detect/workloads.yaml:1246:27
+--   8597-8628 rules/detect/workloads.yaml:1249:31
+--   8629-8660 rules/detect/workloads.yaml:1251:31
+--   8661-8692 rules/detect/workloads.yaml:1253:31
+--   8693-8724 rules/detect/workloads.yaml:1255:31
+--   8725-8756 rules/detect/workloads.yaml:1257:31
+--   8757-8788 rules/detect/workloads.yaml:1259:31
+--   8789-8803 rules/detect/workloads.yaml:1262:27
+--   8804-8841 rules/detect/workloads.yaml:1265:31
+--   8842-8879 rules/detect/workloads.yaml:1267:31
+--   8880-8917 rules/detect/workloads.yaml:1269:31
+--   8918-8955 rules/detect/workloads.yaml:1271:31
+--   8956-8993 rules/detect/workloads.yaml:1273:31
+--   8994-9031 rules/detect/workloads.yaml:1275:31
+--   9032-9040 rules/detect/workloads.yaml:1278:27
+--   9041-9069 rules/detect/workloads.yaml:1281:31
+--   9070-9098 rules/detect/workloads.yaml:1283:31
+--   9099-9127 rules/detect/workloads.yaml:1285:31
+--   9128-9156 rules/detect/workloads.yaml:1287:31
+--   9157-9185 rules/detect/workloads.yaml:1289:31
+--   9186-9214 rules/detect/workloads.yaml:1291:31
+--   9215-9225 rules/detect/workloads.yaml:1293:23
+--   9226-9240 rules/detect/workloads.yaml:1295:23
+--   9241-9259 rules/detect/workloads.yaml:1297:23
+--   9260-9272 rules/detect/workloads.yaml:1299:23
+--   9273-9277 rules/macros.yaml:49:7
+--   9278-9285 rules/macros.yaml:22:11
+--   9286-9292 rules/macros.yaml:16:7
+--   9293-9296 rules/detect/workloads.yaml:1070:5
+--   9298-9301 rules/detect/workloads.yaml:1377:5
+--   9302-9308 rules/detect/workloads.yaml:16:15
+--   9309-9315 rules/detect/workloads.yaml:18:15
+--   9316-9322 rules/detect/workloads.yaml:1394:23
+--   9323-9345 rules/detect/workloads.yaml:1397:27
+--   9346-9368 rules/detect/workloads.yaml:1399:27
+--   9369-9391 rules/detect/workloads.yaml:1401:27
+--   9392-9402 rules/detect/workloads.yaml:1404:23
+--   9403-9431 rules/detect/workloads.yaml:1407:27
+--   9432-9460 rules/detect/workloads.yaml:1409:27
+--   9461-9489 rules/detect/workloads.yaml:1411:27
+--   9490-9504 rules/detect/workloads.yaml:1414:23
+--   9505-9539 rules/detect/workloads.yaml:1417:27
+--   9540-9574 rules/detect/workloads.yaml:1419:27
+--   9575-9609 rules/detect/workloads.yaml:1421:27
+--   9610-9618 rules/detect/workloads.yaml:1424:23
+--   9619-9644 rules/detect/workloads.yaml:1427:27
+--   9645-9670 rules/detect/workloads.yaml:1429:27
+--   9671-9696 rules/detect/workloads.yaml:1431:27
+--   9697-9701 rules/detect/workloads.yaml:1434:19
+--   9702-9708 rules/detect/workloads.yaml:1438:27
+--   9709-9731 rules/detect/workloads.yaml:1441:31
+--   9732-9754 rules/detect/workloads.yaml:1443:31
+--   9755-9777 rules/detect/workloads.yaml:1445:31
+--   9778-9788 rules/detect/workloads.yaml:1448:27
+--   9789-9817 rules/detect/workloads.yaml:1451:31
+--   9818-9846 rules/detect/workloads.yaml:1453:31
+--   9847-9875 rules/detect/workloads.yaml:1455:31
+--   9876-9890 rules/detect/workloads.yaml:1458:27
+--   9891-9925 rules/detect/workloads.yaml:1461:31
+--   9926-9960 rules/detect/workloads.yaml:1463:31
+--   9961-9995 rules/detect/workloads.yaml:1465:31
+--   9996-10004 rules/detect/workloads.yaml:1468:27
+--   10005-10030 rules/detect/workloads.yaml:1471:31
+--   10031-10056 rules/detect/workloads.yaml:1473:31
+--   10057-10082 rules/detect/workloads.yaml:1475:31
+--   10083-10087 rules/macros.yaml:49:7
+--   10088-10095 rules/macros.yaml:22:11
+--   10096-10102 rules/macros.yaml:16:7
+--   10103-10106 rules/detect/workloads.yaml:1377:5
+--   10108-10111 rules/detect/workloads.yaml:1527:5
+--   10112-10118 rules/detect/workloads.yaml:16:15
+--   10119-10125 rules/detect/workloads.yaml:18:15
+--   10126-10132 rules/detect/workloads.yaml:1545:23
+--   10133-10160 rules/detect/workloads.yaml:1548:27
+--   10161-10188 rules/detect/workloads.yaml:1550:27
+--   10189-10216 rules/detect/workloads.yaml:1552:27
+--   10217-10227 rules/detect/workloads.yaml:1555:23
+--   10228-10261 rules/detect/workloads.yaml:1558:27
+--   10262-10295 rules/detect/workloads.yaml:1560:27
+--   10296-10329 rules/detect/workloads.yaml:1562:27
+--   10330-10344 rules/detect/workloads.yaml:1565:23
+--   10345-10384 rules/detect/workloads.yaml:1568:27
+--   10385-10424 rules/detect/workloads.yaml:1570:27
+--   10425-10464 rules/detect/workloads.yaml:1572:27
+--   10465-10473 rules/detect/workloads.yaml:1575:23
+--   10474-10504 rules/detect/workloads.yaml:1578:27
+--   10505-10535 rules/detect/workloads.yaml:1580:27
+--   10536-10566 rules/detect/workloads.yaml:1582:27
+--   10567-10571 rules/detect/workloads.yaml:1585:19
+--   10572-10578 rules/detect/workloads.yaml:1589:27
+--   10579-10606 rules/detect/workloads.yaml:1592:31
+--   10607-10634 rules/detect/workloads.yaml:1594:31
+--   10635-10662 rules/detect/workloads.yaml:1596:31
+--   10663-10673 rules/detect/workloads.yaml:1599:27
+--   10674-10707 rules/detect/workloads.yaml:1602:31
+--   10708-10741 rules/detect/workloads.yaml:1604:31
+--   10742-10775 rules/detect/workloads.yaml:1606:31
+--   10776-10790 rules/detect/workloads.yaml:1609:27
+--   10791-10830 rules/detect/workloads.yaml:1612:31
+--   10831-10870 rules/detect/workloads.yaml:1614:31
+--   10871-10910 rules/detect/workloads.yaml:1616:31
+--   10911-10919 rules/detect/workloads.yaml:1619:27
+--   10920-10950 rules/detect/workloads.yaml:1622:31
+--   10951-10981 rules/detect/workloads.yaml:1624:31
+--   10982-11012 rules/detect/workloads.yaml:1626:31
+--   11013-11017 rules/macros.yaml:49:7
+--   11018-11025 rules/macros.yaml:22:11
+--   11026-11032 rules/macros.yaml:16:7
+--   11033-11036 rules/detect/workloads.yaml:1527:5
+--   11038-11042 rules/detect/workloads.yaml:1686:5
+--   11043-11049 rules/detect/workloads.yaml:16:15
+--   11050-11056 rules/detect/workloads.yaml:18:15
+--   11057-11063 rules/detect/workloads.yaml:1703:23
+--   11064-11074 rules/detect/workloads.yaml:1706:27
+--   11075-11085 rules/detect/workloads.yaml:1708:27
+--   11086-11096 rules/detect/workloads.yaml:1711:23
+--   11097-11111 rules/detect/workloads.yaml:1714:27
+--   11112-11126 rules/detect/workloads.yaml:1716:27
+--   11127-11141 rules/detect/workloads.yaml:1719:23
+--   11142-11160 rules/detect/workloads.yaml:1722:27
+--   11161-11179 rules/detect/workloads.yaml:1724:27
+--   11180-11188 rules/detect/workloads.yaml:1727:23
+--   11189-11201 rules/detect/workloads.yaml:1730:27
+--   11202-11214 rules/detect/workloads.yaml:1732:27
+--   11215-11221 rules/detect/workloads.yaml:1735:23
+--   11222-11244 rules/detect/workloads.yaml:1738:27
+--   11245-11267 rules/detect/workloads.yaml:1740:27
+--   11268-11290 rules/detect/workloads.yaml:1742:27
+--   11291-11313 rules/detect/workloads.yaml:1744:27
+--   11314-11336 rules/detect/workloads.yaml:1746:27
+--   11337-11359 rules/detect/workloads.yaml:1748:27
+--   11360-11370 rules/detect/workloads.yaml:1751:23
+--   11371-11399 rules/detect/workloads.yaml:1754:27
+--   11400-11428 rules/detect/workloads.yaml:1756:27
+--   11429-11457 rules/detect/workloads.yaml:1758:27
+--   11458-11486 rules/detect/workloads.yaml:1760:27
+--   11487-11515 rules/detect/workloads.yaml:1762:27
+--   11516-11544 rules/detect/workloads.yaml:1764:27
+--   11545-11559 rules/detect/workloads.yaml:1767:23
+--   11560-11594 rules/detect/workloads.yaml:1770:27
+--   11595-11629 rules/detect/workloads.yaml:1772:27
+--   11630-11664 rules/detect/workloads.yaml:1774:27
+--   11665-11699 rules/detect/workloads.yaml:1776:27
+--   11700-11734 rules/detect/workloads.yaml:1778:27
+--   11735-11769 rules/detect/workloads.yaml:1780:27
+--   11770-11778 rules/detect/workloads.yaml:1783:23
+--   11779-11804 rules/detect/workloads.yaml:1786:27
+--   11805-11830 rules/detect/workloads.yaml:1788:27
+--   11831-11856 rules/detect/workloads.yaml:1790:27
+--   11857-11882 rules/detect/workloads.yaml:1792:27
+--   11883-11908 rules/detect/workloads.yaml:1794:27
+--   11909-11934 rules/detect/workloads.yaml:1796:27
+--   11935-11939 rules/detect/workloads.yaml:1799:19
+--   11940-11946 rules/detect/workloads.yaml:1803:27
+--   11947-11957 rules/detect/workloads.yaml:1806:31
+--   11958-11968 rules/detect/workloads.yaml:1808:31
+--   11969-11979 rules/detect/workloads.yaml:1811:27
+--   11980-11994 rules/detect/workloads.yaml:1814:31
+--   11995-12009 rules/detect/workloads.yaml:1816:31
+--   12010-12024 rules/detect/workloads.yaml:1819:27
+--   12025-12043 rules/detect/workloads.yaml:1822:31
+--   12044-12062 rules/detect/workloads.yaml:1824:31
+--   12063-12071 rules/detect/workloads.yaml:1827:27
+--   12072-12084 rules/detect/workloads.yaml:1830:31
+--   12085-12097 rules/detect/workloads.yaml:1832:31
+--   12098-12104 rules/detect/workloads.yaml:1835:27
+--   12105-12127 rules/detect/workloads.yaml:1838:31
+--   12128-12150 rules/detect/workloads.yaml:1840:31
+--   12151-12173 rules/detect/workloads.yaml:1842:31
+--   12174-12196 rules/detect/workloads.yaml:1844:31
+--   12197-12219 rules/detect/workloads.yaml:1846:31
+--   12220-12242 rules/detect/workloads.yaml:1848:31
+--   12243-12253 rules/detect/workloads.yaml:1851:27
+--   12254-12282 rules/detect/workloads.yaml:1854:31
+--   12283-12311 rules/detect/workloads.yaml:1856:31
+--   12312-12340 rules/detect/workloads.yaml:1858:31
+--   12341-12369 rules/detect/workloads.yaml:1860:31
+--   12370-12398 rules/detect/workloads.yaml:1862:31
+--   12399-12427 rules/detect/workloads.yaml:1864:31
+--   12428-12442 rules/detect/workloads.yaml:1867:27
+--   12443-12477 rules/detect/workloads.yaml:1870:31
+--   12478-12512 rules/detect/workloads.yaml:1872:31
+--   12513-12547 rules/detect/workloads.yaml:1874:31
+--   12548-12582 rules/detect/workloads.yaml:1876:31
+--   12583-12617 rules/detect/workloads.yaml:1878:31
+--   12618-12652 rules/detect/workloads.yaml:1880:31
+--   12653-12661 rules/detect/workloads.yaml:1883:27
+--   12662-12687 rules/detect/workloads.yaml:1886:31
+--   12688-12713 rules/detect/workloads.yaml:1888:31
+--   12714-12739 rules/detect/workloads.yaml:1890:31
+--   12740-12765 rules/detect/workloads.yaml:1892:31
+--   12766-12791 rules/detect/workloads.yaml:1894:31
+--   12792-12817 rules/detect/workloads.yaml:1896:31
+--   12818-12822 rules/macros.yaml:49:7
+--   12823-12830 rules/macros.yaml:22:11
+--   12831-12837 rules/macros.yaml:16:7
+--   12838-12841 rules/detect/workloads.yaml:1686:5
+--   12843-12846 rules/detect/workloads.yaml:1950:5
+--   12847-12853 rules/detect/workloads.yaml:1973:11
+--   12854-12861 rules/detect/workloads.yaml:1977:11
+--   12862-12868 rules/detect/workloads.yaml:1982:19
+--   12869-12891 rules/detect/workloads.yaml:1985:23
+--   12892-12922 rules/detect/workloads.yaml:1987:23
+--   12923-12945 rules/detect/workloads.yaml:1990:23
+--   12946-12976 rules/detect/workloads.yaml:1992:23
+--   12977-12999 rules/detect/workloads.yaml:1995:23
+--   13000-13030 rules/detect/workloads.yaml:1997:23
+--   13031-13039 rules/detect/workloads.yaml:2000:23
+--   13040-13048 rules/detect/workloads.yaml:2002:23
+--   13049-13057 rules/detect/workloads.yaml:2004:23
+--   13058-13081 rules/detect/workloads.yaml:2006:23
+--   13082-13104 rules/detect/workloads.yaml:2009:23
+--   13105-13127 rules/detect/workloads.yaml:2012:23
+--   13128-13132 rules/macros.yaml:49:7
+--   13133-13140 rules/detect/workloads.yaml:2018:13
+--   13141-13160 rules/detect/workloads.yaml:2022:17
+--   13161-13180 rules/detect/workloads.yaml:2025:17
+--   13181-13184 rules/detect/workloads.yaml:1950:5
+--   13186-13189 rules/detect/workloads.yaml:2107:5
+--   13190-13196 rules/detect/workloads.yaml:2133:11
+--   13197-13204 rules/macros.yaml:67:7
+--   13205-13212 rules/macros.yaml:22:11
+--   13213-13219 rules/macros.yaml:16:7
+--   13220-13224 rules/macros.yaml:49:7
+--   13225-13228 rules/detect/workloads.yaml:2107:5
+--   13230-13232 rules/noise/drops.yaml:12:5
+--   13233-13237 rules/noise/drops.yaml:19:11
+--   13238-13242 rules/noise/drops.yaml:21:11
+--   13243-13246 rules/noise/drops.yaml:12:5
+--   13248-13254 rules/noise/drops.yaml:38:5
+--   13256-13262 rules/noise/drops.yaml:55:5
+--   13264-13266 rules/noise/drops.yaml:74:5
+--   13267-13273 rules/noise/drops.yaml:86:11
+--   13274-13281 rules/macros.yaml:22:11
+--   13282-13288 rules/macros.yaml:16:7
+--   13289-13292 rules/noise/drops.yaml:74:5
+--   13294-13301 rules/redact/credentials.yaml:79:5
+--   13303-13310 rules/redact/scan.yaml:14:5
+--   13312-13319 rules/redact/secrets.yaml:8:5
+--   13321-13323 rules/redact/tokens.yaml:3:5
+--   13324-13330 rules/redact/tokens.yaml:11:11
+--   13331-13335 rules/redact/tokens.yaml:3:5
+--   13337-13344 rules/redact/tokens.yaml:34:5
+--   13346-13348 rules/redact/tokens.yaml:65:5
+--   13349-13356 rules/redact/tokens.yaml:82:7
+--   13357-13361 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -846,6 +846,7 @@ local UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 local WILD = {} -- sentinel for [*] in redaction paths
 local SCAN_COLLECT = true -- a rule scans whole records
 local SCAN_MIN = 3 -- shorter strings cannot hold any scanned literal
+local SCAN_MEMO = true -- remember strings the scan found clean
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
@@ -975,6 +976,17 @@ local sanitize
 -- record; sanitize, which visits every value anyway, gathers them into
 -- SCAN_BUF (reused across records; SCAN_N is this record's count).
 local SCAN_BUF, SCAN_N = {}, 0
+-- Strings already found to hold no literal of the (single) whole-record scan
+-- rule: user names, user agents, groups, keys, resource names repeat from
+-- record to record, so most of a record is known clean and skipped. The memo
+-- is emptied when it grows, so unique strings cannot exhaust memory.
+local SCAN_CLEAN, SCAN_CLEAN_N, SCAN_CLEAN_MAX = {}, 0, 20000
+
+local function mark_scan_clean()
+  if SCAN_CLEAN_N + SCAN_N > SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+  for i = 1, SCAN_N do SCAN_CLEAN[SCAN_BUF[i]] = true end
+  SCAN_CLEAN_N = SCAN_CLEAN_N + SCAN_N
+end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
 -- could not encode it; returns how many values were replaced below it.
@@ -992,7 +1004,7 @@ local function sanitize_value(t, k, v, depth)
       return 1
     end
   elseif tv == "string" then
-    if SCAN_COLLECT and #v >= SCAN_MIN then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
+    if SCAN_COLLECT and #v >= SCAN_MIN and not SCAN_CLEAN[v] then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
   elseif tv == "function" or tv == "thread" then
     t[k] = UNENCODABLE
     return 1
@@ -1013,7 +1025,7 @@ sanitize = function(t, depth)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
-    elseif SCAN_COLLECT and #k >= SCAN_MIN then
+    elseif SCAN_COLLECT and #k >= SCAN_MIN and not SCAN_CLEAN[k] then
       SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = k
     end
     replaced = replaced + sanitize_value(t, k, v, depth)
@@ -1078,6 +1090,26 @@ local function has_literal(s, lower, spec, i)
   return sfind(s, lit, 1, true) ~= nil, lower
 end
 
+-- Patterns grouped by their literal, each literal once: { {literal or
+-- false, case-insensitive?, {pattern indexes}}, ... }, built on first use.
+-- Alternatives of one regex often share a literal (PRIVATE KEY-----).
+local function gates_of(spec)
+  local gates, by = {}, {}
+  for i = 1, #spec.patterns do
+    local lit, ci = spec.literals[i], spec.ci[i]
+    local key = lit and ((ci and "i" or "s") .. lit) or ""
+    local g = by[key]
+    if g == nil then
+      g = { lit or false, ci or false, {} }
+      by[key] = g
+      gates[#gates + 1] = g
+    end
+    g[3][#g[3] + 1] = i
+  end
+  spec.gates = gates
+  return gates
+end
+
 -- The indexes of the patterns whose literal occurs somewhere below v (or in
 -- `blob`, the strings already joined), nil when none does.
 local function candidates(v, spec, keys, blob)
@@ -1091,15 +1123,26 @@ local function candidates(v, spec, keys, blob)
       blob = tconcat(buf, "\n", 1, n)
     end
   end
-  local hit, m, lower, ok = nil, 0, nil, false
-  for i = 1, #spec.patterns do
-    ok, lower = has_literal(blob, lower, spec, i)
-    if ok then
-      m = m + 1
+  local gates = spec.gates or gates_of(spec)
+  local hit, m, lower = nil, 0, nil
+  for g = 1, #gates do
+    local gate = gates[g]
+    local lit, found = gate[1], true
+    if lit then
+      if gate[2] then
+        lower = lower or slower(blob)
+        found = sfind(lower, lit, 1, true) ~= nil
+      else
+        found = sfind(blob, lit, 1, true) ~= nil
+      end
+    end
+    if found then
+      local idx = gate[3]
       hit = hit or {}
-      hit[m] = i
+      for j = 1, #idx do m = m + 1; hit[m] = idx[j] end
     end
   end
+  if hit and m > 1 then table.sort(hit) end -- patterns apply in rule order
   return hit
 end
 
@@ -1160,6 +1203,75 @@ local function scrub(v, spec, keys, blob)
   local hit = candidates(v, spec, keys, blob)
   if hit == nil then return v, false end
   return scrub_walk(v, hit, spec, keys)
+end
+
+-- Put the scrubbed strings of `repl` (old -> new) in place, values and
+-- keys, everywhere below v.
+local function replace_strings(v, repl)
+  local any, renames = false, nil
+  if is_array(v) then
+    for i = 1, alen(v) do
+      local x = v[i]
+      if type(x) == "string" then
+        local nx = repl[x]
+        if nx then v[i] = nx; any = true end
+      elseif type(x) == "table" then
+        if replace_strings(x, repl) then any = true end
+      end
+    end
+    return any
+  end
+  for k, x in pairs(v) do
+    if type(x) == "string" then
+      local nx = repl[x]
+      if nx then v[k] = nx; any = true end
+    elseif type(x) == "table" then
+      if replace_strings(x, repl) then any = true end
+    end
+    if type(k) == "string" and repl[k] then
+      renames = renames or {}
+      renames[#renames + 1] = k
+    end
+  end
+  if renames then
+    for i = 1, #renames do
+      local old = renames[i]
+      local new, x = repl[old], v[old]
+      v[old] = nil
+      while v[new] ~= nil do new = new .. "~" end
+      v[new] = x
+    end
+    any = true
+  end
+  return any
+end
+
+-- A whole-record scan: `blob` joins the record's strings not yet known to
+-- be clean (SCAN_BUF). Only when some pattern's literal is in it are those
+-- strings scrubbed one by one; the ones that do not change are remembered
+-- as clean (a word such as secretKeyRef holds a literal but no secret), and
+-- only when one did change is the record walked to put it in place.
+local function scan_record(record, spec, blob)
+  local hit = candidates(nil, spec, true, blob)
+  if hit == nil then
+    if SCAN_MEMO then mark_scan_clean() end
+    return false
+  end
+  local repl, changed = nil, false
+  for i = 1, SCAN_N do
+    local s = SCAN_BUF[i]
+    local ns, ch = gsub_all(s, hit, spec)
+    if ch then
+      repl = repl or {}
+      repl[s] = ns
+      changed = true
+    elseif SCAN_MEMO then
+      if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+      if not SCAN_CLEAN[s] then SCAN_CLEAN[s] = true; SCAN_CLEAN_N = SCAN_CLEAN_N + 1 end
+    end
+  end
+  if not changed then return false end
+  return replace_strings(record, repl)
 end
 
 -- credentials mode: values masked by the name they are stored under, and
@@ -13250,59 +13362,59 @@ end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
-P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {55, 56, 60} }
-P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {55, 56, 60} }
-P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 56, 60} }
-P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 56, 60} }
-P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {55, 56, 60} }
-P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {55, 56, 60} }
-P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {55, 56, 60} }
-P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {55, 56, 60} }
-P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {55, 56, 60} }
-P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
-P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {55, 56, 60} }
-P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {55, 56, 60} }
-P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 57, 60} }
-P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 56, 57, 60} }
-P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 56, 57, 60} }
-P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 56, 57, 60} }
-P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 57, 60} }
-P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 58, 60} }
-P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 58, 60} }
-P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 58, 60} }
-P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 58, 60} }
-P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 59, 60} }
-P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 56, 59, 60} }
-P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 59, 60} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {56, 55, 60} }
+P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {56, 55, 60} }
+P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {56, 55, 60} }
+P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {56, 55, 60} }
+P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {56, 55, 60} }
+P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {56, 55, 60} }
+P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {56, 55, 60} }
+P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {56, 55, 60} }
+P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {56, 55, 60} }
+P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {56, 55, 60} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {56, 55, 60} }
+P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {56, 55, 60} }
+P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {56, 55, 60} }
+P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {56, 55, 60} }
+P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 57, 60} }
+P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {56, 55, 57, 60} }
+P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {56, 55, 57, 60} }
+P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {56, 55, 57, 60} }
+P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {56, 55, 57, 60} }
+P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 58, 60} }
+P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 58, 60} }
+P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {56, 55, 58, 60} }
+P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {56, 55, 58, 60} }
+P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 60} }
+P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {56, 55, 59, 60} }
+P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {56, 55, 59, 60} }
+P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {56, 55, 59, 60} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
@@ -13392,8 +13504,7 @@ local function evaluate(record)
         else
           -- scan mode without fields: the whole record
           if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
-          local _, ch = scrub(record, spec, true, blob)
-          changed = ch
+          changed = scan_record(record, spec, blob)
         end
       end
       for j = 1, #spec.paths do
@@ -13409,12 +13520,16 @@ local function evaluate(record)
 
   if matched == nil and redacted == nil and truncated == 0 then
     -- Unchanged: code 0 makes Fluent Bit emit the original bytes, so
-    -- numbers such as 5.0 are not rewritten to 5. Not for a record with a
-    -- body: its original bytes may hold what this view cannot see (of a
-    -- duplicated JSON key, Lua keeps one value), so it is re-encoded from
-    -- the view redaction has seen.
-    if record.requestObject == nil and record.responseObject == nil then return 0, record end
-    return 2, record
+    -- numbers such as 5.0 are not rewritten to 5. Not for a patch body: the
+    -- apiserver logs it verbatim (audit.LogRequestPatch keeps the raw
+    -- bytes), so it may repeat a JSON key, of which this view holds one
+    -- value and the original bytes both: it is re-encoded from the view
+    -- redaction has seen. Every other body is the apiserver's own encoding
+    -- of a decoded object (audit.LogRequestObject, LogResponseObject: no
+    -- duplicate keys), and re-encoding it would cost as much again as
+    -- Fluent Bit's conversion into Lua.
+    if record.requestObject ~= nil and record.verb == "patch" then return 2, record end
+    return 0, record
   end
   if matched ~= nil then
     record.detection = { severity = SEVERITY_NAME[rank], rules = matched }

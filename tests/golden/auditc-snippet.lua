@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   852-855   tests/golden/rules/golden.yaml:15:5
---   856-863   tests/golden/rules/golden.yaml:12:11
---   864-871   tests/golden/rules/golden.yaml:27:9
---   872-875   tests/golden/rules/golden.yaml:15:5
---   877-880   tests/golden/rules/golden.yaml:29:5
---   881-903   tests/golden/rules/golden.yaml:40:11
---   904-907   tests/golden/rules/golden.yaml:29:5
---   909-912   tests/golden/rules/golden.yaml:42:5
---   913-917   tests/golden/rules/golden.yaml:49:11
---   918-922   tests/golden/rules/golden.yaml:51:11
---   923-929   tests/golden/rules/golden.yaml:53:11
---   930-933   tests/golden/rules/golden.yaml:42:5
---   935-937   tests/golden/rules/golden.yaml:55:5
---   938-942   tests/golden/rules/golden.yaml:59:7
---   943-946   tests/golden/rules/golden.yaml:55:5
---   948-955   tests/golden/rules/golden.yaml:61:5
+--   964-967   tests/golden/rules/golden.yaml:15:5
+--   968-975   tests/golden/rules/golden.yaml:12:11
+--   976-983   tests/golden/rules/golden.yaml:27:9
+--   984-987   tests/golden/rules/golden.yaml:15:5
+--   989-992   tests/golden/rules/golden.yaml:29:5
+--   993-1015  tests/golden/rules/golden.yaml:40:11
+--   1016-1019 tests/golden/rules/golden.yaml:29:5
+--   1021-1024 tests/golden/rules/golden.yaml:42:5
+--   1025-1029 tests/golden/rules/golden.yaml:49:11
+--   1030-1034 tests/golden/rules/golden.yaml:51:11
+--   1035-1041 tests/golden/rules/golden.yaml:53:11
+--   1042-1045 tests/golden/rules/golden.yaml:42:5
+--   1047-1049 tests/golden/rules/golden.yaml:55:5
+--   1050-1054 tests/golden/rules/golden.yaml:59:7
+--   1055-1058 tests/golden/rules/golden.yaml:55:5
+--   1060-1067 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -34,6 +34,7 @@ local UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 local WILD = {} -- sentinel for [*] in redaction paths
 local SCAN_COLLECT = false -- a rule scans whole records
 local SCAN_MIN = 1 -- shorter strings cannot hold any scanned literal
+local SCAN_MEMO = false -- remember strings the scan found clean
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
@@ -163,6 +164,17 @@ local sanitize
 -- record; sanitize, which visits every value anyway, gathers them into
 -- SCAN_BUF (reused across records; SCAN_N is this record's count).
 local SCAN_BUF, SCAN_N = {}, 0
+-- Strings already found to hold no literal of the (single) whole-record scan
+-- rule: user names, user agents, groups, keys, resource names repeat from
+-- record to record, so most of a record is known clean and skipped. The memo
+-- is emptied when it grows, so unique strings cannot exhaust memory.
+local SCAN_CLEAN, SCAN_CLEAN_N, SCAN_CLEAN_MAX = {}, 0, 20000
+
+local function mark_scan_clean()
+  if SCAN_CLEAN_N + SCAN_N > SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+  for i = 1, SCAN_N do SCAN_CLEAN[SCAN_BUF[i]] = true end
+  SCAN_CLEAN_N = SCAN_CLEAN_N + SCAN_N
+end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
 -- could not encode it; returns how many values were replaced below it.
@@ -180,7 +192,7 @@ local function sanitize_value(t, k, v, depth)
       return 1
     end
   elseif tv == "string" then
-    if SCAN_COLLECT and #v >= SCAN_MIN then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
+    if SCAN_COLLECT and #v >= SCAN_MIN and not SCAN_CLEAN[v] then SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = v end
   elseif tv == "function" or tv == "thread" then
     t[k] = UNENCODABLE
     return 1
@@ -201,7 +213,7 @@ sanitize = function(t, depth)
     if type(k) ~= "string" then
       bad_keys = bad_keys or {}
       bad_keys[#bad_keys + 1] = k
-    elseif SCAN_COLLECT and #k >= SCAN_MIN then
+    elseif SCAN_COLLECT and #k >= SCAN_MIN and not SCAN_CLEAN[k] then
       SCAN_N = SCAN_N + 1; SCAN_BUF[SCAN_N] = k
     end
     replaced = replaced + sanitize_value(t, k, v, depth)
@@ -266,6 +278,26 @@ local function has_literal(s, lower, spec, i)
   return sfind(s, lit, 1, true) ~= nil, lower
 end
 
+-- Patterns grouped by their literal, each literal once: { {literal or
+-- false, case-insensitive?, {pattern indexes}}, ... }, built on first use.
+-- Alternatives of one regex often share a literal (PRIVATE KEY-----).
+local function gates_of(spec)
+  local gates, by = {}, {}
+  for i = 1, #spec.patterns do
+    local lit, ci = spec.literals[i], spec.ci[i]
+    local key = lit and ((ci and "i" or "s") .. lit) or ""
+    local g = by[key]
+    if g == nil then
+      g = { lit or false, ci or false, {} }
+      by[key] = g
+      gates[#gates + 1] = g
+    end
+    g[3][#g[3] + 1] = i
+  end
+  spec.gates = gates
+  return gates
+end
+
 -- The indexes of the patterns whose literal occurs somewhere below v (or in
 -- `blob`, the strings already joined), nil when none does.
 local function candidates(v, spec, keys, blob)
@@ -279,15 +311,26 @@ local function candidates(v, spec, keys, blob)
       blob = tconcat(buf, "\n", 1, n)
     end
   end
-  local hit, m, lower, ok = nil, 0, nil, false
-  for i = 1, #spec.patterns do
-    ok, lower = has_literal(blob, lower, spec, i)
-    if ok then
-      m = m + 1
+  local gates = spec.gates or gates_of(spec)
+  local hit, m, lower = nil, 0, nil
+  for g = 1, #gates do
+    local gate = gates[g]
+    local lit, found = gate[1], true
+    if lit then
+      if gate[2] then
+        lower = lower or slower(blob)
+        found = sfind(lower, lit, 1, true) ~= nil
+      else
+        found = sfind(blob, lit, 1, true) ~= nil
+      end
+    end
+    if found then
+      local idx = gate[3]
       hit = hit or {}
-      hit[m] = i
+      for j = 1, #idx do m = m + 1; hit[m] = idx[j] end
     end
   end
+  if hit and m > 1 then table.sort(hit) end -- patterns apply in rule order
   return hit
 end
 
@@ -348,6 +391,75 @@ local function scrub(v, spec, keys, blob)
   local hit = candidates(v, spec, keys, blob)
   if hit == nil then return v, false end
   return scrub_walk(v, hit, spec, keys)
+end
+
+-- Put the scrubbed strings of `repl` (old -> new) in place, values and
+-- keys, everywhere below v.
+local function replace_strings(v, repl)
+  local any, renames = false, nil
+  if is_array(v) then
+    for i = 1, alen(v) do
+      local x = v[i]
+      if type(x) == "string" then
+        local nx = repl[x]
+        if nx then v[i] = nx; any = true end
+      elseif type(x) == "table" then
+        if replace_strings(x, repl) then any = true end
+      end
+    end
+    return any
+  end
+  for k, x in pairs(v) do
+    if type(x) == "string" then
+      local nx = repl[x]
+      if nx then v[k] = nx; any = true end
+    elseif type(x) == "table" then
+      if replace_strings(x, repl) then any = true end
+    end
+    if type(k) == "string" and repl[k] then
+      renames = renames or {}
+      renames[#renames + 1] = k
+    end
+  end
+  if renames then
+    for i = 1, #renames do
+      local old = renames[i]
+      local new, x = repl[old], v[old]
+      v[old] = nil
+      while v[new] ~= nil do new = new .. "~" end
+      v[new] = x
+    end
+    any = true
+  end
+  return any
+end
+
+-- A whole-record scan: `blob` joins the record's strings not yet known to
+-- be clean (SCAN_BUF). Only when some pattern's literal is in it are those
+-- strings scrubbed one by one; the ones that do not change are remembered
+-- as clean (a word such as secretKeyRef holds a literal but no secret), and
+-- only when one did change is the record walked to put it in place.
+local function scan_record(record, spec, blob)
+  local hit = candidates(nil, spec, true, blob)
+  if hit == nil then
+    if SCAN_MEMO then mark_scan_clean() end
+    return false
+  end
+  local repl, changed = nil, false
+  for i = 1, SCAN_N do
+    local s = SCAN_BUF[i]
+    local ns, ch = gsub_all(s, hit, spec)
+    if ch then
+      repl = repl or {}
+      repl[s] = ns
+      changed = true
+    elseif SCAN_MEMO then
+      if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+      if not SCAN_CLEAN[s] then SCAN_CLEAN[s] = true; SCAN_CLEAN_N = SCAN_CLEAN_N + 1 end
+    end
+  end
+  if not changed then return false end
+  return replace_strings(record, repl)
 end
 
 -- credentials mode: values masked by the name they are stored under, and
@@ -1017,8 +1129,7 @@ local function evaluate(record)
         else
           -- scan mode without fields: the whole record
           if blob == nil then blob = SCAN_N > 0 and tconcat(SCAN_BUF, "\n", 1, SCAN_N) or "" end
-          local _, ch = scrub(record, spec, true, blob)
-          changed = ch
+          changed = scan_record(record, spec, blob)
         end
       end
       for j = 1, #spec.paths do
@@ -1034,12 +1145,16 @@ local function evaluate(record)
 
   if matched == nil and redacted == nil and truncated == 0 then
     -- Unchanged: code 0 makes Fluent Bit emit the original bytes, so
-    -- numbers such as 5.0 are not rewritten to 5. Not for a record with a
-    -- body: its original bytes may hold what this view cannot see (of a
-    -- duplicated JSON key, Lua keeps one value), so it is re-encoded from
-    -- the view redaction has seen.
-    if record.requestObject == nil and record.responseObject == nil then return 0, record end
-    return 2, record
+    -- numbers such as 5.0 are not rewritten to 5. Not for a patch body: the
+    -- apiserver logs it verbatim (audit.LogRequestPatch keeps the raw
+    -- bytes), so it may repeat a JSON key, of which this view holds one
+    -- value and the original bytes both: it is re-encoded from the view
+    -- redaction has seen. Every other body is the apiserver's own encoding
+    -- of a decoded object (audit.LogRequestObject, LogResponseObject: no
+    -- duplicate keys), and re-encoding it would cost as much again as
+    -- Fluent Bit's conversion into Lua.
+    if record.requestObject ~= nil and record.verb == "patch" then return 2, record end
+    return 0, record
   end
   if matched ~= nil then
     record.detection = { severity = SEVERITY_NAME[rank], rules = matched }

@@ -13,7 +13,7 @@
 
 local type, pairs, tostring, tonumber, error, pcall = type, pairs, tostring, tonumber, error, pcall
 local getmetatable, setmetatable, rawequal = getmetatable, setmetatable, rawequal
-local sbyte, schar, sfind, ssub, sformat = string.byte, string.char, string.find, string.sub, string.format
+local sbyte, schar, sfind, ssub, sformat, sgsub = string.byte, string.char, string.find, string.sub, string.format, string.gsub
 local concat, maxn, floor, HUGE = table.concat, table.maxn, math.floor, math.huge
 local tnew = require("table.new")
 
@@ -200,16 +200,18 @@ end
 -- flb_lua_tomsgpack followed by Fluent Bit's msgpack -> JSON. Values that
 -- Fluent Bit cannot turn into valid JSON are collected in `problems`.
 
+-- What flb_msgpack_to_json writes for each byte that needs escaping (the
+-- rest pass as they are); most strings need none, and skip the gsub.
+local JSON_ESCAPE = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r" }
+for b = 0, 31 do
+  local c = schar(b)
+  if JSON_ESCAPE[c] == nil then JSON_ESCAPE[c] = sformat("\\u%04x", b) end
+end
+JSON_ESCAPE[schar(127)] = sformat("\\u%04x", 127)
+
 local function jstring(s)
-  return '"' .. s:gsub('[%c"\\]', function(c)
-    local b = sbyte(c)
-    if b == 34 then return '\\"' end
-    if b == 92 then return "\\\\" end
-    if b == 10 then return "\\n" end
-    if b == 9 then return "\\t" end
-    if b == 13 then return "\\r" end
-    return sformat("\\u%04x", b)
-  end) .. '"'
+  if not sfind(s, '[%c"\\]') then return '"' .. s .. '"' end
+  return '"' .. sgsub(s, '[%c"\\]', JSON_ESCAPE) .. '"'
 end
 
 -- flb_lua.c lua_isinteger: (lua_Integer)n == n, with lua_Integer 64-bit.
@@ -227,83 +229,94 @@ local function array_length(t)
   return -1
 end
 
-local function encode_map(t, out, depth, problems)
-  out[#out + 1] = "{"
+-- The writers return the new length of `out` (a counter is cheaper than
+-- `#out` on every append).
+local function encode_map(t, out, n, depth, problems)
+  n = n + 1; out[n] = "{"
   local first = true
   for k, v in pairs(t) do
-    if not first then out[#out + 1] = "," end
+    if not first then n = n + 1; out[n] = "," end
     first = false
     if type(k) ~= "string" then
       problems[#problems + 1] = "map key of type " .. type(k) .. " (" .. tostring(k) .. ") makes invalid JSON"
-      out[#out + 1] = jstring(tostring(k))
-    else
-      out[#out + 1] = jstring(k)
+      k = tostring(k)
     end
-    out[#out + 1] = ":"
-    encode(v, out, depth, problems)
+    -- the key itself goes into the buffer when it needs no escaping: no new
+    -- string is made (and interned) for it
+    if sfind(k, '[%c"\\]') then
+      n = n + 1; out[n] = jstring(k); n = n + 1; out[n] = ":"
+    else
+      n = n + 1; out[n] = '"'; n = n + 1; out[n] = k; n = n + 1; out[n] = '":'
+    end
+    n = encode(v, out, n, depth, problems)
   end
-  out[#out + 1] = "}"
+  n = n + 1; out[n] = "}"
+  return n
 end
 
-local function encode_array(t, n, out, depth, problems)
-  out[#out + 1] = "["
-  for i = 1, n do
-    if i > 1 then out[#out + 1] = "," end
-    encode(t[i], out, depth, problems)
+local function encode_array(t, len, out, n, depth, problems)
+  n = n + 1; out[n] = "["
+  for i = 1, len do
+    if i > 1 then n = n + 1; out[n] = "," end
+    n = encode(t[i], out, n, depth, problems)
   end
-  out[#out + 1] = "]"
+  n = n + 1; out[n] = "]"
+  return n
 end
 
-encode = function(v, out, depth, problems)
+encode = function(v, out, n, depth, problems)
   local tv = type(v)
+  n = n + 1
   if tv == "string" then
-    out[#out + 1] = jstring(v)
+    if sfind(v, '[%c"\\]') then
+      out[n] = jstring(v)
+    else
+      out[n] = '"'; n = n + 1; out[n] = v; n = n + 1; out[n] = '"'
+    end
   elseif tv == "number" then
     if v ~= v or v == HUGE or v == -HUGE then
       problems[#problems + 1] = "number " .. tostring(v) .. " is not valid JSON"
-      out[#out + 1] = "null"
+      out[n] = "null"
     elseif is_integer(v) then
       -- msgpack_pack_int64: -0.0 is integral and comes out as 0
-      out[#out + 1] = v == 0 and "0" or sformat("%.0f", v)
+      out[n] = v == 0 and "0" or sformat("%.0f", v)
     else
-      out[#out + 1] = sformat("%.16g", v)
+      out[n] = sformat("%.16g", v)
     end
   elseif tv == "boolean" then
-    out[#out + 1] = v and "true" or "false"
+    out[n] = v and "true" or "false"
   elseif tv == "nil" or (NULL ~= nil and rawequal(v, NULL)) then
-    out[#out + 1] = "null"
+    out[n] = "null"
   elseif tv == "table" then
     if depth >= POISON_DEPTH then
       problems[#problems + 1] = "record nests " .. POISON_DEPTH .. " levels deep: Fluent Bit's JSON encoders crash on it"
-      out[#out + 1] = "null"
-      return
+      out[n] = "null"
+      return n
     end
+    n = n - 1
     local mt = getmetatable(v)
     local kind = (type(mt) == "table" and type(mt.type) == "number" and mt.type >= 0) and mt.type or nil
     if kind == L2C_ARRAY then
-      encode_array(v, #v, out, depth + 1, problems) -- lua_toarray_msgpack uses lua_objlen
+      return encode_array(v, #v, out, n, depth + 1, problems) -- lua_toarray_msgpack uses lua_objlen
     elseif kind ~= nil then
-      encode_map(v, out, depth + 1, problems)
-    else
-      local n = array_length(v)
-      if n > 0 then
-        encode_array(v, n, out, depth + 1, problems)
-      else
-        encode_map(v, out, depth + 1, problems)
-      end
+      return encode_map(v, out, n, depth + 1, problems)
     end
+    local len = array_length(v)
+    if len > 0 then return encode_array(v, len, out, n, depth + 1, problems) end
+    return encode_map(v, out, n, depth + 1, problems)
   else
     -- LUA_TFUNCTION/USERDATA/THREAD: "cannot serialize", nothing is written
     -- and the msgpack buffer is corrupt.
     problems[#problems + 1] = "value of type " .. tv .. " cannot be serialised by Fluent Bit"
-    out[#out + 1] = "null"
+    out[n] = "null"
   end
+  return n
 end
 
 function M.encode(v)
   local out, problems = {}, {}
-  encode(v, out, 0, problems)
-  return concat(out), problems
+  local n = encode(v, out, 0, 0, problems)
+  return concat(out, "", 1, n), problems
 end
 
 ---------------------------------------------------------------- the filter call

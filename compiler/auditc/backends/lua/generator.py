@@ -72,6 +72,8 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     scans = [r.payload for r in program.of_kind("redact") if r.payload.whole_record and r.payload.mode == "scan"]
     w.line(f"local SCAN_COLLECT = {'true' if scans else 'false'} -- a rule scans whole records")
     w.line(f"local SCAN_MIN = {_scan_min(scans)} -- shorter strings cannot hold any scanned literal")
+    # Clean strings are remembered only when one rule decides what clean means.
+    w.line(f"local SCAN_MEMO = {'true' if len(scans) == 1 else 'false'} -- remember strings the scan found clean")
     w.line()
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
@@ -297,7 +299,10 @@ def _emit_index(w: LuaWriter, program: Program) -> None:
     def plan_for(res, verb) -> int:
         lists = []
         for kind in ("detect", "drop", "redact"):
-            lists.append(tuple(r.number for r in program.of_kind(kind) if _applies(r, res, verb)))
+            rules = program.of_kind(kind)
+            if kind == "redact":
+                rules = sorted(rules, key=_redaction_order)
+            lists.append(tuple(r.number for r in rules if _applies(r, res, verb)))
         key = tuple(lists)
         if key not in plans:
             plans[key] = len(plans) + 1
@@ -322,6 +327,14 @@ def _emit_index(w: LuaWriter, program: Program) -> None:
         entries = ", ".join(f"[{lua_string(v)}] = P[{n}]" for v, n in verbs)
         target = "local INDEX_ANY" if res is None else f"INDEX[{lua_string(res)}]"
         w.line(f"{target} = {{ verbs = {{ {entries} }}, other = P[{other}] }}")
+
+
+def _redaction_order(rule: IRRule) -> tuple:
+    """Whole-record scans first: they scrub the strings sanitize gathered
+    from the record as it arrived, so they must run before any other rule
+    rewrites one of them (credentials re-encodes JSON kept in strings)."""
+    red = rule.payload
+    return (0 if red.whole_record and red.mode == "scan" else 1, rule.number)
 
 
 def _applies_res(rule: IRRule, res) -> bool:
