@@ -328,7 +328,7 @@ def _self_check(pending: list[_Pending], files: dict[str, str]) -> dict[str, str
                     failed.setdefault(Path(d.location.file).name if d.location else "", []).append(d.message)
             else:
                 for r in run_tests(compiled):
-                    if not r.passed:
+                    if r.failed:
                         failed.setdefault(Path(r.test.loc.file).name, []).append(
                             f"generated test {r.test.name!r} fails: {'; '.join(r.failures)}")
         known = {name: msgs for name, msgs in failed.items() if name in files}
