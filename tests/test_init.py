@@ -57,6 +57,9 @@ def test_init_scaffolds_a_repository_whose_ci_passes(tmp_path, monkeypatch, caps
     lua = Path("lua/auditc.lua").read_text()
     assert "auditc-pack/detect/exec.yaml:" in lua and "rules/production.yaml:" in lua
     assert str(shipped.pack_dir()) not in "".join(p.read_text() for p in Path("lua").iterdir())
+    # Commands with a default rules directory take the repository they run in.
+    code, out, _ = run(capsys, "query", "site-workload-deleted-in-production")
+    assert code == 0 and '"site-workload-deleted-in-production"' in out
     # The manifests deploy the build output next to them.
     kustomization = yaml.safe_load(Path("fluent-bit/kustomization.yaml").read_text())
     assert "../lua" in kustomization["resources"] and Path("lua/kustomization.yaml").is_file()
@@ -140,3 +143,11 @@ def test_pyproject_ships_every_package_and_data_file():
         assert config["package-data"][package] == ["*.yaml", "**/*.yaml"]
         data = [p for p in directory.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.name != "__init__.py"]
         assert data and [p for p in data if p.suffix != ".yaml"] == []
+
+
+def test_the_documentation_names_every_file_init_writes():
+    from auditc.scaffold import files
+
+    doc = (ROOT / "docs" / "site-rules.md").read_text()
+    named = {f.path for f in files() if not f.path.startswith("fluent-bit/")}
+    assert all(f"`{path}`" in doc for path in named), [p for p in named if f"`{p}`" not in doc]
