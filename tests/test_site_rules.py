@@ -4,6 +4,7 @@ overrides its rules, and adds its own, without breaking the base's tests."""
 from __future__ import annotations
 
 import json
+from xml.etree import ElementTree as ET
 
 import pytest
 import yaml
@@ -170,9 +171,14 @@ def test_the_same_base_tests_fail_when_the_site_rules_are_in_the_base_layer(repo
     assert {"exec with a shell fires both", "a health check is dropped", "a configmap read is kept"} <= failed
 
 
-def test_the_cli_reports_skips_and_passes(repo, capsys):
-    code, out, err = run(capsys, "test", repo)
+def test_the_cli_reports_skips_and_passes(repo, tmp_path, capsys):
+    junit = tmp_path / "junit.xml"
+    code, out, err = run(capsys, "test", repo, "--junit", junit)
     assert code == 0, out
+    suites = ET.parse(junit).getroot()
+    assert suites.get("skipped") == "2" and suites.get("failures") == "0"
+    assert [c.get("name") for c in suites.iter("testcase") if c.find("skipped") is not None] == [
+        "exec-shell › a shell fires [enable_flb_null=off]", "exec-shell › a shell fires [enable_flb_null=on]"]
     assert out.strip().splitlines()[-1] == "10 passed, 0 failed, 2 skipped"
     assert "auditc: skipped 1 test: rule 'exec-shell' is disabled at " in err
     code, out, _ = run(capsys, "test", repo, "--format", "json")

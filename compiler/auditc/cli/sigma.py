@@ -38,13 +38,14 @@ def add_parsers(sub) -> None:
                     "Rules are converted exactly, converted with fixes for known mismatches between SigmaHQ's "
                     "Kubernetes rules and real audit events (each fix is noted in the rule's description), or "
                     "skipped with a one-line reason. Each rule gets generated tests, so `auditc test DIR` "
-                    "covers it; the output is checked with auditc's own validate and test before it is written.")
+                    "covers it; the output is checked with auditc's own validate and test before it is written. "
+                    "Rules the pack already detects are not written again (--covered, --against; docs/sigma.md).")
     s.add_argument("paths", metavar="PATH", nargs="+", help="Sigma rule file, or directory searched for *.yml/*.yaml")
     s.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write the rule files into")
     s.add_argument("--format", choices=("table", "json"), default="table",
                    help="summary format (default: %(default)s)")
     s.add_argument("--strict", action="store_true", help="exit 1 when any rule is skipped")
-    s.add_argument("--dry-run", action="store_true", help="convert and report, but write nothing")
+    s.add_argument("--dry-run", action="store_true", help="convert, compare and report, but write (or remove) nothing")
     s.add_argument("--license", default=DEFAULT_LICENSE, metavar="TEXT",
                    help="license named in the attribution of rules that have an author but no `license:` "
                         "(default: the Detection Rule License 1.1 of SigmaHQ's rules; 'none' to name none)")
