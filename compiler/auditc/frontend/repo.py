@@ -110,7 +110,7 @@ def _expand_repo(config: Path, roots: list[Root], seen: set[Path], layer: int, s
             hint = " (did you mean 'pack', the default pack of auditc?)" if difflib.get_close_matches(
                 entry, [shipped.PACK_NAME], n=1, cutoff=0.6) else ""
             sink.error(where, f"extends: {entry!r} is neither 'pack' nor an existing path "
-                              f"(paths are relative to {config})" + hint, "AUD210")
+                              f"(paths are relative to {repo}, where {config.name} is)" + hint, "AUD210")
             continue
         inner = config_of(target)
         if inner is not None:
@@ -122,7 +122,8 @@ def _expand_repo(config: Path, roots: list[Root], seen: set[Path], layer: int, s
         target = repo / entry
         if not target.exists():
             where = doc.loc(("rules", i)) if "rules" in data else Location(name, 1, 1)
-            sink.error(where, f"rules: {str(target)!r} does not exist (paths are relative to {config})", "AUD210")
+            sink.error(where, f"rules: {str(target)!r} does not exist (paths are relative to {repo}, "
+                              f"where {config.name} is)", "AUD210")
             continue
         added = _add(roots, seen, Root(target, str(target), layer, repo)) or added
     return layer + 1 if added else layer
@@ -136,8 +137,7 @@ def _hint_enclosing_repo(given: Path, sink: DiagnosticSink) -> None:
         config = parent / CONFIG_NAME
         if config.is_file():
             try:
-                shown = Path(parent).relative_to(Path.cwd().resolve())
-                shown_text = str(shown) if str(shown) != "." else "."
+                shown_text = str(parent.relative_to(Path.cwd().resolve()))
             except ValueError:
                 shown_text = str(parent)
             sink.warning(Location(str(given)),
