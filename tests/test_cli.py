@@ -149,7 +149,7 @@ def test_test_format_json_is_one_document(rules, capsys):
     import json
     code, stdout, _ = run(capsys, "test", rules, "--format", "json")
     doc = json.loads(stdout)
-    assert code == 0 and doc["summary"] == {"total": 4, "passed": 4, "failed": 0} and len(doc["results"]) == 4
+    assert code == 0 and doc["summary"] == {"total": 4, "passed": 4, "failed": 0, "skipped": 0} and len(doc["results"]) == 4
     (rules / "bad.yaml").write_text("rules:\n  - id: x\n    kind: detect\n")
     code, stdout, _ = run(capsys, "test", rules, "--format", "json")
     doc = json.loads(stdout)

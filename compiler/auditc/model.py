@@ -122,6 +122,17 @@ class TestCase:
     expect: Expectation
     loc: Location
     owner: str | None = None  # id of the rule it is embedded in
+    layer: int = 0  # of the file it is written in (frontend/repo.py): what its `detections` may speak about
+
+
+@dataclass(frozen=True)
+class Change:
+    """A `disable:` or `override:` entry that changed a rule defined elsewhere."""
+
+    key: str  # "enabled", "severity", "title", "tags", "alert"
+    before: Any  # the rule's own value
+    loc: Location
+    layer: int
 
 
 @dataclass
@@ -132,6 +143,15 @@ class Rule:
     loc: Location
     enabled: bool = True
     tests: list[TestCase] = field(default_factory=list)
+    layer: int = 0  # of the file defining it (frontend/repo.py)
+    changes: dict[str, Change] = field(default_factory=dict)  # by key, from disable/override
+
+    def value_at(self, key: str, layer: int):
+        """The rule's `key` as a test of `layer` sees it: changes made in higher layers
+        (a site's override of a pack rule) are invisible to the layers below."""
+        change = self.changes.get(key)
+        current = getattr(self, key)
+        return change.before if change is not None and change.layer > layer else current
 
 
 @dataclass

@@ -30,6 +30,15 @@ def rules_arg(sp) -> None:
                     help="rule directories (*.yaml, any depth) or files; several are merged into one rule set")
 
 
+def default_rules() -> str:
+    """RULES when a command's --rules is not given: the rules repository in the working
+    directory (its auditc.yaml), else rules/ as in a clone of auditc."""
+    from pathlib import Path
+
+    from auditc.frontend.repo import CONFIG_NAME
+    return "." if Path(CONFIG_NAME).is_file() else "rules"
+
+
 def verbosity_args(sp, top: bool = False) -> None:
     """-q/-v, on the top-level parser and on every command."""
     default = 0 if top else argparse.SUPPRESS

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from auditc.cli.common import print_entries, seconds
+from auditc.cli.common import default_rules, print_entries, seconds
 from auditc.compiler import compile_rules
 
 
@@ -16,7 +16,7 @@ def add_parsers(sub) -> None:
                        description="Print the LogQL for RULE_ID: --enriched (default) reads auditc's detection map, "
                                    "--raw runs the rule over un-enriched logs. With --loki URL, run it and print the events.")
     q.add_argument("rule_id", metavar="RULE_ID")
-    q.add_argument("--rules", default="rules", help="rules directory (default: %(default)s)")
+    q.add_argument("--rules", help="rules directory or repository (default: . when it holds auditc.yaml, else rules)")
     form = q.add_mutually_exclusive_group()
     form.add_argument("--enriched", dest="form", action="store_const", const="enriched", help="query flagged records (default)")
     form.add_argument("--raw", dest="form", action="store_const", const="raw", help="the rule itself over raw audit logs")
@@ -41,6 +41,7 @@ def cmd_query(args) -> int:
     from auditc.tools.harness.loki import Loki, LokiError
     from auditc.tools.harness.session import describe
 
+    args.rules = args.rules or default_rules()
     if not Path(args.rules).exists():
         print(f"auditc: error: {args.rules}: no such directory", file=sys.stderr)
         return EXIT_USAGE

@@ -15,14 +15,14 @@ import traceback
 from pathlib import Path
 
 from auditc import __version__
-from auditc.cli import build, harness, loki, policy, replay, sigma, test, validate
+from auditc.cli import build, harness, init, loki, policy, replay, sigma, test, validate
 from auditc.cli.common import (EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, Parser, print_diagnostics,
                                print_json_diagnostics, verbosity_args)
 from auditc.errors import AuditcError, UsageError
 
 # Each module's add_parsers(sub) adds subcommands whose func returns an exit code and
 # which set rules_dir_required=False unless they take RULES.
-COMMANDS = (build, validate, test, replay, loki, harness, policy, sigma)
+COMMANDS = (build, validate, test, replay, loki, harness, policy, sigma, init)
 
 
 def parser() -> Parser:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from auditc.cli.common import Progress
+from auditc.cli.common import Progress, default_rules
 from auditc.compiler import BuildOptions, compile_rules
 from auditc.severity import SEVERITIES
 
@@ -18,7 +18,7 @@ def add_parsers(sub) -> None:
                                    "Bit runtime and report what it would catch and ship.")
     r.add_argument("paths", metavar="PATH", nargs="+", help="log file, .gz, directory of rotated logs, or -")
     src = r.add_mutually_exclusive_group()
-    src.add_argument("--rules", metavar="DIR", help="compile rules from DIR (default: ./rules)")
+    src.add_argument("--rules", metavar="DIR", help="compile rules from DIR, a rules directory or repository (default: . when it holds auditc.yaml, else ./rules)")
     src.add_argument("--lua", metavar="FILE", help="use an already built script instead of rules")
     r.add_argument("--call", default=BuildOptions.call, help="entry function of --lua (default: %(default)s)")
     r.add_argument("--format", choices=("table", "json", "jsonl"), default=None,
@@ -48,7 +48,7 @@ def cmd_replay(args) -> int:
             return EXIT_USAGE
         script, call = Path(args.lua).read_text(encoding="utf-8"), args.call
     else:
-        rules_dir = args.rules or "rules"
+        rules_dir = args.rules or default_rules()
         if not Path(rules_dir).exists():
             print(f"auditc: error: {rules_dir}: no such directory (use --rules DIR or --lua FILE)", file=sys.stderr)
             return EXIT_USAGE

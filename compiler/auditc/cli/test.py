@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from auditc.cli.common import EXIT_FAIL, EXIT_OK, format_arg, print_diagnostics, print_json_diagnostics, rules_arg
@@ -35,14 +36,16 @@ def cmd_test(args) -> int:
     results = run_tests(compiled)
     if args.junit:
         Path(args.junit).write_text(junit_xml(results), encoding="utf-8")
-    failed = [r for r in results if not r.passed]
-    passed = len(results) - len(failed)
+    failed = [r for r in results if r.failed]
+    skipped = [r for r in results if r.skipped]
+    passed = len(results) - len(failed) - len(skipped)
     if args.format == "json":
         print_json_diagnostics(compiled.diagnostics,
                                results=[{"file": r.test.loc.file, "line": r.test.loc.line, "test": r.test.name,
                                          "rule": r.test.owner, "enable_flb_null": r.flb_null, "passed": r.passed,
-                                         "failures": r.failures} for r in results],
-                               summary={"total": len(results), "passed": passed, "failed": len(failed)})
+                                         "skipped": r.skipped or None, "failures": r.failures} for r in results],
+                               summary={"total": len(results), "passed": passed, "failed": len(failed),
+                                        "skipped": len(skipped)})
         return EXIT_FAIL if failed else EXIT_OK
     quiet = bool(getattr(args, "quiet", 0))
     print_diagnostics(compiled.diagnostics, args.format, quiet)
@@ -55,7 +58,8 @@ def cmd_test(args) -> int:
                 print("  " + f.replace("\n", "\n  "))
     if not quiet:
         _print_summary(results)
-    print(f"{passed} passed, {len(failed)} failed")
+        _print_skipped(skipped)
+    print(f"{passed} passed, {len(failed)} failed" + (f", {len(skipped)} skipped" if skipped else ""))
     return EXIT_FAIL if failed else EXIT_OK
 
 
@@ -73,6 +77,15 @@ def _grouped(failed) -> list[tuple[str, object, list]]:
     return out
 
 
+def _print_skipped(skipped) -> None:
+    """One line per reason (a disabled rule skips all its tests), on stderr like the summary table."""
+    tests: dict[str, set] = {}
+    for r in skipped:  # a result per null mode: count the tests
+        tests.setdefault(r.skipped, set()).add(id(r.test))
+    for reason, ids in tests.items():
+        print(f"auditc: skipped {len(ids)} test{'s' if len(ids) != 1 else ''}: {reason}", file=sys.stderr)
+
+
 def _print_summary(results) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -84,6 +97,6 @@ def _print_summary(results) -> None:
     for r in results:
         by_file.setdefault(r.test.loc.file, []).append(r)
     for file, items in by_file.items():
-        failed = sum(not r.passed for r in items)
-        table.add_row(file, str(len(items)), str(len(items) - failed), str(failed))
+        failed = sum(r.failed for r in items)
+        table.add_row(file, str(len(items)), str(sum(r.passed for r in items)), str(failed))
     Console(stderr=True, highlight=False).print(table)
