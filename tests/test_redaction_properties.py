@@ -218,7 +218,7 @@ def uri_of(ref: dict, query: str = "") -> str:
     return path + (f"?{query}" if query else "")
 
 
-CODES = {"create": 201, "delete": 200}
+CODES = {"create": 201}
 KUBECTL = "kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46"
 
 
@@ -276,13 +276,10 @@ def planted(alphabet: str = PRINTABLE, min_size: int = 10, max_size: int = 30):
 
 JSON_VALUE = planted(PRINTABLE + " ")  # inside a JSON string anything goes
 FILE_VALUE = planted(ALNUM + "-_.~!%^*+=:,@/$&()<>?|")  # an unquoted value in .env/.properties/YAML
-SHELL_WORD = planted(ALNUM + "-_.,:%+=/@^")  # needs no quoting in sh -c
-URL_USERINFO = planted(ALNUM + "-_.~!$*+=,;")  # may stand in userinfo without percent-encoding
-TOKEN = planted(ALNUM + "-._~+/=")  # bearer-style credentials
 # A non-secret value that must survive; no digits, so it can never contain a planted value.
 NEIGHBOUR = st.text(string.ascii_lowercase, min_size=6, max_size=12).map(lambda s: "keep-" + s)
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def spell(words: list[str], style: str) -> str:
@@ -925,6 +922,19 @@ def msg_event(message: str) -> dict:
                        status={"metadata": {}, "status": "Failure", "reason": "BadRequest", "code": 400, "message": message})
 
 
+def crd_invalid_status(field: str, value: str) -> dict:
+    """A structural-schema rejection (pattern mismatch): the value is echoed with %q."""
+    cause = f"Invalid value: {json.dumps(value)}: {field} in body should match '^[A-Za-z0-9]{{32}}$'"
+    return {"metadata": {}, "status": "Failure", "reason": "Invalid", "code": 422,
+            "message": f'Widget.example.com "w" is invalid: {field}: {cause}',
+            "details": {"name": "w", "group": "example.com", "kind": "Widget",
+                        "causes": [{"reason": "FieldValueInvalid", "message": cause, "field": field}]}}
+
+
+def msg_status_event(status: dict) -> dict:
+    return audit_event("create", WIDGET, level="Metadata", status=status)
+
+
 def shape_event(token: str) -> dict:
     return audit_event("create", POD, level="Metadata", annotations={"example.com/resolved": token})
 
@@ -986,16 +996,21 @@ LEAKS = [
     leak("aws_secret_access_key= in a message",
          lambda: msg_event("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
          "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", reason="generic scan assignment lacks *_secret_access_key="),
+    *[leak(f"CRD validation echoes {field}", (lambda f=field: msg_status_event(crd_invalid_status(f, P))), P,
+           reason="'<path>: Invalid value: \"<v>\"' is not an assignment; the generic password pattern replaces the "
+                  "word 'Invalid' after 'password: ' and keeps the value")
+      for field in ("spec.auth.password", "spec.apiKey", "spec.credentials.secretAccessKey")],
     leak("Authorization header in a message",
          lambda: msg_event(f"upstream rejected request with header Authorization: Bearer {P}"), P,
          reason="outside exec URIs no rule knows Authorization: <scheme> <credential>"),
     # 5. exec URIs
-    leak("X-Api-Key header, kubectl encoding",
-         lambda: exec_event(["curl", "-H", f"X-Api-Key: {P}", "https://api"]), P,
-         reason="'api-key%3A' is consumed by the NAME=value pattern, which stops at the '+', so the header pattern never sees it"),
-    leak("PRIVATE-TOKEN header, kubectl encoding",
-         lambda: exec_event(["curl", "--header", f"PRIVATE-TOKEN: {P}", "https://gitlab"]), P,
-         reason="as X-Api-Key: 'token%3A' matched first, value after '+' kept"),
+    *[leak(f"{header} header, kubectl encoding", (lambda h=header: exec_event(["curl", "-H", f"{h}: {P}", "https://api"])), P,
+           reason=f"'{header.split('-')[-1].lower()}%3A' is matched by the NAME=value pattern, which stops at the '+' "
+                  "after it; the header pattern then no longer sees the header's name")
+      for header in ("X-Api-Key", "PRIVATE-TOKEN", "X-Vault-Token", "X-Auth-Token")],
+    leak("X-Vault-Token header inside sh -c",
+         lambda: exec_event(["sh", "-c", f"curl -H 'X-Vault-Token: {P}' http://vault:8200/v1/secret/data/app"]), P,
+         reason="as above: 'token%3A' consumed first, the value after '+' kept"),
     leak("'password: value' inside sh -c, kubectl encoding",
          lambda: exec_event(["sh", "-c", f"echo 'password: {P}' >> /etc/app.yaml"]), P,
          reason="NAME%3A then '+': the NAME=value pattern stops at '+'"),
@@ -1042,6 +1057,10 @@ LEAKS = [
     leak("nginx Authorization header in a ConfigMap",
          lambda: cm_file("nginx.conf", f"location / {{\n  proxy_set_header Authorization \"Basic {b64('ci:' + P)}\";\n}}\n"), P,
          reason="Authorization: <scheme> <credential> is only scrubbed in exec URIs"),
+    leak("alertmanager.yml slack api_url in a ConfigMap",
+         lambda: cm_file("alertmanager.yml", "receivers:\n- name: ops\n  slack_configs:\n  - channel: '#ops'\n    api_url: "
+                         "https://hooks.slack.com/services/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\n"),
+         "x7Qk2mZp9RtVwYb3Lc8dNfJx", reason="api_url is excepted by *url and the Slack webhook URL has no scan pattern"),
     leak("redis.conf requirepass",
          lambda: cm_file("redis.conf", f"bind 0.0.0.0\nrequirepass {P}\n"), P,
          reason="requirepass is not a credential name and has a space separator"),
