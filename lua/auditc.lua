@@ -57,7 +57,7 @@
 --   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
 --   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
 --   [54] drop   drop-lease-renewals                         rules/noise/drops.yaml:74:5
---   [55] redact mask-credential-values                      rules/redact/credentials.yaml:79:5
+--   [55] redact mask-credential-values                      rules/redact/credentials.yaml:97:5
 --   [56] redact scan-secret-shapes                          rules/redact/scan.yaml:14:5
 --   [57] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
 --   [58] redact redact-token-request                        rules/redact/tokens.yaml:3:5
@@ -828,7 +828,7 @@
 --   13274-13281 rules/macros.yaml:22:11
 --   13282-13288 rules/macros.yaml:16:7
 --   13289-13292 rules/noise/drops.yaml:74:5
---   13294-13301 rules/redact/credentials.yaml:79:5
+--   13294-13301 rules/redact/credentials.yaml:97:5
 --   13303-13310 rules/redact/scan.yaml:14:5
 --   13312-13319 rules/redact/secrets.yaml:8:5
 --   13321-13323 rules/redact/tokens.yaml:3:5
@@ -13297,7 +13297,7 @@ do
   PRED[55] = function(e)
     return true
   end
-  REDACT[55] = { mode = "credentials", replacement = "[REDACTED]", paths = {  }, names = { "^.*password.*$", "^.*passwd.*$", "^.*passphrase.*$", "^.*pwd.*$", "^.*pass$", "^.*pass%_.*$", "^.*secret.*$", "^.*token.*$", "^.*api%_key.*$", "^.*api%-key.*$", "^.*apikey.*$", "^.*api%.key.*$", "^.*access%_key.*$", "^.*access%-key.*$", "^.*accesskey.*$", "^.*private%_key.*$", "^.*private%-key.*$", "^.*privatekey.*$", "^.*accountkey.*$", "^.*signing%_key.*$", "^.*signing%-key.*$", "^.*signingkey.*$", "^.*encryption%_key.*$", "^.*encryption%-key.*$", "^.*encryptionkey.*$", "^.*credential.*$", "^.*connection%_string.*$", "^.*connectionstring.*$", "^.*dsn$", "^auth$", "^.*%_auth$", "^.*%-auth$", "^.*%.auth$", "^id%_rsa$", "^id%_ecdsa$", "^id%_ed25519$", "^%.dockerconfigjson$", "^%.dockercfg$" }, except = { "^.*name$", "^.*names$", "^.*ref$", "^.*refs$", "^.*file$", "^.*path$", "^.*dir$", "^.*seconds$", "^.*ttl$", "^.*url$", "^.*uri$", "^.*endpoint$", "^.*type$", "^.*mode$", "^.*enabled$", "^.*policy$", "^.*namespace$", "^.*bypass$", "^.*compass$", "^authorization%.k8s%.io%/.*$", "^.*credential%-id$" }, triggers = { "password", "passwd", "passphrase", "pwd", "pass", "pass_", "secret", "token", "api_key", "api-key", "apikey", "api.key", "access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "accountkey", "signing_key", "signing-key", "signingkey", "encryption_key", "encryption-key", "encryptionkey", "credential", "connection_string", "connectionstring", "dsn", "auth", "_auth", "-auth", ".auth", "id_rsa", "id_ecdsa", "id_ed25519", ".dockerconfigjson", ".dockercfg" }, memo = {}, memo_n = 0, whole = true }
+  REDACT[55] = { mode = "credentials", replacement = "[REDACTED]", paths = {  }, names = { "^.*password.*$", "^.*passwd.*$", "^.*passphrase.*$", "^.*pwd.*$", "^.*pass$", "^.*pass%_.*$", "^.*secret.*$", "^.*token.*$", "^.*api%_key.*$", "^.*api%-key.*$", "^.*apikey.*$", "^.*api%.key.*$", "^.*access%_key.*$", "^.*access%-key.*$", "^.*accesskey.*$", "^.*private%_key.*$", "^.*private%-key.*$", "^.*privatekey.*$", "^.*accountkey.*$", "^.*signing%_key.*$", "^.*signing%-key.*$", "^.*signingkey.*$", "^.*encryption%_key.*$", "^.*encryption%-key.*$", "^.*encryptionkey.*$", "^.*credential.*$", "^.*connection%_string.*$", "^.*connectionstring.*$", "^.*dsn$", "^auth$", "^.*%_auth$", "^.*%-auth$", "^.*%.auth$", "^id%_rsa$", "^id%_ecdsa$", "^id%_ed25519$", "^%.dockerconfigjson$", "^%.dockercfg$", "^.*%.key$", "^.*client%_key.*$", "^.*client%-key.*$", "^.*clientkey.*$", "^.*master%_key.*$", "^.*master%-key.*$", "^.*masterkey.*$", "^.*session%_key.*$", "^.*session%-key.*$", "^.*sessionkey.*$", "^.*hmac%_key.*$", "^.*hmac%-key.*$", "^.*hmackey.*$", "^.*license%_key.*$", "^.*license%-key.*$", "^.*licensekey.*$", "^.*passcode.*$" }, except = { "^.*name$", "^.*names$", "^.*ref$", "^.*refs$", "^.*file$", "^.*path$", "^.*dir$", "^.*seconds$", "^.*ttl$", "^.*url$", "^.*uri$", "^.*endpoint$", "^.*type$", "^.*mode$", "^.*enabled$", "^.*policy$", "^.*namespace$", "^.*bypass$", "^.*compass$", "^authorization%.k8s%.io%/.*$", "^.*credential%-id$" }, triggers = { "password", "passwd", "passphrase", "pwd", "pass", "pass_", "secret", "token", "api_key", "api-key", "apikey", "api.key", "access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "accountkey", "signing_key", "signing-key", "signingkey", "encryption_key", "encryption-key", "encryptionkey", "credential", "connection_string", "connectionstring", "dsn", "auth", "_auth", "-auth", ".auth", "id_rsa", "id_ecdsa", "id_ed25519", ".dockerconfigjson", ".dockercfg", ".key", "client_key", "client-key", "clientkey", "master_key", "master-key", "masterkey", "session_key", "session-key", "sessionkey", "hmac_key", "hmac-key", "hmackey", "license_key", "license-key", "licensekey", "passcode" }, memo = {}, memo_n = 0, whole = true }
 end
 
 -- [56] redact scan-secret-shapes
