@@ -65,779 +65,779 @@
 --   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1776-1779 rules/detect/auth.yaml:15:5
---   1780-1786 rules/detect/auth.yaml:31:11
---   1787-1791 rules/macros.yaml:49:7
---   1792-1798 rules/macros.yaml:16:7
---   1799-1806 rules/detect/auth.yaml:38:9
---   1807-1810 rules/detect/auth.yaml:15:5
---   1812-1815 rules/detect/auth.yaml:53:5
---   1816-1822 rules/macros.yaml:34:11
---   1823-1836 rules/macros.yaml:36:11
---   1837-1843 rules/detect/auth.yaml:66:11
---   1844-1848 rules/detect/auth.yaml:9:11
---   1849-1853 rules/detect/auth.yaml:11:11
---   1854-1858 rules/macros.yaml:49:7
---   1859-1863 rules/detect/auth.yaml:75:13
---   1864-1868 rules/detect/auth.yaml:77:13
---   1869-1872 rules/detect/auth.yaml:53:5
---   1874-1877 rules/detect/auth.yaml:125:5
---   1878-1884 rules/macros.yaml:34:11
---   1885-1898 rules/macros.yaml:36:11
---   1899-1905 rules/detect/auth.yaml:138:13
---   1906-1910 rules/detect/auth.yaml:9:11
---   1911-1915 rules/detect/auth.yaml:11:11
---   1916-1920 rules/macros.yaml:49:7
---   1921-1927 rules/detect/auth.yaml:143:9
---   1928-1931 rules/detect/auth.yaml:125:5
---   1933-1936 rules/detect/auth.yaml:155:5
---   1937-1943 rules/detect/auth.yaml:169:11
---   1944-1951 rules/macros.yaml:22:11
---   1952-1958 rules/macros.yaml:16:7
---   1959-1965 rules/detect/auth.yaml:175:13
---   1966-1970 rules/macros.yaml:49:7
---   1971-1974 rules/detect/auth.yaml:155:5
---   1976-1979 rules/detect/auth.yaml:189:5
---   1980-1986 rules/detect/auth.yaml:202:11
---   1987-1994 rules/macros.yaml:22:11
---   1995-2001 rules/macros.yaml:16:7
---   2002-2006 rules/macros.yaml:49:7
---   2007-2014 rules/detect/auth.yaml:211:13
---   2015-2023 rules/detect/auth.yaml:213:13
---   2024-2027 rules/detect/auth.yaml:189:5
---   2029-2032 rules/detect/auth.yaml:253:5
---   2033-2039 rules/detect/auth.yaml:267:11
---   2040-2047 rules/macros.yaml:22:11
---   2048-2054 rules/macros.yaml:16:7
---   2055-2061 rules/macros.yaml:34:11
---   2062-2075 rules/macros.yaml:36:11
---   2076-2080 rules/macros.yaml:49:7
---   2081-2084 rules/detect/auth.yaml:253:5
---   2086-2089 rules/detect/auth.yaml:287:5
---   2090-2096 rules/detect/auth.yaml:302:11
---   2097-2101 rules/detect/auth.yaml:9:11
---   2102-2106 rules/detect/auth.yaml:11:11
---   2107-2111 rules/macros.yaml:49:7
---   2112-2115 rules/detect/auth.yaml:287:5
---   2117-2120 rules/detect/auth.yaml:350:5
---   2121-2128 rules/macros.yaml:22:11
---   2129-2135 rules/macros.yaml:16:7
---   2136-2140 rules/macros.yaml:49:7
---   2141-2148 rules/detect/auth.yaml:374:9
---   2149-2152 rules/detect/auth.yaml:350:5
---   2154-2157 rules/detect/auth.yaml:428:5
---   2158-2164 rules/detect/auth.yaml:445:11
---   2165-2169 rules/detect/auth.yaml:447:11
---   2170-2174 rules/macros.yaml:49:7
---   2175-2178 rules/detect/auth.yaml:428:5
---   2180-2183 rules/detect/cluster.yaml:3:5
---   2184-2190 rules/detect/cluster.yaml:22:11
---   2191-2195 rules/macros.yaml:49:7
---   2196-2203 rules/detect/cluster.yaml:27:9
---   2204-2211 rules/macros.yaml:22:11
---   2212-2218 rules/macros.yaml:16:7
---   2219-2222 rules/detect/cluster.yaml:3:5
---   2224-2227 rules/detect/cluster.yaml:72:5
---   2228-2234 rules/detect/cluster.yaml:84:11
---   2235-2239 rules/macros.yaml:49:7
---   2240-2243 rules/detect/cluster.yaml:72:5
---   2245-2248 rules/detect/cluster.yaml:110:5
---   2249-2255 rules/detect/cluster.yaml:130:15
---   2256-2262 rules/detect/cluster.yaml:132:15
---   2263-2267 rules/macros.yaml:49:7
---   2268-2274 rules/macros.yaml:16:7
---   2275-2282 rules/detect/cluster.yaml:137:9
---   2283-2286 rules/detect/cluster.yaml:110:5
---   2288-2291 rules/detect/cluster.yaml:175:5
---   2292-2299 rules/macros.yaml:22:11
---   2300-2306 rules/macros.yaml:16:7
---   2307-2311 rules/macros.yaml:49:7
---   2312-2315 rules/detect/cluster.yaml:175:5
---   2317-2320 rules/detect/cluster.yaml:201:5
---   2321-2329 rules/detect/cluster.yaml:218:15
---   2330-2338 rules/detect/cluster.yaml:219:15
---   2339-2347 rules/detect/cluster.yaml:220:15
---   2348-2356 rules/detect/cluster.yaml:221:15
---   2357-2365 rules/detect/cluster.yaml:222:15
---   2366-2374 rules/detect/cluster.yaml:223:15
---   2375-2383 rules/detect/cluster.yaml:224:15
---   2384-2392 rules/detect/cluster.yaml:225:15
---   2393-2401 rules/detect/cluster.yaml:226:15
---   2402-2410 rules/detect/cluster.yaml:227:15
---   2411-2419 rules/detect/cluster.yaml:228:15
---   2420-2428 rules/detect/cluster.yaml:229:15
---   2429-2437 rules/detect/cluster.yaml:230:15
---   2438-2446 rules/detect/cluster.yaml:231:15
---   2447-2455 rules/detect/cluster.yaml:232:15
---   2456-2464 rules/detect/cluster.yaml:233:15
---   2465-2473 rules/detect/cluster.yaml:234:15
---   2474-2482 rules/detect/cluster.yaml:235:15
---   2483-2491 rules/detect/cluster.yaml:236:15
---   2492-2500 rules/detect/cluster.yaml:237:15
---   2501-2509 rules/detect/cluster.yaml:238:15
---   2510-2518 rules/detect/cluster.yaml:239:15
---   2519-2523 rules/macros.yaml:49:7
---   2524-2527 rules/detect/cluster.yaml:201:5
---   2529-2532 rules/detect/cluster.yaml:278:5
---   2533-2539 rules/detect/cluster.yaml:295:11
---   2540-2544 rules/macros.yaml:49:7
---   2545-2552 rules/detect/cluster.yaml:303:9
---   2553-2556 rules/detect/cluster.yaml:278:5
---   2558-2561 rules/detect/exec.yaml:3:5
---   2562-2569 rules/detect/exec.yaml:20:11
---   2570-2574 rules/macros.yaml:49:7
---   2575-2578 rules/detect/exec.yaml:3:5
---   2580-2583 rules/detect/exec.yaml:52:5
---   2584-2590 rules/detect/exec.yaml:70:11
---   2591-2595 rules/detect/exec.yaml:74:11
---   2596-2600 rules/macros.yaml:49:7
---   2601-2604 rules/detect/exec.yaml:52:5
---   2606-2609 rules/detect/exec.yaml:214:5
---   2610-2616 rules/detect/exec.yaml:227:11
---   2617-2621 rules/macros.yaml:49:7
---   2622-2625 rules/detect/exec.yaml:214:5
---   2627-2630 rules/detect/exec.yaml:242:5
---   2631-2637 rules/detect/exec.yaml:255:11
---   2638-2642 rules/macros.yaml:49:7
---   2643-2646 rules/detect/exec.yaml:242:5
---   2648-2651 rules/detect/exec.yaml:271:5
---   2652-2658 rules/detect/exec.yaml:285:11
---   2659-2663 rules/detect/exec.yaml:289:13
---   2664-2668 rules/macros.yaml:49:7
---   2669-2672 rules/detect/exec.yaml:271:5
---   2674-2677 rules/detect/exec.yaml:331:5
---   2678-2684 rules/detect/exec.yaml:351:11
---   2685-2689 rules/macros.yaml:49:7
---   2690-2693 rules/detect/exec.yaml:331:5
---   2695-2698 rules/detect/exec.yaml:394:5
---   2699-2705 rules/macros.yaml:16:7
---   2706-2716 rules/detect/exec.yaml:417:11
---   2717-2727 rules/detect/exec.yaml:419:11
---   2728-2732 rules/macros.yaml:49:7
---   2733-2742 rules/detect/exec.yaml:423:9
---   2743-2746 rules/detect/exec.yaml:394:5
---   2748-2751 rules/detect/rbac.yaml:3:5
---   2752-2756 rules/macros.yaml:57:11
---   2757-2762 rules/macros.yaml:60:15
---   2763-2769 rules/macros.yaml:62:15
---   2770-2774 rules/macros.yaml:49:7
---   2775-2782 rules/detect/rbac.yaml:23:9
---   2783-2786 rules/detect/rbac.yaml:3:5
---   2788-2791 rules/detect/rbac.yaml:95:5
---   2792-2801 rules/detect/rbac.yaml:112:15
---   2802-2811 rules/detect/rbac.yaml:114:15
---   2812-2816 rules/macros.yaml:49:7
---   2817-2824 rules/detect/rbac.yaml:118:9
---   2825-2828 rules/detect/rbac.yaml:95:5
---   2830-2833 rules/detect/rbac.yaml:169:5
---   2834-2856 rules/detect/rbac.yaml:187:15
---   2857-2879 rules/detect/rbac.yaml:189:15
---   2880-2884 rules/detect/rbac.yaml:192:19
---   2885-2907 rules/detect/rbac.yaml:195:23
---   2908-2930 rules/detect/rbac.yaml:197:23
---   2931-2935 rules/macros.yaml:49:7
---   2936-2943 rules/detect/rbac.yaml:201:9
---   2944-2947 rules/detect/rbac.yaml:169:5
---   2949-2952 rules/detect/rbac.yaml:252:5
---   2953-2959 rules/detect/rbac.yaml:264:7
---   2960-2964 rules/macros.yaml:49:7
---   2965-2972 rules/detect/rbac.yaml:272:13
---   2973-2979 rules/detect/rbac.yaml:274:13
---   2980-2993 rules/detect/rbac.yaml:277:15
---   2994-2997 rules/detect/rbac.yaml:252:5
---   2999-3002 rules/detect/rbac.yaml:313:5
---   3003-3016 rules/detect/rbac.yaml:326:11
---   3017-3030 rules/detect/rbac.yaml:328:11
---   3031-3035 rules/macros.yaml:49:7
---   3036-3043 rules/detect/rbac.yaml:332:9
---   3044-3047 rules/detect/rbac.yaml:313:5
---   3049-3052 rules/detect/rbac.yaml:345:5
---   3053-3060 rules/macros.yaml:22:11
---   3061-3067 rules/macros.yaml:16:7
---   3068-3072 rules/macros.yaml:49:7
---   3073-3076 rules/detect/rbac.yaml:345:5
---   3078-3081 rules/detect/rbac.yaml:374:5
---   3082-3089 rules/macros.yaml:67:7
---   3090-3099 rules/detect/rbac.yaml:394:15
---   3100-3104 rules/detect/rbac.yaml:400:19
---   3105-3114 rules/detect/rbac.yaml:402:19
---   3115-3119 rules/macros.yaml:49:7
---   3120-3127 rules/detect/rbac.yaml:409:9
---   3128-3131 rules/detect/rbac.yaml:374:5
---   3133-3136 rules/detect/rbac.yaml:475:5
---   3137-3159 rules/detect/rbac.yaml:496:15
---   3160-3182 rules/detect/rbac.yaml:498:15
---   3183-3205 rules/detect/rbac.yaml:500:15
---   3206-3228 rules/detect/rbac.yaml:502:15
---   3229-3257 rules/detect/rbac.yaml:504:15
---   3258-3268 rules/detect/rbac.yaml:512:23
---   3269-3279 rules/detect/rbac.yaml:514:23
---   3280-3302 rules/detect/rbac.yaml:516:19
---   3303-3307 rules/detect/rbac.yaml:530:19
---   3308-3330 rules/detect/rbac.yaml:533:23
---   3331-3353 rules/detect/rbac.yaml:535:23
---   3354-3376 rules/detect/rbac.yaml:537:23
---   3377-3399 rules/detect/rbac.yaml:539:23
---   3400-3428 rules/detect/rbac.yaml:541:23
---   3429-3439 rules/detect/rbac.yaml:549:31
---   3440-3450 rules/detect/rbac.yaml:551:31
---   3451-3473 rules/detect/rbac.yaml:553:27
---   3474-3478 rules/macros.yaml:49:7
---   3479-3486 rules/detect/rbac.yaml:568:9
---   3487-3490 rules/detect/rbac.yaml:475:5
---   3492-3495 rules/detect/rbac.yaml:646:5
---   3496-3518 rules/detect/rbac.yaml:670:15
---   3519-3523 rules/detect/rbac.yaml:681:19
---   3524-3546 rules/detect/rbac.yaml:684:23
---   3547-3551 rules/macros.yaml:49:7
---   3552-3559 rules/detect/rbac.yaml:696:9
---   3560-3567 rules/detect/rbac.yaml:701:9
---   3568-3571 rules/detect/rbac.yaml:646:5
---   3573-3576 rules/detect/rbac.yaml:776:5
---   3577-3599 rules/detect/rbac.yaml:801:19
---   3600-3622 rules/detect/rbac.yaml:807:19
---   3623-3644 rules/detect/rbac.yaml:815:19
---   3645-3667 rules/detect/rbac.yaml:817:19
---   3668-3672 rules/detect/rbac.yaml:823:19
---   3673-3695 rules/detect/rbac.yaml:827:27
---   3696-3718 rules/detect/rbac.yaml:833:27
---   3719-3740 rules/detect/rbac.yaml:841:27
---   3741-3763 rules/detect/rbac.yaml:843:27
---   3764-3768 rules/macros.yaml:49:7
---   3769-3776 rules/detect/rbac.yaml:850:9
---   3777-3784 rules/detect/rbac.yaml:855:9
---   3785-3788 rules/detect/rbac.yaml:776:5
---   3790-3793 rules/detect/rbac.yaml:902:5
---   3794-3800 rules/detect/rbac.yaml:930:11
---   3801-3808 rules/detect/rbac.yaml:933:13
---   3809-3813 rules/macros.yaml:49:7
---   3814-3821 rules/detect/rbac.yaml:938:9
---   3822-3825 rules/detect/rbac.yaml:902:5
---   3827-3830 rules/detect/rbac.yaml:999:5
---   3831-3835 rules/macros.yaml:49:7
---   3836-3843 rules/detect/rbac.yaml:1025:9
---   3844-3847 rules/detect/rbac.yaml:999:5
---   3849-3852 rules/detect/rbac.yaml:1069:5
---   3853-3859 rules/detect/rbac.yaml:1086:11
---   3860-3864 rules/macros.yaml:57:11
---   3865-3870 rules/macros.yaml:60:15
---   3871-3877 rules/macros.yaml:62:15
---   3878-3885 rules/macros.yaml:67:7
---   3886-3893 rules/detect/rbac.yaml:1091:13
---   3894-3901 rules/macros.yaml:22:11
---   3902-3908 rules/macros.yaml:16:7
---   3909-3913 rules/macros.yaml:49:7
---   3914-3917 rules/detect/rbac.yaml:1069:5
---   3919-3922 rules/detect/secrets.yaml:3:5
---   3923-3929 rules/detect/secrets.yaml:23:11
---   3930-3934 rules/macros.yaml:49:7
---   3935-3942 rules/detect/secrets.yaml:27:9
---   3943-3949 rules/detect/secrets.yaml:30:9
---   3950-3953 rules/detect/secrets.yaml:3:5
---   3955-3958 rules/detect/secrets.yaml:70:5
---   3959-3965 rules/macros.yaml:41:7
---   3966-3973 rules/macros.yaml:22:11
---   3974-3980 rules/macros.yaml:16:7
---   3981-3987 rules/detect/secrets.yaml:90:13
---   3988-3992 rules/macros.yaml:49:7
---   3993-3996 rules/detect/secrets.yaml:70:5
---   3998-4001 rules/detect/secrets.yaml:110:5
---   4002-4008 rules/detect/secrets.yaml:128:15
---   4009-4013 rules/detect/secrets.yaml:131:19
---   4014-4020 rules/detect/secrets.yaml:133:19
---   4021-4025 rules/macros.yaml:49:7
---   4026-4033 rules/macros.yaml:22:11
---   4034-4040 rules/macros.yaml:16:7
---   4041-4044 rules/detect/secrets.yaml:110:5
---   4046-4049 rules/detect/workloads.yaml:22:5
---   4050-4056 rules/detect/workloads.yaml:16:15
---   4057-4063 rules/detect/workloads.yaml:18:15
---   4064-4070 rules/detect/workloads.yaml:46:23
---   4071-4093 rules/detect/workloads.yaml:49:27
---   4094-4116 rules/detect/workloads.yaml:51:27
---   4117-4139 rules/detect/workloads.yaml:53:27
---   4140-4150 rules/detect/workloads.yaml:56:23
---   4151-4179 rules/detect/workloads.yaml:59:27
---   4180-4208 rules/detect/workloads.yaml:61:27
---   4209-4237 rules/detect/workloads.yaml:63:27
---   4238-4252 rules/detect/workloads.yaml:66:23
---   4253-4287 rules/detect/workloads.yaml:69:27
---   4288-4322 rules/detect/workloads.yaml:71:27
---   4323-4357 rules/detect/workloads.yaml:73:27
---   4358-4366 rules/detect/workloads.yaml:76:23
---   4367-4392 rules/detect/workloads.yaml:79:27
---   4393-4418 rules/detect/workloads.yaml:81:27
---   4419-4444 rules/detect/workloads.yaml:83:27
---   4445-4449 rules/detect/workloads.yaml:86:19
---   4450-4456 rules/detect/workloads.yaml:90:27
---   4457-4479 rules/detect/workloads.yaml:93:31
---   4480-4502 rules/detect/workloads.yaml:95:31
---   4503-4525 rules/detect/workloads.yaml:97:31
---   4526-4536 rules/detect/workloads.yaml:100:27
---   4537-4565 rules/detect/workloads.yaml:103:31
---   4566-4594 rules/detect/workloads.yaml:105:31
---   4595-4623 rules/detect/workloads.yaml:107:31
---   4624-4638 rules/detect/workloads.yaml:110:27
---   4639-4673 rules/detect/workloads.yaml:113:31
---   4674-4708 rules/detect/workloads.yaml:115:31
---   4709-4743 rules/detect/workloads.yaml:117:31
---   4744-4752 rules/detect/workloads.yaml:120:27
---   4753-4778 rules/detect/workloads.yaml:123:31
---   4779-4804 rules/detect/workloads.yaml:125:31
---   4805-4830 rules/detect/workloads.yaml:127:31
---   4831-4835 rules/macros.yaml:49:7
---   4836-4843 rules/macros.yaml:22:11
---   4844-4850 rules/macros.yaml:16:7
---   4851-4857 rules/detect/workloads.yaml:134:13
---   4858-4865 rules/detect/workloads.yaml:136:13
---   4866-4869 rules/detect/workloads.yaml:22:5
---   4871-4875 rules/detect/workloads.yaml:286:5
---   4876-4882 rules/detect/workloads.yaml:16:15
---   4883-4889 rules/detect/workloads.yaml:18:15
---   4890-4896 rules/detect/workloads.yaml:306:23
---   4897-4905 rules/detect/workloads.yaml:309:27
---   4906-4914 rules/detect/workloads.yaml:311:27
---   4915-4923 rules/detect/workloads.yaml:313:27
---   4924-4947 rules/detect/workloads.yaml:315:27
---   4948-4970 rules/detect/workloads.yaml:318:27
---   4971-4993 rules/detect/workloads.yaml:321:27
---   4994-5004 rules/detect/workloads.yaml:325:23
---   5005-5017 rules/detect/workloads.yaml:328:27
---   5018-5030 rules/detect/workloads.yaml:330:27
---   5031-5043 rules/detect/workloads.yaml:332:27
---   5044-5073 rules/detect/workloads.yaml:334:27
---   5074-5102 rules/detect/workloads.yaml:337:27
---   5103-5131 rules/detect/workloads.yaml:340:27
---   5132-5146 rules/detect/workloads.yaml:344:23
---   5147-5163 rules/detect/workloads.yaml:347:27
---   5164-5180 rules/detect/workloads.yaml:349:27
---   5181-5197 rules/detect/workloads.yaml:351:27
---   5198-5233 rules/detect/workloads.yaml:353:27
---   5234-5268 rules/detect/workloads.yaml:356:27
---   5269-5303 rules/detect/workloads.yaml:359:27
---   5304-5312 rules/detect/workloads.yaml:363:23
---   5313-5323 rules/detect/workloads.yaml:366:27
---   5324-5334 rules/detect/workloads.yaml:368:27
---   5335-5345 rules/detect/workloads.yaml:370:27
---   5346-5372 rules/detect/workloads.yaml:372:27
---   5373-5398 rules/detect/workloads.yaml:375:27
---   5399-5424 rules/detect/workloads.yaml:378:27
---   5425-5429 rules/detect/workloads.yaml:382:19
---   5430-5436 rules/detect/workloads.yaml:386:27
---   5437-5445 rules/detect/workloads.yaml:389:31
---   5446-5454 rules/detect/workloads.yaml:391:31
---   5455-5463 rules/detect/workloads.yaml:393:31
---   5464-5487 rules/detect/workloads.yaml:395:31
---   5488-5510 rules/detect/workloads.yaml:398:31
---   5511-5533 rules/detect/workloads.yaml:401:31
---   5534-5544 rules/detect/workloads.yaml:405:27
---   5545-5557 rules/detect/workloads.yaml:408:31
---   5558-5570 rules/detect/workloads.yaml:410:31
---   5571-5583 rules/detect/workloads.yaml:412:31
---   5584-5613 rules/detect/workloads.yaml:414:31
---   5614-5642 rules/detect/workloads.yaml:417:31
---   5643-5671 rules/detect/workloads.yaml:420:31
---   5672-5686 rules/detect/workloads.yaml:424:27
---   5687-5703 rules/detect/workloads.yaml:427:31
---   5704-5720 rules/detect/workloads.yaml:429:31
---   5721-5737 rules/detect/workloads.yaml:431:31
---   5738-5773 rules/detect/workloads.yaml:433:31
---   5774-5808 rules/detect/workloads.yaml:436:31
---   5809-5843 rules/detect/workloads.yaml:439:31
---   5844-5852 rules/detect/workloads.yaml:443:27
---   5853-5863 rules/detect/workloads.yaml:446:31
---   5864-5874 rules/detect/workloads.yaml:448:31
---   5875-5885 rules/detect/workloads.yaml:450:31
---   5886-5912 rules/detect/workloads.yaml:452:31
---   5913-5938 rules/detect/workloads.yaml:455:31
---   5939-5964 rules/detect/workloads.yaml:458:31
---   5965-5969 rules/macros.yaml:49:7
---   5970-5977 rules/macros.yaml:22:11
---   5978-5984 rules/macros.yaml:16:7
---   5985-5991 rules/detect/workloads.yaml:466:13
---   5992-5999 rules/detect/workloads.yaml:468:13
---   6000-6003 rules/detect/workloads.yaml:286:5
---   6005-6008 rules/detect/workloads.yaml:644:5
---   6009-6015 rules/detect/workloads.yaml:661:11
---   6016-6020 rules/macros.yaml:57:11
---   6021-6026 rules/macros.yaml:60:15
---   6027-6033 rules/macros.yaml:62:15
---   6034-6041 rules/macros.yaml:67:7
---   6042-6049 rules/macros.yaml:22:11
---   6050-6056 rules/macros.yaml:16:7
---   6057-6063 rules/detect/workloads.yaml:668:17
---   6064-6070 rules/detect/workloads.yaml:670:17
---   6071-6075 rules/macros.yaml:49:7
---   6076-6079 rules/detect/workloads.yaml:644:5
---   6081-6084 rules/detect/workloads.yaml:732:5
---   6085-6091 rules/detect/workloads.yaml:746:11
---   6092-6099 rules/macros.yaml:22:11
---   6100-6106 rules/macros.yaml:16:7
---   6107-6111 rules/macros.yaml:49:7
---   6112-6115 rules/detect/workloads.yaml:732:5
---   6117-6120 rules/detect/workloads.yaml:761:5
---   6121-6127 rules/detect/workloads.yaml:776:11
---   6128-6136 rules/detect/workloads.yaml:780:15
---   6137-6156 rules/detect/workloads.yaml:782:15
---   6157-6165 rules/detect/workloads.yaml:785:19
---   6166-6174 rules/detect/workloads.yaml:788:21
---   6175-6179 rules/detect/workloads.yaml:791:19
---   6180-6188 rules/detect/workloads.yaml:793:19
---   6189-6193 rules/macros.yaml:49:7
---   6194-6197 rules/detect/workloads.yaml:761:5
---   6199-6202 rules/detect/workloads.yaml:833:5
---   6203-6209 rules/detect/workloads.yaml:16:15
---   6210-6216 rules/detect/workloads.yaml:18:15
---   6217-6223 rules/detect/workloads.yaml:853:23
---   6224-6254 rules/detect/workloads.yaml:856:27
---   6255-6285 rules/detect/workloads.yaml:859:27
---   6286-6316 rules/detect/workloads.yaml:862:27
---   6317-6327 rules/detect/workloads.yaml:866:23
---   6328-6364 rules/detect/workloads.yaml:869:27
---   6365-6401 rules/detect/workloads.yaml:872:27
---   6402-6438 rules/detect/workloads.yaml:875:27
---   6439-6453 rules/detect/workloads.yaml:879:23
---   6454-6496 rules/detect/workloads.yaml:882:27
---   6497-6539 rules/detect/workloads.yaml:885:27
---   6540-6582 rules/detect/workloads.yaml:888:27
---   6583-6591 rules/detect/workloads.yaml:892:23
---   6592-6625 rules/detect/workloads.yaml:895:27
---   6626-6659 rules/detect/workloads.yaml:898:27
---   6660-6693 rules/detect/workloads.yaml:901:27
---   6694-6698 rules/detect/workloads.yaml:905:19
---   6699-6705 rules/detect/workloads.yaml:909:27
---   6706-6736 rules/detect/workloads.yaml:912:31
---   6737-6767 rules/detect/workloads.yaml:915:31
---   6768-6798 rules/detect/workloads.yaml:918:31
---   6799-6809 rules/detect/workloads.yaml:922:27
---   6810-6846 rules/detect/workloads.yaml:925:31
---   6847-6883 rules/detect/workloads.yaml:928:31
---   6884-6920 rules/detect/workloads.yaml:931:31
---   6921-6935 rules/detect/workloads.yaml:935:27
---   6936-6978 rules/detect/workloads.yaml:938:31
---   6979-7021 rules/detect/workloads.yaml:941:31
---   7022-7064 rules/detect/workloads.yaml:944:31
---   7065-7073 rules/detect/workloads.yaml:948:27
---   7074-7107 rules/detect/workloads.yaml:951:31
---   7108-7141 rules/detect/workloads.yaml:954:31
---   7142-7175 rules/detect/workloads.yaml:957:31
---   7176-7180 rules/macros.yaml:49:7
---   7181-7188 rules/macros.yaml:22:11
---   7189-7195 rules/macros.yaml:16:7
---   7196-7199 rules/detect/workloads.yaml:833:5
---   7201-7205 rules/detect/workloads.yaml:1070:5
---   7206-7212 rules/detect/workloads.yaml:16:15
---   7213-7219 rules/detect/workloads.yaml:18:15
---   7220-7226 rules/detect/workloads.yaml:1090:23
---   7227-7239 rules/detect/workloads.yaml:1093:27
---   7240-7252 rules/detect/workloads.yaml:1095:27
---   7253-7263 rules/detect/workloads.yaml:1098:23
---   7264-7280 rules/detect/workloads.yaml:1101:27
---   7281-7297 rules/detect/workloads.yaml:1103:27
---   7298-7312 rules/detect/workloads.yaml:1106:23
---   7313-7333 rules/detect/workloads.yaml:1109:27
---   7334-7354 rules/detect/workloads.yaml:1111:27
---   7355-7363 rules/detect/workloads.yaml:1114:23
---   7364-7378 rules/detect/workloads.yaml:1117:27
---   7379-7393 rules/detect/workloads.yaml:1119:27
---   7394-7400 rules/detect/workloads.yaml:1122:23
---   7401-7426 rules/detect/workloads.yaml:1125:27
---   7427-7452 rules/detect/workloads.yaml:1127:27
---   7453-7478 rules/detect/workloads.yaml:1129:27
---   7479-7504 rules/detect/workloads.yaml:1131:27
---   7505-7530 rules/detect/workloads.yaml:1133:27
---   7531-7556 rules/detect/workloads.yaml:1135:27
---   7557-7567 rules/detect/workloads.yaml:1138:23
---   7568-7599 rules/detect/workloads.yaml:1141:27
---   7600-7631 rules/detect/workloads.yaml:1143:27
---   7632-7663 rules/detect/workloads.yaml:1145:27
---   7664-7695 rules/detect/workloads.yaml:1147:27
---   7696-7727 rules/detect/workloads.yaml:1149:27
---   7728-7759 rules/detect/workloads.yaml:1151:27
---   7760-7774 rules/detect/workloads.yaml:1154:23
---   7775-7812 rules/detect/workloads.yaml:1157:27
---   7813-7850 rules/detect/workloads.yaml:1159:27
---   7851-7888 rules/detect/workloads.yaml:1161:27
---   7889-7926 rules/detect/workloads.yaml:1163:27
---   7927-7964 rules/detect/workloads.yaml:1165:27
---   7965-8002 rules/detect/workloads.yaml:1167:27
---   8003-8011 rules/detect/workloads.yaml:1170:23
---   8012-8040 rules/detect/workloads.yaml:1173:27
---   8041-8069 rules/detect/workloads.yaml:1175:27
---   8070-8098 rules/detect/workloads.yaml:1177:27
---   8099-8127 rules/detect/workloads.yaml:1179:27
---   8128-8156 rules/detect/workloads.yaml:1181:27
---   8157-8185 rules/detect/workloads.yaml:1183:27
---   8186-8196 rules/detect/workloads.yaml:1185:19
---   8197-8211 rules/detect/workloads.yaml:1187:19
---   8212-8230 rules/detect/workloads.yaml:1189:19
---   8231-8243 rules/detect/workloads.yaml:1191:19
---   8244-8248 rules/detect/workloads.yaml:1194:19
---   8249-8255 rules/detect/workloads.yaml:1198:27
---   8256-8268 rules/detect/workloads.yaml:1201:31
---   8269-8281 rules/detect/workloads.yaml:1203:31
---   8282-8292 rules/detect/workloads.yaml:1206:27
---   8293-8309 rules/detect/workloads.yaml:1209:31
---   8310-8326 rules/detect/workloads.yaml:1211:31
---   8327-8341 rules/detect/workloads.yaml:1214:27
---   8342-8362 rules/detect/workloads.yaml:1217:31
---   8363-8383 rules/detect/workloads.yaml:1219:31
---   8384-8392 rules/detect/workloads.yaml:1222:27
---   8393-8407 rules/detect/workloads.yaml:1225:31
---   8408-8422 rules/detect/workloads.yaml:1227:31
---   8423-8429 rules/detect/workloads.yaml:1230:27
---   8430-8455 rules/detect/workloads.yaml:1233:31
---   8456-8481 rules/detect/workloads.yaml:1235:31
---   8482-8507 rules/detect/workloads.yaml:1237:31
---   8508-8533 rules/detect/workloads.yaml:1239:31
---   8534-8559 rules/detect/workloads.yaml:1241:31
---   8560-8585 rules/detect/workloads.yaml:1243:31
---   8586-8596 rules/detect/workloads.yaml:1246:27
---   8597-8628 rules/detect/workloads.yaml:1249:31
---   8629-8660 rules/detect/workloads.yaml:1251:31
---   8661-8692 rules/detect/workloads.yaml:1253:31
---   8693-8724 rules/detect/workloads.yaml:1255:31
---   8725-8756 rules/detect/workloads.yaml:1257:31
---   8757-8788 rules/detect/workloads.yaml:1259:31
---   8789-8803 rules/detect/workloads.yaml:1262:27
---   8804-8841 rules/detect/workloads.yaml:1265:31
---   8842-8879 rules/detect/workloads.yaml:1267:31
---   8880-8917 rules/detect/workloads.yaml:1269:31
---   8918-8955 rules/detect/workloads.yaml:1271:31
---   8956-8993 rules/detect/workloads.yaml:1273:31
---   8994-9031 rules/detect/workloads.yaml:1275:31
---   9032-9040 rules/detect/workloads.yaml:1278:27
---   9041-9069 rules/detect/workloads.yaml:1281:31
---   9070-9098 rules/detect/workloads.yaml:1283:31
---   9099-9127 rules/detect/workloads.yaml:1285:31
---   9128-9156 rules/detect/workloads.yaml:1287:31
---   9157-9185 rules/detect/workloads.yaml:1289:31
---   9186-9214 rules/detect/workloads.yaml:1291:31
---   9215-9225 rules/detect/workloads.yaml:1293:23
---   9226-9240 rules/detect/workloads.yaml:1295:23
---   9241-9259 rules/detect/workloads.yaml:1297:23
---   9260-9272 rules/detect/workloads.yaml:1299:23
---   9273-9277 rules/macros.yaml:49:7
---   9278-9285 rules/macros.yaml:22:11
---   9286-9292 rules/macros.yaml:16:7
---   9293-9296 rules/detect/workloads.yaml:1070:5
---   9298-9301 rules/detect/workloads.yaml:1377:5
---   9302-9308 rules/detect/workloads.yaml:16:15
---   9309-9315 rules/detect/workloads.yaml:18:15
---   9316-9322 rules/detect/workloads.yaml:1394:23
---   9323-9345 rules/detect/workloads.yaml:1397:27
---   9346-9368 rules/detect/workloads.yaml:1399:27
---   9369-9391 rules/detect/workloads.yaml:1401:27
---   9392-9402 rules/detect/workloads.yaml:1404:23
---   9403-9431 rules/detect/workloads.yaml:1407:27
---   9432-9460 rules/detect/workloads.yaml:1409:27
---   9461-9489 rules/detect/workloads.yaml:1411:27
---   9490-9504 rules/detect/workloads.yaml:1414:23
---   9505-9539 rules/detect/workloads.yaml:1417:27
---   9540-9574 rules/detect/workloads.yaml:1419:27
---   9575-9609 rules/detect/workloads.yaml:1421:27
---   9610-9618 rules/detect/workloads.yaml:1424:23
---   9619-9644 rules/detect/workloads.yaml:1427:27
---   9645-9670 rules/detect/workloads.yaml:1429:27
---   9671-9696 rules/detect/workloads.yaml:1431:27
---   9697-9701 rules/detect/workloads.yaml:1434:19
---   9702-9708 rules/detect/workloads.yaml:1438:27
---   9709-9731 rules/detect/workloads.yaml:1441:31
---   9732-9754 rules/detect/workloads.yaml:1443:31
---   9755-9777 rules/detect/workloads.yaml:1445:31
---   9778-9788 rules/detect/workloads.yaml:1448:27
---   9789-9817 rules/detect/workloads.yaml:1451:31
---   9818-9846 rules/detect/workloads.yaml:1453:31
---   9847-9875 rules/detect/workloads.yaml:1455:31
---   9876-9890 rules/detect/workloads.yaml:1458:27
---   9891-9925 rules/detect/workloads.yaml:1461:31
---   9926-9960 rules/detect/workloads.yaml:1463:31
---   9961-9995 rules/detect/workloads.yaml:1465:31
---   9996-10004 rules/detect/workloads.yaml:1468:27
---   10005-10030 rules/detect/workloads.yaml:1471:31
---   10031-10056 rules/detect/workloads.yaml:1473:31
---   10057-10082 rules/detect/workloads.yaml:1475:31
---   10083-10087 rules/macros.yaml:49:7
---   10088-10095 rules/macros.yaml:22:11
---   10096-10102 rules/macros.yaml:16:7
---   10103-10106 rules/detect/workloads.yaml:1377:5
---   10108-10111 rules/detect/workloads.yaml:1527:5
---   10112-10118 rules/detect/workloads.yaml:16:15
---   10119-10125 rules/detect/workloads.yaml:18:15
---   10126-10132 rules/detect/workloads.yaml:1545:23
---   10133-10160 rules/detect/workloads.yaml:1548:27
---   10161-10188 rules/detect/workloads.yaml:1550:27
---   10189-10216 rules/detect/workloads.yaml:1552:27
---   10217-10227 rules/detect/workloads.yaml:1555:23
---   10228-10261 rules/detect/workloads.yaml:1558:27
---   10262-10295 rules/detect/workloads.yaml:1560:27
---   10296-10329 rules/detect/workloads.yaml:1562:27
---   10330-10344 rules/detect/workloads.yaml:1565:23
---   10345-10384 rules/detect/workloads.yaml:1568:27
---   10385-10424 rules/detect/workloads.yaml:1570:27
---   10425-10464 rules/detect/workloads.yaml:1572:27
---   10465-10473 rules/detect/workloads.yaml:1575:23
---   10474-10504 rules/detect/workloads.yaml:1578:27
---   10505-10535 rules/detect/workloads.yaml:1580:27
---   10536-10566 rules/detect/workloads.yaml:1582:27
---   10567-10571 rules/detect/workloads.yaml:1585:19
---   10572-10578 rules/detect/workloads.yaml:1589:27
---   10579-10606 rules/detect/workloads.yaml:1592:31
---   10607-10634 rules/detect/workloads.yaml:1594:31
---   10635-10662 rules/detect/workloads.yaml:1596:31
---   10663-10673 rules/detect/workloads.yaml:1599:27
---   10674-10707 rules/detect/workloads.yaml:1602:31
---   10708-10741 rules/detect/workloads.yaml:1604:31
---   10742-10775 rules/detect/workloads.yaml:1606:31
---   10776-10790 rules/detect/workloads.yaml:1609:27
---   10791-10830 rules/detect/workloads.yaml:1612:31
---   10831-10870 rules/detect/workloads.yaml:1614:31
---   10871-10910 rules/detect/workloads.yaml:1616:31
---   10911-10919 rules/detect/workloads.yaml:1619:27
---   10920-10950 rules/detect/workloads.yaml:1622:31
---   10951-10981 rules/detect/workloads.yaml:1624:31
---   10982-11012 rules/detect/workloads.yaml:1626:31
---   11013-11017 rules/macros.yaml:49:7
---   11018-11025 rules/macros.yaml:22:11
---   11026-11032 rules/macros.yaml:16:7
---   11033-11036 rules/detect/workloads.yaml:1527:5
---   11038-11042 rules/detect/workloads.yaml:1686:5
---   11043-11049 rules/detect/workloads.yaml:16:15
---   11050-11056 rules/detect/workloads.yaml:18:15
---   11057-11063 rules/detect/workloads.yaml:1703:23
---   11064-11074 rules/detect/workloads.yaml:1706:27
---   11075-11085 rules/detect/workloads.yaml:1708:27
---   11086-11096 rules/detect/workloads.yaml:1711:23
---   11097-11111 rules/detect/workloads.yaml:1714:27
---   11112-11126 rules/detect/workloads.yaml:1716:27
---   11127-11141 rules/detect/workloads.yaml:1719:23
---   11142-11160 rules/detect/workloads.yaml:1722:27
---   11161-11179 rules/detect/workloads.yaml:1724:27
---   11180-11188 rules/detect/workloads.yaml:1727:23
---   11189-11201 rules/detect/workloads.yaml:1730:27
---   11202-11214 rules/detect/workloads.yaml:1732:27
---   11215-11221 rules/detect/workloads.yaml:1735:23
---   11222-11244 rules/detect/workloads.yaml:1738:27
---   11245-11267 rules/detect/workloads.yaml:1740:27
---   11268-11290 rules/detect/workloads.yaml:1742:27
---   11291-11313 rules/detect/workloads.yaml:1744:27
---   11314-11336 rules/detect/workloads.yaml:1746:27
---   11337-11359 rules/detect/workloads.yaml:1748:27
---   11360-11370 rules/detect/workloads.yaml:1751:23
---   11371-11399 rules/detect/workloads.yaml:1754:27
---   11400-11428 rules/detect/workloads.yaml:1756:27
---   11429-11457 rules/detect/workloads.yaml:1758:27
---   11458-11486 rules/detect/workloads.yaml:1760:27
---   11487-11515 rules/detect/workloads.yaml:1762:27
---   11516-11544 rules/detect/workloads.yaml:1764:27
---   11545-11559 rules/detect/workloads.yaml:1767:23
---   11560-11594 rules/detect/workloads.yaml:1770:27
---   11595-11629 rules/detect/workloads.yaml:1772:27
---   11630-11664 rules/detect/workloads.yaml:1774:27
---   11665-11699 rules/detect/workloads.yaml:1776:27
---   11700-11734 rules/detect/workloads.yaml:1778:27
---   11735-11769 rules/detect/workloads.yaml:1780:27
---   11770-11778 rules/detect/workloads.yaml:1783:23
---   11779-11804 rules/detect/workloads.yaml:1786:27
---   11805-11830 rules/detect/workloads.yaml:1788:27
---   11831-11856 rules/detect/workloads.yaml:1790:27
---   11857-11882 rules/detect/workloads.yaml:1792:27
---   11883-11908 rules/detect/workloads.yaml:1794:27
---   11909-11934 rules/detect/workloads.yaml:1796:27
---   11935-11939 rules/detect/workloads.yaml:1799:19
---   11940-11946 rules/detect/workloads.yaml:1803:27
---   11947-11957 rules/detect/workloads.yaml:1806:31
---   11958-11968 rules/detect/workloads.yaml:1808:31
---   11969-11979 rules/detect/workloads.yaml:1811:27
---   11980-11994 rules/detect/workloads.yaml:1814:31
---   11995-12009 rules/detect/workloads.yaml:1816:31
---   12010-12024 rules/detect/workloads.yaml:1819:27
---   12025-12043 rules/detect/workloads.yaml:1822:31
---   12044-12062 rules/detect/workloads.yaml:1824:31
---   12063-12071 rules/detect/workloads.yaml:1827:27
---   12072-12084 rules/detect/workloads.yaml:1830:31
---   12085-12097 rules/detect/workloads.yaml:1832:31
---   12098-12104 rules/detect/workloads.yaml:1835:27
---   12105-12127 rules/detect/workloads.yaml:1838:31
---   12128-12150 rules/detect/workloads.yaml:1840:31
---   12151-12173 rules/detect/workloads.yaml:1842:31
---   12174-12196 rules/detect/workloads.yaml:1844:31
---   12197-12219 rules/detect/workloads.yaml:1846:31
---   12220-12242 rules/detect/workloads.yaml:1848:31
---   12243-12253 rules/detect/workloads.yaml:1851:27
---   12254-12282 rules/detect/workloads.yaml:1854:31
---   12283-12311 rules/detect/workloads.yaml:1856:31
---   12312-12340 rules/detect/workloads.yaml:1858:31
---   12341-12369 rules/detect/workloads.yaml:1860:31
---   12370-12398 rules/detect/workloads.yaml:1862:31
---   12399-12427 rules/detect/workloads.yaml:1864:31
---   12428-12442 rules/detect/workloads.yaml:1867:27
---   12443-12477 rules/detect/workloads.yaml:1870:31
---   12478-12512 rules/detect/workloads.yaml:1872:31
---   12513-12547 rules/detect/workloads.yaml:1874:31
---   12548-12582 rules/detect/workloads.yaml:1876:31
---   12583-12617 rules/detect/workloads.yaml:1878:31
---   12618-12652 rules/detect/workloads.yaml:1880:31
---   12653-12661 rules/detect/workloads.yaml:1883:27
---   12662-12687 rules/detect/workloads.yaml:1886:31
---   12688-12713 rules/detect/workloads.yaml:1888:31
---   12714-12739 rules/detect/workloads.yaml:1890:31
---   12740-12765 rules/detect/workloads.yaml:1892:31
---   12766-12791 rules/detect/workloads.yaml:1894:31
---   12792-12817 rules/detect/workloads.yaml:1896:31
---   12818-12822 rules/macros.yaml:49:7
---   12823-12830 rules/macros.yaml:22:11
---   12831-12837 rules/macros.yaml:16:7
---   12838-12841 rules/detect/workloads.yaml:1686:5
---   12843-12846 rules/detect/workloads.yaml:1950:5
---   12847-12853 rules/detect/workloads.yaml:1973:11
---   12854-12861 rules/detect/workloads.yaml:1977:11
---   12862-12868 rules/detect/workloads.yaml:1982:19
---   12869-12891 rules/detect/workloads.yaml:1985:23
---   12892-12922 rules/detect/workloads.yaml:1987:23
---   12923-12945 rules/detect/workloads.yaml:1990:23
---   12946-12976 rules/detect/workloads.yaml:1992:23
---   12977-12999 rules/detect/workloads.yaml:1995:23
---   13000-13030 rules/detect/workloads.yaml:1997:23
---   13031-13039 rules/detect/workloads.yaml:2000:23
---   13040-13048 rules/detect/workloads.yaml:2002:23
---   13049-13057 rules/detect/workloads.yaml:2004:23
---   13058-13081 rules/detect/workloads.yaml:2006:23
---   13082-13104 rules/detect/workloads.yaml:2009:23
---   13105-13127 rules/detect/workloads.yaml:2012:23
---   13128-13132 rules/macros.yaml:49:7
---   13133-13140 rules/detect/workloads.yaml:2018:13
---   13141-13160 rules/detect/workloads.yaml:2022:17
---   13161-13180 rules/detect/workloads.yaml:2025:17
---   13181-13184 rules/detect/workloads.yaml:1950:5
---   13186-13189 rules/detect/workloads.yaml:2107:5
---   13190-13196 rules/detect/workloads.yaml:2133:11
---   13197-13204 rules/macros.yaml:67:7
---   13205-13212 rules/macros.yaml:22:11
---   13213-13219 rules/macros.yaml:16:7
---   13220-13224 rules/macros.yaml:49:7
---   13225-13228 rules/detect/workloads.yaml:2107:5
---   13230-13232 rules/noise/drops.yaml:12:5
---   13233-13237 rules/noise/drops.yaml:19:11
---   13238-13242 rules/noise/drops.yaml:21:11
---   13243-13246 rules/noise/drops.yaml:12:5
---   13248-13254 rules/noise/drops.yaml:38:5
---   13256-13262 rules/noise/drops.yaml:55:5
---   13264-13266 rules/noise/drops.yaml:74:5
---   13267-13273 rules/noise/drops.yaml:86:11
---   13274-13281 rules/macros.yaml:22:11
---   13282-13288 rules/macros.yaml:16:7
---   13289-13292 rules/noise/drops.yaml:74:5
---   13294-13301 rules/redact/credentials.yaml:97:5
---   13303-13310 rules/redact/scan.yaml:14:5
---   13312-13319 rules/redact/secrets.yaml:8:5
---   13321-13323 rules/redact/tokens.yaml:3:5
---   13324-13330 rules/redact/tokens.yaml:11:11
---   13331-13335 rules/redact/tokens.yaml:3:5
---   13337-13344 rules/redact/tokens.yaml:34:5
---   13346-13348 rules/redact/tokens.yaml:65:5
---   13349-13356 rules/redact/tokens.yaml:82:7
---   13357-13361 rules/redact/tokens.yaml:65:5
+--   1883-1886 rules/detect/auth.yaml:15:5
+--   1887-1893 rules/detect/auth.yaml:31:11
+--   1894-1898 rules/macros.yaml:49:7
+--   1899-1905 rules/macros.yaml:16:7
+--   1906-1913 rules/detect/auth.yaml:38:9
+--   1914-1917 rules/detect/auth.yaml:15:5
+--   1919-1922 rules/detect/auth.yaml:53:5
+--   1923-1929 rules/macros.yaml:34:11
+--   1930-1943 rules/macros.yaml:36:11
+--   1944-1950 rules/detect/auth.yaml:66:11
+--   1951-1955 rules/detect/auth.yaml:9:11
+--   1956-1960 rules/detect/auth.yaml:11:11
+--   1961-1965 rules/macros.yaml:49:7
+--   1966-1970 rules/detect/auth.yaml:75:13
+--   1971-1975 rules/detect/auth.yaml:77:13
+--   1976-1979 rules/detect/auth.yaml:53:5
+--   1981-1984 rules/detect/auth.yaml:125:5
+--   1985-1991 rules/macros.yaml:34:11
+--   1992-2005 rules/macros.yaml:36:11
+--   2006-2012 rules/detect/auth.yaml:138:13
+--   2013-2017 rules/detect/auth.yaml:9:11
+--   2018-2022 rules/detect/auth.yaml:11:11
+--   2023-2027 rules/macros.yaml:49:7
+--   2028-2034 rules/detect/auth.yaml:143:9
+--   2035-2038 rules/detect/auth.yaml:125:5
+--   2040-2043 rules/detect/auth.yaml:155:5
+--   2044-2050 rules/detect/auth.yaml:169:11
+--   2051-2058 rules/macros.yaml:22:11
+--   2059-2065 rules/macros.yaml:16:7
+--   2066-2072 rules/detect/auth.yaml:175:13
+--   2073-2077 rules/macros.yaml:49:7
+--   2078-2081 rules/detect/auth.yaml:155:5
+--   2083-2086 rules/detect/auth.yaml:189:5
+--   2087-2093 rules/detect/auth.yaml:202:11
+--   2094-2101 rules/macros.yaml:22:11
+--   2102-2108 rules/macros.yaml:16:7
+--   2109-2113 rules/macros.yaml:49:7
+--   2114-2121 rules/detect/auth.yaml:211:13
+--   2122-2130 rules/detect/auth.yaml:213:13
+--   2131-2134 rules/detect/auth.yaml:189:5
+--   2136-2139 rules/detect/auth.yaml:253:5
+--   2140-2146 rules/detect/auth.yaml:267:11
+--   2147-2154 rules/macros.yaml:22:11
+--   2155-2161 rules/macros.yaml:16:7
+--   2162-2168 rules/macros.yaml:34:11
+--   2169-2182 rules/macros.yaml:36:11
+--   2183-2187 rules/macros.yaml:49:7
+--   2188-2191 rules/detect/auth.yaml:253:5
+--   2193-2196 rules/detect/auth.yaml:287:5
+--   2197-2203 rules/detect/auth.yaml:302:11
+--   2204-2208 rules/detect/auth.yaml:9:11
+--   2209-2213 rules/detect/auth.yaml:11:11
+--   2214-2218 rules/macros.yaml:49:7
+--   2219-2222 rules/detect/auth.yaml:287:5
+--   2224-2227 rules/detect/auth.yaml:350:5
+--   2228-2235 rules/macros.yaml:22:11
+--   2236-2242 rules/macros.yaml:16:7
+--   2243-2247 rules/macros.yaml:49:7
+--   2248-2255 rules/detect/auth.yaml:374:9
+--   2256-2259 rules/detect/auth.yaml:350:5
+--   2261-2264 rules/detect/auth.yaml:428:5
+--   2265-2271 rules/detect/auth.yaml:445:11
+--   2272-2276 rules/detect/auth.yaml:447:11
+--   2277-2281 rules/macros.yaml:49:7
+--   2282-2285 rules/detect/auth.yaml:428:5
+--   2287-2290 rules/detect/cluster.yaml:3:5
+--   2291-2297 rules/detect/cluster.yaml:22:11
+--   2298-2302 rules/macros.yaml:49:7
+--   2303-2310 rules/detect/cluster.yaml:27:9
+--   2311-2318 rules/macros.yaml:22:11
+--   2319-2325 rules/macros.yaml:16:7
+--   2326-2329 rules/detect/cluster.yaml:3:5
+--   2331-2334 rules/detect/cluster.yaml:72:5
+--   2335-2341 rules/detect/cluster.yaml:84:11
+--   2342-2346 rules/macros.yaml:49:7
+--   2347-2350 rules/detect/cluster.yaml:72:5
+--   2352-2355 rules/detect/cluster.yaml:110:5
+--   2356-2362 rules/detect/cluster.yaml:130:15
+--   2363-2369 rules/detect/cluster.yaml:132:15
+--   2370-2374 rules/macros.yaml:49:7
+--   2375-2381 rules/macros.yaml:16:7
+--   2382-2389 rules/detect/cluster.yaml:137:9
+--   2390-2393 rules/detect/cluster.yaml:110:5
+--   2395-2398 rules/detect/cluster.yaml:175:5
+--   2399-2406 rules/macros.yaml:22:11
+--   2407-2413 rules/macros.yaml:16:7
+--   2414-2418 rules/macros.yaml:49:7
+--   2419-2422 rules/detect/cluster.yaml:175:5
+--   2424-2427 rules/detect/cluster.yaml:201:5
+--   2428-2436 rules/detect/cluster.yaml:218:15
+--   2437-2445 rules/detect/cluster.yaml:219:15
+--   2446-2454 rules/detect/cluster.yaml:220:15
+--   2455-2463 rules/detect/cluster.yaml:221:15
+--   2464-2472 rules/detect/cluster.yaml:222:15
+--   2473-2481 rules/detect/cluster.yaml:223:15
+--   2482-2490 rules/detect/cluster.yaml:224:15
+--   2491-2499 rules/detect/cluster.yaml:225:15
+--   2500-2508 rules/detect/cluster.yaml:226:15
+--   2509-2517 rules/detect/cluster.yaml:227:15
+--   2518-2526 rules/detect/cluster.yaml:228:15
+--   2527-2535 rules/detect/cluster.yaml:229:15
+--   2536-2544 rules/detect/cluster.yaml:230:15
+--   2545-2553 rules/detect/cluster.yaml:231:15
+--   2554-2562 rules/detect/cluster.yaml:232:15
+--   2563-2571 rules/detect/cluster.yaml:233:15
+--   2572-2580 rules/detect/cluster.yaml:234:15
+--   2581-2589 rules/detect/cluster.yaml:235:15
+--   2590-2598 rules/detect/cluster.yaml:236:15
+--   2599-2607 rules/detect/cluster.yaml:237:15
+--   2608-2616 rules/detect/cluster.yaml:238:15
+--   2617-2625 rules/detect/cluster.yaml:239:15
+--   2626-2630 rules/macros.yaml:49:7
+--   2631-2634 rules/detect/cluster.yaml:201:5
+--   2636-2639 rules/detect/cluster.yaml:278:5
+--   2640-2646 rules/detect/cluster.yaml:295:11
+--   2647-2651 rules/macros.yaml:49:7
+--   2652-2659 rules/detect/cluster.yaml:303:9
+--   2660-2663 rules/detect/cluster.yaml:278:5
+--   2665-2668 rules/detect/exec.yaml:3:5
+--   2669-2676 rules/detect/exec.yaml:20:11
+--   2677-2681 rules/macros.yaml:49:7
+--   2682-2685 rules/detect/exec.yaml:3:5
+--   2687-2690 rules/detect/exec.yaml:52:5
+--   2691-2697 rules/detect/exec.yaml:70:11
+--   2698-2702 rules/detect/exec.yaml:74:11
+--   2703-2707 rules/macros.yaml:49:7
+--   2708-2711 rules/detect/exec.yaml:52:5
+--   2713-2716 rules/detect/exec.yaml:214:5
+--   2717-2723 rules/detect/exec.yaml:227:11
+--   2724-2728 rules/macros.yaml:49:7
+--   2729-2732 rules/detect/exec.yaml:214:5
+--   2734-2737 rules/detect/exec.yaml:242:5
+--   2738-2744 rules/detect/exec.yaml:255:11
+--   2745-2749 rules/macros.yaml:49:7
+--   2750-2753 rules/detect/exec.yaml:242:5
+--   2755-2758 rules/detect/exec.yaml:271:5
+--   2759-2765 rules/detect/exec.yaml:285:11
+--   2766-2770 rules/detect/exec.yaml:289:13
+--   2771-2775 rules/macros.yaml:49:7
+--   2776-2779 rules/detect/exec.yaml:271:5
+--   2781-2784 rules/detect/exec.yaml:331:5
+--   2785-2791 rules/detect/exec.yaml:351:11
+--   2792-2796 rules/macros.yaml:49:7
+--   2797-2800 rules/detect/exec.yaml:331:5
+--   2802-2805 rules/detect/exec.yaml:394:5
+--   2806-2812 rules/macros.yaml:16:7
+--   2813-2823 rules/detect/exec.yaml:417:11
+--   2824-2834 rules/detect/exec.yaml:419:11
+--   2835-2839 rules/macros.yaml:49:7
+--   2840-2849 rules/detect/exec.yaml:423:9
+--   2850-2853 rules/detect/exec.yaml:394:5
+--   2855-2858 rules/detect/rbac.yaml:3:5
+--   2859-2863 rules/macros.yaml:57:11
+--   2864-2869 rules/macros.yaml:60:15
+--   2870-2876 rules/macros.yaml:62:15
+--   2877-2881 rules/macros.yaml:49:7
+--   2882-2889 rules/detect/rbac.yaml:23:9
+--   2890-2893 rules/detect/rbac.yaml:3:5
+--   2895-2898 rules/detect/rbac.yaml:95:5
+--   2899-2908 rules/detect/rbac.yaml:112:15
+--   2909-2918 rules/detect/rbac.yaml:114:15
+--   2919-2923 rules/macros.yaml:49:7
+--   2924-2931 rules/detect/rbac.yaml:118:9
+--   2932-2935 rules/detect/rbac.yaml:95:5
+--   2937-2940 rules/detect/rbac.yaml:169:5
+--   2941-2963 rules/detect/rbac.yaml:187:15
+--   2964-2986 rules/detect/rbac.yaml:189:15
+--   2987-2991 rules/detect/rbac.yaml:192:19
+--   2992-3014 rules/detect/rbac.yaml:195:23
+--   3015-3037 rules/detect/rbac.yaml:197:23
+--   3038-3042 rules/macros.yaml:49:7
+--   3043-3050 rules/detect/rbac.yaml:201:9
+--   3051-3054 rules/detect/rbac.yaml:169:5
+--   3056-3059 rules/detect/rbac.yaml:252:5
+--   3060-3066 rules/detect/rbac.yaml:264:7
+--   3067-3071 rules/macros.yaml:49:7
+--   3072-3079 rules/detect/rbac.yaml:272:13
+--   3080-3086 rules/detect/rbac.yaml:274:13
+--   3087-3100 rules/detect/rbac.yaml:277:15
+--   3101-3104 rules/detect/rbac.yaml:252:5
+--   3106-3109 rules/detect/rbac.yaml:313:5
+--   3110-3123 rules/detect/rbac.yaml:326:11
+--   3124-3137 rules/detect/rbac.yaml:328:11
+--   3138-3142 rules/macros.yaml:49:7
+--   3143-3150 rules/detect/rbac.yaml:332:9
+--   3151-3154 rules/detect/rbac.yaml:313:5
+--   3156-3159 rules/detect/rbac.yaml:345:5
+--   3160-3167 rules/macros.yaml:22:11
+--   3168-3174 rules/macros.yaml:16:7
+--   3175-3179 rules/macros.yaml:49:7
+--   3180-3183 rules/detect/rbac.yaml:345:5
+--   3185-3188 rules/detect/rbac.yaml:374:5
+--   3189-3196 rules/macros.yaml:67:7
+--   3197-3206 rules/detect/rbac.yaml:394:15
+--   3207-3211 rules/detect/rbac.yaml:400:19
+--   3212-3221 rules/detect/rbac.yaml:402:19
+--   3222-3226 rules/macros.yaml:49:7
+--   3227-3234 rules/detect/rbac.yaml:409:9
+--   3235-3238 rules/detect/rbac.yaml:374:5
+--   3240-3243 rules/detect/rbac.yaml:475:5
+--   3244-3266 rules/detect/rbac.yaml:496:15
+--   3267-3289 rules/detect/rbac.yaml:498:15
+--   3290-3312 rules/detect/rbac.yaml:500:15
+--   3313-3335 rules/detect/rbac.yaml:502:15
+--   3336-3364 rules/detect/rbac.yaml:504:15
+--   3365-3375 rules/detect/rbac.yaml:512:23
+--   3376-3386 rules/detect/rbac.yaml:514:23
+--   3387-3409 rules/detect/rbac.yaml:516:19
+--   3410-3414 rules/detect/rbac.yaml:530:19
+--   3415-3437 rules/detect/rbac.yaml:533:23
+--   3438-3460 rules/detect/rbac.yaml:535:23
+--   3461-3483 rules/detect/rbac.yaml:537:23
+--   3484-3506 rules/detect/rbac.yaml:539:23
+--   3507-3535 rules/detect/rbac.yaml:541:23
+--   3536-3546 rules/detect/rbac.yaml:549:31
+--   3547-3557 rules/detect/rbac.yaml:551:31
+--   3558-3580 rules/detect/rbac.yaml:553:27
+--   3581-3585 rules/macros.yaml:49:7
+--   3586-3593 rules/detect/rbac.yaml:568:9
+--   3594-3597 rules/detect/rbac.yaml:475:5
+--   3599-3602 rules/detect/rbac.yaml:646:5
+--   3603-3625 rules/detect/rbac.yaml:670:15
+--   3626-3630 rules/detect/rbac.yaml:681:19
+--   3631-3653 rules/detect/rbac.yaml:684:23
+--   3654-3658 rules/macros.yaml:49:7
+--   3659-3666 rules/detect/rbac.yaml:696:9
+--   3667-3674 rules/detect/rbac.yaml:701:9
+--   3675-3678 rules/detect/rbac.yaml:646:5
+--   3680-3683 rules/detect/rbac.yaml:776:5
+--   3684-3706 rules/detect/rbac.yaml:801:19
+--   3707-3729 rules/detect/rbac.yaml:807:19
+--   3730-3751 rules/detect/rbac.yaml:815:19
+--   3752-3774 rules/detect/rbac.yaml:817:19
+--   3775-3779 rules/detect/rbac.yaml:823:19
+--   3780-3802 rules/detect/rbac.yaml:827:27
+--   3803-3825 rules/detect/rbac.yaml:833:27
+--   3826-3847 rules/detect/rbac.yaml:841:27
+--   3848-3870 rules/detect/rbac.yaml:843:27
+--   3871-3875 rules/macros.yaml:49:7
+--   3876-3883 rules/detect/rbac.yaml:850:9
+--   3884-3891 rules/detect/rbac.yaml:855:9
+--   3892-3895 rules/detect/rbac.yaml:776:5
+--   3897-3900 rules/detect/rbac.yaml:902:5
+--   3901-3907 rules/detect/rbac.yaml:930:11
+--   3908-3915 rules/detect/rbac.yaml:933:13
+--   3916-3920 rules/macros.yaml:49:7
+--   3921-3928 rules/detect/rbac.yaml:938:9
+--   3929-3932 rules/detect/rbac.yaml:902:5
+--   3934-3937 rules/detect/rbac.yaml:999:5
+--   3938-3942 rules/macros.yaml:49:7
+--   3943-3950 rules/detect/rbac.yaml:1025:9
+--   3951-3954 rules/detect/rbac.yaml:999:5
+--   3956-3959 rules/detect/rbac.yaml:1069:5
+--   3960-3966 rules/detect/rbac.yaml:1086:11
+--   3967-3971 rules/macros.yaml:57:11
+--   3972-3977 rules/macros.yaml:60:15
+--   3978-3984 rules/macros.yaml:62:15
+--   3985-3992 rules/macros.yaml:67:7
+--   3993-4000 rules/detect/rbac.yaml:1091:13
+--   4001-4008 rules/macros.yaml:22:11
+--   4009-4015 rules/macros.yaml:16:7
+--   4016-4020 rules/macros.yaml:49:7
+--   4021-4024 rules/detect/rbac.yaml:1069:5
+--   4026-4029 rules/detect/secrets.yaml:3:5
+--   4030-4036 rules/detect/secrets.yaml:23:11
+--   4037-4041 rules/macros.yaml:49:7
+--   4042-4049 rules/detect/secrets.yaml:27:9
+--   4050-4056 rules/detect/secrets.yaml:30:9
+--   4057-4060 rules/detect/secrets.yaml:3:5
+--   4062-4065 rules/detect/secrets.yaml:70:5
+--   4066-4072 rules/macros.yaml:41:7
+--   4073-4080 rules/macros.yaml:22:11
+--   4081-4087 rules/macros.yaml:16:7
+--   4088-4094 rules/detect/secrets.yaml:90:13
+--   4095-4099 rules/macros.yaml:49:7
+--   4100-4103 rules/detect/secrets.yaml:70:5
+--   4105-4108 rules/detect/secrets.yaml:110:5
+--   4109-4115 rules/detect/secrets.yaml:128:15
+--   4116-4120 rules/detect/secrets.yaml:131:19
+--   4121-4127 rules/detect/secrets.yaml:133:19
+--   4128-4132 rules/macros.yaml:49:7
+--   4133-4140 rules/macros.yaml:22:11
+--   4141-4147 rules/macros.yaml:16:7
+--   4148-4151 rules/detect/secrets.yaml:110:5
+--   4153-4156 rules/detect/workloads.yaml:22:5
+--   4157-4163 rules/detect/workloads.yaml:16:15
+--   4164-4170 rules/detect/workloads.yaml:18:15
+--   4171-4177 rules/detect/workloads.yaml:46:23
+--   4178-4200 rules/detect/workloads.yaml:49:27
+--   4201-4223 rules/detect/workloads.yaml:51:27
+--   4224-4246 rules/detect/workloads.yaml:53:27
+--   4247-4257 rules/detect/workloads.yaml:56:23
+--   4258-4286 rules/detect/workloads.yaml:59:27
+--   4287-4315 rules/detect/workloads.yaml:61:27
+--   4316-4344 rules/detect/workloads.yaml:63:27
+--   4345-4359 rules/detect/workloads.yaml:66:23
+--   4360-4394 rules/detect/workloads.yaml:69:27
+--   4395-4429 rules/detect/workloads.yaml:71:27
+--   4430-4464 rules/detect/workloads.yaml:73:27
+--   4465-4473 rules/detect/workloads.yaml:76:23
+--   4474-4499 rules/detect/workloads.yaml:79:27
+--   4500-4525 rules/detect/workloads.yaml:81:27
+--   4526-4551 rules/detect/workloads.yaml:83:27
+--   4552-4556 rules/detect/workloads.yaml:86:19
+--   4557-4563 rules/detect/workloads.yaml:90:27
+--   4564-4586 rules/detect/workloads.yaml:93:31
+--   4587-4609 rules/detect/workloads.yaml:95:31
+--   4610-4632 rules/detect/workloads.yaml:97:31
+--   4633-4643 rules/detect/workloads.yaml:100:27
+--   4644-4672 rules/detect/workloads.yaml:103:31
+--   4673-4701 rules/detect/workloads.yaml:105:31
+--   4702-4730 rules/detect/workloads.yaml:107:31
+--   4731-4745 rules/detect/workloads.yaml:110:27
+--   4746-4780 rules/detect/workloads.yaml:113:31
+--   4781-4815 rules/detect/workloads.yaml:115:31
+--   4816-4850 rules/detect/workloads.yaml:117:31
+--   4851-4859 rules/detect/workloads.yaml:120:27
+--   4860-4885 rules/detect/workloads.yaml:123:31
+--   4886-4911 rules/detect/workloads.yaml:125:31
+--   4912-4937 rules/detect/workloads.yaml:127:31
+--   4938-4942 rules/macros.yaml:49:7
+--   4943-4950 rules/macros.yaml:22:11
+--   4951-4957 rules/macros.yaml:16:7
+--   4958-4964 rules/detect/workloads.yaml:134:13
+--   4965-4972 rules/detect/workloads.yaml:136:13
+--   4973-4976 rules/detect/workloads.yaml:22:5
+--   4978-4982 rules/detect/workloads.yaml:286:5
+--   4983-4989 rules/detect/workloads.yaml:16:15
+--   4990-4996 rules/detect/workloads.yaml:18:15
+--   4997-5003 rules/detect/workloads.yaml:306:23
+--   5004-5012 rules/detect/workloads.yaml:309:27
+--   5013-5021 rules/detect/workloads.yaml:311:27
+--   5022-5030 rules/detect/workloads.yaml:313:27
+--   5031-5054 rules/detect/workloads.yaml:315:27
+--   5055-5077 rules/detect/workloads.yaml:318:27
+--   5078-5100 rules/detect/workloads.yaml:321:27
+--   5101-5111 rules/detect/workloads.yaml:325:23
+--   5112-5124 rules/detect/workloads.yaml:328:27
+--   5125-5137 rules/detect/workloads.yaml:330:27
+--   5138-5150 rules/detect/workloads.yaml:332:27
+--   5151-5180 rules/detect/workloads.yaml:334:27
+--   5181-5209 rules/detect/workloads.yaml:337:27
+--   5210-5238 rules/detect/workloads.yaml:340:27
+--   5239-5253 rules/detect/workloads.yaml:344:23
+--   5254-5270 rules/detect/workloads.yaml:347:27
+--   5271-5287 rules/detect/workloads.yaml:349:27
+--   5288-5304 rules/detect/workloads.yaml:351:27
+--   5305-5340 rules/detect/workloads.yaml:353:27
+--   5341-5375 rules/detect/workloads.yaml:356:27
+--   5376-5410 rules/detect/workloads.yaml:359:27
+--   5411-5419 rules/detect/workloads.yaml:363:23
+--   5420-5430 rules/detect/workloads.yaml:366:27
+--   5431-5441 rules/detect/workloads.yaml:368:27
+--   5442-5452 rules/detect/workloads.yaml:370:27
+--   5453-5479 rules/detect/workloads.yaml:372:27
+--   5480-5505 rules/detect/workloads.yaml:375:27
+--   5506-5531 rules/detect/workloads.yaml:378:27
+--   5532-5536 rules/detect/workloads.yaml:382:19
+--   5537-5543 rules/detect/workloads.yaml:386:27
+--   5544-5552 rules/detect/workloads.yaml:389:31
+--   5553-5561 rules/detect/workloads.yaml:391:31
+--   5562-5570 rules/detect/workloads.yaml:393:31
+--   5571-5594 rules/detect/workloads.yaml:395:31
+--   5595-5617 rules/detect/workloads.yaml:398:31
+--   5618-5640 rules/detect/workloads.yaml:401:31
+--   5641-5651 rules/detect/workloads.yaml:405:27
+--   5652-5664 rules/detect/workloads.yaml:408:31
+--   5665-5677 rules/detect/workloads.yaml:410:31
+--   5678-5690 rules/detect/workloads.yaml:412:31
+--   5691-5720 rules/detect/workloads.yaml:414:31
+--   5721-5749 rules/detect/workloads.yaml:417:31
+--   5750-5778 rules/detect/workloads.yaml:420:31
+--   5779-5793 rules/detect/workloads.yaml:424:27
+--   5794-5810 rules/detect/workloads.yaml:427:31
+--   5811-5827 rules/detect/workloads.yaml:429:31
+--   5828-5844 rules/detect/workloads.yaml:431:31
+--   5845-5880 rules/detect/workloads.yaml:433:31
+--   5881-5915 rules/detect/workloads.yaml:436:31
+--   5916-5950 rules/detect/workloads.yaml:439:31
+--   5951-5959 rules/detect/workloads.yaml:443:27
+--   5960-5970 rules/detect/workloads.yaml:446:31
+--   5971-5981 rules/detect/workloads.yaml:448:31
+--   5982-5992 rules/detect/workloads.yaml:450:31
+--   5993-6019 rules/detect/workloads.yaml:452:31
+--   6020-6045 rules/detect/workloads.yaml:455:31
+--   6046-6071 rules/detect/workloads.yaml:458:31
+--   6072-6076 rules/macros.yaml:49:7
+--   6077-6084 rules/macros.yaml:22:11
+--   6085-6091 rules/macros.yaml:16:7
+--   6092-6098 rules/detect/workloads.yaml:466:13
+--   6099-6106 rules/detect/workloads.yaml:468:13
+--   6107-6110 rules/detect/workloads.yaml:286:5
+--   6112-6115 rules/detect/workloads.yaml:644:5
+--   6116-6122 rules/detect/workloads.yaml:661:11
+--   6123-6127 rules/macros.yaml:57:11
+--   6128-6133 rules/macros.yaml:60:15
+--   6134-6140 rules/macros.yaml:62:15
+--   6141-6148 rules/macros.yaml:67:7
+--   6149-6156 rules/macros.yaml:22:11
+--   6157-6163 rules/macros.yaml:16:7
+--   6164-6170 rules/detect/workloads.yaml:668:17
+--   6171-6177 rules/detect/workloads.yaml:670:17
+--   6178-6182 rules/macros.yaml:49:7
+--   6183-6186 rules/detect/workloads.yaml:644:5
+--   6188-6191 rules/detect/workloads.yaml:732:5
+--   6192-6198 rules/detect/workloads.yaml:746:11
+--   6199-6206 rules/macros.yaml:22:11
+--   6207-6213 rules/macros.yaml:16:7
+--   6214-6218 rules/macros.yaml:49:7
+--   6219-6222 rules/detect/workloads.yaml:732:5
+--   6224-6227 rules/detect/workloads.yaml:761:5
+--   6228-6234 rules/detect/workloads.yaml:776:11
+--   6235-6243 rules/detect/workloads.yaml:780:15
+--   6244-6263 rules/detect/workloads.yaml:782:15
+--   6264-6272 rules/detect/workloads.yaml:785:19
+--   6273-6281 rules/detect/workloads.yaml:788:21
+--   6282-6286 rules/detect/workloads.yaml:791:19
+--   6287-6295 rules/detect/workloads.yaml:793:19
+--   6296-6300 rules/macros.yaml:49:7
+--   6301-6304 rules/detect/workloads.yaml:761:5
+--   6306-6309 rules/detect/workloads.yaml:833:5
+--   6310-6316 rules/detect/workloads.yaml:16:15
+--   6317-6323 rules/detect/workloads.yaml:18:15
+--   6324-6330 rules/detect/workloads.yaml:853:23
+--   6331-6361 rules/detect/workloads.yaml:856:27
+--   6362-6392 rules/detect/workloads.yaml:859:27
+--   6393-6423 rules/detect/workloads.yaml:862:27
+--   6424-6434 rules/detect/workloads.yaml:866:23
+--   6435-6471 rules/detect/workloads.yaml:869:27
+--   6472-6508 rules/detect/workloads.yaml:872:27
+--   6509-6545 rules/detect/workloads.yaml:875:27
+--   6546-6560 rules/detect/workloads.yaml:879:23
+--   6561-6603 rules/detect/workloads.yaml:882:27
+--   6604-6646 rules/detect/workloads.yaml:885:27
+--   6647-6689 rules/detect/workloads.yaml:888:27
+--   6690-6698 rules/detect/workloads.yaml:892:23
+--   6699-6732 rules/detect/workloads.yaml:895:27
+--   6733-6766 rules/detect/workloads.yaml:898:27
+--   6767-6800 rules/detect/workloads.yaml:901:27
+--   6801-6805 rules/detect/workloads.yaml:905:19
+--   6806-6812 rules/detect/workloads.yaml:909:27
+--   6813-6843 rules/detect/workloads.yaml:912:31
+--   6844-6874 rules/detect/workloads.yaml:915:31
+--   6875-6905 rules/detect/workloads.yaml:918:31
+--   6906-6916 rules/detect/workloads.yaml:922:27
+--   6917-6953 rules/detect/workloads.yaml:925:31
+--   6954-6990 rules/detect/workloads.yaml:928:31
+--   6991-7027 rules/detect/workloads.yaml:931:31
+--   7028-7042 rules/detect/workloads.yaml:935:27
+--   7043-7085 rules/detect/workloads.yaml:938:31
+--   7086-7128 rules/detect/workloads.yaml:941:31
+--   7129-7171 rules/detect/workloads.yaml:944:31
+--   7172-7180 rules/detect/workloads.yaml:948:27
+--   7181-7214 rules/detect/workloads.yaml:951:31
+--   7215-7248 rules/detect/workloads.yaml:954:31
+--   7249-7282 rules/detect/workloads.yaml:957:31
+--   7283-7287 rules/macros.yaml:49:7
+--   7288-7295 rules/macros.yaml:22:11
+--   7296-7302 rules/macros.yaml:16:7
+--   7303-7306 rules/detect/workloads.yaml:833:5
+--   7308-7312 rules/detect/workloads.yaml:1070:5
+--   7313-7319 rules/detect/workloads.yaml:16:15
+--   7320-7326 rules/detect/workloads.yaml:18:15
+--   7327-7333 rules/detect/workloads.yaml:1090:23
+--   7334-7346 rules/detect/workloads.yaml:1093:27
+--   7347-7359 rules/detect/workloads.yaml:1095:27
+--   7360-7370 rules/detect/workloads.yaml:1098:23
+--   7371-7387 rules/detect/workloads.yaml:1101:27
+--   7388-7404 rules/detect/workloads.yaml:1103:27
+--   7405-7419 rules/detect/workloads.yaml:1106:23
+--   7420-7440 rules/detect/workloads.yaml:1109:27
+--   7441-7461 rules/detect/workloads.yaml:1111:27
+--   7462-7470 rules/detect/workloads.yaml:1114:23
+--   7471-7485 rules/detect/workloads.yaml:1117:27
+--   7486-7500 rules/detect/workloads.yaml:1119:27
+--   7501-7507 rules/detect/workloads.yaml:1122:23
+--   7508-7533 rules/detect/workloads.yaml:1125:27
+--   7534-7559 rules/detect/workloads.yaml:1127:27
+--   7560-7585 rules/detect/workloads.yaml:1129:27
+--   7586-7611 rules/detect/workloads.yaml:1131:27
+--   7612-7637 rules/detect/workloads.yaml:1133:27
+--   7638-7663 rules/detect/workloads.yaml:1135:27
+--   7664-7674 rules/detect/workloads.yaml:1138:23
+--   7675-7706 rules/detect/workloads.yaml:1141:27
+--   7707-7738 rules/detect/workloads.yaml:1143:27
+--   7739-7770 rules/detect/workloads.yaml:1145:27
+--   7771-7802 rules/detect/workloads.yaml:1147:27
+--   7803-7834 rules/detect/workloads.yaml:1149:27
+--   7835-7866 rules/detect/workloads.yaml:1151:27
+--   7867-7881 rules/detect/workloads.yaml:1154:23
+--   7882-7919 rules/detect/workloads.yaml:1157:27
+--   7920-7957 rules/detect/workloads.yaml:1159:27
+--   7958-7995 rules/detect/workloads.yaml:1161:27
+--   7996-8033 rules/detect/workloads.yaml:1163:27
+--   8034-8071 rules/detect/workloads.yaml:1165:27
+--   8072-8109 rules/detect/workloads.yaml:1167:27
+--   8110-8118 rules/detect/workloads.yaml:1170:23
+--   8119-8147 rules/detect/workloads.yaml:1173:27
+--   8148-8176 rules/detect/workloads.yaml:1175:27
+--   8177-8205 rules/detect/workloads.yaml:1177:27
+--   8206-8234 rules/detect/workloads.yaml:1179:27
+--   8235-8263 rules/detect/workloads.yaml:1181:27
+--   8264-8292 rules/detect/workloads.yaml:1183:27
+--   8293-8303 rules/detect/workloads.yaml:1185:19
+--   8304-8318 rules/detect/workloads.yaml:1187:19
+--   8319-8337 rules/detect/workloads.yaml:1189:19
+--   8338-8350 rules/detect/workloads.yaml:1191:19
+--   8351-8355 rules/detect/workloads.yaml:1194:19
+--   8356-8362 rules/detect/workloads.yaml:1198:27
+--   8363-8375 rules/detect/workloads.yaml:1201:31
+--   8376-8388 rules/detect/workloads.yaml:1203:31
+--   8389-8399 rules/detect/workloads.yaml:1206:27
+--   8400-8416 rules/detect/workloads.yaml:1209:31
+--   8417-8433 rules/detect/workloads.yaml:1211:31
+--   8434-8448 rules/detect/workloads.yaml:1214:27
+--   8449-8469 rules/detect/workloads.yaml:1217:31
+--   8470-8490 rules/detect/workloads.yaml:1219:31
+--   8491-8499 rules/detect/workloads.yaml:1222:27
+--   8500-8514 rules/detect/workloads.yaml:1225:31
+--   8515-8529 rules/detect/workloads.yaml:1227:31
+--   8530-8536 rules/detect/workloads.yaml:1230:27
+--   8537-8562 rules/detect/workloads.yaml:1233:31
+--   8563-8588 rules/detect/workloads.yaml:1235:31
+--   8589-8614 rules/detect/workloads.yaml:1237:31
+--   8615-8640 rules/detect/workloads.yaml:1239:31
+--   8641-8666 rules/detect/workloads.yaml:1241:31
+--   8667-8692 rules/detect/workloads.yaml:1243:31
+--   8693-8703 rules/detect/workloads.yaml:1246:27
+--   8704-8735 rules/detect/workloads.yaml:1249:31
+--   8736-8767 rules/detect/workloads.yaml:1251:31
+--   8768-8799 rules/detect/workloads.yaml:1253:31
+--   8800-8831 rules/detect/workloads.yaml:1255:31
+--   8832-8863 rules/detect/workloads.yaml:1257:31
+--   8864-8895 rules/detect/workloads.yaml:1259:31
+--   8896-8910 rules/detect/workloads.yaml:1262:27
+--   8911-8948 rules/detect/workloads.yaml:1265:31
+--   8949-8986 rules/detect/workloads.yaml:1267:31
+--   8987-9024 rules/detect/workloads.yaml:1269:31
+--   9025-9062 rules/detect/workloads.yaml:1271:31
+--   9063-9100 rules/detect/workloads.yaml:1273:31
+--   9101-9138 rules/detect/workloads.yaml:1275:31
+--   9139-9147 rules/detect/workloads.yaml:1278:27
+--   9148-9176 rules/detect/workloads.yaml:1281:31
+--   9177-9205 rules/detect/workloads.yaml:1283:31
+--   9206-9234 rules/detect/workloads.yaml:1285:31
+--   9235-9263 rules/detect/workloads.yaml:1287:31
+--   9264-9292 rules/detect/workloads.yaml:1289:31
+--   9293-9321 rules/detect/workloads.yaml:1291:31
+--   9322-9332 rules/detect/workloads.yaml:1293:23
+--   9333-9347 rules/detect/workloads.yaml:1295:23
+--   9348-9366 rules/detect/workloads.yaml:1297:23
+--   9367-9379 rules/detect/workloads.yaml:1299:23
+--   9380-9384 rules/macros.yaml:49:7
+--   9385-9392 rules/macros.yaml:22:11
+--   9393-9399 rules/macros.yaml:16:7
+--   9400-9403 rules/detect/workloads.yaml:1070:5
+--   9405-9408 rules/detect/workloads.yaml:1377:5
+--   9409-9415 rules/detect/workloads.yaml:16:15
+--   9416-9422 rules/detect/workloads.yaml:18:15
+--   9423-9429 rules/detect/workloads.yaml:1394:23
+--   9430-9452 rules/detect/workloads.yaml:1397:27
+--   9453-9475 rules/detect/workloads.yaml:1399:27
+--   9476-9498 rules/detect/workloads.yaml:1401:27
+--   9499-9509 rules/detect/workloads.yaml:1404:23
+--   9510-9538 rules/detect/workloads.yaml:1407:27
+--   9539-9567 rules/detect/workloads.yaml:1409:27
+--   9568-9596 rules/detect/workloads.yaml:1411:27
+--   9597-9611 rules/detect/workloads.yaml:1414:23
+--   9612-9646 rules/detect/workloads.yaml:1417:27
+--   9647-9681 rules/detect/workloads.yaml:1419:27
+--   9682-9716 rules/detect/workloads.yaml:1421:27
+--   9717-9725 rules/detect/workloads.yaml:1424:23
+--   9726-9751 rules/detect/workloads.yaml:1427:27
+--   9752-9777 rules/detect/workloads.yaml:1429:27
+--   9778-9803 rules/detect/workloads.yaml:1431:27
+--   9804-9808 rules/detect/workloads.yaml:1434:19
+--   9809-9815 rules/detect/workloads.yaml:1438:27
+--   9816-9838 rules/detect/workloads.yaml:1441:31
+--   9839-9861 rules/detect/workloads.yaml:1443:31
+--   9862-9884 rules/detect/workloads.yaml:1445:31
+--   9885-9895 rules/detect/workloads.yaml:1448:27
+--   9896-9924 rules/detect/workloads.yaml:1451:31
+--   9925-9953 rules/detect/workloads.yaml:1453:31
+--   9954-9982 rules/detect/workloads.yaml:1455:31
+--   9983-9997 rules/detect/workloads.yaml:1458:27
+--   9998-10032 rules/detect/workloads.yaml:1461:31
+--   10033-10067 rules/detect/workloads.yaml:1463:31
+--   10068-10102 rules/detect/workloads.yaml:1465:31
+--   10103-10111 rules/detect/workloads.yaml:1468:27
+--   10112-10137 rules/detect/workloads.yaml:1471:31
+--   10138-10163 rules/detect/workloads.yaml:1473:31
+--   10164-10189 rules/detect/workloads.yaml:1475:31
+--   10190-10194 rules/macros.yaml:49:7
+--   10195-10202 rules/macros.yaml:22:11
+--   10203-10209 rules/macros.yaml:16:7
+--   10210-10213 rules/detect/workloads.yaml:1377:5
+--   10215-10218 rules/detect/workloads.yaml:1527:5
+--   10219-10225 rules/detect/workloads.yaml:16:15
+--   10226-10232 rules/detect/workloads.yaml:18:15
+--   10233-10239 rules/detect/workloads.yaml:1545:23
+--   10240-10267 rules/detect/workloads.yaml:1548:27
+--   10268-10295 rules/detect/workloads.yaml:1550:27
+--   10296-10323 rules/detect/workloads.yaml:1552:27
+--   10324-10334 rules/detect/workloads.yaml:1555:23
+--   10335-10368 rules/detect/workloads.yaml:1558:27
+--   10369-10402 rules/detect/workloads.yaml:1560:27
+--   10403-10436 rules/detect/workloads.yaml:1562:27
+--   10437-10451 rules/detect/workloads.yaml:1565:23
+--   10452-10491 rules/detect/workloads.yaml:1568:27
+--   10492-10531 rules/detect/workloads.yaml:1570:27
+--   10532-10571 rules/detect/workloads.yaml:1572:27
+--   10572-10580 rules/detect/workloads.yaml:1575:23
+--   10581-10611 rules/detect/workloads.yaml:1578:27
+--   10612-10642 rules/detect/workloads.yaml:1580:27
+--   10643-10673 rules/detect/workloads.yaml:1582:27
+--   10674-10678 rules/detect/workloads.yaml:1585:19
+--   10679-10685 rules/detect/workloads.yaml:1589:27
+--   10686-10713 rules/detect/workloads.yaml:1592:31
+--   10714-10741 rules/detect/workloads.yaml:1594:31
+--   10742-10769 rules/detect/workloads.yaml:1596:31
+--   10770-10780 rules/detect/workloads.yaml:1599:27
+--   10781-10814 rules/detect/workloads.yaml:1602:31
+--   10815-10848 rules/detect/workloads.yaml:1604:31
+--   10849-10882 rules/detect/workloads.yaml:1606:31
+--   10883-10897 rules/detect/workloads.yaml:1609:27
+--   10898-10937 rules/detect/workloads.yaml:1612:31
+--   10938-10977 rules/detect/workloads.yaml:1614:31
+--   10978-11017 rules/detect/workloads.yaml:1616:31
+--   11018-11026 rules/detect/workloads.yaml:1619:27
+--   11027-11057 rules/detect/workloads.yaml:1622:31
+--   11058-11088 rules/detect/workloads.yaml:1624:31
+--   11089-11119 rules/detect/workloads.yaml:1626:31
+--   11120-11124 rules/macros.yaml:49:7
+--   11125-11132 rules/macros.yaml:22:11
+--   11133-11139 rules/macros.yaml:16:7
+--   11140-11143 rules/detect/workloads.yaml:1527:5
+--   11145-11149 rules/detect/workloads.yaml:1686:5
+--   11150-11156 rules/detect/workloads.yaml:16:15
+--   11157-11163 rules/detect/workloads.yaml:18:15
+--   11164-11170 rules/detect/workloads.yaml:1703:23
+--   11171-11181 rules/detect/workloads.yaml:1706:27
+--   11182-11192 rules/detect/workloads.yaml:1708:27
+--   11193-11203 rules/detect/workloads.yaml:1711:23
+--   11204-11218 rules/detect/workloads.yaml:1714:27
+--   11219-11233 rules/detect/workloads.yaml:1716:27
+--   11234-11248 rules/detect/workloads.yaml:1719:23
+--   11249-11267 rules/detect/workloads.yaml:1722:27
+--   11268-11286 rules/detect/workloads.yaml:1724:27
+--   11287-11295 rules/detect/workloads.yaml:1727:23
+--   11296-11308 rules/detect/workloads.yaml:1730:27
+--   11309-11321 rules/detect/workloads.yaml:1732:27
+--   11322-11328 rules/detect/workloads.yaml:1735:23
+--   11329-11351 rules/detect/workloads.yaml:1738:27
+--   11352-11374 rules/detect/workloads.yaml:1740:27
+--   11375-11397 rules/detect/workloads.yaml:1742:27
+--   11398-11420 rules/detect/workloads.yaml:1744:27
+--   11421-11443 rules/detect/workloads.yaml:1746:27
+--   11444-11466 rules/detect/workloads.yaml:1748:27
+--   11467-11477 rules/detect/workloads.yaml:1751:23
+--   11478-11506 rules/detect/workloads.yaml:1754:27
+--   11507-11535 rules/detect/workloads.yaml:1756:27
+--   11536-11564 rules/detect/workloads.yaml:1758:27
+--   11565-11593 rules/detect/workloads.yaml:1760:27
+--   11594-11622 rules/detect/workloads.yaml:1762:27
+--   11623-11651 rules/detect/workloads.yaml:1764:27
+--   11652-11666 rules/detect/workloads.yaml:1767:23
+--   11667-11701 rules/detect/workloads.yaml:1770:27
+--   11702-11736 rules/detect/workloads.yaml:1772:27
+--   11737-11771 rules/detect/workloads.yaml:1774:27
+--   11772-11806 rules/detect/workloads.yaml:1776:27
+--   11807-11841 rules/detect/workloads.yaml:1778:27
+--   11842-11876 rules/detect/workloads.yaml:1780:27
+--   11877-11885 rules/detect/workloads.yaml:1783:23
+--   11886-11911 rules/detect/workloads.yaml:1786:27
+--   11912-11937 rules/detect/workloads.yaml:1788:27
+--   11938-11963 rules/detect/workloads.yaml:1790:27
+--   11964-11989 rules/detect/workloads.yaml:1792:27
+--   11990-12015 rules/detect/workloads.yaml:1794:27
+--   12016-12041 rules/detect/workloads.yaml:1796:27
+--   12042-12046 rules/detect/workloads.yaml:1799:19
+--   12047-12053 rules/detect/workloads.yaml:1803:27
+--   12054-12064 rules/detect/workloads.yaml:1806:31
+--   12065-12075 rules/detect/workloads.yaml:1808:31
+--   12076-12086 rules/detect/workloads.yaml:1811:27
+--   12087-12101 rules/detect/workloads.yaml:1814:31
+--   12102-12116 rules/detect/workloads.yaml:1816:31
+--   12117-12131 rules/detect/workloads.yaml:1819:27
+--   12132-12150 rules/detect/workloads.yaml:1822:31
+--   12151-12169 rules/detect/workloads.yaml:1824:31
+--   12170-12178 rules/detect/workloads.yaml:1827:27
+--   12179-12191 rules/detect/workloads.yaml:1830:31
+--   12192-12204 rules/detect/workloads.yaml:1832:31
+--   12205-12211 rules/detect/workloads.yaml:1835:27
+--   12212-12234 rules/detect/workloads.yaml:1838:31
+--   12235-12257 rules/detect/workloads.yaml:1840:31
+--   12258-12280 rules/detect/workloads.yaml:1842:31
+--   12281-12303 rules/detect/workloads.yaml:1844:31
+--   12304-12326 rules/detect/workloads.yaml:1846:31
+--   12327-12349 rules/detect/workloads.yaml:1848:31
+--   12350-12360 rules/detect/workloads.yaml:1851:27
+--   12361-12389 rules/detect/workloads.yaml:1854:31
+--   12390-12418 rules/detect/workloads.yaml:1856:31
+--   12419-12447 rules/detect/workloads.yaml:1858:31
+--   12448-12476 rules/detect/workloads.yaml:1860:31
+--   12477-12505 rules/detect/workloads.yaml:1862:31
+--   12506-12534 rules/detect/workloads.yaml:1864:31
+--   12535-12549 rules/detect/workloads.yaml:1867:27
+--   12550-12584 rules/detect/workloads.yaml:1870:31
+--   12585-12619 rules/detect/workloads.yaml:1872:31
+--   12620-12654 rules/detect/workloads.yaml:1874:31
+--   12655-12689 rules/detect/workloads.yaml:1876:31
+--   12690-12724 rules/detect/workloads.yaml:1878:31
+--   12725-12759 rules/detect/workloads.yaml:1880:31
+--   12760-12768 rules/detect/workloads.yaml:1883:27
+--   12769-12794 rules/detect/workloads.yaml:1886:31
+--   12795-12820 rules/detect/workloads.yaml:1888:31
+--   12821-12846 rules/detect/workloads.yaml:1890:31
+--   12847-12872 rules/detect/workloads.yaml:1892:31
+--   12873-12898 rules/detect/workloads.yaml:1894:31
+--   12899-12924 rules/detect/workloads.yaml:1896:31
+--   12925-12929 rules/macros.yaml:49:7
+--   12930-12937 rules/macros.yaml:22:11
+--   12938-12944 rules/macros.yaml:16:7
+--   12945-12948 rules/detect/workloads.yaml:1686:5
+--   12950-12953 rules/detect/workloads.yaml:1950:5
+--   12954-12960 rules/detect/workloads.yaml:1973:11
+--   12961-12968 rules/detect/workloads.yaml:1977:11
+--   12969-12975 rules/detect/workloads.yaml:1982:19
+--   12976-12998 rules/detect/workloads.yaml:1985:23
+--   12999-13029 rules/detect/workloads.yaml:1987:23
+--   13030-13052 rules/detect/workloads.yaml:1990:23
+--   13053-13083 rules/detect/workloads.yaml:1992:23
+--   13084-13106 rules/detect/workloads.yaml:1995:23
+--   13107-13137 rules/detect/workloads.yaml:1997:23
+--   13138-13146 rules/detect/workloads.yaml:2000:23
+--   13147-13155 rules/detect/workloads.yaml:2002:23
+--   13156-13164 rules/detect/workloads.yaml:2004:23
+--   13165-13188 rules/detect/workloads.yaml:2006:23
+--   13189-13211 rules/detect/workloads.yaml:2009:23
+--   13212-13234 rules/detect/workloads.yaml:2012:23
+--   13235-13239 rules/macros.yaml:49:7
+--   13240-13247 rules/detect/workloads.yaml:2018:13
+--   13248-13267 rules/detect/workloads.yaml:2022:17
+--   13268-13287 rules/detect/workloads.yaml:2025:17
+--   13288-13291 rules/detect/workloads.yaml:1950:5
+--   13293-13296 rules/detect/workloads.yaml:2107:5
+--   13297-13303 rules/detect/workloads.yaml:2133:11
+--   13304-13311 rules/macros.yaml:67:7
+--   13312-13319 rules/macros.yaml:22:11
+--   13320-13326 rules/macros.yaml:16:7
+--   13327-13331 rules/macros.yaml:49:7
+--   13332-13335 rules/detect/workloads.yaml:2107:5
+--   13337-13339 rules/noise/drops.yaml:12:5
+--   13340-13344 rules/noise/drops.yaml:19:11
+--   13345-13349 rules/noise/drops.yaml:21:11
+--   13350-13353 rules/noise/drops.yaml:12:5
+--   13355-13361 rules/noise/drops.yaml:38:5
+--   13363-13369 rules/noise/drops.yaml:55:5
+--   13371-13373 rules/noise/drops.yaml:74:5
+--   13374-13380 rules/noise/drops.yaml:86:11
+--   13381-13388 rules/macros.yaml:22:11
+--   13389-13395 rules/macros.yaml:16:7
+--   13396-13399 rules/noise/drops.yaml:74:5
+--   13401-13408 rules/redact/credentials.yaml:97:5
+--   13410-13417 rules/redact/scan.yaml:14:5
+--   13419-13426 rules/redact/secrets.yaml:8:5
+--   13428-13430 rules/redact/tokens.yaml:3:5
+--   13431-13437 rules/redact/tokens.yaml:11:11
+--   13438-13442 rules/redact/tokens.yaml:3:5
+--   13444-13451 rules/redact/tokens.yaml:34:5
+--   13453-13455 rules/redact/tokens.yaml:65:5
+--   13456-13463 rules/redact/tokens.yaml:82:7
+--   13464-13468 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -1149,12 +1149,13 @@ end
 -- gsub the candidate patterns over s, each only if s holds its literal.
 local function gsub_all(s, hit, spec)
   local changed, n, lower, ok = false, 0, nil, false
-  local pats, repl = spec.patterns, spec.gsub_replacement
+  local pats, repl, keep, krepl = spec.patterns, spec.gsub_replacement, spec.keep, spec.gsub_keep
   for j = 1, #hit do
     local i = hit[j]
     ok, lower = has_literal(s, lower, spec, i)
     if ok then
-      s, n = sgsub(s, pats[i], repl)
+      -- a \K pattern's first capture is what precedes the secret: it stays
+      s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
       if n > 0 then changed = true; lower = nil end
     end
   end
@@ -1527,14 +1528,42 @@ end
 -- in JSON-like text. Only values under credential names are replaced: to the
 -- closing quote when quoted, else to the end of the line; a YAML block
 -- scalar (`key: |`) loses its indented lines too.
+-- The end of the block of lines below the line holding position `a` that
+-- are indented deeper than it (YAML block scalars, nested lists and maps).
+local function block_end(s, a, from)
+  local len = #s
+  local ls = a
+  while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
+  local indent = #smatch(s, "^[ \t%-]*", ls)
+  local ve, p = from - 1, from
+  while p <= len do
+    local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
+    local line = ssub(s, p, le)
+    if sfind(line, "%S") and #smatch(line, "^[ \t]*") < indent + 1 then break end
+    ve = le
+    p = le + 2
+  end
+  return ve
+end
+
 local function scrub_assignments(s, spec, repl)
   local out, n, pos, init, changed = nil, 0, 1, 1, false
   local len = #s
+  local pending = false -- the previous assignment was `name: <credential name>` (env lists as text)
   while init <= len do
     local a, b, key = sfind(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
     if a == nil then break end
     local vs = b + 1
-    if cred_name(spec, key) and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
+    local hit = cred_name(spec, key)
+    if key == "name" or key == "-name" then
+      local v = smatch(s, "^[\"']?([%w_%.%-]+)", vs)
+      pending = v ~= nil and cred_name(spec, v)
+    elseif key == "value" and pending then
+      hit, pending = true, false
+    else
+      pending = false
+    end
+    if hit and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
       local q = sbyte(s, vs)
       local ve
       if q == 34 or q == 39 then
@@ -1546,21 +1575,14 @@ local function scrub_assignments(s, spec, repl)
       else
         ve = (sfind(s, "[\r\n]", vs) or (len + 1)) - 1
         local v = ssub(s, vs, ve)
-        if sfind(v, "^[|>][-+0-9]*%s*$") then
-          -- block scalar: every following line indented deeper than the key's
-          local ls = a
-          while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
-          local indent = #smatch(s, "^[ \t]*", ls)
-          local p = ve + 2
-          while p <= len do
-            local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
-            local line = ssub(s, p, le)
-            if sfind(line, "%S") and #smatch(line, "^[ \t]*") <= indent then break end
-            ve = le
-            p = le + 2
+        if sfind(v, "^[|>][-+0-9]*%s*$") or not sfind(v, "%S") then
+          -- a block scalar (`key: |`) or a nested list or map (`tokens:`):
+          -- every following line indented deeper than the key's
+          local be = block_end(s, a, ve + 2)
+          if be > ve then
+            vs = ve + 2 -- keep the indicator and the newline, replace the block
+            ve = be
           end
-          vs = b + 1 + #v -- keep the indicator, replace the block
-          if ve >= vs then vs = vs + 1 end -- and its newline
         end
       end
       if ve >= vs then
@@ -1575,9 +1597,20 @@ local function scrub_assignments(s, spec, repl)
       init = b + 1
     end
   end
-  if not changed then return s, false end
-  n = n + 1; out[n] = ssub(s, pos)
-  return tconcat(out, "", 1, n), true
+  if changed then
+    n = n + 1; out[n] = ssub(s, pos)
+    s = tconcat(out, "", 1, n)
+  end
+  -- `key value` lines (.properties allow a space, redis.conf requirepass,
+  -- INI-like configs): only at a line start, only credential names
+  if sfind(s, "\n", 1, true) then
+    local ws_changed
+    s, ws_changed = sgsub(s, "(\n[ \t]*)([%w_%.%-]+)([ \t]+)([^=:%s][^\r\n]*)", function(lead, key, gap, value)
+      if cred_name(spec, key) then return lead .. key .. gap .. repl end
+    end)
+    if ws_changed > 0 then changed = true end
+  end
+  return s, changed
 end
 
 local cred_walk
@@ -1605,7 +1638,8 @@ local function secret_like(t)
   if t.kind == "Secret" then return true end
   local ty = t.type
   return type(ty) == "string" and (t.data ~= nil or t.stringData ~= nil)
-    and (sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/") or sfind(ty, "^helm%.sh/")) ~= nil
+    and (ty == "Opaque" or sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/")
+         or sfind(ty, "^helm%.sh/")) ~= nil
 end
 
 local function mask_secret_values(t, repl)
@@ -1659,14 +1693,25 @@ cred_walk = function(v, spec, tdepth)
   local tv = type(v)
   if tv ~= "table" then return false end
   if not is_array(v) then return cred_map(v, spec, tdepth) end
-  local changed = false
+  local changed, flag = false, false
   for i = 1, alen(v) do
     local x = v[i]
     if type(x) == "table" then
       if cred_walk(x, spec, tdepth) then changed = true end
+      flag = false
     elseif type(x) == "string" then
-      local nx, ch = cred_text(x, spec, tdepth)
-      if ch then v[i] = nx; changed = true end
+      if flag then
+        -- args: ["--db-password", "value"]: the word after a credential flag
+        v[i] = spec.replacement
+        changed, flag = true, false
+      else
+        local nx, ch = cred_text(x, spec, tdepth)
+        if ch then v[i] = nx; changed = true end
+        local name = smatch(x, "^%-%-?([%w_%.%-]+)$")
+        flag = name ~= nil and cred_name(spec, name)
+      end
+    else
+      flag = false
     end
   end
   return changed
@@ -1694,24 +1739,86 @@ end
 
 local BODIES = { "requestObject", "responseObject" }
 
--- credentials mode without fields: both bodies and the event's annotations.
-local function cred_record(record, spec)
+-- Is the record about a Secret? By route, by either body's kind, or, when
+-- objectRef is missing or malformed, by the request URI.
+local function about_secret(record)
+  local o = record.objectRef
+  if type(o) == "table" and o.resource == "secrets" then return true end
+  for i = 1, #BODIES do
+    local b = record[BODIES[i]]
+    if type(b) == "table" and (b.kind == "Secret" or b.kind == "SecretList") then return true end
+  end
+  local uri = record.requestURI
+  return (type(o) ~= "table" or type(o.resource) ~= "string")
+    and type(uri) == "string" and sfind(uri, "/secrets", 1, true) ~= nil
+end
+
+-- Every value a request or response about a Secret carries: data and
+-- stringData of the object, every value of a JSON patch.
+local function mask_secret_bodies(record, repl)
   local changed = false
+  for i = 1, #BODIES do
+    local b = record[BODIES[i]]
+    if type(b) == "table" then
+      if is_array(b) then
+        for j = 1, alen(b) do
+          local op = b[j]
+          if type(op) == "table" and op.value ~= nil then op.value = mask(op.value, repl); changed = true end
+        end
+      elseif mask_secret_values(b, repl) then
+        changed = true
+      end
+    end
+  end
+  return changed
+end
+
+-- A line the parser could not decode (torn, over-long) arrives as its raw
+-- text under `log`. Its credential assignments are scrubbed like any text;
+-- a torn Secret loses everything from its first data or stringData on.
+local function cred_torn(record, spec)
+  local s = record.log
+  if type(s) ~= "string" or record.kind ~= nil then return false end
+  local changed = false
+  if sfind(s, '"secrets"', 1, true) or sfind(s, '"Secret"', 1, true) then
+    local a = sfind(s, '"data":', 1, true)
+    local b = sfind(s, '"stringData":', 1, true)
+    local cut = (a and b) and (a < b and a or b) or a or b
+    if cut then
+      s = ssub(s, 1, cut - 1) .. '"data":"' .. spec.replacement
+      changed = true
+    end
+  end
+  local ns, ch = scrub_assignments(s, spec, spec.replacement)
+  if ch or changed then record.log = ns; return true end
+  return false
+end
+
+-- credentials mode without fields: both bodies, the event's annotations
+-- and the raw text of undecodable lines.
+local function cred_record(record, spec)
+  local changed = cred_torn(record, spec)
   for i = 1, #BODIES do
     local v = record[BODIES[i]]
     if type(v) == "table" and cred_walk(v, spec, 0) then changed = true end
   end
+  local secret = about_secret(record)
+  if secret and mask_secret_bodies(record, spec.replacement) then changed = true end
   local ann = record.annotations
   if type(ann) == "table" and not is_array(ann) then
-    local o = record.objectRef
-    local req = record.requestObject
-    local secret = (type(o) == "table" and o.resource == "secrets")
-      or (type(req) == "table" and req.kind == "Secret")
     for k, v in pairs(ann) do
       if type(v) == "string" and type(k) == "string" then
         local nv, ch
-        if secret and sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
-          nv, ch = mask_webhook_patch(v, spec.replacement)
+        if sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
+          if secret then
+            nv, ch = mask_webhook_patch(v, spec.replacement)
+          else
+            -- decoded whatever words it holds: an op may set an env value by index
+            local ok, pv, tail = pcall(json_decode, v)
+            if ok and type(pv) == "table" and cred_walk(pv, spec, 1) then
+              nv, ch = json_encode(pv) .. tail, true
+            end
+          end
         else
           nv, ch = cred_text(v, spec, 0)
         end
@@ -13306,7 +13413,7 @@ do
   PRED[56] = function(e)
     return true
   end
-  REDACT[56] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
+  REDACT[56] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "(\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, keep = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]", whole = true }
 end
 
 -- [57] redact mask-secret-values
@@ -13357,7 +13464,7 @@ do
   PRED[60] = function(e)
     return t1(e)
   end
-  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&%+]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&%+]*", "[Pp][Aa][Ss][Ss]%%3[Dd][^%&%+]*", "[Pp][Aa][Ss][Ss]=[^%&%+]*", "[Pp][Aa][Ss][Ss]%%3[Aa][^%&%+]*", "[Pp][Ww][Dd]%%3[Dd][^%&%+]*", "[Pp][Ww][Dd]=[^%&%+]*", "[Pp][Ww][Dd]%%3[Aa][^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&%+]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&%+]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]=[^%&%+]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Dd][^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?=[^%&%+]*", "[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Aa][^%&%+]*", "[Aa][Uu][Tt][Hh]%%3[Dd][^%&%+]*", "[Aa][Uu][Tt][Hh]=[^%&%+]*", "[Aa][Uu][Tt][Hh]%%3[Aa][^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%20[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%%20[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]%+[^%&%+]*", "%-%-?[Pp][Aa][Ss][Ss]%%20[^%&%+]*", "%-%-?[Pp][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Pp][Ww][Dd]%+[^%&%+]*", "%-%-?[Pp][Ww][Dd]%%20[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]*", "%-%-?[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%+[^%&%+]*", "%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%%20[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%+[^%&%+]*", "%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%%20[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]*", "%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%+[^%&%+]*", "%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%%20[^%&%+]*", "=%-p[^%&%+]+", "%+%-p[^%&%+]+", "%%20%-p[^%&%+]+", "=%-a&command=[^%&%+]*", "=%-a%+[^%&%+]*", "=%-a%%20[^%&%+]*", "%+%-a&command=[^%&%+]*", "%+%-a%+[^%&%+]*", "%+%-a%%20[^%&%+]*", "%%20%-a&command=[^%&%+]*", "%%20%-a%+[^%&%+]*", "%%20%-a%%20[^%&%+]*", "=%-u[^%%%&%+%:]*:[^%&%+]*", "=%-u[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u&command=[^%%%&%+%:]*:[^%&%+]*", "=%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%+[^%%%&%+%:]*:[^%&%+]*", "=%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%%20[^%%%&%+%:]*:[^%&%+]*", "=%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u[^%%%&%+%:]*:[^%&%+]*", "%+%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%+[^%%%&%+%:]*:[^%&%+]*", "%+%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u[^%%%&%+%:]*:[^%&%+]*", "%%20%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*:[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%+[^%%%&%+%:]*:[^%&%+]*", "%-%-user%+[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user=[^%%%&%+%:]*:[^%&%+]*", "%-%-user=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*%%3A[^%&%+]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[^%&]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]:[^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]:[^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]%%3[Aa][^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&%+]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%+[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%+[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%%20[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%+[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%%20[^%&%+]+", "://[^%&%+%/%:%@]+:[^%&%+%/%@]+@", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*:[^%&%+%/%@]*%%40", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*%%3[Aa][^%&%+%/%@]*%%40", "[%&%?][Kk][Ee][Yy]=[^%&]*", "[%&%?][Ss][Ii][Gg]=[^%&]*", "[%&%?][Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password&command=", "password+", "password%20", "passwd&command=", "passwd+", "passwd%20", "pass&command=", "pass+", "pass%20", "pwd&command=", "pwd+", "pwd%20", "token&command=", "token+", "token%20", "secret&command=", "secret+", "secret%20", "api-key&command=", "api-key+", "api-key%20", "apikey&command=", "apikey+", "apikey%20", "access-key&command=", "access-key+", "access-key%20", "auth-token&command=", "auth-token+", "auth-token%20", "client-secret&command=", "client-secret+", "client-secret%20", "=-p", "+-p", "%20-p", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "key=", "sig=", "signature=" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss]=)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa])[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Ww][Dd]=)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Dd])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?=)[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Aa])[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd])[^%&%+]+", "([Aa][Uu][Tt][Hh]=)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa])[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%%20)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(=%-p)[^%&%+]+", "(%+%-p)[^%&%+]+", "(%%20%-p)[^%&%+]+", "(=%-a&command=)[^%&%+]+", "(=%-a%+)[^%&%+]+", "(=%-a%%20)[^%&%+]+", "(%+%-a&command=)[^%&%+]+", "(%+%-a%+)[^%&%+]+", "(%+%-a%%20)[^%&%+]+", "(%%20%-a&command=)[^%&%+]+", "(%%20%-a%+)[^%&%+]+", "(%%20%-a%%20)[^%&%+]+", "=%-u[^%%%&%+%:]*:[^%&%+]*", "=%-u[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u&command=[^%%%&%+%:]*:[^%&%+]*", "=%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%+[^%%%&%+%:]*:[^%&%+]*", "=%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%%20[^%%%&%+%:]*:[^%&%+]*", "=%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u[^%%%&%+%:]*:[^%&%+]*", "%+%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%+[^%%%&%+%:]*:[^%&%+]*", "%+%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u[^%%%&%+%:]*:[^%&%+]*", "%%20%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*:[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%+[^%%%&%+%:]*:[^%&%+]*", "%-%-user%+[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user=[^%%%&%+%:]*:[^%&%+]*", "%-%-user=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*%%3A[^%&%+]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[^%&]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]:[^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]:[^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]%%3[Aa][^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&%+]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%+[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%+[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%%20[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%+[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%%20[^%&%+]+", "://[^%&%+%/%:%@]+:[^%&%+%/%@]+@", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*:[^%&%+%/%@]*%%40", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*%%3[Aa][^%&%+%/%@]*%%40", "[%&%?][Kk][Ee][Yy]=[^%&]*", "[%&%?][Ss][Ii][Gg]=[^%&]*", "[%&%?][Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password&command=", "password+", "password%20", "passwd&command=", "passwd+", "passwd%20", "pass&command=", "pass+", "pass%20", "pwd&command=", "pwd+", "pwd%20", "token&command=", "token+", "token%20", "secret&command=", "secret+", "secret%20", "api-key&command=", "api-key+", "api-key%20", "apikey&command=", "apikey+", "apikey%20", "access-key&command=", "access-key+", "access-key%20", "auth-token&command=", "auth-token+", "auth-token%20", "client-secret&command=", "client-secret+", "client-secret%20", "=-p", "+-p", "%20-p", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "key=", "sig=", "signature=" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true }, keep = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind

@@ -469,7 +469,7 @@ def test_configmap_embedded_files(cred, env, value, keep, variant, verb):
           "data": {filename: text(env if env_only else cred, value, keep)}}
     shipped = ship(audit_event(verb, object_ref("configmaps", name="files"), request=None if verb == "get" else cm, response=cm))
     assert_absent(shipped, value)
-    assert_redacted_by(shipped, "mask-credential-values")
+    assert_redacted_by(shipped, "mask-credential-values", "scan-secret-shapes")  # JSON text: the scan may come first
     assert_present(shipped, keep, filename)
 
 
@@ -943,6 +943,11 @@ def leak(id_, make, *planted_values, reason):
     return pytest.param(make, planted_values, id=id_, marks=pytest.mark.xfail(strict=True, reason="LEAK: " + reason))
 
 
+def fixed(id_, make, *planted_values, reason):
+    """A leak the hunt found and the filter now closes: kept as a regression test."""
+    return pytest.param(make, planted_values, id=id_)
+
+
 # Tokens in the formats gitleaks' rules describe (config/gitleaks.toml: vault-service-token,
 # npm-access-token, pypi-upload-token, sendgrid-api-token, digitalocean-pat, anthropic-api-key,
 # openai-api-key, age-secret-key, shopify-access-token, databricks-api-token,
@@ -1004,11 +1009,11 @@ LEAKS = [
          lambda: msg_event(f"upstream rejected request with header Authorization: Bearer {P}"), P,
          reason="outside exec URIs no rule knows Authorization: <scheme> <credential>"),
     # 5. exec URIs
-    *[leak(f"{header} header, kubectl encoding", (lambda h=header: exec_event(["curl", "-H", f"{h}: {P}", "https://api"])), P,
+    *[fixed(f"{header} header, kubectl encoding", (lambda h=header: exec_event(["curl", "-H", f"{h}: {P}", "https://api"])), P,
            reason=f"'{header.split('-')[-1].lower()}%3A' is matched by the NAME=value pattern, which stops at the '+' "
                   "after it; the header pattern then no longer sees the header's name")
       for header in ("X-Api-Key", "PRIVATE-TOKEN", "X-Vault-Token", "X-Auth-Token")],
-    leak("X-Vault-Token header inside sh -c",
+    fixed("X-Vault-Token header inside sh -c",
          lambda: exec_event(["sh", "-c", f"curl -H 'X-Vault-Token: {P}' http://vault:8200/v1/secret/data/app"]), P,
          reason="as above: 'token%3A' consumed first, the value after '+' kept"),
     leak("'password: value' inside sh -c, kubectl encoding",
@@ -1042,13 +1047,13 @@ LEAKS = [
                              uri=uri_of(object_ref("services", name="http:grafana:3000", subresource="proxy")) + f"/d/x?jwt={P}"), P,
          reason="no jwt= query parameter"),
     # 2. embedded files
-    leak("properties with a space separator",
+    fixed("properties with a space separator",
          lambda: cm_file("application.properties", f"server.port 8080\ndb.password {P}\n"), P,
          reason="only '=' and ':' are separators; .properties also allows whitespace"),
-    leak("Kubernetes manifest (YAML env list) in a ConfigMap",
+    fixed("Kubernetes manifest (YAML env list) in a ConfigMap",
          lambda: cm_file("job.yaml", f"containers:\n- name: job\n  env:\n  - name: DB_PASSWORD\n    value: {P}\n"), P,
          reason="name/value pairs are recognised in structures and JSON, not in YAML text"),
-    leak("YAML list under a credential key",
+    fixed("YAML list under a credential key",
          lambda: cm_file("config.yaml", f"auth:\n  tokens:\n    - {P}\n"), P,
          reason="a block sequence under tokens: is not replaced"),
     leak("XML <password> element (maven settings.xml)",
@@ -1061,17 +1066,17 @@ LEAKS = [
          lambda: cm_file("alertmanager.yml", "receivers:\n- name: ops\n  slack_configs:\n  - channel: '#ops'\n    api_url: "
                          "https://hooks.slack.com/services/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\n"),
          "x7Qk2mZp9RtVwYb3Lc8dNfJx", reason="api_url is excepted by *url and the Slack webhook URL has no scan pattern"),
-    leak("redis.conf requirepass",
+    fixed("redis.conf requirepass",
          lambda: cm_file("redis.conf", f"bind 0.0.0.0\nrequirepass {P}\n"), P,
          reason="requirepass is not a credential name and has a space separator"),
     # 3. pod args
-    leak("args with --password and the value as the next element",
+    fixed("args with --password and the value as the next element",
          lambda: audit_event("create", POD, request={"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-0"},
                                                      "spec": {"containers": [{"name": "web", "image": "web:1",
                                                                               "args": ["--db-user", "app", "--db-password", P]}]}}), P,
          reason="only --flag=value in one element is recognised"),
     # 1. webhook patches
-    leak("webhook replaces an env value by index",
+    fixed("webhook replaces an env value by index",
          lambda: audit_event("create", object_ref("pods"), level="Request",
                              request={"kind": "Pod", "apiVersion": "v1", "metadata": {"generateName": "web-"},
                                       "spec": {"containers": [{"name": "web", "image": "web:1", "env": [
@@ -1080,34 +1085,34 @@ LEAKS = [
                                                           [{"op": "replace", "path": "/spec/containers/0/env/1/value", "value": P}])), P,
          reason="the annotation text names no credential (no 'secret' in the webhook's name either), so the has_trigger "
                 "pre-check skips it although its path is /env/N/value"),
-    leak("webhook patch of a Secret when objectRef is wrong and the Secret is only in the response",
+    fixed("webhook patch of a Secret when objectRef is wrong and the Secret is only in the response",
          lambda: audit_event("create", object_ref("configmaps", name="db"), level="RequestResponse",
                              response={"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "db"}, "type": "Opaque"},
                              annotations=patch_annotation(0, 0, "vault-agent-injector-cfg", "vault.hashicorp.com",
                                                           [{"op": "add", "path": "/data/anything", "value": b64(P)}])), P,
          reason="the patch is treated as a Secret's only for objectRef.resource or requestObject.kind"),
     # 7. Secrets by content
-    leak("Opaque Secret body without kind, objectRef missing",
+    fixed("Opaque Secret body without kind, objectRef missing",
          lambda: audit_event("create", None, uri="/api/v1/namespaces/app/secrets", request={
              "metadata": {"name": "db"}, "type": "Opaque", "data": {"anything": b64(P)}}), P,
          reason="type: Opaque beside data is not taken as a Secret (only kubernetes.io/*, bootstrap, helm.sh)"),
-    leak("merge patch of stringData, objectRef missing, URI says secrets",
+    fixed("merge patch of stringData, objectRef missing, URI says secrets",
          lambda: audit_event("patch", None, level="Request", uri="/api/v1/namespaces/app/secrets/db",
                              request={"stringData": {"anything": P}}), P,
          reason="a stringData map only exists on Secrets, and the requestURI names the route"),
-    leak("JSON patch of /data, objectRef missing, URI says secrets",
+    fixed("JSON patch of /data, objectRef missing, URI says secrets",
          lambda: audit_event("patch", None, level="Request", uri="/api/v1/namespaces/app/secrets/db",
                              request=[{"op": "replace", "path": "/data/anything", "value": b64(P)}]), P,
          reason="without objectRef nothing marks the patch as a Secret's; the requestURI could"),
     # 8. torn lines
-    leak("torn Secret line (over-long, cut inside data)",
+    fixed("torn Secret line (over-long, cut inside data)",
          lambda: json.dumps(audit_event("create", object_ref("secrets", name="db"), level="Request", request={
              "kind": "Secret", "apiVersion": "v1", "metadata": {"name": "db"}, "data": {"tls.key": b64(P), "tls.crt": "Y2VydA=="}}))[:-40],
          P, reason="a torn line is only shape-scanned; a Secret's data values have no shape"),
     leak("torn exec line",
          lambda: json.dumps(exec_event(["mysql", "-uroot", f"-p{P}"]))[:-60], P,
          reason="the exec URI scrub does not run on the raw log text"),
-    leak("torn pod line with a credential env value",
+    fixed("torn pod line with a credential env value",
          lambda: json.dumps(audit_event("create", POD, level="Request", request={"kind": "Pod", "spec": {"containers": [
              {"name": "web", "env": [{"name": "DB_PASSWORD", "value": P}]}]}}))[:-60], P,
          reason="credentials mode does not run on the raw log text"),
@@ -1143,9 +1148,6 @@ FORENSICS = [  # (the event, how to find the JSON text in the output record)
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="FORENSICS: credentials mode writes back '\"password\":\"[REDACTED]\"', then the "
-                                       "scan's generic password pattern matches 'password\":\"[REDACTED]' and replaces the key "
-                                       "with it: the key is lost and the JSON no longer parses")
 @pytest.mark.parametrize("make, text_of", FORENSICS)
 def test_json_kept_in_strings_stays_json_with_its_keys(make, text_of):
     for s in ship(make()):

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   964-967   tests/golden/rules/golden.yaml:15:5
---   968-975   tests/golden/rules/golden.yaml:12:11
---   976-983   tests/golden/rules/golden.yaml:27:9
---   984-987   tests/golden/rules/golden.yaml:15:5
---   989-992   tests/golden/rules/golden.yaml:29:5
---   993-1015  tests/golden/rules/golden.yaml:40:11
---   1016-1019 tests/golden/rules/golden.yaml:29:5
---   1021-1024 tests/golden/rules/golden.yaml:42:5
---   1025-1029 tests/golden/rules/golden.yaml:49:11
---   1030-1034 tests/golden/rules/golden.yaml:51:11
---   1035-1041 tests/golden/rules/golden.yaml:53:11
---   1042-1045 tests/golden/rules/golden.yaml:42:5
---   1047-1049 tests/golden/rules/golden.yaml:55:5
---   1050-1054 tests/golden/rules/golden.yaml:59:7
---   1055-1058 tests/golden/rules/golden.yaml:55:5
---   1060-1067 tests/golden/rules/golden.yaml:61:5
+--   1071-1074 tests/golden/rules/golden.yaml:15:5
+--   1075-1082 tests/golden/rules/golden.yaml:12:11
+--   1083-1090 tests/golden/rules/golden.yaml:27:9
+--   1091-1094 tests/golden/rules/golden.yaml:15:5
+--   1096-1099 tests/golden/rules/golden.yaml:29:5
+--   1100-1122 tests/golden/rules/golden.yaml:40:11
+--   1123-1126 tests/golden/rules/golden.yaml:29:5
+--   1128-1131 tests/golden/rules/golden.yaml:42:5
+--   1132-1136 tests/golden/rules/golden.yaml:49:11
+--   1137-1141 tests/golden/rules/golden.yaml:51:11
+--   1142-1148 tests/golden/rules/golden.yaml:53:11
+--   1149-1152 tests/golden/rules/golden.yaml:42:5
+--   1154-1156 tests/golden/rules/golden.yaml:55:5
+--   1157-1161 tests/golden/rules/golden.yaml:59:7
+--   1162-1165 tests/golden/rules/golden.yaml:55:5
+--   1167-1174 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -337,12 +337,13 @@ end
 -- gsub the candidate patterns over s, each only if s holds its literal.
 local function gsub_all(s, hit, spec)
   local changed, n, lower, ok = false, 0, nil, false
-  local pats, repl = spec.patterns, spec.gsub_replacement
+  local pats, repl, keep, krepl = spec.patterns, spec.gsub_replacement, spec.keep, spec.gsub_keep
   for j = 1, #hit do
     local i = hit[j]
     ok, lower = has_literal(s, lower, spec, i)
     if ok then
-      s, n = sgsub(s, pats[i], repl)
+      -- a \K pattern's first capture is what precedes the secret: it stays
+      s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
       if n > 0 then changed = true; lower = nil end
     end
   end
@@ -715,14 +716,42 @@ end
 -- in JSON-like text. Only values under credential names are replaced: to the
 -- closing quote when quoted, else to the end of the line; a YAML block
 -- scalar (`key: |`) loses its indented lines too.
+-- The end of the block of lines below the line holding position `a` that
+-- are indented deeper than it (YAML block scalars, nested lists and maps).
+local function block_end(s, a, from)
+  local len = #s
+  local ls = a
+  while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
+  local indent = #smatch(s, "^[ \t%-]*", ls)
+  local ve, p = from - 1, from
+  while p <= len do
+    local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
+    local line = ssub(s, p, le)
+    if sfind(line, "%S") and #smatch(line, "^[ \t]*") < indent + 1 then break end
+    ve = le
+    p = le + 2
+  end
+  return ve
+end
+
 local function scrub_assignments(s, spec, repl)
   local out, n, pos, init, changed = nil, 0, 1, 1, false
   local len = #s
+  local pending = false -- the previous assignment was `name: <credential name>` (env lists as text)
   while init <= len do
     local a, b, key = sfind(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
     if a == nil then break end
     local vs = b + 1
-    if cred_name(spec, key) and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
+    local hit = cred_name(spec, key)
+    if key == "name" or key == "-name" then
+      local v = smatch(s, "^[\"']?([%w_%.%-]+)", vs)
+      pending = v ~= nil and cred_name(spec, v)
+    elseif key == "value" and pending then
+      hit, pending = true, false
+    else
+      pending = false
+    end
+    if hit and ssub(s, b - 1, b + 2) ~= "://" and ssub(s, vs, vs + 1) ~= "//" then
       local q = sbyte(s, vs)
       local ve
       if q == 34 or q == 39 then
@@ -734,21 +763,14 @@ local function scrub_assignments(s, spec, repl)
       else
         ve = (sfind(s, "[\r\n]", vs) or (len + 1)) - 1
         local v = ssub(s, vs, ve)
-        if sfind(v, "^[|>][-+0-9]*%s*$") then
-          -- block scalar: every following line indented deeper than the key's
-          local ls = a
-          while ls > 1 and sbyte(s, ls - 1) ~= 10 do ls = ls - 1 end
-          local indent = #smatch(s, "^[ \t]*", ls)
-          local p = ve + 2
-          while p <= len do
-            local le = (sfind(s, "\n", p, true) or (len + 1)) - 1
-            local line = ssub(s, p, le)
-            if sfind(line, "%S") and #smatch(line, "^[ \t]*") <= indent then break end
-            ve = le
-            p = le + 2
+        if sfind(v, "^[|>][-+0-9]*%s*$") or not sfind(v, "%S") then
+          -- a block scalar (`key: |`) or a nested list or map (`tokens:`):
+          -- every following line indented deeper than the key's
+          local be = block_end(s, a, ve + 2)
+          if be > ve then
+            vs = ve + 2 -- keep the indicator and the newline, replace the block
+            ve = be
           end
-          vs = b + 1 + #v -- keep the indicator, replace the block
-          if ve >= vs then vs = vs + 1 end -- and its newline
         end
       end
       if ve >= vs then
@@ -763,9 +785,20 @@ local function scrub_assignments(s, spec, repl)
       init = b + 1
     end
   end
-  if not changed then return s, false end
-  n = n + 1; out[n] = ssub(s, pos)
-  return tconcat(out, "", 1, n), true
+  if changed then
+    n = n + 1; out[n] = ssub(s, pos)
+    s = tconcat(out, "", 1, n)
+  end
+  -- `key value` lines (.properties allow a space, redis.conf requirepass,
+  -- INI-like configs): only at a line start, only credential names
+  if sfind(s, "\n", 1, true) then
+    local ws_changed
+    s, ws_changed = sgsub(s, "(\n[ \t]*)([%w_%.%-]+)([ \t]+)([^=:%s][^\r\n]*)", function(lead, key, gap, value)
+      if cred_name(spec, key) then return lead .. key .. gap .. repl end
+    end)
+    if ws_changed > 0 then changed = true end
+  end
+  return s, changed
 end
 
 local cred_walk
@@ -793,7 +826,8 @@ local function secret_like(t)
   if t.kind == "Secret" then return true end
   local ty = t.type
   return type(ty) == "string" and (t.data ~= nil or t.stringData ~= nil)
-    and (sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/") or sfind(ty, "^helm%.sh/")) ~= nil
+    and (ty == "Opaque" or sfind(ty, "^kubernetes%.io/") or sfind(ty, "^bootstrap%.kubernetes%.io/")
+         or sfind(ty, "^helm%.sh/")) ~= nil
 end
 
 local function mask_secret_values(t, repl)
@@ -847,14 +881,25 @@ cred_walk = function(v, spec, tdepth)
   local tv = type(v)
   if tv ~= "table" then return false end
   if not is_array(v) then return cred_map(v, spec, tdepth) end
-  local changed = false
+  local changed, flag = false, false
   for i = 1, alen(v) do
     local x = v[i]
     if type(x) == "table" then
       if cred_walk(x, spec, tdepth) then changed = true end
+      flag = false
     elseif type(x) == "string" then
-      local nx, ch = cred_text(x, spec, tdepth)
-      if ch then v[i] = nx; changed = true end
+      if flag then
+        -- args: ["--db-password", "value"]: the word after a credential flag
+        v[i] = spec.replacement
+        changed, flag = true, false
+      else
+        local nx, ch = cred_text(x, spec, tdepth)
+        if ch then v[i] = nx; changed = true end
+        local name = smatch(x, "^%-%-?([%w_%.%-]+)$")
+        flag = name ~= nil and cred_name(spec, name)
+      end
+    else
+      flag = false
     end
   end
   return changed
@@ -882,24 +927,86 @@ end
 
 local BODIES = { "requestObject", "responseObject" }
 
--- credentials mode without fields: both bodies and the event's annotations.
-local function cred_record(record, spec)
+-- Is the record about a Secret? By route, by either body's kind, or, when
+-- objectRef is missing or malformed, by the request URI.
+local function about_secret(record)
+  local o = record.objectRef
+  if type(o) == "table" and o.resource == "secrets" then return true end
+  for i = 1, #BODIES do
+    local b = record[BODIES[i]]
+    if type(b) == "table" and (b.kind == "Secret" or b.kind == "SecretList") then return true end
+  end
+  local uri = record.requestURI
+  return (type(o) ~= "table" or type(o.resource) ~= "string")
+    and type(uri) == "string" and sfind(uri, "/secrets", 1, true) ~= nil
+end
+
+-- Every value a request or response about a Secret carries: data and
+-- stringData of the object, every value of a JSON patch.
+local function mask_secret_bodies(record, repl)
   local changed = false
+  for i = 1, #BODIES do
+    local b = record[BODIES[i]]
+    if type(b) == "table" then
+      if is_array(b) then
+        for j = 1, alen(b) do
+          local op = b[j]
+          if type(op) == "table" and op.value ~= nil then op.value = mask(op.value, repl); changed = true end
+        end
+      elseif mask_secret_values(b, repl) then
+        changed = true
+      end
+    end
+  end
+  return changed
+end
+
+-- A line the parser could not decode (torn, over-long) arrives as its raw
+-- text under `log`. Its credential assignments are scrubbed like any text;
+-- a torn Secret loses everything from its first data or stringData on.
+local function cred_torn(record, spec)
+  local s = record.log
+  if type(s) ~= "string" or record.kind ~= nil then return false end
+  local changed = false
+  if sfind(s, '"secrets"', 1, true) or sfind(s, '"Secret"', 1, true) then
+    local a = sfind(s, '"data":', 1, true)
+    local b = sfind(s, '"stringData":', 1, true)
+    local cut = (a and b) and (a < b and a or b) or a or b
+    if cut then
+      s = ssub(s, 1, cut - 1) .. '"data":"' .. spec.replacement
+      changed = true
+    end
+  end
+  local ns, ch = scrub_assignments(s, spec, spec.replacement)
+  if ch or changed then record.log = ns; return true end
+  return false
+end
+
+-- credentials mode without fields: both bodies, the event's annotations
+-- and the raw text of undecodable lines.
+local function cred_record(record, spec)
+  local changed = cred_torn(record, spec)
   for i = 1, #BODIES do
     local v = record[BODIES[i]]
     if type(v) == "table" and cred_walk(v, spec, 0) then changed = true end
   end
+  local secret = about_secret(record)
+  if secret and mask_secret_bodies(record, spec.replacement) then changed = true end
   local ann = record.annotations
   if type(ann) == "table" and not is_array(ann) then
-    local o = record.objectRef
-    local req = record.requestObject
-    local secret = (type(o) == "table" and o.resource == "secrets")
-      or (type(req) == "table" and req.kind == "Secret")
     for k, v in pairs(ann) do
       if type(v) == "string" and type(k) == "string" then
         local nv, ch
-        if secret and sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
-          nv, ch = mask_webhook_patch(v, spec.replacement)
+        if sfind(k, "^patch%.webhook%.admission%.k8s%.io/") then
+          if secret then
+            nv, ch = mask_webhook_patch(v, spec.replacement)
+          else
+            -- decoded whatever words it holds: an op may set an env value by index
+            local ok, pv, tail = pcall(json_decode, v)
+            if ok and type(pv) == "table" and cred_walk(pv, spec, 1) then
+              nv, ch = json_encode(pv) .. tail, true
+            end
+          end
         else
           nv, ch = cred_text(v, spec, 0)
         end

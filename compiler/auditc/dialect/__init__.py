@@ -59,3 +59,39 @@ def reference_pattern(syntax: str, text: str) -> Pattern:
 
 
 __all__ = ["reference_pattern", "Pattern", "PatternError", "GlobError", "RegexError", "SYNTAXES", "compile_pattern"]
+
+
+KEEP = "\\K"  # PCRE's "keep what matched so far": scrub replaces only what follows
+
+
+def split_keep(regex: str) -> tuple[str, str | None]:
+    """A scrub pattern `head\\Ktail` as (head, tail): the match of head stays,
+    only tail's is replaced (`password=\\K[^&]*` keeps `password=`). Without
+    \\K: (regex, None). A leading inline flag group such as (?i) applies to
+    both halves."""
+    i = 0
+    while True:
+        i = regex.find(KEEP, i)
+        if i < 0:
+            return regex, None
+        backslashes = len(regex[:i]) - len(regex[:i].rstrip("\\"))
+        if backslashes % 2 == 0:
+            break
+        i += 2
+    head, tail = regex[:i], regex[i + 2:]
+    if head.startswith("(?") and ")" in head and head[2:head.index(")")].isalpha():
+        tail = head[:head.index(")") + 1] + tail
+    return head, tail
+
+
+def scrub_lua(regex: str) -> list[tuple[bytes, bool]]:
+    """Lua patterns for a scrub regex, each with whether it keeps a first
+    capture (the part before \\K) in front of the replacement. Raises
+    PatternError like compile_pattern."""
+    head, tail = split_keep(regex)
+    if tail is None:
+        return [(p, False) for p in compile_pattern("regex", regex).lua]
+    heads, tails = compile_pattern("regex", head).lua, compile_pattern("regex", tail).lua
+    if len(heads) * len(tails) > 64:
+        raise RegexError("too many alternatives: the regex expands to more than 64 Lua patterns")
+    return [(b"(" + h + b")" + t, True) for h in heads for t in tails]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from auditc import model as m
-from auditc.dialect import PatternError, compile_pattern
+from auditc.dialect import PatternError, compile_pattern, scrub_lua, split_keep
 from auditc.errors import DiagnosticSink
 from auditc.operators import Operand
 
@@ -59,14 +59,17 @@ def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
     """Scrub regexes must translate exactly and must not match the empty string
     (Lua's gsub would then insert the replacement between every character)."""
     for text in rule.patterns:
+        head, tail = split_keep(text)
         try:
-            pattern = compile_pattern("regex", text)
+            scrub_lua(text)
+            replaced = compile_pattern("regex", tail if tail is not None else head)
         except PatternError as exc:
             sink.error(rule.patterns_loc, f"scrub pattern {text!r} cannot be translated exactly to Lua patterns: {exc}",
                        "AUD302")
             continue
-        if pattern.matches(""):
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r} matches the empty string", "AUD302")
+        if replaced.matches(""):
+            what = "the part after \\K" if tail is not None else "it"
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r}: {what} matches the empty string", "AUD302")
 
 
 def check_credential_names(rule: m.RedactRule, rs: m.RuleSet, sink: DiagnosticSink) -> None:

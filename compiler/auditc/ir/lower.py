@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 
 from auditc import model as m
-from auditc.dialect import compile_pattern
+from auditc.dialect import compile_pattern, scrub_lua
 from auditc.dialect.lua_literal import required_literal
 from auditc.ir.nodes import (
     KIND_ORDER,
@@ -70,14 +70,15 @@ class _Lowering:
         assert isinstance(rule, m.RedactRule), rule
         scrub: tuple = ()
         if rule.mode in m.PATTERN_MODES:
-            scrub = tuple(dict.fromkeys(p for text in rule.patterns for p in compile_pattern("regex", text).lua))
+            scrub = tuple(dict.fromkeys(p for text in rule.patterns for p in scrub_lua(text)))
         when = self.cond(rule.when) if rule.when is not None else Const(True)
         names = _name_patterns(expand_values(rule.names, self.rs))
         except_names = _name_patterns(expand_values(rule.except_names, self.rs))
         literals = [required_literal(p) for p in names]
         name_literals = None if any(c is None for c in literals) else tuple(dict.fromkeys(c[0] for c in literals))
-        return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement, scrub,
-                               tuple(required_literal(p) for p in scrub), names, except_names, name_literals)
+        return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement,
+                               tuple(p for p, _ in scrub), tuple(_precheck(p, keep) for p, keep in scrub),
+                               names, except_names, name_literals, tuple(keep for _, keep in scrub))
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):
@@ -127,3 +128,37 @@ def _name_patterns(globs: tuple) -> tuple:
     """credentials-mode names: case-insensitive globs, matched in Lua against
     the lower-cased name, so each is lower-cased and translated once."""
     return tuple(dict.fromkeys(p for g in globs for p in compile_pattern("glob", g.lower()).lua))
+
+
+def _precheck(pattern: bytes, keep: bool):
+    """The literal every match holds; a \\K pattern's first capture
+    parentheses match nothing themselves, so they are left out first."""
+    if keep:
+        close = _capture_end(pattern)
+        pattern = pattern[1:close] + pattern[close + 1:]
+    return required_literal(pattern)
+
+
+def _capture_end(pattern: bytes) -> int:
+    """Index of the ')' closing the capture that opens `pattern` (Lua patterns
+    from the translator hold no other parentheses, but %( and [()] can)."""
+    i, n = 1, len(pattern)
+    while i < n:
+        c = pattern[i:i + 1]
+        if c == b"%":
+            i += 2
+            continue
+        if c == b"[":
+            j = i + 1
+            if pattern[j:j + 1] == b"^":
+                j += 1
+            if pattern[j:j + 1] == b"]":
+                j += 1
+            while j < n and pattern[j:j + 1] != b"]":
+                j += 2 if pattern[j:j + 1] == b"%" else 1
+            i = j + 1
+            continue
+        if c == b")":
+            return i
+        i += 1
+    raise ValueError("unbalanced capture in a \\K scrub pattern")

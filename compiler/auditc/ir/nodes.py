@@ -92,6 +92,9 @@ class Redaction:
     names: tuple = ()
     except_names: tuple = ()
     name_literals: tuple | None = ()
+    # scrub/scan: per pattern, whether its first capture (what preceded \K in
+    # the regex) is kept in front of the replacement
+    scrub_keep: tuple = ()
 
     @property
     def whole_record(self) -> bool:

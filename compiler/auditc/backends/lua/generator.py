@@ -163,8 +163,10 @@ def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
         pats = ", ".join(lua_string(p) for p in red.scrub_patterns)
         lits = ", ".join(lua_string(c[0]) if c else "false" for c in red.prechecks)
         ci = ", ".join("true" if c and c[1] else "false" for c in red.prechecks)
-        scrub = (f", patterns = {{ {pats} }}, literals = {{ {lits} }}, ci = {{ {ci} }}, "
-                 f"gsub_replacement = {lua_string(red.replacement.replace('%', '%%'))}")
+        keep = ", ".join("true" if k else "false" for k in red.scrub_keep)
+        gsub_repl = red.replacement.replace("%", "%%")
+        scrub = (f", patterns = {{ {pats} }}, literals = {{ {lits} }}, ci = {{ {ci} }}, keep = {{ {keep} }}, "
+                 f"gsub_replacement = {lua_string(gsub_repl)}, gsub_keep = {lua_string('%1' + gsub_repl)}")
     if red.mode == "credentials":
         names = ", ".join(lua_string(p) for p in red.names)
         excepts = ", ".join(lua_string(p) for p in red.except_names)
