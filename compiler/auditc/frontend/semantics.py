@@ -68,8 +68,8 @@ def check_scrub_patterns(rule: m.RedactRule, sink: DiagnosticSink) -> None:
                        "AUD302")
             continue
         if replaced.matches(""):
-            what = "the part after \\K" if tail is not None else "it"
-            sink.error(rule.patterns_loc, f"scrub pattern {text!r}: {what} matches the empty string", "AUD302")
+            what = ": the part after \\K" if tail is not None else ""
+            sink.error(rule.patterns_loc, f"scrub pattern {text!r}{what} matches the empty string", "AUD302")
 
 
 def check_credential_names(rule: m.RedactRule, rs: m.RuleSet, sink: DiagnosticSink) -> None:
