@@ -144,8 +144,12 @@ def read_blobs(paths: list[str], state: InputState) -> Iterator[Blob]:
 
 
 def _raw(fh: BinaryIO, state: InputState) -> Iterator[bytes]:
+    # read1: one system call per chunk. read(CHUNK) loops in C until CHUNK bytes or EOF, so a
+    # Ctrl-C arriving while it waits on a pipe kept open (`tail -f ... | auditc replay -`) is
+    # only acted on when more input comes; read1 returns to Python, where it raises at once.
+    read = getattr(fh, "read1", fh.read)
     while True:
-        chunk = fh.read(CHUNK)
+        chunk = read(CHUNK)
         if not chunk:
             return
         state.bytes_read += len(chunk)

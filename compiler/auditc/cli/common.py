@@ -68,9 +68,9 @@ def format_arg(sp, choices=("text", "github")) -> None:
 
 
 def seconds(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
     if not text or text[-1] not in units or not text[:-1].isdigit():
-        raise UsageError(f"invalid duration {text!r} (use e.g. 30m, 24h, 7d)")
+        raise UsageError(f"invalid duration {text!r} (use e.g. 30m, 24h, 7d, 2w)")
     return int(text[:-1]) * units[text[-1]]
 
 
@@ -98,7 +98,8 @@ def quiet(args) -> bool:
 class Progress:
     """One status line on stderr while a long command reads its input: events, bytes read (of the
     total, when the inputs are files), events/s and elapsed time. Only on a terminal and without
-    -q; rewritten at most every INTERVAL seconds; erased when done (or interrupted)."""
+    -q; rewritten at most every INTERVAL seconds (a 376 MB log is read in some 360 blocks); erased
+    when done (or interrupted)."""
 
     INTERVAL = 0.2
 
@@ -120,7 +121,7 @@ class Progress:
         import time
 
         now = time.monotonic()
-        if now - self.last < self.INTERVAL:
+        if self.shown and now - self.last < self.INTERVAL:  # the first update shows at once
             return
         self.last = now
         elapsed = now - self.t0
@@ -157,6 +158,6 @@ def _total_bytes(paths: list[str]) -> int | None:
 
 def _terminal_columns(stream) -> int:
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80  # 0: a terminal with no size set
     except (OSError, ValueError, AttributeError):
         return 80
