@@ -120,8 +120,6 @@ def sample_from_log(paths: list[str], policy=None, on_progress=None) -> Sample:
     first = last = None
     state = InputState()
     for blob in read_blobs(paths, state):
-        if on_progress:
-            on_progress(sum(events.values()), state.bytes_read)
         for line in blob.data.split(b"\n"):
             try:
                 ev = json.loads(line)
@@ -135,6 +133,8 @@ def sample_from_log(paths: list[str], policy=None, on_progress=None) -> Sample:
             if isinstance(ts, str):
                 first = ts if first is None or ts < first else first
                 last = ts if last is None or ts > last else last
+        if on_progress:
+            on_progress(sum(events.values()), state.bytes_read)
     a, b = parse_ts(first), parse_ts(last)
     span = (b - a).total_seconds() if a and b and b > a else None
     return Sample(events, sizes, span, f"sample {', '.join(paths)} as captured", [str(i) for i in state.issues])
