@@ -59,9 +59,9 @@ def print_json_diagnostics(diags: list[Diagnostic], **extra) -> None:
     print(json.dumps(doc, indent=2))
 
 
-def format_arg(sp, choices=("text", "github")) -> None:
+def format_arg(sp, choices=("text", "github"), text: str = "file:line:col: level: message [CODE]") -> None:
     """--format: how problems (or results) are printed; the help names exactly the choices."""
-    notes = {"text": "text (file:line:col: level: message [CODE])", "github": "github (GitHub Actions annotations)",
+    notes = {"text": f"text ({text})", "github": "github (GitHub Actions annotations)",
              "json": "json (one JSON document on stdout)"}
     sp.add_argument("--format", choices=choices, default="text",
                     help="output format: " + ", ".join(notes.get(c, c) for c in choices) + " (default: %(default)s)")

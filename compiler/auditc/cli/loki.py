@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, print_entries, quiet, rules_arg, seconds
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg, print_entries, quiet, rules_arg, seconds
 from auditc.compiler import compile_rules
 from auditc.errors import UsageError
 
@@ -24,7 +24,8 @@ def add_parsers(sub) -> None:
     q.add_argument("--tenant", help="X-Scope-OrgID for multi-tenant Loki")
     q.add_argument("--since", default="24h", help="how far back with --loki (e.g. 30m, 24h, 7d; default: %(default)s)")
     q.add_argument("--limit", type=int, default=1000, help="at most this many events with --loki (default: %(default)s)")
-    q.add_argument("--format", choices=("table", "json"), default=None)
+    q.add_argument("--format", choices=("table", "json"), default=None,
+                   help="with --loki: the events as a table or JSON (default: table on a terminal, json otherwise)")
     q.set_defaults(func=cmd_query, rules_dir_required=False, form="enriched")
 
     a = sub.add_parser("alerts", help="write the Loki ruler alert rules for RULES",
@@ -32,7 +33,7 @@ def add_parsers(sub) -> None:
                                    "or files, merged) to FILE; `auditc build` writes the same as loki-rules.yaml.")
     rules_arg(a)
     a.add_argument("-o", "--output", metavar="FILE", required=True, help="ruler file to write ('-' for stdout)")
-    a.add_argument("--format", choices=("text", "github"), default="text")
+    format_arg(a)
     a.set_defaults(func=cmd_alerts)
 
 

@@ -42,7 +42,7 @@ def add_parsers(sub) -> None:
     c.add_argument("--rules", metavar="DIR", help="rule pack to check coverage and redaction against")
     accept_arg(c)
     c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    format_arg(c, ("text", "github", "json"))
+    format_arg(c, ("text", "github", "json"), text="file:line:col: level: message [CODE], and the coverage table")
     c.set_defaults(func=cmd_check, rules_dir_required=False)
 
     s = psub.add_parser("simulate", help="apply a policy to a captured log: events and bytes per level and rule",
@@ -55,7 +55,7 @@ def add_parsers(sub) -> None:
     s.add_argument("policy", metavar="POLICY", help="audit policy file")
     s.add_argument("paths", metavar="LOG", nargs="+", help="log file, .gz, directory of rotated logs, or -")
     s.add_argument("--output", metavar="FILE", help="write the events the policy would log, trimmed, as JSON lines")
-    format_arg(s, ("text", "json"))
+    format_arg(s, ("text", "json"), text="tables")
     s.set_defaults(func=cmd_simulate, rules_dir_required=False)
 
     g = psub.add_parser("generate", help="the tiered policy a rule pack needs",
@@ -86,7 +86,7 @@ def add_parsers(sub) -> None:
     e.add_argument("--sample", action="append", metavar="LOG", help="measure rates and sizes from this log")
     e.add_argument("--policy", metavar="POLICY", help="with --sample: as this policy would log it")
     e.add_argument("--scale", type=float, default=1.0, help="multiply the sample's rates (default: %(default)s)")
-    format_arg(e, ("text", "json"))
+    format_arg(e, ("text", "json"), text="a table")
     e.set_defaults(func=cmd_estimate, rules_dir_required=False)
 
 
