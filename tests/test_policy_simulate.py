@@ -52,7 +52,7 @@ def test_bytes_and_events_per_level(tmp_path):
     }
     assert (r.events, r.bytes_in, r.events_out, r.bytes_out) == (10, 10252, 7, 5970)
     assert (r.stage_omitted, r.stage_omitted_bytes) == (1, 693)
-    assert r.malformed == 1 and r.malformed_refs == [f"{CAPTURE}:line 6"]
+    assert r.malformed == 1 and r.malformed_refs == [f"{CAPTURE}:6"]
 
 
 def test_bytes_per_policy_rule(tmp_path):

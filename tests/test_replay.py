@@ -113,7 +113,20 @@ def test_malformed_lines_are_counted_with_line_numbers_across_blobs(tmp_path, ru
     lines = LINES[:2] + ["{broken", ""] + LINES[2:4] + ["[1,2]", "plain text"] + LINES[4:]
     report = replay([str(write(tmp_path / "m.log", lines))], runtime)
     assert report.events == 10  # the empty line is not an event
-    assert report.malformed_refs == [f"{tmp_path / 'm.log'}:line {n}" for n in (3, 7, 8)]
+    assert report.malformed_refs == [f"{tmp_path / 'm.log'}:{n}" for n in (3, 7, 8)]  # file:line
+
+
+def test_malformed_items_of_documents_are_referenced_by_line(tmp_path, runtime, monkeypatch):
+    monkeypatch.setattr(replay_inputs, "CHUNK", 64)  # the decoder's buffer is trimmed many times
+    event_list = {"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [EVENTS[0], "not an event", EVENTS[1]]}
+    text = json.dumps(EVENTS[:2], indent=2) + "\n" + json.dumps(event_list) + "\n" + json.dumps([EVENTS[2], 7]) + "\n"
+    (tmp_path / "docs.json").write_text(text)
+    report = replay([str(tmp_path / "docs.json")], runtime)
+    lines = text.split("\n")
+    list_line = next(i for i, line in enumerate(lines, 1) if '"EventList"' in line)
+    assert report.events == 7 and list_line == len(lines) - 2
+    assert report.malformed_refs == [f"{tmp_path / 'docs.json'}:{list_line} (items[1])",
+                                     f"{tmp_path / 'docs.json'}:{list_line + 1}"]
 
 
 def test_gzip_rotated_directory_and_truncation(tmp_path, runtime):
@@ -129,7 +142,8 @@ def test_gzip_rotated_directory_and_truncation(tmp_path, runtime):
     (tmp_path / "cut.log.gz").write_bytes(full[: len(full) // 2])
     report = replay([str(tmp_path / "cut.log.gz")], runtime)
     assert report.events > 0
-    assert len(report.input_issues) == 1 and "truncated gzip stream; stopped after line" in report.input_issues[0]
+    (issue,) = report.input_issues
+    assert issue == f"{tmp_path / 'cut.log.gz'}: truncated gzip stream; stopped after line {report.events}"
 
 
 def test_eventlist_and_array_documents(tmp_path, runtime):

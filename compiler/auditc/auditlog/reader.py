@@ -30,12 +30,32 @@ class Blob:
     source: str
     first_line: int  # 1-based line (or document item) number of the blob's first line
     item_mode: bool = False  # lines are re-serialised items of JSON documents
+    # item mode: for each item, the source line its JSON value starts on and, for items of an
+    # EventList, the index in its `items`
+    item_refs: list[tuple[int, int | None]] = field(default_factory=list)
+
+    def ref(self, k: int) -> str:
+        """`file:line` of the blob's k-th line (1-based), as compilers print locations; items of an
+        EventList add their index (`audit.json:12 (items[3])`)."""
+        if not self.item_mode:
+            return f"{self.source}:{self.first_line + k - 1}"
+        if 0 < k <= len(self.item_refs):
+            line, index = self.item_refs[k - 1]
+            return f"{self.source}:{line}" + (f" (items[{index}])" if index is not None else "")
+        return f"{self.source}: item {self.first_line + k - 1}"
 
 
 @dataclass
 class InputIssue:
+    """Input that could not be read to its end: a truncated .gz, a broken JSON document, an
+    unreadable file. Commands report these and exit 1 (the numbers cover only what was read)."""
+
     source: str
     message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}" if self.line else f"{self.source}: {self.message}"
 
 
 @dataclass
@@ -124,29 +144,34 @@ def read_blobs(paths: list[str], state: InputState) -> Iterator[Blob]:
 
 
 def _raw(fh: BinaryIO, state: InputState) -> Iterator[bytes]:
+    # read1: one system call per chunk. read(CHUNK) loops in C until CHUNK bytes or EOF, so a
+    # Ctrl-C arriving while it waits on a pipe kept open (`tail -f ... | auditc replay -`) is
+    # only acted on when more input comes; read1 returns to Python, where it raises at once.
+    read = getattr(fh, "read1", fh.read)
     while True:
-        chunk = fh.read(CHUNK)
+        chunk = read(CHUNK)
         if not chunk:
             return
         state.bytes_read += len(chunk)
         yield chunk
 
 
-def _chunks(fh: BinaryIO, source: str, state: InputState, where: list[int]) -> Iterator[bytes]:
-    """Decompressed chunks; a truncated or corrupt gzip stream ends the source with an issue."""
+def _chunks(fh: BinaryIO, source: str, state: InputState, trouble: list[str]) -> Iterator[bytes]:
+    """Decompressed chunks; a truncated or corrupt gzip stream ends the source and is noted in `trouble`."""
     raw = _raw(fh, state)
     stream = _gunzip(raw) if source.endswith(".gz") else raw
     try:
         yield from stream
     except _TruncatedGzip:
-        state.issues.append(InputIssue(source, f"truncated gzip stream; stopped after line {where[0]}"))
+        trouble.append("truncated gzip stream")
     except (zlib.error, OSError) as exc:
-        state.issues.append(InputIssue(source, f"unreadable: {exc}; stopped after line {where[0]}"))
+        trouble.append(f"unreadable: {exc}")
 
 
 def _read_source(fh: BinaryIO, source: str, state: InputState) -> Iterator[Blob]:
-    where = [0]  # lines handed on so far, for issue messages
-    chunks = _chunks(fh, source, state, where)
+    where = [0]  # lines (document mode: the line reached) handed on so far, for issue messages
+    trouble: list[str] = []
+    chunks = _chunks(fh, source, state, trouble)
     # Decide the format on a complete first line (or the whole input).
     first = b""
     for chunk in chunks:
@@ -154,9 +179,12 @@ def _read_source(fh: BinaryIO, source: str, state: InputState) -> Iterator[Blob]
         if first.strip() and b"\n" in first.lstrip():
             break
     if _is_document_stream(first):
-        yield from _documents(first, chunks, source, state)
-        return
-    yield from _lines(first, chunks, source, where)
+        yield from _documents(first, chunks, source, state, where)
+    else:
+        yield from _lines(first, chunks, source, where)
+    for what in trouble:  # after the last blob, so the line named is the last one read
+        after = f"stopped after line {where[0]}" if where[0] else "nothing could be read"
+        state.issues.append(InputIssue(source, f"{what}; {after}"))
 
 
 def _is_document_stream(head: bytes) -> bool:
@@ -193,17 +221,32 @@ def _lines(first: bytes, chunks: Iterator[bytes], source: str, where: list[int])
         where[0] += pending.count(b"\n") + 1
 
 
-def _documents(first: bytes, chunks: Iterator[bytes], source: str, state: InputState) -> Iterator[Blob]:
+def _documents(first: bytes, chunks: Iterator[bytes], source: str, state: InputState,
+               where: list[int]) -> Iterator[Blob]:
     """Concatenated JSON values: arrays are streamed element by element,
     objects are an EventList (its items) or a single event."""
     decoder = json.JSONDecoder()
     buf = first.decode("utf-8", "replace")
     pos = 0
     items: list[bytes] = []
+    refs: list[tuple[int, int | None]] = []
     size = 0
     item_no = 0
     depth_array = False  # inside a top-level '[' ... ']'
     exhausted = False
+    line_no, mark = 1, 0  # the source line at buf[mark]; advanced as positions are asked for
+
+    def line_of(p: int) -> int:
+        nonlocal line_no, mark
+        line_no += buf.count("\n", mark, p)
+        mark = p
+        return line_no
+
+    def trim(k: int) -> None:
+        """Drop buf[:k] (already decoded), keeping the line count."""
+        nonlocal buf, mark
+        line_of(max(k, mark))
+        buf, mark = buf[k:], mark - k
 
     def more() -> bool:
         nonlocal buf, pos, exhausted
@@ -211,15 +254,16 @@ def _documents(first: bytes, chunks: Iterator[bytes], source: str, state: InputS
         if chunk is None:
             exhausted = True
             return False
-        buf = buf[pos:] + chunk.decode("utf-8", "replace")
+        trim(pos)
+        buf += chunk.decode("utf-8", "replace")
         pos = 0
         return True
 
     def flush() -> Iterator[Blob]:
-        nonlocal items, size
+        nonlocal items, refs, size
         if items:
-            yield Blob(b"\n".join(items), source, item_no - len(items) + 1, item_mode=True)
-            items, size = [], 0
+            yield Blob(b"\n".join(items), source, item_no - len(items) + 1, item_mode=True, item_refs=refs)
+            items, refs, size = [], [], 0
 
     while True:
         while pos < len(buf) and buf[pos] in " \t\r\n,":
@@ -241,21 +285,26 @@ def _documents(first: bytes, chunks: Iterator[bytes], source: str, state: InputS
         except ValueError as exc:
             if not exhausted and more():
                 continue
-            line = buf.count("\n", 0, exc.pos) + 1
-            state.issues.append(InputIssue(source, f"invalid JSON document near line {line}: {exc.msg}; rest of input skipped"))
+            state.issues.append(InputIssue(source, f"invalid JSON document: {exc.msg}; rest of input skipped",
+                                           line_of(exc.pos)))
             break
+        start_line = line_of(pos)
         pos = end
         if pos > CHUNK:  # keep the buffer small
-            buf, pos = buf[pos:], 0
-        events = value.get("items") if isinstance(value, dict) and value.get("kind") == "EventList" else [value]
-        for event in events if isinstance(events, list) else [events]:
+            trim(pos)
+            pos = 0
+        is_list = isinstance(value, dict) and value.get("kind") == "EventList"
+        events = value.get("items") if is_list else [value]
+        for index, event in enumerate(events if isinstance(events, list) else [events]):
             item_no += 1
             if isinstance(event, dict):
                 text = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
             else:
                 text = json.dumps(event).encode()  # not a map: counted as malformed downstream
             items.append(text)
+            refs.append((start_line, index if is_list else None))
             size += len(text)
             if size >= CHUNK:
                 yield from flush()
+        where[0] = start_line
     yield from flush()

@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from auditc.cli.common import default_rules, print_entries, seconds
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg, print_entries, quiet, rules_arg, seconds
+from auditc.cli.common import default_rules
 from auditc.compiler import compile_rules
+from auditc.errors import UsageError
 
 
 def add_parsers(sub) -> None:
@@ -24,24 +25,28 @@ def add_parsers(sub) -> None:
     q.add_argument("--tenant", help="X-Scope-OrgID for multi-tenant Loki")
     q.add_argument("--since", default="24h", help="how far back with --loki (e.g. 30m, 24h, 7d; default: %(default)s)")
     q.add_argument("--limit", type=int, default=1000, help="at most this many events with --loki (default: %(default)s)")
-    q.add_argument("--format", choices=("table", "json"), default=None)
+    q.add_argument("--format", choices=("table", "json"), default=None,
+                   help="with --loki: the events as a table or JSON (default: table on a terminal, json otherwise)")
     q.set_defaults(func=cmd_query, rules_dir_required=False, form="enriched")
 
-    a = sub.add_parser("alerts", help="write the Loki ruler alert rules for RULES_DIR",
-                       description="Write the Loki ruler rule groups (one alert per detection) for RULES_DIR to FILE; "
-                                   "`auditc build` writes the same as loki-rules.yaml.")
-    a.add_argument("rules", metavar="RULES_DIR")
+    a = sub.add_parser("alerts", help="write the Loki ruler alert rules for RULES",
+                       description="Write the Loki ruler rule groups (one alert per detection) for RULES (directories "
+                                   "or files, merged) to FILE; `auditc build` writes the same as loki-rules.yaml.")
+    rules_arg(a)
     a.add_argument("-o", "--output", metavar="FILE", required=True, help="ruler file to write ('-' for stdout)")
-    a.add_argument("--format", choices=("text", "github"), default="text")
+    format_arg(a)
     a.set_defaults(func=cmd_alerts)
 
 
 def cmd_query(args) -> int:
     from auditc.backends import alerting, logql
-    from auditc.tools.harness.loki import Loki, LokiError
+    from auditc.tools.harness.loki import Loki, LokiError, check_url
     from auditc.tools.harness.session import describe
 
     args.rules = args.rules or default_rules()
+    if args.loki and (problem := check_url(args.loki)):
+        raise UsageError(f"--loki: {problem}")
+    since = seconds(args.since)  # a bad --since is a usage error before any work
     if not Path(args.rules).exists():
         print(f"auditc: error: {args.rules}: no such directory", file=sys.stderr)
         return EXIT_USAGE
@@ -60,13 +65,13 @@ def cmd_query(args) -> int:
         query = logql.enriched_query(rule)
     if not args.loki:
         print(query.logql)
-        for note in query.notes:
+        for note in query.notes if not quiet(args) else ():
             print(f"# note: {note}", file=sys.stderr)
         return EXIT_OK
     import time
     now = time.time_ns()
     try:
-        entries = Loki(args.loki, args.tenant).query_range(query.logql, now - int(seconds(args.since) * 1e9), now,
+        entries = Loki(args.loki, args.tenant).query_range(query.logql, now - int(since * 1e9), now,
                                                           limit=min(args.limit, 5000))
     except LokiError as exc:
         print(f"auditc: error: {exc}", file=sys.stderr)
@@ -77,7 +82,8 @@ def cmd_query(args) -> int:
         print(json.dumps([e.record or {"line": e.line} for e in entries], indent=2))
     else:
         print_entries([describe(e) for e in entries], "table")
-    print(f"{len(entries)} events", file=sys.stderr)
+    if not quiet(args):
+        print(f"{len(entries)} events", file=sys.stderr)
     return EXIT_OK
 
 
@@ -93,7 +99,8 @@ def cmd_alerts(args) -> int:
         out = Path(args.output)
         write_atomically(out.parent if str(out.parent) else ".", {out.name: text})
         n = text.count("\n  - alert: ")
-        print(f"auditc: {n} alert rules -> {args.output}", file=sys.stderr)
+        if not quiet(args):
+            print(f"auditc: {n} alert rules -> {args.output}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, format_arg
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Progress, format_arg, quiet
 from auditc.errors import AuditcError, Diagnostic, Location, UsageError
 
 
@@ -42,7 +42,7 @@ def add_parsers(sub) -> None:
     c.add_argument("--rules", metavar="DIR", help="rule pack to check coverage and redaction against")
     accept_arg(c)
     c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    format_arg(c, ("text", "github", "json"))
+    format_arg(c, ("text", "github", "json"), text="file:line:col: level: message [CODE], and the coverage table")
     c.set_defaults(func=cmd_check, rules_dir_required=False)
 
     s = psub.add_parser("simulate", help="apply a policy to a captured log: events and bytes per level and rule",
@@ -55,7 +55,7 @@ def add_parsers(sub) -> None:
     s.add_argument("policy", metavar="POLICY", help="audit policy file")
     s.add_argument("paths", metavar="LOG", nargs="+", help="log file, .gz, directory of rotated logs, or -")
     s.add_argument("--output", metavar="FILE", help="write the events the policy would log, trimmed, as JSON lines")
-    format_arg(s, ("text", "json"))
+    format_arg(s, ("text", "json"), text="tables")
     s.set_defaults(func=cmd_simulate, rules_dir_required=False)
 
     g = psub.add_parser("generate", help="the tiered policy a rule pack needs",
@@ -78,13 +78,15 @@ def add_parsers(sub) -> None:
                                    "RequestResponse 9 KB); default retention 90 days Metadata, 30 days with bodies.")
     e.add_argument("--rate", action="append", metavar="LEVEL=RATE",
                    help="events at LEVEL: 500/s, 30k/min, 2M/day (repeat, or comma-separate)")
-    e.add_argument("--size", action="append", metavar="LEVEL=BYTES", help="average event size at LEVEL: 1.2KB, 900")
-    e.add_argument("--retention", action="append", metavar="LEVEL=DAYS",
-                   help="days kept (default Metadata=90, Request=30, RequestResponse=30)")
+    e.add_argument("--size", action="append", metavar="LEVEL=SIZE",
+                   help="average event size at LEVEL: 900 (bytes), 1.2KB or 1.2kb (1000s), 1.5KiB (1024s), 2MB")
+    e.add_argument("--retention", action="append", metavar="LEVEL=TIME",
+                   help="how long LEVEL is kept: 90 (days), 90d, 12h, 2w, 6mo, 1y "
+                        "(default Metadata=90d, Request=30d, RequestResponse=30d)")
     e.add_argument("--sample", action="append", metavar="LOG", help="measure rates and sizes from this log")
     e.add_argument("--policy", metavar="POLICY", help="with --sample: as this policy would log it")
     e.add_argument("--scale", type=float, default=1.0, help="multiply the sample's rates (default: %(default)s)")
-    format_arg(e, ("text", "json"))
+    format_arg(e, ("text", "json"), text="a table")
     e.set_defaults(func=cmd_estimate, rules_dir_required=False)
 
 
@@ -154,9 +156,10 @@ def cmd_check(args) -> int:
                    "coverage": [r.to_dict() for r in results]}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        _print(all_diags, args.format)
+        shown = [d for d in all_diags if d.level == "error" or not quiet(args)]
+        _print(shown, args.format)
         if results and args.format == "text":
-            if all_diags:
+            if shown:
                 print()
             coverage_table(results, sys.stdout)
     blind = sum(r.status == "blind" for r in results)
@@ -167,7 +170,8 @@ def cmd_check(args) -> int:
         accepted = sum(r.status == "accepted" for r in results)
         summary += (f"; coverage of {len(results)} detections: {covered} covered, {partial} partially blind, "
                     f"{blind} blind" + (f", {accepted} blind only under None rules you accept" if accepted else ""))
-    print(summary, file=sys.stderr)
+    if not quiet(args):
+        print(summary, file=sys.stderr)
     failing = [d for d in all_diags if d.level == "error" or args.strict]
     return EXIT_FAIL if failing else EXIT_OK
 
@@ -183,15 +187,28 @@ def cmd_simulate(args) -> int:
     if missing:
         return _usage(f"{missing[0]}: no such file or directory")
     policy, warnings = load_policy(args.policy)
-    for d in warnings:
+    for d in warnings if not quiet(args) else ():
         print(d.format(), file=sys.stderr)
-    report = simulate(policy, args.paths, output=args.output)
+    progress = Progress.start(args, "simulating", args.paths)
+    try:
+        report = simulate(policy, args.paths, output=args.output, on_progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
     if args.format == "json":
         json.dump(simulate_dict(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         simulate_table(report, policy, sys.stdout)
+    if report.input_issues:  # the numbers above cover only what could be read
+        _input_errors(report.input_issues)
+        return EXIT_FAIL
     return EXIT_OK
+
+
+def _input_errors(issues: list[str]) -> None:
+    for issue in issues:
+        print(f"auditc: error: {issue}", file=sys.stderr)
 
 
 def cmd_generate(args) -> int:
@@ -211,7 +228,8 @@ def cmd_generate(args) -> int:
     if unknown:
         return _usage(f"--accept-blind: no enabled detection {unknown[0]!r} in {args.rules}")
     result = generate(compiled, args.rules, accept, command)
-    for d in result.warnings:  # the pack's problem: bodies a detection needs that no redaction rule masks
+    # the pack's problem: bodies a detection needs that no redaction rule masks
+    for d in result.warnings if not quiet(args) else ():
         where = args.output or "<stdout>"
         print(Diagnostic(Location(where, d.location.line, d.location.col), d.message, d.level).format(args.format),
               file=sys.stderr)
@@ -226,9 +244,10 @@ def cmd_generate(args) -> int:
 
         out = Path(args.output)
         write_atomically(str(out.parent) if str(out.parent) else ".", {out.name: result.text})
-        print(f"auditc: {len(result.policy.rules)} policy rules -> {args.output}"
-              + (f" ({len(result.blocked)} None rules from drop rules left out: they would blind detections)"
-                 if result.blocked else ""), file=sys.stderr)
+        if not quiet(args):
+            print(f"auditc: {len(result.policy.rules)} policy rules -> {args.output}"
+                  + (f" ({len(result.blocked)} None rules from drop rules left out: they would blind detections)"
+                     if result.blocked else ""), file=sys.stderr)
     else:
         sys.stdout.write(result.text)
     return EXIT_FAIL if result.warnings else EXIT_OK
@@ -236,13 +255,13 @@ def cmd_generate(args) -> int:
 
 def cmd_estimate(args) -> int:
     from auditc.policy.estimate import (DEFAULT_RETENTION, DEFAULT_SIZES, LOGGED_LEVELS, assignments, estimate,
-                                  parse_rate, parse_size, sample_from_log)
+                                        parse_rate, parse_retention, parse_size, sample_from_log)
     from auditc.policy.render import estimate_table
 
     try:  # the parsers' ValueErrors are about the option values given
         rates = assignments(args.rate, parse_rate)
         sizes = assignments(args.size, parse_size)
-        retention = {**DEFAULT_RETENTION, **assignments(args.retention, float)}
+        retention = {**DEFAULT_RETENTION, **assignments(args.retention, parse_retention)}
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if args.policy and not args.sample:
@@ -261,7 +280,15 @@ def cmd_estimate(args) -> int:
             if not Path(args.policy).is_file():
                 return _usage(f"{args.policy}: no such file")
             policy, _ = load_policy(args.policy)
-        sample = sample_from_log(args.sample, policy)
+        progress = Progress.start(args, "measuring the sample", args.sample)
+        try:
+            sample = sample_from_log(args.sample, policy, on_progress=progress.update if progress else None)
+        finally:
+            if progress:
+                progress.close()
+        if sample.issues:
+            _input_errors(sample.issues)
+            return EXIT_FAIL
         if sample.span_seconds is None:
             print("auditc: error: the sample has fewer than two timestamped events: no rate can be measured "
                   "(give --rate)", file=sys.stderr)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
-from auditc.cli.common import Progress, default_rules
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Progress, default_rules
 from auditc.compiler import BuildOptions, compile_rules
 from auditc.severity import SEVERITIES
 
@@ -15,7 +14,9 @@ def add_parsers(sub) -> None:
     r = sub.add_parser("replay", help="replay audit logs through the rules: detections, drops, storage",
                        description="Run audit logs (files, .gz, rotated directories, - for stdin; JSON lines or "
                                    "EventList/array documents) through the compiled filter in the in-process Fluent "
-                                   "Bit runtime and report what it would catch and ship.")
+                                   "Bit runtime and report what it would catch and ship. Exit 1 when input could "
+                                   "not be read to its end (a truncated .gz, a broken JSON document) or with "
+                                   "--fail-on; malformed lines are counted, never fatal.")
     r.add_argument("paths", metavar="PATH", nargs="+", help="log file, .gz, directory of rotated logs, or -")
     src = r.add_mutually_exclusive_group()
     src.add_argument("--rules", metavar="DIR", help="compile rules from DIR, a rules directory or repository (default: . when it holds auditc.yaml, else ./rules)")
@@ -60,7 +61,7 @@ def cmd_replay(args) -> int:
     except LuaLoadError as exc:
         print(f"auditc: error: {exc}", file=sys.stderr)
         return EXIT_FAIL
-    progress = Progress() if sys.stderr.isatty() else None
+    progress = Progress.start(args, "replaying", args.paths)
     try:
         report = replay(args.paths, runtime, output=args.output, top=args.top, severities=severities,
                         on_progress=progress.update if progress else None)
@@ -74,9 +75,11 @@ def cmd_replay(args) -> int:
         write_jsonl(report, sys.stdout)
     else:
         write_table(report, sys.stdout, args.timeline, color=sys.stdout.isatty())
+    for issue in report.input_issues:  # the report covers only what could be read
+        print(f"auditc: error: {issue}", file=sys.stderr)
     if args.fail_on and fails(report, args.fail_on):
         print(f"auditc: detections at or above {args.fail_on} ({report.max_severity()})", file=sys.stderr)
         return EXIT_FAIL
-    return EXIT_OK
+    return EXIT_FAIL if report.input_issues else EXIT_OK
 
 

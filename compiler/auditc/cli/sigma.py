@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from auditc.cli.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, quiet
 
 
 def add_parsers(sub) -> None:
@@ -120,6 +120,10 @@ def cmd_import_sigma(args) -> int:
         print(json.dumps({"output": str(out), "dry_run": args.dry_run, "compared_with": compared,
                           "covered": args.covered, "summary": counts,
                           "rules": [o.as_json() for o in result.outcomes]}, indent=2))
+    elif quiet(args):  # errors only
+        errors = [o for o in result.outcomes if o.status == ERROR]
+        if errors:
+            _print_table(errors)
     else:
         _print_table(result.outcomes)
         _print_mapping(result.outcomes, args.covered)
@@ -216,28 +220,20 @@ def _ours(path: Path, header: str) -> bool:
         return False
 
 
-_STYLE = {"converted": "green", "converted with fixes": "yellow", "skipped": "dim", "covered": "cyan",
-          "error": "bold red"}
+_STYLE = {"converted": "32", "converted with fixes": "33", "skipped": "2", "covered": "36", "error": "1;31"}
 
 
 def _print_table(outcomes) -> None:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from auditc.tools.table import Column, Styled, Table
 
-    table = Table(title="auditc import sigma", show_edge=False, box=None, pad_edge=False, show_lines=False)
-    table.add_column("Sigma file", overflow="fold", ratio=3)
-    table.add_column("result", no_wrap=True)
-    table.add_column("auditc rule", overflow="fold", ratio=3)
-    table.add_column("fixes / reason", overflow="fold", ratio=4)
+    # File names and rule ids are never cut (file paths wrap after a /); the reasons are prose.
+    table = Table([Column("Sigma file", fit="wrap"), Column("result"), Column("auditc rule", priority=1),
+                   Column("fixes / reason", fit="wrap", priority=2)], title="auditc import sigma")
     for o in outcomes:
         lines = list(o.fixes) if o.fixes else [d for d in o.details if not (o.covered_by or o.overlaps)]
         if o.covered_by:
             lines.append(f"covered by {', '.join(o.covered_by)}")
         elif o.overlaps:
             lines.append(f"overlaps {', '.join(o.overlaps)}")
-        details = "\n".join(lines)
-        table.add_row(Text(o.source), Text(o.status, style=_STYLE.get(o.status, "")), Text(o.rule_id or "-"),
-                      Text(details))
-    # Piped output is not wrapped at 80 columns: rows stay one line each for grep.
-    Console(highlight=False, width=None if sys.stdout.isatty() else 200).print(table)
+        table.add_row(o.source, Styled(o.status, _STYLE.get(o.status, "")), o.rule_id or "-", "\n".join(lines))
+    table.print(sys.stdout)

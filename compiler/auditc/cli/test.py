@@ -87,16 +87,17 @@ def _print_skipped(skipped) -> None:
 
 
 def _print_summary(results) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    import sys
 
-    table = Table(title="auditc test", show_edge=False, box=None, pad_edge=False)
-    for col in ("file", "tests", "passed", "failed"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    from auditc.tools.table import Column, Table
+
+    num = {"align": "right"}
+    table = Table([Column("file", fit="wrap"), Column("tests", **num), Column("passed", **num),
+                   Column("failed", **num)], title="auditc test")
     by_file: dict[str, list] = {}
     for r in results:
         by_file.setdefault(r.test.loc.file, []).append(r)
     for file, items in by_file.items():
         failed = sum(r.failed for r in items)
         table.add_row(file, str(len(items)), str(sum(r.passed for r in items)), str(failed))
-    Console(stderr=True, highlight=False).print(table)
+    table.print(sys.stderr)

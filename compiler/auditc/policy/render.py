@@ -1,8 +1,11 @@
-"""Tables for people (rich) and dicts for machines, for check, simulate and estimate."""
+"""Tables for people and dicts for machines, for check, simulate and estimate.
+
+Tables fit the terminal (tools/table.py): ids and numbers are never cut; at
+80 columns the prose columns shorten or give way.
+"""
 
 from __future__ import annotations
 
-import io
 from typing import IO
 
 from auditc.errors import Diagnostic
@@ -11,36 +14,7 @@ from auditc.policy.coverage import DetectionCoverage
 from auditc.policy.levels import LEVELS
 from auditc.policy.needs import describe_targets
 from auditc.policy.simulate import SimulateReport
-
-
-class _Plain:
-    """A rich Console for a pipe or file: rendered at a fixed width, trailing padding removed."""
-
-    def __init__(self, out: IO[str]):
-        from rich.console import Console
-
-        self.out = out
-        self.console = Console(highlight=False, no_color=True, width=200, record=True, file=io.StringIO())
-
-    def print(self, *items) -> None:
-        self.console.print(*items)
-        text = self.console.export_text(clear=True)
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-        self.out.write(text if text.endswith("\n") else text + "\n")
-
-
-def console(out: IO[str]):
-    if out.isatty():
-        from rich.console import Console
-
-        return Console(file=out, highlight=False)
-    return _Plain(out)
-
-
-def _table(title: str | None = None):
-    from rich.table import Table
-
-    return Table(title=title, title_justify="left", box=None, pad_edge=False, show_edge=False)
+from auditc.tools.table import Column, Table, output_width, paragraph
 
 
 def _pct(part: float, whole: float) -> str:
@@ -57,21 +31,18 @@ def diagnostic_dict(d: Diagnostic) -> dict:
 STATUS_TEXT = {"ok": "covered", "partial": "partially blind", "blind": "BLIND", "accepted": "blind (accepted)"}
 
 
-def coverage_table(results: list[DetectionCoverage], out: IO[str]) -> None:
-    c = console(out)
-    t = _table("Coverage of the rule pack")
-    for col, kw in (("detection", {}), ("needs", {}), ("requests it targets", {"overflow": "fold"}),
-                    ("status", {}), ("policy rules to blame", {})):
-        t.add_column(col, **kw)
+def coverage_table(results: list[DetectionCoverage], out: IO[str], width: int | None = None) -> None:
+    # The id, its status and the policy rules to blame are what a reader acts on; the targets are prose.
+    t = Table([Column("detection"), Column("needs", priority=2), Column("requests it targets", fit="wrap", priority=3),
+               Column("status"), Column("blamed rules", fit="wrap", priority=1)],
+              title="Coverage of the rule pack (blamed rules: the policy rules that hide a detection)")
     for cov in results:
-        blamed = sorted({g.rule.number for g in cov.gaps if g.rule} )
+        blamed = sorted({g.rule.number for g in cov.gaps if g.rule})
         default = any(g.rule is None for g in cov.gaps)
         blame = ", ".join(f"#{n}" for n in blamed) + (", no rule (None)" if default else "")
-        targets = describe_targets(cov.det.targets)
-        if len(targets) > 90:
-            targets = targets[:87] + "..."
-        t.add_row(cov.det.id, cov.det.needs_text, targets, STATUS_TEXT[cov.status], blame.strip(", ") or "-")
-    c.print(t)
+        t.add_row(cov.det.id, cov.det.needs_text, describe_targets(cov.det.targets), STATUS_TEXT[cov.status],
+                  blame.strip(", ") or "-")
+    t.print(out, width)
 
 
 # -- simulate ----------------------------------------------------------------------------------
@@ -109,23 +80,29 @@ def simulate_dict(r: SimulateReport) -> dict:
     }
 
 
-def simulate_table(r: SimulateReport, policy, out: IO[str]) -> None:
-    c = console(out)
-    per_level = _table("Per level")
-    for col in ("level", "events", "captured bytes", "logged events", "logged bytes", "share of logged bytes"):
-        per_level.add_column(col, justify="left" if col == "level" else "right")
+def simulate_table(r: SimulateReport, policy, out: IO[str], width: int | None = None) -> None:
+    width = width or output_width(out)
+
+    def emit(text: str = "") -> None:
+        out.write(paragraph(text, width) + "\n")
+
+    num = {"align": "right"}  # whole: a number is never cut (a long header wraps instead)
+    per_level = Table([Column("level"), Column("events", **num), Column("bytes", **num),
+                       Column("logged events", **num), Column("logged bytes", **num), Column("share", **num)],
+                      title="Per level (events and bytes as captured; logged: what the policy keeps; share of "
+                            "the logged bytes)")
     for lv in LEVELS:
         b = r.by_level[lv]
         per_level.add_row(lv, f"{b.events_in:,}", human_bytes(b.bytes_in), f"{b.events_out:,}",
                           human_bytes(b.bytes_out), _pct(b.bytes_out, r.bytes_out))
-    c.print(per_level)
-    c.print()
+    per_level.print(out, width)
+    emit()
 
     rules = {rule.number: rule for rule in policy.rules}
-    per_rule = _table("Per policy rule")
-    for col in ("rule", "level", "events", "captured bytes", "logged bytes", "what it matches"):
-        per_rule.add_column(col, justify="right" if col in ("events", "captured bytes", "logged bytes") else "left",
-                            overflow="ellipsis", no_wrap=col == "what it matches", max_width=70 if col == "what it matches" else None)
+    per_rule = Table([Column("rule"), Column("level"), Column("events", **num), Column("captured bytes", **num),
+                      Column("logged bytes", **num),
+                      Column("what it matches", fit="cut", priority=1, min_width=16, max_width=70)],
+                     title="Per policy rule")
     for n, b in sorted(r.by_rule.items(), key=lambda kv: (kv[0] == 0, kv[0])):
         if n == 0:
             per_rule.add_row("-", "None", f"{b.events_in:,}", human_bytes(b.bytes_in), human_bytes(b.bytes_out),
@@ -134,41 +111,35 @@ def simulate_table(r: SimulateReport, policy, out: IO[str]) -> None:
             summary = rules[n].summary().split(" (", 1)[1].rstrip(")").split("; ", 1)
             per_rule.add_row(f"#{n}", rules[n].level, f"{b.events_in:,}", human_bytes(b.bytes_in),
                              human_bytes(b.bytes_out), summary[1] if len(summary) > 1 else "")
-    c.print(per_rule)
-    c.print()
+    per_rule.print(out, width)
+    emit()
 
-    totals = _table("Totals")
-    totals.show_header = False
-    totals.add_column("what")
-    totals.add_column("value", justify="right")
-    totals.add_column("note")
+    totals = Table([Column("what", fit="wrap"), Column("value", align="right"),
+                    Column("note", fit="wrap", priority=1)], title="Totals", header=False)
     totals.add_row("events in the log", f"{r.events:,}", "")
     totals.add_row("events logged by the policy", f"{r.events_out:,}", _pct(r.events_out, r.events))
     if r.stage_omitted:
-        totals.add_row("  of the matched, dropped by omitStages", f"{r.stage_omitted:,}", "")
+        totals.add_row("of the matched, dropped by omitStages", f"{r.stage_omitted:,}", "")
     totals.add_row("bytes, flat RequestResponse policy", human_bytes(r.bytes_in), "(the log as captured)")
     totals.add_row("bytes, flat Metadata policy", human_bytes(r.bytes_flat_metadata), "(every event, no bodies)")
     totals.add_row("bytes, this policy", human_bytes(r.bytes_out),
                    f"-{_pct(r.bytes_in - r.bytes_out, r.bytes_in)} vs flat RequestResponse" if r.bytes_in else "")
-    c.print(totals)
-    c.print()
+    totals.print(out, width)
+    emit()
     span = r.span_seconds
     if span is None:
-        c.print("Projection: unknown (needs requestReceivedTimestamp on at least two events)")
+        emit("Projection: unknown (needs requestReceivedTimestamp on at least two events)")
     else:
         h, rem = divmod(int(span), 3600)
-        c.print(f"Projection at the observed rate ({r.events / span:,.1f} events/s over {h}h {rem // 60:02d}m "
-                f"{rem % 60:02d}s):")
-        proj = _table()
-        proj.add_column("")
-        proj.add_column("per day", justify="right")
-        proj.add_column("GB/day", justify="right")
-        proj.add_column("30 days", justify="right")
+        proj = Table([Column(""), Column("per day", align="right"), Column("GB/day", align="right"),
+                      Column("30 days", align="right")],
+                     title=f"Projection at the observed rate ({r.events / span:,.1f} events/s over {h}h "
+                           f"{rem // 60:02d}m {rem % 60:02d}s):")
         for label, value in (("flat RequestResponse", r.bytes_in), ("flat Metadata", r.bytes_flat_metadata),
                              ("this policy", r.bytes_out)):
             day = r.per_day(value) or 0.0
             proj.add_row(label, human_bytes(day), f"{day / 1e9:,.2f}", human_bytes(day * 30))
-        c.print(proj)
+        proj.print(out, width)
     notes = []
     if r.under_captured:
         notes.append(f"{r.under_captured:,} events were captured below the level the policy gives them (their "
@@ -177,20 +148,25 @@ def simulate_table(r: SimulateReport, policy, out: IO[str]) -> None:
         notes.append(f"{r.malformed:,} lines are not audit events (skipped): " + ", ".join(r.malformed_refs[:5]))
     notes += [f"input: {i}" for i in r.input_issues]
     for n in notes:
-        c.print(f"note: {n}")
+        emit(f"note: {n}")
 
 
 # -- estimate ----------------------------------------------------------------------------------
 
-def estimate_table(rows: list[dict], totals: dict, source: str, out: IO[str]) -> None:
-    c = console(out)
-    t = _table(f"Storage estimate ({source})")
-    for col in ("level", "events/s", "events/day", "avg event", "per day", "retention", "stored"):
-        t.add_column(col, justify="left" if col == "level" else "right")
+def estimate_table(rows: list[dict], totals: dict, source: str, out: IO[str], width: int | None = None) -> None:
+    num = {"align": "right"}
+    t = Table([Column("level"), Column("events/s", **num), Column("events/day", **num), Column("avg event", **num),
+               Column("per day", **num), Column("retention", **num), Column("stored", **num)],
+              title=f"Storage estimate ({source})")
     for row in rows:
         t.add_row(row["level"], f"{row['events_per_second']:,.1f}", f"{row['events_per_day']:,.0f}",
-                  human_bytes(row["avg_bytes"]), human_bytes(row["bytes_per_day"]), f"{row['retention_days']} d",
+                  human_bytes(row["avg_bytes"]), human_bytes(row["bytes_per_day"]), days_text(row["retention_days"]),
                   human_bytes(row["stored_bytes"]))
     t.add_row("total", f"{totals['events_per_second']:,.1f}", f"{totals['events_per_day']:,.0f}", "",
               human_bytes(totals["bytes_per_day"]), "", human_bytes(totals["stored_bytes"]))
-    c.print(t)
+    t.print(out, width)
+
+
+def days_text(days: float) -> str:
+    """Retention in days as the table shows it: 90 d, 365 d, 0.5 d (from 12h)."""
+    return f"{days:g} d"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from auditc.artifacts import atomic_output
 from auditc.auditlog.reader import InputState, read_blobs
@@ -70,7 +71,8 @@ class SimulateReport(ObservedSpan):
         return None if not self.bytes_in else 1.0 - self.bytes_out / self.bytes_in
 
 
-def simulate(policy: Policy, paths: list[str], output: str | None = None) -> SimulateReport:
+def simulate(policy: Policy, paths: list[str], output: str | None = None,
+             on_progress: Callable[[int, int], None] | None = None) -> SimulateReport:
     report = SimulateReport(policy.file)
     for rule in policy.rules:
         report.rule_levels[rule.number] = rule.level
@@ -78,7 +80,6 @@ def simulate(policy: Policy, paths: list[str], output: str | None = None) -> Sim
     state = InputState()
     with atomic_output(output) as out_fh:
         for blob in read_blobs(paths, state):
-            unit = "item" if blob.item_mode else "line"
             for offset, line in enumerate(blob.data.split(b"\n")):
                 if not line.strip():
                     continue
@@ -86,12 +87,14 @@ def simulate(policy: Policy, paths: list[str], output: str | None = None) -> Sim
                 if written is False:
                     report.malformed += 1
                     if len(report.malformed_refs) < MALFORMED_CAP:
-                        report.malformed_refs.append(f"{blob.source}:{unit} {blob.first_line + offset}")
+                        report.malformed_refs.append(blob.ref(offset + 1))
                 elif written is not None and out_fh is not None:
                     out_fh.write(written)
                     out_fh.write(b"\n")
+            if on_progress:
+                on_progress(report.events, state.bytes_read)
     report.sources = state.sources
-    report.input_issues = [f"{i.source}: {i.message}" for i in state.issues]
+    report.input_issues = [str(i) for i in state.issues]
     return report
 
 

@@ -126,6 +126,10 @@ def import_sigma(paths: list[str | Path], license_default: str | None = DEFAULT_
         except (OSError, UnicodeDecodeError) as exc:
             outcomes.append(Outcome(shown, "", "", ERROR, [f"cannot read: {exc}"]))
             continue
+        problem = _not_sigma(text, shown)
+        if problem:
+            outcomes.append(Outcome(shown, "", "", ERROR, [problem]))
+            continue
         try:
             collection = SigmaCollection.from_yaml(text, collect_errors=True, collect_filters=True,
                                                    resolve_references=False)
@@ -188,6 +192,24 @@ def import_sigma(paths: list[str | Path], license_default: str | None = DEFAULT_
 
 def _fail(outcome: Outcome, message: str) -> None:
     outcome.status, outcome.details, outcome.fixes, outcome.output, outcome.tests = ERROR, [message], [], "", []
+
+
+def _not_sigma(text: str, shown: str) -> str | None:
+    """Why `text` cannot be a Sigma file, with `file:line:col`, before pySigma (which fails on
+    such input with Python errors such as "'str' object has no attribute 'get'")."""
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        return f"{where}: not a Sigma rule file: invalid YAML: {getattr(exc, 'problem', None) or _one_line(exc)}"
+    kinds = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+    for n, doc in enumerate(docs, 1):
+        if doc is not None and not isinstance(doc, dict):
+            which = f"document {n}" if len(docs) > 1 else "the file"
+            return (f"{shown}: not a Sigma rule file: {which} is {kinds.get(type(doc), type(doc).__name__)}, "
+                    "not a rule (a mapping with title, logsource and detection)")
+    return None
 
 
 def _one_line(exc) -> str:

@@ -47,7 +47,7 @@ class ReplayReport(ObservedSpan):
     first_ts: str | None = None
     last_ts: str | None = None
     malformed: int = 0
-    malformed_refs: list[str] = field(default_factory=list)  # "file:line"
+    malformed_refs: list[str] = field(default_factory=list)  # "file:line", as compilers print locations
     input_issues: list[str] = field(default_factory=list)
     passthrough: list[str] = field(default_factory=list)  # batches Fluent Bit would ship unfiltered
     problems: list[str] = field(default_factory=list)
@@ -82,7 +82,7 @@ def replay(paths: list[str], runtime: FluentBitLua, *, output: str | None = None
             if on_progress:
                 on_progress(report.events, state.bytes_read)
     report.sources = state.sources
-    report.input_issues = [f"{i.source}: {i.message}" for i in state.issues]
+    report.input_issues = [str(i) for i in state.issues]
     stats = runtime.rule_stats()
     if stats:
         report.rule_hits, report.counters = stats["rules"], stats["counters"]
@@ -104,14 +104,13 @@ def _merge(report: ReplayReport, batch, blob, severities: dict[str, str]) -> Non
         report.first_ts = batch.first_ts
     if batch.last_ts and (report.last_ts is None or batch.last_ts > report.last_ts):
         report.last_ts = batch.last_ts
-    unit = "item" if blob.item_mode else "line"
     for rel in batch.malformed:
         report.malformed += 1
         if len(report.malformed_refs) < MALFORMED_CAP:
-            report.malformed_refs.append(f"{blob.source}:{unit} {blob.first_line + rel - 1}")
+            report.malformed_refs.append(blob.ref(rel))
     if batch.error:
-        report.passthrough.append(f"{blob.source}:{unit} {blob.first_line + (batch.error_line or 1) - 1}: "
-                                  f"{batch.error} ({batch.events} events shipped unfiltered)")
+        report.passthrough.append(f"{blob.ref(batch.error_line or 1)}: {batch.error} "
+                                  f"({batch.events} events shipped unfiltered)")
     for d in batch.detections:
         report.flagged += 1
         rules = d["rules"].split(",")

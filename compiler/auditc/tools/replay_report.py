@@ -94,41 +94,39 @@ def _when(ts: str | None) -> str:
     return (ts[:19] + "Z") if ts and len(ts) >= 19 else (ts or "-")
 
 
-def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool) -> None:
-    from rich.console import Console
-    from rich.table import Table
+SEVERITY_STYLE = {"critical": "1;31", "high": "31", "medium": "33", "low": "36", "info": "2"}
 
-    console = Console(file=out, highlight=False, force_terminal=color, no_color=not color, width=200 if not color else None)
+
+def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool, width: int | None = None) -> None:
+    """Tables fitted to `width` (None: every row whole on one line). Rule ids, counts and times
+    are never cut: narrower, the less important columns are left out (all is in --format json)."""
+    from auditc.tools.table import Column, Styled, Table, output_width, paragraph
+
+    width = width or output_width(out)
+
+    def emit(text: str = "") -> None:
+        out.write(paragraph(text, width) + "\n")
+
+    def severity(name: str | None):
+        return Styled(name or "-", SEVERITY_STYLE.get(name or "", ""))
+
     data = to_dict(r)
-
-    # On a narrow terminal keep what people scan for; times and examples
-    # need width (everything is in --format json).
-    wide = console.width >= 150
-    cols = [("severity", "left"), ("rule", "left"), ("count", "right")]
-    cols += [("first seen", "left"), ("last seen", "left")] if wide else []
-    cols += [("top user", "left"), ("top namespace", "left")]
-    cols += [("example auditID", "left")] if wide else []
-    det = Table(title="Detections", title_justify="left", box=None, pad_edge=False, show_edge=False)
-    limits = {"severity": (8, 8), "count": (6, None), "top user": (None, 26), "top namespace": (None, 18)}
-    for col, just in cols:
-        lo, hi = limits.get(col, (None, None))
-        det.add_column(col, justify=just, no_wrap=True, overflow="ellipsis", min_width=lo, max_width=hi)
+    det = Table([Column("severity"), Column("rule"), Column("count", align="right"),
+                 Column("first seen", priority=4), Column("last seen", priority=4),
+                 Column("top user", priority=2), Column("top namespace", priority=1),
+                 Column("example auditID", priority=5)], title="Detections")
     for d in data["detections"]:
-        row = [d["severity"], d["rule"], f"{d['count']:,}"]
-        row += [_when(d["first_seen"]), _when(d["last_seen"])] if wide else []
-        row += [_top(d["top_users"]), _top(d["top_namespaces"])]
-        row += [(d["examples"] or ["-"])[0]] if wide else []
-        det.add_row(*row)
+        det.add_row(severity(d["severity"]), d["rule"], f"{d['count']:,}", _when(d["first_seen"]),
+                    _when(d["last_seen"]), _top(d["top_users"]), _top(d["top_namespaces"]),
+                    (d["examples"] or ["-"])[0])
     if data["detections"]:
-        console.print(det)
+        det.print(out, width, color)
     else:
-        console.print("Detections: none")
-    console.print()
+        emit("Detections: none")
+    emit()
 
-    pipe = Table(title="Pipeline", title_justify="left", box=None, pad_edge=False, show_edge=False, show_header=False)
-    pipe.add_column("what")
-    pipe.add_column("count", justify="right")
-    pipe.add_column("share", justify="right")
+    pipe = Table([Column("what"), Column("count", align="right"), Column("share", align="right")],
+                 title="Pipeline", header=False)
     pipe.add_row("events in", f"{r.events:,}", "")
     pipe.add_row("dropped", f"{r.dropped:,}", _pct(r.dropped, r.events))
     for rule, n in sorted(data["dropped_by_rule"].items(), key=lambda kv: -kv[1]):
@@ -142,36 +140,34 @@ def write_table(r: ReplayReport, out: IO[str], timeline: bool, color: bool) -> N
     pipe.add_row("malformed lines", f"{r.malformed:,}", "")
     pipe.add_row("bytes in", human_bytes(r.bytes_in), "")
     pipe.add_row("bytes out", human_bytes(r.bytes_out), f"-{_pct(r.bytes_in - r.bytes_out, r.bytes_in)}" if r.bytes_in else "")
-    console.print(pipe)
-    console.print()
+    pipe.print(out, width, color)
+    emit()
 
-    console.print(f"Storage projection at the observed rate (span {_span(r.span_seconds)}):")
-    proj = Table(box=None, pad_edge=False, show_edge=False)
-    proj.add_column("")
-    proj.add_column("per day", justify="right")
-    proj.add_column("30 days", justify="right")
+    proj = Table([Column(""), Column("per day", align="right"), Column("30 days", align="right")],
+                 title=f"Storage projection at the observed rate (span {_span(r.span_seconds)}):")
     for label, value in (("before pipeline", r.bytes_in), ("after pipeline", r.bytes_out)):
         day = r.per_day(value)
         proj.add_row(label, human_bytes(day), human_bytes(day * 30 if day is not None else None))
-    console.print(proj)
+    proj.print(out, width, color)
 
     for title, items in (("Malformed lines (first 100)", r.malformed_refs), ("Input problems", r.input_issues),
                          ("Batches Fluent Bit would ship UNFILTERED", r.passthrough),
                          ("Output Fluent Bit cannot encode", r.problems)):
         if items:
-            console.print()
-            console.print(f"{title}:")
+            emit()
+            emit(f"{title}:")
             for item in items:
-                console.print(f"  {item}")
+                out.write(paragraph(item, width, indent="  ") + "\n")
 
     if timeline:
-        console.print()
-        tl = Table(title="Timeline" + (" (first 10,000 detections)" if r.timeline_truncated else ""),
-                   title_justify="left", box=None, pad_edge=False, show_edge=False)
-        for col in ("time", "severity", "rules", "user", "verb", "resource", "namespace/name", "auditID"):
-            tl.add_column(col, no_wrap=True, overflow="ellipsis")
+        emit()
+        tl = Table([Column("time"), Column("severity"), Column("rules", fit="wrap"), Column("user", priority=3),
+                    Column("verb", priority=1), Column("resource", priority=2),
+                    Column("namespace/name", fit="wrap", priority=2), Column("auditID", priority=5)],
+                   title="Timeline" + (" (first 10,000 detections)" if r.timeline_truncated else ""))
         for t in sorted(r.timeline, key=lambda t: t.get("ts") or ""):
             obj = "/".join(x for x in (t.get("namespace"), t.get("name")) if x) or "-"
-            tl.add_row(_when(t.get("ts")), t.get("severity") or "-", t.get("rules") or "-", t.get("user") or "-",
-                       t.get("verb") or "-", t.get("resource") or "-", obj, t.get("auditID") or "-")
-        console.print(tl)
+            tl.add_row(_when(t.get("ts")), severity(t.get("severity")), (t.get("rules") or "-").replace(",", ", "),
+                       t.get("user") or "-", t.get("verb") or "-", t.get("resource") or "-", obj,
+                       t.get("auditID") or "-")
+        tl.print(out, width, color)

@@ -50,6 +50,11 @@ class State:
         return State(**json.loads(path.read_text()))
 
 
+def running(work: str | Path) -> bool:
+    """Was a harness started from `work` (and not stopped)? `up` writes its state, `down` removes it."""
+    return Path(work, "state.json").is_file()
+
+
 def docker_available() -> tuple[bool, str]:
     """Is a Docker engine answering? (The client alone is not enough.)"""
     if not shutil.which("docker"):

@@ -47,6 +47,34 @@ class LokiError(RuntimeError):
     pass
 
 
+def check_url(url: str) -> str | None:
+    """Why `url` cannot be Loki's base URL (None if it can): requests needs the scheme."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        if "://" not in url:
+            return f"{url!r} is not a URL: add the scheme, e.g. http://{url.lstrip('/')}"
+        return f"{url!r} is not an http:// or https:// URL"
+    return None
+
+
+def reason(exc: Exception) -> str:
+    """A requests failure in a few words: 'connection refused', 'no answer within 10 s', ... (its
+    text repeats the whole URL with the query, hundreds of characters)."""
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {TIMEOUT} s"
+    text = str(exc)
+    m = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if m:
+        return m.group(1).strip().rstrip(".").lower()
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    if isinstance(exc, requests.ConnectionError):
+        return "connection failed"
+    return type(exc).__name__
+
+
 class _Limit(LokiError):
     """A 400 naming a limit the request can be adjusted to."""
 
@@ -133,7 +161,7 @@ class Loki:
             try:
                 r = requests.get(f"{self.base}{path}", params=params, headers=self.headers, timeout=TIMEOUT)
             except requests.RequestException as exc:
-                raise LokiError(f"cannot reach Loki at {self.base}: {exc}") from None
+                raise LokiError(f"cannot reach Loki at {self.base}: {reason(exc)}") from None
             if r.status_code in RETRY_STATUS and attempt < self.retries:
                 self.stats["retried"] += 1
                 wait = delay
@@ -147,9 +175,15 @@ class Loki:
             raise limit
         if r.status_code != 200:
             raise LokiError(f"Loki answered {r.status_code} for {path}: {r.text.strip()[:300]}")
-        body = r.json()
+        try:
+            body = r.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):  # a web server, but not Loki's API
+            raise LokiError(f"{self.base}{path} did not answer as Loki does (not a JSON response): is this "
+                            f"Loki's base URL?")
         if body.get("status") != "success":
-            raise LokiError(f"Loki query failed: {body}")
+            raise LokiError(f"Loki query failed: {json.dumps(body)[:300]}")
         return body["data"]
 
     def query_range(self, query: str, start_ns: int, end_ns: int, limit: int = 5000) -> list[Entry]:
