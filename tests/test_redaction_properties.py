@@ -12,9 +12,9 @@ Each property also checks the forensics (keys, names and the non-secret
 neighbours stay, `auditc.redacted` names the rule) and that no record is
 lost.
 
-The cases at the end (`LEAKS`) are variants a reviewer would try that the
-pack does not redact today; they are strict xfails, so fixing one makes its
-test fail until the mark is removed.
+The cases at the end (`LEAKS`) are the variants a leak hunt found getting
+through an earlier pack (other encodings, other token formats, other file
+syntaxes, malformed events); each is now a regression test.
 """
 
 from __future__ import annotations
@@ -939,10 +939,6 @@ def shape_event(token: str) -> dict:
     return audit_event("create", POD, level="Metadata", annotations={"example.com/resolved": token})
 
 
-def leak(id_, make, *planted_values, reason):
-    return pytest.param(make, planted_values, id=id_, marks=pytest.mark.xfail(strict=True, reason="LEAK: " + reason))
-
-
 def fixed(id_, make, *planted_values, reason):
     """A leak the hunt found and the filter now closes: kept as a regression test."""
     return pytest.param(make, planted_values, id=id_)
@@ -975,37 +971,37 @@ GITLEAKS_SHAPES = {
 
 LEAKS = [
     # 6. the CSR as the apiserver really logs it
-    leak("csr spec.request is base64 of the PEM (Request level)",
+    fixed("csr spec.request is base64 of the PEM (Request level)",
          lambda: audit_event("create", CSR_REF, level="Request", request={
              "kind": "CertificateSigningRequest", "apiVersion": "certificates.k8s.io/v1", "metadata": {"name": "evil"},
              "spec": {"request": b64(PEM_KEY), "signerName": "kubernetes.io/kube-apiserver-client", "usages": ["client auth"]}},
              status=csr_invalid_status(PEM_KEY)),
          PEM_CORE, reason="spec.request holds base64(PEM); the scan looks for the PEM text only"),
-    leak("csr rejection echoes the key as a Go []byte literal (Metadata level)",
+    fixed("csr rejection echoes the key as a Go []byte literal (Metadata level)",
          lambda: audit_event("create", CSR_REF, level="Metadata", status=csr_invalid_status(PEM_KEY)),
          PEM_CORE, reason="field.Invalid prints []byte with %#v: []byte{0x2d, 0x2d, ...}, not the PEM text"),
     # 6. shapes from the public scanners that the scan lacks
-    *[leak(f"shape {name}", (lambda t=tok: shape_event(t)), tok, reason=f"no scan pattern for {name}")
+    *[fixed(f"shape {name}", (lambda t=tok: shape_event(t)), tok, reason=f"no scan pattern for {name}")
       for name, tok in GITLEAKS_SHAPES.items()],
-    leak("azure storage AccountKey in a message",
+    fixed("azure storage AccountKey in a message",
          lambda: msg_event("failed to mount: DefaultEndpointsProtocol=https;AccountName=app;AccountKey="
                            + "x7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dN=="
                            + ";EndpointSuffix=core.windows.net"),
          "x7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dNfJx7Qk2mZp9RtVwYb3Lc8dN",
          reason="credentials mode does not look at responseStatus.message and the scan has no AccountKey="),
     # 6. generic assignments outside bodies: the scan's list is password/passwd/client_secret/secret_key/api_key/access_token
-    leak("token= in a message", lambda: msg_event(f"Get \"https://registry/v2/?token={P}\": unauthorized"), P,
+    fixed("token= in a message", lambda: msg_event(f"Get \"https://registry/v2/?token={P}\": unauthorized"), P,
          reason="generic scan assignment lacks token="),
-    leak("secret= in a message", lambda: msg_event(f"webhook config invalid: secret={P}"), P,
+    fixed("secret= in a message", lambda: msg_event(f"webhook config invalid: secret={P}"), P,
          reason="generic scan assignment lacks secret="),
-    leak("aws_secret_access_key= in a message",
+    fixed("aws_secret_access_key= in a message",
          lambda: msg_event("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
          "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", reason="generic scan assignment lacks *_secret_access_key="),
-    *[leak(f"CRD validation echoes {field}", (lambda f=field: msg_status_event(crd_invalid_status(f, P))), P,
+    *[fixed(f"CRD validation echoes {field}", (lambda f=field: msg_status_event(crd_invalid_status(f, P))), P,
            reason="'<path>: Invalid value: \"<v>\"' is not an assignment; the generic password pattern replaces the "
                   "word 'Invalid' after 'password: ' and keeps the value")
       for field in ("spec.auth.password", "spec.apiKey", "spec.credentials.secretAccessKey")],
-    leak("Authorization header in a message",
+    fixed("Authorization header in a message",
          lambda: msg_event(f"upstream rejected request with header Authorization: Bearer {P}"), P,
          reason="outside exec URIs no rule knows Authorization: <scheme> <credential>"),
     # 5. exec URIs
@@ -1016,33 +1012,33 @@ LEAKS = [
     fixed("X-Vault-Token header inside sh -c",
          lambda: exec_event(["sh", "-c", f"curl -H 'X-Vault-Token: {P}' http://vault:8200/v1/secret/data/app"]), P,
          reason="as above: 'token%3A' consumed first, the value after '+' kept"),
-    leak("'password: value' inside sh -c, kubectl encoding",
+    fixed("'password: value' inside sh -c, kubectl encoding",
          lambda: exec_event(["sh", "-c", f"echo 'password: {P}' >> /etc/app.yaml"]), P,
          reason="NAME%3A then '+': the NAME=value pattern stops at '+'"),
-    leak("docker login -p <pw> (next word)",
+    fixed("docker login -p <pw> (next word)",
          lambda: exec_event(["docker", "login", "-u", "ci", "-p", P, "registry.example.com"]), P,
          reason="-p is matched only with the password attached (mysql)"),
-    leak("sshpass -p <pw> inside sh -c",
+    fixed("sshpass -p <pw> inside sh -c",
          lambda: exec_event(["sh", "-c", f"sshpass -p {P} ssh admin@10.0.0.9"]), P,
          reason="-p is matched only with the password attached (mysql)"),
-    leak("git clone https://<token>@host",
+    fixed("git clone https://<token>@host",
          lambda: exec_event(["sh", "-c", f"git clone https://{P}@github.com/acme/app.git"]), P,
          reason="userinfo without ':' (a token as the user, GitHub style) is not scrubbed"),
-    leak("curl -d JSON with a password inside sh -c",
+    fixed("curl -d JSON with a password inside sh -c",
          lambda: exec_event(["sh", "-c", f"curl -d '{{\"password\":\"{P}\"}}' http://localhost/login"]), P,
          reason="password%22%3A%22: the quote between name and ':' defeats the NAME=value pattern"),
-    leak("aws configure set aws_secret_access_key <v>",
+    fixed("aws configure set aws_secret_access_key <v>",
          lambda: exec_event(["aws", "configure", "set", "aws_secret_access_key", P]), P,
          reason="a credential name as the previous word, without dashes"),
-    leak("exec with objectRef missing",
+    fixed("exec with objectRef missing",
          lambda: {k: v for k, v in exec_event(["mysql", "-uroot", f"-p{P}"]).items() if k != "objectRef"}, P,
          reason="the scrub is keyed on objectRef.subresource only; the URI itself says /exec?"),
-    leak("proxy X-Amz-Signature (presigned URL)",
+    fixed("proxy X-Amz-Signature (presigned URL)",
          lambda: audit_event("get", object_ref("services", name="minio:9000", subresource="proxy"), level="Metadata",
                              uri=uri_of(object_ref("services", name="minio:9000", subresource="proxy"))
                              + f"/bucket/obj?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature={P}"), P,
          reason="[?&](key|sig|signature)= needs the name right after ? or &"),
-    leak("proxy ?jwt=",
+    fixed("proxy ?jwt=",
          lambda: audit_event("get", object_ref("services", name="http:grafana:3000", subresource="proxy"), level="Metadata",
                              uri=uri_of(object_ref("services", name="http:grafana:3000", subresource="proxy")) + f"/d/x?jwt={P}"), P,
          reason="no jwt= query parameter"),
@@ -1056,13 +1052,13 @@ LEAKS = [
     fixed("YAML list under a credential key",
          lambda: cm_file("config.yaml", f"auth:\n  tokens:\n    - {P}\n"), P,
          reason="a block sequence under tokens: is not replaced"),
-    leak("XML <password> element (maven settings.xml)",
+    fixed("XML <password> element (maven settings.xml)",
          lambda: cm_file("settings.xml", f"<settings><servers><server><id>nexus</id><username>ci</username><password>{P}</password></server></servers></settings>"),
          P, reason="XML elements are not assignments"),
-    leak("nginx Authorization header in a ConfigMap",
+    fixed("nginx Authorization header in a ConfigMap",
          lambda: cm_file("nginx.conf", f"location / {{\n  proxy_set_header Authorization \"Basic {b64('ci:' + P)}\";\n}}\n"), P,
          reason="Authorization: <scheme> <credential> is only scrubbed in exec URIs"),
-    leak("alertmanager.yml slack api_url in a ConfigMap",
+    fixed("alertmanager.yml slack api_url in a ConfigMap",
          lambda: cm_file("alertmanager.yml", "receivers:\n- name: ops\n  slack_configs:\n  - channel: '#ops'\n    api_url: "
                          "https://hooks.slack.com/services/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\n"),
          "x7Qk2mZp9RtVwYb3Lc8dNfJx", reason="api_url is excepted by *url and the Slack webhook URL has no scan pattern"),
@@ -1109,7 +1105,7 @@ LEAKS = [
          lambda: json.dumps(audit_event("create", object_ref("secrets", name="db"), level="Request", request={
              "kind": "Secret", "apiVersion": "v1", "metadata": {"name": "db"}, "data": {"tls.key": b64(P), "tls.crt": "Y2VydA=="}}))[:-40],
          P, reason="a torn line is only shape-scanned; a Secret's data values have no shape"),
-    leak("torn exec line",
+    fixed("torn exec line",
          lambda: json.dumps(exec_event(["mysql", "-uroot", f"-p{P}"]))[:-60], P,
          reason="the exec URI scrub does not run on the raw log text"),
     fixed("torn pod line with a credential env value",
