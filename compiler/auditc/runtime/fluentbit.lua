@@ -319,6 +319,61 @@ function M.encode(v)
   return concat(out, "", 1, n), problems
 end
 
+-- The length of what encode would write, and the same problems, without
+-- writing it: `auditc replay` without an output file needs only the sizes
+-- (bytes out) and whether Fluent Bit could pack the record.
+local measure
+local function measure_table(v, depth, problems)
+  local mt = getmetatable(v)
+  local kind = (type(mt) == "table" and type(mt.type) == "number" and mt.type >= 0) and mt.type or nil
+  local len = (kind == L2C_ARRAY and #v) or (kind == nil and array_length(v)) or -1
+  if len > 0 or kind == L2C_ARRAY then
+    local size = 2 + (len > 1 and len - 1 or 0)
+    for i = 1, len do size = size + measure(v[i], depth, problems) end
+    return size
+  end
+  local size, count = 2, 0
+  for k, x in pairs(v) do
+    count = count + 1
+    if type(k) ~= "string" then
+      problems[#problems + 1] = "map key of type " .. type(k) .. " (" .. tostring(k) .. ") makes invalid JSON"
+      k = tostring(k)
+    end
+    size = size + (sfind(k, '[%c"\\]') and #jstring(k) or #k + 2) + 1 + measure(x, depth, problems)
+  end
+  return size + (count > 1 and count - 1 or 0)
+end
+
+measure = function(v, depth, problems)
+  local tv = type(v)
+  if tv == "string" then
+    return sfind(v, '[%c"\\]') and #jstring(v) or #v + 2
+  elseif tv == "table" then
+    if depth >= POISON_DEPTH then
+      problems[#problems + 1] = "record nests " .. POISON_DEPTH .. " levels deep: Fluent Bit's JSON encoders crash on it"
+      return 4
+    end
+    return measure_table(v, depth + 1, problems)
+  end
+  -- numbers, booleans, null and the unencodable: rare, written for real
+  local out = {}
+  local n = encode(v, out, 0, depth, problems)
+  return #concat(out, "", 1, n)
+end
+
+function M.measure(v)
+  local problems = {}
+  return measure(v, 0, problems), problems
+end
+
+-- Would encode(v) start with '{' (a map)?
+local function encodes_as_map(v)
+  if type(v) ~= "table" then return false end
+  local mt = getmetatable(v)
+  if type(mt) == "table" and type(mt.type) == "number" and mt.type >= 0 then return mt.type ~= L2C_ARRAY end
+  return array_length(v) <= 0
+end
+
 ---------------------------------------------------------------- the filter call
 
 -- lua.c get_callback_args (Lua 5.1 branch): 5 arguments when the function
@@ -332,7 +387,7 @@ end
 -- What Fluent Bit emits for one callback result (cb_lua_filter and
 -- pack_result). Returns "ok" and an array of JSON texts (nil for code 0:
 -- the original record is emitted), or "invalid" and a message.
-local function emitted(code, new_record, problems, where)
+local function emitted(code, new_record, problems, where, sizes_only)
   if code ~= 1 and code ~= 2 then return "ok", nil end
   local kind = type(new_record)
   if kind ~= "table" then
@@ -351,9 +406,17 @@ local function emitted(code, new_record, problems, where)
   local out = {}
   for k = 1, n or 1 do
     local item = n and new_record[k] or new_record
-    local json, probs = M.encode(item)
+    local json, probs, is_map
+    if sizes_only then
+      probs = {}
+      json = measure(item, 0, probs)
+      is_map = encodes_as_map(item)
+    else
+      json, probs = M.encode(item)
+      is_map = sbyte(json, 1) == 123
+    end
     for _, p in ipairs(probs) do problems[#problems + 1] = where .. p end
-    if type(item) ~= "table" or sbyte(json, 1) ~= 123 then
+    if type(item) ~= "table" or not is_map then
       -- an array whose element is not a map: the whole batch is untouched
       return "invalid", "array element " .. k .. " of the returned record is not a map"
     end
@@ -441,7 +504,8 @@ function M.replay(fn_name, tag, ts, blob, want_output)
       if code == -1 then
         st.dropped = st.dropped + 1
       else
-        local status, emit = emitted(code, new_record, problems, "line " .. lineno .. ": ")
+        -- without an output file only sizes are needed: nothing is written
+        local status, emit = emitted(code, new_record, problems, "line " .. lineno .. ": ", out == nil)
         if status ~= "ok" then return status, emit, lineno end
         if emit == nil then
           st.bytes_out = st.bytes_out + #line + 1
@@ -449,7 +513,8 @@ function M.replay(fn_name, tag, ts, blob, want_output)
         else
           st.modified = st.modified + 1
           for k = 1, #emit do
-            st.bytes_out = st.bytes_out + #emit[k] + 1
+            local e = emit[k]
+            st.bytes_out = st.bytes_out + (type(e) == "number" and e or #e) + 1
             if out then nout = nout + 1; out[nout] = emit[k] end
           end
           local d = type(new_record) == "table" and new_record.detection
