@@ -132,6 +132,8 @@ def _label_filter(test: Test, label: str, negate: bool, parts: _Parts) -> str | 
         return tests[0] if len(tests) == 1 else "(" + join.join(tests) + ")"
     if op.spec.symbol:  # gt, gte, lt, lte: see above; dropped (a superset) rather than risk __error__
         return None
+    if op is Op.JSON_PATCH:  # the json stage cannot look inside an array of operations: dropped (a superset)
+        return None
     if op is Op.IN and not all(isinstance(v, str) for v in test.values):
         return None
     regex = _regex_of(test)

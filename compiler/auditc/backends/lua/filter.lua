@@ -116,6 +116,86 @@ local function is_array(t)
   return t[1] ~= nil or alen(t) > 0
 end
 
+-- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
+-- A JSON pointer's segments, "~1" -> "/" then "~0" -> "~", or nil when it
+-- is not a pointer (a "~" not followed by 0 or 1, no leading "/").
+local function pointer_segments(p)
+  if p == "" then return {} end
+  if sbyte(p, 1) ~= 47 or sfind(p, "~[^01]") or ssub(p, -1) == "~" then return nil end
+  local segs, start, n = {}, 2, #p
+  while true do
+    local stop = sfind(p, "/", start, true)
+    local raw = ssub(p, start, (stop or n + 1) - 1)
+    if sfind(raw, "~", 1, true) then raw = sgsub(sgsub(raw, "~1", "/"), "~0", "~") end
+    segs[#segs + 1] = raw
+    if stop == nil then return segs end
+    start = stop + 1
+  end
+end
+
+-- Does test hold on some value the pattern segments from i on reach in x?
+-- WILD fans out over array elements and map values; a canonical index
+-- ("0", "12") steps into an array.
+local function pointer_reach(x, pat, i, test)
+  if not present(x) then return false end
+  if i > #pat then return test(x) end
+  if type(x) ~= "table" then return false end
+  local seg = pat[i]
+  if is_array(x) then
+    if seg == WILD then
+      for j = 1, alen(x) do
+        if pointer_reach(x[j], pat, i + 1, test) then return true end
+      end
+      return false
+    end
+    if seg ~= "0" and not smatch(seg, "^[1-9]%d*$") then return false end
+    return pointer_reach(x[tonumber(seg) + 1], pat, i + 1, test)
+  end
+  if seg == WILD then
+    for _, y in pairs(x) do
+      if pointer_reach(y, pat, i + 1, test) then return true end
+    end
+    return false
+  end
+  return pointer_reach(x[seg], pat, i + 1, test)
+end
+
+-- Does some operation of the patch `doc` whose kind is in `kinds` write, at a
+-- location one of `pats` names or an ancestor of it, a value `test` holds on?
+-- copy/move write a value the patch does not show: it counts only for an
+-- `exists` test (opaque_ok).
+local function patch_writes(doc, kinds, pats, test, opaque_ok)
+  if type(doc) ~= "table" or not is_array(doc) then return false end
+  for i = 1, alen(doc) do
+    local o = doc[i]
+    if type(o) == "table" and not is_array(o) then
+      local kind, path = o.op, o.path
+      if type(kind) == "string" and kinds[kind] and type(path) == "string" then
+        local segs = pointer_segments(path)
+        if segs ~= nil then
+          local opaque = kind == "copy" or kind == "move"
+          for k = 1, #pats do
+            local pat = pats[k]
+            local covers = #segs <= #pat
+            for s = 1, #segs do
+              if not covers then break end
+              if pat[s] ~= WILD and pat[s] ~= segs[s] then covers = false end
+            end
+            if covers then
+              if opaque then
+                if opaque_ok then return true end
+              elseif kind ~= "remove" and pointer_reach(o.value, pat, #segs + 1, test) then
+                return true
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+  return false
+end
+
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
 -- Bit's JSON encoders (loki, file, stdout json_lines) crash on records that
 -- nest ~30-40 maps deep; the tail input then re-reads the line: a crash loop.

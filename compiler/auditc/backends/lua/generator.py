@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from auditc import jsonpatch
 from auditc.artifacts import header
 from auditc.backends.lua.writer import (
     LuaWriter,
@@ -186,15 +187,7 @@ def _cond_expr(c, names: dict) -> str:
 
 def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool) -> None:
     w.line(f"-- {lua_comment(test.path.text)} {test.op} ({lua_comment(str(test.loc))})")
-    setname = None
-    if test.op is Op.IN:
-        setname = f"S{index}"
-        items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
-        w.line(f"local {setname} = {{ {items} }}")
-    elif test.op is Op.CIDR:
-        setname = f"N{index}"
-        nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
-        w.line(f"local {setname} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
+    setname = _emit_operand_table(w, test, str(index))
     w.line(f"local function {name}(e)" if not use_table else f"{name} = function(e)")
     w.indent()
     segments = test.path.segments
@@ -211,6 +204,31 @@ def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool)
         w.line("return false")
     w.dedent()
     w.line("end")
+
+
+def _emit_operand_table(w: LuaWriter, test: Test, suffix: str) -> str | None:
+    """The table a test's operator reads its operands from (`in`: a set,
+    `cidr`: networks, `json_patch`: patterns, kinds and the value test), or
+    None; its name is what _value_expr gets as `setname`."""
+    if test.op is Op.IN:
+        items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
+        w.line(f"local S{suffix} = {{ {items} }}")
+        return f"S{suffix}"
+    if test.op is Op.CIDR:
+        nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
+        w.line(f"local N{suffix} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
+        return f"N{suffix}"
+    if test.op is Op.JSON_PATCH:
+        query = test.values[0]
+        inner = Test(test.path, query.inner, query.inner_values, test.loc)
+        inner_set = _emit_operand_table(w, inner, suffix + "v")
+        pats = ", ".join("{ " + ", ".join("WILD" if seg == jsonpatch.WILD else lua_string(seg) for seg in pat) + " }"
+                         for pat in query.patterns)
+        kinds = ", ".join(f"[{lua_string(k)}] = true" for k in query.kinds)
+        w.line(f"local J{suffix} = {{ pats = {{ {pats} }}, kinds = {{ {kinds} }},")
+        w.line(f"  test = function(v) return {_value_expr(inner, 'v', inner_set)} end }}")
+        return f"J{suffix}"
+    return None
 
 
 def _emit_walk(w: LuaWriter, test: Test, segments: tuple, i: int, cur: str, depth: int, setname) -> None:
@@ -247,6 +265,9 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f"{setname}[{v}] == true"
     if op is Op.CIDR:
         return f'type({v}) == "string" and in_networks({v}, {setname})'
+    if op is Op.JSON_PATCH:
+        opaque_ok = "true" if test.values[0].inner is Op.EXISTS else "false"
+        return f"patch_writes({v}, {setname}.kinds, {setname}.pats, {setname}.test, {opaque_ok})"
     if op.spec.symbol:  # gt, gte, lt, lte
         return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
     if op.spec.pattern_syntax:
