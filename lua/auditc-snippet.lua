@@ -17,7 +17,7 @@
 --   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
 --   [13] detect events-deleted                              rules/detect/cluster.yaml:175:5
 --   [14] detect configmap-holds-credentials                 rules/detect/cluster.yaml:201:5
---   [15] detect node-deleted                                rules/detect/cluster.yaml:278:5
+--   [15] detect node-deleted                                rules/detect/cluster.yaml:418:5
 --   [16] detect exec-into-pod                               rules/detect/exec.yaml:3:5
 --   [17] detect exec-shell-or-tool                          rules/detect/exec.yaml:52:5
 --   [18] detect port-forward                                rules/detect/exec.yaml:214:5
@@ -27,32 +27,32 @@
 --   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:394:5
 --   [23] detect clusterrolebinding-created                  rules/detect/rbac.yaml:3:5
 --   [24] detect binding-to-privileged-role                  rules/detect/rbac.yaml:95:5
---   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:169:5
---   [26] detect impersonation-used                          rules/detect/rbac.yaml:252:5
---   [27] detect system-masters-credential-used              rules/detect/rbac.yaml:313:5
---   [28] detect permissions-enumerated                      rules/detect/rbac.yaml:345:5
---   [29] detect system-namespace-binding-to-powerful-role   rules/detect/rbac.yaml:374:5
---   [30] detect clusterrole-aggregates-privileged           rules/detect/rbac.yaml:475:5
---   [31] detect role-grants-exec-or-node-access             rules/detect/rbac.yaml:646:5
---   [32] detect role-grants-rbac-write-or-secret-read       rules/detect/rbac.yaml:776:5
---   [33] detect system-rbac-object-modified                 rules/detect/rbac.yaml:902:5
---   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:999:5
---   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1069:5
+--   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:305:5
+--   [26] detect impersonation-used                          rules/detect/rbac.yaml:521:5
+--   [27] detect system-masters-credential-used              rules/detect/rbac.yaml:582:5
+--   [28] detect permissions-enumerated                      rules/detect/rbac.yaml:614:5
+--   [29] detect system-namespace-binding-to-powerful-role   rules/detect/rbac.yaml:643:5
+--   [30] detect clusterrole-aggregates-privileged           rules/detect/rbac.yaml:744:5
+--   [31] detect role-grants-exec-or-node-access             rules/detect/rbac.yaml:1068:5
+--   [32] detect role-grants-rbac-write-or-secret-read       rules/detect/rbac.yaml:1330:5
+--   [33] detect system-rbac-object-modified                 rules/detect/rbac.yaml:1619:5
+--   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:1716:5
+--   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1786:5
 --   [36] detect secrets-listed-all-namespaces               rules/detect/secrets.yaml:3:5
 --   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:70:5
 --   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:110:5
---   [39] detect privileged-container                        rules/detect/workloads.yaml:22:5
---   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:286:5
---   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:644:5
---   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:732:5
---   [43] detect nodeport-service                            rules/detect/workloads.yaml:761:5
---   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:833:5
---   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:1070:5
---   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:1377:5
---   [47] detect host-port-requested                         rules/detect/workloads.yaml:1527:5
---   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:1686:5
---   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:1950:5
---   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:2107:5
+--   [39] detect privileged-container                        rules/detect/workloads.yaml:35:5
+--   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:690:5
+--   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:1511:5
+--   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:1599:5
+--   [43] detect nodeport-service                            rules/detect/workloads.yaml:1628:5
+--   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:1913:5
+--   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:2420:5
+--   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:3026:5
+--   [47] detect host-port-requested                         rules/detect/workloads.yaml:3369:5
+--   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:3721:5
+--   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:4280:5
+--   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:4437:5
 --   [51] drop   drop-health-probes                          rules/noise/drops.yaml:12:5
 --   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
 --   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
@@ -65,779 +65,1059 @@
 --   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1291-1294 rules/detect/auth.yaml:15:5
---   1295-1301 rules/detect/auth.yaml:31:11
---   1302-1306 rules/macros.yaml:49:7
---   1307-1313 rules/macros.yaml:16:7
---   1314-1321 rules/detect/auth.yaml:38:9
---   1322-1325 rules/detect/auth.yaml:15:5
---   1327-1330 rules/detect/auth.yaml:53:5
---   1331-1337 rules/macros.yaml:34:11
---   1338-1351 rules/macros.yaml:36:11
---   1352-1358 rules/detect/auth.yaml:66:11
---   1359-1363 rules/detect/auth.yaml:9:11
---   1364-1368 rules/detect/auth.yaml:11:11
---   1369-1373 rules/macros.yaml:49:7
---   1374-1378 rules/detect/auth.yaml:75:13
---   1379-1383 rules/detect/auth.yaml:77:13
---   1384-1387 rules/detect/auth.yaml:53:5
---   1389-1392 rules/detect/auth.yaml:125:5
---   1393-1399 rules/macros.yaml:34:11
---   1400-1413 rules/macros.yaml:36:11
---   1414-1420 rules/detect/auth.yaml:138:13
---   1421-1425 rules/detect/auth.yaml:9:11
---   1426-1430 rules/detect/auth.yaml:11:11
---   1431-1435 rules/macros.yaml:49:7
---   1436-1442 rules/detect/auth.yaml:143:9
---   1443-1446 rules/detect/auth.yaml:125:5
---   1448-1451 rules/detect/auth.yaml:155:5
---   1452-1458 rules/detect/auth.yaml:169:11
---   1459-1466 rules/macros.yaml:22:11
---   1467-1473 rules/macros.yaml:16:7
---   1474-1480 rules/detect/auth.yaml:175:13
---   1481-1485 rules/macros.yaml:49:7
---   1486-1489 rules/detect/auth.yaml:155:5
---   1491-1494 rules/detect/auth.yaml:189:5
---   1495-1501 rules/detect/auth.yaml:202:11
---   1502-1509 rules/macros.yaml:22:11
---   1510-1516 rules/macros.yaml:16:7
---   1517-1521 rules/macros.yaml:49:7
---   1522-1529 rules/detect/auth.yaml:211:13
---   1530-1538 rules/detect/auth.yaml:213:13
---   1539-1542 rules/detect/auth.yaml:189:5
---   1544-1547 rules/detect/auth.yaml:253:5
---   1548-1554 rules/detect/auth.yaml:267:11
---   1555-1562 rules/macros.yaml:22:11
---   1563-1569 rules/macros.yaml:16:7
---   1570-1576 rules/macros.yaml:34:11
---   1577-1590 rules/macros.yaml:36:11
---   1591-1595 rules/macros.yaml:49:7
---   1596-1599 rules/detect/auth.yaml:253:5
---   1601-1604 rules/detect/auth.yaml:287:5
---   1605-1611 rules/detect/auth.yaml:302:11
---   1612-1616 rules/detect/auth.yaml:9:11
---   1617-1621 rules/detect/auth.yaml:11:11
---   1622-1626 rules/macros.yaml:49:7
---   1627-1630 rules/detect/auth.yaml:287:5
---   1632-1635 rules/detect/auth.yaml:350:5
---   1636-1643 rules/macros.yaml:22:11
---   1644-1650 rules/macros.yaml:16:7
---   1651-1655 rules/macros.yaml:49:7
---   1656-1663 rules/detect/auth.yaml:374:9
---   1664-1667 rules/detect/auth.yaml:350:5
---   1669-1672 rules/detect/auth.yaml:428:5
---   1673-1679 rules/detect/auth.yaml:445:11
---   1680-1684 rules/detect/auth.yaml:447:11
---   1685-1689 rules/macros.yaml:49:7
---   1690-1693 rules/detect/auth.yaml:428:5
---   1695-1698 rules/detect/cluster.yaml:3:5
---   1699-1705 rules/detect/cluster.yaml:22:11
---   1706-1710 rules/macros.yaml:49:7
---   1711-1718 rules/detect/cluster.yaml:27:9
---   1719-1726 rules/macros.yaml:22:11
---   1727-1733 rules/macros.yaml:16:7
---   1734-1737 rules/detect/cluster.yaml:3:5
---   1739-1742 rules/detect/cluster.yaml:72:5
---   1743-1749 rules/detect/cluster.yaml:84:11
---   1750-1754 rules/macros.yaml:49:7
---   1755-1758 rules/detect/cluster.yaml:72:5
---   1760-1763 rules/detect/cluster.yaml:110:5
---   1764-1770 rules/detect/cluster.yaml:130:15
---   1771-1777 rules/detect/cluster.yaml:132:15
---   1778-1782 rules/macros.yaml:49:7
---   1783-1789 rules/macros.yaml:16:7
---   1790-1797 rules/detect/cluster.yaml:137:9
---   1798-1801 rules/detect/cluster.yaml:110:5
---   1803-1806 rules/detect/cluster.yaml:175:5
---   1807-1814 rules/macros.yaml:22:11
---   1815-1821 rules/macros.yaml:16:7
---   1822-1826 rules/macros.yaml:49:7
---   1827-1830 rules/detect/cluster.yaml:175:5
---   1832-1835 rules/detect/cluster.yaml:201:5
---   1836-1844 rules/detect/cluster.yaml:218:15
---   1845-1853 rules/detect/cluster.yaml:219:15
---   1854-1862 rules/detect/cluster.yaml:220:15
---   1863-1871 rules/detect/cluster.yaml:221:15
---   1872-1880 rules/detect/cluster.yaml:222:15
---   1881-1889 rules/detect/cluster.yaml:223:15
---   1890-1898 rules/detect/cluster.yaml:224:15
---   1899-1907 rules/detect/cluster.yaml:225:15
---   1908-1916 rules/detect/cluster.yaml:226:15
---   1917-1925 rules/detect/cluster.yaml:227:15
---   1926-1934 rules/detect/cluster.yaml:228:15
---   1935-1943 rules/detect/cluster.yaml:229:15
---   1944-1952 rules/detect/cluster.yaml:230:15
---   1953-1961 rules/detect/cluster.yaml:231:15
---   1962-1970 rules/detect/cluster.yaml:232:15
---   1971-1979 rules/detect/cluster.yaml:233:15
---   1980-1988 rules/detect/cluster.yaml:234:15
---   1989-1997 rules/detect/cluster.yaml:235:15
---   1998-2006 rules/detect/cluster.yaml:236:15
---   2007-2015 rules/detect/cluster.yaml:237:15
---   2016-2024 rules/detect/cluster.yaml:238:15
---   2025-2033 rules/detect/cluster.yaml:239:15
---   2034-2038 rules/macros.yaml:49:7
---   2039-2042 rules/detect/cluster.yaml:201:5
---   2044-2047 rules/detect/cluster.yaml:278:5
---   2048-2054 rules/detect/cluster.yaml:295:11
---   2055-2059 rules/macros.yaml:49:7
---   2060-2067 rules/detect/cluster.yaml:303:9
---   2068-2071 rules/detect/cluster.yaml:278:5
---   2073-2076 rules/detect/exec.yaml:3:5
---   2077-2084 rules/detect/exec.yaml:20:11
---   2085-2089 rules/macros.yaml:49:7
---   2090-2093 rules/detect/exec.yaml:3:5
---   2095-2098 rules/detect/exec.yaml:52:5
---   2099-2105 rules/detect/exec.yaml:70:11
---   2106-2110 rules/detect/exec.yaml:74:11
---   2111-2115 rules/macros.yaml:49:7
---   2116-2119 rules/detect/exec.yaml:52:5
---   2121-2124 rules/detect/exec.yaml:214:5
---   2125-2131 rules/detect/exec.yaml:227:11
---   2132-2136 rules/macros.yaml:49:7
---   2137-2140 rules/detect/exec.yaml:214:5
---   2142-2145 rules/detect/exec.yaml:242:5
---   2146-2152 rules/detect/exec.yaml:255:11
---   2153-2157 rules/macros.yaml:49:7
---   2158-2161 rules/detect/exec.yaml:242:5
---   2163-2166 rules/detect/exec.yaml:271:5
---   2167-2173 rules/detect/exec.yaml:285:11
---   2174-2178 rules/detect/exec.yaml:289:13
---   2179-2183 rules/macros.yaml:49:7
---   2184-2187 rules/detect/exec.yaml:271:5
---   2189-2192 rules/detect/exec.yaml:331:5
---   2193-2199 rules/detect/exec.yaml:351:11
---   2200-2204 rules/macros.yaml:49:7
---   2205-2208 rules/detect/exec.yaml:331:5
---   2210-2213 rules/detect/exec.yaml:394:5
---   2214-2220 rules/macros.yaml:16:7
---   2221-2231 rules/detect/exec.yaml:417:11
---   2232-2242 rules/detect/exec.yaml:419:11
---   2243-2247 rules/macros.yaml:49:7
---   2248-2257 rules/detect/exec.yaml:423:9
---   2258-2261 rules/detect/exec.yaml:394:5
---   2263-2266 rules/detect/rbac.yaml:3:5
---   2267-2271 rules/macros.yaml:57:11
---   2272-2277 rules/macros.yaml:60:15
---   2278-2284 rules/macros.yaml:62:15
---   2285-2289 rules/macros.yaml:49:7
---   2290-2297 rules/detect/rbac.yaml:23:9
---   2298-2301 rules/detect/rbac.yaml:3:5
---   2303-2306 rules/detect/rbac.yaml:95:5
---   2307-2316 rules/detect/rbac.yaml:112:15
---   2317-2326 rules/detect/rbac.yaml:114:15
---   2327-2331 rules/macros.yaml:49:7
---   2332-2339 rules/detect/rbac.yaml:118:9
---   2340-2343 rules/detect/rbac.yaml:95:5
---   2345-2348 rules/detect/rbac.yaml:169:5
---   2349-2371 rules/detect/rbac.yaml:187:15
---   2372-2394 rules/detect/rbac.yaml:189:15
---   2395-2399 rules/detect/rbac.yaml:192:19
---   2400-2422 rules/detect/rbac.yaml:195:23
---   2423-2445 rules/detect/rbac.yaml:197:23
---   2446-2450 rules/macros.yaml:49:7
---   2451-2458 rules/detect/rbac.yaml:201:9
---   2459-2462 rules/detect/rbac.yaml:169:5
---   2464-2467 rules/detect/rbac.yaml:252:5
---   2468-2474 rules/detect/rbac.yaml:264:7
---   2475-2479 rules/macros.yaml:49:7
---   2480-2487 rules/detect/rbac.yaml:272:13
---   2488-2494 rules/detect/rbac.yaml:274:13
---   2495-2508 rules/detect/rbac.yaml:277:15
---   2509-2512 rules/detect/rbac.yaml:252:5
---   2514-2517 rules/detect/rbac.yaml:313:5
---   2518-2531 rules/detect/rbac.yaml:326:11
---   2532-2545 rules/detect/rbac.yaml:328:11
---   2546-2550 rules/macros.yaml:49:7
---   2551-2558 rules/detect/rbac.yaml:332:9
---   2559-2562 rules/detect/rbac.yaml:313:5
---   2564-2567 rules/detect/rbac.yaml:345:5
---   2568-2575 rules/macros.yaml:22:11
---   2576-2582 rules/macros.yaml:16:7
---   2583-2587 rules/macros.yaml:49:7
---   2588-2591 rules/detect/rbac.yaml:345:5
---   2593-2596 rules/detect/rbac.yaml:374:5
---   2597-2604 rules/macros.yaml:67:7
---   2605-2614 rules/detect/rbac.yaml:394:15
---   2615-2619 rules/detect/rbac.yaml:400:19
---   2620-2629 rules/detect/rbac.yaml:402:19
---   2630-2634 rules/macros.yaml:49:7
---   2635-2642 rules/detect/rbac.yaml:409:9
---   2643-2646 rules/detect/rbac.yaml:374:5
---   2648-2651 rules/detect/rbac.yaml:475:5
---   2652-2674 rules/detect/rbac.yaml:496:15
---   2675-2697 rules/detect/rbac.yaml:498:15
---   2698-2720 rules/detect/rbac.yaml:500:15
---   2721-2743 rules/detect/rbac.yaml:502:15
---   2744-2772 rules/detect/rbac.yaml:504:15
---   2773-2783 rules/detect/rbac.yaml:512:23
---   2784-2794 rules/detect/rbac.yaml:514:23
---   2795-2817 rules/detect/rbac.yaml:516:19
---   2818-2822 rules/detect/rbac.yaml:530:19
---   2823-2845 rules/detect/rbac.yaml:533:23
---   2846-2868 rules/detect/rbac.yaml:535:23
---   2869-2891 rules/detect/rbac.yaml:537:23
---   2892-2914 rules/detect/rbac.yaml:539:23
---   2915-2943 rules/detect/rbac.yaml:541:23
---   2944-2954 rules/detect/rbac.yaml:549:31
---   2955-2965 rules/detect/rbac.yaml:551:31
---   2966-2988 rules/detect/rbac.yaml:553:27
---   2989-2993 rules/macros.yaml:49:7
---   2994-3001 rules/detect/rbac.yaml:568:9
---   3002-3005 rules/detect/rbac.yaml:475:5
---   3007-3010 rules/detect/rbac.yaml:646:5
---   3011-3033 rules/detect/rbac.yaml:670:15
---   3034-3038 rules/detect/rbac.yaml:681:19
---   3039-3061 rules/detect/rbac.yaml:684:23
---   3062-3066 rules/macros.yaml:49:7
---   3067-3074 rules/detect/rbac.yaml:696:9
---   3075-3082 rules/detect/rbac.yaml:701:9
---   3083-3086 rules/detect/rbac.yaml:646:5
---   3088-3091 rules/detect/rbac.yaml:776:5
---   3092-3114 rules/detect/rbac.yaml:801:19
---   3115-3137 rules/detect/rbac.yaml:807:19
---   3138-3159 rules/detect/rbac.yaml:815:19
---   3160-3182 rules/detect/rbac.yaml:817:19
---   3183-3187 rules/detect/rbac.yaml:823:19
---   3188-3210 rules/detect/rbac.yaml:827:27
---   3211-3233 rules/detect/rbac.yaml:833:27
---   3234-3255 rules/detect/rbac.yaml:841:27
---   3256-3278 rules/detect/rbac.yaml:843:27
---   3279-3283 rules/macros.yaml:49:7
---   3284-3291 rules/detect/rbac.yaml:850:9
---   3292-3299 rules/detect/rbac.yaml:855:9
---   3300-3303 rules/detect/rbac.yaml:776:5
---   3305-3308 rules/detect/rbac.yaml:902:5
---   3309-3315 rules/detect/rbac.yaml:930:11
---   3316-3323 rules/detect/rbac.yaml:933:13
---   3324-3328 rules/macros.yaml:49:7
---   3329-3336 rules/detect/rbac.yaml:938:9
---   3337-3340 rules/detect/rbac.yaml:902:5
---   3342-3345 rules/detect/rbac.yaml:999:5
---   3346-3350 rules/macros.yaml:49:7
---   3351-3358 rules/detect/rbac.yaml:1025:9
---   3359-3362 rules/detect/rbac.yaml:999:5
---   3364-3367 rules/detect/rbac.yaml:1069:5
---   3368-3374 rules/detect/rbac.yaml:1086:11
---   3375-3379 rules/macros.yaml:57:11
---   3380-3385 rules/macros.yaml:60:15
---   3386-3392 rules/macros.yaml:62:15
---   3393-3400 rules/macros.yaml:67:7
---   3401-3408 rules/detect/rbac.yaml:1091:13
---   3409-3416 rules/macros.yaml:22:11
---   3417-3423 rules/macros.yaml:16:7
---   3424-3428 rules/macros.yaml:49:7
---   3429-3432 rules/detect/rbac.yaml:1069:5
---   3434-3437 rules/detect/secrets.yaml:3:5
---   3438-3444 rules/detect/secrets.yaml:23:11
---   3445-3449 rules/macros.yaml:49:7
---   3450-3457 rules/detect/secrets.yaml:27:9
---   3458-3464 rules/detect/secrets.yaml:30:9
---   3465-3468 rules/detect/secrets.yaml:3:5
---   3470-3473 rules/detect/secrets.yaml:70:5
---   3474-3480 rules/macros.yaml:41:7
---   3481-3488 rules/macros.yaml:22:11
---   3489-3495 rules/macros.yaml:16:7
---   3496-3502 rules/detect/secrets.yaml:90:13
---   3503-3507 rules/macros.yaml:49:7
---   3508-3511 rules/detect/secrets.yaml:70:5
---   3513-3516 rules/detect/secrets.yaml:110:5
---   3517-3523 rules/detect/secrets.yaml:128:15
---   3524-3528 rules/detect/secrets.yaml:131:19
---   3529-3535 rules/detect/secrets.yaml:133:19
---   3536-3540 rules/macros.yaml:49:7
---   3541-3548 rules/macros.yaml:22:11
---   3549-3555 rules/macros.yaml:16:7
---   3556-3559 rules/detect/secrets.yaml:110:5
---   3561-3564 rules/detect/workloads.yaml:22:5
---   3565-3571 rules/detect/workloads.yaml:16:15
---   3572-3578 rules/detect/workloads.yaml:18:15
---   3579-3585 rules/detect/workloads.yaml:46:23
---   3586-3608 rules/detect/workloads.yaml:49:27
---   3609-3631 rules/detect/workloads.yaml:51:27
---   3632-3654 rules/detect/workloads.yaml:53:27
---   3655-3665 rules/detect/workloads.yaml:56:23
---   3666-3694 rules/detect/workloads.yaml:59:27
---   3695-3723 rules/detect/workloads.yaml:61:27
---   3724-3752 rules/detect/workloads.yaml:63:27
---   3753-3767 rules/detect/workloads.yaml:66:23
---   3768-3802 rules/detect/workloads.yaml:69:27
---   3803-3837 rules/detect/workloads.yaml:71:27
---   3838-3872 rules/detect/workloads.yaml:73:27
---   3873-3881 rules/detect/workloads.yaml:76:23
---   3882-3907 rules/detect/workloads.yaml:79:27
---   3908-3933 rules/detect/workloads.yaml:81:27
---   3934-3959 rules/detect/workloads.yaml:83:27
---   3960-3964 rules/detect/workloads.yaml:86:19
---   3965-3971 rules/detect/workloads.yaml:90:27
---   3972-3994 rules/detect/workloads.yaml:93:31
---   3995-4017 rules/detect/workloads.yaml:95:31
---   4018-4040 rules/detect/workloads.yaml:97:31
---   4041-4051 rules/detect/workloads.yaml:100:27
---   4052-4080 rules/detect/workloads.yaml:103:31
---   4081-4109 rules/detect/workloads.yaml:105:31
---   4110-4138 rules/detect/workloads.yaml:107:31
---   4139-4153 rules/detect/workloads.yaml:110:27
---   4154-4188 rules/detect/workloads.yaml:113:31
---   4189-4223 rules/detect/workloads.yaml:115:31
---   4224-4258 rules/detect/workloads.yaml:117:31
---   4259-4267 rules/detect/workloads.yaml:120:27
---   4268-4293 rules/detect/workloads.yaml:123:31
---   4294-4319 rules/detect/workloads.yaml:125:31
---   4320-4345 rules/detect/workloads.yaml:127:31
---   4346-4350 rules/macros.yaml:49:7
---   4351-4358 rules/macros.yaml:22:11
---   4359-4365 rules/macros.yaml:16:7
---   4366-4372 rules/detect/workloads.yaml:134:13
---   4373-4380 rules/detect/workloads.yaml:136:13
---   4381-4384 rules/detect/workloads.yaml:22:5
---   4386-4390 rules/detect/workloads.yaml:286:5
---   4391-4397 rules/detect/workloads.yaml:16:15
---   4398-4404 rules/detect/workloads.yaml:18:15
---   4405-4411 rules/detect/workloads.yaml:306:23
---   4412-4420 rules/detect/workloads.yaml:309:27
---   4421-4429 rules/detect/workloads.yaml:311:27
---   4430-4438 rules/detect/workloads.yaml:313:27
---   4439-4462 rules/detect/workloads.yaml:315:27
---   4463-4485 rules/detect/workloads.yaml:318:27
---   4486-4508 rules/detect/workloads.yaml:321:27
---   4509-4519 rules/detect/workloads.yaml:325:23
---   4520-4532 rules/detect/workloads.yaml:328:27
---   4533-4545 rules/detect/workloads.yaml:330:27
---   4546-4558 rules/detect/workloads.yaml:332:27
---   4559-4588 rules/detect/workloads.yaml:334:27
---   4589-4617 rules/detect/workloads.yaml:337:27
---   4618-4646 rules/detect/workloads.yaml:340:27
---   4647-4661 rules/detect/workloads.yaml:344:23
---   4662-4678 rules/detect/workloads.yaml:347:27
---   4679-4695 rules/detect/workloads.yaml:349:27
---   4696-4712 rules/detect/workloads.yaml:351:27
---   4713-4748 rules/detect/workloads.yaml:353:27
---   4749-4783 rules/detect/workloads.yaml:356:27
---   4784-4818 rules/detect/workloads.yaml:359:27
---   4819-4827 rules/detect/workloads.yaml:363:23
---   4828-4838 rules/detect/workloads.yaml:366:27
---   4839-4849 rules/detect/workloads.yaml:368:27
---   4850-4860 rules/detect/workloads.yaml:370:27
---   4861-4887 rules/detect/workloads.yaml:372:27
---   4888-4913 rules/detect/workloads.yaml:375:27
---   4914-4939 rules/detect/workloads.yaml:378:27
---   4940-4944 rules/detect/workloads.yaml:382:19
---   4945-4951 rules/detect/workloads.yaml:386:27
---   4952-4960 rules/detect/workloads.yaml:389:31
---   4961-4969 rules/detect/workloads.yaml:391:31
---   4970-4978 rules/detect/workloads.yaml:393:31
---   4979-5002 rules/detect/workloads.yaml:395:31
---   5003-5025 rules/detect/workloads.yaml:398:31
---   5026-5048 rules/detect/workloads.yaml:401:31
---   5049-5059 rules/detect/workloads.yaml:405:27
---   5060-5072 rules/detect/workloads.yaml:408:31
---   5073-5085 rules/detect/workloads.yaml:410:31
---   5086-5098 rules/detect/workloads.yaml:412:31
---   5099-5128 rules/detect/workloads.yaml:414:31
---   5129-5157 rules/detect/workloads.yaml:417:31
---   5158-5186 rules/detect/workloads.yaml:420:31
---   5187-5201 rules/detect/workloads.yaml:424:27
---   5202-5218 rules/detect/workloads.yaml:427:31
---   5219-5235 rules/detect/workloads.yaml:429:31
---   5236-5252 rules/detect/workloads.yaml:431:31
---   5253-5288 rules/detect/workloads.yaml:433:31
---   5289-5323 rules/detect/workloads.yaml:436:31
---   5324-5358 rules/detect/workloads.yaml:439:31
---   5359-5367 rules/detect/workloads.yaml:443:27
---   5368-5378 rules/detect/workloads.yaml:446:31
---   5379-5389 rules/detect/workloads.yaml:448:31
---   5390-5400 rules/detect/workloads.yaml:450:31
---   5401-5427 rules/detect/workloads.yaml:452:31
---   5428-5453 rules/detect/workloads.yaml:455:31
---   5454-5479 rules/detect/workloads.yaml:458:31
---   5480-5484 rules/macros.yaml:49:7
---   5485-5492 rules/macros.yaml:22:11
---   5493-5499 rules/macros.yaml:16:7
---   5500-5506 rules/detect/workloads.yaml:466:13
---   5507-5514 rules/detect/workloads.yaml:468:13
---   5515-5518 rules/detect/workloads.yaml:286:5
---   5520-5523 rules/detect/workloads.yaml:644:5
---   5524-5530 rules/detect/workloads.yaml:661:11
---   5531-5535 rules/macros.yaml:57:11
---   5536-5541 rules/macros.yaml:60:15
---   5542-5548 rules/macros.yaml:62:15
---   5549-5556 rules/macros.yaml:67:7
---   5557-5564 rules/macros.yaml:22:11
---   5565-5571 rules/macros.yaml:16:7
---   5572-5578 rules/detect/workloads.yaml:668:17
---   5579-5585 rules/detect/workloads.yaml:670:17
---   5586-5590 rules/macros.yaml:49:7
---   5591-5594 rules/detect/workloads.yaml:644:5
---   5596-5599 rules/detect/workloads.yaml:732:5
---   5600-5606 rules/detect/workloads.yaml:746:11
---   5607-5614 rules/macros.yaml:22:11
---   5615-5621 rules/macros.yaml:16:7
---   5622-5626 rules/macros.yaml:49:7
---   5627-5630 rules/detect/workloads.yaml:732:5
---   5632-5635 rules/detect/workloads.yaml:761:5
---   5636-5642 rules/detect/workloads.yaml:776:11
---   5643-5651 rules/detect/workloads.yaml:780:15
---   5652-5671 rules/detect/workloads.yaml:782:15
---   5672-5680 rules/detect/workloads.yaml:785:19
---   5681-5689 rules/detect/workloads.yaml:788:21
---   5690-5694 rules/detect/workloads.yaml:791:19
---   5695-5703 rules/detect/workloads.yaml:793:19
---   5704-5708 rules/macros.yaml:49:7
---   5709-5712 rules/detect/workloads.yaml:761:5
---   5714-5717 rules/detect/workloads.yaml:833:5
---   5718-5724 rules/detect/workloads.yaml:16:15
---   5725-5731 rules/detect/workloads.yaml:18:15
---   5732-5738 rules/detect/workloads.yaml:853:23
---   5739-5769 rules/detect/workloads.yaml:856:27
---   5770-5800 rules/detect/workloads.yaml:859:27
---   5801-5831 rules/detect/workloads.yaml:862:27
---   5832-5842 rules/detect/workloads.yaml:866:23
---   5843-5879 rules/detect/workloads.yaml:869:27
---   5880-5916 rules/detect/workloads.yaml:872:27
---   5917-5953 rules/detect/workloads.yaml:875:27
---   5954-5968 rules/detect/workloads.yaml:879:23
---   5969-6011 rules/detect/workloads.yaml:882:27
---   6012-6054 rules/detect/workloads.yaml:885:27
---   6055-6097 rules/detect/workloads.yaml:888:27
---   6098-6106 rules/detect/workloads.yaml:892:23
---   6107-6140 rules/detect/workloads.yaml:895:27
---   6141-6174 rules/detect/workloads.yaml:898:27
---   6175-6208 rules/detect/workloads.yaml:901:27
---   6209-6213 rules/detect/workloads.yaml:905:19
---   6214-6220 rules/detect/workloads.yaml:909:27
---   6221-6251 rules/detect/workloads.yaml:912:31
---   6252-6282 rules/detect/workloads.yaml:915:31
---   6283-6313 rules/detect/workloads.yaml:918:31
---   6314-6324 rules/detect/workloads.yaml:922:27
---   6325-6361 rules/detect/workloads.yaml:925:31
---   6362-6398 rules/detect/workloads.yaml:928:31
---   6399-6435 rules/detect/workloads.yaml:931:31
---   6436-6450 rules/detect/workloads.yaml:935:27
---   6451-6493 rules/detect/workloads.yaml:938:31
---   6494-6536 rules/detect/workloads.yaml:941:31
---   6537-6579 rules/detect/workloads.yaml:944:31
---   6580-6588 rules/detect/workloads.yaml:948:27
---   6589-6622 rules/detect/workloads.yaml:951:31
---   6623-6656 rules/detect/workloads.yaml:954:31
---   6657-6690 rules/detect/workloads.yaml:957:31
---   6691-6695 rules/macros.yaml:49:7
---   6696-6703 rules/macros.yaml:22:11
---   6704-6710 rules/macros.yaml:16:7
---   6711-6714 rules/detect/workloads.yaml:833:5
---   6716-6720 rules/detect/workloads.yaml:1070:5
---   6721-6727 rules/detect/workloads.yaml:16:15
---   6728-6734 rules/detect/workloads.yaml:18:15
---   6735-6741 rules/detect/workloads.yaml:1090:23
---   6742-6754 rules/detect/workloads.yaml:1093:27
---   6755-6767 rules/detect/workloads.yaml:1095:27
---   6768-6778 rules/detect/workloads.yaml:1098:23
---   6779-6795 rules/detect/workloads.yaml:1101:27
---   6796-6812 rules/detect/workloads.yaml:1103:27
---   6813-6827 rules/detect/workloads.yaml:1106:23
---   6828-6848 rules/detect/workloads.yaml:1109:27
---   6849-6869 rules/detect/workloads.yaml:1111:27
---   6870-6878 rules/detect/workloads.yaml:1114:23
---   6879-6893 rules/detect/workloads.yaml:1117:27
---   6894-6908 rules/detect/workloads.yaml:1119:27
---   6909-6915 rules/detect/workloads.yaml:1122:23
---   6916-6941 rules/detect/workloads.yaml:1125:27
---   6942-6967 rules/detect/workloads.yaml:1127:27
---   6968-6993 rules/detect/workloads.yaml:1129:27
---   6994-7019 rules/detect/workloads.yaml:1131:27
---   7020-7045 rules/detect/workloads.yaml:1133:27
---   7046-7071 rules/detect/workloads.yaml:1135:27
---   7072-7082 rules/detect/workloads.yaml:1138:23
---   7083-7114 rules/detect/workloads.yaml:1141:27
---   7115-7146 rules/detect/workloads.yaml:1143:27
---   7147-7178 rules/detect/workloads.yaml:1145:27
---   7179-7210 rules/detect/workloads.yaml:1147:27
---   7211-7242 rules/detect/workloads.yaml:1149:27
---   7243-7274 rules/detect/workloads.yaml:1151:27
---   7275-7289 rules/detect/workloads.yaml:1154:23
---   7290-7327 rules/detect/workloads.yaml:1157:27
---   7328-7365 rules/detect/workloads.yaml:1159:27
---   7366-7403 rules/detect/workloads.yaml:1161:27
---   7404-7441 rules/detect/workloads.yaml:1163:27
---   7442-7479 rules/detect/workloads.yaml:1165:27
---   7480-7517 rules/detect/workloads.yaml:1167:27
---   7518-7526 rules/detect/workloads.yaml:1170:23
---   7527-7555 rules/detect/workloads.yaml:1173:27
---   7556-7584 rules/detect/workloads.yaml:1175:27
---   7585-7613 rules/detect/workloads.yaml:1177:27
---   7614-7642 rules/detect/workloads.yaml:1179:27
---   7643-7671 rules/detect/workloads.yaml:1181:27
---   7672-7700 rules/detect/workloads.yaml:1183:27
---   7701-7711 rules/detect/workloads.yaml:1185:19
---   7712-7726 rules/detect/workloads.yaml:1187:19
---   7727-7745 rules/detect/workloads.yaml:1189:19
---   7746-7758 rules/detect/workloads.yaml:1191:19
---   7759-7763 rules/detect/workloads.yaml:1194:19
---   7764-7770 rules/detect/workloads.yaml:1198:27
---   7771-7783 rules/detect/workloads.yaml:1201:31
---   7784-7796 rules/detect/workloads.yaml:1203:31
---   7797-7807 rules/detect/workloads.yaml:1206:27
---   7808-7824 rules/detect/workloads.yaml:1209:31
---   7825-7841 rules/detect/workloads.yaml:1211:31
---   7842-7856 rules/detect/workloads.yaml:1214:27
---   7857-7877 rules/detect/workloads.yaml:1217:31
---   7878-7898 rules/detect/workloads.yaml:1219:31
---   7899-7907 rules/detect/workloads.yaml:1222:27
---   7908-7922 rules/detect/workloads.yaml:1225:31
---   7923-7937 rules/detect/workloads.yaml:1227:31
---   7938-7944 rules/detect/workloads.yaml:1230:27
---   7945-7970 rules/detect/workloads.yaml:1233:31
---   7971-7996 rules/detect/workloads.yaml:1235:31
---   7997-8022 rules/detect/workloads.yaml:1237:31
---   8023-8048 rules/detect/workloads.yaml:1239:31
---   8049-8074 rules/detect/workloads.yaml:1241:31
---   8075-8100 rules/detect/workloads.yaml:1243:31
---   8101-8111 rules/detect/workloads.yaml:1246:27
---   8112-8143 rules/detect/workloads.yaml:1249:31
---   8144-8175 rules/detect/workloads.yaml:1251:31
---   8176-8207 rules/detect/workloads.yaml:1253:31
---   8208-8239 rules/detect/workloads.yaml:1255:31
---   8240-8271 rules/detect/workloads.yaml:1257:31
---   8272-8303 rules/detect/workloads.yaml:1259:31
---   8304-8318 rules/detect/workloads.yaml:1262:27
---   8319-8356 rules/detect/workloads.yaml:1265:31
---   8357-8394 rules/detect/workloads.yaml:1267:31
---   8395-8432 rules/detect/workloads.yaml:1269:31
---   8433-8470 rules/detect/workloads.yaml:1271:31
---   8471-8508 rules/detect/workloads.yaml:1273:31
---   8509-8546 rules/detect/workloads.yaml:1275:31
---   8547-8555 rules/detect/workloads.yaml:1278:27
---   8556-8584 rules/detect/workloads.yaml:1281:31
---   8585-8613 rules/detect/workloads.yaml:1283:31
---   8614-8642 rules/detect/workloads.yaml:1285:31
---   8643-8671 rules/detect/workloads.yaml:1287:31
---   8672-8700 rules/detect/workloads.yaml:1289:31
---   8701-8729 rules/detect/workloads.yaml:1291:31
---   8730-8740 rules/detect/workloads.yaml:1293:23
---   8741-8755 rules/detect/workloads.yaml:1295:23
---   8756-8774 rules/detect/workloads.yaml:1297:23
---   8775-8787 rules/detect/workloads.yaml:1299:23
---   8788-8792 rules/macros.yaml:49:7
---   8793-8800 rules/macros.yaml:22:11
---   8801-8807 rules/macros.yaml:16:7
---   8808-8811 rules/detect/workloads.yaml:1070:5
---   8813-8816 rules/detect/workloads.yaml:1377:5
---   8817-8823 rules/detect/workloads.yaml:16:15
---   8824-8830 rules/detect/workloads.yaml:18:15
---   8831-8837 rules/detect/workloads.yaml:1394:23
---   8838-8860 rules/detect/workloads.yaml:1397:27
---   8861-8883 rules/detect/workloads.yaml:1399:27
---   8884-8906 rules/detect/workloads.yaml:1401:27
---   8907-8917 rules/detect/workloads.yaml:1404:23
---   8918-8946 rules/detect/workloads.yaml:1407:27
---   8947-8975 rules/detect/workloads.yaml:1409:27
---   8976-9004 rules/detect/workloads.yaml:1411:27
---   9005-9019 rules/detect/workloads.yaml:1414:23
---   9020-9054 rules/detect/workloads.yaml:1417:27
---   9055-9089 rules/detect/workloads.yaml:1419:27
---   9090-9124 rules/detect/workloads.yaml:1421:27
---   9125-9133 rules/detect/workloads.yaml:1424:23
---   9134-9159 rules/detect/workloads.yaml:1427:27
---   9160-9185 rules/detect/workloads.yaml:1429:27
---   9186-9211 rules/detect/workloads.yaml:1431:27
---   9212-9216 rules/detect/workloads.yaml:1434:19
---   9217-9223 rules/detect/workloads.yaml:1438:27
---   9224-9246 rules/detect/workloads.yaml:1441:31
---   9247-9269 rules/detect/workloads.yaml:1443:31
---   9270-9292 rules/detect/workloads.yaml:1445:31
---   9293-9303 rules/detect/workloads.yaml:1448:27
---   9304-9332 rules/detect/workloads.yaml:1451:31
---   9333-9361 rules/detect/workloads.yaml:1453:31
---   9362-9390 rules/detect/workloads.yaml:1455:31
---   9391-9405 rules/detect/workloads.yaml:1458:27
---   9406-9440 rules/detect/workloads.yaml:1461:31
---   9441-9475 rules/detect/workloads.yaml:1463:31
---   9476-9510 rules/detect/workloads.yaml:1465:31
---   9511-9519 rules/detect/workloads.yaml:1468:27
---   9520-9545 rules/detect/workloads.yaml:1471:31
---   9546-9571 rules/detect/workloads.yaml:1473:31
---   9572-9597 rules/detect/workloads.yaml:1475:31
---   9598-9602 rules/macros.yaml:49:7
---   9603-9610 rules/macros.yaml:22:11
---   9611-9617 rules/macros.yaml:16:7
---   9618-9621 rules/detect/workloads.yaml:1377:5
---   9623-9626 rules/detect/workloads.yaml:1527:5
---   9627-9633 rules/detect/workloads.yaml:16:15
---   9634-9640 rules/detect/workloads.yaml:18:15
---   9641-9647 rules/detect/workloads.yaml:1545:23
---   9648-9675 rules/detect/workloads.yaml:1548:27
---   9676-9703 rules/detect/workloads.yaml:1550:27
---   9704-9731 rules/detect/workloads.yaml:1552:27
---   9732-9742 rules/detect/workloads.yaml:1555:23
---   9743-9776 rules/detect/workloads.yaml:1558:27
---   9777-9810 rules/detect/workloads.yaml:1560:27
---   9811-9844 rules/detect/workloads.yaml:1562:27
---   9845-9859 rules/detect/workloads.yaml:1565:23
---   9860-9899 rules/detect/workloads.yaml:1568:27
---   9900-9939 rules/detect/workloads.yaml:1570:27
---   9940-9979 rules/detect/workloads.yaml:1572:27
---   9980-9988 rules/detect/workloads.yaml:1575:23
---   9989-10019 rules/detect/workloads.yaml:1578:27
---   10020-10050 rules/detect/workloads.yaml:1580:27
---   10051-10081 rules/detect/workloads.yaml:1582:27
---   10082-10086 rules/detect/workloads.yaml:1585:19
---   10087-10093 rules/detect/workloads.yaml:1589:27
---   10094-10121 rules/detect/workloads.yaml:1592:31
---   10122-10149 rules/detect/workloads.yaml:1594:31
---   10150-10177 rules/detect/workloads.yaml:1596:31
---   10178-10188 rules/detect/workloads.yaml:1599:27
---   10189-10222 rules/detect/workloads.yaml:1602:31
---   10223-10256 rules/detect/workloads.yaml:1604:31
---   10257-10290 rules/detect/workloads.yaml:1606:31
---   10291-10305 rules/detect/workloads.yaml:1609:27
---   10306-10345 rules/detect/workloads.yaml:1612:31
---   10346-10385 rules/detect/workloads.yaml:1614:31
---   10386-10425 rules/detect/workloads.yaml:1616:31
---   10426-10434 rules/detect/workloads.yaml:1619:27
---   10435-10465 rules/detect/workloads.yaml:1622:31
---   10466-10496 rules/detect/workloads.yaml:1624:31
---   10497-10527 rules/detect/workloads.yaml:1626:31
---   10528-10532 rules/macros.yaml:49:7
---   10533-10540 rules/macros.yaml:22:11
---   10541-10547 rules/macros.yaml:16:7
---   10548-10551 rules/detect/workloads.yaml:1527:5
---   10553-10557 rules/detect/workloads.yaml:1686:5
---   10558-10564 rules/detect/workloads.yaml:16:15
---   10565-10571 rules/detect/workloads.yaml:18:15
---   10572-10578 rules/detect/workloads.yaml:1703:23
---   10579-10589 rules/detect/workloads.yaml:1706:27
---   10590-10600 rules/detect/workloads.yaml:1708:27
---   10601-10611 rules/detect/workloads.yaml:1711:23
---   10612-10626 rules/detect/workloads.yaml:1714:27
---   10627-10641 rules/detect/workloads.yaml:1716:27
---   10642-10656 rules/detect/workloads.yaml:1719:23
---   10657-10675 rules/detect/workloads.yaml:1722:27
---   10676-10694 rules/detect/workloads.yaml:1724:27
---   10695-10703 rules/detect/workloads.yaml:1727:23
---   10704-10716 rules/detect/workloads.yaml:1730:27
---   10717-10729 rules/detect/workloads.yaml:1732:27
---   10730-10736 rules/detect/workloads.yaml:1735:23
---   10737-10759 rules/detect/workloads.yaml:1738:27
---   10760-10782 rules/detect/workloads.yaml:1740:27
---   10783-10805 rules/detect/workloads.yaml:1742:27
---   10806-10828 rules/detect/workloads.yaml:1744:27
---   10829-10851 rules/detect/workloads.yaml:1746:27
---   10852-10874 rules/detect/workloads.yaml:1748:27
---   10875-10885 rules/detect/workloads.yaml:1751:23
---   10886-10914 rules/detect/workloads.yaml:1754:27
---   10915-10943 rules/detect/workloads.yaml:1756:27
---   10944-10972 rules/detect/workloads.yaml:1758:27
---   10973-11001 rules/detect/workloads.yaml:1760:27
---   11002-11030 rules/detect/workloads.yaml:1762:27
---   11031-11059 rules/detect/workloads.yaml:1764:27
---   11060-11074 rules/detect/workloads.yaml:1767:23
---   11075-11109 rules/detect/workloads.yaml:1770:27
---   11110-11144 rules/detect/workloads.yaml:1772:27
---   11145-11179 rules/detect/workloads.yaml:1774:27
---   11180-11214 rules/detect/workloads.yaml:1776:27
---   11215-11249 rules/detect/workloads.yaml:1778:27
---   11250-11284 rules/detect/workloads.yaml:1780:27
---   11285-11293 rules/detect/workloads.yaml:1783:23
---   11294-11319 rules/detect/workloads.yaml:1786:27
---   11320-11345 rules/detect/workloads.yaml:1788:27
---   11346-11371 rules/detect/workloads.yaml:1790:27
---   11372-11397 rules/detect/workloads.yaml:1792:27
---   11398-11423 rules/detect/workloads.yaml:1794:27
---   11424-11449 rules/detect/workloads.yaml:1796:27
---   11450-11454 rules/detect/workloads.yaml:1799:19
---   11455-11461 rules/detect/workloads.yaml:1803:27
---   11462-11472 rules/detect/workloads.yaml:1806:31
---   11473-11483 rules/detect/workloads.yaml:1808:31
---   11484-11494 rules/detect/workloads.yaml:1811:27
---   11495-11509 rules/detect/workloads.yaml:1814:31
---   11510-11524 rules/detect/workloads.yaml:1816:31
---   11525-11539 rules/detect/workloads.yaml:1819:27
---   11540-11558 rules/detect/workloads.yaml:1822:31
---   11559-11577 rules/detect/workloads.yaml:1824:31
---   11578-11586 rules/detect/workloads.yaml:1827:27
---   11587-11599 rules/detect/workloads.yaml:1830:31
---   11600-11612 rules/detect/workloads.yaml:1832:31
---   11613-11619 rules/detect/workloads.yaml:1835:27
---   11620-11642 rules/detect/workloads.yaml:1838:31
---   11643-11665 rules/detect/workloads.yaml:1840:31
---   11666-11688 rules/detect/workloads.yaml:1842:31
---   11689-11711 rules/detect/workloads.yaml:1844:31
---   11712-11734 rules/detect/workloads.yaml:1846:31
---   11735-11757 rules/detect/workloads.yaml:1848:31
---   11758-11768 rules/detect/workloads.yaml:1851:27
---   11769-11797 rules/detect/workloads.yaml:1854:31
---   11798-11826 rules/detect/workloads.yaml:1856:31
---   11827-11855 rules/detect/workloads.yaml:1858:31
---   11856-11884 rules/detect/workloads.yaml:1860:31
---   11885-11913 rules/detect/workloads.yaml:1862:31
---   11914-11942 rules/detect/workloads.yaml:1864:31
---   11943-11957 rules/detect/workloads.yaml:1867:27
---   11958-11992 rules/detect/workloads.yaml:1870:31
---   11993-12027 rules/detect/workloads.yaml:1872:31
---   12028-12062 rules/detect/workloads.yaml:1874:31
---   12063-12097 rules/detect/workloads.yaml:1876:31
---   12098-12132 rules/detect/workloads.yaml:1878:31
---   12133-12167 rules/detect/workloads.yaml:1880:31
---   12168-12176 rules/detect/workloads.yaml:1883:27
---   12177-12202 rules/detect/workloads.yaml:1886:31
---   12203-12228 rules/detect/workloads.yaml:1888:31
---   12229-12254 rules/detect/workloads.yaml:1890:31
---   12255-12280 rules/detect/workloads.yaml:1892:31
---   12281-12306 rules/detect/workloads.yaml:1894:31
---   12307-12332 rules/detect/workloads.yaml:1896:31
---   12333-12337 rules/macros.yaml:49:7
---   12338-12345 rules/macros.yaml:22:11
---   12346-12352 rules/macros.yaml:16:7
---   12353-12356 rules/detect/workloads.yaml:1686:5
---   12358-12361 rules/detect/workloads.yaml:1950:5
---   12362-12368 rules/detect/workloads.yaml:1973:11
---   12369-12376 rules/detect/workloads.yaml:1977:11
---   12377-12383 rules/detect/workloads.yaml:1982:19
---   12384-12406 rules/detect/workloads.yaml:1985:23
---   12407-12437 rules/detect/workloads.yaml:1987:23
---   12438-12460 rules/detect/workloads.yaml:1990:23
---   12461-12491 rules/detect/workloads.yaml:1992:23
---   12492-12514 rules/detect/workloads.yaml:1995:23
---   12515-12545 rules/detect/workloads.yaml:1997:23
---   12546-12554 rules/detect/workloads.yaml:2000:23
---   12555-12563 rules/detect/workloads.yaml:2002:23
---   12564-12572 rules/detect/workloads.yaml:2004:23
---   12573-12596 rules/detect/workloads.yaml:2006:23
---   12597-12619 rules/detect/workloads.yaml:2009:23
---   12620-12642 rules/detect/workloads.yaml:2012:23
---   12643-12647 rules/macros.yaml:49:7
---   12648-12655 rules/detect/workloads.yaml:2018:13
---   12656-12675 rules/detect/workloads.yaml:2022:17
---   12676-12695 rules/detect/workloads.yaml:2025:17
---   12696-12699 rules/detect/workloads.yaml:1950:5
---   12701-12704 rules/detect/workloads.yaml:2107:5
---   12705-12711 rules/detect/workloads.yaml:2133:11
---   12712-12719 rules/macros.yaml:67:7
---   12720-12727 rules/macros.yaml:22:11
---   12728-12734 rules/macros.yaml:16:7
---   12735-12739 rules/macros.yaml:49:7
---   12740-12743 rules/detect/workloads.yaml:2107:5
---   12745-12747 rules/noise/drops.yaml:12:5
---   12748-12752 rules/noise/drops.yaml:19:11
---   12753-12757 rules/noise/drops.yaml:21:11
---   12758-12761 rules/noise/drops.yaml:12:5
---   12763-12769 rules/noise/drops.yaml:38:5
---   12771-12777 rules/noise/drops.yaml:55:5
---   12779-12781 rules/noise/drops.yaml:74:5
---   12782-12788 rules/noise/drops.yaml:86:11
---   12789-12796 rules/macros.yaml:22:11
---   12797-12803 rules/macros.yaml:16:7
---   12804-12807 rules/noise/drops.yaml:74:5
---   12809-12816 rules/redact/scan.yaml:14:5
---   12818-12825 rules/redact/secrets.yaml:8:5
---   12827-12834 rules/redact/secrets.yaml:91:5
---   12836-12838 rules/redact/tokens.yaml:3:5
---   12839-12845 rules/redact/tokens.yaml:11:11
---   12846-12850 rules/redact/tokens.yaml:3:5
---   12852-12859 rules/redact/tokens.yaml:34:5
---   12861-12863 rules/redact/tokens.yaml:65:5
---   12864-12871 rules/redact/tokens.yaml:75:7
---   12872-12876 rules/redact/tokens.yaml:65:5
+--   1571-1574 rules/detect/auth.yaml:15:5
+--   1575-1581 rules/detect/auth.yaml:31:11
+--   1582-1586 rules/macros.yaml:49:7
+--   1587-1593 rules/macros.yaml:16:7
+--   1594-1601 rules/detect/auth.yaml:38:9
+--   1602-1605 rules/detect/auth.yaml:15:5
+--   1607-1610 rules/detect/auth.yaml:53:5
+--   1611-1617 rules/macros.yaml:34:11
+--   1618-1631 rules/macros.yaml:36:11
+--   1632-1638 rules/detect/auth.yaml:66:11
+--   1639-1643 rules/detect/auth.yaml:9:11
+--   1644-1648 rules/detect/auth.yaml:11:11
+--   1649-1653 rules/macros.yaml:49:7
+--   1654-1658 rules/detect/auth.yaml:75:13
+--   1659-1663 rules/detect/auth.yaml:77:13
+--   1664-1667 rules/detect/auth.yaml:53:5
+--   1669-1672 rules/detect/auth.yaml:125:5
+--   1673-1679 rules/macros.yaml:34:11
+--   1680-1693 rules/macros.yaml:36:11
+--   1694-1700 rules/detect/auth.yaml:138:13
+--   1701-1705 rules/detect/auth.yaml:9:11
+--   1706-1710 rules/detect/auth.yaml:11:11
+--   1711-1715 rules/macros.yaml:49:7
+--   1716-1722 rules/detect/auth.yaml:143:9
+--   1723-1726 rules/detect/auth.yaml:125:5
+--   1728-1731 rules/detect/auth.yaml:155:5
+--   1732-1738 rules/detect/auth.yaml:169:11
+--   1739-1746 rules/macros.yaml:22:11
+--   1747-1753 rules/macros.yaml:16:7
+--   1754-1760 rules/detect/auth.yaml:175:13
+--   1761-1765 rules/macros.yaml:49:7
+--   1766-1769 rules/detect/auth.yaml:155:5
+--   1771-1774 rules/detect/auth.yaml:189:5
+--   1775-1781 rules/detect/auth.yaml:202:11
+--   1782-1789 rules/macros.yaml:22:11
+--   1790-1796 rules/macros.yaml:16:7
+--   1797-1801 rules/macros.yaml:49:7
+--   1802-1809 rules/detect/auth.yaml:211:13
+--   1810-1818 rules/detect/auth.yaml:213:13
+--   1819-1822 rules/detect/auth.yaml:189:5
+--   1824-1827 rules/detect/auth.yaml:253:5
+--   1828-1834 rules/detect/auth.yaml:267:11
+--   1835-1842 rules/macros.yaml:22:11
+--   1843-1849 rules/macros.yaml:16:7
+--   1850-1856 rules/macros.yaml:34:11
+--   1857-1870 rules/macros.yaml:36:11
+--   1871-1875 rules/macros.yaml:49:7
+--   1876-1879 rules/detect/auth.yaml:253:5
+--   1881-1884 rules/detect/auth.yaml:287:5
+--   1885-1891 rules/detect/auth.yaml:302:11
+--   1892-1896 rules/detect/auth.yaml:9:11
+--   1897-1901 rules/detect/auth.yaml:11:11
+--   1902-1906 rules/macros.yaml:49:7
+--   1907-1910 rules/detect/auth.yaml:287:5
+--   1912-1915 rules/detect/auth.yaml:350:5
+--   1916-1923 rules/macros.yaml:22:11
+--   1924-1930 rules/macros.yaml:16:7
+--   1931-1935 rules/macros.yaml:49:7
+--   1936-1943 rules/detect/auth.yaml:374:9
+--   1944-1947 rules/detect/auth.yaml:350:5
+--   1949-1952 rules/detect/auth.yaml:428:5
+--   1953-1959 rules/detect/auth.yaml:445:11
+--   1960-1964 rules/detect/auth.yaml:447:11
+--   1965-1969 rules/macros.yaml:49:7
+--   1970-1973 rules/detect/auth.yaml:428:5
+--   1975-1978 rules/detect/cluster.yaml:3:5
+--   1979-1985 rules/detect/cluster.yaml:22:11
+--   1986-1990 rules/macros.yaml:49:7
+--   1991-1998 rules/detect/cluster.yaml:27:9
+--   1999-2006 rules/macros.yaml:22:11
+--   2007-2013 rules/macros.yaml:16:7
+--   2014-2017 rules/detect/cluster.yaml:3:5
+--   2019-2022 rules/detect/cluster.yaml:72:5
+--   2023-2029 rules/detect/cluster.yaml:84:11
+--   2030-2034 rules/macros.yaml:49:7
+--   2035-2038 rules/detect/cluster.yaml:72:5
+--   2040-2043 rules/detect/cluster.yaml:110:5
+--   2044-2050 rules/detect/cluster.yaml:130:15
+--   2051-2057 rules/detect/cluster.yaml:132:15
+--   2058-2062 rules/macros.yaml:49:7
+--   2063-2069 rules/macros.yaml:16:7
+--   2070-2077 rules/detect/cluster.yaml:137:9
+--   2078-2081 rules/detect/cluster.yaml:110:5
+--   2083-2086 rules/detect/cluster.yaml:175:5
+--   2087-2094 rules/macros.yaml:22:11
+--   2095-2101 rules/macros.yaml:16:7
+--   2102-2106 rules/macros.yaml:49:7
+--   2107-2110 rules/detect/cluster.yaml:175:5
+--   2112-2115 rules/detect/cluster.yaml:201:5
+--   2116-2124 rules/detect/cluster.yaml:218:15
+--   2125-2133 rules/detect/cluster.yaml:219:15
+--   2134-2142 rules/detect/cluster.yaml:220:15
+--   2143-2151 rules/detect/cluster.yaml:221:15
+--   2152-2160 rules/detect/cluster.yaml:222:15
+--   2161-2169 rules/detect/cluster.yaml:223:15
+--   2170-2178 rules/detect/cluster.yaml:224:15
+--   2179-2187 rules/detect/cluster.yaml:225:15
+--   2188-2196 rules/detect/cluster.yaml:226:15
+--   2197-2205 rules/detect/cluster.yaml:227:15
+--   2206-2214 rules/detect/cluster.yaml:228:15
+--   2215-2223 rules/detect/cluster.yaml:229:15
+--   2224-2232 rules/detect/cluster.yaml:230:15
+--   2233-2241 rules/detect/cluster.yaml:231:15
+--   2242-2250 rules/detect/cluster.yaml:232:15
+--   2251-2259 rules/detect/cluster.yaml:233:15
+--   2260-2268 rules/detect/cluster.yaml:234:15
+--   2269-2277 rules/detect/cluster.yaml:235:15
+--   2278-2286 rules/detect/cluster.yaml:236:15
+--   2287-2295 rules/detect/cluster.yaml:237:15
+--   2296-2304 rules/detect/cluster.yaml:238:15
+--   2305-2313 rules/detect/cluster.yaml:239:15
+--   2314-2320 rules/detect/cluster.yaml:241:15
+--   2321-2325 rules/macros.yaml:49:7
+--   2326-2329 rules/detect/cluster.yaml:201:5
+--   2331-2334 rules/detect/cluster.yaml:418:5
+--   2335-2341 rules/detect/cluster.yaml:435:11
+--   2342-2346 rules/macros.yaml:49:7
+--   2347-2354 rules/detect/cluster.yaml:443:9
+--   2355-2358 rules/detect/cluster.yaml:418:5
+--   2360-2363 rules/detect/exec.yaml:3:5
+--   2364-2371 rules/detect/exec.yaml:20:11
+--   2372-2376 rules/macros.yaml:49:7
+--   2377-2380 rules/detect/exec.yaml:3:5
+--   2382-2385 rules/detect/exec.yaml:52:5
+--   2386-2392 rules/detect/exec.yaml:70:11
+--   2393-2397 rules/detect/exec.yaml:74:11
+--   2398-2402 rules/macros.yaml:49:7
+--   2403-2406 rules/detect/exec.yaml:52:5
+--   2408-2411 rules/detect/exec.yaml:214:5
+--   2412-2418 rules/detect/exec.yaml:227:11
+--   2419-2423 rules/macros.yaml:49:7
+--   2424-2427 rules/detect/exec.yaml:214:5
+--   2429-2432 rules/detect/exec.yaml:242:5
+--   2433-2439 rules/detect/exec.yaml:255:11
+--   2440-2444 rules/macros.yaml:49:7
+--   2445-2448 rules/detect/exec.yaml:242:5
+--   2450-2453 rules/detect/exec.yaml:271:5
+--   2454-2460 rules/detect/exec.yaml:285:11
+--   2461-2465 rules/detect/exec.yaml:289:13
+--   2466-2470 rules/macros.yaml:49:7
+--   2471-2474 rules/detect/exec.yaml:271:5
+--   2476-2479 rules/detect/exec.yaml:331:5
+--   2480-2486 rules/detect/exec.yaml:351:11
+--   2487-2491 rules/macros.yaml:49:7
+--   2492-2495 rules/detect/exec.yaml:331:5
+--   2497-2500 rules/detect/exec.yaml:394:5
+--   2501-2507 rules/macros.yaml:16:7
+--   2508-2518 rules/detect/exec.yaml:417:11
+--   2519-2529 rules/detect/exec.yaml:419:11
+--   2530-2534 rules/macros.yaml:49:7
+--   2535-2544 rules/detect/exec.yaml:423:9
+--   2545-2548 rules/detect/exec.yaml:394:5
+--   2550-2553 rules/detect/rbac.yaml:3:5
+--   2554-2558 rules/macros.yaml:57:11
+--   2559-2564 rules/macros.yaml:60:15
+--   2565-2571 rules/macros.yaml:62:15
+--   2572-2576 rules/macros.yaml:49:7
+--   2577-2584 rules/detect/rbac.yaml:23:9
+--   2585-2588 rules/detect/rbac.yaml:3:5
+--   2590-2593 rules/detect/rbac.yaml:95:5
+--   2594-2603 rules/detect/rbac.yaml:112:15
+--   2604-2613 rules/detect/rbac.yaml:114:15
+--   2614-2618 rules/detect/rbac.yaml:119:19
+--   2619-2626 rules/detect/rbac.yaml:121:19
+--   2627-2633 rules/detect/rbac.yaml:125:23
+--   2634-2640 rules/detect/rbac.yaml:127:23
+--   2641-2645 rules/macros.yaml:49:7
+--   2646-2653 rules/detect/rbac.yaml:136:9
+--   2654-2657 rules/detect/rbac.yaml:95:5
+--   2659-2662 rules/detect/rbac.yaml:305:5
+--   2663-2685 rules/detect/rbac.yaml:323:15
+--   2686-2708 rules/detect/rbac.yaml:325:15
+--   2709-2713 rules/detect/rbac.yaml:328:19
+--   2714-2736 rules/detect/rbac.yaml:331:23
+--   2737-2759 rules/detect/rbac.yaml:333:23
+--   2760-2767 rules/detect/rbac.yaml:336:15
+--   2768-2775 rules/detect/rbac.yaml:344:15
+--   2776-2780 rules/macros.yaml:49:7
+--   2781-2788 rules/detect/rbac.yaml:352:9
+--   2789-2792 rules/detect/rbac.yaml:305:5
+--   2794-2797 rules/detect/rbac.yaml:521:5
+--   2798-2804 rules/detect/rbac.yaml:533:7
+--   2805-2809 rules/macros.yaml:49:7
+--   2810-2817 rules/detect/rbac.yaml:541:13
+--   2818-2824 rules/detect/rbac.yaml:543:13
+--   2825-2838 rules/detect/rbac.yaml:546:15
+--   2839-2842 rules/detect/rbac.yaml:521:5
+--   2844-2847 rules/detect/rbac.yaml:582:5
+--   2848-2861 rules/detect/rbac.yaml:595:11
+--   2862-2875 rules/detect/rbac.yaml:597:11
+--   2876-2880 rules/macros.yaml:49:7
+--   2881-2888 rules/detect/rbac.yaml:601:9
+--   2889-2892 rules/detect/rbac.yaml:582:5
+--   2894-2897 rules/detect/rbac.yaml:614:5
+--   2898-2905 rules/macros.yaml:22:11
+--   2906-2912 rules/macros.yaml:16:7
+--   2913-2917 rules/macros.yaml:49:7
+--   2918-2921 rules/detect/rbac.yaml:614:5
+--   2923-2926 rules/detect/rbac.yaml:643:5
+--   2927-2934 rules/macros.yaml:67:7
+--   2935-2944 rules/detect/rbac.yaml:663:15
+--   2945-2949 rules/detect/rbac.yaml:669:19
+--   2950-2959 rules/detect/rbac.yaml:671:19
+--   2960-2964 rules/macros.yaml:49:7
+--   2965-2972 rules/detect/rbac.yaml:678:9
+--   2973-2976 rules/detect/rbac.yaml:643:5
+--   2978-2981 rules/detect/rbac.yaml:744:5
+--   2982-3004 rules/detect/rbac.yaml:765:15
+--   3005-3027 rules/detect/rbac.yaml:767:15
+--   3028-3050 rules/detect/rbac.yaml:769:15
+--   3051-3073 rules/detect/rbac.yaml:771:15
+--   3074-3102 rules/detect/rbac.yaml:773:15
+--   3103-3113 rules/detect/rbac.yaml:781:23
+--   3114-3124 rules/detect/rbac.yaml:783:23
+--   3125-3147 rules/detect/rbac.yaml:785:19
+--   3148-3152 rules/detect/rbac.yaml:799:19
+--   3153-3175 rules/detect/rbac.yaml:802:23
+--   3176-3198 rules/detect/rbac.yaml:804:23
+--   3199-3221 rules/detect/rbac.yaml:806:23
+--   3222-3244 rules/detect/rbac.yaml:808:23
+--   3245-3273 rules/detect/rbac.yaml:810:23
+--   3274-3284 rules/detect/rbac.yaml:818:31
+--   3285-3295 rules/detect/rbac.yaml:820:31
+--   3296-3318 rules/detect/rbac.yaml:822:27
+--   3319-3325 rules/detect/rbac.yaml:836:15
+--   3326-3333 rules/detect/rbac.yaml:844:15
+--   3334-3340 rules/detect/rbac.yaml:853:19
+--   3341-3348 rules/detect/rbac.yaml:859:19
+--   3349-3353 rules/macros.yaml:49:7
+--   3354-3361 rules/detect/rbac.yaml:876:9
+--   3362-3365 rules/detect/rbac.yaml:744:5
+--   3367-3370 rules/detect/rbac.yaml:1068:5
+--   3371-3393 rules/detect/rbac.yaml:1092:15
+--   3394-3398 rules/detect/rbac.yaml:1103:19
+--   3399-3421 rules/detect/rbac.yaml:1106:23
+--   3422-3429 rules/detect/rbac.yaml:1117:15
+--   3430-3434 rules/macros.yaml:49:7
+--   3435-3442 rules/detect/rbac.yaml:1131:9
+--   3443-3450 rules/detect/rbac.yaml:1136:9
+--   3451-3454 rules/detect/rbac.yaml:1068:5
+--   3456-3459 rules/detect/rbac.yaml:1330:5
+--   3460-3482 rules/detect/rbac.yaml:1355:19
+--   3483-3505 rules/detect/rbac.yaml:1361:19
+--   3506-3527 rules/detect/rbac.yaml:1369:19
+--   3528-3550 rules/detect/rbac.yaml:1371:19
+--   3551-3555 rules/detect/rbac.yaml:1377:19
+--   3556-3578 rules/detect/rbac.yaml:1381:27
+--   3579-3601 rules/detect/rbac.yaml:1387:27
+--   3602-3623 rules/detect/rbac.yaml:1395:27
+--   3624-3646 rules/detect/rbac.yaml:1397:27
+--   3647-3654 rules/detect/rbac.yaml:1404:19
+--   3655-3662 rules/detect/rbac.yaml:1412:19
+--   3663-3669 rules/detect/rbac.yaml:1422:19
+--   3670-3677 rules/detect/rbac.yaml:1426:19
+--   3678-3682 rules/macros.yaml:49:7
+--   3683-3690 rules/detect/rbac.yaml:1435:9
+--   3691-3698 rules/detect/rbac.yaml:1440:9
+--   3699-3702 rules/detect/rbac.yaml:1330:5
+--   3704-3707 rules/detect/rbac.yaml:1619:5
+--   3708-3714 rules/detect/rbac.yaml:1647:11
+--   3715-3722 rules/detect/rbac.yaml:1650:13
+--   3723-3727 rules/macros.yaml:49:7
+--   3728-3735 rules/detect/rbac.yaml:1655:9
+--   3736-3739 rules/detect/rbac.yaml:1619:5
+--   3741-3744 rules/detect/rbac.yaml:1716:5
+--   3745-3749 rules/macros.yaml:49:7
+--   3750-3757 rules/detect/rbac.yaml:1742:9
+--   3758-3761 rules/detect/rbac.yaml:1716:5
+--   3763-3766 rules/detect/rbac.yaml:1786:5
+--   3767-3773 rules/detect/rbac.yaml:1803:11
+--   3774-3778 rules/macros.yaml:57:11
+--   3779-3784 rules/macros.yaml:60:15
+--   3785-3791 rules/macros.yaml:62:15
+--   3792-3799 rules/macros.yaml:67:7
+--   3800-3807 rules/detect/rbac.yaml:1808:13
+--   3808-3815 rules/macros.yaml:22:11
+--   3816-3822 rules/macros.yaml:16:7
+--   3823-3827 rules/macros.yaml:49:7
+--   3828-3831 rules/detect/rbac.yaml:1786:5
+--   3833-3836 rules/detect/secrets.yaml:3:5
+--   3837-3843 rules/detect/secrets.yaml:23:11
+--   3844-3848 rules/macros.yaml:49:7
+--   3849-3856 rules/detect/secrets.yaml:27:9
+--   3857-3863 rules/detect/secrets.yaml:30:9
+--   3864-3867 rules/detect/secrets.yaml:3:5
+--   3869-3872 rules/detect/secrets.yaml:70:5
+--   3873-3879 rules/macros.yaml:41:7
+--   3880-3887 rules/macros.yaml:22:11
+--   3888-3894 rules/macros.yaml:16:7
+--   3895-3901 rules/detect/secrets.yaml:90:13
+--   3902-3906 rules/macros.yaml:49:7
+--   3907-3910 rules/detect/secrets.yaml:70:5
+--   3912-3915 rules/detect/secrets.yaml:110:5
+--   3916-3922 rules/detect/secrets.yaml:128:15
+--   3923-3927 rules/detect/secrets.yaml:131:19
+--   3928-3934 rules/detect/secrets.yaml:133:19
+--   3935-3939 rules/macros.yaml:49:7
+--   3940-3947 rules/macros.yaml:22:11
+--   3948-3954 rules/macros.yaml:16:7
+--   3955-3958 rules/detect/secrets.yaml:110:5
+--   3960-3964 rules/detect/workloads.yaml:35:5
+--   3965-3971 rules/detect/workloads.yaml:16:15
+--   3972-3978 rules/detect/workloads.yaml:18:15
+--   3979-3985 rules/detect/workloads.yaml:62:23
+--   3986-4008 rules/detect/workloads.yaml:65:27
+--   4009-4031 rules/detect/workloads.yaml:67:27
+--   4032-4054 rules/detect/workloads.yaml:69:27
+--   4055-4065 rules/detect/workloads.yaml:72:23
+--   4066-4094 rules/detect/workloads.yaml:75:27
+--   4095-4123 rules/detect/workloads.yaml:77:27
+--   4124-4152 rules/detect/workloads.yaml:79:27
+--   4153-4167 rules/detect/workloads.yaml:82:23
+--   4168-4202 rules/detect/workloads.yaml:85:27
+--   4203-4237 rules/detect/workloads.yaml:87:27
+--   4238-4272 rules/detect/workloads.yaml:89:27
+--   4273-4281 rules/detect/workloads.yaml:92:23
+--   4282-4307 rules/detect/workloads.yaml:95:27
+--   4308-4333 rules/detect/workloads.yaml:97:27
+--   4334-4359 rules/detect/workloads.yaml:99:27
+--   4360-4364 rules/detect/workloads.yaml:102:19
+--   4365-4371 rules/detect/workloads.yaml:106:27
+--   4372-4394 rules/detect/workloads.yaml:109:31
+--   4395-4417 rules/detect/workloads.yaml:111:31
+--   4418-4440 rules/detect/workloads.yaml:113:31
+--   4441-4451 rules/detect/workloads.yaml:116:27
+--   4452-4480 rules/detect/workloads.yaml:119:31
+--   4481-4509 rules/detect/workloads.yaml:121:31
+--   4510-4538 rules/detect/workloads.yaml:123:31
+--   4539-4553 rules/detect/workloads.yaml:126:27
+--   4554-4588 rules/detect/workloads.yaml:129:31
+--   4589-4623 rules/detect/workloads.yaml:131:31
+--   4624-4658 rules/detect/workloads.yaml:133:31
+--   4659-4667 rules/detect/workloads.yaml:136:27
+--   4668-4693 rules/detect/workloads.yaml:139:31
+--   4694-4719 rules/detect/workloads.yaml:141:31
+--   4720-4745 rules/detect/workloads.yaml:143:31
+--   4746-4771 rules/detect/workloads.yaml:147:19
+--   4772-4797 rules/detect/workloads.yaml:149:19
+--   4798-4828 rules/detect/workloads.yaml:151:19
+--   4829-4859 rules/detect/workloads.yaml:153:19
+--   4860-4893 rules/detect/workloads.yaml:155:19
+--   4894-4922 rules/detect/workloads.yaml:157:19
+--   4923-4951 rules/detect/workloads.yaml:159:19
+--   4952-4985 rules/detect/workloads.yaml:161:19
+--   4986-5019 rules/detect/workloads.yaml:163:19
+--   5020-5056 rules/detect/workloads.yaml:165:19
+--   5057-5061 rules/detect/workloads.yaml:168:23
+--   5062-5087 rules/detect/workloads.yaml:171:27
+--   5088-5113 rules/detect/workloads.yaml:173:27
+--   5114-5144 rules/detect/workloads.yaml:175:27
+--   5145-5175 rules/detect/workloads.yaml:177:27
+--   5176-5209 rules/detect/workloads.yaml:179:27
+--   5210-5238 rules/detect/workloads.yaml:181:27
+--   5239-5267 rules/detect/workloads.yaml:183:27
+--   5268-5301 rules/detect/workloads.yaml:185:27
+--   5302-5335 rules/detect/workloads.yaml:187:27
+--   5336-5372 rules/detect/workloads.yaml:189:27
+--   5373-5379 rules/detect/workloads.yaml:193:15
+--   5380-5384 rules/macros.yaml:49:7
+--   5385-5392 rules/detect/workloads.yaml:27:11
+--   5393-5397 rules/detect/workloads.yaml:29:11
+--   5398-5405 rules/detect/workloads.yaml:31:11
+--   5406-5413 rules/macros.yaml:22:11
+--   5414-5420 rules/macros.yaml:16:7
+--   5421-5427 rules/detect/workloads.yaml:225:13
+--   5428-5435 rules/detect/workloads.yaml:227:13
+--   5436-5439 rules/detect/workloads.yaml:35:5
+--   5441-5445 rules/detect/workloads.yaml:690:5
+--   5446-5452 rules/detect/workloads.yaml:16:15
+--   5453-5459 rules/detect/workloads.yaml:18:15
+--   5460-5466 rules/detect/workloads.yaml:710:23
+--   5467-5475 rules/detect/workloads.yaml:713:27
+--   5476-5484 rules/detect/workloads.yaml:715:27
+--   5485-5493 rules/detect/workloads.yaml:717:27
+--   5494-5517 rules/detect/workloads.yaml:719:27
+--   5518-5540 rules/detect/workloads.yaml:722:27
+--   5541-5563 rules/detect/workloads.yaml:725:27
+--   5564-5574 rules/detect/workloads.yaml:729:23
+--   5575-5587 rules/detect/workloads.yaml:732:27
+--   5588-5600 rules/detect/workloads.yaml:734:27
+--   5601-5613 rules/detect/workloads.yaml:736:27
+--   5614-5643 rules/detect/workloads.yaml:738:27
+--   5644-5672 rules/detect/workloads.yaml:741:27
+--   5673-5701 rules/detect/workloads.yaml:744:27
+--   5702-5716 rules/detect/workloads.yaml:748:23
+--   5717-5733 rules/detect/workloads.yaml:751:27
+--   5734-5750 rules/detect/workloads.yaml:753:27
+--   5751-5767 rules/detect/workloads.yaml:755:27
+--   5768-5803 rules/detect/workloads.yaml:757:27
+--   5804-5838 rules/detect/workloads.yaml:760:27
+--   5839-5873 rules/detect/workloads.yaml:763:27
+--   5874-5882 rules/detect/workloads.yaml:767:23
+--   5883-5893 rules/detect/workloads.yaml:770:27
+--   5894-5904 rules/detect/workloads.yaml:772:27
+--   5905-5915 rules/detect/workloads.yaml:774:27
+--   5916-5942 rules/detect/workloads.yaml:776:27
+--   5943-5968 rules/detect/workloads.yaml:779:27
+--   5969-5994 rules/detect/workloads.yaml:782:27
+--   5995-5999 rules/detect/workloads.yaml:786:19
+--   6000-6006 rules/detect/workloads.yaml:790:27
+--   6007-6015 rules/detect/workloads.yaml:793:31
+--   6016-6024 rules/detect/workloads.yaml:795:31
+--   6025-6033 rules/detect/workloads.yaml:797:31
+--   6034-6057 rules/detect/workloads.yaml:799:31
+--   6058-6080 rules/detect/workloads.yaml:802:31
+--   6081-6103 rules/detect/workloads.yaml:805:31
+--   6104-6114 rules/detect/workloads.yaml:809:27
+--   6115-6127 rules/detect/workloads.yaml:812:31
+--   6128-6140 rules/detect/workloads.yaml:814:31
+--   6141-6153 rules/detect/workloads.yaml:816:31
+--   6154-6183 rules/detect/workloads.yaml:818:31
+--   6184-6212 rules/detect/workloads.yaml:821:31
+--   6213-6241 rules/detect/workloads.yaml:824:31
+--   6242-6256 rules/detect/workloads.yaml:828:27
+--   6257-6273 rules/detect/workloads.yaml:831:31
+--   6274-6290 rules/detect/workloads.yaml:833:31
+--   6291-6307 rules/detect/workloads.yaml:835:31
+--   6308-6343 rules/detect/workloads.yaml:837:31
+--   6344-6378 rules/detect/workloads.yaml:840:31
+--   6379-6413 rules/detect/workloads.yaml:843:31
+--   6414-6422 rules/detect/workloads.yaml:847:27
+--   6423-6433 rules/detect/workloads.yaml:850:31
+--   6434-6444 rules/detect/workloads.yaml:852:31
+--   6445-6455 rules/detect/workloads.yaml:854:31
+--   6456-6482 rules/detect/workloads.yaml:856:31
+--   6483-6508 rules/detect/workloads.yaml:859:31
+--   6509-6534 rules/detect/workloads.yaml:862:31
+--   6535-6545 rules/detect/workloads.yaml:867:19
+--   6546-6565 rules/detect/workloads.yaml:869:19
+--   6566-6588 rules/detect/workloads.yaml:871:19
+--   6589-6599 rules/detect/workloads.yaml:873:19
+--   6600-6619 rules/detect/workloads.yaml:875:19
+--   6620-6642 rules/detect/workloads.yaml:877:19
+--   6643-6653 rules/detect/workloads.yaml:879:19
+--   6654-6673 rules/detect/workloads.yaml:881:19
+--   6674-6696 rules/detect/workloads.yaml:883:19
+--   6697-6723 rules/detect/workloads.yaml:885:19
+--   6724-6755 rules/detect/workloads.yaml:888:19
+--   6756-6790 rules/detect/workloads.yaml:891:19
+--   6791-6816 rules/detect/workloads.yaml:894:19
+--   6817-6847 rules/detect/workloads.yaml:897:19
+--   6848-6881 rules/detect/workloads.yaml:900:19
+--   6882-6907 rules/detect/workloads.yaml:903:19
+--   6908-6938 rules/detect/workloads.yaml:906:19
+--   6939-6972 rules/detect/workloads.yaml:909:19
+--   6973-6977 rules/detect/workloads.yaml:913:23
+--   6978-6988 rules/detect/workloads.yaml:916:27
+--   6989-7008 rules/detect/workloads.yaml:918:27
+--   7009-7031 rules/detect/workloads.yaml:920:27
+--   7032-7042 rules/detect/workloads.yaml:922:27
+--   7043-7062 rules/detect/workloads.yaml:924:27
+--   7063-7085 rules/detect/workloads.yaml:926:27
+--   7086-7096 rules/detect/workloads.yaml:928:27
+--   7097-7116 rules/detect/workloads.yaml:930:27
+--   7117-7139 rules/detect/workloads.yaml:932:27
+--   7140-7166 rules/detect/workloads.yaml:934:27
+--   7167-7198 rules/detect/workloads.yaml:937:27
+--   7199-7233 rules/detect/workloads.yaml:940:27
+--   7234-7259 rules/detect/workloads.yaml:943:27
+--   7260-7290 rules/detect/workloads.yaml:946:27
+--   7291-7324 rules/detect/workloads.yaml:949:27
+--   7325-7350 rules/detect/workloads.yaml:952:27
+--   7351-7381 rules/detect/workloads.yaml:955:27
+--   7382-7415 rules/detect/workloads.yaml:958:27
+--   7416-7422 rules/detect/workloads.yaml:964:19
+--   7423-7430 rules/detect/workloads.yaml:989:19
+--   7431-7437 rules/detect/workloads.yaml:1001:19
+--   7438-7444 rules/detect/workloads.yaml:1013:19
+--   7445-7449 rules/macros.yaml:49:7
+--   7450-7457 rules/detect/workloads.yaml:27:11
+--   7458-7462 rules/detect/workloads.yaml:29:11
+--   7463-7470 rules/detect/workloads.yaml:31:11
+--   7471-7478 rules/macros.yaml:22:11
+--   7479-7485 rules/macros.yaml:16:7
+--   7486-7492 rules/detect/workloads.yaml:1031:13
+--   7493-7500 rules/detect/workloads.yaml:1033:13
+--   7501-7504 rules/detect/workloads.yaml:690:5
+--   7506-7509 rules/detect/workloads.yaml:1511:5
+--   7510-7516 rules/detect/workloads.yaml:1528:11
+--   7517-7521 rules/macros.yaml:57:11
+--   7522-7527 rules/macros.yaml:60:15
+--   7528-7534 rules/macros.yaml:62:15
+--   7535-7542 rules/macros.yaml:67:7
+--   7543-7550 rules/macros.yaml:22:11
+--   7551-7557 rules/macros.yaml:16:7
+--   7558-7564 rules/detect/workloads.yaml:1535:17
+--   7565-7571 rules/detect/workloads.yaml:1537:17
+--   7572-7576 rules/macros.yaml:49:7
+--   7577-7580 rules/detect/workloads.yaml:1511:5
+--   7582-7585 rules/detect/workloads.yaml:1599:5
+--   7586-7592 rules/detect/workloads.yaml:1613:11
+--   7593-7600 rules/macros.yaml:22:11
+--   7601-7607 rules/macros.yaml:16:7
+--   7608-7612 rules/macros.yaml:49:7
+--   7613-7616 rules/detect/workloads.yaml:1599:5
+--   7618-7621 rules/detect/workloads.yaml:1628:5
+--   7622-7628 rules/detect/workloads.yaml:1645:11
+--   7629-7637 rules/detect/workloads.yaml:1649:15
+--   7638-7657 rules/detect/workloads.yaml:1651:15
+--   7658-7666 rules/detect/workloads.yaml:1654:19
+--   7667-7675 rules/detect/workloads.yaml:1657:21
+--   7676-7680 rules/detect/workloads.yaml:1660:19
+--   7681-7689 rules/detect/workloads.yaml:1662:19
+--   7690-7696 rules/detect/workloads.yaml:1665:15
+--   7697-7703 rules/detect/workloads.yaml:1669:15
+--   7704-7710 rules/detect/workloads.yaml:1674:19
+--   7711-7717 rules/detect/workloads.yaml:1679:21
+--   7718-7722 rules/macros.yaml:49:7
+--   7723-7726 rules/detect/workloads.yaml:1628:5
+--   7728-7732 rules/detect/workloads.yaml:1913:5
+--   7733-7739 rules/detect/workloads.yaml:16:15
+--   7740-7746 rules/detect/workloads.yaml:18:15
+--   7747-7753 rules/detect/workloads.yaml:1933:23
+--   7754-7784 rules/detect/workloads.yaml:1936:27
+--   7785-7815 rules/detect/workloads.yaml:1939:27
+--   7816-7846 rules/detect/workloads.yaml:1942:27
+--   7847-7857 rules/detect/workloads.yaml:1946:23
+--   7858-7894 rules/detect/workloads.yaml:1949:27
+--   7895-7931 rules/detect/workloads.yaml:1952:27
+--   7932-7968 rules/detect/workloads.yaml:1955:27
+--   7969-7983 rules/detect/workloads.yaml:1959:23
+--   7984-8026 rules/detect/workloads.yaml:1962:27
+--   8027-8069 rules/detect/workloads.yaml:1965:27
+--   8070-8112 rules/detect/workloads.yaml:1968:27
+--   8113-8121 rules/detect/workloads.yaml:1972:23
+--   8122-8155 rules/detect/workloads.yaml:1975:27
+--   8156-8189 rules/detect/workloads.yaml:1978:27
+--   8190-8223 rules/detect/workloads.yaml:1981:27
+--   8224-8228 rules/detect/workloads.yaml:1985:19
+--   8229-8235 rules/detect/workloads.yaml:1989:27
+--   8236-8266 rules/detect/workloads.yaml:1992:31
+--   8267-8297 rules/detect/workloads.yaml:1995:31
+--   8298-8328 rules/detect/workloads.yaml:1998:31
+--   8329-8339 rules/detect/workloads.yaml:2002:27
+--   8340-8376 rules/detect/workloads.yaml:2005:31
+--   8377-8413 rules/detect/workloads.yaml:2008:31
+--   8414-8450 rules/detect/workloads.yaml:2011:31
+--   8451-8465 rules/detect/workloads.yaml:2015:27
+--   8466-8508 rules/detect/workloads.yaml:2018:31
+--   8509-8551 rules/detect/workloads.yaml:2021:31
+--   8552-8594 rules/detect/workloads.yaml:2024:31
+--   8595-8603 rules/detect/workloads.yaml:2028:27
+--   8604-8637 rules/detect/workloads.yaml:2031:31
+--   8638-8671 rules/detect/workloads.yaml:2034:31
+--   8672-8705 rules/detect/workloads.yaml:2037:31
+--   8706-8739 rules/detect/workloads.yaml:2042:19
+--   8740-8773 rules/detect/workloads.yaml:2045:19
+--   8774-8812 rules/detect/workloads.yaml:2048:19
+--   8813-8851 rules/detect/workloads.yaml:2051:19
+--   8852-8893 rules/detect/workloads.yaml:2054:19
+--   8894-8930 rules/detect/workloads.yaml:2057:19
+--   8931-8967 rules/detect/workloads.yaml:2060:19
+--   8968-9009 rules/detect/workloads.yaml:2063:19
+--   9010-9051 rules/detect/workloads.yaml:2066:19
+--   9052-9096 rules/detect/workloads.yaml:2069:19
+--   9097-9101 rules/detect/workloads.yaml:2073:23
+--   9102-9135 rules/detect/workloads.yaml:2076:27
+--   9136-9169 rules/detect/workloads.yaml:2079:27
+--   9170-9208 rules/detect/workloads.yaml:2082:27
+--   9209-9247 rules/detect/workloads.yaml:2085:27
+--   9248-9289 rules/detect/workloads.yaml:2088:27
+--   9290-9326 rules/detect/workloads.yaml:2091:27
+--   9327-9363 rules/detect/workloads.yaml:2094:27
+--   9364-9405 rules/detect/workloads.yaml:2097:27
+--   9406-9447 rules/detect/workloads.yaml:2100:27
+--   9448-9492 rules/detect/workloads.yaml:2103:27
+--   9493-9499 rules/detect/workloads.yaml:2108:15
+--   9500-9504 rules/macros.yaml:49:7
+--   9505-9512 rules/detect/workloads.yaml:27:11
+--   9513-9517 rules/detect/workloads.yaml:29:11
+--   9518-9525 rules/detect/workloads.yaml:31:11
+--   9526-9533 rules/macros.yaml:22:11
+--   9534-9540 rules/macros.yaml:16:7
+--   9541-9544 rules/detect/workloads.yaml:1913:5
+--   9546-9550 rules/detect/workloads.yaml:2420:5
+--   9551-9557 rules/detect/workloads.yaml:16:15
+--   9558-9564 rules/detect/workloads.yaml:18:15
+--   9565-9571 rules/detect/workloads.yaml:2440:23
+--   9572-9584 rules/detect/workloads.yaml:2443:27
+--   9585-9597 rules/detect/workloads.yaml:2445:27
+--   9598-9608 rules/detect/workloads.yaml:2448:23
+--   9609-9625 rules/detect/workloads.yaml:2451:27
+--   9626-9642 rules/detect/workloads.yaml:2453:27
+--   9643-9657 rules/detect/workloads.yaml:2456:23
+--   9658-9678 rules/detect/workloads.yaml:2459:27
+--   9679-9699 rules/detect/workloads.yaml:2461:27
+--   9700-9708 rules/detect/workloads.yaml:2464:23
+--   9709-9723 rules/detect/workloads.yaml:2467:27
+--   9724-9738 rules/detect/workloads.yaml:2469:27
+--   9739-9745 rules/detect/workloads.yaml:2472:23
+--   9746-9771 rules/detect/workloads.yaml:2475:27
+--   9772-9797 rules/detect/workloads.yaml:2477:27
+--   9798-9823 rules/detect/workloads.yaml:2479:27
+--   9824-9849 rules/detect/workloads.yaml:2481:27
+--   9850-9875 rules/detect/workloads.yaml:2483:27
+--   9876-9901 rules/detect/workloads.yaml:2485:27
+--   9902-9912 rules/detect/workloads.yaml:2488:23
+--   9913-9944 rules/detect/workloads.yaml:2491:27
+--   9945-9976 rules/detect/workloads.yaml:2493:27
+--   9977-10008 rules/detect/workloads.yaml:2495:27
+--   10009-10040 rules/detect/workloads.yaml:2497:27
+--   10041-10072 rules/detect/workloads.yaml:2499:27
+--   10073-10104 rules/detect/workloads.yaml:2501:27
+--   10105-10119 rules/detect/workloads.yaml:2504:23
+--   10120-10157 rules/detect/workloads.yaml:2507:27
+--   10158-10195 rules/detect/workloads.yaml:2509:27
+--   10196-10233 rules/detect/workloads.yaml:2511:27
+--   10234-10271 rules/detect/workloads.yaml:2513:27
+--   10272-10309 rules/detect/workloads.yaml:2515:27
+--   10310-10347 rules/detect/workloads.yaml:2517:27
+--   10348-10356 rules/detect/workloads.yaml:2520:23
+--   10357-10385 rules/detect/workloads.yaml:2523:27
+--   10386-10414 rules/detect/workloads.yaml:2525:27
+--   10415-10443 rules/detect/workloads.yaml:2527:27
+--   10444-10472 rules/detect/workloads.yaml:2529:27
+--   10473-10501 rules/detect/workloads.yaml:2531:27
+--   10502-10530 rules/detect/workloads.yaml:2533:27
+--   10531-10541 rules/detect/workloads.yaml:2535:19
+--   10542-10556 rules/detect/workloads.yaml:2537:19
+--   10557-10575 rules/detect/workloads.yaml:2539:19
+--   10576-10588 rules/detect/workloads.yaml:2541:19
+--   10589-10593 rules/detect/workloads.yaml:2544:19
+--   10594-10600 rules/detect/workloads.yaml:2548:27
+--   10601-10613 rules/detect/workloads.yaml:2551:31
+--   10614-10626 rules/detect/workloads.yaml:2553:31
+--   10627-10637 rules/detect/workloads.yaml:2556:27
+--   10638-10654 rules/detect/workloads.yaml:2559:31
+--   10655-10671 rules/detect/workloads.yaml:2561:31
+--   10672-10686 rules/detect/workloads.yaml:2564:27
+--   10687-10707 rules/detect/workloads.yaml:2567:31
+--   10708-10728 rules/detect/workloads.yaml:2569:31
+--   10729-10737 rules/detect/workloads.yaml:2572:27
+--   10738-10752 rules/detect/workloads.yaml:2575:31
+--   10753-10767 rules/detect/workloads.yaml:2577:31
+--   10768-10774 rules/detect/workloads.yaml:2580:27
+--   10775-10800 rules/detect/workloads.yaml:2583:31
+--   10801-10826 rules/detect/workloads.yaml:2585:31
+--   10827-10852 rules/detect/workloads.yaml:2587:31
+--   10853-10878 rules/detect/workloads.yaml:2589:31
+--   10879-10904 rules/detect/workloads.yaml:2591:31
+--   10905-10930 rules/detect/workloads.yaml:2593:31
+--   10931-10941 rules/detect/workloads.yaml:2596:27
+--   10942-10973 rules/detect/workloads.yaml:2599:31
+--   10974-11005 rules/detect/workloads.yaml:2601:31
+--   11006-11037 rules/detect/workloads.yaml:2603:31
+--   11038-11069 rules/detect/workloads.yaml:2605:31
+--   11070-11101 rules/detect/workloads.yaml:2607:31
+--   11102-11133 rules/detect/workloads.yaml:2609:31
+--   11134-11148 rules/detect/workloads.yaml:2612:27
+--   11149-11186 rules/detect/workloads.yaml:2615:31
+--   11187-11224 rules/detect/workloads.yaml:2617:31
+--   11225-11262 rules/detect/workloads.yaml:2619:31
+--   11263-11300 rules/detect/workloads.yaml:2621:31
+--   11301-11338 rules/detect/workloads.yaml:2623:31
+--   11339-11376 rules/detect/workloads.yaml:2625:31
+--   11377-11385 rules/detect/workloads.yaml:2628:27
+--   11386-11414 rules/detect/workloads.yaml:2631:31
+--   11415-11443 rules/detect/workloads.yaml:2633:31
+--   11444-11472 rules/detect/workloads.yaml:2635:31
+--   11473-11501 rules/detect/workloads.yaml:2637:31
+--   11502-11530 rules/detect/workloads.yaml:2639:31
+--   11531-11559 rules/detect/workloads.yaml:2641:31
+--   11560-11570 rules/detect/workloads.yaml:2643:23
+--   11571-11585 rules/detect/workloads.yaml:2645:23
+--   11586-11604 rules/detect/workloads.yaml:2647:23
+--   11605-11617 rules/detect/workloads.yaml:2649:23
+--   11618-11646 rules/detect/workloads.yaml:2653:19
+--   11647-11675 rules/detect/workloads.yaml:2655:19
+--   11676-11709 rules/detect/workloads.yaml:2657:19
+--   11710-11743 rules/detect/workloads.yaml:2659:19
+--   11744-11780 rules/detect/workloads.yaml:2661:19
+--   11781-11812 rules/detect/workloads.yaml:2663:19
+--   11813-11844 rules/detect/workloads.yaml:2665:19
+--   11845-11881 rules/detect/workloads.yaml:2667:19
+--   11882-11918 rules/detect/workloads.yaml:2669:19
+--   11919-11958 rules/detect/workloads.yaml:2671:19
+--   11959-11987 rules/detect/workloads.yaml:2673:19
+--   11988-12016 rules/detect/workloads.yaml:2675:19
+--   12017-12050 rules/detect/workloads.yaml:2677:19
+--   12051-12084 rules/detect/workloads.yaml:2679:19
+--   12085-12121 rules/detect/workloads.yaml:2681:19
+--   12122-12153 rules/detect/workloads.yaml:2683:19
+--   12154-12185 rules/detect/workloads.yaml:2685:19
+--   12186-12222 rules/detect/workloads.yaml:2687:19
+--   12223-12259 rules/detect/workloads.yaml:2689:19
+--   12260-12299 rules/detect/workloads.yaml:2691:19
+--   12300-12314 rules/detect/workloads.yaml:2693:19
+--   12315-12340 rules/detect/workloads.yaml:2695:19
+--   12341-12369 rules/detect/workloads.yaml:2697:19
+--   12370-12384 rules/detect/workloads.yaml:2699:19
+--   12385-12410 rules/detect/workloads.yaml:2701:19
+--   12411-12439 rules/detect/workloads.yaml:2703:19
+--   12440-12444 rules/detect/workloads.yaml:2706:23
+--   12445-12473 rules/detect/workloads.yaml:2709:27
+--   12474-12502 rules/detect/workloads.yaml:2711:27
+--   12503-12536 rules/detect/workloads.yaml:2713:27
+--   12537-12570 rules/detect/workloads.yaml:2715:27
+--   12571-12607 rules/detect/workloads.yaml:2717:27
+--   12608-12639 rules/detect/workloads.yaml:2719:27
+--   12640-12671 rules/detect/workloads.yaml:2721:27
+--   12672-12708 rules/detect/workloads.yaml:2723:27
+--   12709-12745 rules/detect/workloads.yaml:2725:27
+--   12746-12785 rules/detect/workloads.yaml:2727:27
+--   12786-12814 rules/detect/workloads.yaml:2729:27
+--   12815-12843 rules/detect/workloads.yaml:2731:27
+--   12844-12877 rules/detect/workloads.yaml:2733:27
+--   12878-12911 rules/detect/workloads.yaml:2735:27
+--   12912-12948 rules/detect/workloads.yaml:2737:27
+--   12949-12980 rules/detect/workloads.yaml:2739:27
+--   12981-13012 rules/detect/workloads.yaml:2741:27
+--   13013-13049 rules/detect/workloads.yaml:2743:27
+--   13050-13086 rules/detect/workloads.yaml:2745:27
+--   13087-13126 rules/detect/workloads.yaml:2747:27
+--   13127-13141 rules/detect/workloads.yaml:2749:27
+--   13142-13167 rules/detect/workloads.yaml:2751:27
+--   13168-13196 rules/detect/workloads.yaml:2753:27
+--   13197-13211 rules/detect/workloads.yaml:2755:27
+--   13212-13237 rules/detect/workloads.yaml:2757:27
+--   13238-13266 rules/detect/workloads.yaml:2759:27
+--   13267-13273 rules/detect/workloads.yaml:2764:19
+--   13274-13280 rules/detect/workloads.yaml:2826:19
+--   13281-13285 rules/macros.yaml:49:7
+--   13286-13293 rules/detect/workloads.yaml:27:11
+--   13294-13298 rules/detect/workloads.yaml:29:11
+--   13299-13306 rules/detect/workloads.yaml:31:11
+--   13307-13314 rules/macros.yaml:22:11
+--   13315-13321 rules/macros.yaml:16:7
+--   13322-13325 rules/detect/workloads.yaml:2420:5
+--   13327-13331 rules/detect/workloads.yaml:3026:5
+--   13332-13338 rules/detect/workloads.yaml:16:15
+--   13339-13345 rules/detect/workloads.yaml:18:15
+--   13346-13352 rules/detect/workloads.yaml:3043:23
+--   13353-13375 rules/detect/workloads.yaml:3046:27
+--   13376-13398 rules/detect/workloads.yaml:3048:27
+--   13399-13421 rules/detect/workloads.yaml:3050:27
+--   13422-13432 rules/detect/workloads.yaml:3053:23
+--   13433-13461 rules/detect/workloads.yaml:3056:27
+--   13462-13490 rules/detect/workloads.yaml:3058:27
+--   13491-13519 rules/detect/workloads.yaml:3060:27
+--   13520-13534 rules/detect/workloads.yaml:3063:23
+--   13535-13569 rules/detect/workloads.yaml:3066:27
+--   13570-13604 rules/detect/workloads.yaml:3068:27
+--   13605-13639 rules/detect/workloads.yaml:3070:27
+--   13640-13648 rules/detect/workloads.yaml:3073:23
+--   13649-13674 rules/detect/workloads.yaml:3076:27
+--   13675-13700 rules/detect/workloads.yaml:3078:27
+--   13701-13726 rules/detect/workloads.yaml:3080:27
+--   13727-13731 rules/detect/workloads.yaml:3083:19
+--   13732-13738 rules/detect/workloads.yaml:3087:27
+--   13739-13761 rules/detect/workloads.yaml:3090:31
+--   13762-13784 rules/detect/workloads.yaml:3092:31
+--   13785-13807 rules/detect/workloads.yaml:3094:31
+--   13808-13818 rules/detect/workloads.yaml:3097:27
+--   13819-13847 rules/detect/workloads.yaml:3100:31
+--   13848-13876 rules/detect/workloads.yaml:3102:31
+--   13877-13905 rules/detect/workloads.yaml:3104:31
+--   13906-13920 rules/detect/workloads.yaml:3107:27
+--   13921-13955 rules/detect/workloads.yaml:3110:31
+--   13956-13990 rules/detect/workloads.yaml:3112:31
+--   13991-14025 rules/detect/workloads.yaml:3114:31
+--   14026-14034 rules/detect/workloads.yaml:3117:27
+--   14035-14060 rules/detect/workloads.yaml:3120:31
+--   14061-14086 rules/detect/workloads.yaml:3122:31
+--   14087-14112 rules/detect/workloads.yaml:3124:31
+--   14113-14138 rules/detect/workloads.yaml:3128:19
+--   14139-14164 rules/detect/workloads.yaml:3130:19
+--   14165-14195 rules/detect/workloads.yaml:3132:19
+--   14196-14226 rules/detect/workloads.yaml:3134:19
+--   14227-14260 rules/detect/workloads.yaml:3136:19
+--   14261-14289 rules/detect/workloads.yaml:3138:19
+--   14290-14318 rules/detect/workloads.yaml:3140:19
+--   14319-14352 rules/detect/workloads.yaml:3142:19
+--   14353-14386 rules/detect/workloads.yaml:3144:19
+--   14387-14423 rules/detect/workloads.yaml:3146:19
+--   14424-14428 rules/detect/workloads.yaml:3149:23
+--   14429-14454 rules/detect/workloads.yaml:3152:27
+--   14455-14480 rules/detect/workloads.yaml:3154:27
+--   14481-14511 rules/detect/workloads.yaml:3156:27
+--   14512-14542 rules/detect/workloads.yaml:3158:27
+--   14543-14576 rules/detect/workloads.yaml:3160:27
+--   14577-14605 rules/detect/workloads.yaml:3162:27
+--   14606-14634 rules/detect/workloads.yaml:3164:27
+--   14635-14668 rules/detect/workloads.yaml:3166:27
+--   14669-14702 rules/detect/workloads.yaml:3168:27
+--   14703-14739 rules/detect/workloads.yaml:3170:27
+--   14740-14746 rules/detect/workloads.yaml:3174:15
+--   14747-14751 rules/macros.yaml:49:7
+--   14752-14759 rules/detect/workloads.yaml:27:11
+--   14760-14764 rules/detect/workloads.yaml:29:11
+--   14765-14772 rules/detect/workloads.yaml:31:11
+--   14773-14780 rules/macros.yaml:22:11
+--   14781-14787 rules/macros.yaml:16:7
+--   14788-14791 rules/detect/workloads.yaml:3026:5
+--   14793-14797 rules/detect/workloads.yaml:3369:5
+--   14798-14804 rules/detect/workloads.yaml:16:15
+--   14805-14811 rules/detect/workloads.yaml:18:15
+--   14812-14818 rules/detect/workloads.yaml:3387:23
+--   14819-14846 rules/detect/workloads.yaml:3390:27
+--   14847-14874 rules/detect/workloads.yaml:3392:27
+--   14875-14902 rules/detect/workloads.yaml:3394:27
+--   14903-14913 rules/detect/workloads.yaml:3397:23
+--   14914-14947 rules/detect/workloads.yaml:3400:27
+--   14948-14981 rules/detect/workloads.yaml:3402:27
+--   14982-15015 rules/detect/workloads.yaml:3404:27
+--   15016-15030 rules/detect/workloads.yaml:3407:23
+--   15031-15070 rules/detect/workloads.yaml:3410:27
+--   15071-15110 rules/detect/workloads.yaml:3412:27
+--   15111-15150 rules/detect/workloads.yaml:3414:27
+--   15151-15159 rules/detect/workloads.yaml:3417:23
+--   15160-15190 rules/detect/workloads.yaml:3420:27
+--   15191-15221 rules/detect/workloads.yaml:3422:27
+--   15222-15252 rules/detect/workloads.yaml:3424:27
+--   15253-15257 rules/detect/workloads.yaml:3427:19
+--   15258-15264 rules/detect/workloads.yaml:3431:27
+--   15265-15292 rules/detect/workloads.yaml:3434:31
+--   15293-15320 rules/detect/workloads.yaml:3436:31
+--   15321-15348 rules/detect/workloads.yaml:3438:31
+--   15349-15359 rules/detect/workloads.yaml:3441:27
+--   15360-15393 rules/detect/workloads.yaml:3444:31
+--   15394-15427 rules/detect/workloads.yaml:3446:31
+--   15428-15461 rules/detect/workloads.yaml:3448:31
+--   15462-15476 rules/detect/workloads.yaml:3451:27
+--   15477-15516 rules/detect/workloads.yaml:3454:31
+--   15517-15556 rules/detect/workloads.yaml:3456:31
+--   15557-15596 rules/detect/workloads.yaml:3458:31
+--   15597-15605 rules/detect/workloads.yaml:3461:27
+--   15606-15636 rules/detect/workloads.yaml:3464:31
+--   15637-15667 rules/detect/workloads.yaml:3466:31
+--   15668-15698 rules/detect/workloads.yaml:3468:31
+--   15699-15729 rules/detect/workloads.yaml:3472:19
+--   15730-15760 rules/detect/workloads.yaml:3474:19
+--   15761-15796 rules/detect/workloads.yaml:3476:19
+--   15797-15832 rules/detect/workloads.yaml:3478:19
+--   15833-15871 rules/detect/workloads.yaml:3480:19
+--   15872-15905 rules/detect/workloads.yaml:3482:19
+--   15906-15939 rules/detect/workloads.yaml:3484:19
+--   15940-15978 rules/detect/workloads.yaml:3486:19
+--   15979-16017 rules/detect/workloads.yaml:3488:19
+--   16018-16059 rules/detect/workloads.yaml:3490:19
+--   16060-16064 rules/detect/workloads.yaml:3493:23
+--   16065-16095 rules/detect/workloads.yaml:3496:27
+--   16096-16126 rules/detect/workloads.yaml:3498:27
+--   16127-16162 rules/detect/workloads.yaml:3500:27
+--   16163-16198 rules/detect/workloads.yaml:3502:27
+--   16199-16237 rules/detect/workloads.yaml:3504:27
+--   16238-16271 rules/detect/workloads.yaml:3506:27
+--   16272-16305 rules/detect/workloads.yaml:3508:27
+--   16306-16344 rules/detect/workloads.yaml:3510:27
+--   16345-16383 rules/detect/workloads.yaml:3512:27
+--   16384-16425 rules/detect/workloads.yaml:3514:27
+--   16426-16432 rules/detect/workloads.yaml:3518:15
+--   16433-16437 rules/macros.yaml:49:7
+--   16438-16445 rules/detect/workloads.yaml:27:11
+--   16446-16450 rules/detect/workloads.yaml:29:11
+--   16451-16458 rules/detect/workloads.yaml:31:11
+--   16459-16466 rules/macros.yaml:22:11
+--   16467-16473 rules/macros.yaml:16:7
+--   16474-16477 rules/detect/workloads.yaml:3369:5
+--   16479-16483 rules/detect/workloads.yaml:3721:5
+--   16484-16490 rules/detect/workloads.yaml:16:15
+--   16491-16497 rules/detect/workloads.yaml:18:15
+--   16498-16504 rules/detect/workloads.yaml:3738:23
+--   16505-16515 rules/detect/workloads.yaml:3741:27
+--   16516-16526 rules/detect/workloads.yaml:3743:27
+--   16527-16537 rules/detect/workloads.yaml:3746:23
+--   16538-16552 rules/detect/workloads.yaml:3749:27
+--   16553-16567 rules/detect/workloads.yaml:3751:27
+--   16568-16582 rules/detect/workloads.yaml:3754:23
+--   16583-16601 rules/detect/workloads.yaml:3757:27
+--   16602-16620 rules/detect/workloads.yaml:3759:27
+--   16621-16629 rules/detect/workloads.yaml:3762:23
+--   16630-16642 rules/detect/workloads.yaml:3765:27
+--   16643-16655 rules/detect/workloads.yaml:3767:27
+--   16656-16662 rules/detect/workloads.yaml:3770:23
+--   16663-16685 rules/detect/workloads.yaml:3773:27
+--   16686-16708 rules/detect/workloads.yaml:3775:27
+--   16709-16731 rules/detect/workloads.yaml:3777:27
+--   16732-16754 rules/detect/workloads.yaml:3779:27
+--   16755-16777 rules/detect/workloads.yaml:3781:27
+--   16778-16800 rules/detect/workloads.yaml:3783:27
+--   16801-16811 rules/detect/workloads.yaml:3786:23
+--   16812-16840 rules/detect/workloads.yaml:3789:27
+--   16841-16869 rules/detect/workloads.yaml:3791:27
+--   16870-16898 rules/detect/workloads.yaml:3793:27
+--   16899-16927 rules/detect/workloads.yaml:3795:27
+--   16928-16956 rules/detect/workloads.yaml:3797:27
+--   16957-16985 rules/detect/workloads.yaml:3799:27
+--   16986-17000 rules/detect/workloads.yaml:3802:23
+--   17001-17035 rules/detect/workloads.yaml:3805:27
+--   17036-17070 rules/detect/workloads.yaml:3807:27
+--   17071-17105 rules/detect/workloads.yaml:3809:27
+--   17106-17140 rules/detect/workloads.yaml:3811:27
+--   17141-17175 rules/detect/workloads.yaml:3813:27
+--   17176-17210 rules/detect/workloads.yaml:3815:27
+--   17211-17219 rules/detect/workloads.yaml:3818:23
+--   17220-17245 rules/detect/workloads.yaml:3821:27
+--   17246-17271 rules/detect/workloads.yaml:3823:27
+--   17272-17297 rules/detect/workloads.yaml:3825:27
+--   17298-17323 rules/detect/workloads.yaml:3827:27
+--   17324-17349 rules/detect/workloads.yaml:3829:27
+--   17350-17375 rules/detect/workloads.yaml:3831:27
+--   17376-17380 rules/detect/workloads.yaml:3834:19
+--   17381-17387 rules/detect/workloads.yaml:3838:27
+--   17388-17398 rules/detect/workloads.yaml:3841:31
+--   17399-17409 rules/detect/workloads.yaml:3843:31
+--   17410-17420 rules/detect/workloads.yaml:3846:27
+--   17421-17435 rules/detect/workloads.yaml:3849:31
+--   17436-17450 rules/detect/workloads.yaml:3851:31
+--   17451-17465 rules/detect/workloads.yaml:3854:27
+--   17466-17484 rules/detect/workloads.yaml:3857:31
+--   17485-17503 rules/detect/workloads.yaml:3859:31
+--   17504-17512 rules/detect/workloads.yaml:3862:27
+--   17513-17525 rules/detect/workloads.yaml:3865:31
+--   17526-17538 rules/detect/workloads.yaml:3867:31
+--   17539-17545 rules/detect/workloads.yaml:3870:27
+--   17546-17568 rules/detect/workloads.yaml:3873:31
+--   17569-17591 rules/detect/workloads.yaml:3875:31
+--   17592-17614 rules/detect/workloads.yaml:3877:31
+--   17615-17637 rules/detect/workloads.yaml:3879:31
+--   17638-17660 rules/detect/workloads.yaml:3881:31
+--   17661-17683 rules/detect/workloads.yaml:3883:31
+--   17684-17694 rules/detect/workloads.yaml:3886:27
+--   17695-17723 rules/detect/workloads.yaml:3889:31
+--   17724-17752 rules/detect/workloads.yaml:3891:31
+--   17753-17781 rules/detect/workloads.yaml:3893:31
+--   17782-17810 rules/detect/workloads.yaml:3895:31
+--   17811-17839 rules/detect/workloads.yaml:3897:31
+--   17840-17868 rules/detect/workloads.yaml:3899:31
+--   17869-17883 rules/detect/workloads.yaml:3902:27
+--   17884-17918 rules/detect/workloads.yaml:3905:31
+--   17919-17953 rules/detect/workloads.yaml:3907:31
+--   17954-17988 rules/detect/workloads.yaml:3909:31
+--   17989-18023 rules/detect/workloads.yaml:3911:31
+--   18024-18058 rules/detect/workloads.yaml:3913:31
+--   18059-18093 rules/detect/workloads.yaml:3915:31
+--   18094-18102 rules/detect/workloads.yaml:3918:27
+--   18103-18128 rules/detect/workloads.yaml:3921:31
+--   18129-18154 rules/detect/workloads.yaml:3923:31
+--   18155-18180 rules/detect/workloads.yaml:3925:31
+--   18181-18206 rules/detect/workloads.yaml:3927:31
+--   18207-18232 rules/detect/workloads.yaml:3929:31
+--   18233-18258 rules/detect/workloads.yaml:3931:31
+--   18259-18284 rules/detect/workloads.yaml:3935:19
+--   18285-18310 rules/detect/workloads.yaml:3937:19
+--   18311-18341 rules/detect/workloads.yaml:3939:19
+--   18342-18372 rules/detect/workloads.yaml:3941:19
+--   18373-18406 rules/detect/workloads.yaml:3943:19
+--   18407-18435 rules/detect/workloads.yaml:3945:19
+--   18436-18464 rules/detect/workloads.yaml:3947:19
+--   18465-18498 rules/detect/workloads.yaml:3949:19
+--   18499-18532 rules/detect/workloads.yaml:3951:19
+--   18533-18569 rules/detect/workloads.yaml:3953:19
+--   18570-18595 rules/detect/workloads.yaml:3955:19
+--   18596-18621 rules/detect/workloads.yaml:3957:19
+--   18622-18652 rules/detect/workloads.yaml:3959:19
+--   18653-18683 rules/detect/workloads.yaml:3961:19
+--   18684-18717 rules/detect/workloads.yaml:3963:19
+--   18718-18746 rules/detect/workloads.yaml:3965:19
+--   18747-18775 rules/detect/workloads.yaml:3967:19
+--   18776-18809 rules/detect/workloads.yaml:3969:19
+--   18810-18843 rules/detect/workloads.yaml:3971:19
+--   18844-18880 rules/detect/workloads.yaml:3973:19
+--   18881-18893 rules/detect/workloads.yaml:3975:19
+--   18894-18916 rules/detect/workloads.yaml:3977:19
+--   18917-18942 rules/detect/workloads.yaml:3979:19
+--   18943-18955 rules/detect/workloads.yaml:3981:19
+--   18956-18978 rules/detect/workloads.yaml:3983:19
+--   18979-19004 rules/detect/workloads.yaml:3985:19
+--   19005-19009 rules/detect/workloads.yaml:3988:23
+--   19010-19035 rules/detect/workloads.yaml:3991:27
+--   19036-19061 rules/detect/workloads.yaml:3993:27
+--   19062-19092 rules/detect/workloads.yaml:3995:27
+--   19093-19123 rules/detect/workloads.yaml:3997:27
+--   19124-19157 rules/detect/workloads.yaml:3999:27
+--   19158-19186 rules/detect/workloads.yaml:4001:27
+--   19187-19215 rules/detect/workloads.yaml:4003:27
+--   19216-19249 rules/detect/workloads.yaml:4005:27
+--   19250-19283 rules/detect/workloads.yaml:4007:27
+--   19284-19320 rules/detect/workloads.yaml:4009:27
+--   19321-19346 rules/detect/workloads.yaml:4011:27
+--   19347-19372 rules/detect/workloads.yaml:4013:27
+--   19373-19403 rules/detect/workloads.yaml:4015:27
+--   19404-19434 rules/detect/workloads.yaml:4017:27
+--   19435-19468 rules/detect/workloads.yaml:4019:27
+--   19469-19497 rules/detect/workloads.yaml:4021:27
+--   19498-19526 rules/detect/workloads.yaml:4023:27
+--   19527-19560 rules/detect/workloads.yaml:4025:27
+--   19561-19594 rules/detect/workloads.yaml:4027:27
+--   19595-19631 rules/detect/workloads.yaml:4029:27
+--   19632-19644 rules/detect/workloads.yaml:4031:27
+--   19645-19667 rules/detect/workloads.yaml:4033:27
+--   19668-19693 rules/detect/workloads.yaml:4035:27
+--   19694-19706 rules/detect/workloads.yaml:4037:27
+--   19707-19729 rules/detect/workloads.yaml:4039:27
+--   19730-19755 rules/detect/workloads.yaml:4041:27
+--   19756-19762 rules/detect/workloads.yaml:4046:19
+--   19763-19769 rules/detect/workloads.yaml:4079:19
+--   19770-19774 rules/macros.yaml:49:7
+--   19775-19782 rules/detect/workloads.yaml:27:11
+--   19783-19787 rules/detect/workloads.yaml:29:11
+--   19788-19795 rules/detect/workloads.yaml:31:11
+--   19796-19803 rules/macros.yaml:22:11
+--   19804-19810 rules/macros.yaml:16:7
+--   19811-19814 rules/detect/workloads.yaml:3721:5
+--   19816-19819 rules/detect/workloads.yaml:4280:5
+--   19820-19826 rules/detect/workloads.yaml:4303:11
+--   19827-19834 rules/detect/workloads.yaml:4307:11
+--   19835-19841 rules/detect/workloads.yaml:4312:19
+--   19842-19864 rules/detect/workloads.yaml:4315:23
+--   19865-19895 rules/detect/workloads.yaml:4317:23
+--   19896-19918 rules/detect/workloads.yaml:4320:23
+--   19919-19949 rules/detect/workloads.yaml:4322:23
+--   19950-19972 rules/detect/workloads.yaml:4325:23
+--   19973-20003 rules/detect/workloads.yaml:4327:23
+--   20004-20012 rules/detect/workloads.yaml:4330:23
+--   20013-20021 rules/detect/workloads.yaml:4332:23
+--   20022-20030 rules/detect/workloads.yaml:4334:23
+--   20031-20054 rules/detect/workloads.yaml:4336:23
+--   20055-20077 rules/detect/workloads.yaml:4339:23
+--   20078-20100 rules/detect/workloads.yaml:4342:23
+--   20101-20105 rules/macros.yaml:49:7
+--   20106-20113 rules/detect/workloads.yaml:4348:13
+--   20114-20133 rules/detect/workloads.yaml:4352:17
+--   20134-20153 rules/detect/workloads.yaml:4355:17
+--   20154-20157 rules/detect/workloads.yaml:4280:5
+--   20159-20162 rules/detect/workloads.yaml:4437:5
+--   20163-20169 rules/detect/workloads.yaml:4463:11
+--   20170-20177 rules/macros.yaml:67:7
+--   20178-20185 rules/macros.yaml:22:11
+--   20186-20192 rules/macros.yaml:16:7
+--   20193-20197 rules/macros.yaml:49:7
+--   20198-20201 rules/detect/workloads.yaml:4437:5
+--   20203-20205 rules/noise/drops.yaml:12:5
+--   20206-20210 rules/noise/drops.yaml:19:11
+--   20211-20215 rules/noise/drops.yaml:21:11
+--   20216-20219 rules/noise/drops.yaml:12:5
+--   20221-20227 rules/noise/drops.yaml:38:5
+--   20229-20235 rules/noise/drops.yaml:55:5
+--   20237-20239 rules/noise/drops.yaml:74:5
+--   20240-20246 rules/noise/drops.yaml:86:11
+--   20247-20254 rules/macros.yaml:22:11
+--   20255-20261 rules/macros.yaml:16:7
+--   20262-20265 rules/noise/drops.yaml:74:5
+--   20267-20274 rules/redact/scan.yaml:14:5
+--   20276-20283 rules/redact/secrets.yaml:8:5
+--   20285-20292 rules/redact/secrets.yaml:91:5
+--   20294-20296 rules/redact/tokens.yaml:3:5
+--   20297-20303 rules/redact/tokens.yaml:11:11
+--   20304-20308 rules/redact/tokens.yaml:3:5
+--   20310-20317 rules/redact/tokens.yaml:34:5
+--   20319-20321 rules/redact/tokens.yaml:65:5
+--   20322-20329 rules/redact/tokens.yaml:75:7
+--   20330-20334 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -2031,13 +2311,20 @@ do
     v = v["aws_s3_access_key_id"]
     return present(v)
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/cluster.yaml:241:15)
+  local J23 = { pats = { { "data", "password" }, { "data", "passwd" }, { "data", "secret" }, { "data", "token" }, { "data", "api_key" }, { "data", "apikey" }, { "data", "api-key" }, { "data", "client_secret" }, { "data", "private_key" }, { "data", "id_rsa" }, { "data", "credentials" }, { "data", "aws_secret_access_key" }, { "data", "AWS_SECRET_ACCESS_KEY" }, { "data", "DB_PASSWORD" }, { "data", "POSTGRES_PASSWORD" }, { "data", "MYSQL_ROOT_PASSWORD" }, { "data", ".dockerconfigjson" }, { "data", "passphrase" }, { "data", "aws_access_key_id" }, { "data", "AWS_ACCESS_KEY_ID" }, { "data", "aws-access-key-id" }, { "data", "aws_s3_access_key_id" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return present(v) end }
   local function t23(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J23.kinds, J23.pats, J23.test, true)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t24(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[14] = function(e)
-    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e)) and not t23(e))
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e)) and not t24(e))
   end
 end
 
@@ -2045,7 +2332,7 @@ end
 RULE_ID[15], KIND[15], HITS[15] = "node-deleted", "detect", 0
 RANK[15] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/cluster.yaml:295:11)
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:435:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -2057,7 +2344,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/cluster.yaml:303:9)
+  -- user.username in (rules/detect/cluster.yaml:443:9)
   local S3 = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
   local function t3(e)
     local v = e["user"]
@@ -2324,21 +2611,48 @@ do
     v = v["name"]
     return S2[v] == true
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- verb equals (rules/detect/rbac.yaml:119:19)
   local function t3(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- objectRef.name in (rules/detect/rbac.yaml:121:19)
+  local S4 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
+  local function t4(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S4[v] == true
+  end
+  -- requestObject.subjects exists (rules/detect/rbac.yaml:125:23)
+  local function t5(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["subjects"]
+    return present(v)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:127:23)
+  local J6 = { pats = { { "subjects", WILD }, { "subjects", WILD, "name" }, { "subjects", WILD, "kind" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return present(v) end }
+  local function t6(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J6.kinds, J6.pats, J6.test, true)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t7(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:118:9)
-  local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
-  local function t4(e)
+  -- user.username in (rules/detect/rbac.yaml:136:9)
+  local S8 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t8(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S4[v] == true
+    return S8[v] == true
   end
   PRED[24] = function(e)
-    return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
+    return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
   end
 end
 
@@ -2346,7 +2660,7 @@ end
 RULE_ID[25], KIND[25], HITS[25] = "rbac-escalation-role", "detect", 0
 RANK[25] = 5 -- critical
 do
-  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:187:15)
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:323:15)
   local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
   local function t1(e)
     local v0 = e["requestObject"]
@@ -2369,7 +2683,7 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:189:15)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:325:15)
   local S2 = { ["*"] = true, ["*/*"] = true }
   local function t2(e)
     local v0 = e["requestObject"]
@@ -2392,12 +2706,12 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/rbac.yaml:192:19)
+  -- verb equals (rules/detect/rbac.yaml:328:19)
   local function t3(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:195:23)
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:331:23)
   local S4 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
   local function t4(e)
     local v0 = e["responseObject"]
@@ -2420,7 +2734,7 @@ do
     end
     return false
   end
-  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:197:23)
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:333:23)
   local S5 = { ["*"] = true, ["*/*"] = true }
   local function t5(e)
     local v0 = e["responseObject"]
@@ -2443,21 +2757,37 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/rbac.yaml:336:15)
+  local S6v = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
+  local J6 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S6v[v] == true end }
   local function t6(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J6.kinds, J6.pats, J6.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:344:15)
+  local S7v = { ["*"] = true, ["*/*"] = true }
+  local J7 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S7v[v] == true end }
+  local function t7(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J7.kinds, J7.pats, J7.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t8(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:201:9)
-  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t7(e)
+  -- user.username in (rules/detect/rbac.yaml:352:9)
+  local S9 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t9(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S7[v] == true
+    return S9[v] == true
   end
   PRED[25] = function(e)
-    return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e)))) and not (t6(e) or t7(e)))
+    return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
   end
 end
 
@@ -2465,7 +2795,7 @@ end
 RULE_ID[26], KIND[26], HITS[26] = "impersonation-used", "detect", 0
 RANK[26] = 3 -- medium
 do
-  -- impersonatedUser.username exists (rules/detect/rbac.yaml:264:7)
+  -- impersonatedUser.username exists (rules/detect/rbac.yaml:533:7)
   local function t1(e)
     local v = e["impersonatedUser"]
     if type(v) ~= "table" then return false end
@@ -2477,7 +2807,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:272:13)
+  -- user.username in (rules/detect/rbac.yaml:541:13)
   local S3 = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
   local function t3(e)
     local v = e["user"]
@@ -2485,14 +2815,14 @@ do
     v = v["username"]
     return S3[v] == true
   end
-  -- impersonatedUser.username prefix (rules/detect/rbac.yaml:274:13)
+  -- impersonatedUser.username prefix (rules/detect/rbac.yaml:543:13)
   local function t4(e)
     local v = e["impersonatedUser"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
   end
-  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:277:15)
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:546:15)
   local function t5(e)
     local v0 = e["impersonatedUser"]
     if type(v0) == "table" then
@@ -2515,7 +2845,7 @@ end
 RULE_ID[27], KIND[27], HITS[27] = "system-masters-credential-used", "detect", 0
 RANK[27] = 4 -- high
 do
-  -- user.groups[*] equals (rules/detect/rbac.yaml:326:11)
+  -- user.groups[*] equals (rules/detect/rbac.yaml:595:11)
   local function t1(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -2529,7 +2859,7 @@ do
     end
     return false
   end
-  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:328:11)
+  -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:597:11)
   local function t2(e)
     local v0 = e["impersonatedUser"]
     if type(v0) == "table" then
@@ -2548,7 +2878,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:332:9)
+  -- user.username in (rules/detect/rbac.yaml:601:9)
   local S4 = { ["system:apiserver"] = true }
   local function t4(e)
     local v = e["user"]
@@ -2602,7 +2932,7 @@ do
     v = v["namespace"]
     return S1[v] == true
   end
-  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:394:15)
+  -- requestObject.roleRef.name in (rules/detect/rbac.yaml:663:15)
   local S2 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
   local function t2(e)
     local v = e["requestObject"]
@@ -2612,12 +2942,12 @@ do
     v = v["name"]
     return S2[v] == true
   end
-  -- verb equals (rules/detect/rbac.yaml:400:19)
+  -- verb equals (rules/detect/rbac.yaml:669:19)
   local function t3(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:402:19)
+  -- responseObject.roleRef.name in (rules/detect/rbac.yaml:671:19)
   local S4 = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
   local function t4(e)
     local v = e["responseObject"]
@@ -2632,7 +2962,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:409:9)
+  -- user.username in (rules/detect/rbac.yaml:678:9)
   local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
   local function t6(e)
     local v = e["user"]
@@ -2649,7 +2979,7 @@ end
 RULE_ID[30], KIND[30], HITS[30] = "clusterrole-aggregates-privileged", "detect", 0
 RANK[30] = 4 -- high
 do
-  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:496:15)
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:765:15)
   local function t1(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2672,7 +3002,7 @@ do
     end
     return false
   end
-  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:498:15)
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:767:15)
   local function t2(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2695,7 +3025,7 @@ do
     end
     return false
   end
-  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:500:15)
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:769:15)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2718,7 +3048,7 @@ do
     end
     return false
   end
-  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:502:15)
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:771:15)
   local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -2741,7 +3071,7 @@ do
     end
     return false
   end
-  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:504:15)
+  -- requestObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:773:15)
   local S5 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
   local function t5(e)
     local v0 = e["requestObject"]
@@ -2770,7 +3100,7 @@ do
     end
     return false
   end
-  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:512:23)
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:781:23)
   local function t6(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2781,7 +3111,7 @@ do
     v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
     return v == "true"
   end
-  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:514:23)
+  -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:783:23)
   local function t7(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -2792,7 +3122,7 @@ do
     v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
     return v == "true"
   end
-  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:516:19)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:785:19)
   local S8 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
   local function t8(e)
     local v0 = e["requestObject"]
@@ -2815,12 +3145,12 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/rbac.yaml:530:19)
+  -- verb equals (rules/detect/rbac.yaml:799:19)
   local function t9(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:533:23)
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:802:23)
   local function t10(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -2843,7 +3173,7 @@ do
     end
     return false
   end
-  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:535:23)
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:804:23)
   local function t11(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -2866,7 +3196,7 @@ do
     end
     return false
   end
-  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:537:23)
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:806:23)
   local function t12(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -2889,7 +3219,7 @@ do
     end
     return false
   end
-  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:539:23)
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:808:23)
   local function t13(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -2912,7 +3242,7 @@ do
     end
     return false
   end
-  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:541:23)
+  -- responseObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:810:23)
   local S14 = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
   local function t14(e)
     local v0 = e["responseObject"]
@@ -2941,7 +3271,7 @@ do
     end
     return false
   end
-  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:549:31)
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:818:31)
   local function t15(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -2952,7 +3282,7 @@ do
     v = v["rbac.authorization.k8s.io/aggregate-to-admin"]
     return v == "true"
   end
-  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:551:31)
+  -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:820:31)
   local function t16(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -2963,7 +3293,7 @@ do
     v = v["rbac.authorization.k8s.io/aggregate-to-edit"]
     return v == "true"
   end
-  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:553:27)
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:822:27)
   local S17 = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
   local function t17(e)
     local v0 = e["responseObject"]
@@ -2986,21 +3316,51 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/rbac.yaml:836:15)
+  local J18 = { pats = { { "aggregationRule", "clusterRoleSelectors", WILD, "matchLabels", "rbac.authorization.k8s.io/aggregate-to-admin" }, { "aggregationRule", "clusterRoleSelectors", WILD, "matchLabels", "rbac.authorization.k8s.io/aggregate-to-edit" }, { "aggregationRule", "clusterRoleSelectors", WILD, "matchLabels", "rbac.authorization.k8s.io/aggregate-to-cluster-admin" }, { "aggregationRule", "clusterRoleSelectors", WILD, "matchLabels", "kubernetes.io/bootstrapping" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return present(v) end }
   local function t18(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J18.kinds, J18.pats, J18.test, true)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:844:15)
+  local S19v = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local J19 = { pats = { { "aggregationRule", "clusterRoleSelectors", WILD, "matchExpressions", WILD, "key" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S19v[v] == true end }
+  local function t19(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J19.kinds, J19.pats, J19.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:853:19)
+  local J20 = { pats = { { "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-admin" }, { "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-edit" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "true" end }
+  local function t20(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J20.kinds, J20.pats, J20.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:859:19)
+  local S21v = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local J21 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S21v[v] == true end }
+  local function t21(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J21.kinds, J21.pats, J21.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t22(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:568:9)
-  local S19 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t19(e)
+  -- user.username in (rules/detect/rbac.yaml:876:9)
+  local S23 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t23(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S19[v] == true
+    return S23[v] == true
   end
   PRED[30] = function(e)
-    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e))))) and not (t18(e) or t19(e)))
+    return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
   end
 end
 
@@ -3008,7 +3368,7 @@ end
 RULE_ID[31], KIND[31], HITS[31] = "role-grants-exec-or-node-access", "detect", 0
 RANK[31] = 4 -- high
 do
-  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:670:15)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1092:15)
   local S1 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
   local function t1(e)
     local v0 = e["requestObject"]
@@ -3031,12 +3391,12 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/rbac.yaml:681:19)
+  -- verb equals (rules/detect/rbac.yaml:1103:19)
   local function t2(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:684:23)
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1106:23)
   local S3 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
   local function t3(e)
     local v0 = e["responseObject"]
@@ -3059,29 +3419,37 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/rbac.yaml:1117:15)
+  local S4v = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local J4 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S4v[v] == true end }
   local function t4(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J4.kinds, J4.pats, J4.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:696:9)
-  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t5(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S5[v] == true
-  end
-  -- user.username in (rules/detect/rbac.yaml:701:9)
-  local S6 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  -- user.username in (rules/detect/rbac.yaml:1131:9)
+  local S6 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t6(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return S6[v] == true
   end
+  -- user.username in (rules/detect/rbac.yaml:1136:9)
+  local S7 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t7(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
+  end
   PRED[31] = function(e)
-    return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
+    return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
   end
 end
 
@@ -3089,7 +3457,7 @@ end
 RULE_ID[32], KIND[32], HITS[32] = "role-grants-rbac-write-or-secret-read", "detect", 0
 RANK[32] = 3 -- medium
 do
-  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:801:19)
+  -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1355:19)
   local S1 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
   local function t1(e)
     local v0 = e["requestObject"]
@@ -3112,7 +3480,7 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:807:19)
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1361:19)
   local S2 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
   local function t2(e)
     local v0 = e["requestObject"]
@@ -3135,7 +3503,7 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:815:19)
+  -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:1369:19)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -3157,7 +3525,7 @@ do
     end
     return false
   end
-  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:817:19)
+  -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1371:19)
   local S4 = { ["get"] = true, ["list"] = true, ["watch"] = true }
   local function t4(e)
     local v0 = e["requestObject"]
@@ -3180,12 +3548,12 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/rbac.yaml:823:19)
+  -- verb equals (rules/detect/rbac.yaml:1377:19)
   local function t5(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:827:27)
+  -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1381:27)
   local S6 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
   local function t6(e)
     local v0 = e["responseObject"]
@@ -3208,7 +3576,7 @@ do
     end
     return false
   end
-  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:833:27)
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1387:27)
   local S7 = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
   local function t7(e)
     local v0 = e["responseObject"]
@@ -3231,7 +3599,7 @@ do
     end
     return false
   end
-  -- responseObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:841:27)
+  -- responseObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:1395:27)
   local function t8(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -3253,7 +3621,7 @@ do
     end
     return false
   end
-  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:843:27)
+  -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1397:27)
   local S9 = { ["get"] = true, ["list"] = true, ["watch"] = true }
   local function t9(e)
     local v0 = e["responseObject"]
@@ -3276,29 +3644,60 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/rbac.yaml:1404:19)
+  local S10v = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local J10 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S10v[v] == true end }
   local function t10(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J10.kinds, J10.pats, J10.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:1412:19)
+  local S11v = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local J11 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S11v[v] == true end }
+  local function t11(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J11.kinds, J11.pats, J11.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:1422:19)
+  local J12 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "secrets" end }
+  local function t12(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J12.kinds, J12.pats, J12.test, false)
+  end
+  -- requestObject json_patch (rules/detect/rbac.yaml:1426:19)
+  local S13v = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local J13 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S13v[v] == true end }
+  local function t13(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J13.kinds, J13.pats, J13.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t14(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:850:9)
-  local S11 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t11(e)
+  -- user.username in (rules/detect/rbac.yaml:1435:9)
+  local S15 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t15(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S11[v] == true
+    return S15[v] == true
   end
-  -- user.username in (rules/detect/rbac.yaml:855:9)
-  local S12 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
-  local function t12(e)
+  -- user.username in (rules/detect/rbac.yaml:1440:9)
+  local S16 = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local function t16(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S12[v] == true
+    return S16[v] == true
   end
   PRED[32] = function(e)
-    return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e))))) and not (t10(e) or t11(e) or t12(e)))
+    return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
   end
 end
 
@@ -3306,14 +3705,14 @@ end
 RULE_ID[33], KIND[33], HITS[33] = "system-rbac-object-modified", "detect", 0
 RANK[33] = 4 -- high
 do
-  -- objectRef.name prefix (rules/detect/rbac.yaml:930:11)
+  -- objectRef.name prefix (rules/detect/rbac.yaml:1647:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
     return type(v) == "string" and ssub(v, 1, 7) == "system:"
   end
-  -- objectRef.name in (rules/detect/rbac.yaml:933:13)
+  -- objectRef.name in (rules/detect/rbac.yaml:1650:13)
   local S2 = { ["system:coredns"] = true, ["system:managed-certificate-controller"] = true }
   local function t2(e)
     local v = e["objectRef"]
@@ -3326,7 +3725,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:938:9)
+  -- user.username in (rules/detect/rbac.yaml:1655:9)
   local S4 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t4(e)
     local v = e["user"]
@@ -3348,7 +3747,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/rbac.yaml:1025:9)
+  -- user.username in (rules/detect/rbac.yaml:1742:9)
   local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
   local function t2(e)
     local v = e["user"]
@@ -3365,7 +3764,7 @@ end
 RULE_ID[35], KIND[35], HITS[35] = "serviceaccount-created-in-system-namespace", "detect", 0
 RANK[35] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/rbac.yaml:1086:11)
+  -- objectRef.subresource exists (rules/detect/rbac.yaml:1803:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -3398,7 +3797,7 @@ do
     v = v["namespace"]
     return S5[v] == true
   end
-  -- objectRef.name in (rules/detect/rbac.yaml:1091:13)
+  -- objectRef.name in (rules/detect/rbac.yaml:1808:13)
   local S6 = { ["default"] = true, ["coredns"] = true, ["kube-proxy"] = true, ["kube-dns"] = true, ["metrics-server"] = true, ["bootstrap-signer"] = true, ["certificate-controller"] = true, ["clusterrole-aggregation-controller"] = true, ["cronjob-controller"] = true, ["daemon-set-controller"] = true, ["deployment-controller"] = true, ["disruption-controller"] = true, ["endpoint-controller"] = true, ["endpointslice-controller"] = true, ["endpointslicemirroring-controller"] = true, ["ephemeral-volume-controller"] = true, ["expand-controller"] = true, ["generic-garbage-collector"] = true, ["horizontal-pod-autoscaler"] = true, ["job-controller"] = true, ["legacy-service-account-token-cleaner"] = true, ["namespace-controller"] = true, ["node-controller"] = true, ["persistent-volume-binder"] = true, ["pod-garbage-collector"] = true, ["pv-protection-controller"] = true, ["pvc-protection-controller"] = true, ["replicaset-controller"] = true, ["replication-controller"] = true, ["resourcequota-controller"] = true, ["root-ca-cert-publisher"] = true, ["service-account-controller"] = true, ["statefulset-controller"] = true, ["token-cleaner"] = true, ["ttl-after-finished-controller"] = true, ["ttl-controller"] = true, ["attachdetach-controller"] = true }
   local function t6(e)
     local v = e["objectRef"]
@@ -3562,29 +3961,30 @@ end
 RULE_ID[39], KIND[39], HITS[39] = "privileged-container", "detect", 0
 RANK[39] = 5 -- critical
 do
+  local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
-  local function t1(e)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
-  local function t2(e)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:46:23)
-  local function t3(e)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:62:23)
+  T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:49:27)
-  local function t4(e)
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:65:27)
+  T[4] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3606,8 +4006,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:51:27)
-  local function t5(e)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:67:27)
+  T[5] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3629,8 +4029,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:53:27)
-  local function t6(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:69:27)
+  T[6] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3652,8 +4052,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:56:23)
-  local function t7(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:72:23)
+  T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -3663,8 +4063,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:59:27)
-  local function t8(e)
+  -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:75:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3692,8 +4092,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:61:27)
-  local function t9(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:77:27)
+  T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3721,8 +4121,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:63:27)
-  local function t10(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:27)
+  T[10] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3750,8 +4150,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:66:23)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:82:23)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -3765,8 +4165,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:69:27)
-  local function t12(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:85:27)
+  T[12] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3800,8 +4200,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:71:27)
-  local function t13(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:87:27)
+  T[13] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3835,8 +4235,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:73:27)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:89:27)
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3870,8 +4270,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:76:23)
-  local function t15(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:92:23)
+  T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -3879,8 +4279,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:27)
-  local function t16(e)
+  -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:27)
+  T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3905,8 +4305,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:81:27)
-  local function t17(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:97:27)
+  T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3931,8 +4331,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:83:27)
-  local function t18(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:99:27)
+  T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -3957,20 +4357,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:86:19)
-  local function t19(e)
+  -- verb equals (rules/detect/workloads.yaml:102:19)
+  T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:90:27)
-  local function t20(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:106:27)
+  T[20] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:93:31)
-  local function t21(e)
+  -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:109:31)
+  T[21] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -3992,8 +4392,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:31)
-  local function t22(e)
+  -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:111:31)
+  T[22] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4015,8 +4415,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:97:31)
-  local function t23(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:113:31)
+  T[23] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4038,8 +4438,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:100:27)
-  local function t24(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:116:27)
+  T[24] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4049,8 +4449,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:103:31)
-  local function t25(e)
+  -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:119:31)
+  T[25] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4078,8 +4478,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:105:31)
-  local function t26(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:121:31)
+  T[26] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4107,8 +4507,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:107:31)
-  local function t27(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:123:31)
+  T[27] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4136,8 +4536,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:110:27)
-  local function t28(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:126:27)
+  T[28] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -4151,8 +4551,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:113:31)
-  local function t29(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:129:31)
+  T[29] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4186,8 +4586,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:115:31)
-  local function t30(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:131:31)
+  T[30] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4221,8 +4621,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:117:31)
-  local function t31(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:133:31)
+  T[31] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -4256,8 +4656,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:120:27)
-  local function t32(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:136:27)
+  T[32] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -4265,8 +4665,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:123:31)
-  local function t33(e)
+  -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:139:31)
+  T[33] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4291,8 +4691,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:125:31)
-  local function t34(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:141:31)
+  T[34] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4317,8 +4717,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:127:31)
-  local function t35(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:143:31)
+  T[35] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -4343,43 +4743,698 @@ do
     end
     return false
   end
+  -- requestObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:147:19)
+  T[36] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:149:19)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:151:19)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["privileged"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:153:19)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["privileged"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:155:19)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:157:19)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:159:19)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:161:19)
+  T[43] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:163:19)
+  T[44] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:165:19)
+  T[45] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["privileged"]
+                          if v9 == true then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:168:23)
+  T[46] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:171:27)
+  T[47] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:173:27)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["privileged"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:175:27)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["privileged"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:177:27)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["privileged"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:179:27)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:181:27)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:183:27)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["privileged"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:185:27)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:187:27)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["privileged"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:189:27)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["privileged"]
+                          if v9 == true then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:193:15)
+  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[57] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+  end
   -- requestURI regex (rules/macros.yaml:49:7)
-  local function t36(e)
+  T[58] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t37(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S59 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[59] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S37[v] == true
+    return S59[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[60] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S61 = { ["pods"] = true, ["workflows"] = true }
+  T[61] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S61[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S62 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[62] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S62[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t38(e)
+  T[63] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:134:13)
-  local function t39(e)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:225:13)
+  T[64] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:136:13)
-  local S40 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
-  local function t40(e)
+  -- user.username in (rules/detect/workloads.yaml:227:13)
+  local S65 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[65] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S40[v] == true
+    return S65[v] == true
   end
   PRED[39] = function(e)
-    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e) or (t39(e) and t40(e))))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e) or (T[64](e) and T[65](e))))
   end
 end
 
@@ -4402,14 +5457,14 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:306:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:710:23)
   T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:309:27)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:713:27)
   T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4418,7 +5473,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:311:27)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:715:27)
   T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4427,7 +5482,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:313:27)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:717:27)
   T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4436,7 +5491,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:315:27)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:719:27)
   local S7 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[7] = function(e)
     local v0 = e["requestObject"]
@@ -4460,7 +5515,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:318:27)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:722:27)
   T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4483,7 +5538,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:321:27)
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:725:27)
   T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4506,7 +5561,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:325:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:729:23)
   T[10] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4517,7 +5572,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:328:27)
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:732:27)
   T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4530,7 +5585,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:330:27)
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:734:27)
   T[12] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4543,7 +5598,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:332:27)
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:736:27)
   T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4556,7 +5611,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:334:27)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:738:27)
   local S14 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[14] = function(e)
     local v0 = e["requestObject"]
@@ -4586,7 +5641,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:337:27)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:741:27)
   T[15] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4615,7 +5670,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:340:27)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:744:27)
   T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4644,7 +5699,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:344:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:748:23)
   T[17] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4659,7 +5714,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:347:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:751:27)
   T[18] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4676,7 +5731,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:349:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:753:27)
   T[19] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4693,7 +5748,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:351:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:755:27)
   T[20] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4710,7 +5765,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:353:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:757:27)
   local S21 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[21] = function(e)
     local v0 = e["requestObject"]
@@ -4746,7 +5801,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:356:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:760:27)
   T[22] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4781,7 +5836,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:359:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:763:27)
   T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4816,7 +5871,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:363:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:767:23)
   T[24] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4825,7 +5880,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:366:27)
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:770:27)
   T[25] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4836,7 +5891,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:368:27)
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:772:27)
   T[26] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4847,7 +5902,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:370:27)
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:774:27)
   T[27] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -4858,7 +5913,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:372:27)
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:776:27)
   local S28 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[28] = function(e)
     local v0 = e["requestObject"]
@@ -4885,7 +5940,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:375:27)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:779:27)
   T[29] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4911,7 +5966,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:378:27)
+  -- requestObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:782:27)
   T[30] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -4937,19 +5992,19 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:382:19)
+  -- verb equals (rules/detect/workloads.yaml:786:19)
   T[31] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:386:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:790:27)
   T[32] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:389:31)
+  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:793:31)
   T[33] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -4958,7 +6013,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:391:31)
+  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:795:31)
   T[34] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -4967,7 +6022,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:393:31)
+  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:797:31)
   T[35] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -4976,7 +6031,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:395:31)
+  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:799:31)
   local S36 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[36] = function(e)
     local v0 = e["responseObject"]
@@ -5000,7 +6055,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:398:31)
+  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:802:31)
   T[37] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5023,7 +6078,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:401:31)
+  -- responseObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:805:31)
   T[38] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5046,7 +6101,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:405:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:809:27)
   T[39] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5057,7 +6112,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:408:31)
+  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:812:31)
   T[40] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5070,7 +6125,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:410:31)
+  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:814:31)
   T[41] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5083,7 +6138,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:412:31)
+  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:816:31)
   T[42] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5096,7 +6151,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:414:31)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:818:31)
   local S43 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[43] = function(e)
     local v0 = e["responseObject"]
@@ -5126,7 +6181,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:417:31)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:821:31)
   T[44] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5155,7 +6210,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:420:31)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:824:31)
   T[45] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5184,7 +6239,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:424:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:828:27)
   T[46] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5199,7 +6254,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:427:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:831:31)
   T[47] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5216,7 +6271,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:429:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:833:31)
   T[48] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5233,7 +6288,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:431:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:835:31)
   T[49] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5250,7 +6305,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:433:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:837:31)
   local S50 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[50] = function(e)
     local v0 = e["responseObject"]
@@ -5286,7 +6341,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:436:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:840:31)
   T[51] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5321,7 +6376,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:439:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:843:31)
   T[52] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5356,7 +6411,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:443:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:847:27)
   T[53] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5365,7 +6420,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:446:31)
+  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:850:31)
   T[54] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5376,7 +6431,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:448:31)
+  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:852:31)
   T[55] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5387,7 +6442,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:450:31)
+  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:854:31)
   T[56] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5398,7 +6453,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:452:31)
+  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:856:31)
   local S57 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[57] = function(e)
     local v0 = e["responseObject"]
@@ -5425,7 +6480,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:455:31)
+  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:859:31)
   T[58] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5451,7 +6506,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:458:31)
+  -- responseObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:862:31)
   T[59] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -5477,43 +6532,974 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:867:19)
   T[60] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- requestObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:869:19)
+  T[61] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPID"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:871:19)
+  T[62] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPID"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:873:19)
+  T[63] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- requestObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:875:19)
+  T[64] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostIPC"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:877:19)
+  T[65] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostIPC"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:879:19)
+  T[66] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- requestObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:881:19)
+  T[67] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostNetwork"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:883:19)
+  T[68] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostNetwork"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:885:19)
+  local S69 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[69] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if S69[v6] == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:888:19)
+  local S70 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[70] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if S70[v7] == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:891:19)
+  local S71 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[71] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if S71[v8] == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:894:19)
+  T[72] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:897:19)
+  T[73] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:900:19)
+  T[74] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if type(v8) == "string" and (ssub(v8, 1, 5) == "/etc/" or ssub(v8, 1, 6) == "/root/" or ssub(v8, 1, 6) == "/home/" or ssub(v8, 1, 6) == "/proc/" or ssub(v8, 1, 5) == "/sys/" or ssub(v8, 1, 5) == "/dev/" or ssub(v8, 1, 6) == "/boot/" or ssub(v8, 1, 17) == "/var/lib/kubelet/" or ssub(v8, 1, 14) == "/var/lib/etcd/" or ssub(v8, 1, 16) == "/var/lib/docker/" or ssub(v8, 1, 16) == "/run/containerd/" or ssub(v8, 1, 20) == "/var/run/containerd/" or ssub(v8, 1, 17) == "/var/run/secrets/" or ssub(v8, 1, 13) == "/run/secrets/") then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:903:19)
+  T[75] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:906:19)
+  T[76] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:909:19)
+  T[77] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if type(v8) == "string" and (sfind(v8, "^[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*etc$") ~= nil or sfind(v8, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*root$") ~= nil or sfind(v8, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*home$") ~= nil or sfind(v8, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*proc$") ~= nil or sfind(v8, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*sys$") ~= nil or sfind(v8, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*dev$") ~= nil or sfind(v8, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*boot$") ~= nil or sfind(v8, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v8, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v8, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v8, "/%.%./") ~= nil or sfind(v8, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:913:23)
+  T[78] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:916:27)
+  T[79] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
+    return v == true
+  end
+  -- responseObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:918:27)
+  T[80] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostPID"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:920:27)
+  T[81] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPID"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:922:27)
+  T[82] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
+    return v == true
+  end
+  -- responseObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:924:27)
+  T[83] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostIPC"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:926:27)
+  T[84] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostIPC"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:928:27)
+  T[85] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
+    return v == true
+  end
+  -- responseObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:930:27)
+  T[86] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["hostNetwork"]
+              if v4 == true then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:932:27)
+  T[87] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostNetwork"]
+                if v5 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:934:27)
+  local S88 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[88] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if S88[v6] == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:937:27)
+  local S89 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[89] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if S89[v7] == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:940:27)
+  local S90 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  T[90] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if S90[v8] == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:943:27)
+  T[91] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (ssub(v6, 1, 5) == "/etc/" or ssub(v6, 1, 6) == "/root/" or ssub(v6, 1, 6) == "/home/" or ssub(v6, 1, 6) == "/proc/" or ssub(v6, 1, 5) == "/sys/" or ssub(v6, 1, 5) == "/dev/" or ssub(v6, 1, 6) == "/boot/" or ssub(v6, 1, 17) == "/var/lib/kubelet/" or ssub(v6, 1, 14) == "/var/lib/etcd/" or ssub(v6, 1, 16) == "/var/lib/docker/" or ssub(v6, 1, 16) == "/run/containerd/" or ssub(v6, 1, 20) == "/var/run/containerd/" or ssub(v6, 1, 17) == "/var/run/secrets/" or ssub(v6, 1, 13) == "/run/secrets/") then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:946:27)
+  T[92] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if type(v7) == "string" and (ssub(v7, 1, 5) == "/etc/" or ssub(v7, 1, 6) == "/root/" or ssub(v7, 1, 6) == "/home/" or ssub(v7, 1, 6) == "/proc/" or ssub(v7, 1, 5) == "/sys/" or ssub(v7, 1, 5) == "/dev/" or ssub(v7, 1, 6) == "/boot/" or ssub(v7, 1, 17) == "/var/lib/kubelet/" or ssub(v7, 1, 14) == "/var/lib/etcd/" or ssub(v7, 1, 16) == "/var/lib/docker/" or ssub(v7, 1, 16) == "/run/containerd/" or ssub(v7, 1, 20) == "/var/run/containerd/" or ssub(v7, 1, 17) == "/var/run/secrets/" or ssub(v7, 1, 13) == "/run/secrets/") then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:949:27)
+  T[93] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if type(v8) == "string" and (ssub(v8, 1, 5) == "/etc/" or ssub(v8, 1, 6) == "/root/" or ssub(v8, 1, 6) == "/home/" or ssub(v8, 1, 6) == "/proc/" or ssub(v8, 1, 5) == "/sys/" or ssub(v8, 1, 5) == "/dev/" or ssub(v8, 1, 6) == "/boot/" or ssub(v8, 1, 17) == "/var/lib/kubelet/" or ssub(v8, 1, 14) == "/var/lib/etcd/" or ssub(v8, 1, 16) == "/var/lib/docker/" or ssub(v8, 1, 16) == "/run/containerd/" or ssub(v8, 1, 20) == "/var/run/containerd/" or ssub(v8, 1, 17) == "/var/run/secrets/" or ssub(v8, 1, 13) == "/run/secrets/") then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:952:27)
+  T[94] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["volumes"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["hostPath"]
+                if type(v5) == "table" then
+                  local v6 = v5["path"]
+                  if type(v6) == "string" and (sfind(v6, "^[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*etc$") ~= nil or sfind(v6, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*root$") ~= nil or sfind(v6, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*home$") ~= nil or sfind(v6, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*proc$") ~= nil or sfind(v6, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*sys$") ~= nil or sfind(v6, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*dev$") ~= nil or sfind(v6, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*boot$") ~= nil or sfind(v6, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v6, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v6, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v6, "/%.%./") ~= nil or sfind(v6, "/%.%.$") ~= nil) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:955:27)
+  T[95] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["volumes"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["hostPath"]
+                    if type(v6) == "table" then
+                      local v7 = v6["path"]
+                      if type(v7) == "string" and (sfind(v7, "^[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*etc$") ~= nil or sfind(v7, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*root$") ~= nil or sfind(v7, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*home$") ~= nil or sfind(v7, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*proc$") ~= nil or sfind(v7, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*sys$") ~= nil or sfind(v7, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*dev$") ~= nil or sfind(v7, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*boot$") ~= nil or sfind(v7, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v7, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v7, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v7, "/%.%./") ~= nil or sfind(v7, "/%.%.$") ~= nil) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:958:27)
+  T[96] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["volumes"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPath"]
+                      if type(v7) == "table" then
+                        local v8 = v7["path"]
+                        if type(v8) == "string" and (sfind(v8, "^[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*etc$") ~= nil or sfind(v8, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*root$") ~= nil or sfind(v8, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*home$") ~= nil or sfind(v8, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*proc$") ~= nil or sfind(v8, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*sys$") ~= nil or sfind(v8, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*dev$") ~= nil or sfind(v8, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*boot$") ~= nil or sfind(v8, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v8, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v8, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v8, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v8, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v8, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v8, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v8, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v8, "/%.%./") ~= nil or sfind(v8, "/%.%.$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:964:19)
+  local J97 = { pats = { { "spec", "hostPID" }, { "spec", "template", "spec", "hostPID" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }, { "template", "spec", "hostPID" }, { "spec", "workflowSpec", "hostPID" }, { "spec", "templates", WILD, "hostPID" }, { "spec", "workflowSpec", "templates", WILD, "hostPID" }, { "spec", "hostIPC" }, { "spec", "template", "spec", "hostIPC" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }, { "template", "spec", "hostIPC" }, { "spec", "workflowSpec", "hostIPC" }, { "spec", "templates", WILD, "hostIPC" }, { "spec", "workflowSpec", "templates", WILD, "hostIPC" }, { "spec", "hostNetwork" }, { "spec", "template", "spec", "hostNetwork" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }, { "template", "spec", "hostNetwork" }, { "spec", "workflowSpec", "hostNetwork" }, { "spec", "templates", WILD, "hostNetwork" }, { "spec", "workflowSpec", "templates", WILD, "hostNetwork" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[97] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J97.kinds, J97.pats, J97.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:989:19)
+  local S98v = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
+  local J98 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return S98v[v] == true end }
+  T[98] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J98.kinds, J98.pats, J98.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1001:19)
+  local J99 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and (ssub(v, 1, 5) == "/etc/" or ssub(v, 1, 6) == "/root/" or ssub(v, 1, 6) == "/home/" or ssub(v, 1, 6) == "/proc/" or ssub(v, 1, 5) == "/sys/" or ssub(v, 1, 5) == "/dev/" or ssub(v, 1, 6) == "/boot/" or ssub(v, 1, 17) == "/var/lib/kubelet/" or ssub(v, 1, 14) == "/var/lib/etcd/" or ssub(v, 1, 16) == "/var/lib/docker/" or ssub(v, 1, 16) == "/run/containerd/" or ssub(v, 1, 20) == "/var/run/containerd/" or ssub(v, 1, 17) == "/var/run/secrets/" or ssub(v, 1, 13) == "/run/secrets/") end }
+  T[99] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J99.kinds, J99.pats, J99.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1013:19)
+  local J100 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and (sfind(v, "^[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*etc$") ~= nil or sfind(v, "^/[%.%/]*etc[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*root$") ~= nil or sfind(v, "^/[%.%/]*root[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*home$") ~= nil or sfind(v, "^/[%.%/]*home[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*proc$") ~= nil or sfind(v, "^/[%.%/]*proc[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*sys$") ~= nil or sfind(v, "^/[%.%/]*sys[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*dev$") ~= nil or sfind(v, "^/[%.%/]*dev[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*boot$") ~= nil or sfind(v, "^/[%.%/]*boot[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*run[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*var/+log[%.%/]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+kubelet$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+etcd$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+docker$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+containerd$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+rancher$") ~= nil or sfind(v, "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+containerd$") ~= nil or sfind(v, "^/[%.%/]*run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+docker$") ~= nil or sfind(v, "^/[%.%/]*run/+docker[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+crio$") ~= nil or sfind(v, "^/[%.%/]*run/+crio[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+k3s$") ~= nil or sfind(v, "^/[%.%/]*run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+secrets$") ~= nil or sfind(v, "^/[%.%/]*run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+docker%.sock$") ~= nil or sfind(v, "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+crio%.sock$") ~= nil or sfind(v, "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+containerd$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+docker$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+crio$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+k3s$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+secrets$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+docker%.sock$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+crio%.sock$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$") ~= nil or sfind(v, "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v, "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$") ~= nil or sfind(v, "/%.%./") ~= nil or sfind(v, "/%.%.$") ~= nil) end }
+  T[100] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J100.kinds, J100.pats, J100.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[101] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S61 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[61] = function(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S102 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[102] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S61[v] == true
+    return S102[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[103] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S104 = { ["pods"] = true, ["workflows"] = true }
+  T[104] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S104[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S105 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[105] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S105[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[62] = function(e)
+  T[106] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:466:13)
-  T[63] = function(e)
+  -- objectRef.resource equals (rules/detect/workloads.yaml:1031:13)
+  T[107] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:468:13)
-  local S64 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
-  T[64] = function(e)
+  -- user.username in (rules/detect/workloads.yaml:1033:13)
+  local S108 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[108] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S64[v] == true
+    return S108[v] == true
   end
   PRED[40] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e)))))) and not (T[60](e) or T[61](e) or T[62](e) or (T[63](e) and T[64](e))))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or (T[78](e) and (T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e))) or T[97](e) or T[98](e) or T[99](e) or T[100](e)) and not (T[101](e) or (T[102](e) and T[103](e) and T[104](e)) or T[105](e) or T[106](e) or (T[107](e) and T[108](e))))
   end
 end
 
@@ -5521,7 +7507,7 @@ end
 RULE_ID[41], KIND[41], HITS[41] = "pod-created-in-kube-system", "detect", 0
 RANK[41] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:661:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1528:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5569,14 +7555,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:668:17)
+  -- user.username prefix (rules/detect/workloads.yaml:1535:17)
   local function t8(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:670:17)
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:1537:17)
   local function t9(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5597,7 +7583,7 @@ end
 RULE_ID[42], KIND[42], HITS[42] = "cronjob-created-or-modified", "detect", 0
 RANK[42] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:746:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1613:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -5633,14 +7619,14 @@ end
 RULE_ID[43], KIND[43], HITS[43] = "nodeport-service", "detect", 0
 RANK[43] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:776:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1645:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:780:15)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1649:15)
   local function t2(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5649,7 +7635,7 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:782:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:1651:15)
   local function t3(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -5669,7 +7655,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:785:19)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1654:19)
   local function t4(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5678,7 +7664,7 @@ do
     v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:788:21)
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:1657:21)
   local function t5(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -5687,12 +7673,12 @@ do
     v = v["allocateLoadBalancerNodePorts"]
     return v == false
   end
-  -- verb equals (rules/detect/workloads.yaml:791:19)
+  -- verb equals (rules/detect/workloads.yaml:1660:19)
   local function t6(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.type equals (rules/detect/workloads.yaml:793:19)
+  -- responseObject.spec.type equals (rules/detect/workloads.yaml:1662:19)
   local function t7(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -5701,13 +7687,41 @@ do
     v = v["type"]
     return v == "NodePort"
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject json_patch (rules/detect/workloads.yaml:1665:15)
+  local J8 = { pats = { { "spec", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "NodePort" end }
   local function t8(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J8.kinds, J8.pats, J8.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1669:15)
+  local J9 = { pats = { { "spec", "ports", WILD, "nodePort" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "number" and v > 0 end }
+  local function t9(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J9.kinds, J9.pats, J9.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1674:19)
+  local J10 = { pats = { { "spec", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "LoadBalancer" end }
+  local function t10(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J10.kinds, J10.pats, J10.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1679:21)
+  local J11 = { pats = { { "spec", "allocateLoadBalancerNodePorts" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == false end }
+  local function t11(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J11.kinds, J11.pats, J11.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t12(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[43] = function(e)
-    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e))) and not t8(e))
+    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e)) or t8(e) or t9(e) or (t10(e) and not t11(e))) and not t12(e))
   end
 end
 
@@ -5715,29 +7729,30 @@ end
 RULE_ID[44], KIND[44], HITS[44] = "dangerous-capability-added", "detect", 0
 RANK[44] = 4 -- high
 do
+  local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
-  local function t1(e)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
-  local function t2(e)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:853:23)
-  local function t3(e)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1933:23)
+  T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:856:27)
-  local function t4(e)
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1936:27)
+  T[4] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5767,8 +7782,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:859:27)
-  local function t5(e)
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1939:27)
+  T[5] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5798,8 +7813,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:862:27)
-  local function t6(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1942:27)
+  T[6] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5829,8 +7844,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:866:23)
-  local function t7(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1946:23)
+  T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -5840,8 +7855,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:869:27)
-  local function t8(e)
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1949:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5877,8 +7892,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:872:27)
-  local function t9(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1952:27)
+  T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5914,8 +7929,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:875:27)
-  local function t10(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1955:27)
+  T[10] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -5951,8 +7966,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:879:23)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1959:23)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -5966,8 +7981,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:882:27)
-  local function t12(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1962:27)
+  T[12] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6009,8 +8024,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:885:27)
-  local function t13(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1965:27)
+  T[13] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6052,8 +8067,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:888:27)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1968:27)
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6095,8 +8110,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:892:23)
-  local function t15(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1972:23)
+  T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -6104,8 +8119,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:895:27)
-  local function t16(e)
+  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1975:27)
+  T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6138,8 +8153,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:898:27)
-  local function t17(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1978:27)
+  T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6172,8 +8187,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:901:27)
-  local function t18(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1981:27)
+  T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6206,20 +8221,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:905:19)
-  local function t19(e)
+  -- verb equals (rules/detect/workloads.yaml:1985:19)
+  T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:909:27)
-  local function t20(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:1989:27)
+  T[20] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:912:31)
-  local function t21(e)
+  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1992:31)
+  T[21] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6249,8 +8264,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:915:31)
-  local function t22(e)
+  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1995:31)
+  T[22] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6280,8 +8295,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:918:31)
-  local function t23(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1998:31)
+  T[23] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6311,8 +8326,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:922:27)
-  local function t24(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2002:27)
+  T[24] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6322,8 +8337,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:925:31)
-  local function t25(e)
+  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2005:31)
+  T[25] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6359,8 +8374,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:928:31)
-  local function t26(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2008:31)
+  T[26] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6396,8 +8411,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:931:31)
-  local function t27(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2011:31)
+  T[27] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6433,8 +8448,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:935:27)
-  local function t28(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2015:27)
+  T[28] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -6448,8 +8463,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:938:31)
-  local function t29(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2018:31)
+  T[29] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6491,8 +8506,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:941:31)
-  local function t30(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2021:31)
+  T[30] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6534,8 +8549,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:944:31)
-  local function t31(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2024:31)
+  T[31] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -6577,8 +8592,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:948:27)
-  local function t32(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2028:27)
+  T[32] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -6586,8 +8601,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:951:31)
-  local function t33(e)
+  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2031:31)
+  T[33] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6620,8 +8635,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:954:31)
-  local function t34(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2034:31)
+  T[34] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6654,8 +8669,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:957:31)
-  local function t35(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2037:31)
+  T[35] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -6688,28 +8703,843 @@ do
     end
     return false
   end
+  -- requestObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2042:19)
+  T[36] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2045:19)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2048:19)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["capabilities"]
+                      if type(v7) == "table" then
+                        local v8 = v7["add"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2051:19)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["capabilities"]
+                      if type(v7) == "table" then
+                        local v8 = v7["add"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2054:19)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2057:19)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2060:19)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2063:19)
+  T[43] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2066:19)
+  T[44] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2069:19)
+  T[45] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["capabilities"]
+                          if type(v9) == "table" then
+                            local v10 = v9["add"]
+                            if type(v10) == "table" then
+                              for i11 = 1, alen(v10) do
+                                local v11 = v10[i11]
+                                if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                              end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:2073:23)
+  T[46] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2076:27)
+  T[47] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2079:27)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["capabilities"]
+                  if type(v6) == "table" then
+                    local v7 = v6["add"]
+                    if type(v7) == "table" then
+                      for i8 = 1, alen(v7) do
+                        local v8 = v7[i8]
+                        if type(v8) == "string" and (sfind(v8, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v8, "^[Aa][Ll][Ll]$") ~= nil or sfind(v8, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2082:27)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["capabilities"]
+                      if type(v7) == "table" then
+                        local v8 = v7["add"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2085:27)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["capabilities"]
+                      if type(v7) == "table" then
+                        local v8 = v7["add"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2088:27)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2091:27)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2094:27)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["capabilities"]
+                    if type(v7) == "table" then
+                      local v8 = v7["add"]
+                      if type(v8) == "table" then
+                        for i9 = 1, alen(v8) do
+                          local v9 = v8[i9]
+                          if type(v9) == "string" and (sfind(v9, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v9, "^[Aa][Ll][Ll]$") ~= nil or sfind(v9, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2097:27)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2100:27)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["capabilities"]
+                        if type(v8) == "table" then
+                          local v9 = v8["add"]
+                          if type(v9) == "table" then
+                            for i10 = 1, alen(v9) do
+                              local v10 = v9[i10]
+                              if type(v10) == "string" and (sfind(v10, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v10, "^[Aa][Ll][Ll]$") ~= nil or sfind(v10, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2103:27)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["capabilities"]
+                          if type(v9) == "table" then
+                            local v10 = v9["add"]
+                            if type(v10) == "table" then
+                              for i11 = 1, alen(v10) do
+                                local v11 = v10[i11]
+                                if type(v11) == "string" and (sfind(v11, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v11, "^[Aa][Ll][Ll]$") ~= nil or sfind(v11, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) then return true end
+                              end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:2108:15)
+  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and (sfind(v, "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v, "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v, "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v, "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v, "^[Bb][Pp][Ff]$") ~= nil or sfind(v, "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v, "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v, "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v, "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v, "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v, "^[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$") ~= nil or sfind(v, "^[Aa][Ll][Ll]$") ~= nil or sfind(v, "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$") ~= nil) end }
+  T[57] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+  end
   -- requestURI regex (rules/macros.yaml:49:7)
-  local function t36(e)
+  T[58] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t37(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S59 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[59] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S37[v] == true
+    return S59[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[60] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S61 = { ["pods"] = true, ["workflows"] = true }
+  T[61] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S61[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S62 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[62] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S62[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t38(e)
+  T[63] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[44] = function(e)
-    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
@@ -6732,14 +9562,14 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1090:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:2440:23)
   T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1093:27)
+  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2443:27)
   T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6752,7 +9582,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1095:27)
+  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2445:27)
   T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6765,7 +9595,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1098:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2448:23)
   T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6776,7 +9606,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1101:27)
+  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2451:27)
   T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6793,7 +9623,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1103:27)
+  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2453:27)
   T[8] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6810,7 +9640,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1106:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2456:23)
   T[9] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6825,7 +9655,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1109:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2459:27)
   T[10] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6846,7 +9676,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1111:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2461:27)
   T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6867,7 +9697,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1114:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2464:23)
   T[12] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6876,7 +9706,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1117:27)
+  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2467:27)
   T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6891,7 +9721,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1119:27)
+  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2469:27)
   T[14] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -6906,14 +9736,14 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1122:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:2472:23)
   T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1125:27)
+  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2475:27)
   T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -6939,7 +9769,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1127:27)
+  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2477:27)
   T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -6965,7 +9795,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1129:27)
+  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2479:27)
   T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -6991,7 +9821,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1131:27)
+  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2481:27)
   T[19] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7017,7 +9847,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1133:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2483:27)
   T[20] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7043,7 +9873,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1135:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2485:27)
   T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7069,7 +9899,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1138:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2488:23)
   T[22] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7080,7 +9910,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1141:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2491:27)
   T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7112,7 +9942,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1143:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2493:27)
   T[24] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7144,7 +9974,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1145:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2495:27)
   T[25] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7176,7 +10006,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1147:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2497:27)
   T[26] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7208,7 +10038,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1149:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2499:27)
   T[27] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7240,7 +10070,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1151:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2501:27)
   T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7272,7 +10102,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1154:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2504:23)
   T[29] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7287,7 +10117,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1157:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2507:27)
   T[30] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7325,7 +10155,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1159:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2509:27)
   T[31] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7363,7 +10193,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1161:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2511:27)
   T[32] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7401,7 +10231,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1163:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2513:27)
   T[33] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7439,7 +10269,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1165:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2515:27)
   T[34] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7477,7 +10307,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1167:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2517:27)
   T[35] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7515,7 +10345,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1170:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2520:23)
   T[36] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7524,7 +10354,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1173:27)
+  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2523:27)
   T[37] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7553,7 +10383,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1175:27)
+  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2525:27)
   T[38] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7582,7 +10412,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1177:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2527:27)
   T[39] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7611,7 +10441,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1179:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2529:27)
   T[40] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7640,7 +10470,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1181:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2531:27)
   T[41] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7669,7 +10499,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1183:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2533:27)
   T[42] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -7698,7 +10528,7 @@ do
     end
     return false
   end
-  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1185:19)
+  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2535:19)
   T[43] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7709,7 +10539,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1187:19)
+  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2537:19)
   T[44] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7724,7 +10554,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1189:19)
+  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2539:19)
   T[45] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7743,7 +10573,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1191:19)
+  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2541:19)
   T[46] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -7756,19 +10586,19 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- verb equals (rules/detect/workloads.yaml:1194:19)
+  -- verb equals (rules/detect/workloads.yaml:2544:19)
   T[47] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1198:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:2548:27)
   T[48] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1201:31)
+  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2551:31)
   T[49] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7781,7 +10611,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1203:31)
+  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2553:31)
   T[50] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7794,7 +10624,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1206:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2556:27)
   T[51] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7805,7 +10635,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1209:31)
+  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2559:31)
   T[52] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7822,7 +10652,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1211:31)
+  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2561:31)
   T[53] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7839,7 +10669,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1214:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2564:27)
   T[54] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7854,7 +10684,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1217:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2567:31)
   T[55] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7875,7 +10705,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1219:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2569:31)
   T[56] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7896,7 +10726,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1222:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2572:27)
   T[57] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7905,7 +10735,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1225:31)
+  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2575:31)
   T[58] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7920,7 +10750,7 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1227:31)
+  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2577:31)
   T[59] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -7935,14 +10765,14 @@ do
     v = v["type"]
     return v == "Unconfined"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1230:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:2580:27)
   T[60] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1233:31)
+  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2583:31)
   T[61] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -7968,7 +10798,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1235:31)
+  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2585:31)
   T[62] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -7994,7 +10824,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1237:31)
+  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2587:31)
   T[63] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8020,7 +10850,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1239:31)
+  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2589:31)
   T[64] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8046,7 +10876,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1241:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2591:31)
   T[65] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8072,7 +10902,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1243:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2593:31)
   T[66] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8098,7 +10928,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1246:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2596:27)
   T[67] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8109,7 +10939,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1249:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2599:31)
   T[68] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8141,7 +10971,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1251:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2601:31)
   T[69] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8173,7 +11003,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1253:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2603:31)
   T[70] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8205,7 +11035,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1255:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2605:31)
   T[71] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8237,7 +11067,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1257:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2607:31)
   T[72] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8269,7 +11099,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1259:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2609:31)
   T[73] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8301,7 +11131,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1262:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2612:27)
   T[74] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8316,7 +11146,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1265:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2615:31)
   T[75] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8354,7 +11184,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1267:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2617:31)
   T[76] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8392,7 +11222,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1269:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2619:31)
   T[77] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8430,7 +11260,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1271:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2621:31)
   T[78] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8468,7 +11298,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1273:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2623:31)
   T[79] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8506,7 +11336,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1275:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2625:31)
   T[80] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8544,7 +11374,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1278:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2628:27)
   T[81] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8553,7 +11383,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1281:31)
+  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2631:31)
   T[82] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8582,7 +11412,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1283:31)
+  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2633:31)
   T[83] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8611,7 +11441,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1285:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2635:31)
   T[84] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8640,7 +11470,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1287:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2637:31)
   T[85] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8669,7 +11499,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:1289:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2639:31)
   T[86] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8698,7 +11528,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:1291:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2641:31)
   T[87] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -8727,7 +11557,7 @@ do
     end
     return false
   end
-  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1293:23)
+  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2643:23)
   T[88] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8738,7 +11568,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1295:23)
+  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2645:23)
   T[89] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8753,7 +11583,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1297:23)
+  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2647:23)
   T[90] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8772,7 +11602,7 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:1299:23)
+  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2649:23)
   T[91] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -8785,28 +11615,1712 @@ do
     v = v["seccomp.security.alpha.kubernetes.io/pod"]
     return v == "unconfined"
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2653:19)
   T[92] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2655:19)
+  T[93] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2657:19)
+  T[94] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["seccompProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2659:19)
+  T[95] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["seccompProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2661:19)
+  T[96] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2663:19)
+  T[97] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2665:19)
+  T[98] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2667:19)
+  T[99] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2669:19)
+  T[100] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2671:19)
+  T[101] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["seccompProfile"]
+                          if type(v9) == "table" then
+                            local v10 = v9["type"]
+                            if v10 == "Unconfined" then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2673:19)
+  T[102] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2675:19)
+  T[103] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2677:19)
+  T[104] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["appArmorProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2679:19)
+  T[105] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["appArmorProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2681:19)
+  T[106] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2683:19)
+  T[107] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2685:19)
+  T[108] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2687:19)
+  T[109] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2689:19)
+  T[110] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2691:19)
+  T[111] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["appArmorProfile"]
+                          if type(v9) == "table" then
+                            local v10 = v9["type"]
+                            if v10 == "Unconfined" then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2693:19)
+  T[112] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2695:19)
+  T[113] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2697:19)
+  T[114] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2699:19)
+  T[115] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2701:19)
+  T[116] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2703:19)
+  T[117] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:2706:23)
+  T[118] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2709:27)
+  T[119] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2711:27)
+  T[120] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2713:27)
+  T[121] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["seccompProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2715:27)
+  T[122] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["seccompProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2717:27)
+  T[123] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2719:27)
+  T[124] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2721:27)
+  T[125] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["seccompProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2723:27)
+  T[126] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2725:27)
+  T[127] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["seccompProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2727:27)
+  T[128] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["seccompProfile"]
+                          if type(v9) == "table" then
+                            local v10 = v9["type"]
+                            if v10 == "Unconfined" then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2729:27)
+  T[129] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2731:27)
+  T[130] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2733:27)
+  T[131] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["appArmorProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2735:27)
+  T[132] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["appArmorProfile"]
+                      if type(v7) == "table" then
+                        local v8 = v7["type"]
+                        if v8 == "Unconfined" then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2737:27)
+  T[133] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2739:27)
+  T[134] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2741:27)
+  T[135] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["appArmorProfile"]
+                    if type(v7) == "table" then
+                      local v8 = v7["type"]
+                      if v8 == "Unconfined" then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2743:27)
+  T[136] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2745:27)
+  T[137] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["appArmorProfile"]
+                        if type(v8) == "table" then
+                          local v9 = v8["type"]
+                          if v9 == "Unconfined" then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2747:27)
+  T[138] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["appArmorProfile"]
+                          if type(v9) == "table" then
+                            local v10 = v9["type"]
+                            if v10 == "Unconfined" then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2749:27)
+  T[139] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["seccompProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2751:27)
+  T[140] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["seccompProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2753:27)
+  T[141] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["seccompProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2755:27)
+  T[142] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["appArmorProfile"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2757:27)
+  T[143] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["appArmorProfile"]
+                if type(v5) == "table" then
+                  local v6 = v5["type"]
+                  if v6 == "Unconfined" then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2759:27)
+  T[144] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["appArmorProfile"]
+                  if type(v6) == "table" then
+                    local v7 = v6["type"]
+                    if v7 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:2764:19)
+  local J145 = { pats = { { "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "appArmorProfile", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "Unconfined" end }
+  T[145] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J145.kinds, J145.pats, J145.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:2826:19)
+  local J146 = { pats = { { "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "unconfined" end }
+  T[146] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J146.kinds, J146.pats, J146.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[147] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S93 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[93] = function(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S148 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[148] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S93[v] == true
+    return S148[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[149] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S150 = { ["pods"] = true, ["workflows"] = true }
+  T[150] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S150[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S151 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[151] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S151[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[94] = function(e)
+  T[152] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[45] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e)))) and not (T[92](e) or T[93](e) or T[94](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or (T[118](e) and (T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e))) or T[145](e) or T[146](e)) and not (T[147](e) or (T[148](e) and T[149](e) and T[150](e)) or T[151](e) or T[152](e)))
   end
 end
 
@@ -8814,29 +13328,30 @@ end
 RULE_ID[46], KIND[46], HITS[46] = "privilege-escalation-allowed", "detect", 0
 RANK[46] = 2 -- low
 do
+  local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
-  local function t1(e)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
-  local function t2(e)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1394:23)
-  local function t3(e)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3043:23)
+  T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1397:27)
-  local function t4(e)
+  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3046:27)
+  T[4] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8858,8 +13373,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1399:27)
-  local function t5(e)
+  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3048:27)
+  T[5] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8881,8 +13396,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1401:27)
-  local function t6(e)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3050:27)
+  T[6] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8904,8 +13419,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1404:23)
-  local function t7(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3053:23)
+  T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -8915,8 +13430,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1407:27)
-  local function t8(e)
+  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3056:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8944,8 +13459,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1409:27)
-  local function t9(e)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3058:27)
+  T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -8973,8 +13488,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1411:27)
-  local function t10(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3060:27)
+  T[10] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9002,8 +13517,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1414:23)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3063:23)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9017,8 +13532,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1417:27)
-  local function t12(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3066:27)
+  T[12] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9052,8 +13567,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1419:27)
-  local function t13(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3068:27)
+  T[13] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9087,8 +13602,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1421:27)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3070:27)
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9122,8 +13637,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1424:23)
-  local function t15(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3073:23)
+  T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -9131,8 +13646,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1427:27)
-  local function t16(e)
+  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3076:27)
+  T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9157,8 +13672,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1429:27)
-  local function t17(e)
+  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3078:27)
+  T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9183,8 +13698,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1431:27)
-  local function t18(e)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3080:27)
+  T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9209,20 +13724,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1434:19)
-  local function t19(e)
+  -- verb equals (rules/detect/workloads.yaml:3083:19)
+  T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1438:27)
-  local function t20(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3087:27)
+  T[20] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1441:31)
-  local function t21(e)
+  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3090:31)
+  T[21] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9244,8 +13759,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1443:31)
-  local function t22(e)
+  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3092:31)
+  T[22] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9267,8 +13782,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1445:31)
-  local function t23(e)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3094:31)
+  T[23] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9290,8 +13805,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1448:27)
-  local function t24(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3097:27)
+  T[24] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9301,8 +13816,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1451:31)
-  local function t25(e)
+  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3100:31)
+  T[25] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9330,8 +13845,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1453:31)
-  local function t26(e)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3102:31)
+  T[26] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9359,8 +13874,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1455:31)
-  local function t27(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3104:31)
+  T[27] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9388,8 +13903,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1458:27)
-  local function t28(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3107:27)
+  T[28] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9403,8 +13918,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1461:31)
-  local function t29(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3110:31)
+  T[29] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9438,8 +13953,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1463:31)
-  local function t30(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3112:31)
+  T[30] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9473,8 +13988,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1465:31)
-  local function t31(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3114:31)
+  T[31] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9508,8 +14023,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1468:27)
-  local function t32(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3117:27)
+  T[32] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -9517,8 +14032,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1471:31)
-  local function t33(e)
+  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3120:31)
+  T[33] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9543,8 +14058,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1473:31)
-  local function t34(e)
+  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3122:31)
+  T[34] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9569,8 +14084,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:1475:31)
-  local function t35(e)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3124:31)
+  T[35] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -9595,28 +14110,683 @@ do
     end
     return false
   end
+  -- requestObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3128:19)
+  T[36] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3130:19)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3132:19)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["allowPrivilegeEscalation"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3134:19)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["allowPrivilegeEscalation"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3136:19)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3138:19)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3140:19)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3142:19)
+  T[43] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3144:19)
+  T[44] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3146:19)
+  T[45] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["allowPrivilegeEscalation"]
+                          if v9 == true then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:3149:23)
+  T[46] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3152:27)
+  T[47] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3154:27)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["allowPrivilegeEscalation"]
+                  if v6 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3156:27)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["allowPrivilegeEscalation"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3158:27)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["allowPrivilegeEscalation"]
+                      if v7 == true then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3160:27)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3162:27)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3164:27)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["allowPrivilegeEscalation"]
+                    if v7 == true then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3166:27)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3168:27)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["allowPrivilegeEscalation"]
+                        if v8 == true then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3170:27)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["allowPrivilegeEscalation"]
+                          if v9 == true then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:3174:15)
+  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[57] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+  end
   -- requestURI regex (rules/macros.yaml:49:7)
-  local function t36(e)
+  T[58] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t37(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S59 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[59] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S37[v] == true
+    return S59[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[60] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S61 = { ["pods"] = true, ["workflows"] = true }
+  T[61] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S61[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S62 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[62] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S62[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t38(e)
+  T[63] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[46] = function(e)
-    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
@@ -9624,29 +14794,30 @@ end
 RULE_ID[47], KIND[47], HITS[47] = "host-port-requested", "detect", 0
 RANK[47] = 3 -- medium
 do
+  local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
-  local function t1(e)
+  T[1] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
-  local function t2(e)
+  T[2] = function(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1545:23)
-  local function t3(e)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3387:23)
+  T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1548:27)
-  local function t4(e)
+  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3390:27)
+  T[4] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9673,8 +14844,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1550:27)
-  local function t5(e)
+  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3392:27)
+  T[5] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9701,8 +14872,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1552:27)
-  local function t6(e)
+  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3394:27)
+  T[6] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9729,8 +14900,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1555:23)
-  local function t7(e)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3397:23)
+  T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9740,8 +14911,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1558:27)
-  local function t8(e)
+  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3400:27)
+  T[8] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9774,8 +14945,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1560:27)
-  local function t9(e)
+  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3402:27)
+  T[9] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9808,8 +14979,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1562:27)
-  local function t10(e)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3404:27)
+  T[10] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9842,8 +15013,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1565:23)
-  local function t11(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3407:23)
+  T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -9857,8 +15028,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1568:27)
-  local function t12(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3410:27)
+  T[12] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9897,8 +15068,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1570:27)
-  local function t13(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3412:27)
+  T[13] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9937,8 +15108,8 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1572:27)
-  local function t14(e)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3414:27)
+  T[14] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -9977,8 +15148,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1575:23)
-  local function t15(e)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3417:23)
+  T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -9986,8 +15157,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1578:27)
-  local function t16(e)
+  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3420:27)
+  T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10017,8 +15188,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1580:27)
-  local function t17(e)
+  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3422:27)
+  T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10048,8 +15219,8 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1582:27)
-  local function t18(e)
+  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3424:27)
+  T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10079,20 +15250,20 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1585:19)
-  local function t19(e)
+  -- verb equals (rules/detect/workloads.yaml:3427:19)
+  T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1589:27)
-  local function t20(e)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3431:27)
+  T[20] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1592:31)
-  local function t21(e)
+  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3434:31)
+  T[21] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10119,8 +15290,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1594:31)
-  local function t22(e)
+  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3436:31)
+  T[22] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10147,8 +15318,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1596:31)
-  local function t23(e)
+  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3438:31)
+  T[23] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10175,8 +15346,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1599:27)
-  local function t24(e)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3441:27)
+  T[24] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -10186,8 +15357,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1602:31)
-  local function t25(e)
+  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3444:31)
+  T[25] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10220,8 +15391,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1604:31)
-  local function t26(e)
+  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3446:31)
+  T[26] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10254,8 +15425,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1606:31)
-  local function t27(e)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3448:31)
+  T[27] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10288,8 +15459,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1609:27)
-  local function t28(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3451:27)
+  T[28] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
@@ -10303,8 +15474,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1612:31)
-  local function t29(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3454:31)
+  T[29] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10343,8 +15514,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1614:31)
-  local function t30(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3456:31)
+  T[30] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10383,8 +15554,8 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1616:31)
-  local function t31(e)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3458:31)
+  T[31] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -10423,8 +15594,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1619:27)
-  local function t32(e)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3461:27)
+  T[32] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["template"]
@@ -10432,8 +15603,8 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1622:31)
-  local function t33(e)
+  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3464:31)
+  T[33] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10463,8 +15634,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1624:31)
-  local function t34(e)
+  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3466:31)
+  T[34] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10494,8 +15665,8 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:1626:31)
-  local function t35(e)
+  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3468:31)
+  T[35] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
       local v1 = v0["template"]
@@ -10525,28 +15696,783 @@ do
     end
     return false
   end
+  -- requestObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3472:19)
+  T[36] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3474:19)
+  T[37] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3476:19)
+  T[38] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["ports"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "table" then
+                          local v8 = v7["hostPort"]
+                          if type(v8) == "number" and v8 > 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3478:19)
+  T[39] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["ports"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "table" then
+                          local v8 = v7["hostPort"]
+                          if type(v8) == "number" and v8 > 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3480:19)
+  T[40] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3482:19)
+  T[41] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3484:19)
+  T[42] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3486:19)
+  T[43] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3488:19)
+  T[44] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3490:19)
+  T[45] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["ports"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "table" then
+                              local v10 = v9["hostPort"]
+                              if type(v10) == "number" and v10 > 0 then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:3493:23)
+  T[46] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3496:27)
+  T[47] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3498:27)
+  T[48] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["ports"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["hostPort"]
+                      if type(v7) == "number" and v7 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3500:27)
+  T[49] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["ports"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "table" then
+                          local v8 = v7["hostPort"]
+                          if type(v8) == "number" and v8 > 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3502:27)
+  T[50] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["ports"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "table" then
+                          local v8 = v7["hostPort"]
+                          if type(v8) == "number" and v8 > 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3504:27)
+  T[51] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3506:27)
+  T[52] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3508:27)
+  T[53] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["ports"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["hostPort"]
+                        if type(v8) == "number" and v8 > 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3510:27)
+  T[54] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3512:27)
+  T[55] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["ports"]
+                      if type(v7) == "table" then
+                        for i8 = 1, alen(v7) do
+                          local v8 = v7[i8]
+                          if type(v8) == "table" then
+                            local v9 = v8["hostPort"]
+                            if type(v9) == "number" and v9 > 0 then return true end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3514:27)
+  T[56] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["ports"]
+                        if type(v8) == "table" then
+                          for i9 = 1, alen(v8) do
+                            local v9 = v8[i9]
+                            if type(v9) == "table" then
+                              local v10 = v9["hostPort"]
+                              if type(v10) == "number" and v10 > 0 then return true end
+                            end
+                          end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:3518:15)
+  local J57 = { pats = { { "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "number" and v > 0 end }
+  T[57] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+  end
   -- requestURI regex (rules/macros.yaml:49:7)
-  local function t36(e)
+  T[58] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S37 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  local function t37(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S59 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[59] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S37[v] == true
+    return S59[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[60] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S61 = { ["pods"] = true, ["workflows"] = true }
+  T[61] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S61[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S62 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[62] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S62[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  local function t38(e)
+  T[63] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[47] = function(e)
-    return ((not t1(e) or t2(e)) and ((t3(e) and (t4(e) or t5(e) or t6(e))) or (t7(e) and (t8(e) or t9(e) or t10(e))) or (t11(e) and (t12(e) or t13(e) or t14(e))) or (t15(e) and (t16(e) or t17(e) or t18(e))) or (t19(e) and ((t20(e) and (t21(e) or t22(e) or t23(e))) or (t24(e) and (t25(e) or t26(e) or t27(e))) or (t28(e) and (t29(e) or t30(e) or t31(e))) or (t32(e) and (t33(e) or t34(e) or t35(e)))))) and not (t36(e) or t37(e) or t38(e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
@@ -10569,14 +16495,14 @@ do
     v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1703:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3738:23)
   T[3] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1706:27)
+  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3741:27)
   T[4] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10587,7 +16513,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1708:27)
+  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3743:27)
   T[5] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10598,7 +16524,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1711:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3746:23)
   T[6] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10609,7 +16535,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1714:27)
+  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3749:27)
   T[7] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10624,7 +16550,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1716:27)
+  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3751:27)
   T[8] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10639,7 +16565,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1719:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3754:23)
   T[9] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10654,7 +16580,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1722:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3757:27)
   T[10] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10673,7 +16599,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1724:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3759:27)
   T[11] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10692,7 +16618,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1727:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3762:23)
   T[12] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10701,7 +16627,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1730:27)
+  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3765:27)
   T[13] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10714,7 +16640,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1732:27)
+  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3767:27)
   T[14] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10727,14 +16653,14 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1735:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3770:23)
   T[15] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1738:27)
+  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3773:27)
   T[16] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10757,7 +16683,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1740:27)
+  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3775:27)
   T[17] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10780,7 +16706,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1742:27)
+  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3777:27)
   T[18] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10803,7 +16729,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1744:27)
+  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3779:27)
   T[19] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10826,7 +16752,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1746:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3781:27)
   T[20] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10849,7 +16775,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1748:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3783:27)
   T[21] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10872,7 +16798,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1751:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3786:23)
   T[22] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -10883,7 +16809,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1754:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3789:27)
   T[23] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10912,7 +16838,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1756:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3791:27)
   T[24] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10941,7 +16867,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1758:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3793:27)
   T[25] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10970,7 +16896,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1760:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3795:27)
   T[26] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -10999,7 +16925,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1762:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3797:27)
   T[27] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11028,7 +16954,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1764:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3799:27)
   T[28] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11057,7 +16983,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1767:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3802:23)
   T[29] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -11072,7 +16998,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1770:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3805:27)
   T[30] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11107,7 +17033,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1772:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3807:27)
   T[31] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11142,7 +17068,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1774:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3809:27)
   T[32] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11177,7 +17103,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1776:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3811:27)
   T[33] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11212,7 +17138,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1778:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3813:27)
   T[34] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11247,7 +17173,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1780:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3815:27)
   T[35] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11282,7 +17208,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1783:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3818:23)
   T[36] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -11291,7 +17217,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1786:27)
+  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3821:27)
   T[37] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11317,7 +17243,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1788:27)
+  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3823:27)
   T[38] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11343,7 +17269,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1790:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3825:27)
   T[39] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11369,7 +17295,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1792:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3827:27)
   T[40] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11395,7 +17321,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1794:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3829:27)
   T[41] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11421,7 +17347,7 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1796:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3831:27)
   T[42] = function(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -11447,19 +17373,19 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1799:19)
+  -- verb equals (rules/detect/workloads.yaml:3834:19)
   T[43] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1803:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3838:27)
   T[44] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1806:31)
+  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3841:31)
   T[45] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11470,7 +17396,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1808:31)
+  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3843:31)
   T[46] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11481,7 +17407,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1811:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3846:27)
   T[47] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11492,7 +17418,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1814:31)
+  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3849:31)
   T[48] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11507,7 +17433,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1816:31)
+  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3851:31)
   T[49] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11522,7 +17448,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1819:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3854:27)
   T[50] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11537,7 +17463,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1822:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3857:31)
   T[51] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11556,7 +17482,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1824:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3859:31)
   T[52] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11575,7 +17501,7 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1827:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3862:27)
   T[53] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11584,7 +17510,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:1830:31)
+  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3865:31)
   T[54] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11597,7 +17523,7 @@ do
     v = v["runAsUser"]
     return v == 0
   end
-  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1832:31)
+  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3867:31)
   T[55] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11610,14 +17536,14 @@ do
     v = v["runAsNonRoot"]
     return v == false
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1835:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3870:27)
   T[56] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1838:31)
+  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3873:31)
   T[57] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11640,7 +17566,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1840:31)
+  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3875:31)
   T[58] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11663,7 +17589,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1842:31)
+  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3877:31)
   T[59] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11686,7 +17612,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1844:31)
+  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3879:31)
   T[60] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11709,7 +17635,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1846:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3881:31)
   T[61] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11732,7 +17658,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1848:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3883:31)
   T[62] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11755,7 +17681,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:1851:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3886:27)
   T[63] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11766,7 +17692,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1854:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3889:31)
   T[64] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11795,7 +17721,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1856:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3891:31)
   T[65] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11824,7 +17750,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1858:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3893:31)
   T[66] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11853,7 +17779,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1860:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3895:31)
   T[67] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11882,7 +17808,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1862:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3897:31)
   T[68] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11911,7 +17837,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1864:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3899:31)
   T[69] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11940,7 +17866,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1867:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3902:27)
   T[70] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -11955,7 +17881,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1870:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3905:31)
   T[71] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -11990,7 +17916,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1872:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3907:31)
   T[72] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12025,7 +17951,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1874:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3909:31)
   T[73] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12060,7 +17986,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1876:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3911:31)
   T[74] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12095,7 +18021,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1878:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3913:31)
   T[75] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12130,7 +18056,7 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1880:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3915:31)
   T[76] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12165,7 +18091,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:1883:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3918:27)
   T[77] = function(e)
     local v = e["responseObject"]
     if type(v) ~= "table" then return false end
@@ -12174,7 +18100,7 @@ do
     v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1886:31)
+  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3921:31)
   T[78] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12200,7 +18126,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1888:31)
+  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3923:31)
   T[79] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12226,7 +18152,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1890:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3925:31)
   T[80] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12252,7 +18178,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1892:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3927:31)
   T[81] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12278,7 +18204,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:1894:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3929:31)
   T[82] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12304,7 +18230,7 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:1896:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3931:31)
   T[83] = function(e)
     local v0 = e["responseObject"]
     if type(v0) == "table" then
@@ -12330,28 +18256,1560 @@ do
     end
     return false
   end
-  -- requestURI regex (rules/macros.yaml:49:7)
+  -- requestObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3935:19)
   T[84] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3937:19)
+  T[85] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3939:19)
+  T[86] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsUser"]
+                      if v7 == 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3941:19)
+  T[87] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsUser"]
+                      if v7 == 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3943:19)
+  T[88] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3945:19)
+  T[89] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3947:19)
+  T[90] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3949:19)
+  T[91] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3951:19)
+  T[92] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3953:19)
+  T[93] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["runAsUser"]
+                          if v9 == 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3955:19)
+  T[94] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3957:19)
+  T[95] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3959:19)
+  T[96] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsNonRoot"]
+                      if v7 == false then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3961:19)
+  T[97] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsNonRoot"]
+                      if v7 == false then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3963:19)
+  T[98] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3965:19)
+  T[99] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3967:19)
+  T[100] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3969:19)
+  T[101] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3971:19)
+  T[102] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3973:19)
+  T[103] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["runAsNonRoot"]
+                          if v9 == false then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3975:19)
+  T[104] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- requestObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3977:19)
+  T[105] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3979:19)
+  T[106] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3981:19)
+  T[107] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- requestObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3983:19)
+  T[108] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3985:19)
+  T[109] = function(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:3988:23)
+  T[110] = function(e)
+    local v = e["verb"]
+    return v == "patch"
+  end
+  -- responseObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3991:27)
+  T[111] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3993:27)
+  T[112] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3995:27)
+  T[113] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsUser"]
+                      if v7 == 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3997:27)
+  T[114] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsUser"]
+                      if v7 == 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3999:27)
+  T[115] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4001:27)
+  T[116] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4003:27)
+  T[117] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsUser"]
+                    if v7 == 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4005:27)
+  T[118] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4007:27)
+  T[119] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsUser"]
+                        if v8 == 0 then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4009:27)
+  T[120] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["runAsUser"]
+                          if v9 == 0 then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4011:27)
+  T[121] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["container"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4013:27)
+  T[122] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["script"]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4015:27)
+  T[123] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["initContainers"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsNonRoot"]
+                      if v7 == false then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4017:27)
+  T[124] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["sidecars"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "table" then
+                    local v6 = v5["securityContext"]
+                    if type(v6) == "table" then
+                      local v7 = v6["runAsNonRoot"]
+                      if v7 == false then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4019:27)
+  T[125] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["containerSet"]
+              if type(v4) == "table" then
+                local v5 = v4["containers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4021:27)
+  T[126] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["container"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4023:27)
+  T[127] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["script"]
+                if type(v5) == "table" then
+                  local v6 = v5["securityContext"]
+                  if type(v6) == "table" then
+                    local v7 = v6["runAsNonRoot"]
+                    if v7 == false then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4025:27)
+  T[128] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["initContainers"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4027:27)
+  T[129] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["sidecars"]
+                if type(v5) == "table" then
+                  for i6 = 1, alen(v5) do
+                    local v6 = v5[i6]
+                    if type(v6) == "table" then
+                      local v7 = v6["securityContext"]
+                      if type(v7) == "table" then
+                        local v8 = v7["runAsNonRoot"]
+                        if v8 == false then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4029:27)
+  T[130] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["containerSet"]
+                if type(v5) == "table" then
+                  local v6 = v5["containers"]
+                  if type(v6) == "table" then
+                    for i7 = 1, alen(v6) do
+                      local v7 = v6[i7]
+                      if type(v7) == "table" then
+                        local v8 = v7["securityContext"]
+                        if type(v8) == "table" then
+                          local v9 = v8["runAsNonRoot"]
+                          if v9 == false then return true end
+                        end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:4031:27)
+  T[131] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsUser"]
+    return v == 0
+  end
+  -- responseObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4033:27)
+  T[132] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsUser"]
+                if v5 == 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4035:27)
+  T[133] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsUser"]
+                  if v6 == 0 then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4037:27)
+  T[134] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    if type(v) ~= "table" then return false end
+    v = v["securityContext"]
+    if type(v) ~= "table" then return false end
+    v = v["runAsNonRoot"]
+    return v == false
+  end
+  -- responseObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4039:27)
+  T[135] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["templates"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["securityContext"]
+              if type(v4) == "table" then
+                local v5 = v4["runAsNonRoot"]
+                if v5 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4041:27)
+  T[136] = function(e)
+    local v0 = e["responseObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["workflowSpec"]
+        if type(v2) == "table" then
+          local v3 = v2["templates"]
+          if type(v3) == "table" then
+            for i4 = 1, alen(v3) do
+              local v4 = v3[i4]
+              if type(v4) == "table" then
+                local v5 = v4["securityContext"]
+                if type(v5) == "table" then
+                  local v6 = v5["runAsNonRoot"]
+                  if v6 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:4046:19)
+  local J137 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "securityContext", "runAsUser" }, { "spec", "template", "spec", "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }, { "template", "spec", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsUser" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == 0 end }
+  T[137] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J137.kinds, J137.pats, J137.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:4079:19)
+  local J138 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsNonRoot" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == false end }
+  T[138] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J138.kinds, J138.pats, J138.test, false)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  T[139] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/macros.yaml:22:11)
-  local S85 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
-  T[85] = function(e)
+  -- user.username in (rules/detect/workloads.yaml:27:11)
+  local S140 = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[140] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return S85[v] == true
+    return S140[v] == true
+  end
+  -- verb equals (rules/detect/workloads.yaml:29:11)
+  T[141] = function(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
+  local S142 = { ["pods"] = true, ["workflows"] = true }
+  T[142] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S142[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S143 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  T[143] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S143[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[86] = function(e)
+  T[144] = function(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[48] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e)))))) and not (T[84](e) or T[85](e) or T[86](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or (T[110](e) and (T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e))) or T[137](e) or T[138](e)) and not (T[139](e) or (T[140](e) and T[141](e) and T[142](e)) or T[143](e) or T[144](e)))
   end
 end
 
@@ -12359,14 +19817,14 @@ end
 RULE_ID[49], KIND[49], HITS[49] = "privileged-pod-from-controller", "detect", 0
 RANK[49] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1973:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4303:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["subresource"]
     return present(v)
   end
-  -- user.username in (rules/detect/workloads.yaml:1977:11)
+  -- user.username in (rules/detect/workloads.yaml:4307:11)
   local S2 = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
   local function t2(e)
     local v = e["user"]
@@ -12374,14 +19832,14 @@ do
     v = v["username"]
     return S2[v] == true
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1982:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:4312:19)
   local function t3(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
     v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1985:23)
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4315:23)
   local function t4(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12404,7 +19862,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1987:23)
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4317:23)
   local function t5(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12435,7 +19893,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1990:23)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4320:23)
   local function t6(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12458,7 +19916,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1992:23)
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4322:23)
   local function t7(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12489,7 +19947,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:1995:23)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4325:23)
   local function t8(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12512,7 +19970,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1997:23)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4327:23)
   local function t9(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12543,7 +20001,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:2000:23)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:4330:23)
   local function t10(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -12552,7 +20010,7 @@ do
     v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:2002:23)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:4332:23)
   local function t11(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -12561,7 +20019,7 @@ do
     v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:2004:23)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:4334:23)
   local function t12(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -12570,7 +20028,7 @@ do
     v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:2006:23)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:4336:23)
   local S13 = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   local function t13(e)
     local v0 = e["requestObject"]
@@ -12594,7 +20052,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:2009:23)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:4339:23)
   local function t14(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12617,7 +20075,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:2012:23)
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:4342:23)
   local function t15(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12645,7 +20103,7 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- objectRef.namespace in (rules/detect/workloads.yaml:2018:13)
+  -- objectRef.namespace in (rules/detect/workloads.yaml:4348:13)
   local S17 = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
   local function t17(e)
     local v = e["objectRef"]
@@ -12653,7 +20111,7 @@ do
     v = v["namespace"]
     return S17[v] == true
   end
-  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:2022:17)
+  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4352:17)
   local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12673,7 +20131,7 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].image glob (rules/detect/workloads.yaml:2025:17)
+  -- requestObject.spec.initContainers[*].image glob (rules/detect/workloads.yaml:4355:17)
   local function t19(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -12702,7 +20160,7 @@ end
 RULE_ID[50], KIND[50], HITS[50] = "workload-in-system-namespace", "detect", 0
 RANK[50] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:2133:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4463:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
