@@ -2,1122 +2,1148 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (60, evaluated detect -> drop -> redact):
---   [1] detect serviceaccount-token-requested              rules/detect/auth.yaml:15:5
---   [2] detect anonymous-request-allowed                   rules/detect/auth.yaml:53:5
---   [3] detect anonymous-request-denied                    rules/detect/auth.yaml:125:5
---   [4] detect csr-created                                 rules/detect/auth.yaml:155:5
---   [5] detect csr-approved                                rules/detect/auth.yaml:189:5
---   [6] detect forbidden-request                           rules/detect/auth.yaml:253:5
---   [7] detect authentication-failed                       rules/detect/auth.yaml:287:5
---   [8] detect access-review-loop                          rules/detect/auth.yaml:350:5
---   [9] detect kube-system-token-used-by-human-client      rules/detect/auth.yaml:428:5
---   [10] detect admission-webhook-modified                  rules/detect/cluster.yaml:3:5
---   [11] detect namespace-deleted                           rules/detect/cluster.yaml:72:5
---   [12] detect node-modified-unexpectedly                  rules/detect/cluster.yaml:110:5
---   [13] detect events-deleted                              rules/detect/cluster.yaml:175:5
---   [14] detect configmap-holds-credentials                 rules/detect/cluster.yaml:201:5
---   [15] detect node-deleted                                rules/detect/cluster.yaml:418:5
---   [16] detect exec-into-pod                               rules/detect/exec.yaml:3:5
---   [17] detect exec-shell-or-tool                          rules/detect/exec.yaml:52:5
---   [18] detect port-forward                                rules/detect/exec.yaml:214:5
---   [19] detect ephemeral-container-added                   rules/detect/exec.yaml:242:5
---   [20] detect kubelet-api-proxied                         rules/detect/exec.yaml:271:5
---   [21] detect pod-or-service-proxy                        rules/detect/exec.yaml:331:5
---   [22] detect kubelet-nodes-proxy-authorized              rules/detect/exec.yaml:394:5
---   [23] detect clusterrolebinding-created                  rules/detect/rbac.yaml:3:5
---   [24] detect binding-to-privileged-role                  rules/detect/rbac.yaml:95:5
---   [25] detect rbac-escalation-role                        rules/detect/rbac.yaml:305:5
---   [26] detect impersonation-used                          rules/detect/rbac.yaml:521:5
---   [27] detect system-masters-credential-used              rules/detect/rbac.yaml:582:5
---   [28] detect permissions-enumerated                      rules/detect/rbac.yaml:614:5
---   [29] detect system-namespace-binding-to-powerful-role   rules/detect/rbac.yaml:643:5
---   [30] detect clusterrole-aggregates-privileged           rules/detect/rbac.yaml:744:5
---   [31] detect role-grants-exec-or-node-access             rules/detect/rbac.yaml:1068:5
---   [32] detect role-grants-rbac-write-or-secret-read       rules/detect/rbac.yaml:1330:5
---   [33] detect system-rbac-object-modified                 rules/detect/rbac.yaml:1619:5
---   [34] detect rbac-objects-deleted-in-bulk                rules/detect/rbac.yaml:1716:5
---   [35] detect serviceaccount-created-in-system-namespace  rules/detect/rbac.yaml:1786:5
---   [36] detect secrets-listed-all-namespaces               rules/detect/secrets.yaml:3:5
---   [37] detect secret-read-by-user                         rules/detect/secrets.yaml:70:5
---   [38] detect long-lived-token-secret-created             rules/detect/secrets.yaml:110:5
---   [39] detect privileged-container                        rules/detect/workloads.yaml:35:5
---   [40] detect host-namespace-or-sensitive-mount           rules/detect/workloads.yaml:690:5
---   [41] detect pod-created-in-kube-system                  rules/detect/workloads.yaml:1511:5
---   [42] detect cronjob-created-or-modified                 rules/detect/workloads.yaml:1599:5
---   [43] detect nodeport-service                            rules/detect/workloads.yaml:1628:5
---   [44] detect dangerous-capability-added                  rules/detect/workloads.yaml:1913:5
---   [45] detect security-profile-unconfined                 rules/detect/workloads.yaml:2420:5
---   [46] detect privilege-escalation-allowed                rules/detect/workloads.yaml:3026:5
---   [47] detect host-port-requested                         rules/detect/workloads.yaml:3369:5
---   [48] detect container-runs-as-root                      rules/detect/workloads.yaml:3721:5
---   [49] detect privileged-pod-from-controller              rules/detect/workloads.yaml:4280:5
---   [50] detect workload-in-system-namespace                rules/detect/workloads.yaml:4437:5
---   [51] drop   drop-health-probes                          rules/noise/drops.yaml:12:5
---   [52] drop   drop-watch-requests                         rules/noise/drops.yaml:38:5
---   [53] drop   drop-endpoint-and-event-reads               rules/noise/drops.yaml:55:5
---   [54] drop   drop-lease-renewals                         rules/noise/drops.yaml:74:5
---   [55] redact scan-secret-shapes                          rules/redact/scan.yaml:14:5
---   [56] redact mask-secret-values                          rules/redact/secrets.yaml:8:5
---   [57] redact mask-configmap-credentials                  rules/redact/secrets.yaml:91:5
---   [58] redact redact-token-request                        rules/redact/tokens.yaml:3:5
---   [59] redact redact-token-review                         rules/redact/tokens.yaml:34:5
---   [60] redact scrub-exec-credentials                      rules/redact/tokens.yaml:65:5
+-- rules (64, evaluated detect -> drop -> redact):
+--   [1] detect serviceaccount-token-requested                             rules/detect/auth.yaml:15:5
+--   [2] detect anonymous-request-allowed                                  rules/detect/auth.yaml:53:5
+--   [3] detect anonymous-request-denied                                   rules/detect/auth.yaml:125:5
+--   [4] detect csr-created                                                rules/detect/auth.yaml:155:5
+--   [5] detect csr-approved                                               rules/detect/auth.yaml:189:5
+--   [6] detect forbidden-request                                          rules/detect/auth.yaml:253:5
+--   [7] detect authentication-failed                                      rules/detect/auth.yaml:287:5
+--   [8] detect access-review-loop                                         rules/detect/auth.yaml:350:5
+--   [9] detect kube-system-token-used-by-human-client                     rules/detect/auth.yaml:428:5
+--   [10] detect apiserver-identity-off-loopback                            rules/detect/auth.yaml:489:5
+--   [11] detect control-plane-identity-from-outside-control-plane-network  rules/detect/auth.yaml:637:5
+--   [12] detect node-identity-from-outside-cluster-network                 rules/detect/auth.yaml:853:5
+--   [13] detect kube-system-token-used-from-outside-cluster-network        rules/detect/auth.yaml:1031:5
+--   [14] detect admission-webhook-modified                                 rules/detect/cluster.yaml:3:5
+--   [15] detect namespace-deleted                                          rules/detect/cluster.yaml:72:5
+--   [16] detect node-modified-unexpectedly                                 rules/detect/cluster.yaml:110:5
+--   [17] detect events-deleted                                             rules/detect/cluster.yaml:175:5
+--   [18] detect configmap-holds-credentials                                rules/detect/cluster.yaml:201:5
+--   [19] detect node-deleted                                               rules/detect/cluster.yaml:418:5
+--   [20] detect exec-into-pod                                              rules/detect/exec.yaml:3:5
+--   [21] detect exec-shell-or-tool                                         rules/detect/exec.yaml:52:5
+--   [22] detect port-forward                                               rules/detect/exec.yaml:214:5
+--   [23] detect ephemeral-container-added                                  rules/detect/exec.yaml:242:5
+--   [24] detect kubelet-api-proxied                                        rules/detect/exec.yaml:271:5
+--   [25] detect pod-or-service-proxy                                       rules/detect/exec.yaml:331:5
+--   [26] detect kubelet-nodes-proxy-authorized                             rules/detect/exec.yaml:394:5
+--   [27] detect clusterrolebinding-created                                 rules/detect/rbac.yaml:3:5
+--   [28] detect binding-to-privileged-role                                 rules/detect/rbac.yaml:95:5
+--   [29] detect rbac-escalation-role                                       rules/detect/rbac.yaml:305:5
+--   [30] detect impersonation-used                                         rules/detect/rbac.yaml:521:5
+--   [31] detect system-masters-credential-used                             rules/detect/rbac.yaml:582:5
+--   [32] detect permissions-enumerated                                     rules/detect/rbac.yaml:614:5
+--   [33] detect system-namespace-binding-to-powerful-role                  rules/detect/rbac.yaml:643:5
+--   [34] detect clusterrole-aggregates-privileged                          rules/detect/rbac.yaml:744:5
+--   [35] detect role-grants-exec-or-node-access                            rules/detect/rbac.yaml:1068:5
+--   [36] detect role-grants-rbac-write-or-secret-read                      rules/detect/rbac.yaml:1330:5
+--   [37] detect system-rbac-object-modified                                rules/detect/rbac.yaml:1619:5
+--   [38] detect rbac-objects-deleted-in-bulk                               rules/detect/rbac.yaml:1716:5
+--   [39] detect serviceaccount-created-in-system-namespace                 rules/detect/rbac.yaml:1786:5
+--   [40] detect secrets-listed-all-namespaces                              rules/detect/secrets.yaml:3:5
+--   [41] detect secret-read-by-user                                        rules/detect/secrets.yaml:70:5
+--   [42] detect long-lived-token-secret-created                            rules/detect/secrets.yaml:110:5
+--   [43] detect privileged-container                                       rules/detect/workloads.yaml:35:5
+--   [44] detect host-namespace-or-sensitive-mount                          rules/detect/workloads.yaml:690:5
+--   [45] detect pod-created-in-kube-system                                 rules/detect/workloads.yaml:1511:5
+--   [46] detect cronjob-created-or-modified                                rules/detect/workloads.yaml:1599:5
+--   [47] detect nodeport-service                                           rules/detect/workloads.yaml:1628:5
+--   [48] detect dangerous-capability-added                                 rules/detect/workloads.yaml:1913:5
+--   [49] detect security-profile-unconfined                                rules/detect/workloads.yaml:2420:5
+--   [50] detect privilege-escalation-allowed                               rules/detect/workloads.yaml:3026:5
+--   [51] detect host-port-requested                                        rules/detect/workloads.yaml:3369:5
+--   [52] detect container-runs-as-root                                     rules/detect/workloads.yaml:3721:5
+--   [53] detect privileged-pod-from-controller                             rules/detect/workloads.yaml:4280:5
+--   [54] detect workload-in-system-namespace                               rules/detect/workloads.yaml:4437:5
+--   [55] drop   drop-health-probes                                         rules/noise/drops.yaml:12:5
+--   [56] drop   drop-watch-requests                                        rules/noise/drops.yaml:38:5
+--   [57] drop   drop-endpoint-and-event-reads                              rules/noise/drops.yaml:55:5
+--   [58] drop   drop-lease-renewals                                        rules/noise/drops.yaml:74:5
+--   [59] redact scan-secret-shapes                                         rules/redact/scan.yaml:14:5
+--   [60] redact mask-secret-values                                         rules/redact/secrets.yaml:8:5
+--   [61] redact mask-configmap-credentials                                 rules/redact/secrets.yaml:91:5
+--   [62] redact redact-token-request                                       rules/redact/tokens.yaml:3:5
+--   [63] redact redact-token-review                                        rules/redact/tokens.yaml:34:5
+--   [64] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1571-1574 rules/detect/auth.yaml:15:5
---   1575-1581 rules/detect/auth.yaml:31:11
---   1582-1586 rules/macros.yaml:49:7
---   1587-1593 rules/macros.yaml:16:7
---   1594-1601 rules/detect/auth.yaml:38:9
---   1602-1605 rules/detect/auth.yaml:15:5
---   1607-1610 rules/detect/auth.yaml:53:5
---   1611-1617 rules/macros.yaml:34:11
---   1618-1631 rules/macros.yaml:36:11
---   1632-1638 rules/detect/auth.yaml:66:11
---   1639-1643 rules/detect/auth.yaml:9:11
---   1644-1648 rules/detect/auth.yaml:11:11
---   1649-1653 rules/macros.yaml:49:7
---   1654-1658 rules/detect/auth.yaml:75:13
---   1659-1663 rules/detect/auth.yaml:77:13
---   1664-1667 rules/detect/auth.yaml:53:5
---   1669-1672 rules/detect/auth.yaml:125:5
---   1673-1679 rules/macros.yaml:34:11
---   1680-1693 rules/macros.yaml:36:11
---   1694-1700 rules/detect/auth.yaml:138:13
---   1701-1705 rules/detect/auth.yaml:9:11
---   1706-1710 rules/detect/auth.yaml:11:11
---   1711-1715 rules/macros.yaml:49:7
---   1716-1722 rules/detect/auth.yaml:143:9
---   1723-1726 rules/detect/auth.yaml:125:5
---   1728-1731 rules/detect/auth.yaml:155:5
---   1732-1738 rules/detect/auth.yaml:169:11
---   1739-1746 rules/macros.yaml:22:11
---   1747-1753 rules/macros.yaml:16:7
---   1754-1760 rules/detect/auth.yaml:175:13
---   1761-1765 rules/macros.yaml:49:7
---   1766-1769 rules/detect/auth.yaml:155:5
---   1771-1774 rules/detect/auth.yaml:189:5
---   1775-1781 rules/detect/auth.yaml:202:11
---   1782-1789 rules/macros.yaml:22:11
---   1790-1796 rules/macros.yaml:16:7
+--   1607-1610 rules/detect/auth.yaml:15:5
+--   1611-1617 rules/detect/auth.yaml:31:11
+--   1618-1622 rules/macros.yaml:49:7
+--   1623-1629 rules/macros.yaml:16:7
+--   1630-1637 rules/detect/auth.yaml:38:9
+--   1638-1641 rules/detect/auth.yaml:15:5
+--   1643-1646 rules/detect/auth.yaml:53:5
+--   1647-1653 rules/macros.yaml:34:11
+--   1654-1667 rules/macros.yaml:36:11
+--   1668-1674 rules/detect/auth.yaml:66:11
+--   1675-1679 rules/detect/auth.yaml:9:11
+--   1680-1684 rules/detect/auth.yaml:11:11
+--   1685-1689 rules/macros.yaml:49:7
+--   1690-1694 rules/detect/auth.yaml:75:13
+--   1695-1699 rules/detect/auth.yaml:77:13
+--   1700-1703 rules/detect/auth.yaml:53:5
+--   1705-1708 rules/detect/auth.yaml:125:5
+--   1709-1715 rules/macros.yaml:34:11
+--   1716-1729 rules/macros.yaml:36:11
+--   1730-1736 rules/detect/auth.yaml:138:13
+--   1737-1741 rules/detect/auth.yaml:9:11
+--   1742-1746 rules/detect/auth.yaml:11:11
+--   1747-1751 rules/macros.yaml:49:7
+--   1752-1758 rules/detect/auth.yaml:143:9
+--   1759-1762 rules/detect/auth.yaml:125:5
+--   1764-1767 rules/detect/auth.yaml:155:5
+--   1768-1774 rules/detect/auth.yaml:169:11
+--   1775-1782 rules/macros.yaml:22:11
+--   1783-1789 rules/macros.yaml:16:7
+--   1790-1796 rules/detect/auth.yaml:175:13
 --   1797-1801 rules/macros.yaml:49:7
---   1802-1809 rules/detect/auth.yaml:211:13
---   1810-1818 rules/detect/auth.yaml:213:13
---   1819-1822 rules/detect/auth.yaml:189:5
---   1824-1827 rules/detect/auth.yaml:253:5
---   1828-1834 rules/detect/auth.yaml:267:11
---   1835-1842 rules/macros.yaml:22:11
---   1843-1849 rules/macros.yaml:16:7
---   1850-1856 rules/macros.yaml:34:11
---   1857-1870 rules/macros.yaml:36:11
---   1871-1875 rules/macros.yaml:49:7
---   1876-1879 rules/detect/auth.yaml:253:5
---   1881-1884 rules/detect/auth.yaml:287:5
---   1885-1891 rules/detect/auth.yaml:302:11
---   1892-1896 rules/detect/auth.yaml:9:11
---   1897-1901 rules/detect/auth.yaml:11:11
---   1902-1906 rules/macros.yaml:49:7
---   1907-1910 rules/detect/auth.yaml:287:5
---   1912-1915 rules/detect/auth.yaml:350:5
---   1916-1923 rules/macros.yaml:22:11
---   1924-1930 rules/macros.yaml:16:7
---   1931-1935 rules/macros.yaml:49:7
---   1936-1943 rules/detect/auth.yaml:374:9
---   1944-1947 rules/detect/auth.yaml:350:5
---   1949-1952 rules/detect/auth.yaml:428:5
---   1953-1959 rules/detect/auth.yaml:445:11
---   1960-1964 rules/detect/auth.yaml:447:11
---   1965-1969 rules/macros.yaml:49:7
---   1970-1973 rules/detect/auth.yaml:428:5
---   1975-1978 rules/detect/cluster.yaml:3:5
---   1979-1985 rules/detect/cluster.yaml:22:11
---   1986-1990 rules/macros.yaml:49:7
---   1991-1998 rules/detect/cluster.yaml:27:9
---   1999-2006 rules/macros.yaml:22:11
---   2007-2013 rules/macros.yaml:16:7
---   2014-2017 rules/detect/cluster.yaml:3:5
---   2019-2022 rules/detect/cluster.yaml:72:5
---   2023-2029 rules/detect/cluster.yaml:84:11
---   2030-2034 rules/macros.yaml:49:7
---   2035-2038 rules/detect/cluster.yaml:72:5
---   2040-2043 rules/detect/cluster.yaml:110:5
---   2044-2050 rules/detect/cluster.yaml:130:15
---   2051-2057 rules/detect/cluster.yaml:132:15
---   2058-2062 rules/macros.yaml:49:7
---   2063-2069 rules/macros.yaml:16:7
---   2070-2077 rules/detect/cluster.yaml:137:9
---   2078-2081 rules/detect/cluster.yaml:110:5
---   2083-2086 rules/detect/cluster.yaml:175:5
---   2087-2094 rules/macros.yaml:22:11
---   2095-2101 rules/macros.yaml:16:7
---   2102-2106 rules/macros.yaml:49:7
---   2107-2110 rules/detect/cluster.yaml:175:5
---   2112-2115 rules/detect/cluster.yaml:201:5
---   2116-2124 rules/detect/cluster.yaml:218:15
---   2125-2133 rules/detect/cluster.yaml:219:15
---   2134-2142 rules/detect/cluster.yaml:220:15
---   2143-2151 rules/detect/cluster.yaml:221:15
---   2152-2160 rules/detect/cluster.yaml:222:15
---   2161-2169 rules/detect/cluster.yaml:223:15
---   2170-2178 rules/detect/cluster.yaml:224:15
---   2179-2187 rules/detect/cluster.yaml:225:15
---   2188-2196 rules/detect/cluster.yaml:226:15
---   2197-2205 rules/detect/cluster.yaml:227:15
---   2206-2214 rules/detect/cluster.yaml:228:15
---   2215-2223 rules/detect/cluster.yaml:229:15
---   2224-2232 rules/detect/cluster.yaml:230:15
---   2233-2241 rules/detect/cluster.yaml:231:15
---   2242-2250 rules/detect/cluster.yaml:232:15
---   2251-2259 rules/detect/cluster.yaml:233:15
---   2260-2268 rules/detect/cluster.yaml:234:15
---   2269-2277 rules/detect/cluster.yaml:235:15
---   2278-2286 rules/detect/cluster.yaml:236:15
---   2287-2295 rules/detect/cluster.yaml:237:15
---   2296-2304 rules/detect/cluster.yaml:238:15
---   2305-2313 rules/detect/cluster.yaml:239:15
---   2314-2320 rules/detect/cluster.yaml:241:15
---   2321-2325 rules/macros.yaml:49:7
---   2326-2329 rules/detect/cluster.yaml:201:5
---   2331-2334 rules/detect/cluster.yaml:418:5
---   2335-2341 rules/detect/cluster.yaml:435:11
---   2342-2346 rules/macros.yaml:49:7
---   2347-2354 rules/detect/cluster.yaml:443:9
---   2355-2358 rules/detect/cluster.yaml:418:5
---   2360-2363 rules/detect/exec.yaml:3:5
---   2364-2371 rules/detect/exec.yaml:20:11
---   2372-2376 rules/macros.yaml:49:7
---   2377-2380 rules/detect/exec.yaml:3:5
---   2382-2385 rules/detect/exec.yaml:52:5
---   2386-2392 rules/detect/exec.yaml:70:11
---   2393-2397 rules/detect/exec.yaml:74:11
---   2398-2402 rules/macros.yaml:49:7
---   2403-2406 rules/detect/exec.yaml:52:5
---   2408-2411 rules/detect/exec.yaml:214:5
---   2412-2418 rules/detect/exec.yaml:227:11
---   2419-2423 rules/macros.yaml:49:7
---   2424-2427 rules/detect/exec.yaml:214:5
---   2429-2432 rules/detect/exec.yaml:242:5
---   2433-2439 rules/detect/exec.yaml:255:11
---   2440-2444 rules/macros.yaml:49:7
---   2445-2448 rules/detect/exec.yaml:242:5
---   2450-2453 rules/detect/exec.yaml:271:5
---   2454-2460 rules/detect/exec.yaml:285:11
---   2461-2465 rules/detect/exec.yaml:289:13
---   2466-2470 rules/macros.yaml:49:7
---   2471-2474 rules/detect/exec.yaml:271:5
---   2476-2479 rules/detect/exec.yaml:331:5
---   2480-2486 rules/detect/exec.yaml:351:11
---   2487-2491 rules/macros.yaml:49:7
---   2492-2495 rules/detect/exec.yaml:331:5
---   2497-2500 rules/detect/exec.yaml:394:5
---   2501-2507 rules/macros.yaml:16:7
---   2508-2518 rules/detect/exec.yaml:417:11
---   2519-2529 rules/detect/exec.yaml:419:11
---   2530-2534 rules/macros.yaml:49:7
---   2535-2544 rules/detect/exec.yaml:423:9
---   2545-2548 rules/detect/exec.yaml:394:5
---   2550-2553 rules/detect/rbac.yaml:3:5
---   2554-2558 rules/macros.yaml:57:11
---   2559-2564 rules/macros.yaml:60:15
---   2565-2571 rules/macros.yaml:62:15
---   2572-2576 rules/macros.yaml:49:7
---   2577-2584 rules/detect/rbac.yaml:23:9
---   2585-2588 rules/detect/rbac.yaml:3:5
---   2590-2593 rules/detect/rbac.yaml:95:5
---   2594-2603 rules/detect/rbac.yaml:112:15
---   2604-2613 rules/detect/rbac.yaml:114:15
---   2614-2618 rules/detect/rbac.yaml:119:19
---   2619-2626 rules/detect/rbac.yaml:121:19
---   2627-2633 rules/detect/rbac.yaml:125:23
---   2634-2640 rules/detect/rbac.yaml:127:23
---   2641-2645 rules/macros.yaml:49:7
---   2646-2653 rules/detect/rbac.yaml:136:9
---   2654-2657 rules/detect/rbac.yaml:95:5
---   2659-2662 rules/detect/rbac.yaml:305:5
---   2663-2685 rules/detect/rbac.yaml:323:15
---   2686-2708 rules/detect/rbac.yaml:325:15
---   2709-2713 rules/detect/rbac.yaml:328:19
---   2714-2736 rules/detect/rbac.yaml:331:23
---   2737-2759 rules/detect/rbac.yaml:333:23
---   2760-2767 rules/detect/rbac.yaml:336:15
---   2768-2775 rules/detect/rbac.yaml:344:15
---   2776-2780 rules/macros.yaml:49:7
---   2781-2788 rules/detect/rbac.yaml:352:9
---   2789-2792 rules/detect/rbac.yaml:305:5
---   2794-2797 rules/detect/rbac.yaml:521:5
---   2798-2804 rules/detect/rbac.yaml:533:7
---   2805-2809 rules/macros.yaml:49:7
---   2810-2817 rules/detect/rbac.yaml:541:13
---   2818-2824 rules/detect/rbac.yaml:543:13
---   2825-2838 rules/detect/rbac.yaml:546:15
---   2839-2842 rules/detect/rbac.yaml:521:5
---   2844-2847 rules/detect/rbac.yaml:582:5
---   2848-2861 rules/detect/rbac.yaml:595:11
---   2862-2875 rules/detect/rbac.yaml:597:11
---   2876-2880 rules/macros.yaml:49:7
---   2881-2888 rules/detect/rbac.yaml:601:9
---   2889-2892 rules/detect/rbac.yaml:582:5
---   2894-2897 rules/detect/rbac.yaml:614:5
---   2898-2905 rules/macros.yaml:22:11
---   2906-2912 rules/macros.yaml:16:7
---   2913-2917 rules/macros.yaml:49:7
---   2918-2921 rules/detect/rbac.yaml:614:5
---   2923-2926 rules/detect/rbac.yaml:643:5
---   2927-2934 rules/macros.yaml:67:7
---   2935-2944 rules/detect/rbac.yaml:663:15
---   2945-2949 rules/detect/rbac.yaml:669:19
---   2950-2959 rules/detect/rbac.yaml:671:19
---   2960-2964 rules/macros.yaml:49:7
---   2965-2972 rules/detect/rbac.yaml:678:9
---   2973-2976 rules/detect/rbac.yaml:643:5
---   2978-2981 rules/detect/rbac.yaml:744:5
---   2982-3004 rules/detect/rbac.yaml:765:15
---   3005-3027 rules/detect/rbac.yaml:767:15
---   3028-3050 rules/detect/rbac.yaml:769:15
---   3051-3073 rules/detect/rbac.yaml:771:15
---   3074-3102 rules/detect/rbac.yaml:773:15
---   3103-3113 rules/detect/rbac.yaml:781:23
---   3114-3124 rules/detect/rbac.yaml:783:23
---   3125-3147 rules/detect/rbac.yaml:785:19
---   3148-3152 rules/detect/rbac.yaml:799:19
---   3153-3175 rules/detect/rbac.yaml:802:23
---   3176-3198 rules/detect/rbac.yaml:804:23
---   3199-3221 rules/detect/rbac.yaml:806:23
---   3222-3244 rules/detect/rbac.yaml:808:23
---   3245-3273 rules/detect/rbac.yaml:810:23
---   3274-3284 rules/detect/rbac.yaml:818:31
---   3285-3295 rules/detect/rbac.yaml:820:31
---   3296-3318 rules/detect/rbac.yaml:822:27
---   3319-3325 rules/detect/rbac.yaml:836:15
---   3326-3333 rules/detect/rbac.yaml:844:15
---   3334-3340 rules/detect/rbac.yaml:853:19
---   3341-3348 rules/detect/rbac.yaml:859:19
---   3349-3353 rules/macros.yaml:49:7
---   3354-3361 rules/detect/rbac.yaml:876:9
---   3362-3365 rules/detect/rbac.yaml:744:5
---   3367-3370 rules/detect/rbac.yaml:1068:5
---   3371-3393 rules/detect/rbac.yaml:1092:15
---   3394-3398 rules/detect/rbac.yaml:1103:19
---   3399-3421 rules/detect/rbac.yaml:1106:23
---   3422-3429 rules/detect/rbac.yaml:1117:15
---   3430-3434 rules/macros.yaml:49:7
---   3435-3442 rules/detect/rbac.yaml:1131:9
---   3443-3450 rules/detect/rbac.yaml:1136:9
---   3451-3454 rules/detect/rbac.yaml:1068:5
---   3456-3459 rules/detect/rbac.yaml:1330:5
---   3460-3482 rules/detect/rbac.yaml:1355:19
---   3483-3505 rules/detect/rbac.yaml:1361:19
---   3506-3527 rules/detect/rbac.yaml:1369:19
---   3528-3550 rules/detect/rbac.yaml:1371:19
---   3551-3555 rules/detect/rbac.yaml:1377:19
---   3556-3578 rules/detect/rbac.yaml:1381:27
---   3579-3601 rules/detect/rbac.yaml:1387:27
---   3602-3623 rules/detect/rbac.yaml:1395:27
---   3624-3646 rules/detect/rbac.yaml:1397:27
---   3647-3654 rules/detect/rbac.yaml:1404:19
---   3655-3662 rules/detect/rbac.yaml:1412:19
---   3663-3669 rules/detect/rbac.yaml:1422:19
---   3670-3677 rules/detect/rbac.yaml:1426:19
---   3678-3682 rules/macros.yaml:49:7
---   3683-3690 rules/detect/rbac.yaml:1435:9
---   3691-3698 rules/detect/rbac.yaml:1440:9
---   3699-3702 rules/detect/rbac.yaml:1330:5
---   3704-3707 rules/detect/rbac.yaml:1619:5
---   3708-3714 rules/detect/rbac.yaml:1647:11
---   3715-3722 rules/detect/rbac.yaml:1650:13
---   3723-3727 rules/macros.yaml:49:7
---   3728-3735 rules/detect/rbac.yaml:1655:9
---   3736-3739 rules/detect/rbac.yaml:1619:5
---   3741-3744 rules/detect/rbac.yaml:1716:5
---   3745-3749 rules/macros.yaml:49:7
---   3750-3757 rules/detect/rbac.yaml:1742:9
---   3758-3761 rules/detect/rbac.yaml:1716:5
---   3763-3766 rules/detect/rbac.yaml:1786:5
---   3767-3773 rules/detect/rbac.yaml:1803:11
---   3774-3778 rules/macros.yaml:57:11
---   3779-3784 rules/macros.yaml:60:15
---   3785-3791 rules/macros.yaml:62:15
---   3792-3799 rules/macros.yaml:67:7
---   3800-3807 rules/detect/rbac.yaml:1808:13
---   3808-3815 rules/macros.yaml:22:11
---   3816-3822 rules/macros.yaml:16:7
---   3823-3827 rules/macros.yaml:49:7
---   3828-3831 rules/detect/rbac.yaml:1786:5
---   3833-3836 rules/detect/secrets.yaml:3:5
---   3837-3843 rules/detect/secrets.yaml:23:11
---   3844-3848 rules/macros.yaml:49:7
---   3849-3856 rules/detect/secrets.yaml:27:9
---   3857-3863 rules/detect/secrets.yaml:30:9
---   3864-3867 rules/detect/secrets.yaml:3:5
---   3869-3872 rules/detect/secrets.yaml:70:5
---   3873-3879 rules/macros.yaml:41:7
---   3880-3887 rules/macros.yaml:22:11
---   3888-3894 rules/macros.yaml:16:7
---   3895-3901 rules/detect/secrets.yaml:90:13
---   3902-3906 rules/macros.yaml:49:7
---   3907-3910 rules/detect/secrets.yaml:70:5
---   3912-3915 rules/detect/secrets.yaml:110:5
---   3916-3922 rules/detect/secrets.yaml:128:15
---   3923-3927 rules/detect/secrets.yaml:131:19
---   3928-3934 rules/detect/secrets.yaml:133:19
---   3935-3939 rules/macros.yaml:49:7
---   3940-3947 rules/macros.yaml:22:11
---   3948-3954 rules/macros.yaml:16:7
---   3955-3958 rules/detect/secrets.yaml:110:5
---   3960-3964 rules/detect/workloads.yaml:35:5
---   3965-3971 rules/detect/workloads.yaml:16:15
---   3972-3978 rules/detect/workloads.yaml:18:15
---   3979-3985 rules/detect/workloads.yaml:62:23
---   3986-4008 rules/detect/workloads.yaml:65:27
---   4009-4031 rules/detect/workloads.yaml:67:27
---   4032-4054 rules/detect/workloads.yaml:69:27
---   4055-4065 rules/detect/workloads.yaml:72:23
---   4066-4094 rules/detect/workloads.yaml:75:27
---   4095-4123 rules/detect/workloads.yaml:77:27
---   4124-4152 rules/detect/workloads.yaml:79:27
---   4153-4167 rules/detect/workloads.yaml:82:23
---   4168-4202 rules/detect/workloads.yaml:85:27
---   4203-4237 rules/detect/workloads.yaml:87:27
---   4238-4272 rules/detect/workloads.yaml:89:27
---   4273-4281 rules/detect/workloads.yaml:92:23
---   4282-4307 rules/detect/workloads.yaml:95:27
---   4308-4333 rules/detect/workloads.yaml:97:27
---   4334-4359 rules/detect/workloads.yaml:99:27
---   4360-4364 rules/detect/workloads.yaml:102:19
---   4365-4371 rules/detect/workloads.yaml:106:27
---   4372-4394 rules/detect/workloads.yaml:109:31
---   4395-4417 rules/detect/workloads.yaml:111:31
---   4418-4440 rules/detect/workloads.yaml:113:31
---   4441-4451 rules/detect/workloads.yaml:116:27
---   4452-4480 rules/detect/workloads.yaml:119:31
---   4481-4509 rules/detect/workloads.yaml:121:31
---   4510-4538 rules/detect/workloads.yaml:123:31
---   4539-4553 rules/detect/workloads.yaml:126:27
---   4554-4588 rules/detect/workloads.yaml:129:31
---   4589-4623 rules/detect/workloads.yaml:131:31
---   4624-4658 rules/detect/workloads.yaml:133:31
---   4659-4667 rules/detect/workloads.yaml:136:27
---   4668-4693 rules/detect/workloads.yaml:139:31
---   4694-4719 rules/detect/workloads.yaml:141:31
---   4720-4745 rules/detect/workloads.yaml:143:31
---   4746-4771 rules/detect/workloads.yaml:147:19
---   4772-4797 rules/detect/workloads.yaml:149:19
---   4798-4828 rules/detect/workloads.yaml:151:19
---   4829-4859 rules/detect/workloads.yaml:153:19
---   4860-4893 rules/detect/workloads.yaml:155:19
---   4894-4922 rules/detect/workloads.yaml:157:19
---   4923-4951 rules/detect/workloads.yaml:159:19
---   4952-4985 rules/detect/workloads.yaml:161:19
---   4986-5019 rules/detect/workloads.yaml:163:19
---   5020-5056 rules/detect/workloads.yaml:165:19
---   5057-5061 rules/detect/workloads.yaml:168:23
---   5062-5087 rules/detect/workloads.yaml:171:27
---   5088-5113 rules/detect/workloads.yaml:173:27
---   5114-5144 rules/detect/workloads.yaml:175:27
---   5145-5175 rules/detect/workloads.yaml:177:27
---   5176-5209 rules/detect/workloads.yaml:179:27
---   5210-5238 rules/detect/workloads.yaml:181:27
---   5239-5267 rules/detect/workloads.yaml:183:27
---   5268-5301 rules/detect/workloads.yaml:185:27
---   5302-5335 rules/detect/workloads.yaml:187:27
---   5336-5372 rules/detect/workloads.yaml:189:27
---   5373-5379 rules/detect/workloads.yaml:193:15
---   5380-5384 rules/macros.yaml:49:7
---   5385-5392 rules/detect/workloads.yaml:27:11
---   5393-5397 rules/detect/workloads.yaml:29:11
---   5398-5405 rules/detect/workloads.yaml:31:11
---   5406-5413 rules/macros.yaml:22:11
---   5414-5420 rules/macros.yaml:16:7
---   5421-5427 rules/detect/workloads.yaml:225:13
---   5428-5435 rules/detect/workloads.yaml:227:13
---   5436-5439 rules/detect/workloads.yaml:35:5
---   5441-5445 rules/detect/workloads.yaml:690:5
---   5446-5452 rules/detect/workloads.yaml:16:15
---   5453-5459 rules/detect/workloads.yaml:18:15
---   5460-5466 rules/detect/workloads.yaml:710:23
---   5467-5475 rules/detect/workloads.yaml:713:27
---   5476-5484 rules/detect/workloads.yaml:715:27
---   5485-5493 rules/detect/workloads.yaml:717:27
---   5494-5517 rules/detect/workloads.yaml:719:27
---   5518-5540 rules/detect/workloads.yaml:722:27
---   5541-5563 rules/detect/workloads.yaml:725:27
---   5564-5574 rules/detect/workloads.yaml:729:23
---   5575-5587 rules/detect/workloads.yaml:732:27
---   5588-5600 rules/detect/workloads.yaml:734:27
---   5601-5613 rules/detect/workloads.yaml:736:27
---   5614-5643 rules/detect/workloads.yaml:738:27
---   5644-5672 rules/detect/workloads.yaml:741:27
---   5673-5701 rules/detect/workloads.yaml:744:27
---   5702-5716 rules/detect/workloads.yaml:748:23
---   5717-5733 rules/detect/workloads.yaml:751:27
---   5734-5750 rules/detect/workloads.yaml:753:27
---   5751-5767 rules/detect/workloads.yaml:755:27
---   5768-5803 rules/detect/workloads.yaml:757:27
---   5804-5838 rules/detect/workloads.yaml:760:27
---   5839-5873 rules/detect/workloads.yaml:763:27
---   5874-5882 rules/detect/workloads.yaml:767:23
---   5883-5893 rules/detect/workloads.yaml:770:27
---   5894-5904 rules/detect/workloads.yaml:772:27
---   5905-5915 rules/detect/workloads.yaml:774:27
---   5916-5942 rules/detect/workloads.yaml:776:27
---   5943-5968 rules/detect/workloads.yaml:779:27
---   5969-5994 rules/detect/workloads.yaml:782:27
---   5995-5999 rules/detect/workloads.yaml:786:19
---   6000-6006 rules/detect/workloads.yaml:790:27
---   6007-6015 rules/detect/workloads.yaml:793:31
---   6016-6024 rules/detect/workloads.yaml:795:31
---   6025-6033 rules/detect/workloads.yaml:797:31
---   6034-6057 rules/detect/workloads.yaml:799:31
---   6058-6080 rules/detect/workloads.yaml:802:31
---   6081-6103 rules/detect/workloads.yaml:805:31
---   6104-6114 rules/detect/workloads.yaml:809:27
---   6115-6127 rules/detect/workloads.yaml:812:31
---   6128-6140 rules/detect/workloads.yaml:814:31
---   6141-6153 rules/detect/workloads.yaml:816:31
---   6154-6183 rules/detect/workloads.yaml:818:31
---   6184-6212 rules/detect/workloads.yaml:821:31
---   6213-6241 rules/detect/workloads.yaml:824:31
---   6242-6256 rules/detect/workloads.yaml:828:27
---   6257-6273 rules/detect/workloads.yaml:831:31
---   6274-6290 rules/detect/workloads.yaml:833:31
---   6291-6307 rules/detect/workloads.yaml:835:31
---   6308-6343 rules/detect/workloads.yaml:837:31
---   6344-6378 rules/detect/workloads.yaml:840:31
---   6379-6413 rules/detect/workloads.yaml:843:31
---   6414-6422 rules/detect/workloads.yaml:847:27
---   6423-6433 rules/detect/workloads.yaml:850:31
---   6434-6444 rules/detect/workloads.yaml:852:31
---   6445-6455 rules/detect/workloads.yaml:854:31
---   6456-6482 rules/detect/workloads.yaml:856:31
---   6483-6508 rules/detect/workloads.yaml:859:31
---   6509-6534 rules/detect/workloads.yaml:862:31
---   6535-6545 rules/detect/workloads.yaml:867:19
---   6546-6565 rules/detect/workloads.yaml:869:19
---   6566-6588 rules/detect/workloads.yaml:871:19
---   6589-6599 rules/detect/workloads.yaml:873:19
---   6600-6619 rules/detect/workloads.yaml:875:19
---   6620-6642 rules/detect/workloads.yaml:877:19
---   6643-6653 rules/detect/workloads.yaml:879:19
---   6654-6673 rules/detect/workloads.yaml:881:19
---   6674-6696 rules/detect/workloads.yaml:883:19
---   6697-6723 rules/detect/workloads.yaml:885:19
---   6724-6755 rules/detect/workloads.yaml:888:19
---   6756-6790 rules/detect/workloads.yaml:891:19
---   6791-6816 rules/detect/workloads.yaml:894:19
---   6817-6847 rules/detect/workloads.yaml:897:19
---   6848-6881 rules/detect/workloads.yaml:900:19
---   6882-6907 rules/detect/workloads.yaml:903:19
---   6908-6938 rules/detect/workloads.yaml:906:19
---   6939-6972 rules/detect/workloads.yaml:909:19
---   6973-6977 rules/detect/workloads.yaml:913:23
---   6978-6988 rules/detect/workloads.yaml:916:27
---   6989-7008 rules/detect/workloads.yaml:918:27
---   7009-7031 rules/detect/workloads.yaml:920:27
---   7032-7042 rules/detect/workloads.yaml:922:27
---   7043-7062 rules/detect/workloads.yaml:924:27
---   7063-7085 rules/detect/workloads.yaml:926:27
---   7086-7096 rules/detect/workloads.yaml:928:27
---   7097-7116 rules/detect/workloads.yaml:930:27
---   7117-7139 rules/detect/workloads.yaml:932:27
---   7140-7166 rules/detect/workloads.yaml:934:27
---   7167-7198 rules/detect/workloads.yaml:937:27
---   7199-7233 rules/detect/workloads.yaml:940:27
---   7234-7259 rules/detect/workloads.yaml:943:27
---   7260-7290 rules/detect/workloads.yaml:946:27
---   7291-7324 rules/detect/workloads.yaml:949:27
---   7325-7350 rules/detect/workloads.yaml:952:27
---   7351-7381 rules/detect/workloads.yaml:955:27
---   7382-7415 rules/detect/workloads.yaml:958:27
---   7416-7422 rules/detect/workloads.yaml:964:19
---   7423-7430 rules/detect/workloads.yaml:989:19
---   7431-7437 rules/detect/workloads.yaml:1001:19
---   7438-7444 rules/detect/workloads.yaml:1013:19
---   7445-7449 rules/macros.yaml:49:7
---   7450-7457 rules/detect/workloads.yaml:27:11
---   7458-7462 rules/detect/workloads.yaml:29:11
---   7463-7470 rules/detect/workloads.yaml:31:11
---   7471-7478 rules/macros.yaml:22:11
---   7479-7485 rules/macros.yaml:16:7
---   7486-7492 rules/detect/workloads.yaml:1031:13
---   7493-7500 rules/detect/workloads.yaml:1033:13
---   7501-7504 rules/detect/workloads.yaml:690:5
---   7506-7509 rules/detect/workloads.yaml:1511:5
---   7510-7516 rules/detect/workloads.yaml:1528:11
---   7517-7521 rules/macros.yaml:57:11
---   7522-7527 rules/macros.yaml:60:15
---   7528-7534 rules/macros.yaml:62:15
---   7535-7542 rules/macros.yaml:67:7
---   7543-7550 rules/macros.yaml:22:11
---   7551-7557 rules/macros.yaml:16:7
---   7558-7564 rules/detect/workloads.yaml:1535:17
---   7565-7571 rules/detect/workloads.yaml:1537:17
---   7572-7576 rules/macros.yaml:49:7
---   7577-7580 rules/detect/workloads.yaml:1511:5
---   7582-7585 rules/detect/workloads.yaml:1599:5
---   7586-7592 rules/detect/workloads.yaml:1613:11
---   7593-7600 rules/macros.yaml:22:11
---   7601-7607 rules/macros.yaml:16:7
---   7608-7612 rules/macros.yaml:49:7
---   7613-7616 rules/detect/workloads.yaml:1599:5
---   7618-7621 rules/detect/workloads.yaml:1628:5
---   7622-7628 rules/detect/workloads.yaml:1645:11
---   7629-7637 rules/detect/workloads.yaml:1649:15
---   7638-7657 rules/detect/workloads.yaml:1651:15
---   7658-7666 rules/detect/workloads.yaml:1654:19
---   7667-7675 rules/detect/workloads.yaml:1657:21
---   7676-7680 rules/detect/workloads.yaml:1660:19
---   7681-7689 rules/detect/workloads.yaml:1662:19
---   7690-7696 rules/detect/workloads.yaml:1665:15
---   7697-7703 rules/detect/workloads.yaml:1669:15
---   7704-7710 rules/detect/workloads.yaml:1674:19
---   7711-7717 rules/detect/workloads.yaml:1679:21
---   7718-7722 rules/macros.yaml:49:7
---   7723-7726 rules/detect/workloads.yaml:1628:5
---   7728-7732 rules/detect/workloads.yaml:1913:5
---   7733-7739 rules/detect/workloads.yaml:16:15
---   7740-7746 rules/detect/workloads.yaml:18:15
---   7747-7753 rules/detect/workloads.yaml:1933:23
---   7754-7784 rules/detect/workloads.yaml:1936:27
---   7785-7815 rules/detect/workloads.yaml:1939:27
---   7816-7846 rules/detect/workloads.yaml:1942:27
---   7847-7857 rules/detect/workloads.yaml:1946:23
---   7858-7894 rules/detect/workloads.yaml:1949:27
---   7895-7931 rules/detect/workloads.yaml:1952:27
---   7932-7968 rules/detect/workloads.yaml:1955:27
---   7969-7983 rules/detect/workloads.yaml:1959:23
---   7984-8026 rules/detect/workloads.yaml:1962:27
---   8027-8069 rules/detect/workloads.yaml:1965:27
---   8070-8112 rules/detect/workloads.yaml:1968:27
---   8113-8121 rules/detect/workloads.yaml:1972:23
---   8122-8155 rules/detect/workloads.yaml:1975:27
---   8156-8189 rules/detect/workloads.yaml:1978:27
---   8190-8223 rules/detect/workloads.yaml:1981:27
---   8224-8228 rules/detect/workloads.yaml:1985:19
---   8229-8235 rules/detect/workloads.yaml:1989:27
---   8236-8266 rules/detect/workloads.yaml:1992:31
---   8267-8297 rules/detect/workloads.yaml:1995:31
---   8298-8328 rules/detect/workloads.yaml:1998:31
---   8329-8339 rules/detect/workloads.yaml:2002:27
---   8340-8376 rules/detect/workloads.yaml:2005:31
---   8377-8413 rules/detect/workloads.yaml:2008:31
---   8414-8450 rules/detect/workloads.yaml:2011:31
---   8451-8465 rules/detect/workloads.yaml:2015:27
---   8466-8508 rules/detect/workloads.yaml:2018:31
---   8509-8551 rules/detect/workloads.yaml:2021:31
---   8552-8594 rules/detect/workloads.yaml:2024:31
---   8595-8603 rules/detect/workloads.yaml:2028:27
---   8604-8637 rules/detect/workloads.yaml:2031:31
---   8638-8671 rules/detect/workloads.yaml:2034:31
---   8672-8705 rules/detect/workloads.yaml:2037:31
---   8706-8739 rules/detect/workloads.yaml:2042:19
---   8740-8773 rules/detect/workloads.yaml:2045:19
---   8774-8812 rules/detect/workloads.yaml:2048:19
---   8813-8851 rules/detect/workloads.yaml:2051:19
---   8852-8893 rules/detect/workloads.yaml:2054:19
---   8894-8930 rules/detect/workloads.yaml:2057:19
---   8931-8967 rules/detect/workloads.yaml:2060:19
---   8968-9009 rules/detect/workloads.yaml:2063:19
---   9010-9051 rules/detect/workloads.yaml:2066:19
---   9052-9096 rules/detect/workloads.yaml:2069:19
---   9097-9101 rules/detect/workloads.yaml:2073:23
---   9102-9135 rules/detect/workloads.yaml:2076:27
---   9136-9169 rules/detect/workloads.yaml:2079:27
---   9170-9208 rules/detect/workloads.yaml:2082:27
---   9209-9247 rules/detect/workloads.yaml:2085:27
---   9248-9289 rules/detect/workloads.yaml:2088:27
---   9290-9326 rules/detect/workloads.yaml:2091:27
---   9327-9363 rules/detect/workloads.yaml:2094:27
---   9364-9405 rules/detect/workloads.yaml:2097:27
---   9406-9447 rules/detect/workloads.yaml:2100:27
---   9448-9492 rules/detect/workloads.yaml:2103:27
---   9493-9499 rules/detect/workloads.yaml:2108:15
---   9500-9504 rules/macros.yaml:49:7
---   9505-9512 rules/detect/workloads.yaml:27:11
---   9513-9517 rules/detect/workloads.yaml:29:11
---   9518-9525 rules/detect/workloads.yaml:31:11
---   9526-9533 rules/macros.yaml:22:11
---   9534-9540 rules/macros.yaml:16:7
---   9541-9544 rules/detect/workloads.yaml:1913:5
---   9546-9550 rules/detect/workloads.yaml:2420:5
---   9551-9557 rules/detect/workloads.yaml:16:15
---   9558-9564 rules/detect/workloads.yaml:18:15
---   9565-9571 rules/detect/workloads.yaml:2440:23
---   9572-9584 rules/detect/workloads.yaml:2443:27
---   9585-9597 rules/detect/workloads.yaml:2445:27
---   9598-9608 rules/detect/workloads.yaml:2448:23
---   9609-9625 rules/detect/workloads.yaml:2451:27
---   9626-9642 rules/detect/workloads.yaml:2453:27
---   9643-9657 rules/detect/workloads.yaml:2456:23
---   9658-9678 rules/detect/workloads.yaml:2459:27
---   9679-9699 rules/detect/workloads.yaml:2461:27
---   9700-9708 rules/detect/workloads.yaml:2464:23
---   9709-9723 rules/detect/workloads.yaml:2467:27
---   9724-9738 rules/detect/workloads.yaml:2469:27
---   9739-9745 rules/detect/workloads.yaml:2472:23
---   9746-9771 rules/detect/workloads.yaml:2475:27
---   9772-9797 rules/detect/workloads.yaml:2477:27
---   9798-9823 rules/detect/workloads.yaml:2479:27
---   9824-9849 rules/detect/workloads.yaml:2481:27
---   9850-9875 rules/detect/workloads.yaml:2483:27
---   9876-9901 rules/detect/workloads.yaml:2485:27
---   9902-9912 rules/detect/workloads.yaml:2488:23
---   9913-9944 rules/detect/workloads.yaml:2491:27
---   9945-9976 rules/detect/workloads.yaml:2493:27
---   9977-10008 rules/detect/workloads.yaml:2495:27
---   10009-10040 rules/detect/workloads.yaml:2497:27
---   10041-10072 rules/detect/workloads.yaml:2499:27
---   10073-10104 rules/detect/workloads.yaml:2501:27
---   10105-10119 rules/detect/workloads.yaml:2504:23
---   10120-10157 rules/detect/workloads.yaml:2507:27
---   10158-10195 rules/detect/workloads.yaml:2509:27
---   10196-10233 rules/detect/workloads.yaml:2511:27
---   10234-10271 rules/detect/workloads.yaml:2513:27
---   10272-10309 rules/detect/workloads.yaml:2515:27
---   10310-10347 rules/detect/workloads.yaml:2517:27
---   10348-10356 rules/detect/workloads.yaml:2520:23
---   10357-10385 rules/detect/workloads.yaml:2523:27
---   10386-10414 rules/detect/workloads.yaml:2525:27
---   10415-10443 rules/detect/workloads.yaml:2527:27
---   10444-10472 rules/detect/workloads.yaml:2529:27
---   10473-10501 rules/detect/workloads.yaml:2531:27
---   10502-10530 rules/detect/workloads.yaml:2533:27
---   10531-10541 rules/detect/workloads.yaml:2535:19
---   10542-10556 rules/detect/workloads.yaml:2537:19
---   10557-10575 rules/detect/workloads.yaml:2539:19
---   10576-10588 rules/detect/workloads.yaml:2541:19
---   10589-10593 rules/detect/workloads.yaml:2544:19
---   10594-10600 rules/detect/workloads.yaml:2548:27
---   10601-10613 rules/detect/workloads.yaml:2551:31
---   10614-10626 rules/detect/workloads.yaml:2553:31
---   10627-10637 rules/detect/workloads.yaml:2556:27
---   10638-10654 rules/detect/workloads.yaml:2559:31
---   10655-10671 rules/detect/workloads.yaml:2561:31
---   10672-10686 rules/detect/workloads.yaml:2564:27
---   10687-10707 rules/detect/workloads.yaml:2567:31
---   10708-10728 rules/detect/workloads.yaml:2569:31
---   10729-10737 rules/detect/workloads.yaml:2572:27
---   10738-10752 rules/detect/workloads.yaml:2575:31
---   10753-10767 rules/detect/workloads.yaml:2577:31
---   10768-10774 rules/detect/workloads.yaml:2580:27
---   10775-10800 rules/detect/workloads.yaml:2583:31
---   10801-10826 rules/detect/workloads.yaml:2585:31
---   10827-10852 rules/detect/workloads.yaml:2587:31
---   10853-10878 rules/detect/workloads.yaml:2589:31
---   10879-10904 rules/detect/workloads.yaml:2591:31
---   10905-10930 rules/detect/workloads.yaml:2593:31
---   10931-10941 rules/detect/workloads.yaml:2596:27
---   10942-10973 rules/detect/workloads.yaml:2599:31
---   10974-11005 rules/detect/workloads.yaml:2601:31
---   11006-11037 rules/detect/workloads.yaml:2603:31
---   11038-11069 rules/detect/workloads.yaml:2605:31
---   11070-11101 rules/detect/workloads.yaml:2607:31
---   11102-11133 rules/detect/workloads.yaml:2609:31
---   11134-11148 rules/detect/workloads.yaml:2612:27
---   11149-11186 rules/detect/workloads.yaml:2615:31
---   11187-11224 rules/detect/workloads.yaml:2617:31
---   11225-11262 rules/detect/workloads.yaml:2619:31
---   11263-11300 rules/detect/workloads.yaml:2621:31
---   11301-11338 rules/detect/workloads.yaml:2623:31
---   11339-11376 rules/detect/workloads.yaml:2625:31
---   11377-11385 rules/detect/workloads.yaml:2628:27
---   11386-11414 rules/detect/workloads.yaml:2631:31
---   11415-11443 rules/detect/workloads.yaml:2633:31
---   11444-11472 rules/detect/workloads.yaml:2635:31
---   11473-11501 rules/detect/workloads.yaml:2637:31
---   11502-11530 rules/detect/workloads.yaml:2639:31
---   11531-11559 rules/detect/workloads.yaml:2641:31
---   11560-11570 rules/detect/workloads.yaml:2643:23
---   11571-11585 rules/detect/workloads.yaml:2645:23
---   11586-11604 rules/detect/workloads.yaml:2647:23
---   11605-11617 rules/detect/workloads.yaml:2649:23
---   11618-11646 rules/detect/workloads.yaml:2653:19
---   11647-11675 rules/detect/workloads.yaml:2655:19
---   11676-11709 rules/detect/workloads.yaml:2657:19
---   11710-11743 rules/detect/workloads.yaml:2659:19
---   11744-11780 rules/detect/workloads.yaml:2661:19
---   11781-11812 rules/detect/workloads.yaml:2663:19
---   11813-11844 rules/detect/workloads.yaml:2665:19
---   11845-11881 rules/detect/workloads.yaml:2667:19
---   11882-11918 rules/detect/workloads.yaml:2669:19
---   11919-11958 rules/detect/workloads.yaml:2671:19
---   11959-11987 rules/detect/workloads.yaml:2673:19
---   11988-12016 rules/detect/workloads.yaml:2675:19
---   12017-12050 rules/detect/workloads.yaml:2677:19
---   12051-12084 rules/detect/workloads.yaml:2679:19
---   12085-12121 rules/detect/workloads.yaml:2681:19
---   12122-12153 rules/detect/workloads.yaml:2683:19
---   12154-12185 rules/detect/workloads.yaml:2685:19
---   12186-12222 rules/detect/workloads.yaml:2687:19
---   12223-12259 rules/detect/workloads.yaml:2689:19
---   12260-12299 rules/detect/workloads.yaml:2691:19
---   12300-12314 rules/detect/workloads.yaml:2693:19
---   12315-12340 rules/detect/workloads.yaml:2695:19
---   12341-12369 rules/detect/workloads.yaml:2697:19
---   12370-12384 rules/detect/workloads.yaml:2699:19
---   12385-12410 rules/detect/workloads.yaml:2701:19
---   12411-12439 rules/detect/workloads.yaml:2703:19
---   12440-12444 rules/detect/workloads.yaml:2706:23
---   12445-12473 rules/detect/workloads.yaml:2709:27
---   12474-12502 rules/detect/workloads.yaml:2711:27
---   12503-12536 rules/detect/workloads.yaml:2713:27
---   12537-12570 rules/detect/workloads.yaml:2715:27
---   12571-12607 rules/detect/workloads.yaml:2717:27
---   12608-12639 rules/detect/workloads.yaml:2719:27
---   12640-12671 rules/detect/workloads.yaml:2721:27
---   12672-12708 rules/detect/workloads.yaml:2723:27
---   12709-12745 rules/detect/workloads.yaml:2725:27
---   12746-12785 rules/detect/workloads.yaml:2727:27
---   12786-12814 rules/detect/workloads.yaml:2729:27
---   12815-12843 rules/detect/workloads.yaml:2731:27
---   12844-12877 rules/detect/workloads.yaml:2733:27
---   12878-12911 rules/detect/workloads.yaml:2735:27
---   12912-12948 rules/detect/workloads.yaml:2737:27
---   12949-12980 rules/detect/workloads.yaml:2739:27
---   12981-13012 rules/detect/workloads.yaml:2741:27
---   13013-13049 rules/detect/workloads.yaml:2743:27
---   13050-13086 rules/detect/workloads.yaml:2745:27
---   13087-13126 rules/detect/workloads.yaml:2747:27
---   13127-13141 rules/detect/workloads.yaml:2749:27
---   13142-13167 rules/detect/workloads.yaml:2751:27
---   13168-13196 rules/detect/workloads.yaml:2753:27
---   13197-13211 rules/detect/workloads.yaml:2755:27
---   13212-13237 rules/detect/workloads.yaml:2757:27
---   13238-13266 rules/detect/workloads.yaml:2759:27
---   13267-13273 rules/detect/workloads.yaml:2764:19
---   13274-13280 rules/detect/workloads.yaml:2826:19
---   13281-13285 rules/macros.yaml:49:7
---   13286-13293 rules/detect/workloads.yaml:27:11
---   13294-13298 rules/detect/workloads.yaml:29:11
---   13299-13306 rules/detect/workloads.yaml:31:11
---   13307-13314 rules/macros.yaml:22:11
---   13315-13321 rules/macros.yaml:16:7
---   13322-13325 rules/detect/workloads.yaml:2420:5
---   13327-13331 rules/detect/workloads.yaml:3026:5
---   13332-13338 rules/detect/workloads.yaml:16:15
---   13339-13345 rules/detect/workloads.yaml:18:15
---   13346-13352 rules/detect/workloads.yaml:3043:23
---   13353-13375 rules/detect/workloads.yaml:3046:27
---   13376-13398 rules/detect/workloads.yaml:3048:27
---   13399-13421 rules/detect/workloads.yaml:3050:27
---   13422-13432 rules/detect/workloads.yaml:3053:23
---   13433-13461 rules/detect/workloads.yaml:3056:27
---   13462-13490 rules/detect/workloads.yaml:3058:27
---   13491-13519 rules/detect/workloads.yaml:3060:27
---   13520-13534 rules/detect/workloads.yaml:3063:23
---   13535-13569 rules/detect/workloads.yaml:3066:27
---   13570-13604 rules/detect/workloads.yaml:3068:27
---   13605-13639 rules/detect/workloads.yaml:3070:27
---   13640-13648 rules/detect/workloads.yaml:3073:23
---   13649-13674 rules/detect/workloads.yaml:3076:27
---   13675-13700 rules/detect/workloads.yaml:3078:27
---   13701-13726 rules/detect/workloads.yaml:3080:27
---   13727-13731 rules/detect/workloads.yaml:3083:19
---   13732-13738 rules/detect/workloads.yaml:3087:27
---   13739-13761 rules/detect/workloads.yaml:3090:31
---   13762-13784 rules/detect/workloads.yaml:3092:31
---   13785-13807 rules/detect/workloads.yaml:3094:31
---   13808-13818 rules/detect/workloads.yaml:3097:27
---   13819-13847 rules/detect/workloads.yaml:3100:31
---   13848-13876 rules/detect/workloads.yaml:3102:31
---   13877-13905 rules/detect/workloads.yaml:3104:31
---   13906-13920 rules/detect/workloads.yaml:3107:27
---   13921-13955 rules/detect/workloads.yaml:3110:31
---   13956-13990 rules/detect/workloads.yaml:3112:31
---   13991-14025 rules/detect/workloads.yaml:3114:31
---   14026-14034 rules/detect/workloads.yaml:3117:27
---   14035-14060 rules/detect/workloads.yaml:3120:31
---   14061-14086 rules/detect/workloads.yaml:3122:31
---   14087-14112 rules/detect/workloads.yaml:3124:31
---   14113-14138 rules/detect/workloads.yaml:3128:19
---   14139-14164 rules/detect/workloads.yaml:3130:19
---   14165-14195 rules/detect/workloads.yaml:3132:19
---   14196-14226 rules/detect/workloads.yaml:3134:19
---   14227-14260 rules/detect/workloads.yaml:3136:19
---   14261-14289 rules/detect/workloads.yaml:3138:19
---   14290-14318 rules/detect/workloads.yaml:3140:19
---   14319-14352 rules/detect/workloads.yaml:3142:19
---   14353-14386 rules/detect/workloads.yaml:3144:19
---   14387-14423 rules/detect/workloads.yaml:3146:19
---   14424-14428 rules/detect/workloads.yaml:3149:23
---   14429-14454 rules/detect/workloads.yaml:3152:27
---   14455-14480 rules/detect/workloads.yaml:3154:27
---   14481-14511 rules/detect/workloads.yaml:3156:27
---   14512-14542 rules/detect/workloads.yaml:3158:27
---   14543-14576 rules/detect/workloads.yaml:3160:27
---   14577-14605 rules/detect/workloads.yaml:3162:27
---   14606-14634 rules/detect/workloads.yaml:3164:27
---   14635-14668 rules/detect/workloads.yaml:3166:27
---   14669-14702 rules/detect/workloads.yaml:3168:27
---   14703-14739 rules/detect/workloads.yaml:3170:27
---   14740-14746 rules/detect/workloads.yaml:3174:15
---   14747-14751 rules/macros.yaml:49:7
---   14752-14759 rules/detect/workloads.yaml:27:11
---   14760-14764 rules/detect/workloads.yaml:29:11
---   14765-14772 rules/detect/workloads.yaml:31:11
---   14773-14780 rules/macros.yaml:22:11
---   14781-14787 rules/macros.yaml:16:7
---   14788-14791 rules/detect/workloads.yaml:3026:5
---   14793-14797 rules/detect/workloads.yaml:3369:5
---   14798-14804 rules/detect/workloads.yaml:16:15
---   14805-14811 rules/detect/workloads.yaml:18:15
---   14812-14818 rules/detect/workloads.yaml:3387:23
---   14819-14846 rules/detect/workloads.yaml:3390:27
---   14847-14874 rules/detect/workloads.yaml:3392:27
---   14875-14902 rules/detect/workloads.yaml:3394:27
---   14903-14913 rules/detect/workloads.yaml:3397:23
---   14914-14947 rules/detect/workloads.yaml:3400:27
---   14948-14981 rules/detect/workloads.yaml:3402:27
---   14982-15015 rules/detect/workloads.yaml:3404:27
---   15016-15030 rules/detect/workloads.yaml:3407:23
---   15031-15070 rules/detect/workloads.yaml:3410:27
---   15071-15110 rules/detect/workloads.yaml:3412:27
---   15111-15150 rules/detect/workloads.yaml:3414:27
---   15151-15159 rules/detect/workloads.yaml:3417:23
---   15160-15190 rules/detect/workloads.yaml:3420:27
---   15191-15221 rules/detect/workloads.yaml:3422:27
---   15222-15252 rules/detect/workloads.yaml:3424:27
---   15253-15257 rules/detect/workloads.yaml:3427:19
---   15258-15264 rules/detect/workloads.yaml:3431:27
---   15265-15292 rules/detect/workloads.yaml:3434:31
---   15293-15320 rules/detect/workloads.yaml:3436:31
---   15321-15348 rules/detect/workloads.yaml:3438:31
---   15349-15359 rules/detect/workloads.yaml:3441:27
---   15360-15393 rules/detect/workloads.yaml:3444:31
---   15394-15427 rules/detect/workloads.yaml:3446:31
---   15428-15461 rules/detect/workloads.yaml:3448:31
---   15462-15476 rules/detect/workloads.yaml:3451:27
---   15477-15516 rules/detect/workloads.yaml:3454:31
---   15517-15556 rules/detect/workloads.yaml:3456:31
---   15557-15596 rules/detect/workloads.yaml:3458:31
---   15597-15605 rules/detect/workloads.yaml:3461:27
---   15606-15636 rules/detect/workloads.yaml:3464:31
---   15637-15667 rules/detect/workloads.yaml:3466:31
---   15668-15698 rules/detect/workloads.yaml:3468:31
---   15699-15729 rules/detect/workloads.yaml:3472:19
---   15730-15760 rules/detect/workloads.yaml:3474:19
---   15761-15796 rules/detect/workloads.yaml:3476:19
---   15797-15832 rules/detect/workloads.yaml:3478:19
---   15833-15871 rules/detect/workloads.yaml:3480:19
---   15872-15905 rules/detect/workloads.yaml:3482:19
---   15906-15939 rules/detect/workloads.yaml:3484:19
---   15940-15978 rules/detect/workloads.yaml:3486:19
---   15979-16017 rules/detect/workloads.yaml:3488:19
---   16018-16059 rules/detect/workloads.yaml:3490:19
---   16060-16064 rules/detect/workloads.yaml:3493:23
---   16065-16095 rules/detect/workloads.yaml:3496:27
---   16096-16126 rules/detect/workloads.yaml:3498:27
---   16127-16162 rules/detect/workloads.yaml:3500:27
---   16163-16198 rules/detect/workloads.yaml:3502:27
---   16199-16237 rules/detect/workloads.yaml:3504:27
---   16238-16271 rules/detect/workloads.yaml:3506:27
---   16272-16305 rules/detect/workloads.yaml:3508:27
---   16306-16344 rules/detect/workloads.yaml:3510:27
---   16345-16383 rules/detect/workloads.yaml:3512:27
---   16384-16425 rules/detect/workloads.yaml:3514:27
---   16426-16432 rules/detect/workloads.yaml:3518:15
---   16433-16437 rules/macros.yaml:49:7
---   16438-16445 rules/detect/workloads.yaml:27:11
---   16446-16450 rules/detect/workloads.yaml:29:11
---   16451-16458 rules/detect/workloads.yaml:31:11
---   16459-16466 rules/macros.yaml:22:11
---   16467-16473 rules/macros.yaml:16:7
---   16474-16477 rules/detect/workloads.yaml:3369:5
---   16479-16483 rules/detect/workloads.yaml:3721:5
---   16484-16490 rules/detect/workloads.yaml:16:15
---   16491-16497 rules/detect/workloads.yaml:18:15
---   16498-16504 rules/detect/workloads.yaml:3738:23
---   16505-16515 rules/detect/workloads.yaml:3741:27
---   16516-16526 rules/detect/workloads.yaml:3743:27
---   16527-16537 rules/detect/workloads.yaml:3746:23
---   16538-16552 rules/detect/workloads.yaml:3749:27
---   16553-16567 rules/detect/workloads.yaml:3751:27
---   16568-16582 rules/detect/workloads.yaml:3754:23
---   16583-16601 rules/detect/workloads.yaml:3757:27
---   16602-16620 rules/detect/workloads.yaml:3759:27
---   16621-16629 rules/detect/workloads.yaml:3762:23
---   16630-16642 rules/detect/workloads.yaml:3765:27
---   16643-16655 rules/detect/workloads.yaml:3767:27
---   16656-16662 rules/detect/workloads.yaml:3770:23
---   16663-16685 rules/detect/workloads.yaml:3773:27
---   16686-16708 rules/detect/workloads.yaml:3775:27
---   16709-16731 rules/detect/workloads.yaml:3777:27
---   16732-16754 rules/detect/workloads.yaml:3779:27
---   16755-16777 rules/detect/workloads.yaml:3781:27
---   16778-16800 rules/detect/workloads.yaml:3783:27
---   16801-16811 rules/detect/workloads.yaml:3786:23
---   16812-16840 rules/detect/workloads.yaml:3789:27
---   16841-16869 rules/detect/workloads.yaml:3791:27
---   16870-16898 rules/detect/workloads.yaml:3793:27
---   16899-16927 rules/detect/workloads.yaml:3795:27
---   16928-16956 rules/detect/workloads.yaml:3797:27
---   16957-16985 rules/detect/workloads.yaml:3799:27
---   16986-17000 rules/detect/workloads.yaml:3802:23
---   17001-17035 rules/detect/workloads.yaml:3805:27
---   17036-17070 rules/detect/workloads.yaml:3807:27
---   17071-17105 rules/detect/workloads.yaml:3809:27
---   17106-17140 rules/detect/workloads.yaml:3811:27
---   17141-17175 rules/detect/workloads.yaml:3813:27
---   17176-17210 rules/detect/workloads.yaml:3815:27
---   17211-17219 rules/detect/workloads.yaml:3818:23
---   17220-17245 rules/detect/workloads.yaml:3821:27
---   17246-17271 rules/detect/workloads.yaml:3823:27
---   17272-17297 rules/detect/workloads.yaml:3825:27
---   17298-17323 rules/detect/workloads.yaml:3827:27
---   17324-17349 rules/detect/workloads.yaml:3829:27
---   17350-17375 rules/detect/workloads.yaml:3831:27
---   17376-17380 rules/detect/workloads.yaml:3834:19
---   17381-17387 rules/detect/workloads.yaml:3838:27
---   17388-17398 rules/detect/workloads.yaml:3841:31
---   17399-17409 rules/detect/workloads.yaml:3843:31
---   17410-17420 rules/detect/workloads.yaml:3846:27
---   17421-17435 rules/detect/workloads.yaml:3849:31
---   17436-17450 rules/detect/workloads.yaml:3851:31
---   17451-17465 rules/detect/workloads.yaml:3854:27
---   17466-17484 rules/detect/workloads.yaml:3857:31
---   17485-17503 rules/detect/workloads.yaml:3859:31
---   17504-17512 rules/detect/workloads.yaml:3862:27
---   17513-17525 rules/detect/workloads.yaml:3865:31
---   17526-17538 rules/detect/workloads.yaml:3867:31
---   17539-17545 rules/detect/workloads.yaml:3870:27
---   17546-17568 rules/detect/workloads.yaml:3873:31
---   17569-17591 rules/detect/workloads.yaml:3875:31
---   17592-17614 rules/detect/workloads.yaml:3877:31
---   17615-17637 rules/detect/workloads.yaml:3879:31
---   17638-17660 rules/detect/workloads.yaml:3881:31
---   17661-17683 rules/detect/workloads.yaml:3883:31
---   17684-17694 rules/detect/workloads.yaml:3886:27
---   17695-17723 rules/detect/workloads.yaml:3889:31
---   17724-17752 rules/detect/workloads.yaml:3891:31
---   17753-17781 rules/detect/workloads.yaml:3893:31
---   17782-17810 rules/detect/workloads.yaml:3895:31
---   17811-17839 rules/detect/workloads.yaml:3897:31
---   17840-17868 rules/detect/workloads.yaml:3899:31
---   17869-17883 rules/detect/workloads.yaml:3902:27
---   17884-17918 rules/detect/workloads.yaml:3905:31
---   17919-17953 rules/detect/workloads.yaml:3907:31
---   17954-17988 rules/detect/workloads.yaml:3909:31
---   17989-18023 rules/detect/workloads.yaml:3911:31
---   18024-18058 rules/detect/workloads.yaml:3913:31
---   18059-18093 rules/detect/workloads.yaml:3915:31
---   18094-18102 rules/detect/workloads.yaml:3918:27
---   18103-18128 rules/detect/workloads.yaml:3921:31
---   18129-18154 rules/detect/workloads.yaml:3923:31
---   18155-18180 rules/detect/workloads.yaml:3925:31
---   18181-18206 rules/detect/workloads.yaml:3927:31
---   18207-18232 rules/detect/workloads.yaml:3929:31
---   18233-18258 rules/detect/workloads.yaml:3931:31
---   18259-18284 rules/detect/workloads.yaml:3935:19
---   18285-18310 rules/detect/workloads.yaml:3937:19
---   18311-18341 rules/detect/workloads.yaml:3939:19
---   18342-18372 rules/detect/workloads.yaml:3941:19
---   18373-18406 rules/detect/workloads.yaml:3943:19
---   18407-18435 rules/detect/workloads.yaml:3945:19
---   18436-18464 rules/detect/workloads.yaml:3947:19
---   18465-18498 rules/detect/workloads.yaml:3949:19
---   18499-18532 rules/detect/workloads.yaml:3951:19
---   18533-18569 rules/detect/workloads.yaml:3953:19
---   18570-18595 rules/detect/workloads.yaml:3955:19
---   18596-18621 rules/detect/workloads.yaml:3957:19
---   18622-18652 rules/detect/workloads.yaml:3959:19
---   18653-18683 rules/detect/workloads.yaml:3961:19
---   18684-18717 rules/detect/workloads.yaml:3963:19
---   18718-18746 rules/detect/workloads.yaml:3965:19
---   18747-18775 rules/detect/workloads.yaml:3967:19
---   18776-18809 rules/detect/workloads.yaml:3969:19
---   18810-18843 rules/detect/workloads.yaml:3971:19
---   18844-18880 rules/detect/workloads.yaml:3973:19
---   18881-18893 rules/detect/workloads.yaml:3975:19
---   18894-18916 rules/detect/workloads.yaml:3977:19
---   18917-18942 rules/detect/workloads.yaml:3979:19
---   18943-18955 rules/detect/workloads.yaml:3981:19
---   18956-18978 rules/detect/workloads.yaml:3983:19
---   18979-19004 rules/detect/workloads.yaml:3985:19
---   19005-19009 rules/detect/workloads.yaml:3988:23
---   19010-19035 rules/detect/workloads.yaml:3991:27
---   19036-19061 rules/detect/workloads.yaml:3993:27
---   19062-19092 rules/detect/workloads.yaml:3995:27
---   19093-19123 rules/detect/workloads.yaml:3997:27
---   19124-19157 rules/detect/workloads.yaml:3999:27
---   19158-19186 rules/detect/workloads.yaml:4001:27
---   19187-19215 rules/detect/workloads.yaml:4003:27
---   19216-19249 rules/detect/workloads.yaml:4005:27
---   19250-19283 rules/detect/workloads.yaml:4007:27
---   19284-19320 rules/detect/workloads.yaml:4009:27
---   19321-19346 rules/detect/workloads.yaml:4011:27
---   19347-19372 rules/detect/workloads.yaml:4013:27
---   19373-19403 rules/detect/workloads.yaml:4015:27
---   19404-19434 rules/detect/workloads.yaml:4017:27
---   19435-19468 rules/detect/workloads.yaml:4019:27
---   19469-19497 rules/detect/workloads.yaml:4021:27
---   19498-19526 rules/detect/workloads.yaml:4023:27
---   19527-19560 rules/detect/workloads.yaml:4025:27
---   19561-19594 rules/detect/workloads.yaml:4027:27
---   19595-19631 rules/detect/workloads.yaml:4029:27
---   19632-19644 rules/detect/workloads.yaml:4031:27
---   19645-19667 rules/detect/workloads.yaml:4033:27
---   19668-19693 rules/detect/workloads.yaml:4035:27
---   19694-19706 rules/detect/workloads.yaml:4037:27
---   19707-19729 rules/detect/workloads.yaml:4039:27
---   19730-19755 rules/detect/workloads.yaml:4041:27
---   19756-19762 rules/detect/workloads.yaml:4046:19
---   19763-19769 rules/detect/workloads.yaml:4079:19
---   19770-19774 rules/macros.yaml:49:7
---   19775-19782 rules/detect/workloads.yaml:27:11
---   19783-19787 rules/detect/workloads.yaml:29:11
---   19788-19795 rules/detect/workloads.yaml:31:11
---   19796-19803 rules/macros.yaml:22:11
---   19804-19810 rules/macros.yaml:16:7
---   19811-19814 rules/detect/workloads.yaml:3721:5
---   19816-19819 rules/detect/workloads.yaml:4280:5
---   19820-19826 rules/detect/workloads.yaml:4303:11
---   19827-19834 rules/detect/workloads.yaml:4307:11
---   19835-19841 rules/detect/workloads.yaml:4312:19
---   19842-19864 rules/detect/workloads.yaml:4315:23
---   19865-19895 rules/detect/workloads.yaml:4317:23
---   19896-19918 rules/detect/workloads.yaml:4320:23
---   19919-19949 rules/detect/workloads.yaml:4322:23
---   19950-19972 rules/detect/workloads.yaml:4325:23
---   19973-20003 rules/detect/workloads.yaml:4327:23
---   20004-20012 rules/detect/workloads.yaml:4330:23
---   20013-20021 rules/detect/workloads.yaml:4332:23
---   20022-20030 rules/detect/workloads.yaml:4334:23
---   20031-20054 rules/detect/workloads.yaml:4336:23
---   20055-20077 rules/detect/workloads.yaml:4339:23
---   20078-20100 rules/detect/workloads.yaml:4342:23
---   20101-20105 rules/macros.yaml:49:7
---   20106-20113 rules/detect/workloads.yaml:4348:13
---   20114-20133 rules/detect/workloads.yaml:4352:17
---   20134-20153 rules/detect/workloads.yaml:4355:17
---   20154-20157 rules/detect/workloads.yaml:4280:5
---   20159-20162 rules/detect/workloads.yaml:4437:5
---   20163-20169 rules/detect/workloads.yaml:4463:11
---   20170-20177 rules/macros.yaml:67:7
---   20178-20185 rules/macros.yaml:22:11
---   20186-20192 rules/macros.yaml:16:7
---   20193-20197 rules/macros.yaml:49:7
---   20198-20201 rules/detect/workloads.yaml:4437:5
---   20203-20205 rules/noise/drops.yaml:12:5
---   20206-20210 rules/noise/drops.yaml:19:11
---   20211-20215 rules/noise/drops.yaml:21:11
---   20216-20219 rules/noise/drops.yaml:12:5
---   20221-20227 rules/noise/drops.yaml:38:5
---   20229-20235 rules/noise/drops.yaml:55:5
---   20237-20239 rules/noise/drops.yaml:74:5
---   20240-20246 rules/noise/drops.yaml:86:11
---   20247-20254 rules/macros.yaml:22:11
---   20255-20261 rules/macros.yaml:16:7
---   20262-20265 rules/noise/drops.yaml:74:5
---   20267-20274 rules/redact/scan.yaml:14:5
---   20276-20283 rules/redact/secrets.yaml:8:5
---   20285-20292 rules/redact/secrets.yaml:91:5
---   20294-20296 rules/redact/tokens.yaml:3:5
---   20297-20303 rules/redact/tokens.yaml:11:11
---   20304-20308 rules/redact/tokens.yaml:3:5
---   20310-20317 rules/redact/tokens.yaml:34:5
---   20319-20321 rules/redact/tokens.yaml:65:5
---   20322-20329 rules/redact/tokens.yaml:75:7
---   20330-20334 rules/redact/tokens.yaml:65:5
+--   1802-1805 rules/detect/auth.yaml:155:5
+--   1807-1810 rules/detect/auth.yaml:189:5
+--   1811-1817 rules/detect/auth.yaml:202:11
+--   1818-1825 rules/macros.yaml:22:11
+--   1826-1832 rules/macros.yaml:16:7
+--   1833-1837 rules/macros.yaml:49:7
+--   1838-1845 rules/detect/auth.yaml:211:13
+--   1846-1854 rules/detect/auth.yaml:213:13
+--   1855-1858 rules/detect/auth.yaml:189:5
+--   1860-1863 rules/detect/auth.yaml:253:5
+--   1864-1870 rules/detect/auth.yaml:267:11
+--   1871-1878 rules/macros.yaml:22:11
+--   1879-1885 rules/macros.yaml:16:7
+--   1886-1892 rules/macros.yaml:34:11
+--   1893-1906 rules/macros.yaml:36:11
+--   1907-1911 rules/macros.yaml:49:7
+--   1912-1915 rules/detect/auth.yaml:253:5
+--   1917-1920 rules/detect/auth.yaml:287:5
+--   1921-1927 rules/detect/auth.yaml:302:11
+--   1928-1932 rules/detect/auth.yaml:9:11
+--   1933-1937 rules/detect/auth.yaml:11:11
+--   1938-1942 rules/macros.yaml:49:7
+--   1943-1946 rules/detect/auth.yaml:287:5
+--   1948-1951 rules/detect/auth.yaml:350:5
+--   1952-1959 rules/macros.yaml:22:11
+--   1960-1966 rules/macros.yaml:16:7
+--   1967-1971 rules/macros.yaml:49:7
+--   1972-1979 rules/detect/auth.yaml:374:9
+--   1980-1983 rules/detect/auth.yaml:350:5
+--   1985-1988 rules/detect/auth.yaml:428:5
+--   1989-1995 rules/detect/auth.yaml:445:11
+--   1996-2000 rules/detect/auth.yaml:447:11
+--   2001-2005 rules/macros.yaml:49:7
+--   2006-2009 rules/detect/auth.yaml:428:5
+--   2011-2014 rules/detect/auth.yaml:489:5
+--   2015-2021 rules/detect/auth.yaml:500:11
+--   2022-2033 rules/detect/auth.yaml:502:11
+--   2034-2038 rules/macros.yaml:49:7
+--   2039-2042 rules/detect/auth.yaml:489:5
+--   2044-2047 rules/detect/auth.yaml:637:5
+--   2048-2055 rules/detect/auth.yaml:652:15
+--   2056-2069 rules/detect/auth.yaml:655:15
+--   2070-2081 rules/detect/auth.yaml:657:11
+--   2082-2086 rules/macros.yaml:49:7
+--   2087-2090 rules/detect/auth.yaml:637:5
+--   2092-2095 rules/detect/auth.yaml:853:5
+--   2096-2102 rules/macros.yaml:16:7
+--   2103-2116 rules/detect/auth.yaml:866:15
+--   2117-2128 rules/detect/auth.yaml:868:11
+--   2129-2133 rules/macros.yaml:49:7
+--   2134-2137 rules/detect/auth.yaml:853:5
+--   2139-2142 rules/detect/auth.yaml:1031:5
+--   2143-2149 rules/detect/auth.yaml:1042:11
+--   2150-2161 rules/detect/auth.yaml:1044:11
+--   2162-2166 rules/macros.yaml:49:7
+--   2167-2170 rules/detect/auth.yaml:1031:5
+--   2172-2175 rules/detect/cluster.yaml:3:5
+--   2176-2182 rules/detect/cluster.yaml:22:11
+--   2183-2187 rules/macros.yaml:49:7
+--   2188-2195 rules/detect/cluster.yaml:27:9
+--   2196-2203 rules/macros.yaml:22:11
+--   2204-2210 rules/macros.yaml:16:7
+--   2211-2214 rules/detect/cluster.yaml:3:5
+--   2216-2219 rules/detect/cluster.yaml:72:5
+--   2220-2226 rules/detect/cluster.yaml:84:11
+--   2227-2231 rules/macros.yaml:49:7
+--   2232-2235 rules/detect/cluster.yaml:72:5
+--   2237-2240 rules/detect/cluster.yaml:110:5
+--   2241-2247 rules/detect/cluster.yaml:130:15
+--   2248-2254 rules/detect/cluster.yaml:132:15
+--   2255-2259 rules/macros.yaml:49:7
+--   2260-2266 rules/macros.yaml:16:7
+--   2267-2274 rules/detect/cluster.yaml:137:9
+--   2275-2278 rules/detect/cluster.yaml:110:5
+--   2280-2283 rules/detect/cluster.yaml:175:5
+--   2284-2291 rules/macros.yaml:22:11
+--   2292-2298 rules/macros.yaml:16:7
+--   2299-2303 rules/macros.yaml:49:7
+--   2304-2307 rules/detect/cluster.yaml:175:5
+--   2309-2312 rules/detect/cluster.yaml:201:5
+--   2313-2321 rules/detect/cluster.yaml:218:15
+--   2322-2330 rules/detect/cluster.yaml:219:15
+--   2331-2339 rules/detect/cluster.yaml:220:15
+--   2340-2348 rules/detect/cluster.yaml:221:15
+--   2349-2357 rules/detect/cluster.yaml:222:15
+--   2358-2366 rules/detect/cluster.yaml:223:15
+--   2367-2375 rules/detect/cluster.yaml:224:15
+--   2376-2384 rules/detect/cluster.yaml:225:15
+--   2385-2393 rules/detect/cluster.yaml:226:15
+--   2394-2402 rules/detect/cluster.yaml:227:15
+--   2403-2411 rules/detect/cluster.yaml:228:15
+--   2412-2420 rules/detect/cluster.yaml:229:15
+--   2421-2429 rules/detect/cluster.yaml:230:15
+--   2430-2438 rules/detect/cluster.yaml:231:15
+--   2439-2447 rules/detect/cluster.yaml:232:15
+--   2448-2456 rules/detect/cluster.yaml:233:15
+--   2457-2465 rules/detect/cluster.yaml:234:15
+--   2466-2474 rules/detect/cluster.yaml:235:15
+--   2475-2483 rules/detect/cluster.yaml:236:15
+--   2484-2492 rules/detect/cluster.yaml:237:15
+--   2493-2501 rules/detect/cluster.yaml:238:15
+--   2502-2510 rules/detect/cluster.yaml:239:15
+--   2511-2517 rules/detect/cluster.yaml:241:15
+--   2518-2522 rules/macros.yaml:49:7
+--   2523-2526 rules/detect/cluster.yaml:201:5
+--   2528-2531 rules/detect/cluster.yaml:418:5
+--   2532-2538 rules/detect/cluster.yaml:435:11
+--   2539-2543 rules/macros.yaml:49:7
+--   2544-2551 rules/detect/cluster.yaml:443:9
+--   2552-2555 rules/detect/cluster.yaml:418:5
+--   2557-2560 rules/detect/exec.yaml:3:5
+--   2561-2568 rules/detect/exec.yaml:20:11
+--   2569-2573 rules/macros.yaml:49:7
+--   2574-2577 rules/detect/exec.yaml:3:5
+--   2579-2582 rules/detect/exec.yaml:52:5
+--   2583-2589 rules/detect/exec.yaml:70:11
+--   2590-2594 rules/detect/exec.yaml:74:11
+--   2595-2599 rules/macros.yaml:49:7
+--   2600-2603 rules/detect/exec.yaml:52:5
+--   2605-2608 rules/detect/exec.yaml:214:5
+--   2609-2615 rules/detect/exec.yaml:227:11
+--   2616-2620 rules/macros.yaml:49:7
+--   2621-2624 rules/detect/exec.yaml:214:5
+--   2626-2629 rules/detect/exec.yaml:242:5
+--   2630-2636 rules/detect/exec.yaml:255:11
+--   2637-2641 rules/macros.yaml:49:7
+--   2642-2645 rules/detect/exec.yaml:242:5
+--   2647-2650 rules/detect/exec.yaml:271:5
+--   2651-2657 rules/detect/exec.yaml:285:11
+--   2658-2662 rules/detect/exec.yaml:289:13
+--   2663-2667 rules/macros.yaml:49:7
+--   2668-2671 rules/detect/exec.yaml:271:5
+--   2673-2676 rules/detect/exec.yaml:331:5
+--   2677-2683 rules/detect/exec.yaml:351:11
+--   2684-2688 rules/macros.yaml:49:7
+--   2689-2692 rules/detect/exec.yaml:331:5
+--   2694-2697 rules/detect/exec.yaml:394:5
+--   2698-2704 rules/macros.yaml:16:7
+--   2705-2715 rules/detect/exec.yaml:417:11
+--   2716-2726 rules/detect/exec.yaml:419:11
+--   2727-2731 rules/macros.yaml:49:7
+--   2732-2741 rules/detect/exec.yaml:423:9
+--   2742-2745 rules/detect/exec.yaml:394:5
+--   2747-2750 rules/detect/rbac.yaml:3:5
+--   2751-2755 rules/macros.yaml:57:11
+--   2756-2761 rules/macros.yaml:60:15
+--   2762-2768 rules/macros.yaml:62:15
+--   2769-2773 rules/macros.yaml:49:7
+--   2774-2781 rules/detect/rbac.yaml:23:9
+--   2782-2785 rules/detect/rbac.yaml:3:5
+--   2787-2790 rules/detect/rbac.yaml:95:5
+--   2791-2800 rules/detect/rbac.yaml:112:15
+--   2801-2810 rules/detect/rbac.yaml:114:15
+--   2811-2815 rules/detect/rbac.yaml:119:19
+--   2816-2823 rules/detect/rbac.yaml:121:19
+--   2824-2830 rules/detect/rbac.yaml:125:23
+--   2831-2837 rules/detect/rbac.yaml:127:23
+--   2838-2842 rules/macros.yaml:49:7
+--   2843-2850 rules/detect/rbac.yaml:136:9
+--   2851-2854 rules/detect/rbac.yaml:95:5
+--   2856-2859 rules/detect/rbac.yaml:305:5
+--   2860-2882 rules/detect/rbac.yaml:323:15
+--   2883-2905 rules/detect/rbac.yaml:325:15
+--   2906-2910 rules/detect/rbac.yaml:328:19
+--   2911-2933 rules/detect/rbac.yaml:331:23
+--   2934-2956 rules/detect/rbac.yaml:333:23
+--   2957-2964 rules/detect/rbac.yaml:336:15
+--   2965-2972 rules/detect/rbac.yaml:344:15
+--   2973-2977 rules/macros.yaml:49:7
+--   2978-2985 rules/detect/rbac.yaml:352:9
+--   2986-2989 rules/detect/rbac.yaml:305:5
+--   2991-2994 rules/detect/rbac.yaml:521:5
+--   2995-3001 rules/detect/rbac.yaml:533:7
+--   3002-3006 rules/macros.yaml:49:7
+--   3007-3014 rules/detect/rbac.yaml:541:13
+--   3015-3021 rules/detect/rbac.yaml:543:13
+--   3022-3035 rules/detect/rbac.yaml:546:15
+--   3036-3039 rules/detect/rbac.yaml:521:5
+--   3041-3044 rules/detect/rbac.yaml:582:5
+--   3045-3058 rules/detect/rbac.yaml:595:11
+--   3059-3072 rules/detect/rbac.yaml:597:11
+--   3073-3077 rules/macros.yaml:49:7
+--   3078-3085 rules/detect/rbac.yaml:601:9
+--   3086-3089 rules/detect/rbac.yaml:582:5
+--   3091-3094 rules/detect/rbac.yaml:614:5
+--   3095-3102 rules/macros.yaml:22:11
+--   3103-3109 rules/macros.yaml:16:7
+--   3110-3114 rules/macros.yaml:49:7
+--   3115-3118 rules/detect/rbac.yaml:614:5
+--   3120-3123 rules/detect/rbac.yaml:643:5
+--   3124-3131 rules/macros.yaml:67:7
+--   3132-3141 rules/detect/rbac.yaml:663:15
+--   3142-3146 rules/detect/rbac.yaml:669:19
+--   3147-3156 rules/detect/rbac.yaml:671:19
+--   3157-3161 rules/macros.yaml:49:7
+--   3162-3169 rules/detect/rbac.yaml:678:9
+--   3170-3173 rules/detect/rbac.yaml:643:5
+--   3175-3178 rules/detect/rbac.yaml:744:5
+--   3179-3201 rules/detect/rbac.yaml:765:15
+--   3202-3224 rules/detect/rbac.yaml:767:15
+--   3225-3247 rules/detect/rbac.yaml:769:15
+--   3248-3270 rules/detect/rbac.yaml:771:15
+--   3271-3299 rules/detect/rbac.yaml:773:15
+--   3300-3310 rules/detect/rbac.yaml:781:23
+--   3311-3321 rules/detect/rbac.yaml:783:23
+--   3322-3344 rules/detect/rbac.yaml:785:19
+--   3345-3349 rules/detect/rbac.yaml:799:19
+--   3350-3372 rules/detect/rbac.yaml:802:23
+--   3373-3395 rules/detect/rbac.yaml:804:23
+--   3396-3418 rules/detect/rbac.yaml:806:23
+--   3419-3441 rules/detect/rbac.yaml:808:23
+--   3442-3470 rules/detect/rbac.yaml:810:23
+--   3471-3481 rules/detect/rbac.yaml:818:31
+--   3482-3492 rules/detect/rbac.yaml:820:31
+--   3493-3515 rules/detect/rbac.yaml:822:27
+--   3516-3522 rules/detect/rbac.yaml:836:15
+--   3523-3530 rules/detect/rbac.yaml:844:15
+--   3531-3537 rules/detect/rbac.yaml:853:19
+--   3538-3545 rules/detect/rbac.yaml:859:19
+--   3546-3550 rules/macros.yaml:49:7
+--   3551-3558 rules/detect/rbac.yaml:876:9
+--   3559-3562 rules/detect/rbac.yaml:744:5
+--   3564-3567 rules/detect/rbac.yaml:1068:5
+--   3568-3590 rules/detect/rbac.yaml:1092:15
+--   3591-3595 rules/detect/rbac.yaml:1103:19
+--   3596-3618 rules/detect/rbac.yaml:1106:23
+--   3619-3626 rules/detect/rbac.yaml:1117:15
+--   3627-3631 rules/macros.yaml:49:7
+--   3632-3639 rules/detect/rbac.yaml:1131:9
+--   3640-3647 rules/detect/rbac.yaml:1136:9
+--   3648-3651 rules/detect/rbac.yaml:1068:5
+--   3653-3656 rules/detect/rbac.yaml:1330:5
+--   3657-3679 rules/detect/rbac.yaml:1355:19
+--   3680-3702 rules/detect/rbac.yaml:1361:19
+--   3703-3724 rules/detect/rbac.yaml:1369:19
+--   3725-3747 rules/detect/rbac.yaml:1371:19
+--   3748-3752 rules/detect/rbac.yaml:1377:19
+--   3753-3775 rules/detect/rbac.yaml:1381:27
+--   3776-3798 rules/detect/rbac.yaml:1387:27
+--   3799-3820 rules/detect/rbac.yaml:1395:27
+--   3821-3843 rules/detect/rbac.yaml:1397:27
+--   3844-3851 rules/detect/rbac.yaml:1404:19
+--   3852-3859 rules/detect/rbac.yaml:1412:19
+--   3860-3866 rules/detect/rbac.yaml:1422:19
+--   3867-3874 rules/detect/rbac.yaml:1426:19
+--   3875-3879 rules/macros.yaml:49:7
+--   3880-3887 rules/detect/rbac.yaml:1435:9
+--   3888-3895 rules/detect/rbac.yaml:1440:9
+--   3896-3899 rules/detect/rbac.yaml:1330:5
+--   3901-3904 rules/detect/rbac.yaml:1619:5
+--   3905-3911 rules/detect/rbac.yaml:1647:11
+--   3912-3919 rules/detect/rbac.yaml:1650:13
+--   3920-3924 rules/macros.yaml:49:7
+--   3925-3932 rules/detect/rbac.yaml:1655:9
+--   3933-3936 rules/detect/rbac.yaml:1619:5
+--   3938-3941 rules/detect/rbac.yaml:1716:5
+--   3942-3946 rules/macros.yaml:49:7
+--   3947-3954 rules/detect/rbac.yaml:1742:9
+--   3955-3958 rules/detect/rbac.yaml:1716:5
+--   3960-3963 rules/detect/rbac.yaml:1786:5
+--   3964-3970 rules/detect/rbac.yaml:1803:11
+--   3971-3975 rules/macros.yaml:57:11
+--   3976-3981 rules/macros.yaml:60:15
+--   3982-3988 rules/macros.yaml:62:15
+--   3989-3996 rules/macros.yaml:67:7
+--   3997-4004 rules/detect/rbac.yaml:1808:13
+--   4005-4012 rules/macros.yaml:22:11
+--   4013-4019 rules/macros.yaml:16:7
+--   4020-4024 rules/macros.yaml:49:7
+--   4025-4028 rules/detect/rbac.yaml:1786:5
+--   4030-4033 rules/detect/secrets.yaml:3:5
+--   4034-4040 rules/detect/secrets.yaml:23:11
+--   4041-4045 rules/macros.yaml:49:7
+--   4046-4053 rules/detect/secrets.yaml:27:9
+--   4054-4060 rules/detect/secrets.yaml:30:9
+--   4061-4064 rules/detect/secrets.yaml:3:5
+--   4066-4069 rules/detect/secrets.yaml:70:5
+--   4070-4076 rules/macros.yaml:41:7
+--   4077-4084 rules/macros.yaml:22:11
+--   4085-4091 rules/macros.yaml:16:7
+--   4092-4098 rules/detect/secrets.yaml:90:13
+--   4099-4103 rules/macros.yaml:49:7
+--   4104-4107 rules/detect/secrets.yaml:70:5
+--   4109-4112 rules/detect/secrets.yaml:110:5
+--   4113-4119 rules/detect/secrets.yaml:128:15
+--   4120-4124 rules/detect/secrets.yaml:131:19
+--   4125-4131 rules/detect/secrets.yaml:133:19
+--   4132-4136 rules/macros.yaml:49:7
+--   4137-4144 rules/macros.yaml:22:11
+--   4145-4151 rules/macros.yaml:16:7
+--   4152-4155 rules/detect/secrets.yaml:110:5
+--   4157-4161 rules/detect/workloads.yaml:35:5
+--   4162-4168 rules/detect/workloads.yaml:16:15
+--   4169-4175 rules/detect/workloads.yaml:18:15
+--   4176-4182 rules/detect/workloads.yaml:62:23
+--   4183-4205 rules/detect/workloads.yaml:65:27
+--   4206-4228 rules/detect/workloads.yaml:67:27
+--   4229-4251 rules/detect/workloads.yaml:69:27
+--   4252-4262 rules/detect/workloads.yaml:72:23
+--   4263-4291 rules/detect/workloads.yaml:75:27
+--   4292-4320 rules/detect/workloads.yaml:77:27
+--   4321-4349 rules/detect/workloads.yaml:79:27
+--   4350-4364 rules/detect/workloads.yaml:82:23
+--   4365-4399 rules/detect/workloads.yaml:85:27
+--   4400-4434 rules/detect/workloads.yaml:87:27
+--   4435-4469 rules/detect/workloads.yaml:89:27
+--   4470-4478 rules/detect/workloads.yaml:92:23
+--   4479-4504 rules/detect/workloads.yaml:95:27
+--   4505-4530 rules/detect/workloads.yaml:97:27
+--   4531-4556 rules/detect/workloads.yaml:99:27
+--   4557-4561 rules/detect/workloads.yaml:102:19
+--   4562-4568 rules/detect/workloads.yaml:106:27
+--   4569-4591 rules/detect/workloads.yaml:109:31
+--   4592-4614 rules/detect/workloads.yaml:111:31
+--   4615-4637 rules/detect/workloads.yaml:113:31
+--   4638-4648 rules/detect/workloads.yaml:116:27
+--   4649-4677 rules/detect/workloads.yaml:119:31
+--   4678-4706 rules/detect/workloads.yaml:121:31
+--   4707-4735 rules/detect/workloads.yaml:123:31
+--   4736-4750 rules/detect/workloads.yaml:126:27
+--   4751-4785 rules/detect/workloads.yaml:129:31
+--   4786-4820 rules/detect/workloads.yaml:131:31
+--   4821-4855 rules/detect/workloads.yaml:133:31
+--   4856-4864 rules/detect/workloads.yaml:136:27
+--   4865-4890 rules/detect/workloads.yaml:139:31
+--   4891-4916 rules/detect/workloads.yaml:141:31
+--   4917-4942 rules/detect/workloads.yaml:143:31
+--   4943-4968 rules/detect/workloads.yaml:147:19
+--   4969-4994 rules/detect/workloads.yaml:149:19
+--   4995-5025 rules/detect/workloads.yaml:151:19
+--   5026-5056 rules/detect/workloads.yaml:153:19
+--   5057-5090 rules/detect/workloads.yaml:155:19
+--   5091-5119 rules/detect/workloads.yaml:157:19
+--   5120-5148 rules/detect/workloads.yaml:159:19
+--   5149-5182 rules/detect/workloads.yaml:161:19
+--   5183-5216 rules/detect/workloads.yaml:163:19
+--   5217-5253 rules/detect/workloads.yaml:165:19
+--   5254-5258 rules/detect/workloads.yaml:168:23
+--   5259-5284 rules/detect/workloads.yaml:171:27
+--   5285-5310 rules/detect/workloads.yaml:173:27
+--   5311-5341 rules/detect/workloads.yaml:175:27
+--   5342-5372 rules/detect/workloads.yaml:177:27
+--   5373-5406 rules/detect/workloads.yaml:179:27
+--   5407-5435 rules/detect/workloads.yaml:181:27
+--   5436-5464 rules/detect/workloads.yaml:183:27
+--   5465-5498 rules/detect/workloads.yaml:185:27
+--   5499-5532 rules/detect/workloads.yaml:187:27
+--   5533-5569 rules/detect/workloads.yaml:189:27
+--   5570-5576 rules/detect/workloads.yaml:193:15
+--   5577-5581 rules/macros.yaml:49:7
+--   5582-5589 rules/detect/workloads.yaml:27:11
+--   5590-5594 rules/detect/workloads.yaml:29:11
+--   5595-5602 rules/detect/workloads.yaml:31:11
+--   5603-5610 rules/macros.yaml:22:11
+--   5611-5617 rules/macros.yaml:16:7
+--   5618-5624 rules/detect/workloads.yaml:225:13
+--   5625-5632 rules/detect/workloads.yaml:227:13
+--   5633-5636 rules/detect/workloads.yaml:35:5
+--   5638-5642 rules/detect/workloads.yaml:690:5
+--   5643-5649 rules/detect/workloads.yaml:16:15
+--   5650-5656 rules/detect/workloads.yaml:18:15
+--   5657-5663 rules/detect/workloads.yaml:710:23
+--   5664-5672 rules/detect/workloads.yaml:713:27
+--   5673-5681 rules/detect/workloads.yaml:715:27
+--   5682-5690 rules/detect/workloads.yaml:717:27
+--   5691-5714 rules/detect/workloads.yaml:719:27
+--   5715-5737 rules/detect/workloads.yaml:722:27
+--   5738-5760 rules/detect/workloads.yaml:725:27
+--   5761-5771 rules/detect/workloads.yaml:729:23
+--   5772-5784 rules/detect/workloads.yaml:732:27
+--   5785-5797 rules/detect/workloads.yaml:734:27
+--   5798-5810 rules/detect/workloads.yaml:736:27
+--   5811-5840 rules/detect/workloads.yaml:738:27
+--   5841-5869 rules/detect/workloads.yaml:741:27
+--   5870-5898 rules/detect/workloads.yaml:744:27
+--   5899-5913 rules/detect/workloads.yaml:748:23
+--   5914-5930 rules/detect/workloads.yaml:751:27
+--   5931-5947 rules/detect/workloads.yaml:753:27
+--   5948-5964 rules/detect/workloads.yaml:755:27
+--   5965-6000 rules/detect/workloads.yaml:757:27
+--   6001-6035 rules/detect/workloads.yaml:760:27
+--   6036-6070 rules/detect/workloads.yaml:763:27
+--   6071-6079 rules/detect/workloads.yaml:767:23
+--   6080-6090 rules/detect/workloads.yaml:770:27
+--   6091-6101 rules/detect/workloads.yaml:772:27
+--   6102-6112 rules/detect/workloads.yaml:774:27
+--   6113-6139 rules/detect/workloads.yaml:776:27
+--   6140-6165 rules/detect/workloads.yaml:779:27
+--   6166-6191 rules/detect/workloads.yaml:782:27
+--   6192-6196 rules/detect/workloads.yaml:786:19
+--   6197-6203 rules/detect/workloads.yaml:790:27
+--   6204-6212 rules/detect/workloads.yaml:793:31
+--   6213-6221 rules/detect/workloads.yaml:795:31
+--   6222-6230 rules/detect/workloads.yaml:797:31
+--   6231-6254 rules/detect/workloads.yaml:799:31
+--   6255-6277 rules/detect/workloads.yaml:802:31
+--   6278-6300 rules/detect/workloads.yaml:805:31
+--   6301-6311 rules/detect/workloads.yaml:809:27
+--   6312-6324 rules/detect/workloads.yaml:812:31
+--   6325-6337 rules/detect/workloads.yaml:814:31
+--   6338-6350 rules/detect/workloads.yaml:816:31
+--   6351-6380 rules/detect/workloads.yaml:818:31
+--   6381-6409 rules/detect/workloads.yaml:821:31
+--   6410-6438 rules/detect/workloads.yaml:824:31
+--   6439-6453 rules/detect/workloads.yaml:828:27
+--   6454-6470 rules/detect/workloads.yaml:831:31
+--   6471-6487 rules/detect/workloads.yaml:833:31
+--   6488-6504 rules/detect/workloads.yaml:835:31
+--   6505-6540 rules/detect/workloads.yaml:837:31
+--   6541-6575 rules/detect/workloads.yaml:840:31
+--   6576-6610 rules/detect/workloads.yaml:843:31
+--   6611-6619 rules/detect/workloads.yaml:847:27
+--   6620-6630 rules/detect/workloads.yaml:850:31
+--   6631-6641 rules/detect/workloads.yaml:852:31
+--   6642-6652 rules/detect/workloads.yaml:854:31
+--   6653-6679 rules/detect/workloads.yaml:856:31
+--   6680-6705 rules/detect/workloads.yaml:859:31
+--   6706-6731 rules/detect/workloads.yaml:862:31
+--   6732-6742 rules/detect/workloads.yaml:867:19
+--   6743-6762 rules/detect/workloads.yaml:869:19
+--   6763-6785 rules/detect/workloads.yaml:871:19
+--   6786-6796 rules/detect/workloads.yaml:873:19
+--   6797-6816 rules/detect/workloads.yaml:875:19
+--   6817-6839 rules/detect/workloads.yaml:877:19
+--   6840-6850 rules/detect/workloads.yaml:879:19
+--   6851-6870 rules/detect/workloads.yaml:881:19
+--   6871-6893 rules/detect/workloads.yaml:883:19
+--   6894-6920 rules/detect/workloads.yaml:885:19
+--   6921-6952 rules/detect/workloads.yaml:888:19
+--   6953-6987 rules/detect/workloads.yaml:891:19
+--   6988-7013 rules/detect/workloads.yaml:894:19
+--   7014-7044 rules/detect/workloads.yaml:897:19
+--   7045-7078 rules/detect/workloads.yaml:900:19
+--   7079-7104 rules/detect/workloads.yaml:903:19
+--   7105-7135 rules/detect/workloads.yaml:906:19
+--   7136-7169 rules/detect/workloads.yaml:909:19
+--   7170-7174 rules/detect/workloads.yaml:913:23
+--   7175-7185 rules/detect/workloads.yaml:916:27
+--   7186-7205 rules/detect/workloads.yaml:918:27
+--   7206-7228 rules/detect/workloads.yaml:920:27
+--   7229-7239 rules/detect/workloads.yaml:922:27
+--   7240-7259 rules/detect/workloads.yaml:924:27
+--   7260-7282 rules/detect/workloads.yaml:926:27
+--   7283-7293 rules/detect/workloads.yaml:928:27
+--   7294-7313 rules/detect/workloads.yaml:930:27
+--   7314-7336 rules/detect/workloads.yaml:932:27
+--   7337-7363 rules/detect/workloads.yaml:934:27
+--   7364-7395 rules/detect/workloads.yaml:937:27
+--   7396-7430 rules/detect/workloads.yaml:940:27
+--   7431-7456 rules/detect/workloads.yaml:943:27
+--   7457-7487 rules/detect/workloads.yaml:946:27
+--   7488-7521 rules/detect/workloads.yaml:949:27
+--   7522-7547 rules/detect/workloads.yaml:952:27
+--   7548-7578 rules/detect/workloads.yaml:955:27
+--   7579-7612 rules/detect/workloads.yaml:958:27
+--   7613-7619 rules/detect/workloads.yaml:964:19
+--   7620-7627 rules/detect/workloads.yaml:989:19
+--   7628-7634 rules/detect/workloads.yaml:1001:19
+--   7635-7641 rules/detect/workloads.yaml:1013:19
+--   7642-7646 rules/macros.yaml:49:7
+--   7647-7654 rules/detect/workloads.yaml:27:11
+--   7655-7659 rules/detect/workloads.yaml:29:11
+--   7660-7667 rules/detect/workloads.yaml:31:11
+--   7668-7675 rules/macros.yaml:22:11
+--   7676-7682 rules/macros.yaml:16:7
+--   7683-7689 rules/detect/workloads.yaml:1031:13
+--   7690-7697 rules/detect/workloads.yaml:1033:13
+--   7698-7701 rules/detect/workloads.yaml:690:5
+--   7703-7706 rules/detect/workloads.yaml:1511:5
+--   7707-7713 rules/detect/workloads.yaml:1528:11
+--   7714-7718 rules/macros.yaml:57:11
+--   7719-7724 rules/macros.yaml:60:15
+--   7725-7731 rules/macros.yaml:62:15
+--   7732-7739 rules/macros.yaml:67:7
+--   7740-7747 rules/macros.yaml:22:11
+--   7748-7754 rules/macros.yaml:16:7
+--   7755-7761 rules/detect/workloads.yaml:1535:17
+--   7762-7768 rules/detect/workloads.yaml:1537:17
+--   7769-7773 rules/macros.yaml:49:7
+--   7774-7777 rules/detect/workloads.yaml:1511:5
+--   7779-7782 rules/detect/workloads.yaml:1599:5
+--   7783-7789 rules/detect/workloads.yaml:1613:11
+--   7790-7797 rules/macros.yaml:22:11
+--   7798-7804 rules/macros.yaml:16:7
+--   7805-7809 rules/macros.yaml:49:7
+--   7810-7813 rules/detect/workloads.yaml:1599:5
+--   7815-7818 rules/detect/workloads.yaml:1628:5
+--   7819-7825 rules/detect/workloads.yaml:1645:11
+--   7826-7834 rules/detect/workloads.yaml:1649:15
+--   7835-7854 rules/detect/workloads.yaml:1651:15
+--   7855-7863 rules/detect/workloads.yaml:1654:19
+--   7864-7872 rules/detect/workloads.yaml:1657:21
+--   7873-7877 rules/detect/workloads.yaml:1660:19
+--   7878-7886 rules/detect/workloads.yaml:1662:19
+--   7887-7893 rules/detect/workloads.yaml:1665:15
+--   7894-7900 rules/detect/workloads.yaml:1669:15
+--   7901-7907 rules/detect/workloads.yaml:1674:19
+--   7908-7914 rules/detect/workloads.yaml:1679:21
+--   7915-7919 rules/macros.yaml:49:7
+--   7920-7923 rules/detect/workloads.yaml:1628:5
+--   7925-7929 rules/detect/workloads.yaml:1913:5
+--   7930-7936 rules/detect/workloads.yaml:16:15
+--   7937-7943 rules/detect/workloads.yaml:18:15
+--   7944-7950 rules/detect/workloads.yaml:1933:23
+--   7951-7981 rules/detect/workloads.yaml:1936:27
+--   7982-8012 rules/detect/workloads.yaml:1939:27
+--   8013-8043 rules/detect/workloads.yaml:1942:27
+--   8044-8054 rules/detect/workloads.yaml:1946:23
+--   8055-8091 rules/detect/workloads.yaml:1949:27
+--   8092-8128 rules/detect/workloads.yaml:1952:27
+--   8129-8165 rules/detect/workloads.yaml:1955:27
+--   8166-8180 rules/detect/workloads.yaml:1959:23
+--   8181-8223 rules/detect/workloads.yaml:1962:27
+--   8224-8266 rules/detect/workloads.yaml:1965:27
+--   8267-8309 rules/detect/workloads.yaml:1968:27
+--   8310-8318 rules/detect/workloads.yaml:1972:23
+--   8319-8352 rules/detect/workloads.yaml:1975:27
+--   8353-8386 rules/detect/workloads.yaml:1978:27
+--   8387-8420 rules/detect/workloads.yaml:1981:27
+--   8421-8425 rules/detect/workloads.yaml:1985:19
+--   8426-8432 rules/detect/workloads.yaml:1989:27
+--   8433-8463 rules/detect/workloads.yaml:1992:31
+--   8464-8494 rules/detect/workloads.yaml:1995:31
+--   8495-8525 rules/detect/workloads.yaml:1998:31
+--   8526-8536 rules/detect/workloads.yaml:2002:27
+--   8537-8573 rules/detect/workloads.yaml:2005:31
+--   8574-8610 rules/detect/workloads.yaml:2008:31
+--   8611-8647 rules/detect/workloads.yaml:2011:31
+--   8648-8662 rules/detect/workloads.yaml:2015:27
+--   8663-8705 rules/detect/workloads.yaml:2018:31
+--   8706-8748 rules/detect/workloads.yaml:2021:31
+--   8749-8791 rules/detect/workloads.yaml:2024:31
+--   8792-8800 rules/detect/workloads.yaml:2028:27
+--   8801-8834 rules/detect/workloads.yaml:2031:31
+--   8835-8868 rules/detect/workloads.yaml:2034:31
+--   8869-8902 rules/detect/workloads.yaml:2037:31
+--   8903-8936 rules/detect/workloads.yaml:2042:19
+--   8937-8970 rules/detect/workloads.yaml:2045:19
+--   8971-9009 rules/detect/workloads.yaml:2048:19
+--   9010-9048 rules/detect/workloads.yaml:2051:19
+--   9049-9090 rules/detect/workloads.yaml:2054:19
+--   9091-9127 rules/detect/workloads.yaml:2057:19
+--   9128-9164 rules/detect/workloads.yaml:2060:19
+--   9165-9206 rules/detect/workloads.yaml:2063:19
+--   9207-9248 rules/detect/workloads.yaml:2066:19
+--   9249-9293 rules/detect/workloads.yaml:2069:19
+--   9294-9298 rules/detect/workloads.yaml:2073:23
+--   9299-9332 rules/detect/workloads.yaml:2076:27
+--   9333-9366 rules/detect/workloads.yaml:2079:27
+--   9367-9405 rules/detect/workloads.yaml:2082:27
+--   9406-9444 rules/detect/workloads.yaml:2085:27
+--   9445-9486 rules/detect/workloads.yaml:2088:27
+--   9487-9523 rules/detect/workloads.yaml:2091:27
+--   9524-9560 rules/detect/workloads.yaml:2094:27
+--   9561-9602 rules/detect/workloads.yaml:2097:27
+--   9603-9644 rules/detect/workloads.yaml:2100:27
+--   9645-9689 rules/detect/workloads.yaml:2103:27
+--   9690-9696 rules/detect/workloads.yaml:2108:15
+--   9697-9701 rules/macros.yaml:49:7
+--   9702-9709 rules/detect/workloads.yaml:27:11
+--   9710-9714 rules/detect/workloads.yaml:29:11
+--   9715-9722 rules/detect/workloads.yaml:31:11
+--   9723-9730 rules/macros.yaml:22:11
+--   9731-9737 rules/macros.yaml:16:7
+--   9738-9741 rules/detect/workloads.yaml:1913:5
+--   9743-9747 rules/detect/workloads.yaml:2420:5
+--   9748-9754 rules/detect/workloads.yaml:16:15
+--   9755-9761 rules/detect/workloads.yaml:18:15
+--   9762-9768 rules/detect/workloads.yaml:2440:23
+--   9769-9781 rules/detect/workloads.yaml:2443:27
+--   9782-9794 rules/detect/workloads.yaml:2445:27
+--   9795-9805 rules/detect/workloads.yaml:2448:23
+--   9806-9822 rules/detect/workloads.yaml:2451:27
+--   9823-9839 rules/detect/workloads.yaml:2453:27
+--   9840-9854 rules/detect/workloads.yaml:2456:23
+--   9855-9875 rules/detect/workloads.yaml:2459:27
+--   9876-9896 rules/detect/workloads.yaml:2461:27
+--   9897-9905 rules/detect/workloads.yaml:2464:23
+--   9906-9920 rules/detect/workloads.yaml:2467:27
+--   9921-9935 rules/detect/workloads.yaml:2469:27
+--   9936-9942 rules/detect/workloads.yaml:2472:23
+--   9943-9968 rules/detect/workloads.yaml:2475:27
+--   9969-9994 rules/detect/workloads.yaml:2477:27
+--   9995-10020 rules/detect/workloads.yaml:2479:27
+--   10021-10046 rules/detect/workloads.yaml:2481:27
+--   10047-10072 rules/detect/workloads.yaml:2483:27
+--   10073-10098 rules/detect/workloads.yaml:2485:27
+--   10099-10109 rules/detect/workloads.yaml:2488:23
+--   10110-10141 rules/detect/workloads.yaml:2491:27
+--   10142-10173 rules/detect/workloads.yaml:2493:27
+--   10174-10205 rules/detect/workloads.yaml:2495:27
+--   10206-10237 rules/detect/workloads.yaml:2497:27
+--   10238-10269 rules/detect/workloads.yaml:2499:27
+--   10270-10301 rules/detect/workloads.yaml:2501:27
+--   10302-10316 rules/detect/workloads.yaml:2504:23
+--   10317-10354 rules/detect/workloads.yaml:2507:27
+--   10355-10392 rules/detect/workloads.yaml:2509:27
+--   10393-10430 rules/detect/workloads.yaml:2511:27
+--   10431-10468 rules/detect/workloads.yaml:2513:27
+--   10469-10506 rules/detect/workloads.yaml:2515:27
+--   10507-10544 rules/detect/workloads.yaml:2517:27
+--   10545-10553 rules/detect/workloads.yaml:2520:23
+--   10554-10582 rules/detect/workloads.yaml:2523:27
+--   10583-10611 rules/detect/workloads.yaml:2525:27
+--   10612-10640 rules/detect/workloads.yaml:2527:27
+--   10641-10669 rules/detect/workloads.yaml:2529:27
+--   10670-10698 rules/detect/workloads.yaml:2531:27
+--   10699-10727 rules/detect/workloads.yaml:2533:27
+--   10728-10738 rules/detect/workloads.yaml:2535:19
+--   10739-10753 rules/detect/workloads.yaml:2537:19
+--   10754-10772 rules/detect/workloads.yaml:2539:19
+--   10773-10785 rules/detect/workloads.yaml:2541:19
+--   10786-10790 rules/detect/workloads.yaml:2544:19
+--   10791-10797 rules/detect/workloads.yaml:2548:27
+--   10798-10810 rules/detect/workloads.yaml:2551:31
+--   10811-10823 rules/detect/workloads.yaml:2553:31
+--   10824-10834 rules/detect/workloads.yaml:2556:27
+--   10835-10851 rules/detect/workloads.yaml:2559:31
+--   10852-10868 rules/detect/workloads.yaml:2561:31
+--   10869-10883 rules/detect/workloads.yaml:2564:27
+--   10884-10904 rules/detect/workloads.yaml:2567:31
+--   10905-10925 rules/detect/workloads.yaml:2569:31
+--   10926-10934 rules/detect/workloads.yaml:2572:27
+--   10935-10949 rules/detect/workloads.yaml:2575:31
+--   10950-10964 rules/detect/workloads.yaml:2577:31
+--   10965-10971 rules/detect/workloads.yaml:2580:27
+--   10972-10997 rules/detect/workloads.yaml:2583:31
+--   10998-11023 rules/detect/workloads.yaml:2585:31
+--   11024-11049 rules/detect/workloads.yaml:2587:31
+--   11050-11075 rules/detect/workloads.yaml:2589:31
+--   11076-11101 rules/detect/workloads.yaml:2591:31
+--   11102-11127 rules/detect/workloads.yaml:2593:31
+--   11128-11138 rules/detect/workloads.yaml:2596:27
+--   11139-11170 rules/detect/workloads.yaml:2599:31
+--   11171-11202 rules/detect/workloads.yaml:2601:31
+--   11203-11234 rules/detect/workloads.yaml:2603:31
+--   11235-11266 rules/detect/workloads.yaml:2605:31
+--   11267-11298 rules/detect/workloads.yaml:2607:31
+--   11299-11330 rules/detect/workloads.yaml:2609:31
+--   11331-11345 rules/detect/workloads.yaml:2612:27
+--   11346-11383 rules/detect/workloads.yaml:2615:31
+--   11384-11421 rules/detect/workloads.yaml:2617:31
+--   11422-11459 rules/detect/workloads.yaml:2619:31
+--   11460-11497 rules/detect/workloads.yaml:2621:31
+--   11498-11535 rules/detect/workloads.yaml:2623:31
+--   11536-11573 rules/detect/workloads.yaml:2625:31
+--   11574-11582 rules/detect/workloads.yaml:2628:27
+--   11583-11611 rules/detect/workloads.yaml:2631:31
+--   11612-11640 rules/detect/workloads.yaml:2633:31
+--   11641-11669 rules/detect/workloads.yaml:2635:31
+--   11670-11698 rules/detect/workloads.yaml:2637:31
+--   11699-11727 rules/detect/workloads.yaml:2639:31
+--   11728-11756 rules/detect/workloads.yaml:2641:31
+--   11757-11767 rules/detect/workloads.yaml:2643:23
+--   11768-11782 rules/detect/workloads.yaml:2645:23
+--   11783-11801 rules/detect/workloads.yaml:2647:23
+--   11802-11814 rules/detect/workloads.yaml:2649:23
+--   11815-11843 rules/detect/workloads.yaml:2653:19
+--   11844-11872 rules/detect/workloads.yaml:2655:19
+--   11873-11906 rules/detect/workloads.yaml:2657:19
+--   11907-11940 rules/detect/workloads.yaml:2659:19
+--   11941-11977 rules/detect/workloads.yaml:2661:19
+--   11978-12009 rules/detect/workloads.yaml:2663:19
+--   12010-12041 rules/detect/workloads.yaml:2665:19
+--   12042-12078 rules/detect/workloads.yaml:2667:19
+--   12079-12115 rules/detect/workloads.yaml:2669:19
+--   12116-12155 rules/detect/workloads.yaml:2671:19
+--   12156-12184 rules/detect/workloads.yaml:2673:19
+--   12185-12213 rules/detect/workloads.yaml:2675:19
+--   12214-12247 rules/detect/workloads.yaml:2677:19
+--   12248-12281 rules/detect/workloads.yaml:2679:19
+--   12282-12318 rules/detect/workloads.yaml:2681:19
+--   12319-12350 rules/detect/workloads.yaml:2683:19
+--   12351-12382 rules/detect/workloads.yaml:2685:19
+--   12383-12419 rules/detect/workloads.yaml:2687:19
+--   12420-12456 rules/detect/workloads.yaml:2689:19
+--   12457-12496 rules/detect/workloads.yaml:2691:19
+--   12497-12511 rules/detect/workloads.yaml:2693:19
+--   12512-12537 rules/detect/workloads.yaml:2695:19
+--   12538-12566 rules/detect/workloads.yaml:2697:19
+--   12567-12581 rules/detect/workloads.yaml:2699:19
+--   12582-12607 rules/detect/workloads.yaml:2701:19
+--   12608-12636 rules/detect/workloads.yaml:2703:19
+--   12637-12641 rules/detect/workloads.yaml:2706:23
+--   12642-12670 rules/detect/workloads.yaml:2709:27
+--   12671-12699 rules/detect/workloads.yaml:2711:27
+--   12700-12733 rules/detect/workloads.yaml:2713:27
+--   12734-12767 rules/detect/workloads.yaml:2715:27
+--   12768-12804 rules/detect/workloads.yaml:2717:27
+--   12805-12836 rules/detect/workloads.yaml:2719:27
+--   12837-12868 rules/detect/workloads.yaml:2721:27
+--   12869-12905 rules/detect/workloads.yaml:2723:27
+--   12906-12942 rules/detect/workloads.yaml:2725:27
+--   12943-12982 rules/detect/workloads.yaml:2727:27
+--   12983-13011 rules/detect/workloads.yaml:2729:27
+--   13012-13040 rules/detect/workloads.yaml:2731:27
+--   13041-13074 rules/detect/workloads.yaml:2733:27
+--   13075-13108 rules/detect/workloads.yaml:2735:27
+--   13109-13145 rules/detect/workloads.yaml:2737:27
+--   13146-13177 rules/detect/workloads.yaml:2739:27
+--   13178-13209 rules/detect/workloads.yaml:2741:27
+--   13210-13246 rules/detect/workloads.yaml:2743:27
+--   13247-13283 rules/detect/workloads.yaml:2745:27
+--   13284-13323 rules/detect/workloads.yaml:2747:27
+--   13324-13338 rules/detect/workloads.yaml:2749:27
+--   13339-13364 rules/detect/workloads.yaml:2751:27
+--   13365-13393 rules/detect/workloads.yaml:2753:27
+--   13394-13408 rules/detect/workloads.yaml:2755:27
+--   13409-13434 rules/detect/workloads.yaml:2757:27
+--   13435-13463 rules/detect/workloads.yaml:2759:27
+--   13464-13470 rules/detect/workloads.yaml:2764:19
+--   13471-13477 rules/detect/workloads.yaml:2826:19
+--   13478-13482 rules/macros.yaml:49:7
+--   13483-13490 rules/detect/workloads.yaml:27:11
+--   13491-13495 rules/detect/workloads.yaml:29:11
+--   13496-13503 rules/detect/workloads.yaml:31:11
+--   13504-13511 rules/macros.yaml:22:11
+--   13512-13518 rules/macros.yaml:16:7
+--   13519-13522 rules/detect/workloads.yaml:2420:5
+--   13524-13528 rules/detect/workloads.yaml:3026:5
+--   13529-13535 rules/detect/workloads.yaml:16:15
+--   13536-13542 rules/detect/workloads.yaml:18:15
+--   13543-13549 rules/detect/workloads.yaml:3043:23
+--   13550-13572 rules/detect/workloads.yaml:3046:27
+--   13573-13595 rules/detect/workloads.yaml:3048:27
+--   13596-13618 rules/detect/workloads.yaml:3050:27
+--   13619-13629 rules/detect/workloads.yaml:3053:23
+--   13630-13658 rules/detect/workloads.yaml:3056:27
+--   13659-13687 rules/detect/workloads.yaml:3058:27
+--   13688-13716 rules/detect/workloads.yaml:3060:27
+--   13717-13731 rules/detect/workloads.yaml:3063:23
+--   13732-13766 rules/detect/workloads.yaml:3066:27
+--   13767-13801 rules/detect/workloads.yaml:3068:27
+--   13802-13836 rules/detect/workloads.yaml:3070:27
+--   13837-13845 rules/detect/workloads.yaml:3073:23
+--   13846-13871 rules/detect/workloads.yaml:3076:27
+--   13872-13897 rules/detect/workloads.yaml:3078:27
+--   13898-13923 rules/detect/workloads.yaml:3080:27
+--   13924-13928 rules/detect/workloads.yaml:3083:19
+--   13929-13935 rules/detect/workloads.yaml:3087:27
+--   13936-13958 rules/detect/workloads.yaml:3090:31
+--   13959-13981 rules/detect/workloads.yaml:3092:31
+--   13982-14004 rules/detect/workloads.yaml:3094:31
+--   14005-14015 rules/detect/workloads.yaml:3097:27
+--   14016-14044 rules/detect/workloads.yaml:3100:31
+--   14045-14073 rules/detect/workloads.yaml:3102:31
+--   14074-14102 rules/detect/workloads.yaml:3104:31
+--   14103-14117 rules/detect/workloads.yaml:3107:27
+--   14118-14152 rules/detect/workloads.yaml:3110:31
+--   14153-14187 rules/detect/workloads.yaml:3112:31
+--   14188-14222 rules/detect/workloads.yaml:3114:31
+--   14223-14231 rules/detect/workloads.yaml:3117:27
+--   14232-14257 rules/detect/workloads.yaml:3120:31
+--   14258-14283 rules/detect/workloads.yaml:3122:31
+--   14284-14309 rules/detect/workloads.yaml:3124:31
+--   14310-14335 rules/detect/workloads.yaml:3128:19
+--   14336-14361 rules/detect/workloads.yaml:3130:19
+--   14362-14392 rules/detect/workloads.yaml:3132:19
+--   14393-14423 rules/detect/workloads.yaml:3134:19
+--   14424-14457 rules/detect/workloads.yaml:3136:19
+--   14458-14486 rules/detect/workloads.yaml:3138:19
+--   14487-14515 rules/detect/workloads.yaml:3140:19
+--   14516-14549 rules/detect/workloads.yaml:3142:19
+--   14550-14583 rules/detect/workloads.yaml:3144:19
+--   14584-14620 rules/detect/workloads.yaml:3146:19
+--   14621-14625 rules/detect/workloads.yaml:3149:23
+--   14626-14651 rules/detect/workloads.yaml:3152:27
+--   14652-14677 rules/detect/workloads.yaml:3154:27
+--   14678-14708 rules/detect/workloads.yaml:3156:27
+--   14709-14739 rules/detect/workloads.yaml:3158:27
+--   14740-14773 rules/detect/workloads.yaml:3160:27
+--   14774-14802 rules/detect/workloads.yaml:3162:27
+--   14803-14831 rules/detect/workloads.yaml:3164:27
+--   14832-14865 rules/detect/workloads.yaml:3166:27
+--   14866-14899 rules/detect/workloads.yaml:3168:27
+--   14900-14936 rules/detect/workloads.yaml:3170:27
+--   14937-14943 rules/detect/workloads.yaml:3174:15
+--   14944-14948 rules/macros.yaml:49:7
+--   14949-14956 rules/detect/workloads.yaml:27:11
+--   14957-14961 rules/detect/workloads.yaml:29:11
+--   14962-14969 rules/detect/workloads.yaml:31:11
+--   14970-14977 rules/macros.yaml:22:11
+--   14978-14984 rules/macros.yaml:16:7
+--   14985-14988 rules/detect/workloads.yaml:3026:5
+--   14990-14994 rules/detect/workloads.yaml:3369:5
+--   14995-15001 rules/detect/workloads.yaml:16:15
+--   15002-15008 rules/detect/workloads.yaml:18:15
+--   15009-15015 rules/detect/workloads.yaml:3387:23
+--   15016-15043 rules/detect/workloads.yaml:3390:27
+--   15044-15071 rules/detect/workloads.yaml:3392:27
+--   15072-15099 rules/detect/workloads.yaml:3394:27
+--   15100-15110 rules/detect/workloads.yaml:3397:23
+--   15111-15144 rules/detect/workloads.yaml:3400:27
+--   15145-15178 rules/detect/workloads.yaml:3402:27
+--   15179-15212 rules/detect/workloads.yaml:3404:27
+--   15213-15227 rules/detect/workloads.yaml:3407:23
+--   15228-15267 rules/detect/workloads.yaml:3410:27
+--   15268-15307 rules/detect/workloads.yaml:3412:27
+--   15308-15347 rules/detect/workloads.yaml:3414:27
+--   15348-15356 rules/detect/workloads.yaml:3417:23
+--   15357-15387 rules/detect/workloads.yaml:3420:27
+--   15388-15418 rules/detect/workloads.yaml:3422:27
+--   15419-15449 rules/detect/workloads.yaml:3424:27
+--   15450-15454 rules/detect/workloads.yaml:3427:19
+--   15455-15461 rules/detect/workloads.yaml:3431:27
+--   15462-15489 rules/detect/workloads.yaml:3434:31
+--   15490-15517 rules/detect/workloads.yaml:3436:31
+--   15518-15545 rules/detect/workloads.yaml:3438:31
+--   15546-15556 rules/detect/workloads.yaml:3441:27
+--   15557-15590 rules/detect/workloads.yaml:3444:31
+--   15591-15624 rules/detect/workloads.yaml:3446:31
+--   15625-15658 rules/detect/workloads.yaml:3448:31
+--   15659-15673 rules/detect/workloads.yaml:3451:27
+--   15674-15713 rules/detect/workloads.yaml:3454:31
+--   15714-15753 rules/detect/workloads.yaml:3456:31
+--   15754-15793 rules/detect/workloads.yaml:3458:31
+--   15794-15802 rules/detect/workloads.yaml:3461:27
+--   15803-15833 rules/detect/workloads.yaml:3464:31
+--   15834-15864 rules/detect/workloads.yaml:3466:31
+--   15865-15895 rules/detect/workloads.yaml:3468:31
+--   15896-15926 rules/detect/workloads.yaml:3472:19
+--   15927-15957 rules/detect/workloads.yaml:3474:19
+--   15958-15993 rules/detect/workloads.yaml:3476:19
+--   15994-16029 rules/detect/workloads.yaml:3478:19
+--   16030-16068 rules/detect/workloads.yaml:3480:19
+--   16069-16102 rules/detect/workloads.yaml:3482:19
+--   16103-16136 rules/detect/workloads.yaml:3484:19
+--   16137-16175 rules/detect/workloads.yaml:3486:19
+--   16176-16214 rules/detect/workloads.yaml:3488:19
+--   16215-16256 rules/detect/workloads.yaml:3490:19
+--   16257-16261 rules/detect/workloads.yaml:3493:23
+--   16262-16292 rules/detect/workloads.yaml:3496:27
+--   16293-16323 rules/detect/workloads.yaml:3498:27
+--   16324-16359 rules/detect/workloads.yaml:3500:27
+--   16360-16395 rules/detect/workloads.yaml:3502:27
+--   16396-16434 rules/detect/workloads.yaml:3504:27
+--   16435-16468 rules/detect/workloads.yaml:3506:27
+--   16469-16502 rules/detect/workloads.yaml:3508:27
+--   16503-16541 rules/detect/workloads.yaml:3510:27
+--   16542-16580 rules/detect/workloads.yaml:3512:27
+--   16581-16622 rules/detect/workloads.yaml:3514:27
+--   16623-16629 rules/detect/workloads.yaml:3518:15
+--   16630-16634 rules/macros.yaml:49:7
+--   16635-16642 rules/detect/workloads.yaml:27:11
+--   16643-16647 rules/detect/workloads.yaml:29:11
+--   16648-16655 rules/detect/workloads.yaml:31:11
+--   16656-16663 rules/macros.yaml:22:11
+--   16664-16670 rules/macros.yaml:16:7
+--   16671-16674 rules/detect/workloads.yaml:3369:5
+--   16676-16680 rules/detect/workloads.yaml:3721:5
+--   16681-16687 rules/detect/workloads.yaml:16:15
+--   16688-16694 rules/detect/workloads.yaml:18:15
+--   16695-16701 rules/detect/workloads.yaml:3738:23
+--   16702-16712 rules/detect/workloads.yaml:3741:27
+--   16713-16723 rules/detect/workloads.yaml:3743:27
+--   16724-16734 rules/detect/workloads.yaml:3746:23
+--   16735-16749 rules/detect/workloads.yaml:3749:27
+--   16750-16764 rules/detect/workloads.yaml:3751:27
+--   16765-16779 rules/detect/workloads.yaml:3754:23
+--   16780-16798 rules/detect/workloads.yaml:3757:27
+--   16799-16817 rules/detect/workloads.yaml:3759:27
+--   16818-16826 rules/detect/workloads.yaml:3762:23
+--   16827-16839 rules/detect/workloads.yaml:3765:27
+--   16840-16852 rules/detect/workloads.yaml:3767:27
+--   16853-16859 rules/detect/workloads.yaml:3770:23
+--   16860-16882 rules/detect/workloads.yaml:3773:27
+--   16883-16905 rules/detect/workloads.yaml:3775:27
+--   16906-16928 rules/detect/workloads.yaml:3777:27
+--   16929-16951 rules/detect/workloads.yaml:3779:27
+--   16952-16974 rules/detect/workloads.yaml:3781:27
+--   16975-16997 rules/detect/workloads.yaml:3783:27
+--   16998-17008 rules/detect/workloads.yaml:3786:23
+--   17009-17037 rules/detect/workloads.yaml:3789:27
+--   17038-17066 rules/detect/workloads.yaml:3791:27
+--   17067-17095 rules/detect/workloads.yaml:3793:27
+--   17096-17124 rules/detect/workloads.yaml:3795:27
+--   17125-17153 rules/detect/workloads.yaml:3797:27
+--   17154-17182 rules/detect/workloads.yaml:3799:27
+--   17183-17197 rules/detect/workloads.yaml:3802:23
+--   17198-17232 rules/detect/workloads.yaml:3805:27
+--   17233-17267 rules/detect/workloads.yaml:3807:27
+--   17268-17302 rules/detect/workloads.yaml:3809:27
+--   17303-17337 rules/detect/workloads.yaml:3811:27
+--   17338-17372 rules/detect/workloads.yaml:3813:27
+--   17373-17407 rules/detect/workloads.yaml:3815:27
+--   17408-17416 rules/detect/workloads.yaml:3818:23
+--   17417-17442 rules/detect/workloads.yaml:3821:27
+--   17443-17468 rules/detect/workloads.yaml:3823:27
+--   17469-17494 rules/detect/workloads.yaml:3825:27
+--   17495-17520 rules/detect/workloads.yaml:3827:27
+--   17521-17546 rules/detect/workloads.yaml:3829:27
+--   17547-17572 rules/detect/workloads.yaml:3831:27
+--   17573-17577 rules/detect/workloads.yaml:3834:19
+--   17578-17584 rules/detect/workloads.yaml:3838:27
+--   17585-17595 rules/detect/workloads.yaml:3841:31
+--   17596-17606 rules/detect/workloads.yaml:3843:31
+--   17607-17617 rules/detect/workloads.yaml:3846:27
+--   17618-17632 rules/detect/workloads.yaml:3849:31
+--   17633-17647 rules/detect/workloads.yaml:3851:31
+--   17648-17662 rules/detect/workloads.yaml:3854:27
+--   17663-17681 rules/detect/workloads.yaml:3857:31
+--   17682-17700 rules/detect/workloads.yaml:3859:31
+--   17701-17709 rules/detect/workloads.yaml:3862:27
+--   17710-17722 rules/detect/workloads.yaml:3865:31
+--   17723-17735 rules/detect/workloads.yaml:3867:31
+--   17736-17742 rules/detect/workloads.yaml:3870:27
+--   17743-17765 rules/detect/workloads.yaml:3873:31
+--   17766-17788 rules/detect/workloads.yaml:3875:31
+--   17789-17811 rules/detect/workloads.yaml:3877:31
+--   17812-17834 rules/detect/workloads.yaml:3879:31
+--   17835-17857 rules/detect/workloads.yaml:3881:31
+--   17858-17880 rules/detect/workloads.yaml:3883:31
+--   17881-17891 rules/detect/workloads.yaml:3886:27
+--   17892-17920 rules/detect/workloads.yaml:3889:31
+--   17921-17949 rules/detect/workloads.yaml:3891:31
+--   17950-17978 rules/detect/workloads.yaml:3893:31
+--   17979-18007 rules/detect/workloads.yaml:3895:31
+--   18008-18036 rules/detect/workloads.yaml:3897:31
+--   18037-18065 rules/detect/workloads.yaml:3899:31
+--   18066-18080 rules/detect/workloads.yaml:3902:27
+--   18081-18115 rules/detect/workloads.yaml:3905:31
+--   18116-18150 rules/detect/workloads.yaml:3907:31
+--   18151-18185 rules/detect/workloads.yaml:3909:31
+--   18186-18220 rules/detect/workloads.yaml:3911:31
+--   18221-18255 rules/detect/workloads.yaml:3913:31
+--   18256-18290 rules/detect/workloads.yaml:3915:31
+--   18291-18299 rules/detect/workloads.yaml:3918:27
+--   18300-18325 rules/detect/workloads.yaml:3921:31
+--   18326-18351 rules/detect/workloads.yaml:3923:31
+--   18352-18377 rules/detect/workloads.yaml:3925:31
+--   18378-18403 rules/detect/workloads.yaml:3927:31
+--   18404-18429 rules/detect/workloads.yaml:3929:31
+--   18430-18455 rules/detect/workloads.yaml:3931:31
+--   18456-18481 rules/detect/workloads.yaml:3935:19
+--   18482-18507 rules/detect/workloads.yaml:3937:19
+--   18508-18538 rules/detect/workloads.yaml:3939:19
+--   18539-18569 rules/detect/workloads.yaml:3941:19
+--   18570-18603 rules/detect/workloads.yaml:3943:19
+--   18604-18632 rules/detect/workloads.yaml:3945:19
+--   18633-18661 rules/detect/workloads.yaml:3947:19
+--   18662-18695 rules/detect/workloads.yaml:3949:19
+--   18696-18729 rules/detect/workloads.yaml:3951:19
+--   18730-18766 rules/detect/workloads.yaml:3953:19
+--   18767-18792 rules/detect/workloads.yaml:3955:19
+--   18793-18818 rules/detect/workloads.yaml:3957:19
+--   18819-18849 rules/detect/workloads.yaml:3959:19
+--   18850-18880 rules/detect/workloads.yaml:3961:19
+--   18881-18914 rules/detect/workloads.yaml:3963:19
+--   18915-18943 rules/detect/workloads.yaml:3965:19
+--   18944-18972 rules/detect/workloads.yaml:3967:19
+--   18973-19006 rules/detect/workloads.yaml:3969:19
+--   19007-19040 rules/detect/workloads.yaml:3971:19
+--   19041-19077 rules/detect/workloads.yaml:3973:19
+--   19078-19090 rules/detect/workloads.yaml:3975:19
+--   19091-19113 rules/detect/workloads.yaml:3977:19
+--   19114-19139 rules/detect/workloads.yaml:3979:19
+--   19140-19152 rules/detect/workloads.yaml:3981:19
+--   19153-19175 rules/detect/workloads.yaml:3983:19
+--   19176-19201 rules/detect/workloads.yaml:3985:19
+--   19202-19206 rules/detect/workloads.yaml:3988:23
+--   19207-19232 rules/detect/workloads.yaml:3991:27
+--   19233-19258 rules/detect/workloads.yaml:3993:27
+--   19259-19289 rules/detect/workloads.yaml:3995:27
+--   19290-19320 rules/detect/workloads.yaml:3997:27
+--   19321-19354 rules/detect/workloads.yaml:3999:27
+--   19355-19383 rules/detect/workloads.yaml:4001:27
+--   19384-19412 rules/detect/workloads.yaml:4003:27
+--   19413-19446 rules/detect/workloads.yaml:4005:27
+--   19447-19480 rules/detect/workloads.yaml:4007:27
+--   19481-19517 rules/detect/workloads.yaml:4009:27
+--   19518-19543 rules/detect/workloads.yaml:4011:27
+--   19544-19569 rules/detect/workloads.yaml:4013:27
+--   19570-19600 rules/detect/workloads.yaml:4015:27
+--   19601-19631 rules/detect/workloads.yaml:4017:27
+--   19632-19665 rules/detect/workloads.yaml:4019:27
+--   19666-19694 rules/detect/workloads.yaml:4021:27
+--   19695-19723 rules/detect/workloads.yaml:4023:27
+--   19724-19757 rules/detect/workloads.yaml:4025:27
+--   19758-19791 rules/detect/workloads.yaml:4027:27
+--   19792-19828 rules/detect/workloads.yaml:4029:27
+--   19829-19841 rules/detect/workloads.yaml:4031:27
+--   19842-19864 rules/detect/workloads.yaml:4033:27
+--   19865-19890 rules/detect/workloads.yaml:4035:27
+--   19891-19903 rules/detect/workloads.yaml:4037:27
+--   19904-19926 rules/detect/workloads.yaml:4039:27
+--   19927-19952 rules/detect/workloads.yaml:4041:27
+--   19953-19959 rules/detect/workloads.yaml:4046:19
+--   19960-19966 rules/detect/workloads.yaml:4079:19
+--   19967-19971 rules/macros.yaml:49:7
+--   19972-19979 rules/detect/workloads.yaml:27:11
+--   19980-19984 rules/detect/workloads.yaml:29:11
+--   19985-19992 rules/detect/workloads.yaml:31:11
+--   19993-20000 rules/macros.yaml:22:11
+--   20001-20007 rules/macros.yaml:16:7
+--   20008-20011 rules/detect/workloads.yaml:3721:5
+--   20013-20016 rules/detect/workloads.yaml:4280:5
+--   20017-20023 rules/detect/workloads.yaml:4303:11
+--   20024-20031 rules/detect/workloads.yaml:4307:11
+--   20032-20038 rules/detect/workloads.yaml:4312:19
+--   20039-20061 rules/detect/workloads.yaml:4315:23
+--   20062-20092 rules/detect/workloads.yaml:4317:23
+--   20093-20115 rules/detect/workloads.yaml:4320:23
+--   20116-20146 rules/detect/workloads.yaml:4322:23
+--   20147-20169 rules/detect/workloads.yaml:4325:23
+--   20170-20200 rules/detect/workloads.yaml:4327:23
+--   20201-20209 rules/detect/workloads.yaml:4330:23
+--   20210-20218 rules/detect/workloads.yaml:4332:23
+--   20219-20227 rules/detect/workloads.yaml:4334:23
+--   20228-20251 rules/detect/workloads.yaml:4336:23
+--   20252-20274 rules/detect/workloads.yaml:4339:23
+--   20275-20297 rules/detect/workloads.yaml:4342:23
+--   20298-20302 rules/macros.yaml:49:7
+--   20303-20310 rules/detect/workloads.yaml:4348:13
+--   20311-20330 rules/detect/workloads.yaml:4352:17
+--   20331-20350 rules/detect/workloads.yaml:4355:17
+--   20351-20354 rules/detect/workloads.yaml:4280:5
+--   20356-20359 rules/detect/workloads.yaml:4437:5
+--   20360-20366 rules/detect/workloads.yaml:4463:11
+--   20367-20374 rules/macros.yaml:67:7
+--   20375-20382 rules/macros.yaml:22:11
+--   20383-20389 rules/macros.yaml:16:7
+--   20390-20394 rules/macros.yaml:49:7
+--   20395-20398 rules/detect/workloads.yaml:4437:5
+--   20400-20402 rules/noise/drops.yaml:12:5
+--   20403-20407 rules/noise/drops.yaml:19:11
+--   20408-20412 rules/noise/drops.yaml:21:11
+--   20413-20416 rules/noise/drops.yaml:12:5
+--   20418-20424 rules/noise/drops.yaml:38:5
+--   20426-20432 rules/noise/drops.yaml:55:5
+--   20434-20436 rules/noise/drops.yaml:74:5
+--   20437-20443 rules/noise/drops.yaml:86:11
+--   20444-20451 rules/macros.yaml:22:11
+--   20452-20458 rules/macros.yaml:16:7
+--   20459-20462 rules/noise/drops.yaml:74:5
+--   20464-20471 rules/redact/scan.yaml:14:5
+--   20473-20480 rules/redact/secrets.yaml:8:5
+--   20482-20489 rules/redact/secrets.yaml:91:5
+--   20491-20493 rules/redact/tokens.yaml:3:5
+--   20494-20500 rules/redact/tokens.yaml:11:11
+--   20501-20505 rules/redact/tokens.yaml:3:5
+--   20507-20514 rules/redact/tokens.yaml:34:5
+--   20516-20518 rules/redact/tokens.yaml:65:5
+--   20519-20526 rules/redact/tokens.yaml:75:7
+--   20527-20531 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -1218,10 +1244,8 @@ local function ip6_bytes(s)
   return schar(unpack(bytes))
 end
 
--- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
-local function in_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  if addr == nil then return false end
+-- Is the address (4 or 16 bytes) inside one of nets = { {bytes, prefix bits}, ... }?
+local function bytes_in_networks(addr, nets)
   local len = #addr
   for i = 1, #nets do
     local net, bits = nets[i][1], nets[i][2]
@@ -1236,6 +1260,18 @@ local function in_networks(v, nets)
     end
   end
   return false
+end
+
+-- cidr: the string v is an address inside one of nets.
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and bytes_in_networks(addr, nets)
+end
+
+-- not_cidr: the string v is an address outside every one of nets.
+local function outside_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and not bytes_in_networks(addr, nets)
 end
 
 local function is_array(t)
@@ -1972,9 +2008,170 @@ do
   end
 end
 
--- [10] detect admission-webhook-modified
-RULE_ID[10], KIND[10], HITS[10] = "admission-webhook-modified", "detect", 0
+-- [10] detect apiserver-identity-off-loopback
+RULE_ID[10], KIND[10], HITS[10] = "apiserver-identity-off-loopback", "detect", 0
 RANK[10] = 5 -- critical
+do
+  -- user.username equals (rules/detect/auth.yaml:500:11)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return v == "system:apiserver"
+  end
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:502:11)
+  local N2 = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 } } -- 127.0.0.0/8, ::1/128
+  local function t2(e)
+    local v0 = e["sourceIPs"]
+    if type(v0) == "table" then
+      for i1 = 1, alen(v0) do
+        local v1 = v0[i1]
+        if type(v1) == "string" and outside_networks(v1, N2) then return true end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[10] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [11] detect control-plane-identity-from-outside-control-plane-network
+RULE_ID[11], KIND[11], HITS[11] = "control-plane-identity-from-outside-control-plane-network", "detect", 0
+RANK[11] = 4 -- high
+do
+  -- user.username in (rules/detect/auth.yaml:652:15)
+  local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- user.groups[*] equals (rules/detect/auth.yaml:655:15)
+  local function t2(e)
+    local v0 = e["user"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if v2 == "system:masters" then return true end
+        end
+      end
+    end
+    return false
+  end
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:657:11)
+  local N3 = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\169\254\000\000", 16 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, fc00::/7, fe80::/10
+  local function t3(e)
+    local v0 = e["sourceIPs"]
+    if type(v0) == "table" then
+      for i1 = 1, alen(v0) do
+        local v1 = v0[i1]
+        if type(v1) == "string" and outside_networks(v1, N3) then return true end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[11] = function(e)
+    return ((t1(e) or t2(e)) and t3(e) and not t4(e))
+  end
+end
+
+-- [12] detect node-identity-from-outside-cluster-network
+RULE_ID[12], KIND[12], HITS[12] = "node-identity-from-outside-cluster-network", "detect", 0
+RANK[12] = 4 -- high
+do
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- user.groups[*] equals (rules/detect/auth.yaml:866:15)
+  local function t2(e)
+    local v0 = e["user"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if v2 == "system:nodes" then return true end
+        end
+      end
+    end
+    return false
+  end
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:868:11)
+  local N3 = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
+  local function t3(e)
+    local v0 = e["sourceIPs"]
+    if type(v0) == "table" then
+      for i1 = 1, alen(v0) do
+        local v1 = v0[i1]
+        if type(v1) == "string" and outside_networks(v1, N3) then return true end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[12] = function(e)
+    return ((t1(e) or t2(e)) and t3(e) and not t4(e))
+  end
+end
+
+-- [13] detect kube-system-token-used-from-outside-cluster-network
+RULE_ID[13], KIND[13], HITS[13] = "kube-system-token-used-from-outside-cluster-network", "detect", 0
+RANK[13] = 4 -- high
+do
+  -- user.username prefix (rules/detect/auth.yaml:1042:11)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
+  end
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1044:11)
+  local N2 = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
+  local function t2(e)
+    local v0 = e["sourceIPs"]
+    if type(v0) == "table" then
+      for i1 = 1, alen(v0) do
+        local v1 = v0[i1]
+        if type(v1) == "string" and outside_networks(v1, N2) then return true end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[13] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [14] detect admission-webhook-modified
+RULE_ID[14], KIND[14], HITS[14] = "admission-webhook-modified", "detect", 0
+RANK[14] = 5 -- critical
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
   local function t1(e)
@@ -2011,14 +2208,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[10] = function(e)
+  PRED[14] = function(e)
     return (not t1(e) and not (t2(e) or t3(e) or t4(e) or t5(e)))
   end
 end
 
--- [11] detect namespace-deleted
-RULE_ID[11], KIND[11], HITS[11] = "namespace-deleted", "detect", 0
-RANK[11] = 4 -- high
+-- [15] detect namespace-deleted
+RULE_ID[15], KIND[15], HITS[15] = "namespace-deleted", "detect", 0
+RANK[15] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:84:11)
   local function t1(e)
@@ -2032,14 +2229,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[11] = function(e)
+  PRED[15] = function(e)
     return (not t1(e) and not t2(e))
   end
 end
 
--- [12] detect node-modified-unexpectedly
-RULE_ID[12], KIND[12], HITS[12] = "node-modified-unexpectedly", "detect", 0
-RANK[12] = 3 -- medium
+-- [16] detect node-modified-unexpectedly
+RULE_ID[16], KIND[16], HITS[16] = "node-modified-unexpectedly", "detect", 0
+RANK[16] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:130:15)
   local function t1(e)
@@ -2075,14 +2272,14 @@ do
     v = v["username"]
     return S5[v] == true
   end
-  PRED[12] = function(e)
+  PRED[16] = function(e)
     return ((not t1(e) or t2(e)) and not (t3(e) or t4(e) or t5(e)))
   end
 end
 
--- [13] detect events-deleted
-RULE_ID[13], KIND[13], HITS[13] = "events-deleted", "detect", 0
-RANK[13] = 3 -- medium
+-- [17] detect events-deleted
+RULE_ID[17], KIND[17], HITS[17] = "events-deleted", "detect", 0
+RANK[17] = 3 -- medium
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -2104,14 +2301,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[13] = function(e)
+  PRED[17] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
   end
 end
 
--- [14] detect configmap-holds-credentials
-RULE_ID[14], KIND[14], HITS[14] = "configmap-holds-credentials", "detect", 0
-RANK[14] = 3 -- medium
+-- [18] detect configmap-holds-credentials
+RULE_ID[18], KIND[18], HITS[18] = "configmap-holds-credentials", "detect", 0
+RANK[18] = 3 -- medium
 do
   -- requestObject.data["password"] exists (rules/detect/cluster.yaml:218:15)
   local function t1(e)
@@ -2323,14 +2520,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[14] = function(e)
+  PRED[18] = function(e)
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e)) and not t24(e))
   end
 end
 
--- [15] detect node-deleted
-RULE_ID[15], KIND[15], HITS[15] = "node-deleted", "detect", 0
-RANK[15] = 4 -- high
+-- [19] detect node-deleted
+RULE_ID[19], KIND[19], HITS[19] = "node-deleted", "detect", 0
+RANK[19] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:435:11)
   local function t1(e)
@@ -2352,14 +2549,14 @@ do
     v = v["username"]
     return S3[v] == true
   end
-  PRED[15] = function(e)
+  PRED[19] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)))
   end
 end
 
--- [16] detect exec-into-pod
-RULE_ID[16], KIND[16], HITS[16] = "exec-into-pod", "detect", 0
-RANK[16] = 4 -- high
+-- [20] detect exec-into-pod
+RULE_ID[20], KIND[20], HITS[20] = "exec-into-pod", "detect", 0
+RANK[20] = 4 -- high
 do
   -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
   local S1 = { ["exec"] = true, ["attach"] = true }
@@ -2374,14 +2571,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[16] = function(e)
+  PRED[20] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [17] detect exec-shell-or-tool
-RULE_ID[17], KIND[17], HITS[17] = "exec-shell-or-tool", "detect", 0
-RANK[17] = 4 -- high
+-- [21] detect exec-shell-or-tool
+RULE_ID[21], KIND[21], HITS[21] = "exec-shell-or-tool", "detect", 0
+RANK[21] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:70:11)
   local function t1(e)
@@ -2400,14 +2597,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[17] = function(e)
+  PRED[21] = function(e)
     return (t1(e) and t2(e) and not t3(e))
   end
 end
 
--- [18] detect port-forward
-RULE_ID[18], KIND[18], HITS[18] = "port-forward", "detect", 0
-RANK[18] = 3 -- medium
+-- [22] detect port-forward
+RULE_ID[22], KIND[22], HITS[22] = "port-forward", "detect", 0
+RANK[22] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:227:11)
   local function t1(e)
@@ -2421,14 +2618,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[18] = function(e)
+  PRED[22] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [19] detect ephemeral-container-added
-RULE_ID[19], KIND[19], HITS[19] = "ephemeral-container-added", "detect", 0
-RANK[19] = 4 -- high
+-- [23] detect ephemeral-container-added
+RULE_ID[23], KIND[23], HITS[23] = "ephemeral-container-added", "detect", 0
+RANK[23] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:255:11)
   local function t1(e)
@@ -2442,14 +2639,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[19] = function(e)
+  PRED[23] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [20] detect kubelet-api-proxied
-RULE_ID[20], KIND[20], HITS[20] = "kubelet-api-proxied", "detect", 0
-RANK[20] = 4 -- high
+-- [24] detect kubelet-api-proxied
+RULE_ID[24], KIND[24], HITS[24] = "kubelet-api-proxied", "detect", 0
+RANK[24] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:285:11)
   local function t1(e)
@@ -2468,14 +2665,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[20] = function(e)
+  PRED[24] = function(e)
     return (t1(e) and not t2(e) and not t3(e))
   end
 end
 
--- [21] detect pod-or-service-proxy
-RULE_ID[21], KIND[21], HITS[21] = "pod-or-service-proxy", "detect", 0
-RANK[21] = 3 -- medium
+-- [25] detect pod-or-service-proxy
+RULE_ID[25], KIND[25], HITS[25] = "pod-or-service-proxy", "detect", 0
+RANK[25] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:351:11)
   local function t1(e)
@@ -2489,14 +2686,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[21] = function(e)
+  PRED[25] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [22] detect kubelet-nodes-proxy-authorized
-RULE_ID[22], KIND[22], HITS[22] = "kubelet-nodes-proxy-authorized", "detect", 0
-RANK[22] = 4 -- high
+-- [26] detect kubelet-nodes-proxy-authorized
+RULE_ID[26], KIND[26], HITS[26] = "kubelet-nodes-proxy-authorized", "detect", 0
+RANK[26] = 4 -- high
 do
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
@@ -2542,14 +2739,14 @@ do
     v = v["user"]
     return S5[v] == true
   end
-  PRED[22] = function(e)
+  PRED[26] = function(e)
     return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
 end
 
--- [23] detect clusterrolebinding-created
-RULE_ID[23], KIND[23], HITS[23] = "clusterrolebinding-created", "detect", 0
-RANK[23] = 3 -- medium
+-- [27] detect clusterrolebinding-created
+RULE_ID[27], KIND[27], HITS[27] = "clusterrolebinding-created", "detect", 0
+RANK[27] = 3 -- medium
 do
   -- verb equals (rules/macros.yaml:57:11)
   local function t1(e)
@@ -2582,14 +2779,14 @@ do
     v = v["username"]
     return S5[v] == true
   end
-  PRED[23] = function(e)
+  PRED[27] = function(e)
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e)))
   end
 end
 
--- [24] detect binding-to-privileged-role
-RULE_ID[24], KIND[24], HITS[24] = "binding-to-privileged-role", "detect", 0
-RANK[24] = 5 -- critical
+-- [28] detect binding-to-privileged-role
+RULE_ID[28], KIND[28], HITS[28] = "binding-to-privileged-role", "detect", 0
+RANK[28] = 5 -- critical
 do
   -- requestObject.roleRef.name in (rules/detect/rbac.yaml:112:15)
   local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
@@ -2651,14 +2848,14 @@ do
     v = v["username"]
     return S8[v] == true
   end
-  PRED[24] = function(e)
+  PRED[28] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
   end
 end
 
--- [25] detect rbac-escalation-role
-RULE_ID[25], KIND[25], HITS[25] = "rbac-escalation-role", "detect", 0
-RANK[25] = 5 -- critical
+-- [29] detect rbac-escalation-role
+RULE_ID[29], KIND[29], HITS[29] = "rbac-escalation-role", "detect", 0
+RANK[29] = 5 -- critical
 do
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:323:15)
   local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
@@ -2786,14 +2983,14 @@ do
     v = v["username"]
     return S9[v] == true
   end
-  PRED[25] = function(e)
+  PRED[29] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
   end
 end
 
--- [26] detect impersonation-used
-RULE_ID[26], KIND[26], HITS[26] = "impersonation-used", "detect", 0
-RANK[26] = 3 -- medium
+-- [30] detect impersonation-used
+RULE_ID[30], KIND[30], HITS[30] = "impersonation-used", "detect", 0
+RANK[30] = 3 -- medium
 do
   -- impersonatedUser.username exists (rules/detect/rbac.yaml:533:7)
   local function t1(e)
@@ -2836,14 +3033,14 @@ do
     end
     return false
   end
-  PRED[26] = function(e)
+  PRED[30] = function(e)
     return (t1(e) and not (t2(e) or (t3(e) and t4(e) and not t5(e))))
   end
 end
 
--- [27] detect system-masters-credential-used
-RULE_ID[27], KIND[27], HITS[27] = "system-masters-credential-used", "detect", 0
-RANK[27] = 4 -- high
+-- [31] detect system-masters-credential-used
+RULE_ID[31], KIND[31], HITS[31] = "system-masters-credential-used", "detect", 0
+RANK[31] = 4 -- high
 do
   -- user.groups[*] equals (rules/detect/rbac.yaml:595:11)
   local function t1(e)
@@ -2886,14 +3083,14 @@ do
     v = v["username"]
     return S4[v] == true
   end
-  PRED[27] = function(e)
+  PRED[31] = function(e)
     return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [28] detect permissions-enumerated
-RULE_ID[28], KIND[28], HITS[28] = "permissions-enumerated", "detect", 0
-RANK[28] = 2 -- low
+-- [32] detect permissions-enumerated
+RULE_ID[32], KIND[32], HITS[32] = "permissions-enumerated", "detect", 0
+RANK[32] = 2 -- low
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -2915,14 +3112,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[28] = function(e)
+  PRED[32] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
   end
 end
 
--- [29] detect system-namespace-binding-to-powerful-role
-RULE_ID[29], KIND[29], HITS[29] = "system-namespace-binding-to-powerful-role", "detect", 0
-RANK[29] = 5 -- critical
+-- [33] detect system-namespace-binding-to-powerful-role
+RULE_ID[33], KIND[33], HITS[33] = "system-namespace-binding-to-powerful-role", "detect", 0
+RANK[33] = 5 -- critical
 do
   -- objectRef.namespace in (rules/macros.yaml:67:7)
   local S1 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
@@ -2970,14 +3167,14 @@ do
     v = v["username"]
     return S6[v] == true
   end
-  PRED[29] = function(e)
+  PRED[33] = function(e)
     return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
   end
 end
 
--- [30] detect clusterrole-aggregates-privileged
-RULE_ID[30], KIND[30], HITS[30] = "clusterrole-aggregates-privileged", "detect", 0
-RANK[30] = 4 -- high
+-- [34] detect clusterrole-aggregates-privileged
+RULE_ID[34], KIND[34], HITS[34] = "clusterrole-aggregates-privileged", "detect", 0
+RANK[34] = 4 -- high
 do
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:765:15)
   local function t1(e)
@@ -3359,14 +3556,14 @@ do
     v = v["username"]
     return S23[v] == true
   end
-  PRED[30] = function(e)
+  PRED[34] = function(e)
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
   end
 end
 
--- [31] detect role-grants-exec-or-node-access
-RULE_ID[31], KIND[31], HITS[31] = "role-grants-exec-or-node-access", "detect", 0
-RANK[31] = 4 -- high
+-- [35] detect role-grants-exec-or-node-access
+RULE_ID[35], KIND[35], HITS[35] = "role-grants-exec-or-node-access", "detect", 0
+RANK[35] = 4 -- high
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1092:15)
   local S1 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
@@ -3448,14 +3645,14 @@ do
     v = v["username"]
     return S7[v] == true
   end
-  PRED[31] = function(e)
+  PRED[35] = function(e)
     return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
   end
 end
 
--- [32] detect role-grants-rbac-write-or-secret-read
-RULE_ID[32], KIND[32], HITS[32] = "role-grants-rbac-write-or-secret-read", "detect", 0
-RANK[32] = 3 -- medium
+-- [36] detect role-grants-rbac-write-or-secret-read
+RULE_ID[36], KIND[36], HITS[36] = "role-grants-rbac-write-or-secret-read", "detect", 0
+RANK[36] = 3 -- medium
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1355:19)
   local S1 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
@@ -3696,14 +3893,14 @@ do
     v = v["username"]
     return S16[v] == true
   end
-  PRED[32] = function(e)
+  PRED[36] = function(e)
     return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
   end
 end
 
--- [33] detect system-rbac-object-modified
-RULE_ID[33], KIND[33], HITS[33] = "system-rbac-object-modified", "detect", 0
-RANK[33] = 4 -- high
+-- [37] detect system-rbac-object-modified
+RULE_ID[37], KIND[37], HITS[37] = "system-rbac-object-modified", "detect", 0
+RANK[37] = 4 -- high
 do
   -- objectRef.name prefix (rules/detect/rbac.yaml:1647:11)
   local function t1(e)
@@ -3733,14 +3930,14 @@ do
     v = v["username"]
     return S4[v] == true
   end
-  PRED[33] = function(e)
+  PRED[37] = function(e)
     return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
   end
 end
 
--- [34] detect rbac-objects-deleted-in-bulk
-RULE_ID[34], KIND[34], HITS[34] = "rbac-objects-deleted-in-bulk", "detect", 0
-RANK[34] = 4 -- high
+-- [38] detect rbac-objects-deleted-in-bulk
+RULE_ID[38], KIND[38], HITS[38] = "rbac-objects-deleted-in-bulk", "detect", 0
+RANK[38] = 4 -- high
 do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t1(e)
@@ -3755,14 +3952,14 @@ do
     v = v["username"]
     return S2[v] == true
   end
-  PRED[34] = function(e)
+  PRED[38] = function(e)
     return not (t1(e) or t2(e))
   end
 end
 
--- [35] detect serviceaccount-created-in-system-namespace
-RULE_ID[35], KIND[35], HITS[35] = "serviceaccount-created-in-system-namespace", "detect", 0
-RANK[35] = 3 -- medium
+-- [39] detect serviceaccount-created-in-system-namespace
+RULE_ID[39], KIND[39], HITS[39] = "serviceaccount-created-in-system-namespace", "detect", 0
+RANK[39] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/rbac.yaml:1803:11)
   local function t1(e)
@@ -3825,14 +4022,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[35] = function(e)
+  PRED[39] = function(e)
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not t6(e) and not (t7(e) or t8(e)) and not t9(e))
   end
 end
 
--- [36] detect secrets-listed-all-namespaces
-RULE_ID[36], KIND[36], HITS[36] = "secrets-listed-all-namespaces", "detect", 0
-RANK[36] = 5 -- critical
+-- [40] detect secrets-listed-all-namespaces
+RULE_ID[40], KIND[40], HITS[40] = "secrets-listed-all-namespaces", "detect", 0
+RANK[40] = 5 -- critical
 do
   -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
@@ -3861,14 +4058,14 @@ do
     v = v["code"]
     return v == 401
   end
-  PRED[36] = function(e)
+  PRED[40] = function(e)
     return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
--- [37] detect secret-read-by-user
-RULE_ID[37], KIND[37], HITS[37] = "secret-read-by-user", "detect", 0
-RANK[37] = 3 -- medium
+-- [41] detect secret-read-by-user
+RULE_ID[41], KIND[41], HITS[41] = "secret-read-by-user", "detect", 0
+RANK[41] = 3 -- medium
 do
   -- user.username prefix (rules/macros.yaml:41:7)
   local function t1(e)
@@ -3904,14 +4101,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[37] = function(e)
+  PRED[41] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
--- [38] detect long-lived-token-secret-created
-RULE_ID[38], KIND[38], HITS[38] = "long-lived-token-secret-created", "detect", 0
-RANK[38] = 4 -- high
+-- [42] detect long-lived-token-secret-created
+RULE_ID[42], KIND[42], HITS[42] = "long-lived-token-secret-created", "detect", 0
+RANK[42] = 4 -- high
 do
   -- requestObject.type equals (rules/detect/secrets.yaml:128:15)
   local function t1(e)
@@ -3952,14 +4149,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[38] = function(e)
+  PRED[42] = function(e)
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
   end
 end
 
--- [39] detect privileged-container
-RULE_ID[39], KIND[39], HITS[39] = "privileged-container", "detect", 0
-RANK[39] = 5 -- critical
+-- [43] detect privileged-container
+RULE_ID[43], KIND[43], HITS[43] = "privileged-container", "detect", 0
+RANK[43] = 5 -- critical
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -5433,14 +5630,14 @@ do
     v = v["username"]
     return S65[v] == true
   end
-  PRED[39] = function(e)
+  PRED[43] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e) or (T[64](e) and T[65](e))))
   end
 end
 
--- [40] detect host-namespace-or-sensitive-mount
-RULE_ID[40], KIND[40], HITS[40] = "host-namespace-or-sensitive-mount", "detect", 0
-RANK[40] = 4 -- high
+-- [44] detect host-namespace-or-sensitive-mount
+RULE_ID[44], KIND[44], HITS[44] = "host-namespace-or-sensitive-mount", "detect", 0
+RANK[44] = 4 -- high
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -7498,14 +7695,14 @@ do
     v = v["username"]
     return S108[v] == true
   end
-  PRED[40] = function(e)
+  PRED[44] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or (T[78](e) and (T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e))) or T[97](e) or T[98](e) or T[99](e) or T[100](e)) and not (T[101](e) or (T[102](e) and T[103](e) and T[104](e)) or T[105](e) or T[106](e) or (T[107](e) and T[108](e))))
   end
 end
 
--- [41] detect pod-created-in-kube-system
-RULE_ID[41], KIND[41], HITS[41] = "pod-created-in-kube-system", "detect", 0
-RANK[41] = 4 -- high
+-- [45] detect pod-created-in-kube-system
+RULE_ID[45], KIND[45], HITS[45] = "pod-created-in-kube-system", "detect", 0
+RANK[45] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1528:11)
   local function t1(e)
@@ -7574,14 +7771,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[41] = function(e)
+  PRED[45] = function(e)
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not (t6(e) or t7(e)) and not (t8(e) and t9(e)) and not t10(e))
   end
 end
 
--- [42] detect cronjob-created-or-modified
-RULE_ID[42], KIND[42], HITS[42] = "cronjob-created-or-modified", "detect", 0
-RANK[42] = 2 -- low
+-- [46] detect cronjob-created-or-modified
+RULE_ID[46], KIND[46], HITS[46] = "cronjob-created-or-modified", "detect", 0
+RANK[46] = 2 -- low
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1613:11)
   local function t1(e)
@@ -7610,14 +7807,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[42] = function(e)
+  PRED[46] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [43] detect nodeport-service
-RULE_ID[43], KIND[43], HITS[43] = "nodeport-service", "detect", 0
-RANK[43] = 3 -- medium
+-- [47] detect nodeport-service
+RULE_ID[47], KIND[47], HITS[47] = "nodeport-service", "detect", 0
+RANK[47] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1645:11)
   local function t1(e)
@@ -7720,14 +7917,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[43] = function(e)
+  PRED[47] = function(e)
     return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e)) or t8(e) or t9(e) or (t10(e) and not t11(e))) and not t12(e))
   end
 end
 
--- [44] detect dangerous-capability-added
-RULE_ID[44], KIND[44], HITS[44] = "dangerous-capability-added", "detect", 0
-RANK[44] = 4 -- high
+-- [48] detect dangerous-capability-added
+RULE_ID[48], KIND[48], HITS[48] = "dangerous-capability-added", "detect", 0
+RANK[48] = 4 -- high
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -9538,14 +9735,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[44] = function(e)
+  PRED[48] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [45] detect security-profile-unconfined
-RULE_ID[45], KIND[45], HITS[45] = "security-profile-unconfined", "detect", 0
-RANK[45] = 3 -- medium
+-- [49] detect security-profile-unconfined
+RULE_ID[49], KIND[49], HITS[49] = "security-profile-unconfined", "detect", 0
+RANK[49] = 3 -- medium
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -13319,14 +13516,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[45] = function(e)
+  PRED[49] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or (T[118](e) and (T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e))) or T[145](e) or T[146](e)) and not (T[147](e) or (T[148](e) and T[149](e) and T[150](e)) or T[151](e) or T[152](e)))
   end
 end
 
--- [46] detect privilege-escalation-allowed
-RULE_ID[46], KIND[46], HITS[46] = "privilege-escalation-allowed", "detect", 0
-RANK[46] = 2 -- low
+-- [50] detect privilege-escalation-allowed
+RULE_ID[50], KIND[50], HITS[50] = "privilege-escalation-allowed", "detect", 0
+RANK[50] = 2 -- low
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -14785,14 +14982,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[46] = function(e)
+  PRED[50] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [47] detect host-port-requested
-RULE_ID[47], KIND[47], HITS[47] = "host-port-requested", "detect", 0
-RANK[47] = 3 -- medium
+-- [51] detect host-port-requested
+RULE_ID[51], KIND[51], HITS[51] = "host-port-requested", "detect", 0
+RANK[51] = 3 -- medium
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -16471,14 +16668,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[47] = function(e)
+  PRED[51] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [48] detect container-runs-as-root
-RULE_ID[48], KIND[48], HITS[48] = "container-runs-as-root", "detect", 0
-RANK[48] = 2 -- low
+-- [52] detect container-runs-as-root
+RULE_ID[52], KIND[52], HITS[52] = "container-runs-as-root", "detect", 0
+RANK[52] = 2 -- low
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -19808,14 +20005,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[48] = function(e)
+  PRED[52] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or (T[110](e) and (T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e))) or T[137](e) or T[138](e)) and not (T[139](e) or (T[140](e) and T[141](e) and T[142](e)) or T[143](e) or T[144](e)))
   end
 end
 
--- [49] detect privileged-pod-from-controller
-RULE_ID[49], KIND[49], HITS[49] = "privileged-pod-from-controller", "detect", 0
-RANK[49] = 4 -- high
+-- [53] detect privileged-pod-from-controller
+RULE_ID[53], KIND[53], HITS[53] = "privileged-pod-from-controller", "detect", 0
+RANK[53] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:4303:11)
   local function t1(e)
@@ -20151,14 +20348,14 @@ do
     end
     return false
   end
-  PRED[49] = function(e)
+  PRED[53] = function(e)
     return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and (t18(e) or t19(e)))))
   end
 end
 
--- [50] detect workload-in-system-namespace
-RULE_ID[50], KIND[50], HITS[50] = "workload-in-system-namespace", "detect", 0
-RANK[50] = 3 -- medium
+-- [54] detect workload-in-system-namespace
+RULE_ID[54], KIND[54], HITS[54] = "workload-in-system-namespace", "detect", 0
+RANK[54] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:4463:11)
   local function t1(e)
@@ -20195,13 +20392,13 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[50] = function(e)
+  PRED[54] = function(e)
     return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
   end
 end
 
--- [51] drop drop-health-probes
-RULE_ID[51], KIND[51], HITS[51] = "drop-health-probes", "drop", 0
+-- [55] drop drop-health-probes
+RULE_ID[55], KIND[55], HITS[55] = "drop-health-probes", "drop", 0
 do
   -- objectRef exists (rules/noise/drops.yaml:19:11)
   local function t1(e)
@@ -20213,29 +20410,29 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/metrics[%/%?]") ~= nil or sfind(v, "^/metrics$") ~= nil)
   end
-  PRED[51] = function(e)
+  PRED[55] = function(e)
     return (not t1(e) and t2(e))
   end
 end
 
--- [52] drop drop-watch-requests
-RULE_ID[52], KIND[52], HITS[52] = "drop-watch-requests", "drop", 0
+-- [56] drop drop-watch-requests
+RULE_ID[56], KIND[56], HITS[56] = "drop-watch-requests", "drop", 0
 do
-  PRED[52] = function(e)
+  PRED[56] = function(e)
     return true
   end
 end
 
--- [53] drop drop-endpoint-and-event-reads
-RULE_ID[53], KIND[53], HITS[53] = "drop-endpoint-and-event-reads", "drop", 0
+-- [57] drop drop-endpoint-and-event-reads
+RULE_ID[57], KIND[57], HITS[57] = "drop-endpoint-and-event-reads", "drop", 0
 do
-  PRED[53] = function(e)
+  PRED[57] = function(e)
     return true
   end
 end
 
--- [54] drop drop-lease-renewals
-RULE_ID[54], KIND[54], HITS[54] = "drop-lease-renewals", "drop", 0
+-- [58] drop drop-lease-renewals
+RULE_ID[58], KIND[58], HITS[58] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
   local function t1(e)
@@ -20259,40 +20456,40 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[54] = function(e)
+  PRED[58] = function(e)
     return (t1(e) and (t2(e) or t3(e)))
   end
 end
 
--- [55] redact scan-secret-shapes
-RULE_ID[55], KIND[55], HITS[55] = "scan-secret-shapes", "redact", 0
+-- [59] redact scan-secret-shapes
+RULE_ID[59], KIND[59], HITS[59] = "scan-secret-shapes", "redact", 0
 do
-  PRED[55] = function(e)
+  PRED[59] = function(e)
     return true
   end
-  REDACT[55] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
+  REDACT[59] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
 end
 
--- [56] redact mask-secret-values
-RULE_ID[56], KIND[56], HITS[56] = "mask-secret-values", "redact", 0
+-- [60] redact mask-secret-values
+RULE_ID[60], KIND[60], HITS[60] = "mask-secret-values", "redact", 0
 do
-  PRED[56] = function(e)
+  PRED[60] = function(e)
     return true
   end
-  REDACT[56] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[60] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [57] redact mask-configmap-credentials
-RULE_ID[57], KIND[57], HITS[57] = "mask-configmap-credentials", "redact", 0
+-- [61] redact mask-configmap-credentials
+RULE_ID[61], KIND[61], HITS[61] = "mask-configmap-credentials", "redact", 0
 do
-  PRED[57] = function(e)
+  PRED[61] = function(e)
     return true
   end
-  REDACT[57] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[61] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
 end
 
--- [58] redact redact-token-request
-RULE_ID[58], KIND[58], HITS[58] = "redact-token-request", "redact", 0
+-- [62] redact redact-token-request
+RULE_ID[62], KIND[62], HITS[62] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
@@ -20301,23 +20498,23 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[58] = function(e)
+  PRED[62] = function(e)
     return t1(e)
   end
-  REDACT[58] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[62] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [59] redact redact-token-review
-RULE_ID[59], KIND[59], HITS[59] = "redact-token-review", "redact", 0
+-- [63] redact redact-token-review
+RULE_ID[63], KIND[63], HITS[63] = "redact-token-review", "redact", 0
 do
-  PRED[59] = function(e)
+  PRED[63] = function(e)
     return true
   end
-  REDACT[59] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[63] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [60] redact scrub-exec-credentials
-RULE_ID[60], KIND[60], HITS[60] = "scrub-exec-credentials", "redact", 0
+-- [64] redact scrub-exec-credentials
+RULE_ID[64], KIND[64], HITS[64] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -20327,67 +20524,67 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[60] = function(e)
+  PRED[64] = function(e)
     return t1(e)
   end
-  REDACT[60] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[64] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[2] = { det = {2, 3, 5, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[3] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[4] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 60} }
-P[5] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[6] = { det = {2, 3, 6, 7, 9, 26, 27, 33}, drop = {51}, red = {55, 60} }
-P[7] = { det = {2, 3, 6, 7, 9, 26, 27, 34}, drop = {51}, red = {55, 60} }
-P[8] = { det = {2, 3, 6, 7, 9, 23, 24, 26, 27, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[9] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[10] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 30, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[11] = { det = {2, 3, 6, 7, 9, 14, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 57, 60} }
-P[12] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 42, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
-P[13] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48, 50}, drop = {51}, red = {55, 60} }
-P[14] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[15] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 53}, red = {55, 60} }
-P[16] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 53}, red = {55, 60} }
-P[17] = { det = {2, 3, 6, 7, 9, 13, 26, 27}, drop = {51}, red = {55, 60} }
-P[18] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 54}, red = {55, 60} }
-P[19] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51, 54}, red = {55, 60} }
-P[20] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52, 54}, red = {55, 60} }
-P[21] = { det = {2, 3, 6, 7, 9, 10, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[22] = { det = {2, 3, 6, 7, 9, 10, 26, 27}, drop = {51}, red = {55, 60} }
-P[23] = { det = {2, 3, 6, 7, 9, 11, 26, 27}, drop = {51}, red = {55, 60} }
-P[24] = { det = {2, 3, 6, 7, 9, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[25] = { det = {2, 3, 6, 7, 9, 15, 20, 26, 27}, drop = {51}, red = {55, 60} }
-P[26] = { det = {2, 3, 6, 7, 9, 12, 20, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[27] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[28] = { det = {2, 3, 6, 7, 9, 20, 26, 27}, drop = {51}, red = {55, 60} }
-P[29] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48, 49}, drop = {51}, red = {55, 60} }
-P[30] = { det = {2, 3, 6, 7, 9, 16, 17, 18, 21, 26, 27}, drop = {51}, red = {55, 60} }
-P[31] = { det = {2, 3, 6, 7, 9, 19, 21, 26, 27, 39, 40, 41, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[32] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51, 52}, red = {55, 60} }
-P[33] = { det = {2, 3, 6, 7, 9, 21, 26, 27}, drop = {51}, red = {55, 60} }
-P[34] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[35] = { det = {2, 3, 6, 7, 9, 24, 26, 27, 29, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[36] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[37] = { det = {2, 3, 6, 7, 9, 25, 26, 27, 31, 32, 33, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[38] = { det = {2, 3, 6, 7, 9, 26, 27, 38, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 56, 60} }
-P[39] = { det = {2, 3, 6, 7, 9, 26, 27, 37}, drop = {51}, red = {55, 56, 60} }
-P[40] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51}, red = {55, 56, 60} }
-P[41] = { det = {2, 3, 6, 7, 9, 26, 27, 36, 37}, drop = {51, 52}, red = {55, 56, 60} }
-P[42] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 56, 60} }
-P[43] = { det = {2, 3, 6, 7, 8, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[44] = { det = {2, 3, 6, 7, 9, 26, 27, 28, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[45] = { det = {1, 2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
-P[46] = { det = {2, 3, 6, 7, 9, 26, 27, 35, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 58, 60} }
-P[47] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 58, 60} }
-P[48] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 58, 60} }
-P[49] = { det = {2, 3, 6, 7, 9, 21, 26, 27, 39, 40, 43, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[50] = { det = {2, 3, 6, 7, 9, 22, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 60} }
-P[51] = { det = {2, 3, 6, 7, 9, 26, 27, 39, 40, 44, 45, 46, 47, 48}, drop = {51}, red = {55, 59, 60} }
-P[52] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51, 52}, red = {55, 59, 60} }
-P[53] = { det = {2, 3, 6, 7, 9, 26, 27}, drop = {51}, red = {55, 59, 60} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[3] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 64} }
+P[4] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 64} }
+P[5] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 27, 28, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[6] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 37}, drop = {55}, red = {59, 64} }
+P[7] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 38}, drop = {55}, red = {59, 64} }
+P[8] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 27, 28, 30, 31, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[9] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 34, 35, 36, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[10] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 34, 35, 36, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[11] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 18, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 61, 64} }
+P[12] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 46, 48, 49, 50, 51, 52, 54}, drop = {55}, red = {59, 64} }
+P[13] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52, 54}, drop = {55}, red = {59, 64} }
+P[14] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[15] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 57}, red = {59, 64} }
+P[16] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56, 57}, red = {59, 64} }
+P[17] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 17, 30, 31}, drop = {55}, red = {59, 64} }
+P[18] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 58}, red = {59, 64} }
+P[19] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55, 58}, red = {59, 64} }
+P[20] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56, 58}, red = {59, 64} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 30, 31}, drop = {55}, red = {59, 64} }
+P[23] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 15, 30, 31}, drop = {55}, red = {59, 64} }
+P[24] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[25] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 19, 24, 30, 31}, drop = {55}, red = {59, 64} }
+P[26] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 16, 24, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[27] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31}, drop = {55, 56}, red = {59, 64} }
+P[28] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31}, drop = {55}, red = {59, 64} }
+P[29] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 20, 21, 22, 25, 30, 31, 43, 44, 45, 48, 49, 50, 51, 52, 53}, drop = {55}, red = {59, 64} }
+P[30] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 20, 21, 22, 25, 30, 31}, drop = {55}, red = {59, 64} }
+P[31] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 23, 25, 30, 31, 43, 44, 45, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[32] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31}, drop = {55, 56}, red = {59, 64} }
+P[33] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31}, drop = {55}, red = {59, 64} }
+P[34] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 28, 30, 31, 33, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[35] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 28, 30, 31, 33, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[36] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 35, 36, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[37] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 35, 36, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[38] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 42, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 60, 64} }
+P[39] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 41}, drop = {55}, red = {59, 60, 64} }
+P[40] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 40, 41}, drop = {55}, red = {59, 60, 64} }
+P[41] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 40, 41}, drop = {55, 56}, red = {59, 60, 64} }
+P[42] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 60, 64} }
+P[43] = { det = {2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[44] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 32, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[45] = { det = {1, 2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 39, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 62, 64} }
+P[46] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 39, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 62, 64} }
+P[47] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 62, 64} }
+P[48] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 62, 64} }
+P[49] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31, 43, 44, 47, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[50] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 26, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
+P[51] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 63, 64} }
+P[52] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 63, 64} }
+P[53] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 63, 64} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }

@@ -56,9 +56,12 @@ def test_shipped_policy_has_no_blind_spots_but_the_accepted(pack):
     assert policy_warnings(pack, files["audit-policy.yaml"]) == []
     policy, warnings = parse_policy(files["audit-policy.yaml"], "audit-policy.yaml")
     assert not warnings
-    assert policy.accept_blind == ("anonymous-request-allowed", "anonymous-request-denied", "authentication-failed",
-                                   "forbidden-request", "impersonation-used",
-                                   "kube-system-token-used-by-human-client", "system-masters-credential-used")
+    assert policy.accept_blind == ("anonymous-request-allowed", "anonymous-request-denied",
+                                   "apiserver-identity-off-loopback", "authentication-failed",
+                                   "control-plane-identity-from-outside-control-plane-network", "forbidden-request",
+                                   "impersonation-used", "kube-system-token-used-by-human-client",
+                                   "kube-system-token-used-from-outside-cluster-network",
+                                   "node-identity-from-outside-cluster-network", "system-masters-credential-used")
     assert "privileged-container" in policy.accept_partial  # pod templates by shape: bodies of any resource
     levels = [r.level for r in policy.rules]
     # tiers in order: sensitive (fixed), bodies, None, default Metadata

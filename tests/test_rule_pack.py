@@ -38,11 +38,51 @@ def test_every_rule_has_positive_and_negative_tests(monkeypatch):
 
 
 def test_readme_documents_every_rule(monkeypatch):
+    """Every rule is in a table of the README (drops, redaction) or of
+    docs/detections.md (the detection pack), which the README links to."""
     from auditc.frontend.loader import load_rules
     monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text()
-    undocumented = [r.id for r in load_rules("rules").ruleset.rules if f"| `{r.id}`" not in readme]
-    assert not undocumented, f"add these rules to the README tables: {undocumented}"
+    docs = (ROOT / "README.md").read_text() + (ROOT / "docs" / "detections.md").read_text()
+    undocumented = [r.id for r in load_rules("rules").ruleset.rules if f"| `{r.id}`" not in docs]
+    assert not undocumented, f"add these rules to the README or docs/detections.md tables: {undocumented}"
+
+
+def test_every_detection_is_in_the_detections_table(monkeypatch):
+    from auditc.frontend.loader import load_rules
+    monkeypatch.chdir(ROOT)
+    table = (ROOT / "docs" / "detections.md").read_text()
+    missing = [r.id for r in load_rules("rules").ruleset.rules if r.kind == "detect" and f"| `{r.id}` |" not in table]
+    assert not missing, f"add these detections to docs/detections.md: {missing}"
+
+
+def test_a_site_narrowing_control_plane_networks_catches_forged_identities_from_pods(tmp_path):
+    """The default control-plane-networks (private ranges) catches use from
+    the internet only; a site that names its control-plane subnet also
+    catches a forged controller-manager certificate used from a pod, while
+    kubeadm's controller-manager dialling its node stays quiet."""
+    import shutil
+
+    from conftest import Pipeline
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    event = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "stage": "ResponseComplete",
+             "auditID": "5b0b3c1e-2f52-4d0e-9d7e-6a1f0c3b9e11", "verb": "list",
+             "requestURI": "/api/v1/namespaces/kube-system/secrets?limit=500",
+             "user": {"username": "system:kube-controller-manager", "groups": ["system:authenticated"]},
+             "userAgent": "kubectl/v1.31.0 (linux/amd64) kubernetes/9edcffc",
+             "objectRef": {"resource": "secrets", "namespace": "kube-system", "apiVersion": "v1"},
+             "responseStatus": {"metadata": {}, "code": 200}}
+    from_pod = {**event, "sourceIPs": ["10.244.3.7"]}
+    from_node = {**event, "sourceIPs": ["10.0.0.10"]}
+    rule = "control-plane-identity-from-outside-control-plane-network"
+    default = Pipeline(compile_rules(rules))
+    assert rule not in default.detections(from_pod)
+    (rules / "zz-site.yaml").write_text(
+        'lists:\n  - name: control-plane-networks\n    override: true\n'
+        '    items: ["127.0.0.0/8", "::1/128", "10.0.0.0/28"]\n')
+    site = Pipeline(compile_rules(rules))
+    assert rule in site.detections(from_pod) and rule in site.detections(from_pod, flb_null=True)
+    assert rule not in site.detections(from_node)
 
 
 def test_pack_size_and_metadata(monkeypatch):

@@ -40,6 +40,7 @@ OPERANDS = {
     Op.REGEX: ["^a", "b$", "a.b", "(ab|ba){1,2}c?", "^[^a]*$", "(?i)AB", r"\d"],
     Op.GT: [1, 2.5], Op.GTE: [1], Op.LT: [2], Op.LTE: [0.5],
     Op.CIDR: ["10.0.0.0/8", ["192.168.1.0/24", "fd00::/8"], "2001:db8::/33", "0.0.0.0/0", "::ffff:0:0/96"],
+    Op.NOT_CIDR: ["10.0.0.0/8", ["192.168.1.0/24", "fd00::/8"], "2001:db8::/33", ["0.0.0.0/0", "::/0"]],
     Op.JSON_PATCH: [{"path": "/a", "equals": "ab"}, {"path": ["/a/*/b", "/b/0"], "op": ["add", "copy"], "exists": True}],
     Op.EXISTS: [True], Op.ABSENT: [True],
 }
@@ -94,13 +95,13 @@ def test_reference_evaluator_agrees_with_generated_lua(tmp_path_factory, a, item
 
 def test_cidr_agrees_on_odd_addresses(tmp_path_factory):
     compiled, runtimes = _pack(str(tmp_path_factory.getbasetemp() / "semantics"))
-    rules = [r for r in compiled.program.of_kind("detect") if r.id.startswith("cidr-")]
+    rules = [r for r in compiled.program.of_kind("detect") if r.id.startswith(("cidr-", "not_cidr-"))]
     for addr in ODD_ADDRESSES:
         event = {"kind": "Event", "requestObject": {"a": addr, "items": [addr]}}
         want = sorted(r.id for r in rules if holds(r.pred, event))
         out = runtimes[True].filter([event]).per_input[0]
         got = sorted(x for x in (out[0].record.get("detection", {}).get("rules", []) if out else [])
-                     if x.startswith("cidr-"))
+                     if x.startswith(("cidr-", "not_cidr-")))
         assert got == want, addr
 
 

@@ -54,6 +54,7 @@ class Op(enum.Enum):
     LT = "lt"
     LTE = "lte"
     CIDR = "cidr"
+    NOT_CIDR = "not_cidr"
     JSON_PATCH = "json_patch"
     EXISTS = "exists"
     ABSENT = "absent"
@@ -210,6 +211,11 @@ def _json_patch(v, operands: tuple) -> bool:
     return operands[0].holds(v)
 
 
+def _outside_networks(v, operands: tuple) -> bool:
+    addr = ip_address(v)
+    return addr is not None and not any(addr.version == net.version and addr in net for net in operands)
+
+
 def _present(v, operands: tuple) -> bool:
     return True  # a value was found at the path
 
@@ -229,6 +235,11 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
     OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex", list_form=Op.REGEX),
     # operands: ipaddress networks (lowering parses the CIDR strings)
     OpSpec(Op.CIDR, Operand.NETWORKS, _in_networks, strings_only=True, list_form=Op.CIDR),
+    # an address outside every network. Through [*] "some address is outside", which
+    # `not: {cidr}` ("no address is inside") is not: sourceIPs starts with whatever
+    # X-Forwarded-For the client sent, so only this form cannot be hidden behind it.
+    # No list_form: OR-ed not_cidr tests are not one test of the union.
+    OpSpec(Op.NOT_CIDR, Operand.NETWORKS, _outside_networks, strings_only=True),
     # operand: one PatchQuery; the field must reach the patch document (an array)
     OpSpec(Op.JSON_PATCH, Operand.PATCH, _json_patch),
     OpSpec(Op.GT, Operand.NUMBER, _compare(operator.gt), symbol=">"),

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   479-482   tests/golden/rules/golden.yaml:15:5
---   483-490   tests/golden/rules/golden.yaml:12:11
---   491-498   tests/golden/rules/golden.yaml:27:9
---   499-502   tests/golden/rules/golden.yaml:15:5
---   504-507   tests/golden/rules/golden.yaml:29:5
---   508-530   tests/golden/rules/golden.yaml:40:11
---   531-534   tests/golden/rules/golden.yaml:29:5
---   536-539   tests/golden/rules/golden.yaml:42:5
---   540-544   tests/golden/rules/golden.yaml:49:11
---   545-549   tests/golden/rules/golden.yaml:51:11
---   550-556   tests/golden/rules/golden.yaml:53:11
---   557-560   tests/golden/rules/golden.yaml:42:5
---   562-564   tests/golden/rules/golden.yaml:55:5
---   565-569   tests/golden/rules/golden.yaml:59:7
---   570-573   tests/golden/rules/golden.yaml:55:5
---   575-582   tests/golden/rules/golden.yaml:61:5
+--   489-492   tests/golden/rules/golden.yaml:15:5
+--   493-500   tests/golden/rules/golden.yaml:12:11
+--   501-508   tests/golden/rules/golden.yaml:27:9
+--   509-512   tests/golden/rules/golden.yaml:15:5
+--   514-517   tests/golden/rules/golden.yaml:29:5
+--   518-540   tests/golden/rules/golden.yaml:40:11
+--   541-544   tests/golden/rules/golden.yaml:29:5
+--   546-549   tests/golden/rules/golden.yaml:42:5
+--   550-554   tests/golden/rules/golden.yaml:49:11
+--   555-559   tests/golden/rules/golden.yaml:51:11
+--   560-566   tests/golden/rules/golden.yaml:53:11
+--   567-570   tests/golden/rules/golden.yaml:42:5
+--   572-574   tests/golden/rules/golden.yaml:55:5
+--   575-579   tests/golden/rules/golden.yaml:59:7
+--   580-583   tests/golden/rules/golden.yaml:55:5
+--   585-592   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -126,10 +126,8 @@ local function ip6_bytes(s)
   return schar(unpack(bytes))
 end
 
--- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
-local function in_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  if addr == nil then return false end
+-- Is the address (4 or 16 bytes) inside one of nets = { {bytes, prefix bits}, ... }?
+local function bytes_in_networks(addr, nets)
   local len = #addr
   for i = 1, #nets do
     local net, bits = nets[i][1], nets[i][2]
@@ -144,6 +142,18 @@ local function in_networks(v, nets)
     end
   end
   return false
+end
+
+-- cidr: the string v is an address inside one of nets.
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and bytes_in_networks(addr, nets)
+end
+
+-- not_cidr: the string v is an address outside every one of nets.
+local function outside_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and not bytes_in_networks(addr, nets)
 end
 
 local function is_array(t)

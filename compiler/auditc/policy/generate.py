@@ -484,7 +484,7 @@ def _render(planned: list[Planned], blocked: list[Planned], inexpressible: list[
     elif accept:
         out += _wrap("Accepted blind under the None rules (the metadata annotation; `policy check` honours it): "
                      + ", ".join(sorted(accept)) + " can fire on any request, and a policy cannot say \"unless "
-                     "refused\" or \"unless impersonated\". `auditc policy generate --rules " + rules_dir
+                     "refused\", \"unless impersonated\" or \"unless from this address\". `auditc policy generate --rules " + rules_dir
                      + "` writes a policy without that trade.", "# ")
     if partial:
         out += _wrap("Accepted partially blind (the metadata annotation): " + ", ".join(sorted(partial))

@@ -90,10 +90,8 @@ local function ip6_bytes(s)
   return schar(unpack(bytes))
 end
 
--- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
-local function in_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  if addr == nil then return false end
+-- Is the address (4 or 16 bytes) inside one of nets = { {bytes, prefix bits}, ... }?
+local function bytes_in_networks(addr, nets)
   local len = #addr
   for i = 1, #nets do
     local net, bits = nets[i][1], nets[i][2]
@@ -108,6 +106,18 @@ local function in_networks(v, nets)
     end
   end
   return false
+end
+
+-- cidr: the string v is an address inside one of nets.
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and bytes_in_networks(addr, nets)
+end
+
+-- not_cidr: the string v is an address outside every one of nets.
+local function outside_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and not bytes_in_networks(addr, nets)
 end
 
 local function is_array(t)

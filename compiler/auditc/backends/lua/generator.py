@@ -214,7 +214,7 @@ def _emit_operand_table(w: LuaWriter, test: Test, suffix: str) -> str | None:
         items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
         w.line(f"local S{suffix} = {{ {items} }}")
         return f"S{suffix}"
-    if test.op is Op.CIDR:
+    if test.op in (Op.CIDR, Op.NOT_CIDR):
         nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
         w.line(f"local N{suffix} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
         return f"N{suffix}"
@@ -265,6 +265,8 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f"{setname}[{v}] == true"
     if op is Op.CIDR:
         return f'type({v}) == "string" and in_networks({v}, {setname})'
+    if op is Op.NOT_CIDR:
+        return f'type({v}) == "string" and outside_networks({v}, {setname})'
     if op is Op.JSON_PATCH:
         opaque_ok = "true" if test.values[0].inner is Op.EXISTS else "false"
         return f"patch_writes({v}, {setname}.kinds, {setname}.pats, {setname}.test, {opaque_ok})"
