@@ -2,7 +2,7 @@
 -- Fluent Bit lua filter: Call auditc_filter. Correct with enable_flb_null on or off;
 -- records nesting deeper than 20 levels are truncated (Fluent Bit's encoders crash on them).
 --
--- rules (64, evaluated detect -> drop -> redact):
+-- rules (76, evaluated detect -> drop -> redact):
 --   [1] detect serviceaccount-token-requested                             rules/detect/auth.yaml:15:5
 --   [2] detect anonymous-request-allowed                                  rules/detect/auth.yaml:53:5
 --   [3] detect anonymous-request-denied                                   rules/detect/auth.yaml:125:5
@@ -13,1137 +13,1251 @@
 --   [8] detect access-review-loop                                         rules/detect/auth.yaml:350:5
 --   [9] detect kube-system-token-used-by-human-client                     rules/detect/auth.yaml:428:5
 --   [10] detect apiserver-identity-off-loopback                            rules/detect/auth.yaml:489:5
---   [11] detect control-plane-identity-from-outside-control-plane-network  rules/detect/auth.yaml:637:5
---   [12] detect node-identity-from-outside-cluster-network                 rules/detect/auth.yaml:853:5
---   [13] detect kube-system-token-used-from-outside-cluster-network        rules/detect/auth.yaml:1031:5
---   [14] detect admission-webhook-modified                                 rules/detect/cluster.yaml:3:5
---   [15] detect namespace-deleted                                          rules/detect/cluster.yaml:72:5
---   [16] detect node-modified-unexpectedly                                 rules/detect/cluster.yaml:110:5
---   [17] detect events-deleted                                             rules/detect/cluster.yaml:175:5
---   [18] detect configmap-holds-credentials                                rules/detect/cluster.yaml:201:5
---   [19] detect node-deleted                                               rules/detect/cluster.yaml:418:5
---   [20] detect exec-into-pod                                              rules/detect/exec.yaml:3:5
---   [21] detect exec-shell-or-tool                                         rules/detect/exec.yaml:52:5
---   [22] detect port-forward                                               rules/detect/exec.yaml:214:5
---   [23] detect ephemeral-container-added                                  rules/detect/exec.yaml:242:5
---   [24] detect kubelet-api-proxied                                        rules/detect/exec.yaml:271:5
---   [25] detect pod-or-service-proxy                                       rules/detect/exec.yaml:331:5
---   [26] detect kubelet-nodes-proxy-authorized                             rules/detect/exec.yaml:394:5
---   [27] detect clusterrolebinding-created                                 rules/detect/rbac.yaml:3:5
---   [28] detect binding-to-privileged-role                                 rules/detect/rbac.yaml:95:5
---   [29] detect rbac-escalation-role                                       rules/detect/rbac.yaml:305:5
---   [30] detect impersonation-used                                         rules/detect/rbac.yaml:521:5
---   [31] detect system-masters-credential-used                             rules/detect/rbac.yaml:582:5
---   [32] detect permissions-enumerated                                     rules/detect/rbac.yaml:614:5
---   [33] detect system-namespace-binding-to-powerful-role                  rules/detect/rbac.yaml:643:5
---   [34] detect clusterrole-aggregates-privileged                          rules/detect/rbac.yaml:744:5
---   [35] detect role-grants-exec-or-node-access                            rules/detect/rbac.yaml:1068:5
---   [36] detect role-grants-rbac-write-or-secret-read                      rules/detect/rbac.yaml:1330:5
---   [37] detect system-rbac-object-modified                                rules/detect/rbac.yaml:1619:5
---   [38] detect rbac-objects-deleted-in-bulk                               rules/detect/rbac.yaml:1716:5
---   [39] detect serviceaccount-created-in-system-namespace                 rules/detect/rbac.yaml:1786:5
---   [40] detect secrets-listed-all-namespaces                              rules/detect/secrets.yaml:3:5
---   [41] detect secret-read-by-user                                        rules/detect/secrets.yaml:70:5
---   [42] detect long-lived-token-secret-created                            rules/detect/secrets.yaml:110:5
---   [43] detect privileged-container                                       rules/detect/workloads.yaml:35:5
---   [44] detect host-namespace-or-sensitive-mount                          rules/detect/workloads.yaml:690:5
---   [45] detect pod-created-in-kube-system                                 rules/detect/workloads.yaml:1511:5
---   [46] detect cronjob-created-or-modified                                rules/detect/workloads.yaml:1599:5
---   [47] detect nodeport-service                                           rules/detect/workloads.yaml:1628:5
---   [48] detect dangerous-capability-added                                 rules/detect/workloads.yaml:1913:5
---   [49] detect security-profile-unconfined                                rules/detect/workloads.yaml:2420:5
---   [50] detect privilege-escalation-allowed                               rules/detect/workloads.yaml:3026:5
---   [51] detect host-port-requested                                        rules/detect/workloads.yaml:3369:5
---   [52] detect container-runs-as-root                                     rules/detect/workloads.yaml:3721:5
---   [53] detect privileged-pod-from-controller                             rules/detect/workloads.yaml:4280:5
---   [54] detect workload-in-system-namespace                               rules/detect/workloads.yaml:4437:5
---   [55] drop   drop-health-probes                                         rules/noise/drops.yaml:12:5
---   [56] drop   drop-watch-requests                                        rules/noise/drops.yaml:38:5
---   [57] drop   drop-endpoint-and-event-reads                              rules/noise/drops.yaml:55:5
---   [58] drop   drop-lease-renewals                                        rules/noise/drops.yaml:74:5
---   [59] redact scan-secret-shapes                                         rules/redact/scan.yaml:14:5
---   [60] redact mask-secret-values                                         rules/redact/secrets.yaml:8:5
---   [61] redact mask-configmap-credentials                                 rules/redact/secrets.yaml:91:5
---   [62] redact redact-token-request                                       rules/redact/tokens.yaml:3:5
---   [63] redact redact-token-review                                        rules/redact/tokens.yaml:34:5
---   [64] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
+--   [11] detect control-plane-identity-from-outside-control-plane-network  rules/detect/auth.yaml:639:5
+--   [12] detect node-identity-from-outside-cluster-network                 rules/detect/auth.yaml:858:5
+--   [13] detect kube-system-token-used-from-outside-cluster-network        rules/detect/auth.yaml:1036:5
+--   [14] detect forbidden-from-public-address                              rules/detect/auth.yaml:1155:5
+--   [15] detect shared-admin-credential-used                               rules/detect/auth.yaml:1293:5
+--   [16] detect user-not-allowed                                           rules/detect/auth.yaml:1382:5
+--   [17] detect admission-webhook-modified                                 rules/detect/cluster.yaml:3:5
+--   [18] detect namespace-deleted                                          rules/detect/cluster.yaml:72:5
+--   [19] detect node-modified-unexpectedly                                 rules/detect/cluster.yaml:110:5
+--   [20] detect events-deleted                                             rules/detect/cluster.yaml:175:5
+--   [21] detect configmap-holds-credentials                                rules/detect/cluster.yaml:201:5
+--   [22] detect node-deleted                                               rules/detect/cluster.yaml:418:5
+--   [23] detect admission-webhook-backend-disabled                         rules/detect/cluster.yaml:495:5
+--   [24] detect namespace-not-allowed                                      rules/detect/cluster.yaml:829:5
+--   [25] detect node-not-allowed                                           rules/detect/cluster.yaml:890:5
+--   [26] detect exec-into-pod                                              rules/detect/exec.yaml:3:5
+--   [27] detect exec-shell-or-tool                                         rules/detect/exec.yaml:52:5
+--   [28] detect port-forward                                               rules/detect/exec.yaml:214:5
+--   [29] detect ephemeral-container-added                                  rules/detect/exec.yaml:242:5
+--   [30] detect kubelet-api-proxied                                        rules/detect/exec.yaml:271:5
+--   [31] detect pod-or-service-proxy                                       rules/detect/exec.yaml:331:5
+--   [32] detect kubelet-nodes-proxy-authorized                             rules/detect/exec.yaml:394:5
+--   [33] detect exec-reads-serviceaccount-token                            rules/detect/exec.yaml:485:5
+--   [34] detect kubectl-cp-from-pod                                        rules/detect/exec.yaml:650:5
+--   [35] detect clusterrolebinding-created                                 rules/detect/rbac.yaml:3:5
+--   [36] detect binding-to-privileged-role                                 rules/detect/rbac.yaml:95:5
+--   [37] detect rbac-escalation-role                                       rules/detect/rbac.yaml:305:5
+--   [38] detect impersonation-used                                         rules/detect/rbac.yaml:521:5
+--   [39] detect system-masters-credential-used                             rules/detect/rbac.yaml:582:5
+--   [40] detect permissions-enumerated                                     rules/detect/rbac.yaml:614:5
+--   [41] detect system-namespace-binding-to-powerful-role                  rules/detect/rbac.yaml:643:5
+--   [42] detect clusterrole-aggregates-privileged                          rules/detect/rbac.yaml:744:5
+--   [43] detect role-grants-exec-or-node-access                            rules/detect/rbac.yaml:1068:5
+--   [44] detect role-grants-rbac-write-or-secret-read                      rules/detect/rbac.yaml:1330:5
+--   [45] detect system-rbac-object-modified                                rules/detect/rbac.yaml:1619:5
+--   [46] detect rbac-objects-deleted-in-bulk                               rules/detect/rbac.yaml:1716:5
+--   [47] detect serviceaccount-created-in-system-namespace                 rules/detect/rbac.yaml:1786:5
+--   [48] detect secrets-listed-all-namespaces                              rules/detect/secrets.yaml:3:5
+--   [49] detect secret-read-by-user                                        rules/detect/secrets.yaml:70:5
+--   [50] detect long-lived-token-secret-created                            rules/detect/secrets.yaml:110:5
+--   [51] detect secret-read-refused                                        rules/detect/secrets.yaml:176:5
+--   [52] detect privileged-container                                       rules/detect/workloads.yaml:35:5
+--   [53] detect host-namespace-or-sensitive-mount                          rules/detect/workloads.yaml:690:5
+--   [54] detect pod-created-in-kube-system                                 rules/detect/workloads.yaml:1511:5
+--   [55] detect cronjob-created-or-modified                                rules/detect/workloads.yaml:1599:5
+--   [56] detect nodeport-service                                           rules/detect/workloads.yaml:1628:5
+--   [57] detect dangerous-capability-added                                 rules/detect/workloads.yaml:1913:5
+--   [58] detect security-profile-unconfined                                rules/detect/workloads.yaml:2420:5
+--   [59] detect privilege-escalation-allowed                               rules/detect/workloads.yaml:3026:5
+--   [60] detect host-port-requested                                        rules/detect/workloads.yaml:3369:5
+--   [61] detect container-runs-as-root                                     rules/detect/workloads.yaml:3721:5
+--   [62] detect privileged-pod-from-controller                             rules/detect/workloads.yaml:4280:5
+--   [63] detect workload-in-system-namespace                               rules/detect/workloads.yaml:4501:5
+--   [64] detect daemonset-created                                          rules/detect/workloads.yaml:4612:5
+--   [65] detect ingress-without-tls                                        rules/detect/workloads.yaml:4848:5
+--   [66] detect image-not-allowed                                          rules/detect/workloads.yaml:5137:5
+--   [67] drop   drop-health-probes                                         rules/noise/drops.yaml:12:5
+--   [68] drop   drop-watch-requests                                        rules/noise/drops.yaml:38:5
+--   [69] drop   drop-endpoint-and-event-reads                              rules/noise/drops.yaml:55:5
+--   [70] drop   drop-lease-renewals                                        rules/noise/drops.yaml:74:5
+--   [71] redact scan-secret-shapes                                         rules/redact/scan.yaml:14:5
+--   [72] redact mask-secret-values                                         rules/redact/secrets.yaml:8:5
+--   [73] redact mask-configmap-credentials                                 rules/redact/secrets.yaml:91:5
+--   [74] redact redact-token-request                                       rules/redact/tokens.yaml:3:5
+--   [75] redact redact-token-review                                        rules/redact/tokens.yaml:34:5
+--   [76] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1607-1610 rules/detect/auth.yaml:15:5
---   1611-1617 rules/detect/auth.yaml:31:11
---   1618-1622 rules/macros.yaml:49:7
---   1623-1629 rules/macros.yaml:16:7
---   1630-1637 rules/detect/auth.yaml:38:9
---   1638-1641 rules/detect/auth.yaml:15:5
---   1643-1646 rules/detect/auth.yaml:53:5
---   1647-1653 rules/macros.yaml:34:11
---   1654-1667 rules/macros.yaml:36:11
---   1668-1674 rules/detect/auth.yaml:66:11
---   1675-1679 rules/detect/auth.yaml:9:11
---   1680-1684 rules/detect/auth.yaml:11:11
---   1685-1689 rules/macros.yaml:49:7
---   1690-1694 rules/detect/auth.yaml:75:13
---   1695-1699 rules/detect/auth.yaml:77:13
---   1700-1703 rules/detect/auth.yaml:53:5
---   1705-1708 rules/detect/auth.yaml:125:5
---   1709-1715 rules/macros.yaml:34:11
---   1716-1729 rules/macros.yaml:36:11
---   1730-1736 rules/detect/auth.yaml:138:13
---   1737-1741 rules/detect/auth.yaml:9:11
---   1742-1746 rules/detect/auth.yaml:11:11
---   1747-1751 rules/macros.yaml:49:7
---   1752-1758 rules/detect/auth.yaml:143:9
---   1759-1762 rules/detect/auth.yaml:125:5
---   1764-1767 rules/detect/auth.yaml:155:5
---   1768-1774 rules/detect/auth.yaml:169:11
---   1775-1782 rules/macros.yaml:22:11
---   1783-1789 rules/macros.yaml:16:7
---   1790-1796 rules/detect/auth.yaml:175:13
---   1797-1801 rules/macros.yaml:49:7
---   1802-1805 rules/detect/auth.yaml:155:5
---   1807-1810 rules/detect/auth.yaml:189:5
---   1811-1817 rules/detect/auth.yaml:202:11
---   1818-1825 rules/macros.yaml:22:11
---   1826-1832 rules/macros.yaml:16:7
---   1833-1837 rules/macros.yaml:49:7
---   1838-1845 rules/detect/auth.yaml:211:13
---   1846-1854 rules/detect/auth.yaml:213:13
---   1855-1858 rules/detect/auth.yaml:189:5
---   1860-1863 rules/detect/auth.yaml:253:5
---   1864-1870 rules/detect/auth.yaml:267:11
---   1871-1878 rules/macros.yaml:22:11
---   1879-1885 rules/macros.yaml:16:7
---   1886-1892 rules/macros.yaml:34:11
---   1893-1906 rules/macros.yaml:36:11
---   1907-1911 rules/macros.yaml:49:7
---   1912-1915 rules/detect/auth.yaml:253:5
---   1917-1920 rules/detect/auth.yaml:287:5
---   1921-1927 rules/detect/auth.yaml:302:11
---   1928-1932 rules/detect/auth.yaml:9:11
---   1933-1937 rules/detect/auth.yaml:11:11
---   1938-1942 rules/macros.yaml:49:7
---   1943-1946 rules/detect/auth.yaml:287:5
---   1948-1951 rules/detect/auth.yaml:350:5
---   1952-1959 rules/macros.yaml:22:11
---   1960-1966 rules/macros.yaml:16:7
---   1967-1971 rules/macros.yaml:49:7
---   1972-1979 rules/detect/auth.yaml:374:9
---   1980-1983 rules/detect/auth.yaml:350:5
---   1985-1988 rules/detect/auth.yaml:428:5
---   1989-1995 rules/detect/auth.yaml:445:11
---   1996-2000 rules/detect/auth.yaml:447:11
---   2001-2005 rules/macros.yaml:49:7
---   2006-2009 rules/detect/auth.yaml:428:5
---   2011-2014 rules/detect/auth.yaml:489:5
---   2015-2021 rules/detect/auth.yaml:500:11
---   2022-2033 rules/detect/auth.yaml:502:11
---   2034-2038 rules/macros.yaml:49:7
---   2039-2042 rules/detect/auth.yaml:489:5
---   2044-2047 rules/detect/auth.yaml:637:5
---   2048-2055 rules/detect/auth.yaml:652:15
---   2056-2069 rules/detect/auth.yaml:655:15
---   2070-2081 rules/detect/auth.yaml:657:11
---   2082-2086 rules/macros.yaml:49:7
---   2087-2090 rules/detect/auth.yaml:637:5
---   2092-2095 rules/detect/auth.yaml:853:5
---   2096-2102 rules/macros.yaml:16:7
---   2103-2116 rules/detect/auth.yaml:866:15
---   2117-2128 rules/detect/auth.yaml:868:11
---   2129-2133 rules/macros.yaml:49:7
---   2134-2137 rules/detect/auth.yaml:853:5
---   2139-2142 rules/detect/auth.yaml:1031:5
---   2143-2149 rules/detect/auth.yaml:1042:11
---   2150-2161 rules/detect/auth.yaml:1044:11
---   2162-2166 rules/macros.yaml:49:7
---   2167-2170 rules/detect/auth.yaml:1031:5
---   2172-2175 rules/detect/cluster.yaml:3:5
---   2176-2182 rules/detect/cluster.yaml:22:11
---   2183-2187 rules/macros.yaml:49:7
---   2188-2195 rules/detect/cluster.yaml:27:9
---   2196-2203 rules/macros.yaml:22:11
---   2204-2210 rules/macros.yaml:16:7
---   2211-2214 rules/detect/cluster.yaml:3:5
---   2216-2219 rules/detect/cluster.yaml:72:5
---   2220-2226 rules/detect/cluster.yaml:84:11
---   2227-2231 rules/macros.yaml:49:7
---   2232-2235 rules/detect/cluster.yaml:72:5
---   2237-2240 rules/detect/cluster.yaml:110:5
---   2241-2247 rules/detect/cluster.yaml:130:15
---   2248-2254 rules/detect/cluster.yaml:132:15
---   2255-2259 rules/macros.yaml:49:7
---   2260-2266 rules/macros.yaml:16:7
---   2267-2274 rules/detect/cluster.yaml:137:9
---   2275-2278 rules/detect/cluster.yaml:110:5
---   2280-2283 rules/detect/cluster.yaml:175:5
---   2284-2291 rules/macros.yaml:22:11
---   2292-2298 rules/macros.yaml:16:7
---   2299-2303 rules/macros.yaml:49:7
---   2304-2307 rules/detect/cluster.yaml:175:5
---   2309-2312 rules/detect/cluster.yaml:201:5
---   2313-2321 rules/detect/cluster.yaml:218:15
---   2322-2330 rules/detect/cluster.yaml:219:15
---   2331-2339 rules/detect/cluster.yaml:220:15
---   2340-2348 rules/detect/cluster.yaml:221:15
---   2349-2357 rules/detect/cluster.yaml:222:15
---   2358-2366 rules/detect/cluster.yaml:223:15
---   2367-2375 rules/detect/cluster.yaml:224:15
---   2376-2384 rules/detect/cluster.yaml:225:15
---   2385-2393 rules/detect/cluster.yaml:226:15
---   2394-2402 rules/detect/cluster.yaml:227:15
---   2403-2411 rules/detect/cluster.yaml:228:15
---   2412-2420 rules/detect/cluster.yaml:229:15
---   2421-2429 rules/detect/cluster.yaml:230:15
---   2430-2438 rules/detect/cluster.yaml:231:15
---   2439-2447 rules/detect/cluster.yaml:232:15
---   2448-2456 rules/detect/cluster.yaml:233:15
---   2457-2465 rules/detect/cluster.yaml:234:15
---   2466-2474 rules/detect/cluster.yaml:235:15
---   2475-2483 rules/detect/cluster.yaml:236:15
---   2484-2492 rules/detect/cluster.yaml:237:15
---   2493-2501 rules/detect/cluster.yaml:238:15
---   2502-2510 rules/detect/cluster.yaml:239:15
---   2511-2517 rules/detect/cluster.yaml:241:15
---   2518-2522 rules/macros.yaml:49:7
---   2523-2526 rules/detect/cluster.yaml:201:5
---   2528-2531 rules/detect/cluster.yaml:418:5
---   2532-2538 rules/detect/cluster.yaml:435:11
---   2539-2543 rules/macros.yaml:49:7
---   2544-2551 rules/detect/cluster.yaml:443:9
---   2552-2555 rules/detect/cluster.yaml:418:5
---   2557-2560 rules/detect/exec.yaml:3:5
---   2561-2568 rules/detect/exec.yaml:20:11
---   2569-2573 rules/macros.yaml:49:7
---   2574-2577 rules/detect/exec.yaml:3:5
---   2579-2582 rules/detect/exec.yaml:52:5
---   2583-2589 rules/detect/exec.yaml:70:11
---   2590-2594 rules/detect/exec.yaml:74:11
---   2595-2599 rules/macros.yaml:49:7
---   2600-2603 rules/detect/exec.yaml:52:5
---   2605-2608 rules/detect/exec.yaml:214:5
---   2609-2615 rules/detect/exec.yaml:227:11
---   2616-2620 rules/macros.yaml:49:7
---   2621-2624 rules/detect/exec.yaml:214:5
---   2626-2629 rules/detect/exec.yaml:242:5
---   2630-2636 rules/detect/exec.yaml:255:11
---   2637-2641 rules/macros.yaml:49:7
---   2642-2645 rules/detect/exec.yaml:242:5
---   2647-2650 rules/detect/exec.yaml:271:5
---   2651-2657 rules/detect/exec.yaml:285:11
---   2658-2662 rules/detect/exec.yaml:289:13
---   2663-2667 rules/macros.yaml:49:7
---   2668-2671 rules/detect/exec.yaml:271:5
---   2673-2676 rules/detect/exec.yaml:331:5
---   2677-2683 rules/detect/exec.yaml:351:11
---   2684-2688 rules/macros.yaml:49:7
---   2689-2692 rules/detect/exec.yaml:331:5
---   2694-2697 rules/detect/exec.yaml:394:5
---   2698-2704 rules/macros.yaml:16:7
---   2705-2715 rules/detect/exec.yaml:417:11
---   2716-2726 rules/detect/exec.yaml:419:11
---   2727-2731 rules/macros.yaml:49:7
---   2732-2741 rules/detect/exec.yaml:423:9
---   2742-2745 rules/detect/exec.yaml:394:5
---   2747-2750 rules/detect/rbac.yaml:3:5
---   2751-2755 rules/macros.yaml:57:11
---   2756-2761 rules/macros.yaml:60:15
---   2762-2768 rules/macros.yaml:62:15
+--   1721-1724 rules/detect/auth.yaml:15:5
+--   1725-1731 rules/detect/auth.yaml:31:11
+--   1732-1736 rules/macros.yaml:49:7
+--   1737-1743 rules/macros.yaml:16:7
+--   1744-1751 rules/detect/auth.yaml:38:9
+--   1752-1755 rules/detect/auth.yaml:15:5
+--   1757-1760 rules/detect/auth.yaml:53:5
+--   1761-1767 rules/macros.yaml:34:11
+--   1768-1781 rules/macros.yaml:36:11
+--   1782-1788 rules/detect/auth.yaml:66:11
+--   1789-1793 rules/detect/auth.yaml:9:11
+--   1794-1798 rules/detect/auth.yaml:11:11
+--   1799-1803 rules/macros.yaml:49:7
+--   1804-1808 rules/detect/auth.yaml:75:13
+--   1809-1813 rules/detect/auth.yaml:77:13
+--   1814-1817 rules/detect/auth.yaml:53:5
+--   1819-1822 rules/detect/auth.yaml:125:5
+--   1823-1829 rules/macros.yaml:34:11
+--   1830-1843 rules/macros.yaml:36:11
+--   1844-1850 rules/detect/auth.yaml:138:13
+--   1851-1855 rules/detect/auth.yaml:9:11
+--   1856-1860 rules/detect/auth.yaml:11:11
+--   1861-1865 rules/macros.yaml:49:7
+--   1866-1872 rules/detect/auth.yaml:143:9
+--   1873-1876 rules/detect/auth.yaml:125:5
+--   1878-1881 rules/detect/auth.yaml:155:5
+--   1882-1888 rules/detect/auth.yaml:169:11
+--   1889-1896 rules/macros.yaml:22:11
+--   1897-1903 rules/macros.yaml:16:7
+--   1904-1910 rules/detect/auth.yaml:175:13
+--   1911-1915 rules/macros.yaml:49:7
+--   1916-1919 rules/detect/auth.yaml:155:5
+--   1921-1924 rules/detect/auth.yaml:189:5
+--   1925-1931 rules/detect/auth.yaml:202:11
+--   1932-1939 rules/macros.yaml:22:11
+--   1940-1946 rules/macros.yaml:16:7
+--   1947-1951 rules/macros.yaml:49:7
+--   1952-1959 rules/detect/auth.yaml:211:13
+--   1960-1968 rules/detect/auth.yaml:213:13
+--   1969-1972 rules/detect/auth.yaml:189:5
+--   1974-1977 rules/detect/auth.yaml:253:5
+--   1978-1984 rules/detect/auth.yaml:267:11
+--   1985-1992 rules/macros.yaml:22:11
+--   1993-1999 rules/macros.yaml:16:7
+--   2000-2006 rules/macros.yaml:34:11
+--   2007-2020 rules/macros.yaml:36:11
+--   2021-2025 rules/macros.yaml:49:7
+--   2026-2029 rules/detect/auth.yaml:253:5
+--   2031-2034 rules/detect/auth.yaml:287:5
+--   2035-2041 rules/detect/auth.yaml:302:11
+--   2042-2046 rules/detect/auth.yaml:9:11
+--   2047-2051 rules/detect/auth.yaml:11:11
+--   2052-2056 rules/macros.yaml:49:7
+--   2057-2060 rules/detect/auth.yaml:287:5
+--   2062-2065 rules/detect/auth.yaml:350:5
+--   2066-2073 rules/macros.yaml:22:11
+--   2074-2080 rules/macros.yaml:16:7
+--   2081-2085 rules/macros.yaml:49:7
+--   2086-2093 rules/detect/auth.yaml:374:9
+--   2094-2097 rules/detect/auth.yaml:350:5
+--   2099-2102 rules/detect/auth.yaml:428:5
+--   2103-2109 rules/detect/auth.yaml:445:11
+--   2110-2114 rules/detect/auth.yaml:447:11
+--   2115-2119 rules/macros.yaml:49:7
+--   2120-2123 rules/detect/auth.yaml:428:5
+--   2125-2128 rules/detect/auth.yaml:489:5
+--   2129-2135 rules/detect/auth.yaml:502:11
+--   2136-2147 rules/detect/auth.yaml:504:11
+--   2148-2152 rules/macros.yaml:49:7
+--   2153-2156 rules/detect/auth.yaml:489:5
+--   2158-2161 rules/detect/auth.yaml:639:5
+--   2162-2169 rules/detect/auth.yaml:656:15
+--   2170-2183 rules/detect/auth.yaml:659:15
+--   2184-2195 rules/detect/auth.yaml:661:11
+--   2196-2200 rules/macros.yaml:49:7
+--   2201-2204 rules/detect/auth.yaml:639:5
+--   2206-2209 rules/detect/auth.yaml:858:5
+--   2210-2216 rules/macros.yaml:16:7
+--   2217-2230 rules/detect/auth.yaml:871:15
+--   2231-2242 rules/detect/auth.yaml:873:11
+--   2243-2247 rules/macros.yaml:49:7
+--   2248-2251 rules/detect/auth.yaml:858:5
+--   2253-2256 rules/detect/auth.yaml:1036:5
+--   2257-2263 rules/detect/auth.yaml:1049:11
+--   2264-2275 rules/detect/auth.yaml:1051:11
+--   2276-2280 rules/macros.yaml:49:7
+--   2281-2284 rules/detect/auth.yaml:1036:5
+--   2286-2289 rules/detect/auth.yaml:1155:5
+--   2290-2296 rules/detect/auth.yaml:1168:11
+--   2297-2308 rules/detect/auth.yaml:1170:11
+--   2309-2315 rules/macros.yaml:34:11
+--   2316-2329 rules/macros.yaml:36:11
+--   2330-2334 rules/macros.yaml:49:7
+--   2335-2338 rules/detect/auth.yaml:1155:5
+--   2340-2343 rules/detect/auth.yaml:1293:5
+--   2344-2351 rules/detect/auth.yaml:1306:7
+--   2352-2356 rules/macros.yaml:49:7
+--   2357-2361 rules/detect/auth.yaml:1312:9
+--   2362-2365 rules/detect/auth.yaml:1293:5
+--   2367-2370 rules/detect/auth.yaml:1382:5
+--   2371-2377 rules/detect/auth.yaml:1393:11
+--   2378-2384 rules/detect/auth.yaml:1396:13
+--   2385-2391 rules/detect/auth.yaml:1399:13
+--   2392-2396 rules/macros.yaml:49:7
+--   2397-2400 rules/detect/auth.yaml:1382:5
+--   2402-2405 rules/detect/cluster.yaml:3:5
+--   2406-2412 rules/detect/cluster.yaml:22:11
+--   2413-2417 rules/macros.yaml:49:7
+--   2418-2425 rules/detect/cluster.yaml:27:9
+--   2426-2433 rules/macros.yaml:22:11
+--   2434-2440 rules/macros.yaml:16:7
+--   2441-2444 rules/detect/cluster.yaml:3:5
+--   2446-2449 rules/detect/cluster.yaml:72:5
+--   2450-2456 rules/detect/cluster.yaml:84:11
+--   2457-2461 rules/macros.yaml:49:7
+--   2462-2465 rules/detect/cluster.yaml:72:5
+--   2467-2470 rules/detect/cluster.yaml:110:5
+--   2471-2477 rules/detect/cluster.yaml:130:15
+--   2478-2484 rules/detect/cluster.yaml:132:15
+--   2485-2489 rules/macros.yaml:49:7
+--   2490-2496 rules/macros.yaml:16:7
+--   2497-2504 rules/detect/cluster.yaml:137:9
+--   2505-2508 rules/detect/cluster.yaml:110:5
+--   2510-2513 rules/detect/cluster.yaml:175:5
+--   2514-2521 rules/macros.yaml:22:11
+--   2522-2528 rules/macros.yaml:16:7
+--   2529-2533 rules/macros.yaml:49:7
+--   2534-2537 rules/detect/cluster.yaml:175:5
+--   2539-2542 rules/detect/cluster.yaml:201:5
+--   2543-2551 rules/detect/cluster.yaml:218:15
+--   2552-2560 rules/detect/cluster.yaml:219:15
+--   2561-2569 rules/detect/cluster.yaml:220:15
+--   2570-2578 rules/detect/cluster.yaml:221:15
+--   2579-2587 rules/detect/cluster.yaml:222:15
+--   2588-2596 rules/detect/cluster.yaml:223:15
+--   2597-2605 rules/detect/cluster.yaml:224:15
+--   2606-2614 rules/detect/cluster.yaml:225:15
+--   2615-2623 rules/detect/cluster.yaml:226:15
+--   2624-2632 rules/detect/cluster.yaml:227:15
+--   2633-2641 rules/detect/cluster.yaml:228:15
+--   2642-2650 rules/detect/cluster.yaml:229:15
+--   2651-2659 rules/detect/cluster.yaml:230:15
+--   2660-2668 rules/detect/cluster.yaml:231:15
+--   2669-2677 rules/detect/cluster.yaml:232:15
+--   2678-2686 rules/detect/cluster.yaml:233:15
+--   2687-2695 rules/detect/cluster.yaml:234:15
+--   2696-2704 rules/detect/cluster.yaml:235:15
+--   2705-2713 rules/detect/cluster.yaml:236:15
+--   2714-2722 rules/detect/cluster.yaml:237:15
+--   2723-2731 rules/detect/cluster.yaml:238:15
+--   2732-2740 rules/detect/cluster.yaml:239:15
+--   2741-2747 rules/detect/cluster.yaml:241:15
+--   2748-2752 rules/macros.yaml:49:7
+--   2753-2756 rules/detect/cluster.yaml:201:5
+--   2758-2761 rules/detect/cluster.yaml:418:5
+--   2762-2768 rules/detect/cluster.yaml:435:11
 --   2769-2773 rules/macros.yaml:49:7
---   2774-2781 rules/detect/rbac.yaml:23:9
---   2782-2785 rules/detect/rbac.yaml:3:5
---   2787-2790 rules/detect/rbac.yaml:95:5
---   2791-2800 rules/detect/rbac.yaml:112:15
---   2801-2810 rules/detect/rbac.yaml:114:15
---   2811-2815 rules/detect/rbac.yaml:119:19
---   2816-2823 rules/detect/rbac.yaml:121:19
---   2824-2830 rules/detect/rbac.yaml:125:23
---   2831-2837 rules/detect/rbac.yaml:127:23
---   2838-2842 rules/macros.yaml:49:7
---   2843-2850 rules/detect/rbac.yaml:136:9
---   2851-2854 rules/detect/rbac.yaml:95:5
---   2856-2859 rules/detect/rbac.yaml:305:5
---   2860-2882 rules/detect/rbac.yaml:323:15
---   2883-2905 rules/detect/rbac.yaml:325:15
---   2906-2910 rules/detect/rbac.yaml:328:19
---   2911-2933 rules/detect/rbac.yaml:331:23
---   2934-2956 rules/detect/rbac.yaml:333:23
---   2957-2964 rules/detect/rbac.yaml:336:15
---   2965-2972 rules/detect/rbac.yaml:344:15
---   2973-2977 rules/macros.yaml:49:7
---   2978-2985 rules/detect/rbac.yaml:352:9
---   2986-2989 rules/detect/rbac.yaml:305:5
---   2991-2994 rules/detect/rbac.yaml:521:5
---   2995-3001 rules/detect/rbac.yaml:533:7
---   3002-3006 rules/macros.yaml:49:7
---   3007-3014 rules/detect/rbac.yaml:541:13
---   3015-3021 rules/detect/rbac.yaml:543:13
---   3022-3035 rules/detect/rbac.yaml:546:15
---   3036-3039 rules/detect/rbac.yaml:521:5
---   3041-3044 rules/detect/rbac.yaml:582:5
---   3045-3058 rules/detect/rbac.yaml:595:11
---   3059-3072 rules/detect/rbac.yaml:597:11
---   3073-3077 rules/macros.yaml:49:7
---   3078-3085 rules/detect/rbac.yaml:601:9
---   3086-3089 rules/detect/rbac.yaml:582:5
---   3091-3094 rules/detect/rbac.yaml:614:5
---   3095-3102 rules/macros.yaml:22:11
---   3103-3109 rules/macros.yaml:16:7
---   3110-3114 rules/macros.yaml:49:7
---   3115-3118 rules/detect/rbac.yaml:614:5
---   3120-3123 rules/detect/rbac.yaml:643:5
---   3124-3131 rules/macros.yaml:67:7
---   3132-3141 rules/detect/rbac.yaml:663:15
---   3142-3146 rules/detect/rbac.yaml:669:19
---   3147-3156 rules/detect/rbac.yaml:671:19
---   3157-3161 rules/macros.yaml:49:7
---   3162-3169 rules/detect/rbac.yaml:678:9
---   3170-3173 rules/detect/rbac.yaml:643:5
---   3175-3178 rules/detect/rbac.yaml:744:5
---   3179-3201 rules/detect/rbac.yaml:765:15
---   3202-3224 rules/detect/rbac.yaml:767:15
---   3225-3247 rules/detect/rbac.yaml:769:15
---   3248-3270 rules/detect/rbac.yaml:771:15
---   3271-3299 rules/detect/rbac.yaml:773:15
---   3300-3310 rules/detect/rbac.yaml:781:23
---   3311-3321 rules/detect/rbac.yaml:783:23
---   3322-3344 rules/detect/rbac.yaml:785:19
---   3345-3349 rules/detect/rbac.yaml:799:19
---   3350-3372 rules/detect/rbac.yaml:802:23
---   3373-3395 rules/detect/rbac.yaml:804:23
---   3396-3418 rules/detect/rbac.yaml:806:23
---   3419-3441 rules/detect/rbac.yaml:808:23
---   3442-3470 rules/detect/rbac.yaml:810:23
---   3471-3481 rules/detect/rbac.yaml:818:31
---   3482-3492 rules/detect/rbac.yaml:820:31
---   3493-3515 rules/detect/rbac.yaml:822:27
---   3516-3522 rules/detect/rbac.yaml:836:15
---   3523-3530 rules/detect/rbac.yaml:844:15
---   3531-3537 rules/detect/rbac.yaml:853:19
---   3538-3545 rules/detect/rbac.yaml:859:19
---   3546-3550 rules/macros.yaml:49:7
---   3551-3558 rules/detect/rbac.yaml:876:9
---   3559-3562 rules/detect/rbac.yaml:744:5
---   3564-3567 rules/detect/rbac.yaml:1068:5
---   3568-3590 rules/detect/rbac.yaml:1092:15
---   3591-3595 rules/detect/rbac.yaml:1103:19
---   3596-3618 rules/detect/rbac.yaml:1106:23
---   3619-3626 rules/detect/rbac.yaml:1117:15
---   3627-3631 rules/macros.yaml:49:7
---   3632-3639 rules/detect/rbac.yaml:1131:9
---   3640-3647 rules/detect/rbac.yaml:1136:9
---   3648-3651 rules/detect/rbac.yaml:1068:5
---   3653-3656 rules/detect/rbac.yaml:1330:5
---   3657-3679 rules/detect/rbac.yaml:1355:19
---   3680-3702 rules/detect/rbac.yaml:1361:19
---   3703-3724 rules/detect/rbac.yaml:1369:19
---   3725-3747 rules/detect/rbac.yaml:1371:19
---   3748-3752 rules/detect/rbac.yaml:1377:19
---   3753-3775 rules/detect/rbac.yaml:1381:27
---   3776-3798 rules/detect/rbac.yaml:1387:27
---   3799-3820 rules/detect/rbac.yaml:1395:27
---   3821-3843 rules/detect/rbac.yaml:1397:27
---   3844-3851 rules/detect/rbac.yaml:1404:19
---   3852-3859 rules/detect/rbac.yaml:1412:19
---   3860-3866 rules/detect/rbac.yaml:1422:19
---   3867-3874 rules/detect/rbac.yaml:1426:19
---   3875-3879 rules/macros.yaml:49:7
---   3880-3887 rules/detect/rbac.yaml:1435:9
---   3888-3895 rules/detect/rbac.yaml:1440:9
---   3896-3899 rules/detect/rbac.yaml:1330:5
---   3901-3904 rules/detect/rbac.yaml:1619:5
---   3905-3911 rules/detect/rbac.yaml:1647:11
---   3912-3919 rules/detect/rbac.yaml:1650:13
---   3920-3924 rules/macros.yaml:49:7
---   3925-3932 rules/detect/rbac.yaml:1655:9
---   3933-3936 rules/detect/rbac.yaml:1619:5
---   3938-3941 rules/detect/rbac.yaml:1716:5
---   3942-3946 rules/macros.yaml:49:7
---   3947-3954 rules/detect/rbac.yaml:1742:9
---   3955-3958 rules/detect/rbac.yaml:1716:5
---   3960-3963 rules/detect/rbac.yaml:1786:5
---   3964-3970 rules/detect/rbac.yaml:1803:11
---   3971-3975 rules/macros.yaml:57:11
---   3976-3981 rules/macros.yaml:60:15
---   3982-3988 rules/macros.yaml:62:15
---   3989-3996 rules/macros.yaml:67:7
---   3997-4004 rules/detect/rbac.yaml:1808:13
---   4005-4012 rules/macros.yaml:22:11
---   4013-4019 rules/macros.yaml:16:7
---   4020-4024 rules/macros.yaml:49:7
---   4025-4028 rules/detect/rbac.yaml:1786:5
---   4030-4033 rules/detect/secrets.yaml:3:5
---   4034-4040 rules/detect/secrets.yaml:23:11
---   4041-4045 rules/macros.yaml:49:7
---   4046-4053 rules/detect/secrets.yaml:27:9
---   4054-4060 rules/detect/secrets.yaml:30:9
---   4061-4064 rules/detect/secrets.yaml:3:5
---   4066-4069 rules/detect/secrets.yaml:70:5
---   4070-4076 rules/macros.yaml:41:7
---   4077-4084 rules/macros.yaml:22:11
---   4085-4091 rules/macros.yaml:16:7
---   4092-4098 rules/detect/secrets.yaml:90:13
---   4099-4103 rules/macros.yaml:49:7
---   4104-4107 rules/detect/secrets.yaml:70:5
---   4109-4112 rules/detect/secrets.yaml:110:5
---   4113-4119 rules/detect/secrets.yaml:128:15
---   4120-4124 rules/detect/secrets.yaml:131:19
---   4125-4131 rules/detect/secrets.yaml:133:19
---   4132-4136 rules/macros.yaml:49:7
---   4137-4144 rules/macros.yaml:22:11
---   4145-4151 rules/macros.yaml:16:7
---   4152-4155 rules/detect/secrets.yaml:110:5
---   4157-4161 rules/detect/workloads.yaml:35:5
---   4162-4168 rules/detect/workloads.yaml:16:15
---   4169-4175 rules/detect/workloads.yaml:18:15
---   4176-4182 rules/detect/workloads.yaml:62:23
---   4183-4205 rules/detect/workloads.yaml:65:27
---   4206-4228 rules/detect/workloads.yaml:67:27
---   4229-4251 rules/detect/workloads.yaml:69:27
---   4252-4262 rules/detect/workloads.yaml:72:23
---   4263-4291 rules/detect/workloads.yaml:75:27
---   4292-4320 rules/detect/workloads.yaml:77:27
---   4321-4349 rules/detect/workloads.yaml:79:27
---   4350-4364 rules/detect/workloads.yaml:82:23
---   4365-4399 rules/detect/workloads.yaml:85:27
---   4400-4434 rules/detect/workloads.yaml:87:27
---   4435-4469 rules/detect/workloads.yaml:89:27
---   4470-4478 rules/detect/workloads.yaml:92:23
---   4479-4504 rules/detect/workloads.yaml:95:27
---   4505-4530 rules/detect/workloads.yaml:97:27
---   4531-4556 rules/detect/workloads.yaml:99:27
---   4557-4561 rules/detect/workloads.yaml:102:19
---   4562-4568 rules/detect/workloads.yaml:106:27
---   4569-4591 rules/detect/workloads.yaml:109:31
---   4592-4614 rules/detect/workloads.yaml:111:31
---   4615-4637 rules/detect/workloads.yaml:113:31
---   4638-4648 rules/detect/workloads.yaml:116:27
---   4649-4677 rules/detect/workloads.yaml:119:31
---   4678-4706 rules/detect/workloads.yaml:121:31
---   4707-4735 rules/detect/workloads.yaml:123:31
---   4736-4750 rules/detect/workloads.yaml:126:27
---   4751-4785 rules/detect/workloads.yaml:129:31
---   4786-4820 rules/detect/workloads.yaml:131:31
---   4821-4855 rules/detect/workloads.yaml:133:31
---   4856-4864 rules/detect/workloads.yaml:136:27
---   4865-4890 rules/detect/workloads.yaml:139:31
---   4891-4916 rules/detect/workloads.yaml:141:31
---   4917-4942 rules/detect/workloads.yaml:143:31
---   4943-4968 rules/detect/workloads.yaml:147:19
---   4969-4994 rules/detect/workloads.yaml:149:19
---   4995-5025 rules/detect/workloads.yaml:151:19
---   5026-5056 rules/detect/workloads.yaml:153:19
---   5057-5090 rules/detect/workloads.yaml:155:19
---   5091-5119 rules/detect/workloads.yaml:157:19
---   5120-5148 rules/detect/workloads.yaml:159:19
---   5149-5182 rules/detect/workloads.yaml:161:19
---   5183-5216 rules/detect/workloads.yaml:163:19
---   5217-5253 rules/detect/workloads.yaml:165:19
---   5254-5258 rules/detect/workloads.yaml:168:23
---   5259-5284 rules/detect/workloads.yaml:171:27
---   5285-5310 rules/detect/workloads.yaml:173:27
---   5311-5341 rules/detect/workloads.yaml:175:27
---   5342-5372 rules/detect/workloads.yaml:177:27
---   5373-5406 rules/detect/workloads.yaml:179:27
---   5407-5435 rules/detect/workloads.yaml:181:27
---   5436-5464 rules/detect/workloads.yaml:183:27
---   5465-5498 rules/detect/workloads.yaml:185:27
---   5499-5532 rules/detect/workloads.yaml:187:27
---   5533-5569 rules/detect/workloads.yaml:189:27
---   5570-5576 rules/detect/workloads.yaml:193:15
---   5577-5581 rules/macros.yaml:49:7
---   5582-5589 rules/detect/workloads.yaml:27:11
---   5590-5594 rules/detect/workloads.yaml:29:11
---   5595-5602 rules/detect/workloads.yaml:31:11
---   5603-5610 rules/macros.yaml:22:11
---   5611-5617 rules/macros.yaml:16:7
---   5618-5624 rules/detect/workloads.yaml:225:13
---   5625-5632 rules/detect/workloads.yaml:227:13
---   5633-5636 rules/detect/workloads.yaml:35:5
---   5638-5642 rules/detect/workloads.yaml:690:5
---   5643-5649 rules/detect/workloads.yaml:16:15
---   5650-5656 rules/detect/workloads.yaml:18:15
---   5657-5663 rules/detect/workloads.yaml:710:23
---   5664-5672 rules/detect/workloads.yaml:713:27
---   5673-5681 rules/detect/workloads.yaml:715:27
---   5682-5690 rules/detect/workloads.yaml:717:27
---   5691-5714 rules/detect/workloads.yaml:719:27
---   5715-5737 rules/detect/workloads.yaml:722:27
---   5738-5760 rules/detect/workloads.yaml:725:27
---   5761-5771 rules/detect/workloads.yaml:729:23
---   5772-5784 rules/detect/workloads.yaml:732:27
---   5785-5797 rules/detect/workloads.yaml:734:27
---   5798-5810 rules/detect/workloads.yaml:736:27
---   5811-5840 rules/detect/workloads.yaml:738:27
---   5841-5869 rules/detect/workloads.yaml:741:27
---   5870-5898 rules/detect/workloads.yaml:744:27
---   5899-5913 rules/detect/workloads.yaml:748:23
---   5914-5930 rules/detect/workloads.yaml:751:27
---   5931-5947 rules/detect/workloads.yaml:753:27
---   5948-5964 rules/detect/workloads.yaml:755:27
---   5965-6000 rules/detect/workloads.yaml:757:27
---   6001-6035 rules/detect/workloads.yaml:760:27
---   6036-6070 rules/detect/workloads.yaml:763:27
---   6071-6079 rules/detect/workloads.yaml:767:23
---   6080-6090 rules/detect/workloads.yaml:770:27
---   6091-6101 rules/detect/workloads.yaml:772:27
---   6102-6112 rules/detect/workloads.yaml:774:27
---   6113-6139 rules/detect/workloads.yaml:776:27
---   6140-6165 rules/detect/workloads.yaml:779:27
---   6166-6191 rules/detect/workloads.yaml:782:27
---   6192-6196 rules/detect/workloads.yaml:786:19
---   6197-6203 rules/detect/workloads.yaml:790:27
---   6204-6212 rules/detect/workloads.yaml:793:31
---   6213-6221 rules/detect/workloads.yaml:795:31
---   6222-6230 rules/detect/workloads.yaml:797:31
---   6231-6254 rules/detect/workloads.yaml:799:31
---   6255-6277 rules/detect/workloads.yaml:802:31
---   6278-6300 rules/detect/workloads.yaml:805:31
---   6301-6311 rules/detect/workloads.yaml:809:27
---   6312-6324 rules/detect/workloads.yaml:812:31
---   6325-6337 rules/detect/workloads.yaml:814:31
---   6338-6350 rules/detect/workloads.yaml:816:31
---   6351-6380 rules/detect/workloads.yaml:818:31
---   6381-6409 rules/detect/workloads.yaml:821:31
---   6410-6438 rules/detect/workloads.yaml:824:31
---   6439-6453 rules/detect/workloads.yaml:828:27
---   6454-6470 rules/detect/workloads.yaml:831:31
---   6471-6487 rules/detect/workloads.yaml:833:31
---   6488-6504 rules/detect/workloads.yaml:835:31
---   6505-6540 rules/detect/workloads.yaml:837:31
---   6541-6575 rules/detect/workloads.yaml:840:31
---   6576-6610 rules/detect/workloads.yaml:843:31
---   6611-6619 rules/detect/workloads.yaml:847:27
---   6620-6630 rules/detect/workloads.yaml:850:31
---   6631-6641 rules/detect/workloads.yaml:852:31
---   6642-6652 rules/detect/workloads.yaml:854:31
---   6653-6679 rules/detect/workloads.yaml:856:31
---   6680-6705 rules/detect/workloads.yaml:859:31
---   6706-6731 rules/detect/workloads.yaml:862:31
---   6732-6742 rules/detect/workloads.yaml:867:19
---   6743-6762 rules/detect/workloads.yaml:869:19
---   6763-6785 rules/detect/workloads.yaml:871:19
---   6786-6796 rules/detect/workloads.yaml:873:19
---   6797-6816 rules/detect/workloads.yaml:875:19
---   6817-6839 rules/detect/workloads.yaml:877:19
---   6840-6850 rules/detect/workloads.yaml:879:19
---   6851-6870 rules/detect/workloads.yaml:881:19
---   6871-6893 rules/detect/workloads.yaml:883:19
---   6894-6920 rules/detect/workloads.yaml:885:19
---   6921-6952 rules/detect/workloads.yaml:888:19
---   6953-6987 rules/detect/workloads.yaml:891:19
---   6988-7013 rules/detect/workloads.yaml:894:19
---   7014-7044 rules/detect/workloads.yaml:897:19
---   7045-7078 rules/detect/workloads.yaml:900:19
---   7079-7104 rules/detect/workloads.yaml:903:19
---   7105-7135 rules/detect/workloads.yaml:906:19
---   7136-7169 rules/detect/workloads.yaml:909:19
---   7170-7174 rules/detect/workloads.yaml:913:23
---   7175-7185 rules/detect/workloads.yaml:916:27
---   7186-7205 rules/detect/workloads.yaml:918:27
---   7206-7228 rules/detect/workloads.yaml:920:27
---   7229-7239 rules/detect/workloads.yaml:922:27
---   7240-7259 rules/detect/workloads.yaml:924:27
---   7260-7282 rules/detect/workloads.yaml:926:27
---   7283-7293 rules/detect/workloads.yaml:928:27
---   7294-7313 rules/detect/workloads.yaml:930:27
---   7314-7336 rules/detect/workloads.yaml:932:27
---   7337-7363 rules/detect/workloads.yaml:934:27
---   7364-7395 rules/detect/workloads.yaml:937:27
---   7396-7430 rules/detect/workloads.yaml:940:27
---   7431-7456 rules/detect/workloads.yaml:943:27
---   7457-7487 rules/detect/workloads.yaml:946:27
---   7488-7521 rules/detect/workloads.yaml:949:27
---   7522-7547 rules/detect/workloads.yaml:952:27
---   7548-7578 rules/detect/workloads.yaml:955:27
---   7579-7612 rules/detect/workloads.yaml:958:27
---   7613-7619 rules/detect/workloads.yaml:964:19
---   7620-7627 rules/detect/workloads.yaml:989:19
---   7628-7634 rules/detect/workloads.yaml:1001:19
---   7635-7641 rules/detect/workloads.yaml:1013:19
---   7642-7646 rules/macros.yaml:49:7
---   7647-7654 rules/detect/workloads.yaml:27:11
---   7655-7659 rules/detect/workloads.yaml:29:11
---   7660-7667 rules/detect/workloads.yaml:31:11
---   7668-7675 rules/macros.yaml:22:11
---   7676-7682 rules/macros.yaml:16:7
---   7683-7689 rules/detect/workloads.yaml:1031:13
---   7690-7697 rules/detect/workloads.yaml:1033:13
---   7698-7701 rules/detect/workloads.yaml:690:5
---   7703-7706 rules/detect/workloads.yaml:1511:5
---   7707-7713 rules/detect/workloads.yaml:1528:11
---   7714-7718 rules/macros.yaml:57:11
---   7719-7724 rules/macros.yaml:60:15
---   7725-7731 rules/macros.yaml:62:15
---   7732-7739 rules/macros.yaml:67:7
---   7740-7747 rules/macros.yaml:22:11
---   7748-7754 rules/macros.yaml:16:7
---   7755-7761 rules/detect/workloads.yaml:1535:17
---   7762-7768 rules/detect/workloads.yaml:1537:17
---   7769-7773 rules/macros.yaml:49:7
---   7774-7777 rules/detect/workloads.yaml:1511:5
---   7779-7782 rules/detect/workloads.yaml:1599:5
---   7783-7789 rules/detect/workloads.yaml:1613:11
---   7790-7797 rules/macros.yaml:22:11
---   7798-7804 rules/macros.yaml:16:7
---   7805-7809 rules/macros.yaml:49:7
---   7810-7813 rules/detect/workloads.yaml:1599:5
---   7815-7818 rules/detect/workloads.yaml:1628:5
---   7819-7825 rules/detect/workloads.yaml:1645:11
---   7826-7834 rules/detect/workloads.yaml:1649:15
---   7835-7854 rules/detect/workloads.yaml:1651:15
---   7855-7863 rules/detect/workloads.yaml:1654:19
---   7864-7872 rules/detect/workloads.yaml:1657:21
---   7873-7877 rules/detect/workloads.yaml:1660:19
---   7878-7886 rules/detect/workloads.yaml:1662:19
---   7887-7893 rules/detect/workloads.yaml:1665:15
---   7894-7900 rules/detect/workloads.yaml:1669:15
---   7901-7907 rules/detect/workloads.yaml:1674:19
---   7908-7914 rules/detect/workloads.yaml:1679:21
---   7915-7919 rules/macros.yaml:49:7
---   7920-7923 rules/detect/workloads.yaml:1628:5
---   7925-7929 rules/detect/workloads.yaml:1913:5
---   7930-7936 rules/detect/workloads.yaml:16:15
---   7937-7943 rules/detect/workloads.yaml:18:15
---   7944-7950 rules/detect/workloads.yaml:1933:23
---   7951-7981 rules/detect/workloads.yaml:1936:27
---   7982-8012 rules/detect/workloads.yaml:1939:27
---   8013-8043 rules/detect/workloads.yaml:1942:27
---   8044-8054 rules/detect/workloads.yaml:1946:23
---   8055-8091 rules/detect/workloads.yaml:1949:27
---   8092-8128 rules/detect/workloads.yaml:1952:27
---   8129-8165 rules/detect/workloads.yaml:1955:27
---   8166-8180 rules/detect/workloads.yaml:1959:23
---   8181-8223 rules/detect/workloads.yaml:1962:27
---   8224-8266 rules/detect/workloads.yaml:1965:27
---   8267-8309 rules/detect/workloads.yaml:1968:27
---   8310-8318 rules/detect/workloads.yaml:1972:23
---   8319-8352 rules/detect/workloads.yaml:1975:27
---   8353-8386 rules/detect/workloads.yaml:1978:27
---   8387-8420 rules/detect/workloads.yaml:1981:27
---   8421-8425 rules/detect/workloads.yaml:1985:19
---   8426-8432 rules/detect/workloads.yaml:1989:27
---   8433-8463 rules/detect/workloads.yaml:1992:31
---   8464-8494 rules/detect/workloads.yaml:1995:31
---   8495-8525 rules/detect/workloads.yaml:1998:31
---   8526-8536 rules/detect/workloads.yaml:2002:27
---   8537-8573 rules/detect/workloads.yaml:2005:31
---   8574-8610 rules/detect/workloads.yaml:2008:31
---   8611-8647 rules/detect/workloads.yaml:2011:31
---   8648-8662 rules/detect/workloads.yaml:2015:27
---   8663-8705 rules/detect/workloads.yaml:2018:31
---   8706-8748 rules/detect/workloads.yaml:2021:31
---   8749-8791 rules/detect/workloads.yaml:2024:31
---   8792-8800 rules/detect/workloads.yaml:2028:27
---   8801-8834 rules/detect/workloads.yaml:2031:31
---   8835-8868 rules/detect/workloads.yaml:2034:31
---   8869-8902 rules/detect/workloads.yaml:2037:31
---   8903-8936 rules/detect/workloads.yaml:2042:19
---   8937-8970 rules/detect/workloads.yaml:2045:19
---   8971-9009 rules/detect/workloads.yaml:2048:19
---   9010-9048 rules/detect/workloads.yaml:2051:19
---   9049-9090 rules/detect/workloads.yaml:2054:19
---   9091-9127 rules/detect/workloads.yaml:2057:19
---   9128-9164 rules/detect/workloads.yaml:2060:19
---   9165-9206 rules/detect/workloads.yaml:2063:19
---   9207-9248 rules/detect/workloads.yaml:2066:19
---   9249-9293 rules/detect/workloads.yaml:2069:19
---   9294-9298 rules/detect/workloads.yaml:2073:23
---   9299-9332 rules/detect/workloads.yaml:2076:27
---   9333-9366 rules/detect/workloads.yaml:2079:27
---   9367-9405 rules/detect/workloads.yaml:2082:27
---   9406-9444 rules/detect/workloads.yaml:2085:27
---   9445-9486 rules/detect/workloads.yaml:2088:27
---   9487-9523 rules/detect/workloads.yaml:2091:27
---   9524-9560 rules/detect/workloads.yaml:2094:27
---   9561-9602 rules/detect/workloads.yaml:2097:27
---   9603-9644 rules/detect/workloads.yaml:2100:27
---   9645-9689 rules/detect/workloads.yaml:2103:27
---   9690-9696 rules/detect/workloads.yaml:2108:15
---   9697-9701 rules/macros.yaml:49:7
---   9702-9709 rules/detect/workloads.yaml:27:11
---   9710-9714 rules/detect/workloads.yaml:29:11
---   9715-9722 rules/detect/workloads.yaml:31:11
---   9723-9730 rules/macros.yaml:22:11
---   9731-9737 rules/macros.yaml:16:7
---   9738-9741 rules/detect/workloads.yaml:1913:5
---   9743-9747 rules/detect/workloads.yaml:2420:5
---   9748-9754 rules/detect/workloads.yaml:16:15
---   9755-9761 rules/detect/workloads.yaml:18:15
---   9762-9768 rules/detect/workloads.yaml:2440:23
---   9769-9781 rules/detect/workloads.yaml:2443:27
---   9782-9794 rules/detect/workloads.yaml:2445:27
---   9795-9805 rules/detect/workloads.yaml:2448:23
---   9806-9822 rules/detect/workloads.yaml:2451:27
---   9823-9839 rules/detect/workloads.yaml:2453:27
---   9840-9854 rules/detect/workloads.yaml:2456:23
---   9855-9875 rules/detect/workloads.yaml:2459:27
---   9876-9896 rules/detect/workloads.yaml:2461:27
---   9897-9905 rules/detect/workloads.yaml:2464:23
---   9906-9920 rules/detect/workloads.yaml:2467:27
---   9921-9935 rules/detect/workloads.yaml:2469:27
---   9936-9942 rules/detect/workloads.yaml:2472:23
---   9943-9968 rules/detect/workloads.yaml:2475:27
---   9969-9994 rules/detect/workloads.yaml:2477:27
---   9995-10020 rules/detect/workloads.yaml:2479:27
---   10021-10046 rules/detect/workloads.yaml:2481:27
---   10047-10072 rules/detect/workloads.yaml:2483:27
---   10073-10098 rules/detect/workloads.yaml:2485:27
---   10099-10109 rules/detect/workloads.yaml:2488:23
---   10110-10141 rules/detect/workloads.yaml:2491:27
---   10142-10173 rules/detect/workloads.yaml:2493:27
---   10174-10205 rules/detect/workloads.yaml:2495:27
---   10206-10237 rules/detect/workloads.yaml:2497:27
---   10238-10269 rules/detect/workloads.yaml:2499:27
---   10270-10301 rules/detect/workloads.yaml:2501:27
---   10302-10316 rules/detect/workloads.yaml:2504:23
---   10317-10354 rules/detect/workloads.yaml:2507:27
---   10355-10392 rules/detect/workloads.yaml:2509:27
---   10393-10430 rules/detect/workloads.yaml:2511:27
---   10431-10468 rules/detect/workloads.yaml:2513:27
---   10469-10506 rules/detect/workloads.yaml:2515:27
---   10507-10544 rules/detect/workloads.yaml:2517:27
---   10545-10553 rules/detect/workloads.yaml:2520:23
---   10554-10582 rules/detect/workloads.yaml:2523:27
---   10583-10611 rules/detect/workloads.yaml:2525:27
---   10612-10640 rules/detect/workloads.yaml:2527:27
---   10641-10669 rules/detect/workloads.yaml:2529:27
---   10670-10698 rules/detect/workloads.yaml:2531:27
---   10699-10727 rules/detect/workloads.yaml:2533:27
---   10728-10738 rules/detect/workloads.yaml:2535:19
---   10739-10753 rules/detect/workloads.yaml:2537:19
---   10754-10772 rules/detect/workloads.yaml:2539:19
---   10773-10785 rules/detect/workloads.yaml:2541:19
---   10786-10790 rules/detect/workloads.yaml:2544:19
---   10791-10797 rules/detect/workloads.yaml:2548:27
---   10798-10810 rules/detect/workloads.yaml:2551:31
---   10811-10823 rules/detect/workloads.yaml:2553:31
---   10824-10834 rules/detect/workloads.yaml:2556:27
---   10835-10851 rules/detect/workloads.yaml:2559:31
---   10852-10868 rules/detect/workloads.yaml:2561:31
---   10869-10883 rules/detect/workloads.yaml:2564:27
---   10884-10904 rules/detect/workloads.yaml:2567:31
---   10905-10925 rules/detect/workloads.yaml:2569:31
---   10926-10934 rules/detect/workloads.yaml:2572:27
---   10935-10949 rules/detect/workloads.yaml:2575:31
---   10950-10964 rules/detect/workloads.yaml:2577:31
---   10965-10971 rules/detect/workloads.yaml:2580:27
---   10972-10997 rules/detect/workloads.yaml:2583:31
---   10998-11023 rules/detect/workloads.yaml:2585:31
---   11024-11049 rules/detect/workloads.yaml:2587:31
---   11050-11075 rules/detect/workloads.yaml:2589:31
---   11076-11101 rules/detect/workloads.yaml:2591:31
---   11102-11127 rules/detect/workloads.yaml:2593:31
---   11128-11138 rules/detect/workloads.yaml:2596:27
---   11139-11170 rules/detect/workloads.yaml:2599:31
---   11171-11202 rules/detect/workloads.yaml:2601:31
---   11203-11234 rules/detect/workloads.yaml:2603:31
---   11235-11266 rules/detect/workloads.yaml:2605:31
---   11267-11298 rules/detect/workloads.yaml:2607:31
---   11299-11330 rules/detect/workloads.yaml:2609:31
---   11331-11345 rules/detect/workloads.yaml:2612:27
---   11346-11383 rules/detect/workloads.yaml:2615:31
---   11384-11421 rules/detect/workloads.yaml:2617:31
---   11422-11459 rules/detect/workloads.yaml:2619:31
---   11460-11497 rules/detect/workloads.yaml:2621:31
---   11498-11535 rules/detect/workloads.yaml:2623:31
---   11536-11573 rules/detect/workloads.yaml:2625:31
---   11574-11582 rules/detect/workloads.yaml:2628:27
---   11583-11611 rules/detect/workloads.yaml:2631:31
---   11612-11640 rules/detect/workloads.yaml:2633:31
---   11641-11669 rules/detect/workloads.yaml:2635:31
---   11670-11698 rules/detect/workloads.yaml:2637:31
---   11699-11727 rules/detect/workloads.yaml:2639:31
---   11728-11756 rules/detect/workloads.yaml:2641:31
---   11757-11767 rules/detect/workloads.yaml:2643:23
---   11768-11782 rules/detect/workloads.yaml:2645:23
---   11783-11801 rules/detect/workloads.yaml:2647:23
---   11802-11814 rules/detect/workloads.yaml:2649:23
---   11815-11843 rules/detect/workloads.yaml:2653:19
---   11844-11872 rules/detect/workloads.yaml:2655:19
---   11873-11906 rules/detect/workloads.yaml:2657:19
---   11907-11940 rules/detect/workloads.yaml:2659:19
---   11941-11977 rules/detect/workloads.yaml:2661:19
---   11978-12009 rules/detect/workloads.yaml:2663:19
---   12010-12041 rules/detect/workloads.yaml:2665:19
---   12042-12078 rules/detect/workloads.yaml:2667:19
---   12079-12115 rules/detect/workloads.yaml:2669:19
---   12116-12155 rules/detect/workloads.yaml:2671:19
---   12156-12184 rules/detect/workloads.yaml:2673:19
---   12185-12213 rules/detect/workloads.yaml:2675:19
---   12214-12247 rules/detect/workloads.yaml:2677:19
---   12248-12281 rules/detect/workloads.yaml:2679:19
---   12282-12318 rules/detect/workloads.yaml:2681:19
---   12319-12350 rules/detect/workloads.yaml:2683:19
---   12351-12382 rules/detect/workloads.yaml:2685:19
---   12383-12419 rules/detect/workloads.yaml:2687:19
---   12420-12456 rules/detect/workloads.yaml:2689:19
---   12457-12496 rules/detect/workloads.yaml:2691:19
---   12497-12511 rules/detect/workloads.yaml:2693:19
---   12512-12537 rules/detect/workloads.yaml:2695:19
---   12538-12566 rules/detect/workloads.yaml:2697:19
---   12567-12581 rules/detect/workloads.yaml:2699:19
---   12582-12607 rules/detect/workloads.yaml:2701:19
---   12608-12636 rules/detect/workloads.yaml:2703:19
---   12637-12641 rules/detect/workloads.yaml:2706:23
---   12642-12670 rules/detect/workloads.yaml:2709:27
---   12671-12699 rules/detect/workloads.yaml:2711:27
---   12700-12733 rules/detect/workloads.yaml:2713:27
---   12734-12767 rules/detect/workloads.yaml:2715:27
---   12768-12804 rules/detect/workloads.yaml:2717:27
---   12805-12836 rules/detect/workloads.yaml:2719:27
---   12837-12868 rules/detect/workloads.yaml:2721:27
---   12869-12905 rules/detect/workloads.yaml:2723:27
---   12906-12942 rules/detect/workloads.yaml:2725:27
---   12943-12982 rules/detect/workloads.yaml:2727:27
---   12983-13011 rules/detect/workloads.yaml:2729:27
---   13012-13040 rules/detect/workloads.yaml:2731:27
---   13041-13074 rules/detect/workloads.yaml:2733:27
---   13075-13108 rules/detect/workloads.yaml:2735:27
---   13109-13145 rules/detect/workloads.yaml:2737:27
---   13146-13177 rules/detect/workloads.yaml:2739:27
---   13178-13209 rules/detect/workloads.yaml:2741:27
---   13210-13246 rules/detect/workloads.yaml:2743:27
---   13247-13283 rules/detect/workloads.yaml:2745:27
---   13284-13323 rules/detect/workloads.yaml:2747:27
---   13324-13338 rules/detect/workloads.yaml:2749:27
---   13339-13364 rules/detect/workloads.yaml:2751:27
---   13365-13393 rules/detect/workloads.yaml:2753:27
---   13394-13408 rules/detect/workloads.yaml:2755:27
---   13409-13434 rules/detect/workloads.yaml:2757:27
---   13435-13463 rules/detect/workloads.yaml:2759:27
---   13464-13470 rules/detect/workloads.yaml:2764:19
---   13471-13477 rules/detect/workloads.yaml:2826:19
---   13478-13482 rules/macros.yaml:49:7
---   13483-13490 rules/detect/workloads.yaml:27:11
---   13491-13495 rules/detect/workloads.yaml:29:11
---   13496-13503 rules/detect/workloads.yaml:31:11
---   13504-13511 rules/macros.yaml:22:11
---   13512-13518 rules/macros.yaml:16:7
---   13519-13522 rules/detect/workloads.yaml:2420:5
---   13524-13528 rules/detect/workloads.yaml:3026:5
---   13529-13535 rules/detect/workloads.yaml:16:15
---   13536-13542 rules/detect/workloads.yaml:18:15
---   13543-13549 rules/detect/workloads.yaml:3043:23
---   13550-13572 rules/detect/workloads.yaml:3046:27
---   13573-13595 rules/detect/workloads.yaml:3048:27
---   13596-13618 rules/detect/workloads.yaml:3050:27
---   13619-13629 rules/detect/workloads.yaml:3053:23
---   13630-13658 rules/detect/workloads.yaml:3056:27
---   13659-13687 rules/detect/workloads.yaml:3058:27
---   13688-13716 rules/detect/workloads.yaml:3060:27
---   13717-13731 rules/detect/workloads.yaml:3063:23
---   13732-13766 rules/detect/workloads.yaml:3066:27
---   13767-13801 rules/detect/workloads.yaml:3068:27
---   13802-13836 rules/detect/workloads.yaml:3070:27
---   13837-13845 rules/detect/workloads.yaml:3073:23
---   13846-13871 rules/detect/workloads.yaml:3076:27
---   13872-13897 rules/detect/workloads.yaml:3078:27
---   13898-13923 rules/detect/workloads.yaml:3080:27
---   13924-13928 rules/detect/workloads.yaml:3083:19
---   13929-13935 rules/detect/workloads.yaml:3087:27
---   13936-13958 rules/detect/workloads.yaml:3090:31
---   13959-13981 rules/detect/workloads.yaml:3092:31
---   13982-14004 rules/detect/workloads.yaml:3094:31
---   14005-14015 rules/detect/workloads.yaml:3097:27
---   14016-14044 rules/detect/workloads.yaml:3100:31
---   14045-14073 rules/detect/workloads.yaml:3102:31
---   14074-14102 rules/detect/workloads.yaml:3104:31
---   14103-14117 rules/detect/workloads.yaml:3107:27
---   14118-14152 rules/detect/workloads.yaml:3110:31
---   14153-14187 rules/detect/workloads.yaml:3112:31
---   14188-14222 rules/detect/workloads.yaml:3114:31
---   14223-14231 rules/detect/workloads.yaml:3117:27
---   14232-14257 rules/detect/workloads.yaml:3120:31
---   14258-14283 rules/detect/workloads.yaml:3122:31
---   14284-14309 rules/detect/workloads.yaml:3124:31
---   14310-14335 rules/detect/workloads.yaml:3128:19
---   14336-14361 rules/detect/workloads.yaml:3130:19
---   14362-14392 rules/detect/workloads.yaml:3132:19
---   14393-14423 rules/detect/workloads.yaml:3134:19
---   14424-14457 rules/detect/workloads.yaml:3136:19
---   14458-14486 rules/detect/workloads.yaml:3138:19
---   14487-14515 rules/detect/workloads.yaml:3140:19
---   14516-14549 rules/detect/workloads.yaml:3142:19
---   14550-14583 rules/detect/workloads.yaml:3144:19
---   14584-14620 rules/detect/workloads.yaml:3146:19
---   14621-14625 rules/detect/workloads.yaml:3149:23
---   14626-14651 rules/detect/workloads.yaml:3152:27
---   14652-14677 rules/detect/workloads.yaml:3154:27
---   14678-14708 rules/detect/workloads.yaml:3156:27
---   14709-14739 rules/detect/workloads.yaml:3158:27
---   14740-14773 rules/detect/workloads.yaml:3160:27
---   14774-14802 rules/detect/workloads.yaml:3162:27
---   14803-14831 rules/detect/workloads.yaml:3164:27
---   14832-14865 rules/detect/workloads.yaml:3166:27
---   14866-14899 rules/detect/workloads.yaml:3168:27
---   14900-14936 rules/detect/workloads.yaml:3170:27
---   14937-14943 rules/detect/workloads.yaml:3174:15
---   14944-14948 rules/macros.yaml:49:7
---   14949-14956 rules/detect/workloads.yaml:27:11
---   14957-14961 rules/detect/workloads.yaml:29:11
---   14962-14969 rules/detect/workloads.yaml:31:11
---   14970-14977 rules/macros.yaml:22:11
---   14978-14984 rules/macros.yaml:16:7
---   14985-14988 rules/detect/workloads.yaml:3026:5
---   14990-14994 rules/detect/workloads.yaml:3369:5
---   14995-15001 rules/detect/workloads.yaml:16:15
---   15002-15008 rules/detect/workloads.yaml:18:15
---   15009-15015 rules/detect/workloads.yaml:3387:23
---   15016-15043 rules/detect/workloads.yaml:3390:27
---   15044-15071 rules/detect/workloads.yaml:3392:27
---   15072-15099 rules/detect/workloads.yaml:3394:27
---   15100-15110 rules/detect/workloads.yaml:3397:23
---   15111-15144 rules/detect/workloads.yaml:3400:27
---   15145-15178 rules/detect/workloads.yaml:3402:27
---   15179-15212 rules/detect/workloads.yaml:3404:27
---   15213-15227 rules/detect/workloads.yaml:3407:23
---   15228-15267 rules/detect/workloads.yaml:3410:27
---   15268-15307 rules/detect/workloads.yaml:3412:27
---   15308-15347 rules/detect/workloads.yaml:3414:27
---   15348-15356 rules/detect/workloads.yaml:3417:23
---   15357-15387 rules/detect/workloads.yaml:3420:27
---   15388-15418 rules/detect/workloads.yaml:3422:27
---   15419-15449 rules/detect/workloads.yaml:3424:27
---   15450-15454 rules/detect/workloads.yaml:3427:19
---   15455-15461 rules/detect/workloads.yaml:3431:27
---   15462-15489 rules/detect/workloads.yaml:3434:31
---   15490-15517 rules/detect/workloads.yaml:3436:31
---   15518-15545 rules/detect/workloads.yaml:3438:31
---   15546-15556 rules/detect/workloads.yaml:3441:27
---   15557-15590 rules/detect/workloads.yaml:3444:31
---   15591-15624 rules/detect/workloads.yaml:3446:31
---   15625-15658 rules/detect/workloads.yaml:3448:31
---   15659-15673 rules/detect/workloads.yaml:3451:27
---   15674-15713 rules/detect/workloads.yaml:3454:31
---   15714-15753 rules/detect/workloads.yaml:3456:31
---   15754-15793 rules/detect/workloads.yaml:3458:31
---   15794-15802 rules/detect/workloads.yaml:3461:27
---   15803-15833 rules/detect/workloads.yaml:3464:31
---   15834-15864 rules/detect/workloads.yaml:3466:31
---   15865-15895 rules/detect/workloads.yaml:3468:31
---   15896-15926 rules/detect/workloads.yaml:3472:19
---   15927-15957 rules/detect/workloads.yaml:3474:19
---   15958-15993 rules/detect/workloads.yaml:3476:19
---   15994-16029 rules/detect/workloads.yaml:3478:19
---   16030-16068 rules/detect/workloads.yaml:3480:19
---   16069-16102 rules/detect/workloads.yaml:3482:19
---   16103-16136 rules/detect/workloads.yaml:3484:19
---   16137-16175 rules/detect/workloads.yaml:3486:19
---   16176-16214 rules/detect/workloads.yaml:3488:19
---   16215-16256 rules/detect/workloads.yaml:3490:19
---   16257-16261 rules/detect/workloads.yaml:3493:23
---   16262-16292 rules/detect/workloads.yaml:3496:27
---   16293-16323 rules/detect/workloads.yaml:3498:27
---   16324-16359 rules/detect/workloads.yaml:3500:27
---   16360-16395 rules/detect/workloads.yaml:3502:27
---   16396-16434 rules/detect/workloads.yaml:3504:27
---   16435-16468 rules/detect/workloads.yaml:3506:27
---   16469-16502 rules/detect/workloads.yaml:3508:27
---   16503-16541 rules/detect/workloads.yaml:3510:27
---   16542-16580 rules/detect/workloads.yaml:3512:27
---   16581-16622 rules/detect/workloads.yaml:3514:27
---   16623-16629 rules/detect/workloads.yaml:3518:15
---   16630-16634 rules/macros.yaml:49:7
---   16635-16642 rules/detect/workloads.yaml:27:11
---   16643-16647 rules/detect/workloads.yaml:29:11
---   16648-16655 rules/detect/workloads.yaml:31:11
---   16656-16663 rules/macros.yaml:22:11
---   16664-16670 rules/macros.yaml:16:7
---   16671-16674 rules/detect/workloads.yaml:3369:5
---   16676-16680 rules/detect/workloads.yaml:3721:5
---   16681-16687 rules/detect/workloads.yaml:16:15
---   16688-16694 rules/detect/workloads.yaml:18:15
---   16695-16701 rules/detect/workloads.yaml:3738:23
---   16702-16712 rules/detect/workloads.yaml:3741:27
---   16713-16723 rules/detect/workloads.yaml:3743:27
---   16724-16734 rules/detect/workloads.yaml:3746:23
---   16735-16749 rules/detect/workloads.yaml:3749:27
---   16750-16764 rules/detect/workloads.yaml:3751:27
---   16765-16779 rules/detect/workloads.yaml:3754:23
---   16780-16798 rules/detect/workloads.yaml:3757:27
---   16799-16817 rules/detect/workloads.yaml:3759:27
---   16818-16826 rules/detect/workloads.yaml:3762:23
---   16827-16839 rules/detect/workloads.yaml:3765:27
---   16840-16852 rules/detect/workloads.yaml:3767:27
---   16853-16859 rules/detect/workloads.yaml:3770:23
---   16860-16882 rules/detect/workloads.yaml:3773:27
---   16883-16905 rules/detect/workloads.yaml:3775:27
---   16906-16928 rules/detect/workloads.yaml:3777:27
---   16929-16951 rules/detect/workloads.yaml:3779:27
---   16952-16974 rules/detect/workloads.yaml:3781:27
---   16975-16997 rules/detect/workloads.yaml:3783:27
---   16998-17008 rules/detect/workloads.yaml:3786:23
---   17009-17037 rules/detect/workloads.yaml:3789:27
---   17038-17066 rules/detect/workloads.yaml:3791:27
---   17067-17095 rules/detect/workloads.yaml:3793:27
---   17096-17124 rules/detect/workloads.yaml:3795:27
---   17125-17153 rules/detect/workloads.yaml:3797:27
---   17154-17182 rules/detect/workloads.yaml:3799:27
---   17183-17197 rules/detect/workloads.yaml:3802:23
---   17198-17232 rules/detect/workloads.yaml:3805:27
---   17233-17267 rules/detect/workloads.yaml:3807:27
---   17268-17302 rules/detect/workloads.yaml:3809:27
---   17303-17337 rules/detect/workloads.yaml:3811:27
---   17338-17372 rules/detect/workloads.yaml:3813:27
---   17373-17407 rules/detect/workloads.yaml:3815:27
---   17408-17416 rules/detect/workloads.yaml:3818:23
---   17417-17442 rules/detect/workloads.yaml:3821:27
---   17443-17468 rules/detect/workloads.yaml:3823:27
---   17469-17494 rules/detect/workloads.yaml:3825:27
---   17495-17520 rules/detect/workloads.yaml:3827:27
---   17521-17546 rules/detect/workloads.yaml:3829:27
---   17547-17572 rules/detect/workloads.yaml:3831:27
---   17573-17577 rules/detect/workloads.yaml:3834:19
---   17578-17584 rules/detect/workloads.yaml:3838:27
---   17585-17595 rules/detect/workloads.yaml:3841:31
---   17596-17606 rules/detect/workloads.yaml:3843:31
---   17607-17617 rules/detect/workloads.yaml:3846:27
---   17618-17632 rules/detect/workloads.yaml:3849:31
---   17633-17647 rules/detect/workloads.yaml:3851:31
---   17648-17662 rules/detect/workloads.yaml:3854:27
---   17663-17681 rules/detect/workloads.yaml:3857:31
---   17682-17700 rules/detect/workloads.yaml:3859:31
---   17701-17709 rules/detect/workloads.yaml:3862:27
---   17710-17722 rules/detect/workloads.yaml:3865:31
---   17723-17735 rules/detect/workloads.yaml:3867:31
---   17736-17742 rules/detect/workloads.yaml:3870:27
---   17743-17765 rules/detect/workloads.yaml:3873:31
---   17766-17788 rules/detect/workloads.yaml:3875:31
---   17789-17811 rules/detect/workloads.yaml:3877:31
---   17812-17834 rules/detect/workloads.yaml:3879:31
---   17835-17857 rules/detect/workloads.yaml:3881:31
---   17858-17880 rules/detect/workloads.yaml:3883:31
---   17881-17891 rules/detect/workloads.yaml:3886:27
---   17892-17920 rules/detect/workloads.yaml:3889:31
---   17921-17949 rules/detect/workloads.yaml:3891:31
---   17950-17978 rules/detect/workloads.yaml:3893:31
---   17979-18007 rules/detect/workloads.yaml:3895:31
---   18008-18036 rules/detect/workloads.yaml:3897:31
---   18037-18065 rules/detect/workloads.yaml:3899:31
---   18066-18080 rules/detect/workloads.yaml:3902:27
---   18081-18115 rules/detect/workloads.yaml:3905:31
---   18116-18150 rules/detect/workloads.yaml:3907:31
---   18151-18185 rules/detect/workloads.yaml:3909:31
---   18186-18220 rules/detect/workloads.yaml:3911:31
---   18221-18255 rules/detect/workloads.yaml:3913:31
---   18256-18290 rules/detect/workloads.yaml:3915:31
---   18291-18299 rules/detect/workloads.yaml:3918:27
---   18300-18325 rules/detect/workloads.yaml:3921:31
---   18326-18351 rules/detect/workloads.yaml:3923:31
---   18352-18377 rules/detect/workloads.yaml:3925:31
---   18378-18403 rules/detect/workloads.yaml:3927:31
---   18404-18429 rules/detect/workloads.yaml:3929:31
---   18430-18455 rules/detect/workloads.yaml:3931:31
---   18456-18481 rules/detect/workloads.yaml:3935:19
---   18482-18507 rules/detect/workloads.yaml:3937:19
---   18508-18538 rules/detect/workloads.yaml:3939:19
---   18539-18569 rules/detect/workloads.yaml:3941:19
---   18570-18603 rules/detect/workloads.yaml:3943:19
---   18604-18632 rules/detect/workloads.yaml:3945:19
---   18633-18661 rules/detect/workloads.yaml:3947:19
---   18662-18695 rules/detect/workloads.yaml:3949:19
---   18696-18729 rules/detect/workloads.yaml:3951:19
---   18730-18766 rules/detect/workloads.yaml:3953:19
---   18767-18792 rules/detect/workloads.yaml:3955:19
---   18793-18818 rules/detect/workloads.yaml:3957:19
---   18819-18849 rules/detect/workloads.yaml:3959:19
---   18850-18880 rules/detect/workloads.yaml:3961:19
---   18881-18914 rules/detect/workloads.yaml:3963:19
---   18915-18943 rules/detect/workloads.yaml:3965:19
---   18944-18972 rules/detect/workloads.yaml:3967:19
---   18973-19006 rules/detect/workloads.yaml:3969:19
---   19007-19040 rules/detect/workloads.yaml:3971:19
---   19041-19077 rules/detect/workloads.yaml:3973:19
---   19078-19090 rules/detect/workloads.yaml:3975:19
---   19091-19113 rules/detect/workloads.yaml:3977:19
---   19114-19139 rules/detect/workloads.yaml:3979:19
---   19140-19152 rules/detect/workloads.yaml:3981:19
---   19153-19175 rules/detect/workloads.yaml:3983:19
---   19176-19201 rules/detect/workloads.yaml:3985:19
---   19202-19206 rules/detect/workloads.yaml:3988:23
---   19207-19232 rules/detect/workloads.yaml:3991:27
---   19233-19258 rules/detect/workloads.yaml:3993:27
---   19259-19289 rules/detect/workloads.yaml:3995:27
---   19290-19320 rules/detect/workloads.yaml:3997:27
---   19321-19354 rules/detect/workloads.yaml:3999:27
---   19355-19383 rules/detect/workloads.yaml:4001:27
---   19384-19412 rules/detect/workloads.yaml:4003:27
---   19413-19446 rules/detect/workloads.yaml:4005:27
---   19447-19480 rules/detect/workloads.yaml:4007:27
---   19481-19517 rules/detect/workloads.yaml:4009:27
---   19518-19543 rules/detect/workloads.yaml:4011:27
---   19544-19569 rules/detect/workloads.yaml:4013:27
---   19570-19600 rules/detect/workloads.yaml:4015:27
---   19601-19631 rules/detect/workloads.yaml:4017:27
---   19632-19665 rules/detect/workloads.yaml:4019:27
---   19666-19694 rules/detect/workloads.yaml:4021:27
---   19695-19723 rules/detect/workloads.yaml:4023:27
---   19724-19757 rules/detect/workloads.yaml:4025:27
---   19758-19791 rules/detect/workloads.yaml:4027:27
---   19792-19828 rules/detect/workloads.yaml:4029:27
---   19829-19841 rules/detect/workloads.yaml:4031:27
---   19842-19864 rules/detect/workloads.yaml:4033:27
---   19865-19890 rules/detect/workloads.yaml:4035:27
---   19891-19903 rules/detect/workloads.yaml:4037:27
---   19904-19926 rules/detect/workloads.yaml:4039:27
---   19927-19952 rules/detect/workloads.yaml:4041:27
---   19953-19959 rules/detect/workloads.yaml:4046:19
---   19960-19966 rules/detect/workloads.yaml:4079:19
---   19967-19971 rules/macros.yaml:49:7
---   19972-19979 rules/detect/workloads.yaml:27:11
---   19980-19984 rules/detect/workloads.yaml:29:11
---   19985-19992 rules/detect/workloads.yaml:31:11
---   19993-20000 rules/macros.yaml:22:11
---   20001-20007 rules/macros.yaml:16:7
---   20008-20011 rules/detect/workloads.yaml:3721:5
---   20013-20016 rules/detect/workloads.yaml:4280:5
---   20017-20023 rules/detect/workloads.yaml:4303:11
---   20024-20031 rules/detect/workloads.yaml:4307:11
---   20032-20038 rules/detect/workloads.yaml:4312:19
---   20039-20061 rules/detect/workloads.yaml:4315:23
---   20062-20092 rules/detect/workloads.yaml:4317:23
---   20093-20115 rules/detect/workloads.yaml:4320:23
---   20116-20146 rules/detect/workloads.yaml:4322:23
---   20147-20169 rules/detect/workloads.yaml:4325:23
---   20170-20200 rules/detect/workloads.yaml:4327:23
---   20201-20209 rules/detect/workloads.yaml:4330:23
---   20210-20218 rules/detect/workloads.yaml:4332:23
---   20219-20227 rules/detect/workloads.yaml:4334:23
---   20228-20251 rules/detect/workloads.yaml:4336:23
---   20252-20274 rules/detect/workloads.yaml:4339:23
---   20275-20297 rules/detect/workloads.yaml:4342:23
---   20298-20302 rules/macros.yaml:49:7
---   20303-20310 rules/detect/workloads.yaml:4348:13
---   20311-20330 rules/detect/workloads.yaml:4352:17
---   20331-20350 rules/detect/workloads.yaml:4355:17
---   20351-20354 rules/detect/workloads.yaml:4280:5
---   20356-20359 rules/detect/workloads.yaml:4437:5
---   20360-20366 rules/detect/workloads.yaml:4463:11
---   20367-20374 rules/macros.yaml:67:7
---   20375-20382 rules/macros.yaml:22:11
---   20383-20389 rules/macros.yaml:16:7
---   20390-20394 rules/macros.yaml:49:7
---   20395-20398 rules/detect/workloads.yaml:4437:5
---   20400-20402 rules/noise/drops.yaml:12:5
---   20403-20407 rules/noise/drops.yaml:19:11
---   20408-20412 rules/noise/drops.yaml:21:11
---   20413-20416 rules/noise/drops.yaml:12:5
---   20418-20424 rules/noise/drops.yaml:38:5
---   20426-20432 rules/noise/drops.yaml:55:5
---   20434-20436 rules/noise/drops.yaml:74:5
---   20437-20443 rules/noise/drops.yaml:86:11
---   20444-20451 rules/macros.yaml:22:11
---   20452-20458 rules/macros.yaml:16:7
---   20459-20462 rules/noise/drops.yaml:74:5
---   20464-20471 rules/redact/scan.yaml:14:5
---   20473-20480 rules/redact/secrets.yaml:8:5
---   20482-20489 rules/redact/secrets.yaml:91:5
---   20491-20493 rules/redact/tokens.yaml:3:5
---   20494-20500 rules/redact/tokens.yaml:11:11
---   20501-20505 rules/redact/tokens.yaml:3:5
---   20507-20514 rules/redact/tokens.yaml:34:5
---   20516-20518 rules/redact/tokens.yaml:65:5
---   20519-20526 rules/redact/tokens.yaml:75:7
---   20527-20531 rules/redact/tokens.yaml:65:5
+--   2774-2781 rules/detect/cluster.yaml:443:9
+--   2782-2785 rules/detect/cluster.yaml:418:5
+--   2787-2790 rules/detect/cluster.yaml:495:5
+--   2791-2798 rules/detect/cluster.yaml:511:11
+--   2799-2806 rules/macros.yaml:22:11
+--   2807-2813 rules/macros.yaml:16:7
+--   2814-2821 rules/detect/cluster.yaml:518:19
+--   2822-2828 rules/detect/cluster.yaml:521:23
+--   2829-2835 rules/detect/cluster.yaml:523:23
+--   2836-2841 rules/detect/cluster.yaml:525:19
+--   2842-2850 rules/detect/cluster.yaml:528:23
+--   2851-2857 rules/detect/cluster.yaml:530:23
+--   2858-2865 rules/detect/cluster.yaml:535:19
+--   2866-2872 rules/detect/cluster.yaml:537:19
+--   2873-2878 rules/detect/cluster.yaml:539:19
+--   2879-2885 rules/detect/cluster.yaml:542:19
+--   2886-2892 rules/detect/cluster.yaml:544:19
+--   2893-2898 rules/detect/cluster.yaml:546:19
+--   2899-2907 rules/detect/cluster.yaml:549:23
+--   2908-2916 rules/detect/cluster.yaml:551:23
+--   2917-2923 rules/detect/cluster.yaml:553:23
+--   2924-2928 rules/macros.yaml:49:7
+--   2929-2932 rules/detect/cluster.yaml:495:5
+--   2934-2937 rules/detect/cluster.yaml:829:5
+--   2938-2944 rules/detect/cluster.yaml:841:11
+--   2945-2949 rules/macros.yaml:57:11
+--   2950-2955 rules/macros.yaml:60:15
+--   2956-2962 rules/macros.yaml:62:15
+--   2963-2969 rules/detect/cluster.yaml:845:13
+--   2970-2974 rules/macros.yaml:49:7
+--   2975-2982 rules/macros.yaml:22:11
+--   2983-2989 rules/macros.yaml:16:7
+--   2990-2993 rules/detect/cluster.yaml:829:5
+--   2995-2998 rules/detect/cluster.yaml:890:5
+--   2999-3005 rules/detect/cluster.yaml:904:11
+--   3006-3012 rules/detect/cluster.yaml:909:13
+--   3013-3017 rules/macros.yaml:49:7
+--   3018-3021 rules/detect/cluster.yaml:890:5
+--   3023-3026 rules/detect/exec.yaml:3:5
+--   3027-3034 rules/detect/exec.yaml:20:11
+--   3035-3039 rules/macros.yaml:49:7
+--   3040-3043 rules/detect/exec.yaml:3:5
+--   3045-3048 rules/detect/exec.yaml:52:5
+--   3049-3055 rules/detect/exec.yaml:70:11
+--   3056-3060 rules/detect/exec.yaml:74:11
+--   3061-3065 rules/macros.yaml:49:7
+--   3066-3069 rules/detect/exec.yaml:52:5
+--   3071-3074 rules/detect/exec.yaml:214:5
+--   3075-3081 rules/detect/exec.yaml:227:11
+--   3082-3086 rules/macros.yaml:49:7
+--   3087-3090 rules/detect/exec.yaml:214:5
+--   3092-3095 rules/detect/exec.yaml:242:5
+--   3096-3102 rules/detect/exec.yaml:255:11
+--   3103-3107 rules/macros.yaml:49:7
+--   3108-3111 rules/detect/exec.yaml:242:5
+--   3113-3116 rules/detect/exec.yaml:271:5
+--   3117-3123 rules/detect/exec.yaml:285:11
+--   3124-3128 rules/detect/exec.yaml:289:13
+--   3129-3133 rules/macros.yaml:49:7
+--   3134-3137 rules/detect/exec.yaml:271:5
+--   3139-3142 rules/detect/exec.yaml:331:5
+--   3143-3149 rules/detect/exec.yaml:351:11
+--   3150-3154 rules/macros.yaml:49:7
+--   3155-3158 rules/detect/exec.yaml:331:5
+--   3160-3163 rules/detect/exec.yaml:394:5
+--   3164-3170 rules/macros.yaml:16:7
+--   3171-3181 rules/detect/exec.yaml:417:11
+--   3182-3192 rules/detect/exec.yaml:419:11
+--   3193-3197 rules/macros.yaml:49:7
+--   3198-3207 rules/detect/exec.yaml:423:9
+--   3208-3211 rules/detect/exec.yaml:394:5
+--   3213-3216 rules/detect/exec.yaml:485:5
+--   3217-3223 rules/detect/exec.yaml:500:11
+--   3224-3228 rules/detect/exec.yaml:504:11
+--   3229-3233 rules/macros.yaml:49:7
+--   3234-3237 rules/detect/exec.yaml:485:5
+--   3239-3242 rules/detect/exec.yaml:650:5
+--   3243-3249 rules/detect/exec.yaml:664:11
+--   3250-3254 rules/detect/exec.yaml:668:11
+--   3255-3259 rules/macros.yaml:49:7
+--   3260-3263 rules/detect/exec.yaml:650:5
+--   3265-3268 rules/detect/rbac.yaml:3:5
+--   3269-3273 rules/macros.yaml:57:11
+--   3274-3279 rules/macros.yaml:60:15
+--   3280-3286 rules/macros.yaml:62:15
+--   3287-3291 rules/macros.yaml:49:7
+--   3292-3299 rules/detect/rbac.yaml:23:9
+--   3300-3303 rules/detect/rbac.yaml:3:5
+--   3305-3308 rules/detect/rbac.yaml:95:5
+--   3309-3318 rules/detect/rbac.yaml:112:15
+--   3319-3328 rules/detect/rbac.yaml:114:15
+--   3329-3333 rules/detect/rbac.yaml:119:19
+--   3334-3341 rules/detect/rbac.yaml:121:19
+--   3342-3348 rules/detect/rbac.yaml:125:23
+--   3349-3355 rules/detect/rbac.yaml:127:23
+--   3356-3360 rules/macros.yaml:49:7
+--   3361-3368 rules/detect/rbac.yaml:136:9
+--   3369-3372 rules/detect/rbac.yaml:95:5
+--   3374-3377 rules/detect/rbac.yaml:305:5
+--   3378-3400 rules/detect/rbac.yaml:323:15
+--   3401-3423 rules/detect/rbac.yaml:325:15
+--   3424-3428 rules/detect/rbac.yaml:328:19
+--   3429-3451 rules/detect/rbac.yaml:331:23
+--   3452-3474 rules/detect/rbac.yaml:333:23
+--   3475-3482 rules/detect/rbac.yaml:336:15
+--   3483-3490 rules/detect/rbac.yaml:344:15
+--   3491-3495 rules/macros.yaml:49:7
+--   3496-3503 rules/detect/rbac.yaml:352:9
+--   3504-3507 rules/detect/rbac.yaml:305:5
+--   3509-3512 rules/detect/rbac.yaml:521:5
+--   3513-3519 rules/detect/rbac.yaml:533:7
+--   3520-3524 rules/macros.yaml:49:7
+--   3525-3532 rules/detect/rbac.yaml:541:13
+--   3533-3539 rules/detect/rbac.yaml:543:13
+--   3540-3553 rules/detect/rbac.yaml:546:15
+--   3554-3557 rules/detect/rbac.yaml:521:5
+--   3559-3562 rules/detect/rbac.yaml:582:5
+--   3563-3576 rules/detect/rbac.yaml:595:11
+--   3577-3590 rules/detect/rbac.yaml:597:11
+--   3591-3595 rules/macros.yaml:49:7
+--   3596-3603 rules/detect/rbac.yaml:601:9
+--   3604-3607 rules/detect/rbac.yaml:582:5
+--   3609-3612 rules/detect/rbac.yaml:614:5
+--   3613-3620 rules/macros.yaml:22:11
+--   3621-3627 rules/macros.yaml:16:7
+--   3628-3632 rules/macros.yaml:49:7
+--   3633-3636 rules/detect/rbac.yaml:614:5
+--   3638-3641 rules/detect/rbac.yaml:643:5
+--   3642-3649 rules/macros.yaml:67:7
+--   3650-3659 rules/detect/rbac.yaml:663:15
+--   3660-3664 rules/detect/rbac.yaml:669:19
+--   3665-3674 rules/detect/rbac.yaml:671:19
+--   3675-3679 rules/macros.yaml:49:7
+--   3680-3687 rules/detect/rbac.yaml:678:9
+--   3688-3691 rules/detect/rbac.yaml:643:5
+--   3693-3696 rules/detect/rbac.yaml:744:5
+--   3697-3719 rules/detect/rbac.yaml:765:15
+--   3720-3742 rules/detect/rbac.yaml:767:15
+--   3743-3765 rules/detect/rbac.yaml:769:15
+--   3766-3788 rules/detect/rbac.yaml:771:15
+--   3789-3817 rules/detect/rbac.yaml:773:15
+--   3818-3828 rules/detect/rbac.yaml:781:23
+--   3829-3839 rules/detect/rbac.yaml:783:23
+--   3840-3862 rules/detect/rbac.yaml:785:19
+--   3863-3867 rules/detect/rbac.yaml:799:19
+--   3868-3890 rules/detect/rbac.yaml:802:23
+--   3891-3913 rules/detect/rbac.yaml:804:23
+--   3914-3936 rules/detect/rbac.yaml:806:23
+--   3937-3959 rules/detect/rbac.yaml:808:23
+--   3960-3988 rules/detect/rbac.yaml:810:23
+--   3989-3999 rules/detect/rbac.yaml:818:31
+--   4000-4010 rules/detect/rbac.yaml:820:31
+--   4011-4033 rules/detect/rbac.yaml:822:27
+--   4034-4040 rules/detect/rbac.yaml:836:15
+--   4041-4048 rules/detect/rbac.yaml:844:15
+--   4049-4055 rules/detect/rbac.yaml:853:19
+--   4056-4063 rules/detect/rbac.yaml:859:19
+--   4064-4068 rules/macros.yaml:49:7
+--   4069-4076 rules/detect/rbac.yaml:876:9
+--   4077-4080 rules/detect/rbac.yaml:744:5
+--   4082-4085 rules/detect/rbac.yaml:1068:5
+--   4086-4108 rules/detect/rbac.yaml:1092:15
+--   4109-4113 rules/detect/rbac.yaml:1103:19
+--   4114-4136 rules/detect/rbac.yaml:1106:23
+--   4137-4144 rules/detect/rbac.yaml:1117:15
+--   4145-4149 rules/macros.yaml:49:7
+--   4150-4157 rules/detect/rbac.yaml:1131:9
+--   4158-4165 rules/detect/rbac.yaml:1136:9
+--   4166-4169 rules/detect/rbac.yaml:1068:5
+--   4171-4174 rules/detect/rbac.yaml:1330:5
+--   4175-4197 rules/detect/rbac.yaml:1355:19
+--   4198-4220 rules/detect/rbac.yaml:1361:19
+--   4221-4242 rules/detect/rbac.yaml:1369:19
+--   4243-4265 rules/detect/rbac.yaml:1371:19
+--   4266-4270 rules/detect/rbac.yaml:1377:19
+--   4271-4293 rules/detect/rbac.yaml:1381:27
+--   4294-4316 rules/detect/rbac.yaml:1387:27
+--   4317-4338 rules/detect/rbac.yaml:1395:27
+--   4339-4361 rules/detect/rbac.yaml:1397:27
+--   4362-4369 rules/detect/rbac.yaml:1404:19
+--   4370-4377 rules/detect/rbac.yaml:1412:19
+--   4378-4384 rules/detect/rbac.yaml:1422:19
+--   4385-4392 rules/detect/rbac.yaml:1426:19
+--   4393-4397 rules/macros.yaml:49:7
+--   4398-4405 rules/detect/rbac.yaml:1435:9
+--   4406-4413 rules/detect/rbac.yaml:1440:9
+--   4414-4417 rules/detect/rbac.yaml:1330:5
+--   4419-4422 rules/detect/rbac.yaml:1619:5
+--   4423-4429 rules/detect/rbac.yaml:1647:11
+--   4430-4437 rules/detect/rbac.yaml:1650:13
+--   4438-4442 rules/macros.yaml:49:7
+--   4443-4450 rules/detect/rbac.yaml:1655:9
+--   4451-4454 rules/detect/rbac.yaml:1619:5
+--   4456-4459 rules/detect/rbac.yaml:1716:5
+--   4460-4464 rules/macros.yaml:49:7
+--   4465-4472 rules/detect/rbac.yaml:1742:9
+--   4473-4476 rules/detect/rbac.yaml:1716:5
+--   4478-4481 rules/detect/rbac.yaml:1786:5
+--   4482-4488 rules/detect/rbac.yaml:1803:11
+--   4489-4493 rules/macros.yaml:57:11
+--   4494-4499 rules/macros.yaml:60:15
+--   4500-4506 rules/macros.yaml:62:15
+--   4507-4514 rules/macros.yaml:67:7
+--   4515-4522 rules/detect/rbac.yaml:1808:13
+--   4523-4530 rules/macros.yaml:22:11
+--   4531-4537 rules/macros.yaml:16:7
+--   4538-4542 rules/macros.yaml:49:7
+--   4543-4546 rules/detect/rbac.yaml:1786:5
+--   4548-4551 rules/detect/secrets.yaml:3:5
+--   4552-4558 rules/detect/secrets.yaml:23:11
+--   4559-4563 rules/macros.yaml:49:7
+--   4564-4571 rules/detect/secrets.yaml:27:9
+--   4572-4578 rules/detect/secrets.yaml:30:9
+--   4579-4582 rules/detect/secrets.yaml:3:5
+--   4584-4587 rules/detect/secrets.yaml:70:5
+--   4588-4594 rules/macros.yaml:41:7
+--   4595-4602 rules/macros.yaml:22:11
+--   4603-4609 rules/macros.yaml:16:7
+--   4610-4616 rules/detect/secrets.yaml:90:13
+--   4617-4621 rules/macros.yaml:49:7
+--   4622-4625 rules/detect/secrets.yaml:70:5
+--   4627-4630 rules/detect/secrets.yaml:110:5
+--   4631-4637 rules/detect/secrets.yaml:128:15
+--   4638-4642 rules/detect/secrets.yaml:131:19
+--   4643-4649 rules/detect/secrets.yaml:133:19
+--   4650-4654 rules/macros.yaml:49:7
+--   4655-4662 rules/macros.yaml:22:11
+--   4663-4669 rules/macros.yaml:16:7
+--   4670-4673 rules/detect/secrets.yaml:110:5
+--   4675-4678 rules/detect/secrets.yaml:176:5
+--   4679-4686 rules/detect/secrets.yaml:193:11
+--   4687-4694 rules/macros.yaml:22:11
+--   4695-4701 rules/macros.yaml:16:7
+--   4702-4708 rules/macros.yaml:34:11
+--   4709-4722 rules/macros.yaml:36:11
+--   4723-4727 rules/macros.yaml:49:7
+--   4728-4731 rules/detect/secrets.yaml:176:5
+--   4733-4737 rules/detect/workloads.yaml:35:5
+--   4738-4744 rules/detect/workloads.yaml:16:15
+--   4745-4751 rules/detect/workloads.yaml:18:15
+--   4752-4758 rules/detect/workloads.yaml:62:23
+--   4759-4781 rules/detect/workloads.yaml:65:27
+--   4782-4804 rules/detect/workloads.yaml:67:27
+--   4805-4827 rules/detect/workloads.yaml:69:27
+--   4828-4838 rules/detect/workloads.yaml:72:23
+--   4839-4867 rules/detect/workloads.yaml:75:27
+--   4868-4896 rules/detect/workloads.yaml:77:27
+--   4897-4925 rules/detect/workloads.yaml:79:27
+--   4926-4940 rules/detect/workloads.yaml:82:23
+--   4941-4975 rules/detect/workloads.yaml:85:27
+--   4976-5010 rules/detect/workloads.yaml:87:27
+--   5011-5045 rules/detect/workloads.yaml:89:27
+--   5046-5054 rules/detect/workloads.yaml:92:23
+--   5055-5080 rules/detect/workloads.yaml:95:27
+--   5081-5106 rules/detect/workloads.yaml:97:27
+--   5107-5132 rules/detect/workloads.yaml:99:27
+--   5133-5137 rules/detect/workloads.yaml:102:19
+--   5138-5144 rules/detect/workloads.yaml:106:27
+--   5145-5167 rules/detect/workloads.yaml:109:31
+--   5168-5190 rules/detect/workloads.yaml:111:31
+--   5191-5213 rules/detect/workloads.yaml:113:31
+--   5214-5224 rules/detect/workloads.yaml:116:27
+--   5225-5253 rules/detect/workloads.yaml:119:31
+--   5254-5282 rules/detect/workloads.yaml:121:31
+--   5283-5311 rules/detect/workloads.yaml:123:31
+--   5312-5326 rules/detect/workloads.yaml:126:27
+--   5327-5361 rules/detect/workloads.yaml:129:31
+--   5362-5396 rules/detect/workloads.yaml:131:31
+--   5397-5431 rules/detect/workloads.yaml:133:31
+--   5432-5440 rules/detect/workloads.yaml:136:27
+--   5441-5466 rules/detect/workloads.yaml:139:31
+--   5467-5492 rules/detect/workloads.yaml:141:31
+--   5493-5518 rules/detect/workloads.yaml:143:31
+--   5519-5544 rules/detect/workloads.yaml:147:19
+--   5545-5570 rules/detect/workloads.yaml:149:19
+--   5571-5601 rules/detect/workloads.yaml:151:19
+--   5602-5632 rules/detect/workloads.yaml:153:19
+--   5633-5666 rules/detect/workloads.yaml:155:19
+--   5667-5695 rules/detect/workloads.yaml:157:19
+--   5696-5724 rules/detect/workloads.yaml:159:19
+--   5725-5758 rules/detect/workloads.yaml:161:19
+--   5759-5792 rules/detect/workloads.yaml:163:19
+--   5793-5829 rules/detect/workloads.yaml:165:19
+--   5830-5834 rules/detect/workloads.yaml:168:23
+--   5835-5860 rules/detect/workloads.yaml:171:27
+--   5861-5886 rules/detect/workloads.yaml:173:27
+--   5887-5917 rules/detect/workloads.yaml:175:27
+--   5918-5948 rules/detect/workloads.yaml:177:27
+--   5949-5982 rules/detect/workloads.yaml:179:27
+--   5983-6011 rules/detect/workloads.yaml:181:27
+--   6012-6040 rules/detect/workloads.yaml:183:27
+--   6041-6074 rules/detect/workloads.yaml:185:27
+--   6075-6108 rules/detect/workloads.yaml:187:27
+--   6109-6145 rules/detect/workloads.yaml:189:27
+--   6146-6152 rules/detect/workloads.yaml:193:15
+--   6153-6157 rules/macros.yaml:49:7
+--   6158-6165 rules/detect/workloads.yaml:27:11
+--   6166-6170 rules/detect/workloads.yaml:29:11
+--   6171-6178 rules/detect/workloads.yaml:31:11
+--   6179-6186 rules/macros.yaml:22:11
+--   6187-6193 rules/macros.yaml:16:7
+--   6194-6200 rules/detect/workloads.yaml:225:13
+--   6201-6208 rules/detect/workloads.yaml:227:13
+--   6209-6212 rules/detect/workloads.yaml:35:5
+--   6214-6218 rules/detect/workloads.yaml:690:5
+--   6219-6225 rules/detect/workloads.yaml:16:15
+--   6226-6232 rules/detect/workloads.yaml:18:15
+--   6233-6239 rules/detect/workloads.yaml:710:23
+--   6240-6248 rules/detect/workloads.yaml:713:27
+--   6249-6257 rules/detect/workloads.yaml:715:27
+--   6258-6266 rules/detect/workloads.yaml:717:27
+--   6267-6290 rules/detect/workloads.yaml:719:27
+--   6291-6313 rules/detect/workloads.yaml:722:27
+--   6314-6336 rules/detect/workloads.yaml:725:27
+--   6337-6347 rules/detect/workloads.yaml:729:23
+--   6348-6360 rules/detect/workloads.yaml:732:27
+--   6361-6373 rules/detect/workloads.yaml:734:27
+--   6374-6386 rules/detect/workloads.yaml:736:27
+--   6387-6416 rules/detect/workloads.yaml:738:27
+--   6417-6445 rules/detect/workloads.yaml:741:27
+--   6446-6474 rules/detect/workloads.yaml:744:27
+--   6475-6489 rules/detect/workloads.yaml:748:23
+--   6490-6506 rules/detect/workloads.yaml:751:27
+--   6507-6523 rules/detect/workloads.yaml:753:27
+--   6524-6540 rules/detect/workloads.yaml:755:27
+--   6541-6576 rules/detect/workloads.yaml:757:27
+--   6577-6611 rules/detect/workloads.yaml:760:27
+--   6612-6646 rules/detect/workloads.yaml:763:27
+--   6647-6655 rules/detect/workloads.yaml:767:23
+--   6656-6666 rules/detect/workloads.yaml:770:27
+--   6667-6677 rules/detect/workloads.yaml:772:27
+--   6678-6688 rules/detect/workloads.yaml:774:27
+--   6689-6715 rules/detect/workloads.yaml:776:27
+--   6716-6741 rules/detect/workloads.yaml:779:27
+--   6742-6767 rules/detect/workloads.yaml:782:27
+--   6768-6772 rules/detect/workloads.yaml:786:19
+--   6773-6779 rules/detect/workloads.yaml:790:27
+--   6780-6788 rules/detect/workloads.yaml:793:31
+--   6789-6797 rules/detect/workloads.yaml:795:31
+--   6798-6806 rules/detect/workloads.yaml:797:31
+--   6807-6830 rules/detect/workloads.yaml:799:31
+--   6831-6853 rules/detect/workloads.yaml:802:31
+--   6854-6876 rules/detect/workloads.yaml:805:31
+--   6877-6887 rules/detect/workloads.yaml:809:27
+--   6888-6900 rules/detect/workloads.yaml:812:31
+--   6901-6913 rules/detect/workloads.yaml:814:31
+--   6914-6926 rules/detect/workloads.yaml:816:31
+--   6927-6956 rules/detect/workloads.yaml:818:31
+--   6957-6985 rules/detect/workloads.yaml:821:31
+--   6986-7014 rules/detect/workloads.yaml:824:31
+--   7015-7029 rules/detect/workloads.yaml:828:27
+--   7030-7046 rules/detect/workloads.yaml:831:31
+--   7047-7063 rules/detect/workloads.yaml:833:31
+--   7064-7080 rules/detect/workloads.yaml:835:31
+--   7081-7116 rules/detect/workloads.yaml:837:31
+--   7117-7151 rules/detect/workloads.yaml:840:31
+--   7152-7186 rules/detect/workloads.yaml:843:31
+--   7187-7195 rules/detect/workloads.yaml:847:27
+--   7196-7206 rules/detect/workloads.yaml:850:31
+--   7207-7217 rules/detect/workloads.yaml:852:31
+--   7218-7228 rules/detect/workloads.yaml:854:31
+--   7229-7255 rules/detect/workloads.yaml:856:31
+--   7256-7281 rules/detect/workloads.yaml:859:31
+--   7282-7307 rules/detect/workloads.yaml:862:31
+--   7308-7318 rules/detect/workloads.yaml:867:19
+--   7319-7338 rules/detect/workloads.yaml:869:19
+--   7339-7361 rules/detect/workloads.yaml:871:19
+--   7362-7372 rules/detect/workloads.yaml:873:19
+--   7373-7392 rules/detect/workloads.yaml:875:19
+--   7393-7415 rules/detect/workloads.yaml:877:19
+--   7416-7426 rules/detect/workloads.yaml:879:19
+--   7427-7446 rules/detect/workloads.yaml:881:19
+--   7447-7469 rules/detect/workloads.yaml:883:19
+--   7470-7496 rules/detect/workloads.yaml:885:19
+--   7497-7528 rules/detect/workloads.yaml:888:19
+--   7529-7563 rules/detect/workloads.yaml:891:19
+--   7564-7589 rules/detect/workloads.yaml:894:19
+--   7590-7620 rules/detect/workloads.yaml:897:19
+--   7621-7654 rules/detect/workloads.yaml:900:19
+--   7655-7680 rules/detect/workloads.yaml:903:19
+--   7681-7711 rules/detect/workloads.yaml:906:19
+--   7712-7745 rules/detect/workloads.yaml:909:19
+--   7746-7750 rules/detect/workloads.yaml:913:23
+--   7751-7761 rules/detect/workloads.yaml:916:27
+--   7762-7781 rules/detect/workloads.yaml:918:27
+--   7782-7804 rules/detect/workloads.yaml:920:27
+--   7805-7815 rules/detect/workloads.yaml:922:27
+--   7816-7835 rules/detect/workloads.yaml:924:27
+--   7836-7858 rules/detect/workloads.yaml:926:27
+--   7859-7869 rules/detect/workloads.yaml:928:27
+--   7870-7889 rules/detect/workloads.yaml:930:27
+--   7890-7912 rules/detect/workloads.yaml:932:27
+--   7913-7939 rules/detect/workloads.yaml:934:27
+--   7940-7971 rules/detect/workloads.yaml:937:27
+--   7972-8006 rules/detect/workloads.yaml:940:27
+--   8007-8032 rules/detect/workloads.yaml:943:27
+--   8033-8063 rules/detect/workloads.yaml:946:27
+--   8064-8097 rules/detect/workloads.yaml:949:27
+--   8098-8123 rules/detect/workloads.yaml:952:27
+--   8124-8154 rules/detect/workloads.yaml:955:27
+--   8155-8188 rules/detect/workloads.yaml:958:27
+--   8189-8195 rules/detect/workloads.yaml:964:19
+--   8196-8203 rules/detect/workloads.yaml:989:19
+--   8204-8210 rules/detect/workloads.yaml:1001:19
+--   8211-8217 rules/detect/workloads.yaml:1013:19
+--   8218-8222 rules/macros.yaml:49:7
+--   8223-8230 rules/detect/workloads.yaml:27:11
+--   8231-8235 rules/detect/workloads.yaml:29:11
+--   8236-8243 rules/detect/workloads.yaml:31:11
+--   8244-8251 rules/macros.yaml:22:11
+--   8252-8258 rules/macros.yaml:16:7
+--   8259-8265 rules/detect/workloads.yaml:1031:13
+--   8266-8273 rules/detect/workloads.yaml:1033:13
+--   8274-8277 rules/detect/workloads.yaml:690:5
+--   8279-8282 rules/detect/workloads.yaml:1511:5
+--   8283-8289 rules/detect/workloads.yaml:1528:11
+--   8290-8294 rules/macros.yaml:57:11
+--   8295-8300 rules/macros.yaml:60:15
+--   8301-8307 rules/macros.yaml:62:15
+--   8308-8315 rules/macros.yaml:67:7
+--   8316-8323 rules/macros.yaml:22:11
+--   8324-8330 rules/macros.yaml:16:7
+--   8331-8337 rules/detect/workloads.yaml:1535:17
+--   8338-8344 rules/detect/workloads.yaml:1537:17
+--   8345-8349 rules/macros.yaml:49:7
+--   8350-8353 rules/detect/workloads.yaml:1511:5
+--   8355-8358 rules/detect/workloads.yaml:1599:5
+--   8359-8365 rules/detect/workloads.yaml:1613:11
+--   8366-8373 rules/macros.yaml:22:11
+--   8374-8380 rules/macros.yaml:16:7
+--   8381-8385 rules/macros.yaml:49:7
+--   8386-8389 rules/detect/workloads.yaml:1599:5
+--   8391-8394 rules/detect/workloads.yaml:1628:5
+--   8395-8401 rules/detect/workloads.yaml:1645:11
+--   8402-8410 rules/detect/workloads.yaml:1649:15
+--   8411-8430 rules/detect/workloads.yaml:1651:15
+--   8431-8439 rules/detect/workloads.yaml:1654:19
+--   8440-8448 rules/detect/workloads.yaml:1657:21
+--   8449-8453 rules/detect/workloads.yaml:1660:19
+--   8454-8462 rules/detect/workloads.yaml:1662:19
+--   8463-8469 rules/detect/workloads.yaml:1665:15
+--   8470-8476 rules/detect/workloads.yaml:1669:15
+--   8477-8483 rules/detect/workloads.yaml:1674:19
+--   8484-8490 rules/detect/workloads.yaml:1679:21
+--   8491-8495 rules/macros.yaml:49:7
+--   8496-8499 rules/detect/workloads.yaml:1628:5
+--   8501-8505 rules/detect/workloads.yaml:1913:5
+--   8506-8512 rules/detect/workloads.yaml:16:15
+--   8513-8519 rules/detect/workloads.yaml:18:15
+--   8520-8526 rules/detect/workloads.yaml:1933:23
+--   8527-8557 rules/detect/workloads.yaml:1936:27
+--   8558-8588 rules/detect/workloads.yaml:1939:27
+--   8589-8619 rules/detect/workloads.yaml:1942:27
+--   8620-8630 rules/detect/workloads.yaml:1946:23
+--   8631-8667 rules/detect/workloads.yaml:1949:27
+--   8668-8704 rules/detect/workloads.yaml:1952:27
+--   8705-8741 rules/detect/workloads.yaml:1955:27
+--   8742-8756 rules/detect/workloads.yaml:1959:23
+--   8757-8799 rules/detect/workloads.yaml:1962:27
+--   8800-8842 rules/detect/workloads.yaml:1965:27
+--   8843-8885 rules/detect/workloads.yaml:1968:27
+--   8886-8894 rules/detect/workloads.yaml:1972:23
+--   8895-8928 rules/detect/workloads.yaml:1975:27
+--   8929-8962 rules/detect/workloads.yaml:1978:27
+--   8963-8996 rules/detect/workloads.yaml:1981:27
+--   8997-9001 rules/detect/workloads.yaml:1985:19
+--   9002-9008 rules/detect/workloads.yaml:1989:27
+--   9009-9039 rules/detect/workloads.yaml:1992:31
+--   9040-9070 rules/detect/workloads.yaml:1995:31
+--   9071-9101 rules/detect/workloads.yaml:1998:31
+--   9102-9112 rules/detect/workloads.yaml:2002:27
+--   9113-9149 rules/detect/workloads.yaml:2005:31
+--   9150-9186 rules/detect/workloads.yaml:2008:31
+--   9187-9223 rules/detect/workloads.yaml:2011:31
+--   9224-9238 rules/detect/workloads.yaml:2015:27
+--   9239-9281 rules/detect/workloads.yaml:2018:31
+--   9282-9324 rules/detect/workloads.yaml:2021:31
+--   9325-9367 rules/detect/workloads.yaml:2024:31
+--   9368-9376 rules/detect/workloads.yaml:2028:27
+--   9377-9410 rules/detect/workloads.yaml:2031:31
+--   9411-9444 rules/detect/workloads.yaml:2034:31
+--   9445-9478 rules/detect/workloads.yaml:2037:31
+--   9479-9512 rules/detect/workloads.yaml:2042:19
+--   9513-9546 rules/detect/workloads.yaml:2045:19
+--   9547-9585 rules/detect/workloads.yaml:2048:19
+--   9586-9624 rules/detect/workloads.yaml:2051:19
+--   9625-9666 rules/detect/workloads.yaml:2054:19
+--   9667-9703 rules/detect/workloads.yaml:2057:19
+--   9704-9740 rules/detect/workloads.yaml:2060:19
+--   9741-9782 rules/detect/workloads.yaml:2063:19
+--   9783-9824 rules/detect/workloads.yaml:2066:19
+--   9825-9869 rules/detect/workloads.yaml:2069:19
+--   9870-9874 rules/detect/workloads.yaml:2073:23
+--   9875-9908 rules/detect/workloads.yaml:2076:27
+--   9909-9942 rules/detect/workloads.yaml:2079:27
+--   9943-9981 rules/detect/workloads.yaml:2082:27
+--   9982-10020 rules/detect/workloads.yaml:2085:27
+--   10021-10062 rules/detect/workloads.yaml:2088:27
+--   10063-10099 rules/detect/workloads.yaml:2091:27
+--   10100-10136 rules/detect/workloads.yaml:2094:27
+--   10137-10178 rules/detect/workloads.yaml:2097:27
+--   10179-10220 rules/detect/workloads.yaml:2100:27
+--   10221-10265 rules/detect/workloads.yaml:2103:27
+--   10266-10272 rules/detect/workloads.yaml:2108:15
+--   10273-10277 rules/macros.yaml:49:7
+--   10278-10285 rules/detect/workloads.yaml:27:11
+--   10286-10290 rules/detect/workloads.yaml:29:11
+--   10291-10298 rules/detect/workloads.yaml:31:11
+--   10299-10306 rules/macros.yaml:22:11
+--   10307-10313 rules/macros.yaml:16:7
+--   10314-10317 rules/detect/workloads.yaml:1913:5
+--   10319-10323 rules/detect/workloads.yaml:2420:5
+--   10324-10330 rules/detect/workloads.yaml:16:15
+--   10331-10337 rules/detect/workloads.yaml:18:15
+--   10338-10344 rules/detect/workloads.yaml:2440:23
+--   10345-10357 rules/detect/workloads.yaml:2443:27
+--   10358-10370 rules/detect/workloads.yaml:2445:27
+--   10371-10381 rules/detect/workloads.yaml:2448:23
+--   10382-10398 rules/detect/workloads.yaml:2451:27
+--   10399-10415 rules/detect/workloads.yaml:2453:27
+--   10416-10430 rules/detect/workloads.yaml:2456:23
+--   10431-10451 rules/detect/workloads.yaml:2459:27
+--   10452-10472 rules/detect/workloads.yaml:2461:27
+--   10473-10481 rules/detect/workloads.yaml:2464:23
+--   10482-10496 rules/detect/workloads.yaml:2467:27
+--   10497-10511 rules/detect/workloads.yaml:2469:27
+--   10512-10518 rules/detect/workloads.yaml:2472:23
+--   10519-10544 rules/detect/workloads.yaml:2475:27
+--   10545-10570 rules/detect/workloads.yaml:2477:27
+--   10571-10596 rules/detect/workloads.yaml:2479:27
+--   10597-10622 rules/detect/workloads.yaml:2481:27
+--   10623-10648 rules/detect/workloads.yaml:2483:27
+--   10649-10674 rules/detect/workloads.yaml:2485:27
+--   10675-10685 rules/detect/workloads.yaml:2488:23
+--   10686-10717 rules/detect/workloads.yaml:2491:27
+--   10718-10749 rules/detect/workloads.yaml:2493:27
+--   10750-10781 rules/detect/workloads.yaml:2495:27
+--   10782-10813 rules/detect/workloads.yaml:2497:27
+--   10814-10845 rules/detect/workloads.yaml:2499:27
+--   10846-10877 rules/detect/workloads.yaml:2501:27
+--   10878-10892 rules/detect/workloads.yaml:2504:23
+--   10893-10930 rules/detect/workloads.yaml:2507:27
+--   10931-10968 rules/detect/workloads.yaml:2509:27
+--   10969-11006 rules/detect/workloads.yaml:2511:27
+--   11007-11044 rules/detect/workloads.yaml:2513:27
+--   11045-11082 rules/detect/workloads.yaml:2515:27
+--   11083-11120 rules/detect/workloads.yaml:2517:27
+--   11121-11129 rules/detect/workloads.yaml:2520:23
+--   11130-11158 rules/detect/workloads.yaml:2523:27
+--   11159-11187 rules/detect/workloads.yaml:2525:27
+--   11188-11216 rules/detect/workloads.yaml:2527:27
+--   11217-11245 rules/detect/workloads.yaml:2529:27
+--   11246-11274 rules/detect/workloads.yaml:2531:27
+--   11275-11303 rules/detect/workloads.yaml:2533:27
+--   11304-11314 rules/detect/workloads.yaml:2535:19
+--   11315-11329 rules/detect/workloads.yaml:2537:19
+--   11330-11348 rules/detect/workloads.yaml:2539:19
+--   11349-11361 rules/detect/workloads.yaml:2541:19
+--   11362-11366 rules/detect/workloads.yaml:2544:19
+--   11367-11373 rules/detect/workloads.yaml:2548:27
+--   11374-11386 rules/detect/workloads.yaml:2551:31
+--   11387-11399 rules/detect/workloads.yaml:2553:31
+--   11400-11410 rules/detect/workloads.yaml:2556:27
+--   11411-11427 rules/detect/workloads.yaml:2559:31
+--   11428-11444 rules/detect/workloads.yaml:2561:31
+--   11445-11459 rules/detect/workloads.yaml:2564:27
+--   11460-11480 rules/detect/workloads.yaml:2567:31
+--   11481-11501 rules/detect/workloads.yaml:2569:31
+--   11502-11510 rules/detect/workloads.yaml:2572:27
+--   11511-11525 rules/detect/workloads.yaml:2575:31
+--   11526-11540 rules/detect/workloads.yaml:2577:31
+--   11541-11547 rules/detect/workloads.yaml:2580:27
+--   11548-11573 rules/detect/workloads.yaml:2583:31
+--   11574-11599 rules/detect/workloads.yaml:2585:31
+--   11600-11625 rules/detect/workloads.yaml:2587:31
+--   11626-11651 rules/detect/workloads.yaml:2589:31
+--   11652-11677 rules/detect/workloads.yaml:2591:31
+--   11678-11703 rules/detect/workloads.yaml:2593:31
+--   11704-11714 rules/detect/workloads.yaml:2596:27
+--   11715-11746 rules/detect/workloads.yaml:2599:31
+--   11747-11778 rules/detect/workloads.yaml:2601:31
+--   11779-11810 rules/detect/workloads.yaml:2603:31
+--   11811-11842 rules/detect/workloads.yaml:2605:31
+--   11843-11874 rules/detect/workloads.yaml:2607:31
+--   11875-11906 rules/detect/workloads.yaml:2609:31
+--   11907-11921 rules/detect/workloads.yaml:2612:27
+--   11922-11959 rules/detect/workloads.yaml:2615:31
+--   11960-11997 rules/detect/workloads.yaml:2617:31
+--   11998-12035 rules/detect/workloads.yaml:2619:31
+--   12036-12073 rules/detect/workloads.yaml:2621:31
+--   12074-12111 rules/detect/workloads.yaml:2623:31
+--   12112-12149 rules/detect/workloads.yaml:2625:31
+--   12150-12158 rules/detect/workloads.yaml:2628:27
+--   12159-12187 rules/detect/workloads.yaml:2631:31
+--   12188-12216 rules/detect/workloads.yaml:2633:31
+--   12217-12245 rules/detect/workloads.yaml:2635:31
+--   12246-12274 rules/detect/workloads.yaml:2637:31
+--   12275-12303 rules/detect/workloads.yaml:2639:31
+--   12304-12332 rules/detect/workloads.yaml:2641:31
+--   12333-12343 rules/detect/workloads.yaml:2643:23
+--   12344-12358 rules/detect/workloads.yaml:2645:23
+--   12359-12377 rules/detect/workloads.yaml:2647:23
+--   12378-12390 rules/detect/workloads.yaml:2649:23
+--   12391-12419 rules/detect/workloads.yaml:2653:19
+--   12420-12448 rules/detect/workloads.yaml:2655:19
+--   12449-12482 rules/detect/workloads.yaml:2657:19
+--   12483-12516 rules/detect/workloads.yaml:2659:19
+--   12517-12553 rules/detect/workloads.yaml:2661:19
+--   12554-12585 rules/detect/workloads.yaml:2663:19
+--   12586-12617 rules/detect/workloads.yaml:2665:19
+--   12618-12654 rules/detect/workloads.yaml:2667:19
+--   12655-12691 rules/detect/workloads.yaml:2669:19
+--   12692-12731 rules/detect/workloads.yaml:2671:19
+--   12732-12760 rules/detect/workloads.yaml:2673:19
+--   12761-12789 rules/detect/workloads.yaml:2675:19
+--   12790-12823 rules/detect/workloads.yaml:2677:19
+--   12824-12857 rules/detect/workloads.yaml:2679:19
+--   12858-12894 rules/detect/workloads.yaml:2681:19
+--   12895-12926 rules/detect/workloads.yaml:2683:19
+--   12927-12958 rules/detect/workloads.yaml:2685:19
+--   12959-12995 rules/detect/workloads.yaml:2687:19
+--   12996-13032 rules/detect/workloads.yaml:2689:19
+--   13033-13072 rules/detect/workloads.yaml:2691:19
+--   13073-13087 rules/detect/workloads.yaml:2693:19
+--   13088-13113 rules/detect/workloads.yaml:2695:19
+--   13114-13142 rules/detect/workloads.yaml:2697:19
+--   13143-13157 rules/detect/workloads.yaml:2699:19
+--   13158-13183 rules/detect/workloads.yaml:2701:19
+--   13184-13212 rules/detect/workloads.yaml:2703:19
+--   13213-13217 rules/detect/workloads.yaml:2706:23
+--   13218-13246 rules/detect/workloads.yaml:2709:27
+--   13247-13275 rules/detect/workloads.yaml:2711:27
+--   13276-13309 rules/detect/workloads.yaml:2713:27
+--   13310-13343 rules/detect/workloads.yaml:2715:27
+--   13344-13380 rules/detect/workloads.yaml:2717:27
+--   13381-13412 rules/detect/workloads.yaml:2719:27
+--   13413-13444 rules/detect/workloads.yaml:2721:27
+--   13445-13481 rules/detect/workloads.yaml:2723:27
+--   13482-13518 rules/detect/workloads.yaml:2725:27
+--   13519-13558 rules/detect/workloads.yaml:2727:27
+--   13559-13587 rules/detect/workloads.yaml:2729:27
+--   13588-13616 rules/detect/workloads.yaml:2731:27
+--   13617-13650 rules/detect/workloads.yaml:2733:27
+--   13651-13684 rules/detect/workloads.yaml:2735:27
+--   13685-13721 rules/detect/workloads.yaml:2737:27
+--   13722-13753 rules/detect/workloads.yaml:2739:27
+--   13754-13785 rules/detect/workloads.yaml:2741:27
+--   13786-13822 rules/detect/workloads.yaml:2743:27
+--   13823-13859 rules/detect/workloads.yaml:2745:27
+--   13860-13899 rules/detect/workloads.yaml:2747:27
+--   13900-13914 rules/detect/workloads.yaml:2749:27
+--   13915-13940 rules/detect/workloads.yaml:2751:27
+--   13941-13969 rules/detect/workloads.yaml:2753:27
+--   13970-13984 rules/detect/workloads.yaml:2755:27
+--   13985-14010 rules/detect/workloads.yaml:2757:27
+--   14011-14039 rules/detect/workloads.yaml:2759:27
+--   14040-14046 rules/detect/workloads.yaml:2764:19
+--   14047-14053 rules/detect/workloads.yaml:2826:19
+--   14054-14058 rules/macros.yaml:49:7
+--   14059-14066 rules/detect/workloads.yaml:27:11
+--   14067-14071 rules/detect/workloads.yaml:29:11
+--   14072-14079 rules/detect/workloads.yaml:31:11
+--   14080-14087 rules/macros.yaml:22:11
+--   14088-14094 rules/macros.yaml:16:7
+--   14095-14098 rules/detect/workloads.yaml:2420:5
+--   14100-14104 rules/detect/workloads.yaml:3026:5
+--   14105-14111 rules/detect/workloads.yaml:16:15
+--   14112-14118 rules/detect/workloads.yaml:18:15
+--   14119-14125 rules/detect/workloads.yaml:3043:23
+--   14126-14148 rules/detect/workloads.yaml:3046:27
+--   14149-14171 rules/detect/workloads.yaml:3048:27
+--   14172-14194 rules/detect/workloads.yaml:3050:27
+--   14195-14205 rules/detect/workloads.yaml:3053:23
+--   14206-14234 rules/detect/workloads.yaml:3056:27
+--   14235-14263 rules/detect/workloads.yaml:3058:27
+--   14264-14292 rules/detect/workloads.yaml:3060:27
+--   14293-14307 rules/detect/workloads.yaml:3063:23
+--   14308-14342 rules/detect/workloads.yaml:3066:27
+--   14343-14377 rules/detect/workloads.yaml:3068:27
+--   14378-14412 rules/detect/workloads.yaml:3070:27
+--   14413-14421 rules/detect/workloads.yaml:3073:23
+--   14422-14447 rules/detect/workloads.yaml:3076:27
+--   14448-14473 rules/detect/workloads.yaml:3078:27
+--   14474-14499 rules/detect/workloads.yaml:3080:27
+--   14500-14504 rules/detect/workloads.yaml:3083:19
+--   14505-14511 rules/detect/workloads.yaml:3087:27
+--   14512-14534 rules/detect/workloads.yaml:3090:31
+--   14535-14557 rules/detect/workloads.yaml:3092:31
+--   14558-14580 rules/detect/workloads.yaml:3094:31
+--   14581-14591 rules/detect/workloads.yaml:3097:27
+--   14592-14620 rules/detect/workloads.yaml:3100:31
+--   14621-14649 rules/detect/workloads.yaml:3102:31
+--   14650-14678 rules/detect/workloads.yaml:3104:31
+--   14679-14693 rules/detect/workloads.yaml:3107:27
+--   14694-14728 rules/detect/workloads.yaml:3110:31
+--   14729-14763 rules/detect/workloads.yaml:3112:31
+--   14764-14798 rules/detect/workloads.yaml:3114:31
+--   14799-14807 rules/detect/workloads.yaml:3117:27
+--   14808-14833 rules/detect/workloads.yaml:3120:31
+--   14834-14859 rules/detect/workloads.yaml:3122:31
+--   14860-14885 rules/detect/workloads.yaml:3124:31
+--   14886-14911 rules/detect/workloads.yaml:3128:19
+--   14912-14937 rules/detect/workloads.yaml:3130:19
+--   14938-14968 rules/detect/workloads.yaml:3132:19
+--   14969-14999 rules/detect/workloads.yaml:3134:19
+--   15000-15033 rules/detect/workloads.yaml:3136:19
+--   15034-15062 rules/detect/workloads.yaml:3138:19
+--   15063-15091 rules/detect/workloads.yaml:3140:19
+--   15092-15125 rules/detect/workloads.yaml:3142:19
+--   15126-15159 rules/detect/workloads.yaml:3144:19
+--   15160-15196 rules/detect/workloads.yaml:3146:19
+--   15197-15201 rules/detect/workloads.yaml:3149:23
+--   15202-15227 rules/detect/workloads.yaml:3152:27
+--   15228-15253 rules/detect/workloads.yaml:3154:27
+--   15254-15284 rules/detect/workloads.yaml:3156:27
+--   15285-15315 rules/detect/workloads.yaml:3158:27
+--   15316-15349 rules/detect/workloads.yaml:3160:27
+--   15350-15378 rules/detect/workloads.yaml:3162:27
+--   15379-15407 rules/detect/workloads.yaml:3164:27
+--   15408-15441 rules/detect/workloads.yaml:3166:27
+--   15442-15475 rules/detect/workloads.yaml:3168:27
+--   15476-15512 rules/detect/workloads.yaml:3170:27
+--   15513-15519 rules/detect/workloads.yaml:3174:15
+--   15520-15524 rules/macros.yaml:49:7
+--   15525-15532 rules/detect/workloads.yaml:27:11
+--   15533-15537 rules/detect/workloads.yaml:29:11
+--   15538-15545 rules/detect/workloads.yaml:31:11
+--   15546-15553 rules/macros.yaml:22:11
+--   15554-15560 rules/macros.yaml:16:7
+--   15561-15564 rules/detect/workloads.yaml:3026:5
+--   15566-15570 rules/detect/workloads.yaml:3369:5
+--   15571-15577 rules/detect/workloads.yaml:16:15
+--   15578-15584 rules/detect/workloads.yaml:18:15
+--   15585-15591 rules/detect/workloads.yaml:3387:23
+--   15592-15619 rules/detect/workloads.yaml:3390:27
+--   15620-15647 rules/detect/workloads.yaml:3392:27
+--   15648-15675 rules/detect/workloads.yaml:3394:27
+--   15676-15686 rules/detect/workloads.yaml:3397:23
+--   15687-15720 rules/detect/workloads.yaml:3400:27
+--   15721-15754 rules/detect/workloads.yaml:3402:27
+--   15755-15788 rules/detect/workloads.yaml:3404:27
+--   15789-15803 rules/detect/workloads.yaml:3407:23
+--   15804-15843 rules/detect/workloads.yaml:3410:27
+--   15844-15883 rules/detect/workloads.yaml:3412:27
+--   15884-15923 rules/detect/workloads.yaml:3414:27
+--   15924-15932 rules/detect/workloads.yaml:3417:23
+--   15933-15963 rules/detect/workloads.yaml:3420:27
+--   15964-15994 rules/detect/workloads.yaml:3422:27
+--   15995-16025 rules/detect/workloads.yaml:3424:27
+--   16026-16030 rules/detect/workloads.yaml:3427:19
+--   16031-16037 rules/detect/workloads.yaml:3431:27
+--   16038-16065 rules/detect/workloads.yaml:3434:31
+--   16066-16093 rules/detect/workloads.yaml:3436:31
+--   16094-16121 rules/detect/workloads.yaml:3438:31
+--   16122-16132 rules/detect/workloads.yaml:3441:27
+--   16133-16166 rules/detect/workloads.yaml:3444:31
+--   16167-16200 rules/detect/workloads.yaml:3446:31
+--   16201-16234 rules/detect/workloads.yaml:3448:31
+--   16235-16249 rules/detect/workloads.yaml:3451:27
+--   16250-16289 rules/detect/workloads.yaml:3454:31
+--   16290-16329 rules/detect/workloads.yaml:3456:31
+--   16330-16369 rules/detect/workloads.yaml:3458:31
+--   16370-16378 rules/detect/workloads.yaml:3461:27
+--   16379-16409 rules/detect/workloads.yaml:3464:31
+--   16410-16440 rules/detect/workloads.yaml:3466:31
+--   16441-16471 rules/detect/workloads.yaml:3468:31
+--   16472-16502 rules/detect/workloads.yaml:3472:19
+--   16503-16533 rules/detect/workloads.yaml:3474:19
+--   16534-16569 rules/detect/workloads.yaml:3476:19
+--   16570-16605 rules/detect/workloads.yaml:3478:19
+--   16606-16644 rules/detect/workloads.yaml:3480:19
+--   16645-16678 rules/detect/workloads.yaml:3482:19
+--   16679-16712 rules/detect/workloads.yaml:3484:19
+--   16713-16751 rules/detect/workloads.yaml:3486:19
+--   16752-16790 rules/detect/workloads.yaml:3488:19
+--   16791-16832 rules/detect/workloads.yaml:3490:19
+--   16833-16837 rules/detect/workloads.yaml:3493:23
+--   16838-16868 rules/detect/workloads.yaml:3496:27
+--   16869-16899 rules/detect/workloads.yaml:3498:27
+--   16900-16935 rules/detect/workloads.yaml:3500:27
+--   16936-16971 rules/detect/workloads.yaml:3502:27
+--   16972-17010 rules/detect/workloads.yaml:3504:27
+--   17011-17044 rules/detect/workloads.yaml:3506:27
+--   17045-17078 rules/detect/workloads.yaml:3508:27
+--   17079-17117 rules/detect/workloads.yaml:3510:27
+--   17118-17156 rules/detect/workloads.yaml:3512:27
+--   17157-17198 rules/detect/workloads.yaml:3514:27
+--   17199-17205 rules/detect/workloads.yaml:3518:15
+--   17206-17210 rules/macros.yaml:49:7
+--   17211-17218 rules/detect/workloads.yaml:27:11
+--   17219-17223 rules/detect/workloads.yaml:29:11
+--   17224-17231 rules/detect/workloads.yaml:31:11
+--   17232-17239 rules/macros.yaml:22:11
+--   17240-17246 rules/macros.yaml:16:7
+--   17247-17250 rules/detect/workloads.yaml:3369:5
+--   17252-17256 rules/detect/workloads.yaml:3721:5
+--   17257-17263 rules/detect/workloads.yaml:16:15
+--   17264-17270 rules/detect/workloads.yaml:18:15
+--   17271-17277 rules/detect/workloads.yaml:3738:23
+--   17278-17288 rules/detect/workloads.yaml:3741:27
+--   17289-17299 rules/detect/workloads.yaml:3743:27
+--   17300-17310 rules/detect/workloads.yaml:3746:23
+--   17311-17325 rules/detect/workloads.yaml:3749:27
+--   17326-17340 rules/detect/workloads.yaml:3751:27
+--   17341-17355 rules/detect/workloads.yaml:3754:23
+--   17356-17374 rules/detect/workloads.yaml:3757:27
+--   17375-17393 rules/detect/workloads.yaml:3759:27
+--   17394-17402 rules/detect/workloads.yaml:3762:23
+--   17403-17415 rules/detect/workloads.yaml:3765:27
+--   17416-17428 rules/detect/workloads.yaml:3767:27
+--   17429-17435 rules/detect/workloads.yaml:3770:23
+--   17436-17458 rules/detect/workloads.yaml:3773:27
+--   17459-17481 rules/detect/workloads.yaml:3775:27
+--   17482-17504 rules/detect/workloads.yaml:3777:27
+--   17505-17527 rules/detect/workloads.yaml:3779:27
+--   17528-17550 rules/detect/workloads.yaml:3781:27
+--   17551-17573 rules/detect/workloads.yaml:3783:27
+--   17574-17584 rules/detect/workloads.yaml:3786:23
+--   17585-17613 rules/detect/workloads.yaml:3789:27
+--   17614-17642 rules/detect/workloads.yaml:3791:27
+--   17643-17671 rules/detect/workloads.yaml:3793:27
+--   17672-17700 rules/detect/workloads.yaml:3795:27
+--   17701-17729 rules/detect/workloads.yaml:3797:27
+--   17730-17758 rules/detect/workloads.yaml:3799:27
+--   17759-17773 rules/detect/workloads.yaml:3802:23
+--   17774-17808 rules/detect/workloads.yaml:3805:27
+--   17809-17843 rules/detect/workloads.yaml:3807:27
+--   17844-17878 rules/detect/workloads.yaml:3809:27
+--   17879-17913 rules/detect/workloads.yaml:3811:27
+--   17914-17948 rules/detect/workloads.yaml:3813:27
+--   17949-17983 rules/detect/workloads.yaml:3815:27
+--   17984-17992 rules/detect/workloads.yaml:3818:23
+--   17993-18018 rules/detect/workloads.yaml:3821:27
+--   18019-18044 rules/detect/workloads.yaml:3823:27
+--   18045-18070 rules/detect/workloads.yaml:3825:27
+--   18071-18096 rules/detect/workloads.yaml:3827:27
+--   18097-18122 rules/detect/workloads.yaml:3829:27
+--   18123-18148 rules/detect/workloads.yaml:3831:27
+--   18149-18153 rules/detect/workloads.yaml:3834:19
+--   18154-18160 rules/detect/workloads.yaml:3838:27
+--   18161-18171 rules/detect/workloads.yaml:3841:31
+--   18172-18182 rules/detect/workloads.yaml:3843:31
+--   18183-18193 rules/detect/workloads.yaml:3846:27
+--   18194-18208 rules/detect/workloads.yaml:3849:31
+--   18209-18223 rules/detect/workloads.yaml:3851:31
+--   18224-18238 rules/detect/workloads.yaml:3854:27
+--   18239-18257 rules/detect/workloads.yaml:3857:31
+--   18258-18276 rules/detect/workloads.yaml:3859:31
+--   18277-18285 rules/detect/workloads.yaml:3862:27
+--   18286-18298 rules/detect/workloads.yaml:3865:31
+--   18299-18311 rules/detect/workloads.yaml:3867:31
+--   18312-18318 rules/detect/workloads.yaml:3870:27
+--   18319-18341 rules/detect/workloads.yaml:3873:31
+--   18342-18364 rules/detect/workloads.yaml:3875:31
+--   18365-18387 rules/detect/workloads.yaml:3877:31
+--   18388-18410 rules/detect/workloads.yaml:3879:31
+--   18411-18433 rules/detect/workloads.yaml:3881:31
+--   18434-18456 rules/detect/workloads.yaml:3883:31
+--   18457-18467 rules/detect/workloads.yaml:3886:27
+--   18468-18496 rules/detect/workloads.yaml:3889:31
+--   18497-18525 rules/detect/workloads.yaml:3891:31
+--   18526-18554 rules/detect/workloads.yaml:3893:31
+--   18555-18583 rules/detect/workloads.yaml:3895:31
+--   18584-18612 rules/detect/workloads.yaml:3897:31
+--   18613-18641 rules/detect/workloads.yaml:3899:31
+--   18642-18656 rules/detect/workloads.yaml:3902:27
+--   18657-18691 rules/detect/workloads.yaml:3905:31
+--   18692-18726 rules/detect/workloads.yaml:3907:31
+--   18727-18761 rules/detect/workloads.yaml:3909:31
+--   18762-18796 rules/detect/workloads.yaml:3911:31
+--   18797-18831 rules/detect/workloads.yaml:3913:31
+--   18832-18866 rules/detect/workloads.yaml:3915:31
+--   18867-18875 rules/detect/workloads.yaml:3918:27
+--   18876-18901 rules/detect/workloads.yaml:3921:31
+--   18902-18927 rules/detect/workloads.yaml:3923:31
+--   18928-18953 rules/detect/workloads.yaml:3925:31
+--   18954-18979 rules/detect/workloads.yaml:3927:31
+--   18980-19005 rules/detect/workloads.yaml:3929:31
+--   19006-19031 rules/detect/workloads.yaml:3931:31
+--   19032-19057 rules/detect/workloads.yaml:3935:19
+--   19058-19083 rules/detect/workloads.yaml:3937:19
+--   19084-19114 rules/detect/workloads.yaml:3939:19
+--   19115-19145 rules/detect/workloads.yaml:3941:19
+--   19146-19179 rules/detect/workloads.yaml:3943:19
+--   19180-19208 rules/detect/workloads.yaml:3945:19
+--   19209-19237 rules/detect/workloads.yaml:3947:19
+--   19238-19271 rules/detect/workloads.yaml:3949:19
+--   19272-19305 rules/detect/workloads.yaml:3951:19
+--   19306-19342 rules/detect/workloads.yaml:3953:19
+--   19343-19368 rules/detect/workloads.yaml:3955:19
+--   19369-19394 rules/detect/workloads.yaml:3957:19
+--   19395-19425 rules/detect/workloads.yaml:3959:19
+--   19426-19456 rules/detect/workloads.yaml:3961:19
+--   19457-19490 rules/detect/workloads.yaml:3963:19
+--   19491-19519 rules/detect/workloads.yaml:3965:19
+--   19520-19548 rules/detect/workloads.yaml:3967:19
+--   19549-19582 rules/detect/workloads.yaml:3969:19
+--   19583-19616 rules/detect/workloads.yaml:3971:19
+--   19617-19653 rules/detect/workloads.yaml:3973:19
+--   19654-19666 rules/detect/workloads.yaml:3975:19
+--   19667-19689 rules/detect/workloads.yaml:3977:19
+--   19690-19715 rules/detect/workloads.yaml:3979:19
+--   19716-19728 rules/detect/workloads.yaml:3981:19
+--   19729-19751 rules/detect/workloads.yaml:3983:19
+--   19752-19777 rules/detect/workloads.yaml:3985:19
+--   19778-19782 rules/detect/workloads.yaml:3988:23
+--   19783-19808 rules/detect/workloads.yaml:3991:27
+--   19809-19834 rules/detect/workloads.yaml:3993:27
+--   19835-19865 rules/detect/workloads.yaml:3995:27
+--   19866-19896 rules/detect/workloads.yaml:3997:27
+--   19897-19930 rules/detect/workloads.yaml:3999:27
+--   19931-19959 rules/detect/workloads.yaml:4001:27
+--   19960-19988 rules/detect/workloads.yaml:4003:27
+--   19989-20022 rules/detect/workloads.yaml:4005:27
+--   20023-20056 rules/detect/workloads.yaml:4007:27
+--   20057-20093 rules/detect/workloads.yaml:4009:27
+--   20094-20119 rules/detect/workloads.yaml:4011:27
+--   20120-20145 rules/detect/workloads.yaml:4013:27
+--   20146-20176 rules/detect/workloads.yaml:4015:27
+--   20177-20207 rules/detect/workloads.yaml:4017:27
+--   20208-20241 rules/detect/workloads.yaml:4019:27
+--   20242-20270 rules/detect/workloads.yaml:4021:27
+--   20271-20299 rules/detect/workloads.yaml:4023:27
+--   20300-20333 rules/detect/workloads.yaml:4025:27
+--   20334-20367 rules/detect/workloads.yaml:4027:27
+--   20368-20404 rules/detect/workloads.yaml:4029:27
+--   20405-20417 rules/detect/workloads.yaml:4031:27
+--   20418-20440 rules/detect/workloads.yaml:4033:27
+--   20441-20466 rules/detect/workloads.yaml:4035:27
+--   20467-20479 rules/detect/workloads.yaml:4037:27
+--   20480-20502 rules/detect/workloads.yaml:4039:27
+--   20503-20528 rules/detect/workloads.yaml:4041:27
+--   20529-20535 rules/detect/workloads.yaml:4046:19
+--   20536-20542 rules/detect/workloads.yaml:4079:19
+--   20543-20547 rules/macros.yaml:49:7
+--   20548-20555 rules/detect/workloads.yaml:27:11
+--   20556-20560 rules/detect/workloads.yaml:29:11
+--   20561-20568 rules/detect/workloads.yaml:31:11
+--   20569-20576 rules/macros.yaml:22:11
+--   20577-20583 rules/macros.yaml:16:7
+--   20584-20587 rules/detect/workloads.yaml:3721:5
+--   20589-20592 rules/detect/workloads.yaml:4280:5
+--   20593-20599 rules/detect/workloads.yaml:4303:11
+--   20600-20607 rules/detect/workloads.yaml:4307:11
+--   20608-20614 rules/detect/workloads.yaml:4312:19
+--   20615-20637 rules/detect/workloads.yaml:4315:23
+--   20638-20668 rules/detect/workloads.yaml:4317:23
+--   20669-20691 rules/detect/workloads.yaml:4320:23
+--   20692-20722 rules/detect/workloads.yaml:4322:23
+--   20723-20745 rules/detect/workloads.yaml:4325:23
+--   20746-20776 rules/detect/workloads.yaml:4327:23
+--   20777-20785 rules/detect/workloads.yaml:4330:23
+--   20786-20794 rules/detect/workloads.yaml:4332:23
+--   20795-20803 rules/detect/workloads.yaml:4334:23
+--   20804-20827 rules/detect/workloads.yaml:4336:23
+--   20828-20850 rules/detect/workloads.yaml:4339:23
+--   20851-20873 rules/detect/workloads.yaml:4342:23
+--   20874-20878 rules/macros.yaml:49:7
+--   20879-20886 rules/detect/workloads.yaml:4348:13
+--   20887-20906 rules/detect/workloads.yaml:4351:13
+--   20907-20926 rules/detect/workloads.yaml:4356:19
+--   20927-20946 rules/detect/workloads.yaml:4359:19
+--   20947-20950 rules/detect/workloads.yaml:4280:5
+--   20952-20955 rules/detect/workloads.yaml:4501:5
+--   20956-20962 rules/detect/workloads.yaml:4527:11
+--   20963-20970 rules/macros.yaml:67:7
+--   20971-20978 rules/macros.yaml:22:11
+--   20979-20985 rules/macros.yaml:16:7
+--   20986-20990 rules/macros.yaml:49:7
+--   20991-20994 rules/detect/workloads.yaml:4501:5
+--   20996-20999 rules/detect/workloads.yaml:4612:5
+--   21000-21006 rules/detect/workloads.yaml:4627:11
+--   21007-21011 rules/macros.yaml:57:11
+--   21012-21017 rules/macros.yaml:60:15
+--   21018-21024 rules/macros.yaml:62:15
+--   21025-21032 rules/macros.yaml:22:11
+--   21033-21039 rules/macros.yaml:16:7
+--   21040-21044 rules/macros.yaml:49:7
+--   21045-21052 rules/detect/workloads.yaml:4635:9
+--   21053-21056 rules/detect/workloads.yaml:4612:5
+--   21058-21061 rules/detect/workloads.yaml:4848:5
+--   21062-21068 rules/detect/workloads.yaml:4862:11
+--   21069-21074 rules/detect/workloads.yaml:4865:15
+--   21075-21079 rules/macros.yaml:57:11
+--   21080-21085 rules/macros.yaml:60:15
+--   21086-21092 rules/macros.yaml:62:15
+--   21093-21099 rules/detect/workloads.yaml:4868:11
+--   21100-21116 rules/detect/workloads.yaml:4870:11
+--   21117-21121 rules/macros.yaml:49:7
+--   21122-21129 rules/detect/workloads.yaml:4876:13
+--   21130-21136 rules/detect/workloads.yaml:4879:13
+--   21137-21140 rules/detect/workloads.yaml:4848:5
+--   21142-21145 rules/detect/workloads.yaml:5137:5
+--   21146-21152 rules/detect/workloads.yaml:5151:11
+--   21153-21172 rules/detect/workloads.yaml:5156:15
+--   21173-21192 rules/detect/workloads.yaml:5159:15
+--   21193-21212 rules/detect/workloads.yaml:5162:15
+--   21213-21217 rules/macros.yaml:49:7
+--   21218-21221 rules/detect/workloads.yaml:5137:5
+--   21223-21225 rules/noise/drops.yaml:12:5
+--   21226-21230 rules/noise/drops.yaml:19:11
+--   21231-21235 rules/noise/drops.yaml:21:11
+--   21236-21239 rules/noise/drops.yaml:12:5
+--   21241-21247 rules/noise/drops.yaml:38:5
+--   21249-21255 rules/noise/drops.yaml:55:5
+--   21257-21259 rules/noise/drops.yaml:74:5
+--   21260-21266 rules/noise/drops.yaml:86:11
+--   21267-21274 rules/macros.yaml:22:11
+--   21275-21281 rules/macros.yaml:16:7
+--   21282-21285 rules/noise/drops.yaml:74:5
+--   21287-21294 rules/redact/scan.yaml:14:5
+--   21296-21303 rules/redact/secrets.yaml:8:5
+--   21305-21312 rules/redact/secrets.yaml:91:5
+--   21314-21316 rules/redact/tokens.yaml:3:5
+--   21317-21323 rules/redact/tokens.yaml:11:11
+--   21324-21328 rules/redact/tokens.yaml:3:5
+--   21330-21337 rules/redact/tokens.yaml:34:5
+--   21339-21341 rules/redact/tokens.yaml:65:5
+--   21342-21349 rules/redact/tokens.yaml:75:7
+--   21350-21354 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -1326,8 +1440,8 @@ end
 
 -- Does some operation of the patch `doc` whose kind is in `kinds` write, at a
 -- location one of `pats` names or an ancestor of it, a value `test` holds on?
--- copy/move write a value the patch does not show: it counts only for an
--- `exists` test (opaque_ok).
+-- copy/move write a value the patch does not show and remove takes it away:
+-- they count only for an `exists` test (opaque_ok).
 local function patch_writes(doc, kinds, pats, test, opaque_ok)
   if type(doc) ~= "table" or not is_array(doc) then return false end
   for i = 1, alen(doc) do
@@ -1337,7 +1451,7 @@ local function patch_writes(doc, kinds, pats, test, opaque_ok)
       if type(kind) == "string" and kinds[kind] and type(path) == "string" then
         local segs = pointer_segments(path)
         if segs ~= nil then
-          local opaque = kind == "copy" or kind == "move"
+          local opaque = kind == "copy" or kind == "move" or kind == "remove"
           for k = 1, #pats do
             local pat = pats[k]
             local covers = #segs <= #pat
@@ -1348,7 +1462,7 @@ local function patch_writes(doc, kinds, pats, test, opaque_ok)
             if covers then
               if opaque then
                 if opaque_ok then return true end
-              elseif kind ~= "remove" and pointer_reach(o.value, pat, #segs + 1, test) then
+              elseif pointer_reach(o.value, pat, #segs + 1, test) then
                 return true
               end
             end
@@ -2012,14 +2126,14 @@ end
 RULE_ID[10], KIND[10], HITS[10] = "apiserver-identity-off-loopback", "detect", 0
 RANK[10] = 5 -- critical
 do
-  -- user.username equals (rules/detect/auth.yaml:500:11)
+  -- user.username equals (rules/detect/auth.yaml:502:11)
   local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return v == "system:apiserver"
   end
-  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:502:11)
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:504:11)
   local N2 = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 } } -- 127.0.0.0/8, ::1/128
   local function t2(e)
     local v0 = e["sourceIPs"]
@@ -2045,7 +2159,7 @@ end
 RULE_ID[11], KIND[11], HITS[11] = "control-plane-identity-from-outside-control-plane-network", "detect", 0
 RANK[11] = 4 -- high
 do
-  -- user.username in (rules/detect/auth.yaml:652:15)
+  -- user.username in (rules/detect/auth.yaml:656:15)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
   local function t1(e)
     local v = e["user"]
@@ -2053,7 +2167,7 @@ do
     v = v["username"]
     return S1[v] == true
   end
-  -- user.groups[*] equals (rules/detect/auth.yaml:655:15)
+  -- user.groups[*] equals (rules/detect/auth.yaml:659:15)
   local function t2(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -2067,7 +2181,7 @@ do
     end
     return false
   end
-  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:657:11)
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:661:11)
   local N3 = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\169\254\000\000", 16 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, fc00::/7, fe80::/10
   local function t3(e)
     local v0 = e["sourceIPs"]
@@ -2100,7 +2214,7 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.groups[*] equals (rules/detect/auth.yaml:866:15)
+  -- user.groups[*] equals (rules/detect/auth.yaml:871:15)
   local function t2(e)
     local v0 = e["user"]
     if type(v0) == "table" then
@@ -2114,7 +2228,7 @@ do
     end
     return false
   end
-  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:868:11)
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:873:11)
   local N3 = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
   local function t3(e)
     local v0 = e["sourceIPs"]
@@ -2140,14 +2254,14 @@ end
 RULE_ID[13], KIND[13], HITS[13] = "kube-system-token-used-from-outside-cluster-network", "detect", 0
 RANK[13] = 4 -- high
 do
-  -- user.username prefix (rules/detect/auth.yaml:1042:11)
+  -- user.username prefix (rules/detect/auth.yaml:1049:11)
   local function t1(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1044:11)
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1051:11)
   local N2 = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
   local function t2(e)
     local v0 = e["sourceIPs"]
@@ -2169,9 +2283,125 @@ do
   end
 end
 
--- [14] detect admission-webhook-modified
-RULE_ID[14], KIND[14], HITS[14] = "admission-webhook-modified", "detect", 0
-RANK[14] = 5 -- critical
+-- [14] detect forbidden-from-public-address
+RULE_ID[14], KIND[14], HITS[14] = "forbidden-from-public-address", "detect", 0
+RANK[14] = 1 -- info
+do
+  -- responseStatus.code equals (rules/detect/auth.yaml:1168:11)
+  local function t1(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 403
+  end
+  -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1170:11)
+  local N2 = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
+  local function t2(e)
+    local v0 = e["sourceIPs"]
+    if type(v0) == "table" then
+      for i1 = 1, alen(v0) do
+        local v1 = v0[i1]
+        if type(v1) == "string" and outside_networks(v1, N2) then return true end
+      end
+    end
+    return false
+  end
+  -- user.username equals (rules/macros.yaml:34:11)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return v == "system:anonymous"
+  end
+  -- user.groups[*] equals (rules/macros.yaml:36:11)
+  local function t4(e)
+    local v0 = e["user"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if v2 == "system:unauthenticated" then return true end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[14] = function(e)
+    return (t1(e) and t2(e) and not (t3(e) or t4(e) or t5(e)))
+  end
+end
+
+-- [15] detect shared-admin-credential-used
+RULE_ID[15], KIND[15], HITS[15] = "shared-admin-credential-used", "detect", 0
+RANK[15] = 2 -- low
+do
+  -- user.username in (rules/detect/auth.yaml:1306:7)
+  local S1 = { ["kubernetes-admin"] = true, ["kubernetes-super-admin"] = true, ["admin"] = true, ["minikube-user"] = true }
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- userAgent prefix (rules/detect/auth.yaml:1312:9)
+  local function t3(e)
+    local v = e["userAgent"]
+    return type(v) == "string" and ssub(v, 1, 8) == "kubeadm/"
+  end
+  PRED[15] = function(e)
+    return (t1(e) and not (t2(e) or t3(e)))
+  end
+end
+
+-- [16] detect user-not-allowed
+RULE_ID[16], KIND[16], HITS[16] = "user-not-allowed", "detect", 0
+RANK[16] = 2 -- low
+do
+  -- user.username exists (rules/detect/auth.yaml:1393:11)
+  local function t1(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return present(v)
+  end
+  -- user.username prefix (rules/detect/auth.yaml:1396:13)
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 7) == "system:"
+  end
+  -- user.username glob (rules/detect/auth.yaml:1399:13)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t4(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[16] = function(e)
+    return (t1(e) and not t2(e) and not t3(e) and not t4(e))
+  end
+end
+
+-- [17] detect admission-webhook-modified
+RULE_ID[17], KIND[17], HITS[17] = "admission-webhook-modified", "detect", 0
+RANK[17] = 5 -- critical
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
   local function t1(e)
@@ -2208,14 +2438,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[14] = function(e)
+  PRED[17] = function(e)
     return (not t1(e) and not (t2(e) or t3(e) or t4(e) or t5(e)))
   end
 end
 
--- [15] detect namespace-deleted
-RULE_ID[15], KIND[15], HITS[15] = "namespace-deleted", "detect", 0
-RANK[15] = 4 -- high
+-- [18] detect namespace-deleted
+RULE_ID[18], KIND[18], HITS[18] = "namespace-deleted", "detect", 0
+RANK[18] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:84:11)
   local function t1(e)
@@ -2229,14 +2459,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[15] = function(e)
+  PRED[18] = function(e)
     return (not t1(e) and not t2(e))
   end
 end
 
--- [16] detect node-modified-unexpectedly
-RULE_ID[16], KIND[16], HITS[16] = "node-modified-unexpectedly", "detect", 0
-RANK[16] = 3 -- medium
+-- [19] detect node-modified-unexpectedly
+RULE_ID[19], KIND[19], HITS[19] = "node-modified-unexpectedly", "detect", 0
+RANK[19] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:130:15)
   local function t1(e)
@@ -2272,14 +2502,14 @@ do
     v = v["username"]
     return S5[v] == true
   end
-  PRED[16] = function(e)
+  PRED[19] = function(e)
     return ((not t1(e) or t2(e)) and not (t3(e) or t4(e) or t5(e)))
   end
 end
 
--- [17] detect events-deleted
-RULE_ID[17], KIND[17], HITS[17] = "events-deleted", "detect", 0
-RANK[17] = 3 -- medium
+-- [20] detect events-deleted
+RULE_ID[20], KIND[20], HITS[20] = "events-deleted", "detect", 0
+RANK[20] = 3 -- medium
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -2301,14 +2531,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[17] = function(e)
+  PRED[20] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
   end
 end
 
--- [18] detect configmap-holds-credentials
-RULE_ID[18], KIND[18], HITS[18] = "configmap-holds-credentials", "detect", 0
-RANK[18] = 3 -- medium
+-- [21] detect configmap-holds-credentials
+RULE_ID[21], KIND[21], HITS[21] = "configmap-holds-credentials", "detect", 0
+RANK[21] = 3 -- medium
 do
   -- requestObject.data["password"] exists (rules/detect/cluster.yaml:218:15)
   local function t1(e)
@@ -2520,14 +2750,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[18] = function(e)
+  PRED[21] = function(e)
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e)) and not t24(e))
   end
 end
 
--- [19] detect node-deleted
-RULE_ID[19], KIND[19], HITS[19] = "node-deleted", "detect", 0
-RANK[19] = 4 -- high
+-- [22] detect node-deleted
+RULE_ID[22], KIND[22], HITS[22] = "node-deleted", "detect", 0
+RANK[22] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:435:11)
   local function t1(e)
@@ -2549,14 +2779,250 @@ do
     v = v["username"]
     return S3[v] == true
   end
-  PRED[19] = function(e)
+  PRED[22] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)))
   end
 end
 
--- [20] detect exec-into-pod
-RULE_ID[20], KIND[20], HITS[20] = "exec-into-pod", "detect", 0
-RANK[20] = 4 -- high
+-- [23] detect admission-webhook-backend-disabled
+RULE_ID[23], KIND[23], HITS[23] = "admission-webhook-backend-disabled", "detect", 0
+RANK[23] = 4 -- high
+do
+  -- objectRef.namespace in (rules/detect/cluster.yaml:511:11)
+  local S1 = { ["kyverno"] = true, ["gatekeeper-system"] = true, ["cert-manager"] = true, ["istio-system"] = true, ["linkerd"] = true, ["kubewarden"] = true }
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S1[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- objectRef.resource in (rules/detect/cluster.yaml:518:19)
+  local S4 = { ["deployments"] = true, ["statefulsets"] = true }
+  local function t4(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S4[v] == true
+  end
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:521:23)
+  local function t5(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.subresource equals (rules/detect/cluster.yaml:523:23)
+  local function t6(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "scale"
+  end
+  -- verb in (rules/detect/cluster.yaml:525:19)
+  local S7 = { ["update"] = true, ["patch"] = true }
+  local function t7(e)
+    local v = e["verb"]
+    return S7[v] == true
+  end
+  -- requestObject.spec.replicas equals (rules/detect/cluster.yaml:528:23)
+  local function t8(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["replicas"]
+    return v == 0
+  end
+  -- requestObject json_patch (rules/detect/cluster.yaml:530:23)
+  local J9 = { pats = { { "spec", "replicas" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == 0 end }
+  local function t9(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J9.kinds, J9.pats, J9.test, false)
+  end
+  -- objectRef.resource in (rules/detect/cluster.yaml:535:19)
+  local S10 = { ["deployments"] = true, ["statefulsets"] = true, ["services"] = true }
+  local function t10(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S10[v] == true
+  end
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:537:19)
+  local function t11(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb in (rules/detect/cluster.yaml:539:19)
+  local S12 = { ["delete"] = true, ["deletecollection"] = true }
+  local function t12(e)
+    local v = e["verb"]
+    return S12[v] == true
+  end
+  -- objectRef.resource equals (rules/detect/cluster.yaml:542:19)
+  local function t13(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return v == "services"
+  end
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:544:19)
+  local function t14(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb in (rules/detect/cluster.yaml:546:19)
+  local S15 = { ["update"] = true, ["patch"] = true }
+  local function t15(e)
+    local v = e["verb"]
+    return S15[v] == true
+  end
+  -- requestObject.spec.selector exists (rules/detect/cluster.yaml:549:23)
+  local function t16(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["selector"]
+    return present(v)
+  end
+  -- requestObject.spec.ports exists (rules/detect/cluster.yaml:551:23)
+  local function t17(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ports"]
+    return present(v)
+  end
+  -- requestObject json_patch (rules/detect/cluster.yaml:553:23)
+  local J18 = { pats = { { "spec", "selector" }, { "spec", "selector", WILD }, { "spec", "ports" }, { "spec", "ports", WILD }, { "spec", "ports", WILD, "targetPort" } }, kinds = { ["add"] = true, ["replace"] = true, ["remove"] = true, ["move"] = true, ["copy"] = true },
+    test = function(v) return present(v) end }
+  local function t18(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J18.kinds, J18.pats, J18.test, true)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t19(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[23] = function(e)
+    return (t1(e) and not (t2(e) or t3(e)) and ((t4(e) and (not t5(e) or t6(e)) and t7(e) and (t8(e) or t9(e))) or (t10(e) and not t11(e) and t12(e)) or (t13(e) and not t14(e) and t15(e) and (t16(e) or t17(e) or t18(e)))) and not t19(e))
+  end
+end
+
+-- [24] detect namespace-not-allowed
+RULE_ID[24], KIND[24], HITS[24] = "namespace-not-allowed", "detect", 0
+RANK[24] = 2 -- low
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:841:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- objectRef.name glob (rules/detect/cluster.yaml:845:13)
+  local function t5(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S7 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t7(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t8(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  PRED[24] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and not t5(e) and not (t6(e) or t7(e) or t8(e)))
+  end
+end
+
+-- [25] detect node-not-allowed
+RULE_ID[25], KIND[25], HITS[25] = "node-not-allowed", "detect", 0
+RANK[25] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/cluster.yaml:904:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- objectRef.name glob (rules/detect/cluster.yaml:909:13)
+  local function t2(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[25] = function(e)
+    return (not t1(e) and not t2(e) and not t3(e))
+  end
+end
+
+-- [26] detect exec-into-pod
+RULE_ID[26], KIND[26], HITS[26] = "exec-into-pod", "detect", 0
+RANK[26] = 4 -- high
 do
   -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
   local S1 = { ["exec"] = true, ["attach"] = true }
@@ -2571,14 +3037,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[20] = function(e)
+  PRED[26] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [21] detect exec-shell-or-tool
-RULE_ID[21], KIND[21], HITS[21] = "exec-shell-or-tool", "detect", 0
-RANK[21] = 4 -- high
+-- [27] detect exec-shell-or-tool
+RULE_ID[27], KIND[27], HITS[27] = "exec-shell-or-tool", "detect", 0
+RANK[27] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:70:11)
   local function t1(e)
@@ -2597,14 +3063,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[21] = function(e)
+  PRED[27] = function(e)
     return (t1(e) and t2(e) and not t3(e))
   end
 end
 
--- [22] detect port-forward
-RULE_ID[22], KIND[22], HITS[22] = "port-forward", "detect", 0
-RANK[22] = 3 -- medium
+-- [28] detect port-forward
+RULE_ID[28], KIND[28], HITS[28] = "port-forward", "detect", 0
+RANK[28] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:227:11)
   local function t1(e)
@@ -2618,14 +3084,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[22] = function(e)
+  PRED[28] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [23] detect ephemeral-container-added
-RULE_ID[23], KIND[23], HITS[23] = "ephemeral-container-added", "detect", 0
-RANK[23] = 4 -- high
+-- [29] detect ephemeral-container-added
+RULE_ID[29], KIND[29], HITS[29] = "ephemeral-container-added", "detect", 0
+RANK[29] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:255:11)
   local function t1(e)
@@ -2639,14 +3105,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[23] = function(e)
+  PRED[29] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [24] detect kubelet-api-proxied
-RULE_ID[24], KIND[24], HITS[24] = "kubelet-api-proxied", "detect", 0
-RANK[24] = 4 -- high
+-- [30] detect kubelet-api-proxied
+RULE_ID[30], KIND[30], HITS[30] = "kubelet-api-proxied", "detect", 0
+RANK[30] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:285:11)
   local function t1(e)
@@ -2665,14 +3131,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[24] = function(e)
+  PRED[30] = function(e)
     return (t1(e) and not t2(e) and not t3(e))
   end
 end
 
--- [25] detect pod-or-service-proxy
-RULE_ID[25], KIND[25], HITS[25] = "pod-or-service-proxy", "detect", 0
-RANK[25] = 3 -- medium
+-- [31] detect pod-or-service-proxy
+RULE_ID[31], KIND[31], HITS[31] = "pod-or-service-proxy", "detect", 0
+RANK[31] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:351:11)
   local function t1(e)
@@ -2686,14 +3152,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[25] = function(e)
+  PRED[31] = function(e)
     return (t1(e) and not t2(e))
   end
 end
 
--- [26] detect kubelet-nodes-proxy-authorized
-RULE_ID[26], KIND[26], HITS[26] = "kubelet-nodes-proxy-authorized", "detect", 0
-RANK[26] = 4 -- high
+-- [32] detect kubelet-nodes-proxy-authorized
+RULE_ID[32], KIND[32], HITS[32] = "kubelet-nodes-proxy-authorized", "detect", 0
+RANK[32] = 4 -- high
 do
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
@@ -2739,14 +3205,66 @@ do
     v = v["user"]
     return S5[v] == true
   end
-  PRED[26] = function(e)
+  PRED[32] = function(e)
     return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
 end
 
--- [27] detect clusterrolebinding-created
-RULE_ID[27], KIND[27], HITS[27] = "clusterrolebinding-created", "detect", 0
-RANK[27] = 3 -- medium
+-- [33] detect exec-reads-serviceaccount-token
+RULE_ID[33], KIND[33], HITS[33] = "exec-reads-serviceaccount-token", "detect", 0
+RANK[33] = 4 -- high
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:500:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "exec"
+  end
+  -- requestURI regex (rules/detect/exec.yaml:504:11)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]%%2[Ff][Tt][Oo][Kk][Ee][Nn]") ~= nil or sfind(v, "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]/[Tt][Oo][Kk][Ee][Nn]") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil or sfind(v, "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]") ~= nil or sfind(v, "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/") ~= nil)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[33] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [34] detect kubectl-cp-from-pod
+RULE_ID[34], KIND[34], HITS[34] = "kubectl-cp-from-pod", "detect", 0
+RANK[34] = 3 -- medium
+do
+  -- objectRef.subresource equals (rules/detect/exec.yaml:664:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return v == "exec"
+  end
+  -- requestURI regex (rules/detect/exec.yaml:668:11)
+  local function t2(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-&") ~= nil or sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-$") ~= nil)
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t3(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[34] = function(e)
+    return (t1(e) and t2(e) and not t3(e))
+  end
+end
+
+-- [35] detect clusterrolebinding-created
+RULE_ID[35], KIND[35], HITS[35] = "clusterrolebinding-created", "detect", 0
+RANK[35] = 3 -- medium
 do
   -- verb equals (rules/macros.yaml:57:11)
   local function t1(e)
@@ -2779,14 +3297,14 @@ do
     v = v["username"]
     return S5[v] == true
   end
-  PRED[27] = function(e)
+  PRED[35] = function(e)
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e)))
   end
 end
 
--- [28] detect binding-to-privileged-role
-RULE_ID[28], KIND[28], HITS[28] = "binding-to-privileged-role", "detect", 0
-RANK[28] = 5 -- critical
+-- [36] detect binding-to-privileged-role
+RULE_ID[36], KIND[36], HITS[36] = "binding-to-privileged-role", "detect", 0
+RANK[36] = 5 -- critical
 do
   -- requestObject.roleRef.name in (rules/detect/rbac.yaml:112:15)
   local S1 = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
@@ -2848,14 +3366,14 @@ do
     v = v["username"]
     return S8[v] == true
   end
-  PRED[28] = function(e)
+  PRED[36] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
   end
 end
 
--- [29] detect rbac-escalation-role
-RULE_ID[29], KIND[29], HITS[29] = "rbac-escalation-role", "detect", 0
-RANK[29] = 5 -- critical
+-- [37] detect rbac-escalation-role
+RULE_ID[37], KIND[37], HITS[37] = "rbac-escalation-role", "detect", 0
+RANK[37] = 5 -- critical
 do
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:323:15)
   local S1 = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
@@ -2983,14 +3501,14 @@ do
     v = v["username"]
     return S9[v] == true
   end
-  PRED[29] = function(e)
+  PRED[37] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
   end
 end
 
--- [30] detect impersonation-used
-RULE_ID[30], KIND[30], HITS[30] = "impersonation-used", "detect", 0
-RANK[30] = 3 -- medium
+-- [38] detect impersonation-used
+RULE_ID[38], KIND[38], HITS[38] = "impersonation-used", "detect", 0
+RANK[38] = 3 -- medium
 do
   -- impersonatedUser.username exists (rules/detect/rbac.yaml:533:7)
   local function t1(e)
@@ -3033,14 +3551,14 @@ do
     end
     return false
   end
-  PRED[30] = function(e)
+  PRED[38] = function(e)
     return (t1(e) and not (t2(e) or (t3(e) and t4(e) and not t5(e))))
   end
 end
 
--- [31] detect system-masters-credential-used
-RULE_ID[31], KIND[31], HITS[31] = "system-masters-credential-used", "detect", 0
-RANK[31] = 4 -- high
+-- [39] detect system-masters-credential-used
+RULE_ID[39], KIND[39], HITS[39] = "system-masters-credential-used", "detect", 0
+RANK[39] = 4 -- high
 do
   -- user.groups[*] equals (rules/detect/rbac.yaml:595:11)
   local function t1(e)
@@ -3083,14 +3601,14 @@ do
     v = v["username"]
     return S4[v] == true
   end
-  PRED[31] = function(e)
+  PRED[39] = function(e)
     return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
 
--- [32] detect permissions-enumerated
-RULE_ID[32], KIND[32], HITS[32] = "permissions-enumerated", "detect", 0
-RANK[32] = 2 -- low
+-- [40] detect permissions-enumerated
+RULE_ID[40], KIND[40], HITS[40] = "permissions-enumerated", "detect", 0
+RANK[40] = 2 -- low
 do
   -- user.username in (rules/macros.yaml:22:11)
   local S1 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
@@ -3112,14 +3630,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[32] = function(e)
+  PRED[40] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
   end
 end
 
--- [33] detect system-namespace-binding-to-powerful-role
-RULE_ID[33], KIND[33], HITS[33] = "system-namespace-binding-to-powerful-role", "detect", 0
-RANK[33] = 5 -- critical
+-- [41] detect system-namespace-binding-to-powerful-role
+RULE_ID[41], KIND[41], HITS[41] = "system-namespace-binding-to-powerful-role", "detect", 0
+RANK[41] = 5 -- critical
 do
   -- objectRef.namespace in (rules/macros.yaml:67:7)
   local S1 = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
@@ -3167,14 +3685,14 @@ do
     v = v["username"]
     return S6[v] == true
   end
-  PRED[33] = function(e)
+  PRED[41] = function(e)
     return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
   end
 end
 
--- [34] detect clusterrole-aggregates-privileged
-RULE_ID[34], KIND[34], HITS[34] = "clusterrole-aggregates-privileged", "detect", 0
-RANK[34] = 4 -- high
+-- [42] detect clusterrole-aggregates-privileged
+RULE_ID[42], KIND[42], HITS[42] = "clusterrole-aggregates-privileged", "detect", 0
+RANK[42] = 4 -- high
 do
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:765:15)
   local function t1(e)
@@ -3556,14 +4074,14 @@ do
     v = v["username"]
     return S23[v] == true
   end
-  PRED[34] = function(e)
+  PRED[42] = function(e)
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
   end
 end
 
--- [35] detect role-grants-exec-or-node-access
-RULE_ID[35], KIND[35], HITS[35] = "role-grants-exec-or-node-access", "detect", 0
-RANK[35] = 4 -- high
+-- [43] detect role-grants-exec-or-node-access
+RULE_ID[43], KIND[43], HITS[43] = "role-grants-exec-or-node-access", "detect", 0
+RANK[43] = 4 -- high
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1092:15)
   local S1 = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
@@ -3645,14 +4163,14 @@ do
     v = v["username"]
     return S7[v] == true
   end
-  PRED[35] = function(e)
+  PRED[43] = function(e)
     return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
   end
 end
 
--- [36] detect role-grants-rbac-write-or-secret-read
-RULE_ID[36], KIND[36], HITS[36] = "role-grants-rbac-write-or-secret-read", "detect", 0
-RANK[36] = 3 -- medium
+-- [44] detect role-grants-rbac-write-or-secret-read
+RULE_ID[44], KIND[44], HITS[44] = "role-grants-rbac-write-or-secret-read", "detect", 0
+RANK[44] = 3 -- medium
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1355:19)
   local S1 = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
@@ -3893,14 +4411,14 @@ do
     v = v["username"]
     return S16[v] == true
   end
-  PRED[36] = function(e)
+  PRED[44] = function(e)
     return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
   end
 end
 
--- [37] detect system-rbac-object-modified
-RULE_ID[37], KIND[37], HITS[37] = "system-rbac-object-modified", "detect", 0
-RANK[37] = 4 -- high
+-- [45] detect system-rbac-object-modified
+RULE_ID[45], KIND[45], HITS[45] = "system-rbac-object-modified", "detect", 0
+RANK[45] = 4 -- high
 do
   -- objectRef.name prefix (rules/detect/rbac.yaml:1647:11)
   local function t1(e)
@@ -3930,14 +4448,14 @@ do
     v = v["username"]
     return S4[v] == true
   end
-  PRED[37] = function(e)
+  PRED[45] = function(e)
     return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
   end
 end
 
--- [38] detect rbac-objects-deleted-in-bulk
-RULE_ID[38], KIND[38], HITS[38] = "rbac-objects-deleted-in-bulk", "detect", 0
-RANK[38] = 4 -- high
+-- [46] detect rbac-objects-deleted-in-bulk
+RULE_ID[46], KIND[46], HITS[46] = "rbac-objects-deleted-in-bulk", "detect", 0
+RANK[46] = 4 -- high
 do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t1(e)
@@ -3952,14 +4470,14 @@ do
     v = v["username"]
     return S2[v] == true
   end
-  PRED[38] = function(e)
+  PRED[46] = function(e)
     return not (t1(e) or t2(e))
   end
 end
 
--- [39] detect serviceaccount-created-in-system-namespace
-RULE_ID[39], KIND[39], HITS[39] = "serviceaccount-created-in-system-namespace", "detect", 0
-RANK[39] = 3 -- medium
+-- [47] detect serviceaccount-created-in-system-namespace
+RULE_ID[47], KIND[47], HITS[47] = "serviceaccount-created-in-system-namespace", "detect", 0
+RANK[47] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/rbac.yaml:1803:11)
   local function t1(e)
@@ -4022,14 +4540,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[39] = function(e)
+  PRED[47] = function(e)
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not t6(e) and not (t7(e) or t8(e)) and not t9(e))
   end
 end
 
--- [40] detect secrets-listed-all-namespaces
-RULE_ID[40], KIND[40], HITS[40] = "secrets-listed-all-namespaces", "detect", 0
-RANK[40] = 5 -- critical
+-- [48] detect secrets-listed-all-namespaces
+RULE_ID[48], KIND[48], HITS[48] = "secrets-listed-all-namespaces", "detect", 0
+RANK[48] = 5 -- critical
 do
   -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
@@ -4058,14 +4576,14 @@ do
     v = v["code"]
     return v == 401
   end
-  PRED[40] = function(e)
+  PRED[48] = function(e)
     return (not t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
 
--- [41] detect secret-read-by-user
-RULE_ID[41], KIND[41], HITS[41] = "secret-read-by-user", "detect", 0
-RANK[41] = 3 -- medium
+-- [49] detect secret-read-by-user
+RULE_ID[49], KIND[49], HITS[49] = "secret-read-by-user", "detect", 0
+RANK[49] = 3 -- medium
 do
   -- user.username prefix (rules/macros.yaml:41:7)
   local function t1(e)
@@ -4101,14 +4619,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[41] = function(e)
+  PRED[49] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
   end
 end
 
--- [42] detect long-lived-token-secret-created
-RULE_ID[42], KIND[42], HITS[42] = "long-lived-token-secret-created", "detect", 0
-RANK[42] = 4 -- high
+-- [50] detect long-lived-token-secret-created
+RULE_ID[50], KIND[50], HITS[50] = "long-lived-token-secret-created", "detect", 0
+RANK[50] = 4 -- high
 do
   -- requestObject.type equals (rules/detect/secrets.yaml:128:15)
   local function t1(e)
@@ -4149,14 +4667,72 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[42] = function(e)
+  PRED[50] = function(e)
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
   end
 end
 
--- [43] detect privileged-container
-RULE_ID[43], KIND[43], HITS[43] = "privileged-container", "detect", 0
-RANK[43] = 5 -- critical
+-- [51] detect secret-read-refused
+RULE_ID[51], KIND[51], HITS[51] = "secret-read-refused", "detect", 0
+RANK[51] = 1 -- info
+do
+  -- responseStatus.code in (rules/detect/secrets.yaml:193:11)
+  local S1 = { [403] = true, [404] = true }
+  local function t1(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return S1[v] == true
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S2 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t2(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t3(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- user.username equals (rules/macros.yaml:34:11)
+  local function t4(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return v == "system:anonymous"
+  end
+  -- user.groups[*] equals (rules/macros.yaml:36:11)
+  local function t5(e)
+    local v0 = e["user"]
+    if type(v0) == "table" then
+      local v1 = v0["groups"]
+      if type(v1) == "table" then
+        for i2 = 1, alen(v1) do
+          local v2 = v1[i2]
+          if v2 == "system:unauthenticated" then return true end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t6(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[51] = function(e)
+    return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e) or t6(e)))
+  end
+end
+
+-- [52] detect privileged-container
+RULE_ID[52], KIND[52], HITS[52] = "privileged-container", "detect", 0
+RANK[52] = 5 -- critical
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -5630,14 +6206,14 @@ do
     v = v["username"]
     return S65[v] == true
   end
-  PRED[43] = function(e)
+  PRED[52] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e) or (T[64](e) and T[65](e))))
   end
 end
 
--- [44] detect host-namespace-or-sensitive-mount
-RULE_ID[44], KIND[44], HITS[44] = "host-namespace-or-sensitive-mount", "detect", 0
-RANK[44] = 4 -- high
+-- [53] detect host-namespace-or-sensitive-mount
+RULE_ID[53], KIND[53], HITS[53] = "host-namespace-or-sensitive-mount", "detect", 0
+RANK[53] = 4 -- high
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -7695,14 +8271,14 @@ do
     v = v["username"]
     return S108[v] == true
   end
-  PRED[44] = function(e)
+  PRED[53] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or (T[78](e) and (T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e))) or T[97](e) or T[98](e) or T[99](e) or T[100](e)) and not (T[101](e) or (T[102](e) and T[103](e) and T[104](e)) or T[105](e) or T[106](e) or (T[107](e) and T[108](e))))
   end
 end
 
--- [45] detect pod-created-in-kube-system
-RULE_ID[45], KIND[45], HITS[45] = "pod-created-in-kube-system", "detect", 0
-RANK[45] = 4 -- high
+-- [54] detect pod-created-in-kube-system
+RULE_ID[54], KIND[54], HITS[54] = "pod-created-in-kube-system", "detect", 0
+RANK[54] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1528:11)
   local function t1(e)
@@ -7771,14 +8347,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[45] = function(e)
+  PRED[54] = function(e)
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not (t6(e) or t7(e)) and not (t8(e) and t9(e)) and not t10(e))
   end
 end
 
--- [46] detect cronjob-created-or-modified
-RULE_ID[46], KIND[46], HITS[46] = "cronjob-created-or-modified", "detect", 0
-RANK[46] = 2 -- low
+-- [55] detect cronjob-created-or-modified
+RULE_ID[55], KIND[55], HITS[55] = "cronjob-created-or-modified", "detect", 0
+RANK[55] = 2 -- low
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1613:11)
   local function t1(e)
@@ -7807,14 +8383,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[46] = function(e)
+  PRED[55] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
 
--- [47] detect nodeport-service
-RULE_ID[47], KIND[47], HITS[47] = "nodeport-service", "detect", 0
-RANK[47] = 3 -- medium
+-- [56] detect nodeport-service
+RULE_ID[56], KIND[56], HITS[56] = "nodeport-service", "detect", 0
+RANK[56] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:1645:11)
   local function t1(e)
@@ -7917,14 +8493,14 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[47] = function(e)
+  PRED[56] = function(e)
     return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e)) or t8(e) or t9(e) or (t10(e) and not t11(e))) and not t12(e))
   end
 end
 
--- [48] detect dangerous-capability-added
-RULE_ID[48], KIND[48], HITS[48] = "dangerous-capability-added", "detect", 0
-RANK[48] = 4 -- high
+-- [57] detect dangerous-capability-added
+RULE_ID[57], KIND[57], HITS[57] = "dangerous-capability-added", "detect", 0
+RANK[57] = 4 -- high
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -9735,14 +10311,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[48] = function(e)
+  PRED[57] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [49] detect security-profile-unconfined
-RULE_ID[49], KIND[49], HITS[49] = "security-profile-unconfined", "detect", 0
-RANK[49] = 3 -- medium
+-- [58] detect security-profile-unconfined
+RULE_ID[58], KIND[58], HITS[58] = "security-profile-unconfined", "detect", 0
+RANK[58] = 3 -- medium
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -13516,14 +14092,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[49] = function(e)
+  PRED[58] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or (T[118](e) and (T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e))) or T[145](e) or T[146](e)) and not (T[147](e) or (T[148](e) and T[149](e) and T[150](e)) or T[151](e) or T[152](e)))
   end
 end
 
--- [50] detect privilege-escalation-allowed
-RULE_ID[50], KIND[50], HITS[50] = "privilege-escalation-allowed", "detect", 0
-RANK[50] = 2 -- low
+-- [59] detect privilege-escalation-allowed
+RULE_ID[59], KIND[59], HITS[59] = "privilege-escalation-allowed", "detect", 0
+RANK[59] = 2 -- low
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -14982,14 +15558,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[50] = function(e)
+  PRED[59] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [51] detect host-port-requested
-RULE_ID[51], KIND[51], HITS[51] = "host-port-requested", "detect", 0
-RANK[51] = 3 -- medium
+-- [60] detect host-port-requested
+RULE_ID[60], KIND[60], HITS[60] = "host-port-requested", "detect", 0
+RANK[60] = 3 -- medium
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -16668,14 +17244,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[51] = function(e)
+  PRED[60] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
   end
 end
 
--- [52] detect container-runs-as-root
-RULE_ID[52], KIND[52], HITS[52] = "container-runs-as-root", "detect", 0
-RANK[52] = 2 -- low
+-- [61] detect container-runs-as-root
+RULE_ID[61], KIND[61], HITS[61] = "container-runs-as-root", "detect", 0
+RANK[61] = 2 -- low
 do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
@@ -20005,14 +20581,14 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[52] = function(e)
+  PRED[61] = function(e)
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or (T[110](e) and (T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e))) or T[137](e) or T[138](e)) and not (T[139](e) or (T[140](e) and T[141](e) and T[142](e)) or T[143](e) or T[144](e)))
   end
 end
 
--- [53] detect privileged-pod-from-controller
-RULE_ID[53], KIND[53], HITS[53] = "privileged-pod-from-controller", "detect", 0
-RANK[53] = 4 -- high
+-- [62] detect privileged-pod-from-controller
+RULE_ID[62], KIND[62], HITS[62] = "privileged-pod-from-controller", "detect", 0
+RANK[62] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/workloads.yaml:4303:11)
   local function t1(e)
@@ -20308,7 +20884,7 @@ do
     v = v["namespace"]
     return S17[v] == true
   end
-  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4352:17)
+  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4351:13)
   local function t18(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
@@ -20328,8 +20904,28 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].image glob (rules/detect/workloads.yaml:4355:17)
+  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:4356:19)
   local function t19(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and not (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:4359:19)
+  local function t20(e)
     local v0 = e["requestObject"]
     if type(v0) == "table" then
       local v1 = v0["spec"]
@@ -20340,7 +20936,7 @@ do
             local v3 = v2[i3]
             if type(v3) == "table" then
               local v4 = v3["image"]
-              if type(v4) == "string" and (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
+              if type(v4) == "string" and not (sfind(v4, "^registry%.k8s%.io%/kube%-proxy[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/node[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/calico%/cni[%:%@].*$") ~= nil or sfind(v4, "^quay%.io%/cilium%/cilium[%:%@].*$") ~= nil or sfind(v4, "^docker%.io%/flannel%/flannel[%:%@].*$") ~= nil or sfind(v4, "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$") ~= nil or sfind(v4, "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$") ~= nil) then return true end
             end
           end
         end
@@ -20348,16 +20944,16 @@ do
     end
     return false
   end
-  PRED[53] = function(e)
-    return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and (t18(e) or t19(e)))))
+  PRED[62] = function(e)
+    return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and t18(e) and not (t19(e) or t20(e)))))
   end
 end
 
--- [54] detect workload-in-system-namespace
-RULE_ID[54], KIND[54], HITS[54] = "workload-in-system-namespace", "detect", 0
-RANK[54] = 3 -- medium
+-- [63] detect workload-in-system-namespace
+RULE_ID[63], KIND[63], HITS[63] = "workload-in-system-namespace", "detect", 0
+RANK[63] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:4463:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4527:11)
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -20392,13 +20988,240 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  PRED[54] = function(e)
+  PRED[63] = function(e)
     return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
   end
 end
 
--- [55] drop drop-health-probes
-RULE_ID[55], KIND[55], HITS[55] = "drop-health-probes", "drop", 0
+-- [64] detect daemonset-created
+RULE_ID[64], KIND[64], HITS[64] = "daemonset-created", "detect", 0
+RANK[64] = 2 -- low
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4627:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t2(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S3 = { ["update"] = true, ["patch"] = true }
+  local function t3(e)
+    local v = e["verb"]
+    return S3[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t4(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- user.username in (rules/macros.yaml:22:11)
+  local S5 = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local function t5(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
+  end
+  -- user.username prefix (rules/macros.yaml:16:7)
+  local function t6(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t7(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/workloads.yaml:4635:9)
+  local S8 = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  local function t8(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S8[v] == true
+  end
+  PRED[64] = function(e)
+    return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)) and not (t7(e) or t8(e)))
+  end
+end
+
+-- [65] detect ingress-without-tls
+RULE_ID[65], KIND[65], HITS[65] = "ingress-without-tls", "detect", 0
+RANK[65] = 2 -- low
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4862:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- verb in (rules/detect/workloads.yaml:4865:15)
+  local S2 = { ["create"] = true, ["update"] = true }
+  local function t2(e)
+    local v = e["verb"]
+    return S2[v] == true
+  end
+  -- verb equals (rules/macros.yaml:57:11)
+  local function t3(e)
+    local v = e["verb"]
+    return v == "create"
+  end
+  -- verb in (rules/macros.yaml:60:15)
+  local S4 = { ["update"] = true, ["patch"] = true }
+  local function t4(e)
+    local v = e["verb"]
+    return S4[v] == true
+  end
+  -- responseStatus.code equals (rules/macros.yaml:62:15)
+  local function t5(e)
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return v == 201
+  end
+  -- requestObject.spec exists (rules/detect/workloads.yaml:4868:11)
+  local function t6(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    return present(v)
+  end
+  -- requestObject.spec.tls[*] exists (rules/detect/workloads.yaml:4870:11)
+  local function t7(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["tls"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if present(v3) then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t8(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  -- user.username in (rules/detect/workloads.yaml:4876:13)
+  local S9 = { ["system:serviceaccount:cert-manager:cert-manager"] = true }
+  local function t9(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S9[v] == true
+  end
+  -- objectRef.name prefix (rules/detect/workloads.yaml:4879:13)
+  local function t10(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return type(v) == "string" and ssub(v, 1, 20) == "cm-acme-http-solver-"
+  end
+  PRED[65] = function(e)
+    return (not t1(e) and (t2(e) or t3(e) or (t4(e) and t5(e))) and t6(e) and not t7(e) and not (t8(e) or (t9(e) and t10(e))))
+  end
+end
+
+-- [66] detect image-not-allowed
+RULE_ID[66], KIND[66], HITS[66] = "image-not-allowed", "detect", 0
+RANK[66] = 3 -- medium
+do
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:5151:11)
+  local function t1(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return present(v)
+  end
+  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:5156:15)
+  local function t2(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["containers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and not (sfind(v4, "^.*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:5159:15)
+  local function t3(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["initContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and not (sfind(v4, "^.*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.ephemeralContainers[*].image not_glob (rules/detect/workloads.yaml:5162:15)
+  local function t4(e)
+    local v0 = e["requestObject"]
+    if type(v0) == "table" then
+      local v1 = v0["spec"]
+      if type(v1) == "table" then
+        local v2 = v1["ephemeralContainers"]
+        if type(v2) == "table" then
+          for i3 = 1, alen(v2) do
+            local v3 = v2[i3]
+            if type(v3) == "table" then
+              local v4 = v3["image"]
+              if type(v4) == "string" and not (sfind(v4, "^.*$") ~= nil) then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestURI regex (rules/macros.yaml:49:7)
+  local function t5(e)
+    local v = e["requestURI"]
+    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+  end
+  PRED[66] = function(e)
+    return (not t1(e) and (t2(e) or t3(e) or t4(e)) and not t5(e))
+  end
+end
+
+-- [67] drop drop-health-probes
+RULE_ID[67], KIND[67], HITS[67] = "drop-health-probes", "drop", 0
 do
   -- objectRef exists (rules/noise/drops.yaml:19:11)
   local function t1(e)
@@ -20410,29 +21233,29 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "^/healthz[%/%?]") ~= nil or sfind(v, "^/healthz$") ~= nil or sfind(v, "^/livez[%/%?]") ~= nil or sfind(v, "^/livez$") ~= nil or sfind(v, "^/readyz[%/%?]") ~= nil or sfind(v, "^/readyz$") ~= nil or sfind(v, "^/metrics[%/%?]") ~= nil or sfind(v, "^/metrics$") ~= nil)
   end
-  PRED[55] = function(e)
+  PRED[67] = function(e)
     return (not t1(e) and t2(e))
   end
 end
 
--- [56] drop drop-watch-requests
-RULE_ID[56], KIND[56], HITS[56] = "drop-watch-requests", "drop", 0
+-- [68] drop drop-watch-requests
+RULE_ID[68], KIND[68], HITS[68] = "drop-watch-requests", "drop", 0
 do
-  PRED[56] = function(e)
+  PRED[68] = function(e)
     return true
   end
 end
 
--- [57] drop drop-endpoint-and-event-reads
-RULE_ID[57], KIND[57], HITS[57] = "drop-endpoint-and-event-reads", "drop", 0
+-- [69] drop drop-endpoint-and-event-reads
+RULE_ID[69], KIND[69], HITS[69] = "drop-endpoint-and-event-reads", "drop", 0
 do
-  PRED[57] = function(e)
+  PRED[69] = function(e)
     return true
   end
 end
 
--- [58] drop drop-lease-renewals
-RULE_ID[58], KIND[58], HITS[58] = "drop-lease-renewals", "drop", 0
+-- [70] drop drop-lease-renewals
+RULE_ID[70], KIND[70], HITS[70] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
   local function t1(e)
@@ -20456,40 +21279,40 @@ do
     v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  PRED[58] = function(e)
+  PRED[70] = function(e)
     return (t1(e) and (t2(e) or t3(e)))
   end
 end
 
--- [59] redact scan-secret-shapes
-RULE_ID[59], KIND[59], HITS[59] = "scan-secret-shapes", "redact", 0
+-- [71] redact scan-secret-shapes
+RULE_ID[71], KIND[71], HITS[71] = "scan-secret-shapes", "redact", 0
 do
-  PRED[59] = function(e)
+  PRED[71] = function(e)
     return true
   end
-  REDACT[59] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
+  REDACT[71] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]: *[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\034: *\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "[Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "[Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "api_key", "api-key", "apikey", "access_token", "access-token" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", whole = true }
 end
 
--- [60] redact mask-secret-values
-RULE_ID[60], KIND[60], HITS[60] = "mask-secret-values", "redact", 0
+-- [72] redact mask-secret-values
+RULE_ID[72], KIND[72], HITS[72] = "mask-secret-values", "redact", 0
 do
-  PRED[60] = function(e)
+  PRED[72] = function(e)
     return true
   end
-  REDACT[60] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
+  REDACT[72] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data" }, { "requestObject", "stringData" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "data" }, { "responseObject", "stringData" }, { "responseObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "items", WILD, "data" }, { "responseObject", "items", WILD, "stringData" }, { "responseObject", "items", WILD, "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "responseObject", "rows", WILD, "object", "data" }, { "responseObject", "rows", WILD, "object", "stringData" }, { "responseObject", "rows", WILD, "object", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" }, { "requestObject", WILD, "value" } } }
 end
 
--- [61] redact mask-configmap-credentials
-RULE_ID[61], KIND[61], HITS[61] = "mask-configmap-credentials", "redact", 0
+-- [73] redact mask-configmap-credentials
+RULE_ID[73], KIND[73], HITS[73] = "mask-configmap-credentials", "redact", 0
 do
-  PRED[61] = function(e)
+  PRED[73] = function(e)
     return true
   end
-  REDACT[61] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
+  REDACT[73] = { mode = "mask", replacement = "[REDACTED]", paths = { { "requestObject", "data", "password" }, { "requestObject", "data", "passwd" }, { "requestObject", "data", "secret" }, { "requestObject", "data", "token" }, { "requestObject", "data", "api_key" }, { "requestObject", "data", "apikey" }, { "requestObject", "data", "api-key" }, { "requestObject", "data", "client_secret" }, { "requestObject", "data", "private_key" }, { "requestObject", "data", "id_rsa" }, { "requestObject", "data", "credentials" }, { "requestObject", "data", "aws_secret_access_key" }, { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }, { "requestObject", "data", "DB_PASSWORD" }, { "requestObject", "data", "POSTGRES_PASSWORD" }, { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }, { "requestObject", "data", ".dockerconfigjson" }, { "requestObject", "metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration" } } }
 end
 
--- [62] redact redact-token-request
-RULE_ID[62], KIND[62], HITS[62] = "redact-token-request", "redact", 0
+-- [74] redact redact-token-request
+RULE_ID[74], KIND[74], HITS[74] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
@@ -20498,23 +21321,23 @@ do
     v = v["subresource"]
     return v == "token"
   end
-  PRED[62] = function(e)
+  PRED[74] = function(e)
     return t1(e)
   end
-  REDACT[62] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
+  REDACT[74] = { mode = "replace", replacement = "[REDACTED]", paths = { { "responseObject", "status", "token" } } }
 end
 
--- [63] redact redact-token-review
-RULE_ID[63], KIND[63], HITS[63] = "redact-token-review", "redact", 0
+-- [75] redact redact-token-review
+RULE_ID[75], KIND[75], HITS[75] = "redact-token-review", "redact", 0
 do
-  PRED[63] = function(e)
+  PRED[75] = function(e)
     return true
   end
-  REDACT[63] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
+  REDACT[75] = { mode = "replace", replacement = "[REDACTED]", paths = { { "requestObject", "spec", "token" }, { "responseObject", "spec", "token" } } }
 end
 
--- [64] redact scrub-exec-credentials
-RULE_ID[64], KIND[64], HITS[64] = "scrub-exec-credentials", "redact", 0
+-- [76] redact scrub-exec-credentials
+RULE_ID[76], KIND[76], HITS[76] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
   local S1 = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
@@ -20524,67 +21347,74 @@ do
     v = v["subresource"]
     return S1[v] == true
   end
-  PRED[64] = function(e)
+  PRED[76] = function(e)
     return t1(e)
   end
-  REDACT[64] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
+  REDACT[76] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" } }, patterns = { "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]=[^%&]*", "[Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa][^%&]*", "[Pp][Ww][Dd]%%3[Dd][^%&]*", "[Pp][Ww][Dd]=[^%&]*", "[Pp][Ww][Dd]%%3[Aa][^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Dd][^%&]*", "[Tt][Oo][Kk][Ee][Nn]=[^%&]*", "[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd][^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]=[^%&]*", "[Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd][^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=[^%&]*", "[Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=[^%&]*", "command=%-p[^%&]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%+[^%&]*", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&]*" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pwd%3d", "pwd=", "pwd%3a", "token%3d", "token=", "token%3a", "secret%3d", "secret=", "secret%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "password&command=", "passwd&command=", "token&command=", "secret&command=", "command=-p", "bearer+", "bearer%20", "basic+", "basic%20" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true }, gsub_replacement = "[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind
 local P = {}
-P[1] = { det = {2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[2] = { det = {2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[3] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 64} }
-P[4] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 64} }
-P[5] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 27, 28, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[6] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 37}, drop = {55}, red = {59, 64} }
-P[7] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 38}, drop = {55}, red = {59, 64} }
-P[8] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 27, 28, 30, 31, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[9] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 34, 35, 36, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[10] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 34, 35, 36, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[11] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 18, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 61, 64} }
-P[12] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 46, 48, 49, 50, 51, 52, 54}, drop = {55}, red = {59, 64} }
-P[13] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52, 54}, drop = {55}, red = {59, 64} }
-P[14] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[15] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 57}, red = {59, 64} }
-P[16] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56, 57}, red = {59, 64} }
-P[17] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 17, 30, 31}, drop = {55}, red = {59, 64} }
-P[18] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 58}, red = {59, 64} }
-P[19] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55, 58}, red = {59, 64} }
-P[20] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56, 58}, red = {59, 64} }
-P[21] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[22] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 30, 31}, drop = {55}, red = {59, 64} }
-P[23] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 15, 30, 31}, drop = {55}, red = {59, 64} }
-P[24] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[25] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 19, 24, 30, 31}, drop = {55}, red = {59, 64} }
-P[26] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 16, 24, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[27] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31}, drop = {55, 56}, red = {59, 64} }
-P[28] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 24, 30, 31}, drop = {55}, red = {59, 64} }
-P[29] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 20, 21, 22, 25, 30, 31, 43, 44, 45, 48, 49, 50, 51, 52, 53}, drop = {55}, red = {59, 64} }
-P[30] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 20, 21, 22, 25, 30, 31}, drop = {55}, red = {59, 64} }
-P[31] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 23, 25, 30, 31, 43, 44, 45, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[32] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31}, drop = {55, 56}, red = {59, 64} }
-P[33] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31}, drop = {55}, red = {59, 64} }
-P[34] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 28, 30, 31, 33, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[35] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 28, 30, 31, 33, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[36] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 35, 36, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[37] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 29, 30, 31, 35, 36, 37, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[38] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 42, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 60, 64} }
-P[39] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 41}, drop = {55}, red = {59, 60, 64} }
-P[40] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 40, 41}, drop = {55}, red = {59, 60, 64} }
-P[41] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 40, 41}, drop = {55, 56}, red = {59, 60, 64} }
-P[42] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 60, 64} }
-P[43] = { det = {2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[44] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 32, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[45] = { det = {1, 2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 39, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 62, 64} }
-P[46] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 39, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 62, 64} }
-P[47] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 62, 64} }
-P[48] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 62, 64} }
-P[49] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 25, 30, 31, 43, 44, 47, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[50] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 26, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 64} }
-P[51] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31, 43, 44, 48, 49, 50, 51, 52}, drop = {55}, red = {59, 63, 64} }
-P[52] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55, 56}, red = {59, 63, 64} }
-P[53] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 30, 31}, drop = {55}, red = {59, 63, 64} }
+P[1] = { det = {2, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[2] = { det = {2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[3] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 68}, red = {71, 76} }
+P[4] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67}, red = {71, 76} }
+P[5] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 35, 36, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[6] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 45}, drop = {67}, red = {71, 76} }
+P[7] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 46}, drop = {67}, red = {71, 76} }
+P[8] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 35, 36, 38, 39, 45, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[9] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 37, 38, 39, 42, 43, 44, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[10] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 37, 38, 39, 42, 43, 44, 45, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[11] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 21, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 73, 76} }
+P[12] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 55, 57, 58, 59, 60, 61, 63}, drop = {67}, red = {71, 76} }
+P[13] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61, 63, 64}, drop = {67}, red = {71, 76} }
+P[14] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61, 63}, drop = {67}, red = {71, 76} }
+P[15] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 23, 38, 39}, drop = {67}, red = {71, 76} }
+P[16] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 23, 38, 39, 52, 53, 57, 58, 59, 60, 61, 63}, drop = {67}, red = {71, 76} }
+P[17] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[18] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 69}, red = {71, 76} }
+P[19] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 68, 69}, red = {71, 76} }
+P[20] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 20, 38, 39}, drop = {67}, red = {71, 76} }
+P[21] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61, 65}, drop = {67}, red = {71, 76} }
+P[22] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 70}, red = {71, 76} }
+P[23] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67, 70}, red = {71, 76} }
+P[24] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 68, 70}, red = {71, 76} }
+P[25] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[26] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 38, 39}, drop = {67}, red = {71, 76} }
+P[27] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 24, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[28] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 18, 38, 39}, drop = {67}, red = {71, 76} }
+P[29] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 25, 30, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[30] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 22, 30, 38, 39}, drop = {67}, red = {71, 76} }
+P[31] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 19, 30, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[32] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 30, 38, 39}, drop = {67, 68}, red = {71, 76} }
+P[33] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 30, 38, 39}, drop = {67}, red = {71, 76} }
+P[34] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 26, 27, 28, 31, 33, 34, 38, 39, 52, 53, 54, 57, 58, 59, 60, 61, 62, 66}, drop = {67}, red = {71, 76} }
+P[35] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 26, 27, 28, 31, 33, 34, 38, 39}, drop = {67}, red = {71, 76} }
+P[36] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 29, 31, 38, 39, 52, 53, 54, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[37] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 31, 38, 39}, drop = {67, 68}, red = {71, 76} }
+P[38] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 31, 38, 39}, drop = {67}, red = {71, 76} }
+P[39] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 36, 38, 39, 41, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[40] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 36, 38, 39, 41, 45, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[41] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 37, 38, 39, 43, 44, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[42] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 37, 38, 39, 43, 44, 45, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[43] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 50, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 72, 76} }
+P[44] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 49, 51}, drop = {67}, red = {71, 72, 76} }
+P[45] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 48, 49}, drop = {67}, red = {71, 72, 76} }
+P[46] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 48, 49}, drop = {67, 68}, red = {71, 72, 76} }
+P[47] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67}, red = {71, 72, 76} }
+P[48] = { det = {2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[49] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 40, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[50] = { det = {1, 2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 47, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 74, 76} }
+P[51] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 47, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 74, 76} }
+P[52] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 68}, red = {71, 74, 76} }
+P[53] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67}, red = {71, 74, 76} }
+P[54] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 31, 38, 39, 52, 53, 56, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[55] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 23, 31, 38, 39}, drop = {67}, red = {71, 76} }
+P[56] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 23, 31, 38, 39, 52, 53, 56, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[57] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 32, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 76} }
+P[58] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39, 52, 53, 57, 58, 59, 60, 61}, drop = {67}, red = {71, 75, 76} }
+P[59] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67, 68}, red = {71, 75, 76} }
+P[60] = { det = {2, 3, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 38, 39}, drop = {67}, red = {71, 75, 76} }
 local INDEX = {}
 INDEX["certificatesigningrequests"] = { verbs = { ["create"] = P[1], ["patch"] = P[2], ["update"] = P[2], ["watch"] = P[3] }, other = P[4] }
 INDEX["clusterrolebindings"] = { verbs = { ["create"] = P[5], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[8], ["update"] = P[8], ["watch"] = P[3] }, other = P[4] }
@@ -20592,35 +21422,36 @@ INDEX["clusterroles"] = { verbs = { ["create"] = P[9], ["delete"] = P[6], ["dele
 INDEX["configmaps"] = { verbs = { ["create"] = P[11], ["patch"] = P[11], ["update"] = P[11], ["watch"] = P[3] }, other = P[4] }
 INDEX["cronjobs"] = { verbs = { ["create"] = P[12], ["patch"] = P[12], ["update"] = P[12], ["watch"] = P[3] }, other = P[4] }
 INDEX["daemonsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["deployments"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["endpoints"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
-INDEX["endpointslices"] = { verbs = { ["create"] = P[14], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
-INDEX["events"] = { verbs = { ["create"] = P[14], ["delete"] = P[17], ["deletecollection"] = P[17], ["get"] = P[15], ["list"] = P[15], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[16] }, other = P[4] }
-INDEX["jobs"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["leases"] = { verbs = { ["create"] = P[14], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[19], ["update"] = P[19], ["watch"] = P[20] }, other = P[4] }
-INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-INDEX["namespaces"] = { verbs = { ["create"] = P[14], ["delete"] = P[23], ["deletecollection"] = P[23], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
-INDEX["nodes"] = { verbs = { ["create"] = P[24], ["delete"] = P[25], ["deletecollection"] = P[25], ["patch"] = P[26], ["update"] = P[26], ["watch"] = P[27] }, other = P[28] }
-INDEX["pods"] = { verbs = { ["create"] = P[29], ["get"] = P[30], ["patch"] = P[31], ["update"] = P[31], ["watch"] = P[32] }, other = P[33] }
-INDEX["podtemplates"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicasets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["rolebindings"] = { verbs = { ["create"] = P[34], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[35], ["update"] = P[35], ["watch"] = P[3] }, other = P[4] }
-INDEX["roles"] = { verbs = { ["create"] = P[36], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[37], ["update"] = P[37], ["watch"] = P[3] }, other = P[4] }
-INDEX["secrets"] = { verbs = { ["create"] = P[38], ["get"] = P[39], ["list"] = P[40], ["patch"] = P[38], ["update"] = P[38], ["watch"] = P[41] }, other = P[42] }
-INDEX["selfsubjectaccessreviews"] = { verbs = { ["create"] = P[43], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
-INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[44], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
-INDEX["serviceaccounts"] = { verbs = { ["create"] = P[45], ["patch"] = P[46], ["update"] = P[46], ["watch"] = P[47] }, other = P[48] }
-INDEX["services"] = { verbs = { ["create"] = P[49], ["patch"] = P[49], ["update"] = P[49], ["watch"] = P[32] }, other = P[33] }
-INDEX["statefulsets"] = { verbs = { ["create"] = P[13], ["patch"] = P[13], ["update"] = P[13], ["watch"] = P[3] }, other = P[4] }
-INDEX["subjectaccessreviews"] = { verbs = { ["create"] = P[50], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
-INDEX["tokenreviews"] = { verbs = { ["create"] = P[51], ["patch"] = P[51], ["update"] = P[51], ["watch"] = P[52] }, other = P[53] }
-INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[21], ["delete"] = P[22], ["deletecollection"] = P[22], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
-local INDEX_ANY = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["deployments"] = { verbs = { ["create"] = P[14], ["delete"] = P[15], ["deletecollection"] = P[15], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
+INDEX["endpoints"] = { verbs = { ["create"] = P[17], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[19] }, other = P[4] }
+INDEX["endpointslices"] = { verbs = { ["create"] = P[17], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[19] }, other = P[4] }
+INDEX["events"] = { verbs = { ["create"] = P[17], ["delete"] = P[20], ["deletecollection"] = P[20], ["get"] = P[18], ["list"] = P[18], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[19] }, other = P[4] }
+INDEX["ingresses"] = { verbs = { ["create"] = P[21], ["patch"] = P[21], ["update"] = P[21], ["watch"] = P[3] }, other = P[4] }
+INDEX["jobs"] = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["leases"] = { verbs = { ["create"] = P[17], ["get"] = P[22], ["list"] = P[22], ["patch"] = P[23], ["update"] = P[23], ["watch"] = P[24] }, other = P[4] }
+INDEX["mutatingadmissionpolicies"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingadmissionpolicybindings"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+INDEX["mutatingwebhookconfigurations"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+INDEX["namespaces"] = { verbs = { ["create"] = P[27], ["delete"] = P[28], ["deletecollection"] = P[28], ["patch"] = P[27], ["update"] = P[27], ["watch"] = P[3] }, other = P[4] }
+INDEX["nodes"] = { verbs = { ["create"] = P[29], ["delete"] = P[30], ["deletecollection"] = P[30], ["patch"] = P[31], ["update"] = P[31], ["watch"] = P[32] }, other = P[33] }
+INDEX["pods"] = { verbs = { ["create"] = P[34], ["get"] = P[35], ["patch"] = P[36], ["update"] = P[36], ["watch"] = P[37] }, other = P[38] }
+INDEX["podtemplates"] = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicasets"] = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["replicationcontrollers"] = { verbs = { ["create"] = P[14], ["patch"] = P[14], ["update"] = P[14], ["watch"] = P[3] }, other = P[4] }
+INDEX["rolebindings"] = { verbs = { ["create"] = P[39], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[40], ["update"] = P[40], ["watch"] = P[3] }, other = P[4] }
+INDEX["roles"] = { verbs = { ["create"] = P[41], ["delete"] = P[6], ["deletecollection"] = P[7], ["patch"] = P[42], ["update"] = P[42], ["watch"] = P[3] }, other = P[4] }
+INDEX["secrets"] = { verbs = { ["create"] = P[43], ["get"] = P[44], ["list"] = P[45], ["patch"] = P[43], ["update"] = P[43], ["watch"] = P[46] }, other = P[47] }
+INDEX["selfsubjectaccessreviews"] = { verbs = { ["create"] = P[48], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[3] }, other = P[4] }
+INDEX["selfsubjectrulesreviews"] = { verbs = { ["create"] = P[49], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[3] }, other = P[4] }
+INDEX["serviceaccounts"] = { verbs = { ["create"] = P[50], ["patch"] = P[51], ["update"] = P[51], ["watch"] = P[52] }, other = P[53] }
+INDEX["services"] = { verbs = { ["create"] = P[54], ["delete"] = P[55], ["deletecollection"] = P[55], ["patch"] = P[56], ["update"] = P[56], ["watch"] = P[37] }, other = P[38] }
+INDEX["statefulsets"] = { verbs = { ["create"] = P[14], ["delete"] = P[15], ["deletecollection"] = P[15], ["patch"] = P[16], ["update"] = P[16], ["watch"] = P[3] }, other = P[4] }
+INDEX["subjectaccessreviews"] = { verbs = { ["create"] = P[57], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[3] }, other = P[4] }
+INDEX["tokenreviews"] = { verbs = { ["create"] = P[58], ["patch"] = P[58], ["update"] = P[58], ["watch"] = P[59] }, other = P[60] }
+INDEX["validatingadmissionpolicies"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingadmissionpolicybindings"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+INDEX["validatingwebhookconfigurations"] = { verbs = { ["create"] = P[25], ["delete"] = P[26], ["deletecollection"] = P[26], ["patch"] = P[25], ["update"] = P[25], ["watch"] = P[3] }, other = P[4] }
+local INDEX_ANY = { verbs = { ["create"] = P[17], ["patch"] = P[17], ["update"] = P[17], ["watch"] = P[3] }, other = P[4] }
 
 local SEVERITY_NAME = { "info", "low", "medium", "high", "critical" }
 

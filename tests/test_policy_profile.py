@@ -58,7 +58,8 @@ def test_shipped_policy_has_no_blind_spots_but_the_accepted(pack):
     assert not warnings
     assert policy.accept_blind == ("anonymous-request-allowed", "anonymous-request-denied",
                                    "apiserver-identity-off-loopback", "authentication-failed",
-                                   "control-plane-identity-from-outside-control-plane-network", "forbidden-request",
+                                   "control-plane-identity-from-outside-control-plane-network",
+                                   "forbidden-from-public-address", "forbidden-request",
                                    "impersonation-used", "kube-system-token-used-by-human-client",
                                    "kube-system-token-used-from-outside-cluster-network",
                                    "node-identity-from-outside-cluster-network", "system-masters-credential-used")

@@ -37,6 +37,7 @@ OPERANDS = {
     Op.SUFFIX: ["b", ["a", "ba"], ""],
     Op.CONTAINS: ["ab", ["%", "."], ""],
     Op.GLOB: ["a*", "?b", "[!a]*", "*.*", "[a-b]?"],
+    Op.NOT_GLOB: ["a*", ["?b", "*.*"], "*"],
     Op.REGEX: ["^a", "b$", "a.b", "(ab|ba){1,2}c?", "^[^a]*$", "(?i)AB", r"\d"],
     Op.GT: [1, 2.5], Op.GTE: [1], Op.LT: [2], Op.LTE: [0.5],
     Op.CIDR: ["10.0.0.0/8", ["192.168.1.0/24", "fd00::/8"], "2001:db8::/33", "0.0.0.0/0", "::ffff:0:0/96"],
@@ -217,7 +218,8 @@ EDGE_PATCHES = [
     ([{"op": "add", "path": "/spec/containers", "value": {"01": {"name": "ab"}}}], ["jp-2", "jp-6"]),
     ([{"op": "move", "from": "/spec/a", "path": "/spec/containers/0/image"}], []),
     ([{"op": "copy", "from": "/spec/a", "path": "/spec/q/r/name"}], ["jp-2"]),
-    ([{"op": "remove", "path": "/spec/q/r/name"}], []),
+    ([{"op": "remove", "path": "/spec/q/r/name"}], ["jp-2"]),
+    ([{"op": "remove", "path": "/spec/containers/0/image"}], []),  # only `exists` sees a removal
     ({"spec": {"containers": [{"privileged": True}]}}, []),  # a merge patch is not a JSON patch
 ]
 

@@ -17,8 +17,9 @@ rest of the pattern is then followed inside the operation's `value`
 do not count.
 
 `add`, `replace` and `test` carry a value. `copy` and `move` put a value
-there that the patch does not show: they reach one opaque value, on which
-only `exists` holds. `remove` reaches nothing.
+there that the patch does not show, and `remove` takes it away: they reach
+one opaque value, on which only `exists` holds (`exists` then reads "some
+operation of these kinds changes the location").
 
 This module is the reference semantics (pure Python, no auditc imports);
 the Lua prelude (backends/lua/filter.lua, `patch_writes`) implements the
@@ -33,7 +34,7 @@ WILD = "*"  # a pattern segment standing for any one segment
 OP_KINDS = ("add", "replace", "test", "copy", "move", "remove")
 DEFAULT_KINDS = ("add", "replace")
 VALUE_KINDS = frozenset({"add", "replace", "test"})
-OPAQUE_KINDS = frozenset({"copy", "move"})
+OPAQUE_KINDS = frozenset({"copy", "move", "remove"})
 
 _BAD_ESCAPE = re.compile(r"~(?![01])")
 _INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -96,10 +97,10 @@ def follow(value, segments: tuple) -> list:
 
 
 class Opaque:
-    """What a copy or move writes: a value the patch does not show."""
+    """What a copy, move or remove leaves there: a value the patch does not show."""
 
     def __repr__(self) -> str:
-        return "<copied or moved value>"
+        return "<copied, moved or removed value>"
 
 
 OPAQUE = Opaque()
@@ -107,7 +108,7 @@ OPAQUE = Opaque()
 
 def written(doc, patterns: tuple, kinds) -> list:
     """Every value the operations of `kinds` in the patch `doc` write at a
-    location one of `patterns` names (OPAQUE for copy/move)."""
+    location one of `patterns` names (OPAQUE for copy, move and remove)."""
     if not isinstance(doc, list):
         return []
     out: list = []

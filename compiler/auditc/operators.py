@@ -48,6 +48,7 @@ class Op(enum.Enum):
     SUFFIX = "suffix"
     CONTAINS = "contains"
     GLOB = "glob"
+    NOT_GLOB = "not_glob"
     REGEX = "regex"
     GT = "gt"
     GTE = "gte"
@@ -170,6 +171,10 @@ def _compare(fn: Callable) -> Callable[[object, tuple], bool]:
     return holds
 
 
+def _no_pattern(v, operands: tuple) -> bool:
+    return isinstance(v, str) and not any(p.matches(v) for p in operands)
+
+
 def ip_address(v):
     """v as an IPv4/IPv6 address the way the filter reads it, or None:
     Python's ipaddress, without IPv6 zone indexes (the filter rejects them)."""
@@ -200,6 +205,7 @@ class PatchQuery:
     source: str = ""  # as written, for explanations
 
     def holds(self, doc) -> bool:
+        # OPAQUE (copy, move, remove) satisfies `exists` only
         reached = jsonpatch.written(doc, self.patterns, self.kinds)
         if self.inner is Op.EXISTS:
             return bool(reached)
@@ -232,6 +238,9 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
     OpSpec(Op.CONTAINS, Operand.STRINGS, _string_op(lambda v, x: x in v), strings_only=True,
            list_form=Op.CONTAINS),
     OpSpec(Op.GLOB, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="glob", list_form=Op.GLOB),
+    # a string none of the globs match; through [*] "some element is such a string" (an
+    # allow-list: some container image outside it), which `not: {glob}` is not. No list_form.
+    OpSpec(Op.NOT_GLOB, Operand.STRINGS, _no_pattern, strings_only=True, pattern_syntax="glob"),
     OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex", list_form=Op.REGEX),
     # operands: ipaddress networks (lowering parses the CIDR strings)
     OpSpec(Op.CIDR, Operand.NETWORKS, _in_networks, strings_only=True, list_form=Op.CIDR),

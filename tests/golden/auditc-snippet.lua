@@ -208,8 +208,8 @@ end
 
 -- Does some operation of the patch `doc` whose kind is in `kinds` write, at a
 -- location one of `pats` names or an ancestor of it, a value `test` holds on?
--- copy/move write a value the patch does not show: it counts only for an
--- `exists` test (opaque_ok).
+-- copy/move write a value the patch does not show and remove takes it away:
+-- they count only for an `exists` test (opaque_ok).
 local function patch_writes(doc, kinds, pats, test, opaque_ok)
   if type(doc) ~= "table" or not is_array(doc) then return false end
   for i = 1, alen(doc) do
@@ -219,7 +219,7 @@ local function patch_writes(doc, kinds, pats, test, opaque_ok)
       if type(kind) == "string" and kinds[kind] and type(path) == "string" then
         local segs = pointer_segments(path)
         if segs ~= nil then
-          local opaque = kind == "copy" or kind == "move"
+          local opaque = kind == "copy" or kind == "move" or kind == "remove"
           for k = 1, #pats do
             local pat = pats[k]
             local covers = #segs <= #pat
@@ -230,7 +230,7 @@ local function patch_writes(doc, kinds, pats, test, opaque_ok)
             if covers then
               if opaque then
                 if opaque_ok then return true end
-              elseif kind ~= "remove" and pointer_reach(o.value, pat, #segs + 1, test) then
+              elseif pointer_reach(o.value, pat, #segs + 1, test) then
                 return true
               end
             end

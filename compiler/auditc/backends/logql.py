@@ -141,6 +141,13 @@ def _label_filter(test: Test, label: str, negate: bool, parts: _Parts) -> str | 
         return None
     if op is Op.JSON_PATCH:  # the json stage cannot look inside an array of operations: dropped (a superset)
         return None
+    if op is Op.NOT_GLOB:
+        regex = _regex_of(Test(test.path, Op.GLOB, test.values, test.loc))
+        if negate or regex is None:  # "not a string, or matching": not expressible; dropped (a superset)
+            return None
+        parts.exact = False
+        parts.notes.append(f"{test.path} not_glob: a missing or non-string value also passes (a superset)")
+        return f"{label} !~ {quote(regex)}"
     if op is Op.IN and not all(isinstance(v, str) for v in test.values):
         return None
     regex = _regex_of(test)

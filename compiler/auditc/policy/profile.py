@@ -90,5 +90,6 @@ SHIPPED = Profile(
                   "impersonation-used", "system-masters-credential-used", "authentication-failed",
                   "kube-system-token-used-by-human-client", "apiserver-identity-off-loopback",
                   "control-plane-identity-from-outside-control-plane-network",
-                  "node-identity-from-outside-cluster-network", "kube-system-token-used-from-outside-cluster-network"),
+                  "node-identity-from-outside-cluster-network", "kube-system-token-used-from-outside-cluster-network",
+                  "forbidden-from-public-address"),
 )

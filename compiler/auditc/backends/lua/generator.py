@@ -276,6 +276,8 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         # Each operand matches iff one of its Lua patterns does (dialect/).
         pats = dict.fromkeys(p for pattern in test.values for p in pattern.lua)
         parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in pats]
+        if op is Op.NOT_GLOB:  # a string none of them match
+            return f'type({v}) == "string" and not (' + " or ".join(parts) + ")"
     else:
         parts = []
         for value in test.values:
