@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   489-492   tests/golden/rules/golden.yaml:15:5
---   493-500   tests/golden/rules/golden.yaml:12:11
---   501-508   tests/golden/rules/golden.yaml:27:9
---   509-512   tests/golden/rules/golden.yaml:15:5
---   514-517   tests/golden/rules/golden.yaml:29:5
---   518-540   tests/golden/rules/golden.yaml:40:11
---   541-544   tests/golden/rules/golden.yaml:29:5
---   546-549   tests/golden/rules/golden.yaml:42:5
---   550-554   tests/golden/rules/golden.yaml:49:11
---   555-559   tests/golden/rules/golden.yaml:51:11
---   560-566   tests/golden/rules/golden.yaml:53:11
---   567-570   tests/golden/rules/golden.yaml:42:5
---   572-574   tests/golden/rules/golden.yaml:55:5
---   575-579   tests/golden/rules/golden.yaml:59:7
---   580-583   tests/golden/rules/golden.yaml:55:5
---   585-592   tests/golden/rules/golden.yaml:61:5
+--   508-511   tests/golden/rules/golden.yaml:15:5
+--   512-518   tests/golden/rules/golden.yaml:12:11
+--   519-525   tests/golden/rules/golden.yaml:27:9
+--   526-529   tests/golden/rules/golden.yaml:15:5
+--   531-534   tests/golden/rules/golden.yaml:29:5
+--   535-551   tests/golden/rules/golden.yaml:40:11
+--   552-555   tests/golden/rules/golden.yaml:29:5
+--   557-560   tests/golden/rules/golden.yaml:42:5
+--   561-565   tests/golden/rules/golden.yaml:49:11
+--   566-570   tests/golden/rules/golden.yaml:51:11
+--   571-576   tests/golden/rules/golden.yaml:53:11
+--   577-580   tests/golden/rules/golden.yaml:42:5
+--   582-584   tests/golden/rules/golden.yaml:55:5
+--   585-589   tests/golden/rules/golden.yaml:59:7
+--   590-593   tests/golden/rules/golden.yaml:55:5
+--   595-602   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -160,6 +160,24 @@ local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
   return t[1] ~= nil or alen(t) > 0
+end
+
+-- The value at keys (a list) below v, or nil where a step is not a table:
+-- the straight part of a field path.
+local function dig(v, keys)
+  for i = 1, #keys do
+    if type(v) ~= "table" then return nil end
+    v = v[keys[i]]
+  end
+  return v
+end
+
+-- Does one of the Lua patterns in pats (a shared operand table) match v?
+local function find_any(v, pats)
+  for i = 1, #pats do
+    if sfind(v, pats[i]) ~= nil then return true end
+  end
+  return false
 end
 
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
@@ -485,26 +503,25 @@ local function redact_path(t, path, i, spec)
 end
 local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
 local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay
+local K = {} -- operand tables shared by tests (sets, networks, pattern lists)
 
 -- [1] detect exec-into-pod
 RULE_ID[1], KIND[1], HITS[1] = "exec-into-pod", "detect", 0
 RANK[1] = 4 -- high
 do
   -- objectRef.subresource in (tests/golden/rules/golden.yaml:12:11)
-  local S1 = { ["exec"] = true, ["attach"] = true }
+  K[1] = { ["exec"] = true, ["attach"] = true }
+  K[2] = { "objectRef", "subresource" }
   local function t1(e)
-    local v = e["objectRef"]
-    if type(v) ~= "table" then return false end
-    v = v["subresource"]
-    return S1[v] == true
+    local v = dig(e, K[2])
+    return K[1][v] == true
   end
   -- user.username in (tests/golden/rules/golden.yaml:27:9)
-  local S2 = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  K[3] = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  K[4] = { "user", "username" }
   local function t2(e)
-    local v = e["user"]
-    if type(v) ~= "table" then return false end
-    v = v["username"]
-    return S2[v] == true
+    local v = dig(e, K[4])
+    return K[3][v] == true
   end
   PRED[1] = function(e)
     return (t1(e) and not t2(e))
@@ -516,23 +533,17 @@ RULE_ID[2], KIND[2], HITS[2] = "privileged-container", "detect", 0
 RANK[2] = 5 -- critical
 do
   -- requestObject.spec.containers[*].securityContext.privileged equals (tests/golden/rules/golden.yaml:40:11)
+  K[5] = { "requestObject", "spec", "containers" }
   local function t1(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, alen(v2) do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["privileged"]
-                if v5 == true then return true end
-              end
-            end
-          end
+    local v = dig(e, K[5])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["privileged"]
+          if v2 == true then return true end
         end
       end
     end
@@ -558,10 +569,9 @@ do
     return type(v) == "string" and sfind(v, "^/api/v1/namespaces/[^%/]+/pods$") ~= nil
   end
   -- responseStatus.code gte (tests/golden/rules/golden.yaml:53:11)
+  K[6] = { "responseStatus", "code" }
   local function t3(e)
-    local v = e["responseStatus"]
-    if type(v) ~= "table" then return false end
-    v = v["code"]
+    local v = dig(e, K[6])
     return type(v) == "number" and v >= 500
   end
   PRED[3] = function(e)

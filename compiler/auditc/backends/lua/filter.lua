@@ -126,6 +126,24 @@ local function is_array(t)
   return t[1] ~= nil or alen(t) > 0
 end
 
+-- The value at keys (a list) below v, or nil where a step is not a table:
+-- the straight part of a field path.
+local function dig(v, keys)
+  for i = 1, #keys do
+    if type(v) ~= "table" then return nil end
+    v = v[keys[i]]
+  end
+  return v
+end
+
+-- Does one of the Lua patterns in pats (a shared operand table) match v?
+local function find_any(v, pats)
+  for i = 1, #pats do
+    if sfind(v, pats[i]) ~= nil then return true end
+  end
+  return false
+end
+
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
 -- A JSON pointer's segments, "~1" -> "/" then "~0" -> "~", or nil when it
 -- is not a pointer (a "~" not followed by 0 or 1, no leading "/").

@@ -44,6 +44,26 @@ from auditc.severity import SEVERITY_RANK
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.
 MAX_LOCAL_TESTS = 40
+# Pattern tests with more Lua patterns than this search a shared table
+# (find_any) instead of an inline `or` chain: pattern lists such as the
+# sensitive host paths appear in dozens of tests.
+INLINE_PATTERNS = 2
+
+
+class _Constants:
+    """Operand tables (sets, networks, pattern lists) written once into the
+    script's `K` table at their first use and shared by every test that has
+    the same operands: the pod-spec rules repeat one list in dozens of
+    tests, and the script must stay well under a ConfigMap's 1 MiB."""
+
+    def __init__(self):
+        self.refs: dict[str, str] = {}
+
+    def ref(self, w: LuaWriter, table: str, comment: str = "") -> str:
+        if table not in self.refs:
+            self.refs[table] = f"K[{len(self.refs) + 1}]"
+            w.line(f"{self.refs[table]} = {table}" + (f" -- {lua_comment(comment)}" if comment else ""))
+        return self.refs[table]
 TRUNCATED = "[auditc: truncated, nested too deep]"
 UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 
@@ -77,8 +97,10 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
     w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay")
+    w.line("local K = {} -- operand tables shared by tests (sets, networks, pattern lists)")
+    consts = _Constants()
     for rule in program.rules:
-        _emit_rule(w, rule)
+        _emit_rule(w, rule, consts)
     _emit_index(w, program)
     w.line()
     w.raw(entry.replace("function CALL(", f"function {options.call}("))
@@ -113,7 +135,7 @@ def _header(program: Program, options: LuaOptions, w: LuaWriter, offset: int) ->
 
 # ---------------------------------------------------------------- rules
 
-def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
+def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
     w.line()
     with w.source(rule.loc):
         w.line(f"-- [{rule.number}] {rule.kind} {lua_comment(rule.id)}")
@@ -134,7 +156,7 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         for i, test in enumerate(tests, start=1):
             names[test] = f"T[{i}]" if use_table else f"t{i}"
             with w.source(test.loc):
-                _emit_test(w, test, names[test], i, use_table)
+                _emit_test(w, consts, test, names[test], i, use_table)
         w.line(f"PRED[{rule.number}] = function(e)")
         w.indent().line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
@@ -185,43 +207,56 @@ def _cond_expr(c, names: dict) -> str:
     return "(" + joiner.join(_cond_expr(i, names) for i in c.items) + ")"
 
 
-def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool) -> None:
+def _emit_test(w: LuaWriter, consts: _Constants, test: Test, name: str, index: int, use_table: bool) -> None:
     w.line(f"-- {lua_comment(test.path.text)} {test.op} ({lua_comment(str(test.loc))})")
-    setname = _emit_operand_table(w, test, str(index))
+    setname = _emit_operand_table(w, consts, test, str(index))
+    segments = test.path.segments
+    # The keys before the first [*]: one step for a single key, else dig()
+    # through a shared key list (most tests sit several maps deep).
+    keys = segments[:segments.index(WILDCARD)] if WILDCARD in segments else segments
+    path = consts.ref(w, "{ " + ", ".join(lua_string(k) for k in keys) + " }") if len(keys) > 1 else None
     w.line(f"local function {name}(e)" if not use_table else f"{name} = function(e)")
     w.indent()
-    segments = test.path.segments
-    if WILDCARD not in segments:
-        # Straight path: step down while the value is a table.
-        w.line(f"local v = e[{lua_string(segments[0])}]")
-        for seg in segments[1:]:
-            w.line('if type(v) ~= "table" then return false end')
-            w.line(f"v = v[{lua_string(seg)}]")
+    if path is None:
+        w.line(f"local v = e[{lua_string(keys[0])}]")
+    else:
+        w.line(f"local v = dig(e, {path})")
+    if len(keys) == len(segments):
         w.line(f"return {_value_expr(test, 'v', setname)}")
     else:
         # [*]: true if the test holds for any element (existential).
-        _emit_walk(w, test, segments, 0, "e", 0, setname)
+        w.line('if type(v) ~= "table" then return false end')
+        _emit_walk(w, test, segments, len(keys), "v", 0, setname)
         w.line("return false")
     w.dedent()
     w.line("end")
 
 
-def _emit_operand_table(w: LuaWriter, test: Test, suffix: str) -> str | None:
+def _lua_patterns(test: Test) -> list:
+    """A glob/regex test's Lua patterns, each once (dialect/)."""
+    return list(dict.fromkeys(p for pattern in test.values for p in pattern.lua))
+
+
+def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: str) -> str | None:
     """The table a test's operator reads its operands from (`in`: a set,
-    `cidr`: networks, `json_patch`: patterns, kinds and the value test), or
-    None; its name is what _value_expr gets as `setname`."""
+    `cidr`: networks, glob/regex: a long pattern list, `json_patch`:
+    patterns, kinds and the value test), or None; its name is what
+    _value_expr gets as `setname`."""
     if test.op is Op.IN:
         items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
-        w.line(f"local S{suffix} = {{ {items} }}")
-        return f"S{suffix}"
+        return consts.ref(w, f"{{ {items} }}")
     if test.op in (Op.CIDR, Op.NOT_CIDR):
         nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
-        w.line(f"local N{suffix} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
-        return f"N{suffix}"
+        return consts.ref(w, f"{{ {nets} }}", ", ".join(map(str, test.values)))
+    if test.op.spec.pattern_syntax:
+        pats = _lua_patterns(test)
+        if len(pats) <= INLINE_PATTERNS:
+            return None
+        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + " }")
     if test.op is Op.JSON_PATCH:
         query = test.values[0]
         inner = Test(test.path, query.inner, query.inner_values, test.loc)
-        inner_set = _emit_operand_table(w, inner, suffix + "v")
+        inner_set = _emit_operand_table(w, consts, inner, suffix + "v")
         pats = ", ".join("{ " + ", ".join("WILD" if seg == jsonpatch.WILD else lua_string(seg) for seg in pat) + " }"
                          for pat in query.patterns)
         kinds = ", ".join(f"[{lua_string(k)}] = true" for k in query.kinds)
@@ -274,8 +309,10 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
     if op.spec.pattern_syntax:
         # Each operand matches iff one of its Lua patterns does (dialect/).
-        pats = dict.fromkeys(p for pattern in test.values for p in pattern.lua)
-        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in pats]
+        if setname is not None:  # a long list, in a shared table
+            found = f"find_any({v}, {setname})"
+            return f'type({v}) == "string" and ' + (f"not {found}" if op is Op.NOT_GLOB else found)
+        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in _lua_patterns(test)]
         if op is Op.NOT_GLOB:  # a string none of them match
             return f'type({v}) == "string" and not (' + " or ".join(parts) + ")"
     else:
