@@ -120,6 +120,10 @@ OPT_IN_CASES = {
         "objectRef": {"resource": "pods", "namespace": "shop", "name": "web", "apiVersion": "v1"},
         "requestObject": {"kind": "Pod", "spec": {"containers": [{"name": "a", "image": "registry.example.com/web:1.2"},
                                                                  {"name": "b", "image": "docker.io/xmrig/xmrig:6.21"}]}}}),
+    "object-lifecycle-trail": ("lifecycle-trail-resources", ["deployments", "secrets"], {
+        **_BASE, "verb": "delete", "requestURI": "/api/v1/namespaces/shop/secrets/db-password", "level": "Metadata",
+        "responseStatus": {"metadata": {}, "code": 200},
+        "objectRef": {"resource": "secrets", "namespace": "shop", "name": "db-password", "apiVersion": "v1"}}),
 }
 
 

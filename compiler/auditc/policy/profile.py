@@ -91,5 +91,5 @@ SHIPPED = Profile(
                   "kube-system-token-used-by-human-client", "apiserver-identity-off-loopback",
                   "control-plane-identity-from-outside-control-plane-network",
                   "node-identity-from-outside-cluster-network", "kube-system-token-used-from-outside-cluster-network",
-                  "forbidden-from-public-address"),
+                  "forbidden-from-public-address", "shared-admin-credential-used", "user-not-allowed"),
 )
