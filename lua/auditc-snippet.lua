@@ -56,20 +56,20 @@
 --   [51] detect long-lived-token-secret-created                            rules/detect/secrets.yaml:110:5
 --   [52] detect secret-read-refused                                        rules/detect/secrets.yaml:176:5
 --   [53] detect privileged-container                                       rules/detect/workloads.yaml:35:5
---   [54] detect host-namespace-or-sensitive-mount                          rules/detect/workloads.yaml:690:5
---   [55] detect pod-created-in-kube-system                                 rules/detect/workloads.yaml:1511:5
---   [56] detect cronjob-created-or-modified                                rules/detect/workloads.yaml:1599:5
---   [57] detect nodeport-service                                           rules/detect/workloads.yaml:1628:5
---   [58] detect dangerous-capability-added                                 rules/detect/workloads.yaml:1913:5
---   [59] detect security-profile-unconfined                                rules/detect/workloads.yaml:2420:5
---   [60] detect privilege-escalation-allowed                               rules/detect/workloads.yaml:3026:5
---   [61] detect host-port-requested                                        rules/detect/workloads.yaml:3369:5
---   [62] detect container-runs-as-root                                     rules/detect/workloads.yaml:3721:5
---   [63] detect privileged-pod-from-controller                             rules/detect/workloads.yaml:4280:5
---   [64] detect workload-in-system-namespace                               rules/detect/workloads.yaml:4501:5
---   [65] detect daemonset-created                                          rules/detect/workloads.yaml:4612:5
---   [66] detect ingress-without-tls                                        rules/detect/workloads.yaml:4848:5
---   [67] detect image-not-allowed                                          rules/detect/workloads.yaml:5137:5
+--   [54] detect host-namespace-or-sensitive-mount                          rules/detect/workloads.yaml:700:5
+--   [55] detect pod-created-in-kube-system                                 rules/detect/workloads.yaml:1531:5
+--   [56] detect cronjob-created-or-modified                                rules/detect/workloads.yaml:1619:5
+--   [57] detect nodeport-service                                           rules/detect/workloads.yaml:1648:5
+--   [58] detect dangerous-capability-added                                 rules/detect/workloads.yaml:1933:5
+--   [59] detect security-profile-unconfined                                rules/detect/workloads.yaml:2450:5
+--   [60] detect privilege-escalation-allowed                               rules/detect/workloads.yaml:3066:5
+--   [61] detect host-port-requested                                        rules/detect/workloads.yaml:3419:5
+--   [62] detect container-runs-as-root                                     rules/detect/workloads.yaml:3781:5
+--   [63] detect privileged-pod-from-controller                             rules/detect/workloads.yaml:4350:5
+--   [64] detect workload-in-system-namespace                               rules/detect/workloads.yaml:4571:5
+--   [65] detect daemonset-created                                          rules/detect/workloads.yaml:4682:5
+--   [66] detect ingress-without-tls                                        rules/detect/workloads.yaml:4918:5
+--   [67] detect image-not-allowed                                          rules/detect/workloads.yaml:5207:5
 --   [68] drop   drop-health-probes                                         rules/noise/drops.yaml:12:5
 --   [69] drop   drop-watch-requests                                        rules/noise/drops.yaml:38:5
 --   [70] drop   drop-endpoint-and-event-reads                              rules/noise/drops.yaml:55:5
@@ -82,1184 +82,1212 @@
 --   [77] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   1742-1745 rules/detect/auth.yaml:15:5
---   1746-1751 rules/detect/auth.yaml:31:11
---   1752-1756 rules/macros.yaml:49:7
---   1757-1762 rules/macros.yaml:16:7
---   1763-1768 rules/detect/auth.yaml:38:9
---   1769-1772 rules/detect/auth.yaml:15:5
---   1774-1777 rules/detect/auth.yaml:53:5
---   1778-1782 rules/macros.yaml:34:11
---   1783-1793 rules/macros.yaml:36:11
---   1794-1799 rules/detect/auth.yaml:66:11
---   1800-1805 rules/detect/auth.yaml:9:11
---   1806-1811 rules/detect/auth.yaml:11:11
---   1812-1816 rules/macros.yaml:49:7
---   1817-1821 rules/detect/auth.yaml:75:13
---   1822-1826 rules/detect/auth.yaml:77:13
---   1827-1830 rules/detect/auth.yaml:53:5
---   1832-1835 rules/detect/auth.yaml:125:5
---   1836-1840 rules/macros.yaml:34:11
---   1841-1850 rules/macros.yaml:36:11
---   1851-1855 rules/detect/auth.yaml:138:13
---   1856-1860 rules/detect/auth.yaml:9:11
---   1861-1865 rules/detect/auth.yaml:11:11
---   1866-1870 rules/macros.yaml:49:7
---   1871-1876 rules/detect/auth.yaml:143:9
---   1877-1880 rules/detect/auth.yaml:125:5
---   1882-1885 rules/detect/auth.yaml:155:5
---   1886-1890 rules/detect/auth.yaml:169:11
---   1891-1896 rules/macros.yaml:22:11
---   1897-1901 rules/macros.yaml:16:7
---   1902-1906 rules/detect/auth.yaml:175:13
---   1907-1911 rules/macros.yaml:49:7
---   1912-1915 rules/detect/auth.yaml:155:5
---   1917-1920 rules/detect/auth.yaml:189:5
---   1921-1925 rules/detect/auth.yaml:202:11
---   1926-1930 rules/macros.yaml:22:11
---   1931-1935 rules/macros.yaml:16:7
---   1936-1940 rules/macros.yaml:49:7
---   1941-1946 rules/detect/auth.yaml:211:13
---   1947-1952 rules/detect/auth.yaml:213:13
---   1953-1956 rules/detect/auth.yaml:189:5
---   1958-1961 rules/detect/auth.yaml:253:5
---   1962-1966 rules/detect/auth.yaml:267:11
---   1967-1971 rules/macros.yaml:22:11
---   1972-1976 rules/macros.yaml:16:7
---   1977-1981 rules/macros.yaml:34:11
---   1982-1991 rules/macros.yaml:36:11
---   1992-1996 rules/macros.yaml:49:7
---   1997-2000 rules/detect/auth.yaml:253:5
---   2002-2005 rules/detect/auth.yaml:287:5
---   2006-2010 rules/detect/auth.yaml:302:11
---   2011-2015 rules/detect/auth.yaml:9:11
---   2016-2020 rules/detect/auth.yaml:11:11
---   2021-2025 rules/macros.yaml:49:7
---   2026-2029 rules/detect/auth.yaml:287:5
---   2031-2034 rules/detect/auth.yaml:350:5
---   2035-2039 rules/macros.yaml:22:11
---   2040-2044 rules/macros.yaml:16:7
---   2045-2049 rules/macros.yaml:49:7
---   2050-2055 rules/detect/auth.yaml:374:9
---   2056-2059 rules/detect/auth.yaml:350:5
---   2061-2064 rules/detect/auth.yaml:428:5
---   2065-2069 rules/detect/auth.yaml:445:11
---   2070-2074 rules/detect/auth.yaml:447:11
---   2075-2079 rules/macros.yaml:49:7
---   2080-2083 rules/detect/auth.yaml:428:5
---   2085-2088 rules/detect/auth.yaml:489:5
---   2089-2093 rules/detect/auth.yaml:502:11
---   2094-2104 rules/detect/auth.yaml:504:11
---   2105-2109 rules/macros.yaml:49:7
---   2110-2113 rules/detect/auth.yaml:489:5
---   2115-2118 rules/detect/auth.yaml:639:5
---   2119-2124 rules/detect/auth.yaml:656:15
---   2125-2134 rules/detect/auth.yaml:659:15
---   2135-2145 rules/detect/auth.yaml:661:11
---   2146-2150 rules/macros.yaml:49:7
---   2151-2154 rules/detect/auth.yaml:639:5
---   2156-2159 rules/detect/auth.yaml:858:5
---   2160-2164 rules/macros.yaml:16:7
---   2165-2174 rules/detect/auth.yaml:871:15
---   2175-2185 rules/detect/auth.yaml:873:11
---   2186-2190 rules/macros.yaml:49:7
---   2191-2194 rules/detect/auth.yaml:858:5
---   2196-2199 rules/detect/auth.yaml:1036:5
---   2200-2204 rules/detect/auth.yaml:1049:11
---   2205-2214 rules/detect/auth.yaml:1051:11
---   2215-2219 rules/macros.yaml:49:7
---   2220-2223 rules/detect/auth.yaml:1036:5
---   2225-2228 rules/detect/auth.yaml:1155:5
---   2229-2233 rules/detect/auth.yaml:1168:11
---   2234-2243 rules/detect/auth.yaml:1170:11
---   2244-2248 rules/macros.yaml:34:11
---   2249-2258 rules/macros.yaml:36:11
---   2259-2263 rules/macros.yaml:49:7
---   2264-2267 rules/detect/auth.yaml:1155:5
---   2269-2272 rules/detect/auth.yaml:1293:5
---   2273-2278 rules/detect/auth.yaml:1306:7
---   2279-2283 rules/macros.yaml:49:7
---   2284-2288 rules/detect/auth.yaml:1312:9
---   2289-2292 rules/detect/auth.yaml:1293:5
---   2294-2297 rules/detect/auth.yaml:1382:5
---   2298-2302 rules/detect/auth.yaml:1393:11
---   2303-2307 rules/detect/auth.yaml:1396:13
---   2308-2312 rules/detect/auth.yaml:1399:13
---   2313-2317 rules/macros.yaml:49:7
---   2318-2321 rules/detect/auth.yaml:1382:5
---   2323-2326 rules/detect/cluster.yaml:3:5
---   2327-2331 rules/detect/cluster.yaml:22:11
---   2332-2336 rules/macros.yaml:49:7
---   2337-2342 rules/detect/cluster.yaml:27:9
---   2343-2347 rules/macros.yaml:22:11
---   2348-2352 rules/macros.yaml:16:7
---   2353-2356 rules/detect/cluster.yaml:3:5
---   2358-2361 rules/detect/cluster.yaml:72:5
---   2362-2366 rules/detect/cluster.yaml:84:11
---   2367-2371 rules/macros.yaml:49:7
---   2372-2375 rules/detect/cluster.yaml:72:5
---   2377-2380 rules/detect/cluster.yaml:110:5
---   2381-2385 rules/detect/cluster.yaml:130:15
---   2386-2390 rules/detect/cluster.yaml:132:15
---   2391-2395 rules/macros.yaml:49:7
---   2396-2400 rules/macros.yaml:16:7
---   2401-2406 rules/detect/cluster.yaml:137:9
---   2407-2410 rules/detect/cluster.yaml:110:5
---   2412-2415 rules/detect/cluster.yaml:175:5
---   2416-2420 rules/macros.yaml:22:11
---   2421-2425 rules/macros.yaml:16:7
---   2426-2430 rules/macros.yaml:49:7
---   2431-2434 rules/detect/cluster.yaml:175:5
---   2436-2439 rules/detect/cluster.yaml:201:5
---   2440-2445 rules/detect/cluster.yaml:218:15
---   2446-2451 rules/detect/cluster.yaml:219:15
---   2452-2457 rules/detect/cluster.yaml:220:15
---   2458-2463 rules/detect/cluster.yaml:221:15
---   2464-2469 rules/detect/cluster.yaml:222:15
---   2470-2475 rules/detect/cluster.yaml:223:15
---   2476-2481 rules/detect/cluster.yaml:224:15
---   2482-2487 rules/detect/cluster.yaml:225:15
---   2488-2493 rules/detect/cluster.yaml:226:15
---   2494-2499 rules/detect/cluster.yaml:227:15
---   2500-2505 rules/detect/cluster.yaml:228:15
---   2506-2511 rules/detect/cluster.yaml:229:15
---   2512-2517 rules/detect/cluster.yaml:230:15
---   2518-2523 rules/detect/cluster.yaml:231:15
---   2524-2529 rules/detect/cluster.yaml:232:15
---   2530-2535 rules/detect/cluster.yaml:233:15
---   2536-2541 rules/detect/cluster.yaml:234:15
---   2542-2547 rules/detect/cluster.yaml:235:15
---   2548-2553 rules/detect/cluster.yaml:236:15
---   2554-2559 rules/detect/cluster.yaml:237:15
---   2560-2565 rules/detect/cluster.yaml:238:15
---   2566-2571 rules/detect/cluster.yaml:239:15
---   2572-2578 rules/detect/cluster.yaml:241:15
---   2579-2583 rules/macros.yaml:49:7
---   2584-2587 rules/detect/cluster.yaml:201:5
---   2589-2592 rules/detect/cluster.yaml:418:5
---   2593-2597 rules/detect/cluster.yaml:435:11
---   2598-2602 rules/macros.yaml:49:7
---   2603-2608 rules/detect/cluster.yaml:443:9
---   2609-2612 rules/detect/cluster.yaml:418:5
---   2614-2617 rules/detect/cluster.yaml:495:5
---   2618-2624 rules/detect/cluster.yaml:511:11
---   2625-2629 rules/macros.yaml:22:11
---   2630-2634 rules/macros.yaml:16:7
---   2635-2641 rules/detect/cluster.yaml:518:19
---   2642-2646 rules/detect/cluster.yaml:521:23
---   2647-2651 rules/detect/cluster.yaml:523:23
---   2652-2657 rules/detect/cluster.yaml:525:19
---   2658-2663 rules/detect/cluster.yaml:528:23
---   2664-2670 rules/detect/cluster.yaml:530:23
---   2671-2676 rules/detect/cluster.yaml:535:19
---   2677-2681 rules/detect/cluster.yaml:537:19
---   2682-2687 rules/detect/cluster.yaml:539:19
---   2688-2692 rules/detect/cluster.yaml:542:19
---   2693-2697 rules/detect/cluster.yaml:544:19
---   2698-2702 rules/detect/cluster.yaml:546:19
---   2703-2708 rules/detect/cluster.yaml:549:23
---   2709-2714 rules/detect/cluster.yaml:551:23
---   2715-2721 rules/detect/cluster.yaml:553:23
---   2722-2726 rules/macros.yaml:49:7
---   2727-2730 rules/detect/cluster.yaml:495:5
---   2732-2735 rules/detect/cluster.yaml:829:5
---   2736-2740 rules/detect/cluster.yaml:841:11
---   2741-2745 rules/macros.yaml:57:11
---   2746-2750 rules/macros.yaml:60:15
---   2751-2755 rules/macros.yaml:62:15
---   2756-2761 rules/detect/cluster.yaml:845:13
---   2762-2766 rules/macros.yaml:49:7
---   2767-2771 rules/macros.yaml:22:11
---   2772-2776 rules/macros.yaml:16:7
---   2777-2780 rules/detect/cluster.yaml:829:5
---   2782-2785 rules/detect/cluster.yaml:890:5
---   2786-2790 rules/detect/cluster.yaml:904:11
---   2791-2795 rules/detect/cluster.yaml:909:13
---   2796-2800 rules/macros.yaml:49:7
---   2801-2804 rules/detect/cluster.yaml:890:5
---   2806-2813 rules/detect/cluster.yaml:953:5
---   2815-2818 rules/detect/exec.yaml:3:5
---   2819-2824 rules/detect/exec.yaml:20:11
---   2825-2829 rules/macros.yaml:49:7
---   2830-2833 rules/detect/exec.yaml:3:5
---   2835-2838 rules/detect/exec.yaml:52:5
---   2839-2843 rules/detect/exec.yaml:70:11
---   2844-2849 rules/detect/exec.yaml:74:11
---   2850-2854 rules/macros.yaml:49:7
---   2855-2858 rules/detect/exec.yaml:52:5
---   2860-2863 rules/detect/exec.yaml:214:5
---   2864-2868 rules/detect/exec.yaml:227:11
---   2869-2873 rules/macros.yaml:49:7
---   2874-2877 rules/detect/exec.yaml:214:5
---   2879-2882 rules/detect/exec.yaml:242:5
---   2883-2887 rules/detect/exec.yaml:255:11
---   2888-2892 rules/macros.yaml:49:7
---   2893-2896 rules/detect/exec.yaml:242:5
---   2898-2901 rules/detect/exec.yaml:271:5
---   2902-2906 rules/detect/exec.yaml:285:11
---   2907-2912 rules/detect/exec.yaml:289:13
---   2913-2917 rules/macros.yaml:49:7
---   2918-2921 rules/detect/exec.yaml:271:5
---   2923-2926 rules/detect/exec.yaml:331:5
---   2927-2931 rules/detect/exec.yaml:351:11
---   2932-2936 rules/macros.yaml:49:7
---   2937-2940 rules/detect/exec.yaml:331:5
---   2942-2945 rules/detect/exec.yaml:394:5
---   2946-2950 rules/macros.yaml:16:7
---   2951-2956 rules/detect/exec.yaml:417:11
---   2957-2962 rules/detect/exec.yaml:419:11
---   2963-2967 rules/macros.yaml:49:7
---   2968-2974 rules/detect/exec.yaml:423:9
---   2975-2978 rules/detect/exec.yaml:394:5
---   2980-2983 rules/detect/exec.yaml:485:5
---   2984-2988 rules/detect/exec.yaml:500:11
---   2989-2994 rules/detect/exec.yaml:504:11
---   2995-2999 rules/macros.yaml:49:7
---   3000-3003 rules/detect/exec.yaml:485:5
---   3005-3008 rules/detect/exec.yaml:650:5
---   3009-3013 rules/detect/exec.yaml:664:11
---   3014-3018 rules/detect/exec.yaml:668:11
---   3019-3023 rules/macros.yaml:49:7
---   3024-3027 rules/detect/exec.yaml:650:5
---   3029-3032 rules/detect/rbac.yaml:3:5
---   3033-3037 rules/macros.yaml:57:11
---   3038-3042 rules/macros.yaml:60:15
---   3043-3047 rules/macros.yaml:62:15
---   3048-3052 rules/macros.yaml:49:7
---   3053-3058 rules/detect/rbac.yaml:23:9
---   3059-3062 rules/detect/rbac.yaml:3:5
---   3064-3067 rules/detect/rbac.yaml:95:5
---   3068-3074 rules/detect/rbac.yaml:112:15
---   3075-3080 rules/detect/rbac.yaml:114:15
---   3081-3085 rules/detect/rbac.yaml:119:19
---   3086-3090 rules/detect/rbac.yaml:121:19
---   3091-3096 rules/detect/rbac.yaml:125:23
---   3097-3103 rules/detect/rbac.yaml:127:23
---   3104-3108 rules/macros.yaml:49:7
---   3109-3113 rules/detect/rbac.yaml:136:9
---   3114-3117 rules/detect/rbac.yaml:95:5
---   3119-3122 rules/detect/rbac.yaml:305:5
---   3123-3142 rules/detect/rbac.yaml:323:15
---   3143-3161 rules/detect/rbac.yaml:325:15
---   3162-3166 rules/detect/rbac.yaml:328:19
---   3167-3185 rules/detect/rbac.yaml:331:23
---   3186-3203 rules/detect/rbac.yaml:333:23
---   3204-3210 rules/detect/rbac.yaml:336:15
---   3211-3217 rules/detect/rbac.yaml:344:15
---   3218-3222 rules/macros.yaml:49:7
---   3223-3227 rules/detect/rbac.yaml:352:9
---   3228-3231 rules/detect/rbac.yaml:305:5
---   3233-3236 rules/detect/rbac.yaml:521:5
---   3237-3242 rules/detect/rbac.yaml:533:7
---   3243-3247 rules/macros.yaml:49:7
---   3248-3253 rules/detect/rbac.yaml:541:13
---   3254-3258 rules/detect/rbac.yaml:543:13
---   3259-3269 rules/detect/rbac.yaml:546:15
---   3270-3273 rules/detect/rbac.yaml:521:5
---   3275-3278 rules/detect/rbac.yaml:582:5
---   3279-3288 rules/detect/rbac.yaml:595:11
---   3289-3298 rules/detect/rbac.yaml:597:11
---   3299-3303 rules/macros.yaml:49:7
---   3304-3309 rules/detect/rbac.yaml:601:9
---   3310-3313 rules/detect/rbac.yaml:582:5
---   3315-3318 rules/detect/rbac.yaml:614:5
---   3319-3323 rules/macros.yaml:22:11
---   3324-3328 rules/macros.yaml:16:7
---   3329-3333 rules/macros.yaml:49:7
---   3334-3337 rules/detect/rbac.yaml:614:5
---   3339-3342 rules/detect/rbac.yaml:643:5
---   3343-3348 rules/macros.yaml:67:7
---   3349-3354 rules/detect/rbac.yaml:663:15
---   3355-3359 rules/detect/rbac.yaml:669:19
---   3360-3364 rules/detect/rbac.yaml:671:19
---   3365-3369 rules/macros.yaml:49:7
---   3370-3374 rules/detect/rbac.yaml:678:9
---   3375-3378 rules/detect/rbac.yaml:643:5
---   3380-3383 rules/detect/rbac.yaml:744:5
---   3384-3400 rules/detect/rbac.yaml:765:15
---   3401-3416 rules/detect/rbac.yaml:767:15
---   3417-3432 rules/detect/rbac.yaml:769:15
---   3433-3448 rules/detect/rbac.yaml:771:15
---   3449-3470 rules/detect/rbac.yaml:773:15
---   3471-3476 rules/detect/rbac.yaml:781:23
---   3477-3482 rules/detect/rbac.yaml:783:23
---   3483-3501 rules/detect/rbac.yaml:785:19
---   3502-3506 rules/detect/rbac.yaml:799:19
---   3507-3523 rules/detect/rbac.yaml:802:23
---   3524-3539 rules/detect/rbac.yaml:804:23
---   3540-3555 rules/detect/rbac.yaml:806:23
---   3556-3571 rules/detect/rbac.yaml:808:23
---   3572-3592 rules/detect/rbac.yaml:810:23
---   3593-3598 rules/detect/rbac.yaml:818:31
---   3599-3604 rules/detect/rbac.yaml:820:31
---   3605-3622 rules/detect/rbac.yaml:822:27
---   3623-3629 rules/detect/rbac.yaml:836:15
---   3630-3636 rules/detect/rbac.yaml:844:15
---   3637-3643 rules/detect/rbac.yaml:853:19
---   3644-3650 rules/detect/rbac.yaml:859:19
---   3651-3655 rules/macros.yaml:49:7
---   3656-3660 rules/detect/rbac.yaml:876:9
---   3661-3664 rules/detect/rbac.yaml:744:5
---   3666-3669 rules/detect/rbac.yaml:1068:5
---   3670-3688 rules/detect/rbac.yaml:1092:15
---   3689-3693 rules/detect/rbac.yaml:1103:19
---   3694-3711 rules/detect/rbac.yaml:1106:23
---   3712-3718 rules/detect/rbac.yaml:1117:15
---   3719-3723 rules/macros.yaml:49:7
---   3724-3728 rules/detect/rbac.yaml:1131:9
---   3729-3734 rules/detect/rbac.yaml:1136:9
---   3735-3738 rules/detect/rbac.yaml:1068:5
---   3740-3743 rules/detect/rbac.yaml:1330:5
---   3744-3762 rules/detect/rbac.yaml:1355:19
---   3763-3781 rules/detect/rbac.yaml:1361:19
---   3782-3799 rules/detect/rbac.yaml:1369:19
---   3800-3818 rules/detect/rbac.yaml:1371:19
---   3819-3823 rules/detect/rbac.yaml:1377:19
---   3824-3841 rules/detect/rbac.yaml:1381:27
---   3842-3859 rules/detect/rbac.yaml:1387:27
---   3860-3877 rules/detect/rbac.yaml:1395:27
---   3878-3895 rules/detect/rbac.yaml:1397:27
---   3896-3902 rules/detect/rbac.yaml:1404:19
---   3903-3909 rules/detect/rbac.yaml:1412:19
---   3910-3916 rules/detect/rbac.yaml:1422:19
---   3917-3923 rules/detect/rbac.yaml:1426:19
---   3924-3928 rules/macros.yaml:49:7
---   3929-3933 rules/detect/rbac.yaml:1435:9
---   3934-3938 rules/detect/rbac.yaml:1440:9
---   3939-3942 rules/detect/rbac.yaml:1330:5
---   3944-3947 rules/detect/rbac.yaml:1619:5
---   3948-3952 rules/detect/rbac.yaml:1647:11
---   3953-3958 rules/detect/rbac.yaml:1650:13
---   3959-3963 rules/macros.yaml:49:7
---   3964-3968 rules/detect/rbac.yaml:1655:9
---   3969-3972 rules/detect/rbac.yaml:1619:5
---   3974-3977 rules/detect/rbac.yaml:1716:5
---   3978-3982 rules/macros.yaml:49:7
---   3983-3987 rules/detect/rbac.yaml:1742:9
---   3988-3991 rules/detect/rbac.yaml:1716:5
---   3993-3996 rules/detect/rbac.yaml:1786:5
---   3997-4001 rules/detect/rbac.yaml:1803:11
---   4002-4006 rules/macros.yaml:57:11
---   4007-4011 rules/macros.yaml:60:15
---   4012-4016 rules/macros.yaml:62:15
---   4017-4021 rules/macros.yaml:67:7
---   4022-4027 rules/detect/rbac.yaml:1808:13
---   4028-4032 rules/macros.yaml:22:11
---   4033-4037 rules/macros.yaml:16:7
---   4038-4042 rules/macros.yaml:49:7
---   4043-4046 rules/detect/rbac.yaml:1786:5
---   4048-4051 rules/detect/secrets.yaml:3:5
---   4052-4056 rules/detect/secrets.yaml:23:11
---   4057-4061 rules/macros.yaml:49:7
---   4062-4067 rules/detect/secrets.yaml:27:9
---   4068-4072 rules/detect/secrets.yaml:30:9
---   4073-4076 rules/detect/secrets.yaml:3:5
---   4078-4081 rules/detect/secrets.yaml:70:5
---   4082-4086 rules/macros.yaml:41:7
---   4087-4091 rules/macros.yaml:22:11
---   4092-4096 rules/macros.yaml:16:7
---   4097-4101 rules/detect/secrets.yaml:90:13
---   4102-4106 rules/macros.yaml:49:7
---   4107-4110 rules/detect/secrets.yaml:70:5
---   4112-4115 rules/detect/secrets.yaml:110:5
---   4116-4121 rules/detect/secrets.yaml:128:15
---   4122-4126 rules/detect/secrets.yaml:131:19
---   4127-4132 rules/detect/secrets.yaml:133:19
---   4133-4137 rules/macros.yaml:49:7
---   4138-4142 rules/macros.yaml:22:11
---   4143-4147 rules/macros.yaml:16:7
---   4148-4151 rules/detect/secrets.yaml:110:5
---   4153-4156 rules/detect/secrets.yaml:176:5
---   4157-4162 rules/detect/secrets.yaml:193:11
---   4163-4167 rules/macros.yaml:22:11
---   4168-4172 rules/macros.yaml:16:7
---   4173-4177 rules/macros.yaml:34:11
---   4178-4187 rules/macros.yaml:36:11
---   4188-4192 rules/macros.yaml:49:7
---   4193-4196 rules/detect/secrets.yaml:176:5
---   4198-4202 rules/detect/workloads.yaml:35:5
---   4203-4207 rules/detect/workloads.yaml:16:15
---   4208-4212 rules/detect/workloads.yaml:18:15
---   4213-4218 rules/detect/workloads.yaml:62:23
---   4219-4235 rules/detect/workloads.yaml:65:27
---   4236-4252 rules/detect/workloads.yaml:67:27
---   4253-4269 rules/detect/workloads.yaml:69:27
---   4270-4275 rules/detect/workloads.yaml:72:23
---   4276-4292 rules/detect/workloads.yaml:75:27
---   4293-4309 rules/detect/workloads.yaml:77:27
---   4310-4326 rules/detect/workloads.yaml:79:27
---   4327-4332 rules/detect/workloads.yaml:82:23
---   4333-4349 rules/detect/workloads.yaml:85:27
---   4350-4366 rules/detect/workloads.yaml:87:27
---   4367-4383 rules/detect/workloads.yaml:89:27
---   4384-4389 rules/detect/workloads.yaml:92:23
---   4390-4406 rules/detect/workloads.yaml:95:27
---   4407-4423 rules/detect/workloads.yaml:97:27
---   4424-4440 rules/detect/workloads.yaml:99:27
---   4441-4445 rules/detect/workloads.yaml:102:19
---   4446-4451 rules/detect/workloads.yaml:106:27
---   4452-4468 rules/detect/workloads.yaml:109:31
---   4469-4485 rules/detect/workloads.yaml:111:31
---   4486-4502 rules/detect/workloads.yaml:113:31
---   4503-4508 rules/detect/workloads.yaml:116:27
---   4509-4525 rules/detect/workloads.yaml:119:31
---   4526-4542 rules/detect/workloads.yaml:121:31
---   4543-4559 rules/detect/workloads.yaml:123:31
---   4560-4565 rules/detect/workloads.yaml:126:27
---   4566-4582 rules/detect/workloads.yaml:129:31
---   4583-4599 rules/detect/workloads.yaml:131:31
---   4600-4616 rules/detect/workloads.yaml:133:31
---   4617-4622 rules/detect/workloads.yaml:136:27
---   4623-4639 rules/detect/workloads.yaml:139:31
---   4640-4656 rules/detect/workloads.yaml:141:31
---   4657-4673 rules/detect/workloads.yaml:143:31
---   4674-4693 rules/detect/workloads.yaml:147:19
---   4694-4712 rules/detect/workloads.yaml:149:19
---   4713-4736 rules/detect/workloads.yaml:151:19
---   4737-4760 rules/detect/workloads.yaml:153:19
---   4761-4787 rules/detect/workloads.yaml:155:19
---   4788-4807 rules/detect/workloads.yaml:157:19
---   4808-4826 rules/detect/workloads.yaml:159:19
---   4827-4850 rules/detect/workloads.yaml:161:19
---   4851-4874 rules/detect/workloads.yaml:163:19
---   4875-4901 rules/detect/workloads.yaml:165:19
---   4902-4906 rules/detect/workloads.yaml:168:23
---   4907-4926 rules/detect/workloads.yaml:171:27
---   4927-4945 rules/detect/workloads.yaml:173:27
---   4946-4969 rules/detect/workloads.yaml:175:27
---   4970-4993 rules/detect/workloads.yaml:177:27
---   4994-5020 rules/detect/workloads.yaml:179:27
---   5021-5040 rules/detect/workloads.yaml:181:27
---   5041-5059 rules/detect/workloads.yaml:183:27
---   5060-5083 rules/detect/workloads.yaml:185:27
---   5084-5107 rules/detect/workloads.yaml:187:27
---   5108-5134 rules/detect/workloads.yaml:189:27
---   5135-5141 rules/detect/workloads.yaml:193:15
---   5142-5146 rules/macros.yaml:49:7
---   5147-5152 rules/detect/workloads.yaml:27:11
---   5153-5157 rules/detect/workloads.yaml:29:11
---   5158-5163 rules/detect/workloads.yaml:31:11
---   5164-5168 rules/macros.yaml:22:11
---   5169-5173 rules/macros.yaml:16:7
---   5174-5178 rules/detect/workloads.yaml:225:13
---   5179-5184 rules/detect/workloads.yaml:227:13
---   5185-5188 rules/detect/workloads.yaml:35:5
---   5190-5194 rules/detect/workloads.yaml:690:5
---   5195-5199 rules/detect/workloads.yaml:16:15
---   5200-5204 rules/detect/workloads.yaml:18:15
---   5205-5209 rules/detect/workloads.yaml:710:23
---   5210-5215 rules/detect/workloads.yaml:713:27
---   5216-5221 rules/detect/workloads.yaml:715:27
---   5222-5227 rules/detect/workloads.yaml:717:27
---   5228-5245 rules/detect/workloads.yaml:719:27
---   5246-5261 rules/detect/workloads.yaml:722:27
---   5262-5278 rules/detect/workloads.yaml:725:27
---   5279-5283 rules/detect/workloads.yaml:729:23
---   5284-5289 rules/detect/workloads.yaml:732:27
---   5290-5295 rules/detect/workloads.yaml:734:27
---   5296-5301 rules/detect/workloads.yaml:736:27
---   5302-5318 rules/detect/workloads.yaml:738:27
---   5319-5334 rules/detect/workloads.yaml:741:27
---   5335-5350 rules/detect/workloads.yaml:744:27
---   5351-5355 rules/detect/workloads.yaml:748:23
---   5356-5361 rules/detect/workloads.yaml:751:27
---   5362-5367 rules/detect/workloads.yaml:753:27
---   5368-5373 rules/detect/workloads.yaml:755:27
---   5374-5390 rules/detect/workloads.yaml:757:27
---   5391-5406 rules/detect/workloads.yaml:760:27
---   5407-5422 rules/detect/workloads.yaml:763:27
---   5423-5427 rules/detect/workloads.yaml:767:23
---   5428-5433 rules/detect/workloads.yaml:770:27
---   5434-5439 rules/detect/workloads.yaml:772:27
---   5440-5445 rules/detect/workloads.yaml:774:27
---   5446-5462 rules/detect/workloads.yaml:776:27
---   5463-5478 rules/detect/workloads.yaml:779:27
---   5479-5494 rules/detect/workloads.yaml:782:27
---   5495-5499 rules/detect/workloads.yaml:786:19
---   5500-5504 rules/detect/workloads.yaml:790:27
---   5505-5510 rules/detect/workloads.yaml:793:31
---   5511-5516 rules/detect/workloads.yaml:795:31
---   5517-5522 rules/detect/workloads.yaml:797:31
---   5523-5539 rules/detect/workloads.yaml:799:31
---   5540-5555 rules/detect/workloads.yaml:802:31
---   5556-5571 rules/detect/workloads.yaml:805:31
---   5572-5576 rules/detect/workloads.yaml:809:27
---   5577-5582 rules/detect/workloads.yaml:812:31
---   5583-5588 rules/detect/workloads.yaml:814:31
---   5589-5594 rules/detect/workloads.yaml:816:31
---   5595-5611 rules/detect/workloads.yaml:818:31
---   5612-5627 rules/detect/workloads.yaml:821:31
---   5628-5643 rules/detect/workloads.yaml:824:31
---   5644-5648 rules/detect/workloads.yaml:828:27
---   5649-5654 rules/detect/workloads.yaml:831:31
---   5655-5660 rules/detect/workloads.yaml:833:31
---   5661-5666 rules/detect/workloads.yaml:835:31
---   5667-5683 rules/detect/workloads.yaml:837:31
---   5684-5699 rules/detect/workloads.yaml:840:31
---   5700-5715 rules/detect/workloads.yaml:843:31
---   5716-5720 rules/detect/workloads.yaml:847:27
---   5721-5726 rules/detect/workloads.yaml:850:31
---   5727-5732 rules/detect/workloads.yaml:852:31
---   5733-5738 rules/detect/workloads.yaml:854:31
---   5739-5755 rules/detect/workloads.yaml:856:31
---   5756-5771 rules/detect/workloads.yaml:859:31
---   5772-5787 rules/detect/workloads.yaml:862:31
---   5788-5793 rules/detect/workloads.yaml:867:19
---   5794-5806 rules/detect/workloads.yaml:869:19
---   5807-5819 rules/detect/workloads.yaml:871:19
---   5820-5825 rules/detect/workloads.yaml:873:19
---   5826-5838 rules/detect/workloads.yaml:875:19
---   5839-5851 rules/detect/workloads.yaml:877:19
---   5852-5857 rules/detect/workloads.yaml:879:19
---   5858-5870 rules/detect/workloads.yaml:881:19
---   5871-5883 rules/detect/workloads.yaml:883:19
---   5884-5900 rules/detect/workloads.yaml:885:19
---   5901-5924 rules/detect/workloads.yaml:888:19
---   5925-5948 rules/detect/workloads.yaml:891:19
---   5949-5964 rules/detect/workloads.yaml:894:19
---   5965-5988 rules/detect/workloads.yaml:897:19
---   5989-6012 rules/detect/workloads.yaml:900:19
---   6013-6028 rules/detect/workloads.yaml:903:19
---   6029-6052 rules/detect/workloads.yaml:906:19
---   6053-6076 rules/detect/workloads.yaml:909:19
---   6077-6081 rules/detect/workloads.yaml:913:23
---   6082-6087 rules/detect/workloads.yaml:916:27
---   6088-6100 rules/detect/workloads.yaml:918:27
---   6101-6113 rules/detect/workloads.yaml:920:27
---   6114-6119 rules/detect/workloads.yaml:922:27
---   6120-6132 rules/detect/workloads.yaml:924:27
---   6133-6145 rules/detect/workloads.yaml:926:27
---   6146-6151 rules/detect/workloads.yaml:928:27
---   6152-6164 rules/detect/workloads.yaml:930:27
---   6165-6177 rules/detect/workloads.yaml:932:27
---   6178-6194 rules/detect/workloads.yaml:934:27
---   6195-6218 rules/detect/workloads.yaml:937:27
---   6219-6242 rules/detect/workloads.yaml:940:27
---   6243-6258 rules/detect/workloads.yaml:943:27
---   6259-6282 rules/detect/workloads.yaml:946:27
---   6283-6306 rules/detect/workloads.yaml:949:27
---   6307-6322 rules/detect/workloads.yaml:952:27
---   6323-6346 rules/detect/workloads.yaml:955:27
---   6347-6370 rules/detect/workloads.yaml:958:27
---   6371-6377 rules/detect/workloads.yaml:964:19
---   6378-6384 rules/detect/workloads.yaml:989:19
---   6385-6391 rules/detect/workloads.yaml:1001:19
---   6392-6398 rules/detect/workloads.yaml:1013:19
---   6399-6403 rules/macros.yaml:49:7
---   6404-6408 rules/detect/workloads.yaml:27:11
---   6409-6413 rules/detect/workloads.yaml:29:11
---   6414-6418 rules/detect/workloads.yaml:31:11
---   6419-6423 rules/macros.yaml:22:11
---   6424-6428 rules/macros.yaml:16:7
---   6429-6433 rules/detect/workloads.yaml:1031:13
---   6434-6438 rules/detect/workloads.yaml:1033:13
---   6439-6442 rules/detect/workloads.yaml:690:5
---   6444-6447 rules/detect/workloads.yaml:1511:5
---   6448-6452 rules/detect/workloads.yaml:1528:11
---   6453-6457 rules/macros.yaml:57:11
---   6458-6462 rules/macros.yaml:60:15
---   6463-6467 rules/macros.yaml:62:15
---   6468-6472 rules/macros.yaml:67:7
---   6473-6477 rules/macros.yaml:22:11
---   6478-6482 rules/macros.yaml:16:7
---   6483-6487 rules/detect/workloads.yaml:1535:17
---   6488-6492 rules/detect/workloads.yaml:1537:17
---   6493-6497 rules/macros.yaml:49:7
---   6498-6501 rules/detect/workloads.yaml:1511:5
---   6503-6506 rules/detect/workloads.yaml:1599:5
---   6507-6511 rules/detect/workloads.yaml:1613:11
---   6512-6516 rules/macros.yaml:22:11
---   6517-6521 rules/macros.yaml:16:7
---   6522-6526 rules/macros.yaml:49:7
---   6527-6530 rules/detect/workloads.yaml:1599:5
---   6532-6535 rules/detect/workloads.yaml:1628:5
---   6536-6540 rules/detect/workloads.yaml:1645:11
---   6541-6546 rules/detect/workloads.yaml:1649:15
---   6547-6559 rules/detect/workloads.yaml:1651:15
---   6560-6564 rules/detect/workloads.yaml:1654:19
---   6565-6570 rules/detect/workloads.yaml:1657:21
---   6571-6575 rules/detect/workloads.yaml:1660:19
---   6576-6581 rules/detect/workloads.yaml:1662:19
---   6582-6588 rules/detect/workloads.yaml:1665:15
---   6589-6595 rules/detect/workloads.yaml:1669:15
---   6596-6602 rules/detect/workloads.yaml:1674:19
---   6603-6609 rules/detect/workloads.yaml:1679:21
---   6610-6614 rules/macros.yaml:49:7
---   6615-6618 rules/detect/workloads.yaml:1628:5
---   6620-6624 rules/detect/workloads.yaml:1913:5
---   6625-6629 rules/detect/workloads.yaml:16:15
---   6630-6634 rules/detect/workloads.yaml:18:15
---   6635-6639 rules/detect/workloads.yaml:1933:23
---   6640-6664 rules/detect/workloads.yaml:1936:27
---   6665-6688 rules/detect/workloads.yaml:1939:27
---   6689-6712 rules/detect/workloads.yaml:1942:27
---   6713-6717 rules/detect/workloads.yaml:1946:23
---   6718-6741 rules/detect/workloads.yaml:1949:27
---   6742-6765 rules/detect/workloads.yaml:1952:27
---   6766-6789 rules/detect/workloads.yaml:1955:27
---   6790-6794 rules/detect/workloads.yaml:1959:23
---   6795-6818 rules/detect/workloads.yaml:1962:27
---   6819-6842 rules/detect/workloads.yaml:1965:27
---   6843-6866 rules/detect/workloads.yaml:1968:27
---   6867-6871 rules/detect/workloads.yaml:1972:23
---   6872-6895 rules/detect/workloads.yaml:1975:27
---   6896-6919 rules/detect/workloads.yaml:1978:27
---   6920-6943 rules/detect/workloads.yaml:1981:27
---   6944-6948 rules/detect/workloads.yaml:1985:19
---   6949-6953 rules/detect/workloads.yaml:1989:27
---   6954-6977 rules/detect/workloads.yaml:1992:31
---   6978-7001 rules/detect/workloads.yaml:1995:31
---   7002-7025 rules/detect/workloads.yaml:1998:31
---   7026-7030 rules/detect/workloads.yaml:2002:27
---   7031-7054 rules/detect/workloads.yaml:2005:31
---   7055-7078 rules/detect/workloads.yaml:2008:31
---   7079-7102 rules/detect/workloads.yaml:2011:31
---   7103-7107 rules/detect/workloads.yaml:2015:27
---   7108-7131 rules/detect/workloads.yaml:2018:31
---   7132-7155 rules/detect/workloads.yaml:2021:31
---   7156-7179 rules/detect/workloads.yaml:2024:31
---   7180-7184 rules/detect/workloads.yaml:2028:27
---   7185-7208 rules/detect/workloads.yaml:2031:31
---   7209-7232 rules/detect/workloads.yaml:2034:31
---   7233-7256 rules/detect/workloads.yaml:2037:31
---   7257-7283 rules/detect/workloads.yaml:2042:19
---   7284-7310 rules/detect/workloads.yaml:2045:19
---   7311-7342 rules/detect/workloads.yaml:2048:19
---   7343-7374 rules/detect/workloads.yaml:2051:19
---   7375-7409 rules/detect/workloads.yaml:2054:19
---   7410-7436 rules/detect/workloads.yaml:2057:19
---   7437-7463 rules/detect/workloads.yaml:2060:19
---   7464-7495 rules/detect/workloads.yaml:2063:19
---   7496-7527 rules/detect/workloads.yaml:2066:19
---   7528-7562 rules/detect/workloads.yaml:2069:19
---   7563-7567 rules/detect/workloads.yaml:2073:23
---   7568-7594 rules/detect/workloads.yaml:2076:27
---   7595-7621 rules/detect/workloads.yaml:2079:27
---   7622-7653 rules/detect/workloads.yaml:2082:27
---   7654-7685 rules/detect/workloads.yaml:2085:27
---   7686-7720 rules/detect/workloads.yaml:2088:27
---   7721-7747 rules/detect/workloads.yaml:2091:27
---   7748-7774 rules/detect/workloads.yaml:2094:27
---   7775-7806 rules/detect/workloads.yaml:2097:27
---   7807-7838 rules/detect/workloads.yaml:2100:27
---   7839-7873 rules/detect/workloads.yaml:2103:27
---   7874-7880 rules/detect/workloads.yaml:2108:15
---   7881-7885 rules/macros.yaml:49:7
---   7886-7890 rules/detect/workloads.yaml:27:11
---   7891-7895 rules/detect/workloads.yaml:29:11
---   7896-7900 rules/detect/workloads.yaml:31:11
---   7901-7905 rules/macros.yaml:22:11
---   7906-7910 rules/macros.yaml:16:7
---   7911-7914 rules/detect/workloads.yaml:1913:5
---   7916-7920 rules/detect/workloads.yaml:2420:5
---   7921-7925 rules/detect/workloads.yaml:16:15
---   7926-7930 rules/detect/workloads.yaml:18:15
---   7931-7935 rules/detect/workloads.yaml:2440:23
---   7936-7941 rules/detect/workloads.yaml:2443:27
---   7942-7947 rules/detect/workloads.yaml:2445:27
---   7948-7952 rules/detect/workloads.yaml:2448:23
---   7953-7958 rules/detect/workloads.yaml:2451:27
---   7959-7964 rules/detect/workloads.yaml:2453:27
---   7965-7969 rules/detect/workloads.yaml:2456:23
---   7970-7975 rules/detect/workloads.yaml:2459:27
---   7976-7981 rules/detect/workloads.yaml:2461:27
---   7982-7986 rules/detect/workloads.yaml:2464:23
---   7987-7992 rules/detect/workloads.yaml:2467:27
---   7993-7998 rules/detect/workloads.yaml:2469:27
---   7999-8003 rules/detect/workloads.yaml:2472:23
---   8004-8022 rules/detect/workloads.yaml:2475:27
---   8023-8041 rules/detect/workloads.yaml:2477:27
---   8042-8060 rules/detect/workloads.yaml:2479:27
---   8061-8079 rules/detect/workloads.yaml:2481:27
---   8080-8098 rules/detect/workloads.yaml:2483:27
---   8099-8117 rules/detect/workloads.yaml:2485:27
---   8118-8122 rules/detect/workloads.yaml:2488:23
---   8123-8141 rules/detect/workloads.yaml:2491:27
---   8142-8160 rules/detect/workloads.yaml:2493:27
---   8161-8179 rules/detect/workloads.yaml:2495:27
---   8180-8198 rules/detect/workloads.yaml:2497:27
---   8199-8217 rules/detect/workloads.yaml:2499:27
---   8218-8236 rules/detect/workloads.yaml:2501:27
---   8237-8241 rules/detect/workloads.yaml:2504:23
---   8242-8260 rules/detect/workloads.yaml:2507:27
---   8261-8279 rules/detect/workloads.yaml:2509:27
---   8280-8298 rules/detect/workloads.yaml:2511:27
---   8299-8317 rules/detect/workloads.yaml:2513:27
---   8318-8336 rules/detect/workloads.yaml:2515:27
---   8337-8355 rules/detect/workloads.yaml:2517:27
---   8356-8360 rules/detect/workloads.yaml:2520:23
---   8361-8379 rules/detect/workloads.yaml:2523:27
---   8380-8398 rules/detect/workloads.yaml:2525:27
---   8399-8417 rules/detect/workloads.yaml:2527:27
---   8418-8436 rules/detect/workloads.yaml:2529:27
---   8437-8455 rules/detect/workloads.yaml:2531:27
---   8456-8474 rules/detect/workloads.yaml:2533:27
---   8475-8480 rules/detect/workloads.yaml:2535:19
---   8481-8486 rules/detect/workloads.yaml:2537:19
---   8487-8492 rules/detect/workloads.yaml:2539:19
---   8493-8498 rules/detect/workloads.yaml:2541:19
---   8499-8503 rules/detect/workloads.yaml:2544:19
---   8504-8508 rules/detect/workloads.yaml:2548:27
---   8509-8514 rules/detect/workloads.yaml:2551:31
---   8515-8520 rules/detect/workloads.yaml:2553:31
---   8521-8525 rules/detect/workloads.yaml:2556:27
---   8526-8531 rules/detect/workloads.yaml:2559:31
---   8532-8537 rules/detect/workloads.yaml:2561:31
---   8538-8542 rules/detect/workloads.yaml:2564:27
---   8543-8548 rules/detect/workloads.yaml:2567:31
---   8549-8554 rules/detect/workloads.yaml:2569:31
---   8555-8559 rules/detect/workloads.yaml:2572:27
---   8560-8565 rules/detect/workloads.yaml:2575:31
---   8566-8571 rules/detect/workloads.yaml:2577:31
---   8572-8576 rules/detect/workloads.yaml:2580:27
---   8577-8595 rules/detect/workloads.yaml:2583:31
---   8596-8614 rules/detect/workloads.yaml:2585:31
---   8615-8633 rules/detect/workloads.yaml:2587:31
---   8634-8652 rules/detect/workloads.yaml:2589:31
---   8653-8671 rules/detect/workloads.yaml:2591:31
---   8672-8690 rules/detect/workloads.yaml:2593:31
---   8691-8695 rules/detect/workloads.yaml:2596:27
---   8696-8714 rules/detect/workloads.yaml:2599:31
---   8715-8733 rules/detect/workloads.yaml:2601:31
---   8734-8752 rules/detect/workloads.yaml:2603:31
---   8753-8771 rules/detect/workloads.yaml:2605:31
---   8772-8790 rules/detect/workloads.yaml:2607:31
---   8791-8809 rules/detect/workloads.yaml:2609:31
---   8810-8814 rules/detect/workloads.yaml:2612:27
---   8815-8833 rules/detect/workloads.yaml:2615:31
---   8834-8852 rules/detect/workloads.yaml:2617:31
---   8853-8871 rules/detect/workloads.yaml:2619:31
---   8872-8890 rules/detect/workloads.yaml:2621:31
---   8891-8909 rules/detect/workloads.yaml:2623:31
---   8910-8928 rules/detect/workloads.yaml:2625:31
---   8929-8933 rules/detect/workloads.yaml:2628:27
---   8934-8952 rules/detect/workloads.yaml:2631:31
---   8953-8971 rules/detect/workloads.yaml:2633:31
---   8972-8990 rules/detect/workloads.yaml:2635:31
---   8991-9009 rules/detect/workloads.yaml:2637:31
---   9010-9028 rules/detect/workloads.yaml:2639:31
---   9029-9047 rules/detect/workloads.yaml:2641:31
---   9048-9053 rules/detect/workloads.yaml:2643:23
---   9054-9059 rules/detect/workloads.yaml:2645:23
---   9060-9065 rules/detect/workloads.yaml:2647:23
---   9066-9071 rules/detect/workloads.yaml:2649:23
---   9072-9093 rules/detect/workloads.yaml:2653:19
---   9094-9115 rules/detect/workloads.yaml:2655:19
---   9116-9142 rules/detect/workloads.yaml:2657:19
---   9143-9169 rules/detect/workloads.yaml:2659:19
---   9170-9199 rules/detect/workloads.yaml:2661:19
---   9200-9221 rules/detect/workloads.yaml:2663:19
---   9222-9243 rules/detect/workloads.yaml:2665:19
---   9244-9270 rules/detect/workloads.yaml:2667:19
---   9271-9297 rules/detect/workloads.yaml:2669:19
---   9298-9327 rules/detect/workloads.yaml:2671:19
---   9328-9349 rules/detect/workloads.yaml:2673:19
---   9350-9371 rules/detect/workloads.yaml:2675:19
---   9372-9398 rules/detect/workloads.yaml:2677:19
---   9399-9425 rules/detect/workloads.yaml:2679:19
---   9426-9455 rules/detect/workloads.yaml:2681:19
---   9456-9477 rules/detect/workloads.yaml:2683:19
---   9478-9499 rules/detect/workloads.yaml:2685:19
---   9500-9526 rules/detect/workloads.yaml:2687:19
---   9527-9553 rules/detect/workloads.yaml:2689:19
---   9554-9583 rules/detect/workloads.yaml:2691:19
---   9584-9589 rules/detect/workloads.yaml:2693:19
---   9590-9608 rules/detect/workloads.yaml:2695:19
---   9609-9627 rules/detect/workloads.yaml:2697:19
---   9628-9633 rules/detect/workloads.yaml:2699:19
---   9634-9652 rules/detect/workloads.yaml:2701:19
---   9653-9671 rules/detect/workloads.yaml:2703:19
---   9672-9676 rules/detect/workloads.yaml:2706:23
---   9677-9698 rules/detect/workloads.yaml:2709:27
---   9699-9720 rules/detect/workloads.yaml:2711:27
---   9721-9747 rules/detect/workloads.yaml:2713:27
---   9748-9774 rules/detect/workloads.yaml:2715:27
---   9775-9804 rules/detect/workloads.yaml:2717:27
---   9805-9826 rules/detect/workloads.yaml:2719:27
---   9827-9848 rules/detect/workloads.yaml:2721:27
---   9849-9875 rules/detect/workloads.yaml:2723:27
---   9876-9902 rules/detect/workloads.yaml:2725:27
---   9903-9932 rules/detect/workloads.yaml:2727:27
---   9933-9954 rules/detect/workloads.yaml:2729:27
---   9955-9976 rules/detect/workloads.yaml:2731:27
---   9977-10003 rules/detect/workloads.yaml:2733:27
---   10004-10030 rules/detect/workloads.yaml:2735:27
---   10031-10060 rules/detect/workloads.yaml:2737:27
---   10061-10082 rules/detect/workloads.yaml:2739:27
---   10083-10104 rules/detect/workloads.yaml:2741:27
---   10105-10131 rules/detect/workloads.yaml:2743:27
---   10132-10158 rules/detect/workloads.yaml:2745:27
---   10159-10188 rules/detect/workloads.yaml:2747:27
---   10189-10194 rules/detect/workloads.yaml:2749:27
---   10195-10213 rules/detect/workloads.yaml:2751:27
---   10214-10232 rules/detect/workloads.yaml:2753:27
---   10233-10238 rules/detect/workloads.yaml:2755:27
---   10239-10257 rules/detect/workloads.yaml:2757:27
---   10258-10276 rules/detect/workloads.yaml:2759:27
---   10277-10283 rules/detect/workloads.yaml:2764:19
---   10284-10290 rules/detect/workloads.yaml:2826:19
---   10291-10295 rules/macros.yaml:49:7
---   10296-10300 rules/detect/workloads.yaml:27:11
---   10301-10305 rules/detect/workloads.yaml:29:11
---   10306-10310 rules/detect/workloads.yaml:31:11
---   10311-10315 rules/macros.yaml:22:11
---   10316-10320 rules/macros.yaml:16:7
---   10321-10324 rules/detect/workloads.yaml:2420:5
---   10326-10330 rules/detect/workloads.yaml:3026:5
---   10331-10335 rules/detect/workloads.yaml:16:15
---   10336-10340 rules/detect/workloads.yaml:18:15
---   10341-10345 rules/detect/workloads.yaml:3043:23
---   10346-10361 rules/detect/workloads.yaml:3046:27
---   10362-10377 rules/detect/workloads.yaml:3048:27
---   10378-10393 rules/detect/workloads.yaml:3050:27
---   10394-10398 rules/detect/workloads.yaml:3053:23
---   10399-10414 rules/detect/workloads.yaml:3056:27
---   10415-10430 rules/detect/workloads.yaml:3058:27
---   10431-10446 rules/detect/workloads.yaml:3060:27
---   10447-10451 rules/detect/workloads.yaml:3063:23
---   10452-10467 rules/detect/workloads.yaml:3066:27
---   10468-10483 rules/detect/workloads.yaml:3068:27
---   10484-10499 rules/detect/workloads.yaml:3070:27
---   10500-10504 rules/detect/workloads.yaml:3073:23
---   10505-10520 rules/detect/workloads.yaml:3076:27
---   10521-10536 rules/detect/workloads.yaml:3078:27
---   10537-10552 rules/detect/workloads.yaml:3080:27
---   10553-10557 rules/detect/workloads.yaml:3083:19
---   10558-10562 rules/detect/workloads.yaml:3087:27
---   10563-10578 rules/detect/workloads.yaml:3090:31
---   10579-10594 rules/detect/workloads.yaml:3092:31
---   10595-10610 rules/detect/workloads.yaml:3094:31
---   10611-10615 rules/detect/workloads.yaml:3097:27
---   10616-10631 rules/detect/workloads.yaml:3100:31
---   10632-10647 rules/detect/workloads.yaml:3102:31
---   10648-10663 rules/detect/workloads.yaml:3104:31
---   10664-10668 rules/detect/workloads.yaml:3107:27
---   10669-10684 rules/detect/workloads.yaml:3110:31
---   10685-10700 rules/detect/workloads.yaml:3112:31
---   10701-10716 rules/detect/workloads.yaml:3114:31
---   10717-10721 rules/detect/workloads.yaml:3117:27
---   10722-10737 rules/detect/workloads.yaml:3120:31
---   10738-10753 rules/detect/workloads.yaml:3122:31
---   10754-10769 rules/detect/workloads.yaml:3124:31
---   10770-10788 rules/detect/workloads.yaml:3128:19
---   10789-10807 rules/detect/workloads.yaml:3130:19
---   10808-10831 rules/detect/workloads.yaml:3132:19
---   10832-10855 rules/detect/workloads.yaml:3134:19
---   10856-10882 rules/detect/workloads.yaml:3136:19
---   10883-10901 rules/detect/workloads.yaml:3138:19
---   10902-10920 rules/detect/workloads.yaml:3140:19
---   10921-10944 rules/detect/workloads.yaml:3142:19
---   10945-10968 rules/detect/workloads.yaml:3144:19
---   10969-10995 rules/detect/workloads.yaml:3146:19
---   10996-11000 rules/detect/workloads.yaml:3149:23
---   11001-11019 rules/detect/workloads.yaml:3152:27
---   11020-11038 rules/detect/workloads.yaml:3154:27
---   11039-11062 rules/detect/workloads.yaml:3156:27
---   11063-11086 rules/detect/workloads.yaml:3158:27
---   11087-11113 rules/detect/workloads.yaml:3160:27
---   11114-11132 rules/detect/workloads.yaml:3162:27
---   11133-11151 rules/detect/workloads.yaml:3164:27
---   11152-11175 rules/detect/workloads.yaml:3166:27
---   11176-11199 rules/detect/workloads.yaml:3168:27
---   11200-11226 rules/detect/workloads.yaml:3170:27
---   11227-11233 rules/detect/workloads.yaml:3174:15
---   11234-11238 rules/macros.yaml:49:7
---   11239-11243 rules/detect/workloads.yaml:27:11
---   11244-11248 rules/detect/workloads.yaml:29:11
---   11249-11253 rules/detect/workloads.yaml:31:11
---   11254-11258 rules/macros.yaml:22:11
---   11259-11263 rules/macros.yaml:16:7
---   11264-11267 rules/detect/workloads.yaml:3026:5
---   11269-11273 rules/detect/workloads.yaml:3369:5
---   11274-11278 rules/detect/workloads.yaml:16:15
---   11279-11283 rules/detect/workloads.yaml:18:15
---   11284-11288 rules/detect/workloads.yaml:3387:23
---   11289-11309 rules/detect/workloads.yaml:3390:27
---   11310-11330 rules/detect/workloads.yaml:3392:27
---   11331-11351 rules/detect/workloads.yaml:3394:27
---   11352-11356 rules/detect/workloads.yaml:3397:23
---   11357-11377 rules/detect/workloads.yaml:3400:27
---   11378-11398 rules/detect/workloads.yaml:3402:27
---   11399-11419 rules/detect/workloads.yaml:3404:27
---   11420-11424 rules/detect/workloads.yaml:3407:23
---   11425-11445 rules/detect/workloads.yaml:3410:27
---   11446-11466 rules/detect/workloads.yaml:3412:27
---   11467-11487 rules/detect/workloads.yaml:3414:27
---   11488-11492 rules/detect/workloads.yaml:3417:23
---   11493-11513 rules/detect/workloads.yaml:3420:27
---   11514-11534 rules/detect/workloads.yaml:3422:27
---   11535-11555 rules/detect/workloads.yaml:3424:27
---   11556-11560 rules/detect/workloads.yaml:3427:19
---   11561-11565 rules/detect/workloads.yaml:3431:27
---   11566-11586 rules/detect/workloads.yaml:3434:31
---   11587-11607 rules/detect/workloads.yaml:3436:31
---   11608-11628 rules/detect/workloads.yaml:3438:31
---   11629-11633 rules/detect/workloads.yaml:3441:27
---   11634-11654 rules/detect/workloads.yaml:3444:31
---   11655-11675 rules/detect/workloads.yaml:3446:31
---   11676-11696 rules/detect/workloads.yaml:3448:31
---   11697-11701 rules/detect/workloads.yaml:3451:27
---   11702-11722 rules/detect/workloads.yaml:3454:31
---   11723-11743 rules/detect/workloads.yaml:3456:31
---   11744-11764 rules/detect/workloads.yaml:3458:31
---   11765-11769 rules/detect/workloads.yaml:3461:27
---   11770-11790 rules/detect/workloads.yaml:3464:31
---   11791-11811 rules/detect/workloads.yaml:3466:31
---   11812-11832 rules/detect/workloads.yaml:3468:31
---   11833-11856 rules/detect/workloads.yaml:3472:19
---   11857-11880 rules/detect/workloads.yaml:3474:19
---   11881-11909 rules/detect/workloads.yaml:3476:19
---   11910-11938 rules/detect/workloads.yaml:3478:19
---   11939-11970 rules/detect/workloads.yaml:3480:19
---   11971-11994 rules/detect/workloads.yaml:3482:19
---   11995-12018 rules/detect/workloads.yaml:3484:19
---   12019-12047 rules/detect/workloads.yaml:3486:19
---   12048-12076 rules/detect/workloads.yaml:3488:19
---   12077-12108 rules/detect/workloads.yaml:3490:19
---   12109-12113 rules/detect/workloads.yaml:3493:23
---   12114-12137 rules/detect/workloads.yaml:3496:27
---   12138-12161 rules/detect/workloads.yaml:3498:27
---   12162-12190 rules/detect/workloads.yaml:3500:27
---   12191-12219 rules/detect/workloads.yaml:3502:27
---   12220-12251 rules/detect/workloads.yaml:3504:27
---   12252-12275 rules/detect/workloads.yaml:3506:27
---   12276-12299 rules/detect/workloads.yaml:3508:27
---   12300-12328 rules/detect/workloads.yaml:3510:27
---   12329-12357 rules/detect/workloads.yaml:3512:27
---   12358-12389 rules/detect/workloads.yaml:3514:27
---   12390-12396 rules/detect/workloads.yaml:3518:15
---   12397-12401 rules/macros.yaml:49:7
---   12402-12406 rules/detect/workloads.yaml:27:11
---   12407-12411 rules/detect/workloads.yaml:29:11
---   12412-12416 rules/detect/workloads.yaml:31:11
---   12417-12421 rules/macros.yaml:22:11
---   12422-12426 rules/macros.yaml:16:7
---   12427-12430 rules/detect/workloads.yaml:3369:5
---   12432-12436 rules/detect/workloads.yaml:3721:5
---   12437-12441 rules/detect/workloads.yaml:16:15
---   12442-12446 rules/detect/workloads.yaml:18:15
---   12447-12451 rules/detect/workloads.yaml:3738:23
---   12452-12457 rules/detect/workloads.yaml:3741:27
---   12458-12463 rules/detect/workloads.yaml:3743:27
---   12464-12468 rules/detect/workloads.yaml:3746:23
---   12469-12474 rules/detect/workloads.yaml:3749:27
---   12475-12480 rules/detect/workloads.yaml:3751:27
---   12481-12485 rules/detect/workloads.yaml:3754:23
---   12486-12491 rules/detect/workloads.yaml:3757:27
---   12492-12497 rules/detect/workloads.yaml:3759:27
---   12498-12502 rules/detect/workloads.yaml:3762:23
---   12503-12508 rules/detect/workloads.yaml:3765:27
---   12509-12514 rules/detect/workloads.yaml:3767:27
---   12515-12519 rules/detect/workloads.yaml:3770:23
---   12520-12535 rules/detect/workloads.yaml:3773:27
---   12536-12551 rules/detect/workloads.yaml:3775:27
---   12552-12567 rules/detect/workloads.yaml:3777:27
---   12568-12583 rules/detect/workloads.yaml:3779:27
---   12584-12599 rules/detect/workloads.yaml:3781:27
---   12600-12615 rules/detect/workloads.yaml:3783:27
---   12616-12620 rules/detect/workloads.yaml:3786:23
---   12621-12636 rules/detect/workloads.yaml:3789:27
---   12637-12652 rules/detect/workloads.yaml:3791:27
---   12653-12668 rules/detect/workloads.yaml:3793:27
---   12669-12684 rules/detect/workloads.yaml:3795:27
---   12685-12700 rules/detect/workloads.yaml:3797:27
---   12701-12716 rules/detect/workloads.yaml:3799:27
---   12717-12721 rules/detect/workloads.yaml:3802:23
---   12722-12737 rules/detect/workloads.yaml:3805:27
---   12738-12753 rules/detect/workloads.yaml:3807:27
---   12754-12769 rules/detect/workloads.yaml:3809:27
---   12770-12785 rules/detect/workloads.yaml:3811:27
---   12786-12801 rules/detect/workloads.yaml:3813:27
---   12802-12817 rules/detect/workloads.yaml:3815:27
---   12818-12822 rules/detect/workloads.yaml:3818:23
---   12823-12838 rules/detect/workloads.yaml:3821:27
---   12839-12854 rules/detect/workloads.yaml:3823:27
---   12855-12870 rules/detect/workloads.yaml:3825:27
---   12871-12886 rules/detect/workloads.yaml:3827:27
---   12887-12902 rules/detect/workloads.yaml:3829:27
---   12903-12918 rules/detect/workloads.yaml:3831:27
---   12919-12923 rules/detect/workloads.yaml:3834:19
---   12924-12928 rules/detect/workloads.yaml:3838:27
---   12929-12934 rules/detect/workloads.yaml:3841:31
---   12935-12940 rules/detect/workloads.yaml:3843:31
---   12941-12945 rules/detect/workloads.yaml:3846:27
---   12946-12951 rules/detect/workloads.yaml:3849:31
---   12952-12957 rules/detect/workloads.yaml:3851:31
---   12958-12962 rules/detect/workloads.yaml:3854:27
---   12963-12968 rules/detect/workloads.yaml:3857:31
---   12969-12974 rules/detect/workloads.yaml:3859:31
---   12975-12979 rules/detect/workloads.yaml:3862:27
---   12980-12985 rules/detect/workloads.yaml:3865:31
---   12986-12991 rules/detect/workloads.yaml:3867:31
---   12992-12996 rules/detect/workloads.yaml:3870:27
---   12997-13012 rules/detect/workloads.yaml:3873:31
---   13013-13028 rules/detect/workloads.yaml:3875:31
---   13029-13044 rules/detect/workloads.yaml:3877:31
---   13045-13060 rules/detect/workloads.yaml:3879:31
---   13061-13076 rules/detect/workloads.yaml:3881:31
---   13077-13092 rules/detect/workloads.yaml:3883:31
---   13093-13097 rules/detect/workloads.yaml:3886:27
---   13098-13113 rules/detect/workloads.yaml:3889:31
---   13114-13129 rules/detect/workloads.yaml:3891:31
---   13130-13145 rules/detect/workloads.yaml:3893:31
---   13146-13161 rules/detect/workloads.yaml:3895:31
---   13162-13177 rules/detect/workloads.yaml:3897:31
---   13178-13193 rules/detect/workloads.yaml:3899:31
---   13194-13198 rules/detect/workloads.yaml:3902:27
---   13199-13214 rules/detect/workloads.yaml:3905:31
---   13215-13230 rules/detect/workloads.yaml:3907:31
---   13231-13246 rules/detect/workloads.yaml:3909:31
---   13247-13262 rules/detect/workloads.yaml:3911:31
---   13263-13278 rules/detect/workloads.yaml:3913:31
---   13279-13294 rules/detect/workloads.yaml:3915:31
---   13295-13299 rules/detect/workloads.yaml:3918:27
---   13300-13315 rules/detect/workloads.yaml:3921:31
---   13316-13331 rules/detect/workloads.yaml:3923:31
---   13332-13347 rules/detect/workloads.yaml:3925:31
---   13348-13363 rules/detect/workloads.yaml:3927:31
---   13364-13379 rules/detect/workloads.yaml:3929:31
---   13380-13395 rules/detect/workloads.yaml:3931:31
---   13396-13414 rules/detect/workloads.yaml:3935:19
---   13415-13433 rules/detect/workloads.yaml:3937:19
---   13434-13457 rules/detect/workloads.yaml:3939:19
---   13458-13481 rules/detect/workloads.yaml:3941:19
---   13482-13508 rules/detect/workloads.yaml:3943:19
---   13509-13527 rules/detect/workloads.yaml:3945:19
---   13528-13546 rules/detect/workloads.yaml:3947:19
---   13547-13570 rules/detect/workloads.yaml:3949:19
---   13571-13594 rules/detect/workloads.yaml:3951:19
---   13595-13621 rules/detect/workloads.yaml:3953:19
---   13622-13640 rules/detect/workloads.yaml:3955:19
---   13641-13659 rules/detect/workloads.yaml:3957:19
---   13660-13683 rules/detect/workloads.yaml:3959:19
---   13684-13707 rules/detect/workloads.yaml:3961:19
---   13708-13734 rules/detect/workloads.yaml:3963:19
---   13735-13753 rules/detect/workloads.yaml:3965:19
---   13754-13772 rules/detect/workloads.yaml:3967:19
---   13773-13796 rules/detect/workloads.yaml:3969:19
---   13797-13820 rules/detect/workloads.yaml:3971:19
---   13821-13847 rules/detect/workloads.yaml:3973:19
---   13848-13853 rules/detect/workloads.yaml:3975:19
---   13854-13869 rules/detect/workloads.yaml:3977:19
---   13870-13885 rules/detect/workloads.yaml:3979:19
---   13886-13891 rules/detect/workloads.yaml:3981:19
---   13892-13907 rules/detect/workloads.yaml:3983:19
---   13908-13923 rules/detect/workloads.yaml:3985:19
---   13924-13928 rules/detect/workloads.yaml:3988:23
---   13929-13947 rules/detect/workloads.yaml:3991:27
---   13948-13966 rules/detect/workloads.yaml:3993:27
---   13967-13990 rules/detect/workloads.yaml:3995:27
---   13991-14014 rules/detect/workloads.yaml:3997:27
---   14015-14041 rules/detect/workloads.yaml:3999:27
---   14042-14060 rules/detect/workloads.yaml:4001:27
---   14061-14079 rules/detect/workloads.yaml:4003:27
---   14080-14103 rules/detect/workloads.yaml:4005:27
---   14104-14127 rules/detect/workloads.yaml:4007:27
---   14128-14154 rules/detect/workloads.yaml:4009:27
---   14155-14173 rules/detect/workloads.yaml:4011:27
---   14174-14192 rules/detect/workloads.yaml:4013:27
---   14193-14216 rules/detect/workloads.yaml:4015:27
---   14217-14240 rules/detect/workloads.yaml:4017:27
---   14241-14267 rules/detect/workloads.yaml:4019:27
---   14268-14286 rules/detect/workloads.yaml:4021:27
---   14287-14305 rules/detect/workloads.yaml:4023:27
---   14306-14329 rules/detect/workloads.yaml:4025:27
---   14330-14353 rules/detect/workloads.yaml:4027:27
---   14354-14380 rules/detect/workloads.yaml:4029:27
---   14381-14386 rules/detect/workloads.yaml:4031:27
---   14387-14402 rules/detect/workloads.yaml:4033:27
---   14403-14418 rules/detect/workloads.yaml:4035:27
---   14419-14424 rules/detect/workloads.yaml:4037:27
---   14425-14440 rules/detect/workloads.yaml:4039:27
---   14441-14456 rules/detect/workloads.yaml:4041:27
---   14457-14463 rules/detect/workloads.yaml:4046:19
---   14464-14470 rules/detect/workloads.yaml:4079:19
---   14471-14475 rules/macros.yaml:49:7
---   14476-14480 rules/detect/workloads.yaml:27:11
---   14481-14485 rules/detect/workloads.yaml:29:11
---   14486-14490 rules/detect/workloads.yaml:31:11
---   14491-14495 rules/macros.yaml:22:11
---   14496-14500 rules/macros.yaml:16:7
---   14501-14504 rules/detect/workloads.yaml:3721:5
---   14506-14509 rules/detect/workloads.yaml:4280:5
---   14510-14514 rules/detect/workloads.yaml:4303:11
---   14515-14520 rules/detect/workloads.yaml:4307:11
---   14521-14525 rules/detect/workloads.yaml:4312:19
---   14526-14541 rules/detect/workloads.yaml:4315:23
---   14542-14565 rules/detect/workloads.yaml:4317:23
---   14566-14581 rules/detect/workloads.yaml:4320:23
---   14582-14605 rules/detect/workloads.yaml:4322:23
---   14606-14621 rules/detect/workloads.yaml:4325:23
---   14622-14645 rules/detect/workloads.yaml:4327:23
---   14646-14650 rules/detect/workloads.yaml:4330:23
---   14651-14655 rules/detect/workloads.yaml:4332:23
---   14656-14660 rules/detect/workloads.yaml:4334:23
---   14661-14676 rules/detect/workloads.yaml:4336:23
---   14677-14692 rules/detect/workloads.yaml:4339:23
---   14693-14708 rules/detect/workloads.yaml:4342:23
---   14709-14713 rules/macros.yaml:49:7
---   14714-14719 rules/detect/workloads.yaml:4348:13
---   14720-14733 rules/detect/workloads.yaml:4351:13
---   14734-14746 rules/detect/workloads.yaml:4356:19
---   14747-14759 rules/detect/workloads.yaml:4359:19
---   14760-14763 rules/detect/workloads.yaml:4280:5
---   14765-14768 rules/detect/workloads.yaml:4501:5
---   14769-14773 rules/detect/workloads.yaml:4527:11
---   14774-14778 rules/macros.yaml:67:7
---   14779-14783 rules/macros.yaml:22:11
---   14784-14788 rules/macros.yaml:16:7
---   14789-14793 rules/macros.yaml:49:7
---   14794-14797 rules/detect/workloads.yaml:4501:5
---   14799-14802 rules/detect/workloads.yaml:4612:5
---   14803-14807 rules/detect/workloads.yaml:4627:11
---   14808-14812 rules/macros.yaml:57:11
---   14813-14817 rules/macros.yaml:60:15
---   14818-14822 rules/macros.yaml:62:15
---   14823-14827 rules/macros.yaml:22:11
---   14828-14832 rules/macros.yaml:16:7
---   14833-14837 rules/macros.yaml:49:7
---   14838-14842 rules/detect/workloads.yaml:4635:9
---   14843-14846 rules/detect/workloads.yaml:4612:5
---   14848-14851 rules/detect/workloads.yaml:4848:5
---   14852-14856 rules/detect/workloads.yaml:4862:11
---   14857-14862 rules/detect/workloads.yaml:4865:15
---   14863-14867 rules/macros.yaml:57:11
---   14868-14872 rules/macros.yaml:60:15
---   14873-14877 rules/macros.yaml:62:15
---   14878-14882 rules/detect/workloads.yaml:4868:11
---   14883-14893 rules/detect/workloads.yaml:4870:11
---   14894-14898 rules/macros.yaml:49:7
---   14899-14904 rules/detect/workloads.yaml:4876:13
---   14905-14909 rules/detect/workloads.yaml:4879:13
---   14910-14913 rules/detect/workloads.yaml:4848:5
---   14915-14918 rules/detect/workloads.yaml:5137:5
---   14919-14923 rules/detect/workloads.yaml:5151:11
---   14924-14936 rules/detect/workloads.yaml:5156:15
---   14937-14949 rules/detect/workloads.yaml:5159:15
---   14950-14962 rules/detect/workloads.yaml:5162:15
---   14963-14967 rules/macros.yaml:49:7
---   14968-14971 rules/detect/workloads.yaml:5137:5
---   14973-14975 rules/noise/drops.yaml:12:5
---   14976-14980 rules/noise/drops.yaml:19:11
---   14981-14986 rules/noise/drops.yaml:21:11
---   14987-14990 rules/noise/drops.yaml:12:5
---   14992-14998 rules/noise/drops.yaml:38:5
---   15000-15006 rules/noise/drops.yaml:55:5
---   15008-15010 rules/noise/drops.yaml:74:5
---   15011-15016 rules/noise/drops.yaml:86:11
---   15017-15021 rules/macros.yaml:22:11
---   15022-15026 rules/macros.yaml:16:7
---   15027-15030 rules/noise/drops.yaml:74:5
---   15032-15039 rules/redact/scan.yaml:14:5
---   15041-15048 rules/redact/secrets.yaml:8:5
---   15050-15057 rules/redact/secrets.yaml:91:5
---   15059-15061 rules/redact/tokens.yaml:3:5
---   15062-15066 rules/redact/tokens.yaml:11:11
---   15067-15071 rules/redact/tokens.yaml:3:5
---   15073-15080 rules/redact/tokens.yaml:34:5
---   15082-15084 rules/redact/tokens.yaml:65:5
---   15085-15090 rules/redact/tokens.yaml:75:7
---   15091-15095 rules/redact/tokens.yaml:65:5
+--   1770-1773 rules/detect/auth.yaml:15:5
+--   1774-1780 rules/detect/auth.yaml:31:11
+--   1781-1785 rules/macros.yaml:49:7
+--   1786-1792 rules/macros.yaml:16:7
+--   1793-1801 rules/detect/auth.yaml:38:9
+--   1802-1805 rules/detect/auth.yaml:15:5
+--   1807-1810 rules/detect/auth.yaml:53:5
+--   1811-1817 rules/macros.yaml:34:11
+--   1818-1829 rules/macros.yaml:36:11
+--   1830-1836 rules/detect/auth.yaml:66:11
+--   1837-1843 rules/detect/auth.yaml:9:11
+--   1844-1850 rules/detect/auth.yaml:11:11
+--   1851-1855 rules/macros.yaml:49:7
+--   1856-1860 rules/detect/auth.yaml:75:13
+--   1861-1865 rules/detect/auth.yaml:77:13
+--   1866-1869 rules/detect/auth.yaml:53:5
+--   1871-1874 rules/detect/auth.yaml:125:5
+--   1875-1881 rules/macros.yaml:34:11
+--   1882-1893 rules/macros.yaml:36:11
+--   1894-1900 rules/detect/auth.yaml:138:13
+--   1901-1906 rules/detect/auth.yaml:9:11
+--   1907-1912 rules/detect/auth.yaml:11:11
+--   1913-1917 rules/macros.yaml:49:7
+--   1918-1924 rules/detect/auth.yaml:143:9
+--   1925-1928 rules/detect/auth.yaml:125:5
+--   1930-1933 rules/detect/auth.yaml:155:5
+--   1934-1940 rules/detect/auth.yaml:169:11
+--   1941-1949 rules/macros.yaml:22:11
+--   1950-1956 rules/macros.yaml:16:7
+--   1957-1963 rules/detect/auth.yaml:175:13
+--   1964-1968 rules/macros.yaml:49:7
+--   1969-1972 rules/detect/auth.yaml:155:5
+--   1974-1977 rules/detect/auth.yaml:189:5
+--   1978-1984 rules/detect/auth.yaml:202:11
+--   1985-1992 rules/macros.yaml:22:11
+--   1993-1999 rules/macros.yaml:16:7
+--   2000-2004 rules/macros.yaml:49:7
+--   2005-2013 rules/detect/auth.yaml:211:13
+--   2014-2022 rules/detect/auth.yaml:213:13
+--   2023-2026 rules/detect/auth.yaml:189:5
+--   2028-2031 rules/detect/auth.yaml:253:5
+--   2032-2038 rules/detect/auth.yaml:267:11
+--   2039-2046 rules/macros.yaml:22:11
+--   2047-2053 rules/macros.yaml:16:7
+--   2054-2060 rules/macros.yaml:34:11
+--   2061-2072 rules/macros.yaml:36:11
+--   2073-2077 rules/macros.yaml:49:7
+--   2078-2081 rules/detect/auth.yaml:253:5
+--   2083-2086 rules/detect/auth.yaml:287:5
+--   2087-2093 rules/detect/auth.yaml:302:11
+--   2094-2099 rules/detect/auth.yaml:9:11
+--   2100-2105 rules/detect/auth.yaml:11:11
+--   2106-2110 rules/macros.yaml:49:7
+--   2111-2114 rules/detect/auth.yaml:287:5
+--   2116-2119 rules/detect/auth.yaml:350:5
+--   2120-2127 rules/macros.yaml:22:11
+--   2128-2134 rules/macros.yaml:16:7
+--   2135-2139 rules/macros.yaml:49:7
+--   2140-2148 rules/detect/auth.yaml:374:9
+--   2149-2152 rules/detect/auth.yaml:350:5
+--   2154-2157 rules/detect/auth.yaml:428:5
+--   2158-2164 rules/detect/auth.yaml:445:11
+--   2165-2169 rules/detect/auth.yaml:447:11
+--   2170-2174 rules/macros.yaml:49:7
+--   2175-2178 rules/detect/auth.yaml:428:5
+--   2180-2183 rules/detect/auth.yaml:489:5
+--   2184-2190 rules/detect/auth.yaml:502:11
+--   2191-2202 rules/detect/auth.yaml:504:11
+--   2203-2207 rules/macros.yaml:49:7
+--   2208-2211 rules/detect/auth.yaml:489:5
+--   2213-2216 rules/detect/auth.yaml:639:5
+--   2217-2225 rules/detect/auth.yaml:656:15
+--   2226-2237 rules/detect/auth.yaml:659:15
+--   2238-2249 rules/detect/auth.yaml:661:11
+--   2250-2254 rules/macros.yaml:49:7
+--   2255-2258 rules/detect/auth.yaml:639:5
+--   2260-2263 rules/detect/auth.yaml:858:5
+--   2264-2270 rules/macros.yaml:16:7
+--   2271-2282 rules/detect/auth.yaml:871:15
+--   2283-2294 rules/detect/auth.yaml:873:11
+--   2295-2299 rules/macros.yaml:49:7
+--   2300-2303 rules/detect/auth.yaml:858:5
+--   2305-2308 rules/detect/auth.yaml:1036:5
+--   2309-2315 rules/detect/auth.yaml:1049:11
+--   2316-2326 rules/detect/auth.yaml:1051:11
+--   2327-2331 rules/macros.yaml:49:7
+--   2332-2335 rules/detect/auth.yaml:1036:5
+--   2337-2340 rules/detect/auth.yaml:1155:5
+--   2341-2347 rules/detect/auth.yaml:1168:11
+--   2348-2358 rules/detect/auth.yaml:1170:11
+--   2359-2365 rules/macros.yaml:34:11
+--   2366-2377 rules/macros.yaml:36:11
+--   2378-2382 rules/macros.yaml:49:7
+--   2383-2386 rules/detect/auth.yaml:1155:5
+--   2388-2391 rules/detect/auth.yaml:1293:5
+--   2392-2400 rules/detect/auth.yaml:1306:7
+--   2401-2405 rules/macros.yaml:49:7
+--   2406-2410 rules/detect/auth.yaml:1312:9
+--   2411-2414 rules/detect/auth.yaml:1293:5
+--   2416-2419 rules/detect/auth.yaml:1382:5
+--   2420-2426 rules/detect/auth.yaml:1393:11
+--   2427-2433 rules/detect/auth.yaml:1396:13
+--   2434-2440 rules/detect/auth.yaml:1399:13
+--   2441-2445 rules/macros.yaml:49:7
+--   2446-2449 rules/detect/auth.yaml:1382:5
+--   2451-2454 rules/detect/cluster.yaml:3:5
+--   2455-2461 rules/detect/cluster.yaml:22:11
+--   2462-2466 rules/macros.yaml:49:7
+--   2467-2475 rules/detect/cluster.yaml:27:9
+--   2476-2483 rules/macros.yaml:22:11
+--   2484-2490 rules/macros.yaml:16:7
+--   2491-2494 rules/detect/cluster.yaml:3:5
+--   2496-2499 rules/detect/cluster.yaml:72:5
+--   2500-2506 rules/detect/cluster.yaml:84:11
+--   2507-2511 rules/macros.yaml:49:7
+--   2512-2515 rules/detect/cluster.yaml:72:5
+--   2517-2520 rules/detect/cluster.yaml:110:5
+--   2521-2527 rules/detect/cluster.yaml:130:15
+--   2528-2534 rules/detect/cluster.yaml:132:15
+--   2535-2539 rules/macros.yaml:49:7
+--   2540-2546 rules/macros.yaml:16:7
+--   2547-2555 rules/detect/cluster.yaml:137:9
+--   2556-2559 rules/detect/cluster.yaml:110:5
+--   2561-2564 rules/detect/cluster.yaml:175:5
+--   2565-2572 rules/macros.yaml:22:11
+--   2573-2579 rules/macros.yaml:16:7
+--   2580-2584 rules/macros.yaml:49:7
+--   2585-2588 rules/detect/cluster.yaml:175:5
+--   2590-2593 rules/detect/cluster.yaml:201:5
+--   2594-2602 rules/detect/cluster.yaml:218:15
+--   2603-2611 rules/detect/cluster.yaml:219:15
+--   2612-2620 rules/detect/cluster.yaml:220:15
+--   2621-2629 rules/detect/cluster.yaml:221:15
+--   2630-2638 rules/detect/cluster.yaml:222:15
+--   2639-2647 rules/detect/cluster.yaml:223:15
+--   2648-2656 rules/detect/cluster.yaml:224:15
+--   2657-2665 rules/detect/cluster.yaml:225:15
+--   2666-2674 rules/detect/cluster.yaml:226:15
+--   2675-2683 rules/detect/cluster.yaml:227:15
+--   2684-2692 rules/detect/cluster.yaml:228:15
+--   2693-2701 rules/detect/cluster.yaml:229:15
+--   2702-2710 rules/detect/cluster.yaml:230:15
+--   2711-2719 rules/detect/cluster.yaml:231:15
+--   2720-2728 rules/detect/cluster.yaml:232:15
+--   2729-2737 rules/detect/cluster.yaml:233:15
+--   2738-2746 rules/detect/cluster.yaml:234:15
+--   2747-2755 rules/detect/cluster.yaml:235:15
+--   2756-2764 rules/detect/cluster.yaml:236:15
+--   2765-2773 rules/detect/cluster.yaml:237:15
+--   2774-2782 rules/detect/cluster.yaml:238:15
+--   2783-2791 rules/detect/cluster.yaml:239:15
+--   2792-2798 rules/detect/cluster.yaml:241:15
+--   2799-2803 rules/macros.yaml:49:7
+--   2804-2807 rules/detect/cluster.yaml:201:5
+--   2809-2812 rules/detect/cluster.yaml:418:5
+--   2813-2819 rules/detect/cluster.yaml:435:11
+--   2820-2824 rules/macros.yaml:49:7
+--   2825-2833 rules/detect/cluster.yaml:443:9
+--   2834-2837 rules/detect/cluster.yaml:418:5
+--   2839-2842 rules/detect/cluster.yaml:495:5
+--   2843-2851 rules/detect/cluster.yaml:511:11
+--   2852-2859 rules/macros.yaml:22:11
+--   2860-2866 rules/macros.yaml:16:7
+--   2867-2875 rules/detect/cluster.yaml:518:19
+--   2876-2882 rules/detect/cluster.yaml:521:23
+--   2883-2889 rules/detect/cluster.yaml:523:23
+--   2890-2896 rules/detect/cluster.yaml:525:19
+--   2897-2905 rules/detect/cluster.yaml:528:23
+--   2906-2912 rules/detect/cluster.yaml:530:23
+--   2913-2921 rules/detect/cluster.yaml:535:19
+--   2922-2928 rules/detect/cluster.yaml:537:19
+--   2929-2935 rules/detect/cluster.yaml:539:19
+--   2936-2942 rules/detect/cluster.yaml:542:19
+--   2943-2949 rules/detect/cluster.yaml:544:19
+--   2950-2955 rules/detect/cluster.yaml:546:19
+--   2956-2964 rules/detect/cluster.yaml:549:23
+--   2965-2973 rules/detect/cluster.yaml:551:23
+--   2974-2980 rules/detect/cluster.yaml:553:23
+--   2981-2985 rules/macros.yaml:49:7
+--   2986-2989 rules/detect/cluster.yaml:495:5
+--   2991-2994 rules/detect/cluster.yaml:829:5
+--   2995-3001 rules/detect/cluster.yaml:841:11
+--   3002-3006 rules/macros.yaml:57:11
+--   3007-3012 rules/macros.yaml:60:15
+--   3013-3019 rules/macros.yaml:62:15
+--   3020-3026 rules/detect/cluster.yaml:845:13
+--   3027-3031 rules/macros.yaml:49:7
+--   3032-3039 rules/macros.yaml:22:11
+--   3040-3046 rules/macros.yaml:16:7
+--   3047-3050 rules/detect/cluster.yaml:829:5
+--   3052-3055 rules/detect/cluster.yaml:890:5
+--   3056-3062 rules/detect/cluster.yaml:904:11
+--   3063-3069 rules/detect/cluster.yaml:909:13
+--   3070-3074 rules/macros.yaml:49:7
+--   3075-3078 rules/detect/cluster.yaml:890:5
+--   3080-3087 rules/detect/cluster.yaml:953:5
+--   3089-3092 rules/detect/exec.yaml:3:5
+--   3093-3101 rules/detect/exec.yaml:20:11
+--   3102-3106 rules/macros.yaml:49:7
+--   3107-3110 rules/detect/exec.yaml:3:5
+--   3112-3115 rules/detect/exec.yaml:52:5
+--   3116-3122 rules/detect/exec.yaml:70:11
+--   3123-3129 rules/detect/exec.yaml:74:11
+--   3130-3134 rules/macros.yaml:49:7
+--   3135-3138 rules/detect/exec.yaml:52:5
+--   3140-3143 rules/detect/exec.yaml:214:5
+--   3144-3150 rules/detect/exec.yaml:227:11
+--   3151-3155 rules/macros.yaml:49:7
+--   3156-3159 rules/detect/exec.yaml:214:5
+--   3161-3164 rules/detect/exec.yaml:242:5
+--   3165-3171 rules/detect/exec.yaml:255:11
+--   3172-3176 rules/macros.yaml:49:7
+--   3177-3180 rules/detect/exec.yaml:242:5
+--   3182-3185 rules/detect/exec.yaml:271:5
+--   3186-3192 rules/detect/exec.yaml:285:11
+--   3193-3199 rules/detect/exec.yaml:289:13
+--   3200-3204 rules/macros.yaml:49:7
+--   3205-3208 rules/detect/exec.yaml:271:5
+--   3210-3213 rules/detect/exec.yaml:331:5
+--   3214-3220 rules/detect/exec.yaml:351:11
+--   3221-3225 rules/macros.yaml:49:7
+--   3226-3229 rules/detect/exec.yaml:331:5
+--   3231-3234 rules/detect/exec.yaml:394:5
+--   3235-3241 rules/macros.yaml:16:7
+--   3242-3248 rules/detect/exec.yaml:417:11
+--   3249-3255 rules/detect/exec.yaml:419:11
+--   3256-3260 rules/macros.yaml:49:7
+--   3261-3271 rules/detect/exec.yaml:423:9
+--   3272-3275 rules/detect/exec.yaml:394:5
+--   3277-3280 rules/detect/exec.yaml:485:5
+--   3281-3287 rules/detect/exec.yaml:500:11
+--   3288-3294 rules/detect/exec.yaml:504:11
+--   3295-3299 rules/macros.yaml:49:7
+--   3300-3303 rules/detect/exec.yaml:485:5
+--   3305-3308 rules/detect/exec.yaml:650:5
+--   3309-3315 rules/detect/exec.yaml:664:11
+--   3316-3320 rules/detect/exec.yaml:668:11
+--   3321-3325 rules/macros.yaml:49:7
+--   3326-3329 rules/detect/exec.yaml:650:5
+--   3331-3334 rules/detect/rbac.yaml:3:5
+--   3335-3339 rules/macros.yaml:57:11
+--   3340-3345 rules/macros.yaml:60:15
+--   3346-3352 rules/macros.yaml:62:15
+--   3353-3357 rules/macros.yaml:49:7
+--   3358-3366 rules/detect/rbac.yaml:23:9
+--   3367-3370 rules/detect/rbac.yaml:3:5
+--   3372-3375 rules/detect/rbac.yaml:95:5
+--   3376-3386 rules/detect/rbac.yaml:112:15
+--   3387-3396 rules/detect/rbac.yaml:114:15
+--   3397-3401 rules/detect/rbac.yaml:119:19
+--   3402-3409 rules/detect/rbac.yaml:121:19
+--   3410-3416 rules/detect/rbac.yaml:125:23
+--   3417-3423 rules/detect/rbac.yaml:127:23
+--   3424-3428 rules/macros.yaml:49:7
+--   3429-3436 rules/detect/rbac.yaml:136:9
+--   3437-3440 rules/detect/rbac.yaml:95:5
+--   3442-3445 rules/detect/rbac.yaml:305:5
+--   3446-3467 rules/detect/rbac.yaml:323:15
+--   3468-3489 rules/detect/rbac.yaml:325:15
+--   3490-3494 rules/detect/rbac.yaml:328:19
+--   3495-3515 rules/detect/rbac.yaml:331:23
+--   3516-3536 rules/detect/rbac.yaml:333:23
+--   3537-3544 rules/detect/rbac.yaml:336:15
+--   3545-3552 rules/detect/rbac.yaml:344:15
+--   3553-3557 rules/macros.yaml:49:7
+--   3558-3565 rules/detect/rbac.yaml:352:9
+--   3566-3569 rules/detect/rbac.yaml:305:5
+--   3571-3574 rules/detect/rbac.yaml:521:5
+--   3575-3581 rules/detect/rbac.yaml:533:7
+--   3582-3586 rules/macros.yaml:49:7
+--   3587-3595 rules/detect/rbac.yaml:541:13
+--   3596-3602 rules/detect/rbac.yaml:543:13
+--   3603-3614 rules/detect/rbac.yaml:546:15
+--   3615-3618 rules/detect/rbac.yaml:521:5
+--   3620-3623 rules/detect/rbac.yaml:582:5
+--   3624-3635 rules/detect/rbac.yaml:595:11
+--   3636-3647 rules/detect/rbac.yaml:597:11
+--   3648-3652 rules/macros.yaml:49:7
+--   3653-3661 rules/detect/rbac.yaml:601:9
+--   3662-3665 rules/detect/rbac.yaml:582:5
+--   3667-3670 rules/detect/rbac.yaml:614:5
+--   3671-3678 rules/macros.yaml:22:11
+--   3679-3685 rules/macros.yaml:16:7
+--   3686-3690 rules/macros.yaml:49:7
+--   3691-3694 rules/detect/rbac.yaml:614:5
+--   3696-3699 rules/detect/rbac.yaml:643:5
+--   3700-3708 rules/macros.yaml:67:7
+--   3709-3719 rules/detect/rbac.yaml:663:15
+--   3720-3724 rules/detect/rbac.yaml:669:19
+--   3725-3734 rules/detect/rbac.yaml:671:19
+--   3735-3739 rules/macros.yaml:49:7
+--   3740-3747 rules/detect/rbac.yaml:678:9
+--   3748-3751 rules/detect/rbac.yaml:643:5
+--   3753-3756 rules/detect/rbac.yaml:744:5
+--   3757-3776 rules/detect/rbac.yaml:765:15
+--   3777-3796 rules/detect/rbac.yaml:767:15
+--   3797-3816 rules/detect/rbac.yaml:769:15
+--   3817-3836 rules/detect/rbac.yaml:771:15
+--   3837-3863 rules/detect/rbac.yaml:773:15
+--   3864-3870 rules/detect/rbac.yaml:781:23
+--   3871-3877 rules/detect/rbac.yaml:783:23
+--   3878-3899 rules/detect/rbac.yaml:785:19
+--   3900-3904 rules/detect/rbac.yaml:799:19
+--   3905-3924 rules/detect/rbac.yaml:802:23
+--   3925-3944 rules/detect/rbac.yaml:804:23
+--   3945-3964 rules/detect/rbac.yaml:806:23
+--   3965-3984 rules/detect/rbac.yaml:808:23
+--   3985-4010 rules/detect/rbac.yaml:810:23
+--   4011-4017 rules/detect/rbac.yaml:818:31
+--   4018-4024 rules/detect/rbac.yaml:820:31
+--   4025-4045 rules/detect/rbac.yaml:822:27
+--   4046-4052 rules/detect/rbac.yaml:836:15
+--   4053-4060 rules/detect/rbac.yaml:844:15
+--   4061-4067 rules/detect/rbac.yaml:853:19
+--   4068-4075 rules/detect/rbac.yaml:859:19
+--   4076-4080 rules/macros.yaml:49:7
+--   4081-4088 rules/detect/rbac.yaml:876:9
+--   4089-4092 rules/detect/rbac.yaml:744:5
+--   4094-4097 rules/detect/rbac.yaml:1068:5
+--   4098-4119 rules/detect/rbac.yaml:1092:15
+--   4120-4124 rules/detect/rbac.yaml:1103:19
+--   4125-4145 rules/detect/rbac.yaml:1106:23
+--   4146-4153 rules/detect/rbac.yaml:1117:15
+--   4154-4158 rules/macros.yaml:49:7
+--   4159-4166 rules/detect/rbac.yaml:1131:9
+--   4167-4175 rules/detect/rbac.yaml:1136:9
+--   4176-4179 rules/detect/rbac.yaml:1068:5
+--   4181-4184 rules/detect/rbac.yaml:1330:5
+--   4185-4206 rules/detect/rbac.yaml:1355:19
+--   4207-4228 rules/detect/rbac.yaml:1361:19
+--   4229-4248 rules/detect/rbac.yaml:1369:19
+--   4249-4270 rules/detect/rbac.yaml:1371:19
+--   4271-4275 rules/detect/rbac.yaml:1377:19
+--   4276-4296 rules/detect/rbac.yaml:1381:27
+--   4297-4317 rules/detect/rbac.yaml:1387:27
+--   4318-4337 rules/detect/rbac.yaml:1395:27
+--   4338-4358 rules/detect/rbac.yaml:1397:27
+--   4359-4366 rules/detect/rbac.yaml:1404:19
+--   4367-4374 rules/detect/rbac.yaml:1412:19
+--   4375-4381 rules/detect/rbac.yaml:1422:19
+--   4382-4389 rules/detect/rbac.yaml:1426:19
+--   4390-4394 rules/macros.yaml:49:7
+--   4395-4402 rules/detect/rbac.yaml:1435:9
+--   4403-4410 rules/detect/rbac.yaml:1440:9
+--   4411-4414 rules/detect/rbac.yaml:1330:5
+--   4416-4419 rules/detect/rbac.yaml:1619:5
+--   4420-4426 rules/detect/rbac.yaml:1647:11
+--   4427-4435 rules/detect/rbac.yaml:1650:13
+--   4436-4440 rules/macros.yaml:49:7
+--   4441-4448 rules/detect/rbac.yaml:1655:9
+--   4449-4452 rules/detect/rbac.yaml:1619:5
+--   4454-4457 rules/detect/rbac.yaml:1716:5
+--   4458-4462 rules/macros.yaml:49:7
+--   4463-4470 rules/detect/rbac.yaml:1742:9
+--   4471-4474 rules/detect/rbac.yaml:1716:5
+--   4476-4479 rules/detect/rbac.yaml:1786:5
+--   4480-4486 rules/detect/rbac.yaml:1803:11
+--   4487-4491 rules/macros.yaml:57:11
+--   4492-4497 rules/macros.yaml:60:15
+--   4498-4504 rules/macros.yaml:62:15
+--   4505-4512 rules/macros.yaml:67:7
+--   4513-4521 rules/detect/rbac.yaml:1808:13
+--   4522-4529 rules/macros.yaml:22:11
+--   4530-4536 rules/macros.yaml:16:7
+--   4537-4541 rules/macros.yaml:49:7
+--   4542-4545 rules/detect/rbac.yaml:1786:5
+--   4547-4550 rules/detect/secrets.yaml:3:5
+--   4551-4557 rules/detect/secrets.yaml:23:11
+--   4558-4562 rules/macros.yaml:49:7
+--   4563-4571 rules/detect/secrets.yaml:27:9
+--   4572-4578 rules/detect/secrets.yaml:30:9
+--   4579-4582 rules/detect/secrets.yaml:3:5
+--   4584-4587 rules/detect/secrets.yaml:70:5
+--   4588-4594 rules/macros.yaml:41:7
+--   4595-4602 rules/macros.yaml:22:11
+--   4603-4609 rules/macros.yaml:16:7
+--   4610-4616 rules/detect/secrets.yaml:90:13
+--   4617-4621 rules/macros.yaml:49:7
+--   4622-4625 rules/detect/secrets.yaml:70:5
+--   4627-4630 rules/detect/secrets.yaml:110:5
+--   4631-4637 rules/detect/secrets.yaml:128:15
+--   4638-4642 rules/detect/secrets.yaml:131:19
+--   4643-4649 rules/detect/secrets.yaml:133:19
+--   4650-4654 rules/macros.yaml:49:7
+--   4655-4662 rules/macros.yaml:22:11
+--   4663-4669 rules/macros.yaml:16:7
+--   4670-4673 rules/detect/secrets.yaml:110:5
+--   4675-4678 rules/detect/secrets.yaml:176:5
+--   4679-4687 rules/detect/secrets.yaml:193:11
+--   4688-4695 rules/macros.yaml:22:11
+--   4696-4702 rules/macros.yaml:16:7
+--   4703-4709 rules/macros.yaml:34:11
+--   4710-4721 rules/macros.yaml:36:11
+--   4722-4726 rules/macros.yaml:49:7
+--   4727-4730 rules/detect/secrets.yaml:176:5
+--   4732-4736 rules/detect/workloads.yaml:35:5
+--   4737-4743 rules/detect/workloads.yaml:16:15
+--   4744-4750 rules/detect/workloads.yaml:18:15
+--   4751-4757 rules/detect/workloads.yaml:62:23
+--   4758-4777 rules/detect/workloads.yaml:65:27
+--   4778-4797 rules/detect/workloads.yaml:67:27
+--   4798-4817 rules/detect/workloads.yaml:69:27
+--   4818-4823 rules/detect/workloads.yaml:72:23
+--   4824-4840 rules/detect/workloads.yaml:75:27
+--   4841-4857 rules/detect/workloads.yaml:77:27
+--   4858-4874 rules/detect/workloads.yaml:79:27
+--   4875-4880 rules/detect/workloads.yaml:82:23
+--   4881-4897 rules/detect/workloads.yaml:85:27
+--   4898-4914 rules/detect/workloads.yaml:87:27
+--   4915-4931 rules/detect/workloads.yaml:89:27
+--   4932-4940 rules/detect/workloads.yaml:92:23
+--   4941-4957 rules/detect/workloads.yaml:95:27
+--   4958-4974 rules/detect/workloads.yaml:97:27
+--   4975-4991 rules/detect/workloads.yaml:99:27
+--   4992-4996 rules/detect/workloads.yaml:102:19
+--   4997-5003 rules/detect/workloads.yaml:106:27
+--   5004-5023 rules/detect/workloads.yaml:109:31
+--   5024-5043 rules/detect/workloads.yaml:111:31
+--   5044-5063 rules/detect/workloads.yaml:113:31
+--   5064-5069 rules/detect/workloads.yaml:116:27
+--   5070-5086 rules/detect/workloads.yaml:119:31
+--   5087-5103 rules/detect/workloads.yaml:121:31
+--   5104-5120 rules/detect/workloads.yaml:123:31
+--   5121-5126 rules/detect/workloads.yaml:126:27
+--   5127-5143 rules/detect/workloads.yaml:129:31
+--   5144-5160 rules/detect/workloads.yaml:131:31
+--   5161-5177 rules/detect/workloads.yaml:133:31
+--   5178-5186 rules/detect/workloads.yaml:136:27
+--   5187-5203 rules/detect/workloads.yaml:139:31
+--   5204-5220 rules/detect/workloads.yaml:141:31
+--   5221-5237 rules/detect/workloads.yaml:143:31
+--   5238-5246 rules/detect/workloads.yaml:148:23
+--   5247-5255 rules/detect/workloads.yaml:150:23
+--   5256-5264 rules/detect/workloads.yaml:152:23
+--   5265-5273 rules/detect/workloads.yaml:154:23
+--   5274-5296 rules/detect/workloads.yaml:157:23
+--   5297-5319 rules/detect/workloads.yaml:159:23
+--   5320-5347 rules/detect/workloads.yaml:161:23
+--   5348-5375 rules/detect/workloads.yaml:163:23
+--   5376-5406 rules/detect/workloads.yaml:165:23
+--   5407-5426 rules/detect/workloads.yaml:167:23
+--   5427-5445 rules/detect/workloads.yaml:169:23
+--   5446-5469 rules/detect/workloads.yaml:171:23
+--   5470-5493 rules/detect/workloads.yaml:173:23
+--   5494-5520 rules/detect/workloads.yaml:175:23
+--   5521-5525 rules/detect/workloads.yaml:178:27
+--   5526-5548 rules/detect/workloads.yaml:181:31
+--   5549-5571 rules/detect/workloads.yaml:183:31
+--   5572-5599 rules/detect/workloads.yaml:185:31
+--   5600-5627 rules/detect/workloads.yaml:187:31
+--   5628-5658 rules/detect/workloads.yaml:189:31
+--   5659-5678 rules/detect/workloads.yaml:191:31
+--   5679-5697 rules/detect/workloads.yaml:193:31
+--   5698-5721 rules/detect/workloads.yaml:195:31
+--   5722-5745 rules/detect/workloads.yaml:197:31
+--   5746-5772 rules/detect/workloads.yaml:199:31
+--   5773-5779 rules/detect/workloads.yaml:203:15
+--   5780-5784 rules/macros.yaml:49:7
+--   5785-5792 rules/detect/workloads.yaml:27:11
+--   5793-5797 rules/detect/workloads.yaml:29:11
+--   5798-5805 rules/detect/workloads.yaml:31:11
+--   5806-5812 rules/macros.yaml:22:11
+--   5813-5819 rules/macros.yaml:16:7
+--   5820-5826 rules/detect/workloads.yaml:235:13
+--   5827-5834 rules/detect/workloads.yaml:237:13
+--   5835-5838 rules/detect/workloads.yaml:35:5
+--   5840-5844 rules/detect/workloads.yaml:700:5
+--   5845-5851 rules/detect/workloads.yaml:16:15
+--   5852-5858 rules/detect/workloads.yaml:18:15
+--   5859-5865 rules/detect/workloads.yaml:720:23
+--   5866-5874 rules/detect/workloads.yaml:723:27
+--   5875-5883 rules/detect/workloads.yaml:725:27
+--   5884-5892 rules/detect/workloads.yaml:727:27
+--   5893-5913 rules/detect/workloads.yaml:729:27
+--   5914-5933 rules/detect/workloads.yaml:732:27
+--   5934-5954 rules/detect/workloads.yaml:735:27
+--   5955-5959 rules/detect/workloads.yaml:739:23
+--   5960-5965 rules/detect/workloads.yaml:742:27
+--   5966-5971 rules/detect/workloads.yaml:744:27
+--   5972-5977 rules/detect/workloads.yaml:746:27
+--   5978-5994 rules/detect/workloads.yaml:748:27
+--   5995-6010 rules/detect/workloads.yaml:751:27
+--   6011-6026 rules/detect/workloads.yaml:754:27
+--   6027-6031 rules/detect/workloads.yaml:758:23
+--   6032-6037 rules/detect/workloads.yaml:761:27
+--   6038-6043 rules/detect/workloads.yaml:763:27
+--   6044-6049 rules/detect/workloads.yaml:765:27
+--   6050-6066 rules/detect/workloads.yaml:767:27
+--   6067-6082 rules/detect/workloads.yaml:770:27
+--   6083-6098 rules/detect/workloads.yaml:773:27
+--   6099-6107 rules/detect/workloads.yaml:777:23
+--   6108-6113 rules/detect/workloads.yaml:780:27
+--   6114-6119 rules/detect/workloads.yaml:782:27
+--   6120-6125 rules/detect/workloads.yaml:784:27
+--   6126-6142 rules/detect/workloads.yaml:786:27
+--   6143-6158 rules/detect/workloads.yaml:789:27
+--   6159-6174 rules/detect/workloads.yaml:792:27
+--   6175-6179 rules/detect/workloads.yaml:796:19
+--   6180-6186 rules/detect/workloads.yaml:800:27
+--   6187-6195 rules/detect/workloads.yaml:803:31
+--   6196-6204 rules/detect/workloads.yaml:805:31
+--   6205-6213 rules/detect/workloads.yaml:807:31
+--   6214-6233 rules/detect/workloads.yaml:809:31
+--   6234-6253 rules/detect/workloads.yaml:812:31
+--   6254-6273 rules/detect/workloads.yaml:815:31
+--   6274-6278 rules/detect/workloads.yaml:819:27
+--   6279-6284 rules/detect/workloads.yaml:822:31
+--   6285-6290 rules/detect/workloads.yaml:824:31
+--   6291-6296 rules/detect/workloads.yaml:826:31
+--   6297-6313 rules/detect/workloads.yaml:828:31
+--   6314-6329 rules/detect/workloads.yaml:831:31
+--   6330-6345 rules/detect/workloads.yaml:834:31
+--   6346-6350 rules/detect/workloads.yaml:838:27
+--   6351-6356 rules/detect/workloads.yaml:841:31
+--   6357-6362 rules/detect/workloads.yaml:843:31
+--   6363-6368 rules/detect/workloads.yaml:845:31
+--   6369-6385 rules/detect/workloads.yaml:847:31
+--   6386-6401 rules/detect/workloads.yaml:850:31
+--   6402-6417 rules/detect/workloads.yaml:853:31
+--   6418-6426 rules/detect/workloads.yaml:857:27
+--   6427-6432 rules/detect/workloads.yaml:860:31
+--   6433-6438 rules/detect/workloads.yaml:862:31
+--   6439-6444 rules/detect/workloads.yaml:864:31
+--   6445-6461 rules/detect/workloads.yaml:866:31
+--   6462-6477 rules/detect/workloads.yaml:869:31
+--   6478-6493 rules/detect/workloads.yaml:872:31
+--   6494-6502 rules/detect/workloads.yaml:878:23
+--   6503-6511 rules/detect/workloads.yaml:880:23
+--   6512-6520 rules/detect/workloads.yaml:882:23
+--   6521-6529 rules/detect/workloads.yaml:884:23
+--   6530-6535 rules/detect/workloads.yaml:887:23
+--   6536-6552 rules/detect/workloads.yaml:889:23
+--   6553-6565 rules/detect/workloads.yaml:891:23
+--   6566-6571 rules/detect/workloads.yaml:893:23
+--   6572-6588 rules/detect/workloads.yaml:895:23
+--   6589-6601 rules/detect/workloads.yaml:897:23
+--   6602-6607 rules/detect/workloads.yaml:899:23
+--   6608-6624 rules/detect/workloads.yaml:901:23
+--   6625-6637 rules/detect/workloads.yaml:903:23
+--   6638-6654 rules/detect/workloads.yaml:905:23
+--   6655-6682 rules/detect/workloads.yaml:908:23
+--   6683-6706 rules/detect/workloads.yaml:911:23
+--   6707-6722 rules/detect/workloads.yaml:914:23
+--   6723-6750 rules/detect/workloads.yaml:917:23
+--   6751-6774 rules/detect/workloads.yaml:920:23
+--   6775-6790 rules/detect/workloads.yaml:923:23
+--   6791-6818 rules/detect/workloads.yaml:926:23
+--   6819-6842 rules/detect/workloads.yaml:929:23
+--   6843-6847 rules/detect/workloads.yaml:933:27
+--   6848-6853 rules/detect/workloads.yaml:936:31
+--   6854-6870 rules/detect/workloads.yaml:938:31
+--   6871-6883 rules/detect/workloads.yaml:940:31
+--   6884-6889 rules/detect/workloads.yaml:942:31
+--   6890-6906 rules/detect/workloads.yaml:944:31
+--   6907-6919 rules/detect/workloads.yaml:946:31
+--   6920-6925 rules/detect/workloads.yaml:948:31
+--   6926-6942 rules/detect/workloads.yaml:950:31
+--   6943-6955 rules/detect/workloads.yaml:952:31
+--   6956-6972 rules/detect/workloads.yaml:954:31
+--   6973-7000 rules/detect/workloads.yaml:957:31
+--   7001-7024 rules/detect/workloads.yaml:960:31
+--   7025-7040 rules/detect/workloads.yaml:963:31
+--   7041-7068 rules/detect/workloads.yaml:966:31
+--   7069-7092 rules/detect/workloads.yaml:969:31
+--   7093-7108 rules/detect/workloads.yaml:972:31
+--   7109-7136 rules/detect/workloads.yaml:975:31
+--   7137-7160 rules/detect/workloads.yaml:978:31
+--   7161-7167 rules/detect/workloads.yaml:984:19
+--   7168-7174 rules/detect/workloads.yaml:1009:19
+--   7175-7181 rules/detect/workloads.yaml:1021:19
+--   7182-7188 rules/detect/workloads.yaml:1033:19
+--   7189-7193 rules/macros.yaml:49:7
+--   7194-7200 rules/detect/workloads.yaml:27:11
+--   7201-7205 rules/detect/workloads.yaml:29:11
+--   7206-7212 rules/detect/workloads.yaml:31:11
+--   7213-7219 rules/macros.yaml:22:11
+--   7220-7226 rules/macros.yaml:16:7
+--   7227-7233 rules/detect/workloads.yaml:1051:13
+--   7234-7240 rules/detect/workloads.yaml:1053:13
+--   7241-7244 rules/detect/workloads.yaml:700:5
+--   7246-7249 rules/detect/workloads.yaml:1531:5
+--   7250-7256 rules/detect/workloads.yaml:1548:11
+--   7257-7261 rules/macros.yaml:57:11
+--   7262-7267 rules/macros.yaml:60:15
+--   7268-7274 rules/macros.yaml:62:15
+--   7275-7282 rules/macros.yaml:67:7
+--   7283-7290 rules/macros.yaml:22:11
+--   7291-7297 rules/macros.yaml:16:7
+--   7298-7304 rules/detect/workloads.yaml:1555:17
+--   7305-7311 rules/detect/workloads.yaml:1557:17
+--   7312-7316 rules/macros.yaml:49:7
+--   7317-7320 rules/detect/workloads.yaml:1531:5
+--   7322-7325 rules/detect/workloads.yaml:1619:5
+--   7326-7332 rules/detect/workloads.yaml:1633:11
+--   7333-7340 rules/macros.yaml:22:11
+--   7341-7347 rules/macros.yaml:16:7
+--   7348-7352 rules/macros.yaml:49:7
+--   7353-7356 rules/detect/workloads.yaml:1619:5
+--   7358-7361 rules/detect/workloads.yaml:1648:5
+--   7362-7368 rules/detect/workloads.yaml:1665:11
+--   7369-7377 rules/detect/workloads.yaml:1669:15
+--   7378-7394 rules/detect/workloads.yaml:1671:15
+--   7395-7403 rules/detect/workloads.yaml:1674:19
+--   7404-7412 rules/detect/workloads.yaml:1677:21
+--   7413-7417 rules/detect/workloads.yaml:1680:19
+--   7418-7426 rules/detect/workloads.yaml:1682:19
+--   7427-7433 rules/detect/workloads.yaml:1685:15
+--   7434-7440 rules/detect/workloads.yaml:1689:15
+--   7441-7447 rules/detect/workloads.yaml:1694:19
+--   7448-7454 rules/detect/workloads.yaml:1699:21
+--   7455-7459 rules/macros.yaml:49:7
+--   7460-7463 rules/detect/workloads.yaml:1648:5
+--   7465-7469 rules/detect/workloads.yaml:1933:5
+--   7470-7476 rules/detect/workloads.yaml:16:15
+--   7477-7483 rules/detect/workloads.yaml:18:15
+--   7484-7490 rules/detect/workloads.yaml:1953:23
+--   7491-7519 rules/detect/workloads.yaml:1956:27
+--   7520-7547 rules/detect/workloads.yaml:1959:27
+--   7548-7575 rules/detect/workloads.yaml:1962:27
+--   7576-7580 rules/detect/workloads.yaml:1966:23
+--   7581-7604 rules/detect/workloads.yaml:1969:27
+--   7605-7628 rules/detect/workloads.yaml:1972:27
+--   7629-7652 rules/detect/workloads.yaml:1975:27
+--   7653-7657 rules/detect/workloads.yaml:1979:23
+--   7658-7681 rules/detect/workloads.yaml:1982:27
+--   7682-7705 rules/detect/workloads.yaml:1985:27
+--   7706-7729 rules/detect/workloads.yaml:1988:27
+--   7730-7738 rules/detect/workloads.yaml:1992:23
+--   7739-7762 rules/detect/workloads.yaml:1995:27
+--   7763-7786 rules/detect/workloads.yaml:1998:27
+--   7787-7810 rules/detect/workloads.yaml:2001:27
+--   7811-7815 rules/detect/workloads.yaml:2005:19
+--   7816-7822 rules/detect/workloads.yaml:2009:27
+--   7823-7850 rules/detect/workloads.yaml:2012:31
+--   7851-7878 rules/detect/workloads.yaml:2015:31
+--   7879-7906 rules/detect/workloads.yaml:2018:31
+--   7907-7911 rules/detect/workloads.yaml:2022:27
+--   7912-7935 rules/detect/workloads.yaml:2025:31
+--   7936-7959 rules/detect/workloads.yaml:2028:31
+--   7960-7983 rules/detect/workloads.yaml:2031:31
+--   7984-7988 rules/detect/workloads.yaml:2035:27
+--   7989-8012 rules/detect/workloads.yaml:2038:31
+--   8013-8036 rules/detect/workloads.yaml:2041:31
+--   8037-8060 rules/detect/workloads.yaml:2044:31
+--   8061-8069 rules/detect/workloads.yaml:2048:27
+--   8070-8093 rules/detect/workloads.yaml:2051:31
+--   8094-8117 rules/detect/workloads.yaml:2054:31
+--   8118-8141 rules/detect/workloads.yaml:2057:31
+--   8142-8150 rules/detect/workloads.yaml:2063:23
+--   8151-8159 rules/detect/workloads.yaml:2065:23
+--   8160-8168 rules/detect/workloads.yaml:2067:23
+--   8169-8177 rules/detect/workloads.yaml:2069:23
+--   8178-8208 rules/detect/workloads.yaml:2072:23
+--   8209-8239 rules/detect/workloads.yaml:2075:23
+--   8240-8275 rules/detect/workloads.yaml:2078:23
+--   8276-8311 rules/detect/workloads.yaml:2081:23
+--   8312-8350 rules/detect/workloads.yaml:2084:23
+--   8351-8377 rules/detect/workloads.yaml:2087:23
+--   8378-8404 rules/detect/workloads.yaml:2090:23
+--   8405-8436 rules/detect/workloads.yaml:2093:23
+--   8437-8468 rules/detect/workloads.yaml:2096:23
+--   8469-8503 rules/detect/workloads.yaml:2099:23
+--   8504-8508 rules/detect/workloads.yaml:2103:27
+--   8509-8539 rules/detect/workloads.yaml:2106:31
+--   8540-8570 rules/detect/workloads.yaml:2109:31
+--   8571-8606 rules/detect/workloads.yaml:2112:31
+--   8607-8642 rules/detect/workloads.yaml:2115:31
+--   8643-8681 rules/detect/workloads.yaml:2118:31
+--   8682-8708 rules/detect/workloads.yaml:2121:31
+--   8709-8735 rules/detect/workloads.yaml:2124:31
+--   8736-8767 rules/detect/workloads.yaml:2127:31
+--   8768-8799 rules/detect/workloads.yaml:2130:31
+--   8800-8834 rules/detect/workloads.yaml:2133:31
+--   8835-8841 rules/detect/workloads.yaml:2138:15
+--   8842-8846 rules/macros.yaml:49:7
+--   8847-8853 rules/detect/workloads.yaml:27:11
+--   8854-8858 rules/detect/workloads.yaml:29:11
+--   8859-8865 rules/detect/workloads.yaml:31:11
+--   8866-8872 rules/macros.yaml:22:11
+--   8873-8879 rules/macros.yaml:16:7
+--   8880-8883 rules/detect/workloads.yaml:1933:5
+--   8885-8889 rules/detect/workloads.yaml:2450:5
+--   8890-8896 rules/detect/workloads.yaml:16:15
+--   8897-8903 rules/detect/workloads.yaml:18:15
+--   8904-8910 rules/detect/workloads.yaml:2470:23
+--   8911-8916 rules/detect/workloads.yaml:2473:27
+--   8917-8922 rules/detect/workloads.yaml:2475:27
+--   8923-8927 rules/detect/workloads.yaml:2478:23
+--   8928-8933 rules/detect/workloads.yaml:2481:27
+--   8934-8939 rules/detect/workloads.yaml:2483:27
+--   8940-8944 rules/detect/workloads.yaml:2486:23
+--   8945-8950 rules/detect/workloads.yaml:2489:27
+--   8951-8956 rules/detect/workloads.yaml:2491:27
+--   8957-8965 rules/detect/workloads.yaml:2494:23
+--   8966-8971 rules/detect/workloads.yaml:2497:27
+--   8972-8977 rules/detect/workloads.yaml:2499:27
+--   8978-8984 rules/detect/workloads.yaml:2502:23
+--   8985-9007 rules/detect/workloads.yaml:2505:27
+--   9008-9030 rules/detect/workloads.yaml:2507:27
+--   9031-9053 rules/detect/workloads.yaml:2509:27
+--   9054-9076 rules/detect/workloads.yaml:2511:27
+--   9077-9099 rules/detect/workloads.yaml:2513:27
+--   9100-9122 rules/detect/workloads.yaml:2515:27
+--   9123-9127 rules/detect/workloads.yaml:2518:23
+--   9128-9146 rules/detect/workloads.yaml:2521:27
+--   9147-9165 rules/detect/workloads.yaml:2523:27
+--   9166-9184 rules/detect/workloads.yaml:2525:27
+--   9185-9203 rules/detect/workloads.yaml:2527:27
+--   9204-9222 rules/detect/workloads.yaml:2529:27
+--   9223-9241 rules/detect/workloads.yaml:2531:27
+--   9242-9246 rules/detect/workloads.yaml:2534:23
+--   9247-9265 rules/detect/workloads.yaml:2537:27
+--   9266-9284 rules/detect/workloads.yaml:2539:27
+--   9285-9303 rules/detect/workloads.yaml:2541:27
+--   9304-9322 rules/detect/workloads.yaml:2543:27
+--   9323-9341 rules/detect/workloads.yaml:2545:27
+--   9342-9360 rules/detect/workloads.yaml:2547:27
+--   9361-9369 rules/detect/workloads.yaml:2550:23
+--   9370-9388 rules/detect/workloads.yaml:2553:27
+--   9389-9407 rules/detect/workloads.yaml:2555:27
+--   9408-9426 rules/detect/workloads.yaml:2557:27
+--   9427-9445 rules/detect/workloads.yaml:2559:27
+--   9446-9464 rules/detect/workloads.yaml:2561:27
+--   9465-9483 rules/detect/workloads.yaml:2563:27
+--   9484-9489 rules/detect/workloads.yaml:2565:19
+--   9490-9495 rules/detect/workloads.yaml:2567:19
+--   9496-9501 rules/detect/workloads.yaml:2569:19
+--   9502-9507 rules/detect/workloads.yaml:2571:19
+--   9508-9512 rules/detect/workloads.yaml:2574:19
+--   9513-9519 rules/detect/workloads.yaml:2578:27
+--   9520-9525 rules/detect/workloads.yaml:2581:31
+--   9526-9531 rules/detect/workloads.yaml:2583:31
+--   9532-9536 rules/detect/workloads.yaml:2586:27
+--   9537-9542 rules/detect/workloads.yaml:2589:31
+--   9543-9548 rules/detect/workloads.yaml:2591:31
+--   9549-9553 rules/detect/workloads.yaml:2594:27
+--   9554-9559 rules/detect/workloads.yaml:2597:31
+--   9560-9565 rules/detect/workloads.yaml:2599:31
+--   9566-9574 rules/detect/workloads.yaml:2602:27
+--   9575-9580 rules/detect/workloads.yaml:2605:31
+--   9581-9586 rules/detect/workloads.yaml:2607:31
+--   9587-9593 rules/detect/workloads.yaml:2610:27
+--   9594-9616 rules/detect/workloads.yaml:2613:31
+--   9617-9639 rules/detect/workloads.yaml:2615:31
+--   9640-9662 rules/detect/workloads.yaml:2617:31
+--   9663-9685 rules/detect/workloads.yaml:2619:31
+--   9686-9708 rules/detect/workloads.yaml:2621:31
+--   9709-9731 rules/detect/workloads.yaml:2623:31
+--   9732-9736 rules/detect/workloads.yaml:2626:27
+--   9737-9755 rules/detect/workloads.yaml:2629:31
+--   9756-9774 rules/detect/workloads.yaml:2631:31
+--   9775-9793 rules/detect/workloads.yaml:2633:31
+--   9794-9812 rules/detect/workloads.yaml:2635:31
+--   9813-9831 rules/detect/workloads.yaml:2637:31
+--   9832-9850 rules/detect/workloads.yaml:2639:31
+--   9851-9855 rules/detect/workloads.yaml:2642:27
+--   9856-9874 rules/detect/workloads.yaml:2645:31
+--   9875-9893 rules/detect/workloads.yaml:2647:31
+--   9894-9912 rules/detect/workloads.yaml:2649:31
+--   9913-9931 rules/detect/workloads.yaml:2651:31
+--   9932-9950 rules/detect/workloads.yaml:2653:31
+--   9951-9969 rules/detect/workloads.yaml:2655:31
+--   9970-9978 rules/detect/workloads.yaml:2658:27
+--   9979-9997 rules/detect/workloads.yaml:2661:31
+--   9998-10016 rules/detect/workloads.yaml:2663:31
+--   10017-10035 rules/detect/workloads.yaml:2665:31
+--   10036-10054 rules/detect/workloads.yaml:2667:31
+--   10055-10073 rules/detect/workloads.yaml:2669:31
+--   10074-10092 rules/detect/workloads.yaml:2671:31
+--   10093-10098 rules/detect/workloads.yaml:2673:23
+--   10099-10104 rules/detect/workloads.yaml:2675:23
+--   10105-10110 rules/detect/workloads.yaml:2677:23
+--   10111-10116 rules/detect/workloads.yaml:2679:23
+--   10117-10125 rules/detect/workloads.yaml:2684:23
+--   10126-10134 rules/detect/workloads.yaml:2686:23
+--   10135-10143 rules/detect/workloads.yaml:2688:23
+--   10144-10152 rules/detect/workloads.yaml:2690:23
+--   10153-10178 rules/detect/workloads.yaml:2693:23
+--   10179-10204 rules/detect/workloads.yaml:2695:23
+--   10205-10235 rules/detect/workloads.yaml:2697:23
+--   10236-10266 rules/detect/workloads.yaml:2699:23
+--   10267-10300 rules/detect/workloads.yaml:2701:23
+--   10301-10322 rules/detect/workloads.yaml:2703:23
+--   10323-10344 rules/detect/workloads.yaml:2705:23
+--   10345-10371 rules/detect/workloads.yaml:2707:23
+--   10372-10398 rules/detect/workloads.yaml:2709:23
+--   10399-10428 rules/detect/workloads.yaml:2711:23
+--   10429-10454 rules/detect/workloads.yaml:2713:23
+--   10455-10480 rules/detect/workloads.yaml:2715:23
+--   10481-10511 rules/detect/workloads.yaml:2717:23
+--   10512-10542 rules/detect/workloads.yaml:2719:23
+--   10543-10576 rules/detect/workloads.yaml:2721:23
+--   10577-10598 rules/detect/workloads.yaml:2723:23
+--   10599-10620 rules/detect/workloads.yaml:2725:23
+--   10621-10647 rules/detect/workloads.yaml:2727:23
+--   10648-10674 rules/detect/workloads.yaml:2729:23
+--   10675-10704 rules/detect/workloads.yaml:2731:23
+--   10705-10710 rules/detect/workloads.yaml:2733:23
+--   10711-10733 rules/detect/workloads.yaml:2735:23
+--   10734-10752 rules/detect/workloads.yaml:2737:23
+--   10753-10758 rules/detect/workloads.yaml:2739:23
+--   10759-10781 rules/detect/workloads.yaml:2741:23
+--   10782-10800 rules/detect/workloads.yaml:2743:23
+--   10801-10805 rules/detect/workloads.yaml:2746:27
+--   10806-10831 rules/detect/workloads.yaml:2749:31
+--   10832-10857 rules/detect/workloads.yaml:2751:31
+--   10858-10888 rules/detect/workloads.yaml:2753:31
+--   10889-10919 rules/detect/workloads.yaml:2755:31
+--   10920-10953 rules/detect/workloads.yaml:2757:31
+--   10954-10975 rules/detect/workloads.yaml:2759:31
+--   10976-10997 rules/detect/workloads.yaml:2761:31
+--   10998-11024 rules/detect/workloads.yaml:2763:31
+--   11025-11051 rules/detect/workloads.yaml:2765:31
+--   11052-11081 rules/detect/workloads.yaml:2767:31
+--   11082-11107 rules/detect/workloads.yaml:2769:31
+--   11108-11133 rules/detect/workloads.yaml:2771:31
+--   11134-11164 rules/detect/workloads.yaml:2773:31
+--   11165-11195 rules/detect/workloads.yaml:2775:31
+--   11196-11229 rules/detect/workloads.yaml:2777:31
+--   11230-11251 rules/detect/workloads.yaml:2779:31
+--   11252-11273 rules/detect/workloads.yaml:2781:31
+--   11274-11300 rules/detect/workloads.yaml:2783:31
+--   11301-11327 rules/detect/workloads.yaml:2785:31
+--   11328-11357 rules/detect/workloads.yaml:2787:31
+--   11358-11363 rules/detect/workloads.yaml:2789:31
+--   11364-11386 rules/detect/workloads.yaml:2791:31
+--   11387-11405 rules/detect/workloads.yaml:2793:31
+--   11406-11411 rules/detect/workloads.yaml:2795:31
+--   11412-11434 rules/detect/workloads.yaml:2797:31
+--   11435-11453 rules/detect/workloads.yaml:2799:31
+--   11454-11460 rules/detect/workloads.yaml:2804:19
+--   11461-11467 rules/detect/workloads.yaml:2866:19
+--   11468-11472 rules/macros.yaml:49:7
+--   11473-11479 rules/detect/workloads.yaml:27:11
+--   11480-11484 rules/detect/workloads.yaml:29:11
+--   11485-11491 rules/detect/workloads.yaml:31:11
+--   11492-11498 rules/macros.yaml:22:11
+--   11499-11505 rules/macros.yaml:16:7
+--   11506-11509 rules/detect/workloads.yaml:2450:5
+--   11511-11515 rules/detect/workloads.yaml:3066:5
+--   11516-11522 rules/detect/workloads.yaml:16:15
+--   11523-11529 rules/detect/workloads.yaml:18:15
+--   11530-11536 rules/detect/workloads.yaml:3083:23
+--   11537-11556 rules/detect/workloads.yaml:3086:27
+--   11557-11576 rules/detect/workloads.yaml:3088:27
+--   11577-11596 rules/detect/workloads.yaml:3090:27
+--   11597-11601 rules/detect/workloads.yaml:3093:23
+--   11602-11617 rules/detect/workloads.yaml:3096:27
+--   11618-11633 rules/detect/workloads.yaml:3098:27
+--   11634-11649 rules/detect/workloads.yaml:3100:27
+--   11650-11654 rules/detect/workloads.yaml:3103:23
+--   11655-11670 rules/detect/workloads.yaml:3106:27
+--   11671-11686 rules/detect/workloads.yaml:3108:27
+--   11687-11702 rules/detect/workloads.yaml:3110:27
+--   11703-11711 rules/detect/workloads.yaml:3113:23
+--   11712-11727 rules/detect/workloads.yaml:3116:27
+--   11728-11743 rules/detect/workloads.yaml:3118:27
+--   11744-11759 rules/detect/workloads.yaml:3120:27
+--   11760-11764 rules/detect/workloads.yaml:3123:19
+--   11765-11771 rules/detect/workloads.yaml:3127:27
+--   11772-11791 rules/detect/workloads.yaml:3130:31
+--   11792-11811 rules/detect/workloads.yaml:3132:31
+--   11812-11831 rules/detect/workloads.yaml:3134:31
+--   11832-11836 rules/detect/workloads.yaml:3137:27
+--   11837-11852 rules/detect/workloads.yaml:3140:31
+--   11853-11868 rules/detect/workloads.yaml:3142:31
+--   11869-11884 rules/detect/workloads.yaml:3144:31
+--   11885-11889 rules/detect/workloads.yaml:3147:27
+--   11890-11905 rules/detect/workloads.yaml:3150:31
+--   11906-11921 rules/detect/workloads.yaml:3152:31
+--   11922-11937 rules/detect/workloads.yaml:3154:31
+--   11938-11946 rules/detect/workloads.yaml:3157:27
+--   11947-11962 rules/detect/workloads.yaml:3160:31
+--   11963-11978 rules/detect/workloads.yaml:3162:31
+--   11979-11994 rules/detect/workloads.yaml:3164:31
+--   11995-12003 rules/detect/workloads.yaml:3169:23
+--   12004-12012 rules/detect/workloads.yaml:3171:23
+--   12013-12021 rules/detect/workloads.yaml:3173:23
+--   12022-12030 rules/detect/workloads.yaml:3175:23
+--   12031-12053 rules/detect/workloads.yaml:3178:23
+--   12054-12076 rules/detect/workloads.yaml:3180:23
+--   12077-12104 rules/detect/workloads.yaml:3182:23
+--   12105-12132 rules/detect/workloads.yaml:3184:23
+--   12133-12163 rules/detect/workloads.yaml:3186:23
+--   12164-12182 rules/detect/workloads.yaml:3188:23
+--   12183-12201 rules/detect/workloads.yaml:3190:23
+--   12202-12225 rules/detect/workloads.yaml:3192:23
+--   12226-12249 rules/detect/workloads.yaml:3194:23
+--   12250-12276 rules/detect/workloads.yaml:3196:23
+--   12277-12281 rules/detect/workloads.yaml:3199:27
+--   12282-12304 rules/detect/workloads.yaml:3202:31
+--   12305-12327 rules/detect/workloads.yaml:3204:31
+--   12328-12355 rules/detect/workloads.yaml:3206:31
+--   12356-12383 rules/detect/workloads.yaml:3208:31
+--   12384-12414 rules/detect/workloads.yaml:3210:31
+--   12415-12433 rules/detect/workloads.yaml:3212:31
+--   12434-12452 rules/detect/workloads.yaml:3214:31
+--   12453-12476 rules/detect/workloads.yaml:3216:31
+--   12477-12500 rules/detect/workloads.yaml:3218:31
+--   12501-12527 rules/detect/workloads.yaml:3220:31
+--   12528-12534 rules/detect/workloads.yaml:3224:15
+--   12535-12539 rules/macros.yaml:49:7
+--   12540-12546 rules/detect/workloads.yaml:27:11
+--   12547-12551 rules/detect/workloads.yaml:29:11
+--   12552-12558 rules/detect/workloads.yaml:31:11
+--   12559-12565 rules/macros.yaml:22:11
+--   12566-12572 rules/macros.yaml:16:7
+--   12573-12576 rules/detect/workloads.yaml:3066:5
+--   12578-12582 rules/detect/workloads.yaml:3419:5
+--   12583-12589 rules/detect/workloads.yaml:16:15
+--   12590-12596 rules/detect/workloads.yaml:18:15
+--   12597-12603 rules/detect/workloads.yaml:3437:23
+--   12604-12628 rules/detect/workloads.yaml:3440:27
+--   12629-12653 rules/detect/workloads.yaml:3442:27
+--   12654-12678 rules/detect/workloads.yaml:3444:27
+--   12679-12683 rules/detect/workloads.yaml:3447:23
+--   12684-12704 rules/detect/workloads.yaml:3450:27
+--   12705-12725 rules/detect/workloads.yaml:3452:27
+--   12726-12746 rules/detect/workloads.yaml:3454:27
+--   12747-12751 rules/detect/workloads.yaml:3457:23
+--   12752-12772 rules/detect/workloads.yaml:3460:27
+--   12773-12793 rules/detect/workloads.yaml:3462:27
+--   12794-12814 rules/detect/workloads.yaml:3464:27
+--   12815-12823 rules/detect/workloads.yaml:3467:23
+--   12824-12844 rules/detect/workloads.yaml:3470:27
+--   12845-12865 rules/detect/workloads.yaml:3472:27
+--   12866-12886 rules/detect/workloads.yaml:3474:27
+--   12887-12891 rules/detect/workloads.yaml:3477:19
+--   12892-12898 rules/detect/workloads.yaml:3481:27
+--   12899-12923 rules/detect/workloads.yaml:3484:31
+--   12924-12948 rules/detect/workloads.yaml:3486:31
+--   12949-12973 rules/detect/workloads.yaml:3488:31
+--   12974-12978 rules/detect/workloads.yaml:3491:27
+--   12979-12999 rules/detect/workloads.yaml:3494:31
+--   13000-13020 rules/detect/workloads.yaml:3496:31
+--   13021-13041 rules/detect/workloads.yaml:3498:31
+--   13042-13046 rules/detect/workloads.yaml:3501:27
+--   13047-13067 rules/detect/workloads.yaml:3504:31
+--   13068-13088 rules/detect/workloads.yaml:3506:31
+--   13089-13109 rules/detect/workloads.yaml:3508:31
+--   13110-13118 rules/detect/workloads.yaml:3511:27
+--   13119-13139 rules/detect/workloads.yaml:3514:31
+--   13140-13160 rules/detect/workloads.yaml:3516:31
+--   13161-13181 rules/detect/workloads.yaml:3518:31
+--   13182-13190 rules/detect/workloads.yaml:3523:23
+--   13191-13199 rules/detect/workloads.yaml:3525:23
+--   13200-13208 rules/detect/workloads.yaml:3527:23
+--   13209-13217 rules/detect/workloads.yaml:3529:23
+--   13218-13245 rules/detect/workloads.yaml:3532:23
+--   13246-13273 rules/detect/workloads.yaml:3534:23
+--   13274-13306 rules/detect/workloads.yaml:3536:23
+--   13307-13339 rules/detect/workloads.yaml:3538:23
+--   13340-13375 rules/detect/workloads.yaml:3540:23
+--   13376-13399 rules/detect/workloads.yaml:3542:23
+--   13400-13423 rules/detect/workloads.yaml:3544:23
+--   13424-13452 rules/detect/workloads.yaml:3546:23
+--   13453-13481 rules/detect/workloads.yaml:3548:23
+--   13482-13513 rules/detect/workloads.yaml:3550:23
+--   13514-13518 rules/detect/workloads.yaml:3553:27
+--   13519-13546 rules/detect/workloads.yaml:3556:31
+--   13547-13574 rules/detect/workloads.yaml:3558:31
+--   13575-13607 rules/detect/workloads.yaml:3560:31
+--   13608-13640 rules/detect/workloads.yaml:3562:31
+--   13641-13676 rules/detect/workloads.yaml:3564:31
+--   13677-13700 rules/detect/workloads.yaml:3566:31
+--   13701-13724 rules/detect/workloads.yaml:3568:31
+--   13725-13753 rules/detect/workloads.yaml:3570:31
+--   13754-13782 rules/detect/workloads.yaml:3572:31
+--   13783-13814 rules/detect/workloads.yaml:3574:31
+--   13815-13821 rules/detect/workloads.yaml:3578:15
+--   13822-13826 rules/macros.yaml:49:7
+--   13827-13833 rules/detect/workloads.yaml:27:11
+--   13834-13838 rules/detect/workloads.yaml:29:11
+--   13839-13845 rules/detect/workloads.yaml:31:11
+--   13846-13852 rules/macros.yaml:22:11
+--   13853-13859 rules/macros.yaml:16:7
+--   13860-13863 rules/detect/workloads.yaml:3419:5
+--   13865-13869 rules/detect/workloads.yaml:3781:5
+--   13870-13876 rules/detect/workloads.yaml:16:15
+--   13877-13883 rules/detect/workloads.yaml:18:15
+--   13884-13890 rules/detect/workloads.yaml:3798:23
+--   13891-13896 rules/detect/workloads.yaml:3801:27
+--   13897-13902 rules/detect/workloads.yaml:3803:27
+--   13903-13907 rules/detect/workloads.yaml:3806:23
+--   13908-13913 rules/detect/workloads.yaml:3809:27
+--   13914-13919 rules/detect/workloads.yaml:3811:27
+--   13920-13924 rules/detect/workloads.yaml:3814:23
+--   13925-13930 rules/detect/workloads.yaml:3817:27
+--   13931-13936 rules/detect/workloads.yaml:3819:27
+--   13937-13945 rules/detect/workloads.yaml:3822:23
+--   13946-13951 rules/detect/workloads.yaml:3825:27
+--   13952-13957 rules/detect/workloads.yaml:3827:27
+--   13958-13964 rules/detect/workloads.yaml:3830:23
+--   13965-13984 rules/detect/workloads.yaml:3833:27
+--   13985-14004 rules/detect/workloads.yaml:3835:27
+--   14005-14024 rules/detect/workloads.yaml:3837:27
+--   14025-14044 rules/detect/workloads.yaml:3839:27
+--   14045-14064 rules/detect/workloads.yaml:3841:27
+--   14065-14084 rules/detect/workloads.yaml:3843:27
+--   14085-14089 rules/detect/workloads.yaml:3846:23
+--   14090-14105 rules/detect/workloads.yaml:3849:27
+--   14106-14121 rules/detect/workloads.yaml:3851:27
+--   14122-14137 rules/detect/workloads.yaml:3853:27
+--   14138-14153 rules/detect/workloads.yaml:3855:27
+--   14154-14169 rules/detect/workloads.yaml:3857:27
+--   14170-14185 rules/detect/workloads.yaml:3859:27
+--   14186-14190 rules/detect/workloads.yaml:3862:23
+--   14191-14206 rules/detect/workloads.yaml:3865:27
+--   14207-14222 rules/detect/workloads.yaml:3867:27
+--   14223-14238 rules/detect/workloads.yaml:3869:27
+--   14239-14254 rules/detect/workloads.yaml:3871:27
+--   14255-14270 rules/detect/workloads.yaml:3873:27
+--   14271-14286 rules/detect/workloads.yaml:3875:27
+--   14287-14295 rules/detect/workloads.yaml:3878:23
+--   14296-14311 rules/detect/workloads.yaml:3881:27
+--   14312-14327 rules/detect/workloads.yaml:3883:27
+--   14328-14343 rules/detect/workloads.yaml:3885:27
+--   14344-14359 rules/detect/workloads.yaml:3887:27
+--   14360-14375 rules/detect/workloads.yaml:3889:27
+--   14376-14391 rules/detect/workloads.yaml:3891:27
+--   14392-14396 rules/detect/workloads.yaml:3894:19
+--   14397-14403 rules/detect/workloads.yaml:3898:27
+--   14404-14409 rules/detect/workloads.yaml:3901:31
+--   14410-14415 rules/detect/workloads.yaml:3903:31
+--   14416-14420 rules/detect/workloads.yaml:3906:27
+--   14421-14426 rules/detect/workloads.yaml:3909:31
+--   14427-14432 rules/detect/workloads.yaml:3911:31
+--   14433-14437 rules/detect/workloads.yaml:3914:27
+--   14438-14443 rules/detect/workloads.yaml:3917:31
+--   14444-14449 rules/detect/workloads.yaml:3919:31
+--   14450-14458 rules/detect/workloads.yaml:3922:27
+--   14459-14464 rules/detect/workloads.yaml:3925:31
+--   14465-14470 rules/detect/workloads.yaml:3927:31
+--   14471-14477 rules/detect/workloads.yaml:3930:27
+--   14478-14497 rules/detect/workloads.yaml:3933:31
+--   14498-14517 rules/detect/workloads.yaml:3935:31
+--   14518-14537 rules/detect/workloads.yaml:3937:31
+--   14538-14557 rules/detect/workloads.yaml:3939:31
+--   14558-14577 rules/detect/workloads.yaml:3941:31
+--   14578-14597 rules/detect/workloads.yaml:3943:31
+--   14598-14602 rules/detect/workloads.yaml:3946:27
+--   14603-14618 rules/detect/workloads.yaml:3949:31
+--   14619-14634 rules/detect/workloads.yaml:3951:31
+--   14635-14650 rules/detect/workloads.yaml:3953:31
+--   14651-14666 rules/detect/workloads.yaml:3955:31
+--   14667-14682 rules/detect/workloads.yaml:3957:31
+--   14683-14698 rules/detect/workloads.yaml:3959:31
+--   14699-14703 rules/detect/workloads.yaml:3962:27
+--   14704-14719 rules/detect/workloads.yaml:3965:31
+--   14720-14735 rules/detect/workloads.yaml:3967:31
+--   14736-14751 rules/detect/workloads.yaml:3969:31
+--   14752-14767 rules/detect/workloads.yaml:3971:31
+--   14768-14783 rules/detect/workloads.yaml:3973:31
+--   14784-14799 rules/detect/workloads.yaml:3975:31
+--   14800-14808 rules/detect/workloads.yaml:3978:27
+--   14809-14824 rules/detect/workloads.yaml:3981:31
+--   14825-14840 rules/detect/workloads.yaml:3983:31
+--   14841-14856 rules/detect/workloads.yaml:3985:31
+--   14857-14872 rules/detect/workloads.yaml:3987:31
+--   14873-14888 rules/detect/workloads.yaml:3989:31
+--   14889-14904 rules/detect/workloads.yaml:3991:31
+--   14905-14913 rules/detect/workloads.yaml:3996:23
+--   14914-14922 rules/detect/workloads.yaml:3998:23
+--   14923-14931 rules/detect/workloads.yaml:4000:23
+--   14932-14940 rules/detect/workloads.yaml:4002:23
+--   14941-14963 rules/detect/workloads.yaml:4005:23
+--   14964-14986 rules/detect/workloads.yaml:4007:23
+--   14987-15014 rules/detect/workloads.yaml:4009:23
+--   15015-15042 rules/detect/workloads.yaml:4011:23
+--   15043-15073 rules/detect/workloads.yaml:4013:23
+--   15074-15092 rules/detect/workloads.yaml:4015:23
+--   15093-15111 rules/detect/workloads.yaml:4017:23
+--   15112-15135 rules/detect/workloads.yaml:4019:23
+--   15136-15159 rules/detect/workloads.yaml:4021:23
+--   15160-15186 rules/detect/workloads.yaml:4023:23
+--   15187-15209 rules/detect/workloads.yaml:4025:23
+--   15210-15232 rules/detect/workloads.yaml:4027:23
+--   15233-15260 rules/detect/workloads.yaml:4029:23
+--   15261-15288 rules/detect/workloads.yaml:4031:23
+--   15289-15319 rules/detect/workloads.yaml:4033:23
+--   15320-15338 rules/detect/workloads.yaml:4035:23
+--   15339-15357 rules/detect/workloads.yaml:4037:23
+--   15358-15381 rules/detect/workloads.yaml:4039:23
+--   15382-15405 rules/detect/workloads.yaml:4041:23
+--   15406-15432 rules/detect/workloads.yaml:4043:23
+--   15433-15438 rules/detect/workloads.yaml:4045:23
+--   15439-15458 rules/detect/workloads.yaml:4047:23
+--   15459-15474 rules/detect/workloads.yaml:4049:23
+--   15475-15480 rules/detect/workloads.yaml:4051:23
+--   15481-15500 rules/detect/workloads.yaml:4053:23
+--   15501-15516 rules/detect/workloads.yaml:4055:23
+--   15517-15521 rules/detect/workloads.yaml:4058:27
+--   15522-15544 rules/detect/workloads.yaml:4061:31
+--   15545-15567 rules/detect/workloads.yaml:4063:31
+--   15568-15595 rules/detect/workloads.yaml:4065:31
+--   15596-15623 rules/detect/workloads.yaml:4067:31
+--   15624-15654 rules/detect/workloads.yaml:4069:31
+--   15655-15673 rules/detect/workloads.yaml:4071:31
+--   15674-15692 rules/detect/workloads.yaml:4073:31
+--   15693-15716 rules/detect/workloads.yaml:4075:31
+--   15717-15740 rules/detect/workloads.yaml:4077:31
+--   15741-15767 rules/detect/workloads.yaml:4079:31
+--   15768-15790 rules/detect/workloads.yaml:4081:31
+--   15791-15813 rules/detect/workloads.yaml:4083:31
+--   15814-15841 rules/detect/workloads.yaml:4085:31
+--   15842-15869 rules/detect/workloads.yaml:4087:31
+--   15870-15900 rules/detect/workloads.yaml:4089:31
+--   15901-15919 rules/detect/workloads.yaml:4091:31
+--   15920-15938 rules/detect/workloads.yaml:4093:31
+--   15939-15962 rules/detect/workloads.yaml:4095:31
+--   15963-15986 rules/detect/workloads.yaml:4097:31
+--   15987-16013 rules/detect/workloads.yaml:4099:31
+--   16014-16019 rules/detect/workloads.yaml:4101:31
+--   16020-16039 rules/detect/workloads.yaml:4103:31
+--   16040-16055 rules/detect/workloads.yaml:4105:31
+--   16056-16061 rules/detect/workloads.yaml:4107:31
+--   16062-16081 rules/detect/workloads.yaml:4109:31
+--   16082-16097 rules/detect/workloads.yaml:4111:31
+--   16098-16104 rules/detect/workloads.yaml:4116:19
+--   16105-16111 rules/detect/workloads.yaml:4149:19
+--   16112-16116 rules/macros.yaml:49:7
+--   16117-16123 rules/detect/workloads.yaml:27:11
+--   16124-16128 rules/detect/workloads.yaml:29:11
+--   16129-16135 rules/detect/workloads.yaml:31:11
+--   16136-16142 rules/macros.yaml:22:11
+--   16143-16149 rules/macros.yaml:16:7
+--   16150-16153 rules/detect/workloads.yaml:3781:5
+--   16155-16158 rules/detect/workloads.yaml:4350:5
+--   16159-16165 rules/detect/workloads.yaml:4373:11
+--   16166-16174 rules/detect/workloads.yaml:4377:11
+--   16175-16181 rules/detect/workloads.yaml:4382:19
+--   16182-16201 rules/detect/workloads.yaml:4385:23
+--   16202-16230 rules/detect/workloads.yaml:4387:23
+--   16231-16250 rules/detect/workloads.yaml:4390:23
+--   16251-16279 rules/detect/workloads.yaml:4392:23
+--   16280-16299 rules/detect/workloads.yaml:4395:23
+--   16300-16328 rules/detect/workloads.yaml:4397:23
+--   16329-16337 rules/detect/workloads.yaml:4400:23
+--   16338-16346 rules/detect/workloads.yaml:4402:23
+--   16347-16355 rules/detect/workloads.yaml:4404:23
+--   16356-16376 rules/detect/workloads.yaml:4406:23
+--   16377-16396 rules/detect/workloads.yaml:4409:23
+--   16397-16417 rules/detect/workloads.yaml:4412:23
+--   16418-16422 rules/macros.yaml:49:7
+--   16423-16431 rules/detect/workloads.yaml:4418:13
+--   16432-16450 rules/detect/workloads.yaml:4421:13
+--   16451-16468 rules/detect/workloads.yaml:4426:19
+--   16469-16486 rules/detect/workloads.yaml:4429:19
+--   16487-16490 rules/detect/workloads.yaml:4350:5
+--   16492-16495 rules/detect/workloads.yaml:4571:5
+--   16496-16502 rules/detect/workloads.yaml:4597:11
+--   16503-16510 rules/macros.yaml:67:7
+--   16511-16518 rules/macros.yaml:22:11
+--   16519-16525 rules/macros.yaml:16:7
+--   16526-16530 rules/macros.yaml:49:7
+--   16531-16534 rules/detect/workloads.yaml:4571:5
+--   16536-16539 rules/detect/workloads.yaml:4682:5
+--   16540-16546 rules/detect/workloads.yaml:4697:11
+--   16547-16551 rules/macros.yaml:57:11
+--   16552-16557 rules/macros.yaml:60:15
+--   16558-16564 rules/macros.yaml:62:15
+--   16565-16572 rules/macros.yaml:22:11
+--   16573-16579 rules/macros.yaml:16:7
+--   16580-16584 rules/macros.yaml:49:7
+--   16585-16592 rules/detect/workloads.yaml:4705:9
+--   16593-16596 rules/detect/workloads.yaml:4682:5
+--   16598-16601 rules/detect/workloads.yaml:4918:5
+--   16602-16608 rules/detect/workloads.yaml:4932:11
+--   16609-16615 rules/detect/workloads.yaml:4935:15
+--   16616-16620 rules/macros.yaml:57:11
+--   16621-16626 rules/macros.yaml:60:15
+--   16627-16633 rules/macros.yaml:62:15
+--   16634-16640 rules/detect/workloads.yaml:4938:11
+--   16641-16654 rules/detect/workloads.yaml:4940:11
+--   16655-16659 rules/macros.yaml:49:7
+--   16660-16668 rules/detect/workloads.yaml:4946:13
+--   16669-16675 rules/detect/workloads.yaml:4949:13
+--   16676-16679 rules/detect/workloads.yaml:4918:5
+--   16681-16684 rules/detect/workloads.yaml:5207:5
+--   16685-16691 rules/detect/workloads.yaml:5221:11
+--   16692-16708 rules/detect/workloads.yaml:5226:15
+--   16709-16725 rules/detect/workloads.yaml:5229:15
+--   16726-16742 rules/detect/workloads.yaml:5232:15
+--   16743-16747 rules/macros.yaml:49:7
+--   16748-16751 rules/detect/workloads.yaml:5207:5
+--   16753-16755 rules/noise/drops.yaml:12:5
+--   16756-16760 rules/noise/drops.yaml:19:11
+--   16761-16767 rules/noise/drops.yaml:21:11
+--   16768-16771 rules/noise/drops.yaml:12:5
+--   16773-16779 rules/noise/drops.yaml:38:5
+--   16781-16787 rules/noise/drops.yaml:55:5
+--   16789-16791 rules/noise/drops.yaml:74:5
+--   16792-16798 rules/noise/drops.yaml:86:11
+--   16799-16806 rules/macros.yaml:22:11
+--   16807-16813 rules/macros.yaml:16:7
+--   16814-16817 rules/noise/drops.yaml:74:5
+--   16819-16826 rules/redact/scan.yaml:14:5
+--   16828-16835 rules/redact/secrets.yaml:8:5
+--   16837-16844 rules/redact/secrets.yaml:91:5
+--   16846-16848 rules/redact/tokens.yaml:3:5
+--   16849-16855 rules/redact/tokens.yaml:11:11
+--   16856-16860 rules/redact/tokens.yaml:3:5
+--   16862-16869 rules/redact/tokens.yaml:34:5
+--   16871-16873 rules/redact/tokens.yaml:65:5
+--   16874-16882 rules/redact/tokens.yaml:75:7
+--   16883-16887 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -1744,9 +1772,10 @@ RULE_ID[1], KIND[1], HITS[1] = "serviceaccount-token-requested", "detect", 0
 RANK[1] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/auth.yaml:31:11)
-  K[1] = { "objectRef", "subresource" }
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "token"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -1755,16 +1784,20 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  K[2] = { "user", "username" }
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username in (rules/detect/auth.yaml:38:9)
-  K[3] = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  K[1] = { ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local S4 = K[1]
   local function t4(e)
-    local v = dig(e, K[2])
-    return K[3][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
   end
   PRED[1] = function(e)
     return (t1(e) and not (t2(e) or t3(e) or t4(e)))
@@ -1777,13 +1810,16 @@ RANK[2] = 5 -- critical
 do
   -- user.username equals (rules/macros.yaml:34:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:anonymous"
   end
   -- user.groups[*] equals (rules/macros.yaml:36:11)
-  K[4] = { "user", "groups" }
   local function t2(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -1792,22 +1828,25 @@ do
     return false
   end
   -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:66:11)
-  K[5] = { "annotations", "authorization.k8s.io/decision" }
   local function t3(e)
-    local v = dig(e, K[5])
+    local v = e["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
   -- requestURI regex (rules/detect/auth.yaml:9:11)
-  K[6] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/version[%/%?]", "^/version$" }
+  K[2] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/version[%/%?]", "^/version$" }
+  local P4 = K[2]
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[6])
+    return type(v) == "string" and find_any(v, P4)
   end
   -- requestURI regex (rules/detect/auth.yaml:11:11)
-  K[7] = { "^/%.well%-known/openid%-configuration%?", "^/%.well%-known/openid%-configuration$", "^/openid/v1/jwks%?", "^/openid/v1/jwks$" }
+  K[3] = { "^/%.well%-known/openid%-configuration%?", "^/%.well%-known/openid%-configuration$", "^/openid/v1/jwks%?", "^/openid/v1/jwks$" }
+  local P5 = K[3]
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[7])
+    return type(v) == "string" and find_any(v, P5)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
@@ -1835,12 +1874,16 @@ RANK[3] = 2 -- low
 do
   -- user.username equals (rules/macros.yaml:34:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:anonymous"
   end
   -- user.groups[*] equals (rules/macros.yaml:36:11)
   local function t2(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -1850,18 +1893,22 @@ do
   end
   -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:138:13)
   local function t3(e)
-    local v = dig(e, K[5])
+    local v = e["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["authorization.k8s.io/decision"]
     return v == "allow"
   end
   -- requestURI regex (rules/detect/auth.yaml:9:11)
+  local P4 = K[2]
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[6])
+    return type(v) == "string" and find_any(v, P4)
   end
   -- requestURI regex (rules/detect/auth.yaml:11:11)
+  local P5 = K[3]
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[7])
+    return type(v) == "string" and find_any(v, P5)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
@@ -1869,9 +1916,10 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- responseStatus.code equals (rules/detect/auth.yaml:143:9)
-  K[8] = { "responseStatus", "code" }
   local function t7(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 401
   end
   PRED[3] = function(e)
@@ -1885,23 +1933,32 @@ RANK[4] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/auth.yaml:169:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- user.username in (rules/macros.yaml:22:11)
-  K[9] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  K[4] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:bootstrap-signer"] = true, ["system:serviceaccount:kube-system:certificate-controller"] = true, ["system:serviceaccount:kube-system:clusterrole-aggregation-controller"] = true, ["system:serviceaccount:kube-system:cronjob-controller"] = true, ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:deployment-controller"] = true, ["system:serviceaccount:kube-system:disruption-controller"] = true, ["system:serviceaccount:kube-system:endpoint-controller"] = true, ["system:serviceaccount:kube-system:endpointslice-controller"] = true, ["system:serviceaccount:kube-system:endpointslicemirroring-controller"] = true, ["system:serviceaccount:kube-system:ephemeral-volume-controller"] = true, ["system:serviceaccount:kube-system:expand-controller"] = true, ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:horizontal-pod-autoscaler"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:serviceaccount:kube-system:legacy-service-account-token-cleaner"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:persistent-volume-binder"] = true, ["system:serviceaccount:kube-system:pod-garbage-collector"] = true, ["system:serviceaccount:kube-system:pv-protection-controller"] = true, ["system:serviceaccount:kube-system:pvc-protection-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:root-ca-cert-publisher"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:serviceaccount:kube-system:service-account-controller"] = true, ["system:serviceaccount:kube-system:service-cidrs-controller"] = true, ["system:serviceaccount:kube-system:service-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:token-cleaner"] = true, ["system:serviceaccount:kube-system:ttl-after-finished-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:validatingadmissionpolicy-status-controller"] = true, ["system:serviceaccount:kube-system:volumeattributesclass-protection-controller"] = true, ["system:serviceaccount:kube-system:selinux-warning-controller"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true }
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username prefix (rules/detect/auth.yaml:175:13)
   local function t4(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 17) == "system:bootstrap:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -1920,17 +1977,24 @@ RANK[5] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/auth.yaml:202:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "approval"
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -1939,15 +2003,21 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/auth.yaml:211:13)
-  K[10] = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
+  K[5] = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
+  local S5 = K[5]
   local function t5(e)
-    local v = dig(e, K[2])
-    return K[10][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
   end
   -- requestObject.spec.signerName equals (rules/detect/auth.yaml:213:13)
-  K[11] = { "requestObject", "spec", "signerName" }
   local function t6(e)
-    local v = dig(e, K[11])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["signerName"]
     return v == "kubernetes.io/kubelet-serving"
   end
   PRED[5] = function(e)
@@ -1961,27 +2031,38 @@ RANK[6] = 1 -- info
 do
   -- annotations["authorization.k8s.io/decision"] equals (rules/detect/auth.yaml:267:11)
   local function t1(e)
-    local v = dig(e, K[5])
+    local v = e["annotations"]
+    if type(v) ~= "table" then return false end
+    v = v["authorization.k8s.io/decision"]
     return v == "forbid"
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username equals (rules/macros.yaml:34:11)
   local function t4(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:anonymous"
   end
   -- user.groups[*] equals (rules/macros.yaml:36:11)
   local function t5(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -2005,18 +2086,22 @@ RANK[7] = 1 -- info
 do
   -- responseStatus.code equals (rules/detect/auth.yaml:302:11)
   local function t1(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 401
   end
   -- requestURI regex (rules/detect/auth.yaml:9:11)
+  local P2 = K[2]
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[6])
+    return type(v) == "string" and find_any(v, P2)
   end
   -- requestURI regex (rules/detect/auth.yaml:11:11)
+  local P3 = K[3]
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[7])
+    return type(v) == "string" and find_any(v, P3)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
@@ -2033,13 +2118,18 @@ RULE_ID[8], KIND[8], HITS[8] = "access-review-loop", "detect", 0
 RANK[8] = 1 -- info
 do
   -- user.username in (rules/macros.yaml:22:11)
+  local S1 = K[4]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t2(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2048,10 +2138,13 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/auth.yaml:374:9)
-  K[12] = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
+  K[6] = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
+  local S4 = K[6]
   local function t4(e)
-    local v = dig(e, K[2])
-    return K[12][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
   end
   PRED[8] = function(e)
     return (not (t1(e) or t2(e)) and not (t3(e) or t4(e)))
@@ -2064,7 +2157,9 @@ RANK[9] = 4 -- high
 do
   -- user.username prefix (rules/detect/auth.yaml:445:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
   -- userAgent prefix (rules/detect/auth.yaml:447:11)
@@ -2088,17 +2183,20 @@ RANK[10] = 5 -- critical
 do
   -- user.username equals (rules/detect/auth.yaml:502:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:apiserver"
   end
   -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:504:11)
-  K[13] = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 } } -- 127.0.0.0/8, ::1/128
+  K[7] = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 } } -- 127.0.0.0/8, ::1/128
+  local N2 = K[7]
   local function t2(e)
     local v = e["sourceIPs"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
-      if type(v0) == "string" and outside_networks(v0, K[13]) then return true end
+      if type(v0) == "string" and outside_networks(v0, N2) then return true end
     end
     return false
   end
@@ -2117,14 +2215,19 @@ RULE_ID[11], KIND[11], HITS[11] = "control-plane-identity-from-outside-control-p
 RANK[11] = 4 -- high
 do
   -- user.username in (rules/detect/auth.yaml:656:15)
-  K[14] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  K[8] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local S1 = K[8]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[14][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
   end
   -- user.groups[*] equals (rules/detect/auth.yaml:659:15)
   local function t2(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -2133,13 +2236,14 @@ do
     return false
   end
   -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:661:11)
-  K[15] = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\169\254\000\000", 16 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, fc00::/7, fe80::/10
+  K[9] = { { "\127\000\000\000", 8 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\169\254\000\000", 16 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, fc00::/7, fe80::/10
+  local N3 = K[9]
   local function t3(e)
     local v = e["sourceIPs"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
-      if type(v0) == "string" and outside_networks(v0, K[15]) then return true end
+      if type(v0) == "string" and outside_networks(v0, N3) then return true end
     end
     return false
   end
@@ -2159,12 +2263,16 @@ RANK[12] = 4 -- high
 do
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.groups[*] equals (rules/detect/auth.yaml:871:15)
   local function t2(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -2173,13 +2281,14 @@ do
     return false
   end
   -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:873:11)
-  K[16] = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
+  K[10] = { { "\010\000\000\000", 8 }, { "\172\016\000\000", 12 }, { "\192\168\000\000", 16 }, { "d@\000\000", 10 }, { "\127\000\000\000", 8 }, { "\169\254\000\000", 16 }, { "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\001", 128 }, { "\252\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 7 }, { "\254\128\000\000\000\000\000\000\000\000\000\000\000\000\000\000", 10 } } -- 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, ::1/128, fc00::/7, fe80::/10
+  local N3 = K[10]
   local function t3(e)
     local v = e["sourceIPs"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
-      if type(v0) == "string" and outside_networks(v0, K[16]) then return true end
+      if type(v0) == "string" and outside_networks(v0, N3) then return true end
     end
     return false
   end
@@ -2199,16 +2308,19 @@ RANK[13] = 4 -- high
 do
   -- user.username prefix (rules/detect/auth.yaml:1049:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
   -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1051:11)
+  local N2 = K[10]
   local function t2(e)
     local v = e["sourceIPs"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
-      if type(v0) == "string" and outside_networks(v0, K[16]) then return true end
+      if type(v0) == "string" and outside_networks(v0, N2) then return true end
     end
     return false
   end
@@ -2228,27 +2340,34 @@ RANK[14] = 1 -- info
 do
   -- responseStatus.code equals (rules/detect/auth.yaml:1168:11)
   local function t1(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 403
   end
   -- sourceIPs[*] not_cidr (rules/detect/auth.yaml:1170:11)
+  local N2 = K[10]
   local function t2(e)
     local v = e["sourceIPs"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
-      if type(v0) == "string" and outside_networks(v0, K[16]) then return true end
+      if type(v0) == "string" and outside_networks(v0, N2) then return true end
     end
     return false
   end
   -- user.username equals (rules/macros.yaml:34:11)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:anonymous"
   end
   -- user.groups[*] equals (rules/macros.yaml:36:11)
   local function t4(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -2271,10 +2390,13 @@ RULE_ID[15], KIND[15], HITS[15] = "shared-admin-credential-used", "detect", 0
 RANK[15] = 2 -- low
 do
   -- user.username in (rules/detect/auth.yaml:1306:7)
-  K[17] = { ["kubernetes-admin"] = true, ["kubernetes-super-admin"] = true, ["admin"] = true, ["minikube-user"] = true }
+  K[11] = { ["kubernetes-admin"] = true, ["kubernetes-super-admin"] = true, ["admin"] = true, ["minikube-user"] = true }
+  local S1 = K[11]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[17][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
@@ -2297,17 +2419,23 @@ RANK[16] = 2 -- low
 do
   -- user.username exists (rules/detect/auth.yaml:1393:11)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return present(v)
   end
   -- user.username prefix (rules/detect/auth.yaml:1396:13)
   local function t2(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 7) == "system:"
   end
   -- user.username glob (rules/detect/auth.yaml:1399:13)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and sfind(v, "^.*$") ~= nil
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2326,7 +2454,9 @@ RANK[17] = 5 -- critical
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:22:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2335,19 +2465,27 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/cluster.yaml:27:9)
-  K[18] = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true, ["system:serviceaccount:istio-system:istiod"] = true, ["system:serviceaccount:kyverno:kyverno-admission-controller"] = true }
+  K[12] = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true, ["system:serviceaccount:istio-system:istiod"] = true, ["system:serviceaccount:kyverno:kyverno-admission-controller"] = true }
+  local S3 = K[12]
   local function t3(e)
-    local v = dig(e, K[2])
-    return K[18][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S4 = K[4]
   local function t4(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t5(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[17] = function(e)
@@ -2361,7 +2499,9 @@ RANK[18] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:84:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2380,12 +2520,16 @@ RANK[19] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:130:15)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/cluster.yaml:132:15)
   local function t2(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "status"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2395,14 +2539,19 @@ do
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t4(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username in (rules/detect/cluster.yaml:137:9)
-  K[19] = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true, ["system:serviceaccount:calico-system:calico-node"] = true, ["system:serviceaccount:kube-system:cilium"] = true }
+  K[13] = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true, ["system:serviceaccount:calico-system:calico-node"] = true, ["system:serviceaccount:kube-system:cilium"] = true }
+  local S5 = K[13]
   local function t5(e)
-    local v = dig(e, K[2])
-    return K[19][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
   end
   PRED[19] = function(e)
     return ((not t1(e) or t2(e)) and not (t3(e) or t4(e) or t5(e)))
@@ -2414,13 +2563,18 @@ RULE_ID[20], KIND[20], HITS[20] = "events-deleted", "detect", 0
 RANK[20] = 3 -- medium
 do
   -- user.username in (rules/macros.yaml:22:11)
+  local S1 = K[4]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t2(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2438,135 +2592,201 @@ RULE_ID[21], KIND[21], HITS[21] = "configmap-holds-credentials", "detect", 0
 RANK[21] = 3 -- medium
 do
   -- requestObject.data["password"] exists (rules/detect/cluster.yaml:218:15)
-  K[20] = { "requestObject", "data", "password" }
   local function t1(e)
-    local v = dig(e, K[20])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["password"]
     return present(v)
   end
   -- requestObject.data["passwd"] exists (rules/detect/cluster.yaml:219:15)
-  K[21] = { "requestObject", "data", "passwd" }
   local function t2(e)
-    local v = dig(e, K[21])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["passwd"]
     return present(v)
   end
   -- requestObject.data["secret"] exists (rules/detect/cluster.yaml:220:15)
-  K[22] = { "requestObject", "data", "secret" }
   local function t3(e)
-    local v = dig(e, K[22])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["secret"]
     return present(v)
   end
   -- requestObject.data["token"] exists (rules/detect/cluster.yaml:221:15)
-  K[23] = { "requestObject", "data", "token" }
   local function t4(e)
-    local v = dig(e, K[23])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["token"]
     return present(v)
   end
   -- requestObject.data["api_key"] exists (rules/detect/cluster.yaml:222:15)
-  K[24] = { "requestObject", "data", "api_key" }
   local function t5(e)
-    local v = dig(e, K[24])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["api_key"]
     return present(v)
   end
   -- requestObject.data["apikey"] exists (rules/detect/cluster.yaml:223:15)
-  K[25] = { "requestObject", "data", "apikey" }
   local function t6(e)
-    local v = dig(e, K[25])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["apikey"]
     return present(v)
   end
   -- requestObject.data["api-key"] exists (rules/detect/cluster.yaml:224:15)
-  K[26] = { "requestObject", "data", "api-key" }
   local function t7(e)
-    local v = dig(e, K[26])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["api-key"]
     return present(v)
   end
   -- requestObject.data["client_secret"] exists (rules/detect/cluster.yaml:225:15)
-  K[27] = { "requestObject", "data", "client_secret" }
   local function t8(e)
-    local v = dig(e, K[27])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["client_secret"]
     return present(v)
   end
   -- requestObject.data["private_key"] exists (rules/detect/cluster.yaml:226:15)
-  K[28] = { "requestObject", "data", "private_key" }
   local function t9(e)
-    local v = dig(e, K[28])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["private_key"]
     return present(v)
   end
   -- requestObject.data["id_rsa"] exists (rules/detect/cluster.yaml:227:15)
-  K[29] = { "requestObject", "data", "id_rsa" }
   local function t10(e)
-    local v = dig(e, K[29])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["id_rsa"]
     return present(v)
   end
   -- requestObject.data["credentials"] exists (rules/detect/cluster.yaml:228:15)
-  K[30] = { "requestObject", "data", "credentials" }
   local function t11(e)
-    local v = dig(e, K[30])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["credentials"]
     return present(v)
   end
   -- requestObject.data["aws_secret_access_key"] exists (rules/detect/cluster.yaml:229:15)
-  K[31] = { "requestObject", "data", "aws_secret_access_key" }
   local function t12(e)
-    local v = dig(e, K[31])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_secret_access_key"]
     return present(v)
   end
   -- requestObject.data["AWS_SECRET_ACCESS_KEY"] exists (rules/detect/cluster.yaml:230:15)
-  K[32] = { "requestObject", "data", "AWS_SECRET_ACCESS_KEY" }
   local function t13(e)
-    local v = dig(e, K[32])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["AWS_SECRET_ACCESS_KEY"]
     return present(v)
   end
   -- requestObject.data["DB_PASSWORD"] exists (rules/detect/cluster.yaml:231:15)
-  K[33] = { "requestObject", "data", "DB_PASSWORD" }
   local function t14(e)
-    local v = dig(e, K[33])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["DB_PASSWORD"]
     return present(v)
   end
   -- requestObject.data["POSTGRES_PASSWORD"] exists (rules/detect/cluster.yaml:232:15)
-  K[34] = { "requestObject", "data", "POSTGRES_PASSWORD" }
   local function t15(e)
-    local v = dig(e, K[34])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["POSTGRES_PASSWORD"]
     return present(v)
   end
   -- requestObject.data["MYSQL_ROOT_PASSWORD"] exists (rules/detect/cluster.yaml:233:15)
-  K[35] = { "requestObject", "data", "MYSQL_ROOT_PASSWORD" }
   local function t16(e)
-    local v = dig(e, K[35])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["MYSQL_ROOT_PASSWORD"]
     return present(v)
   end
   -- requestObject.data[".dockerconfigjson"] exists (rules/detect/cluster.yaml:234:15)
-  K[36] = { "requestObject", "data", ".dockerconfigjson" }
   local function t17(e)
-    local v = dig(e, K[36])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v[".dockerconfigjson"]
     return present(v)
   end
   -- requestObject.data["passphrase"] exists (rules/detect/cluster.yaml:235:15)
-  K[37] = { "requestObject", "data", "passphrase" }
   local function t18(e)
-    local v = dig(e, K[37])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["passphrase"]
     return present(v)
   end
   -- requestObject.data["aws_access_key_id"] exists (rules/detect/cluster.yaml:236:15)
-  K[38] = { "requestObject", "data", "aws_access_key_id" }
   local function t19(e)
-    local v = dig(e, K[38])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_access_key_id"]
     return present(v)
   end
   -- requestObject.data["AWS_ACCESS_KEY_ID"] exists (rules/detect/cluster.yaml:237:15)
-  K[39] = { "requestObject", "data", "AWS_ACCESS_KEY_ID" }
   local function t20(e)
-    local v = dig(e, K[39])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["AWS_ACCESS_KEY_ID"]
     return present(v)
   end
   -- requestObject.data["aws-access-key-id"] exists (rules/detect/cluster.yaml:238:15)
-  K[40] = { "requestObject", "data", "aws-access-key-id" }
   local function t21(e)
-    local v = dig(e, K[40])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws-access-key-id"]
     return present(v)
   end
   -- requestObject.data["aws_s3_access_key_id"] exists (rules/detect/cluster.yaml:239:15)
-  K[41] = { "requestObject", "data", "aws_s3_access_key_id" }
   local function t22(e)
-    local v = dig(e, K[41])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["data"]
+    if type(v) ~= "table" then return false end
+    v = v["aws_s3_access_key_id"]
     return present(v)
   end
   -- requestObject json_patch (rules/detect/cluster.yaml:241:15)
@@ -2592,7 +2812,9 @@ RANK[22] = 4 -- high
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:435:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2601,10 +2823,13 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/cluster.yaml:443:9)
-  K[42] = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
+  K[14] = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
+  local S3 = K[14]
   local function t3(e)
-    local v = dig(e, K[2])
-    return K[42][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
   end
   PRED[22] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)))
@@ -2616,49 +2841,66 @@ RULE_ID[23], KIND[23], HITS[23] = "admission-webhook-backend-disabled", "detect"
 RANK[23] = 4 -- high
 do
   -- objectRef.namespace in (rules/detect/cluster.yaml:511:11)
-  K[43] = { ["kyverno"] = true, ["gatekeeper-system"] = true, ["cert-manager"] = true, ["istio-system"] = true, ["linkerd"] = true, ["kubewarden"] = true }
-  K[44] = { "objectRef", "namespace" }
+  K[15] = { ["kyverno"] = true, ["gatekeeper-system"] = true, ["cert-manager"] = true, ["istio-system"] = true, ["linkerd"] = true, ["kubewarden"] = true }
+  local S1 = K[15]
   local function t1(e)
-    local v = dig(e, K[44])
-    return K[43][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S1[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- objectRef.resource in (rules/detect/cluster.yaml:518:19)
-  K[45] = { ["deployments"] = true, ["statefulsets"] = true }
-  K[46] = { "objectRef", "resource" }
+  K[16] = { ["deployments"] = true, ["statefulsets"] = true }
+  local S4 = K[16]
   local function t4(e)
-    local v = dig(e, K[46])
-    return K[45][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S4[v] == true
   end
   -- objectRef.subresource exists (rules/detect/cluster.yaml:521:23)
   local function t5(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/cluster.yaml:523:23)
   local function t6(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "scale"
   end
   -- verb in (rules/detect/cluster.yaml:525:19)
-  K[47] = { ["update"] = true, ["patch"] = true }
+  K[17] = { ["update"] = true, ["patch"] = true }
+  local S7 = K[17]
   local function t7(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S7[v] == true
   end
   -- requestObject.spec.replicas equals (rules/detect/cluster.yaml:528:23)
-  K[48] = { "requestObject", "spec", "replicas" }
   local function t8(e)
-    local v = dig(e, K[48])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["replicas"]
     return v == 0
   end
   -- requestObject json_patch (rules/detect/cluster.yaml:530:23)
@@ -2669,47 +2911,64 @@ do
     return patch_writes(v, J9.kinds, J9.pats, J9.test, false)
   end
   -- objectRef.resource in (rules/detect/cluster.yaml:535:19)
-  K[49] = { ["deployments"] = true, ["statefulsets"] = true, ["services"] = true }
+  K[18] = { ["deployments"] = true, ["statefulsets"] = true, ["services"] = true }
+  local S10 = K[18]
   local function t10(e)
-    local v = dig(e, K[46])
-    return K[49][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return S10[v] == true
   end
   -- objectRef.subresource exists (rules/detect/cluster.yaml:537:19)
   local function t11(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb in (rules/detect/cluster.yaml:539:19)
-  K[50] = { ["delete"] = true, ["deletecollection"] = true }
+  K[19] = { ["delete"] = true, ["deletecollection"] = true }
+  local S12 = K[19]
   local function t12(e)
     local v = e["verb"]
-    return K[50][v] == true
+    return S12[v] == true
   end
   -- objectRef.resource equals (rules/detect/cluster.yaml:542:19)
   local function t13(e)
-    local v = dig(e, K[46])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
     return v == "services"
   end
   -- objectRef.subresource exists (rules/detect/cluster.yaml:544:19)
   local function t14(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb in (rules/detect/cluster.yaml:546:19)
+  local S15 = K[17]
   local function t15(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S15[v] == true
   end
   -- requestObject.spec.selector exists (rules/detect/cluster.yaml:549:23)
-  K[51] = { "requestObject", "spec", "selector" }
   local function t16(e)
-    local v = dig(e, K[51])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["selector"]
     return present(v)
   end
   -- requestObject.spec.ports exists (rules/detect/cluster.yaml:551:23)
-  K[52] = { "requestObject", "spec", "ports" }
   local function t17(e)
-    local v = dig(e, K[52])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ports"]
     return present(v)
   end
   -- requestObject json_patch (rules/detect/cluster.yaml:553:23)
@@ -2735,7 +2994,9 @@ RANK[24] = 2 -- low
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:841:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb equals (rules/macros.yaml:57:11)
@@ -2744,19 +3005,23 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S3 = K[17]
   local function t3(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S3[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
   -- objectRef.name glob (rules/detect/cluster.yaml:845:13)
-  K[53] = { "objectRef", "name" }
   local function t5(e)
-    local v = dig(e, K[53])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
     return type(v) == "string" and sfind(v, "^.*$") ~= nil
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2765,13 +3030,18 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S7 = K[4]
   local function t7(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t8(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[24] = function(e)
@@ -2785,12 +3055,16 @@ RANK[25] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/cluster.yaml:904:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.name glob (rules/detect/cluster.yaml:909:13)
   local function t2(e)
-    local v = dig(e, K[53])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
     return type(v) == "string" and sfind(v, "^.*$") ~= nil
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2817,10 +3091,13 @@ RULE_ID[27], KIND[27], HITS[27] = "exec-into-pod", "detect", 0
 RANK[27] = 4 -- high
 do
   -- objectRef.subresource in (rules/detect/exec.yaml:20:11)
-  K[54] = { ["exec"] = true, ["attach"] = true }
+  K[20] = { ["exec"] = true, ["attach"] = true }
+  local S1 = K[20]
   local function t1(e)
-    local v = dig(e, K[1])
-    return K[54][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return S1[v] == true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
@@ -2838,14 +3115,17 @@ RANK[28] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:70:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "exec"
   end
   -- requestURI regex (rules/detect/exec.yaml:74:11)
-  K[55] = { "[%&%?]command=sh&", "[%&%?]command=sh$", "[%&%?]command=bash&", "[%&%?]command=bash$", "[%&%?]command=zsh&", "[%&%?]command=zsh$", "[%&%?]command=ash&", "[%&%?]command=ash$", "[%&%?]command=dash&", "[%&%?]command=dash$", "[%&%?]command=ksh&", "[%&%?]command=ksh$", "[%&%?]command=csh&", "[%&%?]command=csh$", "[%&%?]command=tcsh&", "[%&%?]command=tcsh$", "[%&%?]command=fish&", "[%&%?]command=fish$", "[%&%?]command=busybox&", "[%&%?]command=busybox$", "[%&%?]command=toybox&", "[%&%?]command=toybox$", "[%&%?]command=curl&", "[%&%?]command=curl$", "[%&%?]command=wget&", "[%&%?]command=wget$", "[%&%?]command=nc&", "[%&%?]command=nc$", "[%&%?]command=ncat&", "[%&%?]command=ncat$", "[%&%?]command=netcat&", "[%&%?]command=netcat$", "[%&%?]command=socat&", "[%&%?]command=socat$", "[%&%?]command=perl&", "[%&%?]command=perl$", "[%&%?]command=ruby&", "[%&%?]command=ruby$", "[%&%?]command=php&", "[%&%?]command=php$", "[%&%?]command=lua&", "[%&%?]command=lua$", "[%&%?]command=node&", "[%&%?]command=node$", "[%&%?]command=nodejs&", "[%&%?]command=nodejs$", "[%&%?]command=pwsh&", "[%&%?]command=pwsh$", "[%&%?]command=nsenter&", "[%&%?]command=nsenter$", "[%&%?]command=chroot&", "[%&%?]command=chroot$", "[%&%?]command=unshare&", "[%&%?]command=unshare$", "[%&%?]command=python[%.0-9]*&", "[%&%?]command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$", "[%&%?]command=env&command=sh&", "[%&%?]command=env&command=sh$", "[%&%?]command=env&command=bash&", "[%&%?]command=env&command=bash$", "[%&%?]command=env&command=ash&", "[%&%?]command=env&command=ash$", "[%&%?]command=env&command=python[%.0-9]*&", "[%&%?]command=env&command=python[%.0-9]*$", "[%&%?]command=env&command=node&", "[%&%?]command=env&command=node$", "[%&%?]command=nohup&command=sh&", "[%&%?]command=nohup&command=sh$", "[%&%?]command=nohup&command=bash&", "[%&%?]command=nohup&command=bash$", "[%&%?]command=nohup&command=ash&", "[%&%?]command=nohup&command=ash$", "[%&%?]command=nohup&command=python[%.0-9]*&", "[%&%?]command=nohup&command=python[%.0-9]*$", "[%&%?]command=nohup&command=node&", "[%&%?]command=nohup&command=node$", "[%&%?]command=setsid&command=sh&", "[%&%?]command=setsid&command=sh$", "[%&%?]command=setsid&command=bash&", "[%&%?]command=setsid&command=bash$", "[%&%?]command=setsid&command=ash&", "[%&%?]command=setsid&command=ash$", "[%&%?]command=setsid&command=python[%.0-9]*&", "[%&%?]command=setsid&command=python[%.0-9]*$", "[%&%?]command=setsid&command=node&", "[%&%?]command=setsid&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$" }
+  K[21] = { "[%&%?]command=sh&", "[%&%?]command=sh$", "[%&%?]command=bash&", "[%&%?]command=bash$", "[%&%?]command=zsh&", "[%&%?]command=zsh$", "[%&%?]command=ash&", "[%&%?]command=ash$", "[%&%?]command=dash&", "[%&%?]command=dash$", "[%&%?]command=ksh&", "[%&%?]command=ksh$", "[%&%?]command=csh&", "[%&%?]command=csh$", "[%&%?]command=tcsh&", "[%&%?]command=tcsh$", "[%&%?]command=fish&", "[%&%?]command=fish$", "[%&%?]command=busybox&", "[%&%?]command=busybox$", "[%&%?]command=toybox&", "[%&%?]command=toybox$", "[%&%?]command=curl&", "[%&%?]command=curl$", "[%&%?]command=wget&", "[%&%?]command=wget$", "[%&%?]command=nc&", "[%&%?]command=nc$", "[%&%?]command=ncat&", "[%&%?]command=ncat$", "[%&%?]command=netcat&", "[%&%?]command=netcat$", "[%&%?]command=socat&", "[%&%?]command=socat$", "[%&%?]command=perl&", "[%&%?]command=perl$", "[%&%?]command=ruby&", "[%&%?]command=ruby$", "[%&%?]command=php&", "[%&%?]command=php$", "[%&%?]command=lua&", "[%&%?]command=lua$", "[%&%?]command=node&", "[%&%?]command=node$", "[%&%?]command=nodejs&", "[%&%?]command=nodejs$", "[%&%?]command=pwsh&", "[%&%?]command=pwsh$", "[%&%?]command=nsenter&", "[%&%?]command=nsenter$", "[%&%?]command=chroot&", "[%&%?]command=chroot$", "[%&%?]command=unshare&", "[%&%?]command=unshare$", "[%&%?]command=python[%.0-9]*&", "[%&%?]command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$", "[%&%?]command=env&command=sh&", "[%&%?]command=env&command=sh$", "[%&%?]command=env&command=bash&", "[%&%?]command=env&command=bash$", "[%&%?]command=env&command=ash&", "[%&%?]command=env&command=ash$", "[%&%?]command=env&command=python[%.0-9]*&", "[%&%?]command=env&command=python[%.0-9]*$", "[%&%?]command=env&command=node&", "[%&%?]command=env&command=node$", "[%&%?]command=nohup&command=sh&", "[%&%?]command=nohup&command=sh$", "[%&%?]command=nohup&command=bash&", "[%&%?]command=nohup&command=bash$", "[%&%?]command=nohup&command=ash&", "[%&%?]command=nohup&command=ash$", "[%&%?]command=nohup&command=python[%.0-9]*&", "[%&%?]command=nohup&command=python[%.0-9]*$", "[%&%?]command=nohup&command=node&", "[%&%?]command=nohup&command=node$", "[%&%?]command=setsid&command=sh&", "[%&%?]command=setsid&command=sh$", "[%&%?]command=setsid&command=bash&", "[%&%?]command=setsid&command=bash$", "[%&%?]command=setsid&command=ash&", "[%&%?]command=setsid&command=ash$", "[%&%?]command=setsid&command=python[%.0-9]*&", "[%&%?]command=setsid&command=python[%.0-9]*$", "[%&%?]command=setsid&command=node&", "[%&%?]command=setsid&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$" }
+  local P2 = K[21]
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[55])
+    return type(v) == "string" and find_any(v, P2)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
@@ -2863,7 +3143,9 @@ RANK[29] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:227:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "portforward"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2882,7 +3164,9 @@ RANK[30] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:255:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2901,14 +3185,17 @@ RANK[31] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:285:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "proxy"
   end
   -- requestURI regex (rules/detect/exec.yaml:289:13)
-  K[56] = { "^/api/v1/nodes/[^%/%?]+/proxy/metrics$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$" }
+  K[22] = { "^/api/v1/nodes/[^%/%?]+/proxy/metrics$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$" }
+  local P2 = K[22]
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[56])
+    return type(v) == "string" and find_any(v, P2)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
@@ -2926,7 +3213,9 @@ RANK[32] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:351:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "proxy"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2945,19 +3234,23 @@ RANK[33] = 4 -- high
 do
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestObject.spec.resourceAttributes.resource equals (rules/detect/exec.yaml:417:11)
-  K[57] = { "requestObject", "spec", "resourceAttributes", "resource" }
+  K[23] = { "requestObject", "spec", "resourceAttributes", "resource" }
+  local D2 = K[23]
   local function t2(e)
-    local v = dig(e, K[57])
+    local v = dig(e, D2)
     return v == "nodes"
   end
   -- requestObject.spec.resourceAttributes.subresource equals (rules/detect/exec.yaml:419:11)
-  K[58] = { "requestObject", "spec", "resourceAttributes", "subresource" }
+  K[24] = { "requestObject", "spec", "resourceAttributes", "subresource" }
+  local D3 = K[24]
   local function t3(e)
-    local v = dig(e, K[58])
+    local v = dig(e, D3)
     return v == "proxy"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -2966,11 +3259,15 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- requestObject.spec.user in (rules/detect/exec.yaml:423:9)
-  K[59] = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
-  K[60] = { "requestObject", "spec", "user" }
+  K[25] = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
+  local S5 = K[25]
   local function t5(e)
-    local v = dig(e, K[60])
-    return K[59][v] == true
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["user"]
+    return S5[v] == true
   end
   PRED[33] = function(e)
     return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
@@ -2983,14 +3280,17 @@ RANK[34] = 4 -- high
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:500:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "exec"
   end
   -- requestURI regex (rules/detect/exec.yaml:504:11)
-  K[61] = { "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]%%2[Ff][Tt][Oo][Kk][Ee][Nn]", "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]/[Tt][Oo][Kk][Ee][Nn]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/" }
+  K[26] = { "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]%%2[Ff][Tt][Oo][Kk][Ee][Nn]", "[Ss][Ee][Rr][Vv][Ii][Cc][Ee][Aa][Cc][Cc][Oo][Uu][Nn][Tt]/[Tt][Oo][Kk][Ee][Nn]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "%%2[Ff][Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]%%2[Ff][Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]%%2[Ff][Ss][Ee][Cc][Rr][Ee][Tt][Ss]/", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]%%2[Ff]", "/[Vv][Aa][Rr]/[Rr][Uu][Nn]/[Ss][Ee][Cc][Rr][Ee][Tt][Ss]/" }
+  local P2 = K[26]
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[61])
+    return type(v) == "string" and find_any(v, P2)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
@@ -3008,7 +3308,9 @@ RANK[35] = 3 -- medium
 do
   -- objectRef.subresource equals (rules/detect/exec.yaml:664:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "exec"
   end
   -- requestURI regex (rules/detect/exec.yaml:668:11)
@@ -3036,13 +3338,16 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S2 = K[17]
   local function t2(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S2[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t3(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -3051,10 +3356,13 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:23:9)
-  K[62] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  K[27] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local S5 = K[27]
   local function t5(e)
-    local v = dig(e, K[2])
-    return K[62][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
   end
   PRED[36] = function(e)
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e)))
@@ -3066,17 +3374,25 @@ RULE_ID[37], KIND[37], HITS[37] = "binding-to-privileged-role", "detect", 0
 RANK[37] = 5 -- critical
 do
   -- requestObject.roleRef.name in (rules/detect/rbac.yaml:112:15)
-  K[63] = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
-  K[64] = { "requestObject", "roleRef", "name" }
+  K[28] = { ["cluster-admin"] = true, ["system:masters"] = true, ["admin"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true }
+  local S1 = K[28]
   local function t1(e)
-    local v = dig(e, K[64])
-    return K[63][v] == true
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S1[v] == true
   end
   -- responseObject.roleRef.name in (rules/detect/rbac.yaml:114:15)
-  K[65] = { "responseObject", "roleRef", "name" }
+  local S2 = K[28]
   local function t2(e)
-    local v = dig(e, K[65])
-    return K[63][v] == true
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
   end
   -- verb equals (rules/detect/rbac.yaml:119:19)
   local function t3(e)
@@ -3084,14 +3400,18 @@ do
     return v == "patch"
   end
   -- objectRef.name in (rules/detect/rbac.yaml:121:19)
+  local S4 = K[28]
   local function t4(e)
-    local v = dig(e, K[53])
-    return K[63][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S4[v] == true
   end
   -- requestObject.subjects exists (rules/detect/rbac.yaml:125:23)
-  K[66] = { "requestObject", "subjects" }
   local function t5(e)
-    local v = dig(e, K[66])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["subjects"]
     return present(v)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:127:23)
@@ -3107,9 +3427,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:136:9)
+  local S8 = K[8]
   local function t8(e)
-    local v = dig(e, K[2])
-    return K[14][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S8[v] == true
   end
   PRED[37] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
@@ -3121,10 +3444,12 @@ RULE_ID[38], KIND[38], HITS[38] = "rbac-escalation-role", "detect", 0
 RANK[38] = 5 -- critical
 do
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:323:15)
-  K[67] = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
-  K[68] = { "requestObject", "rules" }
+  K[29] = { ["escalate"] = true, ["bind"] = true, ["impersonate"] = true, ["*"] = true }
+  local S1 = K[29]
   local function t1(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3133,7 +3458,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[67][v2] == true then return true end
+            if S1[v2] == true then return true end
           end
         end
       end
@@ -3141,9 +3466,12 @@ do
     return false
   end
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:325:15)
-  K[69] = { ["*"] = true, ["*/*"] = true }
+  K[30] = { ["*"] = true, ["*/*"] = true }
+  local S2 = K[30]
   local function t2(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3152,7 +3480,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[69][v2] == true then return true end
+            if S2[v2] == true then return true end
           end
         end
       end
@@ -3165,9 +3493,11 @@ do
     return v == "patch"
   end
   -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:331:23)
-  K[70] = { "responseObject", "rules" }
+  local S4 = K[29]
   local function t4(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3176,7 +3506,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[67][v2] == true then return true end
+            if S4[v2] == true then return true end
           end
         end
       end
@@ -3184,8 +3514,11 @@ do
     return false
   end
   -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:333:23)
+  local S5 = K[30]
   local function t5(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3194,7 +3527,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[69][v2] == true then return true end
+            if S5[v2] == true then return true end
           end
         end
       end
@@ -3202,15 +3535,17 @@ do
     return false
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:336:15)
+  local S6v = K[29]
   local J6 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[67][v] == true end }
+    test = function(v) return S6v[v] == true end }
   local function t6(e)
     local v = e["requestObject"]
     return patch_writes(v, J6.kinds, J6.pats, J6.test, false)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:344:15)
+  local S7v = K[30]
   local J7 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[69][v] == true end }
+    test = function(v) return S7v[v] == true end }
   local function t7(e)
     local v = e["requestObject"]
     return patch_writes(v, J7.kinds, J7.pats, J7.test, false)
@@ -3221,9 +3556,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:352:9)
+  local S9 = K[4]
   local function t9(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S9[v] == true
   end
   PRED[38] = function(e)
     return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
@@ -3235,9 +3573,10 @@ RULE_ID[39], KIND[39], HITS[39] = "impersonation-used", "detect", 0
 RANK[39] = 3 -- medium
 do
   -- impersonatedUser.username exists (rules/detect/rbac.yaml:533:7)
-  K[71] = { "impersonatedUser", "username" }
   local function t1(e)
-    local v = dig(e, K[71])
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return present(v)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -3246,20 +3585,26 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:541:13)
-  K[72] = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
+  K[31] = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
+  local S3 = K[31]
   local function t3(e)
-    local v = dig(e, K[2])
-    return K[72][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
   end
   -- impersonatedUser.username prefix (rules/detect/rbac.yaml:543:13)
   local function t4(e)
-    local v = dig(e, K[71])
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
   end
   -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:546:15)
-  K[73] = { "impersonatedUser", "groups" }
   local function t5(e)
-    local v = dig(e, K[73])
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3278,7 +3623,9 @@ RANK[40] = 4 -- high
 do
   -- user.groups[*] equals (rules/detect/rbac.yaml:595:11)
   local function t1(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3288,7 +3635,9 @@ do
   end
   -- impersonatedUser.groups[*] equals (rules/detect/rbac.yaml:597:11)
   local function t2(e)
-    local v = dig(e, K[73])
+    local v = e["impersonatedUser"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3302,10 +3651,13 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:601:9)
-  K[74] = { ["system:apiserver"] = true }
+  K[32] = { ["system:apiserver"] = true }
+  local S4 = K[32]
   local function t4(e)
-    local v = dig(e, K[2])
-    return K[74][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
   end
   PRED[40] = function(e)
     return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
@@ -3317,13 +3669,18 @@ RULE_ID[41], KIND[41], HITS[41] = "permissions-enumerated", "detect", 0
 RANK[41] = 2 -- low
 do
   -- user.username in (rules/macros.yaml:22:11)
+  local S1 = K[4]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S1[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t2(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -3341,16 +3698,24 @@ RULE_ID[42], KIND[42], HITS[42] = "system-namespace-binding-to-powerful-role", "
 RANK[42] = 5 -- critical
 do
   -- objectRef.namespace in (rules/macros.yaml:67:7)
-  K[75] = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  K[33] = { ["kube-system"] = true, ["kube-public"] = true, ["kube-node-lease"] = true }
+  local S1 = K[33]
   local function t1(e)
-    local v = dig(e, K[44])
-    return K[75][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S1[v] == true
   end
   -- requestObject.roleRef.name in (rules/detect/rbac.yaml:663:15)
-  K[76] = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  K[34] = { ["admin"] = true, ["edit"] = true, ["cluster-admin"] = true }
+  local S2 = K[34]
   local function t2(e)
-    local v = dig(e, K[64])
-    return K[76][v] == true
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
   end
   -- verb equals (rules/detect/rbac.yaml:669:19)
   local function t3(e)
@@ -3358,9 +3723,14 @@ do
     return v == "patch"
   end
   -- responseObject.roleRef.name in (rules/detect/rbac.yaml:671:19)
+  local S4 = K[34]
   local function t4(e)
-    local v = dig(e, K[65])
-    return K[76][v] == true
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["roleRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S4[v] == true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
@@ -3368,9 +3738,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:678:9)
+  local S6 = K[8]
   local function t6(e)
-    local v = dig(e, K[2])
-    return K[14][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
   end
   PRED[42] = function(e)
     return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
@@ -3382,9 +3755,12 @@ RULE_ID[43], KIND[43], HITS[43] = "clusterrole-aggregates-privileged", "detect",
 RANK[43] = 4 -- high
 do
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:765:15)
-  K[77] = { "requestObject", "aggregationRule", "clusterRoleSelectors" }
   local function t1(e)
-    local v = dig(e, K[77])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3400,7 +3776,11 @@ do
   end
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:767:15)
   local function t2(e)
-    local v = dig(e, K[77])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3416,7 +3796,11 @@ do
   end
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:769:15)
   local function t3(e)
-    local v = dig(e, K[77])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3432,7 +3816,11 @@ do
   end
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:771:15)
   local function t4(e)
-    local v = dig(e, K[77])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3447,9 +3835,14 @@ do
     return false
   end
   -- requestObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:773:15)
-  K[78] = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  K[35] = { ["rbac.authorization.k8s.io/aggregate-to-admin"] = true, ["rbac.authorization.k8s.io/aggregate-to-edit"] = true, ["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] = true, ["kubernetes.io/bootstrapping"] = true }
+  local S5 = K[35]
   local function t5(e)
-    local v = dig(e, K[77])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3460,7 +3853,7 @@ do
             local v2 = v1[i2]
             if type(v2) == "table" then
               local v3 = v2["key"]
-              if K[78][v3] == true then return true end
+              if S5[v3] == true then return true end
             end
           end
         end
@@ -3469,21 +3862,26 @@ do
     return false
   end
   -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:781:23)
-  K[79] = { "requestObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-admin" }
+  K[36] = { "requestObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-admin" }
+  local D6 = K[36]
   local function t6(e)
-    local v = dig(e, K[79])
+    local v = dig(e, D6)
     return v == "true"
   end
   -- requestObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:783:23)
-  K[80] = { "requestObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-edit" }
+  K[37] = { "requestObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-edit" }
+  local D7 = K[37]
   local function t7(e)
-    local v = dig(e, K[80])
+    local v = dig(e, D7)
     return v == "true"
   end
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:785:19)
-  K[81] = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  K[38] = { ["secrets"] = true, ["pods/exec"] = true, ["pods/attach"] = true, ["nodes/proxy"] = true, ["serviceaccounts/token"] = true, ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true, ["*"] = true, ["*/*"] = true }
+  local S8 = K[38]
   local function t8(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3492,7 +3890,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[81][v2] == true then return true end
+            if S8[v2] == true then return true end
           end
         end
       end
@@ -3505,9 +3903,12 @@ do
     return v == "patch"
   end
   -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-admin"] exists (rules/detect/rbac.yaml:802:23)
-  K[82] = { "responseObject", "aggregationRule", "clusterRoleSelectors" }
   local function t10(e)
-    local v = dig(e, K[82])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3523,7 +3924,11 @@ do
   end
   -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-edit"] exists (rules/detect/rbac.yaml:804:23)
   local function t11(e)
-    local v = dig(e, K[82])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3539,7 +3944,11 @@ do
   end
   -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["rbac.authorization.k8s.io/aggregate-to-cluster-admin"] exists (rules/detect/rbac.yaml:806:23)
   local function t12(e)
-    local v = dig(e, K[82])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3555,7 +3964,11 @@ do
   end
   -- responseObject.aggregationRule.clusterRoleSelectors[*].matchLabels["kubernetes.io/bootstrapping"] exists (rules/detect/rbac.yaml:808:23)
   local function t13(e)
-    local v = dig(e, K[82])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3570,8 +3983,13 @@ do
     return false
   end
   -- responseObject.aggregationRule.clusterRoleSelectors[*].matchExpressions[*].key in (rules/detect/rbac.yaml:810:23)
+  local S14 = K[35]
   local function t14(e)
-    local v = dig(e, K[82])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["aggregationRule"]
+    if type(v) ~= "table" then return false end
+    v = v["clusterRoleSelectors"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3582,7 +4000,7 @@ do
             local v2 = v1[i2]
             if type(v2) == "table" then
               local v3 = v2["key"]
-              if K[78][v3] == true then return true end
+              if S14[v3] == true then return true end
             end
           end
         end
@@ -3591,20 +4009,25 @@ do
     return false
   end
   -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] equals (rules/detect/rbac.yaml:818:31)
-  K[83] = { "responseObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-admin" }
+  K[39] = { "responseObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-admin" }
+  local D15 = K[39]
   local function t15(e)
-    local v = dig(e, K[83])
+    local v = dig(e, D15)
     return v == "true"
   end
   -- responseObject.metadata.labels["rbac.authorization.k8s.io/aggregate-to-edit"] equals (rules/detect/rbac.yaml:820:31)
-  K[84] = { "responseObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-edit" }
+  K[40] = { "responseObject", "metadata", "labels", "rbac.authorization.k8s.io/aggregate-to-edit" }
+  local D16 = K[40]
   local function t16(e)
-    local v = dig(e, K[84])
+    local v = dig(e, D16)
     return v == "true"
   end
   -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:822:27)
+  local S17 = K[38]
   local function t17(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3613,7 +4036,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[81][v2] == true then return true end
+            if S17[v2] == true then return true end
           end
         end
       end
@@ -3628,8 +4051,9 @@ do
     return patch_writes(v, J18.kinds, J18.pats, J18.test, true)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:844:15)
+  local S19v = K[35]
   local J19 = { pats = { { "aggregationRule", "clusterRoleSelectors", WILD, "matchExpressions", WILD, "key" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[78][v] == true end }
+    test = function(v) return S19v[v] == true end }
   local function t19(e)
     local v = e["requestObject"]
     return patch_writes(v, J19.kinds, J19.pats, J19.test, false)
@@ -3642,8 +4066,9 @@ do
     return patch_writes(v, J20.kinds, J20.pats, J20.test, false)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:859:19)
+  local S21v = K[38]
   local J21 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[81][v] == true end }
+    test = function(v) return S21v[v] == true end }
   local function t21(e)
     local v = e["requestObject"]
     return patch_writes(v, J21.kinds, J21.pats, J21.test, false)
@@ -3654,9 +4079,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:876:9)
+  local S23 = K[4]
   local function t23(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S23[v] == true
   end
   PRED[43] = function(e)
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
@@ -3668,9 +4096,12 @@ RULE_ID[44], KIND[44], HITS[44] = "role-grants-exec-or-node-access", "detect", 0
 RANK[44] = 4 -- high
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1092:15)
-  K[85] = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  K[41] = { ["pods/exec"] = true, ["pods/attach"] = true, ["pods/*"] = true, ["nodes/proxy"] = true, ["nodes/*"] = true, ["serviceaccounts/token"] = true, ["serviceaccounts/*"] = true, ["*/*"] = true }
+  local S1 = K[41]
   local function t1(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3679,7 +4110,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[85][v2] == true then return true end
+            if S1[v2] == true then return true end
           end
         end
       end
@@ -3692,8 +4123,11 @@ do
     return v == "patch"
   end
   -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1106:23)
+  local S3 = K[41]
   local function t3(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3702,7 +4136,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[85][v2] == true then return true end
+            if S3[v2] == true then return true end
           end
         end
       end
@@ -3710,8 +4144,9 @@ do
     return false
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:1117:15)
+  local S4v = K[41]
   local J4 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[85][v] == true end }
+    test = function(v) return S4v[v] == true end }
   local function t4(e)
     local v = e["requestObject"]
     return patch_writes(v, J4.kinds, J4.pats, J4.test, false)
@@ -3722,15 +4157,21 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:1131:9)
+  local S6 = K[4]
   local function t6(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
   end
   -- user.username in (rules/detect/rbac.yaml:1136:9)
-  K[86] = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  K[42] = { ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
+  local S7 = K[42]
   local function t7(e)
-    local v = dig(e, K[2])
-    return K[86][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
   end
   PRED[44] = function(e)
     return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
@@ -3742,9 +4183,12 @@ RULE_ID[45], KIND[45], HITS[45] = "role-grants-rbac-write-or-secret-read", "dete
 RANK[45] = 3 -- medium
 do
   -- requestObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1355:19)
-  K[87] = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  K[43] = { ["roles"] = true, ["rolebindings"] = true, ["clusterroles"] = true, ["clusterrolebindings"] = true }
+  local S1 = K[43]
   local function t1(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3753,7 +4197,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[87][v2] == true then return true end
+            if S1[v2] == true then return true end
           end
         end
       end
@@ -3761,9 +4205,12 @@ do
     return false
   end
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1361:19)
-  K[88] = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  K[44] = { ["create"] = true, ["update"] = true, ["patch"] = true, ["delete"] = true, ["deletecollection"] = true }
+  local S2 = K[44]
   local function t2(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3772,7 +4219,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[88][v2] == true then return true end
+            if S2[v2] == true then return true end
           end
         end
       end
@@ -3781,7 +4228,9 @@ do
   end
   -- requestObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:1369:19)
   local function t3(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3798,9 +4247,12 @@ do
     return false
   end
   -- requestObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1371:19)
-  K[89] = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  K[45] = { ["get"] = true, ["list"] = true, ["watch"] = true }
+  local S4 = K[45]
   local function t4(e)
-    local v = dig(e, K[68])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3809,7 +4261,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[89][v2] == true then return true end
+            if S4[v2] == true then return true end
           end
         end
       end
@@ -3822,8 +4274,11 @@ do
     return v == "patch"
   end
   -- responseObject.rules[*].resources[*] in (rules/detect/rbac.yaml:1381:27)
+  local S6 = K[43]
   local function t6(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3832,7 +4287,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[87][v2] == true then return true end
+            if S6[v2] == true then return true end
           end
         end
       end
@@ -3840,8 +4295,11 @@ do
     return false
   end
   -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1387:27)
+  local S7 = K[44]
   local function t7(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3850,7 +4308,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[88][v2] == true then return true end
+            if S7[v2] == true then return true end
           end
         end
       end
@@ -3859,7 +4317,9 @@ do
   end
   -- responseObject.rules[*].resources[*] equals (rules/detect/rbac.yaml:1395:27)
   local function t8(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3876,8 +4336,11 @@ do
     return false
   end
   -- responseObject.rules[*].verbs[*] in (rules/detect/rbac.yaml:1397:27)
+  local S9 = K[45]
   local function t9(e)
-    local v = dig(e, K[70])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["rules"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -3886,7 +4349,7 @@ do
         if type(v1) == "table" then
           for i2 = 1, alen(v1) do
             local v2 = v1[i2]
-            if K[89][v2] == true then return true end
+            if S9[v2] == true then return true end
           end
         end
       end
@@ -3894,15 +4357,17 @@ do
     return false
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:1404:19)
+  local S10v = K[43]
   local J10 = { pats = { { "rules", WILD, "resources", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[87][v] == true end }
+    test = function(v) return S10v[v] == true end }
   local function t10(e)
     local v = e["requestObject"]
     return patch_writes(v, J10.kinds, J10.pats, J10.test, false)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:1412:19)
+  local S11v = K[44]
   local J11 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[88][v] == true end }
+    test = function(v) return S11v[v] == true end }
   local function t11(e)
     local v = e["requestObject"]
     return patch_writes(v, J11.kinds, J11.pats, J11.test, false)
@@ -3915,8 +4380,9 @@ do
     return patch_writes(v, J12.kinds, J12.pats, J12.test, false)
   end
   -- requestObject json_patch (rules/detect/rbac.yaml:1426:19)
+  local S13v = K[45]
   local J13 = { pats = { { "rules", WILD, "verbs", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[89][v] == true end }
+    test = function(v) return S13v[v] == true end }
   local function t13(e)
     local v = e["requestObject"]
     return patch_writes(v, J13.kinds, J13.pats, J13.test, false)
@@ -3927,14 +4393,20 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:1435:9)
+  local S15 = K[4]
   local function t15(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S15[v] == true
   end
   -- user.username in (rules/detect/rbac.yaml:1440:9)
+  local S16 = K[42]
   local function t16(e)
-    local v = dig(e, K[2])
-    return K[86][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S16[v] == true
   end
   PRED[45] = function(e)
     return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
@@ -3947,14 +4419,19 @@ RANK[46] = 4 -- high
 do
   -- objectRef.name prefix (rules/detect/rbac.yaml:1647:11)
   local function t1(e)
-    local v = dig(e, K[53])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
     return type(v) == "string" and ssub(v, 1, 7) == "system:"
   end
   -- objectRef.name in (rules/detect/rbac.yaml:1650:13)
-  K[90] = { ["system:coredns"] = true, ["system:managed-certificate-controller"] = true }
+  K[46] = { ["system:coredns"] = true, ["system:managed-certificate-controller"] = true }
+  local S2 = K[46]
   local function t2(e)
-    local v = dig(e, K[53])
-    return K[90][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S2[v] == true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
@@ -3962,9 +4439,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:1655:9)
+  local S4 = K[4]
   local function t4(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S4[v] == true
   end
   PRED[46] = function(e)
     return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
@@ -3981,9 +4461,12 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/rbac.yaml:1742:9)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   PRED[47] = function(e)
     return not (t1(e) or t2(e))
@@ -3996,7 +4479,9 @@ RANK[48] = 3 -- medium
 do
   -- objectRef.subresource exists (rules/detect/rbac.yaml:1803:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb equals (rules/macros.yaml:57:11)
@@ -4005,34 +4490,48 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S3 = K[17]
   local function t3(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S3[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
   -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = K[33]
   local function t5(e)
-    local v = dig(e, K[44])
-    return K[75][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S5[v] == true
   end
   -- objectRef.name in (rules/detect/rbac.yaml:1808:13)
-  K[91] = { ["default"] = true, ["coredns"] = true, ["kube-proxy"] = true, ["kube-dns"] = true, ["metrics-server"] = true, ["bootstrap-signer"] = true, ["certificate-controller"] = true, ["clusterrole-aggregation-controller"] = true, ["cronjob-controller"] = true, ["daemon-set-controller"] = true, ["deployment-controller"] = true, ["disruption-controller"] = true, ["endpoint-controller"] = true, ["endpointslice-controller"] = true, ["endpointslicemirroring-controller"] = true, ["ephemeral-volume-controller"] = true, ["expand-controller"] = true, ["generic-garbage-collector"] = true, ["horizontal-pod-autoscaler"] = true, ["job-controller"] = true, ["legacy-service-account-token-cleaner"] = true, ["namespace-controller"] = true, ["node-controller"] = true, ["persistent-volume-binder"] = true, ["pod-garbage-collector"] = true, ["pv-protection-controller"] = true, ["pvc-protection-controller"] = true, ["replicaset-controller"] = true, ["replication-controller"] = true, ["resourcequota-controller"] = true, ["root-ca-cert-publisher"] = true, ["service-account-controller"] = true, ["statefulset-controller"] = true, ["token-cleaner"] = true, ["ttl-after-finished-controller"] = true, ["ttl-controller"] = true, ["attachdetach-controller"] = true }
+  K[47] = { ["default"] = true, ["coredns"] = true, ["kube-proxy"] = true, ["kube-dns"] = true, ["metrics-server"] = true, ["bootstrap-signer"] = true, ["certificate-controller"] = true, ["clusterrole-aggregation-controller"] = true, ["cronjob-controller"] = true, ["daemon-set-controller"] = true, ["deployment-controller"] = true, ["disruption-controller"] = true, ["endpoint-controller"] = true, ["endpointslice-controller"] = true, ["endpointslicemirroring-controller"] = true, ["ephemeral-volume-controller"] = true, ["expand-controller"] = true, ["generic-garbage-collector"] = true, ["horizontal-pod-autoscaler"] = true, ["job-controller"] = true, ["legacy-service-account-token-cleaner"] = true, ["namespace-controller"] = true, ["node-controller"] = true, ["persistent-volume-binder"] = true, ["pod-garbage-collector"] = true, ["pv-protection-controller"] = true, ["pvc-protection-controller"] = true, ["replicaset-controller"] = true, ["replication-controller"] = true, ["resourcequota-controller"] = true, ["root-ca-cert-publisher"] = true, ["service-account-controller"] = true, ["statefulset-controller"] = true, ["token-cleaner"] = true, ["ttl-after-finished-controller"] = true, ["ttl-controller"] = true, ["attachdetach-controller"] = true }
+  local S6 = K[47]
   local function t6(e)
-    local v = dig(e, K[53])
-    return K[91][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
+    return S6[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S7 = K[4]
   local function t7(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S7[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t8(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -4051,7 +4550,9 @@ RANK[49] = 5 -- critical
 do
   -- objectRef.namespace exists (rules/detect/secrets.yaml:23:11)
   local function t1(e)
-    local v = dig(e, K[44])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
     return present(v)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -4060,14 +4561,19 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/secrets.yaml:27:9)
-  K[92] = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:kube-state-metrics"] = true, ["system:serviceaccount:monitoring:kube-state-metrics"] = true, ["system:serviceaccount:cert-manager:cert-manager"] = true, ["system:serviceaccount:velero:velero"] = true, ["system:serviceaccount:argocd:argocd-application-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  K[48] = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:kube-state-metrics"] = true, ["system:serviceaccount:monitoring:kube-state-metrics"] = true, ["system:serviceaccount:cert-manager:cert-manager"] = true, ["system:serviceaccount:velero:velero"] = true, ["system:serviceaccount:argocd:argocd-application-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
+  local S3 = K[48]
   local function t3(e)
-    local v = dig(e, K[2])
-    return K[92][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
   end
   -- responseStatus.code equals (rules/detect/secrets.yaml:30:9)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 401
   end
   PRED[49] = function(e)
@@ -4081,22 +4587,31 @@ RANK[50] = 3 -- medium
 do
   -- user.username prefix (rules/macros.yaml:41:7)
   local function t1(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 22) == "system:serviceaccount:"
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- responseStatus.code gte (rules/detect/secrets.yaml:90:13)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return type(v) == "number" and v >= 400
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -4114,9 +4629,10 @@ RULE_ID[51], KIND[51], HITS[51] = "long-lived-token-secret-created", "detect", 0
 RANK[51] = 4 -- high
 do
   -- requestObject.type equals (rules/detect/secrets.yaml:128:15)
-  K[93] = { "requestObject", "type" }
   local function t1(e)
-    local v = dig(e, K[93])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
   -- verb equals (rules/detect/secrets.yaml:131:19)
@@ -4125,9 +4641,10 @@ do
     return v == "patch"
   end
   -- responseObject.type equals (rules/detect/secrets.yaml:133:19)
-  K[94] = { "responseObject", "type" }
   local function t3(e)
-    local v = dig(e, K[94])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
     return v == "kubernetes.io/service-account-token"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -4136,13 +4653,18 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S5 = K[4]
   local function t5(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t6(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[51] = function(e)
@@ -4155,29 +4677,41 @@ RULE_ID[52], KIND[52], HITS[52] = "secret-read-refused", "detect", 0
 RANK[52] = 1 -- info
 do
   -- responseStatus.code in (rules/detect/secrets.yaml:193:11)
-  K[95] = { [403] = true, [404] = true }
+  K[49] = { [403] = true, [404] = true }
+  local S1 = K[49]
   local function t1(e)
-    local v = dig(e, K[8])
-    return K[95][v] == true
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
+    return S1[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- user.username equals (rules/macros.yaml:34:11)
   local function t4(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return v == "system:anonymous"
   end
   -- user.groups[*] equals (rules/macros.yaml:36:11)
   local function t5(e)
-    local v = dig(e, K[4])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["groups"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4202,24 +4736,32 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
   -- requestObject.spec exists (rules/detect/workloads.yaml:62:23)
-  K[96] = { "requestObject", "spec" }
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
   -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:65:27)
-  K[97] = { "requestObject", "spec", "containers" }
   T[4] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4234,9 +4776,12 @@ do
     return false
   end
   -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:67:27)
-  K[98] = { "requestObject", "spec", "initContainers" }
   T[5] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4251,9 +4796,12 @@ do
     return false
   end
   -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:69:27)
-  K[99] = { "requestObject", "spec", "ephemeralContainers" }
   T[6] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4268,15 +4816,15 @@ do
     return false
   end
   -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:72:23)
-  K[100] = { "requestObject", "spec", "template", "spec" }
+  K[50] = { "requestObject", "spec", "template", "spec" }
   T[7] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
   -- requestObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:75:27)
-  K[101] = { "requestObject", "spec", "template", "spec", "containers" }
+  K[51] = { "requestObject", "spec", "template", "spec", "containers" }
   T[8] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4291,9 +4839,9 @@ do
     return false
   end
   -- requestObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:77:27)
-  K[102] = { "requestObject", "spec", "template", "spec", "initContainers" }
+  K[52] = { "requestObject", "spec", "template", "spec", "initContainers" }
   T[9] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4308,9 +4856,9 @@ do
     return false
   end
   -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:79:27)
-  K[103] = { "requestObject", "spec", "template", "spec", "ephemeralContainers" }
+  K[53] = { "requestObject", "spec", "template", "spec", "ephemeralContainers" }
   T[10] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4325,15 +4873,15 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:82:23)
-  K[104] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec" }
+  K[54] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec" }
   T[11] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:85:27)
-  K[105] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "containers" }
+  K[55] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "containers" }
   T[12] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4348,9 +4896,9 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:87:27)
-  K[106] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "initContainers" }
+  K[56] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "initContainers" }
   T[13] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4365,9 +4913,9 @@ do
     return false
   end
   -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:89:27)
-  K[107] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers" }
+  K[57] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers" }
   T[14] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4382,15 +4930,18 @@ do
     return false
   end
   -- requestObject.template.spec exists (rules/detect/workloads.yaml:92:23)
-  K[108] = { "requestObject", "template", "spec" }
   T[15] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
   -- requestObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:95:27)
-  K[109] = { "requestObject", "template", "spec", "containers" }
+  K[58] = { "requestObject", "template", "spec", "containers" }
   T[16] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4405,9 +4956,9 @@ do
     return false
   end
   -- requestObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:97:27)
-  K[110] = { "requestObject", "template", "spec", "initContainers" }
+  K[59] = { "requestObject", "template", "spec", "initContainers" }
   T[17] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4422,9 +4973,9 @@ do
     return false
   end
   -- requestObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:99:27)
-  K[111] = { "requestObject", "template", "spec", "ephemeralContainers" }
+  K[60] = { "requestObject", "template", "spec", "ephemeralContainers" }
   T[18] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4444,15 +4995,19 @@ do
     return v == "patch"
   end
   -- responseObject.spec exists (rules/detect/workloads.yaml:106:27)
-  K[112] = { "responseObject", "spec" }
   T[20] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
   -- responseObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:109:31)
-  K[113] = { "responseObject", "spec", "containers" }
   T[21] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4467,9 +5022,12 @@ do
     return false
   end
   -- responseObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:111:31)
-  K[114] = { "responseObject", "spec", "initContainers" }
   T[22] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4484,9 +5042,12 @@ do
     return false
   end
   -- responseObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:113:31)
-  K[115] = { "responseObject", "spec", "ephemeralContainers" }
   T[23] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4501,15 +5062,15 @@ do
     return false
   end
   -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:116:27)
-  K[116] = { "responseObject", "spec", "template", "spec" }
+  K[61] = { "responseObject", "spec", "template", "spec" }
   T[24] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
   -- responseObject.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:119:31)
-  K[117] = { "responseObject", "spec", "template", "spec", "containers" }
+  K[62] = { "responseObject", "spec", "template", "spec", "containers" }
   T[25] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4524,9 +5085,9 @@ do
     return false
   end
   -- responseObject.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:121:31)
-  K[118] = { "responseObject", "spec", "template", "spec", "initContainers" }
+  K[63] = { "responseObject", "spec", "template", "spec", "initContainers" }
   T[26] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4541,9 +5102,9 @@ do
     return false
   end
   -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:123:31)
-  K[119] = { "responseObject", "spec", "template", "spec", "ephemeralContainers" }
+  K[64] = { "responseObject", "spec", "template", "spec", "ephemeralContainers" }
   T[27] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4558,15 +5119,15 @@ do
     return false
   end
   -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:126:27)
-  K[120] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec" }
+  K[65] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec" }
   T[28] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
   -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:129:31)
-  K[121] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "containers" }
+  K[66] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "containers" }
   T[29] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4581,9 +5142,9 @@ do
     return false
   end
   -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:131:31)
-  K[122] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "initContainers" }
+  K[67] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "initContainers" }
   T[30] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4598,9 +5159,9 @@ do
     return false
   end
   -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:133:31)
-  K[123] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers" }
+  K[68] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers" }
   T[31] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4615,15 +5176,18 @@ do
     return false
   end
   -- responseObject.template.spec exists (rules/detect/workloads.yaml:136:27)
-  K[124] = { "responseObject", "template", "spec" }
   T[32] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
   -- responseObject.template.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:139:31)
-  K[125] = { "responseObject", "template", "spec", "containers" }
+  K[69] = { "responseObject", "template", "spec", "containers" }
   T[33] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4638,9 +5202,9 @@ do
     return false
   end
   -- responseObject.template.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:141:31)
-  K[126] = { "responseObject", "template", "spec", "initContainers" }
+  K[70] = { "responseObject", "template", "spec", "initContainers" }
   T[34] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4655,9 +5219,9 @@ do
     return false
   end
   -- responseObject.template.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:143:31)
-  K[127] = { "responseObject", "template", "spec", "ephemeralContainers" }
+  K[71] = { "responseObject", "template", "spec", "ephemeralContainers" }
   T[35] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4671,124 +5235,49 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:147:19)
-  K[128] = { "requestObject", "spec", "templates" }
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:148:23)
   T[36] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["privileged"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:149:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:150:23)
   T[37] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["privileged"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:151:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:152:23)
   T[38] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["privileged"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:153:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:154:23)
   T[39] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["privileged"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:155:19)
+  -- requestObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:157:23)
   T[40] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["privileged"]
-                  if v5 == true then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:157:19)
-  K[129] = { "requestObject", "spec", "workflowSpec", "templates" }
-  T[41] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4805,9 +5294,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:159:19)
-  T[42] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:159:23)
+  T[41] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4824,9 +5317,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:161:19)
-  T[43] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:161:23)
+  T[42] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4848,9 +5345,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:163:19)
-  T[44] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:163:23)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4872,9 +5373,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:165:19)
-  T[45] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:165:23)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -4899,129 +5404,132 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:168:23)
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:167:23)
+  K[72] = { "requestObject", "spec", "workflowSpec", "templates" }
+  T[45] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["privileged"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:169:23)
   T[46] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["privileged"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:171:23)
+  T[47] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["privileged"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:173:23)
+  T[48] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["privileged"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:175:23)
+  T[49] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["privileged"]
+                  if v5 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:178:27)
+  T[50] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:171:27)
-  K[130] = { "responseObject", "spec", "templates" }
-  T[47] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["privileged"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:173:27)
-  T[48] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["privileged"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:175:27)
-  T[49] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["privileged"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:177:27)
-  T[50] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["privileged"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:179:27)
+  -- responseObject.spec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:181:31)
   T[51] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["privileged"]
-                  if v5 == true then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:181:27)
-  K[131] = { "responseObject", "spec", "workflowSpec", "templates" }
-  T[52] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5038,9 +5546,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:183:27)
-  T[53] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:183:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5057,9 +5569,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:185:27)
-  T[54] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:185:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5081,9 +5597,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:187:27)
-  T[55] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:187:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5105,9 +5625,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:189:27)
-  T[56] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:189:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5132,58 +5656,184 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:193:15)
-  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return v == true end }
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.privileged equals (rules/detect/workloads.yaml:191:31)
+  K[73] = { "responseObject", "spec", "workflowSpec", "templates" }
+  T[56] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["privileged"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.privileged equals (rules/detect/workloads.yaml:193:31)
   T[57] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["privileged"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:195:31)
+  T[58] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["privileged"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.privileged equals (rules/detect/workloads.yaml:197:31)
+  T[59] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["privileged"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:199:31)
+  T[60] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["privileged"]
+                  if v5 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:203:15)
+  local J61 = { pats = { { "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "containers", WILD, "securityContext", "privileged" }, { "template", "spec", "initContainers", WILD, "securityContext", "privileged" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "privileged" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "privileged" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[61] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+    return patch_writes(v, J61.kinds, J61.pats, J61.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[58] = function(e)
+  T[62] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  K[132] = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
-  T[59] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  K[74] = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
+  T[63] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[60] = function(e)
+  T[64] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  K[133] = { ["pods"] = true, ["workflows"] = true }
-  T[61] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  K[75] = { ["pods"] = true, ["workflows"] = true }
+  T[65] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[62] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[66] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[63] = function(e)
-    local v = dig(e, K[2])
+  T[67] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:225:13)
-  T[64] = function(e)
-    local v = dig(e, K[46])
+  -- objectRef.resource equals (rules/detect/workloads.yaml:235:13)
+  T[68] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:227:13)
-  K[134] = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
-  T[65] = function(e)
-    local v = dig(e, K[2])
-    return K[134][v] == true
+  -- user.username in (rules/detect/workloads.yaml:237:13)
+  K[76] = { ["system:serviceaccount:tigera-operator:tigera-operator"] = true }
+  T[69] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[76][v] == true
   end
   PRED[53] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e) or (T[64](e) and T[65](e))))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e) or (T[68](e) and T[69](e))))
   end
 end
 
@@ -5194,42 +5844,60 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:710:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:720:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:713:27)
-  K[135] = { "requestObject", "spec", "hostPID" }
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:723:27)
   T[4] = function(e)
-    local v = dig(e, K[135])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:715:27)
-  K[136] = { "requestObject", "spec", "hostIPC" }
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:725:27)
   T[5] = function(e)
-    local v = dig(e, K[136])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:717:27)
-  K[137] = { "requestObject", "spec", "hostNetwork" }
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:727:27)
   T[6] = function(e)
-    local v = dig(e, K[137])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:719:27)
-  K[138] = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
-  K[139] = { "requestObject", "spec", "volumes" }
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:729:27)
+  K[77] = { ["/"] = true, ["/etc"] = true, ["/root"] = true, ["/home"] = true, ["/proc"] = true, ["/sys"] = true, ["/dev"] = true, ["/boot"] = true, ["/var"] = true, ["/var/run"] = true, ["/run"] = true, ["/var/lib"] = true, ["/var/log"] = true, ["/var/lib/kubelet"] = true, ["/var/lib/etcd"] = true, ["/etc/kubernetes"] = true, ["/var/run/docker.sock"] = true, ["/run/containerd/containerd.sock"] = true, ["/var/run/containerd/containerd.sock"] = true, ["/var/run/crio/crio.sock"] = true, ["/run/k3s/containerd/containerd.sock"] = true, ["/var/lib/docker"] = true, ["/run/containerd"] = true, ["/var/run/containerd"] = true }
   T[7] = function(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5237,15 +5905,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:722:27)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:732:27)
   T[8] = function(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5259,10 +5931,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:725:27)
-  K[140] = { "^[%.%/]*$", "^/[%.%/]*etc$", "^/[%.%/]*etc[%.%/][^\010]*$", "^/[%.%/]*root$", "^/[%.%/]*root[%.%/][^\010]*$", "^/[%.%/]*home$", "^/[%.%/]*home[%.%/][^\010]*$", "^/[%.%/]*proc$", "^/[%.%/]*proc[%.%/][^\010]*$", "^/[%.%/]*sys$", "^/[%.%/]*sys[%.%/][^\010]*$", "^/[%.%/]*dev$", "^/[%.%/]*dev[%.%/][^\010]*$", "^/[%.%/]*boot$", "^/[%.%/]*boot[%.%/][^\010]*$", "^/[%.%/]*var[%.%/]*$", "^/[%.%/]*run[%.%/]*$", "^/[%.%/]*var/+run[%.%/]*$", "^/[%.%/]*var/+lib[%.%/]*$", "^/[%.%/]*var/+log[%.%/]*$", "^/[%.%/]*var/+lib/+kubelet$", "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+etcd$", "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+docker$", "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+containerd$", "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+rancher$", "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$", "^/[%.%/]*run/+containerd$", "^/[%.%/]*run/+containerd[%.%/][^\010]*$", "^/[%.%/]*run/+docker$", "^/[%.%/]*run/+docker[%.%/][^\010]*$", "^/[%.%/]*run/+crio$", "^/[%.%/]*run/+crio[%.%/][^\010]*$", "^/[%.%/]*run/+k3s$", "^/[%.%/]*run/+k3s[%.%/][^\010]*$", "^/[%.%/]*run/+secrets$", "^/[%.%/]*run/+secrets[%.%/][^\010]*$", "^/[%.%/]*run/+docker%.sock$", "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+crio%.sock$", "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+containerd$", "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker$", "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio$", "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$", "^/[%.%/]*var/+run/+k3s$", "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$", "^/[%.%/]*var/+run/+secrets$", "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker%.sock$", "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio%.sock$", "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "/%.%./", "/%.%.$" }
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:735:27)
+  K[78] = { "^[%.%/]*$", "^/[%.%/]*etc$", "^/[%.%/]*etc[%.%/][^\010]*$", "^/[%.%/]*root$", "^/[%.%/]*root[%.%/][^\010]*$", "^/[%.%/]*home$", "^/[%.%/]*home[%.%/][^\010]*$", "^/[%.%/]*proc$", "^/[%.%/]*proc[%.%/][^\010]*$", "^/[%.%/]*sys$", "^/[%.%/]*sys[%.%/][^\010]*$", "^/[%.%/]*dev$", "^/[%.%/]*dev[%.%/][^\010]*$", "^/[%.%/]*boot$", "^/[%.%/]*boot[%.%/][^\010]*$", "^/[%.%/]*var[%.%/]*$", "^/[%.%/]*run[%.%/]*$", "^/[%.%/]*var/+run[%.%/]*$", "^/[%.%/]*var/+lib[%.%/]*$", "^/[%.%/]*var/+log[%.%/]*$", "^/[%.%/]*var/+lib/+kubelet$", "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+etcd$", "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+docker$", "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+containerd$", "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+rancher$", "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$", "^/[%.%/]*run/+containerd$", "^/[%.%/]*run/+containerd[%.%/][^\010]*$", "^/[%.%/]*run/+docker$", "^/[%.%/]*run/+docker[%.%/][^\010]*$", "^/[%.%/]*run/+crio$", "^/[%.%/]*run/+crio[%.%/][^\010]*$", "^/[%.%/]*run/+k3s$", "^/[%.%/]*run/+k3s[%.%/][^\010]*$", "^/[%.%/]*run/+secrets$", "^/[%.%/]*run/+secrets[%.%/][^\010]*$", "^/[%.%/]*run/+docker%.sock$", "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+crio%.sock$", "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+containerd$", "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker$", "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio$", "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$", "^/[%.%/]*var/+run/+k3s$", "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$", "^/[%.%/]*var/+run/+secrets$", "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker%.sock$", "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio%.sock$", "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "/%.%./", "/%.%.$" }
   T[9] = function(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5270,39 +5946,39 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:729:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:739:23)
   T[10] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:732:27)
-  K[141] = { "requestObject", "spec", "template", "spec", "hostPID" }
+  -- requestObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:742:27)
+  K[79] = { "requestObject", "spec", "template", "spec", "hostPID" }
   T[11] = function(e)
-    local v = dig(e, K[141])
+    local v = dig(e, K[79])
     return v == true
   end
-  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:734:27)
-  K[142] = { "requestObject", "spec", "template", "spec", "hostIPC" }
+  -- requestObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:744:27)
+  K[80] = { "requestObject", "spec", "template", "spec", "hostIPC" }
   T[12] = function(e)
-    local v = dig(e, K[142])
+    local v = dig(e, K[80])
     return v == true
   end
-  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:736:27)
-  K[143] = { "requestObject", "spec", "template", "spec", "hostNetwork" }
+  -- requestObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:746:27)
+  K[81] = { "requestObject", "spec", "template", "spec", "hostNetwork" }
   T[13] = function(e)
-    local v = dig(e, K[143])
+    local v = dig(e, K[81])
     return v == true
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:738:27)
-  K[144] = { "requestObject", "spec", "template", "spec", "volumes" }
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:748:27)
+  K[82] = { "requestObject", "spec", "template", "spec", "volumes" }
   T[14] = function(e)
-    local v = dig(e, K[144])
+    local v = dig(e, K[82])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5310,15 +5986,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:741:27)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:751:27)
   T[15] = function(e)
-    local v = dig(e, K[144])
+    local v = dig(e, K[82])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5332,9 +6008,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:744:27)
+  -- requestObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:754:27)
   T[16] = function(e)
-    local v = dig(e, K[144])
+    local v = dig(e, K[82])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5342,39 +6018,39 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:748:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:758:23)
   T[17] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:751:27)
-  K[145] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:761:27)
+  K[83] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }
   T[18] = function(e)
-    local v = dig(e, K[145])
+    local v = dig(e, K[83])
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:753:27)
-  K[146] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:763:27)
+  K[84] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }
   T[19] = function(e)
-    local v = dig(e, K[146])
+    local v = dig(e, K[84])
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:755:27)
-  K[147] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:765:27)
+  K[85] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }
   T[20] = function(e)
-    local v = dig(e, K[147])
+    local v = dig(e, K[85])
     return v == true
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:757:27)
-  K[148] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "volumes" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:767:27)
+  K[86] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "volumes" }
   T[21] = function(e)
-    local v = dig(e, K[148])
+    local v = dig(e, K[86])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5382,15 +6058,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:760:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:770:27)
   T[22] = function(e)
-    local v = dig(e, K[148])
+    local v = dig(e, K[86])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5404,9 +6080,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:763:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:773:27)
   T[23] = function(e)
-    local v = dig(e, K[148])
+    local v = dig(e, K[86])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5414,39 +6090,43 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:767:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:777:23)
   T[24] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:770:27)
-  K[149] = { "requestObject", "template", "spec", "hostPID" }
+  -- requestObject.template.spec.hostPID equals (rules/detect/workloads.yaml:780:27)
+  K[87] = { "requestObject", "template", "spec", "hostPID" }
   T[25] = function(e)
-    local v = dig(e, K[149])
+    local v = dig(e, K[87])
     return v == true
   end
-  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:772:27)
-  K[150] = { "requestObject", "template", "spec", "hostIPC" }
+  -- requestObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:782:27)
+  K[88] = { "requestObject", "template", "spec", "hostIPC" }
   T[26] = function(e)
-    local v = dig(e, K[150])
+    local v = dig(e, K[88])
     return v == true
   end
-  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:774:27)
-  K[151] = { "requestObject", "template", "spec", "hostNetwork" }
+  -- requestObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:784:27)
+  K[89] = { "requestObject", "template", "spec", "hostNetwork" }
   T[27] = function(e)
-    local v = dig(e, K[151])
+    local v = dig(e, K[89])
     return v == true
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:776:27)
-  K[152] = { "requestObject", "template", "spec", "volumes" }
+  -- requestObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:786:27)
+  K[90] = { "requestObject", "template", "spec", "volumes" }
   T[28] = function(e)
-    local v = dig(e, K[152])
+    local v = dig(e, K[90])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5454,15 +6134,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:779:27)
+  -- requestObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:789:27)
   T[29] = function(e)
-    local v = dig(e, K[152])
+    local v = dig(e, K[90])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5476,9 +6156,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:782:27)
+  -- requestObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:792:27)
   T[30] = function(e)
-    local v = dig(e, K[152])
+    local v = dig(e, K[90])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5486,44 +6166,58 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:786:19)
+  -- verb equals (rules/detect/workloads.yaml:796:19)
   T[31] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:790:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:800:27)
   T[32] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:793:31)
-  K[153] = { "responseObject", "spec", "hostPID" }
+  -- responseObject.spec.hostPID equals (rules/detect/workloads.yaml:803:31)
   T[33] = function(e)
-    local v = dig(e, K[153])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
     return v == true
   end
-  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:795:31)
-  K[154] = { "responseObject", "spec", "hostIPC" }
+  -- responseObject.spec.hostIPC equals (rules/detect/workloads.yaml:805:31)
   T[34] = function(e)
-    local v = dig(e, K[154])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
     return v == true
   end
-  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:797:31)
-  K[155] = { "responseObject", "spec", "hostNetwork" }
+  -- responseObject.spec.hostNetwork equals (rules/detect/workloads.yaml:807:31)
   T[35] = function(e)
-    local v = dig(e, K[155])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
     return v == true
   end
-  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:799:31)
-  K[156] = { "responseObject", "spec", "volumes" }
+  -- responseObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:809:31)
   T[36] = function(e)
-    local v = dig(e, K[156])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5531,15 +6225,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:802:31)
+  -- responseObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:812:31)
   T[37] = function(e)
-    local v = dig(e, K[156])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5553,9 +6251,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:805:31)
+  -- responseObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:815:31)
   T[38] = function(e)
-    local v = dig(e, K[156])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5563,39 +6265,39 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:809:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:819:27)
   T[39] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:812:31)
-  K[157] = { "responseObject", "spec", "template", "spec", "hostPID" }
+  -- responseObject.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:822:31)
+  K[91] = { "responseObject", "spec", "template", "spec", "hostPID" }
   T[40] = function(e)
-    local v = dig(e, K[157])
+    local v = dig(e, K[91])
     return v == true
   end
-  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:814:31)
-  K[158] = { "responseObject", "spec", "template", "spec", "hostIPC" }
+  -- responseObject.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:824:31)
+  K[92] = { "responseObject", "spec", "template", "spec", "hostIPC" }
   T[41] = function(e)
-    local v = dig(e, K[158])
+    local v = dig(e, K[92])
     return v == true
   end
-  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:816:31)
-  K[159] = { "responseObject", "spec", "template", "spec", "hostNetwork" }
+  -- responseObject.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:826:31)
+  K[93] = { "responseObject", "spec", "template", "spec", "hostNetwork" }
   T[42] = function(e)
-    local v = dig(e, K[159])
+    local v = dig(e, K[93])
     return v == true
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:818:31)
-  K[160] = { "responseObject", "spec", "template", "spec", "volumes" }
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:828:31)
+  K[94] = { "responseObject", "spec", "template", "spec", "volumes" }
   T[43] = function(e)
-    local v = dig(e, K[160])
+    local v = dig(e, K[94])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5603,15 +6305,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:821:31)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:831:31)
   T[44] = function(e)
-    local v = dig(e, K[160])
+    local v = dig(e, K[94])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5625,9 +6327,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:824:31)
+  -- responseObject.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:834:31)
   T[45] = function(e)
-    local v = dig(e, K[160])
+    local v = dig(e, K[94])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5635,39 +6337,39 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:828:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:838:27)
   T[46] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:831:31)
-  K[161] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostPID equals (rules/detect/workloads.yaml:841:31)
+  K[95] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }
   T[47] = function(e)
-    local v = dig(e, K[161])
+    local v = dig(e, K[95])
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:833:31)
-  K[162] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostIPC equals (rules/detect/workloads.yaml:843:31)
+  K[96] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }
   T[48] = function(e)
-    local v = dig(e, K[162])
+    local v = dig(e, K[96])
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:835:31)
-  K[163] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.hostNetwork equals (rules/detect/workloads.yaml:845:31)
+  K[97] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }
   T[49] = function(e)
-    local v = dig(e, K[163])
+    local v = dig(e, K[97])
     return v == true
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:837:31)
-  K[164] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "volumes" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:847:31)
+  K[98] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "volumes" }
   T[50] = function(e)
-    local v = dig(e, K[164])
+    local v = dig(e, K[98])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5675,15 +6377,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:840:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:850:31)
   T[51] = function(e)
-    local v = dig(e, K[164])
+    local v = dig(e, K[98])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5697,9 +6399,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:843:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:853:31)
   T[52] = function(e)
-    local v = dig(e, K[164])
+    local v = dig(e, K[98])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5707,39 +6409,43 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:847:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:857:27)
   T[53] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:850:31)
-  K[165] = { "responseObject", "template", "spec", "hostPID" }
+  -- responseObject.template.spec.hostPID equals (rules/detect/workloads.yaml:860:31)
+  K[99] = { "responseObject", "template", "spec", "hostPID" }
   T[54] = function(e)
-    local v = dig(e, K[165])
+    local v = dig(e, K[99])
     return v == true
   end
-  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:852:31)
-  K[166] = { "responseObject", "template", "spec", "hostIPC" }
+  -- responseObject.template.spec.hostIPC equals (rules/detect/workloads.yaml:862:31)
+  K[100] = { "responseObject", "template", "spec", "hostIPC" }
   T[55] = function(e)
-    local v = dig(e, K[166])
+    local v = dig(e, K[100])
     return v == true
   end
-  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:854:31)
-  K[167] = { "responseObject", "template", "spec", "hostNetwork" }
+  -- responseObject.template.spec.hostNetwork equals (rules/detect/workloads.yaml:864:31)
+  K[101] = { "responseObject", "template", "spec", "hostNetwork" }
   T[56] = function(e)
-    local v = dig(e, K[167])
+    local v = dig(e, K[101])
     return v == true
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:856:31)
-  K[168] = { "responseObject", "template", "spec", "volumes" }
+  -- responseObject.template.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:866:31)
+  K[102] = { "responseObject", "template", "spec", "volumes" }
   T[57] = function(e)
-    local v = dig(e, K[168])
+    local v = dig(e, K[102])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5747,15 +6453,15 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:859:31)
+  -- responseObject.template.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:869:31)
   T[58] = function(e)
-    local v = dig(e, K[168])
+    local v = dig(e, K[102])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5769,9 +6475,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:862:31)
+  -- responseObject.template.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:872:31)
   T[59] = function(e)
-    local v = dig(e, K[168])
+    local v = dig(e, K[102])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5779,34 +6485,61 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:867:19)
-  K[169] = { "requestObject", "spec", "workflowSpec", "hostPID" }
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:878:23)
   T[60] = function(e)
-    local v = dig(e, K[169])
-    return v == true
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:869:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:880:23)
   T[61] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostPID"]
-        if v1 == true then return true end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:871:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:882:23)
   T[62] = function(e)
-    local v = dig(e, K[129])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
+  end
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:884:23)
+  T[63] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
+  end
+  -- requestObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:887:23)
+  K[103] = { "requestObject", "spec", "workflowSpec", "hostPID" }
+  T[64] = function(e)
+    local v = dig(e, K[103])
+    return v == true
+  end
+  -- requestObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:889:23)
+  T[65] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5817,60 +6550,68 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:873:19)
-  K[170] = { "requestObject", "spec", "workflowSpec", "hostIPC" }
-  T[63] = function(e)
-    local v = dig(e, K[170])
-    return v == true
-  end
-  -- requestObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:875:19)
-  T[64] = function(e)
-    local v = dig(e, K[128])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostIPC"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:877:19)
-  T[65] = function(e)
-    local v = dig(e, K[129])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostIPC"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:879:19)
-  K[171] = { "requestObject", "spec", "workflowSpec", "hostNetwork" }
+  -- requestObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:891:23)
   T[66] = function(e)
-    local v = dig(e, K[171])
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostPID"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:893:23)
+  K[104] = { "requestObject", "spec", "workflowSpec", "hostIPC" }
+  T[67] = function(e)
+    local v = dig(e, K[104])
     return v == true
   end
-  -- requestObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:881:19)
-  T[67] = function(e)
-    local v = dig(e, K[128])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostNetwork"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:883:19)
+  -- requestObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:895:23)
   T[68] = function(e)
-    local v = dig(e, K[129])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostIPC"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:897:23)
+  T[69] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostIPC"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:899:23)
+  K[105] = { "requestObject", "spec", "workflowSpec", "hostNetwork" }
+  T[70] = function(e)
+    local v = dig(e, K[105])
+    return v == true
+  end
+  -- requestObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:901:23)
+  T[71] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5881,10 +6622,23 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:885:19)
-  K[172] = { "requestObject", "spec", "workflowSpec", "volumes" }
-  T[69] = function(e)
-    local v = dig(e, K[172])
+  -- requestObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:903:23)
+  T[72] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostNetwork"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:905:23)
+  K[106] = { "requestObject", "spec", "workflowSpec", "volumes" }
+  T[73] = function(e)
+    local v = dig(e, K[106])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5892,15 +6646,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:888:19)
-  T[70] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:908:23)
+  T[74] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5913,7 +6671,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if K[138][v4] == true then return true end
+                if K[77][v4] == true then return true end
               end
             end
           end
@@ -5922,9 +6680,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:891:19)
-  T[71] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:911:23)
+  T[75] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5937,7 +6695,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if K[138][v4] == true then return true end
+                if K[77][v4] == true then return true end
               end
             end
           end
@@ -5946,9 +6704,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:894:19)
-  T[72] = function(e)
-    local v = dig(e, K[172])
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:914:23)
+  T[76] = function(e)
+    local v = dig(e, K[106])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5962,9 +6720,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:897:19)
-  T[73] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:917:23)
+  T[77] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -5986,9 +6748,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:900:19)
-  T[74] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:920:23)
+  T[78] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6010,9 +6772,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:903:19)
-  T[75] = function(e)
-    local v = dig(e, K[172])
+  -- requestObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:923:23)
+  T[79] = function(e)
+    local v = dig(e, K[106])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6020,15 +6782,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:906:19)
-  T[76] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:926:23)
+  T[80] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6041,7 +6807,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if type(v4) == "string" and find_any(v4, K[140]) then return true end
+                if type(v4) == "string" and find_any(v4, K[78]) then return true end
               end
             end
           end
@@ -6050,9 +6816,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:909:19)
-  T[77] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:929:23)
+  T[81] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6065,7 +6831,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if type(v4) == "string" and find_any(v4, K[140]) then return true end
+                if type(v4) == "string" and find_any(v4, K[78]) then return true end
               end
             end
           end
@@ -6074,97 +6840,96 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:913:23)
-  T[78] = function(e)
+  -- verb equals (rules/detect/workloads.yaml:933:27)
+  T[82] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:916:27)
-  K[173] = { "responseObject", "spec", "workflowSpec", "hostPID" }
-  T[79] = function(e)
-    local v = dig(e, K[173])
-    return v == true
-  end
-  -- responseObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:918:27)
-  T[80] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostPID"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:920:27)
-  T[81] = function(e)
-    local v = dig(e, K[131])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostPID"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:922:27)
-  K[174] = { "responseObject", "spec", "workflowSpec", "hostIPC" }
-  T[82] = function(e)
-    local v = dig(e, K[174])
-    return v == true
-  end
-  -- responseObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:924:27)
+  -- responseObject.spec.workflowSpec.hostPID equals (rules/detect/workloads.yaml:936:31)
+  K[107] = { "responseObject", "spec", "workflowSpec", "hostPID" }
   T[83] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostIPC"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:926:27)
-  T[84] = function(e)
-    local v = dig(e, K[131])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostIPC"]
-        if v1 == true then return true end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:928:27)
-  K[175] = { "responseObject", "spec", "workflowSpec", "hostNetwork" }
-  T[85] = function(e)
-    local v = dig(e, K[175])
+    local v = dig(e, K[107])
     return v == true
   end
-  -- responseObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:930:27)
+  -- responseObject.spec.templates[*].hostPID equals (rules/detect/workloads.yaml:938:31)
+  T[84] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostPID"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].hostPID equals (rules/detect/workloads.yaml:940:31)
+  T[85] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostPID"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.hostIPC equals (rules/detect/workloads.yaml:942:31)
+  K[108] = { "responseObject", "spec", "workflowSpec", "hostIPC" }
   T[86] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["hostNetwork"]
-        if v1 == true then return true end
-      end
-    end
-    return false
+    local v = dig(e, K[108])
+    return v == true
   end
-  -- responseObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:932:27)
+  -- responseObject.spec.templates[*].hostIPC equals (rules/detect/workloads.yaml:944:31)
   T[87] = function(e)
-    local v = dig(e, K[131])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostIPC"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].hostIPC equals (rules/detect/workloads.yaml:946:31)
+  T[88] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostIPC"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.hostNetwork equals (rules/detect/workloads.yaml:948:31)
+  K[109] = { "responseObject", "spec", "workflowSpec", "hostNetwork" }
+  T[89] = function(e)
+    local v = dig(e, K[109])
+    return v == true
+  end
+  -- responseObject.spec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:950:31)
+  T[90] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6175,10 +6940,23 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:934:27)
-  K[176] = { "responseObject", "spec", "workflowSpec", "volumes" }
-  T[88] = function(e)
-    local v = dig(e, K[176])
+  -- responseObject.spec.workflowSpec.templates[*].hostNetwork equals (rules/detect/workloads.yaml:952:31)
+  T[91] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["hostNetwork"]
+        if v1 == true then return true end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:954:31)
+  K[110] = { "responseObject", "spec", "workflowSpec", "volumes" }
+  T[92] = function(e)
+    local v = dig(e, K[110])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6186,15 +6964,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if K[77][v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:937:27)
-  T[89] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:957:31)
+  T[93] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6207,7 +6989,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if K[138][v4] == true then return true end
+                if K[77][v4] == true then return true end
               end
             end
           end
@@ -6216,9 +6998,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:940:27)
-  T[90] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path in (rules/detect/workloads.yaml:960:31)
+  T[94] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6231,7 +7013,7 @@ do
               local v3 = v2["hostPath"]
               if type(v3) == "table" then
                 local v4 = v3["path"]
-                if K[138][v4] == true then return true end
+                if K[77][v4] == true then return true end
               end
             end
           end
@@ -6240,9 +7022,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:943:27)
-  T[91] = function(e)
-    local v = dig(e, K[176])
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:963:31)
+  T[95] = function(e)
+    local v = dig(e, K[110])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6256,9 +7038,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:946:27)
-  T[92] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:966:31)
+  T[96] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6280,9 +7066,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:949:27)
-  T[93] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:969:31)
+  T[97] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6304,9 +7090,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:952:27)
-  T[94] = function(e)
-    local v = dig(e, K[176])
+  -- responseObject.spec.workflowSpec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:972:31)
+  T[98] = function(e)
+    local v = dig(e, K[110])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6314,130 +7100,146 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, K[78]) then return true end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:955:27)
-  T[95] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["volumes"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["hostPath"]
-              if type(v3) == "table" then
-                local v4 = v3["path"]
-                if type(v4) == "string" and find_any(v4, K[140]) then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:958:27)
-  T[96] = function(e)
-    local v = dig(e, K[131])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["volumes"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["hostPath"]
-              if type(v3) == "table" then
-                local v4 = v3["path"]
-                if type(v4) == "string" and find_any(v4, K[140]) then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject json_patch (rules/detect/workloads.yaml:964:19)
-  local J97 = { pats = { { "spec", "hostPID" }, { "spec", "template", "spec", "hostPID" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }, { "template", "spec", "hostPID" }, { "spec", "workflowSpec", "hostPID" }, { "spec", "templates", WILD, "hostPID" }, { "spec", "workflowSpec", "templates", WILD, "hostPID" }, { "spec", "hostIPC" }, { "spec", "template", "spec", "hostIPC" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }, { "template", "spec", "hostIPC" }, { "spec", "workflowSpec", "hostIPC" }, { "spec", "templates", WILD, "hostIPC" }, { "spec", "workflowSpec", "templates", WILD, "hostIPC" }, { "spec", "hostNetwork" }, { "spec", "template", "spec", "hostNetwork" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }, { "template", "spec", "hostNetwork" }, { "spec", "workflowSpec", "hostNetwork" }, { "spec", "templates", WILD, "hostNetwork" }, { "spec", "workflowSpec", "templates", WILD, "hostNetwork" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return v == true end }
-  T[97] = function(e)
-    local v = e["requestObject"]
-    return patch_writes(v, J97.kinds, J97.pats, J97.test, false)
-  end
-  -- requestObject json_patch (rules/detect/workloads.yaml:989:19)
-  local J98 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return K[138][v] == true end }
-  T[98] = function(e)
-    local v = e["requestObject"]
-    return patch_writes(v, J98.kinds, J98.pats, J98.test, false)
-  end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1001:19)
-  local J99 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return type(v) == "string" and (ssub(v, 1, 5) == "/etc/" or ssub(v, 1, 6) == "/root/" or ssub(v, 1, 6) == "/home/" or ssub(v, 1, 6) == "/proc/" or ssub(v, 1, 5) == "/sys/" or ssub(v, 1, 5) == "/dev/" or ssub(v, 1, 6) == "/boot/" or ssub(v, 1, 17) == "/var/lib/kubelet/" or ssub(v, 1, 14) == "/var/lib/etcd/" or ssub(v, 1, 16) == "/var/lib/docker/" or ssub(v, 1, 16) == "/run/containerd/" or ssub(v, 1, 20) == "/var/run/containerd/" or ssub(v, 1, 17) == "/var/run/secrets/" or ssub(v, 1, 13) == "/run/secrets/") end }
+  -- responseObject.spec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:975:31)
   T[99] = function(e)
-    local v = e["requestObject"]
-    return patch_writes(v, J99.kinds, J99.pats, J99.test, false)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["volumes"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["hostPath"]
+              if type(v3) == "table" then
+                local v4 = v3["path"]
+                if type(v4) == "string" and find_any(v4, K[78]) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1013:19)
-  local J100 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return type(v) == "string" and find_any(v, K[140]) end }
+  -- responseObject.spec.workflowSpec.templates[*].volumes[*].hostPath.path regex (rules/detect/workloads.yaml:978:31)
   T[100] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["volumes"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["hostPath"]
+              if type(v3) == "table" then
+                local v4 = v3["path"]
+                if type(v4) == "string" and find_any(v4, K[78]) then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:984:19)
+  local J101 = { pats = { { "spec", "hostPID" }, { "spec", "template", "spec", "hostPID" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostPID" }, { "template", "spec", "hostPID" }, { "spec", "workflowSpec", "hostPID" }, { "spec", "templates", WILD, "hostPID" }, { "spec", "workflowSpec", "templates", WILD, "hostPID" }, { "spec", "hostIPC" }, { "spec", "template", "spec", "hostIPC" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostIPC" }, { "template", "spec", "hostIPC" }, { "spec", "workflowSpec", "hostIPC" }, { "spec", "templates", WILD, "hostIPC" }, { "spec", "workflowSpec", "templates", WILD, "hostIPC" }, { "spec", "hostNetwork" }, { "spec", "template", "spec", "hostNetwork" }, { "spec", "jobTemplate", "spec", "template", "spec", "hostNetwork" }, { "template", "spec", "hostNetwork" }, { "spec", "workflowSpec", "hostNetwork" }, { "spec", "templates", WILD, "hostNetwork" }, { "spec", "workflowSpec", "templates", WILD, "hostNetwork" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[101] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J100.kinds, J100.pats, J100.test, false)
+    return patch_writes(v, J101.kinds, J101.pats, J101.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1009:19)
+  local J102 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return K[77][v] == true end }
+  T[102] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J102.kinds, J102.pats, J102.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1021:19)
+  local J103 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and (ssub(v, 1, 5) == "/etc/" or ssub(v, 1, 6) == "/root/" or ssub(v, 1, 6) == "/home/" or ssub(v, 1, 6) == "/proc/" or ssub(v, 1, 5) == "/sys/" or ssub(v, 1, 5) == "/dev/" or ssub(v, 1, 6) == "/boot/" or ssub(v, 1, 17) == "/var/lib/kubelet/" or ssub(v, 1, 14) == "/var/lib/etcd/" or ssub(v, 1, 16) == "/var/lib/docker/" or ssub(v, 1, 16) == "/run/containerd/" or ssub(v, 1, 20) == "/var/run/containerd/" or ssub(v, 1, 17) == "/var/run/secrets/" or ssub(v, 1, 13) == "/run/secrets/") end }
+  T[103] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J103.kinds, J103.pats, J103.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:1033:19)
+  local J104 = { pats = { { "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "jobTemplate", "spec", "template", "spec", "volumes", WILD, "hostPath", "path" }, { "template", "spec", "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "volumes", WILD, "hostPath", "path" }, { "spec", "templates", WILD, "volumes", WILD, "hostPath", "path" }, { "spec", "workflowSpec", "templates", WILD, "volumes", WILD, "hostPath", "path" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and find_any(v, K[78]) end }
+  T[104] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J104.kinds, J104.pats, J104.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[101] = function(e)
+  T[105] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[102] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[106] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[103] = function(e)
+  T[107] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[104] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[108] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[105] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[109] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[106] = function(e)
-    local v = dig(e, K[2])
+  T[110] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- objectRef.resource equals (rules/detect/workloads.yaml:1031:13)
-  T[107] = function(e)
-    local v = dig(e, K[46])
+  -- objectRef.resource equals (rules/detect/workloads.yaml:1051:13)
+  T[111] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
     return v == "daemonsets"
   end
-  -- user.username in (rules/detect/workloads.yaml:1033:13)
-  T[108] = function(e)
-    local v = dig(e, K[2])
-    return K[134][v] == true
+  -- user.username in (rules/detect/workloads.yaml:1053:13)
+  T[112] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[76][v] == true
   end
   PRED[54] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or T[60](e) or T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or (T[78](e) and (T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e))) or T[97](e) or T[98](e) or T[99](e) or T[100](e)) and not (T[101](e) or (T[102](e) and T[103](e) and T[104](e)) or T[105](e) or T[106](e) or (T[107](e) and T[108](e))))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or ((T[60](e) or T[61](e) or T[62](e) or T[63](e)) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e) or T[81](e) or (T[82](e) and (T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e))))) or T[101](e) or T[102](e) or T[103](e) or T[104](e)) and not (T[105](e) or (T[106](e) and T[107](e) and T[108](e)) or T[109](e) or T[110](e) or (T[111](e) and T[112](e))))
   end
 end
 
@@ -6445,9 +7247,11 @@ end
 RULE_ID[55], KIND[55], HITS[55] = "pod-created-in-kube-system", "detect", 0
 RANK[55] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1528:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1548:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb equals (rules/macros.yaml:57:11)
@@ -6456,38 +7260,53 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S3 = K[17]
   local function t3(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S3[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
   -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S5 = K[33]
   local function t5(e)
-    local v = dig(e, K[44])
-    return K[75][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S5[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S6 = K[4]
   local function t6(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S6[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t7(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
-  -- user.username prefix (rules/detect/workloads.yaml:1535:17)
+  -- user.username prefix (rules/detect/workloads.yaml:1555:17)
   local function t8(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 34) == "system:serviceaccount:kube-system:"
   end
-  -- objectRef.namespace equals (rules/detect/workloads.yaml:1537:17)
+  -- objectRef.namespace equals (rules/detect/workloads.yaml:1557:17)
   local function t9(e)
-    local v = dig(e, K[44])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
     return v == "kube-system"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -6504,19 +7323,26 @@ end
 RULE_ID[56], KIND[56], HITS[56] = "cronjob-created-or-modified", "detect", 0
 RANK[56] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1613:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1633:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -6533,20 +7359,29 @@ end
 RULE_ID[57], KIND[57], HITS[57] = "nodeport-service", "detect", 0
 RANK[57] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:1645:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:1665:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1649:15)
-  K[177] = { "requestObject", "spec", "type" }
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1669:15)
   local function t2(e)
-    local v = dig(e, K[177])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:1651:15)
+  -- requestObject.spec.ports[*].nodePort gt (rules/detect/workloads.yaml:1671:15)
   local function t3(e)
-    local v = dig(e, K[52])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ports"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6557,50 +7392,60 @@ do
     end
     return false
   end
-  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1654:19)
+  -- requestObject.spec.type equals (rules/detect/workloads.yaml:1674:19)
   local function t4(e)
-    local v = dig(e, K[177])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
     return v == "LoadBalancer"
   end
-  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:1657:21)
-  K[178] = { "requestObject", "spec", "allocateLoadBalancerNodePorts" }
+  -- requestObject.spec.allocateLoadBalancerNodePorts equals (rules/detect/workloads.yaml:1677:21)
   local function t5(e)
-    local v = dig(e, K[178])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["allocateLoadBalancerNodePorts"]
     return v == false
   end
-  -- verb equals (rules/detect/workloads.yaml:1660:19)
+  -- verb equals (rules/detect/workloads.yaml:1680:19)
   local function t6(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.type equals (rules/detect/workloads.yaml:1662:19)
-  K[179] = { "responseObject", "spec", "type" }
+  -- responseObject.spec.type equals (rules/detect/workloads.yaml:1682:19)
   local function t7(e)
-    local v = dig(e, K[179])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["type"]
     return v == "NodePort"
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1665:15)
+  -- requestObject json_patch (rules/detect/workloads.yaml:1685:15)
   local J8 = { pats = { { "spec", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return v == "NodePort" end }
   local function t8(e)
     local v = e["requestObject"]
     return patch_writes(v, J8.kinds, J8.pats, J8.test, false)
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1669:15)
+  -- requestObject json_patch (rules/detect/workloads.yaml:1689:15)
   local J9 = { pats = { { "spec", "ports", WILD, "nodePort" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return type(v) == "number" and v > 0 end }
   local function t9(e)
     local v = e["requestObject"]
     return patch_writes(v, J9.kinds, J9.pats, J9.test, false)
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1674:19)
+  -- requestObject json_patch (rules/detect/workloads.yaml:1694:19)
   local J10 = { pats = { { "spec", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return v == "LoadBalancer" end }
   local function t10(e)
     local v = e["requestObject"]
     return patch_writes(v, J10.kinds, J10.pats, J10.test, false)
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:1679:21)
+  -- requestObject json_patch (rules/detect/workloads.yaml:1699:21)
   local J11 = { pats = { { "spec", "allocateLoadBalancerNodePorts" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return v == false end }
   local function t11(e)
@@ -6624,23 +7469,33 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:1933:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:1953:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1936:27)
-  K[180] = { "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$", "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$", "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$", "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$", "^[Bb][Pp][Ff]$", "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$", "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$", "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$", "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$", "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$", "^[Ss][Yy][Ss][Ll][Oo][Gg]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$", "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$", "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$", "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$", "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$", "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$", "^[Aa][Ll][Ll]$", "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$" }
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1956:27)
+  K[111] = { "^[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$", "^[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$", "^[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$", "^[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$", "^[Bb][Pp][Ff]$", "^[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$", "^[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$", "^[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$", "^[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$", "^[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$", "^[Ss][Yy][Ss][Ll][Oo][Gg]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Aa][Dd][Mm][Ii][Nn]$", "^[Cc][Aa][Pp]_[Nn][Ee][Tt]_[Aa][Dd][Mm][Ii][Nn]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Pp][Tt][Rr][Aa][Cc][Ee]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Mm][Oo][Dd][Uu][Ll][Ee]$", "^[Cc][Aa][Pp]_[Bb][Pp][Ff]$", "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Rr][Ee][Aa][Dd]_[Ss][Ee][Aa][Rr][Cc][Hh]$", "^[Cc][Aa][Pp]_[Dd][Aa][Cc]_[Oo][Vv][Ee][Rr][Rr][Ii][Dd][Ee]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Rr][Aa][Ww][Ii][Oo]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss]_[Bb][Oo][Oo][Tt]$", "^[Cc][Aa][Pp]_[Pp][Ee][Rr][Ff][Mm][Oo][Nn]$", "^[Cc][Aa][Pp]_[Ss][Yy][Ss][Ll][Oo][Gg]$", "^[Aa][Ll][Ll]$", "^[Cc][Aa][Pp]_[Aa][Ll][Ll]$" }
   T[4] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6653,7 +7508,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6662,9 +7517,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1939:27)
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1959:27)
   T[5] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6677,7 +7536,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6686,9 +7545,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1942:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1962:27)
   T[6] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6701,7 +7564,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6710,14 +7573,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1946:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:1966:23)
   T[7] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1949:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1969:27)
   T[8] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6730,7 +7593,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6739,9 +7602,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1952:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1972:27)
   T[9] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6754,7 +7617,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6763,9 +7626,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1955:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1975:27)
   T[10] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6778,7 +7641,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6787,14 +7650,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1959:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:1979:23)
   T[11] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1962:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1982:27)
   T[12] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6807,7 +7670,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6816,9 +7679,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1965:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1985:27)
   T[13] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6831,7 +7694,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6840,9 +7703,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1968:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1988:27)
   T[14] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6855,7 +7718,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6864,14 +7727,18 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1972:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:1992:23)
   T[15] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1975:27)
+  -- requestObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1995:27)
   T[16] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6884,7 +7751,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6893,9 +7760,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1978:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1998:27)
   T[17] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6908,7 +7775,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6917,9 +7784,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1981:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2001:27)
   T[18] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6932,7 +7799,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6941,19 +7808,25 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:1985:19)
+  -- verb equals (rules/detect/workloads.yaml:2005:19)
   T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:1989:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:2009:27)
   T[20] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1992:31)
+  -- responseObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2012:31)
   T[21] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6966,7 +7839,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6975,9 +7848,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1995:31)
+  -- responseObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2015:31)
   T[22] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -6990,7 +7867,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -6999,9 +7876,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:1998:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2018:31)
   T[23] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7014,7 +7895,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7023,14 +7904,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2002:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2022:27)
   T[24] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2005:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2025:31)
   T[25] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7043,7 +7924,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7052,9 +7933,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2008:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2028:31)
   T[26] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7067,7 +7948,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7076,9 +7957,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2011:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2031:31)
   T[27] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7091,7 +7972,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7100,14 +7981,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2015:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2035:27)
   T[28] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2018:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2038:31)
   T[29] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7120,7 +8001,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7129,9 +8010,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2021:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2041:31)
   T[30] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7144,7 +8025,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7153,9 +8034,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2024:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2044:31)
   T[31] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7168,7 +8049,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7177,14 +8058,18 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2028:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2048:27)
   T[32] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2031:31)
+  -- responseObject.template.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2051:31)
   T[33] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7197,7 +8082,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7206,9 +8091,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2034:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2054:31)
   T[34] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7221,7 +8106,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7230,9 +8115,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2037:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2057:31)
   T[35] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7245,7 +8130,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, K[111]) then return true end
               end
             end
           end
@@ -7254,162 +8139,49 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2042:19)
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:2063:23)
   T[36] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["capabilities"]
-            if type(v3) == "table" then
-              local v4 = v3["add"]
-              if type(v4) == "table" then
-                for i5 = 1, alen(v4) do
-                  local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2045:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:2065:23)
   T[37] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["capabilities"]
-            if type(v3) == "table" then
-              local v4 = v3["add"]
-              if type(v4) == "table" then
-                for i5 = 1, alen(v4) do
-                  local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2048:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:2067:23)
   T[38] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["capabilities"]
-                if type(v4) == "table" then
-                  local v5 = v4["add"]
-                  if type(v5) == "table" then
-                    for i6 = 1, alen(v5) do
-                      local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2051:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:2069:23)
   T[39] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["capabilities"]
-                if type(v4) == "table" then
-                  local v5 = v4["add"]
-                  if type(v5) == "table" then
-                    for i6 = 1, alen(v5) do
-                      local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2054:19)
+  -- requestObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2072:23)
   T[40] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["capabilities"]
-                  if type(v5) == "table" then
-                    local v6 = v5["add"]
-                    if type(v6) == "table" then
-                      for i7 = 1, alen(v6) do
-                        local v7 = v6[i7]
-                        if type(v7) == "string" and find_any(v7, K[180]) then return true end
-                      end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2057:19)
-  T[41] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7424,7 +8196,7 @@ do
               if type(v4) == "table" then
                 for i5 = 1, alen(v4) do
                   local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
                 end
               end
             end
@@ -7434,9 +8206,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2060:19)
-  T[42] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2075:23)
+  T[41] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7451,7 +8227,7 @@ do
               if type(v4) == "table" then
                 for i5 = 1, alen(v4) do
                   local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
                 end
               end
             end
@@ -7461,9 +8237,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2063:19)
-  T[43] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2078:23)
+  T[42] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7481,7 +8261,7 @@ do
                   if type(v5) == "table" then
                     for i6 = 1, alen(v5) do
                       local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
                     end
                   end
                 end
@@ -7493,9 +8273,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2066:19)
-  T[44] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2081:23)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7513,7 +8297,7 @@ do
                   if type(v5) == "table" then
                     for i6 = 1, alen(v5) do
                       local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
                     end
                   end
                 end
@@ -7525,9 +8309,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2069:19)
-  T[45] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2084:23)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7547,7 +8335,7 @@ do
                     if type(v6) == "table" then
                       for i7 = 1, alen(v6) do
                         local v7 = v6[i7]
-                        if type(v7) == "string" and find_any(v7, K[180]) then return true end
+                        if type(v7) == "string" and find_any(v7, K[111]) then return true end
                       end
                     end
                   end
@@ -7560,167 +8348,171 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:2073:23)
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2087:23)
+  T[45] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["capabilities"]
+            if type(v3) == "table" then
+              local v4 = v3["add"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2090:23)
   T[46] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["capabilities"]
+            if type(v3) == "table" then
+              local v4 = v3["add"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2093:23)
+  T[47] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["capabilities"]
+                if type(v4) == "table" then
+                  local v5 = v4["add"]
+                  if type(v5) == "table" then
+                    for i6 = 1, alen(v5) do
+                      local v6 = v5[i6]
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2096:23)
+  T[48] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["capabilities"]
+                if type(v4) == "table" then
+                  local v5 = v4["add"]
+                  if type(v5) == "table" then
+                    for i6 = 1, alen(v5) do
+                      local v6 = v5[i6]
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2099:23)
+  T[49] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["capabilities"]
+                  if type(v5) == "table" then
+                    local v6 = v5["add"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "string" and find_any(v7, K[111]) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:2103:27)
+  T[50] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2076:27)
-  T[47] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["capabilities"]
-            if type(v3) == "table" then
-              local v4 = v3["add"]
-              if type(v4) == "table" then
-                for i5 = 1, alen(v4) do
-                  local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2079:27)
-  T[48] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["capabilities"]
-            if type(v3) == "table" then
-              local v4 = v3["add"]
-              if type(v4) == "table" then
-                for i5 = 1, alen(v4) do
-                  local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2082:27)
-  T[49] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["capabilities"]
-                if type(v4) == "table" then
-                  local v5 = v4["add"]
-                  if type(v5) == "table" then
-                    for i6 = 1, alen(v5) do
-                      local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2085:27)
-  T[50] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["capabilities"]
-                if type(v4) == "table" then
-                  local v5 = v4["add"]
-                  if type(v5) == "table" then
-                    for i6 = 1, alen(v5) do
-                      local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2088:27)
+  -- responseObject.spec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2106:31)
   T[51] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["capabilities"]
-                  if type(v5) == "table" then
-                    local v6 = v5["add"]
-                    if type(v6) == "table" then
-                      for i7 = 1, alen(v6) do
-                        local v7 = v6[i7]
-                        if type(v7) == "string" and find_any(v7, K[180]) then return true end
-                      end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2091:27)
-  T[52] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7735,7 +8527,7 @@ do
               if type(v4) == "table" then
                 for i5 = 1, alen(v4) do
                   local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
                 end
               end
             end
@@ -7745,9 +8537,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2094:27)
-  T[53] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2109:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7762,7 +8558,7 @@ do
               if type(v4) == "table" then
                 for i5 = 1, alen(v4) do
                   local v5 = v4[i5]
-                  if type(v5) == "string" and find_any(v5, K[180]) then return true end
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
                 end
               end
             end
@@ -7772,9 +8568,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2097:27)
-  T[54] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2112:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7792,7 +8592,7 @@ do
                   if type(v5) == "table" then
                     for i6 = 1, alen(v5) do
                       local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
                     end
                   end
                 end
@@ -7804,9 +8604,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2100:27)
-  T[55] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2115:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7824,7 +8628,7 @@ do
                   if type(v5) == "table" then
                     for i6 = 1, alen(v5) do
                       local v6 = v5[i6]
-                      if type(v6) == "string" and find_any(v6, K[180]) then return true end
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
                     end
                   end
                 end
@@ -7836,9 +8640,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2103:27)
-  T[56] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2118:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -7858,7 +8666,7 @@ do
                     if type(v6) == "table" then
                       for i7 = 1, alen(v6) do
                         local v7 = v6[i7]
-                        if type(v7) == "string" and find_any(v7, K[180]) then return true end
+                        if type(v7) == "string" and find_any(v7, K[111]) then return true end
                       end
                     end
                   end
@@ -7871,45 +8679,206 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:2108:15)
-  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return type(v) == "string" and find_any(v, K[180]) end }
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2121:31)
+  T[56] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["capabilities"]
+            if type(v3) == "table" then
+              local v4 = v3["add"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2124:31)
   T[57] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["capabilities"]
+            if type(v3) == "table" then
+              local v4 = v3["add"]
+              if type(v4) == "table" then
+                for i5 = 1, alen(v4) do
+                  local v5 = v4[i5]
+                  if type(v5) == "string" and find_any(v5, K[111]) then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2127:31)
+  T[58] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["capabilities"]
+                if type(v4) == "table" then
+                  local v5 = v4["add"]
+                  if type(v5) == "table" then
+                    for i6 = 1, alen(v5) do
+                      local v6 = v5[i6]
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2130:31)
+  T[59] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["capabilities"]
+                if type(v4) == "table" then
+                  local v5 = v4["add"]
+                  if type(v5) == "table" then
+                    for i6 = 1, alen(v5) do
+                      local v6 = v5[i6]
+                      if type(v6) == "string" and find_any(v6, K[111]) then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:2133:31)
+  T[60] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["capabilities"]
+                  if type(v5) == "table" then
+                    local v6 = v5["add"]
+                    if type(v6) == "table" then
+                      for i7 = 1, alen(v6) do
+                        local v7 = v6[i7]
+                        if type(v7) == "string" and find_any(v7, K[111]) then return true end
+                      end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:2138:15)
+  local J61 = { pats = { { "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "capabilities", "add", WILD }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "capabilities", "add", WILD } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "string" and find_any(v, K[111]) end }
+  T[61] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+    return patch_writes(v, J61.kinds, J61.pats, J61.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[58] = function(e)
+  T[62] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[59] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[63] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[60] = function(e)
+  T[64] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[61] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[65] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[62] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[66] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[63] = function(e)
-    local v = dig(e, K[2])
+  T[67] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[58] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
 
@@ -7920,90 +8889,106 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:2440:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:2470:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2443:27)
-  K[181] = { "requestObject", "spec", "securityContext", "seccompProfile", "type" }
+  -- requestObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2473:27)
+  K[112] = { "requestObject", "spec", "securityContext", "seccompProfile", "type" }
   T[4] = function(e)
-    local v = dig(e, K[181])
+    local v = dig(e, K[112])
     return v == "Unconfined"
   end
-  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2445:27)
-  K[182] = { "requestObject", "spec", "securityContext", "appArmorProfile", "type" }
+  -- requestObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2475:27)
+  K[113] = { "requestObject", "spec", "securityContext", "appArmorProfile", "type" }
   T[5] = function(e)
-    local v = dig(e, K[182])
+    local v = dig(e, K[113])
     return v == "Unconfined"
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2448:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2478:23)
   T[6] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2451:27)
-  K[183] = { "requestObject", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- requestObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2481:27)
+  K[114] = { "requestObject", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[7] = function(e)
-    local v = dig(e, K[183])
+    local v = dig(e, K[114])
     return v == "Unconfined"
   end
-  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2453:27)
-  K[184] = { "requestObject", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- requestObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2483:27)
+  K[115] = { "requestObject", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[8] = function(e)
-    local v = dig(e, K[184])
+    local v = dig(e, K[115])
     return v == "Unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2456:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2486:23)
   T[9] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2459:27)
-  K[185] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2489:27)
+  K[116] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[10] = function(e)
-    local v = dig(e, K[185])
+    local v = dig(e, K[116])
     return v == "Unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2461:27)
-  K[186] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2491:27)
+  K[117] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[11] = function(e)
-    local v = dig(e, K[186])
+    local v = dig(e, K[117])
     return v == "Unconfined"
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2464:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2494:23)
   T[12] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2467:27)
-  K[187] = { "requestObject", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- requestObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2497:27)
+  K[118] = { "requestObject", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[13] = function(e)
-    local v = dig(e, K[187])
+    local v = dig(e, K[118])
     return v == "Unconfined"
   end
-  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2469:27)
-  K[188] = { "requestObject", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- requestObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2499:27)
+  K[119] = { "requestObject", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[14] = function(e)
-    local v = dig(e, K[188])
+    local v = dig(e, K[119])
     return v == "Unconfined"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:2472:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:2502:23)
   T[15] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2475:27)
+  -- requestObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2505:27)
   T[16] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8020,9 +9005,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2477:27)
+  -- requestObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2507:27)
   T[17] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8039,9 +9028,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2479:27)
+  -- requestObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2509:27)
   T[18] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8058,9 +9051,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2481:27)
+  -- requestObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2511:27)
   T[19] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8077,9 +9074,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2483:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2513:27)
   T[20] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8096,9 +9097,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2485:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2515:27)
   T[21] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8115,14 +9120,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2488:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:2518:23)
   T[22] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2491:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2521:27)
   T[23] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8139,9 +9144,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2493:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2523:27)
   T[24] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8158,9 +9163,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2495:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2525:27)
   T[25] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8177,9 +9182,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2497:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2527:27)
   T[26] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8196,9 +9201,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2499:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2529:27)
   T[27] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8215,9 +9220,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2501:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2531:27)
   T[28] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8234,14 +9239,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2504:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2534:23)
   T[29] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2507:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2537:27)
   T[30] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8258,9 +9263,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2509:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2539:27)
   T[31] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8277,9 +9282,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2511:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2541:27)
   T[32] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8296,9 +9301,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2513:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2543:27)
   T[33] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8315,9 +9320,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2515:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2545:27)
   T[34] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8334,9 +9339,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2517:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2547:27)
   T[35] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8353,14 +9358,18 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2520:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:2550:23)
   T[36] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2523:27)
+  -- requestObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2553:27)
   T[37] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8377,9 +9386,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2525:27)
+  -- requestObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2555:27)
   T[38] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8396,9 +9405,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2527:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2557:27)
   T[39] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8415,9 +9424,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2529:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2559:27)
   T[40] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8434,9 +9443,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2531:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2561:27)
   T[41] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8453,9 +9462,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2533:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2563:27)
   T[42] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8472,111 +9481,123 @@ do
     end
     return false
   end
-  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2535:19)
-  K[189] = { "requestObject", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- requestObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2565:19)
+  K[120] = { "requestObject", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[43] = function(e)
-    local v = dig(e, K[189])
+    local v = dig(e, K[120])
     return v == "unconfined"
   end
-  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2537:19)
-  K[190] = { "requestObject", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- requestObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2567:19)
+  K[121] = { "requestObject", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[44] = function(e)
-    local v = dig(e, K[190])
+    local v = dig(e, K[121])
     return v == "unconfined"
   end
-  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2539:19)
-  K[191] = { "requestObject", "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- requestObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2569:19)
+  K[122] = { "requestObject", "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[45] = function(e)
-    local v = dig(e, K[191])
+    local v = dig(e, K[122])
     return v == "unconfined"
   end
-  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2541:19)
-  K[192] = { "requestObject", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- requestObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2571:19)
+  K[123] = { "requestObject", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[46] = function(e)
-    local v = dig(e, K[192])
+    local v = dig(e, K[123])
     return v == "unconfined"
   end
-  -- verb equals (rules/detect/workloads.yaml:2544:19)
+  -- verb equals (rules/detect/workloads.yaml:2574:19)
   T[47] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:2548:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:2578:27)
   T[48] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2551:31)
-  K[193] = { "responseObject", "spec", "securityContext", "seccompProfile", "type" }
+  -- responseObject.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2581:31)
+  K[124] = { "responseObject", "spec", "securityContext", "seccompProfile", "type" }
   T[49] = function(e)
-    local v = dig(e, K[193])
+    local v = dig(e, K[124])
     return v == "Unconfined"
   end
-  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2553:31)
-  K[194] = { "responseObject", "spec", "securityContext", "appArmorProfile", "type" }
+  -- responseObject.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2583:31)
+  K[125] = { "responseObject", "spec", "securityContext", "appArmorProfile", "type" }
   T[50] = function(e)
-    local v = dig(e, K[194])
+    local v = dig(e, K[125])
     return v == "Unconfined"
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2556:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2586:27)
   T[51] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2559:31)
-  K[195] = { "responseObject", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- responseObject.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2589:31)
+  K[126] = { "responseObject", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[52] = function(e)
-    local v = dig(e, K[195])
+    local v = dig(e, K[126])
     return v == "Unconfined"
   end
-  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2561:31)
-  K[196] = { "responseObject", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- responseObject.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2591:31)
+  K[127] = { "responseObject", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[53] = function(e)
-    local v = dig(e, K[196])
+    local v = dig(e, K[127])
     return v == "Unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2564:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2594:27)
   T[54] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2567:31)
-  K[197] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2597:31)
+  K[128] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[55] = function(e)
-    local v = dig(e, K[197])
+    local v = dig(e, K[128])
     return v == "Unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2569:31)
-  K[198] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2599:31)
+  K[129] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[56] = function(e)
-    local v = dig(e, K[198])
+    local v = dig(e, K[129])
     return v == "Unconfined"
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2572:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2602:27)
   T[57] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2575:31)
-  K[199] = { "responseObject", "template", "spec", "securityContext", "seccompProfile", "type" }
+  -- responseObject.template.spec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2605:31)
+  K[130] = { "responseObject", "template", "spec", "securityContext", "seccompProfile", "type" }
   T[58] = function(e)
-    local v = dig(e, K[199])
+    local v = dig(e, K[130])
     return v == "Unconfined"
   end
-  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2577:31)
-  K[200] = { "responseObject", "template", "spec", "securityContext", "appArmorProfile", "type" }
+  -- responseObject.template.spec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2607:31)
+  K[131] = { "responseObject", "template", "spec", "securityContext", "appArmorProfile", "type" }
   T[59] = function(e)
-    local v = dig(e, K[200])
+    local v = dig(e, K[131])
     return v == "Unconfined"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:2580:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:2610:27)
   T[60] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2583:31)
+  -- responseObject.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2613:31)
   T[61] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8593,9 +9614,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2585:31)
+  -- responseObject.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2615:31)
   T[62] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8612,9 +9637,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2587:31)
+  -- responseObject.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2617:31)
   T[63] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8631,9 +9660,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2589:31)
+  -- responseObject.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2619:31)
   T[64] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8650,9 +9683,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2591:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2621:31)
   T[65] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8669,9 +9706,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2593:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2623:31)
   T[66] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8688,14 +9729,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2596:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:2626:27)
   T[67] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2599:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2629:31)
   T[68] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8712,9 +9753,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2601:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2631:31)
   T[69] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8731,9 +9772,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2603:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2633:31)
   T[70] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8750,9 +9791,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2605:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2635:31)
   T[71] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8769,9 +9810,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2607:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2637:31)
   T[72] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8788,9 +9829,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2609:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2639:31)
   T[73] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8807,14 +9848,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2612:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:2642:27)
   T[74] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2615:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2645:31)
   T[75] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8831,9 +9872,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2617:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2647:31)
   T[76] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8850,9 +9891,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2619:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2649:31)
   T[77] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8869,9 +9910,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2621:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2651:31)
   T[78] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8888,9 +9929,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2623:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2653:31)
   T[79] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8907,9 +9948,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2625:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2655:31)
   T[80] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8926,14 +9967,18 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2628:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:2658:27)
   T[81] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2631:31)
+  -- responseObject.template.spec.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2661:31)
   T[82] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8950,9 +9995,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2633:31)
+  -- responseObject.template.spec.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2663:31)
   T[83] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8969,9 +10014,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2635:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2665:31)
   T[84] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -8988,9 +10033,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2637:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2667:31)
   T[85] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9007,9 +10052,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2639:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2669:31)
   T[86] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9026,9 +10071,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2641:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2671:31)
   T[87] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9045,151 +10090,85 @@ do
     end
     return false
   end
-  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2643:23)
-  K[201] = { "responseObject", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- responseObject.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2673:23)
+  K[132] = { "responseObject", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[88] = function(e)
-    local v = dig(e, K[201])
+    local v = dig(e, K[132])
     return v == "unconfined"
   end
-  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2645:23)
-  K[202] = { "responseObject", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- responseObject.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2675:23)
+  K[133] = { "responseObject", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[89] = function(e)
-    local v = dig(e, K[202])
+    local v = dig(e, K[133])
     return v == "unconfined"
   end
-  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2647:23)
-  K[203] = { "responseObject", "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- responseObject.spec.jobTemplate.spec.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2677:23)
+  K[134] = { "responseObject", "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[90] = function(e)
-    local v = dig(e, K[203])
+    local v = dig(e, K[134])
     return v == "unconfined"
   end
-  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2649:23)
-  K[204] = { "responseObject", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
+  -- responseObject.template.metadata.annotations["seccomp.security.alpha.kubernetes.io/pod"] equals (rules/detect/workloads.yaml:2679:23)
+  K[135] = { "responseObject", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }
   T[91] = function(e)
-    local v = dig(e, K[204])
+    local v = dig(e, K[135])
     return v == "unconfined"
   end
-  -- requestObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2653:19)
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:2684:23)
   T[92] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2655:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:2686:23)
   T[93] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2657:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:2688:23)
   T[94] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["seccompProfile"]
-                if type(v4) == "table" then
-                  local v5 = v4["type"]
-                  if v5 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2659:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:2690:23)
   T[95] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["seccompProfile"]
-                if type(v4) == "table" then
-                  local v5 = v4["type"]
-                  if v5 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2661:19)
+  -- requestObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2693:23)
   T[96] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["containerSet"]
+        local v1 = v0["container"]
         if type(v1) == "table" then
-          local v2 = v1["containers"]
+          local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["seccompProfile"]
-                  if type(v5) == "table" then
-                    local v6 = v5["type"]
-                    if v6 == "Unconfined" then return true end
-                  end
-                end
-              end
+            local v3 = v2["seccompProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
             end
           end
         end
@@ -9197,31 +10176,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2663:19)
+  -- requestObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2695:23)
   T[97] = function(e)
-    local v = dig(e, K[129])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2665:19)
-  T[98] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9241,9 +10202,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2667:19)
-  T[99] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2697:23)
+  T[98] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9268,9 +10233,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2669:19)
-  T[100] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2699:23)
+  T[99] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9295,9 +10264,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2671:19)
-  T[101] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2701:23)
+  T[100] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9325,18 +10298,40 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2673:19)
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2703:23)
+  T[101] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["seccompProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2705:23)
   T[102] = function(e)
-    local v = dig(e, K[128])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["container"]
+        local v1 = v0["script"]
         if type(v1) == "table" then
           local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            local v3 = v2["appArmorProfile"]
+            local v3 = v2["seccompProfile"]
             if type(v3) == "table" then
               local v4 = v3["type"]
               if v4 == "Unconfined" then return true end
@@ -9347,31 +10342,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2675:19)
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2707:23)
   T[103] = function(e)
-    local v = dig(e, K[128])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["appArmorProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2677:19)
-  T[104] = function(e)
-    local v = dig(e, K[128])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9383,7 +10356,7 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["appArmorProfile"]
+                local v4 = v3["seccompProfile"]
                 if type(v4) == "table" then
                   local v5 = v4["type"]
                   if v5 == "Unconfined" then return true end
@@ -9396,9 +10369,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2679:19)
-  T[105] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2709:23)
+  T[104] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9410,7 +10383,7 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["appArmorProfile"]
+                local v4 = v3["seccompProfile"]
                 if type(v4) == "table" then
                   local v5 = v4["type"]
                   if v5 == "Unconfined" then return true end
@@ -9423,9 +10396,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2681:19)
-  T[106] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2711:23)
+  T[105] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9439,7 +10412,7 @@ do
               if type(v3) == "table" then
                 local v4 = v3["securityContext"]
                 if type(v4) == "table" then
-                  local v5 = v4["appArmorProfile"]
+                  local v5 = v4["seccompProfile"]
                   if type(v5) == "table" then
                     local v6 = v5["type"]
                     if v6 == "Unconfined" then return true end
@@ -9453,9 +10426,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2683:19)
-  T[107] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2713:23)
+  T[106] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9475,9 +10452,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2685:19)
-  T[108] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2715:23)
+  T[107] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9497,9 +10478,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2687:19)
-  T[109] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2717:23)
+  T[108] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9524,9 +10509,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2689:19)
-  T[110] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2719:23)
+  T[109] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9551,9 +10540,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2691:19)
-  T[111] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2721:23)
+  T[110] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9581,78 +10574,195 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2693:19)
-  K[205] = { "requestObject", "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2723:23)
+  T[111] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["appArmorProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2725:23)
   T[112] = function(e)
-    local v = dig(e, K[205])
-    return v == "Unconfined"
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["appArmorProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
   end
-  -- requestObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2695:19)
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2727:23)
   T[113] = function(e)
-    local v = dig(e, K[128])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["securityContext"]
+        local v1 = v0["initContainers"]
         if type(v1) == "table" then
-          local v2 = v1["seccompProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["appArmorProfile"]
+                if type(v4) == "table" then
+                  local v5 = v4["type"]
+                  if v5 == "Unconfined" then return true end
+                end
+              end
+            end
           end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2697:19)
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2729:23)
   T[114] = function(e)
-    local v = dig(e, K[129])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["securityContext"]
+        local v1 = v0["sidecars"]
         if type(v1) == "table" then
-          local v2 = v1["seccompProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["appArmorProfile"]
+                if type(v4) == "table" then
+                  local v5 = v4["type"]
+                  if v5 == "Unconfined" then return true end
+                end
+              end
+            end
           end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2699:19)
-  K[206] = { "requestObject", "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2731:23)
   T[115] = function(e)
-    local v = dig(e, K[206])
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["appArmorProfile"]
+                  if type(v5) == "table" then
+                    local v6 = v5["type"]
+                    if v6 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2733:23)
+  K[136] = { "requestObject", "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }
+  T[116] = function(e)
+    local v = dig(e, K[136])
     return v == "Unconfined"
   end
-  -- requestObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2701:19)
-  T[116] = function(e)
-    local v = dig(e, K[128])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["securityContext"]
-        if type(v1) == "table" then
-          local v2 = v1["appArmorProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2703:19)
+  -- requestObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2735:23)
   T[117] = function(e)
-    local v = dig(e, K[129])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["seccompProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2737:23)
+  T[118] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["seccompProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2739:23)
+  K[137] = { "requestObject", "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }
+  T[119] = function(e)
+    local v = dig(e, K[137])
+    return v == "Unconfined"
+  end
+  -- requestObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2741:23)
+  T[120] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9669,132 +10779,49 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:2706:23)
-  T[118] = function(e)
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2743:23)
+  T[121] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["appArmorProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:2746:27)
+  T[122] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2709:27)
-  T[119] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2711:27)
-  T[120] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2713:27)
-  T[121] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["seccompProfile"]
-                if type(v4) == "table" then
-                  local v5 = v4["type"]
-                  if v5 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2715:27)
-  T[122] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["seccompProfile"]
-                if type(v4) == "table" then
-                  local v5 = v4["type"]
-                  if v5 == "Unconfined" then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2717:27)
+  -- responseObject.spec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2749:31)
   T[123] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["containerSet"]
+        local v1 = v0["container"]
         if type(v1) == "table" then
-          local v2 = v1["containers"]
+          local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["seccompProfile"]
-                  if type(v5) == "table" then
-                    local v6 = v5["type"]
-                    if v6 == "Unconfined" then return true end
-                  end
-                end
-              end
+            local v3 = v2["seccompProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
             end
           end
         end
@@ -9802,31 +10829,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2719:27)
+  -- responseObject.spec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2751:31)
   T[124] = function(e)
-    local v = dig(e, K[131])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["seccompProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2721:27)
-  T[125] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9846,9 +10855,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2723:27)
-  T[126] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2753:31)
+  T[125] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9873,9 +10886,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2725:27)
-  T[127] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2755:31)
+  T[126] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9900,9 +10917,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2727:27)
-  T[128] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2757:31)
+  T[127] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9930,18 +10951,40 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2729:27)
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2759:31)
+  T[128] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["seccompProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2761:31)
   T[129] = function(e)
-    local v = dig(e, K[130])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["container"]
+        local v1 = v0["script"]
         if type(v1) == "table" then
           local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            local v3 = v2["appArmorProfile"]
+            local v3 = v2["seccompProfile"]
             if type(v3) == "table" then
               local v4 = v3["type"]
               if v4 == "Unconfined" then return true end
@@ -9952,31 +10995,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2731:27)
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2763:31)
   T[130] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["appArmorProfile"]
-            if type(v3) == "table" then
-              local v4 = v3["type"]
-              if v4 == "Unconfined" then return true end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2733:27)
-  T[131] = function(e)
-    local v = dig(e, K[130])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -9988,7 +11009,7 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["appArmorProfile"]
+                local v4 = v3["seccompProfile"]
                 if type(v4) == "table" then
                   local v5 = v4["type"]
                   if v5 == "Unconfined" then return true end
@@ -10001,9 +11022,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2735:27)
-  T[132] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2765:31)
+  T[131] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10015,7 +11036,7 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["appArmorProfile"]
+                local v4 = v3["seccompProfile"]
                 if type(v4) == "table" then
                   local v5 = v4["type"]
                   if v5 == "Unconfined" then return true end
@@ -10028,9 +11049,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2737:27)
-  T[133] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2767:31)
+  T[132] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10044,7 +11065,7 @@ do
               if type(v3) == "table" then
                 local v4 = v3["securityContext"]
                 if type(v4) == "table" then
-                  local v5 = v4["appArmorProfile"]
+                  local v5 = v4["seccompProfile"]
                   if type(v5) == "table" then
                     local v6 = v5["type"]
                     if v6 == "Unconfined" then return true end
@@ -10058,9 +11079,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2739:27)
-  T[134] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2769:31)
+  T[133] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10080,9 +11105,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2741:27)
-  T[135] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2771:31)
+  T[134] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10102,9 +11131,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2743:27)
-  T[136] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2773:31)
+  T[135] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10129,9 +11162,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2745:27)
-  T[137] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2775:31)
+  T[136] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10156,9 +11193,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2747:27)
-  T[138] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2777:31)
+  T[137] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10186,78 +11227,195 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2749:27)
-  K[207] = { "responseObject", "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2779:31)
+  T[138] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["appArmorProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2781:31)
   T[139] = function(e)
-    local v = dig(e, K[207])
-    return v == "Unconfined"
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["appArmorProfile"]
+            if type(v3) == "table" then
+              local v4 = v3["type"]
+              if v4 == "Unconfined" then return true end
+            end
+          end
+        end
+      end
+    end
+    return false
   end
-  -- responseObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2751:27)
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2783:31)
   T[140] = function(e)
-    local v = dig(e, K[130])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["securityContext"]
+        local v1 = v0["initContainers"]
         if type(v1) == "table" then
-          local v2 = v1["seccompProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["appArmorProfile"]
+                if type(v4) == "table" then
+                  local v5 = v4["type"]
+                  if v5 == "Unconfined" then return true end
+                end
+              end
+            end
           end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2753:27)
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2785:31)
   T[141] = function(e)
-    local v = dig(e, K[131])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["securityContext"]
+        local v1 = v0["sidecars"]
         if type(v1) == "table" then
-          local v2 = v1["seccompProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["appArmorProfile"]
+                if type(v4) == "table" then
+                  local v5 = v4["type"]
+                  if v5 == "Unconfined" then return true end
+                end
+              end
+            end
           end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2755:27)
-  K[208] = { "responseObject", "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2787:31)
   T[142] = function(e)
-    local v = dig(e, K[208])
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["appArmorProfile"]
+                  if type(v5) == "table" then
+                    local v6 = v5["type"]
+                    if v6 == "Unconfined" then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2789:31)
+  K[138] = { "responseObject", "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }
+  T[143] = function(e)
+    local v = dig(e, K[138])
     return v == "Unconfined"
   end
-  -- responseObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2757:27)
-  T[143] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["securityContext"]
-        if type(v1) == "table" then
-          local v2 = v1["appArmorProfile"]
-          if type(v2) == "table" then
-            local v3 = v2["type"]
-            if v3 == "Unconfined" then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2759:27)
+  -- responseObject.spec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2791:31)
   T[144] = function(e)
-    local v = dig(e, K[131])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["seccompProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.seccompProfile.type equals (rules/detect/workloads.yaml:2793:31)
+  T[145] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["seccompProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2795:31)
+  K[139] = { "responseObject", "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }
+  T[146] = function(e)
+    local v = dig(e, K[139])
+    return v == "Unconfined"
+  end
+  -- responseObject.spec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2797:31)
+  T[147] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10274,52 +11432,79 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:2764:19)
-  local J145 = { pats = { { "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "appArmorProfile", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return v == "Unconfined" end }
-  T[145] = function(e)
-    local v = e["requestObject"]
-    return patch_writes(v, J145.kinds, J145.pats, J145.test, false)
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.appArmorProfile.type equals (rules/detect/workloads.yaml:2799:31)
+  T[148] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["appArmorProfile"]
+          if type(v2) == "table" then
+            local v3 = v2["type"]
+            if v3 == "Unconfined" then return true end
+          end
+        end
+      end
+    end
+    return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:2826:19)
-  local J146 = { pats = { { "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return v == "unconfined" end }
-  T[146] = function(e)
+  -- requestObject json_patch (rules/detect/workloads.yaml:2804:19)
+  local J149 = { pats = { { "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "securityContext", "seccompProfile", "type" }, { "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "seccompProfile", "type" }, { "template", "spec", "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "securityContext", "seccompProfile", "type" }, { "spec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "seccompProfile", "type" }, { "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "appArmorProfile", "type" }, { "template", "spec", "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "securityContext", "appArmorProfile", "type" }, { "spec", "templates", WILD, "securityContext", "appArmorProfile", "type" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "appArmorProfile", "type" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "Unconfined" end }
+  T[149] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J146.kinds, J146.pats, J146.test, false)
+    return patch_writes(v, J149.kinds, J149.pats, J149.test, false)
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:2866:19)
+  local J150 = { pats = { { "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "spec", "jobTemplate", "spec", "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" }, { "template", "metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == "unconfined" end }
+  T[150] = function(e)
+    local v = e["requestObject"]
+    return patch_writes(v, J150.kinds, J150.pats, J150.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[147] = function(e)
+  T[151] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[148] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[152] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[149] = function(e)
+  T[153] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[150] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[154] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[151] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[155] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[152] = function(e)
-    local v = dig(e, K[2])
+  T[156] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[59] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or (T[118](e) and (T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e))) or T[145](e) or T[146](e)) and not (T[147](e) or (T[148](e) and T[149](e) and T[150](e)) or T[151](e) or T[152](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or ((T[92](e) or T[93](e) or T[94](e) or T[95](e)) and (T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or (T[122](e) and (T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e) or T[145](e) or T[146](e) or T[147](e) or T[148](e))))) or T[149](e) or T[150](e)) and not (T[151](e) or (T[152](e) and T[153](e) and T[154](e)) or T[155](e) or T[156](e)))
   end
 end
 
@@ -10330,22 +11515,32 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:3043:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3083:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3046:27)
+  -- requestObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3086:27)
   T[4] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10359,9 +11554,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3048:27)
+  -- requestObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3088:27)
   T[5] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10375,9 +11574,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3050:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3090:27)
   T[6] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10391,14 +11594,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3053:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3093:23)
   T[7] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3056:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3096:27)
   T[8] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10412,9 +11615,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3058:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3098:27)
   T[9] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10428,9 +11631,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3060:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3100:27)
   T[10] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10444,14 +11647,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3063:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3103:23)
   T[11] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3066:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3106:27)
   T[12] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10465,9 +11668,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3068:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3108:27)
   T[13] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10481,9 +11684,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3070:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3110:27)
   T[14] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10497,14 +11700,18 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3073:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3113:23)
   T[15] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3076:27)
+  -- requestObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3116:27)
   T[16] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10518,9 +11725,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3078:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3118:27)
   T[17] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10534,9 +11741,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3080:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3120:27)
   T[18] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10550,19 +11757,25 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3083:19)
+  -- verb equals (rules/detect/workloads.yaml:3123:19)
   T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:3087:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3127:27)
   T[20] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3090:31)
+  -- responseObject.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3130:31)
   T[21] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10576,9 +11789,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3092:31)
+  -- responseObject.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3132:31)
   T[22] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10592,9 +11809,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3094:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3134:31)
   T[23] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10608,14 +11829,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3097:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3137:27)
   T[24] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3100:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3140:31)
   T[25] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10629,9 +11850,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3102:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3142:31)
   T[26] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10645,9 +11866,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3104:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3144:31)
   T[27] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10661,14 +11882,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3107:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3147:27)
   T[28] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3110:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3150:31)
   T[29] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10682,9 +11903,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3112:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3152:31)
   T[30] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10698,9 +11919,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3114:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3154:31)
   T[31] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10714,14 +11935,18 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3117:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3157:27)
   T[32] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3120:31)
+  -- responseObject.template.spec.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3160:31)
   T[33] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10735,9 +11960,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3122:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3162:31)
   T[34] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10751,9 +11976,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3124:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3164:31)
   T[35] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10767,122 +11992,49 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3128:19)
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:3169:23)
   T[36] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["allowPrivilegeEscalation"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3130:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:3171:23)
   T[37] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["allowPrivilegeEscalation"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3132:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:3173:23)
   T[38] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["allowPrivilegeEscalation"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3134:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:3175:23)
   T[39] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["allowPrivilegeEscalation"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3136:19)
+  -- requestObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3178:23)
   T[40] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["allowPrivilegeEscalation"]
-                  if v5 == true then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3138:19)
-  T[41] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10899,9 +12051,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3140:19)
-  T[42] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3180:23)
+  T[41] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10918,9 +12074,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3142:19)
-  T[43] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3182:23)
+  T[42] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10942,9 +12102,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3144:19)
-  T[44] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3184:23)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10966,9 +12130,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3146:19)
-  T[45] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3186:23)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -10993,127 +12161,131 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3149:23)
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3188:23)
+  T[45] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["allowPrivilegeEscalation"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3190:23)
   T[46] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["allowPrivilegeEscalation"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3192:23)
+  T[47] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["allowPrivilegeEscalation"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3194:23)
+  T[48] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["allowPrivilegeEscalation"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3196:23)
+  T[49] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["allowPrivilegeEscalation"]
+                  if v5 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:3199:27)
+  T[50] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3152:27)
-  T[47] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["allowPrivilegeEscalation"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3154:27)
-  T[48] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["allowPrivilegeEscalation"]
-            if v3 == true then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3156:27)
-  T[49] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["allowPrivilegeEscalation"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3158:27)
-  T[50] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["allowPrivilegeEscalation"]
-                if v4 == true then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3160:27)
+  -- responseObject.spec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3202:31)
   T[51] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["allowPrivilegeEscalation"]
-                  if v5 == true then return true end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3162:27)
-  T[52] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11130,9 +12302,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3164:27)
-  T[53] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3204:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11149,9 +12325,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3166:27)
-  T[54] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3206:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11173,9 +12353,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3168:27)
-  T[55] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3208:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11197,9 +12381,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3170:27)
-  T[56] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3210:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11224,45 +12412,166 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:3174:15)
-  local J57 = { pats = { { "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return v == true end }
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3212:31)
+  T[56] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["allowPrivilegeEscalation"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3214:31)
   T[57] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["allowPrivilegeEscalation"]
+            if v3 == true then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3216:31)
+  T[58] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["allowPrivilegeEscalation"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3218:31)
+  T[59] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["allowPrivilegeEscalation"]
+                if v4 == true then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.allowPrivilegeEscalation equals (rules/detect/workloads.yaml:3220:31)
+  T[60] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["allowPrivilegeEscalation"]
+                  if v5 == true then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:3224:15)
+  local J61 = { pats = { { "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "allowPrivilegeEscalation" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "allowPrivilegeEscalation" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return v == true end }
+  T[61] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+    return patch_writes(v, J61.kinds, J61.pats, J61.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[58] = function(e)
+  T[62] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[59] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[63] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[60] = function(e)
+  T[64] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[61] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[65] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[62] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[66] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[63] = function(e)
-    local v = dig(e, K[2])
+  T[67] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[60] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
 
@@ -11273,22 +12582,32 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:3387:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3437:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3390:27)
+  -- requestObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3440:27)
   T[4] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11307,9 +12626,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3392:27)
+  -- requestObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3442:27)
   T[5] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11328,9 +12651,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3394:27)
+  -- requestObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3444:27)
   T[6] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11349,14 +12676,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3397:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3447:23)
   T[7] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3400:27)
+  -- requestObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3450:27)
   T[8] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11375,9 +12702,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3402:27)
+  -- requestObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3452:27)
   T[9] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11396,9 +12723,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3404:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3454:27)
   T[10] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11417,14 +12744,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3407:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3457:23)
   T[11] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3410:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3460:27)
   T[12] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11443,9 +12770,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3412:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3462:27)
   T[13] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11464,9 +12791,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3414:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3464:27)
   T[14] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11485,14 +12812,18 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3417:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3467:23)
   T[15] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3420:27)
+  -- requestObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3470:27)
   T[16] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11511,9 +12842,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3422:27)
+  -- requestObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3472:27)
   T[17] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11532,9 +12863,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3424:27)
+  -- requestObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3474:27)
   T[18] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11553,19 +12884,25 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3427:19)
+  -- verb equals (rules/detect/workloads.yaml:3477:19)
   T[19] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:3431:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3481:27)
   T[20] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3434:31)
+  -- responseObject.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3484:31)
   T[21] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11584,9 +12921,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3436:31)
+  -- responseObject.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3486:31)
   T[22] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11605,9 +12946,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3438:31)
+  -- responseObject.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3488:31)
   T[23] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11626,14 +12971,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3441:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3491:27)
   T[24] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3444:31)
+  -- responseObject.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3494:31)
   T[25] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11652,9 +12997,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3446:31)
+  -- responseObject.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3496:31)
   T[26] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11673,9 +13018,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3448:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3498:31)
   T[27] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11694,14 +13039,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3451:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3501:27)
   T[28] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3454:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3504:31)
   T[29] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11720,9 +13065,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3456:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3506:31)
   T[30] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11741,9 +13086,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3458:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3508:31)
   T[31] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11762,14 +13107,18 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3461:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3511:27)
   T[32] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3464:31)
+  -- responseObject.template.spec.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3514:31)
   T[33] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11788,9 +13137,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3466:31)
+  -- responseObject.template.spec.initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3516:31)
   T[34] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11809,9 +13158,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3468:31)
+  -- responseObject.template.spec.ephemeralContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3518:31)
   T[35] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11830,147 +13179,49 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3472:19)
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:3523:23)
   T[36] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["ports"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["hostPort"]
-                if type(v4) == "number" and v4 > 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3474:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:3525:23)
   T[37] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["ports"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["hostPort"]
-                if type(v4) == "number" and v4 > 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3476:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:3527:23)
   T[38] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["ports"]
-              if type(v3) == "table" then
-                for i4 = 1, alen(v3) do
-                  local v4 = v3[i4]
-                  if type(v4) == "table" then
-                    local v5 = v4["hostPort"]
-                    if type(v5) == "number" and v5 > 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3478:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:3529:23)
   T[39] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["ports"]
-              if type(v3) == "table" then
-                for i4 = 1, alen(v3) do
-                  local v4 = v3[i4]
-                  if type(v4) == "table" then
-                    local v5 = v4["hostPort"]
-                    if type(v5) == "number" and v5 > 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3480:19)
+  -- requestObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3532:23)
   T[40] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["ports"]
-                if type(v4) == "table" then
-                  for i5 = 1, alen(v4) do
-                    local v5 = v4[i5]
-                    if type(v5) == "table" then
-                      local v6 = v5["hostPort"]
-                      if type(v6) == "number" and v6 > 0 then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3482:19)
-  T[41] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -11992,9 +13243,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3484:19)
-  T[42] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3534:23)
+  T[41] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12016,9 +13271,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3486:19)
-  T[43] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3536:23)
+  T[42] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12045,9 +13304,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3488:19)
-  T[44] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3538:23)
+  T[43] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12074,9 +13337,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3490:19)
-  T[45] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3540:23)
+  T[44] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12106,152 +13373,156 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3493:23)
+  -- requestObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3542:23)
+  T[45] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["ports"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["hostPort"]
+                if type(v4) == "number" and v4 > 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3544:23)
   T[46] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["ports"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["hostPort"]
+                if type(v4) == "number" and v4 > 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3546:23)
+  T[47] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["ports"]
+              if type(v3) == "table" then
+                for i4 = 1, alen(v3) do
+                  local v4 = v3[i4]
+                  if type(v4) == "table" then
+                    local v5 = v4["hostPort"]
+                    if type(v5) == "number" and v5 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3548:23)
+  T[48] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["ports"]
+              if type(v3) == "table" then
+                for i4 = 1, alen(v3) do
+                  local v4 = v3[i4]
+                  if type(v4) == "table" then
+                    local v5 = v4["hostPort"]
+                    if type(v5) == "number" and v5 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3550:23)
+  T[49] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["ports"]
+                if type(v4) == "table" then
+                  for i5 = 1, alen(v4) do
+                    local v5 = v4[i5]
+                    if type(v5) == "table" then
+                      local v6 = v5["hostPort"]
+                      if type(v6) == "number" and v6 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- verb equals (rules/detect/workloads.yaml:3553:27)
+  T[50] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3496:27)
-  T[47] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["ports"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["hostPort"]
-                if type(v4) == "number" and v4 > 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3498:27)
-  T[48] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["ports"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["hostPort"]
-                if type(v4) == "number" and v4 > 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3500:27)
-  T[49] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["ports"]
-              if type(v3) == "table" then
-                for i4 = 1, alen(v3) do
-                  local v4 = v3[i4]
-                  if type(v4) == "table" then
-                    local v5 = v4["hostPort"]
-                    if type(v5) == "number" and v5 > 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3502:27)
-  T[50] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["ports"]
-              if type(v3) == "table" then
-                for i4 = 1, alen(v3) do
-                  local v4 = v3[i4]
-                  if type(v4) == "table" then
-                    local v5 = v4["hostPort"]
-                    if type(v5) == "number" and v5 > 0 then return true end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3504:27)
+  -- responseObject.spec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3556:31)
   T[51] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["containerSet"]
-        if type(v1) == "table" then
-          local v2 = v1["containers"]
-          if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["ports"]
-                if type(v4) == "table" then
-                  for i5 = 1, alen(v4) do
-                    local v5 = v4[i5]
-                    if type(v5) == "table" then
-                      local v6 = v5["hostPort"]
-                      if type(v6) == "number" and v6 > 0 then return true end
-                    end
-                  end
-                end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3506:27)
-  T[52] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12273,9 +13544,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3508:27)
-  T[53] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3558:31)
+  T[52] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12297,9 +13572,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3510:27)
-  T[54] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3560:31)
+  T[53] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12326,9 +13605,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3512:27)
-  T[55] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3562:31)
+  T[54] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12355,9 +13638,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3514:27)
-  T[56] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3564:31)
+  T[55] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12387,45 +13674,191 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:3518:15)
-  local J57 = { pats = { { "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" } }, kinds = { ["add"] = true, ["replace"] = true },
-    test = function(v) return type(v) == "number" and v > 0 end }
+  -- responseObject.spec.workflowSpec.templates[*].container.ports[*].hostPort gt (rules/detect/workloads.yaml:3566:31)
+  T[56] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["ports"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["hostPort"]
+                if type(v4) == "number" and v4 > 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.ports[*].hostPort gt (rules/detect/workloads.yaml:3568:31)
   T[57] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["ports"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["hostPort"]
+                if type(v4) == "number" and v4 > 0 then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3570:31)
+  T[58] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["ports"]
+              if type(v3) == "table" then
+                for i4 = 1, alen(v3) do
+                  local v4 = v3[i4]
+                  if type(v4) == "table" then
+                    local v5 = v4["hostPort"]
+                    if type(v5) == "number" and v5 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3572:31)
+  T[59] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["ports"]
+              if type(v3) == "table" then
+                for i4 = 1, alen(v3) do
+                  local v4 = v3[i4]
+                  if type(v4) == "table" then
+                    local v5 = v4["hostPort"]
+                    if type(v5) == "number" and v5 > 0 then return true end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].ports[*].hostPort gt (rules/detect/workloads.yaml:3574:31)
+  T[60] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["ports"]
+                if type(v4) == "table" then
+                  for i5 = 1, alen(v4) do
+                    local v5 = v4[i5]
+                    if type(v5) == "table" then
+                      local v6 = v5["hostPort"]
+                      if type(v6) == "number" and v6 > 0 then return true end
+                    end
+                  end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject json_patch (rules/detect/workloads.yaml:3578:15)
+  local J61 = { pats = { { "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "containers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "initContainers", WILD, "ports", WILD, "hostPort" }, { "template", "spec", "ephemeralContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "container", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "script", "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "ports", WILD, "hostPort" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "ports", WILD, "hostPort" } }, kinds = { ["add"] = true, ["replace"] = true },
+    test = function(v) return type(v) == "number" and v > 0 end }
+  T[61] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J57.kinds, J57.pats, J57.test, false)
+    return patch_writes(v, J61.kinds, J61.pats, J61.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[58] = function(e)
+  T[62] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[59] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[63] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[60] = function(e)
+  T[64] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[61] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[65] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[62] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[66] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[63] = function(e)
-    local v = dig(e, K[2])
+  T[67] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[61] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or T[36](e) or T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e))) or T[57](e)) and not (T[58](e) or (T[59](e) and T[60](e) and T[61](e)) or T[62](e) or T[63](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
 
@@ -12436,90 +13869,106 @@ do
   local T = {}
   -- objectRef.subresource exists (rules/detect/workloads.yaml:16:15)
   T[1] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.subresource equals (rules/detect/workloads.yaml:18:15)
   T[2] = function(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "ephemeralcontainers"
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:3738:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3798:23)
   T[3] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3741:27)
-  K[209] = { "requestObject", "spec", "securityContext", "runAsUser" }
+  -- requestObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3801:27)
+  K[140] = { "requestObject", "spec", "securityContext", "runAsUser" }
   T[4] = function(e)
-    local v = dig(e, K[209])
+    local v = dig(e, K[140])
     return v == 0
   end
-  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3743:27)
-  K[210] = { "requestObject", "spec", "securityContext", "runAsNonRoot" }
+  -- requestObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3803:27)
+  K[141] = { "requestObject", "spec", "securityContext", "runAsNonRoot" }
   T[5] = function(e)
-    local v = dig(e, K[210])
+    local v = dig(e, K[141])
     return v == false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3746:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3806:23)
   T[6] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3749:27)
-  K[211] = { "requestObject", "spec", "template", "spec", "securityContext", "runAsUser" }
+  -- requestObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3809:27)
+  K[142] = { "requestObject", "spec", "template", "spec", "securityContext", "runAsUser" }
   T[7] = function(e)
-    local v = dig(e, K[211])
+    local v = dig(e, K[142])
     return v == 0
   end
-  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3751:27)
-  K[212] = { "requestObject", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- requestObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3811:27)
+  K[143] = { "requestObject", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
   T[8] = function(e)
-    local v = dig(e, K[212])
+    local v = dig(e, K[143])
     return v == false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3754:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3814:23)
   T[9] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3757:27)
-  K[213] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3817:27)
+  K[144] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }
   T[10] = function(e)
-    local v = dig(e, K[213])
+    local v = dig(e, K[144])
     return v == 0
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3759:27)
-  K[214] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- requestObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3819:27)
+  K[145] = { "requestObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
   T[11] = function(e)
-    local v = dig(e, K[214])
+    local v = dig(e, K[145])
     return v == false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3762:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3822:23)
   T[12] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3765:27)
-  K[215] = { "requestObject", "template", "spec", "securityContext", "runAsUser" }
+  -- requestObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3825:27)
+  K[146] = { "requestObject", "template", "spec", "securityContext", "runAsUser" }
   T[13] = function(e)
-    local v = dig(e, K[215])
+    local v = dig(e, K[146])
     return v == 0
   end
-  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3767:27)
-  K[216] = { "requestObject", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- requestObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3827:27)
+  K[147] = { "requestObject", "template", "spec", "securityContext", "runAsNonRoot" }
   T[14] = function(e)
-    local v = dig(e, K[216])
+    local v = dig(e, K[147])
     return v == false
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:3770:23)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:3830:23)
   T[15] = function(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3773:27)
+  -- requestObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3833:27)
   T[16] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12533,9 +13982,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3775:27)
+  -- requestObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3835:27)
   T[17] = function(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12549,9 +14002,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3777:27)
+  -- requestObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3837:27)
   T[18] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12565,9 +14022,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3779:27)
+  -- requestObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3839:27)
   T[19] = function(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12581,9 +14042,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3781:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3841:27)
   T[20] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12597,9 +14062,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3783:27)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3843:27)
   T[21] = function(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12613,14 +14082,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3786:23)
+  -- requestObject.spec.template.spec exists (rules/detect/workloads.yaml:3846:23)
   T[22] = function(e)
-    local v = dig(e, K[100])
+    local v = dig(e, K[50])
     return present(v)
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3789:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3849:27)
   T[23] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12634,9 +14103,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3791:27)
+  -- requestObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3851:27)
   T[24] = function(e)
-    local v = dig(e, K[101])
+    local v = dig(e, K[51])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12650,9 +14119,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3793:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3853:27)
   T[25] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12666,9 +14135,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3795:27)
+  -- requestObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3855:27)
   T[26] = function(e)
-    local v = dig(e, K[102])
+    local v = dig(e, K[52])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12682,9 +14151,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3797:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3857:27)
   T[27] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12698,9 +14167,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3799:27)
+  -- requestObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3859:27)
   T[28] = function(e)
-    local v = dig(e, K[103])
+    local v = dig(e, K[53])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12714,14 +14183,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3802:23)
+  -- requestObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3862:23)
   T[29] = function(e)
-    local v = dig(e, K[104])
+    local v = dig(e, K[54])
     return present(v)
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3805:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3865:27)
   T[30] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12735,9 +14204,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3807:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3867:27)
   T[31] = function(e)
-    local v = dig(e, K[105])
+    local v = dig(e, K[55])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12751,9 +14220,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3809:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3869:27)
   T[32] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12767,9 +14236,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3811:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3871:27)
   T[33] = function(e)
-    local v = dig(e, K[106])
+    local v = dig(e, K[56])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12783,9 +14252,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3813:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3873:27)
   T[34] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12799,9 +14268,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3815:27)
+  -- requestObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3875:27)
   T[35] = function(e)
-    local v = dig(e, K[107])
+    local v = dig(e, K[57])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12815,14 +14284,18 @@ do
     end
     return false
   end
-  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3818:23)
+  -- requestObject.template.spec exists (rules/detect/workloads.yaml:3878:23)
   T[36] = function(e)
-    local v = dig(e, K[108])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3821:27)
+  -- requestObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3881:27)
   T[37] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12836,9 +14309,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3823:27)
+  -- requestObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3883:27)
   T[38] = function(e)
-    local v = dig(e, K[109])
+    local v = dig(e, K[58])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12852,9 +14325,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3825:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3885:27)
   T[39] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12868,9 +14341,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3827:27)
+  -- requestObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3887:27)
   T[40] = function(e)
-    local v = dig(e, K[110])
+    local v = dig(e, K[59])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12884,9 +14357,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3829:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3889:27)
   T[41] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12900,9 +14373,9 @@ do
     end
     return false
   end
-  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3831:27)
+  -- requestObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3891:27)
   T[42] = function(e)
-    local v = dig(e, K[111])
+    local v = dig(e, K[60])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -12916,87 +14389,99 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3834:19)
+  -- verb equals (rules/detect/workloads.yaml:3894:19)
   T[43] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:3838:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3898:27)
   T[44] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3841:31)
-  K[217] = { "responseObject", "spec", "securityContext", "runAsUser" }
+  -- responseObject.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3901:31)
+  K[148] = { "responseObject", "spec", "securityContext", "runAsUser" }
   T[45] = function(e)
-    local v = dig(e, K[217])
+    local v = dig(e, K[148])
     return v == 0
   end
-  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3843:31)
-  K[218] = { "responseObject", "spec", "securityContext", "runAsNonRoot" }
+  -- responseObject.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3903:31)
+  K[149] = { "responseObject", "spec", "securityContext", "runAsNonRoot" }
   T[46] = function(e)
-    local v = dig(e, K[218])
+    local v = dig(e, K[149])
     return v == false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3846:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3906:27)
   T[47] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3849:31)
-  K[219] = { "responseObject", "spec", "template", "spec", "securityContext", "runAsUser" }
+  -- responseObject.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3909:31)
+  K[150] = { "responseObject", "spec", "template", "spec", "securityContext", "runAsUser" }
   T[48] = function(e)
-    local v = dig(e, K[219])
+    local v = dig(e, K[150])
     return v == 0
   end
-  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3851:31)
-  K[220] = { "responseObject", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- responseObject.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3911:31)
+  K[151] = { "responseObject", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
   T[49] = function(e)
-    local v = dig(e, K[220])
+    local v = dig(e, K[151])
     return v == false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3854:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3914:27)
   T[50] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3857:31)
-  K[221] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3917:31)
+  K[152] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }
   T[51] = function(e)
-    local v = dig(e, K[221])
+    local v = dig(e, K[152])
     return v == 0
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3859:31)
-  K[222] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- responseObject.spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3919:31)
+  K[153] = { "responseObject", "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }
   T[52] = function(e)
-    local v = dig(e, K[222])
+    local v = dig(e, K[153])
     return v == false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3862:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3922:27)
   T[53] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3865:31)
-  K[223] = { "responseObject", "template", "spec", "securityContext", "runAsUser" }
+  -- responseObject.template.spec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3925:31)
+  K[154] = { "responseObject", "template", "spec", "securityContext", "runAsUser" }
   T[54] = function(e)
-    local v = dig(e, K[223])
+    local v = dig(e, K[154])
     return v == 0
   end
-  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3867:31)
-  K[224] = { "responseObject", "template", "spec", "securityContext", "runAsNonRoot" }
+  -- responseObject.template.spec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3927:31)
+  K[155] = { "responseObject", "template", "spec", "securityContext", "runAsNonRoot" }
   T[55] = function(e)
-    local v = dig(e, K[224])
+    local v = dig(e, K[155])
     return v == false
   end
-  -- responseObject.spec exists (rules/detect/workloads.yaml:3870:27)
+  -- responseObject.spec exists (rules/detect/workloads.yaml:3930:27)
   T[56] = function(e)
-    local v = dig(e, K[112])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3873:31)
+  -- responseObject.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3933:31)
   T[57] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13010,9 +14495,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3875:31)
+  -- responseObject.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3935:31)
   T[58] = function(e)
-    local v = dig(e, K[113])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13026,9 +14515,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3877:31)
+  -- responseObject.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3937:31)
   T[59] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13042,9 +14535,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3879:31)
+  -- responseObject.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3939:31)
   T[60] = function(e)
-    local v = dig(e, K[114])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13058,9 +14555,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3881:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3941:31)
   T[61] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13074,9 +14575,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3883:31)
+  -- responseObject.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3943:31)
   T[62] = function(e)
-    local v = dig(e, K[115])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13090,14 +14595,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3886:27)
+  -- responseObject.spec.template.spec exists (rules/detect/workloads.yaml:3946:27)
   T[63] = function(e)
-    local v = dig(e, K[116])
+    local v = dig(e, K[61])
     return present(v)
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3889:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3949:31)
   T[64] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13111,9 +14616,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3891:31)
+  -- responseObject.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3951:31)
   T[65] = function(e)
-    local v = dig(e, K[117])
+    local v = dig(e, K[62])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13127,9 +14632,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3893:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3953:31)
   T[66] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13143,9 +14648,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3895:31)
+  -- responseObject.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3955:31)
   T[67] = function(e)
-    local v = dig(e, K[118])
+    local v = dig(e, K[63])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13159,9 +14664,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3897:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3957:31)
   T[68] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13175,9 +14680,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3899:31)
+  -- responseObject.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3959:31)
   T[69] = function(e)
-    local v = dig(e, K[119])
+    local v = dig(e, K[64])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13191,14 +14696,14 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3902:27)
+  -- responseObject.spec.jobTemplate.spec.template.spec exists (rules/detect/workloads.yaml:3962:27)
   T[70] = function(e)
-    local v = dig(e, K[120])
+    local v = dig(e, K[65])
     return present(v)
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3905:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3965:31)
   T[71] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13212,9 +14717,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3907:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3967:31)
   T[72] = function(e)
-    local v = dig(e, K[121])
+    local v = dig(e, K[66])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13228,9 +14733,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3909:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3969:31)
   T[73] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13244,9 +14749,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3911:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3971:31)
   T[74] = function(e)
-    local v = dig(e, K[122])
+    local v = dig(e, K[67])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13260,9 +14765,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3913:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3973:31)
   T[75] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13276,9 +14781,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3915:31)
+  -- responseObject.spec.jobTemplate.spec.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3975:31)
   T[76] = function(e)
-    local v = dig(e, K[123])
+    local v = dig(e, K[68])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13292,14 +14797,18 @@ do
     end
     return false
   end
-  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3918:27)
+  -- responseObject.template.spec exists (rules/detect/workloads.yaml:3978:27)
   T[77] = function(e)
-    local v = dig(e, K[124])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["template"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3921:31)
+  -- responseObject.template.spec.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3981:31)
   T[78] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13313,9 +14822,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3923:31)
+  -- responseObject.template.spec.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3983:31)
   T[79] = function(e)
-    local v = dig(e, K[125])
+    local v = dig(e, K[69])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13329,9 +14838,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3925:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3985:31)
   T[80] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13345,9 +14854,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3927:31)
+  -- responseObject.template.spec.initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3987:31)
   T[81] = function(e)
-    local v = dig(e, K[126])
+    local v = dig(e, K[70])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13361,9 +14870,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3929:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3989:31)
   T[82] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13377,9 +14886,9 @@ do
     end
     return false
   end
-  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3931:31)
+  -- responseObject.template.spec.ephemeralContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3991:31)
   T[83] = function(e)
-    local v = dig(e, K[127])
+    local v = dig(e, K[71])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13393,141 +14902,72 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3935:19)
+  -- requestObject.spec.templates exists (rules/detect/workloads.yaml:3996:23)
   T[84] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3937:19)
+  -- requestObject.spec.workflowSpec exists (rules/detect/workloads.yaml:3998:23)
   T[85] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3939:19)
+  -- responseObject.spec.templates exists (rules/detect/workloads.yaml:4000:23)
   T[86] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["runAsUser"]
-                if v4 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3941:19)
+  -- responseObject.spec.workflowSpec exists (rules/detect/workloads.yaml:4002:23)
   T[87] = function(e)
-    local v = dig(e, K[128])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["runAsUser"]
-                if v4 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["workflowSpec"]
+    return present(v)
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3943:19)
+  -- requestObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4005:23)
   T[88] = function(e)
-    local v = dig(e, K[128])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["containerSet"]
+        local v1 = v0["container"]
         if type(v1) == "table" then
-          local v2 = v1["containers"]
+          local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["runAsUser"]
-                  if v5 == 0 then return true end
-                end
-              end
-            end
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
           end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3945:19)
+  -- requestObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4007:23)
   T[89] = function(e)
-    local v = dig(e, K[129])
+    local v = e["requestObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3947:19)
-  T[90] = function(e)
-    local v = dig(e, K[129])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13544,9 +14984,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3949:19)
-  T[91] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4009:23)
+  T[90] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13568,9 +15012,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3951:19)
-  T[92] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4011:23)
+  T[91] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13592,9 +15040,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3953:19)
-  T[93] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4013:23)
+  T[92] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13619,47 +15071,47 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3955:19)
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4015:23)
+  T[93] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4017:23)
   T[94] = function(e)
-    local v = dig(e, K[128])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["container"]
+        local v1 = v0["script"]
         if type(v1) == "table" then
           local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            local v3 = v2["runAsNonRoot"]
-            if v3 == false then return true end
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
           end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3957:19)
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4019:23)
   T[95] = function(e)
-    local v = dig(e, K[128])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsNonRoot"]
-            if v3 == false then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3959:19)
-  T[96] = function(e)
-    local v = dig(e, K[128])
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13671,8 +15123,8 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["runAsNonRoot"]
-                if v4 == false then return true end
+                local v4 = v3["runAsUser"]
+                if v4 == 0 then return true end
               end
             end
           end
@@ -13681,9 +15133,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3961:19)
-  T[97] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4021:23)
+  T[96] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13695,8 +15147,8 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["runAsNonRoot"]
-                if v4 == false then return true end
+                local v4 = v3["runAsUser"]
+                if v4 == 0 then return true end
               end
             end
           end
@@ -13705,9 +15157,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3963:19)
-  T[98] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4023:23)
+  T[97] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13721,8 +15173,8 @@ do
               if type(v3) == "table" then
                 local v4 = v3["securityContext"]
                 if type(v4) == "table" then
-                  local v5 = v4["runAsNonRoot"]
-                  if v5 == false then return true end
+                  local v5 = v4["runAsUser"]
+                  if v5 == 0 then return true end
                 end
               end
             end
@@ -13732,9 +15184,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3965:19)
-  T[99] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4025:23)
+  T[98] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13751,9 +15207,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3967:19)
-  T[100] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4027:23)
+  T[99] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13770,9 +15230,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3969:19)
-  T[101] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4029:23)
+  T[100] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13794,9 +15258,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3971:19)
-  T[102] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4031:23)
+  T[101] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13818,9 +15286,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3973:19)
-  T[103] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4033:23)
+  T[102] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13845,15 +15317,132 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:3975:19)
-  K[225] = { "requestObject", "spec", "workflowSpec", "securityContext", "runAsUser" }
+  -- requestObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4035:23)
+  T[103] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsNonRoot"]
+            if v3 == false then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4037:23)
   T[104] = function(e)
-    local v = dig(e, K[225])
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsNonRoot"]
+            if v3 == false then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4039:23)
+  T[105] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["runAsNonRoot"]
+                if v4 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4041:23)
+  T[106] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["runAsNonRoot"]
+                if v4 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4043:23)
+  T[107] = function(e)
+    local v = dig(e, K[72])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["runAsNonRoot"]
+                  if v5 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- requestObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:4045:23)
+  K[156] = { "requestObject", "spec", "workflowSpec", "securityContext", "runAsUser" }
+  T[108] = function(e)
+    local v = dig(e, K[156])
     return v == 0
   end
-  -- requestObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3977:19)
-  T[105] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4047:23)
+  T[109] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13867,9 +15456,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3979:19)
-  T[106] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4049:23)
+  T[110] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13883,15 +15472,19 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3981:19)
-  K[226] = { "requestObject", "spec", "workflowSpec", "securityContext", "runAsNonRoot" }
-  T[107] = function(e)
-    local v = dig(e, K[226])
+  -- requestObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4051:23)
+  K[157] = { "requestObject", "spec", "workflowSpec", "securityContext", "runAsNonRoot" }
+  T[111] = function(e)
+    local v = dig(e, K[157])
     return v == false
   end
-  -- requestObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3983:19)
-  T[108] = function(e)
-    local v = dig(e, K[128])
+  -- requestObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4053:23)
+  T[112] = function(e)
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13905,9 +15498,9 @@ do
     end
     return false
   end
-  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:3985:19)
-  T[109] = function(e)
-    local v = dig(e, K[129])
+  -- requestObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4055:23)
+  T[113] = function(e)
+    local v = dig(e, K[72])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -13921,146 +15514,41 @@ do
     end
     return false
   end
-  -- verb equals (rules/detect/workloads.yaml:3988:23)
-  T[110] = function(e)
+  -- verb equals (rules/detect/workloads.yaml:4058:27)
+  T[114] = function(e)
     local v = e["verb"]
     return v == "patch"
   end
-  -- responseObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:3991:27)
-  T[111] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:3993:27)
-  T[112] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3995:27)
-  T[113] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["initContainers"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["runAsUser"]
-                if v4 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3997:27)
-  T[114] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["sidecars"]
-        if type(v1) == "table" then
-          for i2 = 1, alen(v1) do
-            local v2 = v1[i2]
-            if type(v2) == "table" then
-              local v3 = v2["securityContext"]
-              if type(v3) == "table" then
-                local v4 = v3["runAsUser"]
-                if v4 == 0 then return true end
-              end
-            end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:3999:27)
+  -- responseObject.spec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4061:31)
   T[115] = function(e)
-    local v = dig(e, K[130])
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["containerSet"]
+        local v1 = v0["container"]
         if type(v1) == "table" then
-          local v2 = v1["containers"]
+          local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            for i3 = 1, alen(v2) do
-              local v3 = v2[i3]
-              if type(v3) == "table" then
-                local v4 = v3["securityContext"]
-                if type(v4) == "table" then
-                  local v5 = v4["runAsUser"]
-                  if v5 == 0 then return true end
-                end
-              end
-            end
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
           end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4001:27)
+  -- responseObject.spec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4063:31)
   T[116] = function(e)
-    local v = dig(e, K[131])
+    local v = e["responseObject"]
     if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["container"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsUser"]
-            if v3 == 0 then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4003:27)
-  T[117] = function(e)
-    local v = dig(e, K[131])
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14077,9 +15565,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4005:27)
-  T[118] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4065:31)
+  T[117] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14101,9 +15593,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4007:27)
-  T[119] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4067:31)
+  T[118] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14125,9 +15621,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4009:27)
-  T[120] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4069:31)
+  T[119] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14152,47 +15652,47 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4011:27)
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsUser equals (rules/detect/workloads.yaml:4071:31)
+  T[120] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsUser equals (rules/detect/workloads.yaml:4073:31)
   T[121] = function(e)
-    local v = dig(e, K[130])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
-        local v1 = v0["container"]
+        local v1 = v0["script"]
         if type(v1) == "table" then
           local v2 = v1["securityContext"]
           if type(v2) == "table" then
-            local v3 = v2["runAsNonRoot"]
-            if v3 == false then return true end
+            local v3 = v2["runAsUser"]
+            if v3 == 0 then return true end
           end
         end
       end
     end
     return false
   end
-  -- responseObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4013:27)
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4075:31)
   T[122] = function(e)
-    local v = dig(e, K[130])
-    if type(v) ~= "table" then return false end
-    for i0 = 1, alen(v) do
-      local v0 = v[i0]
-      if type(v0) == "table" then
-        local v1 = v0["script"]
-        if type(v1) == "table" then
-          local v2 = v1["securityContext"]
-          if type(v2) == "table" then
-            local v3 = v2["runAsNonRoot"]
-            if v3 == false then return true end
-          end
-        end
-      end
-    end
-    return false
-  end
-  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4015:27)
-  T[123] = function(e)
-    local v = dig(e, K[130])
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14204,8 +15704,8 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["runAsNonRoot"]
-                if v4 == false then return true end
+                local v4 = v3["runAsUser"]
+                if v4 == 0 then return true end
               end
             end
           end
@@ -14214,9 +15714,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4017:27)
-  T[124] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4077:31)
+  T[123] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14228,8 +15728,8 @@ do
             if type(v2) == "table" then
               local v3 = v2["securityContext"]
               if type(v3) == "table" then
-                local v4 = v3["runAsNonRoot"]
-                if v4 == false then return true end
+                local v4 = v3["runAsUser"]
+                if v4 == 0 then return true end
               end
             end
           end
@@ -14238,9 +15738,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4019:27)
-  T[125] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4079:31)
+  T[124] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14254,8 +15754,8 @@ do
               if type(v3) == "table" then
                 local v4 = v3["securityContext"]
                 if type(v4) == "table" then
-                  local v5 = v4["runAsNonRoot"]
-                  if v5 == false then return true end
+                  local v5 = v4["runAsUser"]
+                  if v5 == 0 then return true end
                 end
               end
             end
@@ -14265,9 +15765,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4021:27)
-  T[126] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4081:31)
+  T[125] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14284,9 +15788,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4023:27)
-  T[127] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4083:31)
+  T[126] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14303,9 +15811,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4025:27)
-  T[128] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4085:31)
+  T[127] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14327,9 +15839,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4027:27)
-  T[129] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4087:31)
+  T[128] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14351,9 +15867,13 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4029:27)
-  T[130] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4089:31)
+  T[129] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14378,15 +15898,132 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:4031:27)
-  K[227] = { "responseObject", "spec", "workflowSpec", "securityContext", "runAsUser" }
+  -- responseObject.spec.workflowSpec.templates[*].container.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4091:31)
+  T[130] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["container"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsNonRoot"]
+            if v3 == false then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].script.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4093:31)
   T[131] = function(e)
-    local v = dig(e, K[227])
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["script"]
+        if type(v1) == "table" then
+          local v2 = v1["securityContext"]
+          if type(v2) == "table" then
+            local v3 = v2["runAsNonRoot"]
+            if v3 == false then return true end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].initContainers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4095:31)
+  T[132] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["initContainers"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["runAsNonRoot"]
+                if v4 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].sidecars[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4097:31)
+  T[133] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["sidecars"]
+        if type(v1) == "table" then
+          for i2 = 1, alen(v1) do
+            local v2 = v1[i2]
+            if type(v2) == "table" then
+              local v3 = v2["securityContext"]
+              if type(v3) == "table" then
+                local v4 = v3["runAsNonRoot"]
+                if v4 == false then return true end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.templates[*].containerSet.containers[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4099:31)
+  T[134] = function(e)
+    local v = dig(e, K[73])
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["containerSet"]
+        if type(v1) == "table" then
+          local v2 = v1["containers"]
+          if type(v2) == "table" then
+            for i3 = 1, alen(v2) do
+              local v3 = v2[i3]
+              if type(v3) == "table" then
+                local v4 = v3["securityContext"]
+                if type(v4) == "table" then
+                  local v5 = v4["runAsNonRoot"]
+                  if v5 == false then return true end
+                end
+              end
+            end
+          end
+        end
+      end
+    end
+    return false
+  end
+  -- responseObject.spec.workflowSpec.securityContext.runAsUser equals (rules/detect/workloads.yaml:4101:31)
+  K[158] = { "responseObject", "spec", "workflowSpec", "securityContext", "runAsUser" }
+  T[135] = function(e)
+    local v = dig(e, K[158])
     return v == 0
   end
-  -- responseObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4033:27)
-  T[132] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4103:31)
+  T[136] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14400,9 +16037,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4035:27)
-  T[133] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsUser equals (rules/detect/workloads.yaml:4105:31)
+  T[137] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14416,15 +16053,19 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4037:27)
-  K[228] = { "responseObject", "spec", "workflowSpec", "securityContext", "runAsNonRoot" }
-  T[134] = function(e)
-    local v = dig(e, K[228])
+  -- responseObject.spec.workflowSpec.securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4107:31)
+  K[159] = { "responseObject", "spec", "workflowSpec", "securityContext", "runAsNonRoot" }
+  T[138] = function(e)
+    local v = dig(e, K[159])
     return v == false
   end
-  -- responseObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4039:27)
-  T[135] = function(e)
-    local v = dig(e, K[130])
+  -- responseObject.spec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4109:31)
+  T[139] = function(e)
+    local v = e["responseObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["templates"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14438,9 +16079,9 @@ do
     end
     return false
   end
-  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4041:27)
-  T[136] = function(e)
-    local v = dig(e, K[131])
+  -- responseObject.spec.workflowSpec.templates[*].securityContext.runAsNonRoot equals (rules/detect/workloads.yaml:4111:31)
+  T[140] = function(e)
+    local v = dig(e, K[73])
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14454,52 +16095,60 @@ do
     end
     return false
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:4046:19)
-  local J137 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "securityContext", "runAsUser" }, { "spec", "template", "spec", "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }, { "template", "spec", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsUser" } }, kinds = { ["add"] = true, ["replace"] = true },
+  -- requestObject json_patch (rules/detect/workloads.yaml:4116:19)
+  local J141 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "containers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsUser" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsUser" }, { "spec", "securityContext", "runAsUser" }, { "spec", "template", "spec", "securityContext", "runAsUser" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsUser" }, { "template", "spec", "securityContext", "runAsUser" }, { "spec", "workflowSpec", "securityContext", "runAsUser" }, { "spec", "templates", WILD, "securityContext", "runAsUser" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsUser" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return v == 0 end }
-  T[137] = function(e)
+  T[141] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J137.kinds, J137.pats, J137.test, false)
+    return patch_writes(v, J141.kinds, J141.pats, J141.test, false)
   end
-  -- requestObject json_patch (rules/detect/workloads.yaml:4079:19)
-  local J138 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsNonRoot" } }, kinds = { ["add"] = true, ["replace"] = true },
+  -- requestObject json_patch (rules/detect/workloads.yaml:4149:19)
+  local J142 = { pats = { { "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "containers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "template", "spec", "ephemeralContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "container", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "script", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "initContainers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "sidecars", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "containerSet", "containers", WILD, "securityContext", "runAsNonRoot" }, { "spec", "securityContext", "runAsNonRoot" }, { "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "jobTemplate", "spec", "template", "spec", "securityContext", "runAsNonRoot" }, { "template", "spec", "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "securityContext", "runAsNonRoot" }, { "spec", "templates", WILD, "securityContext", "runAsNonRoot" }, { "spec", "workflowSpec", "templates", WILD, "securityContext", "runAsNonRoot" } }, kinds = { ["add"] = true, ["replace"] = true },
     test = function(v) return v == false end }
-  T[138] = function(e)
+  T[142] = function(e)
     local v = e["requestObject"]
-    return patch_writes(v, J138.kinds, J138.pats, J138.test, false)
+    return patch_writes(v, J142.kinds, J142.pats, J142.test, false)
   end
   -- requestURI regex (rules/macros.yaml:49:7)
-  T[139] = function(e)
+  T[143] = function(e)
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
-  T[140] = function(e)
-    local v = dig(e, K[2])
-    return K[132][v] == true
+  T[144] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[74][v] == true
   end
   -- verb equals (rules/detect/workloads.yaml:29:11)
-  T[141] = function(e)
+  T[145] = function(e)
     local v = e["verb"]
     return v == "create"
   end
   -- objectRef.resource in (rules/detect/workloads.yaml:31:11)
-  T[142] = function(e)
-    local v = dig(e, K[46])
-    return K[133][v] == true
+  T[146] = function(e)
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["resource"]
+    return K[75][v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
-  T[143] = function(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+  T[147] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return K[4][v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
-  T[144] = function(e)
-    local v = dig(e, K[2])
+  T[148] = function(e)
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[62] = function(e)
-    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or (T[110](e) and (T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e))) or T[137](e) or T[138](e)) and not (T[139](e) or (T[140](e) and T[141](e) and T[142](e)) or T[143](e) or T[144](e)))
+    return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or ((T[84](e) or T[85](e) or T[86](e) or T[87](e)) and (T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or (T[114](e) and (T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e))))) or T[141](e) or T[142](e)) and not (T[143](e) or (T[144](e) and T[145](e) and T[146](e)) or T[147](e) or T[148](e)))
   end
 end
 
@@ -14507,25 +16156,36 @@ end
 RULE_ID[63], KIND[63], HITS[63] = "privileged-pod-from-controller", "detect", 0
 RANK[63] = 4 -- high
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:4303:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4373:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
-  -- user.username in (rules/detect/workloads.yaml:4307:11)
-  K[229] = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
+  -- user.username in (rules/detect/workloads.yaml:4377:11)
+  K[160] = { ["system:serviceaccount:kube-system:daemon-set-controller"] = true, ["system:serviceaccount:kube-system:replicaset-controller"] = true, ["system:serviceaccount:kube-system:replication-controller"] = true, ["system:serviceaccount:kube-system:statefulset-controller"] = true, ["system:serviceaccount:kube-system:job-controller"] = true, ["system:kube-controller-manager"] = true }
+  local S2 = K[160]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[229][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:4312:19)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:4382:19)
   local function t3(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4315:23)
+  -- requestObject.spec.containers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4385:23)
   local function t4(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14539,9 +16199,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4317:23)
+  -- requestObject.spec.containers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4387:23)
+  local P5 = K[111]
   local function t5(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14554,7 +16219,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, P5) then return true end
               end
             end
           end
@@ -14563,9 +16228,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4320:23)
+  -- requestObject.spec.initContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4390:23)
   local function t6(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14579,9 +16248,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4322:23)
+  -- requestObject.spec.initContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4392:23)
+  local P7 = K[111]
   local function t7(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14594,7 +16268,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, P7) then return true end
               end
             end
           end
@@ -14603,9 +16277,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4325:23)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.privileged equals (rules/detect/workloads.yaml:4395:23)
   local function t8(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14619,9 +16297,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4327:23)
+  -- requestObject.spec.ephemeralContainers[*].securityContext.capabilities.add[*] regex (rules/detect/workloads.yaml:4397:23)
+  local P9 = K[111]
   local function t9(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14634,7 +16317,7 @@ do
             if type(v3) == "table" then
               for i4 = 1, alen(v3) do
                 local v4 = v3[i4]
-                if type(v4) == "string" and find_any(v4, K[180]) then return true end
+                if type(v4) == "string" and find_any(v4, P9) then return true end
               end
             end
           end
@@ -14643,24 +16326,41 @@ do
     end
     return false
   end
-  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:4330:23)
+  -- requestObject.spec.hostPID equals (rules/detect/workloads.yaml:4400:23)
   local function t10(e)
-    local v = dig(e, K[135])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostPID"]
     return v == true
   end
-  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:4332:23)
+  -- requestObject.spec.hostIPC equals (rules/detect/workloads.yaml:4402:23)
   local function t11(e)
-    local v = dig(e, K[136])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostIPC"]
     return v == true
   end
-  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:4334:23)
+  -- requestObject.spec.hostNetwork equals (rules/detect/workloads.yaml:4404:23)
   local function t12(e)
-    local v = dig(e, K[137])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["hostNetwork"]
     return v == true
   end
-  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:4336:23)
+  -- requestObject.spec.volumes[*].hostPath.path in (rules/detect/workloads.yaml:4406:23)
+  local S13 = K[77]
   local function t13(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14668,15 +16368,19 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if K[138][v2] == true then return true end
+          if S13[v2] == true then return true end
         end
       end
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:4339:23)
+  -- requestObject.spec.volumes[*].hostPath.path prefix (rules/detect/workloads.yaml:4409:23)
   local function t14(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14690,9 +16394,14 @@ do
     end
     return false
   end
-  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:4342:23)
+  -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:4412:23)
+  local P15 = K[78]
   local function t15(e)
-    local v = dig(e, K[139])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["volumes"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14700,7 +16409,7 @@ do
         local v1 = v0["hostPath"]
         if type(v1) == "table" then
           local v2 = v1["path"]
-          if type(v2) == "string" and find_any(v2, K[140]) then return true end
+          if type(v2) == "string" and find_any(v2, P15) then return true end
         end
       end
     end
@@ -14711,48 +16420,66 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- objectRef.namespace in (rules/detect/workloads.yaml:4348:13)
-  K[230] = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
+  -- objectRef.namespace in (rules/detect/workloads.yaml:4418:13)
+  K[161] = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
+  local S17 = K[161]
   local function t17(e)
-    local v = dig(e, K[44])
-    return K[230][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S17[v] == true
   end
-  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4351:13)
-  K[231] = { "^registry%.k8s%.io%/kube%-proxy[%:%@].*$", "^docker%.io%/calico%/node[%:%@].*$", "^quay%.io%/calico%/node[%:%@].*$", "^docker%.io%/calico%/cni[%:%@].*$", "^quay%.io%/calico%/cni[%:%@].*$", "^quay%.io%/cilium%/cilium[%:%@].*$", "^docker%.io%/flannel%/flannel[%:%@].*$", "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$", "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$", "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$", "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$" }
+  -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4421:13)
+  K[162] = { "^registry%.k8s%.io%/kube%-proxy[%:%@].*$", "^docker%.io%/calico%/node[%:%@].*$", "^quay%.io%/calico%/node[%:%@].*$", "^docker%.io%/calico%/cni[%:%@].*$", "^quay%.io%/calico%/cni[%:%@].*$", "^quay%.io%/cilium%/cilium[%:%@].*$", "^docker%.io%/flannel%/flannel[%:%@].*$", "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$", "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$", "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$", "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$" }
+  local P18 = K[162]
   local function t18(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and find_any(v1, K[231]) then return true end
+        if type(v1) == "string" and find_any(v1, P18) then return true end
       end
     end
     return false
   end
-  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:4356:19)
+  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:4426:19)
+  local P19 = K[162]
   local function t19(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not find_any(v1, K[231]) then return true end
+        if type(v1) == "string" and not find_any(v1, P19) then return true end
       end
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:4359:19)
+  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:4429:19)
+  local P20 = K[162]
   local function t20(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not find_any(v1, K[231]) then return true end
+        if type(v1) == "string" and not find_any(v1, P20) then return true end
       end
     end
     return false
@@ -14766,24 +16493,34 @@ end
 RULE_ID[64], KIND[64], HITS[64] = "workload-in-system-namespace", "detect", 0
 RANK[64] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:4527:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4597:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- objectRef.namespace in (rules/macros.yaml:67:7)
+  local S2 = K[33]
   local function t2(e)
-    local v = dig(e, K[44])
-    return K[75][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["namespace"]
+    return S2[v] == true
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S3 = K[4]
   local function t3(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S3[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t4(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -14800,9 +16537,11 @@ end
 RULE_ID[65], KIND[65], HITS[65] = "daemonset-created", "detect", 0
 RANK[65] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:4627:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4697:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
   -- verb equals (rules/macros.yaml:57:11)
@@ -14811,23 +16550,31 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S3 = K[17]
   local function t3(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S3[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t4(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S5 = K[4]
   local function t5(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S5[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t6(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
@@ -14835,10 +16582,13 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/workloads.yaml:4635:9)
+  -- user.username in (rules/detect/workloads.yaml:4705:9)
+  local S8 = K[76]
   local function t8(e)
-    local v = dig(e, K[2])
-    return K[134][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S8[v] == true
   end
   PRED[65] = function(e)
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)) and not (t7(e) or t8(e)))
@@ -14849,16 +16599,19 @@ end
 RULE_ID[66], KIND[66], HITS[66] = "ingress-without-tls", "detect", 0
 RANK[66] = 2 -- low
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:4862:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:4932:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
-  -- verb in (rules/detect/workloads.yaml:4865:15)
-  K[232] = { ["create"] = true, ["update"] = true }
+  -- verb in (rules/detect/workloads.yaml:4935:15)
+  K[163] = { ["create"] = true, ["update"] = true }
+  local S2 = K[163]
   local function t2(e)
     local v = e["verb"]
-    return K[232][v] == true
+    return S2[v] == true
   end
   -- verb equals (rules/macros.yaml:57:11)
   local function t3(e)
@@ -14866,24 +16619,32 @@ do
     return v == "create"
   end
   -- verb in (rules/macros.yaml:60:15)
+  local S4 = K[17]
   local function t4(e)
     local v = e["verb"]
-    return K[47][v] == true
+    return S4[v] == true
   end
   -- responseStatus.code equals (rules/macros.yaml:62:15)
   local function t5(e)
-    local v = dig(e, K[8])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return v == 201
   end
-  -- requestObject.spec exists (rules/detect/workloads.yaml:4868:11)
+  -- requestObject.spec exists (rules/detect/workloads.yaml:4938:11)
   local function t6(e)
-    local v = dig(e, K[96])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
     return present(v)
   end
-  -- requestObject.spec.tls[*] exists (rules/detect/workloads.yaml:4870:11)
-  K[233] = { "requestObject", "spec", "tls" }
+  -- requestObject.spec.tls[*] exists (rules/detect/workloads.yaml:4940:11)
   local function t7(e)
-    local v = dig(e, K[233])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["tls"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14896,15 +16657,20 @@ do
     local v = e["requestURI"]
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
-  -- user.username in (rules/detect/workloads.yaml:4876:13)
-  K[234] = { ["system:serviceaccount:cert-manager:cert-manager"] = true }
+  -- user.username in (rules/detect/workloads.yaml:4946:13)
+  K[164] = { ["system:serviceaccount:cert-manager:cert-manager"] = true }
+  local S9 = K[164]
   local function t9(e)
-    local v = dig(e, K[2])
-    return K[234][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S9[v] == true
   end
-  -- objectRef.name prefix (rules/detect/workloads.yaml:4879:13)
+  -- objectRef.name prefix (rules/detect/workloads.yaml:4949:13)
   local function t10(e)
-    local v = dig(e, K[53])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["name"]
     return type(v) == "string" and ssub(v, 1, 20) == "cm-acme-http-solver-"
   end
   PRED[66] = function(e)
@@ -14916,14 +16682,20 @@ end
 RULE_ID[67], KIND[67], HITS[67] = "image-not-allowed", "detect", 0
 RANK[67] = 3 -- medium
 do
-  -- objectRef.subresource exists (rules/detect/workloads.yaml:5151:11)
+  -- objectRef.subresource exists (rules/detect/workloads.yaml:5221:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return present(v)
   end
-  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:5156:15)
+  -- requestObject.spec.containers[*].image not_glob (rules/detect/workloads.yaml:5226:15)
   local function t2(e)
-    local v = dig(e, K[97])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14934,9 +16706,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:5159:15)
+  -- requestObject.spec.initContainers[*].image not_glob (rules/detect/workloads.yaml:5229:15)
   local function t3(e)
-    local v = dig(e, K[98])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["initContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14947,9 +16723,13 @@ do
     end
     return false
   end
-  -- requestObject.spec.ephemeralContainers[*].image not_glob (rules/detect/workloads.yaml:5162:15)
+  -- requestObject.spec.ephemeralContainers[*].image not_glob (rules/detect/workloads.yaml:5232:15)
   local function t4(e)
-    local v = dig(e, K[99])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["ephemeralContainers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -14979,10 +16759,11 @@ do
     return present(v)
   end
   -- requestURI regex (rules/noise/drops.yaml:21:11)
-  K[235] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/metrics[%/%?]", "^/metrics$" }
+  K[165] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/metrics[%/%?]", "^/metrics$" }
+  local P2 = K[165]
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and find_any(v, K[235])
+    return type(v) == "string" and find_any(v, P2)
   end
   PRED[68] = function(e)
     return (not t1(e) and t2(e))
@@ -15009,19 +16790,25 @@ end
 RULE_ID[71], KIND[71], HITS[71] = "drop-lease-renewals", "drop", 0
 do
   -- objectRef.apiGroup equals (rules/noise/drops.yaml:86:11)
-  K[236] = { "objectRef", "apiGroup" }
   local function t1(e)
-    local v = dig(e, K[236])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["apiGroup"]
     return v == "coordination.k8s.io"
   end
   -- user.username in (rules/macros.yaml:22:11)
+  local S2 = K[4]
   local function t2(e)
-    local v = dig(e, K[2])
-    return K[9][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
-    local v = dig(e, K[2])
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[71] = function(e)
@@ -15061,7 +16848,9 @@ RULE_ID[75], KIND[75], HITS[75] = "redact-token-request", "redact", 0
 do
   -- objectRef.subresource equals (rules/redact/tokens.yaml:11:11)
   local function t1(e)
-    local v = dig(e, K[1])
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
     return v == "token"
   end
   PRED[75] = function(e)
@@ -15083,10 +16872,13 @@ end
 RULE_ID[77], KIND[77], HITS[77] = "scrub-exec-credentials", "redact", 0
 do
   -- objectRef.subresource in (rules/redact/tokens.yaml:75:7)
-  K[237] = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
+  K[166] = { ["exec"] = true, ["attach"] = true, ["proxy"] = true }
+  local S1 = K[166]
   local function t1(e)
-    local v = dig(e, K[1])
-    return K[237][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return S1[v] == true
   end
   PRED[77] = function(e)
     return t1(e)

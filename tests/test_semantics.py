@@ -378,3 +378,40 @@ def test_json_patch_in_logql_is_dropped_as_a_marked_superset(tmp_path):
     q = logql.raw_query(compiled.program.rules[0])
     assert q.exact is False and any("requestObject json_patch" in n and "superset" in n for n in q.notes), q.notes
     assert "objectRef_resource = `services`" in q.logql and "NodePort" not in q.logql
+
+
+def test_a_rule_with_many_shared_operand_tables_loads_and_decides(tmp_path):
+    """Operand tables are shared through K and aliased as locals only in
+    rules small enough for LuaJIT's 200-locals limit; a rule with 150
+    set, pattern and deep-path tests still loads and decides right."""
+    tests = []
+    for i in range(150):
+        kind = i % 3
+        if kind == 0:
+            tests.append({"field": f"requestObject.spec.a{i}.b.c", "in": [f"x{i}", f"y{i}"]})
+        elif kind == 1:
+            tests.append({"field": f"requestObject.spec.items[*].k{i}", "regex": [f"^a{i}", f"b{i}$", f"c{i}c"]})
+        else:
+            tests.append({"field": f"requestObject.spec.n{i}.m.o", "cidr": ["10.0.0.0/8", "fd00::/8"]})
+    # 40 tests: the most that keep locals, each with an aliased table and a dig path (and json_patch's inner set)
+    narrow = [{"field": f"requestObject.spec.q{i}.r.s", "in": [f"v{i}", i]} for i in range(39)]
+    narrow.append({"field": "requestObject", "json_patch": {"path": "/spec/x/y/z", "in": ["p", "q"]}})
+    rules = {"rules": [{"id": "wide", "kind": "detect", "title": "t", "description": "d", "severity": "low",
+                        "match": {"any": tests}},
+                       {"id": "narrow", "kind": "detect", "title": "t", "description": "d", "severity": "low",
+                        "match": {"any": narrow}}]}
+    compiled = compile_rules(write_rules(tmp_path, {"r.yaml": json.dumps(rules)}))
+    runtime = FluentBitLua(compiled.lua, "auditc_filter", enable_flb_null=True)
+    hit = {"kind": "Event", "requestObject": {"spec": {"items": [{"k148": "zzc148c"}]}}}
+    also = {"kind": "Event", "requestObject": {"spec": {"n149": {"m": {"o": "fd00::1"}}}}}
+    miss = {"kind": "Event", "requestObject": {"spec": {"a0": {"b": {"c": "z"}}}}}
+    for event, want in ((hit, True), (also, True), (miss, False)):
+        assert holds(compiled.program.rules[0].pred, event) is want
+        out = runtime.filter([event]).per_input[0]
+        assert ("wide" in out[0].record.get("detection", {}).get("rules", [])) is want, event
+    patched = {"kind": "Event", "requestObject": [{"op": "add", "path": "/spec/x", "value": {"y": {"z": "q"}}}]}
+    for event, want in (({"kind": "Event", "requestObject": {"spec": {"q38": {"r": {"s": 38}}}}}, True),
+                        (patched, True), (miss, False)):
+        assert holds(compiled.program.rules[1].pred, event) is want
+        out = runtime.filter([event]).per_input[0]
+        assert ("narrow" in out[0].record.get("detection", {}).get("rules", [])) is want, event

@@ -11,21 +11,21 @@
 --
 -- source map (generated lines -> rule YAML):
 --   508-511   tests/golden/rules/golden.yaml:15:5
---   512-518   tests/golden/rules/golden.yaml:12:11
---   519-525   tests/golden/rules/golden.yaml:27:9
---   526-529   tests/golden/rules/golden.yaml:15:5
---   531-534   tests/golden/rules/golden.yaml:29:5
---   535-551   tests/golden/rules/golden.yaml:40:11
---   552-555   tests/golden/rules/golden.yaml:29:5
---   557-560   tests/golden/rules/golden.yaml:42:5
---   561-565   tests/golden/rules/golden.yaml:49:11
---   566-570   tests/golden/rules/golden.yaml:51:11
---   571-576   tests/golden/rules/golden.yaml:53:11
---   577-580   tests/golden/rules/golden.yaml:42:5
---   582-584   tests/golden/rules/golden.yaml:55:5
---   585-589   tests/golden/rules/golden.yaml:59:7
---   590-593   tests/golden/rules/golden.yaml:55:5
---   595-602   tests/golden/rules/golden.yaml:61:5
+--   512-520   tests/golden/rules/golden.yaml:12:11
+--   521-529   tests/golden/rules/golden.yaml:27:9
+--   530-533   tests/golden/rules/golden.yaml:15:5
+--   535-538   tests/golden/rules/golden.yaml:29:5
+--   539-558   tests/golden/rules/golden.yaml:40:11
+--   559-562   tests/golden/rules/golden.yaml:29:5
+--   564-567   tests/golden/rules/golden.yaml:42:5
+--   568-572   tests/golden/rules/golden.yaml:49:11
+--   573-577   tests/golden/rules/golden.yaml:51:11
+--   578-584   tests/golden/rules/golden.yaml:53:11
+--   585-588   tests/golden/rules/golden.yaml:42:5
+--   590-592   tests/golden/rules/golden.yaml:55:5
+--   593-597   tests/golden/rules/golden.yaml:59:7
+--   598-601   tests/golden/rules/golden.yaml:55:5
+--   603-610   tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -511,17 +511,21 @@ RANK[1] = 4 -- high
 do
   -- objectRef.subresource in (tests/golden/rules/golden.yaml:12:11)
   K[1] = { ["exec"] = true, ["attach"] = true }
-  K[2] = { "objectRef", "subresource" }
+  local S1 = K[1]
   local function t1(e)
-    local v = dig(e, K[2])
-    return K[1][v] == true
+    local v = e["objectRef"]
+    if type(v) ~= "table" then return false end
+    v = v["subresource"]
+    return S1[v] == true
   end
   -- user.username in (tests/golden/rules/golden.yaml:27:9)
-  K[3] = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
-  K[4] = { "user", "username" }
+  K[2] = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  local S2 = K[2]
   local function t2(e)
-    local v = dig(e, K[4])
-    return K[3][v] == true
+    local v = e["user"]
+    if type(v) ~= "table" then return false end
+    v = v["username"]
+    return S2[v] == true
   end
   PRED[1] = function(e)
     return (t1(e) and not t2(e))
@@ -533,9 +537,12 @@ RULE_ID[2], KIND[2], HITS[2] = "privileged-container", "detect", 0
 RANK[2] = 5 -- critical
 do
   -- requestObject.spec.containers[*].securityContext.privileged equals (tests/golden/rules/golden.yaml:40:11)
-  K[5] = { "requestObject", "spec", "containers" }
   local function t1(e)
-    local v = dig(e, K[5])
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
     if type(v) ~= "table" then return false end
     for i0 = 1, alen(v) do
       local v0 = v[i0]
@@ -569,9 +576,10 @@ do
     return type(v) == "string" and sfind(v, "^/api/v1/namespaces/[^%/]+/pods$") ~= nil
   end
   -- responseStatus.code gte (tests/golden/rules/golden.yaml:53:11)
-  K[6] = { "responseStatus", "code" }
   local function t3(e)
-    local v = dig(e, K[6])
+    local v = e["responseStatus"]
+    if type(v) ~= "table" then return false end
+    v = v["code"]
     return type(v) == "number" and v >= 500
   end
   PRED[3] = function(e)

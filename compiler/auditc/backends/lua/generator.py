@@ -48,6 +48,9 @@ MAX_LOCAL_TESTS = 40
 # (find_any) instead of an inline `or` chain: pattern lists such as the
 # sensitive host paths appear in dozens of tests.
 INLINE_PATTERNS = 2
+# Field paths with at most this many keys before their first [*] step
+# inline; longer ones through dig() (see _emit_test).
+INLINE_STEPS = 3
 
 
 class _Constants:
@@ -58,12 +61,21 @@ class _Constants:
 
     def __init__(self):
         self.refs: dict[str, str] = {}
+        # Off in rules with more than MAX_LOCAL_TESTS tests: a do-block may
+        # hold at most 200 active locals.
+        self.aliases = True
 
-    def ref(self, w: LuaWriter, table: str, comment: str = "") -> str:
+    def ref(self, w: LuaWriter, table: str, comment: str = "", local: str | None = None) -> str:
+        """The shared table's K[n] (written here at its first use), or `local`
+        bound to it: a local is an upvalue of the test, one index cheaper per
+        evaluation than K[n]."""
         if table not in self.refs:
             self.refs[table] = f"K[{len(self.refs) + 1}]"
             w.line(f"{self.refs[table]} = {table}" + (f" -- {lua_comment(comment)}" if comment else ""))
-        return self.refs[table]
+        if local is None or not self.aliases:
+            return self.refs[table]
+        w.line(f"local {local} = {self.refs[table]}")
+        return local
 TRUNCATED = "[auditc: truncated, nested too deep]"
 UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 
@@ -150,6 +162,7 @@ def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
         # was built from, so the predicate evaluates only the rest.
         tests = list(dict.fromkeys(iter_tests(rule.residual)))  # each distinct test once, in order
         use_table = len(tests) > MAX_LOCAL_TESTS
+        consts.aliases = not use_table
         if use_table:
             w.line("local T = {}")
         names = {}
@@ -211,14 +224,21 @@ def _emit_test(w: LuaWriter, consts: _Constants, test: Test, name: str, index: i
     w.line(f"-- {lua_comment(test.path.text)} {test.op} ({lua_comment(str(test.loc))})")
     setname = _emit_operand_table(w, consts, test, str(index))
     segments = test.path.segments
-    # The keys before the first [*]: one step for a single key, else dig()
-    # through a shared key list (most tests sit several maps deep).
+    # The keys before the first [*]. Short prefixes (user.username,
+    # objectRef.resource: the tests every event runs) step inline, which
+    # LuaJIT traces best; deep ones (request bodies, tested only on the
+    # writes their rules target) go through dig() and a shared key list,
+    # which keeps the script small.
     keys = segments[:segments.index(WILDCARD)] if WILDCARD in segments else segments
-    path = consts.ref(w, "{ " + ", ".join(lua_string(k) for k in keys) + " }") if len(keys) > 1 else None
+    path = (consts.ref(w, "{ " + ", ".join(lua_string(k) for k in keys) + " }", local=f"D{index}")
+            if len(keys) > INLINE_STEPS else None)
     w.line(f"local function {name}(e)" if not use_table else f"{name} = function(e)")
     w.indent()
     if path is None:
         w.line(f"local v = e[{lua_string(keys[0])}]")
+        for seg in keys[1:]:
+            w.line('if type(v) ~= "table" then return false end')
+            w.line(f"v = v[{lua_string(seg)}]")
     else:
         w.line(f"local v = dig(e, {path})")
     if len(keys) == len(segments):
@@ -244,15 +264,15 @@ def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: st
     _value_expr gets as `setname`."""
     if test.op is Op.IN:
         items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
-        return consts.ref(w, f"{{ {items} }}")
+        return consts.ref(w, f"{{ {items} }}", local=f"S{suffix}")
     if test.op in (Op.CIDR, Op.NOT_CIDR):
         nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
-        return consts.ref(w, f"{{ {nets} }}", ", ".join(map(str, test.values)))
+        return consts.ref(w, f"{{ {nets} }}", ", ".join(map(str, test.values)), local=f"N{suffix}")
     if test.op.spec.pattern_syntax:
         pats = _lua_patterns(test)
         if len(pats) <= INLINE_PATTERNS:
             return None
-        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + " }")
+        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + " }", local=f"P{suffix}")
     if test.op is Op.JSON_PATCH:
         query = test.values[0]
         inner = Test(test.path, query.inner, query.inner_values, test.loc)
