@@ -174,8 +174,11 @@ def test_build_writes_every_artifact(monkeypatch, tmp_path):
 
 # Detections that can fire on any request: a policy cannot say "unless refused / impersonated /
 # unauthenticated", so its None rules hide some of what they could see (auditc.dev/accept-blind).
-ANY_REQUEST = ("anonymous-request-allowed,anonymous-request-denied,authentication-failed,forbidden-request,"
-               "impersonation-used,kube-system-token-used-by-human-client,system-masters-credential-used")
+ANY_REQUEST = ("anonymous-request-allowed,anonymous-request-denied,apiserver-identity-off-loopback,authentication-failed,"
+               "control-plane-identity-from-outside-control-plane-network,forbidden-from-public-address,forbidden-request,"
+               "impersonation-used,kube-system-token-used-by-human-client,kube-system-token-used-from-outside-cluster-network,"
+               "node-identity-from-outside-cluster-network,shared-admin-credential-used,system-masters-credential-used,"
+               "user-not-allowed")
 # Body rules that read more than the shipped policy logs (auditc.dev/accept-partial, derived by the
 # generator): pod templates matched by shape on any resource (custom resources are logged at Metadata,
 # patched responseObjects at Request), and a Secret write's response (never logged). They work on the

@@ -48,3 +48,34 @@ def test_a_failure_alike_in_both_null_modes_prints_once(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("FAIL ") == 2  # two tests, each once
     assert "exec-prod › exec in staging [enable_flb_null=off, on]" in out
+
+
+PATCH_RULE = """
+rules:
+  - id: nodeport-by-json-patch
+    kind: detect
+    title: t
+    description: d
+    severity: medium
+    match:
+      field: requestObject
+      json_patch: {path: /spec/type, equals: NodePort}
+    tests:
+      - name: a JSON patch to LoadBalancer
+        event: {verb: patch, objectRef: {resource: services},
+                requestObject: [{op: replace, path: /spec/type, value: LoadBalancer}]}
+        expect: {fires: true}
+      - name: a JSON patch of a label
+        event: {verb: patch, objectRef: {resource: services},
+                requestObject: [{op: add, path: /metadata/labels/a, value: b}]}
+        expect: {fires: true}
+"""
+
+
+def test_json_patch_failures_say_what_the_patch_writes_there(tmp_path):
+    results = run_tests(compile_rules(write_rules(tmp_path, {"r.yaml": PATCH_RULE})))
+    by_name = {}
+    for r in results:
+        by_name.setdefault(r.test.name, []).extend(r.failures)
+    assert "saw the patch write 'LoadBalancer'" in "\n".join(by_name["a JSON patch to LoadBalancer"])
+    assert "saw no operation writing there" in "\n".join(by_name["a JSON patch of a label"])

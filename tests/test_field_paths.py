@@ -50,3 +50,15 @@ def test_misspelled_paths_warn_with_a_suggestion(tmp_path, match, expected):
 ])
 def test_real_paths_do_not_warn(tmp_path, match):
     assert _warnings(tmp_path, match) == []
+
+
+def test_json_patch_pointer_patterns_are_checked_as_body_paths(tmp_path):
+    match = ("all:\n  - {field: objectRef.resource, in: [deployments]}\n"
+             "  - field: requestObject\n    json_patch:\n"
+             "      path: [/spec/template/spec/hostNetwok, /spec/template/spec/containers/-/securityContext/privileged,\n"
+             "             /spec/template/spec/volumes/0/hostPath/path, /metadata/labels/*, /metadata/annotations/a~1b]\n"
+             "      exists: true")
+    warnings = _warnings(tmp_path, match)
+    assert len(warnings) == 1, warnings
+    assert ("'requestObject json_patch /spec/template/spec/hostNetwok': requestObject.spec.template.spec has no "
+            "field 'hostNetwok' in the Deployment schema of deployments (did you mean 'hostNetwork'?)") in warnings[0]

@@ -61,7 +61,7 @@ def test_header_and_source_map(monkeypatch):
         assert f"[{rule.number}] {rule.kind:<6} {rule.id}" in lua
     lines = lua.splitlines()
     # the map points the privileged-container wildcard test at its YAML line
-    target = next(i for i, line in enumerate(lines, 1) if "for i3 = 1, alen(v2) do" in line)
+    target = next(i for i, line in enumerate(lines, 1) if "for i0 = 1, alen(v) do" in line)
     assert sourcemap.lookup(lua, target) == "tests/golden/rules/golden.yaml:40:11"
     # and a Lua error message at that line is explained with the rule location
     assert sourcemap.explain_error(lua, f"auditc.lua:{target}: attempt to index").endswith("golden.yaml:40:11)")

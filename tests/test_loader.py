@@ -252,3 +252,42 @@ def test_several_rule_paths_merge(tmp_path):
     write_rules(tmp_path / "b", {"y.yaml": GOOD_RULE.replace("id: exec", "id: other")})
     result = load_rules([tmp_path / "a", tmp_path / "b" / "y.yaml"])
     assert [r.id for r in result.ruleset.rules] == ["exec", "other"]
+
+
+JSON_PATCH_RULE = """\
+rules:
+  - id: jp
+    kind: detect
+    title: t
+    description: d
+    severity: low
+    match:
+      field: requestObject
+      json_patch:
+        path: PATH
+        OPERATOR
+"""
+
+
+@pytest.mark.parametrize("path, operator, expected", [
+    ("spec/hostNetwork", "equals: true", "10:15: error: invalid pointer pattern 'spec/hostNetwork': a pointer pattern "
+                                        "starts with '/'"),
+    ("[/spec/ok, /spec/a~2]", "equals: true", "10:26: error: invalid pointer pattern '/spec/a~2': '~' at character 8"),
+    ("/spec/hostNetwork", "op: [add]", "10:9: error: json_patch has no value operator: give exactly one of equals"),
+    ("/spec/hostNetwork", "equals: true\n        in: [a]", "10:9: error: json_patch has 2 value operators (equals, in)"),
+    ("/spec/hostNetwork", "absent: true", "11:9: error: unknown key 'absent' at rules[0].match.json_patch"),
+    ("/spec/hostNetwork", "op: [add, patch]\n        exists: true", "11:19: error: 'patch' at rules[0].match.json_patch.op[1] "
+                                                                   "is not one of: add, replace, test, copy, move, remove"),
+    ("/spec/x", "in: {list: nope}", "11:20: error: unknown list 'nope'"),
+    ("/spec/x", "regex: '(ab)+'", "10:9: error: regex '(ab)+' cannot be translated exactly"),
+])
+def test_json_patch_operand_errors_point_at_their_node(tmp_path, path, operator, expected):
+    errs = errors(tmp_path, {"a.yaml": JSON_PATCH_RULE.replace("PATH", path).replace("OPERATOR", operator)})
+    assert len(errs) == 1 and expected in errs[0], errs
+
+
+def test_json_patch_inner_list_references_count_as_used(tmp_path):
+    rule = JSON_PATCH_RULE.replace("PATH", "/spec/type").replace("OPERATOR", "in: {list: exposing}")
+    write_rules(tmp_path / "r", {"a.yaml": rule + "lists:\n  - name: exposing\n    items: [NodePort]\n"})
+    result = load_rules(tmp_path / "r")
+    assert result.warnings == [] and result.ruleset.rules[0].match.value.kinds == ("add", "replace")

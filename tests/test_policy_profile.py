@@ -56,9 +56,14 @@ def test_shipped_policy_has_no_blind_spots_but_the_accepted(pack):
     assert policy_warnings(pack, files["audit-policy.yaml"]) == []
     policy, warnings = parse_policy(files["audit-policy.yaml"], "audit-policy.yaml")
     assert not warnings
-    assert policy.accept_blind == ("anonymous-request-allowed", "anonymous-request-denied", "authentication-failed",
-                                   "forbidden-request", "impersonation-used",
-                                   "kube-system-token-used-by-human-client", "system-masters-credential-used")
+    assert policy.accept_blind == ("anonymous-request-allowed", "anonymous-request-denied",
+                                   "apiserver-identity-off-loopback", "authentication-failed",
+                                   "control-plane-identity-from-outside-control-plane-network",
+                                   "forbidden-from-public-address", "forbidden-request",
+                                   "impersonation-used", "kube-system-token-used-by-human-client",
+                                   "kube-system-token-used-from-outside-cluster-network",
+                                   "node-identity-from-outside-cluster-network", "shared-admin-credential-used",
+                                   "system-masters-credential-used", "user-not-allowed")
     assert "privileged-container" in policy.accept_partial  # pod templates by shape: bodies of any resource
     levels = [r.level for r in policy.rules]
     # tiers in order: sensitive (fixed), bodies, None, default Metadata
@@ -111,7 +116,8 @@ def test_registry_is_the_build(pack):
 
 def test_dashboard_exec_panel_is_derived_from_the_rules(pack, tmp_path):
     assert interactive_detections(pack.program) == ["exec-into-pod", "exec-shell-or-tool", "port-forward",
-                                                     "kubelet-api-proxied", "pod-or-service-proxy"]
+                                                     "kubelet-api-proxied", "pod-or-service-proxy",
+                                                     "exec-reads-serviceaccount-token", "kubectl-cp-from-pod"]
     other = compile_rules(write_rules(tmp_path / "rules", {"cm.yaml": CONFIGMAP_RESPONSE}))
     assert interactive_detections(other.program) == ["pod-exec"]
     assert '(pod-exec)' in build_artifacts(other)["grafana-dashboard.json"]

@@ -34,9 +34,26 @@ class ListRef:
 class FieldTest:
     path: FieldPath
     op: Op
-    # equals/gt..: a scalar; in/prefix/..: tuple of Scalar | ListRef; exists/absent: True
+    # equals/gt..: a scalar; in/prefix/..: tuple of Scalar | ListRef; exists/absent: True;
+    # json_patch: a PatchSpec
     value: Any
     loc: Location
+
+
+@dataclass(frozen=True)
+class PatchSpec:
+    """A `json_patch` test's value: pointer patterns (as written, and parsed
+    into segment tuples by jsonpatch.parse_pattern), the operation kinds that
+    count, and the test on the values written. `test` is a FieldTest whose
+    path is the outer test's (unused) so list references, patterns and
+    networks in it are checked and lowered like any other test's."""
+
+    pointers: tuple  # of str
+    patterns: tuple  # of segment tuples
+    kinds: tuple  # of str
+    test: "FieldTest"
+    loc: Location
+    source: str = ""  # the operand as written (compact), for explanations
 
 
 @dataclass(frozen=True)
@@ -183,9 +200,12 @@ class RedactRule(Rule):
 
 
 def walk(cond):
-    """Every node of a condition tree, depth first (macros not expanded)."""
+    """Every node of a condition tree, depth first (macros not expanded); the
+    value test inside a json_patch test comes right after it."""
     yield cond
-    if isinstance(cond, (All, Any_)):
+    if isinstance(cond, FieldTest) and isinstance(cond.value, PatchSpec):
+        yield cond.value.test
+    elif isinstance(cond, (All, Any_)):
         for c in cond.items:
             yield from walk(c)
     elif isinstance(cond, Not):

@@ -25,7 +25,9 @@ Shared semantics (as the filter evaluates them): a missing or null field
 matches nothing (so `absent` is the negation of `exists`); through `[*]` a
 test holds if it holds for any element; string operators never match
 non-strings; `equals`/`in` are type-strict except that numbers compare by
-value (Lua has one number type: 201 == 201.0).
+value (Lua has one number type: 201 == 201.0). `json_patch` tests a JSON
+patch document: some operation writes, at a location a pointer pattern names,
+a value its inner operator holds on (jsonpatch.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ import operator
 from dataclasses import dataclass
 from typing import Callable
 
+from auditc import jsonpatch
+
 
 class Op(enum.Enum):
     EQUALS = "equals"
@@ -44,12 +48,15 @@ class Op(enum.Enum):
     SUFFIX = "suffix"
     CONTAINS = "contains"
     GLOB = "glob"
+    NOT_GLOB = "not_glob"
     REGEX = "regex"
     GT = "gt"
     GTE = "gte"
     LT = "lt"
     LTE = "lte"
     CIDR = "cidr"
+    NOT_CIDR = "not_cidr"
+    JSON_PATCH = "json_patch"
     EXISTS = "exists"
     ABSENT = "absent"
 
@@ -68,6 +75,7 @@ class Operand(enum.Enum):
     NETWORKS = "a CIDR (10.0.0.0/8, fd00::/8), a list of them, or a list reference"
     NUMBER = "a number"
     PRESENCE = "true"
+    PATCH = "a mapping: path (pointer pattern or list), optional op (list of kinds), one value operator"
 
 
 def same(a, b) -> bool:
@@ -163,6 +171,10 @@ def _compare(fn: Callable) -> Callable[[object, tuple], bool]:
     return holds
 
 
+def _no_pattern(v, operands: tuple) -> bool:
+    return isinstance(v, str) and not any(p.matches(v) for p in operands)
+
+
 def ip_address(v):
     """v as an IPv4/IPv6 address the way the filter reads it, or None:
     Python's ipaddress, without IPv6 zone indexes (the filter rejects them)."""
@@ -177,6 +189,37 @@ def ip_address(v):
 def _in_networks(v, operands: tuple) -> bool:
     addr = ip_address(v)
     return addr is not None and any(addr.version == net.version and addr in net for net in operands)
+
+
+@dataclass(frozen=True)
+class PatchQuery:
+    """The operand of a `json_patch` test (see jsonpatch.py): pointer patterns
+    (segment tuples, jsonpatch.WILD for `*`), the operation kinds that count,
+    and the test on the values they write (an operator of this table other
+    than json_patch and absent, with its operands lowered like any test's)."""
+
+    patterns: tuple
+    kinds: tuple
+    inner: "Op"
+    inner_values: tuple
+    source: str = ""  # as written, for explanations
+
+    def holds(self, doc) -> bool:
+        # OPAQUE (copy, move, remove) satisfies `exists` only
+        reached = jsonpatch.written(doc, self.patterns, self.kinds)
+        if self.inner is Op.EXISTS:
+            return bool(reached)
+        spec = self.inner.spec
+        return any(spec.holds(v, self.inner_values) for v in reached if v is not jsonpatch.OPAQUE)
+
+
+def _json_patch(v, operands: tuple) -> bool:
+    return operands[0].holds(v)
+
+
+def _outside_networks(v, operands: tuple) -> bool:
+    addr = ip_address(v)
+    return addr is not None and not any(addr.version == net.version and addr in net for net in operands)
 
 
 def _present(v, operands: tuple) -> bool:
@@ -195,9 +238,19 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
     OpSpec(Op.CONTAINS, Operand.STRINGS, _string_op(lambda v, x: x in v), strings_only=True,
            list_form=Op.CONTAINS),
     OpSpec(Op.GLOB, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="glob", list_form=Op.GLOB),
+    # a string none of the globs match; through [*] "some element is such a string" (an
+    # allow-list: some container image outside it), which `not: {glob}` is not. No list_form.
+    OpSpec(Op.NOT_GLOB, Operand.STRINGS, _no_pattern, strings_only=True, pattern_syntax="glob"),
     OpSpec(Op.REGEX, Operand.STRINGS, _pattern, strings_only=True, pattern_syntax="regex", list_form=Op.REGEX),
     # operands: ipaddress networks (lowering parses the CIDR strings)
     OpSpec(Op.CIDR, Operand.NETWORKS, _in_networks, strings_only=True, list_form=Op.CIDR),
+    # an address outside every network. Through [*] "some address is outside", which
+    # `not: {cidr}` ("no address is inside") is not: sourceIPs starts with whatever
+    # X-Forwarded-For the client sent, so only this form cannot be hidden behind it.
+    # No list_form: OR-ed not_cidr tests are not one test of the union.
+    OpSpec(Op.NOT_CIDR, Operand.NETWORKS, _outside_networks, strings_only=True),
+    # operand: one PatchQuery; the field must reach the patch document (an array)
+    OpSpec(Op.JSON_PATCH, Operand.PATCH, _json_patch),
     OpSpec(Op.GT, Operand.NUMBER, _compare(operator.gt), symbol=">"),
     OpSpec(Op.GTE, Operand.NUMBER, _compare(operator.ge), symbol=">="),
     OpSpec(Op.LT, Operand.NUMBER, _compare(operator.lt), symbol="<"),
@@ -207,4 +260,6 @@ OPS: dict[Op, OpSpec] = {spec.op: spec for spec in (
 )}
 
 OPERATOR_NAMES = tuple(op.value for op in Op)
+# What a json_patch test may apply to the values written: any value operator.
+PATCH_INNER_OPS = tuple(op for op in Op if op not in (Op.JSON_PATCH, Op.ABSENT))
 

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1071-1074 tests/golden/rules/golden.yaml:15:5
---   1075-1082 tests/golden/rules/golden.yaml:12:11
---   1083-1090 tests/golden/rules/golden.yaml:27:9
---   1091-1094 tests/golden/rules/golden.yaml:15:5
---   1096-1099 tests/golden/rules/golden.yaml:29:5
---   1100-1122 tests/golden/rules/golden.yaml:40:11
---   1123-1126 tests/golden/rules/golden.yaml:29:5
---   1128-1131 tests/golden/rules/golden.yaml:42:5
---   1132-1136 tests/golden/rules/golden.yaml:49:11
---   1137-1141 tests/golden/rules/golden.yaml:51:11
---   1142-1148 tests/golden/rules/golden.yaml:53:11
---   1149-1152 tests/golden/rules/golden.yaml:42:5
---   1154-1156 tests/golden/rules/golden.yaml:55:5
---   1157-1161 tests/golden/rules/golden.yaml:59:7
---   1162-1165 tests/golden/rules/golden.yaml:55:5
---   1167-1174 tests/golden/rules/golden.yaml:61:5
+--   1184-1187 tests/golden/rules/golden.yaml:15:5
+--   1188-1196 tests/golden/rules/golden.yaml:12:11
+--   1197-1205 tests/golden/rules/golden.yaml:27:9
+--   1206-1209 tests/golden/rules/golden.yaml:15:5
+--   1211-1214 tests/golden/rules/golden.yaml:29:5
+--   1215-1234 tests/golden/rules/golden.yaml:40:11
+--   1235-1238 tests/golden/rules/golden.yaml:29:5
+--   1240-1243 tests/golden/rules/golden.yaml:42:5
+--   1244-1248 tests/golden/rules/golden.yaml:49:11
+--   1249-1253 tests/golden/rules/golden.yaml:51:11
+--   1254-1260 tests/golden/rules/golden.yaml:53:11
+--   1261-1264 tests/golden/rules/golden.yaml:42:5
+--   1266-1268 tests/golden/rules/golden.yaml:55:5
+--   1269-1273 tests/golden/rules/golden.yaml:59:7
+--   1274-1277 tests/golden/rules/golden.yaml:55:5
+--   1279-1286 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -128,10 +128,8 @@ local function ip6_bytes(s)
   return schar(unpack(bytes))
 end
 
--- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
-local function in_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  if addr == nil then return false end
+-- Is the address (4 or 16 bytes) inside one of nets = { {bytes, prefix bits}, ... }?
+local function bytes_in_networks(addr, nets)
   local len = #addr
   for i = 1, #nets do
     local net, bits = nets[i][1], nets[i][2]
@@ -148,10 +146,120 @@ local function in_networks(v, nets)
   return false
 end
 
+-- cidr: the string v is an address inside one of nets.
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and bytes_in_networks(addr, nets)
+end
+
+-- not_cidr: the string v is an address outside every one of nets.
+local function outside_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and not bytes_in_networks(addr, nets)
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
   return t[1] ~= nil or alen(t) > 0
+end
+
+-- The value at keys (a list) below v, or nil where a step is not a table:
+-- the straight part of a field path.
+local function dig(v, keys)
+  for i = 1, #keys do
+    if type(v) ~= "table" then return nil end
+    v = v[keys[i]]
+  end
+  return v
+end
+
+-- Does one of the Lua patterns in pats (a shared operand table) match v?
+local function find_any(v, pats)
+  for i = 1, #pats do
+    if sfind(v, pats[i]) ~= nil then return true end
+  end
+  return false
+end
+
+-- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
+-- A JSON pointer's segments, "~1" -> "/" then "~0" -> "~", or nil when it
+-- is not a pointer (a "~" not followed by 0 or 1, no leading "/").
+local function pointer_segments(p)
+  if p == "" then return {} end
+  if sbyte(p, 1) ~= 47 or sfind(p, "~[^01]") or ssub(p, -1) == "~" then return nil end
+  local segs, start, n = {}, 2, #p
+  while true do
+    local stop = sfind(p, "/", start, true)
+    local raw = ssub(p, start, (stop or n + 1) - 1)
+    if sfind(raw, "~", 1, true) then raw = sgsub(sgsub(raw, "~1", "/"), "~0", "~") end
+    segs[#segs + 1] = raw
+    if stop == nil then return segs end
+    start = stop + 1
+  end
+end
+
+-- Does test hold on some value the pattern segments from i on reach in x?
+-- WILD fans out over array elements and map values; a canonical index
+-- ("0", "12") steps into an array.
+local function pointer_reach(x, pat, i, test)
+  if not present(x) then return false end
+  if i > #pat then return test(x) end
+  if type(x) ~= "table" then return false end
+  local seg = pat[i]
+  if is_array(x) then
+    if seg == WILD then
+      for j = 1, alen(x) do
+        if pointer_reach(x[j], pat, i + 1, test) then return true end
+      end
+      return false
+    end
+    if seg ~= "0" and not smatch(seg, "^[1-9]%d*$") then return false end
+    return pointer_reach(x[tonumber(seg) + 1], pat, i + 1, test)
+  end
+  if seg == WILD then
+    for _, y in pairs(x) do
+      if pointer_reach(y, pat, i + 1, test) then return true end
+    end
+    return false
+  end
+  return pointer_reach(x[seg], pat, i + 1, test)
+end
+
+-- Does some operation of the patch `doc` whose kind is in `kinds` write, at a
+-- location one of `pats` names or an ancestor of it, a value `test` holds on?
+-- copy/move write a value the patch does not show and remove takes it away:
+-- they count only for an `exists` test (opaque_ok).
+local function patch_writes(doc, kinds, pats, test, opaque_ok)
+  if type(doc) ~= "table" or not is_array(doc) then return false end
+  for i = 1, alen(doc) do
+    local o = doc[i]
+    if type(o) == "table" and not is_array(o) then
+      local kind, path = o.op, o.path
+      if type(kind) == "string" and kinds[kind] and type(path) == "string" then
+        local segs = pointer_segments(path)
+        if segs ~= nil then
+          local opaque = kind == "copy" or kind == "move" or kind == "remove"
+          for k = 1, #pats do
+            local pat = pats[k]
+            local covers = #segs <= #pat
+            for s = 1, #segs do
+              if not covers then break end
+              if pat[s] ~= WILD and pat[s] ~= segs[s] then covers = false end
+            end
+            if covers then
+              if opaque then
+                if opaque_ok then return true end
+              elseif pointer_reach(o.value, pat, #segs + 1, test) then
+                return true
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+  return false
 end
 
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
@@ -480,6 +588,10 @@ end
 --     (last-applied-configuration, kapp's original, webhook patches), which
 --     are decoded, redacted as structures and encoded again.
 
+-- Kept in a do-block: the main chunk may hold at most 200 locals, and
+-- generated rules need theirs; only these three are used outside.
+local cred_text, cred_walk, cred_record
+do
 -- A minimal JSON reader and writer for JSON kept inside strings. Decoded
 -- containers carry Fluent Bit's metatable tags, so is_array knows them;
 -- JSON null is JNULL, so it is written back as null.
@@ -801,12 +913,11 @@ local function scrub_assignments(s, spec, repl)
   return s, changed
 end
 
-local cred_walk
 local TEXT_DEPTH = 3 -- JSON inside JSON inside JSON is as deep as decoding goes
 
 -- A string below a body: JSON text is decoded and walked, other text with a
 -- line break or '=' gets its credential assignments scrubbed.
-local function cred_text(s, spec, tdepth)
+cred_text = function(s, spec, tdepth)
   if #s < 4 then return s, false end
   local b = sbyte(s, 1)
   local json = b == 123 or b == 91
@@ -984,7 +1095,7 @@ end
 
 -- credentials mode without fields: both bodies, the event's annotations
 -- and the raw text of undecodable lines.
-local function cred_record(record, spec)
+cred_record = function(record, spec)
   local changed = cred_torn(record, spec)
   for i = 1, #BODIES do
     local v = record[BODIES[i]]
@@ -1015,6 +1126,7 @@ local function cred_record(record, spec)
     end
   end
   return changed
+end
 end
 
 -- Rewrite one value according to the rule: returns the new value and
@@ -1067,13 +1179,15 @@ local function redact_path(t, path, i, spec)
 end
 local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
 local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay
+local K = {} -- operand tables shared by tests (sets, networks, pattern lists)
 
 -- [1] detect exec-into-pod
 RULE_ID[1], KIND[1], HITS[1] = "exec-into-pod", "detect", 0
 RANK[1] = 4 -- high
 do
   -- objectRef.subresource in (tests/golden/rules/golden.yaml:12:11)
-  local S1 = { ["exec"] = true, ["attach"] = true }
+  K[1] = { ["exec"] = true, ["attach"] = true }
+  local S1 = K[1]
   local function t1(e)
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
@@ -1081,7 +1195,8 @@ do
     return S1[v] == true
   end
   -- user.username in (tests/golden/rules/golden.yaml:27:9)
-  local S2 = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  K[2] = { ["system:kube-controller-manager"] = true, ["ci-bot"] = true }
+  local S2 = K[2]
   local function t2(e)
     local v = e["user"]
     if type(v) ~= "table" then return false end
@@ -1099,22 +1214,19 @@ RANK[2] = 5 -- critical
 do
   -- requestObject.spec.containers[*].securityContext.privileged equals (tests/golden/rules/golden.yaml:40:11)
   local function t1(e)
-    local v0 = e["requestObject"]
-    if type(v0) == "table" then
-      local v1 = v0["spec"]
-      if type(v1) == "table" then
-        local v2 = v1["containers"]
-        if type(v2) == "table" then
-          for i3 = 1, alen(v2) do
-            local v3 = v2[i3]
-            if type(v3) == "table" then
-              local v4 = v3["securityContext"]
-              if type(v4) == "table" then
-                local v5 = v4["privileged"]
-                if v5 == true then return true end
-              end
-            end
-          end
+    local v = e["requestObject"]
+    if type(v) ~= "table" then return false end
+    v = v["spec"]
+    if type(v) ~= "table" then return false end
+    v = v["containers"]
+    if type(v) ~= "table" then return false end
+    for i0 = 1, alen(v) do
+      local v0 = v[i0]
+      if type(v0) == "table" then
+        local v1 = v0["securityContext"]
+        if type(v1) == "table" then
+          local v2 = v1["privileged"]
+          if v2 == true then return true end
         end
       end
     end

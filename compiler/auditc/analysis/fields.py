@@ -11,7 +11,8 @@ never matches. This check knows:
   (`objectRef.resource`), as shipped by the kubernetes-validate package.
   Bodies also come as lists (`items[*]`), Tables (`rows[*].object`), JSON
   patches (`requestObject[*]`), DeleteOptions, Status, Scale and Eviction:
-  a path valid in any of them is accepted.
+  a path valid in any of them is accepted. The pointer patterns of a
+  `json_patch` test are checked as the body paths they name.
 
 Unknown paths are warnings with a suggestion, never errors: CRDs, newer
 fields and other shippers' enrichments are legitimate.
@@ -25,9 +26,11 @@ import re
 from functools import lru_cache
 from importlib import resources as ilr
 
+from auditc import jsonpatch
 from auditc.errors import Diagnostic, Location
 from auditc.ir import Program, Redaction, iter_tests
-from auditc.paths import WILDCARD
+from auditc.operators import Op
+from auditc.paths import WILDCARD, FieldPath
 
 ANY = "any"  # anything below is accepted (free-form maps, raw objects)
 STRING, NUMBER, BOOL = "string", "number", "bool"
@@ -195,8 +198,10 @@ def _render(segments) -> str:
     return out
 
 
-def check_path(path, resources: frozenset | None) -> str | None:
-    """A warning message for a path no event of these resources has, or None."""
+def check_path(path, resources: frozenset | None, pointer: bool = False) -> str | None:
+    """A warning message for a path no event of these resources has, or None.
+    `pointer`: the path comes from a json_patch pointer pattern, whose `*`
+    (WILDCARD here) may also stand for a map key: not second-guessed there."""
     known, at, names = _walk(EVENT, path.segments)
     if not known:
         seg = path.segments[at]
@@ -220,24 +225,40 @@ def check_path(path, resources: frozenset | None) -> str | None:
             best = (label, i, names)
     label, i, names = best
     seg = below[i]
+    if pointer and seg is WILDCARD:
+        return None
     where = _render((path.segments[0],) + below[:i])
     return (f"field path '{path}': {where} has no field '{seg if isinstance(seg, str) else '[*]'}' in the "
             f"{label} schema of {', '.join(sorted(resources))}{_suggest(seg, names)}")
+
+
+def pointer_paths(test) -> list[FieldPath]:
+    """The body paths a json_patch test's pointer patterns name: the pattern
+    below the test's field, `*`, indexes and `-` as [*]."""
+    if test.op is not Op.JSON_PATCH:
+        return []
+    out = []
+    for pattern in test.values[0].patterns:
+        below = tuple(WILDCARD if seg == jsonpatch.WILD or seg == "-" or seg.isdigit() else seg for seg in pattern)
+        text = f"{test.path} json_patch /" + "/".join(pattern)
+        out.append(FieldPath(test.path.segments + below, text))
+    return out
 
 
 def field_path_warnings(program: Program) -> list[Diagnostic]:
     out, seen = [], set()
     for rule in program.rules:
         res = rule.constraints.get("objectRef.resource")
-        items = [(t.path, t.loc) for t in iter_tests(rule.pred)]
+        items = [(t.path, t.loc, False) for t in iter_tests(rule.pred)]
+        items += [(p, t.loc, True) for t in iter_tests(rule.pred) for p in pointer_paths(t)]
         if isinstance(rule.payload, Redaction):
-            items += [(p, rule.loc) for p in rule.payload.paths]
-        for path, loc in items:
+            items += [(p, rule.loc, False) for p in rule.payload.paths]
+        for path, loc, pointer in items:
             key = (path.text, loc)
             if key in seen:
                 continue
             seen.add(key)
-            msg = check_path(path, res)
+            msg = check_path(path, res, pointer)
             if msg:
                 out.append(Diagnostic(loc if isinstance(loc, Location) else rule.loc, msg, "warning", "AUD305"))
     return out

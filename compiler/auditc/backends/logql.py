@@ -130,8 +130,24 @@ def _label_filter(test: Test, label: str, negate: bool, parts: _Parts) -> str | 
         eq, join = ("!=", " and ") if negate else ("=", " or ")
         tests = [f'{label} {eq} ip("{net}")' for net in test.values]
         return tests[0] if len(tests) == 1 else "(" + join.join(tests) + ")"
+    if op is Op.NOT_CIDR:
+        if negate:  # "not an address, or inside": ip() cannot say "not an address"; dropped (a superset)
+            return None
+        tests = [f'{label} != ip("{net}")' for net in test.values]  # non-addresses pass too: a superset
+        parts.exact = False
+        parts.notes.append(f"{test.path} not_cidr: values that are not addresses also pass (a superset)")
+        return tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
     if op.spec.symbol:  # gt, gte, lt, lte: see above; dropped (a superset) rather than risk __error__
         return None
+    if op is Op.JSON_PATCH:  # the json stage cannot look inside an array of operations: dropped (a superset)
+        return None
+    if op is Op.NOT_GLOB:
+        regex = _regex_of(Test(test.path, Op.GLOB, test.values, test.loc))
+        if negate or regex is None:  # "not a string, or matching": not expressible; dropped (a superset)
+            return None
+        parts.exact = False
+        parts.notes.append(f"{test.path} not_glob: a missing or non-string value also passes (a superset)")
+        return f"{label} !~ {quote(regex)}"
     if op is Op.IN and not all(isinstance(v, str) for v in test.values):
         return None
     regex = _regex_of(test)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, Sequence
 import jsonschema
 from jsonschema.exceptions import best_match
 
+from auditc import jsonpatch
 from auditc import model as m
 from auditc.errors import AuditcError, Diagnostic, DiagnosticSink, Location
 from auditc.paths import WILDCARD, PathError, parse_path
@@ -26,7 +27,7 @@ from auditc.frontend import repo
 from auditc.frontend.overrides import RuleChange, apply_changes, read_changes
 from auditc.frontend.semantics import check_credential_names, check_scrub_patterns, check_translatable
 from auditc.frontend.yamlsource import LocatedDocument, load_yaml
-from auditc.operators import OPERATOR_NAMES, Op, Operand
+from auditc.operators import OPERATOR_NAMES, PATCH_INNER_OPS, Op, Operand
 
 RULE_FILE_SUFFIXES = (".yaml", ".yml")
 
@@ -374,9 +375,36 @@ class _FileBuilder:
         op = Op(key)  # the schema admits only the table's operators
         path = self.path(node["field"], p + ("field",))
         value = node[key]
-        if op.spec.operand in (Operand.SCALARS, Operand.STRINGS, Operand.NETWORKS):
+        if op is Op.JSON_PATCH:
+            value = self.patch_spec(value, path, p + (key,))
+        elif op.spec.operand in (Operand.SCALARS, Operand.STRINGS, Operand.NETWORKS):
             value = self.values(value, p + (key,), strings_only=op.spec.strings_only)
         return m.FieldTest(path, op, value, loc)
+
+    def patch_spec(self, node: dict, path, p: tuple) -> m.PatchSpec:
+        """A json_patch operand: pointer patterns, kinds, and one value operator."""
+        loc = self.loc(p)
+        texts = (node["path"],) if isinstance(node["path"], str) else tuple(node["path"])
+        patterns = []
+        for i, text in enumerate(texts):
+            where = p + ("path",) if isinstance(node["path"], str) else p + ("path", i)
+            try:
+                patterns.append(jsonpatch.parse_pattern(text))
+            except jsonpatch.PointerError as exc:
+                self.sink.error(self.loc(where), f"invalid pointer pattern {text!r}: {exc}", "AUD301")
+        kinds = tuple(node.get("op", jsonpatch.DEFAULT_KINDS))
+        inner = [k for k in node if k not in ("path", "op")]
+        inner_names = ", ".join(o.value for o in PATCH_INNER_OPS)
+        if len(inner) != 1:
+            problem = "has no value operator" if not inner else f"has {len(inner)} value operators ({', '.join(inner)})"
+            self.sink.error(loc, f"json_patch {problem}: give exactly one of {inner_names} "
+                                 "(combine several json_patch tests with all/any)", "AUD106")
+            test = m.FieldTest(path, Op.EXISTS, True, loc)
+        else:
+            test = self.condition({"field": "requestObject", inner[0]: node[inner[0]]}, p)
+            test = m.FieldTest(path, test.op, test.value, test.loc)
+        source = json.dumps(node, separators=(", ", ": "), ensure_ascii=False)
+        return m.PatchSpec(texts, tuple(patterns), kinds, test, loc, source)
 
     def values(self, value: Any, p: tuple, strings_only: bool) -> tuple:
         if isinstance(value, str):

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditc import jsonpatch
 from auditc.ir.nodes import And, Const, Not, Or, Test
+from auditc.operators import Op
 from auditc.paths import WILDCARD
 
 
@@ -53,6 +55,14 @@ def holds(pred, event) -> bool:
     return pred.value
 
 
+def _seen(test: Test, event) -> list:
+    found = values_at(event, test.path.segments)
+    if test.op is Op.JSON_PATCH:
+        query = test.values[0]
+        return [v for doc in found for v in jsonpatch.written(doc, query.patterns, query.kinds)]
+    return found
+
+
 @dataclass(frozen=True)
 class Reason:
     """One test that decided the outcome, with what the event held there."""
@@ -65,7 +75,11 @@ class Reason:
         t = self.test
         operand = "" if not t.values else " " + ", ".join(
             getattr(v, "source", None) or repr(v) for v in t.values)
-        seen = "nothing (missing or null)" if not self.seen else ", ".join(_short(v) for v in self.seen)
+        if t.op is Op.JSON_PATCH:  # seen: what the patch writes there, not the whole patch
+            seen = ("no operation writing there" if not self.seen
+                    else "the patch write " + ", ".join(_short(v) for v in self.seen))
+        else:
+            seen = "nothing (missing or null)" if not self.seen else ", ".join(_short(v) for v in self.seen)
         return f"{t.path} {t.op}{operand} was {str(not self.wanted).lower()}: saw {seen} ({t.loc})"
 
 
@@ -81,7 +95,7 @@ def explain(pred, event, want: bool = True) -> list[Reason]:
     if holds(pred, event) == want:
         return []
     if isinstance(pred, Test):
-        return [Reason(pred, want, tuple(values_at(event, pred.path.segments)))]
+        return [Reason(pred, want, tuple(_seen(pred, event)))]
     if isinstance(pred, Not):
         return explain(pred.item, event, not want)
     if isinstance(pred, (And, Or)):

@@ -34,7 +34,7 @@ from auditc.ir.nodes import (
 )
 from auditc.ir.passes.index import index_constraints, residual
 from auditc.ir.passes.simplify import simplify
-from auditc.operators import Op, Operand
+from auditc.operators import Op, Operand, PatchQuery
 
 
 def lower(rs: m.RuleSet) -> Program:
@@ -100,6 +100,8 @@ class _Lowering:
             return Not(self.test(m.FieldTest(t.path, spec.negation_of, True, t.loc)))
         if t.op is Op.EXISTS:
             return Test(t.path, Op.EXISTS, (), t.loc)
+        if t.op is Op.JSON_PATCH:
+            return self.patch_test(t)
         if not isinstance(t.value, tuple):  # equals, gt..: one scalar
             return Test(t.path, t.op, (t.value,), t.loc)
         values = expand_values(t.value, self.rs)
@@ -111,6 +113,16 @@ class _Lowering:
         elif spec.operand is Operand.NETWORKS:
             values = tuple(dict.fromkeys(ipaddress.ip_network(v, strict=False) for v in values))
         return Test(t.path, t.op, values, t.loc)
+
+
+    def patch_test(self, t: m.FieldTest):
+        spec: m.PatchSpec = t.value
+        inner = self.test(spec.test)
+        if isinstance(inner, Const):  # `in: {list: empty}`: no value can match
+            return inner
+        assert isinstance(inner, Test), inner  # absent is not a value operator here
+        query = PatchQuery(spec.patterns, spec.kinds, inner.op, inner.values, spec.source)
+        return Test(t.path, Op.JSON_PATCH, (query,), t.loc)
 
 
 def expand_values(values: tuple, rs: m.RuleSet) -> tuple:

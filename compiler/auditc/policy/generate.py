@@ -145,10 +145,21 @@ def _clear_of(earlier: list[Planned], candidates: list[Planned], blocked: list[P
 
 
 def _drop_covered(planned: list[Planned]) -> list[Planned]:
-    """Leave out rules an earlier (higher-level) rule already takes entirely; credit their detections to it."""
+    """Leave out rules an earlier (higher-level) rule already takes entirely, and the verbs an earlier
+    catch-all takes from a later resource rule (`policy check` would flag the overlap); credit their
+    detections to it."""
     kept: list[Planned] = []
     for p in planned:
         owner = next((k for k in kept if covers(k.rule, p.rule)), None)
+        for k in kept if owner is None else ():
+            taken = order_trap(k.rule, p.rule)
+            if taken and p.rule.verbs:
+                left = tuple(v for v in p.rule.verbs if v not in taken)
+                k.detections |= p.detections
+                if not left:
+                    owner = k
+                    break
+                p.rule = PolicyRule(**{**p.rule.__dict__, "verbs": left})
         if owner is None:
             kept.append(p)
         else:
@@ -484,7 +495,7 @@ def _render(planned: list[Planned], blocked: list[Planned], inexpressible: list[
     elif accept:
         out += _wrap("Accepted blind under the None rules (the metadata annotation; `policy check` honours it): "
                      + ", ".join(sorted(accept)) + " can fire on any request, and a policy cannot say \"unless "
-                     "refused\" or \"unless impersonated\". `auditc policy generate --rules " + rules_dir
+                     "refused\", \"unless impersonated\" or \"unless from this address\". `auditc policy generate --rules " + rules_dir
                      + "` writes a policy without that trade.", "# ")
     if partial:
         out += _wrap("Accepted partially blind (the metadata annotation): " + ", ".join(sorted(partial))

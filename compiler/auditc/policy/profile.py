@@ -21,7 +21,8 @@ The profile says how the policy is shaped; the rules fill it in
 omitStages [RequestReceived] and omitManagedFields for every rule.
 
 `accept_blind` are the detections that can fire on any request (anonymous,
-refused, impersonated, system:masters): a policy cannot say "unless refused",
+refused, impersonated, system:masters, identities used from unexpected
+addresses): a policy cannot say "unless refused" or "unless from here",
 so the `never` tier hides some of their requests. That is the trade the
 article's tiered policy makes for the volume; the policy declares it in its
 auditc.dev/accept-blind annotation, and `auditc policy check` honours it.
@@ -82,7 +83,13 @@ SHIPPED = Profile(
                                                       "certificatesigningrequests/approval")),), WRITES,
                  "Certificate signing requests and their approval."),
     ),
+    # The identity-by-address rules watch every request of the control plane, nodes and kube-system
+    # service accounts; the None tier takes their health probes, watches and lease renewals, and
+    # what a stolen credential is used for (reads, writes) is still logged.
     accept_blind=("anonymous-request-allowed", "anonymous-request-denied", "forbidden-request",
                   "impersonation-used", "system-masters-credential-used", "authentication-failed",
-                  "kube-system-token-used-by-human-client"),
+                  "kube-system-token-used-by-human-client", "apiserver-identity-off-loopback",
+                  "control-plane-identity-from-outside-control-plane-network",
+                  "node-identity-from-outside-cluster-network", "kube-system-token-used-from-outside-cluster-network",
+                  "forbidden-from-public-address", "shared-admin-credential-used", "user-not-allowed"),
 )

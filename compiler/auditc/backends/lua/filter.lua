@@ -91,10 +91,8 @@ local function ip6_bytes(s)
   return schar(unpack(bytes))
 end
 
--- Is the string v an address inside one of nets = { {bytes, prefix bits}, ... }?
-local function in_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  if addr == nil then return false end
+-- Is the address (4 or 16 bytes) inside one of nets = { {bytes, prefix bits}, ... }?
+local function bytes_in_networks(addr, nets)
   local len = #addr
   for i = 1, #nets do
     local net, bits = nets[i][1], nets[i][2]
@@ -111,10 +109,120 @@ local function in_networks(v, nets)
   return false
 end
 
+-- cidr: the string v is an address inside one of nets.
+local function in_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and bytes_in_networks(addr, nets)
+end
+
+-- not_cidr: the string v is an address outside every one of nets.
+local function outside_networks(v, nets)
+  local addr = ip4_bytes(v) or ip6_bytes(v)
+  return addr ~= nil and not bytes_in_networks(addr, nets)
+end
+
 local function is_array(t)
   local mt = getmetatable(t)
   if mt ~= nil then return mt.type == FLB_ARRAY end
   return t[1] ~= nil or alen(t) > 0
+end
+
+-- The value at keys (a list) below v, or nil where a step is not a table:
+-- the straight part of a field path.
+local function dig(v, keys)
+  for i = 1, #keys do
+    if type(v) ~= "table" then return nil end
+    v = v[keys[i]]
+  end
+  return v
+end
+
+-- Does one of the Lua patterns in pats (a shared operand table) match v?
+local function find_any(v, pats)
+  for i = 1, #pats do
+    if sfind(v, pats[i]) ~= nil then return true end
+  end
+  return false
+end
+
+-- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
+-- A JSON pointer's segments, "~1" -> "/" then "~0" -> "~", or nil when it
+-- is not a pointer (a "~" not followed by 0 or 1, no leading "/").
+local function pointer_segments(p)
+  if p == "" then return {} end
+  if sbyte(p, 1) ~= 47 or sfind(p, "~[^01]") or ssub(p, -1) == "~" then return nil end
+  local segs, start, n = {}, 2, #p
+  while true do
+    local stop = sfind(p, "/", start, true)
+    local raw = ssub(p, start, (stop or n + 1) - 1)
+    if sfind(raw, "~", 1, true) then raw = sgsub(sgsub(raw, "~1", "/"), "~0", "~") end
+    segs[#segs + 1] = raw
+    if stop == nil then return segs end
+    start = stop + 1
+  end
+end
+
+-- Does test hold on some value the pattern segments from i on reach in x?
+-- WILD fans out over array elements and map values; a canonical index
+-- ("0", "12") steps into an array.
+local function pointer_reach(x, pat, i, test)
+  if not present(x) then return false end
+  if i > #pat then return test(x) end
+  if type(x) ~= "table" then return false end
+  local seg = pat[i]
+  if is_array(x) then
+    if seg == WILD then
+      for j = 1, alen(x) do
+        if pointer_reach(x[j], pat, i + 1, test) then return true end
+      end
+      return false
+    end
+    if seg ~= "0" and not smatch(seg, "^[1-9]%d*$") then return false end
+    return pointer_reach(x[tonumber(seg) + 1], pat, i + 1, test)
+  end
+  if seg == WILD then
+    for _, y in pairs(x) do
+      if pointer_reach(y, pat, i + 1, test) then return true end
+    end
+    return false
+  end
+  return pointer_reach(x[seg], pat, i + 1, test)
+end
+
+-- Does some operation of the patch `doc` whose kind is in `kinds` write, at a
+-- location one of `pats` names or an ancestor of it, a value `test` holds on?
+-- copy/move write a value the patch does not show and remove takes it away:
+-- they count only for an `exists` test (opaque_ok).
+local function patch_writes(doc, kinds, pats, test, opaque_ok)
+  if type(doc) ~= "table" or not is_array(doc) then return false end
+  for i = 1, alen(doc) do
+    local o = doc[i]
+    if type(o) == "table" and not is_array(o) then
+      local kind, path = o.op, o.path
+      if type(kind) == "string" and kinds[kind] and type(path) == "string" then
+        local segs = pointer_segments(path)
+        if segs ~= nil then
+          local opaque = kind == "copy" or kind == "move" or kind == "remove"
+          for k = 1, #pats do
+            local pat = pats[k]
+            local covers = #segs <= #pat
+            for s = 1, #segs do
+              if not covers then break end
+              if pat[s] ~= WILD and pat[s] ~= segs[s] then covers = false end
+            end
+            if covers then
+              if opaque then
+                if opaque_ok then return true end
+              elseif pointer_reach(o.value, pat, #segs + 1, test) then
+                return true
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+  return false
 end
 
 -- Cap nesting depth and replace values Fluent Bit cannot encode. Fluent
@@ -443,6 +551,10 @@ end
 --     (last-applied-configuration, kapp's original, webhook patches), which
 --     are decoded, redacted as structures and encoded again.
 
+-- Kept in a do-block: the main chunk may hold at most 200 locals, and
+-- generated rules need theirs; only these three are used outside.
+local cred_text, cred_walk, cred_record
+do
 -- A minimal JSON reader and writer for JSON kept inside strings. Decoded
 -- containers carry Fluent Bit's metatable tags, so is_array knows them;
 -- JSON null is JNULL, so it is written back as null.
@@ -764,12 +876,11 @@ local function scrub_assignments(s, spec, repl)
   return s, changed
 end
 
-local cred_walk
 local TEXT_DEPTH = 3 -- JSON inside JSON inside JSON is as deep as decoding goes
 
 -- A string below a body: JSON text is decoded and walked, other text with a
 -- line break or '=' gets its credential assignments scrubbed.
-local function cred_text(s, spec, tdepth)
+cred_text = function(s, spec, tdepth)
   if #s < 4 then return s, false end
   local b = sbyte(s, 1)
   local json = b == 123 or b == 91
@@ -947,7 +1058,7 @@ end
 
 -- credentials mode without fields: both bodies, the event's annotations
 -- and the raw text of undecodable lines.
-local function cred_record(record, spec)
+cred_record = function(record, spec)
   local changed = cred_torn(record, spec)
   for i = 1, #BODIES do
     local v = record[BODIES[i]]
@@ -978,6 +1089,7 @@ local function cred_record(record, spec)
     end
   end
   return changed
+end
 end
 
 -- Rewrite one value according to the rule: returns the new value and

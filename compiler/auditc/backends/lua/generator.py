@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import resources
 
+from auditc import jsonpatch
 from auditc.artifacts import header
 from auditc.backends.lua.writer import (
     LuaWriter,
@@ -43,6 +44,38 @@ from auditc.severity import SEVERITY_RANK
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.
 MAX_LOCAL_TESTS = 40
+# Pattern tests with more Lua patterns than this search a shared table
+# (find_any) instead of an inline `or` chain: pattern lists such as the
+# sensitive host paths appear in dozens of tests.
+INLINE_PATTERNS = 2
+# Field paths with at most this many keys before their first [*] step
+# inline; longer ones through dig() (see _emit_test).
+INLINE_STEPS = 3
+
+
+class _Constants:
+    """Operand tables (sets, networks, pattern lists) written once into the
+    script's `K` table at their first use and shared by every test that has
+    the same operands: the pod-spec rules repeat one list in dozens of
+    tests, and the script must stay well under a ConfigMap's 1 MiB."""
+
+    def __init__(self):
+        self.refs: dict[str, str] = {}
+        # Off in rules with more than MAX_LOCAL_TESTS tests: a do-block may
+        # hold at most 200 active locals.
+        self.aliases = True
+
+    def ref(self, w: LuaWriter, table: str, comment: str = "", local: str | None = None) -> str:
+        """The shared table's K[n] (written here at its first use), or `local`
+        bound to it: a local is an upvalue of the test, one index cheaper per
+        evaluation than K[n]."""
+        if table not in self.refs:
+            self.refs[table] = f"K[{len(self.refs) + 1}]"
+            w.line(f"{self.refs[table]} = {table}" + (f" -- {lua_comment(comment)}" if comment else ""))
+        if local is None or not self.aliases:
+            return self.refs[table]
+        w.line(f"local {local} = {self.refs[table]}")
+        return local
 TRUNCATED = "[auditc: truncated, nested too deep]"
 UNENCODABLE = "[auditc: value Fluent Bit cannot encode]"
 
@@ -78,8 +111,10 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
     w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay")
+    w.line("local K = {} -- operand tables shared by tests (sets, networks, pattern lists)")
+    consts = _Constants()
     for rule in program.rules:
-        _emit_rule(w, rule)
+        _emit_rule(w, rule, consts)
     _emit_index(w, program)
     w.line()
     w.raw(entry.replace("function CALL(", f"function {options.call}("))
@@ -114,7 +149,7 @@ def _header(program: Program, options: LuaOptions, w: LuaWriter, offset: int) ->
 
 # ---------------------------------------------------------------- rules
 
-def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
+def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
     w.line()
     with w.source(rule.loc):
         w.line(f"-- [{rule.number}] {rule.kind} {lua_comment(rule.id)}")
@@ -129,13 +164,14 @@ def _emit_rule(w: LuaWriter, rule: IRRule) -> None:
         # was built from, so the predicate evaluates only the rest.
         tests = list(dict.fromkeys(iter_tests(rule.residual)))  # each distinct test once, in order
         use_table = len(tests) > MAX_LOCAL_TESTS
+        consts.aliases = not use_table
         if use_table:
             w.line("local T = {}")
         names = {}
         for i, test in enumerate(tests, start=1):
             names[test] = f"T[{i}]" if use_table else f"t{i}"
             with w.source(test.loc):
-                _emit_test(w, test, names[test], i, use_table)
+                _emit_test(w, consts, test, names[test], i, use_table)
         w.line(f"PRED[{rule.number}] = function(e)")
         w.indent().line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
@@ -194,33 +230,70 @@ def _cond_expr(c, names: dict) -> str:
     return "(" + joiner.join(_cond_expr(i, names) for i in c.items) + ")"
 
 
-def _emit_test(w: LuaWriter, test: Test, name: str, index: int, use_table: bool) -> None:
+def _emit_test(w: LuaWriter, consts: _Constants, test: Test, name: str, index: int, use_table: bool) -> None:
     w.line(f"-- {lua_comment(test.path.text)} {test.op} ({lua_comment(str(test.loc))})")
-    setname = None
-    if test.op is Op.IN:
-        setname = f"S{index}"
-        items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
-        w.line(f"local {setname} = {{ {items} }}")
-    elif test.op is Op.CIDR:
-        setname = f"N{index}"
-        nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
-        w.line(f"local {setname} = {{ {nets} }} -- {lua_comment(', '.join(map(str, test.values)))}")
+    setname = _emit_operand_table(w, consts, test, str(index))
+    segments = test.path.segments
+    # The keys before the first [*]. Short prefixes (user.username,
+    # objectRef.resource: the tests every event runs) step inline, which
+    # LuaJIT traces best; deep ones (request bodies, tested only on the
+    # writes their rules target) go through dig() and a shared key list,
+    # which keeps the script small.
+    keys = segments[:segments.index(WILDCARD)] if WILDCARD in segments else segments
+    path = (consts.ref(w, "{ " + ", ".join(lua_string(k) for k in keys) + " }", local=f"D{index}")
+            if len(keys) > INLINE_STEPS else None)
     w.line(f"local function {name}(e)" if not use_table else f"{name} = function(e)")
     w.indent()
-    segments = test.path.segments
-    if WILDCARD not in segments:
-        # Straight path: step down while the value is a table.
-        w.line(f"local v = e[{lua_string(segments[0])}]")
-        for seg in segments[1:]:
+    if path is None:
+        w.line(f"local v = e[{lua_string(keys[0])}]")
+        for seg in keys[1:]:
             w.line('if type(v) ~= "table" then return false end')
             w.line(f"v = v[{lua_string(seg)}]")
+    else:
+        w.line(f"local v = dig(e, {path})")
+    if len(keys) == len(segments):
         w.line(f"return {_value_expr(test, 'v', setname)}")
     else:
         # [*]: true if the test holds for any element (existential).
-        _emit_walk(w, test, segments, 0, "e", 0, setname)
+        w.line('if type(v) ~= "table" then return false end')
+        _emit_walk(w, test, segments, len(keys), "v", 0, setname)
         w.line("return false")
     w.dedent()
     w.line("end")
+
+
+def _lua_patterns(test: Test) -> list:
+    """A glob/regex test's Lua patterns, each once (dialect/)."""
+    return list(dict.fromkeys(p for pattern in test.values for p in pattern.lua))
+
+
+def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: str) -> str | None:
+    """The table a test's operator reads its operands from (`in`: a set,
+    `cidr`: networks, glob/regex: a long pattern list, `json_patch`:
+    patterns, kinds and the value test), or None; its name is what
+    _value_expr gets as `setname`."""
+    if test.op is Op.IN:
+        items = ", ".join(f"[{lua_value(v)}] = true" for v in test.values)
+        return consts.ref(w, f"{{ {items} }}", local=f"S{suffix}")
+    if test.op in (Op.CIDR, Op.NOT_CIDR):
+        nets = ", ".join(f"{{ {lua_string(n.network_address.packed)}, {n.prefixlen} }}" for n in test.values)
+        return consts.ref(w, f"{{ {nets} }}", ", ".join(map(str, test.values)), local=f"N{suffix}")
+    if test.op.spec.pattern_syntax:
+        pats = _lua_patterns(test)
+        if len(pats) <= INLINE_PATTERNS:
+            return None
+        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + " }", local=f"P{suffix}")
+    if test.op is Op.JSON_PATCH:
+        query = test.values[0]
+        inner = Test(test.path, query.inner, query.inner_values, test.loc)
+        inner_set = _emit_operand_table(w, consts, inner, suffix + "v")
+        pats = ", ".join("{ " + ", ".join("WILD" if seg == jsonpatch.WILD else lua_string(seg) for seg in pat) + " }"
+                         for pat in query.patterns)
+        kinds = ", ".join(f"[{lua_string(k)}] = true" for k in query.kinds)
+        w.line(f"local J{suffix} = {{ pats = {{ {pats} }}, kinds = {{ {kinds} }},")
+        w.line(f"  test = function(v) return {_value_expr(inner, 'v', inner_set)} end }}")
+        return f"J{suffix}"
+    return None
 
 
 def _emit_walk(w: LuaWriter, test: Test, segments: tuple, i: int, cur: str, depth: int, setname) -> None:
@@ -257,12 +330,21 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f"{setname}[{v}] == true"
     if op is Op.CIDR:
         return f'type({v}) == "string" and in_networks({v}, {setname})'
+    if op is Op.NOT_CIDR:
+        return f'type({v}) == "string" and outside_networks({v}, {setname})'
+    if op is Op.JSON_PATCH:
+        opaque_ok = "true" if test.values[0].inner is Op.EXISTS else "false"
+        return f"patch_writes({v}, {setname}.kinds, {setname}.pats, {setname}.test, {opaque_ok})"
     if op.spec.symbol:  # gt, gte, lt, lte
         return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
     if op.spec.pattern_syntax:
         # Each operand matches iff one of its Lua patterns does (dialect/).
-        pats = dict.fromkeys(p for pattern in test.values for p in pattern.lua)
-        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in pats]
+        if setname is not None:  # a long list, in a shared table
+            found = f"find_any({v}, {setname})"
+            return f'type({v}) == "string" and ' + (f"not {found}" if op is Op.NOT_GLOB else found)
+        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in _lua_patterns(test)]
+        if op is Op.NOT_GLOB:  # a string none of them match
+            return f'type({v}) == "string" and not (' + " or ".join(parts) + ")"
     else:
         parts = []
         for value in test.values:
