@@ -93,6 +93,12 @@ def pipeline(o: PipelineOptions) -> list[Section]:
             ("HC_Errors_Count", "5"),
             ("HC_Retry_Failure_Count", "5"),
             ("HC_Period", "60"),
+            # Retries wait a random 5 s .. min(cap, 5 s * 2^n); the default cap
+            # (2000 s) left everything buffered during a 2-minute Loki outage
+            # arriving up to 107 s after Loki was back (harness chaos), and a
+            # longer outage delays delivery by up to half an hour: detections
+            # older than their alert window (5m) then never alert.
+            ("scheduler.cap", "30"),
             ("storage.path", f"{state}/buffer"),
             ("storage.sync", "normal"),
             ("storage.checksum", "off"),
