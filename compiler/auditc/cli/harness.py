@@ -85,6 +85,8 @@ def _chaos_args(ap) -> None:
                     help="127.0.0.1 ports from here, 10 per scenario (default: %(default)s)")
     ap.add_argument("--loki-down-seconds", type=float, default=120.0,
                     help="loki-down: outage length (default: %(default)s)")
+    ap.add_argument("--rotate-every", type=float, default=1.5,
+                    help="rotate, rotate-gzip: seconds between rotations (default: %(default)s)")
     ap.add_argument("--buffer-limit", default="8M", help="buffer-limit: storage.total_limit_size (default: %(default)s)")
     ap.add_argument("--alert-interval", default=None,
                     help="latency-alert: ruler group interval to run, e.g. 1m (default: the generated loki-rules.yaml's)")

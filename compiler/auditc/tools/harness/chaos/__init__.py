@@ -43,6 +43,7 @@ class Options:
     port_base: int = 34100
     loki_down_seconds: float = 120.0
     buffer_limit: str = "8M"
+    rotate_every: float = 1.5
     alert_interval: str | None = None  # None: the generated rule file's group interval
     alert_trials: int = 8
     volume_input: Path | None = None
@@ -97,7 +98,7 @@ def run_one(name: str, k: int, bins: tuple[str, str], opts: Options) -> Result:
         if name in ("sigterm", "sigkill"):
             res = scenarios.restart(stack, signal.SIGTERM if name == "sigterm" else signal.SIGKILL)
         elif name in ("rotate", "rotate-gzip"):
-            res = scenarios.rotate(stack, compress=name == "rotate-gzip")
+            res = scenarios.rotate(stack, compress=name == "rotate-gzip", every=opts.rotate_every)
         elif name == "latency":
             res = scenarios.latency(stack)
         elif name == "latency-alert":
@@ -134,7 +135,7 @@ def run(names: list[str], opts: Options, *, bins: tuple[str, str] | None = None,
 
 def options_from(args, lua_dir: Path) -> Options:
     return Options(lua_dir=lua_dir, port_base=args.port_base, loki_down_seconds=args.loki_down_seconds,
-                   buffer_limit=args.buffer_limit, alert_interval=args.alert_interval,
+                   buffer_limit=args.buffer_limit, rotate_every=args.rotate_every, alert_interval=args.alert_interval,
                    volume_input=Path(args.volume_input) if args.volume_input else None,
                    volume_events=args.volume_events)
 

@@ -162,13 +162,20 @@ def append(path: Path, lines: list[str]) -> None:
         f.flush()
 
 
-def settle(stack: Stack, res: Result, run: str, t0: int, ids: set, cap: float = WAIT_CAP) -> None:
-    """Wait (at most `cap` s) until Loki holds every id, then count."""
+def settle(stack: Stack, res: Result, run: str, t0: int, ids: set, cap: float = WAIT_CAP, quiet: float = 60.0) -> None:
+    """Wait until Loki holds every id, at most `cap` s, and no longer than
+    `quiet` s without a new arrival (what is lost never comes); then count."""
     deadline = time.monotonic() + cap
     counts: Counter = Counter()
+    last, changed = -1, time.monotonic()
     for _ in range(int(cap) + 1):
         counts = stack.counts(run, t0)
-        if ids <= set(counts) or time.monotonic() > deadline:
+        got = len(ids & set(counts))
+        if got == len(ids) or time.monotonic() > deadline:
+            break
+        if got != last:
+            last, changed = got, time.monotonic()
+        elif time.monotonic() - changed > quiet:
             break
         time.sleep(1.0)
     time.sleep(3.0)  # stragglers, late duplicates
