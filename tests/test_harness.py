@@ -80,9 +80,9 @@ class FakeLoki(ThreadingHTTPServer):
     """Pretends to be Fluent Bit + Loki: 'ingests' the watched log through the
     emulated filter after a delay, and answers query_range with paging."""
 
-    def __init__(self, log: Path, leak: bool = False, page: int = 2):
+    def __init__(self, log: Path, leak: bool = False, page: int = 2, config: str | None = None):
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.log, self.leak, self.page = log, leak, page
+        self.log, self.leak, self.page, self.config = log, leak, page, config
         self.offset, self.entries = 0, []
         self.runtime = FluentBitLua((ROOT / "lua" / "auditc.lua").read_text(), "auditc_filter", enable_flb_null=True)
 
@@ -109,6 +109,11 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/ready":
             self.send_response(200)
             self.end_headers()
+            return
+        if url.path == "/config":  # the running config, as Loki prints it
+            self.send_response(200 if self.server.config else 404)
+            self.end_headers()
+            self.wfile.write((self.server.config or "404 page not found").encode())
             return
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         self.server.ingest()
@@ -172,6 +177,77 @@ def test_query_range_pages_past_the_limit(tmp_path):
     finally:
         server.shutdown()
     assert [e.record["auditID"] for e in entries] == ["h-keep", "h-detect"]
+
+
+STOCK_LIMITS = """limits_config:
+  reject_old_samples: true
+  reject_old_samples_max_age: 1w
+  creation_grace_period: 10m
+  max_query_length: 30d1h
+"""
+
+
+def test_replay_refuses_events_a_stock_loki_would_reject(tmp_path):
+    """Stock Loki answers 400 for samples older than a week and Fluent Bit
+    does not retry a 400: the replay says so before writing anything."""
+    state, server = fake_state(tmp_path, config=STOCK_LIMITS)
+    log = tmp_path / "old.jsonl"
+    log.write_text("\n".join(json.dumps(dict(e, stageTimestamp="2024-11-26T09:00:01.132747Z")) for e in EVENTS) + "\n")
+    try:
+        with pytest.raises(drivers.HarnessError) as exc:
+            session.replay(state, [str(log)], timeout=5)
+    finally:
+        server.shutdown()
+    msg = str(exc.value)
+    assert "168h" in msg and "reject_old_samples" in msg and "--retime" in msg and "3 of the replayed events" in msg
+    assert state.audit_log.read_text() == ""
+
+
+def test_retime_shifts_the_events_to_now_and_they_arrive(tmp_path):
+    state, server = fake_state(tmp_path, config=STOCK_LIMITS)
+    old = [dict(e, requestReceivedTimestamp="2024-11-26T09:00:0%d.000000Z" % i,
+                stageTimestamp="2024-11-26T09:00:0%d.004000Z" % i) for i, e in enumerate(EVENTS)]
+    log = tmp_path / "old.jsonl"
+    log.write_text("\n".join(json.dumps(e) for e in old) + "\n")
+    try:
+        outcome = session.replay(state, [str(log)], timeout=10, retime=True)
+    finally:
+        server.shutdown()
+    assert outcome.complete and outcome.arrived == {"h-keep", "h-detect"}
+    written = [json.loads(line) for line in state.audit_log.read_text().splitlines()]
+    from datetime import datetime, timedelta, timezone
+    from auditc.auditlog.timespan import parse_ts
+    stamps = [parse_ts(e["stageTimestamp"]) for e in written]  # exact to the microsecond
+    assert all(abs(datetime.now(timezone.utc) - t) < timedelta(minutes=2) for t in stamps)
+    assert [b - a for a, b in zip(stamps, stamps[1:])] == [timedelta(seconds=1)] * 2  # spacing kept
+    received = [parse_ts(e["requestReceivedTimestamp"]) for e in written]
+    assert [s - r for r, s in zip(received, stamps)] == [timedelta(microseconds=4000)] * 3
+    # everything but the two timestamps is as written
+    strip = lambda e: {k: v for k, v in e.items() if not k.endswith("Timestamp")}  # noqa: E731
+    assert [strip(e) for e in written] == [strip(e) for e in old]
+
+
+def test_retime_raises_what_is_still_too_old_to_the_limit():
+    from auditc.tools.harness import retime
+    day_us = 86400 * 10**6
+    data = b'{"stageTimestamp":"2026-01-01T00:00:00.000000Z"}\n{"stageTimestamp":"2026-01-20T00:00:00.000000Z"}'
+    oldest, newest = min(retime.stage_times_us(data)), max(retime.stage_times_us(data))
+    assert newest - oldest == 19 * day_us
+    shifted, raised = retime.shift(data, 0, floor_us=newest - 7 * day_us)
+    assert raised == 1 and retime.stage_times_us(shifted) == [newest - 7 * day_us, newest]
+
+
+def test_loki_config_overrides_and_own_config_flags(tmp_path):
+    from auditc.tools.harness.configs import own_config_args
+    cfg = yaml.safe_load(loki_config(**DOCKER_LOKI, overrides={"limits_config": {"ingestion_rate_mb": "2"},
+                                                             "ruler": {"alertmanager_url": "http://127.0.0.1:9"}}))
+    assert cfg["limits_config"]["ingestion_rate_mb"] == 2 and cfg["limits_config"]["reject_old_samples"] is False
+    assert cfg["ruler"]["alertmanager_url"] == "http://127.0.0.1:9" and cfg["ruler"]["enable_api"] is True
+    args = own_config_args(listen="127.0.0.1", http_port=3300, grpc_port=9300, data_dir="/w/d", rules_dir="/w/r")
+    assert "-server.http-listen-port=3300" in args and "-reporting.enabled=false" in args
+    assert not any("limit" in a or "reject" in a for a in args), "a user's config keeps its limits"
+    cmd = drivers.loki_command("loki", tmp_path, 3300, tmp_path / "stock.yaml")
+    assert cmd[1] == f"-config.file={tmp_path / 'stock.yaml'}" and "-server.grpc-listen-address=127.0.0.1" in cmd
 
 
 # ---------------------------------------------------------------- real runs
@@ -281,6 +357,67 @@ def test_native_harness_webhook_end_to_end(tmp_path):
                               webhook_port=39880)
     try:
         _end_to_end(state, tmp_path)
+    finally:
+        drivers.down(tmp_path / "work")
+
+
+# Loki with nothing but what it needs to start: every limit is Loki's
+# default (the stock one: old samples rejected after a week, 30d1h query
+# length, 5000 entries per query, 4 MB/s ingestion, ingesters queried for 3h).
+DEFAULTS_LOKI = """auth_enabled: false
+common:
+  instance_addr: 127.0.0.1
+  path_prefix: /tmp/loki
+  storage:
+    filesystem:
+      chunks_directory: /tmp/loki/chunks
+      rules_directory: /tmp/loki/rules
+  replication_factor: 1
+  ring:
+    kvstore:
+      store: inmemory
+schema_config:
+  configs:
+    - from: 2020-10-24
+      store: tsdb
+      object_store: filesystem
+      schema: v13
+      index:
+        prefix: index_
+        period: 24h
+"""
+
+
+def _stock_configs() -> list:
+    import os
+    stock = os.environ.get("LOKI_STOCK_CONFIG")  # e.g. Loki's own cmd/loki/loki-local-config.yaml
+    return [pytest.param(None, id="loki-defaults"),
+            pytest.param(stock, id="LOKI_STOCK_CONFIG", marks=pytest.mark.skipif(
+                not stock, reason="set LOKI_STOCK_CONFIG to a Loki config file (e.g. cmd/loki/loki-local-config.yaml)"))]
+
+
+@pytest.mark.parametrize("stock", _stock_configs())
+def test_native_harness_against_a_stock_loki_config(tmp_path, stock):
+    """The harness works with Loki's stock limits, not only its own config:
+    an old fixture is refused with the reason before anything is written,
+    and with --retime it arrives exactly, hunting queries and ruler included."""
+    fb, loki = drivers.native_binaries()
+    if not (fb and loki):
+        pytest.skip("native harness needs fluent-bit and loki binaries on PATH (or FLUENT_BIT_BIN/LOKI_BIN)")
+    config = Path(stock) if stock else tmp_path / "loki-defaults.yaml"
+    if not stock:
+        config.write_text(DEFAULTS_LOKI)
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33104, fb_port=32024, loki_config=config)
+    try:
+        assert Loki(state.loki_url).ingest_limits().reject_old_samples  # really the stock limits
+        log = tmp_path / "replay.jsonl"
+        log.write_text("\n".join(_fixture_lines()) + "\n")
+        with pytest.raises(drivers.HarnessError, match="reject_old_samples"):
+            session.replay(state, [str(log)], timeout=5)
+        assert state.audit_log.read_text() == ""
+        outcome = session.replay(state, [str(log)], timeout=120, retime=True)
+        assert outcome.complete, (sorted(outcome.missing)[:5], sorted(outcome.unexpected)[:5])
+        _hunting_queries_find_the_detections(state, outcome)
     finally:
         drivers.down(tmp_path / "work")
 

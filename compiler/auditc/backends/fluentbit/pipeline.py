@@ -93,6 +93,12 @@ def pipeline(o: PipelineOptions) -> list[Section]:
             ("HC_Errors_Count", "5"),
             ("HC_Retry_Failure_Count", "5"),
             ("HC_Period", "60"),
+            # Retries wait a random 5 s .. min(cap, 5 s * 2^n); the default cap
+            # (2000 s) left everything buffered during a 2-minute Loki outage
+            # arriving up to 107 s after Loki was back (harness chaos), and a
+            # longer outage delays delivery by up to half an hour: detections
+            # older than their alert window (5m) then never alert.
+            ("scheduler.cap", "30"),
             ("storage.path", f"{state}/buffer"),
             ("storage.sync", "normal"),
             ("storage.checksum", "off"),
@@ -167,7 +173,11 @@ def tail_input(o: PipelineOptions, state: str) -> Section:
         ("DB.locking", "true"),
         ("DB.journal_mode", "WAL"),
         ("Read_from_Head", "true"),
-        ("Refresh_Interval", "5"),
+        # After a rotation Fluent Bit looks for the new file at once; when it
+        # looks before the apiserver created it, only this rescan finds it,
+        # and a file renamed away before then is never read (harness chaos
+        # rotate at 0.3 s lost a whole file with 5). One glob a second is cheap.
+        ("Refresh_Interval", "1"),
         ("Rotate_Wait", "30"),
         ("Buffer_Chunk_Size", "256K"),
         ("Buffer_Max_Size", "16M"),

@@ -7,14 +7,19 @@ from pathlib import Path
 from auditc.backends.fluentbit.pipeline import PipelineOptions, pipeline_files
 
 
-def loki_config(*, listen: str, http_port: int, grpc_port: int, data_dir: str, rules_dir: str) -> str:
+def loki_config(*, listen: str, http_port: int, grpc_port: int, data_dir: str, rules_dir: str,
+                overrides: dict[str, dict[str, str]] | None = None) -> str:
     """A single-process Loki with filesystem storage, set up for replays:
     old samples are accepted (incident logs replayed into the harness can be
     months old), queries of any age also ask the ingesters (stock Loki only
     does within 3h, so a replay of last year's log is invisible until its
     chunks are flushed), and ingestion limits are raised above a burst
-    replay (stock: 4 MB/s, 6 MB burst per tenant; 3 MB/s per stream)."""
-    return f"""# Loki for the auditc harness: single process, filesystem storage, no auth.
+    replay (stock: 4 MB/s, 6 MB burst per tenant; 3 MB/s per stream).
+
+    `overrides` ({section: {key: value}}) replaces or adds keys of a
+    top-level section, e.g. lower limits or an alertmanager_url for a
+    failure-mode scenario."""
+    text = f"""# Loki for the auditc harness: single process, filesystem storage, no auth.
 auth_enabled: false
 server:
   http_listen_address: {listen}
@@ -62,13 +67,34 @@ ruler:
 analytics:
   reporting_enabled: false
 """
+    for section, keys in (overrides or {}).items():
+        for key, value in keys.items():
+            text = set_section_key(text, section, key, value)
+    return text
+
+
+def set_section_key(text: str, section: str, key: str, value: str) -> str:
+    """Set `key: value` (two-space indent) under the top-level `section:` of
+    the template above, replacing the key where it is set already."""
+    lines = text.split("\n")
+    try:
+        start = lines.index(f"{section}:")
+    except ValueError:
+        raise KeyError(f"no section {section!r} in the Loki config") from None
+    end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), len(lines))
+    for i in range(start + 1, end):
+        if lines[i].startswith(f"  {key}:"):
+            lines[i] = f"  {key}: {value}"
+            return "\n".join(lines)
+    lines.insert(end, f"  {key}: {value}")
+    return "\n".join(lines)
 
 
 DOCKER_LOKI = dict(listen="0.0.0.0", http_port=3100, grpc_port=9096, data_dir="/loki", rules_dir="/etc/loki/rules")
 
 
 def native_files(work: Path, lua_dir: Path, *, loki_port: int, fb_port: int, source: str = "file",
-                 webhook_port: int = 9880) -> dict[Path, str]:
+                 webhook_port: int = 9880, loki_overrides: dict[str, dict[str, str]] | None = None) -> dict[Path, str]:
     """Everything native mode writes into its work directory. In webhook mode
     the http input listens on loopback without TLS (the harness posts itself)."""
     opts = PipelineOptions(source=source, audit_log=str(work / "audit" / "audit.log"), state_dir=str(work / "state"),
@@ -80,5 +106,19 @@ def native_files(work: Path, lua_dir: Path, *, loki_port: int, fb_port: int, sou
     files[work / "loki" / "rules" / "fake" / "auditc.yaml"] = (lua_dir / "loki-rules.yaml").read_text()
     files[work / "loki" / "loki.yaml"] = loki_config(listen="127.0.0.1", http_port=loki_port, grpc_port=loki_port + 6000,
                                                      data_dir=str(work / "loki" / "data"),
-                                                     rules_dir=str(work / "loki" / "rules"))
+                                                     rules_dir=str(work / "loki" / "rules"), overrides=loki_overrides)
     return files
+
+
+def own_config_args(*, listen: str, http_port: int, grpc_port: int, data_dir: str, rules_dir: str) -> list[str]:
+    """Command-line flags that run Loki from a config file of the user's
+    (e.g. the stock cmd/loki/loki-local-config.yaml) inside the harness:
+    Loki's flags override its file, so only where it listens and where it
+    keeps data change; every limit stays as the file sets it. Usage
+    reporting is switched off (it would call out of the machine)."""
+    return [f"-server.http-listen-address={listen}", f"-server.http-listen-port={http_port}",
+            f"-server.grpc-listen-address={listen}", f"-server.grpc-listen-port={grpc_port}",
+            f"-common.path-prefix={data_dir}", f"-common.storage.filesystem.chunk-directory={data_dir}/chunks",
+            f"-common.storage.filesystem.rules-directory={rules_dir}", f"-ruler.storage.local.directory={rules_dir}",
+            f"-ruler.rule-path={data_dir}/rules-temp", "-reporting.enabled=false",
+            f"-pattern-ingester.metric-aggregation.loki-address={listen}:{http_port}"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from auditc.tools.harness.configs import native_files
+from auditc.tools.harness.configs import native_files, own_config_args
 from auditc.tools.harness.loki import Loki
 
 PROJECT = "auditc-harness"
@@ -34,6 +34,7 @@ class State:
     pids: dict = field(default_factory=dict)
     source: str = "file"  # file: append to the watched log; webhook: POST EventLists
     webhook_url: str | None = None
+    loki_config: str | None = None  # native mode: the user's Loki config file, if not the generated one
 
     @property
     def audit_log(self) -> Path:
@@ -115,8 +116,18 @@ def up_docker(work: Path, lua_dir: Path, compose_file: Path, *, loki_port: int =
     return state
 
 
+def loki_command(loki_bin: str, work: Path, loki_port: int, loki_config: Path | None = None) -> list[str]:
+    """The generated config in the work dir, or the user's own config file
+    with only addresses, ports and data paths overridden by flags."""
+    if loki_config is None:
+        return [loki_bin, f"-config.file={work / 'loki' / 'loki.yaml'}"]
+    return [loki_bin, f"-config.file={loki_config.resolve()}",
+            *own_config_args(listen="127.0.0.1", http_port=loki_port, grpc_port=loki_port + 6000,
+                             data_dir=str(work / "loki" / "data"), rules_dir=str(work / "loki" / "rules"))]
+
+
 def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int = 2020, timeout: float = 120,
-              source: str = "file", webhook_port: int = 9880) -> State:
+              source: str = "file", webhook_port: int = 9880, loki_config: Path | None = None) -> State:
     fb_bin, loki_bin = native_binaries()
     missing = [name for name, b in (("fluent-bit (or FLUENT_BIT_BIN)", fb_bin), ("loki (or LOKI_BIN)", loki_bin)) if not b]
     if missing:
@@ -129,10 +140,11 @@ def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int 
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     state = State("native", str(work), str(lua_dir), f"http://127.0.0.1:{loki_port}", f"http://127.0.0.1:{fb_port}",
-                  source=source, webhook_url=f"http://127.0.0.1:{webhook_port}/" if source == "webhook" else None)
+                  source=source, webhook_url=f"http://127.0.0.1:{webhook_port}/" if source == "webhook" else None,
+                  loki_config=str(loki_config.resolve()) if loki_config else None)
     config = "fluent-bit.conf" if source == "file" else "fluent-bit-webhook.conf"
     with open(logs / "loki.log", "ab") as out:
-        state.pids["loki"] = subprocess.Popen([loki_bin, f"-config.file={work.resolve() / 'loki' / 'loki.yaml'}"],
+        state.pids["loki"] = subprocess.Popen(loki_command(loki_bin, work.resolve(), loki_port, loki_config),
                                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
     state.save()
     _wait("Loki", Loki(state.loki_url).ready, timeout)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+import yaml
 
 TIMEOUT = 10
 # Stock Loki's max_query_length is 30d1h (721h); stay one hour under it.
@@ -73,6 +74,18 @@ def reason(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "connection failed"
     return type(exc).__name__
+
+
+@dataclass
+class IngestLimits:
+    """What a Loki refuses at push time (400, which Fluent Bit does not retry)."""
+
+    reject_old_samples: bool
+    max_age_ns: int | None  # reject_old_samples_max_age (stock: 1w), when rejecting
+    creation_grace_ns: int | None  # creation_grace_period (stock: 10m): how far in the future
+
+    def too_old(self, ts_ns: int, now_ns: int) -> bool:
+        return bool(self.reject_old_samples and self.max_age_ns and ts_ns < now_ns - self.max_age_ns)
 
 
 class _Limit(LokiError):
@@ -153,6 +166,26 @@ class Loki:
             return requests.post(f"{self.base}/flush", headers=self.headers, timeout=TIMEOUT).status_code < 300
         except requests.RequestException:
             return False
+
+    def ingest_limits(self) -> "IngestLimits | None":
+        """The ingestion limits of the running Loki, read from its /config
+        (None where that endpoint is not offered, e.g. behind a gateway)."""
+        try:
+            r = requests.get(f"{self.base}/config", headers=self.headers, timeout=TIMEOUT)
+        except requests.RequestException:
+            return None
+        if r.status_code != 200:
+            return None
+        try:
+            doc = yaml.safe_load(r.text)
+        except yaml.YAMLError:  # not the YAML Loki prints: treat as unknown
+            return None
+        limits = (doc.get("limits_config") if isinstance(doc, dict) else None) or {}
+        max_age = parse_duration_ns(str(limits.get("reject_old_samples_max_age", ""))) if limits.get(
+            "reject_old_samples") else None
+        grace = parse_duration_ns(str(limits.get("creation_grace_period", "")))
+        return IngestLimits(reject_old_samples=bool(limits.get("reject_old_samples")), max_age_ns=max_age,
+                            creation_grace_ns=grace)
 
     def _get(self, path: str, params: dict) -> dict:
         delay = 0.25

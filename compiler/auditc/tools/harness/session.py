@@ -13,8 +13,9 @@ import requests
 from auditc.auditlog.reader import InputState, read_blobs
 from auditc.auditlog.timespan import parse_ts
 from auditc.runtime import FluentBitLua
-from auditc.tools.harness.drivers import State
-from auditc.tools.harness.loki import Entry, Loki, merge_spans
+from auditc.tools.harness import retime as retime_mod
+from auditc.tools.harness.drivers import HarnessError, State
+from auditc.tools.harness.loki import Entry, IngestLimits, Loki, merge_spans
 
 QUERY = '{job="kube-audit"}'
 
@@ -26,6 +27,9 @@ class Outcome:
     dropped: set = field(default_factory=set)  # auditIDs it should drop
     entries: list[Entry] = field(default_factory=list)  # what Loki holds of this replay
     seconds: float = 0.0
+    limits: IngestLimits | None = None  # the running Loki's, when it tells
+    retimed_raised: int = 0  # --retime: timestamps raised to the oldest Loki accepts
+    hints: list[str] = field(default_factory=list)  # what the user should know about this replay
 
     @property
     def arrived(self) -> set:
@@ -49,20 +53,32 @@ def _ns(ts: str | None) -> int | None:
     return int(parsed.timestamp() * 1e9) if parsed else None
 
 
-def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str = "auditc_filter") -> Outcome:
+def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str = "auditc_filter",
+           retime: bool = False) -> Outcome:
     """Append the events to the watched audit log and wait until Loki holds
-    exactly what the in-process pipeline says Fluent Bit will ship."""
+    exactly what the in-process pipeline says Fluent Bit will ship.
+
+    A Loki that rejects old samples answers 400 for them, which Fluent Bit
+    does not retry: they would silently never arrive. So the replay reads
+    the running Loki's limits first and refuses such a log, unless
+    `retime` shifts the timestamps so the newest event is now."""
 
     started = time.monotonic()
+    loki = Loki(state.loki_url)
+    outcome = Outcome()
+    offset_us, floor_us = _plan_times(loki, paths, retime, outcome)
     lua = (Path(state.lua_dir) / "auditc.lua").read_text()
     expect = FluentBitLua(lua, call, enable_flb_null=True)
-    outcome = Outcome()
     times: list[int] = []
     with open(state.audit_log, "ab") as log:
         for blob in read_blobs(paths, InputState()):
-            batch = expect.replay_batch(blob.data, want_output=True)
+            data = blob.data
+            if offset_us is not None:
+                data, raised = retime_mod.shift(data, offset_us, floor_us)
+                outcome.retimed_raised += raised
+            batch = expect.replay_batch(data, want_output=True)
             shipped = {json.loads(line).get("auditID") for line in batch.output.split(b"\n")} if batch.output else set()
-            for line in blob.data.split(b"\n"):
+            for line in data.split(b"\n"):
                 if not line.strip():
                     continue
                 try:
@@ -76,15 +92,14 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
                     if t:
                         times.append(t)
             if state.source == "webhook":
-                _post_event_lists(state.webhook_url, blob.data)
+                _post_event_lists(state.webhook_url, data)
             else:
-                log.write(blob.data + b"\n")
+                log.write(data + b"\n")
                 log.flush()
             outcome.sent += batch.events
     # Query only around the replayed timestamps (and now: events Fluent Bit
     # cannot time-parse are stamped on arrival), in ranges Loki accepts.
     spans = merge_spans(times + [time.time_ns()], 3600 * 10**9)
-    loki = Loki(state.loki_url)
     ours = outcome.expected | outcome.dropped
 
     def fetch() -> list[Entry]:
@@ -105,8 +120,47 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
     if outcome.unexpected or any(t < time.time_ns() - 3 * 3600 * 10**9 for t in times):
         loki.flush()
     outcome.entries = fetch()
+    if outcome.retimed_raised:
+        outcome.hints.append(f"--retime: {outcome.retimed_raised} timestamps older than Loki accepts even after "
+                             "the shift were raised to its limit")
+    if outcome.missing and outcome.limits is None and any(t < time.time_ns() - 7 * 86400 * 10**9 for t in times):
+        outcome.hints.append("some events are older than a week and Loki's limits are unknown (no /config): "
+                             "a Loki with reject_old_samples drops them with a 400; try --retime")
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _plan_times(loki: Loki, paths: list[str], retime: bool, outcome: Outcome) -> tuple[int | None, int | None]:
+    """(offset, floor) in microseconds for --retime, or (None, None); raises
+    HarnessError before anything is written when Loki would reject events."""
+    limits = outcome.limits = loki.ingest_limits()
+    now_us = time.time_ns() // 1000
+    cutoff_us = now_us - limits.max_age_ns // 1000 if limits and limits.max_age_ns else None
+    oldest = newest = None
+    too_old = 0
+    for blob in read_blobs(paths, InputState()):
+        times = retime_mod.stage_times_us(blob.data)
+        if not times:
+            continue
+        oldest = min(times) if oldest is None else min(oldest, min(times))
+        newest = max(times) if newest is None else max(newest, max(times))
+        if cutoff_us is not None:
+            too_old += sum(1 for t in times if t < cutoff_us)
+    if newest is None:
+        return None, None
+    if retime:
+        offset = now_us - 1_000_000 - newest
+        outcome.hints.append(f"--retime: timestamps shifted by {offset / 3.6e9:+.1f} h (the newest event is now)")
+        # a log spanning more than Loki accepts: its oldest events are raised to 10 minutes inside the edge
+        return offset, (cutoff_us + 600 * 10**6 if cutoff_us is not None else None)
+    if too_old:
+        raise HarnessError(
+            f"Loki at {loki.base} rejects samples older than {limits.max_age_ns / 3.6e12:.0f}h "
+            f"(limits_config.reject_old_samples) and {too_old} of the replayed events are older (the oldest "
+            f"{(now_us - oldest) / 3.6e9:.0f}h): Fluent Bit would get 400 for them and drop them. Replay with "
+            "--retime (shifts the timestamps so the newest event is now) or run Loki with "
+            "reject_old_samples: false (as the generated config does)")
+    return None, None
 
 
 def _post_event_lists(url: str, data: bytes, batch: int = 100) -> None:

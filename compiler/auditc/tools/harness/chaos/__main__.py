@@ -1,0 +1,5 @@
+import sys
+
+from auditc.tools.harness.chaos import main
+
+sys.exit(main())
