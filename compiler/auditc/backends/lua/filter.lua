@@ -110,15 +110,30 @@ local function bytes_in_networks(addr, nets)
 end
 
 -- cidr: the string v is an address inside one of nets.
-local function in_networks(v, nets)
+-- The answer for v against nets: 1 inside, 0 outside, -1 not an address.
+-- Source addresses repeat (a handful of nodes and controllers send most of
+-- the log), so each is parsed once per network list; the memo is a field
+-- of the list and is emptied when it grows.
+local function network_class(v, nets)
+  local memo = nets.memo
+  if memo == nil then memo = {}; nets.memo, nets.memo_n = memo, 0 end
+  local r = memo[v]
+  if r ~= nil then return r end
   local addr = ip4_bytes(v) or ip6_bytes(v)
-  return addr ~= nil and bytes_in_networks(addr, nets)
+  if addr == nil then r = -1 elseif bytes_in_networks(addr, nets) then r = 1 else r = 0 end
+  if nets.memo_n >= 4096 then memo = {}; nets.memo, nets.memo_n = memo, 0 end
+  memo[v] = r
+  nets.memo_n = nets.memo_n + 1
+  return r
+end
+
+local function in_networks(v, nets)
+  return network_class(v, nets) == 1
 end
 
 -- not_cidr: the string v is an address outside every one of nets.
 local function outside_networks(v, nets)
-  local addr = ip4_bytes(v) or ip6_bytes(v)
-  return addr ~= nil and not bytes_in_networks(addr, nets)
+  return network_class(v, nets) == 0
 end
 
 local function is_array(t)
