@@ -153,11 +153,22 @@ local function dig(v, keys)
 end
 
 -- Does one of the Lua patterns in pats (a shared operand table) match v?
+-- The values such lists test (user names, user agents, images) repeat from
+-- event to event, so each answer is kept in a memo on the list, emptied
+-- when it grows (unique values cannot exhaust memory).
 local function find_any(v, pats)
+  local memo = pats.memo
+  if memo == nil then memo = {}; pats.memo, pats.memo_n = memo, 0 end
+  local r = memo[v]
+  if r ~= nil then return r end
+  r = false
   for i = 1, #pats do
-    if sfind(v, pats[i]) ~= nil then return true end
+    if sfind(v, pats[i]) ~= nil then r = true; break end
   end
-  return false
+  if pats.memo_n >= 4096 then memo = {}; pats.memo, pats.memo_n = memo, 0 end
+  memo[v] = r
+  pats.memo_n = pats.memo_n + 1
+  return r
 end
 
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
@@ -256,10 +267,23 @@ local SCAN_BUF, SCAN_N = {}, 0
 -- is emptied when it grows, so unique strings cannot exhaust memory.
 local SCAN_CLEAN, SCAN_CLEAN_N, SCAN_CLEAN_MAX = {}, 0, 20000
 
+-- Not worth remembering: strings that never come back, a UUID (auditID,
+-- uid) or an RFC 3339 timestamp, told by their fixed bytes (remembering
+-- less is always safe).
+local function one_off(s)
+  local n = #s
+  if n == 36 then return sbyte(s, 9) == 45 and sbyte(s, 14) == 45 and sbyte(s, 19) == 45 end
+  return n >= 20 and n <= 35 and sbyte(s, 5) == 45 and sbyte(s, 11) == 84
+end
+
 local function mark_scan_clean()
   if SCAN_CLEAN_N + SCAN_N > SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
-  for i = 1, SCAN_N do SCAN_CLEAN[SCAN_BUF[i]] = true end
-  SCAN_CLEAN_N = SCAN_CLEAN_N + SCAN_N
+  local added = 0
+  for i = 1, SCAN_N do
+    local s = SCAN_BUF[i]
+    if not one_off(s) then SCAN_CLEAN[s] = true; added = added + 1 end
+  end
+  SCAN_CLEAN_N = SCAN_CLEAN_N + added
 end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
