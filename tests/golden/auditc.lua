@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1224-1227 tests/golden/rules/golden.yaml:15:5
---   1228-1236 tests/golden/rules/golden.yaml:12:11
---   1237-1245 tests/golden/rules/golden.yaml:27:9
---   1246-1249 tests/golden/rules/golden.yaml:15:5
---   1251-1254 tests/golden/rules/golden.yaml:29:5
---   1255-1274 tests/golden/rules/golden.yaml:40:11
---   1275-1278 tests/golden/rules/golden.yaml:29:5
---   1280-1283 tests/golden/rules/golden.yaml:42:5
---   1284-1288 tests/golden/rules/golden.yaml:49:11
---   1289-1293 tests/golden/rules/golden.yaml:51:11
---   1294-1300 tests/golden/rules/golden.yaml:53:11
---   1301-1304 tests/golden/rules/golden.yaml:42:5
---   1306-1308 tests/golden/rules/golden.yaml:55:5
---   1309-1313 tests/golden/rules/golden.yaml:59:7
---   1314-1317 tests/golden/rules/golden.yaml:55:5
---   1319-1326 tests/golden/rules/golden.yaml:61:5
+--   1219-1222 tests/golden/rules/golden.yaml:15:5
+--   1223-1231 tests/golden/rules/golden.yaml:12:11
+--   1232-1240 tests/golden/rules/golden.yaml:27:9
+--   1241-1244 tests/golden/rules/golden.yaml:15:5
+--   1246-1249 tests/golden/rules/golden.yaml:29:5
+--   1250-1269 tests/golden/rules/golden.yaml:40:11
+--   1270-1273 tests/golden/rules/golden.yaml:29:5
+--   1275-1278 tests/golden/rules/golden.yaml:42:5
+--   1279-1283 tests/golden/rules/golden.yaml:49:11
+--   1284-1288 tests/golden/rules/golden.yaml:51:11
+--   1289-1295 tests/golden/rules/golden.yaml:53:11
+--   1296-1299 tests/golden/rules/golden.yaml:42:5
+--   1301-1303 tests/golden/rules/golden.yaml:55:5
+--   1304-1308 tests/golden/rules/golden.yaml:59:7
+--   1309-1312 tests/golden/rules/golden.yaml:55:5
+--   1314-1321 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -147,21 +147,27 @@ local function bytes_in_networks(addr, nets)
 end
 
 -- cidr: the string v is an address inside one of nets.
+-- Answers kept on the table that was asked (a network list, a pattern list,
+-- a rule's spec), as its field `memo`: the values asked about (source
+-- addresses, user names, agents, env names) repeat from event to event. The
+-- memo is emptied when it grows, so unique values cannot exhaust memory.
+local MEMO_MAX = 4096
+local function remember(owner, key, value)
+  local memo = owner.memo
+  if memo == nil or owner.memo_n >= MEMO_MAX then memo = {}; owner.memo, owner.memo_n = memo, 0 end
+  memo[key] = value
+  owner.memo_n = owner.memo_n + 1
+  return value
+end
+
 -- The answer for v against nets: 1 inside, 0 outside, -1 not an address.
--- Source addresses repeat (a handful of nodes and controllers send most of
--- the log), so each is parsed once per network list; the memo is a field
--- of the list and is emptied when it grows.
 local function network_class(v, nets)
   local memo = nets.memo
-  if memo == nil then memo = {}; nets.memo, nets.memo_n = memo, 0 end
-  local r = memo[v]
+  local r = memo and memo[v]
   if r ~= nil then return r end
   local addr = ip4_bytes(v) or ip6_bytes(v)
   if addr == nil then r = -1 elseif bytes_in_networks(addr, nets) then r = 1 else r = 0 end
-  if nets.memo_n >= 4096 then memo = {}; nets.memo, nets.memo_n = memo, 0 end
-  memo[v] = r
-  nets.memo_n = nets.memo_n + 1
-  return r
+  return remember(nets, v, r)
 end
 
 local function in_networks(v, nets)
@@ -190,22 +196,15 @@ local function dig(v, keys)
 end
 
 -- Does one of the Lua patterns in pats (a shared operand table) match v?
--- The values such lists test (user names, user agents, images) repeat from
--- event to event, so each answer is kept in a memo on the list, emptied
--- when it grows (unique values cannot exhaust memory).
 local function find_any(v, pats)
   local memo = pats.memo
-  if memo == nil then memo = {}; pats.memo, pats.memo_n = memo, 0 end
-  local r = memo[v]
+  local r = memo and memo[v]
   if r ~= nil then return r end
   r = false
   for i = 1, #pats do
     if sfind(v, pats[i]) ~= nil then r = true; break end
   end
-  if pats.memo_n >= 4096 then memo = {}; pats.memo, pats.memo_n = memo, 0 end
-  memo[v] = r
-  pats.memo_n = pats.memo_n + 1
-  return r
+  return remember(pats, v, r)
 end
 
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
@@ -313,14 +312,15 @@ local function one_off(s)
   return n >= 20 and n <= 35 and sbyte(s, 5) == 45 and sbyte(s, 11) == 84
 end
 
+local function remember_clean(s)
+  if SCAN_CLEAN[s] or one_off(s) then return end
+  if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+  SCAN_CLEAN[s] = true
+  SCAN_CLEAN_N = SCAN_CLEAN_N + 1
+end
+
 local function mark_scan_clean()
-  if SCAN_CLEAN_N + SCAN_N > SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
-  local added = 0
-  for i = 1, SCAN_N do
-    local s = SCAN_BUF[i]
-    if not one_off(s) then SCAN_CLEAN[s] = true; added = added + 1 end
-  end
-  SCAN_CLEAN_N = SCAN_CLEAN_N + added
+  for i = 1, SCAN_N do remember_clean(SCAN_BUF[i]) end
 end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
@@ -603,8 +603,7 @@ local function scan_record(record, spec, blob)
       repl[s] = ns
       changed = true
     elseif SCAN_MEMO then
-      if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
-      if not SCAN_CLEAN[s] then SCAN_CLEAN[s] = true; SCAN_CLEAN_N = SCAN_CLEAN_N + 1 end
+      remember_clean(s)
     end
   end
   if not changed then return false end
@@ -805,12 +804,11 @@ json_encode = function(v)
   return tconcat(out, "", 1, n)
 end
 
--- Is `name` a credential's name under this rule? Names repeat from record
--- to record (env names, data keys), so each is classified once; the memo is
--- emptied when it grows, so unique names cannot exhaust memory.
+-- Is `name` a credential's name under this rule? Each name is classified
+-- once (remember: env names and data keys repeat from record to record).
 local function cred_name(spec, name)
   local memo = spec.memo
-  local r = memo[name]
+  local r = memo and memo[name]
   if r ~= nil then return r end
   r = false
   if #name <= 256 then
@@ -826,10 +824,7 @@ local function cred_name(spec, name)
       end
     end
   end
-  if spec.memo_n >= 4096 then memo = {}; spec.memo = memo; spec.memo_n = 0 end
-  memo[name] = r
-  spec.memo_n = spec.memo_n + 1
-  return r
+  return remember(spec, name, r)
 end
 
 -- Could the text hold a credential name at all (a literal of some name glob)?

@@ -208,7 +208,7 @@ def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
         excepts = ", ".join(lua_string(p) for p in red.except_names)
         # no literal list: every string is a candidate
         lits = "false" if red.name_literals is None else "{ " + ", ".join(lua_string(x) for x in red.name_literals) + " }"
-        scrub += (f", names = {{ {names} }}, except = {{ {excepts} }}, triggers = {lits}, memo = {{}}, memo_n = 0")
+        scrub += (f", names = {{ {names} }}, except = {{ {excepts} }}, triggers = {lits}")
     if red.whole_record:
         scrub += ", whole = true"
     w.line(f"REDACT[{number}] = {{ mode = {lua_string(red.mode)}, "
