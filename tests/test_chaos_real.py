@@ -22,7 +22,7 @@ needs_binaries = pytest.mark.skipif(not (FB and LOKI), reason="needs fluent-bit 
 
 
 def _run(name: str, **opts) -> chaos.Result:
-    options = chaos.Options(lua_dir=ROOT / "lua", port_base=35100 + 10 * chaos.SCENARIOS.index(name), **opts)
+    options = chaos.Options(lua_dir=ROOT / "lua", port_base=25100 + 10 * chaos.SCENARIOS.index(name), **opts)
     (res,) = chaos.run([name], options)
     return res
 

@@ -287,14 +287,16 @@ def _hunting_queries_find_the_detections(state, outcome) -> None:
     expectations = yaml.safe_load((ROOT / "tests/fixtures/expectations.yaml").read_text())["events"]
     queries = yaml.safe_load((ROOT / "lua" / "logql-queries.yaml").read_text())["queries"]
     ours = outcome.expected | outcome.dropped
-    times = [e.ts_ns for e in outcome.entries]
-    start, end = min(times) - 10**9, max(times) + 10**9
     loki = Loki(state.loki_url)
+
+    def ids(logql: str) -> set:
+        return {(e.record or {}).get("auditID") for a, b in outcome.spans for e in loki.query_range(logql, a, b)} & ours
+
     for rule_id, q in queries.items():
         want = {aid for aid, exp in expectations.items() if rule_id in (exp.get("detections") or [])}
-        found = {(e.record or {}).get("auditID") for e in loki.query_range(q["enriched"], start, end)} & ours
+        found = ids(q["enriched"])
         assert found == want, (rule_id, "enriched", sorted(want ^ found)[:5])
-        raw = {(e.record or {}).get("auditID") for e in loki.query_range(q["raw"], start, end)} & ours
+        raw = ids(q["raw"])
         assert want <= raw, (rule_id, "raw misses", sorted(want - raw)[:5])
         if q["raw_exact"]:
             assert raw == want, (rule_id, "raw", sorted(raw ^ want)[:5])
@@ -322,7 +324,7 @@ def docker_work(tmp_path_factory):
         (work / sub).mkdir()
     (work / "audit" / "audit.log").touch()
     os.environ.update(AUDITC_HARNESS_WORK=str(work), AUDITC_LUA_DIR=str(ROOT / "lua"),
-                      LOKI_PORT="33101", FLUENT_BIT_PORT="32021", GRAFANA_PORT="33001")
+                      LOKI_PORT="23101", FLUENT_BIT_PORT="32021", GRAFANA_PORT="23001")
     return work
 
 
@@ -331,18 +333,49 @@ def test_docker_harness_end_to_end(request, tmp_path, docker_work):
     if not ok:
         pytest.skip(f"Docker harness needs a Docker engine: {why}")
     services = request.getfixturevalue("docker_services")  # pytest-docker: compose up, and down at the end
-    state = drivers.State("docker", str(docker_work), str(ROOT / "lua"), "http://127.0.0.1:33101",
+    state = drivers.State("docker", str(docker_work), str(ROOT / "lua"), "http://127.0.0.1:23101",
                           "http://127.0.0.1:32021", compose_file=str(ROOT / "docker" / "compose.yaml"))
     services.wait_until_responsive(timeout=180.0, pause=1.0,
                                    check=lambda: Loki(state.loki_url).ready() and drivers._fluent_bit_healthy(state.fluent_bit_url))
     _end_to_end(state, tmp_path)
 
 
+def test_native_up_refuses_a_port_already_taken(tmp_path, monkeypatch):
+    """A Loki left running by an interrupted run keeps its port; a second
+    one would never answer there, and the harness must say so at once."""
+    import socket
+    monkeypatch.setenv("FLUENT_BIT_BIN", "/bin/true")
+    monkeypatch.setenv("LOKI_BIN", "/bin/true")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(drivers.HarnessError, match=f"port {port} on 127.0.0.1 is already in use"):
+            drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=port, fb_port=port + 1 if port < 65535 else 1)
+        assert time.monotonic() - started < 5
+    assert not (tmp_path / "work" / "state.json").exists()
+
+
+def test_native_up_fails_fast_when_loki_exits(tmp_path, monkeypatch):
+    """A Loki that dies on start (bad config, no permission) is reported with
+    the end of its log, not after the 120 s readiness timeout."""
+    script = tmp_path / "loki"
+    script.write_text("#!/bin/sh\necho 'failed parsing config: field nope not found' >&2\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("FLUENT_BIT_BIN", "/bin/true")
+    monkeypatch.setenv("LOKI_BIN", str(script))
+    started = time.monotonic()
+    with pytest.raises(drivers.HarnessError, match=r"(?s)Loki exited with code 1 .*field nope not found"):
+        drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=23190, fb_port=32090)
+    assert time.monotonic() - started < 10
+
+
 def test_native_harness_end_to_end(tmp_path):
     fb, loki = drivers.native_binaries()
     if not (fb and loki):
         pytest.skip("native harness needs fluent-bit and loki binaries on PATH (or FLUENT_BIT_BIN/LOKI_BIN)")
-    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33100, fb_port=32020)
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=23100, fb_port=32020)
     try:
         _end_to_end(state, tmp_path)
     finally:
@@ -353,8 +386,8 @@ def test_native_harness_webhook_end_to_end(tmp_path):
     fb, loki = drivers.native_binaries()
     if not (fb and loki):
         pytest.skip("native harness needs fluent-bit and loki binaries on PATH (or FLUENT_BIT_BIN/LOKI_BIN)")
-    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33102, fb_port=32022, source="webhook",
-                              webhook_port=39880)
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=23102, fb_port=32022, source="webhook",
+                              webhook_port=29880)
     try:
         _end_to_end(state, tmp_path)
     finally:
@@ -407,7 +440,7 @@ def test_native_harness_against_a_stock_loki_config(tmp_path, stock):
     config = Path(stock) if stock else tmp_path / "loki-defaults.yaml"
     if not stock:
         config.write_text(DEFAULTS_LOKI)
-    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=33104, fb_port=32024, loki_config=config)
+    state = drivers.up_native(tmp_path / "work", ROOT / "lua", loki_port=23104, fb_port=32024, loki_config=config)
     try:
         assert Loki(state.loki_url).ingest_limits().reject_old_samples  # really the stock limits
         log = tmp_path / "replay.jsonl"

@@ -128,3 +128,11 @@ def test_dashboard_panels():
                  "Events by verb and resource", "redacted", "dropped"):
         assert any(want.lower() in t.lower() for t in titles), want
     assert dash["uid"] == "auditc-audit"
+
+
+def test_rule_that_cannot_match_queries_nothing():
+    """An opt-in rule whose list is empty folds to false: its raw query is a
+    filter no line passes (it used to drop the condition and match all)."""
+    q = _edge_cases()["empty-opt-in-list"]
+    assert q["raw"] == '{job="kube-audit"} | auditc_rule_cannot_match="true"'
+    assert q["raw_exact"] is True and "cannot match" in q["notes"][0]

@@ -263,10 +263,22 @@ def _json_stage(labels: dict[str, str]) -> str:
     return "| json " + ", ".join(f"{label}={quote(expr)}" for label, expr in sorted(labels.items()))
 
 
+# A label no line carries: the filter on it passes nothing. The query of a
+# rule that cannot match (an opt-in rule whose list is shipped empty) must
+# return nothing, not every line.
+NEVER = '| auditc_rule_cannot_match="true"'
+
+
 def raw_query(rule: IRRule) -> Query:
     """The rule over raw audit logs."""
+    pred = nnf(rule.pred)
+    if isinstance(pred, Const):  # simplify() folds constants to the top
+        if pred.value:
+            return Query(f'{SELECTOR} | __error__=""', True)
+        return Query(f"{SELECTOR} {NEVER}", True,
+                     ["the rule cannot match (a list it tests is empty): the query returns nothing"])
     parts = _Parts()
-    expr = _compile(nnf(rule.pred), parts)
+    expr = _compile(pred, parts)
     pipeline = [SELECTOR] + parts.line_filters
     if parts.labels:
         pipeline.append(_json_stage(parts.labels))

@@ -106,7 +106,7 @@ def _chaos_args(ap) -> None:
     ap.add_argument("--lua-dir", default="lua", help="build output to run (default: %(default)s)")
     ap.add_argument("--fluent-bit-bin", help="Fluent Bit binary (default: FLUENT_BIT_BIN, then fluent-bit on PATH)")
     ap.add_argument("--loki-bin", help="Loki binary (default: LOKI_BIN, then loki on PATH)")
-    ap.add_argument("--port-base", type=int, default=34100,
+    ap.add_argument("--port-base", type=int, default=24100,
                     help="127.0.0.1 ports from here, 10 per scenario (default: %(default)s)")
     ap.add_argument("--loki-down-seconds", type=float, default=120.0,
                     help="loki-down: outage length (default: %(default)s)")

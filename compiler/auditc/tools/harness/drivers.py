@@ -74,13 +74,38 @@ def native_binaries() -> tuple[str | None, str | None]:
             os.environ.get("LOKI_BIN") or shutil.which("loki"))
 
 
-def _wait(what: str, check, timeout: float) -> None:
+def _wait(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    """Until check() holds. A process that exits meanwhile fails at once,
+    with the end of its log, rather than after the whole timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
             return
+        if proc is not None and proc.poll() is not None:
+            raise HarnessError(f"{what} exited with code {proc.returncode} before it was ready{_log_tail(log)}")
         time.sleep(0.5)
-    raise HarnessError(f"{what} did not become ready within {timeout:.0f}s")
+    raise HarnessError(f"{what} did not become ready within {timeout:.0f}s{_log_tail(log)}")
+
+
+def _log_tail(log: Path | None, lines: int = 5) -> str:
+    if log is None or not log.exists():
+        return ""
+    tail = log.read_text(errors="replace").strip().splitlines()[-lines:]
+    return f"; the end of {log}:\n  " + "\n  ".join(tail) if tail else ""
+
+
+def _ports_in_use(ports: list[int]) -> list[int]:
+    """Ports on 127.0.0.1 that something already listens on: a harness left
+    running (or killed without `harness down`) keeps Loki on its port, and a
+    second Loki would then never answer on it."""
+    import socket
+    busy = []
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.settimeout(0.2)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(port)
+    return busy
 
 
 def _fluent_bit_healthy(url: str) -> bool:
@@ -132,6 +157,11 @@ def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int 
     missing = [name for name, b in (("fluent-bit (or FLUENT_BIT_BIN)", fb_bin), ("loki (or LOKI_BIN)", loki_bin)) if not b]
     if missing:
         raise HarnessError(f"native mode needs {' and '.join(missing)} on PATH")
+    ports = [loki_port, loki_port + 6000, fb_port] + ([webhook_port] if source == "webhook" else [])
+    busy = _ports_in_use(ports)
+    if busy:
+        raise HarnessError(f"port {', '.join(map(str, busy))} on 127.0.0.1 is already in use (another harness? "
+                           "`auditc harness down`, or choose other ports)")
     _prepare_work(work)
     for path, text in native_files(work.resolve(), lua_dir, loki_port=loki_port, fb_port=fb_port, source=source,
                                    webhook_port=webhook_port).items():
@@ -144,15 +174,17 @@ def up_native(work: Path, lua_dir: Path, *, loki_port: int = 3100, fb_port: int 
                   loki_config=str(loki_config.resolve()) if loki_config else None)
     config = "fluent-bit.conf" if source == "file" else "fluent-bit-webhook.conf"
     with open(logs / "loki.log", "ab") as out:
-        state.pids["loki"] = subprocess.Popen(loki_command(loki_bin, work.resolve(), loki_port, loki_config),
-                                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
+        loki = subprocess.Popen(loki_command(loki_bin, work.resolve(), loki_port, loki_config),
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    state.pids["loki"] = loki.pid
     state.save()
-    _wait("Loki", Loki(state.loki_url).ready, timeout)
+    _wait("Loki", Loki(state.loki_url).ready, timeout, loki, logs / "loki.log")
     with open(logs / "fluent-bit.log", "ab") as out:
-        state.pids["fluent-bit"] = subprocess.Popen([fb_bin, "-c", str(work.resolve() / "etc" / config)],
-                                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True).pid
+        fb = subprocess.Popen([fb_bin, "-c", str(work.resolve() / "etc" / config)],
+                              stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    state.pids["fluent-bit"] = fb.pid
     state.save()
-    _wait("Fluent Bit", lambda: _fluent_bit_healthy(state.fluent_bit_url), timeout)
+    _wait("Fluent Bit", lambda: _fluent_bit_healthy(state.fluent_bit_url), timeout, fb, logs / "fluent-bit.log")
     return state
 
 

@@ -30,6 +30,11 @@ class Outcome:
     limits: IngestLimits | None = None  # the running Loki's, when it tells
     retimed_raised: int = 0  # --retime: timestamps raised to the oldest Loki accepts
     hints: list[str] = field(default_factory=list)  # what the user should know about this replay
+    # The time ranges the replay's events fall in: queries about the replay
+    # read these, not one range from the oldest event to the newest (a
+    # fixture spanning two years is hundreds of 30-day windows, each of
+    # which Loki splits into hourly subqueries).
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def arrived(self) -> set:
@@ -99,7 +104,7 @@ def replay(state: State, paths: list[str], *, timeout: float = 60.0, call: str =
             outcome.sent += batch.events
     # Query only around the replayed timestamps (and now: events Fluent Bit
     # cannot time-parse are stamped on arrival), in ranges Loki accepts.
-    spans = merge_spans(times + [time.time_ns()], 3600 * 10**9)
+    spans = outcome.spans = merge_spans(times + [time.time_ns()], 3600 * 10**9)
     ours = outcome.expected | outcome.dropped
 
     def fetch() -> list[Entry]:

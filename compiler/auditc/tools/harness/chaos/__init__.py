@@ -40,7 +40,7 @@ class MissingBinaries(drivers.HarnessError):
 @dataclass
 class Options:
     lua_dir: Path
-    port_base: int = 34100
+    port_base: int = 24100  # below the ephemeral range (32768-60999), with Loki gRPC at +6000
     loki_down_seconds: float = 120.0
     buffer_limit: str = "8M"
     rotate_every: float = 1.5
