@@ -107,6 +107,8 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line(f"local SCAN_MIN = {_scan_min(scans)} -- shorter strings cannot hold any scanned literal")
     # Clean strings are remembered only when one rule decides what clean means.
     w.line(f"local SCAN_MEMO = {'true' if len(scans) == 1 else 'false'} -- remember strings the scan found clean")
+    w.line(f"local SCAN_SKIP_STAMPS = {'true' if _scan_skips_stamps(scans) else 'false'}"
+           " -- no scanned literal fits in a string of UUID / timestamp / address characters")
     w.line()
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
@@ -189,6 +191,29 @@ def _scan_min(scans: list) -> int:
     if not checks or any(c is None for c in checks):
         return 1
     return min(len(c[0]) for c in checks)
+
+
+# The characters of UUIDs (lower-case hex, as the apiserver writes them),
+# RFC 3339 timestamps, resource versions and IPv4 addresses: the strings of
+# an audit event that differ in every event, so the scan's memo of clean
+# strings never holds them. A string made of these alone cannot contain a
+# literal that has any other character, and every scan pattern runs only
+# where its literal occurs: such strings need no scan. (Upper-case hex is
+# left out: AWS's ACCA key prefix is made of it.) Kept in step with the
+# class in filter.lua's scan_wants.
+STAMP_CHARS = b"0123456789abcdef-:.TZ+"
+
+
+def _scan_skips_stamps(scans: list) -> bool:
+    checks = [c for red in scans for c in red.prechecks]
+    if not checks or any(c is None for c in checks):
+        return False
+    for literal, case_insensitive in checks:
+        # (?i) literals are looked for in the lower-cased string
+        chars = STAMP_CHARS.lower() if case_insensitive else STAMP_CHARS
+        if all(b in chars for b in literal):
+            return False
+    return True
 
 
 def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
@@ -403,8 +428,8 @@ def _emit_index(w: LuaWriter, program: Program) -> None:
     w.line()
     w.line("-- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind")
     w.line("local P = {}")
+    fmt = lambda xs: "{" + ", ".join(map(str, xs)) + "}"  # noqa: E731
     for (det, drop, red), n in plans.items():
-        fmt = lambda xs: "{" + ", ".join(map(str, xs)) + "}"
         w.line(f"P[{n}] = {{ det = {fmt(det)}, drop = {fmt(drop)}, red = {fmt(red)} }}")
     w.line("local INDEX = {}")
     for res, verbs, other in table:
