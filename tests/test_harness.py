@@ -156,6 +156,11 @@ def test_replay_waits_until_loki_holds_what_ships(tmp_path):
     assert detected.labels["severity"] == "critical"
     assert all(SECRET not in e.line for e in outcome.entries)
     assert state.audit_log.read_text().count("\n") == 3
+    # what later queries about this replay read: short ranges around its
+    # events (and now), never one range from the oldest event to the newest
+    h = 3600 * 10**9
+    assert outcome.spans and all(b - a <= 3 * h for a, b in outcome.spans[:-1])
+    assert sum(b - a for a, b in outcome.spans) < 10 * h
 
 
 def test_replay_reports_dropped_events_that_reach_loki(tmp_path):

@@ -271,9 +271,13 @@ local sanitize
 local SCAN_BUF, SCAN_N = {}, 0
 -- Strings already found to hold no literal of the (single) whole-record scan
 -- rule: user names, user agents, groups, keys, resource names repeat from
--- record to record, so most of a record is known clean and skipped. The memo
--- is emptied when it grows, so unique strings cannot exhaust memory.
-local SCAN_CLEAN, SCAN_CLEAN_N, SCAN_CLEAN_MAX = {}, 0, 20000
+-- record to record, so most of a record is known clean and skipped. Two
+-- generations of at most SCAN_CLEAN_MAX strings each: when the young one is
+-- full it becomes the old one and the oldest is dropped, so unique strings
+-- cannot exhaust memory and a hot string is not lost at once. Small on
+-- purpose: every key and value of every record is looked up here, and two
+-- tables of 4096 stay in the CPU's cache where one of 20000 did not.
+local SCAN_CLEAN, SCAN_OLD, SCAN_CLEAN_N, SCAN_CLEAN_MAX = {}, {}, 0, 4096
 
 -- Not worth remembering: strings that never come back, a UUID (auditID,
 -- uid) or an RFC 3339 timestamp, told by their fixed bytes (remembering
@@ -286,7 +290,7 @@ end
 
 local function remember_clean(s)
   if SCAN_CLEAN[s] or one_off(s) then return end
-  if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_CLEAN_N = {}, 0 end
+  if SCAN_CLEAN_N >= SCAN_CLEAN_MAX then SCAN_CLEAN, SCAN_OLD, SCAN_CLEAN_N = {}, SCAN_CLEAN, 0 end
   SCAN_CLEAN[s] = true
   SCAN_CLEAN_N = SCAN_CLEAN_N + 1
 end
@@ -303,7 +307,7 @@ do
   for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
 
   scan_wants = function(s)
-    if #s < SCAN_MIN or SCAN_CLEAN[s] then return false end
+    if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
     if not SCAN_SKIP_STAMPS then return true end
     for i = 1, #s do
       if not STAMP_BYTE[sbyte(s, i)] then return true end
