@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1254-1257 tests/golden/rules/golden.yaml:15:5
---   1258-1266 tests/golden/rules/golden.yaml:12:11
---   1267-1275 tests/golden/rules/golden.yaml:27:9
---   1276-1279 tests/golden/rules/golden.yaml:15:5
---   1281-1284 tests/golden/rules/golden.yaml:29:5
---   1285-1304 tests/golden/rules/golden.yaml:40:11
---   1305-1308 tests/golden/rules/golden.yaml:29:5
---   1310-1313 tests/golden/rules/golden.yaml:42:5
---   1314-1318 tests/golden/rules/golden.yaml:49:11
---   1319-1323 tests/golden/rules/golden.yaml:51:11
---   1324-1330 tests/golden/rules/golden.yaml:53:11
---   1331-1334 tests/golden/rules/golden.yaml:42:5
---   1336-1338 tests/golden/rules/golden.yaml:55:5
---   1339-1343 tests/golden/rules/golden.yaml:59:7
---   1344-1347 tests/golden/rules/golden.yaml:55:5
---   1349-1356 tests/golden/rules/golden.yaml:61:5
+--   1255-1258 tests/golden/rules/golden.yaml:15:5
+--   1259-1267 tests/golden/rules/golden.yaml:12:11
+--   1268-1276 tests/golden/rules/golden.yaml:27:9
+--   1277-1280 tests/golden/rules/golden.yaml:15:5
+--   1282-1285 tests/golden/rules/golden.yaml:29:5
+--   1286-1305 tests/golden/rules/golden.yaml:40:11
+--   1306-1309 tests/golden/rules/golden.yaml:29:5
+--   1311-1314 tests/golden/rules/golden.yaml:42:5
+--   1315-1319 tests/golden/rules/golden.yaml:49:11
+--   1320-1324 tests/golden/rules/golden.yaml:51:11
+--   1325-1331 tests/golden/rules/golden.yaml:53:11
+--   1332-1335 tests/golden/rules/golden.yaml:42:5
+--   1337-1339 tests/golden/rules/golden.yaml:55:5
+--   1340-1344 tests/golden/rules/golden.yaml:59:7
+--   1345-1348 tests/golden/rules/golden.yaml:55:5
+--   1350-1357 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -333,29 +333,29 @@ local function remember_clean(s)
   SCAN_CLEAN_N = SCAN_CLEAN_N + 1
 end
 
+local function mark_scan_clean()
+  for i = 1, SCAN_N do remember_clean(SCAN_BUF[i]) end
+end
+
+-- The walk's helpers live in this block: the main chunk may hold only 200
+-- locals, and every rule's block counts the ones above it.
+do
 -- Worth scanning? Known-clean strings are not; nor, when SCAN_SKIP_STAMPS,
 -- strings made only of the generator's STAMP_CHARS (UUIDs, timestamps,
 -- resource versions, addresses: new in every event, so never in the memo):
 -- no scanned literal fits in one. Most other strings fail on their first
 -- byte. A byte loop, not string.find with a pattern, which LuaJIT cannot
 -- compile.
-local scan_wants
-do
-  local STAMP_BYTE = {}
-  for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
+local STAMP_BYTE = {}
+for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
 
-  scan_wants = function(s)
-    if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
-    if not SCAN_SKIP_STAMPS then return true end
-    for i = 1, #s do
-      if not STAMP_BYTE[sbyte(s, i)] then return true end
-    end
-    return false
+local function scan_wants(s)
+  if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
+  if not SCAN_SKIP_STAMPS then return true end
+  for i = 1, #s do
+    if not STAMP_BYTE[sbyte(s, i)] then return true end
   end
-end
-
-local function mark_scan_clean()
-  for i = 1, SCAN_N do remember_clean(SCAN_BUF[i]) end
+  return false
 end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
@@ -413,6 +413,7 @@ sanitize = function(t, depth)
   end
   return replaced
 end
+end -- the walk's block
 
 -- Redaction. `mask` keeps map keys (forensics still shows which keys
 -- changed) and replaces every scalar below the target; nulls stay nulls.

@@ -295,29 +295,29 @@ local function remember_clean(s)
   SCAN_CLEAN_N = SCAN_CLEAN_N + 1
 end
 
+local function mark_scan_clean()
+  for i = 1, SCAN_N do remember_clean(SCAN_BUF[i]) end
+end
+
+-- The walk's helpers live in this block: the main chunk may hold only 200
+-- locals, and every rule's block counts the ones above it.
+do
 -- Worth scanning? Known-clean strings are not; nor, when SCAN_SKIP_STAMPS,
 -- strings made only of the generator's STAMP_CHARS (UUIDs, timestamps,
 -- resource versions, addresses: new in every event, so never in the memo):
 -- no scanned literal fits in one. Most other strings fail on their first
 -- byte. A byte loop, not string.find with a pattern, which LuaJIT cannot
 -- compile.
-local scan_wants
-do
-  local STAMP_BYTE = {}
-  for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
+local STAMP_BYTE = {}
+for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
 
-  scan_wants = function(s)
-    if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
-    if not SCAN_SKIP_STAMPS then return true end
-    for i = 1, #s do
-      if not STAMP_BYTE[sbyte(s, i)] then return true end
-    end
-    return false
+local function scan_wants(s)
+  if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
+  if not SCAN_SKIP_STAMPS then return true end
+  for i = 1, #s do
+    if not STAMP_BYTE[sbyte(s, i)] then return true end
   end
-end
-
-local function mark_scan_clean()
-  for i = 1, SCAN_N do remember_clean(SCAN_BUF[i]) end
+  return false
 end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
@@ -375,6 +375,7 @@ sanitize = function(t, depth)
   end
   return replaced
 end
+end -- the walk's block
 
 -- Redaction. `mask` keeps map keys (forensics still shows which keys
 -- changed) and replaces every scalar below the target; nulls stay nulls.
