@@ -1299,7 +1299,7 @@ local WILD = {} -- sentinel for [*] in redaction paths
 local SCAN_COLLECT = true -- a rule scans whole records
 local SCAN_MIN = 2 -- shorter strings cannot hold any scanned literal
 local SCAN_MEMO = true -- remember strings the scan found clean
-local SCAN_SKIP_STAMPS = true -- no scanned literal fits in a string of UUID / timestamp / address characters
+local SCAN_STAMP_CHARS = "0123456789abcdef-:.TZ+" -- no scanned literal fits in a string of only these
 
 -- Everything below is local: the only global this script defines is the
 -- Fluent Bit entry function at the end.
@@ -1604,18 +1604,18 @@ end
 -- The walk's helpers live in this block: the main chunk may hold only 200
 -- locals, and every rule's block counts the ones above it.
 do
--- Worth scanning? Known-clean strings are not; nor, when SCAN_SKIP_STAMPS,
--- strings made only of the generator's STAMP_CHARS (UUIDs, timestamps,
+-- Worth scanning? Known-clean strings are not; nor strings made only of
+-- SCAN_STAMP_CHARS, when the generator found no literal fits (UUIDs, timestamps,
 -- resource versions, addresses: new in every event, so never in the memo):
 -- no scanned literal fits in one. Most other strings fail on their first
 -- byte. A byte loop, not string.find with a pattern, which LuaJIT cannot
 -- compile.
 local STAMP_BYTE = {}
-for c in ("0123456789abcdef-:.TZ+"):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
+for c in (SCAN_STAMP_CHARS or ""):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
 
 local function scan_wants(s)
   if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
-  if not SCAN_SKIP_STAMPS then return true end
+  if not SCAN_STAMP_CHARS then return true end
   for i = 1, #s do
     if not STAMP_BYTE[sbyte(s, i)] then return true end
   end

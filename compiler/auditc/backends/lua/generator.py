@@ -107,8 +107,8 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line(f"local SCAN_MIN = {_scan_min(scans)} -- shorter strings cannot hold any scanned literal")
     # Clean strings are remembered only when one rule decides what clean means.
     w.line(f"local SCAN_MEMO = {'true' if len(scans) == 1 else 'false'} -- remember strings the scan found clean")
-    w.line(f"local SCAN_SKIP_STAMPS = {'true' if _scan_skips_stamps(scans) else 'false'}"
-           " -- no scanned literal fits in a string of UUID / timestamp / address characters")
+    stamps = lua_string(STAMP_CHARS.decode()) if _scan_skips_stamps(scans) else "false"
+    w.line(f"local SCAN_STAMP_CHARS = {stamps} -- no scanned literal fits in a string of only these")
     w.line()
     w.raw(prelude)
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
@@ -199,8 +199,8 @@ def _scan_min(scans: list) -> int:
 # strings never holds them. A string made of these alone cannot contain a
 # literal that has any other character, and every scan pattern runs only
 # where its literal occurs: such strings need no scan. (Upper-case hex is
-# left out: AWS's ACCA key prefix is made of it.) Kept in step with the
-# class in filter.lua's scan_wants.
+# left out: AWS's ACCA key prefix is made of it.) The script receives them
+# as SCAN_STAMP_CHARS (false when some literal fits).
 STAMP_CHARS = b"0123456789abcdef-:.TZ+"
 
 
