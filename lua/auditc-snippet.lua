@@ -82,1214 +82,1214 @@
 --   [77] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   2519-2522 rules/detect/auth.yaml:15:5
---   2523-2529 rules/detect/auth.yaml:31:11
---   2530-2534 rules/macros.yaml:49:7
---   2535-2541 rules/macros.yaml:16:7
---   2542-2550 rules/detect/auth.yaml:38:9
---   2551-2554 rules/detect/auth.yaml:15:5
---   2556-2559 rules/detect/auth.yaml:53:5
---   2560-2566 rules/macros.yaml:34:11
---   2567-2578 rules/macros.yaml:36:11
---   2579-2585 rules/detect/auth.yaml:66:11
---   2586-2592 rules/detect/auth.yaml:9:11
---   2593-2599 rules/detect/auth.yaml:11:11
---   2600-2604 rules/macros.yaml:49:7
---   2605-2609 rules/detect/auth.yaml:75:13
---   2610-2614 rules/detect/auth.yaml:77:13
---   2615-2618 rules/detect/auth.yaml:53:5
---   2620-2623 rules/detect/auth.yaml:125:5
---   2624-2630 rules/macros.yaml:34:11
---   2631-2642 rules/macros.yaml:36:11
---   2643-2649 rules/detect/auth.yaml:138:13
---   2650-2655 rules/detect/auth.yaml:9:11
---   2656-2661 rules/detect/auth.yaml:11:11
---   2662-2666 rules/macros.yaml:49:7
---   2667-2673 rules/detect/auth.yaml:143:9
---   2674-2677 rules/detect/auth.yaml:125:5
---   2679-2682 rules/detect/auth.yaml:155:5
---   2683-2689 rules/detect/auth.yaml:169:11
---   2690-2698 rules/macros.yaml:22:11
---   2699-2705 rules/macros.yaml:16:7
---   2706-2712 rules/detect/auth.yaml:175:13
---   2713-2717 rules/macros.yaml:49:7
---   2718-2721 rules/detect/auth.yaml:155:5
---   2723-2726 rules/detect/auth.yaml:189:5
---   2727-2733 rules/detect/auth.yaml:202:11
---   2734-2741 rules/macros.yaml:22:11
---   2742-2748 rules/macros.yaml:16:7
---   2749-2753 rules/macros.yaml:49:7
---   2754-2762 rules/detect/auth.yaml:211:13
---   2763-2771 rules/detect/auth.yaml:213:13
---   2772-2775 rules/detect/auth.yaml:189:5
---   2777-2780 rules/detect/auth.yaml:253:5
---   2781-2787 rules/detect/auth.yaml:267:11
---   2788-2795 rules/macros.yaml:22:11
---   2796-2802 rules/macros.yaml:16:7
---   2803-2809 rules/macros.yaml:34:11
---   2810-2821 rules/macros.yaml:36:11
---   2822-2826 rules/macros.yaml:49:7
---   2827-2830 rules/detect/auth.yaml:253:5
---   2832-2835 rules/detect/auth.yaml:287:5
---   2836-2842 rules/detect/auth.yaml:302:11
---   2843-2848 rules/detect/auth.yaml:9:11
---   2849-2854 rules/detect/auth.yaml:11:11
---   2855-2859 rules/macros.yaml:49:7
---   2860-2863 rules/detect/auth.yaml:287:5
---   2865-2868 rules/detect/auth.yaml:350:5
---   2869-2876 rules/macros.yaml:22:11
---   2877-2883 rules/macros.yaml:16:7
---   2884-2888 rules/macros.yaml:49:7
---   2889-2897 rules/detect/auth.yaml:374:9
---   2898-2901 rules/detect/auth.yaml:350:5
---   2903-2906 rules/detect/auth.yaml:428:5
---   2907-2913 rules/detect/auth.yaml:445:11
---   2914-2918 rules/detect/auth.yaml:447:11
---   2919-2923 rules/macros.yaml:49:7
---   2924-2927 rules/detect/auth.yaml:428:5
---   2929-2932 rules/detect/auth.yaml:489:5
---   2933-2939 rules/detect/auth.yaml:502:11
---   2940-2951 rules/detect/auth.yaml:504:11
---   2952-2956 rules/macros.yaml:49:7
---   2957-2960 rules/detect/auth.yaml:489:5
---   2962-2965 rules/detect/auth.yaml:639:5
---   2966-2974 rules/detect/auth.yaml:656:15
---   2975-2986 rules/detect/auth.yaml:659:15
---   2987-2998 rules/detect/auth.yaml:661:11
---   2999-3003 rules/macros.yaml:49:7
---   3004-3007 rules/detect/auth.yaml:639:5
---   3009-3012 rules/detect/auth.yaml:858:5
---   3013-3019 rules/macros.yaml:16:7
---   3020-3031 rules/detect/auth.yaml:871:15
---   3032-3043 rules/detect/auth.yaml:873:11
---   3044-3048 rules/macros.yaml:49:7
---   3049-3052 rules/detect/auth.yaml:858:5
---   3054-3057 rules/detect/auth.yaml:1036:5
---   3058-3064 rules/detect/auth.yaml:1049:11
---   3065-3075 rules/detect/auth.yaml:1051:11
---   3076-3080 rules/macros.yaml:49:7
---   3081-3084 rules/detect/auth.yaml:1036:5
---   3086-3089 rules/detect/auth.yaml:1155:5
---   3090-3096 rules/detect/auth.yaml:1168:11
---   3097-3107 rules/detect/auth.yaml:1170:11
---   3108-3114 rules/macros.yaml:34:11
---   3115-3126 rules/macros.yaml:36:11
---   3127-3131 rules/macros.yaml:49:7
---   3132-3135 rules/detect/auth.yaml:1155:5
---   3137-3140 rules/detect/auth.yaml:1293:5
---   3141-3149 rules/detect/auth.yaml:1306:7
---   3150-3154 rules/macros.yaml:49:7
---   3155-3159 rules/detect/auth.yaml:1312:9
---   3160-3163 rules/detect/auth.yaml:1293:5
---   3165-3168 rules/detect/auth.yaml:1382:5
---   3169-3175 rules/detect/auth.yaml:1393:11
---   3176-3182 rules/detect/auth.yaml:1396:13
---   3183-3189 rules/detect/auth.yaml:1399:13
---   3190-3194 rules/macros.yaml:49:7
---   3195-3198 rules/detect/auth.yaml:1382:5
---   3200-3203 rules/detect/cluster.yaml:3:5
---   3204-3210 rules/detect/cluster.yaml:22:11
---   3211-3215 rules/macros.yaml:49:7
---   3216-3224 rules/detect/cluster.yaml:27:9
---   3225-3232 rules/macros.yaml:22:11
---   3233-3239 rules/macros.yaml:16:7
---   3240-3243 rules/detect/cluster.yaml:3:5
---   3245-3248 rules/detect/cluster.yaml:72:5
---   3249-3255 rules/detect/cluster.yaml:84:11
---   3256-3260 rules/macros.yaml:49:7
---   3261-3264 rules/detect/cluster.yaml:72:5
---   3266-3269 rules/detect/cluster.yaml:110:5
---   3270-3276 rules/detect/cluster.yaml:130:15
---   3277-3283 rules/detect/cluster.yaml:132:15
---   3284-3288 rules/macros.yaml:49:7
---   3289-3295 rules/macros.yaml:16:7
---   3296-3304 rules/detect/cluster.yaml:137:9
---   3305-3308 rules/detect/cluster.yaml:110:5
---   3310-3313 rules/detect/cluster.yaml:175:5
---   3314-3321 rules/macros.yaml:22:11
---   3322-3328 rules/macros.yaml:16:7
---   3329-3333 rules/macros.yaml:49:7
---   3334-3337 rules/detect/cluster.yaml:175:5
---   3339-3342 rules/detect/cluster.yaml:201:5
---   3343-3351 rules/detect/cluster.yaml:218:15
---   3352-3360 rules/detect/cluster.yaml:219:15
---   3361-3369 rules/detect/cluster.yaml:220:15
---   3370-3378 rules/detect/cluster.yaml:221:15
---   3379-3387 rules/detect/cluster.yaml:222:15
---   3388-3396 rules/detect/cluster.yaml:223:15
---   3397-3405 rules/detect/cluster.yaml:224:15
---   3406-3414 rules/detect/cluster.yaml:225:15
---   3415-3423 rules/detect/cluster.yaml:226:15
---   3424-3432 rules/detect/cluster.yaml:227:15
---   3433-3441 rules/detect/cluster.yaml:228:15
---   3442-3450 rules/detect/cluster.yaml:229:15
---   3451-3459 rules/detect/cluster.yaml:230:15
---   3460-3468 rules/detect/cluster.yaml:231:15
---   3469-3477 rules/detect/cluster.yaml:232:15
---   3478-3486 rules/detect/cluster.yaml:233:15
---   3487-3495 rules/detect/cluster.yaml:234:15
---   3496-3504 rules/detect/cluster.yaml:235:15
---   3505-3513 rules/detect/cluster.yaml:236:15
---   3514-3522 rules/detect/cluster.yaml:237:15
---   3523-3531 rules/detect/cluster.yaml:238:15
---   3532-3540 rules/detect/cluster.yaml:239:15
---   3541-3547 rules/detect/cluster.yaml:241:15
---   3548-3552 rules/macros.yaml:49:7
---   3553-3556 rules/detect/cluster.yaml:201:5
---   3558-3561 rules/detect/cluster.yaml:418:5
---   3562-3568 rules/detect/cluster.yaml:435:11
---   3569-3573 rules/macros.yaml:49:7
---   3574-3582 rules/detect/cluster.yaml:443:9
---   3583-3586 rules/detect/cluster.yaml:418:5
---   3588-3591 rules/detect/cluster.yaml:495:5
---   3592-3600 rules/detect/cluster.yaml:511:11
---   3601-3608 rules/macros.yaml:22:11
---   3609-3615 rules/macros.yaml:16:7
---   3616-3624 rules/detect/cluster.yaml:518:19
---   3625-3631 rules/detect/cluster.yaml:521:23
---   3632-3638 rules/detect/cluster.yaml:523:23
---   3639-3645 rules/detect/cluster.yaml:525:19
---   3646-3654 rules/detect/cluster.yaml:528:23
---   3655-3661 rules/detect/cluster.yaml:530:23
---   3662-3670 rules/detect/cluster.yaml:535:19
---   3671-3677 rules/detect/cluster.yaml:537:19
---   3678-3684 rules/detect/cluster.yaml:539:19
---   3685-3691 rules/detect/cluster.yaml:542:19
---   3692-3698 rules/detect/cluster.yaml:544:19
---   3699-3704 rules/detect/cluster.yaml:546:19
---   3705-3713 rules/detect/cluster.yaml:549:23
---   3714-3722 rules/detect/cluster.yaml:551:23
---   3723-3729 rules/detect/cluster.yaml:553:23
---   3730-3734 rules/macros.yaml:49:7
---   3735-3738 rules/detect/cluster.yaml:495:5
---   3740-3743 rules/detect/cluster.yaml:829:5
---   3744-3750 rules/detect/cluster.yaml:841:11
---   3751-3755 rules/macros.yaml:57:11
---   3756-3761 rules/macros.yaml:60:15
---   3762-3768 rules/macros.yaml:62:15
---   3769-3775 rules/detect/cluster.yaml:845:13
---   3776-3780 rules/macros.yaml:49:7
---   3781-3788 rules/macros.yaml:22:11
---   3789-3795 rules/macros.yaml:16:7
---   3796-3799 rules/detect/cluster.yaml:829:5
---   3801-3804 rules/detect/cluster.yaml:890:5
---   3805-3811 rules/detect/cluster.yaml:904:11
---   3812-3818 rules/detect/cluster.yaml:909:13
---   3819-3823 rules/macros.yaml:49:7
---   3824-3827 rules/detect/cluster.yaml:890:5
---   3829-3836 rules/detect/cluster.yaml:953:5
---   3838-3841 rules/detect/exec.yaml:3:5
---   3842-3850 rules/detect/exec.yaml:20:11
---   3851-3855 rules/macros.yaml:49:7
---   3856-3859 rules/detect/exec.yaml:3:5
---   3861-3864 rules/detect/exec.yaml:52:5
---   3865-3871 rules/detect/exec.yaml:70:11
---   3872-3878 rules/detect/exec.yaml:74:11
---   3879-3883 rules/macros.yaml:49:7
---   3884-3887 rules/detect/exec.yaml:52:5
---   3889-3892 rules/detect/exec.yaml:214:5
---   3893-3899 rules/detect/exec.yaml:227:11
---   3900-3904 rules/macros.yaml:49:7
---   3905-3908 rules/detect/exec.yaml:214:5
---   3910-3913 rules/detect/exec.yaml:242:5
---   3914-3920 rules/detect/exec.yaml:255:11
---   3921-3925 rules/macros.yaml:49:7
---   3926-3929 rules/detect/exec.yaml:242:5
---   3931-3934 rules/detect/exec.yaml:271:5
---   3935-3941 rules/detect/exec.yaml:285:11
---   3942-3948 rules/detect/exec.yaml:289:13
---   3949-3953 rules/macros.yaml:49:7
---   3954-3957 rules/detect/exec.yaml:271:5
---   3959-3962 rules/detect/exec.yaml:331:5
---   3963-3969 rules/detect/exec.yaml:351:11
---   3970-3974 rules/macros.yaml:49:7
---   3975-3978 rules/detect/exec.yaml:331:5
---   3980-3983 rules/detect/exec.yaml:394:5
---   3984-3990 rules/macros.yaml:16:7
---   3991-3997 rules/detect/exec.yaml:417:11
---   3998-4004 rules/detect/exec.yaml:419:11
---   4005-4009 rules/macros.yaml:49:7
---   4010-4020 rules/detect/exec.yaml:423:9
---   4021-4024 rules/detect/exec.yaml:394:5
---   4026-4029 rules/detect/exec.yaml:485:5
---   4030-4036 rules/detect/exec.yaml:500:11
---   4037-4043 rules/detect/exec.yaml:504:11
---   4044-4048 rules/macros.yaml:49:7
---   4049-4052 rules/detect/exec.yaml:485:5
---   4054-4057 rules/detect/exec.yaml:650:5
---   4058-4064 rules/detect/exec.yaml:664:11
---   4065-4069 rules/detect/exec.yaml:668:11
---   4070-4074 rules/macros.yaml:49:7
---   4075-4078 rules/detect/exec.yaml:650:5
---   4080-4083 rules/detect/rbac.yaml:3:5
---   4084-4088 rules/macros.yaml:57:11
---   4089-4094 rules/macros.yaml:60:15
---   4095-4101 rules/macros.yaml:62:15
---   4102-4106 rules/macros.yaml:49:7
---   4107-4115 rules/detect/rbac.yaml:23:9
---   4116-4119 rules/detect/rbac.yaml:3:5
---   4121-4124 rules/detect/rbac.yaml:95:5
---   4125-4135 rules/detect/rbac.yaml:112:15
---   4136-4145 rules/detect/rbac.yaml:114:15
---   4146-4150 rules/detect/rbac.yaml:119:19
---   4151-4158 rules/detect/rbac.yaml:121:19
---   4159-4165 rules/detect/rbac.yaml:125:23
---   4166-4172 rules/detect/rbac.yaml:127:23
---   4173-4177 rules/macros.yaml:49:7
---   4178-4185 rules/detect/rbac.yaml:136:9
---   4186-4189 rules/detect/rbac.yaml:95:5
---   4191-4194 rules/detect/rbac.yaml:305:5
---   4195-4216 rules/detect/rbac.yaml:323:15
---   4217-4238 rules/detect/rbac.yaml:325:15
---   4239-4243 rules/detect/rbac.yaml:328:19
---   4244-4264 rules/detect/rbac.yaml:331:23
---   4265-4285 rules/detect/rbac.yaml:333:23
---   4286-4293 rules/detect/rbac.yaml:336:15
---   4294-4301 rules/detect/rbac.yaml:344:15
---   4302-4306 rules/macros.yaml:49:7
---   4307-4314 rules/detect/rbac.yaml:352:9
---   4315-4318 rules/detect/rbac.yaml:305:5
---   4320-4323 rules/detect/rbac.yaml:521:5
---   4324-4330 rules/detect/rbac.yaml:533:7
---   4331-4335 rules/macros.yaml:49:7
---   4336-4344 rules/detect/rbac.yaml:541:13
---   4345-4351 rules/detect/rbac.yaml:543:13
---   4352-4363 rules/detect/rbac.yaml:546:15
---   4364-4367 rules/detect/rbac.yaml:521:5
---   4369-4372 rules/detect/rbac.yaml:582:5
---   4373-4384 rules/detect/rbac.yaml:595:11
---   4385-4396 rules/detect/rbac.yaml:597:11
---   4397-4401 rules/macros.yaml:49:7
---   4402-4410 rules/detect/rbac.yaml:601:9
---   4411-4414 rules/detect/rbac.yaml:582:5
---   4416-4419 rules/detect/rbac.yaml:614:5
---   4420-4427 rules/macros.yaml:22:11
---   4428-4434 rules/macros.yaml:16:7
---   4435-4439 rules/macros.yaml:49:7
---   4440-4443 rules/detect/rbac.yaml:614:5
---   4445-4448 rules/detect/rbac.yaml:643:5
---   4449-4457 rules/macros.yaml:67:7
---   4458-4468 rules/detect/rbac.yaml:663:15
---   4469-4473 rules/detect/rbac.yaml:669:19
---   4474-4483 rules/detect/rbac.yaml:671:19
---   4484-4488 rules/macros.yaml:49:7
---   4489-4496 rules/detect/rbac.yaml:678:9
---   4497-4500 rules/detect/rbac.yaml:643:5
---   4502-4505 rules/detect/rbac.yaml:744:5
---   4506-4525 rules/detect/rbac.yaml:765:15
---   4526-4545 rules/detect/rbac.yaml:767:15
---   4546-4565 rules/detect/rbac.yaml:769:15
---   4566-4585 rules/detect/rbac.yaml:771:15
---   4586-4612 rules/detect/rbac.yaml:773:15
---   4613-4619 rules/detect/rbac.yaml:781:23
---   4620-4626 rules/detect/rbac.yaml:783:23
---   4627-4648 rules/detect/rbac.yaml:785:19
---   4649-4653 rules/detect/rbac.yaml:799:19
---   4654-4673 rules/detect/rbac.yaml:802:23
---   4674-4693 rules/detect/rbac.yaml:804:23
---   4694-4713 rules/detect/rbac.yaml:806:23
---   4714-4733 rules/detect/rbac.yaml:808:23
---   4734-4759 rules/detect/rbac.yaml:810:23
---   4760-4766 rules/detect/rbac.yaml:818:31
---   4767-4773 rules/detect/rbac.yaml:820:31
---   4774-4794 rules/detect/rbac.yaml:822:27
---   4795-4801 rules/detect/rbac.yaml:836:15
---   4802-4809 rules/detect/rbac.yaml:844:15
---   4810-4816 rules/detect/rbac.yaml:853:19
---   4817-4824 rules/detect/rbac.yaml:859:19
---   4825-4829 rules/macros.yaml:49:7
---   4830-4837 rules/detect/rbac.yaml:876:9
---   4838-4841 rules/detect/rbac.yaml:744:5
---   4843-4846 rules/detect/rbac.yaml:1068:5
---   4847-4868 rules/detect/rbac.yaml:1092:15
---   4869-4873 rules/detect/rbac.yaml:1103:19
---   4874-4894 rules/detect/rbac.yaml:1106:23
---   4895-4902 rules/detect/rbac.yaml:1117:15
---   4903-4907 rules/macros.yaml:49:7
---   4908-4915 rules/detect/rbac.yaml:1131:9
---   4916-4924 rules/detect/rbac.yaml:1136:9
---   4925-4928 rules/detect/rbac.yaml:1068:5
---   4930-4933 rules/detect/rbac.yaml:1330:5
---   4934-4955 rules/detect/rbac.yaml:1355:19
---   4956-4977 rules/detect/rbac.yaml:1361:19
---   4978-4997 rules/detect/rbac.yaml:1369:19
---   4998-5019 rules/detect/rbac.yaml:1371:19
---   5020-5024 rules/detect/rbac.yaml:1377:19
---   5025-5045 rules/detect/rbac.yaml:1381:27
---   5046-5066 rules/detect/rbac.yaml:1387:27
---   5067-5086 rules/detect/rbac.yaml:1395:27
---   5087-5107 rules/detect/rbac.yaml:1397:27
---   5108-5115 rules/detect/rbac.yaml:1404:19
---   5116-5123 rules/detect/rbac.yaml:1412:19
---   5124-5130 rules/detect/rbac.yaml:1422:19
---   5131-5138 rules/detect/rbac.yaml:1426:19
---   5139-5143 rules/macros.yaml:49:7
---   5144-5151 rules/detect/rbac.yaml:1435:9
---   5152-5159 rules/detect/rbac.yaml:1440:9
---   5160-5163 rules/detect/rbac.yaml:1330:5
---   5165-5168 rules/detect/rbac.yaml:1619:5
---   5169-5175 rules/detect/rbac.yaml:1647:11
---   5176-5184 rules/detect/rbac.yaml:1650:13
---   5185-5189 rules/macros.yaml:49:7
---   5190-5197 rules/detect/rbac.yaml:1655:9
---   5198-5201 rules/detect/rbac.yaml:1619:5
---   5203-5206 rules/detect/rbac.yaml:1716:5
---   5207-5211 rules/macros.yaml:49:7
---   5212-5219 rules/detect/rbac.yaml:1742:9
---   5220-5223 rules/detect/rbac.yaml:1716:5
---   5225-5228 rules/detect/rbac.yaml:1786:5
---   5229-5235 rules/detect/rbac.yaml:1803:11
---   5236-5240 rules/macros.yaml:57:11
---   5241-5246 rules/macros.yaml:60:15
---   5247-5253 rules/macros.yaml:62:15
---   5254-5261 rules/macros.yaml:67:7
---   5262-5270 rules/detect/rbac.yaml:1808:13
---   5271-5278 rules/macros.yaml:22:11
---   5279-5285 rules/macros.yaml:16:7
---   5286-5290 rules/macros.yaml:49:7
---   5291-5294 rules/detect/rbac.yaml:1786:5
---   5296-5299 rules/detect/secrets.yaml:3:5
---   5300-5306 rules/detect/secrets.yaml:23:11
---   5307-5311 rules/macros.yaml:49:7
---   5312-5320 rules/detect/secrets.yaml:27:9
---   5321-5327 rules/detect/secrets.yaml:30:9
---   5328-5331 rules/detect/secrets.yaml:3:5
---   5333-5336 rules/detect/secrets.yaml:70:5
---   5337-5343 rules/macros.yaml:41:7
---   5344-5351 rules/macros.yaml:22:11
---   5352-5358 rules/macros.yaml:16:7
---   5359-5365 rules/detect/secrets.yaml:90:13
---   5366-5370 rules/macros.yaml:49:7
---   5371-5374 rules/detect/secrets.yaml:70:5
---   5376-5379 rules/detect/secrets.yaml:110:5
---   5380-5386 rules/detect/secrets.yaml:128:15
---   5387-5391 rules/detect/secrets.yaml:131:19
---   5392-5398 rules/detect/secrets.yaml:133:19
---   5399-5403 rules/macros.yaml:49:7
---   5404-5411 rules/macros.yaml:22:11
---   5412-5418 rules/macros.yaml:16:7
---   5419-5422 rules/detect/secrets.yaml:110:5
---   5424-5427 rules/detect/secrets.yaml:176:5
---   5428-5436 rules/detect/secrets.yaml:193:11
---   5437-5444 rules/macros.yaml:22:11
---   5445-5451 rules/macros.yaml:16:7
---   5452-5458 rules/macros.yaml:34:11
---   5459-5470 rules/macros.yaml:36:11
---   5471-5475 rules/macros.yaml:49:7
---   5476-5479 rules/detect/secrets.yaml:176:5
---   5481-5485 rules/detect/workloads.yaml:35:5
---   5486-5492 rules/detect/workloads.yaml:16:15
---   5493-5499 rules/detect/workloads.yaml:18:15
---   5500-5506 rules/detect/workloads.yaml:62:23
---   5507-5526 rules/detect/workloads.yaml:65:27
---   5527-5546 rules/detect/workloads.yaml:67:27
---   5547-5566 rules/detect/workloads.yaml:69:27
---   5567-5572 rules/detect/workloads.yaml:72:23
---   5573-5589 rules/detect/workloads.yaml:75:27
---   5590-5606 rules/detect/workloads.yaml:77:27
---   5607-5623 rules/detect/workloads.yaml:79:27
---   5624-5629 rules/detect/workloads.yaml:82:23
---   5630-5646 rules/detect/workloads.yaml:85:27
---   5647-5663 rules/detect/workloads.yaml:87:27
---   5664-5680 rules/detect/workloads.yaml:89:27
---   5681-5689 rules/detect/workloads.yaml:92:23
---   5690-5706 rules/detect/workloads.yaml:95:27
---   5707-5723 rules/detect/workloads.yaml:97:27
---   5724-5740 rules/detect/workloads.yaml:99:27
---   5741-5745 rules/detect/workloads.yaml:102:19
---   5746-5752 rules/detect/workloads.yaml:106:27
---   5753-5772 rules/detect/workloads.yaml:109:31
---   5773-5792 rules/detect/workloads.yaml:111:31
---   5793-5812 rules/detect/workloads.yaml:113:31
---   5813-5818 rules/detect/workloads.yaml:116:27
---   5819-5835 rules/detect/workloads.yaml:119:31
---   5836-5852 rules/detect/workloads.yaml:121:31
---   5853-5869 rules/detect/workloads.yaml:123:31
---   5870-5875 rules/detect/workloads.yaml:126:27
---   5876-5892 rules/detect/workloads.yaml:129:31
---   5893-5909 rules/detect/workloads.yaml:131:31
---   5910-5926 rules/detect/workloads.yaml:133:31
---   5927-5935 rules/detect/workloads.yaml:136:27
---   5936-5952 rules/detect/workloads.yaml:139:31
---   5953-5969 rules/detect/workloads.yaml:141:31
---   5970-5986 rules/detect/workloads.yaml:143:31
---   5987-5995 rules/detect/workloads.yaml:148:23
---   5996-6004 rules/detect/workloads.yaml:150:23
---   6005-6013 rules/detect/workloads.yaml:152:23
---   6014-6022 rules/detect/workloads.yaml:154:23
---   6023-6045 rules/detect/workloads.yaml:157:23
---   6046-6068 rules/detect/workloads.yaml:159:23
---   6069-6096 rules/detect/workloads.yaml:161:23
---   6097-6124 rules/detect/workloads.yaml:163:23
---   6125-6155 rules/detect/workloads.yaml:165:23
---   6156-6175 rules/detect/workloads.yaml:167:23
---   6176-6194 rules/detect/workloads.yaml:169:23
---   6195-6218 rules/detect/workloads.yaml:171:23
---   6219-6242 rules/detect/workloads.yaml:173:23
---   6243-6269 rules/detect/workloads.yaml:175:23
---   6270-6274 rules/detect/workloads.yaml:178:27
---   6275-6297 rules/detect/workloads.yaml:181:31
---   6298-6320 rules/detect/workloads.yaml:183:31
---   6321-6348 rules/detect/workloads.yaml:185:31
---   6349-6376 rules/detect/workloads.yaml:187:31
---   6377-6407 rules/detect/workloads.yaml:189:31
---   6408-6427 rules/detect/workloads.yaml:191:31
---   6428-6446 rules/detect/workloads.yaml:193:31
---   6447-6470 rules/detect/workloads.yaml:195:31
---   6471-6494 rules/detect/workloads.yaml:197:31
---   6495-6521 rules/detect/workloads.yaml:199:31
---   6522-6528 rules/detect/workloads.yaml:203:15
---   6529-6533 rules/macros.yaml:49:7
---   6534-6541 rules/detect/workloads.yaml:27:11
---   6542-6546 rules/detect/workloads.yaml:29:11
---   6547-6554 rules/detect/workloads.yaml:31:11
---   6555-6561 rules/macros.yaml:22:11
---   6562-6568 rules/macros.yaml:16:7
---   6569-6575 rules/detect/workloads.yaml:235:13
---   6576-6583 rules/detect/workloads.yaml:237:13
---   6584-6587 rules/detect/workloads.yaml:35:5
---   6589-6593 rules/detect/workloads.yaml:700:5
---   6594-6600 rules/detect/workloads.yaml:16:15
---   6601-6607 rules/detect/workloads.yaml:18:15
---   6608-6614 rules/detect/workloads.yaml:720:23
---   6615-6623 rules/detect/workloads.yaml:723:27
---   6624-6632 rules/detect/workloads.yaml:725:27
---   6633-6641 rules/detect/workloads.yaml:727:27
---   6642-6662 rules/detect/workloads.yaml:729:27
---   6663-6682 rules/detect/workloads.yaml:732:27
---   6683-6703 rules/detect/workloads.yaml:735:27
---   6704-6708 rules/detect/workloads.yaml:739:23
---   6709-6714 rules/detect/workloads.yaml:742:27
---   6715-6720 rules/detect/workloads.yaml:744:27
---   6721-6726 rules/detect/workloads.yaml:746:27
---   6727-6743 rules/detect/workloads.yaml:748:27
---   6744-6759 rules/detect/workloads.yaml:751:27
---   6760-6775 rules/detect/workloads.yaml:754:27
---   6776-6780 rules/detect/workloads.yaml:758:23
---   6781-6786 rules/detect/workloads.yaml:761:27
---   6787-6792 rules/detect/workloads.yaml:763:27
---   6793-6798 rules/detect/workloads.yaml:765:27
---   6799-6815 rules/detect/workloads.yaml:767:27
---   6816-6831 rules/detect/workloads.yaml:770:27
---   6832-6847 rules/detect/workloads.yaml:773:27
---   6848-6856 rules/detect/workloads.yaml:777:23
---   6857-6862 rules/detect/workloads.yaml:780:27
---   6863-6868 rules/detect/workloads.yaml:782:27
---   6869-6874 rules/detect/workloads.yaml:784:27
---   6875-6891 rules/detect/workloads.yaml:786:27
---   6892-6907 rules/detect/workloads.yaml:789:27
---   6908-6923 rules/detect/workloads.yaml:792:27
---   6924-6928 rules/detect/workloads.yaml:796:19
---   6929-6935 rules/detect/workloads.yaml:800:27
---   6936-6944 rules/detect/workloads.yaml:803:31
---   6945-6953 rules/detect/workloads.yaml:805:31
---   6954-6962 rules/detect/workloads.yaml:807:31
---   6963-6982 rules/detect/workloads.yaml:809:31
---   6983-7002 rules/detect/workloads.yaml:812:31
---   7003-7022 rules/detect/workloads.yaml:815:31
---   7023-7027 rules/detect/workloads.yaml:819:27
---   7028-7033 rules/detect/workloads.yaml:822:31
---   7034-7039 rules/detect/workloads.yaml:824:31
---   7040-7045 rules/detect/workloads.yaml:826:31
---   7046-7062 rules/detect/workloads.yaml:828:31
---   7063-7078 rules/detect/workloads.yaml:831:31
---   7079-7094 rules/detect/workloads.yaml:834:31
---   7095-7099 rules/detect/workloads.yaml:838:27
---   7100-7105 rules/detect/workloads.yaml:841:31
---   7106-7111 rules/detect/workloads.yaml:843:31
---   7112-7117 rules/detect/workloads.yaml:845:31
---   7118-7134 rules/detect/workloads.yaml:847:31
---   7135-7150 rules/detect/workloads.yaml:850:31
---   7151-7166 rules/detect/workloads.yaml:853:31
---   7167-7175 rules/detect/workloads.yaml:857:27
---   7176-7181 rules/detect/workloads.yaml:860:31
---   7182-7187 rules/detect/workloads.yaml:862:31
---   7188-7193 rules/detect/workloads.yaml:864:31
---   7194-7210 rules/detect/workloads.yaml:866:31
---   7211-7226 rules/detect/workloads.yaml:869:31
---   7227-7242 rules/detect/workloads.yaml:872:31
---   7243-7251 rules/detect/workloads.yaml:878:23
---   7252-7260 rules/detect/workloads.yaml:880:23
---   7261-7269 rules/detect/workloads.yaml:882:23
---   7270-7278 rules/detect/workloads.yaml:884:23
---   7279-7284 rules/detect/workloads.yaml:887:23
---   7285-7301 rules/detect/workloads.yaml:889:23
---   7302-7314 rules/detect/workloads.yaml:891:23
---   7315-7320 rules/detect/workloads.yaml:893:23
---   7321-7337 rules/detect/workloads.yaml:895:23
---   7338-7350 rules/detect/workloads.yaml:897:23
---   7351-7356 rules/detect/workloads.yaml:899:23
---   7357-7373 rules/detect/workloads.yaml:901:23
---   7374-7386 rules/detect/workloads.yaml:903:23
---   7387-7403 rules/detect/workloads.yaml:905:23
---   7404-7431 rules/detect/workloads.yaml:908:23
---   7432-7455 rules/detect/workloads.yaml:911:23
---   7456-7471 rules/detect/workloads.yaml:914:23
---   7472-7499 rules/detect/workloads.yaml:917:23
---   7500-7523 rules/detect/workloads.yaml:920:23
---   7524-7539 rules/detect/workloads.yaml:923:23
---   7540-7567 rules/detect/workloads.yaml:926:23
---   7568-7591 rules/detect/workloads.yaml:929:23
---   7592-7596 rules/detect/workloads.yaml:933:27
---   7597-7602 rules/detect/workloads.yaml:936:31
---   7603-7619 rules/detect/workloads.yaml:938:31
---   7620-7632 rules/detect/workloads.yaml:940:31
---   7633-7638 rules/detect/workloads.yaml:942:31
---   7639-7655 rules/detect/workloads.yaml:944:31
---   7656-7668 rules/detect/workloads.yaml:946:31
---   7669-7674 rules/detect/workloads.yaml:948:31
---   7675-7691 rules/detect/workloads.yaml:950:31
---   7692-7704 rules/detect/workloads.yaml:952:31
---   7705-7721 rules/detect/workloads.yaml:954:31
---   7722-7749 rules/detect/workloads.yaml:957:31
---   7750-7773 rules/detect/workloads.yaml:960:31
---   7774-7789 rules/detect/workloads.yaml:963:31
---   7790-7817 rules/detect/workloads.yaml:966:31
---   7818-7841 rules/detect/workloads.yaml:969:31
---   7842-7857 rules/detect/workloads.yaml:972:31
---   7858-7885 rules/detect/workloads.yaml:975:31
---   7886-7909 rules/detect/workloads.yaml:978:31
---   7910-7916 rules/detect/workloads.yaml:984:19
---   7917-7923 rules/detect/workloads.yaml:1009:19
---   7924-7930 rules/detect/workloads.yaml:1021:19
---   7931-7937 rules/detect/workloads.yaml:1033:19
---   7938-7942 rules/macros.yaml:49:7
---   7943-7949 rules/detect/workloads.yaml:27:11
---   7950-7954 rules/detect/workloads.yaml:29:11
---   7955-7961 rules/detect/workloads.yaml:31:11
---   7962-7968 rules/macros.yaml:22:11
---   7969-7975 rules/macros.yaml:16:7
---   7976-7982 rules/detect/workloads.yaml:1051:13
---   7983-7989 rules/detect/workloads.yaml:1053:13
---   7990-7993 rules/detect/workloads.yaml:700:5
---   7995-7998 rules/detect/workloads.yaml:1531:5
---   7999-8005 rules/detect/workloads.yaml:1548:11
---   8006-8010 rules/macros.yaml:57:11
---   8011-8016 rules/macros.yaml:60:15
---   8017-8023 rules/macros.yaml:62:15
---   8024-8031 rules/macros.yaml:67:7
---   8032-8039 rules/macros.yaml:22:11
---   8040-8046 rules/macros.yaml:16:7
---   8047-8053 rules/detect/workloads.yaml:1555:17
---   8054-8060 rules/detect/workloads.yaml:1557:17
---   8061-8065 rules/macros.yaml:49:7
---   8066-8069 rules/detect/workloads.yaml:1531:5
---   8071-8074 rules/detect/workloads.yaml:1619:5
---   8075-8081 rules/detect/workloads.yaml:1633:11
---   8082-8089 rules/macros.yaml:22:11
---   8090-8096 rules/macros.yaml:16:7
---   8097-8101 rules/macros.yaml:49:7
---   8102-8105 rules/detect/workloads.yaml:1619:5
---   8107-8110 rules/detect/workloads.yaml:1648:5
---   8111-8117 rules/detect/workloads.yaml:1665:11
---   8118-8126 rules/detect/workloads.yaml:1669:15
---   8127-8143 rules/detect/workloads.yaml:1671:15
---   8144-8152 rules/detect/workloads.yaml:1674:19
---   8153-8161 rules/detect/workloads.yaml:1677:21
---   8162-8166 rules/detect/workloads.yaml:1680:19
---   8167-8175 rules/detect/workloads.yaml:1682:19
---   8176-8182 rules/detect/workloads.yaml:1685:15
---   8183-8189 rules/detect/workloads.yaml:1689:15
---   8190-8196 rules/detect/workloads.yaml:1694:19
---   8197-8203 rules/detect/workloads.yaml:1699:21
---   8204-8208 rules/macros.yaml:49:7
---   8209-8212 rules/detect/workloads.yaml:1648:5
---   8214-8218 rules/detect/workloads.yaml:1933:5
---   8219-8225 rules/detect/workloads.yaml:16:15
---   8226-8232 rules/detect/workloads.yaml:18:15
---   8233-8239 rules/detect/workloads.yaml:1953:23
---   8240-8268 rules/detect/workloads.yaml:1956:27
---   8269-8296 rules/detect/workloads.yaml:1959:27
---   8297-8324 rules/detect/workloads.yaml:1962:27
---   8325-8329 rules/detect/workloads.yaml:1966:23
---   8330-8353 rules/detect/workloads.yaml:1969:27
---   8354-8377 rules/detect/workloads.yaml:1972:27
---   8378-8401 rules/detect/workloads.yaml:1975:27
---   8402-8406 rules/detect/workloads.yaml:1979:23
---   8407-8430 rules/detect/workloads.yaml:1982:27
---   8431-8454 rules/detect/workloads.yaml:1985:27
---   8455-8478 rules/detect/workloads.yaml:1988:27
---   8479-8487 rules/detect/workloads.yaml:1992:23
---   8488-8511 rules/detect/workloads.yaml:1995:27
---   8512-8535 rules/detect/workloads.yaml:1998:27
---   8536-8559 rules/detect/workloads.yaml:2001:27
---   8560-8564 rules/detect/workloads.yaml:2005:19
---   8565-8571 rules/detect/workloads.yaml:2009:27
---   8572-8599 rules/detect/workloads.yaml:2012:31
---   8600-8627 rules/detect/workloads.yaml:2015:31
---   8628-8655 rules/detect/workloads.yaml:2018:31
---   8656-8660 rules/detect/workloads.yaml:2022:27
---   8661-8684 rules/detect/workloads.yaml:2025:31
---   8685-8708 rules/detect/workloads.yaml:2028:31
---   8709-8732 rules/detect/workloads.yaml:2031:31
---   8733-8737 rules/detect/workloads.yaml:2035:27
---   8738-8761 rules/detect/workloads.yaml:2038:31
---   8762-8785 rules/detect/workloads.yaml:2041:31
---   8786-8809 rules/detect/workloads.yaml:2044:31
---   8810-8818 rules/detect/workloads.yaml:2048:27
---   8819-8842 rules/detect/workloads.yaml:2051:31
---   8843-8866 rules/detect/workloads.yaml:2054:31
---   8867-8890 rules/detect/workloads.yaml:2057:31
---   8891-8899 rules/detect/workloads.yaml:2063:23
---   8900-8908 rules/detect/workloads.yaml:2065:23
---   8909-8917 rules/detect/workloads.yaml:2067:23
---   8918-8926 rules/detect/workloads.yaml:2069:23
---   8927-8957 rules/detect/workloads.yaml:2072:23
---   8958-8988 rules/detect/workloads.yaml:2075:23
---   8989-9024 rules/detect/workloads.yaml:2078:23
---   9025-9060 rules/detect/workloads.yaml:2081:23
---   9061-9099 rules/detect/workloads.yaml:2084:23
---   9100-9126 rules/detect/workloads.yaml:2087:23
---   9127-9153 rules/detect/workloads.yaml:2090:23
---   9154-9185 rules/detect/workloads.yaml:2093:23
---   9186-9217 rules/detect/workloads.yaml:2096:23
---   9218-9252 rules/detect/workloads.yaml:2099:23
---   9253-9257 rules/detect/workloads.yaml:2103:27
---   9258-9288 rules/detect/workloads.yaml:2106:31
---   9289-9319 rules/detect/workloads.yaml:2109:31
---   9320-9355 rules/detect/workloads.yaml:2112:31
---   9356-9391 rules/detect/workloads.yaml:2115:31
---   9392-9430 rules/detect/workloads.yaml:2118:31
---   9431-9457 rules/detect/workloads.yaml:2121:31
---   9458-9484 rules/detect/workloads.yaml:2124:31
---   9485-9516 rules/detect/workloads.yaml:2127:31
---   9517-9548 rules/detect/workloads.yaml:2130:31
---   9549-9583 rules/detect/workloads.yaml:2133:31
---   9584-9590 rules/detect/workloads.yaml:2138:15
---   9591-9595 rules/macros.yaml:49:7
---   9596-9602 rules/detect/workloads.yaml:27:11
---   9603-9607 rules/detect/workloads.yaml:29:11
---   9608-9614 rules/detect/workloads.yaml:31:11
---   9615-9621 rules/macros.yaml:22:11
---   9622-9628 rules/macros.yaml:16:7
---   9629-9632 rules/detect/workloads.yaml:1933:5
---   9634-9638 rules/detect/workloads.yaml:2450:5
---   9639-9645 rules/detect/workloads.yaml:16:15
---   9646-9652 rules/detect/workloads.yaml:18:15
---   9653-9659 rules/detect/workloads.yaml:2470:23
---   9660-9665 rules/detect/workloads.yaml:2473:27
---   9666-9671 rules/detect/workloads.yaml:2475:27
---   9672-9676 rules/detect/workloads.yaml:2478:23
---   9677-9682 rules/detect/workloads.yaml:2481:27
---   9683-9688 rules/detect/workloads.yaml:2483:27
---   9689-9693 rules/detect/workloads.yaml:2486:23
---   9694-9699 rules/detect/workloads.yaml:2489:27
---   9700-9705 rules/detect/workloads.yaml:2491:27
---   9706-9714 rules/detect/workloads.yaml:2494:23
---   9715-9720 rules/detect/workloads.yaml:2497:27
---   9721-9726 rules/detect/workloads.yaml:2499:27
---   9727-9733 rules/detect/workloads.yaml:2502:23
---   9734-9756 rules/detect/workloads.yaml:2505:27
---   9757-9779 rules/detect/workloads.yaml:2507:27
---   9780-9802 rules/detect/workloads.yaml:2509:27
---   9803-9825 rules/detect/workloads.yaml:2511:27
---   9826-9848 rules/detect/workloads.yaml:2513:27
---   9849-9871 rules/detect/workloads.yaml:2515:27
---   9872-9876 rules/detect/workloads.yaml:2518:23
---   9877-9895 rules/detect/workloads.yaml:2521:27
---   9896-9914 rules/detect/workloads.yaml:2523:27
---   9915-9933 rules/detect/workloads.yaml:2525:27
---   9934-9952 rules/detect/workloads.yaml:2527:27
---   9953-9971 rules/detect/workloads.yaml:2529:27
---   9972-9990 rules/detect/workloads.yaml:2531:27
---   9991-9995 rules/detect/workloads.yaml:2534:23
---   9996-10014 rules/detect/workloads.yaml:2537:27
---   10015-10033 rules/detect/workloads.yaml:2539:27
---   10034-10052 rules/detect/workloads.yaml:2541:27
---   10053-10071 rules/detect/workloads.yaml:2543:27
---   10072-10090 rules/detect/workloads.yaml:2545:27
---   10091-10109 rules/detect/workloads.yaml:2547:27
---   10110-10118 rules/detect/workloads.yaml:2550:23
---   10119-10137 rules/detect/workloads.yaml:2553:27
---   10138-10156 rules/detect/workloads.yaml:2555:27
---   10157-10175 rules/detect/workloads.yaml:2557:27
---   10176-10194 rules/detect/workloads.yaml:2559:27
---   10195-10213 rules/detect/workloads.yaml:2561:27
---   10214-10232 rules/detect/workloads.yaml:2563:27
---   10233-10238 rules/detect/workloads.yaml:2565:19
---   10239-10244 rules/detect/workloads.yaml:2567:19
---   10245-10250 rules/detect/workloads.yaml:2569:19
---   10251-10256 rules/detect/workloads.yaml:2571:19
---   10257-10261 rules/detect/workloads.yaml:2574:19
---   10262-10268 rules/detect/workloads.yaml:2578:27
---   10269-10274 rules/detect/workloads.yaml:2581:31
---   10275-10280 rules/detect/workloads.yaml:2583:31
---   10281-10285 rules/detect/workloads.yaml:2586:27
---   10286-10291 rules/detect/workloads.yaml:2589:31
---   10292-10297 rules/detect/workloads.yaml:2591:31
---   10298-10302 rules/detect/workloads.yaml:2594:27
---   10303-10308 rules/detect/workloads.yaml:2597:31
---   10309-10314 rules/detect/workloads.yaml:2599:31
---   10315-10323 rules/detect/workloads.yaml:2602:27
---   10324-10329 rules/detect/workloads.yaml:2605:31
---   10330-10335 rules/detect/workloads.yaml:2607:31
---   10336-10342 rules/detect/workloads.yaml:2610:27
---   10343-10365 rules/detect/workloads.yaml:2613:31
---   10366-10388 rules/detect/workloads.yaml:2615:31
---   10389-10411 rules/detect/workloads.yaml:2617:31
---   10412-10434 rules/detect/workloads.yaml:2619:31
---   10435-10457 rules/detect/workloads.yaml:2621:31
---   10458-10480 rules/detect/workloads.yaml:2623:31
---   10481-10485 rules/detect/workloads.yaml:2626:27
---   10486-10504 rules/detect/workloads.yaml:2629:31
---   10505-10523 rules/detect/workloads.yaml:2631:31
---   10524-10542 rules/detect/workloads.yaml:2633:31
---   10543-10561 rules/detect/workloads.yaml:2635:31
---   10562-10580 rules/detect/workloads.yaml:2637:31
---   10581-10599 rules/detect/workloads.yaml:2639:31
---   10600-10604 rules/detect/workloads.yaml:2642:27
---   10605-10623 rules/detect/workloads.yaml:2645:31
---   10624-10642 rules/detect/workloads.yaml:2647:31
---   10643-10661 rules/detect/workloads.yaml:2649:31
---   10662-10680 rules/detect/workloads.yaml:2651:31
---   10681-10699 rules/detect/workloads.yaml:2653:31
---   10700-10718 rules/detect/workloads.yaml:2655:31
---   10719-10727 rules/detect/workloads.yaml:2658:27
---   10728-10746 rules/detect/workloads.yaml:2661:31
---   10747-10765 rules/detect/workloads.yaml:2663:31
---   10766-10784 rules/detect/workloads.yaml:2665:31
---   10785-10803 rules/detect/workloads.yaml:2667:31
---   10804-10822 rules/detect/workloads.yaml:2669:31
---   10823-10841 rules/detect/workloads.yaml:2671:31
---   10842-10847 rules/detect/workloads.yaml:2673:23
---   10848-10853 rules/detect/workloads.yaml:2675:23
---   10854-10859 rules/detect/workloads.yaml:2677:23
---   10860-10865 rules/detect/workloads.yaml:2679:23
---   10866-10874 rules/detect/workloads.yaml:2684:23
---   10875-10883 rules/detect/workloads.yaml:2686:23
---   10884-10892 rules/detect/workloads.yaml:2688:23
---   10893-10901 rules/detect/workloads.yaml:2690:23
---   10902-10927 rules/detect/workloads.yaml:2693:23
---   10928-10953 rules/detect/workloads.yaml:2695:23
---   10954-10984 rules/detect/workloads.yaml:2697:23
---   10985-11015 rules/detect/workloads.yaml:2699:23
---   11016-11049 rules/detect/workloads.yaml:2701:23
---   11050-11071 rules/detect/workloads.yaml:2703:23
---   11072-11093 rules/detect/workloads.yaml:2705:23
---   11094-11120 rules/detect/workloads.yaml:2707:23
---   11121-11147 rules/detect/workloads.yaml:2709:23
---   11148-11177 rules/detect/workloads.yaml:2711:23
---   11178-11203 rules/detect/workloads.yaml:2713:23
---   11204-11229 rules/detect/workloads.yaml:2715:23
---   11230-11260 rules/detect/workloads.yaml:2717:23
---   11261-11291 rules/detect/workloads.yaml:2719:23
---   11292-11325 rules/detect/workloads.yaml:2721:23
---   11326-11347 rules/detect/workloads.yaml:2723:23
---   11348-11369 rules/detect/workloads.yaml:2725:23
---   11370-11396 rules/detect/workloads.yaml:2727:23
---   11397-11423 rules/detect/workloads.yaml:2729:23
---   11424-11453 rules/detect/workloads.yaml:2731:23
---   11454-11459 rules/detect/workloads.yaml:2733:23
---   11460-11482 rules/detect/workloads.yaml:2735:23
---   11483-11501 rules/detect/workloads.yaml:2737:23
---   11502-11507 rules/detect/workloads.yaml:2739:23
---   11508-11530 rules/detect/workloads.yaml:2741:23
---   11531-11549 rules/detect/workloads.yaml:2743:23
---   11550-11554 rules/detect/workloads.yaml:2746:27
---   11555-11580 rules/detect/workloads.yaml:2749:31
---   11581-11606 rules/detect/workloads.yaml:2751:31
---   11607-11637 rules/detect/workloads.yaml:2753:31
---   11638-11668 rules/detect/workloads.yaml:2755:31
---   11669-11702 rules/detect/workloads.yaml:2757:31
---   11703-11724 rules/detect/workloads.yaml:2759:31
---   11725-11746 rules/detect/workloads.yaml:2761:31
---   11747-11773 rules/detect/workloads.yaml:2763:31
---   11774-11800 rules/detect/workloads.yaml:2765:31
---   11801-11830 rules/detect/workloads.yaml:2767:31
---   11831-11856 rules/detect/workloads.yaml:2769:31
---   11857-11882 rules/detect/workloads.yaml:2771:31
---   11883-11913 rules/detect/workloads.yaml:2773:31
---   11914-11944 rules/detect/workloads.yaml:2775:31
---   11945-11978 rules/detect/workloads.yaml:2777:31
---   11979-12000 rules/detect/workloads.yaml:2779:31
---   12001-12022 rules/detect/workloads.yaml:2781:31
---   12023-12049 rules/detect/workloads.yaml:2783:31
---   12050-12076 rules/detect/workloads.yaml:2785:31
---   12077-12106 rules/detect/workloads.yaml:2787:31
---   12107-12112 rules/detect/workloads.yaml:2789:31
---   12113-12135 rules/detect/workloads.yaml:2791:31
---   12136-12154 rules/detect/workloads.yaml:2793:31
---   12155-12160 rules/detect/workloads.yaml:2795:31
---   12161-12183 rules/detect/workloads.yaml:2797:31
---   12184-12202 rules/detect/workloads.yaml:2799:31
---   12203-12209 rules/detect/workloads.yaml:2804:19
---   12210-12216 rules/detect/workloads.yaml:2866:19
---   12217-12221 rules/macros.yaml:49:7
---   12222-12228 rules/detect/workloads.yaml:27:11
---   12229-12233 rules/detect/workloads.yaml:29:11
---   12234-12240 rules/detect/workloads.yaml:31:11
---   12241-12247 rules/macros.yaml:22:11
---   12248-12254 rules/macros.yaml:16:7
---   12255-12258 rules/detect/workloads.yaml:2450:5
---   12260-12264 rules/detect/workloads.yaml:3066:5
---   12265-12271 rules/detect/workloads.yaml:16:15
---   12272-12278 rules/detect/workloads.yaml:18:15
---   12279-12285 rules/detect/workloads.yaml:3083:23
---   12286-12305 rules/detect/workloads.yaml:3086:27
---   12306-12325 rules/detect/workloads.yaml:3088:27
---   12326-12345 rules/detect/workloads.yaml:3090:27
---   12346-12350 rules/detect/workloads.yaml:3093:23
---   12351-12366 rules/detect/workloads.yaml:3096:27
---   12367-12382 rules/detect/workloads.yaml:3098:27
---   12383-12398 rules/detect/workloads.yaml:3100:27
---   12399-12403 rules/detect/workloads.yaml:3103:23
---   12404-12419 rules/detect/workloads.yaml:3106:27
---   12420-12435 rules/detect/workloads.yaml:3108:27
---   12436-12451 rules/detect/workloads.yaml:3110:27
---   12452-12460 rules/detect/workloads.yaml:3113:23
---   12461-12476 rules/detect/workloads.yaml:3116:27
---   12477-12492 rules/detect/workloads.yaml:3118:27
---   12493-12508 rules/detect/workloads.yaml:3120:27
---   12509-12513 rules/detect/workloads.yaml:3123:19
---   12514-12520 rules/detect/workloads.yaml:3127:27
---   12521-12540 rules/detect/workloads.yaml:3130:31
---   12541-12560 rules/detect/workloads.yaml:3132:31
---   12561-12580 rules/detect/workloads.yaml:3134:31
---   12581-12585 rules/detect/workloads.yaml:3137:27
---   12586-12601 rules/detect/workloads.yaml:3140:31
---   12602-12617 rules/detect/workloads.yaml:3142:31
---   12618-12633 rules/detect/workloads.yaml:3144:31
---   12634-12638 rules/detect/workloads.yaml:3147:27
---   12639-12654 rules/detect/workloads.yaml:3150:31
---   12655-12670 rules/detect/workloads.yaml:3152:31
---   12671-12686 rules/detect/workloads.yaml:3154:31
---   12687-12695 rules/detect/workloads.yaml:3157:27
---   12696-12711 rules/detect/workloads.yaml:3160:31
---   12712-12727 rules/detect/workloads.yaml:3162:31
---   12728-12743 rules/detect/workloads.yaml:3164:31
---   12744-12752 rules/detect/workloads.yaml:3169:23
---   12753-12761 rules/detect/workloads.yaml:3171:23
---   12762-12770 rules/detect/workloads.yaml:3173:23
---   12771-12779 rules/detect/workloads.yaml:3175:23
---   12780-12802 rules/detect/workloads.yaml:3178:23
---   12803-12825 rules/detect/workloads.yaml:3180:23
---   12826-12853 rules/detect/workloads.yaml:3182:23
---   12854-12881 rules/detect/workloads.yaml:3184:23
---   12882-12912 rules/detect/workloads.yaml:3186:23
---   12913-12931 rules/detect/workloads.yaml:3188:23
---   12932-12950 rules/detect/workloads.yaml:3190:23
---   12951-12974 rules/detect/workloads.yaml:3192:23
---   12975-12998 rules/detect/workloads.yaml:3194:23
---   12999-13025 rules/detect/workloads.yaml:3196:23
---   13026-13030 rules/detect/workloads.yaml:3199:27
---   13031-13053 rules/detect/workloads.yaml:3202:31
---   13054-13076 rules/detect/workloads.yaml:3204:31
---   13077-13104 rules/detect/workloads.yaml:3206:31
---   13105-13132 rules/detect/workloads.yaml:3208:31
---   13133-13163 rules/detect/workloads.yaml:3210:31
---   13164-13182 rules/detect/workloads.yaml:3212:31
---   13183-13201 rules/detect/workloads.yaml:3214:31
---   13202-13225 rules/detect/workloads.yaml:3216:31
---   13226-13249 rules/detect/workloads.yaml:3218:31
---   13250-13276 rules/detect/workloads.yaml:3220:31
---   13277-13283 rules/detect/workloads.yaml:3224:15
---   13284-13288 rules/macros.yaml:49:7
---   13289-13295 rules/detect/workloads.yaml:27:11
---   13296-13300 rules/detect/workloads.yaml:29:11
---   13301-13307 rules/detect/workloads.yaml:31:11
---   13308-13314 rules/macros.yaml:22:11
---   13315-13321 rules/macros.yaml:16:7
---   13322-13325 rules/detect/workloads.yaml:3066:5
---   13327-13331 rules/detect/workloads.yaml:3419:5
---   13332-13338 rules/detect/workloads.yaml:16:15
---   13339-13345 rules/detect/workloads.yaml:18:15
---   13346-13352 rules/detect/workloads.yaml:3437:23
---   13353-13377 rules/detect/workloads.yaml:3440:27
---   13378-13402 rules/detect/workloads.yaml:3442:27
---   13403-13427 rules/detect/workloads.yaml:3444:27
---   13428-13432 rules/detect/workloads.yaml:3447:23
---   13433-13453 rules/detect/workloads.yaml:3450:27
---   13454-13474 rules/detect/workloads.yaml:3452:27
---   13475-13495 rules/detect/workloads.yaml:3454:27
---   13496-13500 rules/detect/workloads.yaml:3457:23
---   13501-13521 rules/detect/workloads.yaml:3460:27
---   13522-13542 rules/detect/workloads.yaml:3462:27
---   13543-13563 rules/detect/workloads.yaml:3464:27
---   13564-13572 rules/detect/workloads.yaml:3467:23
---   13573-13593 rules/detect/workloads.yaml:3470:27
---   13594-13614 rules/detect/workloads.yaml:3472:27
---   13615-13635 rules/detect/workloads.yaml:3474:27
---   13636-13640 rules/detect/workloads.yaml:3477:19
---   13641-13647 rules/detect/workloads.yaml:3481:27
---   13648-13672 rules/detect/workloads.yaml:3484:31
---   13673-13697 rules/detect/workloads.yaml:3486:31
---   13698-13722 rules/detect/workloads.yaml:3488:31
---   13723-13727 rules/detect/workloads.yaml:3491:27
---   13728-13748 rules/detect/workloads.yaml:3494:31
---   13749-13769 rules/detect/workloads.yaml:3496:31
---   13770-13790 rules/detect/workloads.yaml:3498:31
---   13791-13795 rules/detect/workloads.yaml:3501:27
---   13796-13816 rules/detect/workloads.yaml:3504:31
---   13817-13837 rules/detect/workloads.yaml:3506:31
---   13838-13858 rules/detect/workloads.yaml:3508:31
---   13859-13867 rules/detect/workloads.yaml:3511:27
---   13868-13888 rules/detect/workloads.yaml:3514:31
---   13889-13909 rules/detect/workloads.yaml:3516:31
---   13910-13930 rules/detect/workloads.yaml:3518:31
---   13931-13939 rules/detect/workloads.yaml:3523:23
---   13940-13948 rules/detect/workloads.yaml:3525:23
---   13949-13957 rules/detect/workloads.yaml:3527:23
---   13958-13966 rules/detect/workloads.yaml:3529:23
---   13967-13994 rules/detect/workloads.yaml:3532:23
---   13995-14022 rules/detect/workloads.yaml:3534:23
---   14023-14055 rules/detect/workloads.yaml:3536:23
---   14056-14088 rules/detect/workloads.yaml:3538:23
---   14089-14124 rules/detect/workloads.yaml:3540:23
---   14125-14148 rules/detect/workloads.yaml:3542:23
---   14149-14172 rules/detect/workloads.yaml:3544:23
---   14173-14201 rules/detect/workloads.yaml:3546:23
---   14202-14230 rules/detect/workloads.yaml:3548:23
---   14231-14262 rules/detect/workloads.yaml:3550:23
---   14263-14267 rules/detect/workloads.yaml:3553:27
---   14268-14295 rules/detect/workloads.yaml:3556:31
---   14296-14323 rules/detect/workloads.yaml:3558:31
---   14324-14356 rules/detect/workloads.yaml:3560:31
---   14357-14389 rules/detect/workloads.yaml:3562:31
---   14390-14425 rules/detect/workloads.yaml:3564:31
---   14426-14449 rules/detect/workloads.yaml:3566:31
---   14450-14473 rules/detect/workloads.yaml:3568:31
---   14474-14502 rules/detect/workloads.yaml:3570:31
---   14503-14531 rules/detect/workloads.yaml:3572:31
---   14532-14563 rules/detect/workloads.yaml:3574:31
---   14564-14570 rules/detect/workloads.yaml:3578:15
---   14571-14575 rules/macros.yaml:49:7
---   14576-14582 rules/detect/workloads.yaml:27:11
---   14583-14587 rules/detect/workloads.yaml:29:11
---   14588-14594 rules/detect/workloads.yaml:31:11
---   14595-14601 rules/macros.yaml:22:11
---   14602-14608 rules/macros.yaml:16:7
---   14609-14612 rules/detect/workloads.yaml:3419:5
---   14614-14618 rules/detect/workloads.yaml:3781:5
---   14619-14625 rules/detect/workloads.yaml:16:15
---   14626-14632 rules/detect/workloads.yaml:18:15
---   14633-14639 rules/detect/workloads.yaml:3798:23
---   14640-14645 rules/detect/workloads.yaml:3801:27
---   14646-14651 rules/detect/workloads.yaml:3803:27
---   14652-14656 rules/detect/workloads.yaml:3806:23
---   14657-14662 rules/detect/workloads.yaml:3809:27
---   14663-14668 rules/detect/workloads.yaml:3811:27
---   14669-14673 rules/detect/workloads.yaml:3814:23
---   14674-14679 rules/detect/workloads.yaml:3817:27
---   14680-14685 rules/detect/workloads.yaml:3819:27
---   14686-14694 rules/detect/workloads.yaml:3822:23
---   14695-14700 rules/detect/workloads.yaml:3825:27
---   14701-14706 rules/detect/workloads.yaml:3827:27
---   14707-14713 rules/detect/workloads.yaml:3830:23
---   14714-14733 rules/detect/workloads.yaml:3833:27
---   14734-14753 rules/detect/workloads.yaml:3835:27
---   14754-14773 rules/detect/workloads.yaml:3837:27
---   14774-14793 rules/detect/workloads.yaml:3839:27
---   14794-14813 rules/detect/workloads.yaml:3841:27
---   14814-14833 rules/detect/workloads.yaml:3843:27
---   14834-14838 rules/detect/workloads.yaml:3846:23
---   14839-14854 rules/detect/workloads.yaml:3849:27
---   14855-14870 rules/detect/workloads.yaml:3851:27
---   14871-14886 rules/detect/workloads.yaml:3853:27
---   14887-14902 rules/detect/workloads.yaml:3855:27
---   14903-14918 rules/detect/workloads.yaml:3857:27
---   14919-14934 rules/detect/workloads.yaml:3859:27
---   14935-14939 rules/detect/workloads.yaml:3862:23
---   14940-14955 rules/detect/workloads.yaml:3865:27
---   14956-14971 rules/detect/workloads.yaml:3867:27
---   14972-14987 rules/detect/workloads.yaml:3869:27
---   14988-15003 rules/detect/workloads.yaml:3871:27
---   15004-15019 rules/detect/workloads.yaml:3873:27
---   15020-15035 rules/detect/workloads.yaml:3875:27
---   15036-15044 rules/detect/workloads.yaml:3878:23
---   15045-15060 rules/detect/workloads.yaml:3881:27
---   15061-15076 rules/detect/workloads.yaml:3883:27
---   15077-15092 rules/detect/workloads.yaml:3885:27
---   15093-15108 rules/detect/workloads.yaml:3887:27
---   15109-15124 rules/detect/workloads.yaml:3889:27
---   15125-15140 rules/detect/workloads.yaml:3891:27
---   15141-15145 rules/detect/workloads.yaml:3894:19
---   15146-15152 rules/detect/workloads.yaml:3898:27
---   15153-15158 rules/detect/workloads.yaml:3901:31
---   15159-15164 rules/detect/workloads.yaml:3903:31
---   15165-15169 rules/detect/workloads.yaml:3906:27
---   15170-15175 rules/detect/workloads.yaml:3909:31
---   15176-15181 rules/detect/workloads.yaml:3911:31
---   15182-15186 rules/detect/workloads.yaml:3914:27
---   15187-15192 rules/detect/workloads.yaml:3917:31
---   15193-15198 rules/detect/workloads.yaml:3919:31
---   15199-15207 rules/detect/workloads.yaml:3922:27
---   15208-15213 rules/detect/workloads.yaml:3925:31
---   15214-15219 rules/detect/workloads.yaml:3927:31
---   15220-15226 rules/detect/workloads.yaml:3930:27
---   15227-15246 rules/detect/workloads.yaml:3933:31
---   15247-15266 rules/detect/workloads.yaml:3935:31
---   15267-15286 rules/detect/workloads.yaml:3937:31
---   15287-15306 rules/detect/workloads.yaml:3939:31
---   15307-15326 rules/detect/workloads.yaml:3941:31
---   15327-15346 rules/detect/workloads.yaml:3943:31
---   15347-15351 rules/detect/workloads.yaml:3946:27
---   15352-15367 rules/detect/workloads.yaml:3949:31
---   15368-15383 rules/detect/workloads.yaml:3951:31
---   15384-15399 rules/detect/workloads.yaml:3953:31
---   15400-15415 rules/detect/workloads.yaml:3955:31
---   15416-15431 rules/detect/workloads.yaml:3957:31
---   15432-15447 rules/detect/workloads.yaml:3959:31
---   15448-15452 rules/detect/workloads.yaml:3962:27
---   15453-15468 rules/detect/workloads.yaml:3965:31
---   15469-15484 rules/detect/workloads.yaml:3967:31
---   15485-15500 rules/detect/workloads.yaml:3969:31
---   15501-15516 rules/detect/workloads.yaml:3971:31
---   15517-15532 rules/detect/workloads.yaml:3973:31
---   15533-15548 rules/detect/workloads.yaml:3975:31
---   15549-15557 rules/detect/workloads.yaml:3978:27
---   15558-15573 rules/detect/workloads.yaml:3981:31
---   15574-15589 rules/detect/workloads.yaml:3983:31
---   15590-15605 rules/detect/workloads.yaml:3985:31
---   15606-15621 rules/detect/workloads.yaml:3987:31
---   15622-15637 rules/detect/workloads.yaml:3989:31
---   15638-15653 rules/detect/workloads.yaml:3991:31
---   15654-15662 rules/detect/workloads.yaml:3996:23
---   15663-15671 rules/detect/workloads.yaml:3998:23
---   15672-15680 rules/detect/workloads.yaml:4000:23
---   15681-15689 rules/detect/workloads.yaml:4002:23
---   15690-15712 rules/detect/workloads.yaml:4005:23
---   15713-15735 rules/detect/workloads.yaml:4007:23
---   15736-15763 rules/detect/workloads.yaml:4009:23
---   15764-15791 rules/detect/workloads.yaml:4011:23
---   15792-15822 rules/detect/workloads.yaml:4013:23
---   15823-15841 rules/detect/workloads.yaml:4015:23
---   15842-15860 rules/detect/workloads.yaml:4017:23
---   15861-15884 rules/detect/workloads.yaml:4019:23
---   15885-15908 rules/detect/workloads.yaml:4021:23
---   15909-15935 rules/detect/workloads.yaml:4023:23
---   15936-15958 rules/detect/workloads.yaml:4025:23
---   15959-15981 rules/detect/workloads.yaml:4027:23
---   15982-16009 rules/detect/workloads.yaml:4029:23
---   16010-16037 rules/detect/workloads.yaml:4031:23
---   16038-16068 rules/detect/workloads.yaml:4033:23
---   16069-16087 rules/detect/workloads.yaml:4035:23
---   16088-16106 rules/detect/workloads.yaml:4037:23
---   16107-16130 rules/detect/workloads.yaml:4039:23
---   16131-16154 rules/detect/workloads.yaml:4041:23
---   16155-16181 rules/detect/workloads.yaml:4043:23
---   16182-16187 rules/detect/workloads.yaml:4045:23
---   16188-16207 rules/detect/workloads.yaml:4047:23
---   16208-16223 rules/detect/workloads.yaml:4049:23
---   16224-16229 rules/detect/workloads.yaml:4051:23
---   16230-16249 rules/detect/workloads.yaml:4053:23
---   16250-16265 rules/detect/workloads.yaml:4055:23
---   16266-16270 rules/detect/workloads.yaml:4058:27
---   16271-16293 rules/detect/workloads.yaml:4061:31
---   16294-16316 rules/detect/workloads.yaml:4063:31
---   16317-16344 rules/detect/workloads.yaml:4065:31
---   16345-16372 rules/detect/workloads.yaml:4067:31
---   16373-16403 rules/detect/workloads.yaml:4069:31
---   16404-16422 rules/detect/workloads.yaml:4071:31
---   16423-16441 rules/detect/workloads.yaml:4073:31
---   16442-16465 rules/detect/workloads.yaml:4075:31
---   16466-16489 rules/detect/workloads.yaml:4077:31
---   16490-16516 rules/detect/workloads.yaml:4079:31
---   16517-16539 rules/detect/workloads.yaml:4081:31
---   16540-16562 rules/detect/workloads.yaml:4083:31
---   16563-16590 rules/detect/workloads.yaml:4085:31
---   16591-16618 rules/detect/workloads.yaml:4087:31
---   16619-16649 rules/detect/workloads.yaml:4089:31
---   16650-16668 rules/detect/workloads.yaml:4091:31
---   16669-16687 rules/detect/workloads.yaml:4093:31
---   16688-16711 rules/detect/workloads.yaml:4095:31
---   16712-16735 rules/detect/workloads.yaml:4097:31
---   16736-16762 rules/detect/workloads.yaml:4099:31
---   16763-16768 rules/detect/workloads.yaml:4101:31
---   16769-16788 rules/detect/workloads.yaml:4103:31
---   16789-16804 rules/detect/workloads.yaml:4105:31
---   16805-16810 rules/detect/workloads.yaml:4107:31
---   16811-16830 rules/detect/workloads.yaml:4109:31
---   16831-16846 rules/detect/workloads.yaml:4111:31
---   16847-16853 rules/detect/workloads.yaml:4116:19
---   16854-16860 rules/detect/workloads.yaml:4149:19
---   16861-16865 rules/macros.yaml:49:7
---   16866-16872 rules/detect/workloads.yaml:27:11
---   16873-16877 rules/detect/workloads.yaml:29:11
---   16878-16884 rules/detect/workloads.yaml:31:11
---   16885-16891 rules/macros.yaml:22:11
---   16892-16898 rules/macros.yaml:16:7
---   16899-16902 rules/detect/workloads.yaml:3781:5
---   16904-16907 rules/detect/workloads.yaml:4350:5
---   16908-16914 rules/detect/workloads.yaml:4373:11
---   16915-16923 rules/detect/workloads.yaml:4377:11
---   16924-16930 rules/detect/workloads.yaml:4382:19
---   16931-16950 rules/detect/workloads.yaml:4385:23
---   16951-16979 rules/detect/workloads.yaml:4387:23
---   16980-16999 rules/detect/workloads.yaml:4390:23
---   17000-17028 rules/detect/workloads.yaml:4392:23
---   17029-17048 rules/detect/workloads.yaml:4395:23
---   17049-17077 rules/detect/workloads.yaml:4397:23
---   17078-17086 rules/detect/workloads.yaml:4400:23
---   17087-17095 rules/detect/workloads.yaml:4402:23
---   17096-17104 rules/detect/workloads.yaml:4404:23
---   17105-17125 rules/detect/workloads.yaml:4406:23
---   17126-17145 rules/detect/workloads.yaml:4409:23
---   17146-17166 rules/detect/workloads.yaml:4412:23
---   17167-17171 rules/macros.yaml:49:7
---   17172-17180 rules/detect/workloads.yaml:4418:13
---   17181-17199 rules/detect/workloads.yaml:4421:13
---   17200-17217 rules/detect/workloads.yaml:4426:19
---   17218-17235 rules/detect/workloads.yaml:4429:19
---   17236-17239 rules/detect/workloads.yaml:4350:5
---   17241-17244 rules/detect/workloads.yaml:4571:5
---   17245-17251 rules/detect/workloads.yaml:4597:11
---   17252-17259 rules/macros.yaml:67:7
---   17260-17267 rules/macros.yaml:22:11
---   17268-17274 rules/macros.yaml:16:7
---   17275-17279 rules/macros.yaml:49:7
---   17280-17283 rules/detect/workloads.yaml:4571:5
---   17285-17288 rules/detect/workloads.yaml:4682:5
---   17289-17295 rules/detect/workloads.yaml:4697:11
---   17296-17300 rules/macros.yaml:57:11
---   17301-17306 rules/macros.yaml:60:15
---   17307-17313 rules/macros.yaml:62:15
---   17314-17321 rules/macros.yaml:22:11
---   17322-17328 rules/macros.yaml:16:7
---   17329-17333 rules/macros.yaml:49:7
---   17334-17341 rules/detect/workloads.yaml:4705:9
---   17342-17345 rules/detect/workloads.yaml:4682:5
---   17347-17350 rules/detect/workloads.yaml:4918:5
---   17351-17357 rules/detect/workloads.yaml:4932:11
---   17358-17364 rules/detect/workloads.yaml:4935:15
---   17365-17369 rules/macros.yaml:57:11
---   17370-17375 rules/macros.yaml:60:15
---   17376-17382 rules/macros.yaml:62:15
---   17383-17389 rules/detect/workloads.yaml:4938:11
---   17390-17403 rules/detect/workloads.yaml:4940:11
---   17404-17408 rules/macros.yaml:49:7
---   17409-17417 rules/detect/workloads.yaml:4946:13
---   17418-17424 rules/detect/workloads.yaml:4949:13
---   17425-17428 rules/detect/workloads.yaml:4918:5
---   17430-17433 rules/detect/workloads.yaml:5207:5
---   17434-17440 rules/detect/workloads.yaml:5221:11
---   17441-17457 rules/detect/workloads.yaml:5226:15
---   17458-17474 rules/detect/workloads.yaml:5229:15
---   17475-17491 rules/detect/workloads.yaml:5232:15
---   17492-17496 rules/macros.yaml:49:7
---   17497-17500 rules/detect/workloads.yaml:5207:5
---   17502-17504 rules/noise/drops.yaml:12:5
---   17505-17509 rules/noise/drops.yaml:19:11
---   17510-17516 rules/noise/drops.yaml:21:11
---   17517-17520 rules/noise/drops.yaml:12:5
---   17522-17528 rules/noise/drops.yaml:38:5
---   17530-17536 rules/noise/drops.yaml:55:5
---   17538-17540 rules/noise/drops.yaml:74:5
---   17541-17547 rules/noise/drops.yaml:86:11
---   17548-17555 rules/macros.yaml:22:11
---   17556-17562 rules/macros.yaml:16:7
---   17563-17566 rules/noise/drops.yaml:74:5
---   17568-17575 rules/redact/credentials.yaml:97:5
---   17577-17584 rules/redact/scan.yaml:14:5
---   17586-17593 rules/redact/secrets.yaml:8:5
---   17595-17597 rules/redact/tokens.yaml:3:5
---   17598-17604 rules/redact/tokens.yaml:11:11
---   17605-17609 rules/redact/tokens.yaml:3:5
---   17611-17618 rules/redact/tokens.yaml:34:5
---   17620-17622 rules/redact/tokens.yaml:65:5
---   17623-17631 rules/redact/tokens.yaml:83:11
---   17632-17638 rules/redact/tokens.yaml:86:11
---   17639-17645 rules/redact/tokens.yaml:89:11
---   17646-17650 rules/redact/tokens.yaml:65:5
+--   2574-2577 rules/detect/auth.yaml:15:5
+--   2578-2584 rules/detect/auth.yaml:31:11
+--   2585-2589 rules/macros.yaml:49:7
+--   2590-2596 rules/macros.yaml:16:7
+--   2597-2605 rules/detect/auth.yaml:38:9
+--   2606-2610 rules/detect/auth.yaml:15:5
+--   2612-2615 rules/detect/auth.yaml:53:5
+--   2616-2622 rules/macros.yaml:34:11
+--   2623-2634 rules/macros.yaml:36:11
+--   2635-2641 rules/detect/auth.yaml:66:11
+--   2642-2648 rules/detect/auth.yaml:9:11
+--   2649-2655 rules/detect/auth.yaml:11:11
+--   2656-2660 rules/macros.yaml:49:7
+--   2661-2665 rules/detect/auth.yaml:75:13
+--   2666-2670 rules/detect/auth.yaml:77:13
+--   2671-2676 rules/detect/auth.yaml:53:5
+--   2678-2681 rules/detect/auth.yaml:125:5
+--   2682-2688 rules/macros.yaml:34:11
+--   2689-2700 rules/macros.yaml:36:11
+--   2701-2707 rules/detect/auth.yaml:138:13
+--   2708-2713 rules/detect/auth.yaml:9:11
+--   2714-2719 rules/detect/auth.yaml:11:11
+--   2720-2724 rules/macros.yaml:49:7
+--   2725-2731 rules/detect/auth.yaml:143:9
+--   2732-2736 rules/detect/auth.yaml:125:5
+--   2738-2741 rules/detect/auth.yaml:155:5
+--   2742-2748 rules/detect/auth.yaml:169:11
+--   2749-2757 rules/macros.yaml:22:11
+--   2758-2764 rules/macros.yaml:16:7
+--   2765-2771 rules/detect/auth.yaml:175:13
+--   2772-2776 rules/macros.yaml:49:7
+--   2777-2780 rules/detect/auth.yaml:155:5
+--   2782-2785 rules/detect/auth.yaml:189:5
+--   2786-2792 rules/detect/auth.yaml:202:11
+--   2793-2800 rules/macros.yaml:22:11
+--   2801-2807 rules/macros.yaml:16:7
+--   2808-2812 rules/macros.yaml:49:7
+--   2813-2821 rules/detect/auth.yaml:211:13
+--   2822-2830 rules/detect/auth.yaml:213:13
+--   2831-2835 rules/detect/auth.yaml:189:5
+--   2837-2840 rules/detect/auth.yaml:253:5
+--   2841-2847 rules/detect/auth.yaml:267:11
+--   2848-2855 rules/macros.yaml:22:11
+--   2856-2862 rules/macros.yaml:16:7
+--   2863-2869 rules/macros.yaml:34:11
+--   2870-2881 rules/macros.yaml:36:11
+--   2882-2886 rules/macros.yaml:49:7
+--   2887-2891 rules/detect/auth.yaml:253:5
+--   2893-2896 rules/detect/auth.yaml:287:5
+--   2897-2903 rules/detect/auth.yaml:302:11
+--   2904-2909 rules/detect/auth.yaml:9:11
+--   2910-2915 rules/detect/auth.yaml:11:11
+--   2916-2920 rules/macros.yaml:49:7
+--   2921-2925 rules/detect/auth.yaml:287:5
+--   2927-2930 rules/detect/auth.yaml:350:5
+--   2931-2938 rules/macros.yaml:22:11
+--   2939-2945 rules/macros.yaml:16:7
+--   2946-2950 rules/macros.yaml:49:7
+--   2951-2959 rules/detect/auth.yaml:374:9
+--   2960-2963 rules/detect/auth.yaml:350:5
+--   2965-2968 rules/detect/auth.yaml:428:5
+--   2969-2975 rules/detect/auth.yaml:445:11
+--   2976-2980 rules/detect/auth.yaml:447:11
+--   2981-2985 rules/macros.yaml:49:7
+--   2986-2990 rules/detect/auth.yaml:428:5
+--   2992-2995 rules/detect/auth.yaml:489:5
+--   2996-3002 rules/detect/auth.yaml:502:11
+--   3003-3014 rules/detect/auth.yaml:504:11
+--   3015-3019 rules/macros.yaml:49:7
+--   3020-3025 rules/detect/auth.yaml:489:5
+--   3027-3030 rules/detect/auth.yaml:639:5
+--   3031-3039 rules/detect/auth.yaml:656:15
+--   3040-3051 rules/detect/auth.yaml:659:15
+--   3052-3063 rules/detect/auth.yaml:661:11
+--   3064-3068 rules/macros.yaml:49:7
+--   3069-3074 rules/detect/auth.yaml:639:5
+--   3076-3079 rules/detect/auth.yaml:858:5
+--   3080-3086 rules/macros.yaml:16:7
+--   3087-3098 rules/detect/auth.yaml:871:15
+--   3099-3110 rules/detect/auth.yaml:873:11
+--   3111-3115 rules/macros.yaml:49:7
+--   3116-3121 rules/detect/auth.yaml:858:5
+--   3123-3126 rules/detect/auth.yaml:1036:5
+--   3127-3133 rules/detect/auth.yaml:1049:11
+--   3134-3144 rules/detect/auth.yaml:1051:11
+--   3145-3149 rules/macros.yaml:49:7
+--   3150-3155 rules/detect/auth.yaml:1036:5
+--   3157-3160 rules/detect/auth.yaml:1155:5
+--   3161-3167 rules/detect/auth.yaml:1168:11
+--   3168-3178 rules/detect/auth.yaml:1170:11
+--   3179-3185 rules/macros.yaml:34:11
+--   3186-3197 rules/macros.yaml:36:11
+--   3198-3202 rules/macros.yaml:49:7
+--   3203-3208 rules/detect/auth.yaml:1155:5
+--   3210-3213 rules/detect/auth.yaml:1293:5
+--   3214-3222 rules/detect/auth.yaml:1306:7
+--   3223-3227 rules/macros.yaml:49:7
+--   3228-3232 rules/detect/auth.yaml:1312:9
+--   3233-3237 rules/detect/auth.yaml:1293:5
+--   3239-3242 rules/detect/auth.yaml:1382:5
+--   3243-3249 rules/detect/auth.yaml:1393:11
+--   3250-3256 rules/detect/auth.yaml:1396:13
+--   3257-3263 rules/detect/auth.yaml:1399:13
+--   3264-3268 rules/macros.yaml:49:7
+--   3269-3273 rules/detect/auth.yaml:1382:5
+--   3275-3278 rules/detect/cluster.yaml:3:5
+--   3279-3285 rules/detect/cluster.yaml:22:11
+--   3286-3290 rules/macros.yaml:49:7
+--   3291-3299 rules/detect/cluster.yaml:27:9
+--   3300-3307 rules/macros.yaml:22:11
+--   3308-3314 rules/macros.yaml:16:7
+--   3315-3318 rules/detect/cluster.yaml:3:5
+--   3320-3323 rules/detect/cluster.yaml:72:5
+--   3324-3330 rules/detect/cluster.yaml:84:11
+--   3331-3335 rules/macros.yaml:49:7
+--   3336-3339 rules/detect/cluster.yaml:72:5
+--   3341-3344 rules/detect/cluster.yaml:110:5
+--   3345-3351 rules/detect/cluster.yaml:130:15
+--   3352-3358 rules/detect/cluster.yaml:132:15
+--   3359-3363 rules/macros.yaml:49:7
+--   3364-3370 rules/macros.yaml:16:7
+--   3371-3379 rules/detect/cluster.yaml:137:9
+--   3380-3383 rules/detect/cluster.yaml:110:5
+--   3385-3388 rules/detect/cluster.yaml:175:5
+--   3389-3396 rules/macros.yaml:22:11
+--   3397-3403 rules/macros.yaml:16:7
+--   3404-3408 rules/macros.yaml:49:7
+--   3409-3412 rules/detect/cluster.yaml:175:5
+--   3414-3417 rules/detect/cluster.yaml:201:5
+--   3418-3426 rules/detect/cluster.yaml:218:15
+--   3427-3435 rules/detect/cluster.yaml:219:15
+--   3436-3444 rules/detect/cluster.yaml:220:15
+--   3445-3453 rules/detect/cluster.yaml:221:15
+--   3454-3462 rules/detect/cluster.yaml:222:15
+--   3463-3471 rules/detect/cluster.yaml:223:15
+--   3472-3480 rules/detect/cluster.yaml:224:15
+--   3481-3489 rules/detect/cluster.yaml:225:15
+--   3490-3498 rules/detect/cluster.yaml:226:15
+--   3499-3507 rules/detect/cluster.yaml:227:15
+--   3508-3516 rules/detect/cluster.yaml:228:15
+--   3517-3525 rules/detect/cluster.yaml:229:15
+--   3526-3534 rules/detect/cluster.yaml:230:15
+--   3535-3543 rules/detect/cluster.yaml:231:15
+--   3544-3552 rules/detect/cluster.yaml:232:15
+--   3553-3561 rules/detect/cluster.yaml:233:15
+--   3562-3570 rules/detect/cluster.yaml:234:15
+--   3571-3579 rules/detect/cluster.yaml:235:15
+--   3580-3588 rules/detect/cluster.yaml:236:15
+--   3589-3597 rules/detect/cluster.yaml:237:15
+--   3598-3606 rules/detect/cluster.yaml:238:15
+--   3607-3615 rules/detect/cluster.yaml:239:15
+--   3616-3622 rules/detect/cluster.yaml:241:15
+--   3623-3627 rules/macros.yaml:49:7
+--   3628-3632 rules/detect/cluster.yaml:201:5
+--   3634-3637 rules/detect/cluster.yaml:418:5
+--   3638-3644 rules/detect/cluster.yaml:435:11
+--   3645-3649 rules/macros.yaml:49:7
+--   3650-3658 rules/detect/cluster.yaml:443:9
+--   3659-3662 rules/detect/cluster.yaml:418:5
+--   3664-3667 rules/detect/cluster.yaml:495:5
+--   3668-3676 rules/detect/cluster.yaml:511:11
+--   3677-3684 rules/macros.yaml:22:11
+--   3685-3691 rules/macros.yaml:16:7
+--   3692-3700 rules/detect/cluster.yaml:518:19
+--   3701-3707 rules/detect/cluster.yaml:521:23
+--   3708-3714 rules/detect/cluster.yaml:523:23
+--   3715-3721 rules/detect/cluster.yaml:525:19
+--   3722-3730 rules/detect/cluster.yaml:528:23
+--   3731-3737 rules/detect/cluster.yaml:530:23
+--   3738-3746 rules/detect/cluster.yaml:535:19
+--   3747-3753 rules/detect/cluster.yaml:537:19
+--   3754-3760 rules/detect/cluster.yaml:539:19
+--   3761-3767 rules/detect/cluster.yaml:542:19
+--   3768-3774 rules/detect/cluster.yaml:544:19
+--   3775-3780 rules/detect/cluster.yaml:546:19
+--   3781-3789 rules/detect/cluster.yaml:549:23
+--   3790-3798 rules/detect/cluster.yaml:551:23
+--   3799-3805 rules/detect/cluster.yaml:553:23
+--   3806-3810 rules/macros.yaml:49:7
+--   3811-3815 rules/detect/cluster.yaml:495:5
+--   3817-3820 rules/detect/cluster.yaml:829:5
+--   3821-3827 rules/detect/cluster.yaml:841:11
+--   3828-3832 rules/macros.yaml:57:11
+--   3833-3838 rules/macros.yaml:60:15
+--   3839-3845 rules/macros.yaml:62:15
+--   3846-3852 rules/detect/cluster.yaml:845:13
+--   3853-3857 rules/macros.yaml:49:7
+--   3858-3865 rules/macros.yaml:22:11
+--   3866-3872 rules/macros.yaml:16:7
+--   3873-3876 rules/detect/cluster.yaml:829:5
+--   3878-3881 rules/detect/cluster.yaml:890:5
+--   3882-3888 rules/detect/cluster.yaml:904:11
+--   3889-3895 rules/detect/cluster.yaml:909:13
+--   3896-3900 rules/macros.yaml:49:7
+--   3901-3904 rules/detect/cluster.yaml:890:5
+--   3906-3913 rules/detect/cluster.yaml:953:5
+--   3915-3918 rules/detect/exec.yaml:3:5
+--   3919-3927 rules/detect/exec.yaml:20:11
+--   3928-3932 rules/macros.yaml:49:7
+--   3933-3936 rules/detect/exec.yaml:3:5
+--   3938-3941 rules/detect/exec.yaml:52:5
+--   3942-3948 rules/detect/exec.yaml:70:11
+--   3949-3955 rules/detect/exec.yaml:74:11
+--   3956-3960 rules/macros.yaml:49:7
+--   3961-3965 rules/detect/exec.yaml:52:5
+--   3967-3970 rules/detect/exec.yaml:214:5
+--   3971-3977 rules/detect/exec.yaml:227:11
+--   3978-3982 rules/macros.yaml:49:7
+--   3983-3986 rules/detect/exec.yaml:214:5
+--   3988-3991 rules/detect/exec.yaml:242:5
+--   3992-3998 rules/detect/exec.yaml:255:11
+--   3999-4003 rules/macros.yaml:49:7
+--   4004-4007 rules/detect/exec.yaml:242:5
+--   4009-4012 rules/detect/exec.yaml:271:5
+--   4013-4019 rules/detect/exec.yaml:285:11
+--   4020-4026 rules/detect/exec.yaml:289:13
+--   4027-4031 rules/macros.yaml:49:7
+--   4032-4036 rules/detect/exec.yaml:271:5
+--   4038-4041 rules/detect/exec.yaml:331:5
+--   4042-4048 rules/detect/exec.yaml:351:11
+--   4049-4053 rules/macros.yaml:49:7
+--   4054-4057 rules/detect/exec.yaml:331:5
+--   4059-4062 rules/detect/exec.yaml:394:5
+--   4063-4069 rules/macros.yaml:16:7
+--   4070-4076 rules/detect/exec.yaml:417:11
+--   4077-4083 rules/detect/exec.yaml:419:11
+--   4084-4088 rules/macros.yaml:49:7
+--   4089-4099 rules/detect/exec.yaml:423:9
+--   4100-4105 rules/detect/exec.yaml:394:5
+--   4107-4110 rules/detect/exec.yaml:485:5
+--   4111-4117 rules/detect/exec.yaml:500:11
+--   4118-4124 rules/detect/exec.yaml:504:11
+--   4125-4129 rules/macros.yaml:49:7
+--   4130-4134 rules/detect/exec.yaml:485:5
+--   4136-4139 rules/detect/exec.yaml:650:5
+--   4140-4146 rules/detect/exec.yaml:664:11
+--   4147-4151 rules/detect/exec.yaml:668:11
+--   4152-4156 rules/macros.yaml:49:7
+--   4157-4161 rules/detect/exec.yaml:650:5
+--   4163-4166 rules/detect/rbac.yaml:3:5
+--   4167-4171 rules/macros.yaml:57:11
+--   4172-4177 rules/macros.yaml:60:15
+--   4178-4184 rules/macros.yaml:62:15
+--   4185-4189 rules/macros.yaml:49:7
+--   4190-4198 rules/detect/rbac.yaml:23:9
+--   4199-4202 rules/detect/rbac.yaml:3:5
+--   4204-4207 rules/detect/rbac.yaml:95:5
+--   4208-4218 rules/detect/rbac.yaml:112:15
+--   4219-4228 rules/detect/rbac.yaml:114:15
+--   4229-4233 rules/detect/rbac.yaml:119:19
+--   4234-4241 rules/detect/rbac.yaml:121:19
+--   4242-4248 rules/detect/rbac.yaml:125:23
+--   4249-4255 rules/detect/rbac.yaml:127:23
+--   4256-4260 rules/macros.yaml:49:7
+--   4261-4268 rules/detect/rbac.yaml:136:9
+--   4269-4273 rules/detect/rbac.yaml:95:5
+--   4275-4278 rules/detect/rbac.yaml:305:5
+--   4279-4300 rules/detect/rbac.yaml:323:15
+--   4301-4322 rules/detect/rbac.yaml:325:15
+--   4323-4327 rules/detect/rbac.yaml:328:19
+--   4328-4348 rules/detect/rbac.yaml:331:23
+--   4349-4369 rules/detect/rbac.yaml:333:23
+--   4370-4377 rules/detect/rbac.yaml:336:15
+--   4378-4385 rules/detect/rbac.yaml:344:15
+--   4386-4390 rules/macros.yaml:49:7
+--   4391-4398 rules/detect/rbac.yaml:352:9
+--   4399-4403 rules/detect/rbac.yaml:305:5
+--   4405-4408 rules/detect/rbac.yaml:521:5
+--   4409-4415 rules/detect/rbac.yaml:533:7
+--   4416-4420 rules/macros.yaml:49:7
+--   4421-4429 rules/detect/rbac.yaml:541:13
+--   4430-4436 rules/detect/rbac.yaml:543:13
+--   4437-4448 rules/detect/rbac.yaml:546:15
+--   4449-4453 rules/detect/rbac.yaml:521:5
+--   4455-4458 rules/detect/rbac.yaml:582:5
+--   4459-4470 rules/detect/rbac.yaml:595:11
+--   4471-4482 rules/detect/rbac.yaml:597:11
+--   4483-4487 rules/macros.yaml:49:7
+--   4488-4496 rules/detect/rbac.yaml:601:9
+--   4497-4501 rules/detect/rbac.yaml:582:5
+--   4503-4506 rules/detect/rbac.yaml:614:5
+--   4507-4514 rules/macros.yaml:22:11
+--   4515-4521 rules/macros.yaml:16:7
+--   4522-4526 rules/macros.yaml:49:7
+--   4527-4530 rules/detect/rbac.yaml:614:5
+--   4532-4535 rules/detect/rbac.yaml:643:5
+--   4536-4544 rules/macros.yaml:67:7
+--   4545-4555 rules/detect/rbac.yaml:663:15
+--   4556-4560 rules/detect/rbac.yaml:669:19
+--   4561-4570 rules/detect/rbac.yaml:671:19
+--   4571-4575 rules/macros.yaml:49:7
+--   4576-4583 rules/detect/rbac.yaml:678:9
+--   4584-4589 rules/detect/rbac.yaml:643:5
+--   4591-4594 rules/detect/rbac.yaml:744:5
+--   4595-4614 rules/detect/rbac.yaml:765:15
+--   4615-4634 rules/detect/rbac.yaml:767:15
+--   4635-4654 rules/detect/rbac.yaml:769:15
+--   4655-4674 rules/detect/rbac.yaml:771:15
+--   4675-4701 rules/detect/rbac.yaml:773:15
+--   4702-4708 rules/detect/rbac.yaml:781:23
+--   4709-4715 rules/detect/rbac.yaml:783:23
+--   4716-4737 rules/detect/rbac.yaml:785:19
+--   4738-4742 rules/detect/rbac.yaml:799:19
+--   4743-4762 rules/detect/rbac.yaml:802:23
+--   4763-4782 rules/detect/rbac.yaml:804:23
+--   4783-4802 rules/detect/rbac.yaml:806:23
+--   4803-4822 rules/detect/rbac.yaml:808:23
+--   4823-4848 rules/detect/rbac.yaml:810:23
+--   4849-4855 rules/detect/rbac.yaml:818:31
+--   4856-4862 rules/detect/rbac.yaml:820:31
+--   4863-4883 rules/detect/rbac.yaml:822:27
+--   4884-4890 rules/detect/rbac.yaml:836:15
+--   4891-4898 rules/detect/rbac.yaml:844:15
+--   4899-4905 rules/detect/rbac.yaml:853:19
+--   4906-4913 rules/detect/rbac.yaml:859:19
+--   4914-4918 rules/macros.yaml:49:7
+--   4919-4926 rules/detect/rbac.yaml:876:9
+--   4927-4931 rules/detect/rbac.yaml:744:5
+--   4933-4936 rules/detect/rbac.yaml:1068:5
+--   4937-4958 rules/detect/rbac.yaml:1092:15
+--   4959-4963 rules/detect/rbac.yaml:1103:19
+--   4964-4984 rules/detect/rbac.yaml:1106:23
+--   4985-4992 rules/detect/rbac.yaml:1117:15
+--   4993-4997 rules/macros.yaml:49:7
+--   4998-5005 rules/detect/rbac.yaml:1131:9
+--   5006-5014 rules/detect/rbac.yaml:1136:9
+--   5015-5019 rules/detect/rbac.yaml:1068:5
+--   5021-5024 rules/detect/rbac.yaml:1330:5
+--   5025-5046 rules/detect/rbac.yaml:1355:19
+--   5047-5068 rules/detect/rbac.yaml:1361:19
+--   5069-5088 rules/detect/rbac.yaml:1369:19
+--   5089-5110 rules/detect/rbac.yaml:1371:19
+--   5111-5115 rules/detect/rbac.yaml:1377:19
+--   5116-5136 rules/detect/rbac.yaml:1381:27
+--   5137-5157 rules/detect/rbac.yaml:1387:27
+--   5158-5177 rules/detect/rbac.yaml:1395:27
+--   5178-5198 rules/detect/rbac.yaml:1397:27
+--   5199-5206 rules/detect/rbac.yaml:1404:19
+--   5207-5214 rules/detect/rbac.yaml:1412:19
+--   5215-5221 rules/detect/rbac.yaml:1422:19
+--   5222-5229 rules/detect/rbac.yaml:1426:19
+--   5230-5234 rules/macros.yaml:49:7
+--   5235-5242 rules/detect/rbac.yaml:1435:9
+--   5243-5250 rules/detect/rbac.yaml:1440:9
+--   5251-5255 rules/detect/rbac.yaml:1330:5
+--   5257-5260 rules/detect/rbac.yaml:1619:5
+--   5261-5267 rules/detect/rbac.yaml:1647:11
+--   5268-5276 rules/detect/rbac.yaml:1650:13
+--   5277-5281 rules/macros.yaml:49:7
+--   5282-5289 rules/detect/rbac.yaml:1655:9
+--   5290-5294 rules/detect/rbac.yaml:1619:5
+--   5296-5299 rules/detect/rbac.yaml:1716:5
+--   5300-5304 rules/macros.yaml:49:7
+--   5305-5312 rules/detect/rbac.yaml:1742:9
+--   5313-5316 rules/detect/rbac.yaml:1716:5
+--   5318-5321 rules/detect/rbac.yaml:1786:5
+--   5322-5328 rules/detect/rbac.yaml:1803:11
+--   5329-5333 rules/macros.yaml:57:11
+--   5334-5339 rules/macros.yaml:60:15
+--   5340-5346 rules/macros.yaml:62:15
+--   5347-5354 rules/macros.yaml:67:7
+--   5355-5363 rules/detect/rbac.yaml:1808:13
+--   5364-5371 rules/macros.yaml:22:11
+--   5372-5378 rules/macros.yaml:16:7
+--   5379-5383 rules/macros.yaml:49:7
+--   5384-5388 rules/detect/rbac.yaml:1786:5
+--   5390-5393 rules/detect/secrets.yaml:3:5
+--   5394-5400 rules/detect/secrets.yaml:23:11
+--   5401-5405 rules/macros.yaml:49:7
+--   5406-5414 rules/detect/secrets.yaml:27:9
+--   5415-5421 rules/detect/secrets.yaml:30:9
+--   5422-5425 rules/detect/secrets.yaml:3:5
+--   5427-5430 rules/detect/secrets.yaml:70:5
+--   5431-5437 rules/macros.yaml:41:7
+--   5438-5445 rules/macros.yaml:22:11
+--   5446-5452 rules/macros.yaml:16:7
+--   5453-5459 rules/detect/secrets.yaml:90:13
+--   5460-5464 rules/macros.yaml:49:7
+--   5465-5468 rules/detect/secrets.yaml:70:5
+--   5470-5473 rules/detect/secrets.yaml:110:5
+--   5474-5480 rules/detect/secrets.yaml:128:15
+--   5481-5485 rules/detect/secrets.yaml:131:19
+--   5486-5492 rules/detect/secrets.yaml:133:19
+--   5493-5497 rules/macros.yaml:49:7
+--   5498-5505 rules/macros.yaml:22:11
+--   5506-5512 rules/macros.yaml:16:7
+--   5513-5517 rules/detect/secrets.yaml:110:5
+--   5519-5522 rules/detect/secrets.yaml:176:5
+--   5523-5531 rules/detect/secrets.yaml:193:11
+--   5532-5539 rules/macros.yaml:22:11
+--   5540-5546 rules/macros.yaml:16:7
+--   5547-5553 rules/macros.yaml:34:11
+--   5554-5565 rules/macros.yaml:36:11
+--   5566-5570 rules/macros.yaml:49:7
+--   5571-5575 rules/detect/secrets.yaml:176:5
+--   5577-5581 rules/detect/workloads.yaml:35:5
+--   5582-5588 rules/detect/workloads.yaml:16:15
+--   5589-5595 rules/detect/workloads.yaml:18:15
+--   5596-5602 rules/detect/workloads.yaml:62:23
+--   5603-5622 rules/detect/workloads.yaml:65:27
+--   5623-5642 rules/detect/workloads.yaml:67:27
+--   5643-5662 rules/detect/workloads.yaml:69:27
+--   5663-5668 rules/detect/workloads.yaml:72:23
+--   5669-5685 rules/detect/workloads.yaml:75:27
+--   5686-5702 rules/detect/workloads.yaml:77:27
+--   5703-5719 rules/detect/workloads.yaml:79:27
+--   5720-5725 rules/detect/workloads.yaml:82:23
+--   5726-5742 rules/detect/workloads.yaml:85:27
+--   5743-5759 rules/detect/workloads.yaml:87:27
+--   5760-5776 rules/detect/workloads.yaml:89:27
+--   5777-5785 rules/detect/workloads.yaml:92:23
+--   5786-5802 rules/detect/workloads.yaml:95:27
+--   5803-5819 rules/detect/workloads.yaml:97:27
+--   5820-5836 rules/detect/workloads.yaml:99:27
+--   5837-5841 rules/detect/workloads.yaml:102:19
+--   5842-5848 rules/detect/workloads.yaml:106:27
+--   5849-5868 rules/detect/workloads.yaml:109:31
+--   5869-5888 rules/detect/workloads.yaml:111:31
+--   5889-5908 rules/detect/workloads.yaml:113:31
+--   5909-5914 rules/detect/workloads.yaml:116:27
+--   5915-5931 rules/detect/workloads.yaml:119:31
+--   5932-5948 rules/detect/workloads.yaml:121:31
+--   5949-5965 rules/detect/workloads.yaml:123:31
+--   5966-5971 rules/detect/workloads.yaml:126:27
+--   5972-5988 rules/detect/workloads.yaml:129:31
+--   5989-6005 rules/detect/workloads.yaml:131:31
+--   6006-6022 rules/detect/workloads.yaml:133:31
+--   6023-6031 rules/detect/workloads.yaml:136:27
+--   6032-6048 rules/detect/workloads.yaml:139:31
+--   6049-6065 rules/detect/workloads.yaml:141:31
+--   6066-6082 rules/detect/workloads.yaml:143:31
+--   6083-6091 rules/detect/workloads.yaml:148:23
+--   6092-6100 rules/detect/workloads.yaml:150:23
+--   6101-6109 rules/detect/workloads.yaml:152:23
+--   6110-6118 rules/detect/workloads.yaml:154:23
+--   6119-6141 rules/detect/workloads.yaml:157:23
+--   6142-6164 rules/detect/workloads.yaml:159:23
+--   6165-6192 rules/detect/workloads.yaml:161:23
+--   6193-6220 rules/detect/workloads.yaml:163:23
+--   6221-6251 rules/detect/workloads.yaml:165:23
+--   6252-6271 rules/detect/workloads.yaml:167:23
+--   6272-6290 rules/detect/workloads.yaml:169:23
+--   6291-6314 rules/detect/workloads.yaml:171:23
+--   6315-6338 rules/detect/workloads.yaml:173:23
+--   6339-6365 rules/detect/workloads.yaml:175:23
+--   6366-6370 rules/detect/workloads.yaml:178:27
+--   6371-6393 rules/detect/workloads.yaml:181:31
+--   6394-6416 rules/detect/workloads.yaml:183:31
+--   6417-6444 rules/detect/workloads.yaml:185:31
+--   6445-6472 rules/detect/workloads.yaml:187:31
+--   6473-6503 rules/detect/workloads.yaml:189:31
+--   6504-6523 rules/detect/workloads.yaml:191:31
+--   6524-6542 rules/detect/workloads.yaml:193:31
+--   6543-6566 rules/detect/workloads.yaml:195:31
+--   6567-6590 rules/detect/workloads.yaml:197:31
+--   6591-6617 rules/detect/workloads.yaml:199:31
+--   6618-6624 rules/detect/workloads.yaml:203:15
+--   6625-6629 rules/macros.yaml:49:7
+--   6630-6637 rules/detect/workloads.yaml:27:11
+--   6638-6642 rules/detect/workloads.yaml:29:11
+--   6643-6650 rules/detect/workloads.yaml:31:11
+--   6651-6657 rules/macros.yaml:22:11
+--   6658-6664 rules/macros.yaml:16:7
+--   6665-6671 rules/detect/workloads.yaml:235:13
+--   6672-6679 rules/detect/workloads.yaml:237:13
+--   6680-6684 rules/detect/workloads.yaml:35:5
+--   6686-6690 rules/detect/workloads.yaml:700:5
+--   6691-6697 rules/detect/workloads.yaml:16:15
+--   6698-6704 rules/detect/workloads.yaml:18:15
+--   6705-6711 rules/detect/workloads.yaml:720:23
+--   6712-6720 rules/detect/workloads.yaml:723:27
+--   6721-6729 rules/detect/workloads.yaml:725:27
+--   6730-6738 rules/detect/workloads.yaml:727:27
+--   6739-6759 rules/detect/workloads.yaml:729:27
+--   6760-6779 rules/detect/workloads.yaml:732:27
+--   6780-6800 rules/detect/workloads.yaml:735:27
+--   6801-6805 rules/detect/workloads.yaml:739:23
+--   6806-6811 rules/detect/workloads.yaml:742:27
+--   6812-6817 rules/detect/workloads.yaml:744:27
+--   6818-6823 rules/detect/workloads.yaml:746:27
+--   6824-6840 rules/detect/workloads.yaml:748:27
+--   6841-6856 rules/detect/workloads.yaml:751:27
+--   6857-6872 rules/detect/workloads.yaml:754:27
+--   6873-6877 rules/detect/workloads.yaml:758:23
+--   6878-6883 rules/detect/workloads.yaml:761:27
+--   6884-6889 rules/detect/workloads.yaml:763:27
+--   6890-6895 rules/detect/workloads.yaml:765:27
+--   6896-6912 rules/detect/workloads.yaml:767:27
+--   6913-6928 rules/detect/workloads.yaml:770:27
+--   6929-6944 rules/detect/workloads.yaml:773:27
+--   6945-6953 rules/detect/workloads.yaml:777:23
+--   6954-6959 rules/detect/workloads.yaml:780:27
+--   6960-6965 rules/detect/workloads.yaml:782:27
+--   6966-6971 rules/detect/workloads.yaml:784:27
+--   6972-6988 rules/detect/workloads.yaml:786:27
+--   6989-7004 rules/detect/workloads.yaml:789:27
+--   7005-7020 rules/detect/workloads.yaml:792:27
+--   7021-7025 rules/detect/workloads.yaml:796:19
+--   7026-7032 rules/detect/workloads.yaml:800:27
+--   7033-7041 rules/detect/workloads.yaml:803:31
+--   7042-7050 rules/detect/workloads.yaml:805:31
+--   7051-7059 rules/detect/workloads.yaml:807:31
+--   7060-7079 rules/detect/workloads.yaml:809:31
+--   7080-7099 rules/detect/workloads.yaml:812:31
+--   7100-7119 rules/detect/workloads.yaml:815:31
+--   7120-7124 rules/detect/workloads.yaml:819:27
+--   7125-7130 rules/detect/workloads.yaml:822:31
+--   7131-7136 rules/detect/workloads.yaml:824:31
+--   7137-7142 rules/detect/workloads.yaml:826:31
+--   7143-7159 rules/detect/workloads.yaml:828:31
+--   7160-7175 rules/detect/workloads.yaml:831:31
+--   7176-7191 rules/detect/workloads.yaml:834:31
+--   7192-7196 rules/detect/workloads.yaml:838:27
+--   7197-7202 rules/detect/workloads.yaml:841:31
+--   7203-7208 rules/detect/workloads.yaml:843:31
+--   7209-7214 rules/detect/workloads.yaml:845:31
+--   7215-7231 rules/detect/workloads.yaml:847:31
+--   7232-7247 rules/detect/workloads.yaml:850:31
+--   7248-7263 rules/detect/workloads.yaml:853:31
+--   7264-7272 rules/detect/workloads.yaml:857:27
+--   7273-7278 rules/detect/workloads.yaml:860:31
+--   7279-7284 rules/detect/workloads.yaml:862:31
+--   7285-7290 rules/detect/workloads.yaml:864:31
+--   7291-7307 rules/detect/workloads.yaml:866:31
+--   7308-7323 rules/detect/workloads.yaml:869:31
+--   7324-7339 rules/detect/workloads.yaml:872:31
+--   7340-7348 rules/detect/workloads.yaml:878:23
+--   7349-7357 rules/detect/workloads.yaml:880:23
+--   7358-7366 rules/detect/workloads.yaml:882:23
+--   7367-7375 rules/detect/workloads.yaml:884:23
+--   7376-7381 rules/detect/workloads.yaml:887:23
+--   7382-7398 rules/detect/workloads.yaml:889:23
+--   7399-7411 rules/detect/workloads.yaml:891:23
+--   7412-7417 rules/detect/workloads.yaml:893:23
+--   7418-7434 rules/detect/workloads.yaml:895:23
+--   7435-7447 rules/detect/workloads.yaml:897:23
+--   7448-7453 rules/detect/workloads.yaml:899:23
+--   7454-7470 rules/detect/workloads.yaml:901:23
+--   7471-7483 rules/detect/workloads.yaml:903:23
+--   7484-7500 rules/detect/workloads.yaml:905:23
+--   7501-7528 rules/detect/workloads.yaml:908:23
+--   7529-7552 rules/detect/workloads.yaml:911:23
+--   7553-7568 rules/detect/workloads.yaml:914:23
+--   7569-7596 rules/detect/workloads.yaml:917:23
+--   7597-7620 rules/detect/workloads.yaml:920:23
+--   7621-7636 rules/detect/workloads.yaml:923:23
+--   7637-7664 rules/detect/workloads.yaml:926:23
+--   7665-7688 rules/detect/workloads.yaml:929:23
+--   7689-7693 rules/detect/workloads.yaml:933:27
+--   7694-7699 rules/detect/workloads.yaml:936:31
+--   7700-7716 rules/detect/workloads.yaml:938:31
+--   7717-7729 rules/detect/workloads.yaml:940:31
+--   7730-7735 rules/detect/workloads.yaml:942:31
+--   7736-7752 rules/detect/workloads.yaml:944:31
+--   7753-7765 rules/detect/workloads.yaml:946:31
+--   7766-7771 rules/detect/workloads.yaml:948:31
+--   7772-7788 rules/detect/workloads.yaml:950:31
+--   7789-7801 rules/detect/workloads.yaml:952:31
+--   7802-7818 rules/detect/workloads.yaml:954:31
+--   7819-7846 rules/detect/workloads.yaml:957:31
+--   7847-7870 rules/detect/workloads.yaml:960:31
+--   7871-7886 rules/detect/workloads.yaml:963:31
+--   7887-7914 rules/detect/workloads.yaml:966:31
+--   7915-7938 rules/detect/workloads.yaml:969:31
+--   7939-7954 rules/detect/workloads.yaml:972:31
+--   7955-7982 rules/detect/workloads.yaml:975:31
+--   7983-8006 rules/detect/workloads.yaml:978:31
+--   8007-8013 rules/detect/workloads.yaml:984:19
+--   8014-8020 rules/detect/workloads.yaml:1009:19
+--   8021-8027 rules/detect/workloads.yaml:1021:19
+--   8028-8034 rules/detect/workloads.yaml:1033:19
+--   8035-8039 rules/macros.yaml:49:7
+--   8040-8046 rules/detect/workloads.yaml:27:11
+--   8047-8051 rules/detect/workloads.yaml:29:11
+--   8052-8058 rules/detect/workloads.yaml:31:11
+--   8059-8065 rules/macros.yaml:22:11
+--   8066-8072 rules/macros.yaml:16:7
+--   8073-8079 rules/detect/workloads.yaml:1051:13
+--   8080-8086 rules/detect/workloads.yaml:1053:13
+--   8087-8091 rules/detect/workloads.yaml:700:5
+--   8093-8096 rules/detect/workloads.yaml:1531:5
+--   8097-8103 rules/detect/workloads.yaml:1548:11
+--   8104-8108 rules/macros.yaml:57:11
+--   8109-8114 rules/macros.yaml:60:15
+--   8115-8121 rules/macros.yaml:62:15
+--   8122-8129 rules/macros.yaml:67:7
+--   8130-8137 rules/macros.yaml:22:11
+--   8138-8144 rules/macros.yaml:16:7
+--   8145-8151 rules/detect/workloads.yaml:1555:17
+--   8152-8158 rules/detect/workloads.yaml:1557:17
+--   8159-8163 rules/macros.yaml:49:7
+--   8164-8168 rules/detect/workloads.yaml:1531:5
+--   8170-8173 rules/detect/workloads.yaml:1619:5
+--   8174-8180 rules/detect/workloads.yaml:1633:11
+--   8181-8188 rules/macros.yaml:22:11
+--   8189-8195 rules/macros.yaml:16:7
+--   8196-8200 rules/macros.yaml:49:7
+--   8201-8204 rules/detect/workloads.yaml:1619:5
+--   8206-8209 rules/detect/workloads.yaml:1648:5
+--   8210-8216 rules/detect/workloads.yaml:1665:11
+--   8217-8225 rules/detect/workloads.yaml:1669:15
+--   8226-8242 rules/detect/workloads.yaml:1671:15
+--   8243-8251 rules/detect/workloads.yaml:1674:19
+--   8252-8260 rules/detect/workloads.yaml:1677:21
+--   8261-8265 rules/detect/workloads.yaml:1680:19
+--   8266-8274 rules/detect/workloads.yaml:1682:19
+--   8275-8281 rules/detect/workloads.yaml:1685:15
+--   8282-8288 rules/detect/workloads.yaml:1689:15
+--   8289-8295 rules/detect/workloads.yaml:1694:19
+--   8296-8302 rules/detect/workloads.yaml:1699:21
+--   8303-8307 rules/macros.yaml:49:7
+--   8308-8312 rules/detect/workloads.yaml:1648:5
+--   8314-8318 rules/detect/workloads.yaml:1933:5
+--   8319-8325 rules/detect/workloads.yaml:16:15
+--   8326-8332 rules/detect/workloads.yaml:18:15
+--   8333-8339 rules/detect/workloads.yaml:1953:23
+--   8340-8368 rules/detect/workloads.yaml:1956:27
+--   8369-8396 rules/detect/workloads.yaml:1959:27
+--   8397-8424 rules/detect/workloads.yaml:1962:27
+--   8425-8429 rules/detect/workloads.yaml:1966:23
+--   8430-8453 rules/detect/workloads.yaml:1969:27
+--   8454-8477 rules/detect/workloads.yaml:1972:27
+--   8478-8501 rules/detect/workloads.yaml:1975:27
+--   8502-8506 rules/detect/workloads.yaml:1979:23
+--   8507-8530 rules/detect/workloads.yaml:1982:27
+--   8531-8554 rules/detect/workloads.yaml:1985:27
+--   8555-8578 rules/detect/workloads.yaml:1988:27
+--   8579-8587 rules/detect/workloads.yaml:1992:23
+--   8588-8611 rules/detect/workloads.yaml:1995:27
+--   8612-8635 rules/detect/workloads.yaml:1998:27
+--   8636-8659 rules/detect/workloads.yaml:2001:27
+--   8660-8664 rules/detect/workloads.yaml:2005:19
+--   8665-8671 rules/detect/workloads.yaml:2009:27
+--   8672-8699 rules/detect/workloads.yaml:2012:31
+--   8700-8727 rules/detect/workloads.yaml:2015:31
+--   8728-8755 rules/detect/workloads.yaml:2018:31
+--   8756-8760 rules/detect/workloads.yaml:2022:27
+--   8761-8784 rules/detect/workloads.yaml:2025:31
+--   8785-8808 rules/detect/workloads.yaml:2028:31
+--   8809-8832 rules/detect/workloads.yaml:2031:31
+--   8833-8837 rules/detect/workloads.yaml:2035:27
+--   8838-8861 rules/detect/workloads.yaml:2038:31
+--   8862-8885 rules/detect/workloads.yaml:2041:31
+--   8886-8909 rules/detect/workloads.yaml:2044:31
+--   8910-8918 rules/detect/workloads.yaml:2048:27
+--   8919-8942 rules/detect/workloads.yaml:2051:31
+--   8943-8966 rules/detect/workloads.yaml:2054:31
+--   8967-8990 rules/detect/workloads.yaml:2057:31
+--   8991-8999 rules/detect/workloads.yaml:2063:23
+--   9000-9008 rules/detect/workloads.yaml:2065:23
+--   9009-9017 rules/detect/workloads.yaml:2067:23
+--   9018-9026 rules/detect/workloads.yaml:2069:23
+--   9027-9057 rules/detect/workloads.yaml:2072:23
+--   9058-9088 rules/detect/workloads.yaml:2075:23
+--   9089-9124 rules/detect/workloads.yaml:2078:23
+--   9125-9160 rules/detect/workloads.yaml:2081:23
+--   9161-9199 rules/detect/workloads.yaml:2084:23
+--   9200-9226 rules/detect/workloads.yaml:2087:23
+--   9227-9253 rules/detect/workloads.yaml:2090:23
+--   9254-9285 rules/detect/workloads.yaml:2093:23
+--   9286-9317 rules/detect/workloads.yaml:2096:23
+--   9318-9352 rules/detect/workloads.yaml:2099:23
+--   9353-9357 rules/detect/workloads.yaml:2103:27
+--   9358-9388 rules/detect/workloads.yaml:2106:31
+--   9389-9419 rules/detect/workloads.yaml:2109:31
+--   9420-9455 rules/detect/workloads.yaml:2112:31
+--   9456-9491 rules/detect/workloads.yaml:2115:31
+--   9492-9530 rules/detect/workloads.yaml:2118:31
+--   9531-9557 rules/detect/workloads.yaml:2121:31
+--   9558-9584 rules/detect/workloads.yaml:2124:31
+--   9585-9616 rules/detect/workloads.yaml:2127:31
+--   9617-9648 rules/detect/workloads.yaml:2130:31
+--   9649-9683 rules/detect/workloads.yaml:2133:31
+--   9684-9690 rules/detect/workloads.yaml:2138:15
+--   9691-9695 rules/macros.yaml:49:7
+--   9696-9702 rules/detect/workloads.yaml:27:11
+--   9703-9707 rules/detect/workloads.yaml:29:11
+--   9708-9714 rules/detect/workloads.yaml:31:11
+--   9715-9721 rules/macros.yaml:22:11
+--   9722-9728 rules/macros.yaml:16:7
+--   9729-9733 rules/detect/workloads.yaml:1933:5
+--   9735-9739 rules/detect/workloads.yaml:2450:5
+--   9740-9746 rules/detect/workloads.yaml:16:15
+--   9747-9753 rules/detect/workloads.yaml:18:15
+--   9754-9760 rules/detect/workloads.yaml:2470:23
+--   9761-9766 rules/detect/workloads.yaml:2473:27
+--   9767-9772 rules/detect/workloads.yaml:2475:27
+--   9773-9777 rules/detect/workloads.yaml:2478:23
+--   9778-9783 rules/detect/workloads.yaml:2481:27
+--   9784-9789 rules/detect/workloads.yaml:2483:27
+--   9790-9794 rules/detect/workloads.yaml:2486:23
+--   9795-9800 rules/detect/workloads.yaml:2489:27
+--   9801-9806 rules/detect/workloads.yaml:2491:27
+--   9807-9815 rules/detect/workloads.yaml:2494:23
+--   9816-9821 rules/detect/workloads.yaml:2497:27
+--   9822-9827 rules/detect/workloads.yaml:2499:27
+--   9828-9834 rules/detect/workloads.yaml:2502:23
+--   9835-9857 rules/detect/workloads.yaml:2505:27
+--   9858-9880 rules/detect/workloads.yaml:2507:27
+--   9881-9903 rules/detect/workloads.yaml:2509:27
+--   9904-9926 rules/detect/workloads.yaml:2511:27
+--   9927-9949 rules/detect/workloads.yaml:2513:27
+--   9950-9972 rules/detect/workloads.yaml:2515:27
+--   9973-9977 rules/detect/workloads.yaml:2518:23
+--   9978-9996 rules/detect/workloads.yaml:2521:27
+--   9997-10015 rules/detect/workloads.yaml:2523:27
+--   10016-10034 rules/detect/workloads.yaml:2525:27
+--   10035-10053 rules/detect/workloads.yaml:2527:27
+--   10054-10072 rules/detect/workloads.yaml:2529:27
+--   10073-10091 rules/detect/workloads.yaml:2531:27
+--   10092-10096 rules/detect/workloads.yaml:2534:23
+--   10097-10115 rules/detect/workloads.yaml:2537:27
+--   10116-10134 rules/detect/workloads.yaml:2539:27
+--   10135-10153 rules/detect/workloads.yaml:2541:27
+--   10154-10172 rules/detect/workloads.yaml:2543:27
+--   10173-10191 rules/detect/workloads.yaml:2545:27
+--   10192-10210 rules/detect/workloads.yaml:2547:27
+--   10211-10219 rules/detect/workloads.yaml:2550:23
+--   10220-10238 rules/detect/workloads.yaml:2553:27
+--   10239-10257 rules/detect/workloads.yaml:2555:27
+--   10258-10276 rules/detect/workloads.yaml:2557:27
+--   10277-10295 rules/detect/workloads.yaml:2559:27
+--   10296-10314 rules/detect/workloads.yaml:2561:27
+--   10315-10333 rules/detect/workloads.yaml:2563:27
+--   10334-10339 rules/detect/workloads.yaml:2565:19
+--   10340-10345 rules/detect/workloads.yaml:2567:19
+--   10346-10351 rules/detect/workloads.yaml:2569:19
+--   10352-10357 rules/detect/workloads.yaml:2571:19
+--   10358-10362 rules/detect/workloads.yaml:2574:19
+--   10363-10369 rules/detect/workloads.yaml:2578:27
+--   10370-10375 rules/detect/workloads.yaml:2581:31
+--   10376-10381 rules/detect/workloads.yaml:2583:31
+--   10382-10386 rules/detect/workloads.yaml:2586:27
+--   10387-10392 rules/detect/workloads.yaml:2589:31
+--   10393-10398 rules/detect/workloads.yaml:2591:31
+--   10399-10403 rules/detect/workloads.yaml:2594:27
+--   10404-10409 rules/detect/workloads.yaml:2597:31
+--   10410-10415 rules/detect/workloads.yaml:2599:31
+--   10416-10424 rules/detect/workloads.yaml:2602:27
+--   10425-10430 rules/detect/workloads.yaml:2605:31
+--   10431-10436 rules/detect/workloads.yaml:2607:31
+--   10437-10443 rules/detect/workloads.yaml:2610:27
+--   10444-10466 rules/detect/workloads.yaml:2613:31
+--   10467-10489 rules/detect/workloads.yaml:2615:31
+--   10490-10512 rules/detect/workloads.yaml:2617:31
+--   10513-10535 rules/detect/workloads.yaml:2619:31
+--   10536-10558 rules/detect/workloads.yaml:2621:31
+--   10559-10581 rules/detect/workloads.yaml:2623:31
+--   10582-10586 rules/detect/workloads.yaml:2626:27
+--   10587-10605 rules/detect/workloads.yaml:2629:31
+--   10606-10624 rules/detect/workloads.yaml:2631:31
+--   10625-10643 rules/detect/workloads.yaml:2633:31
+--   10644-10662 rules/detect/workloads.yaml:2635:31
+--   10663-10681 rules/detect/workloads.yaml:2637:31
+--   10682-10700 rules/detect/workloads.yaml:2639:31
+--   10701-10705 rules/detect/workloads.yaml:2642:27
+--   10706-10724 rules/detect/workloads.yaml:2645:31
+--   10725-10743 rules/detect/workloads.yaml:2647:31
+--   10744-10762 rules/detect/workloads.yaml:2649:31
+--   10763-10781 rules/detect/workloads.yaml:2651:31
+--   10782-10800 rules/detect/workloads.yaml:2653:31
+--   10801-10819 rules/detect/workloads.yaml:2655:31
+--   10820-10828 rules/detect/workloads.yaml:2658:27
+--   10829-10847 rules/detect/workloads.yaml:2661:31
+--   10848-10866 rules/detect/workloads.yaml:2663:31
+--   10867-10885 rules/detect/workloads.yaml:2665:31
+--   10886-10904 rules/detect/workloads.yaml:2667:31
+--   10905-10923 rules/detect/workloads.yaml:2669:31
+--   10924-10942 rules/detect/workloads.yaml:2671:31
+--   10943-10948 rules/detect/workloads.yaml:2673:23
+--   10949-10954 rules/detect/workloads.yaml:2675:23
+--   10955-10960 rules/detect/workloads.yaml:2677:23
+--   10961-10966 rules/detect/workloads.yaml:2679:23
+--   10967-10975 rules/detect/workloads.yaml:2684:23
+--   10976-10984 rules/detect/workloads.yaml:2686:23
+--   10985-10993 rules/detect/workloads.yaml:2688:23
+--   10994-11002 rules/detect/workloads.yaml:2690:23
+--   11003-11028 rules/detect/workloads.yaml:2693:23
+--   11029-11054 rules/detect/workloads.yaml:2695:23
+--   11055-11085 rules/detect/workloads.yaml:2697:23
+--   11086-11116 rules/detect/workloads.yaml:2699:23
+--   11117-11150 rules/detect/workloads.yaml:2701:23
+--   11151-11172 rules/detect/workloads.yaml:2703:23
+--   11173-11194 rules/detect/workloads.yaml:2705:23
+--   11195-11221 rules/detect/workloads.yaml:2707:23
+--   11222-11248 rules/detect/workloads.yaml:2709:23
+--   11249-11278 rules/detect/workloads.yaml:2711:23
+--   11279-11304 rules/detect/workloads.yaml:2713:23
+--   11305-11330 rules/detect/workloads.yaml:2715:23
+--   11331-11361 rules/detect/workloads.yaml:2717:23
+--   11362-11392 rules/detect/workloads.yaml:2719:23
+--   11393-11426 rules/detect/workloads.yaml:2721:23
+--   11427-11448 rules/detect/workloads.yaml:2723:23
+--   11449-11470 rules/detect/workloads.yaml:2725:23
+--   11471-11497 rules/detect/workloads.yaml:2727:23
+--   11498-11524 rules/detect/workloads.yaml:2729:23
+--   11525-11554 rules/detect/workloads.yaml:2731:23
+--   11555-11560 rules/detect/workloads.yaml:2733:23
+--   11561-11583 rules/detect/workloads.yaml:2735:23
+--   11584-11602 rules/detect/workloads.yaml:2737:23
+--   11603-11608 rules/detect/workloads.yaml:2739:23
+--   11609-11631 rules/detect/workloads.yaml:2741:23
+--   11632-11650 rules/detect/workloads.yaml:2743:23
+--   11651-11655 rules/detect/workloads.yaml:2746:27
+--   11656-11681 rules/detect/workloads.yaml:2749:31
+--   11682-11707 rules/detect/workloads.yaml:2751:31
+--   11708-11738 rules/detect/workloads.yaml:2753:31
+--   11739-11769 rules/detect/workloads.yaml:2755:31
+--   11770-11803 rules/detect/workloads.yaml:2757:31
+--   11804-11825 rules/detect/workloads.yaml:2759:31
+--   11826-11847 rules/detect/workloads.yaml:2761:31
+--   11848-11874 rules/detect/workloads.yaml:2763:31
+--   11875-11901 rules/detect/workloads.yaml:2765:31
+--   11902-11931 rules/detect/workloads.yaml:2767:31
+--   11932-11957 rules/detect/workloads.yaml:2769:31
+--   11958-11983 rules/detect/workloads.yaml:2771:31
+--   11984-12014 rules/detect/workloads.yaml:2773:31
+--   12015-12045 rules/detect/workloads.yaml:2775:31
+--   12046-12079 rules/detect/workloads.yaml:2777:31
+--   12080-12101 rules/detect/workloads.yaml:2779:31
+--   12102-12123 rules/detect/workloads.yaml:2781:31
+--   12124-12150 rules/detect/workloads.yaml:2783:31
+--   12151-12177 rules/detect/workloads.yaml:2785:31
+--   12178-12207 rules/detect/workloads.yaml:2787:31
+--   12208-12213 rules/detect/workloads.yaml:2789:31
+--   12214-12236 rules/detect/workloads.yaml:2791:31
+--   12237-12255 rules/detect/workloads.yaml:2793:31
+--   12256-12261 rules/detect/workloads.yaml:2795:31
+--   12262-12284 rules/detect/workloads.yaml:2797:31
+--   12285-12303 rules/detect/workloads.yaml:2799:31
+--   12304-12310 rules/detect/workloads.yaml:2804:19
+--   12311-12317 rules/detect/workloads.yaml:2866:19
+--   12318-12322 rules/macros.yaml:49:7
+--   12323-12329 rules/detect/workloads.yaml:27:11
+--   12330-12334 rules/detect/workloads.yaml:29:11
+--   12335-12341 rules/detect/workloads.yaml:31:11
+--   12342-12348 rules/macros.yaml:22:11
+--   12349-12355 rules/macros.yaml:16:7
+--   12356-12360 rules/detect/workloads.yaml:2450:5
+--   12362-12366 rules/detect/workloads.yaml:3066:5
+--   12367-12373 rules/detect/workloads.yaml:16:15
+--   12374-12380 rules/detect/workloads.yaml:18:15
+--   12381-12387 rules/detect/workloads.yaml:3083:23
+--   12388-12407 rules/detect/workloads.yaml:3086:27
+--   12408-12427 rules/detect/workloads.yaml:3088:27
+--   12428-12447 rules/detect/workloads.yaml:3090:27
+--   12448-12452 rules/detect/workloads.yaml:3093:23
+--   12453-12468 rules/detect/workloads.yaml:3096:27
+--   12469-12484 rules/detect/workloads.yaml:3098:27
+--   12485-12500 rules/detect/workloads.yaml:3100:27
+--   12501-12505 rules/detect/workloads.yaml:3103:23
+--   12506-12521 rules/detect/workloads.yaml:3106:27
+--   12522-12537 rules/detect/workloads.yaml:3108:27
+--   12538-12553 rules/detect/workloads.yaml:3110:27
+--   12554-12562 rules/detect/workloads.yaml:3113:23
+--   12563-12578 rules/detect/workloads.yaml:3116:27
+--   12579-12594 rules/detect/workloads.yaml:3118:27
+--   12595-12610 rules/detect/workloads.yaml:3120:27
+--   12611-12615 rules/detect/workloads.yaml:3123:19
+--   12616-12622 rules/detect/workloads.yaml:3127:27
+--   12623-12642 rules/detect/workloads.yaml:3130:31
+--   12643-12662 rules/detect/workloads.yaml:3132:31
+--   12663-12682 rules/detect/workloads.yaml:3134:31
+--   12683-12687 rules/detect/workloads.yaml:3137:27
+--   12688-12703 rules/detect/workloads.yaml:3140:31
+--   12704-12719 rules/detect/workloads.yaml:3142:31
+--   12720-12735 rules/detect/workloads.yaml:3144:31
+--   12736-12740 rules/detect/workloads.yaml:3147:27
+--   12741-12756 rules/detect/workloads.yaml:3150:31
+--   12757-12772 rules/detect/workloads.yaml:3152:31
+--   12773-12788 rules/detect/workloads.yaml:3154:31
+--   12789-12797 rules/detect/workloads.yaml:3157:27
+--   12798-12813 rules/detect/workloads.yaml:3160:31
+--   12814-12829 rules/detect/workloads.yaml:3162:31
+--   12830-12845 rules/detect/workloads.yaml:3164:31
+--   12846-12854 rules/detect/workloads.yaml:3169:23
+--   12855-12863 rules/detect/workloads.yaml:3171:23
+--   12864-12872 rules/detect/workloads.yaml:3173:23
+--   12873-12881 rules/detect/workloads.yaml:3175:23
+--   12882-12904 rules/detect/workloads.yaml:3178:23
+--   12905-12927 rules/detect/workloads.yaml:3180:23
+--   12928-12955 rules/detect/workloads.yaml:3182:23
+--   12956-12983 rules/detect/workloads.yaml:3184:23
+--   12984-13014 rules/detect/workloads.yaml:3186:23
+--   13015-13033 rules/detect/workloads.yaml:3188:23
+--   13034-13052 rules/detect/workloads.yaml:3190:23
+--   13053-13076 rules/detect/workloads.yaml:3192:23
+--   13077-13100 rules/detect/workloads.yaml:3194:23
+--   13101-13127 rules/detect/workloads.yaml:3196:23
+--   13128-13132 rules/detect/workloads.yaml:3199:27
+--   13133-13155 rules/detect/workloads.yaml:3202:31
+--   13156-13178 rules/detect/workloads.yaml:3204:31
+--   13179-13206 rules/detect/workloads.yaml:3206:31
+--   13207-13234 rules/detect/workloads.yaml:3208:31
+--   13235-13265 rules/detect/workloads.yaml:3210:31
+--   13266-13284 rules/detect/workloads.yaml:3212:31
+--   13285-13303 rules/detect/workloads.yaml:3214:31
+--   13304-13327 rules/detect/workloads.yaml:3216:31
+--   13328-13351 rules/detect/workloads.yaml:3218:31
+--   13352-13378 rules/detect/workloads.yaml:3220:31
+--   13379-13385 rules/detect/workloads.yaml:3224:15
+--   13386-13390 rules/macros.yaml:49:7
+--   13391-13397 rules/detect/workloads.yaml:27:11
+--   13398-13402 rules/detect/workloads.yaml:29:11
+--   13403-13409 rules/detect/workloads.yaml:31:11
+--   13410-13416 rules/macros.yaml:22:11
+--   13417-13423 rules/macros.yaml:16:7
+--   13424-13428 rules/detect/workloads.yaml:3066:5
+--   13430-13434 rules/detect/workloads.yaml:3419:5
+--   13435-13441 rules/detect/workloads.yaml:16:15
+--   13442-13448 rules/detect/workloads.yaml:18:15
+--   13449-13455 rules/detect/workloads.yaml:3437:23
+--   13456-13480 rules/detect/workloads.yaml:3440:27
+--   13481-13505 rules/detect/workloads.yaml:3442:27
+--   13506-13530 rules/detect/workloads.yaml:3444:27
+--   13531-13535 rules/detect/workloads.yaml:3447:23
+--   13536-13556 rules/detect/workloads.yaml:3450:27
+--   13557-13577 rules/detect/workloads.yaml:3452:27
+--   13578-13598 rules/detect/workloads.yaml:3454:27
+--   13599-13603 rules/detect/workloads.yaml:3457:23
+--   13604-13624 rules/detect/workloads.yaml:3460:27
+--   13625-13645 rules/detect/workloads.yaml:3462:27
+--   13646-13666 rules/detect/workloads.yaml:3464:27
+--   13667-13675 rules/detect/workloads.yaml:3467:23
+--   13676-13696 rules/detect/workloads.yaml:3470:27
+--   13697-13717 rules/detect/workloads.yaml:3472:27
+--   13718-13738 rules/detect/workloads.yaml:3474:27
+--   13739-13743 rules/detect/workloads.yaml:3477:19
+--   13744-13750 rules/detect/workloads.yaml:3481:27
+--   13751-13775 rules/detect/workloads.yaml:3484:31
+--   13776-13800 rules/detect/workloads.yaml:3486:31
+--   13801-13825 rules/detect/workloads.yaml:3488:31
+--   13826-13830 rules/detect/workloads.yaml:3491:27
+--   13831-13851 rules/detect/workloads.yaml:3494:31
+--   13852-13872 rules/detect/workloads.yaml:3496:31
+--   13873-13893 rules/detect/workloads.yaml:3498:31
+--   13894-13898 rules/detect/workloads.yaml:3501:27
+--   13899-13919 rules/detect/workloads.yaml:3504:31
+--   13920-13940 rules/detect/workloads.yaml:3506:31
+--   13941-13961 rules/detect/workloads.yaml:3508:31
+--   13962-13970 rules/detect/workloads.yaml:3511:27
+--   13971-13991 rules/detect/workloads.yaml:3514:31
+--   13992-14012 rules/detect/workloads.yaml:3516:31
+--   14013-14033 rules/detect/workloads.yaml:3518:31
+--   14034-14042 rules/detect/workloads.yaml:3523:23
+--   14043-14051 rules/detect/workloads.yaml:3525:23
+--   14052-14060 rules/detect/workloads.yaml:3527:23
+--   14061-14069 rules/detect/workloads.yaml:3529:23
+--   14070-14097 rules/detect/workloads.yaml:3532:23
+--   14098-14125 rules/detect/workloads.yaml:3534:23
+--   14126-14158 rules/detect/workloads.yaml:3536:23
+--   14159-14191 rules/detect/workloads.yaml:3538:23
+--   14192-14227 rules/detect/workloads.yaml:3540:23
+--   14228-14251 rules/detect/workloads.yaml:3542:23
+--   14252-14275 rules/detect/workloads.yaml:3544:23
+--   14276-14304 rules/detect/workloads.yaml:3546:23
+--   14305-14333 rules/detect/workloads.yaml:3548:23
+--   14334-14365 rules/detect/workloads.yaml:3550:23
+--   14366-14370 rules/detect/workloads.yaml:3553:27
+--   14371-14398 rules/detect/workloads.yaml:3556:31
+--   14399-14426 rules/detect/workloads.yaml:3558:31
+--   14427-14459 rules/detect/workloads.yaml:3560:31
+--   14460-14492 rules/detect/workloads.yaml:3562:31
+--   14493-14528 rules/detect/workloads.yaml:3564:31
+--   14529-14552 rules/detect/workloads.yaml:3566:31
+--   14553-14576 rules/detect/workloads.yaml:3568:31
+--   14577-14605 rules/detect/workloads.yaml:3570:31
+--   14606-14634 rules/detect/workloads.yaml:3572:31
+--   14635-14666 rules/detect/workloads.yaml:3574:31
+--   14667-14673 rules/detect/workloads.yaml:3578:15
+--   14674-14678 rules/macros.yaml:49:7
+--   14679-14685 rules/detect/workloads.yaml:27:11
+--   14686-14690 rules/detect/workloads.yaml:29:11
+--   14691-14697 rules/detect/workloads.yaml:31:11
+--   14698-14704 rules/macros.yaml:22:11
+--   14705-14711 rules/macros.yaml:16:7
+--   14712-14716 rules/detect/workloads.yaml:3419:5
+--   14718-14722 rules/detect/workloads.yaml:3781:5
+--   14723-14729 rules/detect/workloads.yaml:16:15
+--   14730-14736 rules/detect/workloads.yaml:18:15
+--   14737-14743 rules/detect/workloads.yaml:3798:23
+--   14744-14749 rules/detect/workloads.yaml:3801:27
+--   14750-14755 rules/detect/workloads.yaml:3803:27
+--   14756-14760 rules/detect/workloads.yaml:3806:23
+--   14761-14766 rules/detect/workloads.yaml:3809:27
+--   14767-14772 rules/detect/workloads.yaml:3811:27
+--   14773-14777 rules/detect/workloads.yaml:3814:23
+--   14778-14783 rules/detect/workloads.yaml:3817:27
+--   14784-14789 rules/detect/workloads.yaml:3819:27
+--   14790-14798 rules/detect/workloads.yaml:3822:23
+--   14799-14804 rules/detect/workloads.yaml:3825:27
+--   14805-14810 rules/detect/workloads.yaml:3827:27
+--   14811-14817 rules/detect/workloads.yaml:3830:23
+--   14818-14837 rules/detect/workloads.yaml:3833:27
+--   14838-14857 rules/detect/workloads.yaml:3835:27
+--   14858-14877 rules/detect/workloads.yaml:3837:27
+--   14878-14897 rules/detect/workloads.yaml:3839:27
+--   14898-14917 rules/detect/workloads.yaml:3841:27
+--   14918-14937 rules/detect/workloads.yaml:3843:27
+--   14938-14942 rules/detect/workloads.yaml:3846:23
+--   14943-14958 rules/detect/workloads.yaml:3849:27
+--   14959-14974 rules/detect/workloads.yaml:3851:27
+--   14975-14990 rules/detect/workloads.yaml:3853:27
+--   14991-15006 rules/detect/workloads.yaml:3855:27
+--   15007-15022 rules/detect/workloads.yaml:3857:27
+--   15023-15038 rules/detect/workloads.yaml:3859:27
+--   15039-15043 rules/detect/workloads.yaml:3862:23
+--   15044-15059 rules/detect/workloads.yaml:3865:27
+--   15060-15075 rules/detect/workloads.yaml:3867:27
+--   15076-15091 rules/detect/workloads.yaml:3869:27
+--   15092-15107 rules/detect/workloads.yaml:3871:27
+--   15108-15123 rules/detect/workloads.yaml:3873:27
+--   15124-15139 rules/detect/workloads.yaml:3875:27
+--   15140-15148 rules/detect/workloads.yaml:3878:23
+--   15149-15164 rules/detect/workloads.yaml:3881:27
+--   15165-15180 rules/detect/workloads.yaml:3883:27
+--   15181-15196 rules/detect/workloads.yaml:3885:27
+--   15197-15212 rules/detect/workloads.yaml:3887:27
+--   15213-15228 rules/detect/workloads.yaml:3889:27
+--   15229-15244 rules/detect/workloads.yaml:3891:27
+--   15245-15249 rules/detect/workloads.yaml:3894:19
+--   15250-15256 rules/detect/workloads.yaml:3898:27
+--   15257-15262 rules/detect/workloads.yaml:3901:31
+--   15263-15268 rules/detect/workloads.yaml:3903:31
+--   15269-15273 rules/detect/workloads.yaml:3906:27
+--   15274-15279 rules/detect/workloads.yaml:3909:31
+--   15280-15285 rules/detect/workloads.yaml:3911:31
+--   15286-15290 rules/detect/workloads.yaml:3914:27
+--   15291-15296 rules/detect/workloads.yaml:3917:31
+--   15297-15302 rules/detect/workloads.yaml:3919:31
+--   15303-15311 rules/detect/workloads.yaml:3922:27
+--   15312-15317 rules/detect/workloads.yaml:3925:31
+--   15318-15323 rules/detect/workloads.yaml:3927:31
+--   15324-15330 rules/detect/workloads.yaml:3930:27
+--   15331-15350 rules/detect/workloads.yaml:3933:31
+--   15351-15370 rules/detect/workloads.yaml:3935:31
+--   15371-15390 rules/detect/workloads.yaml:3937:31
+--   15391-15410 rules/detect/workloads.yaml:3939:31
+--   15411-15430 rules/detect/workloads.yaml:3941:31
+--   15431-15450 rules/detect/workloads.yaml:3943:31
+--   15451-15455 rules/detect/workloads.yaml:3946:27
+--   15456-15471 rules/detect/workloads.yaml:3949:31
+--   15472-15487 rules/detect/workloads.yaml:3951:31
+--   15488-15503 rules/detect/workloads.yaml:3953:31
+--   15504-15519 rules/detect/workloads.yaml:3955:31
+--   15520-15535 rules/detect/workloads.yaml:3957:31
+--   15536-15551 rules/detect/workloads.yaml:3959:31
+--   15552-15556 rules/detect/workloads.yaml:3962:27
+--   15557-15572 rules/detect/workloads.yaml:3965:31
+--   15573-15588 rules/detect/workloads.yaml:3967:31
+--   15589-15604 rules/detect/workloads.yaml:3969:31
+--   15605-15620 rules/detect/workloads.yaml:3971:31
+--   15621-15636 rules/detect/workloads.yaml:3973:31
+--   15637-15652 rules/detect/workloads.yaml:3975:31
+--   15653-15661 rules/detect/workloads.yaml:3978:27
+--   15662-15677 rules/detect/workloads.yaml:3981:31
+--   15678-15693 rules/detect/workloads.yaml:3983:31
+--   15694-15709 rules/detect/workloads.yaml:3985:31
+--   15710-15725 rules/detect/workloads.yaml:3987:31
+--   15726-15741 rules/detect/workloads.yaml:3989:31
+--   15742-15757 rules/detect/workloads.yaml:3991:31
+--   15758-15766 rules/detect/workloads.yaml:3996:23
+--   15767-15775 rules/detect/workloads.yaml:3998:23
+--   15776-15784 rules/detect/workloads.yaml:4000:23
+--   15785-15793 rules/detect/workloads.yaml:4002:23
+--   15794-15816 rules/detect/workloads.yaml:4005:23
+--   15817-15839 rules/detect/workloads.yaml:4007:23
+--   15840-15867 rules/detect/workloads.yaml:4009:23
+--   15868-15895 rules/detect/workloads.yaml:4011:23
+--   15896-15926 rules/detect/workloads.yaml:4013:23
+--   15927-15945 rules/detect/workloads.yaml:4015:23
+--   15946-15964 rules/detect/workloads.yaml:4017:23
+--   15965-15988 rules/detect/workloads.yaml:4019:23
+--   15989-16012 rules/detect/workloads.yaml:4021:23
+--   16013-16039 rules/detect/workloads.yaml:4023:23
+--   16040-16062 rules/detect/workloads.yaml:4025:23
+--   16063-16085 rules/detect/workloads.yaml:4027:23
+--   16086-16113 rules/detect/workloads.yaml:4029:23
+--   16114-16141 rules/detect/workloads.yaml:4031:23
+--   16142-16172 rules/detect/workloads.yaml:4033:23
+--   16173-16191 rules/detect/workloads.yaml:4035:23
+--   16192-16210 rules/detect/workloads.yaml:4037:23
+--   16211-16234 rules/detect/workloads.yaml:4039:23
+--   16235-16258 rules/detect/workloads.yaml:4041:23
+--   16259-16285 rules/detect/workloads.yaml:4043:23
+--   16286-16291 rules/detect/workloads.yaml:4045:23
+--   16292-16311 rules/detect/workloads.yaml:4047:23
+--   16312-16327 rules/detect/workloads.yaml:4049:23
+--   16328-16333 rules/detect/workloads.yaml:4051:23
+--   16334-16353 rules/detect/workloads.yaml:4053:23
+--   16354-16369 rules/detect/workloads.yaml:4055:23
+--   16370-16374 rules/detect/workloads.yaml:4058:27
+--   16375-16397 rules/detect/workloads.yaml:4061:31
+--   16398-16420 rules/detect/workloads.yaml:4063:31
+--   16421-16448 rules/detect/workloads.yaml:4065:31
+--   16449-16476 rules/detect/workloads.yaml:4067:31
+--   16477-16507 rules/detect/workloads.yaml:4069:31
+--   16508-16526 rules/detect/workloads.yaml:4071:31
+--   16527-16545 rules/detect/workloads.yaml:4073:31
+--   16546-16569 rules/detect/workloads.yaml:4075:31
+--   16570-16593 rules/detect/workloads.yaml:4077:31
+--   16594-16620 rules/detect/workloads.yaml:4079:31
+--   16621-16643 rules/detect/workloads.yaml:4081:31
+--   16644-16666 rules/detect/workloads.yaml:4083:31
+--   16667-16694 rules/detect/workloads.yaml:4085:31
+--   16695-16722 rules/detect/workloads.yaml:4087:31
+--   16723-16753 rules/detect/workloads.yaml:4089:31
+--   16754-16772 rules/detect/workloads.yaml:4091:31
+--   16773-16791 rules/detect/workloads.yaml:4093:31
+--   16792-16815 rules/detect/workloads.yaml:4095:31
+--   16816-16839 rules/detect/workloads.yaml:4097:31
+--   16840-16866 rules/detect/workloads.yaml:4099:31
+--   16867-16872 rules/detect/workloads.yaml:4101:31
+--   16873-16892 rules/detect/workloads.yaml:4103:31
+--   16893-16908 rules/detect/workloads.yaml:4105:31
+--   16909-16914 rules/detect/workloads.yaml:4107:31
+--   16915-16934 rules/detect/workloads.yaml:4109:31
+--   16935-16950 rules/detect/workloads.yaml:4111:31
+--   16951-16957 rules/detect/workloads.yaml:4116:19
+--   16958-16964 rules/detect/workloads.yaml:4149:19
+--   16965-16969 rules/macros.yaml:49:7
+--   16970-16976 rules/detect/workloads.yaml:27:11
+--   16977-16981 rules/detect/workloads.yaml:29:11
+--   16982-16988 rules/detect/workloads.yaml:31:11
+--   16989-16995 rules/macros.yaml:22:11
+--   16996-17002 rules/macros.yaml:16:7
+--   17003-17007 rules/detect/workloads.yaml:3781:5
+--   17009-17012 rules/detect/workloads.yaml:4350:5
+--   17013-17019 rules/detect/workloads.yaml:4373:11
+--   17020-17028 rules/detect/workloads.yaml:4377:11
+--   17029-17035 rules/detect/workloads.yaml:4382:19
+--   17036-17055 rules/detect/workloads.yaml:4385:23
+--   17056-17084 rules/detect/workloads.yaml:4387:23
+--   17085-17104 rules/detect/workloads.yaml:4390:23
+--   17105-17133 rules/detect/workloads.yaml:4392:23
+--   17134-17153 rules/detect/workloads.yaml:4395:23
+--   17154-17182 rules/detect/workloads.yaml:4397:23
+--   17183-17191 rules/detect/workloads.yaml:4400:23
+--   17192-17200 rules/detect/workloads.yaml:4402:23
+--   17201-17209 rules/detect/workloads.yaml:4404:23
+--   17210-17230 rules/detect/workloads.yaml:4406:23
+--   17231-17250 rules/detect/workloads.yaml:4409:23
+--   17251-17271 rules/detect/workloads.yaml:4412:23
+--   17272-17276 rules/macros.yaml:49:7
+--   17277-17285 rules/detect/workloads.yaml:4418:13
+--   17286-17304 rules/detect/workloads.yaml:4421:13
+--   17305-17322 rules/detect/workloads.yaml:4426:19
+--   17323-17340 rules/detect/workloads.yaml:4429:19
+--   17341-17346 rules/detect/workloads.yaml:4350:5
+--   17348-17351 rules/detect/workloads.yaml:4571:5
+--   17352-17358 rules/detect/workloads.yaml:4597:11
+--   17359-17366 rules/macros.yaml:67:7
+--   17367-17374 rules/macros.yaml:22:11
+--   17375-17381 rules/macros.yaml:16:7
+--   17382-17386 rules/macros.yaml:49:7
+--   17387-17391 rules/detect/workloads.yaml:4571:5
+--   17393-17396 rules/detect/workloads.yaml:4682:5
+--   17397-17403 rules/detect/workloads.yaml:4697:11
+--   17404-17408 rules/macros.yaml:57:11
+--   17409-17414 rules/macros.yaml:60:15
+--   17415-17421 rules/macros.yaml:62:15
+--   17422-17429 rules/macros.yaml:22:11
+--   17430-17436 rules/macros.yaml:16:7
+--   17437-17441 rules/macros.yaml:49:7
+--   17442-17449 rules/detect/workloads.yaml:4705:9
+--   17450-17453 rules/detect/workloads.yaml:4682:5
+--   17455-17458 rules/detect/workloads.yaml:4918:5
+--   17459-17465 rules/detect/workloads.yaml:4932:11
+--   17466-17472 rules/detect/workloads.yaml:4935:15
+--   17473-17477 rules/macros.yaml:57:11
+--   17478-17483 rules/macros.yaml:60:15
+--   17484-17490 rules/macros.yaml:62:15
+--   17491-17497 rules/detect/workloads.yaml:4938:11
+--   17498-17511 rules/detect/workloads.yaml:4940:11
+--   17512-17516 rules/macros.yaml:49:7
+--   17517-17525 rules/detect/workloads.yaml:4946:13
+--   17526-17532 rules/detect/workloads.yaml:4949:13
+--   17533-17537 rules/detect/workloads.yaml:4918:5
+--   17539-17542 rules/detect/workloads.yaml:5207:5
+--   17543-17549 rules/detect/workloads.yaml:5221:11
+--   17550-17566 rules/detect/workloads.yaml:5226:15
+--   17567-17583 rules/detect/workloads.yaml:5229:15
+--   17584-17600 rules/detect/workloads.yaml:5232:15
+--   17601-17605 rules/macros.yaml:49:7
+--   17606-17610 rules/detect/workloads.yaml:5207:5
+--   17612-17614 rules/noise/drops.yaml:12:5
+--   17615-17619 rules/noise/drops.yaml:19:11
+--   17620-17626 rules/noise/drops.yaml:21:11
+--   17627-17630 rules/noise/drops.yaml:12:5
+--   17632-17638 rules/noise/drops.yaml:38:5
+--   17640-17646 rules/noise/drops.yaml:55:5
+--   17648-17650 rules/noise/drops.yaml:74:5
+--   17651-17657 rules/noise/drops.yaml:86:11
+--   17658-17665 rules/macros.yaml:22:11
+--   17666-17672 rules/macros.yaml:16:7
+--   17673-17678 rules/noise/drops.yaml:74:5
+--   17680-17687 rules/redact/credentials.yaml:97:5
+--   17689-17696 rules/redact/scan.yaml:14:5
+--   17698-17705 rules/redact/secrets.yaml:8:5
+--   17707-17709 rules/redact/tokens.yaml:3:5
+--   17710-17716 rules/redact/tokens.yaml:11:11
+--   17717-17721 rules/redact/tokens.yaml:3:5
+--   17723-17730 rules/redact/tokens.yaml:34:5
+--   17732-17734 rules/redact/tokens.yaml:65:5
+--   17735-17743 rules/redact/tokens.yaml:83:11
+--   17744-17750 rules/redact/tokens.yaml:86:11
+--   17751-17757 rules/redact/tokens.yaml:89:11
+--   17758-17762 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -1781,21 +1781,76 @@ local function candidates(v, spec, keys, blob)
   return hit
 end
 
+-- gsub the candidate patterns over s (below), in a block: the main chunk
+-- may hold only 200 locals, and every rule's block counts the ones above.
+local gsub_all
+do
+-- The patterns anchored at their start ("^" .. pattern), for those whose
+-- matches all begin with the same bytes (spec.anchors), built on first use.
+local function anchored_patterns(spec)
+  local apats, anchors = {}, spec.anchors or {}
+  for i = 1, #spec.patterns do
+    apats[i] = anchors[i] and ("^" .. spec.patterns[i]) or false
+  end
+  spec.apats = apats
+  return apats
+end
+
+-- What gsub(s, pattern i, replacement) returns, for a pattern whose every
+-- match begins with spec.anchors[i]: the pattern is tried, anchored, only
+-- where those bytes occur (a plain find; in the lower-cased string for
+-- (?i)) instead of at every position of s. The matches are gsub's: a match
+-- cannot start anywhere else, and after one the search goes on past its end.
+local function gsub_anchored(s, lower, i, spec, apat)
+  local anchor, hay = spec.anchors[i], s
+  if spec.anchor_ci[i] then
+    lower = lower or slower(s)
+    hay = lower
+  end
+  local p = sfind(hay, anchor, 1, true)
+  if p == nil then return s, 0, lower end
+  local repl, keep = spec.replacement, spec.keep[i]
+  local out, n, pos, count = nil, 0, 1, 0
+  while p do
+    local a, b, kept = sfind(s, apat, p)
+    if a then
+      out = out or {}
+      n = n + 1; out[n] = ssub(s, pos, a - 1)
+      -- a \K pattern's first capture is what precedes the secret: it stays
+      n = n + 1; out[n] = keep and (kept .. repl) or repl
+      count, pos = count + 1, b + 1
+      p = sfind(hay, anchor, pos, true)
+    else
+      p = sfind(hay, anchor, p + 1, true)
+    end
+  end
+  if count == 0 then return s, 0, lower end
+  n = n + 1; out[n] = ssub(s, pos)
+  return tconcat(out, "", 1, n), count, nil
+end
+
 -- gsub the candidate patterns over s, each only if s holds its literal.
-local function gsub_all(s, hit, spec)
+gsub_all = function(s, hit, spec)
   local changed, n, lower, ok = false, 0, nil, false
   local pats, repl, keep, krepl = spec.patterns, spec.gsub_replacement, spec.keep, spec.gsub_keep
+  local apats = spec.apats or anchored_patterns(spec)
   for j = 1, #hit do
     local i = hit[j]
     ok, lower = has_literal(s, lower, spec, i)
     if ok then
-      -- a \K pattern's first capture is what precedes the secret: it stays
-      s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      local apat = apats[i]
+      if apat then
+        s, n, lower = gsub_anchored(s, lower, i, spec, apat)
+      else
+        -- a \K pattern's first capture is what precedes the secret: it stays
+        s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      end
       if n > 0 then changed = true; lower = nil end
     end
   end
   return s, changed
 end
+end -- gsub_all's block
 
 local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)
@@ -2549,6 +2604,7 @@ do
     return S4[v] == true
   end
   PRED[1] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e) or t4(e)))
   end
 end
@@ -2613,6 +2669,8 @@ do
     return type(v) == "string" and (sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info$") ~= nil or sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info%?[^%/]*$") ~= nil)
   end
   PRED[2] = function(e)
+    if type(e["annotations"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)) and not (t6(e) or (t7(e) and t8(e))))
   end
 end
@@ -2672,6 +2730,7 @@ do
     return v == 401
   end
   PRED[3] = function(e)
+    if type(e["user"]) ~= "table" then return false end
     return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)) and not (t6(e) or t7(e)))
   end
 end
@@ -2770,6 +2829,7 @@ do
     return v == "kubernetes.io/kubelet-serving"
   end
   PRED[5] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or (t5(e) and t6(e))))
   end
 end
@@ -2825,6 +2885,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[6] = function(e)
+    if type(e["annotations"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e)) and not t6(e))
   end
 end
@@ -2858,6 +2919,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[7] = function(e)
+    if type(e["responseStatus"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)) and not t4(e))
   end
 end
@@ -2922,6 +2984,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[9] = function(e)
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -2955,6 +3018,8 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[10] = function(e)
+    if type(e["sourceIPs"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -3002,6 +3067,8 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[11] = function(e)
+    if type(e["sourceIPs"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return ((t1(e) or t2(e)) and t3(e) and not t4(e))
   end
 end
@@ -3047,6 +3114,8 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[12] = function(e)
+    if type(e["sourceIPs"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return ((t1(e) or t2(e)) and t3(e) and not t4(e))
   end
 end
@@ -3079,6 +3148,8 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[13] = function(e)
+    if type(e["sourceIPs"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -3130,6 +3201,8 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[14] = function(e)
+    if type(e["responseStatus"]) ~= "table" then return false end
+    if type(e["sourceIPs"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not (t3(e) or t4(e) or t5(e)))
   end
 end
@@ -3158,6 +3231,7 @@ do
     return type(v) == "string" and ssub(v, 1, 8) == "kubeadm/"
   end
   PRED[15] = function(e)
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)))
   end
 end
@@ -3193,6 +3267,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[16] = function(e)
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and not t2(e) and not t3(e) and not t4(e))
   end
 end
@@ -3551,6 +3626,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[21] = function(e)
+    if type(e["requestObject"]) ~= "table" then return false end
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e)) and not t24(e))
   end
 end
@@ -3733,6 +3809,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[23] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)) and ((t4(e) and (not t5(e) or t6(e)) and t7(e) and (t8(e) or t9(e))) or (t10(e) and not t11(e) and t12(e)) or (t13(e) and not t14(e) and t15(e) and (t16(e) or t17(e) or t18(e)))) and not t19(e))
   end
 end
@@ -3882,6 +3959,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[28] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -3952,6 +4030,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[31] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and not t2(e) and not t3(e))
   end
 end
@@ -4019,6 +4098,8 @@ do
     return S5[v] == true
   end
   PRED[33] = function(e)
+    if type(e["requestObject"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
 end
@@ -4047,6 +4128,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[34] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -4073,6 +4155,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[35] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and t2(e) and not t3(e))
   end
 end
@@ -4184,6 +4267,7 @@ do
     return S8[v] == true
   end
   PRED[37] = function(e)
+    if type(e["objectRef"]) ~= "table" and type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
   end
 end
@@ -4313,6 +4397,7 @@ do
     return S9[v] == true
   end
   PRED[38] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
   end
 end
@@ -4362,6 +4447,7 @@ do
     return false
   end
   PRED[39] = function(e)
+    if type(e["impersonatedUser"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or (t3(e) and t4(e) and not t5(e))))
   end
 end
@@ -4409,6 +4495,7 @@ do
     return S4[v] == true
   end
   PRED[40] = function(e)
+    if type(e["impersonatedUser"]) ~= "table" and type(e["user"]) ~= "table" then return false end
     return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
 end
@@ -4495,6 +4582,8 @@ do
     return S6[v] == true
   end
   PRED[42] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
   end
 end
@@ -4836,6 +4925,7 @@ do
     return S23[v] == true
   end
   PRED[43] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
   end
 end
@@ -4923,6 +5013,7 @@ do
     return S7[v] == true
   end
   PRED[44] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
   end
 end
@@ -5158,6 +5249,7 @@ do
     return S16[v] == true
   end
   PRED[45] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
   end
 end
@@ -5196,6 +5288,7 @@ do
     return S4[v] == true
   end
   PRED[46] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (t1(e) and not t2(e) and not (t3(e) or t4(e)))
   end
 end
@@ -5289,6 +5382,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[48] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not t6(e) and not (t7(e) or t8(e)) and not t9(e))
   end
 end
@@ -5417,6 +5511,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[51] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((t1(e) or (t2(e) and t3(e))) and not (t4(e) or t5(e) or t6(e)))
   end
 end
@@ -5474,6 +5569,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[52] = function(e)
+    if type(e["responseStatus"]) ~= "table" then return false end
     return (t1(e) and not (t2(e) or t3(e)) and not (t4(e) or t5(e) or t6(e)))
   end
 end
@@ -6582,6 +6678,7 @@ do
     return K[76][v] == true
   end
   PRED[53] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e) or (T[68](e) and T[69](e))))
   end
 end
@@ -7988,6 +8085,7 @@ do
     return K[76][v] == true
   end
   PRED[54] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or ((T[60](e) or T[61](e) or T[62](e) or T[63](e)) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e) or T[81](e) or (T[82](e) and (T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e))))) or T[101](e) or T[102](e) or T[103](e) or T[104](e)) and not (T[105](e) or (T[106](e) and T[107](e) and T[108](e)) or T[109](e) or T[110](e) or (T[111](e) and T[112](e))))
   end
 end
@@ -8064,6 +8162,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[55] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (not t1(e) and (t2(e) or (t3(e) and t4(e))) and t5(e) and not (t6(e) or t7(e)) and not (t8(e) and t9(e)) and not t10(e))
   end
 end
@@ -8207,6 +8306,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[57] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e)) or t8(e) or t9(e) or (t10(e) and not t11(e))) and not t12(e))
   end
 end
@@ -9627,6 +9727,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[58] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -12253,6 +12354,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[59] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or ((T[92](e) or T[93](e) or T[94](e) or T[95](e)) and (T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or (T[122](e) and (T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e) or T[145](e) or T[146](e) or T[147](e) or T[148](e))))) or T[149](e) or T[150](e)) and not (T[151](e) or (T[152](e) and T[153](e) and T[154](e)) or T[155](e) or T[156](e)))
   end
 end
@@ -13320,6 +13422,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[60] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -14607,6 +14710,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[61] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -16897,6 +17001,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[62] = function(e)
+    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or ((T[84](e) or T[85](e) or T[86](e) or T[87](e)) and (T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or (T[114](e) and (T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e))))) or T[141](e) or T[142](e)) and not (T[143](e) or (T[144](e) and T[145](e) and T[146](e)) or T[147](e) or T[148](e)))
   end
 end
@@ -17234,6 +17339,8 @@ do
     return false
   end
   PRED[63] = function(e)
+    if type(e["requestObject"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and t18(e) and not (t19(e) or t20(e)))))
   end
 end
@@ -17278,6 +17385,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[64] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
     return (not t1(e) and t2(e) and not (t3(e) or t4(e)) and not t5(e))
   end
 end
@@ -17423,6 +17531,7 @@ do
     return type(v) == "string" and ssub(v, 1, 20) == "cm-acme-http-solver-"
   end
   PRED[66] = function(e)
+    if type(e["requestObject"]) ~= "table" then return false end
     return (not t1(e) and (t2(e) or t3(e) or (t4(e) and t5(e))) and t6(e) and not t7(e) and not (t8(e) or (t9(e) and t10(e))))
   end
 end
@@ -17495,6 +17604,7 @@ do
     return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
   end
   PRED[67] = function(e)
+    if type(e["requestObject"]) ~= "table" then return false end
     return (not t1(e) and (t2(e) or t3(e) or t4(e)) and not t5(e))
   end
 end
@@ -17561,6 +17671,8 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[71] = function(e)
+    if type(e["objectRef"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" then return false end
     return (t1(e) and (t2(e) or t3(e)))
   end
 end
@@ -17580,7 +17692,7 @@ do
   PRED[73] = function(e)
     return true
   end
-  REDACT[73] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "hvs%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "hvb%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "npm_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "pypi%-AgEIcHlwaS5vcmc[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "SG%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "dop_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "doo_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "dor_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "sk%-ant%-api[0-9][0-9]%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "sk%-ant%-admin[0-9][0-9]%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+T3BlbkFJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "AGE%-SECRET%-KEY%-1[02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z]", "shpat_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shpca_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shppa_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shpss_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "dapi[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "hf_[A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z]", "glrt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "gldt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glptt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glft%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glsoat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glcbt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glimt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "gloas%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glsa_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "dckr_pat_[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "SK[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "(hooks%.slack%.com/services/)[%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z]+", "(hooks%.slack%.com/workflows/)[%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z]+", "([Aa][Cc][Cc][Oo][Uu][Nn][Tt][Kk][Ee][Yy]=)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "([Ss][Hh][Aa][Rr][Ee][Dd][Aa][Cc][Cc][Ee][Ss][Ss][Kk][Ee][Yy]=)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*UFJJVkFURSBL[%+/-9%=A-Za-z]*", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*SVZBVEUgS0VZ[%+/-9%=A-Za-z]*", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*UklWQVRFIEtF[%+/-9%=A-Za-z]*", "%[%]byte{0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49, 0x4e[^%}]*}", "(Invalid value: \092*\034)[^%\034%\092]+", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Bb][Ee][Aa][Rr][Ee][Rr][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Bb][Aa][Ss][Ii][Cc][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Tt][Oo][Kk][Ee][Nn][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Dd][Ii][Gg][Ee][Ss][Tt][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Aa][Pp][Ii][Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Aa][Pp][Ii]%-[Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Ss][Ss][Oo]%-[Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Bb][Ee][Aa][Rr][Ee][Rr][\009-\013 ]+)[%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~]+", "(<[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]>)[^%<]+", "(<[Pp][Aa][Ss][Ss][Ww][Dd]>)[^%<]+", "(<[Ss][Ee][Cc][Rr][Ee][Tt]>)[^%<]+", "(<[Tt][Oo][Kk][Ee][Nn]>)[^%<]+", "(<[Aa][Pp][Ii][Kk][Ee][Yy]>)[^%<]+", "(<[Aa][Pp][Ii]%-[Kk][Ee][Yy]>)[^%<]+", "(<[Aa][Pp][Ii]_[Kk][Ee][Yy]>)[^%<]+", "(<[Pp][Aa][Ss][Ss][Pp][Hh][Rr][Aa][Ss][Ee]>)[^%<]+", "(<[Pp][Rr][Ii][Vv][Aa][Tt][Ee][Kk][Ee][Yy]>)[^%<]+", "(<[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Kk][Ee][Yy]>)[^%<]+", "([Hh][Tt][Tt][Pp][Ss]?://)[%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z]+@", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "(\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "[a-z][%+%-%.0-9a-z]*://[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Uu][Tt][Hh]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "hvs.", "hvb.", "npm_", "pypi-AgEIcHlwaS5vcmc", "SG.", "dop_v1_", "doo_v1_", "dor_v1_", "sk-ant-api", "sk-ant-admin", "T3BlbkFJ", "AGE-SECRET-KEY-1", "shpat_", "shpca_", "shppa_", "shpss_", "dapi", "hf_", "glrt-", "gldt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "gloas-", "glsa_", "dckr_pat_", "SK", "hooks.slack.com/services/", "hooks.slack.com/workflows/", "accountkey=", "sharedaccesskey=", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "[]byte{0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49, 0x4e", "Invalid value: ", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "bearer", "<password>", "<passwd>", "<secret>", "<token>", "<apikey>", "<api-key>", "<api_key>", "<passphrase>", "<privatekey>", "<private-key>", "http", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "secret_access_key", "access_key", "api_key", "api-key", "apikey", "access_token", "access-token", "auth_token", "auth-token", "token", "secret" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true }, keep = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]", whole = true }
+  REDACT[73] = { mode = "scan", replacement = "[REDACTED]", paths = {  }, patterns = { "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-.*%-%-%-%-%-END [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "%-%-%-%-%-BEGIN [ 0-9A-Z]*PRIVATE KEY BLOCK%-%-%-%-%-[\009-\013 %+%,%-/-:%=A-Z%\092a-z]*", "eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.eyJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+%.[%-0-9A-Z%_a-z]*", "ghp_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "gho_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghu_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghs_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "ghr_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "github_pat_[0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z][0-9A-Z%_a-z]", "glpat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "xox[abprs]%-[%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z][%-0-9A-Za-z]+", "[rs]k_live_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]+", "AKIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ASIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ABIA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "ACCA[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]", "AIza[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "hvs%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "hvb%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "npm_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]", "pypi%-AgEIcHlwaS5vcmc[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "SG%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]%.[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "dop_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "doo_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "dor_v1_[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "sk%-ant%-api[0-9][0-9]%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "sk%-ant%-admin[0-9][0-9]%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+T3BlbkFJ[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "AGE%-SECRET%-KEY%-1[02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z][02-9AC-HJ-NP-Z]", "shpat_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shpca_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shppa_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "shpss_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "dapi[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]", "hf_[A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z][A-Za-z]", "glrt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "gldt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glptt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glft%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glsoat%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glcbt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glimt%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "gloas%-[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]+", "glsa_[0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z][0-9A-Za-z]_[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "dckr_pat_[%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z][%-0-9A-Z%_a-z]", "SK[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]", "(hooks%.slack%.com/services/)[%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z]+", "(hooks%.slack%.com/workflows/)[%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z][%+%-/-9A-Z%_a-z]+", "([Aa][Cc][Cc][Oo][Uu][Nn][Tt][Kk][Ee][Yy]=)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "([Ss][Hh][Aa][Rr][Ee][Dd][Aa][Cc][Cc][Ee][Ss][Ss][Kk][Ee][Yy]=)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*UFJJVkFURSBL[%+/-9%=A-Za-z]*", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*SVZBVEUgS0VZ[%+/-9%=A-Za-z]*", "LS0tLS1CRUdJTi[%+/-9%=A-Za-z]*UklWQVRFIEtF[%+/-9%=A-Za-z]*", "%[%]byte{0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49, 0x4e[^%}]*}", "(Invalid value: \092*\034)[^%\034%\092]+", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Bb][Ee][Aa][Rr][Ee][Rr][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Bb][Aa][Ss][Ii][Cc][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Tt][Oo][Kk][Ee][Nn][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Dd][Ii][Gg][Ee][Ss][Tt][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Aa][Pp][Ii][Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Aa][Pp][Ii]%-[Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]\092*\034?[\009-\013 ]*[%:%=]?[\009-\013 ]*\092*\034?[\009-\013 ]*)[Ss][Ss][Oo]%-[Kk][Ee][Yy][\009-\013 ]+[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%\092%}\128-\191][^\009-\013 %\034%&%,%;%\092%}]*", "([Bb][Ee][Aa][Rr][Ee][Rr][\009-\013 ]+)[%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~][%+%-.-9%=A-Z%_a-z%~]+", "(<[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]>)[^%<]+", "(<[Pp][Aa][Ss][Ss][Ww][Dd]>)[^%<]+", "(<[Ss][Ee][Cc][Rr][Ee][Tt]>)[^%<]+", "(<[Tt][Oo][Kk][Ee][Nn]>)[^%<]+", "(<[Aa][Pp][Ii][Kk][Ee][Yy]>)[^%<]+", "(<[Aa][Pp][Ii]%-[Kk][Ee][Yy]>)[^%<]+", "(<[Aa][Pp][Ii]_[Kk][Ee][Yy]>)[^%<]+", "(<[Pp][Aa][Ss][Ss][Pp][Hh][Rr][Aa][Ss][Ee]>)[^%<]+", "(<[Pp][Rr][Ii][Vv][Aa][Tt][Ee][Kk][Ee][Yy]>)[^%<]+", "(<[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Kk][Ee][Yy]>)[^%<]+", "([Hh][Tt][Tt][Pp][Ss]?://)[%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z][%-%.0-9A-Z%_a-z]+@", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Kk][Ee][Yy]%-[Dd][Aa][Tt][Aa]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]: *)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\034: *\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "([Tt][Oo][Kk][Ee][Nn]\092\034: *\092\034)[%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z][%+%-.-9%=A-Z%_a-z]+", "(\092*\034[Aa][Uu][Tt][Hh]\092*\034: *\092*\034)[%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z][%+/-9%=A-Za-z]+", "(://)[^\009-\013 %\034%/%:%@]+:[^\009-\013 %\034%/%@]+@", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Pp][Aa][Ss][Ss][Ww][Dd]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]_[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Cc][Ll][Ii][Ee][Nn][Tt][Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]_[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii]%-[Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Pp][Ii][Kk][Ee][Yy]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Cc][Cc][Ee][Ss][Ss]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Uu][Tt][Hh]_[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Tt][Oo][Kk][Ee][Nn]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*", "([Ss][Ee][Cc][Rr][Ee][Tt]\092*\034?[\009-\013 ]*[%:%=][\009-\013 ]*\092*\034?)[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][\128-\191]*[^\009-\013 %\034%&%,%;%[%\092%}\128-\191][^\009-\013 %\034%&%,%;%[%\092%}]*" }, literals = { "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY BLOCK-----", "PRIVATE KEY-----", "PRIVATE KEY BLOCK-----", ".eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "k_live_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "hvs.", "hvb.", "npm_", "pypi-AgEIcHlwaS5vcmc", "SG.", "dop_v1_", "doo_v1_", "dor_v1_", "sk-ant-api", "sk-ant-admin", "T3BlbkFJ", "AGE-SECRET-KEY-1", "shpat_", "shpca_", "shppa_", "shpss_", "dapi", "hf_", "glrt-", "gldt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "gloas-", "glsa_", "dckr_pat_", "SK", "hooks.slack.com/services/", "hooks.slack.com/workflows/", "accountkey=", "sharedaccesskey=", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "[]byte{0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49, 0x4e", "Invalid value: ", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "bearer", "<password>", "<passwd>", "<secret>", "<token>", "<apikey>", "<api-key>", "<api_key>", "<passphrase>", "<privatekey>", "<private-key>", "http", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", "\034auth", "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "secret_access_key", "access_key", "api_key", "api-key", "apikey", "access_token", "access-token", "auth_token", "auth-token", "token", "secret" }, ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true }, keep = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true }, anchors = { "-----BEGIN ", "-----BEGIN ", "-----BEGIN ", "-----BEGIN ", "-----BEGIN ", "-----BEGIN ", "eyJ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", false, "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "hvs.", "hvb.", "npm_", "pypi-AgEIcHlwaS5vcmc", "SG.", "dop_v1_", "doo_v1_", "dor_v1_", "sk-ant-api", "sk-ant-admin", false, "AGE-SECRET-KEY-1", "shpat_", "shpca_", "shppa_", "shpss_", "dapi", "hf_", "glrt-", "gldt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-", "gloas-", "glsa_", "dckr_pat_", "SK", "hooks.slack.com/services/", "hooks.slack.com/workflows/", "accountkey=", "sharedaccesskey=", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTi", "[]byte{0x2d, 0x2d, 0x2d, 0x2d, 0x2d, 0x42, 0x45, 0x47, 0x49, 0x4e", "Invalid value: ", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "authorization", "bearer", "<password>", "<passwd>", "<secret>", "<token>", "<apikey>", "<api-key>", "<api_key>", "<passphrase>", "<privatekey>", "<private-key>", "http", "client-key-data:", "client-key-data\034:", "client-key-data\092\034:", "token:", "token\034:", "token\092\034:", false, "://", "password", "passwd", "client_secret", "client-secret", "clientsecret", "secret_key", "secret-key", "secretkey", "secret_access_key", "access_key", "api_key", "api-key", "apikey", "access_token", "access-token", "auth_token", "auth-token", "token", "secret" }, anchor_ci = { false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]", whole = true }
 end
 
 -- [74] redact mask-secret-values
@@ -17646,7 +17758,7 @@ do
   PRED[77] = function(e)
     return (t1(e) or t2(e) or t3(e))
   end
-  REDACT[77] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" }, { "log" } }, patterns = { "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss]=)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa])[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Ww][Dd]=)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Dd])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?=)[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Aa])[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd])[^%&%+]+", "([Aa][Uu][Tt][Hh]=)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa]%%20)[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Ww][Dd]=%+)[^%&%+]+", "([Pp][Ww][Dd]=%%20)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa]%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd]%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa]%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd]%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd]%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa]%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa]%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd]%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd]%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa]%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa]%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd]%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd]%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]=%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]=%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa]%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]%%20)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%%20)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(=%-p)[^%&%+]+", "(%+%-p)[^%&%+]+", "(%%20%-p)[^%&%+]+", "(=%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-a&command=)[^%&%+]+", "(=%-a%+)[^%&%+]+", "(=%-a%%20)[^%&%+]+", "(%+%-a&command=)[^%&%+]+", "(%+%-a%+)[^%&%+]+", "(%+%-a%%20)[^%&%+]+", "(%%20%-a&command=)[^%&%+]+", "(%%20%-a%+)[^%&%+]+", "(%%20%-a%%20)[^%&%+]+", "=%-u[^%%%&%+%:]*:[^%&%+]*", "=%-u[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u&command=[^%%%&%+%:]*:[^%&%+]*", "=%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%+[^%%%&%+%:]*:[^%&%+]*", "=%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%%20[^%%%&%+%:]*:[^%&%+]*", "=%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u[^%%%&%+%:]*:[^%&%+]*", "%+%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%+[^%%%&%+%:]*:[^%&%+]*", "%+%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u[^%%%&%+%:]*:[^%&%+]*", "%%20%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*:[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%+[^%%%&%+%:]*:[^%&%+]*", "%-%-user%+[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user=[^%%%&%+%:]*:[^%&%+]*", "%-%-user=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*%%3A[^%&%+]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[^%&]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]:[^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]:[^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]%%3[Aa][^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&%+]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%+[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%+[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%%20[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%+[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%%20[^%&%+]+", "://[^%&%+%/%:%@]+:[^%&%+%/%@]+@", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*:[^%&%+%/%@]*%%40", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*%%3[Aa][^%&%+%/%@]*%%40", "(%%3[Aa]%%2[Ff]%%2[Ff])[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][^%%%&%+%/%@]*%%40", "(://)[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][^%&%+%/%:%@]*@", "([%&%?][Kk][Ee][Yy]=)[^%&]+", "([%&%?][Ss][Ii][Gg]=)[^%&]+", "([%&%?][Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Jj][Ww][Tt]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Ss][Ee][Cc][Uu][Rr][Ii][Tt][Yy]%-[Tt][Oo][Kk][Ee][Nn]=)[^%&]+", "([%&%?][Xx]%-[Gg][Oo][Oo][Gg]%-[Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Ii][Dd]_[Tt][Oo][Kk][Ee][Nn]=)[^%&]+" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password%3d+", "password%3d%20", "password=+", "password=%20", "password%3a+", "password%3a%20", "passwd%3d+", "passwd%3d%20", "passwd=+", "passwd=%20", "passwd%3a+", "passwd%3a%20", "pass%3d+", "pass%3d%20", "pass=+", "pass=%20", "pass%3a+", "pass%3a%20", "pwd%3d+", "pwd%3d%20", "pwd=+", "pwd=%20", "pwd%3a+", "pwd%3a%20", "secret%3d+", "secret%3d%20", "secret=+", "secret=%20", "secret%3a+", "secret%3a%20", "token%3d+", "token%3d%20", "token=+", "token=%20", "token%3a+", "token%3a%20", "key%3d+", "key%3d%20", "key=+", "key=%20", "key%3a+", "key%3a%20", "auth%3d+", "auth%3d%20", "auth=+", "auth=%20", "auth%3a+", "auth%3a%20", "password%22%3a%22", "password%22%3a+%22", "password%22%3a%20%22", "passwd%22%3a%22", "passwd%22%3a+%22", "passwd%22%3a%20%22", "secret%22%3a%22", "secret%22%3a+%22", "secret%22%3a%20%22", "token%22%3a%22", "token%22%3a+%22", "token%22%3a%20%22", "api_key%22%3a%22", "api_key%22%3a+%22", "api_key%22%3a%20%22", "apikey%22%3a%22", "apikey%22%3a+%22", "apikey%22%3a%20%22", "secret_access_key&command=", "secret_access_key+", "secret_access_key%20", "session_token&command=", "session_token+", "session_token%20", "password&command=", "password+", "password%20", "passwd&command=", "passwd+", "passwd%20", "pass&command=", "pass+", "pass%20", "pwd&command=", "pwd+", "pwd%20", "token&command=", "token+", "token%20", "secret&command=", "secret+", "secret%20", "api-key&command=", "api-key+", "api-key%20", "apikey&command=", "apikey+", "apikey%20", "access-key&command=", "access-key+", "access-key%20", "auth-token&command=", "auth-token+", "auth-token%20", "client-secret&command=", "client-secret+", "client-secret%20", "=-p", "+-p", "%20-p", "=-p&command=", "=-p+", "=-p%20", "+-p&command=", "+-p+", "+-p%20", "%20-p&command=", "%20-p+", "%20-p%20", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "%3a%2f%2f", "://", "key=", "sig=", "signature=", "jwt=", "x-amz-signature=", "x-amz-credential=", "x-amz-security-token=", "x-goog-signature=", "id_token=" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, false, true, true, true, true, true, true, true, true, true }, keep = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]" }
+  REDACT[77] = { mode = "scrub", replacement = "[REDACTED]", paths = { { "requestURI" }, { "log" } }, patterns = { "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd])[^%&%+]+", "([Pp][Aa][Ss][Ss]=)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa])[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd])[^%&%+]+", "([Pp][Ww][Dd]=)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd])[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd])[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Aa][Cc][Cc][Ee][Ss][Ss][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Dd])[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]=)[^%&%+]+", "([Pp][Rr][Ii][Vv][Aa][Tt][Ee][%-%_]?[Kk][Ee][Yy]%%3[Aa])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Dd])[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?=)[^%&%+]+", "([Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll][Ss]?%%3[Aa])[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd])[^%&%+]+", "([Aa][Uu][Tt][Hh]=)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa])[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Dd]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]=%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]=%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa]%+)[^%&%+]+", "([Pp][Aa][Ss][Ss]%%3[Aa]%%20)[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd]%+)[^%&%+]+", "([Pp][Ww][Dd]%%3[Dd]%%20)[^%&%+]+", "([Pp][Ww][Dd]=%+)[^%&%+]+", "([Pp][Ww][Dd]=%%20)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa]%+)[^%&%+]+", "([Pp][Ww][Dd]%%3[Aa]%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Dd]%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]=%%20)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%3[Aa]%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd]%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Dd]%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]=%%20)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa]%+)[^%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%3[Aa]%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd]%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Dd]%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]=%%20)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa]%+)[^%&%+]+", "([Aa][Pp][Ii][%-%_]?[Kk][Ee][Yy]%%3[Aa]%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd]%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Dd]%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]=%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]=%%20)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa]%+)[^%&%+]+", "([Aa][Uu][Tt][Hh]%%3[Aa]%%20)[^%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Pp][Aa][Ss][Ss][Ww][Dd]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Tt][Oo][Kk][Ee][Nn]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Aa][Pp][Ii]_[Kk][Ee][Yy]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%+%%22)[^%%%&%+]+", "([Aa][Pp][Ii][Kk][Ee][Yy]%%22%%3[Aa]%%20%%22)[^%%%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]%+)[^%&%+]+", "([Ss][Ee][Cc][Rr][Ee][Tt]_[Aa][Cc][Cc][Ee][Ss][Ss]_[Kk][Ee][Yy]%%20)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "([Ss][Ee][Ss][Ss][Ii][Oo][Nn]_[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%+)[^%&%+]+", "(%-%-?[Pp][Aa][Ss][Ss]%%20)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%+)[^%&%+]+", "(%-%-?[Pp][Ww][Dd]%%20)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Pp][Ii][Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%+)[^%&%+]+", "(%-%-?[Aa][Cc][Cc][Ee][Ss][Ss]%-[Kk][Ee][Yy]%%20)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%+)[^%&%+]+", "(%-%-?[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%20)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]&[Cc][Oo][Mm][Mm][Aa][Nn][Dd]=)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%+)[^%&%+]+", "(%-%-?[Cc][Ll][Ii][Ee][Nn][Tt]%-[Ss][Ee][Cc][Rr][Ee][Tt]%%20)[^%&%+]+", "(=%-p)[^%&%+]+", "(%+%-p)[^%&%+]+", "(%%20%-p)[^%&%+]+", "(=%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%+%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p&command=)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p%+)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(%%20%-p%%20)[^%&%+%-\128-\191][\128-\191]*[^%&%+]*", "(=%-a&command=)[^%&%+]+", "(=%-a%+)[^%&%+]+", "(=%-a%%20)[^%&%+]+", "(%+%-a&command=)[^%&%+]+", "(%+%-a%+)[^%&%+]+", "(%+%-a%%20)[^%&%+]+", "(%%20%-a&command=)[^%&%+]+", "(%%20%-a%+)[^%&%+]+", "(%%20%-a%%20)[^%&%+]+", "=%-u[^%%%&%+%:]*:[^%&%+]*", "=%-u[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u&command=[^%%%&%+%:]*:[^%&%+]*", "=%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%+[^%%%&%+%:]*:[^%&%+]*", "=%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "=%-u%%20[^%%%&%+%:]*:[^%&%+]*", "=%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u[^%%%&%+%:]*:[^%&%+]*", "%+%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%+%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%+[^%%%&%+%:]*:[^%&%+]*", "%+%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%+%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u[^%%%&%+%:]*:[^%&%+]*", "%%20%-u[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*:[^%&%+]*", "%%20%-u&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%+[^%%%&%+%:]*%%3A[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*:[^%&%+]*", "%%20%-u%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*:[^%&%+]*", "%-%-user&command=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%+[^%%%&%+%:]*:[^%&%+]*", "%-%-user%+[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%20[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user=[^%%%&%+%:]*:[^%&%+]*", "%-%-user=[^%%%&%+%:]*%%3A[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*:[^%&%+]*", "%-%-user%%3D[^%%%&%+%:]*%%3A[^%&%+]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[^%&]*", "[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]:[^%&]*", "[Xx]%-[Aa][Pp][Ii]%-[Kk][Ee][Yy]%%3[Aa][^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Pp][Rr][Ii][Vv][Aa][Tt][Ee]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Aa][Uu][Tt][Hh]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]:[^%&]*", "[Xx]%-[Vv][Aa][Uu][Ll][Tt]%-[Tt][Oo][Kk][Ee][Nn]%%3[Aa][^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]:[^%&]*", "[Cc][Oo][Oo][Kk][Ii][Ee]%%3[Aa][^%&]*", "[Bb][Ee][Aa][Rr][Ee][Rr]%+[^%&%+]+", "[Bb][Ee][Aa][Rr][Ee][Rr]%%20[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%+[^%&%+]+", "[Bb][Aa][Ss][Ii][Cc]%%20[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%+[^%&%+]+", "[Tt][Oo][Kk][Ee][Nn]%%20[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%+[^%&%+]+", "[Nn][Ee][Gg][Oo][Tt][Ii][Aa][Tt][Ee]%%20[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%+[^%&%+]+", "[Dd][Ii][Gg][Ee][Ss][Tt]%%20[^%&%+]+", "://[^%&%+%/%:%@]+:[^%&%+%/%@]+@", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*:[^%&%+%/%@]*%%40", "%%3[Aa]%%2[Ff]%%2[Ff][^%&%+%/%@]*%%3[Aa][^%&%+%/%@]*%%40", "(%%3[Aa]%%2[Ff]%%2[Ff])[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][\128-\191]*[^%%%&%+%/%@\128-\191][^%%%&%+%/%@]*%%40", "(://)[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][\128-\191]*[^%&%+%/%:%@\128-\191][^%&%+%/%:%@]*@", "([%&%?][Kk][Ee][Yy]=)[^%&]+", "([%&%?][Ss][Ii][Gg]=)[^%&]+", "([%&%?][Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Jj][Ww][Tt]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Cc][Rr][Ee][Dd][Ee][Nn][Tt][Ii][Aa][Ll]=)[^%&]+", "([%&%?][Xx]%-[Aa][Mm][Zz]%-[Ss][Ee][Cc][Uu][Rr][Ii][Tt][Yy]%-[Tt][Oo][Kk][Ee][Nn]=)[^%&]+", "([%&%?][Xx]%-[Gg][Oo][Oo][Gg]%-[Ss][Ii][Gg][Nn][Aa][Tt][Uu][Rr][Ee]=)[^%&]+", "([%&%?][Ii][Dd]_[Tt][Oo][Kk][Ee][Nn]=)[^%&]+" }, literals = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "key%3d", "key=", "key%3a", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password%3d+", "password%3d%20", "password=+", "password=%20", "password%3a+", "password%3a%20", "passwd%3d+", "passwd%3d%20", "passwd=+", "passwd=%20", "passwd%3a+", "passwd%3a%20", "pass%3d+", "pass%3d%20", "pass=+", "pass=%20", "pass%3a+", "pass%3a%20", "pwd%3d+", "pwd%3d%20", "pwd=+", "pwd=%20", "pwd%3a+", "pwd%3a%20", "secret%3d+", "secret%3d%20", "secret=+", "secret=%20", "secret%3a+", "secret%3a%20", "token%3d+", "token%3d%20", "token=+", "token=%20", "token%3a+", "token%3a%20", "key%3d+", "key%3d%20", "key=+", "key=%20", "key%3a+", "key%3a%20", "auth%3d+", "auth%3d%20", "auth=+", "auth=%20", "auth%3a+", "auth%3a%20", "password%22%3a%22", "password%22%3a+%22", "password%22%3a%20%22", "passwd%22%3a%22", "passwd%22%3a+%22", "passwd%22%3a%20%22", "secret%22%3a%22", "secret%22%3a+%22", "secret%22%3a%20%22", "token%22%3a%22", "token%22%3a+%22", "token%22%3a%20%22", "api_key%22%3a%22", "api_key%22%3a+%22", "api_key%22%3a%20%22", "apikey%22%3a%22", "apikey%22%3a+%22", "apikey%22%3a%20%22", "secret_access_key&command=", "secret_access_key+", "secret_access_key%20", "session_token&command=", "session_token+", "session_token%20", "password&command=", "password+", "password%20", "passwd&command=", "passwd+", "passwd%20", "pass&command=", "pass+", "pass%20", "pwd&command=", "pwd+", "pwd%20", "token&command=", "token+", "token%20", "secret&command=", "secret+", "secret%20", "api-key&command=", "api-key+", "api-key%20", "apikey&command=", "apikey+", "apikey%20", "access-key&command=", "access-key+", "access-key%20", "auth-token&command=", "auth-token+", "auth-token%20", "client-secret&command=", "client-secret+", "client-secret%20", "=-p", "+-p", "%20-p", "=-p&command=", "=-p+", "=-p%20", "+-p&command=", "+-p+", "+-p%20", "%20-p&command=", "%20-p+", "%20-p%20", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "%3a%2f%2f", "://", "key=", "sig=", "signature=", "jwt=", "x-amz-signature=", "x-amz-credential=", "x-amz-security-token=", "x-goog-signature=", "id_token=" }, ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, false, true, true, true, true, true, true, true, true, true }, keep = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true }, anchors = { "password%3d", "password=", "password%3a", "passwd%3d", "passwd=", "passwd%3a", "pass%3d", "pass=", "pass%3a", "pwd%3d", "pwd=", "pwd%3a", "secret%3d", "secret=", "secret%3a", "token%3d", "token=", "token%3a", "api", "api", "api", "access", "access", "access", "private", "private", "private", "credential", "credential", "credential", "auth%3d", "auth=", "auth%3a", "password%3d+", "password%3d%20", "password=+", "password=%20", "password%3a+", "password%3a%20", "passwd%3d+", "passwd%3d%20", "passwd=+", "passwd=%20", "passwd%3a+", "passwd%3a%20", "pass%3d+", "pass%3d%20", "pass=+", "pass=%20", "pass%3a+", "pass%3a%20", "pwd%3d+", "pwd%3d%20", "pwd=+", "pwd=%20", "pwd%3a+", "pwd%3a%20", "secret%3d+", "secret%3d%20", "secret=+", "secret=%20", "secret%3a+", "secret%3a%20", "token%3d+", "token%3d%20", "token=+", "token=%20", "token%3a+", "token%3a%20", "api", "api", "api", "api", "api", "api", "auth%3d+", "auth%3d%20", "auth=+", "auth=%20", "auth%3a+", "auth%3a%20", "password%22%3a%22", "password%22%3a+%22", "password%22%3a%20%22", "passwd%22%3a%22", "passwd%22%3a+%22", "passwd%22%3a%20%22", "secret%22%3a%22", "secret%22%3a+%22", "secret%22%3a%20%22", "token%22%3a%22", "token%22%3a+%22", "token%22%3a%20%22", "api_key%22%3a%22", "api_key%22%3a+%22", "api_key%22%3a%20%22", "apikey%22%3a%22", "apikey%22%3a+%22", "apikey%22%3a%20%22", "secret_access_key&command=", "secret_access_key+", "secret_access_key%20", "session_token&command=", "session_token+", "session_token%20", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "=-p", "+-p", "%20-p", "=-p&command=", "=-p+", "=-p%20", "+-p&command=", "+-p+", "+-p%20", "%20-p&command=", "%20-p+", "%20-p%20", "=-a&command=", "=-a+", "=-a%20", "+-a&command=", "+-a+", "+-a%20", "%20-a&command=", "%20-a+", "%20-a%20", "=-u", "=-u", "=-u&command=", "=-u&command=", "=-u+", "=-u+", "=-u%20", "=-u%20", "+-u", "+-u", "+-u&command=", "+-u&command=", "+-u+", "+-u+", "+-u%20", "+-u%20", "%20-u", "%20-u", "%20-u&command=", "%20-u&command=", "%20-u+", "%20-u+", "%20-u%20", "%20-u%20", "--user&command=", "--user&command=", "--user+", "--user+", "--user%20", "--user%20", "--user=", "--user=", "--user%3D", "--user%3D", "authorization:", "authorization%3a", "x-api-key:", "x-api-key%3a", "private-token:", "private-token%3a", "x-auth-token:", "x-auth-token%3a", "x-vault-token:", "x-vault-token%3a", "cookie:", "cookie%3a", "bearer+", "bearer%20", "basic+", "basic%20", "token+", "token%20", "negotiate+", "negotiate%20", "digest+", "digest%20", "://", "%3a%2f%2f", "%3a%2f%2f", "%3a%2f%2f", "://", false, false, false, false, false, false, false, false, false }, anchor_ci = { true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, false, false, false, false, false, false, false, false, false, false }, gsub_replacement = "[REDACTED]", gsub_keep = "%1[REDACTED]" }
 end
 
 -- dispatch index: (objectRef.resource, verb) -> rules that can match, per kind

@@ -125,3 +125,45 @@ def test_detections_run_per_plan_as_compiled_functions():
     assert rules[:1] == ["anonymous-request-allowed"] and "impersonation-used" in rules
     ids = [r.id for r in compile_rules(ROOT / "rules").program.of_kind("detect")]
     assert rules == sorted(rules, key=ids.index)
+
+
+# Anchored scan patterns: a pattern whose matches all begin with the same
+# bytes is tried only where they occur. Differential check against the same
+# pack with the anchors taken away (every pattern through plain gsub).
+_PROGRAM = compile_rules(ROOT / "rules").program
+_SCAN = [r.payload for r in _PROGRAM.of_kind("redact") if r.payload.whole_record and r.payload.mode == "scan"][0]
+_ANCHORED_RT = FluentBitLua(LUA, "auditc_filter")
+_PLAIN_LUA = LUA.replace("}, anchors = { ", "}, anchors_off = { ")
+_PLAIN_RT = FluentBitLua(_PLAIN_LUA, "auditc_filter")
+_FRAGMENTS = sorted({a[0].decode("latin-1") for a in _SCAN.anchors if a}) + [
+    "user:pw@", "u:p@h", "eyJhbGciOiJSUzI1NiJ9", ".eyJzdWIiOiJ4In0", ".c2ln", "RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----", "MIIEpAIBAAKCAQEA", "Bearer ", "bEaReR ", "abcdefgh12345678",
+    "0123456789ABCDEFGHIJ", "\\\"", "\": \"", "=", ": ", "\n", " ", "@", "Authorization: ", "TOKEN", "Password=",
+]
+
+
+def test_most_scan_patterns_of_the_pack_are_anchored():
+    assert "://" in [a[0].decode() for a in _SCAN.anchors if a]  # the URL userinfo pattern
+    assert sum(1 for a in _SCAN.anchors if a) >= len(_SCAN.anchors) - 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_FRAGMENTS),
+                          st.text(alphabet="aAzZ09:/@._-=\"\\ \n+%~", max_size=4)), max_size=14).map("".join))
+def test_anchored_patterns_redact_exactly_what_gsub_does(text):
+    event = {**KEPT, "responseStatus": {"code": 422, "message": text, "reason": "Invalid"},
+             "annotations": {"note/" + text[:40]: text}}
+    ours = _ANCHORED_RT.filter([event]).records
+    plain = _PLAIN_RT.filter([event]).records
+    assert [r.record for r in ours] == [r.record for r in plain]
+
+
+def test_the_differential_pack_runs_without_anchors():
+    """The check above compares against something: the pack without anchors
+    loads, scans with plain gsub and redacts."""
+    assert _PLAIN_LUA.count("anchors_off = {") >= 1 and "}, anchors = { " not in _PLAIN_LUA
+    event = {**KEPT, "responseStatus": {"code": 422, "message": "dial postgres://app:Sup3rS3cret@db:5432"}}
+    for rt in (_PLAIN_RT, _ANCHORED_RT):
+        rec = rt.filter([event]).records[0].record
+        assert "auditc" in rec and "error" not in rec["auditc"]
+        assert rec["responseStatus"]["message"] == "dial postgres://[REDACTED]db:5432"

@@ -18,6 +18,7 @@ from auditc.ir import Test as IRTest
 from auditc.ir.evaluate import explain, holds
 from auditc.ir.passes.index import constraint, residual
 from auditc.ir.passes.normal_form import dnf, nnf
+from auditc.ir.passes.required import guard_clauses, required_clauses
 from auditc.ir.passes.simplify import simplify
 from auditc.operators import OPERATOR_NAMES, OPS, Op
 from auditc.paths import parse_path
@@ -322,6 +323,46 @@ def test_index_constraints_and_residual():
     assert constraint(Const(False), verb) == frozenset()
     cons = {"verb": frozenset({"create"}), "objectRef.resource": None}
     assert residual(And((update, a)), cons) == a
+
+
+def test_required_clauses_of_all_any_and_not():
+    req, resp = T("requestObject.spec.x"), T("responseObject.spec.x")
+    assert guard_clauses(req) == [["requestObject"]]
+    assert guard_clauses(T("verb")) == []  # a top-level field itself: nothing to step through
+    assert guard_clauses(T("sourceIPs[*]", Op.CIDR, "10.0.0.0/8")) == [["sourceIPs"]]
+    assert guard_clauses(Or((req, resp))) == [["requestObject", "responseObject"]]
+    assert guard_clauses(Or((req, T("verb")))) == []  # verb alone may hold it
+    assert guard_clauses(And((T("user.username"), Or((req, resp)), Not(T("objectRef.name"))))) == \
+        [["requestObject", "responseObject"], ["user"]]
+    assert guard_clauses(And((req, Or((req, resp))))) == [["requestObject"]]  # the larger clause is implied
+    patch = IRTest(parse_path("requestObject"), Op.JSON_PATCH, ("q",), L)
+    assert guard_clauses(patch) == [["requestObject"]]  # a patch document is a list
+    assert required_clauses(Const(False)) == frozenset({frozenset()})
+    assert guard_clauses(Or((Const(False), req))) == [["requestObject"]]
+
+
+_GUARD_TESTS = [T("requestObject.a"), T("responseObject.a"), T("requestObject.items[*]", Op.EXISTS),
+                T("verb"), T("user.groups[*]")]
+_preds = st.recursive(st.sampled_from(_GUARD_TESTS) | st.sampled_from([Const(True), Const(False)]),
+                      lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3).map(lambda x: And(tuple(x))),
+                                              st.lists(inner, min_size=1, max_size=3).map(lambda x: Or(tuple(x))),
+                                              inner.map(Not)), max_leaves=8)
+_tops = st.one_of(st.none(), st.just("x"), st.just([1]), st.fixed_dictionaries({}, optional={
+    "a": st.sampled_from(["x", "y"]), "items": st.lists(st.sampled_from([1, None]), max_size=2)}))
+
+
+@settings(max_examples=400, deadline=None)
+@given(pred=_preds, ro=_tops, rs=_tops, user=_tops, verb=st.sampled_from(["x", "y"]))
+def test_a_predicate_that_holds_meets_every_required_clause(pred, ro, rs, user, verb):
+    """Soundness of the guard: whenever the reference evaluator says the
+    predicate holds, every clause names a top-level field that is a map."""
+    event = {"verb": verb}
+    for key, v in (("requestObject", ro), ("responseObject", rs), ("user", user)):
+        if v is not None:
+            event[key] = v
+    if holds(pred, event):
+        for clause in guard_clauses(pred):
+            assert any(isinstance(event.get(k), dict) for k in clause), (clause, event)
 
 
 def test_explain_names_the_false_condition_and_what_it_saw():

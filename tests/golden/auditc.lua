@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1255-1258 tests/golden/rules/golden.yaml:15:5
---   1259-1267 tests/golden/rules/golden.yaml:12:11
---   1268-1276 tests/golden/rules/golden.yaml:27:9
---   1277-1280 tests/golden/rules/golden.yaml:15:5
---   1282-1285 tests/golden/rules/golden.yaml:29:5
---   1286-1305 tests/golden/rules/golden.yaml:40:11
---   1306-1309 tests/golden/rules/golden.yaml:29:5
---   1311-1314 tests/golden/rules/golden.yaml:42:5
---   1315-1319 tests/golden/rules/golden.yaml:49:11
---   1320-1324 tests/golden/rules/golden.yaml:51:11
---   1325-1331 tests/golden/rules/golden.yaml:53:11
---   1332-1335 tests/golden/rules/golden.yaml:42:5
---   1337-1339 tests/golden/rules/golden.yaml:55:5
---   1340-1344 tests/golden/rules/golden.yaml:59:7
---   1345-1348 tests/golden/rules/golden.yaml:55:5
---   1350-1357 tests/golden/rules/golden.yaml:61:5
+--   1310-1313 tests/golden/rules/golden.yaml:15:5
+--   1314-1322 tests/golden/rules/golden.yaml:12:11
+--   1323-1331 tests/golden/rules/golden.yaml:27:9
+--   1332-1335 tests/golden/rules/golden.yaml:15:5
+--   1337-1340 tests/golden/rules/golden.yaml:29:5
+--   1341-1360 tests/golden/rules/golden.yaml:40:11
+--   1361-1364 tests/golden/rules/golden.yaml:29:5
+--   1366-1369 tests/golden/rules/golden.yaml:42:5
+--   1370-1374 tests/golden/rules/golden.yaml:49:11
+--   1375-1379 tests/golden/rules/golden.yaml:51:11
+--   1380-1386 tests/golden/rules/golden.yaml:53:11
+--   1387-1390 tests/golden/rules/golden.yaml:42:5
+--   1392-1394 tests/golden/rules/golden.yaml:55:5
+--   1395-1399 tests/golden/rules/golden.yaml:59:7
+--   1400-1403 tests/golden/rules/golden.yaml:55:5
+--   1405-1412 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 20
@@ -517,21 +517,76 @@ local function candidates(v, spec, keys, blob)
   return hit
 end
 
+-- gsub the candidate patterns over s (below), in a block: the main chunk
+-- may hold only 200 locals, and every rule's block counts the ones above.
+local gsub_all
+do
+-- The patterns anchored at their start ("^" .. pattern), for those whose
+-- matches all begin with the same bytes (spec.anchors), built on first use.
+local function anchored_patterns(spec)
+  local apats, anchors = {}, spec.anchors or {}
+  for i = 1, #spec.patterns do
+    apats[i] = anchors[i] and ("^" .. spec.patterns[i]) or false
+  end
+  spec.apats = apats
+  return apats
+end
+
+-- What gsub(s, pattern i, replacement) returns, for a pattern whose every
+-- match begins with spec.anchors[i]: the pattern is tried, anchored, only
+-- where those bytes occur (a plain find; in the lower-cased string for
+-- (?i)) instead of at every position of s. The matches are gsub's: a match
+-- cannot start anywhere else, and after one the search goes on past its end.
+local function gsub_anchored(s, lower, i, spec, apat)
+  local anchor, hay = spec.anchors[i], s
+  if spec.anchor_ci[i] then
+    lower = lower or slower(s)
+    hay = lower
+  end
+  local p = sfind(hay, anchor, 1, true)
+  if p == nil then return s, 0, lower end
+  local repl, keep = spec.replacement, spec.keep[i]
+  local out, n, pos, count = nil, 0, 1, 0
+  while p do
+    local a, b, kept = sfind(s, apat, p)
+    if a then
+      out = out or {}
+      n = n + 1; out[n] = ssub(s, pos, a - 1)
+      -- a \K pattern's first capture is what precedes the secret: it stays
+      n = n + 1; out[n] = keep and (kept .. repl) or repl
+      count, pos = count + 1, b + 1
+      p = sfind(hay, anchor, pos, true)
+    else
+      p = sfind(hay, anchor, p + 1, true)
+    end
+  end
+  if count == 0 then return s, 0, lower end
+  n = n + 1; out[n] = ssub(s, pos)
+  return tconcat(out, "", 1, n), count, nil
+end
+
 -- gsub the candidate patterns over s, each only if s holds its literal.
-local function gsub_all(s, hit, spec)
+gsub_all = function(s, hit, spec)
   local changed, n, lower, ok = false, 0, nil, false
   local pats, repl, keep, krepl = spec.patterns, spec.gsub_replacement, spec.keep, spec.gsub_keep
+  local apats = spec.apats or anchored_patterns(spec)
   for j = 1, #hit do
     local i = hit[j]
     ok, lower = has_literal(s, lower, spec, i)
     if ok then
-      -- a \K pattern's first capture is what precedes the secret: it stays
-      s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      local apat = apats[i]
+      if apat then
+        s, n, lower = gsub_anchored(s, lower, i, spec, apat)
+      else
+        -- a \K pattern's first capture is what precedes the secret: it stays
+        s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      end
       if n > 0 then changed = true; lower = nil end
     end
   end
   return s, changed
 end
+end -- gsub_all's block
 
 local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)

@@ -64,6 +64,30 @@ def _set_end(pat: bytes, i: int) -> int:
     return j + 1
 
 
+def leading_literal(pat: bytes) -> tuple[bytes, bool] | None:
+    """The bytes every match starts with, and whether they are to be found
+    case-insensitively (the run came from `[Pp]`-style sets); None when the
+    pattern opens with a class, a quantified item or an anchor.
+
+    A match can then begin only where these bytes occur: the filter finds
+    them with a plain `string.find` and tries the pattern, anchored, only
+    there, where `string.gsub` would try it at every position of the string
+    (quadratic for an opening `[a-z][a-z0-9.]*`, and slow for any long
+    string)."""
+    if pat[:1] == b"^":
+        return None  # anchored already: it is tried once
+    run: list = []
+    for lit, q in _items(pat):
+        if lit is None or q != b"":
+            break
+        run.append(lit)
+    if not run:
+        return None
+    ci = any(b < 0 for b in run)
+    text = bytes(abs(b) for b in run)
+    return (text.lower(), True) if ci else (text, False)
+
+
 def required_literal(pat: bytes) -> tuple[bytes, bool] | None:
     """The longest run of bytes every match contains, and whether it is to be
     found case-insensitively (in the lower-cased string: the run came from

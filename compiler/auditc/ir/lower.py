@@ -17,7 +17,7 @@ import ipaddress
 
 from auditc import model as m
 from auditc.dialect import compile_pattern, scrub_lua
-from auditc.dialect.lua_literal import required_literal
+from auditc.dialect.lua_literal import leading_literal, required_literal
 from auditc.ir.nodes import (
     KIND_ORDER,
     Alert,
@@ -78,7 +78,8 @@ class _Lowering:
         name_literals = None if any(c is None for c in literals) else tuple(dict.fromkeys(c[0] for c in literals))
         return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement,
                                tuple(p for p, _ in scrub), tuple(_precheck(p, keep) for p, keep in scrub),
-                               names, except_names, name_literals, tuple(keep for _, keep in scrub))
+                               names, except_names, name_literals, tuple(keep for _, keep in scrub),
+                               tuple(leading_literal(_without_keep(p, keep)) for p, keep in scrub))
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):
@@ -143,12 +144,17 @@ def _name_patterns(globs: tuple) -> tuple:
 
 
 def _precheck(pattern: bytes, keep: bool):
-    """The literal every match holds; a \\K pattern's first capture
-    parentheses match nothing themselves, so they are left out first."""
+    """The literal every match holds."""
+    return required_literal(_without_keep(pattern, keep))
+
+
+def _without_keep(pattern: bytes, keep: bool) -> bytes:
+    """A \\K pattern's first capture parentheses match nothing themselves:
+    what the pattern matches, without them."""
     if keep:
         close = _capture_end(pattern)
         pattern = pattern[1:close] + pattern[close + 1:]
-    return required_literal(pattern)
+    return pattern
 
 
 def _capture_end(pattern: bytes) -> int:

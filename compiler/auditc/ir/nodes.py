@@ -95,6 +95,10 @@ class Redaction:
     # scrub/scan: per pattern, whether its first capture (what preceded \K in
     # the regex) is kept in front of the replacement
     scrub_keep: tuple = ()
+    # scrub/scan: per pattern, the bytes every match starts with, as
+    # (bytes, case-insensitive?), or None: the filter tries the pattern only
+    # where they occur (dialect/lua_literal.leading_literal)
+    anchors: tuple = ()
 
     @property
     def whole_record(self) -> bool:

@@ -479,21 +479,76 @@ local function candidates(v, spec, keys, blob)
   return hit
 end
 
+-- gsub the candidate patterns over s (below), in a block: the main chunk
+-- may hold only 200 locals, and every rule's block counts the ones above.
+local gsub_all
+do
+-- The patterns anchored at their start ("^" .. pattern), for those whose
+-- matches all begin with the same bytes (spec.anchors), built on first use.
+local function anchored_patterns(spec)
+  local apats, anchors = {}, spec.anchors or {}
+  for i = 1, #spec.patterns do
+    apats[i] = anchors[i] and ("^" .. spec.patterns[i]) or false
+  end
+  spec.apats = apats
+  return apats
+end
+
+-- What gsub(s, pattern i, replacement) returns, for a pattern whose every
+-- match begins with spec.anchors[i]: the pattern is tried, anchored, only
+-- where those bytes occur (a plain find; in the lower-cased string for
+-- (?i)) instead of at every position of s. The matches are gsub's: a match
+-- cannot start anywhere else, and after one the search goes on past its end.
+local function gsub_anchored(s, lower, i, spec, apat)
+  local anchor, hay = spec.anchors[i], s
+  if spec.anchor_ci[i] then
+    lower = lower or slower(s)
+    hay = lower
+  end
+  local p = sfind(hay, anchor, 1, true)
+  if p == nil then return s, 0, lower end
+  local repl, keep = spec.replacement, spec.keep[i]
+  local out, n, pos, count = nil, 0, 1, 0
+  while p do
+    local a, b, kept = sfind(s, apat, p)
+    if a then
+      out = out or {}
+      n = n + 1; out[n] = ssub(s, pos, a - 1)
+      -- a \K pattern's first capture is what precedes the secret: it stays
+      n = n + 1; out[n] = keep and (kept .. repl) or repl
+      count, pos = count + 1, b + 1
+      p = sfind(hay, anchor, pos, true)
+    else
+      p = sfind(hay, anchor, p + 1, true)
+    end
+  end
+  if count == 0 then return s, 0, lower end
+  n = n + 1; out[n] = ssub(s, pos)
+  return tconcat(out, "", 1, n), count, nil
+end
+
 -- gsub the candidate patterns over s, each only if s holds its literal.
-local function gsub_all(s, hit, spec)
+gsub_all = function(s, hit, spec)
   local changed, n, lower, ok = false, 0, nil, false
   local pats, repl, keep, krepl = spec.patterns, spec.gsub_replacement, spec.keep, spec.gsub_keep
+  local apats = spec.apats or anchored_patterns(spec)
   for j = 1, #hit do
     local i = hit[j]
     ok, lower = has_literal(s, lower, spec, i)
     if ok then
-      -- a \K pattern's first capture is what precedes the secret: it stays
-      s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      local apat = apats[i]
+      if apat then
+        s, n, lower = gsub_anchored(s, lower, i, spec, apat)
+      else
+        -- a \K pattern's first capture is what precedes the secret: it stays
+        s, n = sgsub(s, pats[i], keep[i] and krepl or repl)
+      end
       if n > 0 then changed = true; lower = nil end
     end
   end
   return s, changed
 end
+end -- gsub_all's block
 
 local function scrub_walk(v, hit, spec, keys)
   local tv = type(v)

@@ -38,12 +38,15 @@ from auditc.ir import (
     iter_tests,
 )
 from auditc.operators import Op
+from auditc.ir.passes.required import guard_clauses
 from auditc.paths import WILDCARD
 from auditc.severity import SEVERITY_RANK
 
 # LuaJIT allows 60 upvalues per function; above this many tests a rule's
 # predicate reaches them through a table instead of locals.
 MAX_LOCAL_TESTS = 40
+# predicates of this many tests or more open with a guard on the maps they need
+GUARD_MIN_TESTS = 3
 # Pattern tests with more Lua patterns than this search a shared table
 # (find_any) instead of an inline `or` chain: pattern lists such as the
 # sensitive host paths appear in dozens of tests.
@@ -175,13 +178,28 @@ def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
             with w.source(test.loc):
                 _emit_test(w, consts, test, names[test], i, use_table)
         w.line(f"PRED[{rule.number}] = function(e)")
-        w.indent().line(f"return {_cond_expr(rule.residual, names)}")
+        w.indent()
+        if len(tests) >= GUARD_MIN_TESTS:
+            _emit_guard(w, guard_clauses(rule.residual))
+        w.line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
         w.line("end")
         if isinstance(rule.payload, Redaction):
             _emit_redaction(w, rule.number, rule.payload)
         w.dedent()
         w.line("end")
+
+
+def _emit_guard(w: LuaWriter, clauses: list) -> None:
+    """Return false at once when none of the top-level maps of a clause the
+    predicate cannot hold without is there (ir/passes/required.py): a rule
+    testing a pod spec at a dozen template locations answers a write that
+    logs no body in two lookups."""
+    for clause in clauses:
+        if not clause:  # the predicate never holds; its own text says so
+            continue
+        missing = " and ".join(f'type(e[{lua_string(k)}]) ~= "table"' for k in clause)
+        w.line(f"if {missing} then return false end")
 
 
 def _scan_min(scans: list) -> int:
@@ -225,8 +243,11 @@ def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
         lits = ", ".join(lua_string(c[0]) if c else "false" for c in red.prechecks)
         ci = ", ".join("true" if c and c[1] else "false" for c in red.prechecks)
         keep = ", ".join("true" if k else "false" for k in red.scrub_keep)
+        anchors = ", ".join(lua_string(a[0]) if a else "false" for a in red.anchors)
+        anchor_ci = ", ".join("true" if a and a[1] else "false" for a in red.anchors)
         gsub_repl = red.replacement.replace("%", "%%")
         scrub = (f", patterns = {{ {pats} }}, literals = {{ {lits} }}, ci = {{ {ci} }}, keep = {{ {keep} }}, "
+                 f"anchors = {{ {anchors} }}, anchor_ci = {{ {anchor_ci} }}, "
                  f"gsub_replacement = {lua_string(gsub_repl)}, gsub_keep = {lua_string('%1' + gsub_repl)}")
     if red.mode == "credentials":
         names = ", ".join(lua_string(p) for p in red.names)
