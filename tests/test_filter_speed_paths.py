@@ -167,3 +167,28 @@ def test_the_differential_pack_runs_without_anchors():
         rec = rt.filter([event]).records[0].record
         assert "auditc" in rec and "error" not in rec["auditc"]
         assert rec["responseStatus"]["message"] == "dial postgres://[REDACTED]db:5432"
+
+
+def test_a_repeated_object_copy_is_redacted_the_same_every_time():
+    """cred_text remembers what it made of long strings (last-applied
+    copies repeat from event to event): the second, third... event gets the
+    same answer, escapes and all, and a changed copy is read afresh."""
+    rt = FluentBitLua(LUA, "auditc_filter")
+
+    def patch(pw: str, note: str) -> dict:
+        applied = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "app", "annotations": {
+            "note": note}}, "data": {"app.env": f"DB_PASSWORD={pw}\nMODE=\"prod\"\n", "db_password": pw}}
+        return {**KEPT, "level": "Request", "verb": "patch",
+                "objectRef": {"resource": "configmaps", "namespace": "shop", "name": "app", "apiVersion": "v1"},
+                "requestObject": {"metadata": {"annotations": {
+                    "kubectl.kubernetes.io/last-applied-configuration": json.dumps(applied) + "\n"}}}}
+
+    first = [rt.filter([patch("Planted-Memo-1", 'say "hi"\\n' * 30)]).records[0].record for _ in range(3)]
+    assert first[0] == first[1] == first[2]
+    assert "Planted-Memo-1" not in json.dumps(first[0])
+    again = rt.filter([patch("Planted-Memo-2", 'say "hi"\\n' * 30)]).records[0].record
+    assert "Planted-Memo-2" not in json.dumps(again)
+    applied_out = json.loads(again["requestObject"]["metadata"]["annotations"][
+        "kubectl.kubernetes.io/last-applied-configuration"])
+    assert applied_out["data"]["db_password"] == "[REDACTED]"
+    assert applied_out["metadata"]["annotations"]["note"] == 'say "hi"\\n' * 30

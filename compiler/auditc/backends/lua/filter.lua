@@ -702,13 +702,28 @@ local function utf8_char(cp)
                0x80 + floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
 end
 
+-- Byte tests and plain finds, not patterns: LuaJIT compiles those, and an
+-- object copy in last-applied-configuration has thousands of tokens.
 local function j_ws(s, i)
-  local _, e = sfind(s, "^[ \t\r\n]*", i)
-  return e + 1
+  local c = sbyte(s, i)
+  while c == 32 or c == 10 or c == 13 or c == 9 do
+    i = i + 1
+    c = sbyte(s, i)
+  end
+  return i
 end
+
+-- Where the text being decoded has its next backslash at or after the
+-- current string (HUGE: none), so that a string without escapes is one
+-- plain find of its closing quote. Reset by json_decode.
+local J_NEXT_BS = HUGE
 
 local function j_string(s, i) -- s[i] is the opening quote
   local j, buf, n = i + 1, nil, 0
+  local q = sfind(s, '"', j, true)
+  if q == nil then error("unterminated string", 0) end
+  if J_NEXT_BS < j then J_NEXT_BS = sfind(s, "\\", j, true) or HUGE end
+  if J_NEXT_BS > q then return ssub(s, j, q - 1), q + 1 end
   while true do
     local a = sfind(s, '["\\]', j)
     if a == nil then error("unterminated string", 0) end
@@ -780,9 +795,9 @@ j_value = function(s, i, depth)
   local c = sbyte(s, i)
   if c == 34 then return j_string(s, i) end
   if c == 123 or c == 91 then return j_container(s, i, depth) end
-  if ssub(s, i, i + 3) == "true" then return true, i + 4 end
-  if ssub(s, i, i + 4) == "false" then return false, i + 5 end
-  if ssub(s, i, i + 3) == "null" then return JNULL, i + 4 end
+  if c == 116 and ssub(s, i, i + 3) == "true" then return true, i + 4 end
+  if c == 102 and ssub(s, i, i + 4) == "false" then return false, i + 5 end
+  if c == 110 and ssub(s, i, i + 3) == "null" then return JNULL, i + 4 end
   local num = smatch(s, "^-?%d+%.?%d*[eE]?[-+]?%d*", i)
   if num == nil then error("unexpected character", 0) end
   local v = tonumber(num)
@@ -793,6 +808,7 @@ end
 -- The value of a JSON text and whatever whitespace follows it (kubectl
 -- ends last-applied-configuration with a newline); raises on anything else.
 local function json_decode(s)
+  J_NEXT_BS = 0
   local v, i = j_value(s, j_ws(s, 1), 0)
   local tail = ssub(s, i)
   if sfind(tail, "[^ \t\r\n]") then error("trailing characters", 0) end
@@ -1005,7 +1021,40 @@ local TEXT_DEPTH = 3 -- JSON inside JSON inside JSON is as deep as decoding goes
 
 -- A string below a body: JSON text is decoded and walked, other text with a
 -- line break or '=' gets its credential assignments scrubbed.
+local text_of
+
+-- What text_of made of a long string at the top level, per rule: the same
+-- object copy comes back in event after event (every patch of an applied
+-- Deployment carries its last-applied-configuration, a ConfigMap's embedded
+-- files ride on every update), and decoding one was most of a body's cost.
+-- The answer depends on nothing but the string and the rule. Two
+-- generations, bounded in entries and in bytes, like the scan's memo.
+local TEXT_MEMO_MIN, TEXT_MEMO_MAX, TEXT_MEMO_BYTES = 256, 512, 8 * 1024 * 1024
+
 cred_text = function(s, spec, tdepth)
+  if tdepth > 0 or #s < TEXT_MEMO_MIN then return text_of(s, spec, tdepth) end
+  local young = spec.text_memo
+  if young == nil then
+    young = {}
+    spec.text_memo, spec.text_old, spec.text_n, spec.text_bytes = young, {}, 0, 0
+  end
+  local r = young[s]
+  if r == nil then r = spec.text_old[s] end
+  if r ~= nil then
+    if r == false then return s, false end
+    return r, true
+  end
+  local ns, changed = text_of(s, spec, tdepth)
+  if spec.text_n >= TEXT_MEMO_MAX or spec.text_bytes >= TEXT_MEMO_BYTES then
+    spec.text_old, young = young, {}
+    spec.text_memo, spec.text_n, spec.text_bytes = young, 0, 0
+  end
+  young[s] = changed and ns or false
+  spec.text_n, spec.text_bytes = spec.text_n + 1, spec.text_bytes + #s + (changed and #ns or 0)
+  return ns, changed
+end
+
+text_of = function(s, spec, tdepth)
   if #s < 4 then return s, false end
   local b = sbyte(s, 1)
   local json = b == 123 or b == 91
@@ -1321,16 +1370,21 @@ local function evaluate(record)
     end
   end
 
-  -- 3. sanitize (depth cap), then redact
-  SCAN_N = 0
-  local truncated = sanitize(record, 1)
+  -- 3. redact, then sanitize (depth cap), then the whole-record scans
+  -- (last in plan.red): sanitize gathers their strings as the other rules
+  -- left them, re-encoded JSON included, already masked values excluded.
+  local truncated
   local blob -- the record's strings, joined once, for whole-record scans
   local redacted
   local red = plan.red
   for i = 1, #red do
     local r = red[i]
+    local spec = REDACT[r]
+    if truncated == nil and spec.whole and spec.mode == "scan" then
+      SCAN_N = 0
+      truncated = sanitize(record, 1)
+    end
     if PRED[r](record) then
-      local spec = REDACT[r]
       local changed = false
       if spec.whole then
         if spec.mode == "credentials" then
@@ -1350,6 +1404,11 @@ local function evaluate(record)
         redacted[#redacted + 1] = RULE_ID[r]
       end
     end
+  end
+
+  if truncated == nil then
+    SCAN_N = 0
+    truncated = sanitize(record, 1)
   end
 
   if matched == nil and redacted == nil and truncated == 0 then

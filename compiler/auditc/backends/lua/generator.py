@@ -460,11 +460,13 @@ def _emit_index(w: LuaWriter, program: Program) -> None:
 
 
 def _redaction_order(rule: IRRule) -> tuple:
-    """Whole-record scans first: they scrub the strings sanitize gathered
-    from the record as it arrived, so they must run before any other rule
-    rewrites one of them (credentials re-encodes JSON kept in strings)."""
+    """Whole-record scans last: the filter gathers their strings (sanitize)
+    after every other rule has run, so they read the record as those left
+    it, JSON that credentials re-encoded included, and do not spend their
+    patterns on values already masked (a TokenRequest's token, a Secret's
+    data)."""
     red = rule.payload
-    return (0 if red.whole_record and red.mode == "scan" else 1, rule.number)
+    return (1 if red.whole_record and red.mode == "scan" else 0, rule.number)
 
 
 def _applies_res(rule: IRRule, res) -> bool:
