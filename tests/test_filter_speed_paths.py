@@ -192,3 +192,25 @@ def test_a_repeated_object_copy_is_redacted_the_same_every_time():
         "kubectl.kubernetes.io/last-applied-configuration"])
     assert applied_out["data"]["db_password"] == "[REDACTED]"
     assert applied_out["metadata"]["annotations"]["note"] == 'say "hi"\\n' * 30
+
+
+def test_a_record_too_deep_for_the_redaction_walk_fails_closed():
+    """Redaction walks a record before the depth cap: one deep enough to
+    overflow Lua's stack there loses its bodies, keeps its identity, and
+    leaks nothing."""
+    rt = FluentBitLua(LUA, "auditc_filter")
+    for depth in (200, 5000):
+        inner = '{"password":"Planted-Deep-Pw","note":"ghp_R8x2KfQm7LpW3nZt9VbY4cHd6JsA1eGu0oTi"}'
+        deep = '{"a":' * depth + inner + "}" * depth
+        line = ('{"kind":"Event","level":"Request","auditID":"d1","verb":"create","user":{"username":"alice"},'
+                '"objectRef":{"resource":"configmaps","namespace":"a","name":"x","apiVersion":"v1"},'
+                '"requestObject":{"kind":"ConfigMap","data":{"deep":' + deep + "}}}")
+        out = rt.replay_batch(line.encode() + b"\n", want_output=True)
+        text = out.output.decode() if isinstance(out.output, bytes) else str(out.output)
+        assert "Planted-Deep-Pw" not in text and "ghp_R8x2" not in text
+        rec = json.loads(text.splitlines()[0])
+        assert rec["auditID"] == "d1"
+        if depth == 200:
+            assert rec["auditc"]["truncated"] == 1
+        else:
+            assert "error" in rec["auditc"] and "requestObject" not in rec
