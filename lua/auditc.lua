@@ -2331,7 +2331,7 @@ local text_of
 -- files ride on every update), and decoding one was most of a body's cost.
 -- The answer depends on nothing but the string and the rule. Two
 -- generations, bounded in entries and in bytes, like the scan's memo.
-local TEXT_MEMO_MIN, TEXT_MEMO_MAX, TEXT_MEMO_BYTES = 256, 512, 8 * 1024 * 1024
+local TEXT_MEMO_MIN, TEXT_MEMO_MAX, TEXT_MEMO_BYTES = 256, 256, 2 * 1024 * 1024
 
 cred_text = function(s, spec, tdepth)
   if tdepth > 0 or #s < TEXT_MEMO_MIN then return text_of(s, spec, tdepth) end
