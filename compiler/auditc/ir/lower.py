@@ -76,10 +76,11 @@ class _Lowering:
         except_names = _name_patterns(expand_values(rule.except_names, self.rs))
         literals = [required_literal(p) for p in names]
         name_literals = None if any(c is None for c in literals) else tuple(dict.fromkeys(c[0] for c in literals))
+        matched = [_without_keep(p, keep) for p, keep in scrub]  # what each pattern's matches span
         return when, Redaction(tuple(fp for fp, _ in rule.fields), rule.mode, rule.replacement,
-                               tuple(p for p, _ in scrub), tuple(_precheck(p, keep) for p, keep in scrub),
+                               tuple(p for p, _ in scrub), tuple(required_literal(p) for p in matched),
                                names, except_names, name_literals, tuple(keep for _, keep in scrub),
-                               tuple(leading_literal(_without_keep(p, keep)) for p, keep in scrub))
+                               tuple(leading_literal(p) for p in matched))
 
     def cond(self, c, stack=()):
         if isinstance(c, m.All):
@@ -141,11 +142,6 @@ def _name_patterns(globs: tuple) -> tuple:
     """credentials-mode names: case-insensitive globs, matched in Lua against
     the lower-cased name, so each is lower-cased and translated once."""
     return tuple(dict.fromkeys(p for g in globs for p in compile_pattern("glob", g.lower()).lua))
-
-
-def _precheck(pattern: bytes, keep: bool):
-    """The literal every match holds."""
-    return required_literal(_without_keep(pattern, keep))
 
 
 def _without_keep(pattern: bytes, keep: bool) -> bytes:

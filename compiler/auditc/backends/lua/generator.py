@@ -37,8 +37,8 @@ from auditc.ir import (
     Test,
     iter_tests,
 )
-from auditc.operators import Op
 from auditc.ir.passes.required import guard_clauses
+from auditc.operators import Op
 from auditc.paths import WILDCARD
 from auditc.severity import SEVERITY_RANK
 
