@@ -47,3 +47,41 @@ def test_replay_counts_the_same_bytes_with_and_without_an_output_file(tmp_path):
     out = tmp_path / "out.jsonl"
     with_output = replay([str(log)], FluentBitLua(pack.lua, "auditc_filter"), output=str(out))
     assert without.bytes_out == with_output.bytes_out == out.stat().st_size
+
+
+def _fluent_bit_escape(text: str) -> str:
+    """flb_msgpack_to_json's escaping, written out independently of the runtime:
+    quote, backslash, \\n \\t \\r by name, other control bytes and DEL as \\u00XX."""
+    named = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    out = []
+    for ch in text:
+        if ch in named:
+            out.append(named[ch])
+        elif ord(ch) < 32 or ord(ch) == 127:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+ENCODE_STRING = RT.lua.eval(b"""function(h, s)
+  local json = h.encode({ k = s })
+  local size = h.measure({ k = s })
+  return json, size
+end""")
+
+# Short strings are checked byte by byte and long ones (over 128 bytes) with
+# one pattern search: both paths, and the boundary, with every escape.
+ESCAPY = st.text(st.sampled_from(['a', 'é', '"', '\\', '\n', '\t', '\r', '\x00', '\x01', '\x1f', '\x7f', ' ', '/']),
+                 max_size=300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(ESCAPY, st.integers(120, 140).flatmap(lambda n: st.builds(lambda c, i: "x" * (n - 1 - i) + c + "x" * i,
+                                                                       st.sampled_from(['"', '\x7f', '\x05', 'y']),
+                                                                       st.integers(0, n - 1)))))
+def test_strings_are_escaped_as_fluent_bit_does_at_any_length(text):
+    json, size = ENCODE_STRING(RT.h, text.encode())
+    expected = '{"k":' + _fluent_bit_escape(text) + "}"
+    assert json.decode() == expected
+    assert size == len(expected.encode())

@@ -209,8 +209,23 @@ for b = 0, 31 do
 end
 JSON_ESCAPE[schar(127)] = sformat("\\u%04x", 127)
 
+-- Does s hold a byte that JSON must escape (%c, '"', '\\')? string.find with
+-- a character class is not compiled by LuaJIT: about 400 ns a call however
+-- short the string, and a modified record has a hundred strings. A byte
+-- loop is compiled and costs a few ns a byte, so short strings take it;
+-- long ones (tokens, embedded files) are scanned in C.
+local function needs_escape(s)
+  local n = #s
+  if n > 128 then return sfind(s, '[%c"\\]') ~= nil end
+  for i = 1, n do
+    local b = sbyte(s, i)
+    if b < 32 or b == 34 or b == 92 or b == 127 then return true end
+  end
+  return false
+end
+
 local function jstring(s)
-  if not sfind(s, '[%c"\\]') then return '"' .. s .. '"' end
+  if not needs_escape(s) then return '"' .. s .. '"' end
   return '"' .. sgsub(s, '[%c"\\]', JSON_ESCAPE) .. '"'
 end
 
@@ -243,7 +258,7 @@ local function encode_map(t, out, n, depth, problems)
     end
     -- the key itself goes into the buffer when it needs no escaping: no new
     -- string is made (and interned) for it
-    if sfind(k, '[%c"\\]') then
+    if needs_escape(k) then
       n = n + 1; out[n] = jstring(k); n = n + 1; out[n] = ":"
     else
       n = n + 1; out[n] = '"'; n = n + 1; out[n] = k; n = n + 1; out[n] = '":'
@@ -268,7 +283,7 @@ encode = function(v, out, n, depth, problems)
   local tv = type(v)
   n = n + 1
   if tv == "string" then
-    if sfind(v, '[%c"\\]') then
+    if needs_escape(v) then
       out[n] = jstring(v)
     else
       out[n] = '"'; n = n + 1; out[n] = v; n = n + 1; out[n] = '"'
@@ -339,7 +354,7 @@ local function measure_table(v, depth, problems)
       problems[#problems + 1] = "map key of type " .. type(k) .. " (" .. tostring(k) .. ") makes invalid JSON"
       k = tostring(k)
     end
-    size = size + (sfind(k, '[%c"\\]') and #jstring(k) or #k + 2) + 1 + measure(x, depth, problems)
+    size = size + (needs_escape(k) and #jstring(k) or #k + 2) + 1 + measure(x, depth, problems)
   end
   return size + (count > 1 and count - 1 or 0)
 end
@@ -347,7 +362,7 @@ end
 measure = function(v, depth, problems)
   local tv = type(v)
   if tv == "string" then
-    return sfind(v, '[%c"\\]') and #jstring(v) or #v + 2
+    return needs_escape(v) and #jstring(v) or #v + 2
   elseif tv == "table" then
     if depth >= POISON_DEPTH then
       problems[#problems + 1] = "record nests " .. POISON_DEPTH .. " levels deep: Fluent Bit's JSON encoders crash on it"
