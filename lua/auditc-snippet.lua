@@ -82,1214 +82,1214 @@
 --   [77] redact scrub-exec-credentials                                     rules/redact/tokens.yaml:65:5
 --
 -- source map (generated lines -> rule YAML):
---   2623-2626 rules/detect/auth.yaml:15:5
---   2627-2633 rules/detect/auth.yaml:31:11
---   2634-2638 rules/macros.yaml:49:7
---   2639-2645 rules/macros.yaml:16:7
---   2646-2654 rules/detect/auth.yaml:38:9
---   2655-2659 rules/detect/auth.yaml:15:5
---   2661-2664 rules/detect/auth.yaml:53:5
---   2665-2671 rules/macros.yaml:34:11
---   2672-2683 rules/macros.yaml:36:11
---   2684-2690 rules/detect/auth.yaml:66:11
---   2691-2697 rules/detect/auth.yaml:9:11
---   2698-2704 rules/detect/auth.yaml:11:11
---   2705-2709 rules/macros.yaml:49:7
---   2710-2714 rules/detect/auth.yaml:75:13
---   2715-2719 rules/detect/auth.yaml:77:13
---   2720-2725 rules/detect/auth.yaml:53:5
---   2727-2730 rules/detect/auth.yaml:125:5
---   2731-2737 rules/macros.yaml:34:11
---   2738-2749 rules/macros.yaml:36:11
---   2750-2756 rules/detect/auth.yaml:138:13
---   2757-2762 rules/detect/auth.yaml:9:11
---   2763-2768 rules/detect/auth.yaml:11:11
---   2769-2773 rules/macros.yaml:49:7
---   2774-2780 rules/detect/auth.yaml:143:9
---   2781-2785 rules/detect/auth.yaml:125:5
---   2787-2790 rules/detect/auth.yaml:155:5
---   2791-2797 rules/detect/auth.yaml:169:11
---   2798-2806 rules/macros.yaml:22:11
---   2807-2813 rules/macros.yaml:16:7
---   2814-2820 rules/detect/auth.yaml:175:13
---   2821-2825 rules/macros.yaml:49:7
---   2826-2829 rules/detect/auth.yaml:155:5
---   2831-2834 rules/detect/auth.yaml:189:5
---   2835-2841 rules/detect/auth.yaml:202:11
---   2842-2849 rules/macros.yaml:22:11
---   2850-2856 rules/macros.yaml:16:7
---   2857-2861 rules/macros.yaml:49:7
---   2862-2870 rules/detect/auth.yaml:211:13
---   2871-2879 rules/detect/auth.yaml:213:13
---   2880-2884 rules/detect/auth.yaml:189:5
---   2886-2889 rules/detect/auth.yaml:253:5
---   2890-2896 rules/detect/auth.yaml:267:11
---   2897-2904 rules/macros.yaml:22:11
---   2905-2911 rules/macros.yaml:16:7
---   2912-2918 rules/macros.yaml:34:11
---   2919-2930 rules/macros.yaml:36:11
---   2931-2935 rules/macros.yaml:49:7
---   2936-2940 rules/detect/auth.yaml:253:5
---   2942-2945 rules/detect/auth.yaml:287:5
---   2946-2952 rules/detect/auth.yaml:302:11
---   2953-2958 rules/detect/auth.yaml:9:11
---   2959-2964 rules/detect/auth.yaml:11:11
---   2965-2969 rules/macros.yaml:49:7
---   2970-2974 rules/detect/auth.yaml:287:5
---   2976-2979 rules/detect/auth.yaml:350:5
---   2980-2987 rules/macros.yaml:22:11
---   2988-2994 rules/macros.yaml:16:7
---   2995-2999 rules/macros.yaml:49:7
---   3000-3008 rules/detect/auth.yaml:374:9
---   3009-3012 rules/detect/auth.yaml:350:5
---   3014-3017 rules/detect/auth.yaml:428:5
---   3018-3024 rules/detect/auth.yaml:445:11
---   3025-3029 rules/detect/auth.yaml:447:11
---   3030-3034 rules/macros.yaml:49:7
---   3035-3039 rules/detect/auth.yaml:428:5
---   3041-3044 rules/detect/auth.yaml:489:5
---   3045-3051 rules/detect/auth.yaml:502:11
---   3052-3063 rules/detect/auth.yaml:504:11
---   3064-3068 rules/macros.yaml:49:7
---   3069-3074 rules/detect/auth.yaml:489:5
---   3076-3079 rules/detect/auth.yaml:639:5
---   3080-3088 rules/detect/auth.yaml:656:15
---   3089-3100 rules/detect/auth.yaml:659:15
---   3101-3112 rules/detect/auth.yaml:661:11
---   3113-3117 rules/macros.yaml:49:7
---   3118-3123 rules/detect/auth.yaml:639:5
---   3125-3128 rules/detect/auth.yaml:858:5
---   3129-3135 rules/macros.yaml:16:7
---   3136-3147 rules/detect/auth.yaml:871:15
---   3148-3159 rules/detect/auth.yaml:873:11
---   3160-3164 rules/macros.yaml:49:7
---   3165-3170 rules/detect/auth.yaml:858:5
---   3172-3175 rules/detect/auth.yaml:1036:5
---   3176-3182 rules/detect/auth.yaml:1049:11
---   3183-3193 rules/detect/auth.yaml:1051:11
---   3194-3198 rules/macros.yaml:49:7
---   3199-3204 rules/detect/auth.yaml:1036:5
---   3206-3209 rules/detect/auth.yaml:1155:5
---   3210-3216 rules/detect/auth.yaml:1168:11
---   3217-3227 rules/detect/auth.yaml:1170:11
---   3228-3234 rules/macros.yaml:34:11
---   3235-3246 rules/macros.yaml:36:11
---   3247-3251 rules/macros.yaml:49:7
---   3252-3257 rules/detect/auth.yaml:1155:5
---   3259-3262 rules/detect/auth.yaml:1293:5
---   3263-3271 rules/detect/auth.yaml:1306:7
---   3272-3276 rules/macros.yaml:49:7
---   3277-3281 rules/detect/auth.yaml:1312:9
---   3282-3286 rules/detect/auth.yaml:1293:5
---   3288-3291 rules/detect/auth.yaml:1382:5
---   3292-3298 rules/detect/auth.yaml:1393:11
---   3299-3305 rules/detect/auth.yaml:1396:13
---   3306-3312 rules/detect/auth.yaml:1399:13
---   3313-3317 rules/macros.yaml:49:7
---   3318-3322 rules/detect/auth.yaml:1382:5
---   3324-3327 rules/detect/cluster.yaml:3:5
---   3328-3334 rules/detect/cluster.yaml:22:11
---   3335-3339 rules/macros.yaml:49:7
---   3340-3348 rules/detect/cluster.yaml:27:9
---   3349-3356 rules/macros.yaml:22:11
---   3357-3363 rules/macros.yaml:16:7
---   3364-3367 rules/detect/cluster.yaml:3:5
---   3369-3372 rules/detect/cluster.yaml:72:5
---   3373-3379 rules/detect/cluster.yaml:84:11
---   3380-3384 rules/macros.yaml:49:7
---   3385-3388 rules/detect/cluster.yaml:72:5
---   3390-3393 rules/detect/cluster.yaml:110:5
---   3394-3400 rules/detect/cluster.yaml:130:15
---   3401-3407 rules/detect/cluster.yaml:132:15
---   3408-3412 rules/macros.yaml:49:7
---   3413-3419 rules/macros.yaml:16:7
---   3420-3428 rules/detect/cluster.yaml:137:9
---   3429-3432 rules/detect/cluster.yaml:110:5
---   3434-3437 rules/detect/cluster.yaml:175:5
---   3438-3445 rules/macros.yaml:22:11
---   3446-3452 rules/macros.yaml:16:7
---   3453-3457 rules/macros.yaml:49:7
---   3458-3461 rules/detect/cluster.yaml:175:5
---   3463-3466 rules/detect/cluster.yaml:201:5
---   3467-3475 rules/detect/cluster.yaml:218:15
---   3476-3484 rules/detect/cluster.yaml:219:15
---   3485-3493 rules/detect/cluster.yaml:220:15
---   3494-3502 rules/detect/cluster.yaml:221:15
---   3503-3511 rules/detect/cluster.yaml:222:15
---   3512-3520 rules/detect/cluster.yaml:223:15
---   3521-3529 rules/detect/cluster.yaml:224:15
---   3530-3538 rules/detect/cluster.yaml:225:15
---   3539-3547 rules/detect/cluster.yaml:226:15
---   3548-3556 rules/detect/cluster.yaml:227:15
---   3557-3565 rules/detect/cluster.yaml:228:15
---   3566-3574 rules/detect/cluster.yaml:229:15
---   3575-3583 rules/detect/cluster.yaml:230:15
---   3584-3592 rules/detect/cluster.yaml:231:15
---   3593-3601 rules/detect/cluster.yaml:232:15
---   3602-3610 rules/detect/cluster.yaml:233:15
---   3611-3619 rules/detect/cluster.yaml:234:15
---   3620-3628 rules/detect/cluster.yaml:235:15
---   3629-3637 rules/detect/cluster.yaml:236:15
---   3638-3646 rules/detect/cluster.yaml:237:15
---   3647-3655 rules/detect/cluster.yaml:238:15
---   3656-3664 rules/detect/cluster.yaml:239:15
---   3665-3671 rules/detect/cluster.yaml:241:15
---   3672-3676 rules/macros.yaml:49:7
---   3677-3681 rules/detect/cluster.yaml:201:5
---   3683-3686 rules/detect/cluster.yaml:418:5
---   3687-3693 rules/detect/cluster.yaml:435:11
---   3694-3698 rules/macros.yaml:49:7
---   3699-3707 rules/detect/cluster.yaml:443:9
---   3708-3711 rules/detect/cluster.yaml:418:5
---   3713-3716 rules/detect/cluster.yaml:495:5
---   3717-3725 rules/detect/cluster.yaml:511:11
---   3726-3733 rules/macros.yaml:22:11
---   3734-3740 rules/macros.yaml:16:7
---   3741-3749 rules/detect/cluster.yaml:518:19
---   3750-3756 rules/detect/cluster.yaml:521:23
---   3757-3763 rules/detect/cluster.yaml:523:23
---   3764-3770 rules/detect/cluster.yaml:525:19
---   3771-3779 rules/detect/cluster.yaml:528:23
---   3780-3786 rules/detect/cluster.yaml:530:23
---   3787-3795 rules/detect/cluster.yaml:535:19
---   3796-3802 rules/detect/cluster.yaml:537:19
---   3803-3809 rules/detect/cluster.yaml:539:19
---   3810-3816 rules/detect/cluster.yaml:542:19
---   3817-3823 rules/detect/cluster.yaml:544:19
---   3824-3829 rules/detect/cluster.yaml:546:19
---   3830-3838 rules/detect/cluster.yaml:549:23
---   3839-3847 rules/detect/cluster.yaml:551:23
---   3848-3854 rules/detect/cluster.yaml:553:23
---   3855-3859 rules/macros.yaml:49:7
---   3860-3864 rules/detect/cluster.yaml:495:5
---   3866-3869 rules/detect/cluster.yaml:829:5
---   3870-3876 rules/detect/cluster.yaml:841:11
---   3877-3881 rules/macros.yaml:57:11
---   3882-3887 rules/macros.yaml:60:15
---   3888-3894 rules/macros.yaml:62:15
---   3895-3901 rules/detect/cluster.yaml:845:13
---   3902-3906 rules/macros.yaml:49:7
---   3907-3914 rules/macros.yaml:22:11
---   3915-3921 rules/macros.yaml:16:7
---   3922-3925 rules/detect/cluster.yaml:829:5
---   3927-3930 rules/detect/cluster.yaml:890:5
---   3931-3937 rules/detect/cluster.yaml:904:11
---   3938-3944 rules/detect/cluster.yaml:909:13
---   3945-3949 rules/macros.yaml:49:7
---   3950-3953 rules/detect/cluster.yaml:890:5
---   3955-3962 rules/detect/cluster.yaml:953:5
---   3964-3967 rules/detect/exec.yaml:3:5
---   3968-3976 rules/detect/exec.yaml:20:11
---   3977-3981 rules/macros.yaml:49:7
---   3982-3985 rules/detect/exec.yaml:3:5
---   3987-3990 rules/detect/exec.yaml:52:5
---   3991-3997 rules/detect/exec.yaml:70:11
---   3998-4004 rules/detect/exec.yaml:74:11
---   4005-4009 rules/macros.yaml:49:7
---   4010-4014 rules/detect/exec.yaml:52:5
---   4016-4019 rules/detect/exec.yaml:214:5
---   4020-4026 rules/detect/exec.yaml:227:11
---   4027-4031 rules/macros.yaml:49:7
---   4032-4035 rules/detect/exec.yaml:214:5
---   4037-4040 rules/detect/exec.yaml:242:5
---   4041-4047 rules/detect/exec.yaml:255:11
---   4048-4052 rules/macros.yaml:49:7
---   4053-4056 rules/detect/exec.yaml:242:5
---   4058-4061 rules/detect/exec.yaml:271:5
---   4062-4068 rules/detect/exec.yaml:285:11
---   4069-4075 rules/detect/exec.yaml:289:13
---   4076-4080 rules/macros.yaml:49:7
---   4081-4085 rules/detect/exec.yaml:271:5
---   4087-4090 rules/detect/exec.yaml:331:5
---   4091-4097 rules/detect/exec.yaml:351:11
---   4098-4102 rules/macros.yaml:49:7
---   4103-4106 rules/detect/exec.yaml:331:5
---   4108-4111 rules/detect/exec.yaml:394:5
---   4112-4118 rules/macros.yaml:16:7
---   4119-4125 rules/detect/exec.yaml:417:11
---   4126-4132 rules/detect/exec.yaml:419:11
---   4133-4137 rules/macros.yaml:49:7
---   4138-4148 rules/detect/exec.yaml:423:9
---   4149-4154 rules/detect/exec.yaml:394:5
---   4156-4159 rules/detect/exec.yaml:485:5
---   4160-4166 rules/detect/exec.yaml:500:11
---   4167-4173 rules/detect/exec.yaml:504:11
---   4174-4178 rules/macros.yaml:49:7
---   4179-4183 rules/detect/exec.yaml:485:5
---   4185-4188 rules/detect/exec.yaml:650:5
---   4189-4195 rules/detect/exec.yaml:664:11
---   4196-4200 rules/detect/exec.yaml:668:11
---   4201-4205 rules/macros.yaml:49:7
---   4206-4210 rules/detect/exec.yaml:650:5
---   4212-4215 rules/detect/rbac.yaml:3:5
---   4216-4220 rules/macros.yaml:57:11
---   4221-4226 rules/macros.yaml:60:15
---   4227-4233 rules/macros.yaml:62:15
---   4234-4238 rules/macros.yaml:49:7
---   4239-4247 rules/detect/rbac.yaml:23:9
---   4248-4251 rules/detect/rbac.yaml:3:5
---   4253-4256 rules/detect/rbac.yaml:95:5
---   4257-4267 rules/detect/rbac.yaml:112:15
---   4268-4277 rules/detect/rbac.yaml:114:15
---   4278-4282 rules/detect/rbac.yaml:119:19
---   4283-4290 rules/detect/rbac.yaml:121:19
---   4291-4297 rules/detect/rbac.yaml:125:23
---   4298-4304 rules/detect/rbac.yaml:127:23
---   4305-4309 rules/macros.yaml:49:7
---   4310-4317 rules/detect/rbac.yaml:136:9
---   4318-4322 rules/detect/rbac.yaml:95:5
---   4324-4327 rules/detect/rbac.yaml:305:5
---   4328-4349 rules/detect/rbac.yaml:323:15
---   4350-4371 rules/detect/rbac.yaml:325:15
---   4372-4376 rules/detect/rbac.yaml:328:19
---   4377-4397 rules/detect/rbac.yaml:331:23
---   4398-4418 rules/detect/rbac.yaml:333:23
---   4419-4426 rules/detect/rbac.yaml:336:15
---   4427-4434 rules/detect/rbac.yaml:344:15
---   4435-4439 rules/macros.yaml:49:7
---   4440-4447 rules/detect/rbac.yaml:352:9
---   4448-4452 rules/detect/rbac.yaml:305:5
---   4454-4457 rules/detect/rbac.yaml:521:5
---   4458-4464 rules/detect/rbac.yaml:533:7
---   4465-4469 rules/macros.yaml:49:7
---   4470-4478 rules/detect/rbac.yaml:541:13
---   4479-4485 rules/detect/rbac.yaml:543:13
---   4486-4497 rules/detect/rbac.yaml:546:15
---   4498-4502 rules/detect/rbac.yaml:521:5
---   4504-4507 rules/detect/rbac.yaml:582:5
---   4508-4519 rules/detect/rbac.yaml:595:11
---   4520-4531 rules/detect/rbac.yaml:597:11
---   4532-4536 rules/macros.yaml:49:7
---   4537-4545 rules/detect/rbac.yaml:601:9
---   4546-4550 rules/detect/rbac.yaml:582:5
---   4552-4555 rules/detect/rbac.yaml:614:5
---   4556-4563 rules/macros.yaml:22:11
---   4564-4570 rules/macros.yaml:16:7
---   4571-4575 rules/macros.yaml:49:7
---   4576-4579 rules/detect/rbac.yaml:614:5
---   4581-4584 rules/detect/rbac.yaml:643:5
---   4585-4593 rules/macros.yaml:67:7
---   4594-4604 rules/detect/rbac.yaml:663:15
---   4605-4609 rules/detect/rbac.yaml:669:19
---   4610-4619 rules/detect/rbac.yaml:671:19
---   4620-4624 rules/macros.yaml:49:7
---   4625-4632 rules/detect/rbac.yaml:678:9
---   4633-4638 rules/detect/rbac.yaml:643:5
---   4640-4643 rules/detect/rbac.yaml:744:5
---   4644-4663 rules/detect/rbac.yaml:765:15
---   4664-4683 rules/detect/rbac.yaml:767:15
---   4684-4703 rules/detect/rbac.yaml:769:15
---   4704-4723 rules/detect/rbac.yaml:771:15
---   4724-4750 rules/detect/rbac.yaml:773:15
---   4751-4757 rules/detect/rbac.yaml:781:23
---   4758-4764 rules/detect/rbac.yaml:783:23
---   4765-4786 rules/detect/rbac.yaml:785:19
---   4787-4791 rules/detect/rbac.yaml:799:19
---   4792-4811 rules/detect/rbac.yaml:802:23
---   4812-4831 rules/detect/rbac.yaml:804:23
---   4832-4851 rules/detect/rbac.yaml:806:23
---   4852-4871 rules/detect/rbac.yaml:808:23
---   4872-4897 rules/detect/rbac.yaml:810:23
---   4898-4904 rules/detect/rbac.yaml:818:31
---   4905-4911 rules/detect/rbac.yaml:820:31
---   4912-4932 rules/detect/rbac.yaml:822:27
---   4933-4939 rules/detect/rbac.yaml:836:15
---   4940-4947 rules/detect/rbac.yaml:844:15
---   4948-4954 rules/detect/rbac.yaml:853:19
---   4955-4962 rules/detect/rbac.yaml:859:19
---   4963-4967 rules/macros.yaml:49:7
---   4968-4975 rules/detect/rbac.yaml:876:9
---   4976-4980 rules/detect/rbac.yaml:744:5
---   4982-4985 rules/detect/rbac.yaml:1068:5
---   4986-5007 rules/detect/rbac.yaml:1092:15
---   5008-5012 rules/detect/rbac.yaml:1103:19
---   5013-5033 rules/detect/rbac.yaml:1106:23
---   5034-5041 rules/detect/rbac.yaml:1117:15
---   5042-5046 rules/macros.yaml:49:7
---   5047-5054 rules/detect/rbac.yaml:1131:9
---   5055-5063 rules/detect/rbac.yaml:1136:9
---   5064-5068 rules/detect/rbac.yaml:1068:5
---   5070-5073 rules/detect/rbac.yaml:1330:5
---   5074-5095 rules/detect/rbac.yaml:1355:19
---   5096-5117 rules/detect/rbac.yaml:1361:19
---   5118-5137 rules/detect/rbac.yaml:1369:19
---   5138-5159 rules/detect/rbac.yaml:1371:19
---   5160-5164 rules/detect/rbac.yaml:1377:19
---   5165-5185 rules/detect/rbac.yaml:1381:27
---   5186-5206 rules/detect/rbac.yaml:1387:27
---   5207-5226 rules/detect/rbac.yaml:1395:27
---   5227-5247 rules/detect/rbac.yaml:1397:27
---   5248-5255 rules/detect/rbac.yaml:1404:19
---   5256-5263 rules/detect/rbac.yaml:1412:19
---   5264-5270 rules/detect/rbac.yaml:1422:19
---   5271-5278 rules/detect/rbac.yaml:1426:19
---   5279-5283 rules/macros.yaml:49:7
---   5284-5291 rules/detect/rbac.yaml:1435:9
---   5292-5299 rules/detect/rbac.yaml:1440:9
---   5300-5304 rules/detect/rbac.yaml:1330:5
---   5306-5309 rules/detect/rbac.yaml:1619:5
---   5310-5316 rules/detect/rbac.yaml:1647:11
---   5317-5325 rules/detect/rbac.yaml:1650:13
---   5326-5330 rules/macros.yaml:49:7
---   5331-5338 rules/detect/rbac.yaml:1655:9
---   5339-5343 rules/detect/rbac.yaml:1619:5
---   5345-5348 rules/detect/rbac.yaml:1716:5
---   5349-5353 rules/macros.yaml:49:7
---   5354-5361 rules/detect/rbac.yaml:1742:9
---   5362-5365 rules/detect/rbac.yaml:1716:5
---   5367-5370 rules/detect/rbac.yaml:1786:5
---   5371-5377 rules/detect/rbac.yaml:1803:11
---   5378-5382 rules/macros.yaml:57:11
---   5383-5388 rules/macros.yaml:60:15
---   5389-5395 rules/macros.yaml:62:15
---   5396-5403 rules/macros.yaml:67:7
---   5404-5412 rules/detect/rbac.yaml:1808:13
---   5413-5420 rules/macros.yaml:22:11
---   5421-5427 rules/macros.yaml:16:7
---   5428-5432 rules/macros.yaml:49:7
---   5433-5437 rules/detect/rbac.yaml:1786:5
---   5439-5442 rules/detect/secrets.yaml:3:5
---   5443-5449 rules/detect/secrets.yaml:23:11
---   5450-5454 rules/macros.yaml:49:7
---   5455-5463 rules/detect/secrets.yaml:27:9
---   5464-5470 rules/detect/secrets.yaml:30:9
---   5471-5474 rules/detect/secrets.yaml:3:5
---   5476-5479 rules/detect/secrets.yaml:70:5
---   5480-5486 rules/macros.yaml:41:7
---   5487-5494 rules/macros.yaml:22:11
---   5495-5501 rules/macros.yaml:16:7
---   5502-5508 rules/detect/secrets.yaml:90:13
---   5509-5513 rules/macros.yaml:49:7
---   5514-5517 rules/detect/secrets.yaml:70:5
---   5519-5522 rules/detect/secrets.yaml:110:5
---   5523-5529 rules/detect/secrets.yaml:128:15
---   5530-5534 rules/detect/secrets.yaml:131:19
---   5535-5541 rules/detect/secrets.yaml:133:19
---   5542-5546 rules/macros.yaml:49:7
---   5547-5554 rules/macros.yaml:22:11
---   5555-5561 rules/macros.yaml:16:7
---   5562-5566 rules/detect/secrets.yaml:110:5
---   5568-5571 rules/detect/secrets.yaml:176:5
---   5572-5580 rules/detect/secrets.yaml:193:11
---   5581-5588 rules/macros.yaml:22:11
---   5589-5595 rules/macros.yaml:16:7
---   5596-5602 rules/macros.yaml:34:11
---   5603-5614 rules/macros.yaml:36:11
---   5615-5619 rules/macros.yaml:49:7
---   5620-5624 rules/detect/secrets.yaml:176:5
---   5626-5630 rules/detect/workloads.yaml:35:5
---   5631-5637 rules/detect/workloads.yaml:16:15
---   5638-5644 rules/detect/workloads.yaml:18:15
---   5645-5651 rules/detect/workloads.yaml:62:23
---   5652-5671 rules/detect/workloads.yaml:65:27
---   5672-5691 rules/detect/workloads.yaml:67:27
---   5692-5711 rules/detect/workloads.yaml:69:27
---   5712-5717 rules/detect/workloads.yaml:72:23
---   5718-5734 rules/detect/workloads.yaml:75:27
---   5735-5751 rules/detect/workloads.yaml:77:27
---   5752-5768 rules/detect/workloads.yaml:79:27
---   5769-5774 rules/detect/workloads.yaml:82:23
---   5775-5791 rules/detect/workloads.yaml:85:27
---   5792-5808 rules/detect/workloads.yaml:87:27
---   5809-5825 rules/detect/workloads.yaml:89:27
---   5826-5834 rules/detect/workloads.yaml:92:23
---   5835-5851 rules/detect/workloads.yaml:95:27
---   5852-5868 rules/detect/workloads.yaml:97:27
---   5869-5885 rules/detect/workloads.yaml:99:27
---   5886-5890 rules/detect/workloads.yaml:102:19
---   5891-5897 rules/detect/workloads.yaml:106:27
---   5898-5917 rules/detect/workloads.yaml:109:31
---   5918-5937 rules/detect/workloads.yaml:111:31
---   5938-5957 rules/detect/workloads.yaml:113:31
---   5958-5963 rules/detect/workloads.yaml:116:27
---   5964-5980 rules/detect/workloads.yaml:119:31
---   5981-5997 rules/detect/workloads.yaml:121:31
---   5998-6014 rules/detect/workloads.yaml:123:31
---   6015-6020 rules/detect/workloads.yaml:126:27
---   6021-6037 rules/detect/workloads.yaml:129:31
---   6038-6054 rules/detect/workloads.yaml:131:31
---   6055-6071 rules/detect/workloads.yaml:133:31
---   6072-6080 rules/detect/workloads.yaml:136:27
---   6081-6097 rules/detect/workloads.yaml:139:31
---   6098-6114 rules/detect/workloads.yaml:141:31
---   6115-6131 rules/detect/workloads.yaml:143:31
---   6132-6140 rules/detect/workloads.yaml:148:23
---   6141-6149 rules/detect/workloads.yaml:150:23
---   6150-6158 rules/detect/workloads.yaml:152:23
---   6159-6167 rules/detect/workloads.yaml:154:23
---   6168-6190 rules/detect/workloads.yaml:157:23
---   6191-6213 rules/detect/workloads.yaml:159:23
---   6214-6241 rules/detect/workloads.yaml:161:23
---   6242-6269 rules/detect/workloads.yaml:163:23
---   6270-6300 rules/detect/workloads.yaml:165:23
---   6301-6320 rules/detect/workloads.yaml:167:23
---   6321-6339 rules/detect/workloads.yaml:169:23
---   6340-6363 rules/detect/workloads.yaml:171:23
---   6364-6387 rules/detect/workloads.yaml:173:23
---   6388-6414 rules/detect/workloads.yaml:175:23
---   6415-6419 rules/detect/workloads.yaml:178:27
---   6420-6442 rules/detect/workloads.yaml:181:31
---   6443-6465 rules/detect/workloads.yaml:183:31
---   6466-6493 rules/detect/workloads.yaml:185:31
---   6494-6521 rules/detect/workloads.yaml:187:31
---   6522-6552 rules/detect/workloads.yaml:189:31
---   6553-6572 rules/detect/workloads.yaml:191:31
---   6573-6591 rules/detect/workloads.yaml:193:31
---   6592-6615 rules/detect/workloads.yaml:195:31
---   6616-6639 rules/detect/workloads.yaml:197:31
---   6640-6666 rules/detect/workloads.yaml:199:31
---   6667-6673 rules/detect/workloads.yaml:203:15
---   6674-6678 rules/macros.yaml:49:7
---   6679-6686 rules/detect/workloads.yaml:27:11
---   6687-6691 rules/detect/workloads.yaml:29:11
---   6692-6699 rules/detect/workloads.yaml:31:11
---   6700-6706 rules/macros.yaml:22:11
---   6707-6713 rules/macros.yaml:16:7
---   6714-6720 rules/detect/workloads.yaml:235:13
---   6721-6728 rules/detect/workloads.yaml:237:13
---   6729-6733 rules/detect/workloads.yaml:35:5
---   6735-6739 rules/detect/workloads.yaml:700:5
---   6740-6746 rules/detect/workloads.yaml:16:15
---   6747-6753 rules/detect/workloads.yaml:18:15
---   6754-6760 rules/detect/workloads.yaml:720:23
---   6761-6769 rules/detect/workloads.yaml:723:27
---   6770-6778 rules/detect/workloads.yaml:725:27
---   6779-6787 rules/detect/workloads.yaml:727:27
---   6788-6808 rules/detect/workloads.yaml:729:27
---   6809-6828 rules/detect/workloads.yaml:732:27
---   6829-6849 rules/detect/workloads.yaml:735:27
---   6850-6854 rules/detect/workloads.yaml:739:23
---   6855-6860 rules/detect/workloads.yaml:742:27
---   6861-6866 rules/detect/workloads.yaml:744:27
---   6867-6872 rules/detect/workloads.yaml:746:27
---   6873-6889 rules/detect/workloads.yaml:748:27
---   6890-6905 rules/detect/workloads.yaml:751:27
---   6906-6921 rules/detect/workloads.yaml:754:27
---   6922-6926 rules/detect/workloads.yaml:758:23
---   6927-6932 rules/detect/workloads.yaml:761:27
---   6933-6938 rules/detect/workloads.yaml:763:27
---   6939-6944 rules/detect/workloads.yaml:765:27
---   6945-6961 rules/detect/workloads.yaml:767:27
---   6962-6977 rules/detect/workloads.yaml:770:27
---   6978-6993 rules/detect/workloads.yaml:773:27
---   6994-7002 rules/detect/workloads.yaml:777:23
---   7003-7008 rules/detect/workloads.yaml:780:27
---   7009-7014 rules/detect/workloads.yaml:782:27
---   7015-7020 rules/detect/workloads.yaml:784:27
---   7021-7037 rules/detect/workloads.yaml:786:27
---   7038-7053 rules/detect/workloads.yaml:789:27
---   7054-7069 rules/detect/workloads.yaml:792:27
---   7070-7074 rules/detect/workloads.yaml:796:19
---   7075-7081 rules/detect/workloads.yaml:800:27
---   7082-7090 rules/detect/workloads.yaml:803:31
---   7091-7099 rules/detect/workloads.yaml:805:31
---   7100-7108 rules/detect/workloads.yaml:807:31
---   7109-7128 rules/detect/workloads.yaml:809:31
---   7129-7148 rules/detect/workloads.yaml:812:31
---   7149-7168 rules/detect/workloads.yaml:815:31
---   7169-7173 rules/detect/workloads.yaml:819:27
---   7174-7179 rules/detect/workloads.yaml:822:31
---   7180-7185 rules/detect/workloads.yaml:824:31
---   7186-7191 rules/detect/workloads.yaml:826:31
---   7192-7208 rules/detect/workloads.yaml:828:31
---   7209-7224 rules/detect/workloads.yaml:831:31
---   7225-7240 rules/detect/workloads.yaml:834:31
---   7241-7245 rules/detect/workloads.yaml:838:27
---   7246-7251 rules/detect/workloads.yaml:841:31
---   7252-7257 rules/detect/workloads.yaml:843:31
---   7258-7263 rules/detect/workloads.yaml:845:31
---   7264-7280 rules/detect/workloads.yaml:847:31
---   7281-7296 rules/detect/workloads.yaml:850:31
---   7297-7312 rules/detect/workloads.yaml:853:31
---   7313-7321 rules/detect/workloads.yaml:857:27
---   7322-7327 rules/detect/workloads.yaml:860:31
---   7328-7333 rules/detect/workloads.yaml:862:31
---   7334-7339 rules/detect/workloads.yaml:864:31
---   7340-7356 rules/detect/workloads.yaml:866:31
---   7357-7372 rules/detect/workloads.yaml:869:31
---   7373-7388 rules/detect/workloads.yaml:872:31
---   7389-7397 rules/detect/workloads.yaml:878:23
---   7398-7406 rules/detect/workloads.yaml:880:23
---   7407-7415 rules/detect/workloads.yaml:882:23
---   7416-7424 rules/detect/workloads.yaml:884:23
---   7425-7430 rules/detect/workloads.yaml:887:23
---   7431-7447 rules/detect/workloads.yaml:889:23
---   7448-7460 rules/detect/workloads.yaml:891:23
---   7461-7466 rules/detect/workloads.yaml:893:23
---   7467-7483 rules/detect/workloads.yaml:895:23
---   7484-7496 rules/detect/workloads.yaml:897:23
---   7497-7502 rules/detect/workloads.yaml:899:23
---   7503-7519 rules/detect/workloads.yaml:901:23
---   7520-7532 rules/detect/workloads.yaml:903:23
---   7533-7549 rules/detect/workloads.yaml:905:23
---   7550-7577 rules/detect/workloads.yaml:908:23
---   7578-7601 rules/detect/workloads.yaml:911:23
---   7602-7617 rules/detect/workloads.yaml:914:23
---   7618-7645 rules/detect/workloads.yaml:917:23
---   7646-7669 rules/detect/workloads.yaml:920:23
---   7670-7685 rules/detect/workloads.yaml:923:23
---   7686-7713 rules/detect/workloads.yaml:926:23
---   7714-7737 rules/detect/workloads.yaml:929:23
---   7738-7742 rules/detect/workloads.yaml:933:27
---   7743-7748 rules/detect/workloads.yaml:936:31
---   7749-7765 rules/detect/workloads.yaml:938:31
---   7766-7778 rules/detect/workloads.yaml:940:31
---   7779-7784 rules/detect/workloads.yaml:942:31
---   7785-7801 rules/detect/workloads.yaml:944:31
---   7802-7814 rules/detect/workloads.yaml:946:31
---   7815-7820 rules/detect/workloads.yaml:948:31
---   7821-7837 rules/detect/workloads.yaml:950:31
---   7838-7850 rules/detect/workloads.yaml:952:31
---   7851-7867 rules/detect/workloads.yaml:954:31
---   7868-7895 rules/detect/workloads.yaml:957:31
---   7896-7919 rules/detect/workloads.yaml:960:31
---   7920-7935 rules/detect/workloads.yaml:963:31
---   7936-7963 rules/detect/workloads.yaml:966:31
---   7964-7987 rules/detect/workloads.yaml:969:31
---   7988-8003 rules/detect/workloads.yaml:972:31
---   8004-8031 rules/detect/workloads.yaml:975:31
---   8032-8055 rules/detect/workloads.yaml:978:31
---   8056-8062 rules/detect/workloads.yaml:984:19
---   8063-8069 rules/detect/workloads.yaml:1009:19
---   8070-8076 rules/detect/workloads.yaml:1021:19
---   8077-8083 rules/detect/workloads.yaml:1033:19
---   8084-8088 rules/macros.yaml:49:7
---   8089-8095 rules/detect/workloads.yaml:27:11
---   8096-8100 rules/detect/workloads.yaml:29:11
---   8101-8107 rules/detect/workloads.yaml:31:11
---   8108-8114 rules/macros.yaml:22:11
---   8115-8121 rules/macros.yaml:16:7
---   8122-8128 rules/detect/workloads.yaml:1051:13
---   8129-8135 rules/detect/workloads.yaml:1053:13
---   8136-8140 rules/detect/workloads.yaml:700:5
---   8142-8145 rules/detect/workloads.yaml:1531:5
---   8146-8152 rules/detect/workloads.yaml:1548:11
---   8153-8157 rules/macros.yaml:57:11
---   8158-8163 rules/macros.yaml:60:15
---   8164-8170 rules/macros.yaml:62:15
---   8171-8178 rules/macros.yaml:67:7
---   8179-8186 rules/macros.yaml:22:11
---   8187-8193 rules/macros.yaml:16:7
---   8194-8200 rules/detect/workloads.yaml:1555:17
---   8201-8207 rules/detect/workloads.yaml:1557:17
---   8208-8212 rules/macros.yaml:49:7
---   8213-8217 rules/detect/workloads.yaml:1531:5
---   8219-8222 rules/detect/workloads.yaml:1619:5
---   8223-8229 rules/detect/workloads.yaml:1633:11
---   8230-8237 rules/macros.yaml:22:11
---   8238-8244 rules/macros.yaml:16:7
---   8245-8249 rules/macros.yaml:49:7
---   8250-8253 rules/detect/workloads.yaml:1619:5
---   8255-8258 rules/detect/workloads.yaml:1648:5
---   8259-8265 rules/detect/workloads.yaml:1665:11
---   8266-8274 rules/detect/workloads.yaml:1669:15
---   8275-8291 rules/detect/workloads.yaml:1671:15
---   8292-8300 rules/detect/workloads.yaml:1674:19
---   8301-8309 rules/detect/workloads.yaml:1677:21
---   8310-8314 rules/detect/workloads.yaml:1680:19
---   8315-8323 rules/detect/workloads.yaml:1682:19
---   8324-8330 rules/detect/workloads.yaml:1685:15
---   8331-8337 rules/detect/workloads.yaml:1689:15
---   8338-8344 rules/detect/workloads.yaml:1694:19
---   8345-8351 rules/detect/workloads.yaml:1699:21
---   8352-8356 rules/macros.yaml:49:7
---   8357-8361 rules/detect/workloads.yaml:1648:5
---   8363-8367 rules/detect/workloads.yaml:1933:5
---   8368-8374 rules/detect/workloads.yaml:16:15
---   8375-8381 rules/detect/workloads.yaml:18:15
---   8382-8388 rules/detect/workloads.yaml:1953:23
---   8389-8417 rules/detect/workloads.yaml:1956:27
---   8418-8445 rules/detect/workloads.yaml:1959:27
---   8446-8473 rules/detect/workloads.yaml:1962:27
---   8474-8478 rules/detect/workloads.yaml:1966:23
---   8479-8502 rules/detect/workloads.yaml:1969:27
---   8503-8526 rules/detect/workloads.yaml:1972:27
---   8527-8550 rules/detect/workloads.yaml:1975:27
---   8551-8555 rules/detect/workloads.yaml:1979:23
---   8556-8579 rules/detect/workloads.yaml:1982:27
---   8580-8603 rules/detect/workloads.yaml:1985:27
---   8604-8627 rules/detect/workloads.yaml:1988:27
---   8628-8636 rules/detect/workloads.yaml:1992:23
---   8637-8660 rules/detect/workloads.yaml:1995:27
---   8661-8684 rules/detect/workloads.yaml:1998:27
---   8685-8708 rules/detect/workloads.yaml:2001:27
---   8709-8713 rules/detect/workloads.yaml:2005:19
---   8714-8720 rules/detect/workloads.yaml:2009:27
---   8721-8748 rules/detect/workloads.yaml:2012:31
---   8749-8776 rules/detect/workloads.yaml:2015:31
---   8777-8804 rules/detect/workloads.yaml:2018:31
---   8805-8809 rules/detect/workloads.yaml:2022:27
---   8810-8833 rules/detect/workloads.yaml:2025:31
---   8834-8857 rules/detect/workloads.yaml:2028:31
---   8858-8881 rules/detect/workloads.yaml:2031:31
---   8882-8886 rules/detect/workloads.yaml:2035:27
---   8887-8910 rules/detect/workloads.yaml:2038:31
---   8911-8934 rules/detect/workloads.yaml:2041:31
---   8935-8958 rules/detect/workloads.yaml:2044:31
---   8959-8967 rules/detect/workloads.yaml:2048:27
---   8968-8991 rules/detect/workloads.yaml:2051:31
---   8992-9015 rules/detect/workloads.yaml:2054:31
---   9016-9039 rules/detect/workloads.yaml:2057:31
---   9040-9048 rules/detect/workloads.yaml:2063:23
---   9049-9057 rules/detect/workloads.yaml:2065:23
---   9058-9066 rules/detect/workloads.yaml:2067:23
---   9067-9075 rules/detect/workloads.yaml:2069:23
---   9076-9106 rules/detect/workloads.yaml:2072:23
---   9107-9137 rules/detect/workloads.yaml:2075:23
---   9138-9173 rules/detect/workloads.yaml:2078:23
---   9174-9209 rules/detect/workloads.yaml:2081:23
---   9210-9248 rules/detect/workloads.yaml:2084:23
---   9249-9275 rules/detect/workloads.yaml:2087:23
---   9276-9302 rules/detect/workloads.yaml:2090:23
---   9303-9334 rules/detect/workloads.yaml:2093:23
---   9335-9366 rules/detect/workloads.yaml:2096:23
---   9367-9401 rules/detect/workloads.yaml:2099:23
---   9402-9406 rules/detect/workloads.yaml:2103:27
---   9407-9437 rules/detect/workloads.yaml:2106:31
---   9438-9468 rules/detect/workloads.yaml:2109:31
---   9469-9504 rules/detect/workloads.yaml:2112:31
---   9505-9540 rules/detect/workloads.yaml:2115:31
---   9541-9579 rules/detect/workloads.yaml:2118:31
---   9580-9606 rules/detect/workloads.yaml:2121:31
---   9607-9633 rules/detect/workloads.yaml:2124:31
---   9634-9665 rules/detect/workloads.yaml:2127:31
---   9666-9697 rules/detect/workloads.yaml:2130:31
---   9698-9732 rules/detect/workloads.yaml:2133:31
---   9733-9739 rules/detect/workloads.yaml:2138:15
---   9740-9744 rules/macros.yaml:49:7
---   9745-9751 rules/detect/workloads.yaml:27:11
---   9752-9756 rules/detect/workloads.yaml:29:11
---   9757-9763 rules/detect/workloads.yaml:31:11
---   9764-9770 rules/macros.yaml:22:11
---   9771-9777 rules/macros.yaml:16:7
---   9778-9782 rules/detect/workloads.yaml:1933:5
---   9784-9788 rules/detect/workloads.yaml:2450:5
---   9789-9795 rules/detect/workloads.yaml:16:15
---   9796-9802 rules/detect/workloads.yaml:18:15
---   9803-9809 rules/detect/workloads.yaml:2470:23
---   9810-9815 rules/detect/workloads.yaml:2473:27
---   9816-9821 rules/detect/workloads.yaml:2475:27
---   9822-9826 rules/detect/workloads.yaml:2478:23
---   9827-9832 rules/detect/workloads.yaml:2481:27
---   9833-9838 rules/detect/workloads.yaml:2483:27
---   9839-9843 rules/detect/workloads.yaml:2486:23
---   9844-9849 rules/detect/workloads.yaml:2489:27
---   9850-9855 rules/detect/workloads.yaml:2491:27
---   9856-9864 rules/detect/workloads.yaml:2494:23
---   9865-9870 rules/detect/workloads.yaml:2497:27
---   9871-9876 rules/detect/workloads.yaml:2499:27
---   9877-9883 rules/detect/workloads.yaml:2502:23
---   9884-9906 rules/detect/workloads.yaml:2505:27
---   9907-9929 rules/detect/workloads.yaml:2507:27
---   9930-9952 rules/detect/workloads.yaml:2509:27
---   9953-9975 rules/detect/workloads.yaml:2511:27
---   9976-9998 rules/detect/workloads.yaml:2513:27
---   9999-10021 rules/detect/workloads.yaml:2515:27
---   10022-10026 rules/detect/workloads.yaml:2518:23
---   10027-10045 rules/detect/workloads.yaml:2521:27
---   10046-10064 rules/detect/workloads.yaml:2523:27
---   10065-10083 rules/detect/workloads.yaml:2525:27
---   10084-10102 rules/detect/workloads.yaml:2527:27
---   10103-10121 rules/detect/workloads.yaml:2529:27
---   10122-10140 rules/detect/workloads.yaml:2531:27
---   10141-10145 rules/detect/workloads.yaml:2534:23
---   10146-10164 rules/detect/workloads.yaml:2537:27
---   10165-10183 rules/detect/workloads.yaml:2539:27
---   10184-10202 rules/detect/workloads.yaml:2541:27
---   10203-10221 rules/detect/workloads.yaml:2543:27
---   10222-10240 rules/detect/workloads.yaml:2545:27
---   10241-10259 rules/detect/workloads.yaml:2547:27
---   10260-10268 rules/detect/workloads.yaml:2550:23
---   10269-10287 rules/detect/workloads.yaml:2553:27
---   10288-10306 rules/detect/workloads.yaml:2555:27
---   10307-10325 rules/detect/workloads.yaml:2557:27
---   10326-10344 rules/detect/workloads.yaml:2559:27
---   10345-10363 rules/detect/workloads.yaml:2561:27
---   10364-10382 rules/detect/workloads.yaml:2563:27
---   10383-10388 rules/detect/workloads.yaml:2565:19
---   10389-10394 rules/detect/workloads.yaml:2567:19
---   10395-10400 rules/detect/workloads.yaml:2569:19
---   10401-10406 rules/detect/workloads.yaml:2571:19
---   10407-10411 rules/detect/workloads.yaml:2574:19
---   10412-10418 rules/detect/workloads.yaml:2578:27
---   10419-10424 rules/detect/workloads.yaml:2581:31
---   10425-10430 rules/detect/workloads.yaml:2583:31
---   10431-10435 rules/detect/workloads.yaml:2586:27
---   10436-10441 rules/detect/workloads.yaml:2589:31
---   10442-10447 rules/detect/workloads.yaml:2591:31
---   10448-10452 rules/detect/workloads.yaml:2594:27
---   10453-10458 rules/detect/workloads.yaml:2597:31
---   10459-10464 rules/detect/workloads.yaml:2599:31
---   10465-10473 rules/detect/workloads.yaml:2602:27
---   10474-10479 rules/detect/workloads.yaml:2605:31
---   10480-10485 rules/detect/workloads.yaml:2607:31
---   10486-10492 rules/detect/workloads.yaml:2610:27
---   10493-10515 rules/detect/workloads.yaml:2613:31
---   10516-10538 rules/detect/workloads.yaml:2615:31
---   10539-10561 rules/detect/workloads.yaml:2617:31
---   10562-10584 rules/detect/workloads.yaml:2619:31
---   10585-10607 rules/detect/workloads.yaml:2621:31
---   10608-10630 rules/detect/workloads.yaml:2623:31
---   10631-10635 rules/detect/workloads.yaml:2626:27
---   10636-10654 rules/detect/workloads.yaml:2629:31
---   10655-10673 rules/detect/workloads.yaml:2631:31
---   10674-10692 rules/detect/workloads.yaml:2633:31
---   10693-10711 rules/detect/workloads.yaml:2635:31
---   10712-10730 rules/detect/workloads.yaml:2637:31
---   10731-10749 rules/detect/workloads.yaml:2639:31
---   10750-10754 rules/detect/workloads.yaml:2642:27
---   10755-10773 rules/detect/workloads.yaml:2645:31
---   10774-10792 rules/detect/workloads.yaml:2647:31
---   10793-10811 rules/detect/workloads.yaml:2649:31
---   10812-10830 rules/detect/workloads.yaml:2651:31
---   10831-10849 rules/detect/workloads.yaml:2653:31
---   10850-10868 rules/detect/workloads.yaml:2655:31
---   10869-10877 rules/detect/workloads.yaml:2658:27
---   10878-10896 rules/detect/workloads.yaml:2661:31
---   10897-10915 rules/detect/workloads.yaml:2663:31
---   10916-10934 rules/detect/workloads.yaml:2665:31
---   10935-10953 rules/detect/workloads.yaml:2667:31
---   10954-10972 rules/detect/workloads.yaml:2669:31
---   10973-10991 rules/detect/workloads.yaml:2671:31
---   10992-10997 rules/detect/workloads.yaml:2673:23
---   10998-11003 rules/detect/workloads.yaml:2675:23
---   11004-11009 rules/detect/workloads.yaml:2677:23
---   11010-11015 rules/detect/workloads.yaml:2679:23
---   11016-11024 rules/detect/workloads.yaml:2684:23
---   11025-11033 rules/detect/workloads.yaml:2686:23
---   11034-11042 rules/detect/workloads.yaml:2688:23
---   11043-11051 rules/detect/workloads.yaml:2690:23
---   11052-11077 rules/detect/workloads.yaml:2693:23
---   11078-11103 rules/detect/workloads.yaml:2695:23
---   11104-11134 rules/detect/workloads.yaml:2697:23
---   11135-11165 rules/detect/workloads.yaml:2699:23
---   11166-11199 rules/detect/workloads.yaml:2701:23
---   11200-11221 rules/detect/workloads.yaml:2703:23
---   11222-11243 rules/detect/workloads.yaml:2705:23
---   11244-11270 rules/detect/workloads.yaml:2707:23
---   11271-11297 rules/detect/workloads.yaml:2709:23
---   11298-11327 rules/detect/workloads.yaml:2711:23
---   11328-11353 rules/detect/workloads.yaml:2713:23
---   11354-11379 rules/detect/workloads.yaml:2715:23
---   11380-11410 rules/detect/workloads.yaml:2717:23
---   11411-11441 rules/detect/workloads.yaml:2719:23
---   11442-11475 rules/detect/workloads.yaml:2721:23
---   11476-11497 rules/detect/workloads.yaml:2723:23
---   11498-11519 rules/detect/workloads.yaml:2725:23
---   11520-11546 rules/detect/workloads.yaml:2727:23
---   11547-11573 rules/detect/workloads.yaml:2729:23
---   11574-11603 rules/detect/workloads.yaml:2731:23
---   11604-11609 rules/detect/workloads.yaml:2733:23
---   11610-11632 rules/detect/workloads.yaml:2735:23
---   11633-11651 rules/detect/workloads.yaml:2737:23
---   11652-11657 rules/detect/workloads.yaml:2739:23
---   11658-11680 rules/detect/workloads.yaml:2741:23
---   11681-11699 rules/detect/workloads.yaml:2743:23
---   11700-11704 rules/detect/workloads.yaml:2746:27
---   11705-11730 rules/detect/workloads.yaml:2749:31
---   11731-11756 rules/detect/workloads.yaml:2751:31
---   11757-11787 rules/detect/workloads.yaml:2753:31
---   11788-11818 rules/detect/workloads.yaml:2755:31
---   11819-11852 rules/detect/workloads.yaml:2757:31
---   11853-11874 rules/detect/workloads.yaml:2759:31
---   11875-11896 rules/detect/workloads.yaml:2761:31
---   11897-11923 rules/detect/workloads.yaml:2763:31
---   11924-11950 rules/detect/workloads.yaml:2765:31
---   11951-11980 rules/detect/workloads.yaml:2767:31
---   11981-12006 rules/detect/workloads.yaml:2769:31
---   12007-12032 rules/detect/workloads.yaml:2771:31
---   12033-12063 rules/detect/workloads.yaml:2773:31
---   12064-12094 rules/detect/workloads.yaml:2775:31
---   12095-12128 rules/detect/workloads.yaml:2777:31
---   12129-12150 rules/detect/workloads.yaml:2779:31
---   12151-12172 rules/detect/workloads.yaml:2781:31
---   12173-12199 rules/detect/workloads.yaml:2783:31
---   12200-12226 rules/detect/workloads.yaml:2785:31
---   12227-12256 rules/detect/workloads.yaml:2787:31
---   12257-12262 rules/detect/workloads.yaml:2789:31
---   12263-12285 rules/detect/workloads.yaml:2791:31
---   12286-12304 rules/detect/workloads.yaml:2793:31
---   12305-12310 rules/detect/workloads.yaml:2795:31
---   12311-12333 rules/detect/workloads.yaml:2797:31
---   12334-12352 rules/detect/workloads.yaml:2799:31
---   12353-12359 rules/detect/workloads.yaml:2804:19
---   12360-12366 rules/detect/workloads.yaml:2866:19
---   12367-12371 rules/macros.yaml:49:7
---   12372-12378 rules/detect/workloads.yaml:27:11
---   12379-12383 rules/detect/workloads.yaml:29:11
---   12384-12390 rules/detect/workloads.yaml:31:11
---   12391-12397 rules/macros.yaml:22:11
---   12398-12404 rules/macros.yaml:16:7
---   12405-12409 rules/detect/workloads.yaml:2450:5
---   12411-12415 rules/detect/workloads.yaml:3066:5
---   12416-12422 rules/detect/workloads.yaml:16:15
---   12423-12429 rules/detect/workloads.yaml:18:15
---   12430-12436 rules/detect/workloads.yaml:3083:23
---   12437-12456 rules/detect/workloads.yaml:3086:27
---   12457-12476 rules/detect/workloads.yaml:3088:27
---   12477-12496 rules/detect/workloads.yaml:3090:27
---   12497-12501 rules/detect/workloads.yaml:3093:23
---   12502-12517 rules/detect/workloads.yaml:3096:27
---   12518-12533 rules/detect/workloads.yaml:3098:27
---   12534-12549 rules/detect/workloads.yaml:3100:27
---   12550-12554 rules/detect/workloads.yaml:3103:23
---   12555-12570 rules/detect/workloads.yaml:3106:27
---   12571-12586 rules/detect/workloads.yaml:3108:27
---   12587-12602 rules/detect/workloads.yaml:3110:27
---   12603-12611 rules/detect/workloads.yaml:3113:23
---   12612-12627 rules/detect/workloads.yaml:3116:27
---   12628-12643 rules/detect/workloads.yaml:3118:27
---   12644-12659 rules/detect/workloads.yaml:3120:27
---   12660-12664 rules/detect/workloads.yaml:3123:19
---   12665-12671 rules/detect/workloads.yaml:3127:27
---   12672-12691 rules/detect/workloads.yaml:3130:31
---   12692-12711 rules/detect/workloads.yaml:3132:31
---   12712-12731 rules/detect/workloads.yaml:3134:31
---   12732-12736 rules/detect/workloads.yaml:3137:27
---   12737-12752 rules/detect/workloads.yaml:3140:31
---   12753-12768 rules/detect/workloads.yaml:3142:31
---   12769-12784 rules/detect/workloads.yaml:3144:31
---   12785-12789 rules/detect/workloads.yaml:3147:27
---   12790-12805 rules/detect/workloads.yaml:3150:31
---   12806-12821 rules/detect/workloads.yaml:3152:31
---   12822-12837 rules/detect/workloads.yaml:3154:31
---   12838-12846 rules/detect/workloads.yaml:3157:27
---   12847-12862 rules/detect/workloads.yaml:3160:31
---   12863-12878 rules/detect/workloads.yaml:3162:31
---   12879-12894 rules/detect/workloads.yaml:3164:31
---   12895-12903 rules/detect/workloads.yaml:3169:23
---   12904-12912 rules/detect/workloads.yaml:3171:23
---   12913-12921 rules/detect/workloads.yaml:3173:23
---   12922-12930 rules/detect/workloads.yaml:3175:23
---   12931-12953 rules/detect/workloads.yaml:3178:23
---   12954-12976 rules/detect/workloads.yaml:3180:23
---   12977-13004 rules/detect/workloads.yaml:3182:23
---   13005-13032 rules/detect/workloads.yaml:3184:23
---   13033-13063 rules/detect/workloads.yaml:3186:23
---   13064-13082 rules/detect/workloads.yaml:3188:23
---   13083-13101 rules/detect/workloads.yaml:3190:23
---   13102-13125 rules/detect/workloads.yaml:3192:23
---   13126-13149 rules/detect/workloads.yaml:3194:23
---   13150-13176 rules/detect/workloads.yaml:3196:23
---   13177-13181 rules/detect/workloads.yaml:3199:27
---   13182-13204 rules/detect/workloads.yaml:3202:31
---   13205-13227 rules/detect/workloads.yaml:3204:31
---   13228-13255 rules/detect/workloads.yaml:3206:31
---   13256-13283 rules/detect/workloads.yaml:3208:31
---   13284-13314 rules/detect/workloads.yaml:3210:31
---   13315-13333 rules/detect/workloads.yaml:3212:31
---   13334-13352 rules/detect/workloads.yaml:3214:31
---   13353-13376 rules/detect/workloads.yaml:3216:31
---   13377-13400 rules/detect/workloads.yaml:3218:31
---   13401-13427 rules/detect/workloads.yaml:3220:31
---   13428-13434 rules/detect/workloads.yaml:3224:15
---   13435-13439 rules/macros.yaml:49:7
---   13440-13446 rules/detect/workloads.yaml:27:11
---   13447-13451 rules/detect/workloads.yaml:29:11
---   13452-13458 rules/detect/workloads.yaml:31:11
---   13459-13465 rules/macros.yaml:22:11
---   13466-13472 rules/macros.yaml:16:7
---   13473-13477 rules/detect/workloads.yaml:3066:5
---   13479-13483 rules/detect/workloads.yaml:3419:5
---   13484-13490 rules/detect/workloads.yaml:16:15
---   13491-13497 rules/detect/workloads.yaml:18:15
---   13498-13504 rules/detect/workloads.yaml:3437:23
---   13505-13529 rules/detect/workloads.yaml:3440:27
---   13530-13554 rules/detect/workloads.yaml:3442:27
---   13555-13579 rules/detect/workloads.yaml:3444:27
---   13580-13584 rules/detect/workloads.yaml:3447:23
---   13585-13605 rules/detect/workloads.yaml:3450:27
---   13606-13626 rules/detect/workloads.yaml:3452:27
---   13627-13647 rules/detect/workloads.yaml:3454:27
---   13648-13652 rules/detect/workloads.yaml:3457:23
---   13653-13673 rules/detect/workloads.yaml:3460:27
---   13674-13694 rules/detect/workloads.yaml:3462:27
---   13695-13715 rules/detect/workloads.yaml:3464:27
---   13716-13724 rules/detect/workloads.yaml:3467:23
---   13725-13745 rules/detect/workloads.yaml:3470:27
---   13746-13766 rules/detect/workloads.yaml:3472:27
---   13767-13787 rules/detect/workloads.yaml:3474:27
---   13788-13792 rules/detect/workloads.yaml:3477:19
---   13793-13799 rules/detect/workloads.yaml:3481:27
---   13800-13824 rules/detect/workloads.yaml:3484:31
---   13825-13849 rules/detect/workloads.yaml:3486:31
---   13850-13874 rules/detect/workloads.yaml:3488:31
---   13875-13879 rules/detect/workloads.yaml:3491:27
---   13880-13900 rules/detect/workloads.yaml:3494:31
---   13901-13921 rules/detect/workloads.yaml:3496:31
---   13922-13942 rules/detect/workloads.yaml:3498:31
---   13943-13947 rules/detect/workloads.yaml:3501:27
---   13948-13968 rules/detect/workloads.yaml:3504:31
---   13969-13989 rules/detect/workloads.yaml:3506:31
---   13990-14010 rules/detect/workloads.yaml:3508:31
---   14011-14019 rules/detect/workloads.yaml:3511:27
---   14020-14040 rules/detect/workloads.yaml:3514:31
---   14041-14061 rules/detect/workloads.yaml:3516:31
---   14062-14082 rules/detect/workloads.yaml:3518:31
---   14083-14091 rules/detect/workloads.yaml:3523:23
---   14092-14100 rules/detect/workloads.yaml:3525:23
---   14101-14109 rules/detect/workloads.yaml:3527:23
---   14110-14118 rules/detect/workloads.yaml:3529:23
---   14119-14146 rules/detect/workloads.yaml:3532:23
---   14147-14174 rules/detect/workloads.yaml:3534:23
---   14175-14207 rules/detect/workloads.yaml:3536:23
---   14208-14240 rules/detect/workloads.yaml:3538:23
---   14241-14276 rules/detect/workloads.yaml:3540:23
---   14277-14300 rules/detect/workloads.yaml:3542:23
---   14301-14324 rules/detect/workloads.yaml:3544:23
---   14325-14353 rules/detect/workloads.yaml:3546:23
---   14354-14382 rules/detect/workloads.yaml:3548:23
---   14383-14414 rules/detect/workloads.yaml:3550:23
---   14415-14419 rules/detect/workloads.yaml:3553:27
---   14420-14447 rules/detect/workloads.yaml:3556:31
---   14448-14475 rules/detect/workloads.yaml:3558:31
---   14476-14508 rules/detect/workloads.yaml:3560:31
---   14509-14541 rules/detect/workloads.yaml:3562:31
---   14542-14577 rules/detect/workloads.yaml:3564:31
---   14578-14601 rules/detect/workloads.yaml:3566:31
---   14602-14625 rules/detect/workloads.yaml:3568:31
---   14626-14654 rules/detect/workloads.yaml:3570:31
---   14655-14683 rules/detect/workloads.yaml:3572:31
---   14684-14715 rules/detect/workloads.yaml:3574:31
---   14716-14722 rules/detect/workloads.yaml:3578:15
---   14723-14727 rules/macros.yaml:49:7
---   14728-14734 rules/detect/workloads.yaml:27:11
---   14735-14739 rules/detect/workloads.yaml:29:11
---   14740-14746 rules/detect/workloads.yaml:31:11
---   14747-14753 rules/macros.yaml:22:11
---   14754-14760 rules/macros.yaml:16:7
---   14761-14765 rules/detect/workloads.yaml:3419:5
---   14767-14771 rules/detect/workloads.yaml:3781:5
---   14772-14778 rules/detect/workloads.yaml:16:15
---   14779-14785 rules/detect/workloads.yaml:18:15
---   14786-14792 rules/detect/workloads.yaml:3798:23
---   14793-14798 rules/detect/workloads.yaml:3801:27
---   14799-14804 rules/detect/workloads.yaml:3803:27
---   14805-14809 rules/detect/workloads.yaml:3806:23
---   14810-14815 rules/detect/workloads.yaml:3809:27
---   14816-14821 rules/detect/workloads.yaml:3811:27
---   14822-14826 rules/detect/workloads.yaml:3814:23
---   14827-14832 rules/detect/workloads.yaml:3817:27
---   14833-14838 rules/detect/workloads.yaml:3819:27
---   14839-14847 rules/detect/workloads.yaml:3822:23
---   14848-14853 rules/detect/workloads.yaml:3825:27
---   14854-14859 rules/detect/workloads.yaml:3827:27
---   14860-14866 rules/detect/workloads.yaml:3830:23
---   14867-14886 rules/detect/workloads.yaml:3833:27
---   14887-14906 rules/detect/workloads.yaml:3835:27
---   14907-14926 rules/detect/workloads.yaml:3837:27
---   14927-14946 rules/detect/workloads.yaml:3839:27
---   14947-14966 rules/detect/workloads.yaml:3841:27
---   14967-14986 rules/detect/workloads.yaml:3843:27
---   14987-14991 rules/detect/workloads.yaml:3846:23
---   14992-15007 rules/detect/workloads.yaml:3849:27
---   15008-15023 rules/detect/workloads.yaml:3851:27
---   15024-15039 rules/detect/workloads.yaml:3853:27
---   15040-15055 rules/detect/workloads.yaml:3855:27
---   15056-15071 rules/detect/workloads.yaml:3857:27
---   15072-15087 rules/detect/workloads.yaml:3859:27
---   15088-15092 rules/detect/workloads.yaml:3862:23
---   15093-15108 rules/detect/workloads.yaml:3865:27
---   15109-15124 rules/detect/workloads.yaml:3867:27
---   15125-15140 rules/detect/workloads.yaml:3869:27
---   15141-15156 rules/detect/workloads.yaml:3871:27
---   15157-15172 rules/detect/workloads.yaml:3873:27
---   15173-15188 rules/detect/workloads.yaml:3875:27
---   15189-15197 rules/detect/workloads.yaml:3878:23
---   15198-15213 rules/detect/workloads.yaml:3881:27
---   15214-15229 rules/detect/workloads.yaml:3883:27
---   15230-15245 rules/detect/workloads.yaml:3885:27
---   15246-15261 rules/detect/workloads.yaml:3887:27
---   15262-15277 rules/detect/workloads.yaml:3889:27
---   15278-15293 rules/detect/workloads.yaml:3891:27
---   15294-15298 rules/detect/workloads.yaml:3894:19
---   15299-15305 rules/detect/workloads.yaml:3898:27
---   15306-15311 rules/detect/workloads.yaml:3901:31
---   15312-15317 rules/detect/workloads.yaml:3903:31
---   15318-15322 rules/detect/workloads.yaml:3906:27
---   15323-15328 rules/detect/workloads.yaml:3909:31
---   15329-15334 rules/detect/workloads.yaml:3911:31
---   15335-15339 rules/detect/workloads.yaml:3914:27
---   15340-15345 rules/detect/workloads.yaml:3917:31
---   15346-15351 rules/detect/workloads.yaml:3919:31
---   15352-15360 rules/detect/workloads.yaml:3922:27
---   15361-15366 rules/detect/workloads.yaml:3925:31
---   15367-15372 rules/detect/workloads.yaml:3927:31
---   15373-15379 rules/detect/workloads.yaml:3930:27
---   15380-15399 rules/detect/workloads.yaml:3933:31
---   15400-15419 rules/detect/workloads.yaml:3935:31
---   15420-15439 rules/detect/workloads.yaml:3937:31
---   15440-15459 rules/detect/workloads.yaml:3939:31
---   15460-15479 rules/detect/workloads.yaml:3941:31
---   15480-15499 rules/detect/workloads.yaml:3943:31
---   15500-15504 rules/detect/workloads.yaml:3946:27
---   15505-15520 rules/detect/workloads.yaml:3949:31
---   15521-15536 rules/detect/workloads.yaml:3951:31
---   15537-15552 rules/detect/workloads.yaml:3953:31
---   15553-15568 rules/detect/workloads.yaml:3955:31
---   15569-15584 rules/detect/workloads.yaml:3957:31
---   15585-15600 rules/detect/workloads.yaml:3959:31
---   15601-15605 rules/detect/workloads.yaml:3962:27
---   15606-15621 rules/detect/workloads.yaml:3965:31
---   15622-15637 rules/detect/workloads.yaml:3967:31
---   15638-15653 rules/detect/workloads.yaml:3969:31
---   15654-15669 rules/detect/workloads.yaml:3971:31
---   15670-15685 rules/detect/workloads.yaml:3973:31
---   15686-15701 rules/detect/workloads.yaml:3975:31
---   15702-15710 rules/detect/workloads.yaml:3978:27
---   15711-15726 rules/detect/workloads.yaml:3981:31
---   15727-15742 rules/detect/workloads.yaml:3983:31
---   15743-15758 rules/detect/workloads.yaml:3985:31
---   15759-15774 rules/detect/workloads.yaml:3987:31
---   15775-15790 rules/detect/workloads.yaml:3989:31
---   15791-15806 rules/detect/workloads.yaml:3991:31
---   15807-15815 rules/detect/workloads.yaml:3996:23
---   15816-15824 rules/detect/workloads.yaml:3998:23
---   15825-15833 rules/detect/workloads.yaml:4000:23
---   15834-15842 rules/detect/workloads.yaml:4002:23
---   15843-15865 rules/detect/workloads.yaml:4005:23
---   15866-15888 rules/detect/workloads.yaml:4007:23
---   15889-15916 rules/detect/workloads.yaml:4009:23
---   15917-15944 rules/detect/workloads.yaml:4011:23
---   15945-15975 rules/detect/workloads.yaml:4013:23
---   15976-15994 rules/detect/workloads.yaml:4015:23
---   15995-16013 rules/detect/workloads.yaml:4017:23
---   16014-16037 rules/detect/workloads.yaml:4019:23
---   16038-16061 rules/detect/workloads.yaml:4021:23
---   16062-16088 rules/detect/workloads.yaml:4023:23
---   16089-16111 rules/detect/workloads.yaml:4025:23
---   16112-16134 rules/detect/workloads.yaml:4027:23
---   16135-16162 rules/detect/workloads.yaml:4029:23
---   16163-16190 rules/detect/workloads.yaml:4031:23
---   16191-16221 rules/detect/workloads.yaml:4033:23
---   16222-16240 rules/detect/workloads.yaml:4035:23
---   16241-16259 rules/detect/workloads.yaml:4037:23
---   16260-16283 rules/detect/workloads.yaml:4039:23
---   16284-16307 rules/detect/workloads.yaml:4041:23
---   16308-16334 rules/detect/workloads.yaml:4043:23
---   16335-16340 rules/detect/workloads.yaml:4045:23
---   16341-16360 rules/detect/workloads.yaml:4047:23
---   16361-16376 rules/detect/workloads.yaml:4049:23
---   16377-16382 rules/detect/workloads.yaml:4051:23
---   16383-16402 rules/detect/workloads.yaml:4053:23
---   16403-16418 rules/detect/workloads.yaml:4055:23
---   16419-16423 rules/detect/workloads.yaml:4058:27
---   16424-16446 rules/detect/workloads.yaml:4061:31
---   16447-16469 rules/detect/workloads.yaml:4063:31
---   16470-16497 rules/detect/workloads.yaml:4065:31
---   16498-16525 rules/detect/workloads.yaml:4067:31
---   16526-16556 rules/detect/workloads.yaml:4069:31
---   16557-16575 rules/detect/workloads.yaml:4071:31
---   16576-16594 rules/detect/workloads.yaml:4073:31
---   16595-16618 rules/detect/workloads.yaml:4075:31
---   16619-16642 rules/detect/workloads.yaml:4077:31
---   16643-16669 rules/detect/workloads.yaml:4079:31
---   16670-16692 rules/detect/workloads.yaml:4081:31
---   16693-16715 rules/detect/workloads.yaml:4083:31
---   16716-16743 rules/detect/workloads.yaml:4085:31
---   16744-16771 rules/detect/workloads.yaml:4087:31
---   16772-16802 rules/detect/workloads.yaml:4089:31
---   16803-16821 rules/detect/workloads.yaml:4091:31
---   16822-16840 rules/detect/workloads.yaml:4093:31
---   16841-16864 rules/detect/workloads.yaml:4095:31
---   16865-16888 rules/detect/workloads.yaml:4097:31
---   16889-16915 rules/detect/workloads.yaml:4099:31
---   16916-16921 rules/detect/workloads.yaml:4101:31
---   16922-16941 rules/detect/workloads.yaml:4103:31
---   16942-16957 rules/detect/workloads.yaml:4105:31
---   16958-16963 rules/detect/workloads.yaml:4107:31
---   16964-16983 rules/detect/workloads.yaml:4109:31
---   16984-16999 rules/detect/workloads.yaml:4111:31
---   17000-17006 rules/detect/workloads.yaml:4116:19
---   17007-17013 rules/detect/workloads.yaml:4149:19
---   17014-17018 rules/macros.yaml:49:7
---   17019-17025 rules/detect/workloads.yaml:27:11
---   17026-17030 rules/detect/workloads.yaml:29:11
---   17031-17037 rules/detect/workloads.yaml:31:11
---   17038-17044 rules/macros.yaml:22:11
---   17045-17051 rules/macros.yaml:16:7
---   17052-17056 rules/detect/workloads.yaml:3781:5
---   17058-17061 rules/detect/workloads.yaml:4350:5
---   17062-17068 rules/detect/workloads.yaml:4373:11
---   17069-17077 rules/detect/workloads.yaml:4377:11
---   17078-17084 rules/detect/workloads.yaml:4382:19
---   17085-17104 rules/detect/workloads.yaml:4385:23
---   17105-17133 rules/detect/workloads.yaml:4387:23
---   17134-17153 rules/detect/workloads.yaml:4390:23
---   17154-17182 rules/detect/workloads.yaml:4392:23
---   17183-17202 rules/detect/workloads.yaml:4395:23
---   17203-17231 rules/detect/workloads.yaml:4397:23
---   17232-17240 rules/detect/workloads.yaml:4400:23
---   17241-17249 rules/detect/workloads.yaml:4402:23
---   17250-17258 rules/detect/workloads.yaml:4404:23
---   17259-17279 rules/detect/workloads.yaml:4406:23
---   17280-17299 rules/detect/workloads.yaml:4409:23
---   17300-17320 rules/detect/workloads.yaml:4412:23
---   17321-17325 rules/macros.yaml:49:7
---   17326-17334 rules/detect/workloads.yaml:4418:13
---   17335-17353 rules/detect/workloads.yaml:4421:13
---   17354-17371 rules/detect/workloads.yaml:4426:19
---   17372-17389 rules/detect/workloads.yaml:4429:19
---   17390-17395 rules/detect/workloads.yaml:4350:5
---   17397-17400 rules/detect/workloads.yaml:4571:5
---   17401-17407 rules/detect/workloads.yaml:4597:11
---   17408-17415 rules/macros.yaml:67:7
---   17416-17423 rules/macros.yaml:22:11
---   17424-17430 rules/macros.yaml:16:7
---   17431-17435 rules/macros.yaml:49:7
---   17436-17440 rules/detect/workloads.yaml:4571:5
---   17442-17445 rules/detect/workloads.yaml:4682:5
---   17446-17452 rules/detect/workloads.yaml:4697:11
---   17453-17457 rules/macros.yaml:57:11
---   17458-17463 rules/macros.yaml:60:15
---   17464-17470 rules/macros.yaml:62:15
---   17471-17478 rules/macros.yaml:22:11
---   17479-17485 rules/macros.yaml:16:7
---   17486-17490 rules/macros.yaml:49:7
---   17491-17498 rules/detect/workloads.yaml:4705:9
---   17499-17502 rules/detect/workloads.yaml:4682:5
---   17504-17507 rules/detect/workloads.yaml:4918:5
---   17508-17514 rules/detect/workloads.yaml:4932:11
---   17515-17521 rules/detect/workloads.yaml:4935:15
---   17522-17526 rules/macros.yaml:57:11
---   17527-17532 rules/macros.yaml:60:15
---   17533-17539 rules/macros.yaml:62:15
---   17540-17546 rules/detect/workloads.yaml:4938:11
---   17547-17560 rules/detect/workloads.yaml:4940:11
---   17561-17565 rules/macros.yaml:49:7
---   17566-17574 rules/detect/workloads.yaml:4946:13
---   17575-17581 rules/detect/workloads.yaml:4949:13
---   17582-17586 rules/detect/workloads.yaml:4918:5
---   17588-17591 rules/detect/workloads.yaml:5207:5
---   17592-17598 rules/detect/workloads.yaml:5221:11
---   17599-17615 rules/detect/workloads.yaml:5226:15
---   17616-17632 rules/detect/workloads.yaml:5229:15
---   17633-17649 rules/detect/workloads.yaml:5232:15
---   17650-17654 rules/macros.yaml:49:7
---   17655-17659 rules/detect/workloads.yaml:5207:5
---   17661-17663 rules/noise/drops.yaml:12:5
---   17664-17668 rules/noise/drops.yaml:19:11
---   17669-17675 rules/noise/drops.yaml:21:11
---   17676-17679 rules/noise/drops.yaml:12:5
---   17681-17687 rules/noise/drops.yaml:38:5
---   17689-17695 rules/noise/drops.yaml:55:5
---   17697-17699 rules/noise/drops.yaml:74:5
---   17700-17706 rules/noise/drops.yaml:86:11
---   17707-17714 rules/macros.yaml:22:11
---   17715-17721 rules/macros.yaml:16:7
---   17722-17727 rules/noise/drops.yaml:74:5
---   17729-17736 rules/redact/credentials.yaml:97:5
---   17738-17745 rules/redact/scan.yaml:14:5
---   17747-17754 rules/redact/secrets.yaml:8:5
---   17756-17758 rules/redact/tokens.yaml:3:5
---   17759-17765 rules/redact/tokens.yaml:11:11
---   17766-17770 rules/redact/tokens.yaml:3:5
---   17772-17779 rules/redact/tokens.yaml:34:5
---   17781-17783 rules/redact/tokens.yaml:65:5
---   17784-17792 rules/redact/tokens.yaml:83:11
---   17793-17799 rules/redact/tokens.yaml:86:11
---   17800-17806 rules/redact/tokens.yaml:89:11
---   17807-17811 rules/redact/tokens.yaml:65:5
+--   2628-2631 rules/detect/auth.yaml:15:5
+--   2632-2638 rules/detect/auth.yaml:31:11
+--   2639-2643 rules/macros.yaml:49:7
+--   2644-2650 rules/macros.yaml:16:7
+--   2651-2659 rules/detect/auth.yaml:38:9
+--   2660-2664 rules/detect/auth.yaml:15:5
+--   2666-2669 rules/detect/auth.yaml:53:5
+--   2670-2676 rules/macros.yaml:34:11
+--   2677-2688 rules/macros.yaml:36:11
+--   2689-2695 rules/detect/auth.yaml:66:11
+--   2696-2702 rules/detect/auth.yaml:9:11
+--   2703-2709 rules/detect/auth.yaml:11:11
+--   2710-2714 rules/macros.yaml:49:7
+--   2715-2719 rules/detect/auth.yaml:75:13
+--   2720-2724 rules/detect/auth.yaml:77:13
+--   2725-2730 rules/detect/auth.yaml:53:5
+--   2732-2735 rules/detect/auth.yaml:125:5
+--   2736-2742 rules/macros.yaml:34:11
+--   2743-2754 rules/macros.yaml:36:11
+--   2755-2761 rules/detect/auth.yaml:138:13
+--   2762-2767 rules/detect/auth.yaml:9:11
+--   2768-2773 rules/detect/auth.yaml:11:11
+--   2774-2778 rules/macros.yaml:49:7
+--   2779-2785 rules/detect/auth.yaml:143:9
+--   2786-2790 rules/detect/auth.yaml:125:5
+--   2792-2795 rules/detect/auth.yaml:155:5
+--   2796-2802 rules/detect/auth.yaml:169:11
+--   2803-2811 rules/macros.yaml:22:11
+--   2812-2818 rules/macros.yaml:16:7
+--   2819-2825 rules/detect/auth.yaml:175:13
+--   2826-2830 rules/macros.yaml:49:7
+--   2831-2834 rules/detect/auth.yaml:155:5
+--   2836-2839 rules/detect/auth.yaml:189:5
+--   2840-2846 rules/detect/auth.yaml:202:11
+--   2847-2854 rules/macros.yaml:22:11
+--   2855-2861 rules/macros.yaml:16:7
+--   2862-2866 rules/macros.yaml:49:7
+--   2867-2875 rules/detect/auth.yaml:211:13
+--   2876-2884 rules/detect/auth.yaml:213:13
+--   2885-2889 rules/detect/auth.yaml:189:5
+--   2891-2894 rules/detect/auth.yaml:253:5
+--   2895-2901 rules/detect/auth.yaml:267:11
+--   2902-2909 rules/macros.yaml:22:11
+--   2910-2916 rules/macros.yaml:16:7
+--   2917-2923 rules/macros.yaml:34:11
+--   2924-2935 rules/macros.yaml:36:11
+--   2936-2940 rules/macros.yaml:49:7
+--   2941-2945 rules/detect/auth.yaml:253:5
+--   2947-2950 rules/detect/auth.yaml:287:5
+--   2951-2957 rules/detect/auth.yaml:302:11
+--   2958-2963 rules/detect/auth.yaml:9:11
+--   2964-2969 rules/detect/auth.yaml:11:11
+--   2970-2974 rules/macros.yaml:49:7
+--   2975-2979 rules/detect/auth.yaml:287:5
+--   2981-2984 rules/detect/auth.yaml:350:5
+--   2985-2992 rules/macros.yaml:22:11
+--   2993-2999 rules/macros.yaml:16:7
+--   3000-3004 rules/macros.yaml:49:7
+--   3005-3013 rules/detect/auth.yaml:374:9
+--   3014-3017 rules/detect/auth.yaml:350:5
+--   3019-3022 rules/detect/auth.yaml:428:5
+--   3023-3029 rules/detect/auth.yaml:445:11
+--   3030-3034 rules/detect/auth.yaml:447:11
+--   3035-3039 rules/macros.yaml:49:7
+--   3040-3044 rules/detect/auth.yaml:428:5
+--   3046-3049 rules/detect/auth.yaml:489:5
+--   3050-3056 rules/detect/auth.yaml:502:11
+--   3057-3068 rules/detect/auth.yaml:504:11
+--   3069-3073 rules/macros.yaml:49:7
+--   3074-3079 rules/detect/auth.yaml:489:5
+--   3081-3084 rules/detect/auth.yaml:639:5
+--   3085-3093 rules/detect/auth.yaml:656:15
+--   3094-3105 rules/detect/auth.yaml:659:15
+--   3106-3117 rules/detect/auth.yaml:661:11
+--   3118-3122 rules/macros.yaml:49:7
+--   3123-3128 rules/detect/auth.yaml:639:5
+--   3130-3133 rules/detect/auth.yaml:858:5
+--   3134-3140 rules/macros.yaml:16:7
+--   3141-3152 rules/detect/auth.yaml:871:15
+--   3153-3164 rules/detect/auth.yaml:873:11
+--   3165-3169 rules/macros.yaml:49:7
+--   3170-3175 rules/detect/auth.yaml:858:5
+--   3177-3180 rules/detect/auth.yaml:1036:5
+--   3181-3187 rules/detect/auth.yaml:1049:11
+--   3188-3198 rules/detect/auth.yaml:1051:11
+--   3199-3203 rules/macros.yaml:49:7
+--   3204-3209 rules/detect/auth.yaml:1036:5
+--   3211-3214 rules/detect/auth.yaml:1155:5
+--   3215-3221 rules/detect/auth.yaml:1168:11
+--   3222-3232 rules/detect/auth.yaml:1170:11
+--   3233-3239 rules/macros.yaml:34:11
+--   3240-3251 rules/macros.yaml:36:11
+--   3252-3256 rules/macros.yaml:49:7
+--   3257-3262 rules/detect/auth.yaml:1155:5
+--   3264-3267 rules/detect/auth.yaml:1293:5
+--   3268-3276 rules/detect/auth.yaml:1306:7
+--   3277-3281 rules/macros.yaml:49:7
+--   3282-3286 rules/detect/auth.yaml:1312:9
+--   3287-3291 rules/detect/auth.yaml:1293:5
+--   3293-3296 rules/detect/auth.yaml:1382:5
+--   3297-3303 rules/detect/auth.yaml:1393:11
+--   3304-3310 rules/detect/auth.yaml:1396:13
+--   3311-3317 rules/detect/auth.yaml:1399:13
+--   3318-3322 rules/macros.yaml:49:7
+--   3323-3327 rules/detect/auth.yaml:1382:5
+--   3329-3332 rules/detect/cluster.yaml:3:5
+--   3333-3339 rules/detect/cluster.yaml:22:11
+--   3340-3344 rules/macros.yaml:49:7
+--   3345-3353 rules/detect/cluster.yaml:27:9
+--   3354-3361 rules/macros.yaml:22:11
+--   3362-3368 rules/macros.yaml:16:7
+--   3369-3372 rules/detect/cluster.yaml:3:5
+--   3374-3377 rules/detect/cluster.yaml:72:5
+--   3378-3384 rules/detect/cluster.yaml:84:11
+--   3385-3389 rules/macros.yaml:49:7
+--   3390-3393 rules/detect/cluster.yaml:72:5
+--   3395-3398 rules/detect/cluster.yaml:110:5
+--   3399-3405 rules/detect/cluster.yaml:130:15
+--   3406-3412 rules/detect/cluster.yaml:132:15
+--   3413-3417 rules/macros.yaml:49:7
+--   3418-3424 rules/macros.yaml:16:7
+--   3425-3433 rules/detect/cluster.yaml:137:9
+--   3434-3437 rules/detect/cluster.yaml:110:5
+--   3439-3442 rules/detect/cluster.yaml:175:5
+--   3443-3450 rules/macros.yaml:22:11
+--   3451-3457 rules/macros.yaml:16:7
+--   3458-3462 rules/macros.yaml:49:7
+--   3463-3466 rules/detect/cluster.yaml:175:5
+--   3468-3471 rules/detect/cluster.yaml:201:5
+--   3472-3480 rules/detect/cluster.yaml:218:15
+--   3481-3489 rules/detect/cluster.yaml:219:15
+--   3490-3498 rules/detect/cluster.yaml:220:15
+--   3499-3507 rules/detect/cluster.yaml:221:15
+--   3508-3516 rules/detect/cluster.yaml:222:15
+--   3517-3525 rules/detect/cluster.yaml:223:15
+--   3526-3534 rules/detect/cluster.yaml:224:15
+--   3535-3543 rules/detect/cluster.yaml:225:15
+--   3544-3552 rules/detect/cluster.yaml:226:15
+--   3553-3561 rules/detect/cluster.yaml:227:15
+--   3562-3570 rules/detect/cluster.yaml:228:15
+--   3571-3579 rules/detect/cluster.yaml:229:15
+--   3580-3588 rules/detect/cluster.yaml:230:15
+--   3589-3597 rules/detect/cluster.yaml:231:15
+--   3598-3606 rules/detect/cluster.yaml:232:15
+--   3607-3615 rules/detect/cluster.yaml:233:15
+--   3616-3624 rules/detect/cluster.yaml:234:15
+--   3625-3633 rules/detect/cluster.yaml:235:15
+--   3634-3642 rules/detect/cluster.yaml:236:15
+--   3643-3651 rules/detect/cluster.yaml:237:15
+--   3652-3660 rules/detect/cluster.yaml:238:15
+--   3661-3669 rules/detect/cluster.yaml:239:15
+--   3670-3676 rules/detect/cluster.yaml:241:15
+--   3677-3681 rules/macros.yaml:49:7
+--   3682-3686 rules/detect/cluster.yaml:201:5
+--   3688-3691 rules/detect/cluster.yaml:418:5
+--   3692-3698 rules/detect/cluster.yaml:435:11
+--   3699-3703 rules/macros.yaml:49:7
+--   3704-3712 rules/detect/cluster.yaml:443:9
+--   3713-3716 rules/detect/cluster.yaml:418:5
+--   3718-3721 rules/detect/cluster.yaml:495:5
+--   3722-3730 rules/detect/cluster.yaml:511:11
+--   3731-3738 rules/macros.yaml:22:11
+--   3739-3745 rules/macros.yaml:16:7
+--   3746-3754 rules/detect/cluster.yaml:518:19
+--   3755-3761 rules/detect/cluster.yaml:521:23
+--   3762-3768 rules/detect/cluster.yaml:523:23
+--   3769-3775 rules/detect/cluster.yaml:525:19
+--   3776-3784 rules/detect/cluster.yaml:528:23
+--   3785-3791 rules/detect/cluster.yaml:530:23
+--   3792-3800 rules/detect/cluster.yaml:535:19
+--   3801-3807 rules/detect/cluster.yaml:537:19
+--   3808-3814 rules/detect/cluster.yaml:539:19
+--   3815-3821 rules/detect/cluster.yaml:542:19
+--   3822-3828 rules/detect/cluster.yaml:544:19
+--   3829-3834 rules/detect/cluster.yaml:546:19
+--   3835-3843 rules/detect/cluster.yaml:549:23
+--   3844-3852 rules/detect/cluster.yaml:551:23
+--   3853-3859 rules/detect/cluster.yaml:553:23
+--   3860-3864 rules/macros.yaml:49:7
+--   3865-3869 rules/detect/cluster.yaml:495:5
+--   3871-3874 rules/detect/cluster.yaml:829:5
+--   3875-3881 rules/detect/cluster.yaml:841:11
+--   3882-3886 rules/macros.yaml:57:11
+--   3887-3892 rules/macros.yaml:60:15
+--   3893-3899 rules/macros.yaml:62:15
+--   3900-3906 rules/detect/cluster.yaml:845:13
+--   3907-3911 rules/macros.yaml:49:7
+--   3912-3919 rules/macros.yaml:22:11
+--   3920-3926 rules/macros.yaml:16:7
+--   3927-3930 rules/detect/cluster.yaml:829:5
+--   3932-3935 rules/detect/cluster.yaml:890:5
+--   3936-3942 rules/detect/cluster.yaml:904:11
+--   3943-3949 rules/detect/cluster.yaml:909:13
+--   3950-3954 rules/macros.yaml:49:7
+--   3955-3958 rules/detect/cluster.yaml:890:5
+--   3960-3967 rules/detect/cluster.yaml:953:5
+--   3969-3972 rules/detect/exec.yaml:3:5
+--   3973-3981 rules/detect/exec.yaml:20:11
+--   3982-3986 rules/macros.yaml:49:7
+--   3987-3990 rules/detect/exec.yaml:3:5
+--   3992-3995 rules/detect/exec.yaml:52:5
+--   3996-4002 rules/detect/exec.yaml:70:11
+--   4003-4009 rules/detect/exec.yaml:74:11
+--   4010-4014 rules/macros.yaml:49:7
+--   4015-4019 rules/detect/exec.yaml:52:5
+--   4021-4024 rules/detect/exec.yaml:214:5
+--   4025-4031 rules/detect/exec.yaml:227:11
+--   4032-4036 rules/macros.yaml:49:7
+--   4037-4040 rules/detect/exec.yaml:214:5
+--   4042-4045 rules/detect/exec.yaml:242:5
+--   4046-4052 rules/detect/exec.yaml:255:11
+--   4053-4057 rules/macros.yaml:49:7
+--   4058-4061 rules/detect/exec.yaml:242:5
+--   4063-4066 rules/detect/exec.yaml:271:5
+--   4067-4073 rules/detect/exec.yaml:285:11
+--   4074-4080 rules/detect/exec.yaml:289:13
+--   4081-4085 rules/macros.yaml:49:7
+--   4086-4090 rules/detect/exec.yaml:271:5
+--   4092-4095 rules/detect/exec.yaml:331:5
+--   4096-4102 rules/detect/exec.yaml:351:11
+--   4103-4107 rules/macros.yaml:49:7
+--   4108-4111 rules/detect/exec.yaml:331:5
+--   4113-4116 rules/detect/exec.yaml:394:5
+--   4117-4123 rules/macros.yaml:16:7
+--   4124-4130 rules/detect/exec.yaml:417:11
+--   4131-4137 rules/detect/exec.yaml:419:11
+--   4138-4142 rules/macros.yaml:49:7
+--   4143-4153 rules/detect/exec.yaml:423:9
+--   4154-4159 rules/detect/exec.yaml:394:5
+--   4161-4164 rules/detect/exec.yaml:485:5
+--   4165-4171 rules/detect/exec.yaml:500:11
+--   4172-4178 rules/detect/exec.yaml:504:11
+--   4179-4183 rules/macros.yaml:49:7
+--   4184-4188 rules/detect/exec.yaml:485:5
+--   4190-4193 rules/detect/exec.yaml:650:5
+--   4194-4200 rules/detect/exec.yaml:664:11
+--   4201-4205 rules/detect/exec.yaml:668:11
+--   4206-4210 rules/macros.yaml:49:7
+--   4211-4215 rules/detect/exec.yaml:650:5
+--   4217-4220 rules/detect/rbac.yaml:3:5
+--   4221-4225 rules/macros.yaml:57:11
+--   4226-4231 rules/macros.yaml:60:15
+--   4232-4238 rules/macros.yaml:62:15
+--   4239-4243 rules/macros.yaml:49:7
+--   4244-4252 rules/detect/rbac.yaml:23:9
+--   4253-4256 rules/detect/rbac.yaml:3:5
+--   4258-4261 rules/detect/rbac.yaml:95:5
+--   4262-4272 rules/detect/rbac.yaml:112:15
+--   4273-4282 rules/detect/rbac.yaml:114:15
+--   4283-4287 rules/detect/rbac.yaml:119:19
+--   4288-4295 rules/detect/rbac.yaml:121:19
+--   4296-4302 rules/detect/rbac.yaml:125:23
+--   4303-4309 rules/detect/rbac.yaml:127:23
+--   4310-4314 rules/macros.yaml:49:7
+--   4315-4322 rules/detect/rbac.yaml:136:9
+--   4323-4327 rules/detect/rbac.yaml:95:5
+--   4329-4332 rules/detect/rbac.yaml:305:5
+--   4333-4354 rules/detect/rbac.yaml:323:15
+--   4355-4376 rules/detect/rbac.yaml:325:15
+--   4377-4381 rules/detect/rbac.yaml:328:19
+--   4382-4402 rules/detect/rbac.yaml:331:23
+--   4403-4423 rules/detect/rbac.yaml:333:23
+--   4424-4431 rules/detect/rbac.yaml:336:15
+--   4432-4439 rules/detect/rbac.yaml:344:15
+--   4440-4444 rules/macros.yaml:49:7
+--   4445-4452 rules/detect/rbac.yaml:352:9
+--   4453-4457 rules/detect/rbac.yaml:305:5
+--   4459-4462 rules/detect/rbac.yaml:521:5
+--   4463-4469 rules/detect/rbac.yaml:533:7
+--   4470-4474 rules/macros.yaml:49:7
+--   4475-4483 rules/detect/rbac.yaml:541:13
+--   4484-4490 rules/detect/rbac.yaml:543:13
+--   4491-4502 rules/detect/rbac.yaml:546:15
+--   4503-4507 rules/detect/rbac.yaml:521:5
+--   4509-4512 rules/detect/rbac.yaml:582:5
+--   4513-4524 rules/detect/rbac.yaml:595:11
+--   4525-4536 rules/detect/rbac.yaml:597:11
+--   4537-4541 rules/macros.yaml:49:7
+--   4542-4550 rules/detect/rbac.yaml:601:9
+--   4551-4555 rules/detect/rbac.yaml:582:5
+--   4557-4560 rules/detect/rbac.yaml:614:5
+--   4561-4568 rules/macros.yaml:22:11
+--   4569-4575 rules/macros.yaml:16:7
+--   4576-4580 rules/macros.yaml:49:7
+--   4581-4584 rules/detect/rbac.yaml:614:5
+--   4586-4589 rules/detect/rbac.yaml:643:5
+--   4590-4598 rules/macros.yaml:67:7
+--   4599-4609 rules/detect/rbac.yaml:663:15
+--   4610-4614 rules/detect/rbac.yaml:669:19
+--   4615-4624 rules/detect/rbac.yaml:671:19
+--   4625-4629 rules/macros.yaml:49:7
+--   4630-4637 rules/detect/rbac.yaml:678:9
+--   4638-4643 rules/detect/rbac.yaml:643:5
+--   4645-4648 rules/detect/rbac.yaml:744:5
+--   4649-4668 rules/detect/rbac.yaml:765:15
+--   4669-4688 rules/detect/rbac.yaml:767:15
+--   4689-4708 rules/detect/rbac.yaml:769:15
+--   4709-4728 rules/detect/rbac.yaml:771:15
+--   4729-4755 rules/detect/rbac.yaml:773:15
+--   4756-4762 rules/detect/rbac.yaml:781:23
+--   4763-4769 rules/detect/rbac.yaml:783:23
+--   4770-4791 rules/detect/rbac.yaml:785:19
+--   4792-4796 rules/detect/rbac.yaml:799:19
+--   4797-4816 rules/detect/rbac.yaml:802:23
+--   4817-4836 rules/detect/rbac.yaml:804:23
+--   4837-4856 rules/detect/rbac.yaml:806:23
+--   4857-4876 rules/detect/rbac.yaml:808:23
+--   4877-4902 rules/detect/rbac.yaml:810:23
+--   4903-4909 rules/detect/rbac.yaml:818:31
+--   4910-4916 rules/detect/rbac.yaml:820:31
+--   4917-4937 rules/detect/rbac.yaml:822:27
+--   4938-4944 rules/detect/rbac.yaml:836:15
+--   4945-4952 rules/detect/rbac.yaml:844:15
+--   4953-4959 rules/detect/rbac.yaml:853:19
+--   4960-4967 rules/detect/rbac.yaml:859:19
+--   4968-4972 rules/macros.yaml:49:7
+--   4973-4980 rules/detect/rbac.yaml:876:9
+--   4981-4985 rules/detect/rbac.yaml:744:5
+--   4987-4990 rules/detect/rbac.yaml:1068:5
+--   4991-5012 rules/detect/rbac.yaml:1092:15
+--   5013-5017 rules/detect/rbac.yaml:1103:19
+--   5018-5038 rules/detect/rbac.yaml:1106:23
+--   5039-5046 rules/detect/rbac.yaml:1117:15
+--   5047-5051 rules/macros.yaml:49:7
+--   5052-5059 rules/detect/rbac.yaml:1131:9
+--   5060-5068 rules/detect/rbac.yaml:1136:9
+--   5069-5073 rules/detect/rbac.yaml:1068:5
+--   5075-5078 rules/detect/rbac.yaml:1330:5
+--   5079-5100 rules/detect/rbac.yaml:1355:19
+--   5101-5122 rules/detect/rbac.yaml:1361:19
+--   5123-5142 rules/detect/rbac.yaml:1369:19
+--   5143-5164 rules/detect/rbac.yaml:1371:19
+--   5165-5169 rules/detect/rbac.yaml:1377:19
+--   5170-5190 rules/detect/rbac.yaml:1381:27
+--   5191-5211 rules/detect/rbac.yaml:1387:27
+--   5212-5231 rules/detect/rbac.yaml:1395:27
+--   5232-5252 rules/detect/rbac.yaml:1397:27
+--   5253-5260 rules/detect/rbac.yaml:1404:19
+--   5261-5268 rules/detect/rbac.yaml:1412:19
+--   5269-5275 rules/detect/rbac.yaml:1422:19
+--   5276-5283 rules/detect/rbac.yaml:1426:19
+--   5284-5288 rules/macros.yaml:49:7
+--   5289-5296 rules/detect/rbac.yaml:1435:9
+--   5297-5304 rules/detect/rbac.yaml:1440:9
+--   5305-5309 rules/detect/rbac.yaml:1330:5
+--   5311-5314 rules/detect/rbac.yaml:1619:5
+--   5315-5321 rules/detect/rbac.yaml:1647:11
+--   5322-5330 rules/detect/rbac.yaml:1650:13
+--   5331-5335 rules/macros.yaml:49:7
+--   5336-5343 rules/detect/rbac.yaml:1655:9
+--   5344-5348 rules/detect/rbac.yaml:1619:5
+--   5350-5353 rules/detect/rbac.yaml:1716:5
+--   5354-5358 rules/macros.yaml:49:7
+--   5359-5366 rules/detect/rbac.yaml:1742:9
+--   5367-5370 rules/detect/rbac.yaml:1716:5
+--   5372-5375 rules/detect/rbac.yaml:1786:5
+--   5376-5382 rules/detect/rbac.yaml:1803:11
+--   5383-5387 rules/macros.yaml:57:11
+--   5388-5393 rules/macros.yaml:60:15
+--   5394-5400 rules/macros.yaml:62:15
+--   5401-5408 rules/macros.yaml:67:7
+--   5409-5417 rules/detect/rbac.yaml:1808:13
+--   5418-5425 rules/macros.yaml:22:11
+--   5426-5432 rules/macros.yaml:16:7
+--   5433-5437 rules/macros.yaml:49:7
+--   5438-5442 rules/detect/rbac.yaml:1786:5
+--   5444-5447 rules/detect/secrets.yaml:3:5
+--   5448-5454 rules/detect/secrets.yaml:23:11
+--   5455-5459 rules/macros.yaml:49:7
+--   5460-5468 rules/detect/secrets.yaml:27:9
+--   5469-5475 rules/detect/secrets.yaml:30:9
+--   5476-5479 rules/detect/secrets.yaml:3:5
+--   5481-5484 rules/detect/secrets.yaml:70:5
+--   5485-5491 rules/macros.yaml:41:7
+--   5492-5499 rules/macros.yaml:22:11
+--   5500-5506 rules/macros.yaml:16:7
+--   5507-5513 rules/detect/secrets.yaml:90:13
+--   5514-5518 rules/macros.yaml:49:7
+--   5519-5522 rules/detect/secrets.yaml:70:5
+--   5524-5527 rules/detect/secrets.yaml:110:5
+--   5528-5534 rules/detect/secrets.yaml:128:15
+--   5535-5539 rules/detect/secrets.yaml:131:19
+--   5540-5546 rules/detect/secrets.yaml:133:19
+--   5547-5551 rules/macros.yaml:49:7
+--   5552-5559 rules/macros.yaml:22:11
+--   5560-5566 rules/macros.yaml:16:7
+--   5567-5571 rules/detect/secrets.yaml:110:5
+--   5573-5576 rules/detect/secrets.yaml:176:5
+--   5577-5585 rules/detect/secrets.yaml:193:11
+--   5586-5593 rules/macros.yaml:22:11
+--   5594-5600 rules/macros.yaml:16:7
+--   5601-5607 rules/macros.yaml:34:11
+--   5608-5619 rules/macros.yaml:36:11
+--   5620-5624 rules/macros.yaml:49:7
+--   5625-5629 rules/detect/secrets.yaml:176:5
+--   5631-5635 rules/detect/workloads.yaml:35:5
+--   5636-5642 rules/detect/workloads.yaml:16:15
+--   5643-5649 rules/detect/workloads.yaml:18:15
+--   5650-5656 rules/detect/workloads.yaml:62:23
+--   5657-5676 rules/detect/workloads.yaml:65:27
+--   5677-5696 rules/detect/workloads.yaml:67:27
+--   5697-5716 rules/detect/workloads.yaml:69:27
+--   5717-5722 rules/detect/workloads.yaml:72:23
+--   5723-5739 rules/detect/workloads.yaml:75:27
+--   5740-5756 rules/detect/workloads.yaml:77:27
+--   5757-5773 rules/detect/workloads.yaml:79:27
+--   5774-5779 rules/detect/workloads.yaml:82:23
+--   5780-5796 rules/detect/workloads.yaml:85:27
+--   5797-5813 rules/detect/workloads.yaml:87:27
+--   5814-5830 rules/detect/workloads.yaml:89:27
+--   5831-5839 rules/detect/workloads.yaml:92:23
+--   5840-5856 rules/detect/workloads.yaml:95:27
+--   5857-5873 rules/detect/workloads.yaml:97:27
+--   5874-5890 rules/detect/workloads.yaml:99:27
+--   5891-5895 rules/detect/workloads.yaml:102:19
+--   5896-5902 rules/detect/workloads.yaml:106:27
+--   5903-5922 rules/detect/workloads.yaml:109:31
+--   5923-5942 rules/detect/workloads.yaml:111:31
+--   5943-5962 rules/detect/workloads.yaml:113:31
+--   5963-5968 rules/detect/workloads.yaml:116:27
+--   5969-5985 rules/detect/workloads.yaml:119:31
+--   5986-6002 rules/detect/workloads.yaml:121:31
+--   6003-6019 rules/detect/workloads.yaml:123:31
+--   6020-6025 rules/detect/workloads.yaml:126:27
+--   6026-6042 rules/detect/workloads.yaml:129:31
+--   6043-6059 rules/detect/workloads.yaml:131:31
+--   6060-6076 rules/detect/workloads.yaml:133:31
+--   6077-6085 rules/detect/workloads.yaml:136:27
+--   6086-6102 rules/detect/workloads.yaml:139:31
+--   6103-6119 rules/detect/workloads.yaml:141:31
+--   6120-6136 rules/detect/workloads.yaml:143:31
+--   6137-6145 rules/detect/workloads.yaml:148:23
+--   6146-6154 rules/detect/workloads.yaml:150:23
+--   6155-6163 rules/detect/workloads.yaml:152:23
+--   6164-6172 rules/detect/workloads.yaml:154:23
+--   6173-6195 rules/detect/workloads.yaml:157:23
+--   6196-6218 rules/detect/workloads.yaml:159:23
+--   6219-6246 rules/detect/workloads.yaml:161:23
+--   6247-6274 rules/detect/workloads.yaml:163:23
+--   6275-6305 rules/detect/workloads.yaml:165:23
+--   6306-6325 rules/detect/workloads.yaml:167:23
+--   6326-6344 rules/detect/workloads.yaml:169:23
+--   6345-6368 rules/detect/workloads.yaml:171:23
+--   6369-6392 rules/detect/workloads.yaml:173:23
+--   6393-6419 rules/detect/workloads.yaml:175:23
+--   6420-6424 rules/detect/workloads.yaml:178:27
+--   6425-6447 rules/detect/workloads.yaml:181:31
+--   6448-6470 rules/detect/workloads.yaml:183:31
+--   6471-6498 rules/detect/workloads.yaml:185:31
+--   6499-6526 rules/detect/workloads.yaml:187:31
+--   6527-6557 rules/detect/workloads.yaml:189:31
+--   6558-6577 rules/detect/workloads.yaml:191:31
+--   6578-6596 rules/detect/workloads.yaml:193:31
+--   6597-6620 rules/detect/workloads.yaml:195:31
+--   6621-6644 rules/detect/workloads.yaml:197:31
+--   6645-6671 rules/detect/workloads.yaml:199:31
+--   6672-6678 rules/detect/workloads.yaml:203:15
+--   6679-6683 rules/macros.yaml:49:7
+--   6684-6691 rules/detect/workloads.yaml:27:11
+--   6692-6696 rules/detect/workloads.yaml:29:11
+--   6697-6704 rules/detect/workloads.yaml:31:11
+--   6705-6711 rules/macros.yaml:22:11
+--   6712-6718 rules/macros.yaml:16:7
+--   6719-6725 rules/detect/workloads.yaml:235:13
+--   6726-6733 rules/detect/workloads.yaml:237:13
+--   6734-6738 rules/detect/workloads.yaml:35:5
+--   6740-6744 rules/detect/workloads.yaml:700:5
+--   6745-6751 rules/detect/workloads.yaml:16:15
+--   6752-6758 rules/detect/workloads.yaml:18:15
+--   6759-6765 rules/detect/workloads.yaml:720:23
+--   6766-6774 rules/detect/workloads.yaml:723:27
+--   6775-6783 rules/detect/workloads.yaml:725:27
+--   6784-6792 rules/detect/workloads.yaml:727:27
+--   6793-6813 rules/detect/workloads.yaml:729:27
+--   6814-6833 rules/detect/workloads.yaml:732:27
+--   6834-6854 rules/detect/workloads.yaml:735:27
+--   6855-6859 rules/detect/workloads.yaml:739:23
+--   6860-6865 rules/detect/workloads.yaml:742:27
+--   6866-6871 rules/detect/workloads.yaml:744:27
+--   6872-6877 rules/detect/workloads.yaml:746:27
+--   6878-6894 rules/detect/workloads.yaml:748:27
+--   6895-6910 rules/detect/workloads.yaml:751:27
+--   6911-6926 rules/detect/workloads.yaml:754:27
+--   6927-6931 rules/detect/workloads.yaml:758:23
+--   6932-6937 rules/detect/workloads.yaml:761:27
+--   6938-6943 rules/detect/workloads.yaml:763:27
+--   6944-6949 rules/detect/workloads.yaml:765:27
+--   6950-6966 rules/detect/workloads.yaml:767:27
+--   6967-6982 rules/detect/workloads.yaml:770:27
+--   6983-6998 rules/detect/workloads.yaml:773:27
+--   6999-7007 rules/detect/workloads.yaml:777:23
+--   7008-7013 rules/detect/workloads.yaml:780:27
+--   7014-7019 rules/detect/workloads.yaml:782:27
+--   7020-7025 rules/detect/workloads.yaml:784:27
+--   7026-7042 rules/detect/workloads.yaml:786:27
+--   7043-7058 rules/detect/workloads.yaml:789:27
+--   7059-7074 rules/detect/workloads.yaml:792:27
+--   7075-7079 rules/detect/workloads.yaml:796:19
+--   7080-7086 rules/detect/workloads.yaml:800:27
+--   7087-7095 rules/detect/workloads.yaml:803:31
+--   7096-7104 rules/detect/workloads.yaml:805:31
+--   7105-7113 rules/detect/workloads.yaml:807:31
+--   7114-7133 rules/detect/workloads.yaml:809:31
+--   7134-7153 rules/detect/workloads.yaml:812:31
+--   7154-7173 rules/detect/workloads.yaml:815:31
+--   7174-7178 rules/detect/workloads.yaml:819:27
+--   7179-7184 rules/detect/workloads.yaml:822:31
+--   7185-7190 rules/detect/workloads.yaml:824:31
+--   7191-7196 rules/detect/workloads.yaml:826:31
+--   7197-7213 rules/detect/workloads.yaml:828:31
+--   7214-7229 rules/detect/workloads.yaml:831:31
+--   7230-7245 rules/detect/workloads.yaml:834:31
+--   7246-7250 rules/detect/workloads.yaml:838:27
+--   7251-7256 rules/detect/workloads.yaml:841:31
+--   7257-7262 rules/detect/workloads.yaml:843:31
+--   7263-7268 rules/detect/workloads.yaml:845:31
+--   7269-7285 rules/detect/workloads.yaml:847:31
+--   7286-7301 rules/detect/workloads.yaml:850:31
+--   7302-7317 rules/detect/workloads.yaml:853:31
+--   7318-7326 rules/detect/workloads.yaml:857:27
+--   7327-7332 rules/detect/workloads.yaml:860:31
+--   7333-7338 rules/detect/workloads.yaml:862:31
+--   7339-7344 rules/detect/workloads.yaml:864:31
+--   7345-7361 rules/detect/workloads.yaml:866:31
+--   7362-7377 rules/detect/workloads.yaml:869:31
+--   7378-7393 rules/detect/workloads.yaml:872:31
+--   7394-7402 rules/detect/workloads.yaml:878:23
+--   7403-7411 rules/detect/workloads.yaml:880:23
+--   7412-7420 rules/detect/workloads.yaml:882:23
+--   7421-7429 rules/detect/workloads.yaml:884:23
+--   7430-7435 rules/detect/workloads.yaml:887:23
+--   7436-7452 rules/detect/workloads.yaml:889:23
+--   7453-7465 rules/detect/workloads.yaml:891:23
+--   7466-7471 rules/detect/workloads.yaml:893:23
+--   7472-7488 rules/detect/workloads.yaml:895:23
+--   7489-7501 rules/detect/workloads.yaml:897:23
+--   7502-7507 rules/detect/workloads.yaml:899:23
+--   7508-7524 rules/detect/workloads.yaml:901:23
+--   7525-7537 rules/detect/workloads.yaml:903:23
+--   7538-7554 rules/detect/workloads.yaml:905:23
+--   7555-7582 rules/detect/workloads.yaml:908:23
+--   7583-7606 rules/detect/workloads.yaml:911:23
+--   7607-7622 rules/detect/workloads.yaml:914:23
+--   7623-7650 rules/detect/workloads.yaml:917:23
+--   7651-7674 rules/detect/workloads.yaml:920:23
+--   7675-7690 rules/detect/workloads.yaml:923:23
+--   7691-7718 rules/detect/workloads.yaml:926:23
+--   7719-7742 rules/detect/workloads.yaml:929:23
+--   7743-7747 rules/detect/workloads.yaml:933:27
+--   7748-7753 rules/detect/workloads.yaml:936:31
+--   7754-7770 rules/detect/workloads.yaml:938:31
+--   7771-7783 rules/detect/workloads.yaml:940:31
+--   7784-7789 rules/detect/workloads.yaml:942:31
+--   7790-7806 rules/detect/workloads.yaml:944:31
+--   7807-7819 rules/detect/workloads.yaml:946:31
+--   7820-7825 rules/detect/workloads.yaml:948:31
+--   7826-7842 rules/detect/workloads.yaml:950:31
+--   7843-7855 rules/detect/workloads.yaml:952:31
+--   7856-7872 rules/detect/workloads.yaml:954:31
+--   7873-7900 rules/detect/workloads.yaml:957:31
+--   7901-7924 rules/detect/workloads.yaml:960:31
+--   7925-7940 rules/detect/workloads.yaml:963:31
+--   7941-7968 rules/detect/workloads.yaml:966:31
+--   7969-7992 rules/detect/workloads.yaml:969:31
+--   7993-8008 rules/detect/workloads.yaml:972:31
+--   8009-8036 rules/detect/workloads.yaml:975:31
+--   8037-8060 rules/detect/workloads.yaml:978:31
+--   8061-8067 rules/detect/workloads.yaml:984:19
+--   8068-8074 rules/detect/workloads.yaml:1009:19
+--   8075-8081 rules/detect/workloads.yaml:1021:19
+--   8082-8088 rules/detect/workloads.yaml:1033:19
+--   8089-8093 rules/macros.yaml:49:7
+--   8094-8100 rules/detect/workloads.yaml:27:11
+--   8101-8105 rules/detect/workloads.yaml:29:11
+--   8106-8112 rules/detect/workloads.yaml:31:11
+--   8113-8119 rules/macros.yaml:22:11
+--   8120-8126 rules/macros.yaml:16:7
+--   8127-8133 rules/detect/workloads.yaml:1051:13
+--   8134-8140 rules/detect/workloads.yaml:1053:13
+--   8141-8145 rules/detect/workloads.yaml:700:5
+--   8147-8150 rules/detect/workloads.yaml:1531:5
+--   8151-8157 rules/detect/workloads.yaml:1548:11
+--   8158-8162 rules/macros.yaml:57:11
+--   8163-8168 rules/macros.yaml:60:15
+--   8169-8175 rules/macros.yaml:62:15
+--   8176-8183 rules/macros.yaml:67:7
+--   8184-8191 rules/macros.yaml:22:11
+--   8192-8198 rules/macros.yaml:16:7
+--   8199-8205 rules/detect/workloads.yaml:1555:17
+--   8206-8212 rules/detect/workloads.yaml:1557:17
+--   8213-8217 rules/macros.yaml:49:7
+--   8218-8222 rules/detect/workloads.yaml:1531:5
+--   8224-8227 rules/detect/workloads.yaml:1619:5
+--   8228-8234 rules/detect/workloads.yaml:1633:11
+--   8235-8242 rules/macros.yaml:22:11
+--   8243-8249 rules/macros.yaml:16:7
+--   8250-8254 rules/macros.yaml:49:7
+--   8255-8258 rules/detect/workloads.yaml:1619:5
+--   8260-8263 rules/detect/workloads.yaml:1648:5
+--   8264-8270 rules/detect/workloads.yaml:1665:11
+--   8271-8279 rules/detect/workloads.yaml:1669:15
+--   8280-8296 rules/detect/workloads.yaml:1671:15
+--   8297-8305 rules/detect/workloads.yaml:1674:19
+--   8306-8314 rules/detect/workloads.yaml:1677:21
+--   8315-8319 rules/detect/workloads.yaml:1680:19
+--   8320-8328 rules/detect/workloads.yaml:1682:19
+--   8329-8335 rules/detect/workloads.yaml:1685:15
+--   8336-8342 rules/detect/workloads.yaml:1689:15
+--   8343-8349 rules/detect/workloads.yaml:1694:19
+--   8350-8356 rules/detect/workloads.yaml:1699:21
+--   8357-8361 rules/macros.yaml:49:7
+--   8362-8366 rules/detect/workloads.yaml:1648:5
+--   8368-8372 rules/detect/workloads.yaml:1933:5
+--   8373-8379 rules/detect/workloads.yaml:16:15
+--   8380-8386 rules/detect/workloads.yaml:18:15
+--   8387-8393 rules/detect/workloads.yaml:1953:23
+--   8394-8422 rules/detect/workloads.yaml:1956:27
+--   8423-8450 rules/detect/workloads.yaml:1959:27
+--   8451-8478 rules/detect/workloads.yaml:1962:27
+--   8479-8483 rules/detect/workloads.yaml:1966:23
+--   8484-8507 rules/detect/workloads.yaml:1969:27
+--   8508-8531 rules/detect/workloads.yaml:1972:27
+--   8532-8555 rules/detect/workloads.yaml:1975:27
+--   8556-8560 rules/detect/workloads.yaml:1979:23
+--   8561-8584 rules/detect/workloads.yaml:1982:27
+--   8585-8608 rules/detect/workloads.yaml:1985:27
+--   8609-8632 rules/detect/workloads.yaml:1988:27
+--   8633-8641 rules/detect/workloads.yaml:1992:23
+--   8642-8665 rules/detect/workloads.yaml:1995:27
+--   8666-8689 rules/detect/workloads.yaml:1998:27
+--   8690-8713 rules/detect/workloads.yaml:2001:27
+--   8714-8718 rules/detect/workloads.yaml:2005:19
+--   8719-8725 rules/detect/workloads.yaml:2009:27
+--   8726-8753 rules/detect/workloads.yaml:2012:31
+--   8754-8781 rules/detect/workloads.yaml:2015:31
+--   8782-8809 rules/detect/workloads.yaml:2018:31
+--   8810-8814 rules/detect/workloads.yaml:2022:27
+--   8815-8838 rules/detect/workloads.yaml:2025:31
+--   8839-8862 rules/detect/workloads.yaml:2028:31
+--   8863-8886 rules/detect/workloads.yaml:2031:31
+--   8887-8891 rules/detect/workloads.yaml:2035:27
+--   8892-8915 rules/detect/workloads.yaml:2038:31
+--   8916-8939 rules/detect/workloads.yaml:2041:31
+--   8940-8963 rules/detect/workloads.yaml:2044:31
+--   8964-8972 rules/detect/workloads.yaml:2048:27
+--   8973-8996 rules/detect/workloads.yaml:2051:31
+--   8997-9020 rules/detect/workloads.yaml:2054:31
+--   9021-9044 rules/detect/workloads.yaml:2057:31
+--   9045-9053 rules/detect/workloads.yaml:2063:23
+--   9054-9062 rules/detect/workloads.yaml:2065:23
+--   9063-9071 rules/detect/workloads.yaml:2067:23
+--   9072-9080 rules/detect/workloads.yaml:2069:23
+--   9081-9111 rules/detect/workloads.yaml:2072:23
+--   9112-9142 rules/detect/workloads.yaml:2075:23
+--   9143-9178 rules/detect/workloads.yaml:2078:23
+--   9179-9214 rules/detect/workloads.yaml:2081:23
+--   9215-9253 rules/detect/workloads.yaml:2084:23
+--   9254-9280 rules/detect/workloads.yaml:2087:23
+--   9281-9307 rules/detect/workloads.yaml:2090:23
+--   9308-9339 rules/detect/workloads.yaml:2093:23
+--   9340-9371 rules/detect/workloads.yaml:2096:23
+--   9372-9406 rules/detect/workloads.yaml:2099:23
+--   9407-9411 rules/detect/workloads.yaml:2103:27
+--   9412-9442 rules/detect/workloads.yaml:2106:31
+--   9443-9473 rules/detect/workloads.yaml:2109:31
+--   9474-9509 rules/detect/workloads.yaml:2112:31
+--   9510-9545 rules/detect/workloads.yaml:2115:31
+--   9546-9584 rules/detect/workloads.yaml:2118:31
+--   9585-9611 rules/detect/workloads.yaml:2121:31
+--   9612-9638 rules/detect/workloads.yaml:2124:31
+--   9639-9670 rules/detect/workloads.yaml:2127:31
+--   9671-9702 rules/detect/workloads.yaml:2130:31
+--   9703-9737 rules/detect/workloads.yaml:2133:31
+--   9738-9744 rules/detect/workloads.yaml:2138:15
+--   9745-9749 rules/macros.yaml:49:7
+--   9750-9756 rules/detect/workloads.yaml:27:11
+--   9757-9761 rules/detect/workloads.yaml:29:11
+--   9762-9768 rules/detect/workloads.yaml:31:11
+--   9769-9775 rules/macros.yaml:22:11
+--   9776-9782 rules/macros.yaml:16:7
+--   9783-9787 rules/detect/workloads.yaml:1933:5
+--   9789-9793 rules/detect/workloads.yaml:2450:5
+--   9794-9800 rules/detect/workloads.yaml:16:15
+--   9801-9807 rules/detect/workloads.yaml:18:15
+--   9808-9814 rules/detect/workloads.yaml:2470:23
+--   9815-9820 rules/detect/workloads.yaml:2473:27
+--   9821-9826 rules/detect/workloads.yaml:2475:27
+--   9827-9831 rules/detect/workloads.yaml:2478:23
+--   9832-9837 rules/detect/workloads.yaml:2481:27
+--   9838-9843 rules/detect/workloads.yaml:2483:27
+--   9844-9848 rules/detect/workloads.yaml:2486:23
+--   9849-9854 rules/detect/workloads.yaml:2489:27
+--   9855-9860 rules/detect/workloads.yaml:2491:27
+--   9861-9869 rules/detect/workloads.yaml:2494:23
+--   9870-9875 rules/detect/workloads.yaml:2497:27
+--   9876-9881 rules/detect/workloads.yaml:2499:27
+--   9882-9888 rules/detect/workloads.yaml:2502:23
+--   9889-9911 rules/detect/workloads.yaml:2505:27
+--   9912-9934 rules/detect/workloads.yaml:2507:27
+--   9935-9957 rules/detect/workloads.yaml:2509:27
+--   9958-9980 rules/detect/workloads.yaml:2511:27
+--   9981-10003 rules/detect/workloads.yaml:2513:27
+--   10004-10026 rules/detect/workloads.yaml:2515:27
+--   10027-10031 rules/detect/workloads.yaml:2518:23
+--   10032-10050 rules/detect/workloads.yaml:2521:27
+--   10051-10069 rules/detect/workloads.yaml:2523:27
+--   10070-10088 rules/detect/workloads.yaml:2525:27
+--   10089-10107 rules/detect/workloads.yaml:2527:27
+--   10108-10126 rules/detect/workloads.yaml:2529:27
+--   10127-10145 rules/detect/workloads.yaml:2531:27
+--   10146-10150 rules/detect/workloads.yaml:2534:23
+--   10151-10169 rules/detect/workloads.yaml:2537:27
+--   10170-10188 rules/detect/workloads.yaml:2539:27
+--   10189-10207 rules/detect/workloads.yaml:2541:27
+--   10208-10226 rules/detect/workloads.yaml:2543:27
+--   10227-10245 rules/detect/workloads.yaml:2545:27
+--   10246-10264 rules/detect/workloads.yaml:2547:27
+--   10265-10273 rules/detect/workloads.yaml:2550:23
+--   10274-10292 rules/detect/workloads.yaml:2553:27
+--   10293-10311 rules/detect/workloads.yaml:2555:27
+--   10312-10330 rules/detect/workloads.yaml:2557:27
+--   10331-10349 rules/detect/workloads.yaml:2559:27
+--   10350-10368 rules/detect/workloads.yaml:2561:27
+--   10369-10387 rules/detect/workloads.yaml:2563:27
+--   10388-10393 rules/detect/workloads.yaml:2565:19
+--   10394-10399 rules/detect/workloads.yaml:2567:19
+--   10400-10405 rules/detect/workloads.yaml:2569:19
+--   10406-10411 rules/detect/workloads.yaml:2571:19
+--   10412-10416 rules/detect/workloads.yaml:2574:19
+--   10417-10423 rules/detect/workloads.yaml:2578:27
+--   10424-10429 rules/detect/workloads.yaml:2581:31
+--   10430-10435 rules/detect/workloads.yaml:2583:31
+--   10436-10440 rules/detect/workloads.yaml:2586:27
+--   10441-10446 rules/detect/workloads.yaml:2589:31
+--   10447-10452 rules/detect/workloads.yaml:2591:31
+--   10453-10457 rules/detect/workloads.yaml:2594:27
+--   10458-10463 rules/detect/workloads.yaml:2597:31
+--   10464-10469 rules/detect/workloads.yaml:2599:31
+--   10470-10478 rules/detect/workloads.yaml:2602:27
+--   10479-10484 rules/detect/workloads.yaml:2605:31
+--   10485-10490 rules/detect/workloads.yaml:2607:31
+--   10491-10497 rules/detect/workloads.yaml:2610:27
+--   10498-10520 rules/detect/workloads.yaml:2613:31
+--   10521-10543 rules/detect/workloads.yaml:2615:31
+--   10544-10566 rules/detect/workloads.yaml:2617:31
+--   10567-10589 rules/detect/workloads.yaml:2619:31
+--   10590-10612 rules/detect/workloads.yaml:2621:31
+--   10613-10635 rules/detect/workloads.yaml:2623:31
+--   10636-10640 rules/detect/workloads.yaml:2626:27
+--   10641-10659 rules/detect/workloads.yaml:2629:31
+--   10660-10678 rules/detect/workloads.yaml:2631:31
+--   10679-10697 rules/detect/workloads.yaml:2633:31
+--   10698-10716 rules/detect/workloads.yaml:2635:31
+--   10717-10735 rules/detect/workloads.yaml:2637:31
+--   10736-10754 rules/detect/workloads.yaml:2639:31
+--   10755-10759 rules/detect/workloads.yaml:2642:27
+--   10760-10778 rules/detect/workloads.yaml:2645:31
+--   10779-10797 rules/detect/workloads.yaml:2647:31
+--   10798-10816 rules/detect/workloads.yaml:2649:31
+--   10817-10835 rules/detect/workloads.yaml:2651:31
+--   10836-10854 rules/detect/workloads.yaml:2653:31
+--   10855-10873 rules/detect/workloads.yaml:2655:31
+--   10874-10882 rules/detect/workloads.yaml:2658:27
+--   10883-10901 rules/detect/workloads.yaml:2661:31
+--   10902-10920 rules/detect/workloads.yaml:2663:31
+--   10921-10939 rules/detect/workloads.yaml:2665:31
+--   10940-10958 rules/detect/workloads.yaml:2667:31
+--   10959-10977 rules/detect/workloads.yaml:2669:31
+--   10978-10996 rules/detect/workloads.yaml:2671:31
+--   10997-11002 rules/detect/workloads.yaml:2673:23
+--   11003-11008 rules/detect/workloads.yaml:2675:23
+--   11009-11014 rules/detect/workloads.yaml:2677:23
+--   11015-11020 rules/detect/workloads.yaml:2679:23
+--   11021-11029 rules/detect/workloads.yaml:2684:23
+--   11030-11038 rules/detect/workloads.yaml:2686:23
+--   11039-11047 rules/detect/workloads.yaml:2688:23
+--   11048-11056 rules/detect/workloads.yaml:2690:23
+--   11057-11082 rules/detect/workloads.yaml:2693:23
+--   11083-11108 rules/detect/workloads.yaml:2695:23
+--   11109-11139 rules/detect/workloads.yaml:2697:23
+--   11140-11170 rules/detect/workloads.yaml:2699:23
+--   11171-11204 rules/detect/workloads.yaml:2701:23
+--   11205-11226 rules/detect/workloads.yaml:2703:23
+--   11227-11248 rules/detect/workloads.yaml:2705:23
+--   11249-11275 rules/detect/workloads.yaml:2707:23
+--   11276-11302 rules/detect/workloads.yaml:2709:23
+--   11303-11332 rules/detect/workloads.yaml:2711:23
+--   11333-11358 rules/detect/workloads.yaml:2713:23
+--   11359-11384 rules/detect/workloads.yaml:2715:23
+--   11385-11415 rules/detect/workloads.yaml:2717:23
+--   11416-11446 rules/detect/workloads.yaml:2719:23
+--   11447-11480 rules/detect/workloads.yaml:2721:23
+--   11481-11502 rules/detect/workloads.yaml:2723:23
+--   11503-11524 rules/detect/workloads.yaml:2725:23
+--   11525-11551 rules/detect/workloads.yaml:2727:23
+--   11552-11578 rules/detect/workloads.yaml:2729:23
+--   11579-11608 rules/detect/workloads.yaml:2731:23
+--   11609-11614 rules/detect/workloads.yaml:2733:23
+--   11615-11637 rules/detect/workloads.yaml:2735:23
+--   11638-11656 rules/detect/workloads.yaml:2737:23
+--   11657-11662 rules/detect/workloads.yaml:2739:23
+--   11663-11685 rules/detect/workloads.yaml:2741:23
+--   11686-11704 rules/detect/workloads.yaml:2743:23
+--   11705-11709 rules/detect/workloads.yaml:2746:27
+--   11710-11735 rules/detect/workloads.yaml:2749:31
+--   11736-11761 rules/detect/workloads.yaml:2751:31
+--   11762-11792 rules/detect/workloads.yaml:2753:31
+--   11793-11823 rules/detect/workloads.yaml:2755:31
+--   11824-11857 rules/detect/workloads.yaml:2757:31
+--   11858-11879 rules/detect/workloads.yaml:2759:31
+--   11880-11901 rules/detect/workloads.yaml:2761:31
+--   11902-11928 rules/detect/workloads.yaml:2763:31
+--   11929-11955 rules/detect/workloads.yaml:2765:31
+--   11956-11985 rules/detect/workloads.yaml:2767:31
+--   11986-12011 rules/detect/workloads.yaml:2769:31
+--   12012-12037 rules/detect/workloads.yaml:2771:31
+--   12038-12068 rules/detect/workloads.yaml:2773:31
+--   12069-12099 rules/detect/workloads.yaml:2775:31
+--   12100-12133 rules/detect/workloads.yaml:2777:31
+--   12134-12155 rules/detect/workloads.yaml:2779:31
+--   12156-12177 rules/detect/workloads.yaml:2781:31
+--   12178-12204 rules/detect/workloads.yaml:2783:31
+--   12205-12231 rules/detect/workloads.yaml:2785:31
+--   12232-12261 rules/detect/workloads.yaml:2787:31
+--   12262-12267 rules/detect/workloads.yaml:2789:31
+--   12268-12290 rules/detect/workloads.yaml:2791:31
+--   12291-12309 rules/detect/workloads.yaml:2793:31
+--   12310-12315 rules/detect/workloads.yaml:2795:31
+--   12316-12338 rules/detect/workloads.yaml:2797:31
+--   12339-12357 rules/detect/workloads.yaml:2799:31
+--   12358-12364 rules/detect/workloads.yaml:2804:19
+--   12365-12371 rules/detect/workloads.yaml:2866:19
+--   12372-12376 rules/macros.yaml:49:7
+--   12377-12383 rules/detect/workloads.yaml:27:11
+--   12384-12388 rules/detect/workloads.yaml:29:11
+--   12389-12395 rules/detect/workloads.yaml:31:11
+--   12396-12402 rules/macros.yaml:22:11
+--   12403-12409 rules/macros.yaml:16:7
+--   12410-12414 rules/detect/workloads.yaml:2450:5
+--   12416-12420 rules/detect/workloads.yaml:3066:5
+--   12421-12427 rules/detect/workloads.yaml:16:15
+--   12428-12434 rules/detect/workloads.yaml:18:15
+--   12435-12441 rules/detect/workloads.yaml:3083:23
+--   12442-12461 rules/detect/workloads.yaml:3086:27
+--   12462-12481 rules/detect/workloads.yaml:3088:27
+--   12482-12501 rules/detect/workloads.yaml:3090:27
+--   12502-12506 rules/detect/workloads.yaml:3093:23
+--   12507-12522 rules/detect/workloads.yaml:3096:27
+--   12523-12538 rules/detect/workloads.yaml:3098:27
+--   12539-12554 rules/detect/workloads.yaml:3100:27
+--   12555-12559 rules/detect/workloads.yaml:3103:23
+--   12560-12575 rules/detect/workloads.yaml:3106:27
+--   12576-12591 rules/detect/workloads.yaml:3108:27
+--   12592-12607 rules/detect/workloads.yaml:3110:27
+--   12608-12616 rules/detect/workloads.yaml:3113:23
+--   12617-12632 rules/detect/workloads.yaml:3116:27
+--   12633-12648 rules/detect/workloads.yaml:3118:27
+--   12649-12664 rules/detect/workloads.yaml:3120:27
+--   12665-12669 rules/detect/workloads.yaml:3123:19
+--   12670-12676 rules/detect/workloads.yaml:3127:27
+--   12677-12696 rules/detect/workloads.yaml:3130:31
+--   12697-12716 rules/detect/workloads.yaml:3132:31
+--   12717-12736 rules/detect/workloads.yaml:3134:31
+--   12737-12741 rules/detect/workloads.yaml:3137:27
+--   12742-12757 rules/detect/workloads.yaml:3140:31
+--   12758-12773 rules/detect/workloads.yaml:3142:31
+--   12774-12789 rules/detect/workloads.yaml:3144:31
+--   12790-12794 rules/detect/workloads.yaml:3147:27
+--   12795-12810 rules/detect/workloads.yaml:3150:31
+--   12811-12826 rules/detect/workloads.yaml:3152:31
+--   12827-12842 rules/detect/workloads.yaml:3154:31
+--   12843-12851 rules/detect/workloads.yaml:3157:27
+--   12852-12867 rules/detect/workloads.yaml:3160:31
+--   12868-12883 rules/detect/workloads.yaml:3162:31
+--   12884-12899 rules/detect/workloads.yaml:3164:31
+--   12900-12908 rules/detect/workloads.yaml:3169:23
+--   12909-12917 rules/detect/workloads.yaml:3171:23
+--   12918-12926 rules/detect/workloads.yaml:3173:23
+--   12927-12935 rules/detect/workloads.yaml:3175:23
+--   12936-12958 rules/detect/workloads.yaml:3178:23
+--   12959-12981 rules/detect/workloads.yaml:3180:23
+--   12982-13009 rules/detect/workloads.yaml:3182:23
+--   13010-13037 rules/detect/workloads.yaml:3184:23
+--   13038-13068 rules/detect/workloads.yaml:3186:23
+--   13069-13087 rules/detect/workloads.yaml:3188:23
+--   13088-13106 rules/detect/workloads.yaml:3190:23
+--   13107-13130 rules/detect/workloads.yaml:3192:23
+--   13131-13154 rules/detect/workloads.yaml:3194:23
+--   13155-13181 rules/detect/workloads.yaml:3196:23
+--   13182-13186 rules/detect/workloads.yaml:3199:27
+--   13187-13209 rules/detect/workloads.yaml:3202:31
+--   13210-13232 rules/detect/workloads.yaml:3204:31
+--   13233-13260 rules/detect/workloads.yaml:3206:31
+--   13261-13288 rules/detect/workloads.yaml:3208:31
+--   13289-13319 rules/detect/workloads.yaml:3210:31
+--   13320-13338 rules/detect/workloads.yaml:3212:31
+--   13339-13357 rules/detect/workloads.yaml:3214:31
+--   13358-13381 rules/detect/workloads.yaml:3216:31
+--   13382-13405 rules/detect/workloads.yaml:3218:31
+--   13406-13432 rules/detect/workloads.yaml:3220:31
+--   13433-13439 rules/detect/workloads.yaml:3224:15
+--   13440-13444 rules/macros.yaml:49:7
+--   13445-13451 rules/detect/workloads.yaml:27:11
+--   13452-13456 rules/detect/workloads.yaml:29:11
+--   13457-13463 rules/detect/workloads.yaml:31:11
+--   13464-13470 rules/macros.yaml:22:11
+--   13471-13477 rules/macros.yaml:16:7
+--   13478-13482 rules/detect/workloads.yaml:3066:5
+--   13484-13488 rules/detect/workloads.yaml:3419:5
+--   13489-13495 rules/detect/workloads.yaml:16:15
+--   13496-13502 rules/detect/workloads.yaml:18:15
+--   13503-13509 rules/detect/workloads.yaml:3437:23
+--   13510-13534 rules/detect/workloads.yaml:3440:27
+--   13535-13559 rules/detect/workloads.yaml:3442:27
+--   13560-13584 rules/detect/workloads.yaml:3444:27
+--   13585-13589 rules/detect/workloads.yaml:3447:23
+--   13590-13610 rules/detect/workloads.yaml:3450:27
+--   13611-13631 rules/detect/workloads.yaml:3452:27
+--   13632-13652 rules/detect/workloads.yaml:3454:27
+--   13653-13657 rules/detect/workloads.yaml:3457:23
+--   13658-13678 rules/detect/workloads.yaml:3460:27
+--   13679-13699 rules/detect/workloads.yaml:3462:27
+--   13700-13720 rules/detect/workloads.yaml:3464:27
+--   13721-13729 rules/detect/workloads.yaml:3467:23
+--   13730-13750 rules/detect/workloads.yaml:3470:27
+--   13751-13771 rules/detect/workloads.yaml:3472:27
+--   13772-13792 rules/detect/workloads.yaml:3474:27
+--   13793-13797 rules/detect/workloads.yaml:3477:19
+--   13798-13804 rules/detect/workloads.yaml:3481:27
+--   13805-13829 rules/detect/workloads.yaml:3484:31
+--   13830-13854 rules/detect/workloads.yaml:3486:31
+--   13855-13879 rules/detect/workloads.yaml:3488:31
+--   13880-13884 rules/detect/workloads.yaml:3491:27
+--   13885-13905 rules/detect/workloads.yaml:3494:31
+--   13906-13926 rules/detect/workloads.yaml:3496:31
+--   13927-13947 rules/detect/workloads.yaml:3498:31
+--   13948-13952 rules/detect/workloads.yaml:3501:27
+--   13953-13973 rules/detect/workloads.yaml:3504:31
+--   13974-13994 rules/detect/workloads.yaml:3506:31
+--   13995-14015 rules/detect/workloads.yaml:3508:31
+--   14016-14024 rules/detect/workloads.yaml:3511:27
+--   14025-14045 rules/detect/workloads.yaml:3514:31
+--   14046-14066 rules/detect/workloads.yaml:3516:31
+--   14067-14087 rules/detect/workloads.yaml:3518:31
+--   14088-14096 rules/detect/workloads.yaml:3523:23
+--   14097-14105 rules/detect/workloads.yaml:3525:23
+--   14106-14114 rules/detect/workloads.yaml:3527:23
+--   14115-14123 rules/detect/workloads.yaml:3529:23
+--   14124-14151 rules/detect/workloads.yaml:3532:23
+--   14152-14179 rules/detect/workloads.yaml:3534:23
+--   14180-14212 rules/detect/workloads.yaml:3536:23
+--   14213-14245 rules/detect/workloads.yaml:3538:23
+--   14246-14281 rules/detect/workloads.yaml:3540:23
+--   14282-14305 rules/detect/workloads.yaml:3542:23
+--   14306-14329 rules/detect/workloads.yaml:3544:23
+--   14330-14358 rules/detect/workloads.yaml:3546:23
+--   14359-14387 rules/detect/workloads.yaml:3548:23
+--   14388-14419 rules/detect/workloads.yaml:3550:23
+--   14420-14424 rules/detect/workloads.yaml:3553:27
+--   14425-14452 rules/detect/workloads.yaml:3556:31
+--   14453-14480 rules/detect/workloads.yaml:3558:31
+--   14481-14513 rules/detect/workloads.yaml:3560:31
+--   14514-14546 rules/detect/workloads.yaml:3562:31
+--   14547-14582 rules/detect/workloads.yaml:3564:31
+--   14583-14606 rules/detect/workloads.yaml:3566:31
+--   14607-14630 rules/detect/workloads.yaml:3568:31
+--   14631-14659 rules/detect/workloads.yaml:3570:31
+--   14660-14688 rules/detect/workloads.yaml:3572:31
+--   14689-14720 rules/detect/workloads.yaml:3574:31
+--   14721-14727 rules/detect/workloads.yaml:3578:15
+--   14728-14732 rules/macros.yaml:49:7
+--   14733-14739 rules/detect/workloads.yaml:27:11
+--   14740-14744 rules/detect/workloads.yaml:29:11
+--   14745-14751 rules/detect/workloads.yaml:31:11
+--   14752-14758 rules/macros.yaml:22:11
+--   14759-14765 rules/macros.yaml:16:7
+--   14766-14770 rules/detect/workloads.yaml:3419:5
+--   14772-14776 rules/detect/workloads.yaml:3781:5
+--   14777-14783 rules/detect/workloads.yaml:16:15
+--   14784-14790 rules/detect/workloads.yaml:18:15
+--   14791-14797 rules/detect/workloads.yaml:3798:23
+--   14798-14803 rules/detect/workloads.yaml:3801:27
+--   14804-14809 rules/detect/workloads.yaml:3803:27
+--   14810-14814 rules/detect/workloads.yaml:3806:23
+--   14815-14820 rules/detect/workloads.yaml:3809:27
+--   14821-14826 rules/detect/workloads.yaml:3811:27
+--   14827-14831 rules/detect/workloads.yaml:3814:23
+--   14832-14837 rules/detect/workloads.yaml:3817:27
+--   14838-14843 rules/detect/workloads.yaml:3819:27
+--   14844-14852 rules/detect/workloads.yaml:3822:23
+--   14853-14858 rules/detect/workloads.yaml:3825:27
+--   14859-14864 rules/detect/workloads.yaml:3827:27
+--   14865-14871 rules/detect/workloads.yaml:3830:23
+--   14872-14891 rules/detect/workloads.yaml:3833:27
+--   14892-14911 rules/detect/workloads.yaml:3835:27
+--   14912-14931 rules/detect/workloads.yaml:3837:27
+--   14932-14951 rules/detect/workloads.yaml:3839:27
+--   14952-14971 rules/detect/workloads.yaml:3841:27
+--   14972-14991 rules/detect/workloads.yaml:3843:27
+--   14992-14996 rules/detect/workloads.yaml:3846:23
+--   14997-15012 rules/detect/workloads.yaml:3849:27
+--   15013-15028 rules/detect/workloads.yaml:3851:27
+--   15029-15044 rules/detect/workloads.yaml:3853:27
+--   15045-15060 rules/detect/workloads.yaml:3855:27
+--   15061-15076 rules/detect/workloads.yaml:3857:27
+--   15077-15092 rules/detect/workloads.yaml:3859:27
+--   15093-15097 rules/detect/workloads.yaml:3862:23
+--   15098-15113 rules/detect/workloads.yaml:3865:27
+--   15114-15129 rules/detect/workloads.yaml:3867:27
+--   15130-15145 rules/detect/workloads.yaml:3869:27
+--   15146-15161 rules/detect/workloads.yaml:3871:27
+--   15162-15177 rules/detect/workloads.yaml:3873:27
+--   15178-15193 rules/detect/workloads.yaml:3875:27
+--   15194-15202 rules/detect/workloads.yaml:3878:23
+--   15203-15218 rules/detect/workloads.yaml:3881:27
+--   15219-15234 rules/detect/workloads.yaml:3883:27
+--   15235-15250 rules/detect/workloads.yaml:3885:27
+--   15251-15266 rules/detect/workloads.yaml:3887:27
+--   15267-15282 rules/detect/workloads.yaml:3889:27
+--   15283-15298 rules/detect/workloads.yaml:3891:27
+--   15299-15303 rules/detect/workloads.yaml:3894:19
+--   15304-15310 rules/detect/workloads.yaml:3898:27
+--   15311-15316 rules/detect/workloads.yaml:3901:31
+--   15317-15322 rules/detect/workloads.yaml:3903:31
+--   15323-15327 rules/detect/workloads.yaml:3906:27
+--   15328-15333 rules/detect/workloads.yaml:3909:31
+--   15334-15339 rules/detect/workloads.yaml:3911:31
+--   15340-15344 rules/detect/workloads.yaml:3914:27
+--   15345-15350 rules/detect/workloads.yaml:3917:31
+--   15351-15356 rules/detect/workloads.yaml:3919:31
+--   15357-15365 rules/detect/workloads.yaml:3922:27
+--   15366-15371 rules/detect/workloads.yaml:3925:31
+--   15372-15377 rules/detect/workloads.yaml:3927:31
+--   15378-15384 rules/detect/workloads.yaml:3930:27
+--   15385-15404 rules/detect/workloads.yaml:3933:31
+--   15405-15424 rules/detect/workloads.yaml:3935:31
+--   15425-15444 rules/detect/workloads.yaml:3937:31
+--   15445-15464 rules/detect/workloads.yaml:3939:31
+--   15465-15484 rules/detect/workloads.yaml:3941:31
+--   15485-15504 rules/detect/workloads.yaml:3943:31
+--   15505-15509 rules/detect/workloads.yaml:3946:27
+--   15510-15525 rules/detect/workloads.yaml:3949:31
+--   15526-15541 rules/detect/workloads.yaml:3951:31
+--   15542-15557 rules/detect/workloads.yaml:3953:31
+--   15558-15573 rules/detect/workloads.yaml:3955:31
+--   15574-15589 rules/detect/workloads.yaml:3957:31
+--   15590-15605 rules/detect/workloads.yaml:3959:31
+--   15606-15610 rules/detect/workloads.yaml:3962:27
+--   15611-15626 rules/detect/workloads.yaml:3965:31
+--   15627-15642 rules/detect/workloads.yaml:3967:31
+--   15643-15658 rules/detect/workloads.yaml:3969:31
+--   15659-15674 rules/detect/workloads.yaml:3971:31
+--   15675-15690 rules/detect/workloads.yaml:3973:31
+--   15691-15706 rules/detect/workloads.yaml:3975:31
+--   15707-15715 rules/detect/workloads.yaml:3978:27
+--   15716-15731 rules/detect/workloads.yaml:3981:31
+--   15732-15747 rules/detect/workloads.yaml:3983:31
+--   15748-15763 rules/detect/workloads.yaml:3985:31
+--   15764-15779 rules/detect/workloads.yaml:3987:31
+--   15780-15795 rules/detect/workloads.yaml:3989:31
+--   15796-15811 rules/detect/workloads.yaml:3991:31
+--   15812-15820 rules/detect/workloads.yaml:3996:23
+--   15821-15829 rules/detect/workloads.yaml:3998:23
+--   15830-15838 rules/detect/workloads.yaml:4000:23
+--   15839-15847 rules/detect/workloads.yaml:4002:23
+--   15848-15870 rules/detect/workloads.yaml:4005:23
+--   15871-15893 rules/detect/workloads.yaml:4007:23
+--   15894-15921 rules/detect/workloads.yaml:4009:23
+--   15922-15949 rules/detect/workloads.yaml:4011:23
+--   15950-15980 rules/detect/workloads.yaml:4013:23
+--   15981-15999 rules/detect/workloads.yaml:4015:23
+--   16000-16018 rules/detect/workloads.yaml:4017:23
+--   16019-16042 rules/detect/workloads.yaml:4019:23
+--   16043-16066 rules/detect/workloads.yaml:4021:23
+--   16067-16093 rules/detect/workloads.yaml:4023:23
+--   16094-16116 rules/detect/workloads.yaml:4025:23
+--   16117-16139 rules/detect/workloads.yaml:4027:23
+--   16140-16167 rules/detect/workloads.yaml:4029:23
+--   16168-16195 rules/detect/workloads.yaml:4031:23
+--   16196-16226 rules/detect/workloads.yaml:4033:23
+--   16227-16245 rules/detect/workloads.yaml:4035:23
+--   16246-16264 rules/detect/workloads.yaml:4037:23
+--   16265-16288 rules/detect/workloads.yaml:4039:23
+--   16289-16312 rules/detect/workloads.yaml:4041:23
+--   16313-16339 rules/detect/workloads.yaml:4043:23
+--   16340-16345 rules/detect/workloads.yaml:4045:23
+--   16346-16365 rules/detect/workloads.yaml:4047:23
+--   16366-16381 rules/detect/workloads.yaml:4049:23
+--   16382-16387 rules/detect/workloads.yaml:4051:23
+--   16388-16407 rules/detect/workloads.yaml:4053:23
+--   16408-16423 rules/detect/workloads.yaml:4055:23
+--   16424-16428 rules/detect/workloads.yaml:4058:27
+--   16429-16451 rules/detect/workloads.yaml:4061:31
+--   16452-16474 rules/detect/workloads.yaml:4063:31
+--   16475-16502 rules/detect/workloads.yaml:4065:31
+--   16503-16530 rules/detect/workloads.yaml:4067:31
+--   16531-16561 rules/detect/workloads.yaml:4069:31
+--   16562-16580 rules/detect/workloads.yaml:4071:31
+--   16581-16599 rules/detect/workloads.yaml:4073:31
+--   16600-16623 rules/detect/workloads.yaml:4075:31
+--   16624-16647 rules/detect/workloads.yaml:4077:31
+--   16648-16674 rules/detect/workloads.yaml:4079:31
+--   16675-16697 rules/detect/workloads.yaml:4081:31
+--   16698-16720 rules/detect/workloads.yaml:4083:31
+--   16721-16748 rules/detect/workloads.yaml:4085:31
+--   16749-16776 rules/detect/workloads.yaml:4087:31
+--   16777-16807 rules/detect/workloads.yaml:4089:31
+--   16808-16826 rules/detect/workloads.yaml:4091:31
+--   16827-16845 rules/detect/workloads.yaml:4093:31
+--   16846-16869 rules/detect/workloads.yaml:4095:31
+--   16870-16893 rules/detect/workloads.yaml:4097:31
+--   16894-16920 rules/detect/workloads.yaml:4099:31
+--   16921-16926 rules/detect/workloads.yaml:4101:31
+--   16927-16946 rules/detect/workloads.yaml:4103:31
+--   16947-16962 rules/detect/workloads.yaml:4105:31
+--   16963-16968 rules/detect/workloads.yaml:4107:31
+--   16969-16988 rules/detect/workloads.yaml:4109:31
+--   16989-17004 rules/detect/workloads.yaml:4111:31
+--   17005-17011 rules/detect/workloads.yaml:4116:19
+--   17012-17018 rules/detect/workloads.yaml:4149:19
+--   17019-17023 rules/macros.yaml:49:7
+--   17024-17030 rules/detect/workloads.yaml:27:11
+--   17031-17035 rules/detect/workloads.yaml:29:11
+--   17036-17042 rules/detect/workloads.yaml:31:11
+--   17043-17049 rules/macros.yaml:22:11
+--   17050-17056 rules/macros.yaml:16:7
+--   17057-17061 rules/detect/workloads.yaml:3781:5
+--   17063-17066 rules/detect/workloads.yaml:4350:5
+--   17067-17073 rules/detect/workloads.yaml:4373:11
+--   17074-17082 rules/detect/workloads.yaml:4377:11
+--   17083-17089 rules/detect/workloads.yaml:4382:19
+--   17090-17109 rules/detect/workloads.yaml:4385:23
+--   17110-17138 rules/detect/workloads.yaml:4387:23
+--   17139-17158 rules/detect/workloads.yaml:4390:23
+--   17159-17187 rules/detect/workloads.yaml:4392:23
+--   17188-17207 rules/detect/workloads.yaml:4395:23
+--   17208-17236 rules/detect/workloads.yaml:4397:23
+--   17237-17245 rules/detect/workloads.yaml:4400:23
+--   17246-17254 rules/detect/workloads.yaml:4402:23
+--   17255-17263 rules/detect/workloads.yaml:4404:23
+--   17264-17284 rules/detect/workloads.yaml:4406:23
+--   17285-17304 rules/detect/workloads.yaml:4409:23
+--   17305-17325 rules/detect/workloads.yaml:4412:23
+--   17326-17330 rules/macros.yaml:49:7
+--   17331-17339 rules/detect/workloads.yaml:4418:13
+--   17340-17358 rules/detect/workloads.yaml:4421:13
+--   17359-17376 rules/detect/workloads.yaml:4426:19
+--   17377-17394 rules/detect/workloads.yaml:4429:19
+--   17395-17400 rules/detect/workloads.yaml:4350:5
+--   17402-17405 rules/detect/workloads.yaml:4571:5
+--   17406-17412 rules/detect/workloads.yaml:4597:11
+--   17413-17420 rules/macros.yaml:67:7
+--   17421-17428 rules/macros.yaml:22:11
+--   17429-17435 rules/macros.yaml:16:7
+--   17436-17440 rules/macros.yaml:49:7
+--   17441-17445 rules/detect/workloads.yaml:4571:5
+--   17447-17450 rules/detect/workloads.yaml:4682:5
+--   17451-17457 rules/detect/workloads.yaml:4697:11
+--   17458-17462 rules/macros.yaml:57:11
+--   17463-17468 rules/macros.yaml:60:15
+--   17469-17475 rules/macros.yaml:62:15
+--   17476-17483 rules/macros.yaml:22:11
+--   17484-17490 rules/macros.yaml:16:7
+--   17491-17495 rules/macros.yaml:49:7
+--   17496-17503 rules/detect/workloads.yaml:4705:9
+--   17504-17507 rules/detect/workloads.yaml:4682:5
+--   17509-17512 rules/detect/workloads.yaml:4918:5
+--   17513-17519 rules/detect/workloads.yaml:4932:11
+--   17520-17526 rules/detect/workloads.yaml:4935:15
+--   17527-17531 rules/macros.yaml:57:11
+--   17532-17537 rules/macros.yaml:60:15
+--   17538-17544 rules/macros.yaml:62:15
+--   17545-17551 rules/detect/workloads.yaml:4938:11
+--   17552-17565 rules/detect/workloads.yaml:4940:11
+--   17566-17570 rules/macros.yaml:49:7
+--   17571-17579 rules/detect/workloads.yaml:4946:13
+--   17580-17586 rules/detect/workloads.yaml:4949:13
+--   17587-17591 rules/detect/workloads.yaml:4918:5
+--   17593-17596 rules/detect/workloads.yaml:5207:5
+--   17597-17603 rules/detect/workloads.yaml:5221:11
+--   17604-17620 rules/detect/workloads.yaml:5226:15
+--   17621-17637 rules/detect/workloads.yaml:5229:15
+--   17638-17654 rules/detect/workloads.yaml:5232:15
+--   17655-17659 rules/macros.yaml:49:7
+--   17660-17664 rules/detect/workloads.yaml:5207:5
+--   17666-17668 rules/noise/drops.yaml:12:5
+--   17669-17673 rules/noise/drops.yaml:19:11
+--   17674-17680 rules/noise/drops.yaml:21:11
+--   17681-17684 rules/noise/drops.yaml:12:5
+--   17686-17692 rules/noise/drops.yaml:38:5
+--   17694-17700 rules/noise/drops.yaml:55:5
+--   17702-17704 rules/noise/drops.yaml:74:5
+--   17705-17711 rules/noise/drops.yaml:86:11
+--   17712-17719 rules/macros.yaml:22:11
+--   17720-17726 rules/macros.yaml:16:7
+--   17727-17732 rules/noise/drops.yaml:74:5
+--   17734-17741 rules/redact/credentials.yaml:97:5
+--   17743-17750 rules/redact/scan.yaml:14:5
+--   17752-17759 rules/redact/secrets.yaml:8:5
+--   17761-17763 rules/redact/tokens.yaml:3:5
+--   17764-17770 rules/redact/tokens.yaml:11:11
+--   17771-17775 rules/redact/tokens.yaml:3:5
+--   17777-17784 rules/redact/tokens.yaml:34:5
+--   17786-17788 rules/redact/tokens.yaml:65:5
+--   17789-17797 rules/redact/tokens.yaml:83:11
+--   17798-17804 rules/redact/tokens.yaml:86:11
+--   17805-17811 rules/redact/tokens.yaml:89:11
+--   17812-17816 rules/redact/tokens.yaml:65:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -1470,15 +1470,20 @@ local function dig(v, keys)
 end
 
 -- Does one of the Lua patterns in pats (a shared operand table) match v?
+-- pats.lits[i], when set, is text every match of pats[i] contains: a plain
+-- find of it (compiled by LuaJIT) rules most values out before the pattern
+-- (not compiled) runs. Answers are remembered: lists such as the sensitive
+-- host paths have dozens of entries and see the same values again.
 local function find_any(v, pats)
   local memo = pats.memo
   local r = memo and memo[v]
   if r ~= nil then return r end
-  r = false
+  local lits = pats.lits
   for i = 1, #pats do
-    if sfind(v, pats[i]) ~= nil then r = true; break end
+    local lit = lits and lits[i]
+    if (not lit or sfind(v, lit, 1, true)) and sfind(v, pats[i]) ~= nil then return remember(pats, v, true) end
   end
-  return remember(pats, v, r)
+  return remember(pats, v, false)
 end
 
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).
@@ -2634,7 +2639,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t3(e)
@@ -2689,14 +2694,14 @@ do
     return v == "allow"
   end
   -- requestURI regex (rules/detect/auth.yaml:9:11)
-  K[2] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/version[%/%?]", "^/version$" }
+  K[2] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/version[%/%?]", "^/version$", lits = { "/healthz", "/healthz", "/livez", "/livez", "/readyz", "/readyz", "/version", "/version" } }
   local P4 = K[2]
   local function t4(e)
     local v = e["requestURI"]
     return type(v) == "string" and find_any(v, P4)
   end
   -- requestURI regex (rules/detect/auth.yaml:11:11)
-  K[3] = { "^/%.well%-known/openid%-configuration%?", "^/%.well%-known/openid%-configuration$", "^/openid/v1/jwks%?", "^/openid/v1/jwks$" }
+  K[3] = { "^/%.well%-known/openid%-configuration%?", "^/%.well%-known/openid%-configuration$", "^/openid/v1/jwks%?", "^/openid/v1/jwks$", lits = { "/.well-known/openid-configuration?", "/.well-known/openid-configuration", "/openid/v1/jwks?", "/openid/v1/jwks" } }
   local P5 = K[3]
   local function t5(e)
     local v = e["requestURI"]
@@ -2705,7 +2710,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- verb equals (rules/detect/auth.yaml:75:13)
   local function t7(e)
@@ -2715,7 +2720,7 @@ do
   -- requestURI regex (rules/detect/auth.yaml:77:13)
   local function t8(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info$") ~= nil or sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info%?[^%/]*$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "/api/v1/namespaces/kube-public/configmaps/cluster-info", 1, true) ~= nil and sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info$") ~= nil) or (sfind(v, "/api/v1/namespaces/kube-public/configmaps/cluster-info?", 1, true) ~= nil and sfind(v, "^/api/v1/namespaces/kube%-public/configmaps/cluster%-info%?[^%/]*$") ~= nil))
   end
   PRED[2] = function(e)
     if type(e["annotations"]) ~= "table" then return false end
@@ -2769,7 +2774,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- responseStatus.code equals (rules/detect/auth.yaml:143:9)
   local function t7(e)
@@ -2821,7 +2826,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[4] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
@@ -2857,7 +2862,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/auth.yaml:211:13)
   K[5] = { ["system:serviceaccount:kube-system:kubelet-csr-approver"] = true }
@@ -2931,7 +2936,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[6] = function(e)
     if type(e["annotations"]) ~= "table" then return false end
@@ -2965,7 +2970,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[7] = function(e)
     if type(e["responseStatus"]) ~= "table" then return false end
@@ -2995,7 +3000,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/auth.yaml:374:9)
   K[6] = { ["system:serviceaccount:argocd:argocd-application-controller"] = true }
@@ -3030,7 +3035,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[9] = function(e)
     if type(e["user"]) ~= "table" then return false end
@@ -3064,7 +3069,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[10] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
@@ -3113,7 +3118,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[11] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
@@ -3160,7 +3165,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[12] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
@@ -3194,7 +3199,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[13] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
@@ -3247,7 +3252,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[14] = function(e)
     if type(e["responseStatus"]) ~= "table" then return false end
@@ -3272,7 +3277,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- userAgent prefix (rules/detect/auth.yaml:1312:9)
   local function t3(e)
@@ -3308,12 +3313,12 @@ do
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+    return type(v) == "string" and true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[16] = function(e)
     if type(e["user"]) ~= "table" then return false end
@@ -3335,7 +3340,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/cluster.yaml:27:9)
   K[12] = { ["system:serviceaccount:cert-manager:cert-manager-cainjector"] = true, ["system:serviceaccount:istio-system:istiod"] = true, ["system:serviceaccount:kyverno:kyverno-admission-controller"] = true }
@@ -3380,7 +3385,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[18] = function(e)
     return (not t1(e) and not t2(e))
@@ -3408,7 +3413,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username prefix (rules/macros.yaml:16:7)
   local function t4(e)
@@ -3453,7 +3458,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[20] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
@@ -3672,7 +3677,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t24(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[21] = function(e)
     if type(e["requestObject"]) ~= "table" then return false end
@@ -3694,7 +3699,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/cluster.yaml:443:9)
   K[14] = { ["system:serviceaccount:kube-system:node-controller"] = true, ["system:serviceaccount:kube-system:ttl-controller"] = true, ["system:serviceaccount:kube-system:attachdetach-controller"] = true, ["system:serviceaccount:kube-system:route-controller"] = true, ["system:kube-controller-manager"] = true, ["system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cloud-controller-manager"] = true, ["system:serviceaccount:kube-system:cluster-autoscaler"] = true }
@@ -3855,7 +3860,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t19(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[23] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -3897,12 +3902,12 @@ do
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+    return type(v) == "string" and true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/macros.yaml:22:11)
   local S7 = K[4]
@@ -3940,12 +3945,12 @@ do
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return type(v) == "string" and sfind(v, "^.*$") ~= nil
+    return type(v) == "string" and true
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[25] = function(e)
     return (not t1(e) and not t2(e) and not t3(e))
@@ -3977,7 +3982,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[27] = function(e)
     return (t1(e) and not t2(e))
@@ -3996,7 +4001,7 @@ do
     return v == "exec"
   end
   -- requestURI regex (rules/detect/exec.yaml:74:11)
-  K[21] = { "[%&%?]command=sh&", "[%&%?]command=sh$", "[%&%?]command=bash&", "[%&%?]command=bash$", "[%&%?]command=zsh&", "[%&%?]command=zsh$", "[%&%?]command=ash&", "[%&%?]command=ash$", "[%&%?]command=dash&", "[%&%?]command=dash$", "[%&%?]command=ksh&", "[%&%?]command=ksh$", "[%&%?]command=csh&", "[%&%?]command=csh$", "[%&%?]command=tcsh&", "[%&%?]command=tcsh$", "[%&%?]command=fish&", "[%&%?]command=fish$", "[%&%?]command=busybox&", "[%&%?]command=busybox$", "[%&%?]command=toybox&", "[%&%?]command=toybox$", "[%&%?]command=curl&", "[%&%?]command=curl$", "[%&%?]command=wget&", "[%&%?]command=wget$", "[%&%?]command=nc&", "[%&%?]command=nc$", "[%&%?]command=ncat&", "[%&%?]command=ncat$", "[%&%?]command=netcat&", "[%&%?]command=netcat$", "[%&%?]command=socat&", "[%&%?]command=socat$", "[%&%?]command=perl&", "[%&%?]command=perl$", "[%&%?]command=ruby&", "[%&%?]command=ruby$", "[%&%?]command=php&", "[%&%?]command=php$", "[%&%?]command=lua&", "[%&%?]command=lua$", "[%&%?]command=node&", "[%&%?]command=node$", "[%&%?]command=nodejs&", "[%&%?]command=nodejs$", "[%&%?]command=pwsh&", "[%&%?]command=pwsh$", "[%&%?]command=nsenter&", "[%&%?]command=nsenter$", "[%&%?]command=chroot&", "[%&%?]command=chroot$", "[%&%?]command=unshare&", "[%&%?]command=unshare$", "[%&%?]command=python[%.0-9]*&", "[%&%?]command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$", "[%&%?]command=env&command=sh&", "[%&%?]command=env&command=sh$", "[%&%?]command=env&command=bash&", "[%&%?]command=env&command=bash$", "[%&%?]command=env&command=ash&", "[%&%?]command=env&command=ash$", "[%&%?]command=env&command=python[%.0-9]*&", "[%&%?]command=env&command=python[%.0-9]*$", "[%&%?]command=env&command=node&", "[%&%?]command=env&command=node$", "[%&%?]command=nohup&command=sh&", "[%&%?]command=nohup&command=sh$", "[%&%?]command=nohup&command=bash&", "[%&%?]command=nohup&command=bash$", "[%&%?]command=nohup&command=ash&", "[%&%?]command=nohup&command=ash$", "[%&%?]command=nohup&command=python[%.0-9]*&", "[%&%?]command=nohup&command=python[%.0-9]*$", "[%&%?]command=nohup&command=node&", "[%&%?]command=nohup&command=node$", "[%&%?]command=setsid&command=sh&", "[%&%?]command=setsid&command=sh$", "[%&%?]command=setsid&command=bash&", "[%&%?]command=setsid&command=bash$", "[%&%?]command=setsid&command=ash&", "[%&%?]command=setsid&command=ash$", "[%&%?]command=setsid&command=python[%.0-9]*&", "[%&%?]command=setsid&command=python[%.0-9]*$", "[%&%?]command=setsid&command=node&", "[%&%?]command=setsid&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$" }
+  K[21] = { "[%&%?]command=sh&", "[%&%?]command=sh$", "[%&%?]command=bash&", "[%&%?]command=bash$", "[%&%?]command=zsh&", "[%&%?]command=zsh$", "[%&%?]command=ash&", "[%&%?]command=ash$", "[%&%?]command=dash&", "[%&%?]command=dash$", "[%&%?]command=ksh&", "[%&%?]command=ksh$", "[%&%?]command=csh&", "[%&%?]command=csh$", "[%&%?]command=tcsh&", "[%&%?]command=tcsh$", "[%&%?]command=fish&", "[%&%?]command=fish$", "[%&%?]command=busybox&", "[%&%?]command=busybox$", "[%&%?]command=toybox&", "[%&%?]command=toybox$", "[%&%?]command=curl&", "[%&%?]command=curl$", "[%&%?]command=wget&", "[%&%?]command=wget$", "[%&%?]command=nc&", "[%&%?]command=nc$", "[%&%?]command=ncat&", "[%&%?]command=ncat$", "[%&%?]command=netcat&", "[%&%?]command=netcat$", "[%&%?]command=socat&", "[%&%?]command=socat$", "[%&%?]command=perl&", "[%&%?]command=perl$", "[%&%?]command=ruby&", "[%&%?]command=ruby$", "[%&%?]command=php&", "[%&%?]command=php$", "[%&%?]command=lua&", "[%&%?]command=lua$", "[%&%?]command=node&", "[%&%?]command=node$", "[%&%?]command=nodejs&", "[%&%?]command=nodejs$", "[%&%?]command=pwsh&", "[%&%?]command=pwsh$", "[%&%?]command=nsenter&", "[%&%?]command=nsenter$", "[%&%?]command=chroot&", "[%&%?]command=chroot$", "[%&%?]command=unshare&", "[%&%?]command=unshare$", "[%&%?]command=python[%.0-9]*&", "[%&%?]command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ksh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/csh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/tcsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/fish$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/busybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/toybox$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/curl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/wget$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nc$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ncat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/netcat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/socat$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/ruby$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/php$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/lua$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nodejs$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/pwsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/nsenter$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/chroot$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/unshare$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/python[%.0-9]*$", "[%&%?]command=env&command=sh&", "[%&%?]command=env&command=sh$", "[%&%?]command=env&command=bash&", "[%&%?]command=env&command=bash$", "[%&%?]command=env&command=ash&", "[%&%?]command=env&command=ash$", "[%&%?]command=env&command=python[%.0-9]*&", "[%&%?]command=env&command=python[%.0-9]*$", "[%&%?]command=env&command=node&", "[%&%?]command=env&command=node$", "[%&%?]command=nohup&command=sh&", "[%&%?]command=nohup&command=sh$", "[%&%?]command=nohup&command=bash&", "[%&%?]command=nohup&command=bash$", "[%&%?]command=nohup&command=ash&", "[%&%?]command=nohup&command=ash$", "[%&%?]command=nohup&command=python[%.0-9]*&", "[%&%?]command=nohup&command=python[%.0-9]*$", "[%&%?]command=nohup&command=node&", "[%&%?]command=nohup&command=node$", "[%&%?]command=setsid&command=sh&", "[%&%?]command=setsid&command=sh$", "[%&%?]command=setsid&command=bash&", "[%&%?]command=setsid&command=bash$", "[%&%?]command=setsid&command=ash&", "[%&%?]command=setsid&command=ash$", "[%&%?]command=setsid&command=python[%.0-9]*&", "[%&%?]command=setsid&command=python[%.0-9]*$", "[%&%?]command=setsid&command=node&", "[%&%?]command=setsid&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*%%2[Ff]env&command=perl$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=sh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=bash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=ash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=dash$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=zsh$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=python[%.0-9]*$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=node$", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl&", "[%&%?]command=[%%%-.-9A-Z%_a-z]*/env&command=perl$", lits = { "command=sh&", "command=sh", "command=bash&", "command=bash", "command=zsh&", "command=zsh", "command=ash&", "command=ash", "command=dash&", "command=dash", "command=ksh&", "command=ksh", "command=csh&", "command=csh", "command=tcsh&", "command=tcsh", "command=fish&", "command=fish", "command=busybox&", "command=busybox", "command=toybox&", "command=toybox", "command=curl&", "command=curl", "command=wget&", "command=wget", "command=nc&", "command=nc", "command=ncat&", "command=ncat", "command=netcat&", "command=netcat", "command=socat&", "command=socat", "command=perl&", "command=perl", "command=ruby&", "command=ruby", "command=php&", "command=php", "command=lua&", "command=lua", "command=node&", "command=node", "command=nodejs&", "command=nodejs", "command=pwsh&", "command=pwsh", "command=nsenter&", "command=nsenter", "command=chroot&", "command=chroot", "command=unshare&", "command=unshare", "command=python", "command=python", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", false, false, false, false, "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", false, false, "command=", "command=", "/busybox&", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", false, "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", false, false, "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", "command=", false, false, false, false, false, false, false, false, "/nsenter&", "command=", "command=", "command=", "/unshare&", "command=", "command=", "command=", "command=env&command=sh&", "command=env&command=sh", "command=env&command=bash&", "command=env&command=bash", "command=env&command=ash&", "command=env&command=ash", "command=env&command=python", "command=env&command=python", "command=env&command=node&", "command=env&command=node", "command=nohup&command=sh&", "command=nohup&command=sh", "command=nohup&command=bash&", "command=nohup&command=bash", "command=nohup&command=ash&", "command=nohup&command=ash", "command=nohup&command=python", "command=nohup&command=python", "command=nohup&command=node&", "command=nohup&command=node", "command=setsid&command=sh&", "command=setsid&command=sh", "command=setsid&command=bash&", "command=setsid&command=bash", "command=setsid&command=ash&", "command=setsid&command=ash", "command=setsid&command=python", "command=setsid&command=python", "command=setsid&command=node&", "command=setsid&command=node", false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, "/env&command=sh&", "/env&command=sh", "/env&command=bash&", "/env&command=bash", "/env&command=ash&", "/env&command=ash", "/env&command=dash&", "/env&command=dash", "/env&command=zsh&", "/env&command=zsh", "/env&command=python", "/env&command=python", "/env&command=node&", "/env&command=node", "/env&command=perl&", "/env&command=perl" } }
   local P2 = K[21]
   local function t2(e)
     local v = e["requestURI"]
@@ -4005,7 +4010,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[28] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -4027,7 +4032,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[29] = function(e)
     return (t1(e) and not t2(e))
@@ -4048,7 +4053,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[30] = function(e)
     return (t1(e) and not t2(e))
@@ -4067,7 +4072,7 @@ do
     return v == "proxy"
   end
   -- requestURI regex (rules/detect/exec.yaml:289:13)
-  K[22] = { "^/api/v1/nodes/[^%/%?]+/proxy/metrics$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$" }
+  K[22] = { "^/api/v1/nodes/[^%/%?]+/proxy/metrics$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/cadvisor%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/resource%?[^%/]*$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes$", "^/api/v1/nodes/[^%/%?]+/proxy/metrics/probes%?[^%/]*$", lits = { "/api/v1/nodes/", "/proxy/metrics?", "/proxy/metrics/cadvisor", "/proxy/metrics/cadvisor?", "/proxy/metrics/resource", "/proxy/metrics/resource?", "/proxy/metrics/probes", "/proxy/metrics/probes?" } }
   local P2 = K[22]
   local function t2(e)
     local v = e["requestURI"]
@@ -4076,7 +4081,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[31] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -4098,7 +4103,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[32] = function(e)
     return (t1(e) and not t2(e))
@@ -4133,7 +4138,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- requestObject.spec.user in (rules/detect/exec.yaml:423:9)
   K[25] = { ["kube-apiserver-kubelet-client"] = true, ["system:kube-apiserver"] = true, ["kube-apiserver"] = true }
@@ -4174,7 +4179,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[34] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -4196,12 +4201,12 @@ do
   -- requestURI regex (rules/detect/exec.yaml:668:11)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-&") ~= nil or sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "command=tar&command=", 1, true) ~= nil and sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-&") ~= nil) or (sfind(v, "command=tar&command=", 1, true) ~= nil and sfind(v, "[%&%?]command=tar&command=%-?[a-z]*c[a-z]*f[a-z]*&command=%-$") ~= nil))
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[35] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -4234,7 +4239,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:23:9)
   K[27] = { ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true, ["system:serviceaccount:olm:olm-operator-serviceaccount"] = true }
@@ -4305,7 +4310,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t7(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:136:9)
   local S8 = K[8]
@@ -4435,7 +4440,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t8(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:352:9)
   local S9 = K[4]
@@ -4465,7 +4470,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:541:13)
   K[31] = { ["system:serviceaccount:flux-system:kustomize-controller"] = true, ["system:serviceaccount:flux-system:helm-controller"] = true }
@@ -4532,7 +4537,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:601:9)
   K[32] = { ["system:apiserver"] = true }
@@ -4571,7 +4576,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[41] = function(e)
     return (not (t1(e) or t2(e)) and not t3(e))
@@ -4620,7 +4625,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:678:9)
   local S6 = K[8]
@@ -4963,7 +4968,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t22(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:876:9)
   local S23 = K[4]
@@ -5042,7 +5047,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:1131:9)
   local S6 = K[4]
@@ -5279,7 +5284,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t14(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:1435:9)
   local S15 = K[4]
@@ -5326,7 +5331,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:1655:9)
   local S4 = K[4]
@@ -5349,7 +5354,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t1(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/rbac.yaml:1742:9)
   local S2 = K[4]
@@ -5428,7 +5433,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t9(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[48] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -5450,7 +5455,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t2(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/secrets.yaml:27:9)
   K[48] = { ["system:serviceaccount:kube-system:generic-garbage-collector"] = true, ["system:serviceaccount:kube-system:resourcequota-controller"] = true, ["system:serviceaccount:kube-system:namespace-controller"] = true, ["system:serviceaccount:kube-system:kube-state-metrics"] = true, ["system:serviceaccount:monitoring:kube-state-metrics"] = true, ["system:serviceaccount:cert-manager:cert-manager"] = true, ["system:serviceaccount:velero:velero"] = true, ["system:serviceaccount:argocd:argocd-application-controller"] = true, ["system:apiserver"] = true, ["system:kube-controller-manager"] = true, ["system:kube-scheduler"] = true, ["system:cloud-controller-manager"] = true, ["system:k3s-controller"] = true }
@@ -5509,7 +5514,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[50] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e) and not t5(e))
@@ -5542,7 +5547,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/macros.yaml:22:11)
   local S5 = K[4]
@@ -5615,7 +5620,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[52] = function(e)
     if type(e["responseStatus"]) ~= "table" then return false end
@@ -6674,7 +6679,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[62] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   K[74] = { ["system:serviceaccount:argo:argo"] = true, ["system:serviceaccount:argo:argo-workflows-workflow-controller"] = true }
@@ -6827,7 +6832,7 @@ do
     return false
   end
   -- requestObject.spec.volumes[*].hostPath.path regex (rules/detect/workloads.yaml:735:27)
-  K[78] = { "^[%.%/]*$", "^/[%.%/]*etc$", "^/[%.%/]*etc[%.%/][^\010]*$", "^/[%.%/]*root$", "^/[%.%/]*root[%.%/][^\010]*$", "^/[%.%/]*home$", "^/[%.%/]*home[%.%/][^\010]*$", "^/[%.%/]*proc$", "^/[%.%/]*proc[%.%/][^\010]*$", "^/[%.%/]*sys$", "^/[%.%/]*sys[%.%/][^\010]*$", "^/[%.%/]*dev$", "^/[%.%/]*dev[%.%/][^\010]*$", "^/[%.%/]*boot$", "^/[%.%/]*boot[%.%/][^\010]*$", "^/[%.%/]*var[%.%/]*$", "^/[%.%/]*run[%.%/]*$", "^/[%.%/]*var/+run[%.%/]*$", "^/[%.%/]*var/+lib[%.%/]*$", "^/[%.%/]*var/+log[%.%/]*$", "^/[%.%/]*var/+lib/+kubelet$", "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+etcd$", "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+docker$", "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+containerd$", "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+rancher$", "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$", "^/[%.%/]*run/+containerd$", "^/[%.%/]*run/+containerd[%.%/][^\010]*$", "^/[%.%/]*run/+docker$", "^/[%.%/]*run/+docker[%.%/][^\010]*$", "^/[%.%/]*run/+crio$", "^/[%.%/]*run/+crio[%.%/][^\010]*$", "^/[%.%/]*run/+k3s$", "^/[%.%/]*run/+k3s[%.%/][^\010]*$", "^/[%.%/]*run/+secrets$", "^/[%.%/]*run/+secrets[%.%/][^\010]*$", "^/[%.%/]*run/+docker%.sock$", "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+crio%.sock$", "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+containerd$", "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker$", "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio$", "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$", "^/[%.%/]*var/+run/+k3s$", "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$", "^/[%.%/]*var/+run/+secrets$", "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker%.sock$", "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio%.sock$", "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "/%.%./", "/%.%.$" }
+  K[78] = { "^[%.%/]*$", "^/[%.%/]*etc$", "^/[%.%/]*etc[%.%/][^\010]*$", "^/[%.%/]*root$", "^/[%.%/]*root[%.%/][^\010]*$", "^/[%.%/]*home$", "^/[%.%/]*home[%.%/][^\010]*$", "^/[%.%/]*proc$", "^/[%.%/]*proc[%.%/][^\010]*$", "^/[%.%/]*sys$", "^/[%.%/]*sys[%.%/][^\010]*$", "^/[%.%/]*dev$", "^/[%.%/]*dev[%.%/][^\010]*$", "^/[%.%/]*boot$", "^/[%.%/]*boot[%.%/][^\010]*$", "^/[%.%/]*var[%.%/]*$", "^/[%.%/]*run[%.%/]*$", "^/[%.%/]*var/+run[%.%/]*$", "^/[%.%/]*var/+lib[%.%/]*$", "^/[%.%/]*var/+log[%.%/]*$", "^/[%.%/]*var/+lib/+kubelet$", "^/[%.%/]*var/+lib/+kubelet[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+etcd$", "^/[%.%/]*var/+lib/+etcd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+docker$", "^/[%.%/]*var/+lib/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+containerd$", "^/[%.%/]*var/+lib/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+lib/+rancher$", "^/[%.%/]*var/+lib/+rancher[%.%/][^\010]*$", "^/[%.%/]*run/+containerd$", "^/[%.%/]*run/+containerd[%.%/][^\010]*$", "^/[%.%/]*run/+docker$", "^/[%.%/]*run/+docker[%.%/][^\010]*$", "^/[%.%/]*run/+crio$", "^/[%.%/]*run/+crio[%.%/][^\010]*$", "^/[%.%/]*run/+k3s$", "^/[%.%/]*run/+k3s[%.%/][^\010]*$", "^/[%.%/]*run/+secrets$", "^/[%.%/]*run/+secrets[%.%/][^\010]*$", "^/[%.%/]*run/+docker%.sock$", "^/[%.%/]*run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+crio%.sock$", "^/[%.%/]*run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+containerd$", "^/[%.%/]*var/+run/+containerd[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker$", "^/[%.%/]*var/+run/+docker[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio$", "^/[%.%/]*var/+run/+crio[%.%/][^\010]*$", "^/[%.%/]*var/+run/+k3s$", "^/[%.%/]*var/+run/+k3s[%.%/][^\010]*$", "^/[%.%/]*var/+run/+secrets$", "^/[%.%/]*var/+run/+secrets[%.%/][^\010]*$", "^/[%.%/]*var/+run/+docker%.sock$", "^/[%.%/]*var/+run/+docker%.sock[%.%/][^\010]*$", "^/[%.%/]*var/+run/+crio%.sock$", "^/[%.%/]*var/+run/+crio%.sock[%.%/][^\010]*$", "^/[%.%/]*run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "^/[%.%/]*var/+run/+[0-9a-z]+/+[0-9a-z]+%.sock/*$", "/%.%./", "/%.%.$", lits = { false, "etc", "etc", "root", "root", "home", "home", "proc", "proc", "sys", "sys", "dev", "dev", "boot", "boot", "var", "run", "var/", "var/", "var/", "kubelet", "kubelet", "var/", "var/", "docker", "docker", "containerd", "containerd", "rancher", "rancher", "containerd", "containerd", "docker", "docker", "run/", "run/", "run/", "run/", "secrets", "secrets", "docker.sock", "docker.sock", "crio.sock", "crio.sock", "containerd", "containerd", "docker", "docker", "var/", "var/", "var/", "var/", "secrets", "secrets", "docker.sock", "docker.sock", "crio.sock", "crio.sock", ".sock", ".sock", "/../", "/.." } }
   T[9] = function(e)
     local v = e["requestObject"]
     if type(v) ~= "table" then return false end
@@ -8084,7 +8089,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[105] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[106] = function(e)
@@ -8208,7 +8213,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t10(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[55] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -8245,7 +8250,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[56] = function(e)
     return (not t1(e) and not (t2(e) or t3(e)) and not t4(e))
@@ -8352,7 +8357,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t12(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[57] = function(e)
     if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
@@ -9740,7 +9745,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[62] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[63] = function(e)
@@ -12367,7 +12372,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[151] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[152] = function(e)
@@ -13435,7 +13440,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[62] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[63] = function(e)
@@ -14723,7 +14728,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[62] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[63] = function(e)
@@ -17014,7 +17019,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   T[143] = function(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:27:11)
   T[144] = function(e)
@@ -17321,7 +17326,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t16(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- objectRef.namespace in (rules/detect/workloads.yaml:4418:13)
   K[161] = { ["kube-system"] = true, ["calico-system"] = true, ["kube-flannel"] = true }
@@ -17333,7 +17338,7 @@ do
     return S17[v] == true
   end
   -- requestObject.spec.containers[*].image glob (rules/detect/workloads.yaml:4421:13)
-  K[162] = { "^registry%.k8s%.io%/kube%-proxy[%:%@].*$", "^docker%.io%/calico%/node[%:%@].*$", "^quay%.io%/calico%/node[%:%@].*$", "^docker%.io%/calico%/cni[%:%@].*$", "^quay%.io%/calico%/cni[%:%@].*$", "^quay%.io%/cilium%/cilium[%:%@].*$", "^docker%.io%/flannel%/flannel[%:%@].*$", "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$", "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$", "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$", "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$" }
+  K[162] = { "^registry%.k8s%.io%/kube%-proxy[%:%@].*$", "^docker%.io%/calico%/node[%:%@].*$", "^quay%.io%/calico%/node[%:%@].*$", "^docker%.io%/calico%/cni[%:%@].*$", "^quay%.io%/calico%/cni[%:%@].*$", "^quay%.io%/cilium%/cilium[%:%@].*$", "^docker%.io%/flannel%/flannel[%:%@].*$", "^ghcr%.io%/flannel%-io%/flannel[%:%@].*$", "^registry%.k8s%.io%/sig%-storage%/csi%-node%-driver%-registrar[%:%@].*$", "^registry%.k8s%.io%/provider%-aws%/aws%-ebs%-csi%-driver[%:%@].*$", "^registry%.k8s%.io%/dns%/k8s%-dns%-node%-cache[%:%@].*$", lits = { "registry.k8s.io/kube-proxy", "docker.io/calico/node", "quay.io/calico/node", "docker.io/calico/cni", "quay.io/calico/cni", "quay.io/cilium/cilium", "docker.io/flannel/flannel", "ghcr.io/flannel-io/flannel", "registry.k8s.io/sig-storage/csi-node-driver-registrar", "registry.k8s.io/provider-aws/aws-ebs-csi-driver", "registry.k8s.io/dns/k8s-dns-node-cache" } }
   local P18 = K[162]
   local function t18(e)
     local v = e["requestObject"]
@@ -17431,7 +17436,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[64] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
@@ -17486,7 +17491,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t7(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:4705:9)
   local S8 = K[76]
@@ -17561,7 +17566,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t8(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   -- user.username in (rules/detect/workloads.yaml:4946:13)
   K[164] = { ["system:serviceaccount:cert-manager:cert-manager"] = true }
@@ -17608,7 +17613,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (sfind(v1, "^.*$") ~= nil) then return true end
+        if type(v1) == "string" and not (true) then return true end
       end
     end
     return false
@@ -17625,7 +17630,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (sfind(v1, "^.*$") ~= nil) then return true end
+        if type(v1) == "string" and not (true) then return true end
       end
     end
     return false
@@ -17642,7 +17647,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (sfind(v1, "^.*$") ~= nil) then return true end
+        if type(v1) == "string" and not (true) then return true end
       end
     end
     return false
@@ -17650,7 +17655,7 @@ do
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t5(e)
     local v = e["requestURI"]
-    return type(v) == "string" and (sfind(v, "[%&%?]dryRun=All&") ~= nil or sfind(v, "[%&%?]dryRun=All$") ~= nil)
+    return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[67] = function(e)
     if type(e["requestObject"]) ~= "table" then return false end
@@ -17667,7 +17672,7 @@ do
     return present(v)
   end
   -- requestURI regex (rules/noise/drops.yaml:21:11)
-  K[165] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/metrics[%/%?]", "^/metrics$" }
+  K[165] = { "^/healthz[%/%?]", "^/healthz$", "^/livez[%/%?]", "^/livez$", "^/readyz[%/%?]", "^/readyz$", "^/metrics[%/%?]", "^/metrics$", lits = { "/healthz", "/healthz", "/livez", "/livez", "/readyz", "/readyz", "/metrics", "/metrics" } }
   local P2 = K[165]
   local function t2(e)
     local v = e["requestURI"]
@@ -17791,14 +17796,14 @@ do
     return S1[v] == true
   end
   -- requestURI regex (rules/redact/tokens.yaml:86:11)
-  K[167] = { "/exec%?", "/attach%?", "/proxy/", "/proxy%?", "/proxy$" }
+  K[167] = { "/exec%?", "/attach%?", "/proxy/", "/proxy%?", "/proxy$", lits = { "/exec?", "/attach?", false, "/proxy?", "/proxy" } }
   local P2 = K[167]
   local function t2(e)
     local v = e["requestURI"]
     return type(v) == "string" and find_any(v, P2)
   end
   -- log regex (rules/redact/tokens.yaml:89:11)
-  K[168] = { "/exec%?", "/attach%?", "/proxy[%/%?]" }
+  K[168] = { "/exec%?", "/attach%?", "/proxy[%/%?]", lits = { "/exec?", "/attach?", "/proxy" } }
   local P3 = K[168]
   local function t3(e)
     local v = e["log"]

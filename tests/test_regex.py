@@ -535,3 +535,51 @@ def test_differential_against_python_re():
     assert _STATS["translated"] >= 0.4 * total, _STATS
     # the strings really discriminate: many regexes see matches and non-matches
     assert _STATS["both_outcomes"] >= 0.25 * _STATS["translated"], _STATS
+
+
+# Generated predicates run a pattern only where a plain find sees its
+# pre-check literal (backends/lua/generator._precheck_literal): that literal
+# must be in every string the pattern matches, or a rule would stop firing.
+@settings(max_examples=300, deadline=None, database=None)
+@given(regexes(), st.lists(_strings, max_size=8), st.randoms(use_true_random=False))
+def test_precheck_literal_is_in_every_match(case, strings, rnd):
+    from auditc.backends.lua.generator import _precheck_literal
+    regex, _ref, sample = case
+    try:
+        patterns = translate(regex)
+    except RegexError:
+        return
+    samples = [sample(rnd) for _ in range(3)]
+    for p in patterns:
+        lit = _precheck_literal(p)
+        if lit is None:
+            continue
+        for s in strings + samples + [m for x in samples for m in _mutations(x, rnd)]:
+            if lua_match(s, [p]):
+                assert lit in s.encode("utf-8"), (regex, p, lit, s)
+
+
+@pytest.mark.parametrize("patterns, generated", [
+    # two patterns are tested inline, more through a shared table (find_any)
+    (["[&?]dryRun=All(&|$)"], 'sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil'),
+    (["[&?]dryRun=All(&|$)", "/exec\\\\?", "/attach\\\\?", "^/healthz"],
+     'lits = { "dryRun=All&", "dryRun=All", "/exec?", "/attach?", "/healthz" }'),
+])
+def test_generated_regex_tests_find_their_literal_first_and_still_decide(compile_yaml, patterns, generated):
+    from tests.conftest import detect_rule
+    pipe = compile_yaml(detect_rule("all:\n  - field: requestURI\n    regex: [" +
+                                    ", ".join(f'"{p}"' for p in patterns) + "]\n"))
+    assert generated in pipe.compiled.lua
+
+    def fires(uri):
+        return pipe.fires({"kind": "Event", "verb": "create", "requestURI": uri, "objectRef": {"resource": "pods"}})
+    assert fires("/api/v1/namespaces/a/pods?dryRun=All")
+    assert fires("/api/v1/namespaces/a/pods?fieldManager=kubectl&dryRun=All&x=1")
+    assert not fires("/api/v1/namespaces/a/pods?dryRun=None")
+    assert not fires("/api/v1/namespaces/a/pods/dryRun=All")  # not a query parameter
+    assert not fires("/api/v1/namespaces/a/pods?dryRun=Allx")
+    if len(patterns) > 1:
+        assert fires("/api/v1/namespaces/a/pods/p/exec?command=sh")
+        assert fires("/healthz?verbose")
+        assert not fires("/api/v1/namespaces/a/pods/p/exec")
+        assert not fires("/livez/healthz")

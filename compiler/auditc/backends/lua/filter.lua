@@ -168,15 +168,20 @@ local function dig(v, keys)
 end
 
 -- Does one of the Lua patterns in pats (a shared operand table) match v?
+-- pats.lits[i], when set, is text every match of pats[i] contains: a plain
+-- find of it (compiled by LuaJIT) rules most values out before the pattern
+-- (not compiled) runs. Answers are remembered: lists such as the sensitive
+-- host paths have dozens of entries and see the same values again.
 local function find_any(v, pats)
   local memo = pats.memo
   local r = memo and memo[v]
   if r ~= nil then return r end
-  r = false
+  local lits = pats.lits
   for i = 1, #pats do
-    if sfind(v, pats[i]) ~= nil then r = true; break end
+    local lit = lits and lits[i]
+    if (not lit or sfind(v, lit, 1, true)) and sfind(v, pats[i]) ~= nil then return remember(pats, v, true) end
   end
-  return remember(pats, v, r)
+  return remember(pats, v, false)
 end
 
 -- JSON patch documents (the json_patch operator; reference: jsonpatch.py).

@@ -37,6 +37,7 @@ from auditc.ir import (
     Test,
     iter_tests,
 )
+from auditc.dialect.lua_literal import required_literal
 from auditc.ir.passes.required import guard_clauses
 from auditc.operators import Op
 from auditc.paths import WILDCARD
@@ -54,6 +55,15 @@ INLINE_PATTERNS = 2
 # Field paths with at most this many keys before their first [*] step
 # inline; longer ones through dig() (see _emit_test).
 INLINE_STEPS = 3
+# A pattern whose every match contains a run of at least this many literal
+# bytes is tried only where a plain string.find sees the run. LuaJIT does
+# not compile string.find with a pattern: each call leaves the trace and
+# costs 40-400 ns, where a plain find is compiled and costs a few; most
+# values fail the plain find (a requestURI without "/exec", "dryRun=All").
+PRECHECK_MIN = 3
+_MAGIC = frozenset(b"^$*+?.([%-")
+# Lua patterns every string matches ("." is any byte, newlines included)
+_MATCH_ALL = frozenset((b"", b".*", b"^.*", b".*$", b"^.*$"))
 
 
 class _Constants:
@@ -313,6 +323,29 @@ def _lua_patterns(test: Test) -> list:
     return list(dict.fromkeys(p for pattern in test.values for p in pattern.lua))
 
 
+def _precheck_literal(pattern: bytes) -> bytes | None:
+    """The plain text to find before running `pattern` (see PRECHECK_MIN), or
+    None: no long enough case-sensitive run, or the pattern has no magic
+    characters at all (LuaJIT compiles such a find as a plain one)."""
+    if not any(b in _MAGIC for b in pattern):
+        return None
+    found = required_literal(pattern)
+    if found is None or found[1] or len(found[0]) < PRECHECK_MIN:
+        return None
+    return found[0]
+
+
+def _pattern_find(v: str, pattern: bytes) -> str:
+    """`string.find(v, pattern) ~= nil`, behind its plain pre-check if any."""
+    if pattern in _MATCH_ALL:
+        return "true"  # a glob "*": every string matches, no need to ask
+    find = f"sfind({v}, {lua_string(pattern)}) ~= nil"
+    lit = _precheck_literal(pattern)
+    if lit is None:
+        return find
+    return f"(sfind({v}, {lua_string(lit)}, 1, true) ~= nil and {find})"
+
+
 def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: str) -> str | None:
     """The table a test's operator reads its operands from (`in`: a set,
     `cidr`: networks, glob/regex: a long pattern list, `json_patch`:
@@ -328,7 +361,11 @@ def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: st
         pats = _lua_patterns(test)
         if len(pats) <= INLINE_PATTERNS:
             return None
-        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + " }", local=f"P{suffix}")
+        lits = [_precheck_literal(p) for p in pats]
+        extra = ""
+        if any(lit is not None for lit in lits):
+            extra = ", lits = { " + ", ".join("false" if lit is None else lua_string(lit) for lit in lits) + " }"
+        return consts.ref(w, "{ " + ", ".join(lua_string(p) for p in pats) + extra + " }", local=f"P{suffix}")
     if test.op is Op.JSON_PATCH:
         query = test.values[0]
         inner = Test(test.path, query.inner, query.inner_values, test.loc)
@@ -388,7 +425,7 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         if setname is not None:  # a long list, in a shared table
             found = f"find_any({v}, {setname})"
             return f'type({v}) == "string" and ' + (f"not {found}" if op is Op.NOT_GLOB else found)
-        parts = [f"sfind({v}, {lua_string(p)}) ~= nil" for p in _lua_patterns(test)]
+        parts = [_pattern_find(v, p) for p in _lua_patterns(test)]
         if op is Op.NOT_GLOB:  # a string none of them match
             return f'type({v}) == "string" and not (' + " or ".join(parts) + ")"
     else:
