@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1364-1367 tests/golden/rules/golden.yaml:15:5
---   1368-1376 tests/golden/rules/golden.yaml:12:11
---   1377-1385 tests/golden/rules/golden.yaml:27:9
---   1386-1389 tests/golden/rules/golden.yaml:15:5
---   1391-1394 tests/golden/rules/golden.yaml:29:5
---   1395-1414 tests/golden/rules/golden.yaml:40:11
---   1415-1418 tests/golden/rules/golden.yaml:29:5
---   1420-1423 tests/golden/rules/golden.yaml:42:5
---   1424-1428 tests/golden/rules/golden.yaml:49:11
---   1429-1433 tests/golden/rules/golden.yaml:51:11
---   1434-1440 tests/golden/rules/golden.yaml:53:11
---   1441-1444 tests/golden/rules/golden.yaml:42:5
---   1446-1448 tests/golden/rules/golden.yaml:55:5
---   1449-1453 tests/golden/rules/golden.yaml:59:7
---   1454-1457 tests/golden/rules/golden.yaml:55:5
---   1459-1466 tests/golden/rules/golden.yaml:61:5
+--   1365-1368 tests/golden/rules/golden.yaml:15:5
+--   1369-1377 tests/golden/rules/golden.yaml:12:11
+--   1378-1386 tests/golden/rules/golden.yaml:27:9
+--   1387-1390 tests/golden/rules/golden.yaml:15:5
+--   1392-1395 tests/golden/rules/golden.yaml:29:5
+--   1396-1415 tests/golden/rules/golden.yaml:40:11
+--   1416-1419 tests/golden/rules/golden.yaml:29:5
+--   1421-1424 tests/golden/rules/golden.yaml:42:5
+--   1425-1429 tests/golden/rules/golden.yaml:49:11
+--   1430-1434 tests/golden/rules/golden.yaml:51:11
+--   1435-1441 tests/golden/rules/golden.yaml:53:11
+--   1442-1445 tests/golden/rules/golden.yaml:42:5
+--   1447-1449 tests/golden/rules/golden.yaml:55:5
+--   1450-1454 tests/golden/rules/golden.yaml:59:7
+--   1455-1458 tests/golden/rules/golden.yaml:55:5
+--   1460-1467 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -1360,6 +1360,7 @@ end
 local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}
 local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay
 local K = {} -- operand tables shared by tests (sets, networks, pattern lists)
+local SCREEN = {} -- identity screens of detections (ir/passes/screen.py)
 
 -- [1] detect exec-into-pod
 RULE_ID[1], KIND[1], HITS[1] = "exec-into-pod", "detect", 0
@@ -1493,10 +1494,14 @@ end
 -- different closure on each pass and leaves its trace at every one (a
 -- quarter of the time spent on detections). Built here rather than by the
 -- generator, so the ConfigMap does not carry a copy of the index as code.
+-- A screened rule (SCREEN[r], ir/passes/screen.py) runs only when its
+-- screen passed for the event's caller: `pass`, from screened() below.
 local function detector(list)
-  local src = { "local PRED, hit = ...\nreturn function(e)\nlocal m, rank = nil, 0" }
+  local src = { "local PRED, hit = ...\nreturn function(e, pass)\nlocal m, rank = nil, 0" }
   for i = 1, #list do
-    src[#src + 1] = sformat("if PRED[%d](e) then m, rank = hit(%d, m, rank) end", list[i], list[i])
+    local r = list[i]
+    local gate = SCREEN[r] and sformat("pass[%d] and ", r) or ""
+    src[#src + 1] = sformat("if %sPRED[%d](e) then m, rank = hit(%d, m, rank) end", gate, r, r)
   end
   src[#src + 1] = "return m, rank\nend"
   -- our own text: it always loads, and if it did not, failing at start-up
@@ -1505,6 +1510,79 @@ local function detector(list)
 end
 
 for _, plan in pairs(P) do plan.detect = detector(plan.det) end
+end
+
+-- The identity screen: which screened rules' screens pass for this
+-- event's caller. The answer depends only on the values at SCREEN.roots,
+-- so it is remembered in a tree keyed by them, one level per value (a list
+-- root: its elements, as alen() counts them, then LIST_END), without
+-- building a key string. A value that is not a string, number or boolean
+-- (a map where a name was expected, Fluent Bit's null) has no key: every
+-- screened rule then runs, as without a screen. The tree is dropped when
+-- it holds SCREEN_MAX callers, so unique values cannot exhaust memory.
+local screened
+do
+local NIL, LIST_END = {}, {}
+local ALL = {}
+local SCREEN_MAX = 4096
+local tree, leaves = {}, 0
+local roots = SCREEN.roots or {}
+for _, r in ipairs(SCREEN.rules or {}) do ALL[r] = true end
+
+local function keyable(v)
+  local tv = type(v)
+  return tv == "string" or tv == "boolean" or (tv == "number" and v == v)
+end
+
+local function step(node, k)
+  local nxt = node[k]
+  if nxt == nil then nxt = {}; node[k] = nxt end
+  return nxt
+end
+
+local function decide(e)
+  local pass = {}
+  local rules = SCREEN.rules
+  for i = 1, #rules do
+    local r = rules[i]
+    if SCREEN[r](e) then pass[r] = true end
+  end
+  return pass
+end
+
+screened = function(e)
+  local node = tree
+  for i = 1, #roots do
+    local root = roots[i]
+    local v = dig(e, root[1])
+    if root[2] then
+      if type(v) == "table" then
+        for j = 1, alen(v) do
+          local x = v[j]
+          if x == nil then x = NIL elseif not keyable(x) then return ALL end
+          node = step(node, x)
+        end
+      elseif v ~= nil and not keyable(v) then
+        return ALL
+      end
+      node = step(node, LIST_END)
+    else
+      if v == nil then v = NIL elseif not keyable(v) then return ALL end
+      node = step(node, v)
+    end
+  end
+  local pass = node[ALL]
+  if pass == nil then
+    if leaves >= SCREEN_MAX then
+      tree, leaves = {}, 0
+      return decide(e) -- answered, not remembered: the path just built is gone
+    end
+    pass = decide(e)
+    node[ALL] = pass
+    leaves = leaves + 1
+  end
+  return pass
+end
 end
 
 local function evaluate(record)
@@ -1516,7 +1594,7 @@ local function evaluate(record)
   local plan = byres.verbs[record.verb] or byres.other
 
   -- 1. detections see the record before anything is redacted
-  local matched, rank = plan.detect(record)
+  local matched, rank = plan.detect(record, SCREEN.rules and screened(record))
 
   -- 2. drops: never an event a detection matched
   if matched == nil then

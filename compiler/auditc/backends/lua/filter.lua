@@ -1338,10 +1338,14 @@ end
 -- different closure on each pass and leaves its trace at every one (a
 -- quarter of the time spent on detections). Built here rather than by the
 -- generator, so the ConfigMap does not carry a copy of the index as code.
+-- A screened rule (SCREEN[r], ir/passes/screen.py) runs only when its
+-- screen passed for the event's caller: `pass`, from screened() below.
 local function detector(list)
-  local src = { "local PRED, hit = ...\nreturn function(e)\nlocal m, rank = nil, 0" }
+  local src = { "local PRED, hit = ...\nreturn function(e, pass)\nlocal m, rank = nil, 0" }
   for i = 1, #list do
-    src[#src + 1] = sformat("if PRED[%d](e) then m, rank = hit(%d, m, rank) end", list[i], list[i])
+    local r = list[i]
+    local gate = SCREEN[r] and sformat("pass[%d] and ", r) or ""
+    src[#src + 1] = sformat("if %sPRED[%d](e) then m, rank = hit(%d, m, rank) end", gate, r, r)
   end
   src[#src + 1] = "return m, rank\nend"
   -- our own text: it always loads, and if it did not, failing at start-up
@@ -1350,6 +1354,79 @@ local function detector(list)
 end
 
 for _, plan in pairs(P) do plan.detect = detector(plan.det) end
+end
+
+-- The identity screen: which screened rules' screens pass for this
+-- event's caller. The answer depends only on the values at SCREEN.roots,
+-- so it is remembered in a tree keyed by them, one level per value (a list
+-- root: its elements, as alen() counts them, then LIST_END), without
+-- building a key string. A value that is not a string, number or boolean
+-- (a map where a name was expected, Fluent Bit's null) has no key: every
+-- screened rule then runs, as without a screen. The tree is dropped when
+-- it holds SCREEN_MAX callers, so unique values cannot exhaust memory.
+local screened
+do
+local NIL, LIST_END = {}, {}
+local ALL = {}
+local SCREEN_MAX = 4096
+local tree, leaves = {}, 0
+local roots = SCREEN.roots or {}
+for _, r in ipairs(SCREEN.rules or {}) do ALL[r] = true end
+
+local function keyable(v)
+  local tv = type(v)
+  return tv == "string" or tv == "boolean" or (tv == "number" and v == v)
+end
+
+local function step(node, k)
+  local nxt = node[k]
+  if nxt == nil then nxt = {}; node[k] = nxt end
+  return nxt
+end
+
+local function decide(e)
+  local pass = {}
+  local rules = SCREEN.rules
+  for i = 1, #rules do
+    local r = rules[i]
+    if SCREEN[r](e) then pass[r] = true end
+  end
+  return pass
+end
+
+screened = function(e)
+  local node = tree
+  for i = 1, #roots do
+    local root = roots[i]
+    local v = dig(e, root[1])
+    if root[2] then
+      if type(v) == "table" then
+        for j = 1, alen(v) do
+          local x = v[j]
+          if x == nil then x = NIL elseif not keyable(x) then return ALL end
+          node = step(node, x)
+        end
+      elseif v ~= nil and not keyable(v) then
+        return ALL
+      end
+      node = step(node, LIST_END)
+    else
+      if v == nil then v = NIL elseif not keyable(v) then return ALL end
+      node = step(node, v)
+    end
+  end
+  local pass = node[ALL]
+  if pass == nil then
+    if leaves >= SCREEN_MAX then
+      tree, leaves = {}, 0
+      return decide(e) -- answered, not remembered: the path just built is gone
+    end
+    pass = decide(e)
+    node[ALL] = pass
+    leaves = leaves + 1
+  end
+  return pass
+end
 end
 
 local function evaluate(record)
@@ -1361,7 +1438,7 @@ local function evaluate(record)
   local plan = byres.verbs[record.verb] or byres.other
 
   -- 1. detections see the record before anything is redacted
-  local matched, rank = plan.detect(record)
+  local matched, rank = plan.detect(record, SCREEN.rules and screened(record))
 
   -- 2. drops: never an event a detection matched
   if matched == nil then

@@ -39,6 +39,7 @@ from auditc.ir import (
 )
 from auditc.dialect.lua_literal import required_literal
 from auditc.ir.passes.required import guard_clauses
+from auditc.ir.passes.screen import screen, screen_roots
 from auditc.operators import Op
 from auditc.paths import WILDCARD
 from auditc.severity import SEVERITY_RANK
@@ -55,6 +56,10 @@ INLINE_PATTERNS = 2
 # Field paths with at most this many keys before their first [*] step
 # inline; longer ones through dig() (see _emit_test).
 INLINE_STEPS = 3
+# The identity screen (ir/passes/screen.py) pays for itself from this many
+# screened detections: below it, one lookup per caller value costs more
+# than the tests it spares.
+SCREEN_MIN_RULES = 2
 # A pattern whose every match contains a run of at least this many literal
 # bytes is tried only where a plain string.find sees the run. LuaJIT does
 # not compile string.find with a pattern: each call leaves the trace and
@@ -127,9 +132,12 @@ def generate(program: Program, options: LuaOptions = LuaOptions()) -> str:
     w.line("local PRED, RULE_ID, KIND, RANK, REDACT = {}, {}, {}, {}, {}")
     w.line("local HITS, COUNTERS = {}, { truncated = 0, failed_closed = 0, skipped_items = 0 } -- statistics for auditc replay")
     w.line("local K = {} -- operand tables shared by tests (sets, networks, pattern lists)")
+    w.line("local SCREEN = {} -- identity screens of detections (ir/passes/screen.py)")
     consts = _Constants()
+    screens = _screens(program)
     for rule in program.rules:
-        _emit_rule(w, rule, consts)
+        _emit_rule(w, rule, consts, screens.get(rule.number))
+    _emit_screen_roots(w, screens)
     _emit_index(w, program)
     w.line()
     w.raw(entry.replace("function CALL(", f"function {options.call}("))
@@ -164,7 +172,32 @@ def _header(program: Program, options: LuaOptions, w: LuaWriter, offset: int) ->
 
 # ---------------------------------------------------------------- rules
 
-def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
+def _screens(program: Program) -> dict:
+    """Rule number -> screen, for the detections evaluated on every event
+    (no resource or verb constraint) whose predicate says something about
+    the caller; none when fewer than SCREEN_MIN_RULES have one."""
+    found = {}
+    for rule in program.of_kind("detect"):
+        if any(rule.constraints.get(k) is not None for k in ("objectRef.resource", "verb")):
+            continue
+        s = screen(rule.residual)
+        if s is not None:
+            found[rule.number] = s
+    return found if len(found) >= SCREEN_MIN_RULES else {}
+
+
+def _emit_screen_roots(w: LuaWriter, screens: dict) -> None:
+    if not screens:
+        return
+    w.line()
+    w.line("-- the caller's values the screens read: key path, read as a list?")
+    w.line("SCREEN.rules = { " + ", ".join(str(n) for n in sorted(screens)) + " }")
+    roots = ", ".join("{ { " + ", ".join(lua_string(k) for k in keys) + " }, " + ("true" if is_list else "false") + " }"
+                      for keys, is_list in screen_roots(screens.values()))
+    w.line(f"SCREEN.roots = {{ {roots} }}")
+
+
+def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants, screen_cond=None) -> None:
     w.line()
     with w.source(rule.loc):
         w.line(f"-- [{rule.number}] {rule.kind} {lua_comment(rule.id)}")
@@ -194,6 +227,13 @@ def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants) -> None:
         w.line(f"return {_cond_expr(rule.residual, names)}")
         w.dedent()
         w.line("end")
+        if screen_cond is not None:
+            # implied by the predicate, reads only the caller: see evaluate()
+            w.line(f"SCREEN[{rule.number}] = function(e)")
+            w.indent()
+            w.line(f"return {_cond_expr(screen_cond, names)}")
+            w.dedent()
+            w.line("end")
         if isinstance(rule.payload, Redaction):
             _emit_redaction(w, rule.number, rule.payload)
         w.dedent()
