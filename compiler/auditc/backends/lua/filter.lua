@@ -1148,8 +1148,10 @@ cred_walk = function(v, spec, tdepth)
       else
         local nx, ch = cred_text(x, spec, tdepth)
         if ch then v[i] = nx; changed = true end
-        local name = smatch(x, "^%-%-?([%w_%.%-]+)$")
-        flag = name ~= nil and cred_name(spec, name)
+        -- a flag starts with "-": the byte test spares the pattern (which
+        -- LuaJIT does not compile) for every other word, image name, audience
+        local name = sbyte(x, 1) == 45 and smatch(x, "^%-%-?([%w_%.%-]+)$")
+        flag = name and cred_name(spec, name) or false
       end
     else
       flag = false
