@@ -2727,7 +2727,7 @@ do
   end
   PRED[2] = function(e)
     if type(e["annotations"]) ~= "table" then return false end
-    if type(e["user"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" and (type(e["user"]) ~= "table" or type(e["user"]["groups"]) ~= "table") then return false end
     return ((t1(e) or t2(e)) and t3(e) and not (t4(e) or t5(e)) and not (t6(e) or (t7(e) and t8(e))))
   end
   SCREEN[2] = function(e)
@@ -2790,7 +2790,7 @@ do
     return v == 401
   end
   PRED[3] = function(e)
-    if type(e["user"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" and (type(e["user"]) ~= "table" or type(e["user"]["groups"]) ~= "table") then return false end
     return ((t1(e) or t2(e)) and not t3(e) and not (t4(e) or t5(e)) and not (t6(e) or t7(e)))
   end
   SCREEN[3] = function(e)
@@ -3143,7 +3143,7 @@ do
   end
   PRED[11] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
-    if type(e["user"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" and (type(e["user"]) ~= "table" or type(e["user"]["groups"]) ~= "table") then return false end
     return ((t1(e) or t2(e)) and t3(e) and not t4(e))
   end
   SCREEN[11] = function(e)
@@ -3193,7 +3193,7 @@ do
   end
   PRED[12] = function(e)
     if type(e["sourceIPs"]) ~= "table" then return false end
-    if type(e["user"]) ~= "table" then return false end
+    if type(e["user"]) ~= "table" and (type(e["user"]) ~= "table" or type(e["user"]["groups"]) ~= "table") then return false end
     return ((t1(e) or t2(e)) and t3(e) and not t4(e))
   end
   SCREEN[12] = function(e)
@@ -3719,7 +3719,7 @@ do
     return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[21] = function(e)
-    if type(e["requestObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["data"]) ~= "table") then return false end
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e) or t16(e) or t17(e) or t18(e) or t19(e) or t20(e) or t21(e) or t22(e) or t23(e)) and not t24(e))
   end
 end
@@ -4191,7 +4191,7 @@ do
     return S5[v] == true
   end
   PRED[33] = function(e)
-    if type(e["requestObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") then return false end
     if type(e["user"]) ~= "table" then return false end
     return (t1(e) and t2(e) and t3(e) and not (t4(e) or t5(e)))
   end
@@ -4360,7 +4360,7 @@ do
     return S8[v] == true
   end
   PRED[37] = function(e)
-    if type(e["objectRef"]) ~= "table" and type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if type(e["objectRef"]) ~= "table" and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["roleRef"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["roleRef"]) ~= "table") then return false end
     return ((t1(e) or t2(e) or (t3(e) and t4(e) and (t5(e) or t6(e)))) and not (t7(e) or t8(e)))
   end
 end
@@ -4490,7 +4490,7 @@ do
     return S9[v] == true
   end
   PRED[38] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["rules"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["rules"]) ~= "table") then return false end
     return ((t1(e) or t2(e) or (t3(e) and (t4(e) or t5(e))) or t6(e) or t7(e)) and not (t8(e) or t9(e)))
   end
 end
@@ -4591,7 +4591,7 @@ do
     return S4[v] == true
   end
   PRED[40] = function(e)
-    if type(e["impersonatedUser"]) ~= "table" and type(e["user"]) ~= "table" then return false end
+    if (type(e["impersonatedUser"]) ~= "table" or type(e["impersonatedUser"]["groups"]) ~= "table") and (type(e["user"]) ~= "table" or type(e["user"]["groups"]) ~= "table") then return false end
     return ((t1(e) or t2(e)) and not (t3(e) or t4(e)))
   end
   SCREEN[40] = function(e)
@@ -4682,7 +4682,7 @@ do
   end
   PRED[42] = function(e)
     if type(e["objectRef"]) ~= "table" then return false end
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["roleRef"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["roleRef"]) ~= "table") then return false end
     return (t1(e) and (t2(e) or (t3(e) and t4(e))) and not (t5(e) or t6(e)))
   end
 end
@@ -5024,7 +5024,7 @@ do
     return S23[v] == true
   end
   PRED[43] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["aggregationRule"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["metadata"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["aggregationRule"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["metadata"]) ~= "table") then return false end
     return ((t1(e) or t2(e) or t3(e) or t4(e) or t5(e) or ((t6(e) or t7(e)) and t8(e)) or (t9(e) and (t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or ((t15(e) or t16(e)) and t17(e)))) or t18(e) or t19(e) or (t20(e) and t21(e))) and not (t22(e) or t23(e)))
   end
 end
@@ -5112,7 +5112,7 @@ do
     return S7[v] == true
   end
   PRED[44] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["rules"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["rules"]) ~= "table") then return false end
     return ((t1(e) or (t2(e) and t3(e)) or t4(e)) and not (t5(e) or t6(e) or t7(e)))
   end
 end
@@ -5348,7 +5348,7 @@ do
     return S16[v] == true
   end
   PRED[45] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["rules"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["rules"]) ~= "table") then return false end
     return (((t1(e) and t2(e)) or (t3(e) and t4(e)) or (t5(e) and ((t6(e) and t7(e)) or (t8(e) and t9(e)))) or (t10(e) and t11(e)) or (t12(e) and t13(e))) and not (t14(e) or t15(e) or t16(e)))
   end
 end
@@ -6777,7 +6777,7 @@ do
     return K[76][v] == true
   end
   PRED[53] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e) or (T[68](e) and T[69](e))))
   end
 end
@@ -8184,7 +8184,7 @@ do
     return K[76][v] == true
   end
   PRED[54] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e) or T[7](e) or T[8](e) or T[9](e))) or (T[10](e) and (T[11](e) or T[12](e) or T[13](e) or T[14](e) or T[15](e) or T[16](e))) or (T[17](e) and (T[18](e) or T[19](e) or T[20](e) or T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e) or T[28](e) or T[29](e) or T[30](e))) or (T[31](e) and ((T[32](e) and (T[33](e) or T[34](e) or T[35](e) or T[36](e) or T[37](e) or T[38](e))) or (T[39](e) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e))) or (T[46](e) and (T[47](e) or T[48](e) or T[49](e) or T[50](e) or T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e))))) or ((T[60](e) or T[61](e) or T[62](e) or T[63](e)) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e) or T[81](e) or (T[82](e) and (T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e) or T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e))))) or T[101](e) or T[102](e) or T[103](e) or T[104](e)) and not (T[105](e) or (T[106](e) and T[107](e) and T[108](e)) or T[109](e) or T[110](e) or (T[111](e) and T[112](e))))
   end
 end
@@ -8405,7 +8405,7 @@ do
     return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[57] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") then return false end
     return (not t1(e) and (t2(e) or t3(e) or (t4(e) and not t5(e)) or (t6(e) and t7(e)) or t8(e) or t9(e) or (t10(e) and not t11(e))) and not t12(e))
   end
 end
@@ -9826,7 +9826,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[58] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -12453,7 +12453,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[59] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["metadata"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["metadata"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or (T[47](e) and ((T[48](e) and (T[49](e) or T[50](e))) or (T[51](e) and (T[52](e) or T[53](e))) or (T[54](e) and (T[55](e) or T[56](e))) or (T[57](e) and (T[58](e) or T[59](e))) or (T[60](e) and (T[61](e) or T[62](e) or T[63](e) or T[64](e) or T[65](e) or T[66](e))) or (T[67](e) and (T[68](e) or T[69](e) or T[70](e) or T[71](e) or T[72](e) or T[73](e))) or (T[74](e) and (T[75](e) or T[76](e) or T[77](e) or T[78](e) or T[79](e) or T[80](e))) or (T[81](e) and (T[82](e) or T[83](e) or T[84](e) or T[85](e) or T[86](e) or T[87](e))) or T[88](e) or T[89](e) or T[90](e) or T[91](e))) or ((T[92](e) or T[93](e) or T[94](e) or T[95](e)) and (T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or T[114](e) or T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or (T[122](e) and (T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e) or T[141](e) or T[142](e) or T[143](e) or T[144](e) or T[145](e) or T[146](e) or T[147](e) or T[148](e))))) or T[149](e) or T[150](e)) and not (T[151](e) or (T[152](e) and T[153](e) and T[154](e)) or T[155](e) or T[156](e)))
   end
 end
@@ -13521,7 +13521,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[60] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -14809,7 +14809,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[61] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e) or T[6](e))) or (T[7](e) and (T[8](e) or T[9](e) or T[10](e))) or (T[11](e) and (T[12](e) or T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e))) or (T[19](e) and ((T[20](e) and (T[21](e) or T[22](e) or T[23](e))) or (T[24](e) and (T[25](e) or T[26](e) or T[27](e))) or (T[28](e) and (T[29](e) or T[30](e) or T[31](e))) or (T[32](e) and (T[33](e) or T[34](e) or T[35](e))))) or ((T[36](e) or T[37](e) or T[38](e) or T[39](e)) and (T[40](e) or T[41](e) or T[42](e) or T[43](e) or T[44](e) or T[45](e) or T[46](e) or T[47](e) or T[48](e) or T[49](e) or (T[50](e) and (T[51](e) or T[52](e) or T[53](e) or T[54](e) or T[55](e) or T[56](e) or T[57](e) or T[58](e) or T[59](e) or T[60](e))))) or T[61](e)) and not (T[62](e) or (T[63](e) and T[64](e) and T[65](e)) or T[66](e) or T[67](e)))
   end
 end
@@ -17100,7 +17100,7 @@ do
     return type(v) == "string" and ssub(v, 1, 12) == "system:node:"
   end
   PRED[62] = function(e)
-    if type(e["requestObject"]) ~= "table" and type(e["responseObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or not is_array(e["requestObject"])) and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") and (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["template"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["spec"]) ~= "table") and (type(e["responseObject"]) ~= "table" or type(e["responseObject"]["template"]) ~= "table") then return false end
     return ((not T[1](e) or T[2](e)) and ((T[3](e) and (T[4](e) or T[5](e))) or (T[6](e) and (T[7](e) or T[8](e))) or (T[9](e) and (T[10](e) or T[11](e))) or (T[12](e) and (T[13](e) or T[14](e))) or (T[15](e) and (T[16](e) or T[17](e) or T[18](e) or T[19](e) or T[20](e) or T[21](e))) or (T[22](e) and (T[23](e) or T[24](e) or T[25](e) or T[26](e) or T[27](e) or T[28](e))) or (T[29](e) and (T[30](e) or T[31](e) or T[32](e) or T[33](e) or T[34](e) or T[35](e))) or (T[36](e) and (T[37](e) or T[38](e) or T[39](e) or T[40](e) or T[41](e) or T[42](e))) or (T[43](e) and ((T[44](e) and (T[45](e) or T[46](e))) or (T[47](e) and (T[48](e) or T[49](e))) or (T[50](e) and (T[51](e) or T[52](e))) or (T[53](e) and (T[54](e) or T[55](e))) or (T[56](e) and (T[57](e) or T[58](e) or T[59](e) or T[60](e) or T[61](e) or T[62](e))) or (T[63](e) and (T[64](e) or T[65](e) or T[66](e) or T[67](e) or T[68](e) or T[69](e))) or (T[70](e) and (T[71](e) or T[72](e) or T[73](e) or T[74](e) or T[75](e) or T[76](e))) or (T[77](e) and (T[78](e) or T[79](e) or T[80](e) or T[81](e) or T[82](e) or T[83](e))))) or ((T[84](e) or T[85](e) or T[86](e) or T[87](e)) and (T[88](e) or T[89](e) or T[90](e) or T[91](e) or T[92](e) or T[93](e) or T[94](e) or T[95](e) or T[96](e) or T[97](e) or T[98](e) or T[99](e) or T[100](e) or T[101](e) or T[102](e) or T[103](e) or T[104](e) or T[105](e) or T[106](e) or T[107](e) or T[108](e) or T[109](e) or T[110](e) or T[111](e) or T[112](e) or T[113](e) or (T[114](e) and (T[115](e) or T[116](e) or T[117](e) or T[118](e) or T[119](e) or T[120](e) or T[121](e) or T[122](e) or T[123](e) or T[124](e) or T[125](e) or T[126](e) or T[127](e) or T[128](e) or T[129](e) or T[130](e) or T[131](e) or T[132](e) or T[133](e) or T[134](e) or T[135](e) or T[136](e) or T[137](e) or T[138](e) or T[139](e) or T[140](e))))) or T[141](e) or T[142](e)) and not (T[143](e) or (T[144](e) and T[145](e) and T[146](e)) or T[147](e) or T[148](e)))
   end
 end
@@ -17438,7 +17438,7 @@ do
     return false
   end
   PRED[63] = function(e)
-    if type(e["requestObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") then return false end
     if type(e["user"]) ~= "table" then return false end
     return (not t1(e) and t2(e) and t3(e) and (t4(e) or t5(e) or t6(e) or t7(e) or t8(e) or t9(e) or t10(e) or t11(e) or t12(e) or t13(e) or t14(e) or t15(e)) and not (t16(e) or (t17(e) and t18(e) and not (t19(e) or t20(e)))))
   end
@@ -17703,7 +17703,7 @@ do
     return type(v) == "string" and ((sfind(v, "dryRun=All&", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All&") ~= nil) or (sfind(v, "dryRun=All", 1, true) ~= nil and sfind(v, "[%&%?]dryRun=All$") ~= nil))
   end
   PRED[67] = function(e)
-    if type(e["requestObject"]) ~= "table" then return false end
+    if (type(e["requestObject"]) ~= "table" or type(e["requestObject"]["spec"]) ~= "table") then return false end
     return (not t1(e) and (t2(e) or t3(e) or t4(e)) and not t5(e))
   end
 end

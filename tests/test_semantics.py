@@ -327,42 +327,59 @@ def test_index_constraints_and_residual():
 
 def test_required_clauses_of_all_any_and_not():
     req, resp = T("requestObject.spec.x"), T("responseObject.spec.x")
-    assert guard_clauses(req) == [["requestObject"]]
+    REQ, RESP = (("requestObject", "spec"), "table"), (("responseObject", "spec"), "table")
+    assert guard_clauses(req) == [[REQ]]  # two keys deep: a body without a spec is answered too
+    assert guard_clauses(T("requestObject.kind")) == [[(("requestObject",), "table")]]
     assert guard_clauses(T("verb")) == []  # a top-level field itself: nothing to step through
-    assert guard_clauses(T("sourceIPs[*]", Op.CIDR, "10.0.0.0/8")) == [["sourceIPs"]]
-    assert guard_clauses(Or((req, resp))) == [["requestObject", "responseObject"]]
+    assert guard_clauses(T("sourceIPs[*]", Op.CIDR, "10.0.0.0/8")) == [[(("sourceIPs",), "table")]]
+    assert guard_clauses(T("user.groups[*]")) == [[(("user", "groups"), "table")]]
+    assert guard_clauses(Or((req, resp))) == [[REQ, RESP]]
     assert guard_clauses(Or((req, T("verb")))) == []  # verb alone may hold it
     assert guard_clauses(And((T("user.username"), Or((req, resp)), Not(T("objectRef.name"))))) == \
-        [["requestObject", "responseObject"], ["user"]]
-    assert guard_clauses(And((req, Or((req, resp))))) == [["requestObject"]]  # the larger clause is implied
+        [[REQ, RESP], [(("user",), "table")]]
+    assert guard_clauses(And((req, Or((req, resp))))) == [[REQ]]  # the larger clause is implied
+    assert guard_clauses(And((T("requestObject.kind"), req))) == [[REQ]]  # so is the shallower one
+    # an `any` takes the strongest clause of each item
+    assert guard_clauses(Or((And((T("requestObject.spec", Op.EXISTS), req)), resp))) == [[REQ, RESP]]
     patch = IRTest(parse_path("requestObject"), Op.JSON_PATCH, ("q",), L)
-    assert guard_clauses(patch) == [["requestObject"]]  # a patch document is a list
+    assert guard_clauses(patch) == [[(("requestObject",), "list")]]  # a patch document is a list
+    assert guard_clauses(Or((patch, req))) == [[(("requestObject",), "list"), REQ]]
     assert required_clauses(Const(False)) == frozenset({frozenset()})
-    assert guard_clauses(Or((Const(False), req))) == [["requestObject"]]
+    assert guard_clauses(Or((Const(False), req))) == [[REQ]]
 
 
 _GUARD_TESTS = [T("requestObject.a"), T("responseObject.a"), T("requestObject.items[*]", Op.EXISTS),
-                T("verb"), T("user.groups[*]")]
+                T("verb"), T("user.groups[*]"), T("requestObject.spec.a"), T("requestObject.spec", Op.EXISTS),
+                T("responseObject.spec.items[*]", Op.EXISTS)]
 _preds = st.recursive(st.sampled_from(_GUARD_TESTS) | st.sampled_from([Const(True), Const(False)]),
                       lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3).map(lambda x: And(tuple(x))),
                                               st.lists(inner, min_size=1, max_size=3).map(lambda x: Or(tuple(x))),
                                               inner.map(Not)), max_leaves=8)
-_tops = st.one_of(st.none(), st.just("x"), st.just([1]), st.fixed_dictionaries({}, optional={
+_inner = st.one_of(st.none(), st.just("x"), st.just([1]), st.fixed_dictionaries({}, optional={
     "a": st.sampled_from(["x", "y"]), "items": st.lists(st.sampled_from([1, None]), max_size=2)}))
+_tops = st.one_of(st.none(), st.just("x"), st.just([1]), st.fixed_dictionaries({}, optional={
+    "a": st.sampled_from(["x", "y"]), "items": st.lists(st.sampled_from([1, None]), max_size=2),
+    "spec": _inner, "groups": st.one_of(st.none(), st.just("g"), st.lists(st.sampled_from(["g", "h"]), max_size=2))}))
 
 
 @settings(max_examples=400, deadline=None)
 @given(pred=_preds, ro=_tops, rs=_tops, user=_tops, verb=st.sampled_from(["x", "y"]))
 def test_a_predicate_that_holds_meets_every_required_clause(pred, ro, rs, user, verb):
     """Soundness of the guard: whenever the reference evaluator says the
-    predicate holds, every clause names a top-level field that is a map."""
+    predicate holds, every clause has a requirement the event meets (the
+    value at its keys is a map or list; for "list", a list)."""
     event = {"verb": verb}
     for key, v in (("requestObject", ro), ("responseObject", rs), ("user", user)):
         if v is not None:
             event[key] = v
+    def met(keys, kind):
+        v = event
+        for k in keys:
+            v = v.get(k) if isinstance(v, dict) else None
+        return isinstance(v, list) if kind == "list" else isinstance(v, (dict, list))
     if holds(pred, event):
         for clause in guard_clauses(pred):
-            assert any(isinstance(event.get(k), dict) for k in clause), (clause, event)
+            assert any(met(keys, kind) for keys, kind in clause), (clause, event)
 
 
 def test_explain_names_the_false_condition_and_what_it_saw():

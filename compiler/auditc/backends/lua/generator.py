@@ -241,15 +241,29 @@ def _emit_rule(w: LuaWriter, rule: IRRule, consts: _Constants, screen_cond=None)
 
 
 def _emit_guard(w: LuaWriter, clauses: list) -> None:
-    """Return false at once when none of the top-level maps of a clause the
-    predicate cannot hold without is there (ir/passes/required.py): a rule
-    testing a pod spec at a dozen template locations answers a write that
-    logs no body in two lookups."""
+    """Return false at once when no requirement of a clause the predicate
+    cannot hold without is met (ir/passes/required.py): a rule testing a pod
+    spec at a dozen template locations answers a write that logs no body,
+    or a body without a spec, in a few lookups."""
     for clause in clauses:
         if not clause:  # the predicate never holds; its own text says so
             continue
-        missing = " and ".join(f'type(e[{lua_string(k)}]) ~= "table"' for k in clause)
+        missing = " and ".join(_unmet(keys, kind) for keys, kind in clause)
         w.line(f"if {missing} then return false end")
+
+
+def _unmet(keys: tuple, kind: str) -> str:
+    """Lua: the value at keys (one or two) is not a table / not a list."""
+    first = f"e[{lua_string(keys[0])}]"
+    if len(keys) == 1:
+        value, parts = first, []
+    else:
+        value = f"{first}[{lua_string(keys[1])}]"
+        parts = [f'type({first}) ~= "table"']
+    parts.append(f'type({value}) ~= "table"')
+    if kind == "list":
+        parts.append(f"not is_array({value})")
+    return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
 
 
 def _scan_min(scans: list) -> int:
