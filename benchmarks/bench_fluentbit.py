@@ -16,6 +16,19 @@ wait4), less the CPU of the same configuration on an empty log (start-up,
 loading the script, shutdown). Wall-clock time is no measure here: Fluent
 Bit flushes and exits on whole-second ticks (Flush 1, Grace 1), so a run of
 a few seconds reads as 3 s or 4 s and nothing in between.
+
+The machine's load moves every figure (a VM's neighbours: +-15% within
+minutes, the pack more than the no-op), so compare only filters measured in
+the same interleaved runs:
+
+    --baseline OLD.lua   a second build of the filter (say, from the last
+                         commit) in the same runs, with its own ratio
+    --by-class           the mix split by kind of event (lease traffic,
+                         watches, non-resource, reads, writes with and
+                         without a body, TokenRequests): each filter's extra
+                         µs per event over the no-op, class by class
+Build Fluent Bit as its release image does (`FLB_RELEASE=On`,
+`FLB_JEMALLOC=On`): other builds move the no-op's share (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -76,11 +89,47 @@ def run(fb: str, workdir: Path, log: Path, script: Path, call: str) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# The kinds of event --by-class reports, in the order printed; each event
+# of the mix belongs to the first that matches.
+CLASSES = ("lease", "token", "watch", "nonres", "read", "wbody", "write")
+CLASS_TITLE = {"lease": "Lease traffic", "token": "TokenRequests", "watch": "watches",
+               "nonres": "non-resource", "read": "reads", "wbody": "writes with a body",
+               "write": "writes, no body"}
+
+
+def event_class(event: dict) -> str:
+    ref = event.get("objectRef") or {}
+    if ref.get("resource") == "leases":
+        return "lease"
+    if ref.get("subresource") == "token":
+        return "token"
+    if event.get("verb") == "watch":
+        return "watch"
+    if not ref:
+        return "nonres"
+    if event.get("verb") in ("get", "list"):
+        return "read"
+    return "wbody" if "requestObject" in event or "responseObject" in event else "write"
+
+
+def interleaved(fb: str, tmp: Path, log: Path, filters, fixed: dict, repeat: int) -> dict:
+    """Best CPU seconds per filter over `repeat` rounds, each round running
+    every filter once (in reverse order every other round)."""
+    best: dict = {}
+    for r in range(repeat):
+        for name, script, call in (filters if r % 2 == 0 else filters[::-1]):
+            dt = run(fb, tmp, log, script, call) - fixed[name]
+            best[name] = dt if name not in best or dt < best[name] else best[name]
+    return best
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=200_000, help="events per dataset (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement, best is kept")
     ap.add_argument("--script", default=str(ROOT / "lua" / "auditc.lua"), help="the built filter (default: lua/auditc.lua)")
+    ap.add_argument("--baseline", help="another built filter, measured in the same interleaved runs")
+    ap.add_argument("--by-class", action="store_true", help="also the mix class by class: extra µs per event")
     args = ap.parse_args()
     fb = os.environ.get("FLUENT_BIT_BIN")
     if not fb or not Path(fb).exists():
@@ -91,27 +140,64 @@ def main() -> int:
         tmp = Path(tmp)
         noop = tmp / "noop.lua"
         noop.write_text(NOOP)
-        print(f"{version}; events per dataset: {args.n:,}; best of {args.repeat} runs, tail -> json -> lua -> null\n")
-        print(f"{'dataset':<10} {'no-op events/s':>15} {'pack events/s':>14} {'pack/no-op':>11}")
-        filters = (("noop", noop, "noop"), ("pack", Path(args.script), "auditc_filter"))
+        print(f"{version}; events per dataset: {args.n:,}; best of {args.repeat} interleaved runs, "
+              "tail -> json -> lua -> null\n")
+        filters = [("noop", noop, "noop"), ("pack", Path(args.script), "auditc_filter")]
+        if args.baseline:
+            filters.append(("baseline", Path(args.baseline), "auditc_filter"))
+        head = f"{'dataset':<10} {'no-op events/s':>15} {'pack events/s':>14} {'pack/no-op':>11}"
+        print(head + (f" {'baseline/no-op':>15}" if args.baseline else ""))
         empty = tmp / "empty.log"
         empty.write_text("")
         fixed = {name: min(run(fb, tmp, empty, script, call) for _ in range(args.repeat))
                  for name, script, call in filters}
+        mix_lines = None
         for level in ("mix", "metadata"):
             log = tmp / f"{level}.log"
-            with open(log, "w") as fh:
-                for line in auditgen.generate(args.n, seed=1, level=level):
-                    fh.write(line + "\n")
-            best = {"noop": None, "pack": None}
-            for _ in range(args.repeat):
-                for name, script, call in filters:
-                    dt = run(fb, tmp, log, script, call) - fixed[name]
-                    best[name] = dt if best[name] is None or dt < best[name] else best[name]
-            n_eps, p_eps = args.n / best["noop"], args.n / best["pack"]
-            print(f"{level:<10} {n_eps:>15,.0f} {p_eps:>14,.0f} {p_eps / n_eps:>10.2f}x")
-        print(f"\nstart-up and shutdown CPU (subtracted): no-op {fixed['noop']:.2f} s, pack {fixed['pack']:.2f} s")
+            lines = list(auditgen.generate(args.n, seed=1, level=level))
+            if level == "mix":
+                mix_lines = lines
+            log.write_text("".join(line + "\n" for line in lines))
+            best = interleaved(fb, tmp, log, filters, fixed, args.repeat)
+            eps = {name: args.n / best[name] for name in best}
+            row = f"{level:<10} {eps['noop']:>15,.0f} {eps['pack']:>14,.0f} {eps['pack'] / eps['noop']:>10.2f}x"
+            if args.baseline:
+                row += f" {eps['baseline'] / eps['noop']:>14.2f}x"
+            print(row)
+        print(f"\nstart-up and shutdown CPU (subtracted): "
+              + ", ".join(f"{name} {fixed[name]:.2f} s" for name, _, _ in filters))
+        if args.by_class:
+            by_class(fb, tmp, mix_lines, filters, fixed, args.repeat)
     return 0
+
+
+def by_class(fb: str, tmp: Path, lines: list, filters, fixed: dict, repeat: int) -> None:
+    """The mix's events split by event_class, each class its own log: CPU µs
+    per event over the no-op, and what share of the mix's extra time it is."""
+    import json
+    groups: dict = {c: [] for c in CLASSES}
+    for line in lines:
+        groups[event_class(json.loads(line))].append(line)
+    others = [name for name, _, _ in filters if name != "noop"]
+    print(f"\nthe mix by class: µs per event over the no-op (share of the mix's extra)")
+    print(f"{'class':<19} {'events':>7} {'no-op µs':>9} " + " ".join(f"{name + ' µs':>16}" for name in others))
+    total = {name: 0.0 for name in others}
+    rows = []
+    for c in CLASSES:
+        if not groups[c]:
+            continue
+        log = tmp / f"class-{c}.log"
+        log.write_text("".join(line + "\n" for line in groups[c]))
+        best = interleaved(fb, tmp, log, filters, fixed, repeat)
+        n = len(groups[c])
+        extra = {name: (best[name] - best["noop"]) / n * 1e6 for name in others}
+        for name in others:
+            total[name] += extra[name] * n
+        rows.append((c, n, best["noop"] / n * 1e6, extra))
+    for c, n, base, extra in rows:
+        cells = " ".join(f"{extra[name]:>+8.1f} ({100 * extra[name] * n / total[name] if total[name] else 0:>3.0f}%)"
+                         for name in others)
+        print(f"{CLASS_TITLE[c]:<19} {n:>7,} {base:>9.1f} {cells}")
 
 
 if __name__ == "__main__":
