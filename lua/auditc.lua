@@ -3349,7 +3349,7 @@ do
     local v = e["user"]
     if type(v) ~= "table" then return false end
     v = v["username"]
-    return type(v) == "string" and true
+    return type(v) == "string"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t4(e)
@@ -3941,7 +3941,7 @@ do
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return type(v) == "string" and true
+    return type(v) == "string"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t6(e)
@@ -3984,7 +3984,7 @@ do
     local v = e["objectRef"]
     if type(v) ~= "table" then return false end
     v = v["name"]
-    return type(v) == "string" and true
+    return type(v) == "string"
   end
   -- requestURI regex (rules/macros.yaml:49:7)
   local function t3(e)
@@ -17658,7 +17658,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (true) then return true end
+        if false then return true end
       end
     end
     return false
@@ -17675,7 +17675,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (true) then return true end
+        if false then return true end
       end
     end
     return false
@@ -17692,7 +17692,7 @@ do
       local v0 = v[i0]
       if type(v0) == "table" then
         local v1 = v0["image"]
-        if type(v1) == "string" and not (true) then return true end
+        if false then return true end
       end
     end
     return false

@@ -583,3 +583,15 @@ def test_generated_regex_tests_find_their_literal_first_and_still_decide(compile
         assert fires("/healthz?verbose")
         assert not fires("/api/v1/namespaces/a/pods/p/exec")
         assert not fires("/livez/healthz")
+
+
+@pytest.mark.parametrize("op, fires_on_string", [("glob", True), ("not_glob", False)])
+def test_a_glob_every_string_matches_needs_no_find(compile_yaml, op, fires_on_string):
+    from tests.conftest import detect_rule
+    # three patterns: past INLINE_PATTERNS, so a shared table would be used otherwise
+    pipe = compile_yaml(detect_rule(f'all:\n  - field: userAgent\n    {op}: ["kubectl/*", "*", "curl/*"]\n'))
+    body = pipe.compiled.lua.split("-- [1] detect r", 1)[1].split("PRED[1] =", 1)[0]
+    assert "sfind" not in body and "find_any" not in body
+    event = {"kind": "Event", "verb": "get", "objectRef": {"resource": "pods"}}
+    assert pipe.fires({**event, "userAgent": "anything at all"}) is fires_on_string
+    assert pipe.fires({**event, "userAgent": 7}) is False

@@ -389,10 +389,14 @@ def _precheck_literal(pattern: bytes) -> bytes | None:
     return found[0]
 
 
+def _matches_every_string(test: Test) -> bool:
+    """A glob/regex test one of whose patterns every string matches (a glob
+    "*"): it needs no find, inline or through a shared table."""
+    return any(p in _MATCH_ALL for p in _lua_patterns(test))
+
+
 def _pattern_find(v: str, pattern: bytes) -> str:
     """`string.find(v, pattern) ~= nil`, behind its plain pre-check if any."""
-    if pattern in _MATCH_ALL:
-        return "true"  # a glob "*": every string matches, no need to ask
     find = f"sfind({v}, {lua_string(pattern)}) ~= nil"
     lit = _precheck_literal(pattern)
     if lit is None:
@@ -413,7 +417,7 @@ def _emit_operand_table(w: LuaWriter, consts: _Constants, test: Test, suffix: st
         return consts.ref(w, f"{{ {nets} }}", ", ".join(map(str, test.values)), local=f"N{suffix}")
     if test.op.spec.pattern_syntax:
         pats = _lua_patterns(test)
-        if len(pats) <= INLINE_PATTERNS:
+        if len(pats) <= INLINE_PATTERNS or _matches_every_string(test):
             return None
         lits = [_precheck_literal(p) for p in pats]
         extra = ""
@@ -476,6 +480,8 @@ def _value_expr(test: Test, v: str, setname: str | None) -> str:
         return f'type({v}) == "number" and {v} {op.spec.symbol} {lua_value(test.values[0])}'
     if op.spec.pattern_syntax:
         # Each operand matches iff one of its Lua patterns does (dialect/).
+        if _matches_every_string(test):  # any string matches: none does not
+            return "false" if op is Op.NOT_GLOB else f'type({v}) == "string"'
         if setname is not None:  # a long list, in a shared table
             found = f"find_any({v}, {setname})"
             return f'type({v}) == "string" and ' + (f"not {found}" if op is Op.NOT_GLOB else found)
