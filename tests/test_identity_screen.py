@@ -151,3 +151,27 @@ def test_a_memo_full_of_callers_is_dropped_and_answers_stay_right(packs):
     got = _rules(out)
     assert "anonymous-request-allowed" in got[-1]
     assert all("forbidden-request" in d for d in got[:-1])
+
+
+def test_screened_and_plan_rules_firing_together_are_listed_in_rule_order(packs):
+    # An anonymous exec, as the apiserver logs the connect request: a rule
+    # every event meets (screened) and one of the pods/exec plan both fire;
+    # the screened ones run first, the list still comes out in pack order.
+    event = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+             "auditID": "5d0f3f2e-8a0e-4c53-9d0b-1f6e0d3a9c11", "stage": "ResponseStarted",
+             "requestURI": "/api/v1/namespaces/default/pods/web-0/exec?command=sh&container=web&stdin=true&tty=true",
+             "verb": "create", "user": {"username": "system:anonymous", "groups": ["system:unauthenticated"]},
+             "sourceIPs": ["203.0.113.9"], "userAgent": "kubectl/v1.30.2 (linux/amd64) kubernetes/39683505",
+             "objectRef": {"resource": "pods", "namespace": "default", "name": "web-0", "apiVersion": "v1",
+                           "subresource": "exec"},
+             "responseStatus": {"metadata": {}, "code": 101},
+             "requestReceivedTimestamp": "2026-11-20T09:49:16.911374Z",
+             "stageTimestamp": "2026-11-20T09:49:16.915012Z",
+             "annotations": {"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": ""}}
+    screened, plain = packs[0], packs[1]
+    got = _rules(_outputs(screened, [event])[0])[0]
+    assert "anonymous-request-allowed" in got and "exec-into-pod" in got
+    assert got == _rules(_outputs(plain, [event])[0])[0]
+    ids = screened.module[b"rule_id"]
+    order = [ids[i].decode() for i in range(1, len(ids) + 1)]  # the pack's rule order
+    assert len(got) >= 3 and got == sorted(got, key=order.index)

@@ -10,22 +10,22 @@
 --   [5] redact mask-secret-data      tests/golden/rules/golden.yaml:61:5
 --
 -- source map (generated lines -> rule YAML):
---   1367-1370 tests/golden/rules/golden.yaml:15:5
---   1371-1379 tests/golden/rules/golden.yaml:12:11
---   1380-1388 tests/golden/rules/golden.yaml:27:9
---   1389-1392 tests/golden/rules/golden.yaml:15:5
---   1394-1397 tests/golden/rules/golden.yaml:29:5
---   1398-1417 tests/golden/rules/golden.yaml:40:11
---   1418-1421 tests/golden/rules/golden.yaml:29:5
---   1423-1426 tests/golden/rules/golden.yaml:42:5
---   1427-1431 tests/golden/rules/golden.yaml:49:11
---   1432-1436 tests/golden/rules/golden.yaml:51:11
---   1437-1443 tests/golden/rules/golden.yaml:53:11
---   1444-1447 tests/golden/rules/golden.yaml:42:5
---   1449-1451 tests/golden/rules/golden.yaml:55:5
---   1452-1456 tests/golden/rules/golden.yaml:59:7
---   1457-1460 tests/golden/rules/golden.yaml:55:5
---   1462-1469 tests/golden/rules/golden.yaml:61:5
+--   1387-1390 tests/golden/rules/golden.yaml:15:5
+--   1391-1399 tests/golden/rules/golden.yaml:12:11
+--   1400-1408 tests/golden/rules/golden.yaml:27:9
+--   1409-1412 tests/golden/rules/golden.yaml:15:5
+--   1414-1417 tests/golden/rules/golden.yaml:29:5
+--   1418-1437 tests/golden/rules/golden.yaml:40:11
+--   1438-1441 tests/golden/rules/golden.yaml:29:5
+--   1443-1446 tests/golden/rules/golden.yaml:42:5
+--   1447-1451 tests/golden/rules/golden.yaml:49:11
+--   1452-1456 tests/golden/rules/golden.yaml:51:11
+--   1457-1463 tests/golden/rules/golden.yaml:53:11
+--   1464-1467 tests/golden/rules/golden.yaml:42:5
+--   1469-1471 tests/golden/rules/golden.yaml:55:5
+--   1472-1476 tests/golden/rules/golden.yaml:59:7
+--   1477-1480 tests/golden/rules/golden.yaml:55:5
+--   1482-1489 tests/golden/rules/golden.yaml:61:5
 -- end of header
 
 local MAX_DEPTH = 12
@@ -348,19 +348,39 @@ do
 -- Worth scanning? Known-clean strings are not; nor strings made only of
 -- SCAN_STAMP_CHARS, when the generator found no literal fits (UUIDs, timestamps,
 -- resource versions, addresses: new in every event, so never in the memo):
--- no scanned literal fits in one. Most other strings fail on their first
--- byte. A byte loop, not string.find with a pattern, which LuaJIT cannot
--- compile.
+-- no scanned literal fits in one. A byte loop, not string.find with a
+-- pattern, which LuaJIT cannot compile; over a table indexed by byte, so
+-- each step is an array load. It runs first for a string that starts with
+-- such a byte: a stamp then costs no memo lookup (it would miss), and any
+-- other string leaves the loop at its first letter outside the set.
+--
+-- Every key and value of every record comes through here, a hundred
+-- strings an event, and in Fluent Bit the memo's tables are out of the
+-- CPU's cache by the next event (its own work runs in between): those
+-- lookups were most of the whole-record scan's cost. So strings found
+-- clean again (the schema's keys, verbs, groups, user agents) move into
+-- SCAN_HOT, small enough to stay cached; it is emptied when full, so it
+-- follows what the traffic repeats now.
 local STAMP_BYTE = {}
+for b = 0, 255 do STAMP_BYTE[b] = false end
 for c in (SCAN_STAMP_CHARS or ""):gmatch(".") do STAMP_BYTE[sbyte(c)] = true end
+local SCAN_HOT, SCAN_HOT_N, SCAN_HOT_MAX = {}, 0, 1024
 
 local function scan_wants(s)
-  if #s < SCAN_MIN or SCAN_CLEAN[s] or SCAN_OLD[s] then return false end
-  if not SCAN_STAMP_CHARS then return true end
-  for i = 1, #s do
-    if not STAMP_BYTE[sbyte(s, i)] then return true end
+  local n = #s
+  if n < SCAN_MIN or SCAN_HOT[s] then return false end
+  if SCAN_STAMP_CHARS and STAMP_BYTE[sbyte(s, 1)] then
+    local i = 2
+    while i <= n and STAMP_BYTE[sbyte(s, i)] do i = i + 1 end
+    if i > n then return false end
   end
-  return false
+  if SCAN_CLEAN[s] or SCAN_OLD[s] then
+    if SCAN_HOT_N >= SCAN_HOT_MAX then SCAN_HOT, SCAN_HOT_N = {}, 0 end
+    SCAN_HOT[s] = true
+    SCAN_HOT_N = SCAN_HOT_N + 1
+    return false
+  end
+  return true
 end
 
 -- One value of a container at `depth`: replace it in t[k] if Fluent Bit
@@ -1480,12 +1500,14 @@ INDEX["secrets"] = { verbs = {  }, other = P[4] }
 local INDEX_ANY = { verbs = {  }, other = P[3] }
 
 local SEVERITY_NAME = { "info", "low", "medium", "high", "critical" }
+local NO_PASS = {} -- no screened rules at all: an empty pass list
 
 do
+-- m collects rule numbers; evaluate() puts them in order and names them.
 local function det_hit(r, m, rank)
   HITS[r] = HITS[r] + 1
   m = m or {}
-  m[#m + 1] = RULE_ID[r]
+  m[#m + 1] = r
   if RANK[r] > rank then rank = RANK[r] end
   return m, rank
 end
@@ -1496,50 +1518,62 @@ end
 -- different closure on each pass and leaves its trace at every one (a
 -- quarter of the time spent on detections). Built here rather than by the
 -- generator, so the ConfigMap does not carry a copy of the index as code.
--- A screened rule (SCREEN[r], ir/passes/screen.py) runs only when its
--- screen passed for the event's caller: `pass`, from screened() below.
+--
+-- Screened rules (SCREEN[r], ir/passes/screen.py) are the exception: they
+-- run only when their screen passed for the event's caller, and `pass`,
+-- from screened() below, lists just those, rarely more than one or two. A
+-- short loop over that list replaces a guard per screened rule in every
+-- plan: the same few lines run for every event, where sixty plans each
+-- carried fourteen guards of their own, and in Fluent Bit, whose own work
+-- evicts the filter's machine code between two events, that code size was
+-- most of what detections cost.
 local function detector(list)
-  local src = { "local PRED, hit = ...\nreturn function(e, pass)\nlocal m, rank = nil, 0" }
+  local own, screened_in, n_screened = {}, {}, 0
   for i = 1, #list do
     local r = list[i]
-    local gate = SCREEN[r] and sformat("pass[%d] and ", r) or ""
-    src[#src + 1] = sformat("if %sPRED[%d](e) then m, rank = hit(%d, m, rank) end", gate, r, r)
+    if SCREEN[r] then screened_in[r] = true; n_screened = n_screened + 1 else own[#own + 1] = r end
+  end
+  local src = { "local PRED, hit, IN = ...\nreturn function(e, pass)\nlocal m, rank = nil, 0" }
+  if n_screened > 0 then
+    -- a plan holding every screened rule (the usual case) needs no membership test
+    local gate = n_screened == #(SCREEN.rules or {}) and "" or "IN[r] and "
+    src[#src + 1] = "for i = 1, #pass do local r = pass[i]"
+    src[#src + 1] = sformat("if %sPRED[r](e) then m, rank = hit(r, m, rank) end", gate)
+    src[#src + 1] = "end"
+  end
+  for i = 1, #own do
+    local r = own[i]
+    src[#src + 1] = sformat("if PRED[%d](e) then m, rank = hit(%d, m, rank) end", r, r)
   end
   src[#src + 1] = "return m, rank\nend"
   -- our own text: it always loads, and if it did not, failing at start-up
   -- (Fluent Bit refuses the script) is the loud outcome wanted
-  return assert(loadstring(tconcat(src, "\n"), "=auditc detections"))(PRED, det_hit)
+  return assert(loadstring(tconcat(src, "\n"), "=auditc detections"))(PRED, det_hit, screened_in)
 end
 
 for _, plan in pairs(P) do plan.detect = detector(plan.det) end
 end
 
 -- The identity screen: which screened rules' screens pass for this
--- event's caller. The answer depends only on the values at SCREEN.roots,
--- so it is remembered in a tree keyed by them, one level per value (a list
--- root: its elements, as alen() counts them, then LIST_END), without
--- building a key string. A value that is not a string, number or boolean
--- (a map where a name was expected, Fluent Bit's null) has no key: every
--- screened rule then runs, as without a screen. The tree is dropped when
--- it holds SCREEN_MAX callers, so unique values cannot exhaust memory.
+-- event's caller, as a list in rule order. The answer depends only on the
+-- values at SCREEN.roots, so it is remembered in a tree keyed by them, one
+-- level per value (a list root: its elements, as alen() counts them, then
+-- LIST_END), without building a key string. A value that is not a string,
+-- number or boolean (a map where a name was expected, Fluent Bit's null, a
+-- scalar where a list was expected) has no key: every screened rule then
+-- runs, as without a screen. The tree is dropped when it holds SCREEN_MAX
+-- callers, so unique values cannot exhaust memory.
 local screened
 do
-local NIL, LIST_END = {}, {}
-local ALL = {}
+local NIL, LIST_END, LEAF = {}, {}, {}
+local ALL = {} -- every screened rule: the answer when there is no key
 local SCREEN_MAX = 4096
 local tree, leaves = {}, 0
-local roots = SCREEN.roots or {}
-for _, r in ipairs(SCREEN.rules or {}) do ALL[r] = true end
+for i, r in ipairs(SCREEN.rules or {}) do ALL[i] = r end
 
 local function keyable(v)
   local tv = type(v)
   return tv == "string" or tv == "boolean" or (tv == "number" and v == v)
-end
-
-local function step(node, k)
-  local nxt = node[k]
-  if nxt == nil then nxt = {}; node[k] = nxt end
-  return nxt
 end
 
 local function decide(e)
@@ -1547,40 +1581,59 @@ local function decide(e)
   local rules = SCREEN.rules
   for i = 1, #rules do
     local r = rules[i]
-    if SCREEN[r](e) then pass[r] = true end
+    if SCREEN[r](e) then pass[#pass + 1] = r end
   end
   return pass
 end
 
-screened = function(e)
-  local node = tree
+-- The walk from the tree's root to the caller's leaf, written out at load
+-- time for these roots (as detector() writes a plan's detections): every
+-- field is read by name and every level is one table lookup. A loop over
+-- the roots calling dig() was two thirds of the time a dropped lease
+-- spent in the filter.
+local function key_walker(roots)
+  local src = { "local NIL, LIST_END, ALL, keyable, alen = ...",
+                "return function(e, node)", "local v, nxt" }
+  local function step(x)
+    src[#src + 1] = sformat("nxt = node[%s]; if nxt == nil then nxt = {}; node[%s] = nxt end; node = nxt", x, x)
+  end
   for i = 1, #roots do
-    local root = roots[i]
-    local v = dig(e, root[1])
-    if root[2] then
-      if type(v) == "table" then
-        for j = 1, alen(v) do
-          local x = v[j]
-          if x == nil then x = NIL elseif not keyable(x) then return ALL end
-          node = step(node, x)
-        end
-      elseif v ~= nil and not keyable(v) then
-        return ALL
-      end
-      node = step(node, LIST_END)
+    local keys, is_list = roots[i][1], roots[i][2]
+    src[#src + 1] = "v = e"
+    for j = 1, #keys do
+      local k = keys[j]
+      local lit = type(k) == "number" and tostring(k) or sformat("%q", k)
+      src[#src + 1] = sformat("if type(v) == \"table\" then v = v[%s] else v = nil end", lit)
+    end
+    if is_list then
+      src[#src + 1] = "if type(v) == \"table\" then"
+      src[#src + 1] = "for j = 1, alen(v) do local x = v[j]"
+      src[#src + 1] = "if x == nil then x = NIL elseif not keyable(x) then return ALL end"
+      step("x")
+      src[#src + 1] = "end"
+      src[#src + 1] = "elseif v ~= nil then return ALL end"
+      step("LIST_END")
     else
-      if v == nil then v = NIL elseif not keyable(v) then return ALL end
-      node = step(node, v)
+      src[#src + 1] = "if v == nil then v = NIL elseif not keyable(v) then return ALL end"
+      step("v")
     end
   end
-  local pass = node[ALL]
+  src[#src + 1] = "return node\nend"
+  return assert(loadstring(tconcat(src, "\n"), "=auditc screen"))(NIL, LIST_END, ALL, keyable, alen)
+end
+local walk = key_walker(SCREEN.roots or {})
+
+screened = function(e)
+  local node = walk(e, tree)
+  if node == ALL then return ALL end
+  local pass = node[LEAF]
   if pass == nil then
     if leaves >= SCREEN_MAX then
       tree, leaves = {}, 0
       return decide(e) -- answered, not remembered: the path just built is gone
     end
     pass = decide(e)
-    node[ALL] = pass
+    node[LEAF] = pass
     leaves = leaves + 1
   end
   return pass
@@ -1596,7 +1649,7 @@ local function evaluate(record)
   local plan = byres.verbs[record.verb] or byres.other
 
   -- 1. detections see the record before anything is redacted
-  local matched, rank = plan.detect(record, SCREEN.rules and screened(record))
+  local matched, rank = plan.detect(record, SCREEN.rules and screened(record) or NO_PASS)
 
   -- 2. drops: never an event a detection matched
   if matched == nil then
@@ -1665,6 +1718,9 @@ local function evaluate(record)
     return 0, record
   end
   if matched ~= nil then
+    -- rule numbers: screened rules ran first, so put them in rule order
+    if #matched > 1 then table.sort(matched) end
+    for i = 1, #matched do matched[i] = RULE_ID[matched[i]] end
     record.detection = { severity = SEVERITY_NAME[rank], rules = matched }
   end
   if redacted ~= nil or truncated > 0 then

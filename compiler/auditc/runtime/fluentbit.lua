@@ -540,6 +540,15 @@ function M.replay(fn_name, tag, ts, blob, want_output)
       local new_record, line, at = recs[i], texts[i], nums[i]
       recs[i] = nil
       local code = to_code(codes[i])
+      if code ~= 1 and code ~= 2 and type(new_record) == "table" then
+        -- Fluent Bit 4.2.8 packs the returned record before it looks at
+        -- the code (plugins/filter_lua/lua.c: flb_lua_tomsgpack, then
+        -- `if (l_code == -1)`), and throws the bytes away for -1 and 0:
+        -- the same conversion, its result discarded, so that a filter's
+        -- cost here is what it costs there (a filter returning the whole
+        -- record with 0 pays for it; one returning an empty table does not).
+        measure(new_record, 0, {})
+      end
       if code == -1 then
         st.dropped = st.dropped + 1
       else
