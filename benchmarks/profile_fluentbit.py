@@ -2,7 +2,7 @@
 
     FLUENT_BIT_BIN=/path/to/fluent-bit \\
     LUAJIT_LUA_PATH='<fluent-bit src>/lib/luajit-<rev>/src/?.lua;<build>/lib/luajit-cmake/?.lua' \\
-    python benchmarks/profile_fluentbit.py [-n 100000] [--level mix] [--repeat 2] [--heap]
+    python benchmarks/profile_fluentbit.py [-n 100000] [--level mix] [--repeat 2] [--functions] [--heap]
 
 Runs the generated log (benchmarks/auditgen.py) through the same pipeline
 as bench_fluentbit.py (tail -> json -> lua -> null), once with a no-op
@@ -19,6 +19,14 @@ time into its causes; docs/benchmarks.md (fifth round) reads them.
 tree (lib/luajit-<rev>/src/jit/p.lua), and needs the `jit/vmdef.lua` that
 its build writes (build/lib/luajit-cmake/jit/vmdef.lua). LUAJIT_LUA_PATH
 is a Lua package.path naming both.
+
+--functions adds runs of the pack alone with the profiler in its function
+mode (`F`): samples taken while Fluent Bit runs its own code or collects
+garbage for the records it converts are handed to the next Lua function to
+run, the filter's entry, so the entry's count is Fluent Bit's own work
+beside the pack and the rest is the pack's own functions. Set against the
+no-op's whole count it says what the pack would measure if its Lua cost
+nothing.
 
 --heap adds a second pair of runs in which a wrapper reads
 collectgarbage("count") at every call over the second half of the log:
@@ -46,7 +54,7 @@ STATES = ("C code", "Garbage Collector", "Compiled", "Interpreted", "JIT Compile
 
 PROFILED = """\
 package.path = {lua_path} .. ";" .. package.path
-require("jit.p").start("vri1m0", {out})
+require("jit.p").start({mode}, {out})
 dofile({script})
 """
 
@@ -88,12 +96,47 @@ def vm_states(path: Path) -> dict:
     return counts
 
 
+def entry_name(script: Path, call: str) -> str:
+    """How jit.p's function mode names the filter's entry: module:line of
+    `function <call>(` (a global function has no local name to print)."""
+    for number, line in enumerate(script.read_text(errors="replace").splitlines(), 1):
+        if line.startswith(f"function {call}("):
+            return f"{script.name}:{number}"
+    raise SystemExit(f"no 'function {call}(' in {script}")
+
+
+def by_function(fb: str, tmp: Path, log: Path, pack, lua_path: str, repeat: int, noop_total: int) -> None:
+    """The pack's samples by Lua function; the entry's share is Fluent Bit's own work beside it."""
+    name, script, call = pack
+    counts: dict = {}
+    for r in range(repeat):
+        out = tmp / f"functions-{r}.prof"
+        wrapper = tmp / "functions-profiled.lua"
+        wrapper.write_text(PROFILED.format(lua_path=lua_string(lua_path), mode='"Fri1m0"',
+                                           out=lua_string(str(out)), script=lua_string(str(script))))
+        run(fb, tmp, log, wrapper, call)
+        for function, count in vm_states(out).items():  # same '<count>  <name>' lines
+            counts[function] = counts.get(function, 0) + count
+    entry = entry_name(script, call)
+    own = counts.pop(entry, 0)
+    lua = sum(counts.values())
+    print(f"\nthe pack by Lua function ({repeat} more runs), samples:")
+    print(f"  Fluent Bit's own work and collector beside the pack (handed to {entry}): {own:,}")
+    print(f"  the pack's own functions: {lua:,}")
+    for function, count in sorted(counts.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"    {count:>6,}  {function}")
+    if own:
+        print(f"  the no-op's whole run: {noop_total:,} samples: a pack whose Lua cost nothing would measure "
+              f"about {noop_total / own:.2f}x")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="events (default: %(default)s)")
     ap.add_argument("--level", default="mix", choices=("mix", "metadata", "request", "requestresponse"))
     ap.add_argument("--repeat", type=int, default=2, help="interleaved runs per filter; counts are summed")
     ap.add_argument("--script", default=str(ROOT / "lua" / "auditc.lua"), help="the built filter (default: lua/auditc.lua)")
+    ap.add_argument("--functions", action="store_true", help="also the pack's samples by Lua function")
     ap.add_argument("--heap", action="store_true", help="also the Lua heap's low and high marks")
     args = ap.parse_args()
     fb = os.environ.get("FLUENT_BIT_BIN")
@@ -117,8 +160,8 @@ def main() -> int:
             for name, script, call in (filters if r % 2 == 0 else filters[::-1]):
                 out = tmp / f"{name}-{r}.prof"
                 wrapper = tmp / f"{name}-profiled.lua"
-                wrapper.write_text(PROFILED.format(lua_path=lua_string(lua_path), out=lua_string(str(out)),
-                                                   script=lua_string(str(script))))
+                wrapper.write_text(PROFILED.format(lua_path=lua_string(lua_path), mode='"vri1m0"',
+                                                   out=lua_string(str(out)), script=lua_string(str(script))))
                 try:
                     run(fb, tmp, log, wrapper, call)
                 except SystemExit as exc:  # the wrapper's require failed, most likely
@@ -144,6 +187,8 @@ def main() -> int:
         if sums["pack"]:
             print(f"\nno-op/pack samples: {sums['noop'] / sums['pack']:.2f}x (the throughput ratio, "
                   "as far as samples tell it)")
+        if args.functions:
+            by_function(fb, tmp, log, filters[1], lua_path, args.repeat, sums["noop"])
         if args.heap:
             print(f"\nLua heap over the second half of the log (KB, low - high):")
             for name, script, call in filters:
