@@ -86,8 +86,8 @@ def lua_string(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def vm_states(path: Path) -> dict:
-    """jit.p's `vr` output: lines of '<count>  <state>'."""
+def sample_counts(path: Path) -> dict:
+    """jit.p's raw output (`r`): lines of '<count>  <VM state or function>'."""
     counts = {}
     for line in path.read_text().splitlines():
         parts = line.split(None, 1)
@@ -115,7 +115,7 @@ def by_function(fb: str, tmp: Path, log: Path, pack, lua_path: str, repeat: int,
         wrapper.write_text(PROFILED.format(lua_path=lua_string(lua_path), mode='"Fri1m0"',
                                            out=lua_string(str(out)), script=lua_string(str(script))))
         run(fb, tmp, log, wrapper, call)
-        for function, count in vm_states(out).items():  # same '<count>  <name>' lines
+        for function, count in sample_counts(out).items():
             counts[function] = counts.get(function, 0) + count
     entry = entry_name(script, call)
     own = counts.pop(entry, 0)
@@ -170,7 +170,7 @@ def main() -> int:
                 if not out.exists():
                     print(f"jit.p wrote nothing for {name}: is LUAJIT_LUA_PATH right?", file=sys.stderr)
                     return 1
-                for state, count in vm_states(out).items():
+                for state, count in sample_counts(out).items():
                     totals[name][state] = totals[name].get(state, 0) + count
         version = subprocess.run([fb, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
         print(f"{version}; {args.n:,} {args.level} events; samples of 1 ms CPU, summed over "
