@@ -114,3 +114,43 @@ def required_literal(pat: bytes) -> tuple[bytes, bool] | None:
     ci = any(b < 0 for b in best)
     text = bytes(abs(b) for b in best)
     return (text.lower(), True) if ci else (text, False)
+
+
+_SPECIAL = set(b"^$*+?.([%-]")
+
+
+def literal_shape(pat: bytes) -> tuple[str, bytes] | None:
+    """An anchored pattern that is only literal bytes, with at most a `.*`
+    at either end, as ("exact" | "prefix" | "suffix" | "has", the bytes);
+    None for anything else. `^.*password.*$` is ("has", b"password"): a
+    plain `string.find` answers it, where the pattern matcher would expand
+    `.*` to the end of the string and step back over every byte.
+
+    This is the shape the credential-name globs (`*password*`, `*.key`,
+    `id_rsa`) translate to, and each unknown name is tried against all of
+    them (docs/benchmarks.md, sixth round)."""
+    if pat[:1] != b"^" or pat[-1:] != b"$" or pat[-2:-1] == b"%":
+        return None
+    body = pat[1:-1]
+    lead = body[:2] == b".*"
+    if lead:
+        body = body[2:]
+    trail = body[-2:] == b".*" and body[-3:-2] != b"%"
+    if trail:
+        body = body[:-2]
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c == ord("%"):
+            if i + 1 >= len(body) or bytes([body[i + 1]]).isalnum():
+                return None  # %a, %d, %z ...: a class, not a byte
+            out.append(body[i + 1])
+            i += 2
+        elif c in _SPECIAL:
+            return None
+        else:
+            out.append(c)
+            i += 1
+    kind = {(True, True): "has", (False, True): "prefix", (True, False): "suffix", (False, False): "exact"}
+    return kind[(lead, trail)], bytes(out)

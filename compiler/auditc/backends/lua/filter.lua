@@ -898,6 +898,32 @@ json_encode = function(v)
   return tconcat(out, "", 1, n)
 end
 
+-- Does the lower-cased name match one of a name set's globs? The set is
+-- split by shape at build time (generator.py _name_set): most globs are a
+-- literal with a `*` at either end, answered by plain finds; the pattern
+-- matcher, which LuaJIT does not compile, runs only for the rest.
+local function name_in(low, set)
+  if set.exact[low] then return true end
+  local t, n = set.has, #low
+  for i = 1, #t do
+    if sfind(low, t[i], 1, true) then return true end
+  end
+  t = set.suffix
+  for i = 1, #t do
+    local s = t[i]
+    if #s <= n and sfind(low, s, n - #s + 1, true) then return true end
+  end
+  t = set.prefix
+  for i = 1, #t do
+    if sfind(low, t[i], 1, true) == 1 then return true end
+  end
+  t = set.patterns
+  for i = 1, #t do
+    if sfind(low, t[i]) then return true end
+  end
+  return false
+end
+
 -- Is `name` a credential's name under this rule? Each name is classified
 -- once (remember: env names and data keys repeat from record to record).
 local function cred_name(spec, name)
@@ -907,16 +933,7 @@ local function cred_name(spec, name)
   r = false
   if #name <= 256 then
     local low = slower(name)
-    local names = spec.names
-    for i = 1, #names do
-      if sfind(low, names[i]) then r = true; break end
-    end
-    if r then
-      local ex = spec.except
-      for i = 1, #ex do
-        if sfind(low, ex[i]) then r = false; break end
-      end
-    end
+    r = name_in(low, spec.names) and not name_in(low, spec.except)
   end
   return remember(spec, name, r)
 end

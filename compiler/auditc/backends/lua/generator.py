@@ -37,7 +37,7 @@ from auditc.ir import (
     Test,
     iter_tests,
 )
-from auditc.dialect.lua_literal import required_literal
+from auditc.dialect.lua_literal import literal_shape, required_literal
 from auditc.ir.passes.required import guard_clauses
 from auditc.ir.passes.screen import screen, screen_roots
 from auditc.operators import Op
@@ -314,15 +314,29 @@ def _emit_redaction(w: LuaWriter, number: int, red: Redaction) -> None:
                  f"anchors = {{ {anchors} }}, anchor_ci = {{ {anchor_ci} }}, "
                  f"gsub_replacement = {lua_string(gsub_repl)}, gsub_keep = {lua_string('%1' + gsub_repl)}")
     if red.mode == "credentials":
-        names = ", ".join(lua_string(p) for p in red.names)
-        excepts = ", ".join(lua_string(p) for p in red.except_names)
         # no literal list: every string is a candidate
         lits = "false" if red.name_literals is None else "{ " + ", ".join(lua_string(x) for x in red.name_literals) + " }"
-        scrub += (f", names = {{ {names} }}, except = {{ {excepts} }}, triggers = {lits}")
+        scrub += (f", names = {_name_set(red.names)}, except = {_name_set(red.except_names)}, triggers = {lits}")
     if red.whole_record:
         scrub += ", whole = true"
     w.line(f"REDACT[{number}] = {{ mode = {lua_string(red.mode)}, "
            f"replacement = {lua_string(red.replacement)}, paths = {{ {paths} }}{scrub} }}")
+
+
+def _name_set(patterns: tuple) -> str:
+    """Credential-name patterns as cred_name() tries them: the ones that are
+    only literal text with a `.*` at either end as plain lookups and finds
+    (`exact` a set, `has`, `prefix`, `suffix` lists), the rest as patterns."""
+    kinds: dict = {"exact": [], "has": [], "prefix": [], "suffix": [], "patterns": []}
+    for p in patterns:
+        shape = literal_shape(p)
+        if shape is None:
+            kinds["patterns"].append(p)
+        else:
+            kinds[shape[0]].append(shape[1])
+    exact = ", ".join(f"[{lua_string(x)}] = true" for x in kinds.pop("exact"))
+    lists = ", ".join(f"{k} = {{ {', '.join(lua_string(x) for x in v)} }}" for k, v in kinds.items())
+    return f"{{ exact = {{ {exact} }}, {lists} }}"
 
 
 def _redact_path(path) -> str:
