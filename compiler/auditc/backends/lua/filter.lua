@@ -992,12 +992,59 @@ local function block_end(s, a, from)
   return ve
 end
 
+-- The next assignment at or after init: what
+--   string.find(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
+-- returns (start, end, key), in linear time. The pattern matcher tries that
+-- pattern at every byte and, inside a run of name bytes, expands the run and
+-- steps back over it at each one: quadratic in the run's length, and a
+-- base64 blob or a long word is one run. Here plain finds locate each `=`
+-- and `:` (remembered per string, as scrub_assignments asks again and again
+-- with a growing init) and the key is read backwards from the separator: a
+-- run of name bytes, an optional quote, blanks. The name run ends right
+-- before the quote or blanks (they are no name bytes), so the first
+-- separator with such a run gives the leftmost match the pattern finds.
+local next_assignment
+do
+  local NAME_BYTE = {}
+  for b = 0, 255 do NAME_BYTE[b] = false end
+  for c in ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"):gmatch(".") do
+    NAME_BYTE[sbyte(c)] = true
+  end
+  -- per string: the next "=" and ":" found from eq_from / co_from (false: none)
+  local cur, eq, eq_from, co, co_from
+  next_assignment = function(s, init)
+    if s ~= cur then cur, eq, co = s, nil, nil end
+    while true do
+      if eq == nil or (eq and eq < init) or eq_from > init then
+        eq, eq_from = sfind(s, "=", init, true) or false, init
+      end
+      if co == nil or (co and co < init) or co_from > init then
+        co, co_from = sfind(s, ":", init, true) or false, init
+      end
+      local sep
+      if eq and (not co or eq < co) then sep = eq else sep = co end
+      if not sep then return nil end
+      local e = sep - 1
+      while e >= init and (sbyte(s, e) == 32 or sbyte(s, e) == 9) do e = e - 1 end
+      if e >= init and (sbyte(s, e) == 34 or sbyte(s, e) == 39) then e = e - 1 end
+      if e >= init and NAME_BYTE[sbyte(s, e)] then
+        local a = e
+        while a > init and NAME_BYTE[sbyte(s, a - 1)] do a = a - 1 end
+        local b, len = sep, #s
+        while b < len and (sbyte(s, b + 1) == 32 or sbyte(s, b + 1) == 9) do b = b + 1 end
+        return a, b, ssub(s, a, e)
+      end
+      init = sep + 1
+    end
+  end
+end
+
 local function scrub_assignments(s, spec, repl)
   local out, n, pos, init, changed = nil, 0, 1, 1, false
   local len = #s
   local pending = false -- the previous assignment was `name: <credential name>` (env lists as text)
   while init <= len do
-    local a, b, key = sfind(s, "([%w_%.%-]+)[\"']?[ \t]*[=:][ \t]*", init)
+    local a, b, key = next_assignment(s, init)
     if a == nil then break end
     local vs = b + 1
     local hit = cred_name(spec, key)
