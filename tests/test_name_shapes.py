@@ -32,6 +32,8 @@ from auditc.dialect.lua_literal import literal_shape
     (b"^.*a.*b.*$", None),
     (b"^.*%%.*$", None),  # conservative: left to the matcher
     (b"password", None),  # not anchored
+    (b"^)$", None),  # not a valid pattern: the matcher raises, a plain find would not
+    (b"^b\0%]$", None),  # LuaJIT reads a pattern up to its first NUL
 ])
 def test_literal_shape(pattern, shape):
     assert literal_shape(pattern) == shape

@@ -116,7 +116,7 @@ def required_literal(pat: bytes) -> tuple[bytes, bool] | None:
     return (text.lower(), True) if ci else (text, False)
 
 
-_SPECIAL = set(b"^$*+?.([%-]")
+_SPECIAL = set(b"^$*+?.()[%-]\x00")  # and NUL: LuaJIT stops reading a pattern there
 
 
 def literal_shape(pat: bytes) -> tuple[str, bytes] | None:
