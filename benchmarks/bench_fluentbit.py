@@ -79,10 +79,15 @@ CONFIG = """\
 """
 
 
+def write_config(conf: Path, log: Path, script: Path, call: str) -> Path:
+    """The benchmark pipeline (tail `log` -> json -> lua `call` in `script` -> null) as `conf`."""
+    conf.write_text(CONFIG.format(parsers=ROOT / "lua" / "parsers.conf", log=log, script=script, call=call))
+    return conf
+
+
 def run(fb: str, workdir: Path, log: Path, script: Path, call: str) -> float:
     """CPU seconds (user + system) of one fluent-bit run to the end of `log`."""
-    conf = workdir / f"{call}.conf"
-    conf.write_text(CONFIG.format(parsers=ROOT / "lua" / "parsers.conf", log=log, script=script, call=call))
+    conf = write_config(workdir / f"{call}.conf", log, script, call)
     proc = subprocess.Popen([fb, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)

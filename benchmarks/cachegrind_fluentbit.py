@@ -46,15 +46,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import auditgen  # noqa: E402
-from bench_fluentbit import CONFIG, NOOP  # noqa: E402
+from bench_fluentbit import NOOP, write_config  # noqa: E402
 
 # cachegrind's events, in the order of its output files' `events:` line
 EVENTS = ("Ir", "I1mr", "ILmr", "Dr", "D1mr", "DLmr", "Dw", "D1mw", "DLmw")
-
-
-def estimate(c: dict) -> float:
-    """KCachegrind's cycle estimation: instructions, 10 a first-level miss, 100 a last-level miss."""
-    return c["Ir"] + 10 * (c["I1mr"] + c["D1mr"] + c["D1mw"]) + 100 * (c["ILmr"] + c["DLmr"] + c["DLmw"])
 
 
 def l1_misses(c: dict) -> int:
@@ -63,6 +58,11 @@ def l1_misses(c: dict) -> int:
 
 def ll_misses(c: dict) -> int:
     return c["ILmr"] + c["DLmr"] + c["DLmw"]
+
+
+def estimate(c: dict) -> float:
+    """KCachegrind's cycle estimation: instructions, 10 a first-level miss, 100 a last-level miss."""
+    return c["Ir"] + 10 * l1_misses(c) + 100 * ll_misses(c)
 
 
 def read_profile(path: Path) -> tuple[dict, dict]:
@@ -92,8 +92,7 @@ def minus(a: dict, b: dict) -> dict:
 
 
 def start(fb: str, tmp: Path, name: str, log: Path, script: Path, call: str, ll: int) -> tuple:
-    conf = tmp / f"{name}.conf"
-    conf.write_text(CONFIG.format(parsers=ROOT / "lua" / "parsers.conf", log=log, script=script, call=call))
+    conf = write_config(tmp / f"{name}.conf", log, script, call)
     out = tmp / f"{name}.cg"
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--LL={ll},16,64",
            # LuaJIT writes machine code at run time: valgrind must see it change
@@ -102,7 +101,7 @@ def start(fb: str, tmp: Path, name: str, log: Path, script: Path, call: str, ll:
 
 
 def run_all(jobs: list, parallel: int) -> dict:
-    """Run (name, log, script, call) jobs, `parallel` at a time; profiles by name."""
+    """Run start()'s argument tuples, `parallel` at a time; profiles by run name."""
     pending, running, done = list(jobs), [], {}
     started = time.monotonic()
     while pending or running:
@@ -170,13 +169,14 @@ def main() -> int:
     table(f"steady: events {args.n + 1:,}..{3 * args.n:,} (the {3 * args.n:,} run minus the {args.n:,} run)",
           steady["noop"], steady["pack"])
     if args.functions:
-        fns = {f: {fn: minus(c, prof[f"{f}-n"][1].get(fn, {})) for fn, c in prof[f"{f}-3n"][1].items()}
-               for f in filters}
-        names = set(fns["noop"]) | set(fns["pack"])
-        zero = dict.fromkeys(EVENTS, 0)
-        rows = sorted(((estimate(fns["pack"].get(fn, zero)) - estimate(fns["noop"].get(fn, zero)),
-                        ll_misses(fns["pack"].get(fn, zero)) - ll_misses(fns["noop"].get(fn, zero)), fn)
-                       for fn in names), reverse=True)
+        def steady_of(f: str, fn: str) -> dict:
+            return minus(prof[f"{f}-3n"][1].get(fn, {}), prof[f"{f}-n"][1].get(fn, {}))
+
+        rows = []
+        for fn in set(prof["noop-3n"][1]) | set(prof["pack-3n"][1]):
+            noop_fn, pack_fn = steady_of("noop", fn), steady_of("pack", fn)
+            rows.append((estimate(pack_fn) - estimate(noop_fn), ll_misses(pack_fn) - ll_misses(noop_fn), fn))
+        rows.sort(reverse=True)
         print("\nsteady state, by function: what the pack adds (estimated cycles, LL misses)")
         for extra, ll, fn in rows[:args.functions]:
             print(f"  {extra / 1e6:>+9.1f}M {ll / 1e3:>+9.1f}k  {fn[:50]}")

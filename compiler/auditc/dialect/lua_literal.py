@@ -117,6 +117,7 @@ def required_literal(pat: bytes) -> tuple[bytes, bool] | None:
 
 
 _SPECIAL = set(b"^$*+?.()[%-]\x00")  # and NUL: LuaJIT stops reading a pattern there
+_SHAPE = {(True, True): "has", (False, True): "prefix", (True, False): "suffix", (False, False): "exact"}
 
 
 def literal_shape(pat: bytes) -> tuple[str, bytes] | None:
@@ -152,5 +153,4 @@ def literal_shape(pat: bytes) -> tuple[str, bytes] | None:
         else:
             out.append(c)
             i += 1
-    kind = {(True, True): "has", (False, True): "prefix", (True, False): "suffix", (False, False): "exact"}
-    return kind[(lead, trail)], bytes(out)
+    return _SHAPE[(lead, trail)], bytes(out)
