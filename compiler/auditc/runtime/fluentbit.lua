@@ -71,21 +71,20 @@ end
 -- One pattern find ('["\\]') per string was half the decoder's time:
 -- LuaJIT does not compile a find with a character class (each is ~400 ns
 -- in the C matcher), but it compiles a plain find. So the quote is a plain
--- find, and the next backslash of the line is found once and kept until
--- the decoder, which moves left to right, passes it: linear in the line
--- however many strings it holds, and most lines hold no backslash at all.
-local bs_line, bs_from, bs_at = nil, 0, 0
-local function next_backslash(s, j)
-  if s ~= bs_line or j < bs_from or j > bs_at then
-    bs_line, bs_from = s, j
-    bs_at = sfind(s, "\\", j, true) or HUGE
-  end
-  return bs_at
+-- find, and the next backslash of the text is found once and again only
+-- after the decoder, which moves left to right, passes it: linear in the
+-- line however many strings it holds, and most lines hold no backslash.
+-- next_bs is that backslash (HUGE: none), reset by M.decode; the generated
+-- filter's own decoder (j_string in backends/lua/filter.lua) does the same.
+local next_bs = HUGE
+local function backslash_from(s, j)
+  if next_bs < j then next_bs = sfind(s, "\\", j, true) or HUGE end
+  return next_bs
 end
 
 -- The next '"' or '\\' at or after j (nil if neither).
 local function next_special(s, j)
-  local q, b = sfind(s, '"', j, true), next_backslash(s, j)
+  local q, b = sfind(s, '"', j, true), backslash_from(s, j)
   if q and q < b then return q end
   return b ~= HUGE and b or q
 end
@@ -124,9 +123,9 @@ local function decode_escaped(s, i, j, a)
 end
 
 local function decode_string(s, i)
-  local q = sfind(s, '"', i + 1, true)
-  if q and q < next_backslash(s, i + 1) then return ssub(s, i + 1, q - 1), q + 1 end
-  return decode_escaped(s, i, i + 1, next_special(s, i + 1))
+  local q, b = sfind(s, '"', i + 1, true), backslash_from(s, i + 1)
+  if q and q < b then return ssub(s, i + 1, q - 1), q + 1 end
+  return decode_escaped(s, i, i + 1, b ~= HUGE and b or nil) -- the backslash comes first, or no quote
 end
 
 -- Fluent Bit 4.2 parses JSON with yyjson (src/flb_pack.c,
@@ -213,6 +212,7 @@ decode_value = function(s, i)
 end
 
 function M.decode(s)
+  next_bs = 0
   local ok, v, i = pcall(decode_value, s, skip(s, 1))
   if not ok then return nil, v end
   if skip(s, i) <= #s then return nil, "trailing characters" end
