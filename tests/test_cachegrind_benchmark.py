@@ -48,6 +48,15 @@ def test_estimate_weights_misses():
     assert cg.l1_misses(c) == 7 and cg.ll_misses(c) == 9
     assert cg.estimate(c) == 1000 + 10 * 7 + 100 * 9
     assert cg.minus(c, c) == dict.fromkeys(cg.EVENTS, 0)
+    # a model charging misses what an out-of-order core pays for them
+    assert cg.estimate(c, (0.5, 14, 92)) == 500 + 14 * 7 + 92 * 9
+
+
+def test_weights_are_three_non_negative_numbers():
+    assert cg.parse_weights("0.41,14,92") == (0.41, 14.0, 92.0)
+    for bad in ("1,10", "1,10,100,1", "a,b,c", "1,-10,100", ""):
+        with pytest.raises(cg.argparse.ArgumentTypeError, match="three numbers"):
+            cg.parse_weights(bad)
 
 
 def test_a_run_without_summary_is_an_error(tmp_path):
